@@ -1,0 +1,24 @@
+/* hm_arena: bump allocator. One arena per compile and one per record, so a
+ * whole phase's memory is released at once and nothing is freed piecemeal. */
+#ifndef HM_ARENA_H
+#define HM_ARENA_H
+#include <stddef.h>
+
+typedef struct hm_arena_block hm_arena_block;
+typedef struct hm_arena {
+  hm_arena_block *head;   /* current block; older blocks chain behind it */
+  size_t block_size;      /* default size of a fresh block */
+  size_t total;           /* bytes obtained from malloc, for peak-memory figures */
+} hm_arena;
+
+void hm_arena_init(hm_arena *a, size_t block_size);
+void *hm_arena_alloc(hm_arena *a, size_t n);           /* zeroed, 16-aligned; aborts on OOM */
+void *hm_arena_realloc(hm_arena *a, void *p, size_t old, size_t n);
+char *hm_arena_strndup(hm_arena *a, const char *s, size_t n);
+char *hm_arena_strdup(hm_arena *a, const char *s);
+char *hm_arena_printf(hm_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keep the first block, drop the rest: the per-record reset, cheap and leak-free. */
+void hm_arena_reset(hm_arena *a);
+void hm_arena_free(hm_arena *a);
+
+#endif

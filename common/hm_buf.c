@@ -1,0 +1,86 @@
+/* hm_buf: growable byte buffer; see hm_buf.h. */
+#include "hm_buf.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hm_buf_init(hm_buf *b) { b->data = NULL; b->len = b->cap = 0; }
+void hm_buf_free(hm_buf *b) { free(b->data); hm_buf_init(b); }
+
+void hm_buf_reserve(hm_buf *b, size_t extra) {
+  if (b->len + extra + 1 <= b->cap) return;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < b->len + extra + 1) cap *= 2;
+  char *d = realloc(b->data, cap);
+  if (!d) { fputs("hmap: out of memory\n", stderr); abort(); }
+  b->data = d; b->cap = cap;
+}
+
+void hm_buf_put(hm_buf *b, const void *p, size_t n) {
+  hm_buf_reserve(b, n);
+  if (n) memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
+void hm_buf_puts(hm_buf *b, const char *s) { hm_buf_put(b, s, strlen(s)); }
+void hm_buf_putc(hm_buf *b, char c) { hm_buf_put(b, &c, 1); }
+
+void hm_buf_printf(hm_buf *b, const char *fmt, ...) {
+  va_list ap, ap2;
+  va_start(ap, fmt);
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n > 0) {
+    hm_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    b->len += (size_t)n;
+  }
+  va_end(ap2);
+}
+
+void hm_buf_u8(hm_buf *b, uint8_t v) { hm_buf_put(b, &v, 1); }
+void hm_buf_u32(hm_buf *b, uint32_t v) {
+  unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+  hm_buf_put(b, c, 4);
+}
+void hm_buf_f64(hm_buf *b, double v) {
+  uint64_t u; memcpy(&u, &v, 8);
+  hm_buf_u32(b, (uint32_t)u);
+  hm_buf_u32(b, (uint32_t)(u >> 32));
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+  if (s[0] < 0x80) return 1;
+  size_t len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+  if (!len || len > n) return 0;
+  for (size_t i = 1; i < len; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+  if (len == 2 && s[0] < 0xC2) return 0;
+  if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;
+  if (len == 4 && (s[0] > 0xF4 || (s[0] == 0xF0 && s[1] < 0x90))) return 0;
+  return len;
+}
+
+void hm_buf_json_str(hm_buf *b, const char *str, size_t n) {
+  const unsigned char *s = (const unsigned char *)str;
+  hm_buf_putc(b, '"');
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    if (c == '"' || c == '\\') { hm_buf_putc(b, '\\'); hm_buf_putc(b, (char)c); i++; }
+    else if (c == '\n') { hm_buf_puts(b, "\\n"); i++; }
+    else if (c == '\r') { hm_buf_puts(b, "\\r"); i++; }
+    else if (c == '\t') { hm_buf_puts(b, "\\t"); i++; }
+    else if (c < 0x20) { hm_buf_printf(b, "\\u%04x", c); i++; }
+    else if (c < 0x80) { hm_buf_putc(b, (char)c); i++; }
+    else {
+      size_t k = utf8_seq(s + i, n - i);
+      if (k) { hm_buf_put(b, s + i, k); i += k; }
+      else { hm_buf_puts(b, "\xEF\xBF\xBD"); i++; }
+    }
+  }
+  hm_buf_putc(b, '"');
+}
+
+const char *hm_buf_cstr(hm_buf *b) { hm_buf_reserve(b, 0); b->data[b->len] = 0; return b->data; }

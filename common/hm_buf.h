@@ -1,0 +1,24 @@
+/* hm_buf: a growable byte buffer (malloc-backed) for building output text,
+ * bytecode images and JSON without fixed-size limits. */
+#ifndef HM_BUF_H
+#define HM_BUF_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hm_buf { char *data; size_t len, cap; } hm_buf;
+
+void hm_buf_init(hm_buf *b);
+void hm_buf_free(hm_buf *b);
+void hm_buf_reserve(hm_buf *b, size_t extra);
+void hm_buf_put(hm_buf *b, const void *p, size_t n);
+void hm_buf_puts(hm_buf *b, const char *s);
+void hm_buf_putc(hm_buf *b, char c);
+void hm_buf_printf(hm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hm_buf_u8(hm_buf *b, uint8_t v);
+void hm_buf_u32(hm_buf *b, uint32_t v);   /* little-endian, whatever the host */
+void hm_buf_f64(hm_buf *b, double v);     /* IEEE-754 bits, little-endian */
+/* JSON string literal with escapes; invalid UTF-8 bytes become U+FFFD. */
+void hm_buf_json_str(hm_buf *b, const char *s, size_t n);
+const char *hm_buf_cstr(hm_buf *b);       /* NUL-terminated view; stays owned by b */
+
+#endif

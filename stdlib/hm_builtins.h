@@ -1,0 +1,40 @@
+/* hm_builtins: the one table of builtin functions. The checker reads names,
+ * arities, argument and result types and the fallible bit from it; the VM calls
+ * the same entries by index. Adding a builtin means adding one row here. */
+#ifndef HM_BUILTINS_H
+#define HM_BUILTINS_H
+#include "hm_value.h"
+
+typedef enum hm_severity { HM_SEV_INFO = 0, HM_SEV_WARN, HM_SEV_REVIEW } hm_severity;
+
+/* What a builtin may tell the run besides its result: a flag (e.g. truncate cut
+ * text, sanitize removed a script) lands in the report against the current record
+ * and the map line of the call. The VM provides the callback. */
+typedef struct hm_bctx {
+  hm_arena *arena;                 /* per-record arena: results live here */
+  void *user;
+  void (*flag)(void *user, hm_severity sev, const char *msg);
+  const char *error;               /* set by a failing builtin: why it failed */
+} hm_bctx;
+
+/* Returns 0 and sets *out, or returns -1 with ctx->error set and *out = missing. */
+typedef int (*hm_builtin_fn)(hm_bctx *ctx, int argc, const hm_value *argv, hm_value *out);
+
+#define HM_BUILTIN_MAXARGS 4
+typedef struct hm_builtin {
+  const char *name;
+  uint8_t min_args, max_args;
+  uint8_t arg_types[HM_BUILTIN_MAXARGS];  /* hm_type; HT_ANY accepts anything */
+  uint8_t ret_type;                        /* hm_type */
+  uint8_t fallible;                        /* can fail at run time: must be handled with ?? */
+  hm_builtin_fn fn;
+  const char *doc;                         /* one line: signature and meaning */
+} hm_builtin;
+
+extern const hm_builtin hm_builtins[];
+extern const int hm_builtin_count;
+
+/* Index of a builtin by name, -1 if none. */
+int hm_builtin_find(const char *name);
+
+#endif
