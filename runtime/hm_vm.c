@@ -1,0 +1,605 @@
+/* hm_vm: a plain switch-dispatched stack machine over the instructions of
+ * common/hm_opcodes.def (the one place they are defined). It trusts the
+ * indexes hm_bc_load verified but still bounds-checks its stacks, so a
+ * hand-built or buggy program faults with a message instead of crashing.
+ *
+ * Semantics worth knowing (docs/language.md):
+ * - missing, null and "" stay distinct; arithmetic on missing stays missing
+ *   (keeping the reason), on null gives null, so `??` can still catch it and
+ *   FLAGWHY can say which nothing it was;
+ * - `+` with a string on either side concatenates text forms, because maps
+ *   build ids like "itop:UserRequest:" + src.id where id may be a JSON number;
+ * - comparisons and match arms treat a number and a numeric string as equal,
+ *   because CSV cells are always strings. */
+#include "hm_vm.h"
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vm_tgt { uint32_t target; hm_value rec; } vm_tgt;
+typedef struct vm_loop { uint32_t slot, next_pc, sp, tdepth; } vm_loop;
+typedef struct vm_regex { char *pattern; regex_t re; int ok; } vm_regex;
+
+struct hm_vm {
+  const hm_program *p;
+  const hm_vm_host *host;
+  const hm_builtin *builtins;
+  int nbuiltins;
+  hm_value *settings;
+  hm_arena set_arena;
+  struct hm_std_state *std;   /* builtins' caches, owned by the caller */
+  hm_value *stack; uint32_t sp, stack_cap;
+  hm_value *slots; uint32_t *slot_pos; uint32_t nslots;
+  vm_tgt *tgts; uint32_t ntgt, tgt_cap;
+  vm_loop *loops; uint32_t nloop, loop_cap;
+  vm_regex *res; uint32_t nres;
+  /* the nothing the last failed JMPSOME dropped, for FLAGWHY */
+  hm_value last_nothing;
+  const char *last_detail;
+  /* where we are, for events raised by builtins */
+  uint32_t rule; const hm_code *code; uint32_t pc, cur;   /* cur: the executing instruction */
+  hm_arena *arena;
+  bool emitted;
+  char err[256];
+};
+
+const char *hm_vm_const(const hm_program *p, uint32_t k) {
+  return k < p->nconsts && p->consts[k].str ? p->consts[k].str : "";
+}
+
+static hm_value const_value(const hm_program *p, uint32_t k) {
+  const hm_const *c = &p->consts[k];
+  if (c->kind == HK_NUM) return hv_num(c->num);
+  return hv_strn(c->str ? c->str : "", c->len);
+}
+
+/* ---- settings -------------------------------------------------------- */
+
+static int parse_setting(hm_type t, const char *text, hm_value *out, hm_arena *a) {
+  if (t == HT_NUM) {
+    char *end;
+    double d = strtod(text, &end);
+    if (!*text || *end || !isfinite(d)) return -1;
+    *out = hv_num(d);
+  } else if (t == HT_BOOL) {
+    if (!strcmp(text, "true") || !strcmp(text, "1")) *out = hv_bool(true);
+    else if (!strcmp(text, "false") || !strcmp(text, "0")) *out = hv_bool(false);
+    else return -1;
+  } else {
+    *out = a ? hv_str_copy(a, text, strlen(text)) : hv_str(text);
+  }
+  return 0;
+}
+
+static hm_value setting_default(const hm_program *p, const hm_setting *s) {
+  if (s->def >= p->nconsts) return hv_null();
+  hm_value v = const_value(p, s->def);
+  if (s->type == HT_BOOL) {
+    if (v.kind == HV_NUM) return hv_bool(v.u.num != 0);
+    return hv_bool(v.len == 4 && !memcmp(v.u.str, "true", 4));
+  }
+  if (s->type == HT_NUM && v.kind == HV_STR) return hv_num(strtod(v.u.str, NULL));
+  return v;
+}
+
+/* --set values outlive every record: they live in the VM's own arena. */
+static hm_arena *settings_arena(hm_vm *vm) { return &vm->set_arena; }
+
+int hm_vm_set(hm_vm *vm, const char *name, const char *text, char *err, size_t errlen) {
+  for (uint32_t i = 0; i < vm->p->nsettings; i++) {
+    const hm_setting *s = &vm->p->settings[i];
+    if (strcmp(hm_vm_const(vm->p, s->name), name)) continue;
+    if (parse_setting((hm_type)s->type, text, &vm->settings[i], settings_arena(vm))) {
+      snprintf(err, errlen, "setting %s expects a %s, got \"%s\"", name,
+               hm_type_name((hm_type)s->type), text);
+      return -1;
+    }
+    return 0;
+  }
+  snprintf(err, errlen, "unknown setting \"%s\"", name);
+  return -1;
+}
+
+hm_value hm_vm_setting(const hm_vm *vm, const char *name) {
+  for (uint32_t i = 0; i < vm->p->nsettings; i++)
+    if (!strcmp(hm_vm_const(vm->p, vm->p->settings[i].name), name)) return vm->settings[i];
+  return hv_missing(HM_WHY_ABSENT);
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+static uint32_t max_slots(const hm_program *p) {
+  uint32_t n = 1;
+  for (uint32_t r = 0; r < p->nrules; r++) {
+    if (p->rules[r].body.nslots > n) n = p->rules[r].body.nslots;
+    if (p->rules[r].after.nslots > n) n = p->rules[r].after.nslots;
+  }
+  return n;
+}
+
+hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
+                 const hm_builtin *builtins, int nbuiltins) {
+  hm_vm *vm = calloc(1, sizeof *vm);
+  if (!vm) abort();
+  vm->p = p; vm->host = host; vm->builtins = builtins; vm->nbuiltins = nbuiltins;
+  vm->settings = calloc(p->nsettings + 1, sizeof(hm_value));
+  if (!vm->settings) abort();
+  hm_arena_init(settings_arena(vm), 4096);
+  for (uint32_t i = 0; i < p->nsettings; i++) vm->settings[i] = setting_default(p, &p->settings[i]);
+  vm->stack_cap = 64;
+  vm->stack = malloc(vm->stack_cap * sizeof *vm->stack);
+  vm->nslots = max_slots(p);
+  vm->slots = calloc(vm->nslots, sizeof *vm->slots);
+  vm->slot_pos = calloc(vm->nslots, sizeof *vm->slot_pos);
+  vm->tgt_cap = 8; vm->tgts = malloc(vm->tgt_cap * sizeof *vm->tgts);
+  vm->loop_cap = 8; vm->loops = malloc(vm->loop_cap * sizeof *vm->loops);
+  if (!vm->stack || !vm->slots || !vm->slot_pos || !vm->tgts || !vm->loops) abort();
+  return vm;
+}
+
+void hm_vm_free(hm_vm *vm) {
+  if (!vm) return;
+  for (uint32_t i = 0; i < vm->nres; i++) {
+    if (vm->res[i].ok) regfree(&vm->res[i].re);
+    free(vm->res[i].pattern);
+  }
+  free(vm->res);
+  hm_arena_free(settings_arena(vm));
+  free(vm->settings); free(vm->stack); free(vm->slots); free(vm->slot_pos);
+  free(vm->tgts); free(vm->loops);
+  free(vm);
+}
+
+const char *hm_vm_error(const hm_vm *vm) { return vm->err; }
+
+void hm_vm_set_std(hm_vm *vm, struct hm_std_state *std) { vm->std = std; }
+
+void hm_vm_locate(const hm_code *c, uint32_t pc, uint32_t *line, uint32_t *col) {
+  *line = 0; *col = 0;
+  uint32_t lo = 0, hi = c->nlines;
+  while (lo < hi) {   /* last entry with entry.pc <= pc */
+    uint32_t mid = (lo + hi) / 2;
+    if (c->lines[mid].pc <= pc) lo = mid + 1; else hi = mid;
+  }
+  if (lo) { *line = c->lines[lo - 1].line; *col = c->lines[lo - 1].col; }
+}
+
+/* ---- value helpers --------------------------------------------------- */
+
+static const char *why_name(uint8_t why) {
+  static const char *n[] = {"absent", "lookup", "parse", "nomatch", "empty"};
+  return why < 5 ? n[why] : "absent";
+}
+
+static bool num_of(hm_value v, double *d) {
+  if (v.kind == HV_NUM) { *d = v.u.num; return true; }
+  if (v.kind == HV_STR && v.len) {
+    char *end;
+    *d = strtod(v.u.str, &end);
+    return end == v.u.str + v.len && isfinite(*d);
+  }
+  return false;
+}
+
+/* Equality as maps expect it: 1 == "1" (CSV cells are strings). */
+static bool loose_equal(hm_value a, hm_value b) {
+  if ((a.kind == HV_NUM) != (b.kind == HV_NUM) && (a.kind == HV_STR || b.kind == HV_STR)) {
+    double x, y;
+    return num_of(a, &x) && num_of(b, &y) && x == y;
+  }
+  return hv_equal(a, b);
+}
+
+/* missing wins over null so the reason of the first nothing survives. */
+static bool nothing_result(hm_value a, hm_value b, hm_value *out) {
+  if (a.kind == HV_MISSING) { *out = a; return true; }
+  if (b.kind == HV_MISSING) { *out = b; return true; }
+  if (a.kind == HV_NULL || b.kind == HV_NULL) { *out = hv_null(); return true; }
+  return false;
+}
+
+static hm_value concat_lists(hm_arena *ar, hm_value a, hm_value b) {
+  hm_value l = hv_list_new(ar, a.u.list->n + b.u.list->n);
+  for (uint32_t i = 0; i < a.u.list->n; i++) hv_list_push(ar, &l, a.u.list->items[i]);
+  for (uint32_t i = 0; i < b.u.list->n; i++) hv_list_push(ar, &l, b.u.list->items[i]);
+  return l;
+}
+
+static hm_value op_add(hm_arena *ar, hm_value a, hm_value b) {
+  hm_value r;
+  if (nothing_result(a, b, &r)) return r;
+  if (a.kind == HV_NUM && b.kind == HV_NUM) return hv_num(a.u.num + b.u.num);
+  if (a.kind == HV_LIST && b.kind == HV_LIST) return concat_lists(ar, a, b);
+  if (a.kind == HV_LIST) { hm_value l = concat_lists(ar, a, hv_list_new(ar, 0)); hv_list_push(ar, &l, b); return l; }
+  hm_value sa = hv_to_str(ar, a), sb = hv_to_str(ar, b);
+  char *s = hm_arena_alloc(ar, (size_t)sa.len + sb.len + 1);
+  memcpy(s, sa.u.str, sa.len);
+  memcpy(s + sa.len, sb.u.str, sb.len);
+  return hv_strn(s, (size_t)sa.len + sb.len);
+}
+
+static hm_value op_arith(hm_opcode op, hm_value a, hm_value b) {
+  hm_value r;
+  if (nothing_result(a, b, &r)) return r;
+  double x, y;
+  if (!num_of(a, &x) || !num_of(b, &y)) return hv_missing(HM_WHY_PARSE);
+  switch (op) {
+  case HOP_SUB: return hv_num(x - y);
+  case HOP_MUL: return hv_num(x * y);
+  case HOP_DIV: return y == 0 ? hv_missing(HM_WHY_PARSE) : hv_num(x / y);
+  case HOP_MOD: return y == 0 ? hv_missing(HM_WHY_PARSE) : hv_num(fmod(x, y));
+  default: return hv_missing(HM_WHY_PARSE);
+  }
+}
+
+static hm_value op_compare(hm_opcode op, hm_value a, hm_value b) {
+  if (op == HOP_EQ) return hv_bool(loose_equal(a, b));
+  if (op == HOP_NE) return hv_bool(!loose_equal(a, b));
+  bool ok;
+  int c;
+  double x, y;
+  if ((a.kind == HV_NUM || b.kind == HV_NUM) && num_of(a, &x) && num_of(b, &y)) {
+    c = (x > y) - (x < y); ok = true;
+  } else {
+    c = hv_compare(a, b, &ok);
+  }
+  if (!ok) return hv_bool(false);   /* nothing orders with missing/null */
+  switch (op) {
+  case HOP_LT: return hv_bool(c < 0);
+  case HOP_LE: return hv_bool(c <= 0);
+  case HOP_GT: return hv_bool(c > 0);
+  default: return hv_bool(c >= 0);
+  }
+}
+
+static hm_value op_index(hm_arena *ar, hm_value v, hm_value i) {
+  if (v.kind == HV_LIST) {
+    double d;
+    if (!num_of(i, &d)) return hv_missing(HM_WHY_ABSENT);
+    long n = (long)v.u.list->n, k = (long)d;
+    if (k < 0) k += n;
+    return k >= 0 && k < n ? v.u.list->items[k] : hv_missing(HM_WHY_EMPTY);
+  }
+  if (v.kind == HV_REC) {
+    hm_value s = hv_to_str(ar, i);
+    return hv_rec_get(&v, s.u.str);
+  }
+  if (v.kind == HV_NULL) return v;
+  return v.kind == HV_MISSING ? v : hv_missing(HM_WHY_ABSENT);
+}
+
+static hm_value append_value(hm_arena *ar, hm_value list, hm_value v) {
+  if (list.kind != HV_LIST) list = hv_list_new(ar, 4);
+  if (v.kind == HV_MISSING) return list;
+  if (v.kind == HV_LIST) {
+    for (uint32_t i = 0; i < v.u.list->n; i++) hv_list_push(ar, &list, v.u.list->items[i]);
+  } else {
+    hv_list_push(ar, &list, v);
+  }
+  return list;
+}
+
+static const regex_t *vm_regex_get(hm_vm *vm, hm_value pat) {
+  for (uint32_t i = 0; i < vm->nres; i++)
+    if (strlen(vm->res[i].pattern) == pat.len && !memcmp(vm->res[i].pattern, pat.u.str, pat.len))
+      return vm->res[i].ok ? &vm->res[i].re : NULL;
+  vm_regex *n = realloc(vm->res, (vm->nres + 1) * sizeof *n);
+  if (!n) abort();
+  vm->res = n;
+  vm_regex *r = &vm->res[vm->nres++];
+  r->pattern = malloc((size_t)pat.len + 1);
+  if (!r->pattern) abort();
+  memcpy(r->pattern, pat.u.str, pat.len);
+  r->pattern[pat.len] = 0;
+  r->ok = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_NOSUB) == 0;
+  return r->ok ? &r->re : NULL;
+}
+
+static hm_value op_matchre(hm_vm *vm, hm_value s, hm_value re) {
+  if (hv_is_nothing(s)) return s;
+  if (re.kind != HV_STR) return hv_missing(HM_WHY_PARSE);
+  const regex_t *rx = vm_regex_get(vm, re);
+  if (!rx) return hv_missing(HM_WHY_PARSE);
+  hm_value t = hv_to_str(vm->arena, s);
+  return hv_bool(regexec(rx, t.u.str, 0, NULL, 0) == 0);
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void vm_raise(hm_vm *vm, uint8_t kind, uint32_t annot, uint8_t sev, const char *msg,
+                  const char *field, bool with_why) {
+  if (!vm->host || !vm->host->event) return;
+  const hm_program *p = vm->p;
+  hm_vm_event ev = {0};
+  ev.kind = kind; ev.annot = annot; ev.rule = vm->rule; ev.severity = sev; ev.message = msg;
+  ev.field = field;
+  if (annot < p->nannots) {
+    const hm_annot *an = &p->annots[annot];
+    ev.severity = (uint8_t)an->severity;
+    ev.message = hm_vm_const(p, an->message);
+    ev.field = an->field < p->nconsts ? hm_vm_const(p, an->field) : NULL;
+    ev.file = hm_vm_const(p, an->file); ev.line = an->line; ev.col = an->col;
+  } else {
+    ev.file = hm_vm_const(p, p->rules[vm->rule].file);
+    hm_vm_locate(vm->code, vm->cur, &ev.line, &ev.col);
+  }
+  if (with_why) {
+    ev.trigger = vm->last_nothing.kind == HV_NULL ? "null" : "missing";
+    ev.why = vm->last_nothing.kind == HV_NULL ? NULL : why_name(vm->last_nothing.why);
+    ev.detail = vm->last_detail;
+  }
+  vm->host->event(vm->host->user, &ev);
+}
+
+static void builtin_flag(void *user, hm_severity sev, const char *msg) {
+  hm_vm *vm = user;
+  vm_raise(vm, HM_EV_BUILTIN, HM_BC_NONE, (uint8_t)sev, msg, NULL, false);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+static hm_vm_status fault(hm_vm *vm, const char *what) {
+  uint32_t line, col;
+  hm_vm_locate(vm->code, vm->cur, &line, &col);
+  snprintf(vm->err, sizeof vm->err, "%s:%u:%u: %s (rule %s, pc %u)",
+           hm_vm_const(vm->p, vm->p->rules[vm->rule].file), line, col, what,
+           hm_vm_const(vm->p, vm->p->rules[vm->rule].name), vm->cur);
+  return HM_VM_ERROR;
+}
+
+static void grow_stack(hm_vm *vm) {
+  vm->stack_cap *= 2;
+  vm->stack = realloc(vm->stack, vm->stack_cap * sizeof *vm->stack);
+  if (!vm->stack) abort();
+}
+
+static void push_tgt(hm_vm *vm, uint32_t target) {
+  if (vm->ntgt == vm->tgt_cap) {
+    vm->tgt_cap *= 2;
+    vm->tgts = realloc(vm->tgts, vm->tgt_cap * sizeof *vm->tgts);
+    if (!vm->tgts) abort();
+  }
+  vm->tgts[vm->ntgt].target = target;
+  vm->tgts[vm->ntgt].rec = hv_rec_new(vm->arena, 8);
+  vm->ntgt++;
+}
+
+static void push_loop(hm_vm *vm, uint32_t slot) {
+  if (vm->nloop == vm->loop_cap) {
+    vm->loop_cap *= 2;
+    vm->loops = realloc(vm->loops, vm->loop_cap * sizeof *vm->loops);
+    if (!vm->loops) abort();
+  }
+  vm->loops[vm->nloop++] = (vm_loop){slot, HM_BC_NONE, 0, 0};
+}
+
+static const char *tfield_name(hm_vm *vm, uint32_t f) {
+  const hm_target *t = &vm->p->targets[vm->tgts[vm->ntgt - 1].target];
+  return f < t->nfields ? hm_vm_const(vm->p, t->fields[f].name) : NULL;
+}
+
+static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
+  const hm_builtin *b = &vm->builtins[fn];
+  hm_bctx ctx = {.arena = vm->arena, .user = vm, .flag = builtin_flag, .std = vm->std};
+  hm_value out = hv_missing(HM_WHY_PARSE);
+  if (b->fn((hm_bctx *)&ctx, (int)argc, argv, &out) != 0) {
+    if (out.kind != HV_MISSING) out = hv_missing(HM_WHY_PARSE);
+    vm->last_detail = ctx.error;
+  }
+  return out;
+}
+
+#define NEED(n) do { if (vm->sp < (n)) return fault(vm, "stack underflow"); } while (0)
+#define PUSH(v) do { if (vm->sp == vm->stack_cap) grow_stack(vm); vm->stack[vm->sp++] = (v); } while (0)
+#define POP() (vm->stack[--vm->sp])
+#define TOP() (vm->stack[vm->sp - 1])
+
+static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
+  const hm_program *p = vm->p;
+  const hm_code *c = vm->code;
+  hm_arena *ar = vm->arena;
+  hm_value a, b;
+  for (;;) {
+    if (vm->pc >= c->ncode) { vm->cur = vm->pc; return fault(vm, "ran past the end of the code"); }
+    uint32_t ins = c->code[vm->pc];
+    uint32_t A = HM_A(ins);
+    uint32_t pc = vm->cur = vm->pc++;
+    switch (HM_OP(ins)) {
+    case HOP_NOP: break;
+    case HOP_PUSHK: PUSH(const_value(p, A)); break;
+    case HOP_PUSHNULL: PUSH(hv_null()); break;
+    case HOP_PUSHMISSING: PUSH(hv_missing(HM_WHY_ABSENT)); break;
+    case HOP_PUSHTRUE: PUSH(hv_bool(true)); break;
+    case HOP_PUSHFALSE: PUSH(hv_bool(false)); break;
+    case HOP_LOADCOL: PUSH(rec && A < rec->ncols ? rec->cols[A] : hv_missing(HM_WHY_ABSENT)); break;
+    case HOP_GETFIELD:
+      NEED(1);
+      a = POP();
+      if (a.kind == HV_REC) PUSH(hv_rec_get(&a, hm_vm_const(p, A)));
+      else PUSH(a.kind == HV_NULL || a.kind == HV_MISSING ? a : hv_missing(HM_WHY_ABSENT));
+      break;
+    case HOP_INDEX: NEED(2); b = POP(); a = POP(); PUSH(op_index(ar, a, b)); break;
+    case HOP_LOADSET: PUSH(A < p->nsettings ? vm->settings[A] : hv_missing(HM_WHY_ABSENT)); break;
+    case HOP_LOADLOCAL:
+      if (A >= vm->nslots) return fault(vm, "bad slot");
+      PUSH(vm->slots[A]);
+      break;
+    case HOP_STORELOCAL:
+      NEED(1);
+      if (A >= vm->nslots) return fault(vm, "bad slot");
+      vm->slots[A] = POP();
+      break;
+    case HOP_POP: NEED(1); vm->sp--; break;
+    case HOP_DUP: NEED(1); a = TOP(); PUSH(a); break;
+    case HOP_ADD: NEED(2); b = POP(); a = POP(); PUSH(op_add(ar, a, b)); break;
+    case HOP_SUB: case HOP_MUL: case HOP_DIV: case HOP_MOD:
+      NEED(2); b = POP(); a = POP(); PUSH(op_arith(HM_OP(ins), a, b)); break;
+    case HOP_EQ: case HOP_NE: case HOP_LT: case HOP_LE: case HOP_GT: case HOP_GE:
+      NEED(2); b = POP(); a = POP(); PUSH(op_compare(HM_OP(ins), a, b)); break;
+    case HOP_MATCHRE: NEED(2); b = POP(); a = POP(); PUSH(op_matchre(vm, a, b)); break;
+    case HOP_NOT: NEED(1); a = POP(); PUSH(hv_bool(!hv_truthy(a))); break;
+    case HOP_NEG: {
+      NEED(1);
+      a = POP();
+      double d;
+      if (hv_is_nothing(a)) PUSH(a);
+      else PUSH(num_of(a, &d) ? hv_num(-d) : hv_missing(HM_WHY_PARSE));
+      break;
+    }
+    case HOP_CALL: {
+      uint32_t fn = HM_A16(ins), argc = HM_B(ins);
+      if ((int)fn >= vm->nbuiltins) return fault(vm, "unknown builtin");
+      NEED(argc);
+      vm->sp -= argc;
+      hm_value r = do_call(vm, fn, argc, &vm->stack[vm->sp]);
+      PUSH(r);
+      break;
+    }
+    case HOP_JMP: vm->pc = A; break;
+    case HOP_JMPF: NEED(1); a = POP(); if (!hv_truthy(a)) vm->pc = A; break;
+    case HOP_JMPT: NEED(1); a = POP(); if (hv_truthy(a)) vm->pc = A; break;
+    case HOP_JMPSOME:
+      NEED(1);
+      if (!hv_is_nothing(TOP())) { vm->pc = A; break; }
+      vm->last_nothing = POP();
+      if (vm->last_nothing.kind == HV_NULL) vm->last_detail = NULL;
+      break;
+    case HOP_MATCH: {
+      NEED(1);
+      a = POP();
+      if (A >= p->nmatches) return fault(vm, "bad match table");
+      const hm_match *m = &p->matches[A];
+      uint32_t to = m->default_pc;
+      for (uint32_t i = 0; i < m->narms; i++)
+        if (loose_equal(a, const_value(p, m->arms[i].konst))) { to = m->arms[i].pc; break; }
+      if (to == HM_BC_NONE) return fault(vm, "match without a default arm had no arm for the value");
+      vm->pc = to;
+      break;
+    }
+    case HOP_LOOKUP:
+      NEED(1);
+      a = POP();
+      if (hv_is_nothing(a) || !vm->host || !vm->host->lookup) PUSH(hv_missing(HM_WHY_LOOKUP));
+      else PUSH(vm->host->lookup(vm->host->user, A, a, ar));
+      break;
+    case HOP_AGENT:
+      NEED(1);
+      a = POP();
+      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) PUSH(hv_missing(HM_WHY_LOOKUP));
+      else PUSH(vm->host->agent(vm->host->user, a, ar));
+      break;
+    case HOP_UPLOAD:
+      NEED(1);
+      a = POP();
+      if (hv_is_nothing(a)) PUSH(a);
+      else if (!vm->host || !vm->host->upload) PUSH(hv_missing(HM_WHY_LOOKUP));
+      else PUSH(vm->host->upload(vm->host->user, a, ar));
+      break;
+    case HOP_NEWLIST: PUSH(hv_list_new(ar, 4)); break;
+    case HOP_APPEND:
+      NEED(2);
+      b = POP();
+      vm->stack[vm->sp - 1] = append_value(ar, TOP(), b);
+      break;
+    case HOP_NEWREC: PUSH(hv_rec_new(ar, 4)); break;
+    case HOP_SETREC:
+      NEED(2);
+      b = POP();
+      if (TOP().kind != HV_REC) return fault(vm, "SETREC on a non-record");
+      if (b.kind != HV_MISSING) hv_rec_set(ar, &vm->stack[vm->sp - 1], hm_vm_const(p, A), b);
+      break;
+    case HOP_CHILDREN:
+      if (vm->host && vm->host->children) PUSH(vm->host->children(vm->host->user, A, ar));
+      else PUSH(hv_list_new(ar, 0));
+      break;
+    case HOP_ITER:
+      NEED(1);
+      if (A >= vm->nslots) return fault(vm, "bad slot");
+      vm->slots[A] = POP();
+      vm->slot_pos[A] = 0;
+      push_loop(vm, A);
+      break;
+    case HOP_NEXT: {
+      uint32_t exit_pc = HM_A16(ins), slot = HM_B(ins);
+      if (slot >= vm->nslots) return fault(vm, "bad slot");
+      hm_value l = vm->slots[slot];
+      uint32_t n = l.kind == HV_LIST ? l.u.list->n : hv_is_nothing(l) ? 0 : 1;
+      if (vm->slot_pos[slot] >= n) {
+        if (vm->nloop && vm->loops[vm->nloop - 1].slot == slot) vm->nloop--;
+        vm->pc = exit_pc;
+        break;
+      }
+      if (vm->nloop) {
+        vm_loop *lp = &vm->loops[vm->nloop - 1];
+        lp->next_pc = pc; lp->sp = vm->sp; lp->tdepth = vm->ntgt;
+      }
+      uint32_t i = vm->slot_pos[slot]++;
+      PUSH(l.kind == HV_LIST ? l.u.list->items[i] : l);
+      break;
+    }
+    case HOP_BEGIN:
+      if (A >= p->ntargets) return fault(vm, "bad target");
+      push_tgt(vm, A);
+      break;
+    case HOP_SETTGT: case HOP_APPENDTGT: {
+      NEED(1);
+      a = POP();
+      if (!vm->ntgt) return fault(vm, "field set outside a target");
+      const char *name = tfield_name(vm, A);
+      if (!name) return fault(vm, "bad target field");
+      hm_value *t = &vm->tgts[vm->ntgt - 1].rec;
+      if (HM_OP(ins) == HOP_SETTGT) {
+        if (a.kind != HV_MISSING) hv_rec_set(ar, t, name, a);
+      } else if (a.kind != HV_MISSING) {
+        hv_rec_set(ar, t, name, append_value(ar, hv_rec_get(t, name), a));
+      }
+      break;
+    }
+    case HOP_ENDREC:
+      if (!vm->ntgt) return fault(vm, "ENDREC without BEGIN");
+      vm->ntgt--;
+      PUSH(vm->tgts[vm->ntgt].rec);
+      break;
+    case HOP_EMIT:
+      if (!vm->ntgt) return fault(vm, "EMIT without BEGIN");
+      vm->emitted = true;
+      if (vm->host && vm->host->emit)
+        vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after,
+                       vm->tgts[vm->ntgt - 1].target, vm->tgts[vm->ntgt - 1].rec);
+      break;
+    case HOP_FLAG: vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, false); break;
+    case HOP_FLAGWHY: vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
+    case HOP_LOSSY: vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
+    case HOP_REJECT:  /* `x ?? reject` names the nothing; a plain `reject` has none */
+      vm_raise(vm, HM_EV_REJECT, A, 0, NULL, NULL, pc > 0 && HM_OP(c->code[pc - 1]) == HOP_JMPSOME);
+      return HM_VM_REJECTED;
+    case HOP_SKIPCHILD: {
+      if (!vm->nloop || vm->loops[vm->nloop - 1].next_pc == HM_BC_NONE)
+        return fault(vm, "skip outside an each loop");
+      vm_raise(vm, HM_EV_SKIP, A, 0, NULL, NULL, false);
+      vm_loop *lp = &vm->loops[vm->nloop - 1];
+      vm->sp = lp->sp; vm->ntgt = lp->tdepth; vm->pc = lp->next_pc;
+      break;
+    }
+    case HOP_RET: return vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED;
+    default: return fault(vm, "unknown instruction");
+    }
+  }
+}
+
+hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
+                       const hm_vm_record *rec, hm_arena *a) {
+  vm->err[0] = 0;
+  if (rule >= vm->p->nrules) { snprintf(vm->err, sizeof vm->err, "no rule %u", rule); return HM_VM_ERROR; }
+  const hm_rule *r = &vm->p->rules[rule];
+  if (is_after && !r->has_after) return HM_VM_GUARDED;
+  vm->rule = rule;
+  vm->code = is_after ? &r->after : &r->body;
+  vm->pc = 0; vm->sp = 0; vm->ntgt = 0; vm->nloop = 0;
+  vm->arena = a; vm->emitted = false;
+  vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL;
+  for (uint32_t i = 0; i < vm->nslots; i++) { vm->slots[i] = hv_missing(HM_WHY_ABSENT); vm->slot_pos[i] = 0; }
+  return exec(vm, rec);
+}
