@@ -1,0 +1,36 @@
+/* hm_ast: node allocation and list helpers for the syntax tree. */
+#include "hm_ast.h"
+
+hm_node *hm_node_new(hm_arena *a, hm_nkind kind, hm_loc loc) {
+  hm_node *n = hm_arena_alloc(a, sizeof *n);
+  n->kind = (uint16_t)kind;
+  n->loc = loc;
+  n->idx = -1;
+  return n;
+}
+
+hm_node *hm_list_append(hm_node *list, hm_node *item) {
+  if (!item) return list;
+  if (!list) return item;
+  hm_node *p = list;
+  while (p->next) p = p->next;
+  p->next = item;
+  return list;
+}
+
+int hm_list_len(const hm_node *list) {
+  int n = 0;
+  for (; list; list = list->next) n++;
+  return n;
+}
+
+const char *hm_nkind_name(hm_nkind k) {
+  static const char *names[N__COUNT] = {
+    "migration", "module", "use", "setting", "target", "object", "field declaration", "type", "field option",
+    "source", "source option", "rule", "gap",
+    "assignment", "append", "let", "if", "flag", "reject", "lossy",
+    "string", "number", "bool", "null", "src", "name", "setting reference", "field access", "index", "call", "lookup",
+    "agent", "upload", "match", "match arm", "each", "list", "record", "record field", "binary operator", "unary operator", "conditional",
+    "??", "reject", "skip"};
+  return (unsigned)k < N__COUNT ? names[k] : "?";
+}

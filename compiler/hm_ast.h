@@ -1,0 +1,79 @@
+/* hm_ast: the syntax tree of a .hmap file — one small node struct for every
+ * construct (dsl-anchors lesson 10), allocated in the compile arena. The parser
+ * builds it, the checker annotates it (types, resolved indexes), codegen walks it.
+ *
+ * Children by kind (a, b, c, d; `next` chains lists):
+ *   N_MIGRATION s=title            N_MODULE s=name         N_USE s=name
+ *   N_SETTING s=name a=literal
+ *   N_TARGET s=name a=path(N_STR) b=unique(N_NAME list) c=fields
+ *   N_OBJECT s=name a=key(N_NAME|NULL) c=fields
+ *   N_FIELDDECL s=name a=type b=options(N_FOPT list)
+ *   N_TYPE op=hm_tykind s=ref/object name a=element type (list) b=enum values (N_STR list)
+ *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
+ *   N_SOURCE s=name a=type name(N_NAME|NULL) b=options(N_SRCOPT list) c=inline fields; op=hm_format; d=path(N_STR)
+ *   N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL for path)
+ *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts; guard in `guard`, lossy in `annots`
+ *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
+ *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr; N_LET s=name a=expr;
+ *     N_IF a=cond b=then c=else(stmts, or one N_IF); N_FLAG op=severity s=msg; N_REJECT s=msg; N_LOSSY s=msg
+ *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s;
+ *     N_FIELD a=obj s=field; N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key;
+ *     N_AGENT a; N_UPLOAD a; N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
+ *     N_EACH a=iterated s=var b=where c=stmts; N_LIST a=items; N_RECORD a=N_RECFIELD list;
+ *     N_RECFIELD s=key a=value; N_BIN op=token a b; N_UN op a; N_COND a b c;
+ *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL); N_REJECTX s; N_SKIP */
+#ifndef HM_AST_H
+#define HM_AST_H
+#include <stdint.h>
+#include "hm_arena.h"
+
+typedef struct hm_loc { uint32_t file, line, col, end_line, end_col; } hm_loc;
+
+typedef enum hm_nkind {
+  N_MIGRATION, N_MODULE, N_USE, N_SETTING, N_TARGET, N_OBJECT, N_FIELDDECL, N_TYPE, N_FOPT,
+  N_SOURCE, N_SRCOPT, N_RULE, N_GAP,
+  N_ASSIGN, N_APPEND, N_LET, N_IF, N_FLAG, N_REJECT, N_LOSSY,
+  N_STR, N_NUM, N_BOOL, N_NULL, N_SRC, N_NAME, N_SETREF, N_FIELD, N_INDEX, N_CALL, N_LOOKUP,
+  N_AGENT, N_UPLOAD, N_MATCH, N_ARM, N_EACH, N_LIST, N_RECORD, N_RECFIELD, N_BIN, N_UN, N_COND,
+  N_COALESCE, N_REJECTX, N_SKIP,
+  N__COUNT
+} hm_nkind;
+
+typedef enum hm_tykind {
+  TY_STRING, TY_NUMBER, TY_INT, TY_BOOL, TY_DATETIME, TY_ANY, TY_RECORD, TY_LIST, TY_REF,
+  TY_ENUM, TY_ENUM_OPEN, TY_OBJECT
+} hm_tykind;
+
+typedef enum hm_fopt { FO_REQUIRED, FO_MAX, FO_MIN, FO_DEFAULT, FO_CREATE_ONLY, FO_READONLY, FO_DOC } hm_fopt;
+typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES } hm_srcopt;
+
+/* Binary/unary operators (N_BIN/N_UN op). */
+typedef enum hm_binop {
+  OPB_ADD, OPB_SUB, OPB_MUL, OPB_DIV, OPB_MOD, OPB_EQ, OPB_NE, OPB_LT, OPB_LE, OPB_GT, OPB_GE,
+  OPB_MATCHRE, OPB_AND, OPB_OR, OPU_NOT, OPU_NEG
+} hm_binop;
+
+typedef struct hm_node hm_node;
+struct hm_node {
+  uint16_t kind, op;
+  hm_loc loc;
+  const char *s;
+  uint32_t slen;
+  double num;
+  hm_node *a, *b, *c, *d;
+  hm_node *guard, *annots;
+  hm_node *next;
+  /* filled by the checker */
+  uint8_t ty;        /* hm_type of an expression */
+  uint8_t maybe;     /* expression may be missing/null at run time */
+  uint8_t fallible;  /* contains an unhandled fallible step */
+  int32_t idx;       /* resolved index: builtin, source, local slot, field slot ... */
+  const void *decl;  /* resolved declaration (target/object field, source, rule) */
+};
+
+hm_node *hm_node_new(hm_arena *a, hm_nkind kind, hm_loc loc);
+hm_node *hm_list_append(hm_node *list, hm_node *item);   /* returns the list head */
+int hm_list_len(const hm_node *list);
+const char *hm_nkind_name(hm_nkind k);
+
+#endif

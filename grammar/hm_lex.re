@@ -1,0 +1,196 @@
+/* hm_lex: the .hmap lexer (re2c source; the C file is generated at build time).
+ * Tracks line and column (in characters, so carets line up under UTF-8 text)
+ * for every token, unescapes strings into the compile arena, and reports bad
+ * characters and unterminated strings as E0101 without stopping: the parser
+ * goes on so one run shows every error. */
+#include <stdlib.h>
+#include <string.h>
+#include "hm_lex.h"
+#include "hm_parse.h"
+
+/*!re2c
+  re2c:define:YYCTYPE = "unsigned char";
+  re2c:yyfill:enable = 0;
+  re2c:define:YYCURSOR = "lx->cur";
+  re2c:define:YYMARKER = "lx->mar";
+  re2c:flags:tags = 0;
+*/
+
+static uint32_t col_of(const hm_lexer *lx, const unsigned char *p) {
+  uint32_t c = 1;
+  for (const unsigned char *q = lx->line_start; q < p; q++)
+    if ((*q & 0xC0) != 0x80) c++;
+  return c;
+}
+
+static void newline(hm_lexer *lx, const unsigned char *after) {
+  lx->line++;
+  lx->line_start = after;
+}
+
+static void set_loc(hm_lexer *lx, YYLTYPE *loc, const unsigned char *start) {
+  loc->first_line = (int)lx->tok_line;
+  loc->first_column = (int)col_of(lx, start);
+  loc->last_line = (int)lx->line;
+  loc->last_column = (int)col_of(lx, lx->cur);
+  loc->file = lx->file;
+  loc->first_column_adj = 0;
+}
+
+/* A keyword followed by ':' (a field name in a declaration or record literal)
+ * is an identifier: lets sources and targets have fields named `key`, `type`... */
+static int followed_by_colon(const unsigned char *p) {
+  while (*p == ' ' || *p == '\t') p++;
+  return p[0] == ':' && p[1] != ':';
+}
+
+static int put_utf8(char *d, unsigned long cp) {
+  if (cp < 0x80) { d[0] = (char)cp; return 1; }
+  if (cp < 0x800) { d[0] = (char)(0xC0 | (cp >> 6)); d[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+  if (cp < 0x10000) { d[0] = (char)(0xE0 | (cp >> 12)); d[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); d[2] = (char)(0x80 | (cp & 0x3F)); return 3; }
+  d[0] = (char)(0xF0 | (cp >> 18)); d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); d[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Unescape the body of a "..." string (quotes excluded). Returns 0 or reports. */
+static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *e, YYSTYPE *val, YYLTYPE *loc) {
+  char *d = hm_arena_alloc(lx->arena, (size_t)(e - s) + 1);
+  size_t n = 0;
+  for (const unsigned char *p = s; p < e; p++) {
+    if (*p != '\\') { d[n++] = (char)*p; continue; }
+    p++;
+    switch (*p) {
+    case 'n': d[n++] = '\n'; break;
+    case 't': d[n++] = '\t'; break;
+    case 'r': d[n++] = '\r'; break;
+    case '"': d[n++] = '"'; break;
+    case '\\': d[n++] = '\\'; break;
+    case 'u': {
+      unsigned long cp = 0;
+      const unsigned char *q = p + 1;
+      if (*q == '{') {
+        q++;
+        while (q < e && *q != '}') {
+          int h = (*q >= '0' && *q <= '9') ? *q - '0' : (*q | 32) >= 'a' && (*q | 32) <= 'f' ? (*q | 32) - 'a' + 10 : -1;
+          if (h < 0) break;
+          cp = cp * 16 + (unsigned long)h;
+          q++;
+        }
+      }
+      if (q < e && *q == '}' && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
+        n += (size_t)put_utf8(d + n, cp);
+        p = q;
+      } else {
+        hm_lex_error(lx, loc, "bad \\u escape: write \\u{XXXX} with 1 to 6 hex digits");
+      }
+      break;
+    }
+    default:
+      hm_lex_error(lx, loc, "unknown escape '\\%c' in string", *p >= 32 && *p < 127 ? *p : '?');
+      break;
+    }
+  }
+  d[n] = 0;
+  val->str.s = d;
+  val->str.len = (uint32_t)n;
+}
+
+static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) {
+  static const struct { const char *w; int tok; } kw[] = {
+    {"migration", KW_MIGRATION}, {"module", KW_MODULE}, {"use", KW_USE}, {"setting", KW_SETTING},
+    {"target", KW_TARGET}, {"object", KW_OBJECT}, {"source", KW_SOURCE}, {"from", KW_FROM},
+    {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records", KW_RECORDS},
+    {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"rule", KW_RULE},
+    {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
+    {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag", KW_FLAG},
+    {"info", KW_INFO}, {"warn", KW_WARN}, {"review", KW_REVIEW}, {"reject", KW_REJECT},
+    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"agent", KW_AGENT},
+    {"upload", KW_UPLOAD}, {"each", KW_EACH}, {"as", KW_AS}, {"where", KW_WHERE}, {"match", KW_MATCH},
+    {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
+    {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"max", KW_MAX}, {"min", KW_MIN},
+    {"default", KW_DEFAULT}, {"unique", KW_UNIQUE}, {"create_only", KW_CREATE_ONLY},
+    {"readonly", KW_READONLY}, {"string", KW_STRINGT}, {"number", KW_NUMBERT}, {"int", KW_INTT},
+    {"bool", KW_BOOLT}, {"datetime", KW_DATETIMET}, {"list", KW_LISTT}, {"of", KW_OF},
+    {"record", KW_RECORDT}, {"ref", KW_REF}, {"enum", KW_ENUM}, {"open", KW_OPEN}, {"any", KW_ANYT},
+  };
+  size_t n = (size_t)(lx->cur - s);
+  val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
+  val->str.len = (uint32_t)n;
+  if (followed_by_colon(lx->cur)) return IDENT;
+  for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
+    if (strlen(kw[i].w) == n && memcmp(kw[i].w, s, n) == 0) return kw[i].tok;
+  return IDENT;
+}
+
+int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
+  const unsigned char *start;
+  for (;;) {
+    start = lx->cur;
+    lx->tok_line = lx->line;
+    /*!re2c
+      end = "\x00";
+      ws = [ \t\f\v]+;
+      nl = "\r\n" | "\n" | "\r";
+      id = [A-Za-z_][A-Za-z0-9_]*;
+      digits = [0-9]+;
+      num = digits ("." digits)? ([eE] [+-]? digits)?;
+
+      end {
+        if (lx->cur - 1 < lx->end) { set_loc(lx, loc, start); hm_lex_error(lx, loc, "NUL byte in source"); continue; }
+        lx->cur--; set_loc(lx, loc, start); return 0;
+      }
+      ws { continue; }
+      nl { newline(lx, lx->cur); continue; }
+      "#" [^\r\n\x00]* { continue; }
+      id { set_loc(lx, loc, start); return keyword_or_ident(lx, start, val); }
+      "$" id { set_loc(lx, loc, start); val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1, (size_t)(lx->cur - start - 1)); val->str.len = (uint32_t)(lx->cur - start - 1); return SETREF; }
+      num { set_loc(lx, loc, start); val->num = strtod((const char *)start, NULL); return NUMBER; }
+      "r\"" [^"\x00\r\n]* "\"" {
+        set_loc(lx, loc, start);
+        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 2, (size_t)(lx->cur - start - 3));
+        val->str.len = (uint32_t)(lx->cur - start - 3);
+        return STRING;
+      }
+      "\"" ([^"\\\x00\r\n] | "\\" [^\x00\r\n])* "\"" {
+        set_loc(lx, loc, start);
+        unescape(lx, start + 1, lx->cur - 1, val, loc);
+        return STRING;
+      }
+      "\"" ([^"\\\x00\r\n] | "\\" [^\x00\r\n])* {
+        set_loc(lx, loc, start);
+        hm_lex_error(lx, loc, "unterminated string: a string ends with \" on the same line");
+        unescape(lx, start + 1, lx->cur, val, loc);
+        return STRING;
+      }
+      "->" { set_loc(lx, loc, start); return ARROW; }
+      "=>" { set_loc(lx, loc, start); return FATARROW; }
+      "??" { set_loc(lx, loc, start); return COALESCE; }
+      "==" { set_loc(lx, loc, start); return EQ; }
+      "!=" { set_loc(lx, loc, start); return NE; }
+      "<=" { set_loc(lx, loc, start); return LE; }
+      ">=" { set_loc(lx, loc, start); return GE; }
+      "=~" { set_loc(lx, loc, start); return MATCHRE; }
+      "+=" { set_loc(lx, loc, start); return PLUSEQ; }
+      [-+*/%<>=?:.,()[\]{}] { set_loc(lx, loc, start); return *start; }
+      [\x80-\xff]+ | [^] {
+        set_loc(lx, loc, start);
+        hm_lex_error(lx, loc, "unexpected character '%.*s'", (int)(lx->cur - start), (const char *)start);
+        continue;
+      }
+    */
+  }
+}
+
+void hm_lex_init(hm_lexer *lx, hm_arena *arena, uint32_t file, const char *text, size_t len,
+                 void (*report)(void *, const YYLTYPE *, const char *), void *user) {
+  memset(lx, 0, sizeof *lx);
+  lx->arena = arena;
+  lx->file = file;
+  lx->cur = lx->line_start = (const unsigned char *)text;
+  lx->end = (const unsigned char *)text + len;
+  lx->line = 1;
+  lx->report = report;
+  lx->user = user;
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) lx->cur = lx->line_start = lx->cur + 3;
+}

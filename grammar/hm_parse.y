@@ -1,0 +1,321 @@
+/* hm_parse: the .hmap grammar (Bison source; C generated at build time).
+ * Pure and reentrant, with locations. Builds the AST of compiler/hm_ast.h in
+ * the compile arena. Recovers from errors at statement and declaration level so
+ * one run reports every error in a file (E0102).
+ *
+ * Two deliberate shift preferences (resolved by precedence, not luck):
+ *   `a ?? b flag warn "m"` — a `flag` right after a `??` default belongs to it;
+ *   `x = e lossy "why"`    — a `lossy` right after an assignment annotates it. */
+%define api.pure full
+%define parse.error detailed
+%locations
+%param {hm_lexer *lx}
+%parse-param {hm_parse_ctx *pc}
+
+%code requires {
+#include "hm_lex.h"
+#include "hm_ast.h"
+typedef struct hm_parse_ctx {
+  hm_arena *arena;
+  hm_node *items;        /* top-level declarations, in order */
+  hm_node *items_tail;
+  void (*report)(void *user, const YYLTYPE *loc, const char *msg);   /* E0102 sink */
+  void *user;
+  int errors;
+} hm_parse_ctx;
+int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx);
+}
+
+%code provides {
+int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
+}
+
+%code {
+#include <stdio.h>
+#include <string.h>
+#define yylex hm_lex
+#define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
+    if (N) { (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; \
+             (Cur).last_line = YYRHSLOC(Rhs, N).last_line; (Cur).last_column = YYRHSLOC(Rhs, N).last_column; \
+             (Cur).file = YYRHSLOC(Rhs, 1).file; } \
+    else { (Cur).first_line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line; \
+           (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; (Cur).file = YYRHSLOC(Rhs, 0).file; } \
+    (Cur).first_column_adj = 0; } while (0)
+
+static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *msg) {
+  (void)lx;
+  pc->errors++;
+  if (pc->report) pc->report(pc->user, loc, msg);
+}
+
+static hm_loc L(YYLTYPE l) {
+  hm_loc r = {l.file, (uint32_t)l.first_line, (uint32_t)l.first_column, (uint32_t)l.last_line, (uint32_t)l.last_column};
+  return r;
+}
+#define NEW(kind, loc) hm_node_new(pc->arena, kind, L(loc))
+static hm_node *str_node(hm_parse_ctx *pc, hm_nkind k, YYLTYPE loc, const char *s, uint32_t len) {
+  hm_node *n = NEW(k, loc);
+  n->s = s; n->slen = len;
+  return n;
+}
+static void add_item(hm_parse_ctx *pc, hm_node *n) {
+  if (!n) return;
+  if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
+  pc->items_tail = n;
+}
+}
+
+%union {
+  struct { const char *s; uint32_t len; } str;
+  double num;
+  hm_node *node;
+  int ival;
+}
+
+%token <str> IDENT "identifier" STRING "string" SETREF "setting reference"
+%token <num> NUMBER "number"
+%token ARROW "->" FATARROW "=>" COALESCE "??" EQ "==" NE "!=" LE "<=" GE ">=" MATCHRE "=~" PLUSEQ "+="
+%token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
+  KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
+  KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
+  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
+  KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
+  KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'"
+  KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
+  KW_UPLOAD "'upload'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'" KW_MATCH "'match'"
+  KW_TRUE "'true'" KW_FALSE "'false'" KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'"
+  KW_SRC "'src'" KW_REQUIRED "'required'" KW_MAX "'max'" KW_MIN "'min'" KW_DEFAULT "'default'"
+  KW_UNIQUE "'unique'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'" KW_STRINGT "'string'"
+  KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'" KW_LISTT "'list'"
+  KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'" KW_ANYT "'any'"
+
+%type <node> item type fielddecls fielddecl fopts fopt literal names srcopts srcopt opt_fields
+%type <node> stmts stmt block else_part annots opt_flag expr coalesce orx andx cmp add mul unary postfix primary
+%type <node> args exprs arms arm patterns pattern recfields recfield opt_where opt_guard opt_after strlist
+%type <str> fname typename
+%type <ival> severity
+
+%nonassoc LOWER_THAN_FLAG
+%nonassoc KW_FLAG KW_LOSSY
+%nonassoc LOWER_THAN_ELSE
+%nonassoc KW_ELSE
+
+%destructor { } <*>
+
+%%
+
+file: %empty | file item { add_item(pc, $2); } | file error { yyerrok; } ;
+
+item:
+    KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
+  | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
+  | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
+  | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
+  | KW_TARGET IDENT KW_PATH STRING opt_unique_start names '{' fielddecls '}' {
+      $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6; $$->c = $8; }
+  | KW_TARGET IDENT KW_PATH STRING '{' fielddecls '}' {
+      $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6; }
+  | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->c = $4; }
+  | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->c = $6; }
+  | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
+      $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6; $$->c = $7; }
+  | KW_SOURCE IDENT ':' IDENT KW_FROM srcformat STRING srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
+      $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
+      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8; $$->c = $9; }
+  | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
+      $$ = NEW(N_RULE, @1);
+      $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
+      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s, $4.len);
+      $$->guard = $5; $$->annots = $6; $$->c = $8; $$->d = $10; }
+  | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
+      $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
+      $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7; }
+  | KW_GAP IDENT ARROW KW_INVENTORY STRING annots {
+      $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 1;
+      $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6; }
+  ;
+
+opt_unique_start: KW_UNIQUE ;
+
+/* The format is kept as an N_NAME node (checked later) so unknown formats get a
+   precise E0210 instead of a syntax error. */
+srcformat: IDENT { $<node>$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
+         | KW_CSV { $<node>$ = str_node(pc, N_NAME, @1, "csv", 3); } ;
+
+names: fname { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
+     | names ',' fname { $$ = hm_list_append($1, str_node(pc, N_NAME, @3, $3.s, $3.len)); } ;
+
+fielddecls: %empty { $$ = NULL; }
+          | fielddecls fielddecl { $$ = hm_list_append($1, $2); }
+          | fielddecls error { $$ = $1; yyerrok; } ;
+
+fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3; $$->b = $4; } ;
+
+type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
+    | KW_NUMBERT { $$ = NEW(N_TYPE, @$); $$->op = TY_NUMBER; }
+    | KW_INTT { $$ = NEW(N_TYPE, @$); $$->op = TY_INT; }
+    | KW_BOOLT { $$ = NEW(N_TYPE, @$); $$->op = TY_BOOL; }
+    | KW_DATETIMET { $$ = NEW(N_TYPE, @$); $$->op = TY_DATETIME; }
+    | KW_ANYT { $$ = NEW(N_TYPE, @$); $$->op = TY_ANY; }
+    | KW_RECORDT { $$ = NEW(N_TYPE, @$); $$->op = TY_RECORD; }
+    | KW_LISTT { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; }
+    | KW_LISTT KW_OF type { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; $$->a = $3; }
+    | KW_REF IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_REF; $$->s = $2.s; }
+    | KW_ENUM '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3; }
+    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN; $$->b = $4; }
+    | IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_OBJECT; $$->s = $1.s; }
+    ;
+
+strlist: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | strlist ',' STRING { $$ = hm_list_append($1, str_node(pc, N_STR, @3, $3.s, $3.len)); } ;
+
+fopts: %empty { $$ = NULL; } | fopts fopt { $$ = hm_list_append($1, $2); } ;
+fopt: KW_REQUIRED { $$ = NEW(N_FOPT, @$); $$->op = FO_REQUIRED; }
+    | KW_MAX NUMBER { $$ = NEW(N_FOPT, @$); $$->op = FO_MAX; $$->num = $2; }
+    | KW_MIN NUMBER { $$ = NEW(N_FOPT, @$); $$->op = FO_MIN; $$->num = $2; }
+    | KW_DEFAULT literal { $$ = NEW(N_FOPT, @$); $$->op = FO_DEFAULT; $$->a = $2; }
+    | KW_CREATE_ONLY { $$ = NEW(N_FOPT, @$); $$->op = FO_CREATE_ONLY; }
+    | KW_READONLY { $$ = NEW(N_FOPT, @$); $$->op = FO_READONLY; }
+    | STRING { $$ = NEW(N_FOPT, @$); $$->op = FO_DOC; $$->s = $1.s; }
+    ;
+
+literal: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
+       | '-' NUMBER { $$ = NEW(N_NUM, @$); $$->num = -$2; }
+       | KW_TRUE { $$ = NEW(N_BOOL, @1); $$->op = 1; }
+       | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
+       | KW_NULL { $$ = NEW(N_NULL, @1); }
+       ;
+
+srcopts: %empty { $$ = NULL; } | srcopts srcopt { $$ = hm_list_append($1, $2); } ;
+srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_KEY; }
+      | KW_PARENT IDENT KW_BY fname {
+          $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_PARENT;
+          if (strcmp($4.s, "path") != 0) $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); }
+      | KW_RECORDS STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_RECORDS; }
+      | KW_SEP STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_SEP; }
+      | KW_ENCODING STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_ENCODING; }
+      | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
+      ;
+opt_fields: %empty { $$ = NULL; } | '{' fielddecls '}' { $$ = $2; if (!$$) { $$ = NEW(N_FIELDDECL, @1); $$->s = ""; $$->op = 1; } } ;
+
+opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
+opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3; if (!$$) $$ = NEW(N_LOSSY, @1), $$->op = 1; } ;
+annots: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
+      | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len); $$ = hm_list_append($1, n); } ;
+
+/* Field names: identifiers, and keywords that cannot start a statement or an
+   expression, so targets and sources may have fields like `source` or `path`.
+   (In declarations and record literals the lexer already turns `word:` into an
+   identifier, so those positions take IDENT.) */
+fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
+     | KW_ENCODING | KW_FILES | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE | KW_SETTING
+     | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
+     | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
+     | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;
+typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
+
+block: '{' stmts '}' { $$ = $2; } ;
+stmts: %empty { $$ = NULL; } | stmts stmt { $$ = hm_list_append($1, $2); } | stmts error { $$ = $1; yyerrok; } ;
+
+stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
+    | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
+    | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
+    | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
+    | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; }
+    | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
+    | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    ;
+else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
+         | KW_ELSE block { $$ = $2; if (!$$) $$ = NEW(N_LOSSY, @1), $$->op = 1; }
+         | KW_ELSE KW_IF expr block else_part { $$ = NEW(N_IF, @2); $$->a = $3; $$->b = $4; $$->c = $5; }
+         ;
+severity: KW_INFO { $$ = 0; } | KW_WARN { $$ = 1; } | KW_REVIEW { $$ = 2; } ;
+
+expr: coalesce
+    | coalesce '?' expr ':' expr { $$ = NEW(N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; }
+    ;
+coalesce: orx
+    | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4; }
+    | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
+    | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP, @3); $$->c = $4; }
+    ;
+opt_flag: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
+        | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; } ;
+orx: andx | orx KW_OR andx { $$ = NEW(N_BIN, @2); $$->op = OPB_OR; $$->a = $1; $$->b = $3; } ;
+andx: cmp | andx KW_AND cmp { $$ = NEW(N_BIN, @2); $$->op = OPB_AND; $$->a = $1; $$->b = $3; } ;
+cmp: add
+   | add EQ add { $$ = NEW(N_BIN, @2); $$->op = OPB_EQ; $$->a = $1; $$->b = $3; }
+   | add NE add { $$ = NEW(N_BIN, @2); $$->op = OPB_NE; $$->a = $1; $$->b = $3; }
+   | add '<' add { $$ = NEW(N_BIN, @2); $$->op = OPB_LT; $$->a = $1; $$->b = $3; }
+   | add LE add { $$ = NEW(N_BIN, @2); $$->op = OPB_LE; $$->a = $1; $$->b = $3; }
+   | add '>' add { $$ = NEW(N_BIN, @2); $$->op = OPB_GT; $$->a = $1; $$->b = $3; }
+   | add GE add { $$ = NEW(N_BIN, @2); $$->op = OPB_GE; $$->a = $1; $$->b = $3; }
+   | add MATCHRE add { $$ = NEW(N_BIN, @2); $$->op = OPB_MATCHRE; $$->a = $1; $$->b = $3; }
+   ;
+add: mul
+   | add '+' mul { $$ = NEW(N_BIN, @2); $$->op = OPB_ADD; $$->a = $1; $$->b = $3; }
+   | add '-' mul { $$ = NEW(N_BIN, @2); $$->op = OPB_SUB; $$->a = $1; $$->b = $3; }
+   ;
+mul: unary
+   | mul '*' unary { $$ = NEW(N_BIN, @2); $$->op = OPB_MUL; $$->a = $1; $$->b = $3; }
+   | mul '/' unary { $$ = NEW(N_BIN, @2); $$->op = OPB_DIV; $$->a = $1; $$->b = $3; }
+   | mul '%' unary { $$ = NEW(N_BIN, @2); $$->op = OPB_MOD; $$->a = $1; $$->b = $3; }
+   ;
+unary: postfix
+     | KW_NOT unary { $$ = NEW(N_UN, @1); $$->op = OPU_NOT; $$->a = $2; }
+     | '-' unary { $$ = NEW(N_UN, @1); $$->op = OPU_NEG; $$->a = $2; }
+     ;
+postfix: primary
+       | postfix '.' fname { $$ = str_node(pc, N_FIELD, @3, $3.s, $3.len); $$->a = $1; }
+       | postfix '[' expr ']' { $$ = NEW(N_INDEX, @2); $$->a = $1; $$->b = $3; }
+       ;
+primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
+       | STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | KW_TRUE { $$ = NEW(N_BOOL, @1); $$->op = 1; }
+       | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
+       | KW_NULL { $$ = NEW(N_NULL, @1); }
+       | KW_SRC { $$ = NEW(N_SRC, @1); }
+       | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
+       | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
+       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3; }
+       | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
+       | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
+       | KW_UPLOAD '(' expr ')' { $$ = NEW(N_UPLOAD, @1); $$->a = $3; }
+       | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4; }
+       | KW_EACH postfix KW_AS IDENT opt_where block {
+           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
+       | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2; }
+       | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2; }
+       | '(' expr ')' { $$ = $2; }
+       ;
+opt_where: %empty { $$ = NULL; } | KW_WHERE expr { $$ = $2; } ;
+args: %empty { $$ = NULL; } | exprs ;
+exprs: expr | exprs ',' expr { $$ = hm_list_append($1, $3); } ;
+arms: arm | arms arm { $$ = hm_list_append($1, $2); } ;
+arm: patterns FATARROW expr { $$ = NEW(N_ARM, @1); $$->a = $1; $$->b = $3; }
+   | IDENT FATARROW expr {
+       $$ = NEW(N_ARM, @1); $$->b = $3;
+       if (strcmp($1.s, "_") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc, "a match arm is a constant or _ (the default)"); } }
+   ;
+patterns: pattern | patterns ',' pattern { $$ = hm_list_append($1, $3); } ;
+pattern: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
+       | KW_TRUE { $$ = NEW(N_BOOL, @1); $$->op = 1; }
+       | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
+       | KW_NULL { $$ = NEW(N_NULL, @1); }
+       ;
+recfields: %empty { $$ = NULL; } | recfield { $$ = $1; } | recfields ',' recfield { $$ = hm_list_append($1, $3); } ;
+recfield: IDENT ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; }
+        | STRING ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; } ;
+
+%%
+
+int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx) {
+  return yyparse(lx, pc);
+}
