@@ -1,0 +1,391 @@
+/* hm_jsonsrc: the JSON readers. NDJSON is read line by line. A JSON document
+ * (an array of records, an Atera page envelope {"items": [...]}, an iTop REST
+ * reply {"objects": {"UserRequest::12": {...}}}) is walked as a stream: a small
+ * scanner follows the records path ("*", "items.*", "objects.*") through the
+ * containers, skips everything off the path without storing it, and finds the
+ * byte extent of each record by tracking strings and brackets. Only that extent
+ * is handed to cJSON, so memory is bounded by the largest record, not the file.
+ *
+ * A record that cJSON rejects, that is not an object or not valid UTF-8 is a
+ * bad record and reading goes on after it (its extent is known). A break in the
+ * structure around the records (a missing comma, the file ending inside the
+ * array) cannot be resynchronised: it is reported once and the rest of that
+ * file is skipped. */
+#include "hm_reader_impl.h"
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hm_json.h"
+
+void hm_jsonsrc_init(hm_reader *r) {
+  const hm_source *s = &r->p->sources[r->src];
+  const char *path = NULL;
+  if (s->records != HM_BC_NONE && s->records < r->p->nconsts) path = r->p->consts[s->records].str;
+  if (!path) path = r->fmt == HF_JSON_PAGES ? "items.*" : "*";
+  uint32_t n = *path ? 1 : 0;
+  for (const char *c = path; *c; c++) n += *c == '.';
+  r->comp = hm_arena_alloc(&r->life, (n + 1) * sizeof *r->comp);
+  r->ncomp = 0;
+  const char *start = path;
+  for (const char *c = path;; c++) {
+    if (*path && (*c == '.' || *c == 0)) {
+      r->comp[r->ncomp++] = hm_arena_strndup(&r->life, start, (size_t)(c - start));
+      start = c + 1;
+    }
+    if (!*c) break;
+  }
+}
+
+int hm_jsonsrc_begin(hm_reader *r) {
+  r->sp = 0;
+  r->root_done = false;
+  r->dead = false;
+  return 0;
+}
+
+/* ---- scanning ---- */
+
+static void newline_at(hm_reader *r, size_t i) {
+  r->line++;
+  r->line_start = r->buf_abs + i + 1;
+}
+
+/* Next byte without consuming it: >= 0, -1 at end of file, -2 on I/O error. */
+static int peek(hm_reader *r) {
+  if (r->pos == r->len) {
+    int n = hm_in_fill(r, 1);
+    if (n < 0) return -2;
+    if (n == 0) return -1;
+  }
+  return (unsigned char)r->buf[r->pos];
+}
+
+static int skip_ws(hm_reader *r) {
+  for (;;) {
+    int c = peek(r);
+    if (c == ' ' || c == '\t' || c == '\r') r->pos++;
+    else if (c == '\n') { newline_at(r, r->pos); r->pos++; }
+    else return c;
+  }
+}
+
+static const char *describe(int c, char *buf, size_t n) {
+  if (c < 0) return "the end of the file";
+  if (c >= 0x20 && c < 0x7F) snprintf(buf, n, "'%c'", c);
+  else snprintf(buf, n, "byte 0x%02X", c);
+  return buf;
+}
+
+static void put(hm_buf *dst, const char *p, size_t n, bool *big) {
+  if (!dst || *big) return;
+  if (dst->len + n > HM_MAX_RECORD) { *big = true; return; }
+  hm_buf_put(dst, p, n);
+}
+
+static bool scalar_byte(unsigned char c) {
+  return !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' ||
+           c == ':' || c == '[' || c == '{' || c == '"');
+}
+
+/* Scans the extent of one value at pos, appending its bytes to dst (NULL: skip).
+ * 0 = scanned (*big: too large to keep), -1 = broken structure (error set), -2 = I/O. */
+static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
+  int c = peek(r);
+  if (c == -2) return -2;
+  char what[16];
+  uint8_t kinds[HM_JSON_MAX_DEPTH / 8 + 1];  /* bit set: '{' on that level */
+  uint32_t depth = 0;
+  bool in_str = false, esc = false, scalar = false;
+  if (c == '"') in_str = true;
+  else if (c != '{' && c != '[') {
+    if (c < 0 || !scalar_byte((unsigned char)c)) {
+      hm_reader_fail(r, r->line, hm_in_col(r), "expected a JSON value, found %s", describe(c, what, sizeof what));
+      return -1;
+    }
+    scalar = true;
+  }
+  size_t i = r->pos;
+  if (!scalar) {                           /* the opening '"', '{' or '[' */
+    if (c != '"') { kinds[0] = c == '{'; depth = 1; }
+    i++;
+  }
+  for (;;) {
+    if (i == r->len) {
+      put(dst, r->buf + r->pos, i - r->pos, big);
+      r->pos = i;
+      int n = hm_in_fill(r, 1);
+      if (n < 0) return -2;
+      i = r->pos;
+      if (n == 0) {
+        if (scalar) return 0;
+        hm_reader_fail(r, r->line, hm_in_col(r), "unexpected end of file inside a JSON %s",
+                       in_str ? "string" : "value");
+        return -1;
+      }
+    }
+    unsigned char b = (unsigned char)r->buf[i];
+    if (scalar) {
+      if (!scalar_byte(b)) break;
+      i++;
+      continue;
+    }
+    if (b == '\n') newline_at(r, i);
+    if (in_str) {
+      if (esc) esc = false;
+      else if (b == '\\') esc = true;
+      else if (b == '"') { in_str = false; if (depth == 0) { i++; break; } }
+    } else if (b == '"') {
+      in_str = true;
+    } else if (b == '{' || b == '[') {
+      if (depth >= HM_JSON_MAX_DEPTH) {
+        r->pos = i;
+        hm_reader_fail(r, r->line, hm_in_col(r), "JSON nested deeper than %d levels", HM_JSON_MAX_DEPTH);
+        return -1;
+      }
+      if (b == '{') kinds[depth / 8] |= (uint8_t)(1u << (depth % 8));
+      else kinds[depth / 8] &= (uint8_t)~(1u << (depth % 8));
+      depth++;
+    } else if (b == '}' || b == ']') {
+      bool obj = (kinds[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1;
+      if (obj != (b == '}')) {
+        r->pos = i;
+        hm_reader_fail(r, r->line, hm_in_col(r), "'%c' closes a JSON %s", b, obj ? "object" : "array");
+        return -1;
+      }
+      if (--depth == 0) { i++; break; }
+    }
+    i++;
+  }
+  put(dst, r->buf + r->pos, i - r->pos, big);
+  r->pos = i;
+  return 0;
+}
+
+/* ---- records ---- */
+
+static const char *json_kind(const cJSON *j) {
+  switch (j->type & 0xFF) {
+  case cJSON_NULL: return "null";
+  case cJSON_False: case cJSON_True: return "a boolean";
+  case cJSON_Number: return "a number";
+  case cJSON_String: return "a string";
+  case cJSON_Array: return "an array";
+  default: return "something else";
+  }
+}
+
+/* Position of byte `off` of the record text that starts at line:col. */
+static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uint64_t *l, uint64_t *c) {
+  for (size_t i = 0; i < off && i < t->len; i++) {
+    if (t->data[i] == '\n') { line++; col = 1; }
+    else col++;
+  }
+  *l = line;
+  *c = col;
+}
+
+/* Parses the record text in scratch (starting at line:col) into *out. 1 or -1. */
+static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col, bool whole_line) {
+  hm_buf *t = &r->scratch;
+  uint64_t el, ec;
+  size_t bad = hm_utf8_check((const unsigned char *)t->data, t->len);
+  if (bad < t->len) {
+    locate(t, bad, line, col, &el, &ec);
+    hm_reader_fail(r, el, ec, "invalid UTF-8 byte 0x%02X", (unsigned char)t->data[bad]);
+    return -1;
+  }
+  const char *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts(t->data, t->len, &end, 0);
+  if (!j) {
+    size_t off = end && end >= t->data ? (size_t)(end - t->data) : 0;
+    locate(t, off, line, col, &el, &ec);
+    if (off >= t->len) hm_reader_fail(r, el, ec, "malformed JSON: unexpected end of the record");
+    else hm_reader_fail(r, el, ec, "malformed JSON");
+    return -1;
+  }
+  if (whole_line) {
+    size_t off = (size_t)(end - t->data);
+    while (off < t->len && (t->data[off] == ' ' || t->data[off] == '\t' || t->data[off] == '\r')) off++;
+    if (off < t->len) {
+      cJSON_Delete(j);
+      locate(t, off, line, col, &el, &ec);
+      hm_reader_fail(r, el, ec, "unexpected text after the JSON object");
+      return -1;
+    }
+  }
+  if (!cJSON_IsObject(j)) {
+    hm_reader_fail(r, line, col, "expected a JSON object, found %s", json_kind(j));
+    cJSON_Delete(j);
+    return -1;
+  }
+  out->value = hm_json_to_value(j, a);
+  out->line = line;
+  cJSON_Delete(j);
+  return 1;
+}
+
+static int capture_record(hm_reader *r, hm_arena *a, hm_record *out) {
+  uint64_t line = r->line, col = hm_in_col(r);
+  bool big = false;
+  r->scratch.len = 0;
+  int rc = scan_value(r, &r->scratch, &big);
+  if (rc < 0) { r->dead = true; return rc; }
+  if (big) {
+    hm_reader_fail(r, line, col, "record larger than %u MiB", HM_MAX_RECORD >> 20);
+    return -1;
+  }
+  return parse_record(r, a, out, line, col, false);
+}
+
+static void push_level(hm_reader *r, char close, uint32_t comp) {
+  if (r->sp == r->stackcap) {
+    r->stackcap = r->stackcap ? r->stackcap * 2 : 8;
+    r->stack = realloc(r->stack, r->stackcap * sizeof *r->stack);
+  }
+  r->stack[r->sp++] = (hm_jlevel){close, comp, true};
+}
+
+/* The value at pos has matched `comp` path components: a record, a container
+ * to walk, or a scalar off the path. 1 = record, 0 = nothing yet, -1/-2. */
+static int visit(hm_reader *r, uint32_t comp, hm_arena *a, hm_record *out) {
+  if (comp == r->ncomp) return capture_record(r, a, out);
+  int c = peek(r);
+  if (c == '{' || c == '[') {
+    push_level(r, c == '{' ? '}' : ']', comp);
+    r->pos++;
+    return 0;
+  }
+  bool big = false;
+  int rc = scan_value(r, NULL, &big);       /* null, a string...: no records here */
+  if (rc < 0) r->dead = true;
+  return rc;
+}
+
+static int broken(hm_reader *r, const char *expected, int c) {
+  char what[16];
+  if (c == -2) return -2;
+  hm_reader_fail(r, r->line, hm_in_col(r), "expected %s, found %s%s", expected, describe(c, what, sizeof what),
+                 c < 0 ? "" : "; skipping the rest of the file");
+  r->dead = true;
+  return -1;
+}
+
+/* Reads the member name at pos into r->key (decoded), then the ':'. */
+static int read_member_name(hm_reader *r) {
+  bool big = false;
+  r->key.len = 0;
+  int rc = scan_value(r, &r->key, &big);
+  if (rc < 0) { r->dead = true; return rc; }
+  hm_buf *k = &r->key;
+  if (memchr(k->data, '\\', k->len)) {      /* escapes: let cJSON decode the name */
+    cJSON *s = cJSON_ParseWithLength(k->data, k->len);
+    k->len = 0;
+    if (cJSON_IsString(s)) hm_buf_puts(k, s->valuestring);
+    cJSON_Delete(s);
+  } else if (k->len >= 2) {
+    memmove(k->data, k->data + 1, k->len - 2);
+    k->len -= 2;
+  }
+  hm_buf_putc(k, 0);
+  int c = skip_ws(r);
+  if (c != ':') return broken(r, "':' after a member name", c);
+  r->pos++;
+  c = skip_ws(r);
+  if (c < 0) return broken(r, "a JSON value", c);
+  return 0;
+}
+
+static int next_member(hm_reader *r, hm_arena *a, hm_record *out) {
+  hm_jlevel *L = &r->stack[r->sp - 1];
+  char close = L->close;
+  int c = skip_ws(r);
+  if (c == close) { r->pos++; r->sp--; return 0; }
+  if (!L->first) {
+    if (c != ',') {
+      char exp[32];
+      snprintf(exp, sizeof exp, "',' or '%c'", close);
+      return broken(r, exp, c);
+    }
+    r->pos++;
+    c = skip_ws(r);
+  }
+  L->first = false;
+  uint32_t comp = L->comp;
+  const char *want = r->comp[comp];
+  bool match = strcmp(want, "*") == 0;
+  if (close == '}') {
+    if (c != '"') return broken(r, "a member name", c);
+    int rc = read_member_name(r);
+    if (rc < 0) return rc;
+    match = match || strcmp(r->key.data, want) == 0;
+  } else if (c < 0) {
+    return broken(r, "a JSON value", c);
+  }
+  if (match) return visit(r, comp + 1, a, out);
+  bool big = false;
+  int rc = scan_value(r, NULL, &big);
+  if (rc < 0) r->dead = true;
+  return rc;
+}
+
+int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out) {
+  for (;;) {
+    if (r->dead) return 0;
+    int rc;
+    if (r->sp > 0) {
+      rc = next_member(r, a, out);
+    } else if (!r->root_done) {
+      r->root_done = true;
+      int c = skip_ws(r);
+      if (c < 0) return broken(r, "a JSON document", c);
+      rc = visit(r, 0, a, out);
+    } else {
+      int c = skip_ws(r);
+      r->dead = true;
+      if (c == -2) return -2;
+      if (c >= 0) {
+        hm_reader_fail(r, r->line, hm_in_col(r), "unexpected text after the JSON document");
+        return -1;
+      }
+      return 0;
+    }
+    if (rc != 0) return rc;
+  }
+}
+
+/* ---- NDJSON ---- */
+
+int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out) {
+  for (;;) {
+    r->scratch.len = 0;
+    uint64_t line = r->line;
+    bool big = false, any = false;
+    for (;;) {                             /* one line into scratch */
+      if (r->pos == r->len) {
+        int n = hm_in_fill(r, 1);
+        if (n < 0) return -2;
+        if (n == 0) break;
+      }
+      any = true;
+      const char *s = r->buf + r->pos;
+      const char *nl = memchr(s, '\n', r->len - r->pos);
+      size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
+      put(&r->scratch, s, n, &big);
+      r->pos += n;
+      if (nl) { newline_at(r, r->pos); r->pos++; break; }
+    }
+    if (!any) return 0;
+    size_t len = r->scratch.len;
+    while (len && (r->scratch.data[len - 1] == '\r')) len--;
+    r->scratch.len = len;
+    size_t k = 0;
+    while (k < len && (r->scratch.data[k] == ' ' || r->scratch.data[k] == '\t')) k++;
+    if (k == len && !big) continue;        /* blank line */
+    if (big) {
+      hm_reader_fail(r, line, 1, "record larger than %u MiB", HM_MAX_RECORD >> 20);
+      return -1;
+    }
+    return parse_record(r, a, out, line, 1, true);
+  }
+}

@@ -1,0 +1,90 @@
+/* hm_reader_impl: what the reader's parts share and nobody else sees: the
+ * reader state, the buffered input with line tracking, the per-format entry
+ * points and the path expansion. Private to runtime/hm_*.c of hmreaders. */
+#ifndef HM_READER_IMPL_H
+#define HM_READER_IMPL_H
+#include <stdbool.h>
+#include "hm_reader.h"
+#include "hm_buf.h"
+
+#define HM_READ_BUF (1u << 20)             /* input buffer: big reads, few syscalls */
+#define HM_MAX_RECORD (64u << 20)          /* one record larger than this is a bad record */
+#define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
+
+/* One file of a source and the key its path gave it. */
+typedef struct hm_srcfile { const char *rel; const char *key; } hm_srcfile;
+
+/* Expands `path` (relative to data_dir, at most one '*', matching within one
+ * path segment) into the files to read, in numeric-aware sorted order. With
+ * `pages`, a matched folder stands for its page-*.json files (an empty folder
+ * is no file) and a matched plain file for itself. Without a '*' the path must
+ * exist; with one, entries missing the rest of the path are skipped and no
+ * match at all is zero files. Strings live in arena a. 0 ok, -1 err. */
+int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool pages,
+                      hm_srcfile **files, size_t *nfiles, char *err, size_t errlen);
+/* strcmp, except that digit runs compare as numbers ("2" < "10"). */
+int hm_srcpath_natcmp(const char *a, const char *b);
+
+typedef struct hm_jlevel { char close; uint32_t comp; bool first; } hm_jlevel;
+
+struct hm_reader {
+  const hm_program *p;
+  uint32_t src;
+  hm_format fmt;
+  hm_arena life;               /* lives as long as the reader: file list, headers, names */
+  const char *data_dir;
+  hm_srcfile *files;
+  size_t nfiles, cur;
+  bool open;                   /* files[cur] is open */
+  uint32_t generation;
+  uint64_t index;
+  char err[1024];
+
+  /* buffered input of the current file */
+  int fd;
+  char *buf;
+  size_t len, pos;
+  uint64_t buf_abs;            /* file offset of buf[0] */
+  bool eof;
+  uint64_t line, line_start;   /* current line and the file offset where it starts */
+  hm_buf scratch;              /* the record being assembled (any size) */
+
+  /* CSV */
+  char sep;
+  unsigned char ucls[256], qcls[256]; /* bytes that stop a run in an unquoted / quoted cell */
+  bool bad;                    /* the record being read is bad (error already set) */
+  uint64_t rec_line;
+  const char **cols;           /* header of the current file (in life) */
+  uint32_t ncols;
+  size_t *cell, ncell, cellcap;/* cell start offsets into scratch */
+
+  /* JSON */
+  const char **comp;           /* records path components ("*" walks) */
+  uint32_t ncomp;
+  hm_jlevel *stack;
+  uint32_t sp, stackcap;
+  bool root_done, dead;        /* dead: the file's structure broke, skip its rest */
+  hm_buf key;
+};
+
+/* Input layer (hm_reader.c). */
+int hm_in_fill(hm_reader *r, size_t want);   /* ensure want bytes at pos unless EOF: avail, or -1 on I/O error */
+static inline uint64_t hm_in_col(const hm_reader *r) { return r->buf_abs + r->pos - r->line_start + 1; }
+void hm_reader_fail(hm_reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));
+const char *hm_reader_file(const hm_reader *r);
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
+int hm_utf8_seq(const unsigned char *s, size_t n);
+/* Offset of the first invalid UTF-8 byte in s[0..n), or n if valid. */
+size_t hm_utf8_check(const unsigned char *s, size_t n);
+
+/* Per format. *_begin runs when a file is opened (CSV reads its header; -1 = bad file,
+   error set); *_next is as hm_reader_next for the current file. */
+int hm_csv_begin(hm_reader *r);
+int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out);
+void hm_jsonsrc_init(hm_reader *r);            /* records path of the source */
+int hm_jsonsrc_begin(hm_reader *r);
+int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out);
+int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out);
+
+#endif
