@@ -32,15 +32,16 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
 static const char *parent_key(const hm_source *s, const char *field, const hm_record *rec, hm_arena *a,
                               const char **why) {
   if (s->parent_by_path || !field) {
-    if (!rec->path_key) *why = "the source path has no '*' to take the parent key from";
+    if (!rec->path_key) *why = "no parent key: the source path has no '*' to take it from";
     return rec->path_key;
   }
   hm_value v = hv_rec_get(&rec->value, field);
   switch (v.kind) {
   case HV_STR: case HV_NUM: case HV_BOOL: return hv_to_str(a, v).u.str;
-  case HV_MISSING: *why = "no parent key field"; return NULL;
-  case HV_NULL: *why = "the parent key field is null"; return NULL;
-  default: *why = "the parent key field is not a string or number"; return NULL;
+  case HV_MISSING: *why = hm_arena_printf(a, "no parent key: field '%s' is missing", field); return NULL;
+  case HV_NULL: *why = hm_arena_printf(a, "no parent key: field '%s' is null", field); return NULL;
+  default: *why = hm_arena_printf(a, "no parent key: field '%s' is %s", field, v.kind == HV_LIST ? "a list" : "a record");
+    return NULL;
   }
 }
 
@@ -72,8 +73,7 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
     const char *why = NULL;
     const char *key = parent_key(s, field, &rec, &a, &why);
     if (!key) {
-      char *msg = hm_arena_printf(&a, "%s:%llu: %s%s%s", rec.file, (unsigned long long)rec.line, why,
-                                  field && !s->parent_by_path ? " " : "", field && !s->parent_by_path ? field : "");
+      char *msg = hm_arena_printf(&a, "%s:%llu:1: %s", rec.file, (unsigned long long)rec.line, why);
       report(bad, user, src, msg);
       continue;
     }

@@ -1,0 +1,295 @@
+/* test_readers: unit tests of hmreaders for what golden files cannot show
+ * well: records larger than the read buffer, UTF-8 split across buffer
+ * refills, the column/generation API the VM binds slots with, value kinds,
+ * the child index and the JSON conversions. Each check prints what differed. */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "hm_childidx.h"
+#include "hm_json.h"
+#include "hm_reader.h"
+#include "rt_prog.h"
+
+static int failures;
+static char dir[4096];
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+  fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); \
+  CHECK(g_ && strcmp(g_, w_) == 0, "got \"%s\", want \"%s\"", g_ ? g_ : "(null)", w_); } while (0)
+#define CHECK_INT(got, want) do { long long g_ = (long long)(got), w_ = (long long)(want); \
+  CHECK(g_ == w_, "got %lld, want %lld", g_, w_); } while (0)
+
+static void write_file(const char *rel, const char *data, size_t n) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  for (char *s = path + strlen(dir) + 1; *s; s++)
+    if (*s == '/') { *s = 0; mkdir(path, 0755); *s = '/'; }
+  FILE *f = fopen(path, "wb");
+  if (!f) { perror(path); exit(2); }
+  fwrite(data, 1, n, f);
+  fclose(f);
+}
+static void write_str(const char *rel, const char *s) { write_file(rel, s, strlen(s)); }
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st; (void)flag; (void)ftw;
+  return remove(p);
+}
+
+static hm_reader *open_src(rt_prog *t) {
+  char err[1024];
+  hm_reader *r = hm_reader_open(&t->p, 0, dir, err, sizeof err);
+  CHECK(r != NULL, "open failed: %s", err);
+  return r;
+}
+
+static const char *json_of(hm_value v, hm_arena *a) {
+  hm_buf b;
+  hm_buf_init(&b);
+  hv_to_json(&b, v);
+  char *s = hm_arena_strndup(a, b.data ? b.data : "", b.len);
+  hm_buf_free(&b);
+  return s;
+}
+
+/* A cell bigger than the 1 MiB read buffer, a 3-byte character straddling the
+ * first refill, and a doubled quote right at the boundary. */
+static void test_csv_big_record(void) {
+  size_t big = (3u << 20) / 2;
+  hm_buf b;
+  hm_buf_init(&b);
+  hm_buf_puts(&b, "\"id\",\"body\"\n1,\"");
+  while (b.len < (1u << 20) - 1) hm_buf_putc(&b, 'x');
+  hm_buf_puts(&b, "\xE2\x82\xAC");                 /* the euro sign across the refill */
+  size_t start = b.len;
+  size_t nrows = 0;
+  while (b.len - start < big) { hm_buf_puts(&b, "ab\"\"\n"); nrows++; }
+  hm_buf_puts(&b, "\"\n2,short\n");
+  write_file("big.csv", b.data, b.len);
+  rt_prog t;
+  rt_init(&t, HF_CSV, "big.csv", NULL, NULL, 0);
+  hm_reader *r = open_src(&t);
+  if (!r) { hm_buf_free(&b); return; }
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  hm_value body = rec.value.u.rec->vals[1];
+  size_t want = (1u << 20) - 1 - strlen("\"id\",\"body\"\n1,\"") + 3 + (b.len - start - strlen("\"\n2,short\n")) / 5 * 4;
+  CHECK_INT(body.len, want);
+  CHECK(memcmp(body.u.str + want - 4, "ab\"\n", 4) == 0, "tail of the big cell");
+  CHECK(memmem(body.u.str, body.len, "x\xE2\x82\xAC" "ab\"", 7) != NULL, "euro sign kept");
+  CHECK_INT(rec.line, 2);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_STR(rec.value.u.rec->vals[1].u.str, "short");
+  CHECK_INT(rec.line, 2 + nrows + 1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_reader_close(r);
+  hm_arena_free(&a);
+  hm_buf_free(&b);
+}
+
+/* Values, kinds, lines, column binding, and that "" and an empty cell are both
+ * the empty string. */
+static void test_csv_values(void) {
+  write_str("p.csv", "\xEF\xBB\xBF\"id\";\"name\";\"note\"\r\n"
+                     "7;\"Dupont; Anne\";\"\"\r\n"
+                     "8;;\"two\r\nlines \"\"quoted\"\"\"\r\n");
+  rt_prog t;
+  rt_init(&t, HF_CSV, "p.csv", NULL, NULL, ';');
+  hm_reader *r = open_src(&t);
+  if (!r) return;
+  CHECK_INT(hm_reader_file_generation(r), 1);
+  CHECK_INT(hm_reader_column(r, "id"), 0);
+  CHECK_INT(hm_reader_column(r, "note"), 2);
+  CHECK_INT(hm_reader_column(r, "nope"), -1);
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_INT(rec.value.kind, HV_REC);
+  CHECK_STR(rec.value.u.rec->keys[0], "id");
+  CHECK_STR(json_of(rec.value, &a), "{\"id\":\"7\",\"name\":\"Dupont; Anne\",\"note\":\"\"}");
+  CHECK_INT(rec.value.u.rec->vals[2].kind, HV_STR);
+  CHECK_INT(rec.line, 2);
+  CHECK_INT(rec.index, 1);
+  CHECK(rec.path_key == NULL, "no path key");
+  CHECK_STR(rec.file, "p.csv");
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_STR(json_of(rec.value, &a), "{\"id\":\"8\",\"name\":\"\",\"note\":\"two\\r\\nlines \\\"quoted\\\"\"}");
+  CHECK_INT(rec.value.u.rec->vals[1].kind, HV_STR);
+  CHECK_INT(rec.value.u.rec->vals[1].len, 0);
+  /* the shared header keys are copied, not overwritten, when the VM adds one */
+  hv_rec_set(&a, &rec.value, "extra", hv_str("x"));
+  CHECK_INT(hm_reader_column(r, "extra"), -1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_reader_close(r);
+  hm_arena_free(&a);
+}
+
+/* A '*' folder level: generation moves per file, path keys in numeric order. */
+static void test_wildcard_generations(void) {
+  write_str("w/10/c.csv", "a,b\n1,2\n");
+  write_str("w/2/c.csv", "b,a\n3,4\n");
+  write_str("w/3/other.txt", "not ours\n");
+  rt_prog t;
+  rt_init(&t, HF_CSV, "w/*/c.csv", NULL, NULL, 0);
+  hm_reader *r = open_src(&t);
+  if (!r) return;
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_column(r, "a"), 1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_STR(rec.path_key, "2");
+  CHECK_STR(rec.file, "w/2/c.csv");
+  CHECK_INT(hm_reader_file_generation(r), 1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_STR(rec.path_key, "10");
+  CHECK_INT(hm_reader_file_generation(r), 2);
+  CHECK_INT(hm_reader_column(r, "a"), 0);
+  CHECK_STR(rec.value.u.rec->keys[0], "a");
+  CHECK_INT(rec.index, 2);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_reader_close(r);
+  hm_arena_free(&a);
+}
+
+/* JSON keeps its types; a JSON source has no stable columns. */
+static void test_json_kinds(void) {
+  write_str("k.json", "[{\"n\": 1.5, \"z\": null, \"t\": true, \"l\": [1, \"a\"], \"o\": {\"x\": \"y\"}}]");
+  rt_prog t;
+  rt_init(&t, HF_JSON, "k.json", NULL, NULL, 0);
+  hm_reader *r = open_src(&t);
+  if (!r) return;
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_column(r, "n"), -1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_INT(hv_rec_get(&rec.value, "n").kind, HV_NUM);
+  CHECK_INT(hv_rec_get(&rec.value, "z").kind, HV_NULL);
+  CHECK_INT(hv_rec_get(&rec.value, "t").kind, HV_BOOL);
+  CHECK_INT(hv_rec_get(&rec.value, "l").kind, HV_LIST);
+  CHECK_INT(hv_rec_get(&rec.value, "o").kind, HV_REC);
+  CHECK_INT(hv_rec_get(&rec.value, "q").kind, HV_MISSING);
+  cJSON *j = hm_value_to_json(rec.value);
+  char *s = cJSON_PrintUnformatted(j);
+  CHECK_STR(s, "{\"n\":1.5,\"z\":null,\"t\":true,\"l\":[1,\"a\"],\"o\":{\"x\":\"y\"}}");
+  cJSON_free(s);
+  cJSON_Delete(j);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_reader_close(r);
+  hm_arena_free(&a);
+}
+
+/* hm_value_to_json: MISSING members dropped, refs spelled out. */
+static void test_value_to_json(void) {
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_value rec = hv_rec_new(&a, 0);
+  hv_rec_set(&a, &rec, "gone", hv_missing(HM_WHY_ABSENT));
+  hv_rec_set(&a, &rec, "ref", hv_ref(&a, HM_REF_OBJECT, "Person", "12"));
+  hm_value l = hv_list_new(&a, 0);
+  hv_list_push(&a, &l, hv_missing(HM_WHY_ABSENT));
+  hv_list_push(&a, &l, hv_num(3));
+  hv_rec_set(&a, &rec, "l", l);
+  cJSON *j = hm_value_to_json(rec);
+  char *s = cJSON_PrintUnformatted(j);
+  CHECK_STR(s, "{\"ref\":{\"$ref\":\"object\",\"object\":\"Person\",\"key\":\"12\"},\"l\":[null,3]}");
+  cJSON_free(s);
+  cJSON_Delete(j);
+  CHECK_INT(hm_json_to_value(NULL, &a).kind, HV_MISSING);
+  hm_arena_free(&a);
+}
+
+static int nbad;
+static void count_bad(void *user, uint32_t src, const char *error) {
+  (void)src;
+  nbad++;
+  snprintf(user, 512, "%s", error);
+}
+
+/* The child index: by field (a JSON number key becomes "48213"), order kept. */
+static void test_childidx(void) {
+  write_str("c.ndjson", "{\"TicketID\": 48213, \"n\": 1}\n"
+                        "{\"TicketID\": \"7\", \"n\": 2}\n"
+                        "{\"n\": 3}\n"
+                        "{\"TicketID\": 48213.0, \"n\": 4}\n"
+                        "{oops}\n");
+  rt_prog t;
+  rt_init(&t, HF_NDJSON, "c.ndjson", NULL, "TicketID", 0);
+  char err[1024], last[512] = "";
+  nbad = 0;
+  hm_childidx *x = hm_childidx_build(&t.p, 0, dir, count_bad, last, err, sizeof err);
+  CHECK(x != NULL, "build: %s", err);
+  if (!x) return;
+  CHECK_INT(nbad, 2);
+  CHECK_STR(last, "c.ndjson:5:3: malformed JSON");  /* cJSON points just past the bad byte */
+  CHECK_INT(hm_childidx_count(x), 3);
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_value v;
+  CHECK_INT(hm_childidx_get(x, "48213", &a, &v), 0);
+  CHECK_STR(json_of(v, &a), "[{\"TicketID\":48213,\"n\":1},{\"TicketID\":48213,\"n\":4}]");
+  CHECK_INT(hm_childidx_get(x, "7", &a, &v), 0);
+  CHECK_INT(v.kind, HV_LIST);
+  CHECK_INT(v.u.list->n, 1);
+  CHECK_INT(hm_childidx_get(x, "nobody", &a, &v), 0);
+  CHECK_INT(v.kind, HV_LIST);
+  CHECK_INT(v.u.list->n, 0);
+  hm_childidx_free(x);
+  hm_arena_free(&a);
+
+  /* a missing child file stops the build */
+  rt_init(&t, HF_NDJSON, "none.ndjson", NULL, "TicketID", 0);
+  x = hm_childidx_build(&t.p, 0, dir, count_bad, last, err, sizeof err);
+  CHECK(x == NULL, "missing child file must fail");
+  CHECK_STR(err, "none.ndjson: no such file in the data folder");
+}
+
+/* Column numbers count bytes after the BOM; the error names the right line
+ * inside a multi-line record. */
+static void test_positions(void) {
+  write_str("pos.json", "\xEF\xBB\xBF[{\"a\": 1},\n  {\"b\":\n    tru}, {\"c\": 3}]");
+  rt_prog t;
+  rt_init(&t, HF_JSON, "pos.json", NULL, NULL, 0);
+  hm_reader *r = open_src(&t);
+  if (!r) return;
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_INT(rec.line, 1);
+  CHECK_INT(hm_reader_next(r, &a, &rec), -1);
+  CHECK_STR(hm_reader_error(r), "pos.json:3:5: malformed JSON");
+  CHECK_INT(hm_reader_next(r, &a, &rec), 1);
+  CHECK_INT(rec.line, 3);
+  CHECK_INT(rec.index, 3);
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_reader_close(r);
+  hm_arena_free(&a);
+}
+
+int main(void) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir, sizeof dir, "%s/hm_readers_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
+  test_csv_values();
+  test_csv_big_record();
+  test_wildcard_generations();
+  test_json_kinds();
+  test_value_to_json();
+  test_childidx();
+  test_positions();
+  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+  if (failures) { fprintf(stderr, "%d check(s) failed\n", failures); return 1; }
+  puts("readers: all unit tests passed");
+  return 0;
+}
