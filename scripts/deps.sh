@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages hmap needs, skipping what is already there.
 set -eu
-PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config"
+PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config libpcre2-dev tzdata"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

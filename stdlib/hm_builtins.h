@@ -15,7 +15,16 @@ typedef struct hm_bctx {
   void *user;
   void (*flag)(void *user, hm_severity sev, const char *msg);
   const char *error;               /* set by a failing builtin: why it failed */
+  /* Optional per-run caches (compiled regexes, loaded time zones), owned by the
+   * caller and created with hm_std_state_new. NULL is valid: the builtins then
+   * compile and load on every call, which is correct but slower. */
+  struct hm_std_state *std;
 } hm_bctx;
+
+/* Per-run state of the builtins. Not shared between threads: one per VM. */
+typedef struct hm_std_state hm_std_state;
+hm_std_state *hm_std_state_new(void);
+void hm_std_state_free(hm_std_state *st);
 
 /* Returns 0 and sets *out, or returns -1 with ctx->error set and *out = missing. */
 typedef int (*hm_builtin_fn)(hm_bctx *ctx, int argc, const hm_value *argv, hm_value *out);
@@ -27,6 +36,8 @@ typedef struct hm_builtin {
   uint8_t arg_types[HM_BUILTIN_MAXARGS];  /* hm_type; HT_ANY accepts anything */
   uint8_t ret_type;                        /* hm_type */
   uint8_t fallible;                        /* can fail at run time: must be handled with ?? */
+  uint8_t may_miss;                        /* may return missing/null even when every argument
+                                              is present (first of [], last_name of one word) */
   hm_builtin_fn fn;
   const char *doc;                         /* one line: signature and meaning */
 } hm_builtin;
@@ -36,5 +47,11 @@ extern const int hm_builtin_count;
 
 /* Index of a builtin by name, -1 if none. */
 int hm_builtin_find(const char *name);
+
+/* Compile-time checks of constant arguments, so a map with a bad regex or date
+ * format is refused by hmapc instead of failing on every record. Both return 0
+ * when fine, or -1 and write a reason into err. */
+int hm_regex_check(const char *re, char *err, size_t errlen);
+int hm_date_format_check(const char *fmt, char *err, size_t errlen);
 
 #endif

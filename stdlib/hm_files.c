@@ -1,0 +1,128 @@
+/* hm_files: builtins about attachments — basename, ext, mime_type and
+ * b64_size (iTop exports attachment contents as base64; Gorgias wants sizes).
+ *
+ * Paths may come from Windows servers (SmarterTrack), so '\' separates
+ * folders as well as '/'. */
+#include "hm_std.h"
+#include <string.h>
+
+static void base_span(const char **s, size_t *n) {
+  const char *p = *s;
+  size_t len = *n;
+  while (len && (p[len - 1] == '/' || p[len - 1] == '\\')) len--;   /* "a/b/" is "b" */
+  size_t start = len;
+  while (start && p[start - 1] != '/' && p[start - 1] != '\\') start--;
+  *s = p + start;
+  *n = len - start;
+}
+
+HM_BI(basename) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  hm_trim_span(&s, &n);
+  base_span(&s, &n);
+  *out = hv_str_copy(ctx->arena, s, n);
+  return 0;
+}
+
+/* Extension without the dot, lower-cased; "" when there is none (a leading
+ * dot, as in ".htaccess", names the file rather than starting an extension). */
+static void ext_span(const char *s, size_t n, const char **e, size_t *en) {
+  hm_trim_span(&s, &n);
+  base_span(&s, &n);
+  *e = s + n;
+  *en = 0;
+  for (size_t i = n; i > 1; i--)
+    if (s[i - 1] == '.') { *e = s + i; *en = n - i; return; }
+}
+
+HM_BI(ext) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s, *e; size_t n, en;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  ext_span(s, n, &e, &en);
+  hm_sb b;
+  hm_sb_init(&b, ctx->arena, en + 1);
+  hm_sb_put_cased(&b, e, en, false);
+  *out = hm_sb_value(&b);
+  return 0;
+}
+
+static const struct { const char *ext, *type; } mime_types[] = {
+  {"7z", "application/x-7z-compressed"}, {"avi", "video/x-msvideo"}, {"bmp", "image/bmp"},
+  {"csv", "text/csv"}, {"doc", "application/msword"},
+  {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+  {"eml", "message/rfc822"}, {"gif", "image/gif"}, {"gz", "application/gzip"},
+  {"heic", "image/heic"}, {"htm", "text/html"}, {"html", "text/html"}, {"ico", "image/vnd.microsoft.icon"},
+  {"ics", "text/calendar"}, {"jpeg", "image/jpeg"}, {"jpg", "image/jpeg"}, {"js", "text/javascript"},
+  {"json", "application/json"}, {"log", "text/plain"}, {"md", "text/markdown"}, {"mov", "video/quicktime"},
+  {"mp3", "audio/mpeg"}, {"mp4", "video/mp4"}, {"msg", "application/vnd.ms-outlook"},
+  {"odp", "application/vnd.oasis.opendocument.presentation"},
+  {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+  {"odt", "application/vnd.oasis.opendocument.text"}, {"ogg", "audio/ogg"}, {"pdf", "application/pdf"},
+  {"png", "image/png"}, {"ppt", "application/vnd.ms-powerpoint"},
+  {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+  {"rar", "application/vnd.rar"}, {"rtf", "application/rtf"}, {"svg", "image/svg+xml"},
+  {"tar", "application/x-tar"}, {"tif", "image/tiff"}, {"tiff", "image/tiff"}, {"txt", "text/plain"},
+  {"wav", "audio/wav"}, {"webm", "video/webm"}, {"webp", "image/webp"}, {"xls", "application/vnd.ms-excel"},
+  {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+  {"xml", "application/xml"}, {"zip", "application/zip"},
+};
+
+HM_BI(mime_type) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s, *e; size_t n, en;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  ext_span(s, n, &e, &en);
+  char low[8] = {0};
+  if (en < sizeof low) {
+    for (size_t i = 0; i < en; i++) low[i] = (char)((e[i] >= 'A' && e[i] <= 'Z') ? e[i] + 32 : e[i]);
+    for (size_t i = 0; i < sizeof mime_types / sizeof *mime_types; i++)
+      if (strcmp(low, mime_types[i].ext) == 0) { *out = hv_str(mime_types[i].type); return 0; }
+  }
+  *out = hv_str("application/octet-stream");
+  return 0;
+}
+
+static bool b64_char(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '+' || c == '/' || c == '-' || c == '_';
+}
+
+/* Size in bytes of what the base64 text decodes to, without decoding it.
+ * Accepts line breaks, missing padding, the URL-safe alphabet and a
+ * "data:...;base64," prefix; anything else is a failure, not a guess. */
+HM_BI(b64_size) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  const char *orig = s; size_t on = n;
+  if (n >= 5 && memcmp(s, "data:", 5) == 0) {
+    size_t i = 0;
+    while (i < n && s[i] != ',') i++;
+    if (i == n) return hm_fail(ctx, out, "b64_size: data URL without ',' in \"%s\"", hm_quote(ctx, orig, on));
+    s += i + 1; n -= i + 1;
+  }
+  size_t chars = 0, pad = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (c == '=' ) { pad++; continue; }
+    if (!b64_char(c) || pad)
+      return hm_fail(ctx, out, "b64_size: \"%s\" is not base64 (byte %zu)", hm_quote(ctx, orig, on), (size_t)(s - orig) + i + 1);
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (b64_char(c)) chars++;
+  }
+  if (chars % 4 == 1 || pad > 2 || (pad && (chars + pad) % 4 != 0))
+    return hm_fail(ctx, out, "b64_size: \"%s\" has a truncated last group", hm_quote(ctx, orig, on));
+  size_t bytes = chars / 4 * 3 + (chars % 4 == 2 ? 1 : chars % 4 == 3 ? 2 : 0);
+  *out = hv_num((double)bytes);
+  return 0;
+}
