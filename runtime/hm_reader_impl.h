@@ -7,8 +7,14 @@
 #include "hm_reader.h"
 #include "hm_buf.h"
 
+/* Both can be lowered at build time (tests, fuzzing) to exercise the refill and
+   size-limit paths with small inputs. */
+#ifndef HM_READ_BUF
 #define HM_READ_BUF (1u << 20)             /* input buffer: big reads, few syscalls */
+#endif
+#ifndef HM_MAX_RECORD
 #define HM_MAX_RECORD (64u << 20)          /* one record larger than this is a bad record */
+#endif
 #define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
 
 /* One file of a source and the key its path gave it. */
