@@ -1,0 +1,905 @@
+/* hm_exec: the exactly-once executor. Takes planned calls in dependency order,
+ * resolves their references through the id map, and sends them so that any
+ * crash, kill or network failure followed by the same command ends with every
+ * planned object present once:
+ *   - an intent row is committed before a create leaves; the answer and the id
+ *     map row are committed together after it;
+ *   - an intent without an answer (crash, dropped connection, 5xx) is resolved
+ *     by looking the object up by its unique fields BEFORE creating again;
+ *   - customers (and anything else answering 409) are reused by their unique
+ *     fields and marked "reused" so rollback never deletes what it did not make.
+ * --delta: unchanged content hash skipped, changed -> PUT (new ticket messages
+ * appended), new -> created. Counts per source object feed the report. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "hm_client.h"
+#include "hm_run.h"
+#include "hm_state.h"
+
+typedef struct hm_count { long long read, created, updated, skipped, rejected, failed, reused, flagged; } hm_count;
+
+struct hm_exec {
+  hm_exec_opts o;
+  hm_http *http;
+  hm_state *st;
+  long long run;
+  char *report_path;
+  cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
+  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
+  hm_progress prog;
+  int fatal;            /* exit code that ended the run (3, 4), 0 if none */
+  long long rejected, failed;
+  const char *last_phase;
+};
+
+/* ---- small helpers ---- */
+
+static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
+
+static void count_add(hm_exec *ex, const char *object, const char *what, long long n) {
+  if (!object) object = "(none)";
+  cJSON *o = cJSON_GetObjectItemCaseSensitive(ex->counts, object);
+  if (!o) {
+    o = cJSON_AddObjectToObject(ex->counts, object);
+    const char *k[] = { "read", "created", "updated", "skipped", "rejected", "failed", "reused", "flagged" };
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_AddNumberToObject(o, k[i], 0);
+  }
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(o, what);
+  if (v) cJSON_SetNumberValue(v, v->valuedouble + (double)n);
+}
+
+static void note(hm_exec *ex, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(hm_exec *ex, const char *level, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  hm_progress_note(&ex->prog, level, buf);
+}
+
+/* A planned call, unpacked once. */
+typedef struct call {
+  long long seq;
+  const char *phase, *method, *path, *object, *key, *target, *ref, *hash, *file, *name, *ctype;
+  const char *flag_text;
+  const cJSON *body, *unique;
+  char key_buf[600], hash_buf[17], num_key[32];
+  char *subject;        /* owned */
+} call;
+
+static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
+  memset(k, 0, sizeof *k);
+  const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
+  k->seq = cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0;
+  k->phase = hm_json_str(c, "phase");
+  k->method = hm_json_str(c, "method");
+  k->path = hm_json_str(c, "path");
+  const cJSON *src = cJSON_GetObjectItemCaseSensitive(c, "source");
+  k->object = hm_json_str(src, "object");
+  const cJSON *key = cJSON_GetObjectItemCaseSensitive(src, "key");
+  if (cJSON_IsNumber(key)) {
+    snprintf(k->num_key, sizeof k->num_key, "%lld", (long long)key->valuedouble);
+    k->key = k->num_key;
+  } else {
+    k->key = cJSON_IsString(key) ? key->valuestring : NULL;
+  }
+  k->target = hm_json_str(c, "target");
+  k->ref = hm_json_str(c, "ref");
+  k->hash = hm_json_str(c, "hash");
+  k->file = hm_json_str(c, "file");
+  k->name = hm_json_str(c, "name");
+  k->ctype = hm_json_str(c, "content_type");
+  k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
+  k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
+  if (!k->phase) k->phase = k->file ? "upload" : "create";
+  if (!k->method) k->method = "POST";
+  if (!k->path) { snprintf(err, errlen, "planned call %lld has no \"path\"", k->seq); return 2; }
+  if (strcmp(k->phase, "upload") && strcmp(k->phase, "create") && strcmp(k->phase, "message") &&
+      strcmp(k->phase, "update")) {
+    snprintf(err, errlen, "planned call %lld: unknown phase \"%s\"", k->seq, k->phase);
+    return 2;
+  }
+  if (!strcmp(k->phase, "upload") && !k->file) {
+    snprintf(err, errlen, "planned call %lld: an upload needs \"file\"", k->seq);
+    return 2;
+  }
+  if (!k->object) k->object = k->target ? k->target : k->phase;
+  if (!k->hash) {
+    char *txt = k->body ? cJSON_PrintUnformatted(k->body) : NULL;
+    hm_buf b; hm_buf_init(&b);
+    hm_buf_printf(&b, "%s %s %s %s", k->method, k->path, txt ? txt : "", k->file ? k->file : "");
+    hm_hash_hex(hm_buf_cstr(&b), k->hash_buf);
+    hm_buf_free(&b);
+    free(txt);
+    k->hash = k->hash_buf;
+  }
+  /* The journal key must be stable across re-plans of the same data: the ref
+   * when the call creates something, else phase + sequence + path. */
+  if (k->ref) snprintf(k->key_buf, sizeof k->key_buf, "%s:%s", k->phase, k->ref);
+  else snprintf(k->key_buf, sizeof k->key_buf, "%s:%lld:%s", k->phase, k->seq, k->path);
+  /* The object a call acts on: its own ref, else the first {ref:R} of its path. */
+  const char *p = strstr(k->path, "{ref:");
+  if ((!strcmp(k->phase, "update") || !strcmp(k->phase, "message")) && p) {
+    const char *e = strchr(p, '}');
+    if (e) k->subject = strndup(p + 5, (size_t)(e - p - 5));
+  }
+  if (!k->subject) k->subject = xstrdup(k->ref);
+  return 0;
+}
+
+/* ---- reference resolution ---- */
+
+enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2 };
+
+typedef struct resolve_ctx { hm_exec *ex; const call *k; char missing[300]; int flags; } resolve_ctx;
+
+static int agents_load_one(void *ctx, const cJSON *u) {
+  cJSON *map = ctx;
+  const char *e = hm_json_str(u, "email");
+  long long id = hm_json_id(u);
+  if (e && id) {
+    char low[330];
+    snprintf(low, sizeof low, "%s", e);
+    for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
+    if (!cJSON_GetObjectItemCaseSensitive(map, low)) cJSON_AddNumberToObject(map, low, (double)id);
+  }
+  return 0;
+}
+
+static long long agent_id(hm_exec *ex, const char *email) {
+  if (!email) return 0;
+  if (!ex->agents) {
+    ex->agents = cJSON_CreateObject();
+    char err[300];
+    if (hm_http_list(ex->http, "/api/users", 200, agents_load_one, ex->agents, err, sizeof err))
+      note(ex, "warning", "cannot list Gorgias users: %s", err);
+  }
+  char low[330];
+  snprintf(low, sizeof low, "%s", email);
+  for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ex->agents, low);
+  return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static void flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
+  hm_state_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
+  count_add(ex, k->object, "flagged", 1);
+}
+
+/* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
+static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
+  hm_idrow row;
+  if (!hm_state_id_get(rc->ex->st, ref, &row) || row.deleted) {
+    snprintf(rc->missing, sizeof rc->missing, "%s", ref);
+    *res = RES_MISSING;
+    return NULL;
+  }
+  cJSON *fields = row.fields ? cJSON_Parse(row.fields) : NULL;
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fields, "skipped"))) {
+    cJSON_Delete(fields);
+    *res = RES_DROP;
+    return NULL;
+  }
+  cJSON *out = NULL;
+  if (!field || !strcmp(field, "id")) {
+    out = cJSON_CreateNumber((double)row.gid);
+  } else {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, field);
+    if (v) out = cJSON_Duplicate(v, 1);
+    else { snprintf(rc->missing, sizeof rc->missing, "%s (field %s)", ref, field); *res = RES_MISSING; }
+  }
+  cJSON_Delete(fields);
+  return out;
+}
+
+static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
+  const char *email = hm_json_str(node, "$agent");
+  long long id = agent_id(rc->ex, email);
+  if (id) return cJSON_CreateNumber((double)id);
+  const char *fb = hm_json_str(node, "fallback");
+  const char *text = hm_json_str(node, "flag");
+  char msg[700];
+  long long fid = agent_id(rc->ex, fb);
+  if (fid) {
+    snprintf(msg, sizeof msg, "%s", text ? text : "");
+    if (!text) snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s", email ? email : "?", fb);
+    flag(rc->ex, rc->k, "info", msg);
+    return cJSON_CreateNumber((double)fid);
+  }
+  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
+           fb ? " nor fallback " : "", fb ? fb : "");
+  flag(rc->ex, rc->k, "warn", msg);
+  return cJSON_CreateNull();
+}
+
+/* Replace {ref:R} and {ref:R#field} inside a string (paths, HTML bodies). */
+static int resolve_string(resolve_ctx *rc, const char *s, hm_buf *out) {
+  const char *p;
+  while ((p = strstr(s, "{ref:"))) {
+    const char *e = strchr(p, '}');
+    if (!e) break;
+    hm_buf_put(out, s, (size_t)(p - s));
+    char ref[512];
+    snprintf(ref, sizeof ref, "%.*s", (int)(e - p - 5), p + 5);
+    char *hash = strchr(ref, '#');
+    if (hash) *hash++ = 0;
+    int res = RES_OK;
+    cJSON *v = ref_value(rc, ref, hash, &res);
+    if (!v) return res == RES_DROP ? RES_MISSING : res;
+    if (cJSON_IsNumber(v)) hm_buf_printf(out, "%lld", (long long)v->valuedouble);
+    else if (cJSON_IsString(v)) hm_buf_puts(out, v->valuestring);
+    cJSON_Delete(v);
+    s = e + 1;
+  }
+  hm_buf_puts(out, s);
+  return RES_OK;
+}
+
+static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node);
+
+static int resolve_children(resolve_ctx *rc, cJSON *node) {
+  cJSON *it = node->child;
+  while (it) {
+    cJSON *next = it->next;
+    int r = resolve_node(rc, node, it);
+    if (r == RES_DROP) {
+      if (cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
+      else cJSON_ReplaceItemViaPointer(node, it, cJSON_CreateNull());
+    } else if (r) {
+      return r;
+    }
+    it = next;
+  }
+  return RES_OK;
+}
+
+static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
+  if (cJSON_IsObject(node)) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(node, "$ref");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(node, "$agent");
+    if (cJSON_IsString(r) || a) {
+      int res = RES_OK;
+      cJSON *v = a ? agent_value(rc, node)
+                   : ref_value(rc, r->valuestring, hm_json_str(node, "field"), &res);
+      if (!v) return res;
+      cJSON_ReplaceItemViaPointer(parent, node, v);
+      return RES_OK;
+    }
+    int res = resolve_children(rc, node);
+    /* An element whose reference was dropped (oversize upload) goes with it. */
+    return res;
+  }
+  if (cJSON_IsArray(node)) return resolve_children(rc, node);
+  if (cJSON_IsString(node) && strstr(node->valuestring, "{ref:")) {
+    hm_buf b; hm_buf_init(&b);
+    int res = resolve_string(rc, node->valuestring, &b);
+    if (!res) cJSON_ReplaceItemViaPointer(parent, node, cJSON_CreateString(hm_buf_cstr(&b)));
+    hm_buf_free(&b);
+    return res;
+  }
+  return RES_OK;
+}
+
+/* A dropped reference inside an attachment object drops the whole attachment
+ * (a partial attachment without url would be refused), so propagate DROP from
+ * any object directly inside an array. */
+static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
+  return resolve_node(rc, NULL, wrapper);
+}
+
+/* Why a reference is missing, for the report. */
+static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap) {
+  char key[600];
+  const char *phases[] = { "create", "upload", "message" };
+  for (size_t i = 0; i < 3; i++) {
+    hm_jrow j;
+    snprintf(key, sizeof key, "%s:%s", phases[i], ref);
+    if (hm_state_journal_get(ex->st, key, &j)) {
+      snprintf(out, cap, "depends on %s, which %s", ref,
+               j.state == HM_J_FAILED ? "was rejected or failed" : "has no created object");
+      return;
+    }
+  }
+  snprintf(out, cap, "depends on %s, which is not in the plan or not created yet", ref);
+}
+
+/* ---- answers ---- */
+
+/* The fields later calls may reference: the top-level scalars of the answer. */
+static char *answer_fields(const cJSON *obj) {
+  cJSON *f = cJSON_CreateObject();
+  const cJSON *it;
+  cJSON_ArrayForEach(it, obj)
+    if (!cJSON_IsObject(it) && !cJSON_IsArray(it) && it->string) cJSON_AddItemToObject(f, it->string, cJSON_Duplicate(it, 0));
+  char *s = cJSON_PrintUnformatted(f);
+  cJSON_Delete(f);
+  return s;
+}
+
+static const cJSON *answer_object(const cJSON *json) {
+  if (cJSON_IsArray(json)) return cJSON_GetArrayItem(json, 0);   /* uploads answer [ {...} ] */
+  return json;
+}
+
+static int record_done(hm_exec *ex, const call *k, const char *key, const char *path, long status,
+                       const cJSON *obj, int reused, int with_id) {
+  char *fields = obj ? answer_fields(obj) : strdup("{}");
+  hm_idrow id = { .ref = k->ref, .object = k->object, .key = k->key, .target = k->target,
+                  .path = path, .fields = fields, .hash = k->hash, .map_hash = ex->o.map_hash,
+                  .gid = obj ? hm_json_id(obj) : 0, .reused = reused };
+  int rc = hm_state_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
+  free(fields);
+  if (k->target && !strcmp(k->target, "User") && ex->agents && obj) agents_load_one(ex->agents, obj);
+  if (rc) { note(ex, "error", "state database write failed"); ex->fatal = 2; }
+  return rc;
+}
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = malloc((size_t)n + 1);
+  if (!s) abort();
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+static int is_auth(long status) { return status == 401 || status == 403; }
+
+static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
+  note(ex, "error", "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
+       "and that the key's user may create these objects", r->err);
+  ex->fatal = 3;
+}
+
+/* ---- lookup by unique fields ---- */
+
+typedef struct find_ctx { const char *field; const cJSON *want; cJSON *found; } find_ctx;
+
+static int same_scalar(const cJSON *a, const cJSON *b) {
+  if (cJSON_IsString(a) && cJSON_IsString(b)) return !strcasecmp(a->valuestring, b->valuestring);
+  if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble == b->valuedouble;
+  return 0;
+}
+
+static int find_one(void *ctx, const cJSON *item) {
+  find_ctx *f = ctx;
+  if (same_scalar(cJSON_GetObjectItemCaseSensitive(item, f->field), f->want)) {
+    f->found = cJSON_Duplicate(item, 1);
+    return 1;
+  }
+  return 0;
+}
+
+/* Find an existing object by one unique field (or each in turn when only is
+ * NULL). Returns a new node or NULL; *by names the field that matched. */
+static cJSON *lookup(hm_exec *ex, const char *coll, const cJSON *unique, const char *only,
+                     const char **by, long *status) {
+  *status = 0;
+  const cJSON *u;
+  cJSON_ArrayForEach(u, unique) {
+    if (only && strcmp(u->string, only)) continue;
+    if (!cJSON_IsString(u) && !cJSON_IsNumber(u)) continue;
+    hm_buf q; hm_buf_init(&q);
+    long long tid = 0;
+    /* The per-ticket message list is deprecated; the message list by ticket is not. */
+    if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) hm_buf_printf(&q, "/api/messages?ticket_id=%lld&", tid);
+    else { hm_buf_puts(&q, coll); hm_buf_putc(&q, strchr(coll, '?') ? '&' : '?'); }
+    hm_buf_puts(&q, u->string);
+    hm_buf_putc(&q, '=');
+    if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
+    else hm_buf_printf(&q, "%lld", (long long)u->valuedouble);
+    find_ctx f = { u->string, u, NULL };
+    char err[600];
+    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 50, find_one, &f, err, sizeof err);
+    hm_buf_free(&q);
+    if (st) { *status = st; return NULL; }
+    if (f.found) { *by = u->string; return f.found; }
+  }
+  return NULL;
+}
+
+/* ---- sending ---- */
+
+static cJSON *resolved_copy(hm_exec *ex, const call *k, const cJSON *body, char **path,
+                            char *why, size_t whylen) {
+  resolve_ctx rc = { ex, k, "", 0 };
+  cJSON *wrap = cJSON_CreateObject();
+  if (body) cJSON_AddItemToObject(wrap, "body", cJSON_Duplicate(body, 1));
+  if (k->unique) cJSON_AddItemToObject(wrap, "unique", cJSON_Duplicate(k->unique, 1));
+  hm_buf pb; hm_buf_init(&pb);
+  int res = resolve_body(&rc, wrap);
+  if (!res) res = resolve_string(&rc, k->path, &pb);
+  if (res) {
+    explain_missing(ex, rc.missing, why, whylen);
+    cJSON_Delete(wrap);
+    hm_buf_free(&pb);
+    return NULL;
+  }
+  *path = strdup(hm_buf_cstr(&pb));
+  hm_buf_free(&pb);
+  return wrap;
+}
+
+static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
+  hm_state_failed(ex->st, k->key_buf, status, why);
+  count_add(ex, k->object, kind, 1);
+  if (!strcmp(kind, "rejected")) ex->rejected++; else ex->failed++;
+  flag(ex, k, "review", why);
+  note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "", k->ref ? k->ref : k->key_buf, why);
+}
+
+static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body) {
+  char *txt = body ? cJSON_PrintUnformatted(body) : NULL;
+  hm_jrow j = { .call_key = key, .phase = k->phase, .method = k->method, .path = path, .ref = k->ref,
+                .subject_ref = k->subject, .object = k->object, .key = k->key, .target = k->target,
+                .body = txt, .hash = k->hash, .seq = k->seq };
+  int rc = hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash);
+  free(txt);
+  if (rc) { note(ex, "error", "state database write failed"); ex->fatal = 2; }
+  return rc;
+}
+
+/* Was the object found by a lookup made by us (same external_id), or a
+ * pre-existing one we reuse (and must never delete)? */
+static int found_is_ours(const cJSON *found, const cJSON *unique) {
+  const char *want = hm_json_str(unique, "external_id");
+  if (!want) return 1;
+  const char *have = hm_json_str(found, "external_id");
+  return have && !strcmp(have, want);
+}
+
+static int stop_requested(const hm_exec *ex) { return ex->o.stop && *ex->o.stop; }
+
+static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
+  if (stop_requested(ex)) { ex->fatal = 4; return; }
+  note(ex, "error", "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
+       k->method, k->path, r->err[0] ? r->err : "no answer");
+  ex->fatal = 4;
+}
+
+/* POST that creates one object, exactly once. key: journal key. */
+static int send_create(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body,
+                       const cJSON *unique, int in_doubt, int with_id) {
+  call kk = *k;
+  snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
+  (void)kk;
+  const char *by = NULL;
+  long st = 0;
+  int has_unique = cJSON_IsObject(unique) && unique->child;
+  int prefer_existing = k->target && (!strcmp(k->target, "CustomField") || !strcmp(k->target, "User"));
+  if (has_unique && (in_doubt || prefer_existing)) {
+    cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+    if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
+    if (found) {
+      int ours = found_is_ours(found, unique) && !prefer_existing;
+      if (!journal_intent(ex, k, key, path, body))
+        record_done(ex, k, key, path, 200, found, !ours, with_id);
+      cJSON_Delete(found);
+      count_add(ex, k->object, ours ? "created" : "reused", 1);
+      if (!ours) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s", k->target ? k->target : "object", by);
+        flag(ex, k, "info", msg);
+      }
+      return ex->fatal;
+    }
+  }
+  if (journal_intent(ex, k, key, path, body)) return ex->fatal;
+  for (int attempt = 0;; attempt++) {
+    hm_http_resp r;
+    hm_http_request(ex->http, "POST", path, body, 0, &r);
+    if (r.status >= 200 && r.status < 300) {
+      record_done(ex, k, key, path, r.status, answer_object(r.json), 0, with_id);
+      count_add(ex, k->object, "created", 1);
+      hm_http_resp_free(&r);
+      return ex->fatal;
+    }
+    if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status == 409 && has_unique) {
+      cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+      if (found) {
+        record_done(ex, k, key, path, r.status, found, !found_is_ours(found, unique), with_id);
+        cJSON_Delete(found);
+        count_add(ex, k->object, "reused", 1);
+        char msg[300];
+        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s (answer 409)",
+                 k->target ? k->target : "object", by);
+        flag(ex, k, "info", msg);
+        hm_http_resp_free(&r);
+        return ex->fatal;
+      }
+    }
+    if (r.status >= 400 && r.status < 500 && r.status != 408) {
+      reject(ex, &kk, "rejected", r.status, r.err);
+      hm_http_resp_free(&r);
+      return ex->fatal;
+    }
+    /* No answer or a server error: the object may exist. Look before resending. */
+    if (stop_requested(ex)) { ex->fatal = 4; hm_http_resp_free(&r); return 4; }
+    if (has_unique) {
+      cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+      if (found) {
+        record_done(ex, k, key, path, 200, found, !found_is_ours(found, unique), with_id);
+        cJSON_Delete(found);
+        count_add(ex, k->object, "created", 1);
+        hm_http_resp_free(&r);
+        return ex->fatal;
+      }
+    }
+    if (attempt >= 7) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
+    hm_http_resp_free(&r);
+    hm_http_backoff(ex->http, attempt);
+  }
+}
+
+static int file_size(const char *path, long long *size) {
+  struct stat sb;
+  if (stat(path, &sb) || !S_ISREG(sb.st_mode)) return -1;
+  *size = (long long)sb.st_size;
+  return 0;
+}
+
+/* An upload that will not be sent still gets an id map row marked skipped, so
+ * attachments referring to it are dropped (and flagged) instead of failing
+ * their whole ticket. */
+static int skip_upload(hm_exec *ex, const call *k, const char *why) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddTrueToObject(o, "skipped");
+  char *path_copy = strdup(k->path);
+  if (!journal_intent(ex, k, k->key_buf, path_copy, NULL)) record_done(ex, k, k->key_buf, path_copy, 0, o, 0, 1);
+  free(path_copy);
+  cJSON_Delete(o);
+  count_add(ex, k->object, "rejected", 1);
+  ex->rejected++;
+  flag(ex, k, "review", why);
+  note(ex, "warning", "%s: %s", k->file, why);
+  return ex->fatal;
+}
+
+static int do_upload(hm_exec *ex, const call *k) {
+  hm_buf full; hm_buf_init(&full);
+  if (ex->o.data_dir && k->file[0] != '/') { hm_buf_puts(&full, ex->o.data_dir); hm_buf_putc(&full, '/'); }
+  hm_buf_puts(&full, k->file);
+  long long size = 0;
+  char why[700];
+  int rc;
+  if (file_size(hm_buf_cstr(&full), &size)) {
+    snprintf(why, sizeof why, "attachment file %s is missing or unreadable: not uploaded", hm_buf_cstr(&full));
+    rc = skip_upload(ex, k, why);
+  } else if (size > ex->o.max_upload_bytes) {
+    snprintf(why, sizeof why, "attachment %s is %lld bytes, over the %ld-byte limit: not uploaded",
+             k->file, size, ex->o.max_upload_bytes);
+    rc = skip_upload(ex, k, why);
+  } else if (!journal_intent(ex, k, k->key_buf, k->path, NULL)) {
+    hm_http_resp r;
+    hm_http_upload(ex->http, k->path, hm_buf_cstr(&full), k->name ? k->name : k->file, k->ctype, &r);
+    if (r.status >= 200 && r.status < 300 && answer_object(r.json)) {
+      record_done(ex, k, k->key_buf, k->path, r.status, answer_object(r.json), 0, 1);
+      count_add(ex, k->object, "created", 1);
+    } else if (is_auth(r.status)) {
+      auth_stop(ex, &r);
+    } else if (r.status >= 400 && r.status < 500) {
+      snprintf(why, sizeof why, "upload refused: %s", r.err);
+      skip_upload(ex, k, why);
+    } else {
+      unreachable(ex, k, &r);
+    }
+    hm_http_resp_free(&r);
+    rc = ex->fatal;
+  } else {
+    rc = ex->fatal;
+  }
+  hm_buf_free(&full);
+  return rc;
+}
+
+static int send_put(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body, long *status) {
+  for (int attempt = 0;; attempt++) {
+    hm_http_resp r;
+    hm_http_request(ex->http, "PUT", path, body, 1, &r);
+    *status = r.status;
+    if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
+    if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status >= 400 && r.status < 500) {
+      call kk = *k;
+      snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
+      reject(ex, &kk, "rejected", r.status, r.err);
+      hm_http_resp_free(&r);
+      return -1;
+    }
+    if (stop_requested(ex) || attempt >= 3) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
+    hm_http_resp_free(&r);
+    hm_http_backoff(ex->http, attempt);
+  }
+}
+
+static int do_update(hm_exec *ex, const call *k) {
+  char *path = NULL, why[700];
+  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  if (!wrap) { reject(ex, k, "failed", 0, why); return ex->fatal; }
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  long status = 0;
+  if (!journal_intent(ex, k, k->key_buf, path, body) &&
+      send_put(ex, k, k->key_buf, path, body, &status) == 0) {
+    hm_state_done(ex->st, k->key_buf, status, NULL);
+    count_add(ex, k->object, "updated", 1);
+  }
+  cJSON_Delete(wrap);
+  free(path);
+  return ex->fatal;
+}
+
+/* Fields Gorgias only takes on create (reference §5.1 "Update body"). */
+static void strip_create_only(cJSON *body) {
+  const char *k[] = { "messages", "created_datetime", "imported", "split_from" };
+  for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_DeleteItemFromObjectCaseSensitive(body, k[i]);
+}
+
+static int has_message(const cJSON *old_msgs, const cJSON *m, int index) {
+  const char *ext = hm_json_str(m, "external_id");
+  if (!ext) return index < cJSON_GetArraySize(old_msgs);
+  const cJSON *o;
+  cJSON_ArrayForEach(o, old_msgs) {
+    const char *e = hm_json_str(o, "external_id");
+    if (e && !strcmp(e, ext)) return 1;
+  }
+  return 0;
+}
+
+/* Delta: a ticket (or any object) whose content changed since it was created.
+ * New messages are appended one by one (each with its own journal key, so a
+ * crash never appends twice), then the object is updated in place. */
+static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
+  long long gid = row_in->gid;
+  char *obj_path = xprintf("%s/%lld", row_in->path, gid);
+  char *coll = strdup(row_in->path);
+  char *path = NULL, why[700];
+  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  if (!wrap) { reject(ex, k, "failed", 0, why); free(obj_path); free(coll); return ex->fatal; }
+  cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  hm_jrow old;
+  cJSON *old_body = hm_state_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
+  const cJSON *old_msgs = cJSON_GetObjectItemCaseSensitive(old_body, "messages");
+  const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
+  int i = 0, bad = 0;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, msgs) {
+    if (!has_message(old_msgs, m, i)) {
+      char key[700], mpath[300];
+      const char *ext = hm_json_str(m, "external_id");
+      if (ext) snprintf(key, sizeof key, "delta-message:%s:%s", k->ref, ext);
+      else snprintf(key, sizeof key, "delta-message:%s:#%d", k->ref, i);
+      snprintf(mpath, sizeof mpath, "%s/messages", obj_path);
+      hm_jrow j;
+      int known = hm_state_journal_get(ex->st, key, &j);
+      if (!known || j.state != HM_J_DONE) {
+        cJSON *uniq = cJSON_CreateObject();
+        if (ext) cJSON_AddStringToObject(uniq, "external_id", ext);
+        call mk = *k;
+        mk.phase = "message";
+        mk.ref = NULL;
+        send_create(ex, &mk, key, mpath, m, uniq, known && j.state == HM_J_INTENT, 0);
+        cJSON_Delete(uniq);
+        if (ex->fatal) break;
+      }
+    }
+    i++;
+  }
+  cJSON_Delete(old_body);
+  if (!ex->fatal) {
+    cJSON *upd = cJSON_Duplicate(body, 1);
+    strip_create_only(upd);
+    long status = 0;
+    if (send_put(ex, k, k->key_buf, obj_path, upd, &status) == 0 && !ex->fatal) {
+      /* The journal keeps the whole new body: verify compares against it. */
+      if (!journal_intent(ex, k, k->key_buf, coll, body)) {
+        hm_state_done(ex->st, k->key_buf, status, NULL);
+        hm_state_id_rehash(ex->st, k->ref, k->hash);
+        count_add(ex, k->object, "updated", 1);
+      }
+    } else {
+      bad = 1;
+    }
+    cJSON_Delete(upd);
+  }
+  (void)bad;
+  cJSON_Delete(wrap);
+  free(path);
+  free(obj_path);
+  free(coll);
+  return ex->fatal;
+}
+
+static int do_create(hm_exec *ex, const call *k, int in_doubt) {
+  char *path = NULL, why[700];
+  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  if (!wrap) {
+    /* Write the row so status and the report can show the failure. */
+    if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, why);
+    return ex->fatal;
+  }
+  send_create(ex, k, k->key_buf, path, cJSON_GetObjectItemCaseSensitive(wrap, "body"),
+              cJSON_GetObjectItemCaseSensitive(wrap, "unique"), in_doubt, 1);
+  cJSON_Delete(wrap);
+  free(path);
+  return ex->fatal;
+}
+
+/* ---- the report ---- */
+
+static void write_report(hm_exec *ex, const char *status) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "status", status);
+  cJSON_AddStringToObject(r, "map_hash", ex->o.map_hash ? ex->o.map_hash : "");
+  cJSON_AddStringToObject(r, "target", ex->o.target);
+  cJSON_AddNumberToObject(r, "run", (double)ex->run);
+  cJSON_AddBoolToObject(r, "delta", ex->o.delta);
+  cJSON_AddItemToObject(r, "objects", cJSON_Duplicate(ex->counts, 1));
+  const hm_http_stats *s = hm_http_get_stats(ex->http);
+  const hm_rl *rl = hm_http_get_rl(ex->http);
+  cJSON *h = cJSON_AddObjectToObject(r, "http");
+  cJSON_AddNumberToObject(h, "requests", (double)s->requests);
+  cJSON_AddNumberToObject(h, "retries", (double)s->retries);
+  cJSON_AddNumberToObject(h, "throttled_429", (double)s->throttled);
+  cJSON_AddNumberToObject(h, "server_errors", (double)s->server_errors);
+  cJSON_AddNumberToObject(h, "transport_errors", (double)s->transport_errors);
+  double el = s->last_t - s->first_t;
+  cJSON_AddNumberToObject(h, "elapsed_s", el);
+  cJSON_AddNumberToObject(h, "bucket_limit", rl->limit);
+  cJSON_AddNumberToObject(h, "bucket_window_s", rl->window);
+  /* Share of the budget: requests against what the bucket allows in that time
+   * (its capacity plus the drain), the figure bench/api_efficiency.sh reports. */
+  double allowed = rl->limit + el * rl->limit / rl->window;
+  cJSON_AddNumberToObject(h, "budget_share", allowed > 0 ? (double)s->requests / allowed : 0);
+  cJSON_AddNumberToObject(h, "steady_rate_share",
+                          el > 0 ? ((double)s->requests / el) / (rl->limit / rl->window) : 0);
+  cJSON_AddNumberToObject(r, "in_doubt", (double)hm_state_in_doubt(ex->st));
+  char *txt = cJSON_Print(r);
+  cJSON_Delete(r);
+  char *tmp = txt && ex->report_path ? xprintf("%s.tmp", ex->report_path) : NULL;
+  if (tmp) {
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+      fputs(txt, f);
+      fputc('\n', f);
+      if (fclose(f) == 0) rename(tmp, ex->report_path);
+    }
+  }
+  free(tmp);
+  free(txt);
+}
+
+/* ---- public ---- */
+
+int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
+  *out = NULL;
+  char err[1024];
+  hm_exec *ex = calloc(1, sizeof *ex);
+  if (!ex) return 2;
+  ex->o = *o;
+  if (ex->o.max_upload_bytes <= 0) ex->o.max_upload_bytes = 25L * 1024 * 1024;
+  if (!ex->o.map_hash) ex->o.map_hash = "none";
+  ex->counts = cJSON_CreateObject();
+  if (o->report_path) ex->report_path = strdup(o->report_path);
+  else ex->report_path = xprintf("%s.report.json", o->state_path);
+  hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 / (o->time_scale > 0 ? o->time_scale : 1));
+  int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
+  if (!rc) rc = hm_state_open(&ex->st, o->state_path, 1, err, sizeof err);
+  if (!rc) rc = hm_state_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
+  if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+  if (rc) {
+    if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
+    hm_http_close(ex->http);
+    hm_state_close(ex->st);
+    cJSON_Delete(ex->counts);
+    free(ex->report_path);
+    free(ex);
+    return rc;
+  }
+  ex->run = hm_state_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
+  long long doubt = hm_state_in_doubt(ex->st);
+  if (doubt)
+    note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
+         "before anything is created again", doubt);
+  *out = ex;
+  return 0;
+}
+
+int hm_exec_call(hm_exec *ex, const cJSON *c) {
+  if (ex->fatal) return ex->fatal;
+  if (stop_requested(ex)) return ex->fatal = 4;
+  call k;
+  char err[300];
+  if (unpack(c, &k, err, sizeof err)) {
+    note(ex, "error", "%s", err);
+    count_add(ex, "(plan)", "failed", 1);
+    ex->failed++;
+    free(k.subject);
+    return 0;
+  }
+  if (!ex->last_phase || strcmp(ex->last_phase, k.phase)) {
+    if (ex->last_phase) write_report(ex, "running");
+    ex->last_phase = !strcmp(k.phase, "upload") ? "upload" : !strcmp(k.phase, "create") ? "create"
+                   : !strcmp(k.phase, "message") ? "message" : "update";
+  }
+  const char *outcome = "done";
+  int creates = !strcmp(k.phase, "create") || !strcmp(k.phase, "upload");
+  if (creates) count_add(ex, k.object, "read", 1);
+  hm_idrow row;
+  hm_jrow j;
+  if (creates && k.ref && hm_state_id_get(ex->st, k.ref, &row) && !row.deleted) {
+    if (!ex->o.delta || (row.hash && !strcmp(row.hash, k.hash))) {
+      count_add(ex, k.object, "skipped", 1);
+      outcome = "skipped";
+    } else if (!strcmp(k.phase, "upload")) {
+      do_upload(ex, &k);
+      outcome = "updated";
+    } else {
+      hm_idrow copy = row;   /* strings live until the next state call: keep what we need */
+      char *p = strdup(row.path ? row.path : "");
+      copy.path = p;
+      do_delta_update(ex, &k, &copy);
+      free(p);
+      outcome = "updated";
+    }
+  } else {
+    int known = hm_state_journal_get(ex->st, k.key_buf, &j);
+    int done = known && j.state == HM_J_DONE && j.hash && !strcmp(j.hash, k.hash);
+    int in_doubt = known && j.state == HM_J_INTENT;
+    if (!creates && done) {
+      count_add(ex, k.object, "skipped", 1);
+      outcome = "skipped";
+    } else if (!strcmp(k.phase, "upload")) {
+      do_upload(ex, &k);
+    } else if (!strcmp(k.phase, "update") || !strcmp(k.method, "PUT")) {
+      do_update(ex, &k);
+    } else {
+      do_create(ex, &k, in_doubt);
+    }
+  }
+  hm_progress_step(&ex->prog, k.object, outcome, k.ref, 0);
+  free(k.subject);
+  return ex->fatal;
+}
+
+int hm_exec_calls(hm_exec *ex, cJSON *(*next)(void *ctx), void *ctx) {
+  cJSON *c;
+  int rc = 0;
+  while (!rc && (c = next(ctx))) {
+    rc = hm_exec_call(ex, c);
+    cJSON_Delete(c);
+  }
+  return rc;
+}
+
+int hm_exec_close(hm_exec *ex, int rc) {
+  if (!ex) return rc;
+  int final = rc >= 2 ? rc : ex->fatal ? ex->fatal : (ex->rejected || ex->failed) ? 1 : rc;
+  if (!final && stop_requested(ex)) final = 4;
+  const char *status = final == 0 ? "done" : final == 1 ? "done-with-rejections"
+                     : final == 4 ? "interrupted" : final == 3 ? "refused" : "failed";
+  write_report(ex, status);
+  char *counts = cJSON_PrintUnformatted(ex->counts);
+  hm_state_run_end(ex->st, ex->run, status, counts);
+  free(counts);
+  hm_progress_end(&ex->prog);
+  if (final == 4) fprintf(stderr, "hmaprun: interrupted; run the same command again to resume\n");
+  hm_http_close(ex->http);
+  hm_state_close(ex->st);
+  cJSON_Delete(ex->counts);
+  cJSON_Delete(ex->agents);
+  free(ex->report_path);
+  free(ex);
+  return final;
+}

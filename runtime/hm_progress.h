@@ -1,0 +1,21 @@
+/* hm_progress: what the user sees while a run goes — one progress line on
+ * stderr, rewritten in place, only when stderr is a terminal; JSON event lines
+ * with --log-json; silence otherwise (cron, CI and pipes get no noise). */
+#ifndef HM_PROGRESS_H
+#define HM_PROGRESS_H
+
+typedef struct hm_progress {
+  int tty, json;
+  double start, last_draw;
+  long long done, total;     /* calls handled so far / planned (0 = unknown) */
+  double max_rate;           /* calls per second the rate limit allows */
+} hm_progress;
+
+void hm_progress_init(hm_progress *p, int log_json, long long total, double max_rate);
+/* One call handled (object, what happened: created/updated/skipped/...). */
+void hm_progress_step(hm_progress *p, const char *object, const char *outcome,
+                      const char *ref, long status);
+void hm_progress_note(hm_progress *p, const char *level, const char *text);
+void hm_progress_end(hm_progress *p);
+
+#endif

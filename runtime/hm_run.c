@@ -1,0 +1,411 @@
+/* hm_run: the `run` and `status` commands — option parsing, the rehearsal mode
+ * that executes a calls.ndjson written by `hmaprun plan` (validated whole before
+ * the first call, so a bad file stops before anything is sent), and the status
+ * table read from the state database. The executor itself is hm_exec.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hm_client.h"
+#include "hm_run.h"
+#include "hm_state.h"
+
+/* ---- options ---- */
+
+typedef struct run_args {
+  hm_exec_opts o;
+  const char *hbc, *plan, *map_hash_arg;
+  int help;
+} run_args;
+
+static const char *RUN_USAGE =
+  "usage: hmaprun run FILE.hbc --data DIR --target URL --state state.db [options]\n"
+  "       hmaprun run --plan calls.ndjson --target URL --state state.db [--data DIR] [options]\n"
+  "Migrates into Gorgias, exactly once: after any crash or kill, the same command resumes.\n"
+  "Credentials: GORGIAS_EMAIL and GORGIAS_API_KEY, or --credentials-file FILE (KEY=value lines).\n"
+  "  --plan FILE            rehearsal: execute a calls.ndjson written by `hmaprun plan`\n"
+  "  --data DIR             export directory (uploads are read relative to it)\n"
+  "  --target URL           https://{domain}.gorgias.com or an hmap-sandbox URL\n"
+  "  --state FILE           state database (created if missing)\n"
+  "  --sample N             only the first N records of each object\n"
+  "  --delta                cutover re-run: new records created, changed ones updated\n"
+  "  --force-map-change     resume a state written by another map\n"
+  "  --allow-active-rules   start although rules fire on ticket/message creation\n"
+  "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
+  "  --report FILE          reconciliation report (default: STATE.report.json)\n"
+  "  --max-upload-bytes N   larger attachments are flagged, not sent (default 26214400)\n"
+  "  --time-scale F         rehearsals against hmap-sandbox --time-scale F\n"
+  "  --log-json             machine-readable log lines on stderr\n"
+  "  --no-preflight         skip the account and rules checks (tests only)\n"
+  "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted (resumable)\n";
+
+/* --name value or --name=value. Returns the value or NULL; advances *i. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n] || *i + 1 >= argc) return NULL;
+  return argv[++*i];
+}
+
+static int parse_long(const char *s, long *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (!*s || *end || v < 0) return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_run_args(int argc, char **argv, run_args *a) {
+  memset(a, 0, sizeof *a);
+  a->o.time_scale = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    const char *arg = argv[i];
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { a->help = 1; return 0; }
+    else if (!strcmp(arg, "--delta")) a->o.delta = 1;
+    else if (!strcmp(arg, "--force-map-change")) a->o.force_map_change = 1;
+    else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
+    else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
+    else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
+    else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
+    else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
+    else if ((v = opt_value(argc, argv, &i, "--target"))) a->o.target = v;
+    else if ((v = opt_value(argc, argv, &i, "--state"))) a->o.state_path = v;
+    else if ((v = opt_value(argc, argv, &i, "--credentials-file"))) a->o.creds_file = v;
+    else if ((v = opt_value(argc, argv, &i, "--map-hash"))) a->map_hash_arg = v;
+    else if ((v = opt_value(argc, argv, &i, "--report"))) a->o.report_path = v;
+    else if ((v = opt_value(argc, argv, &i, "--sample"))) {
+      if (parse_long(v, &a->o.sample) || !a->o.sample) { fprintf(stderr, "hmaprun run: --sample needs a positive number\n"); return 2; }
+    } else if ((v = opt_value(argc, argv, &i, "--max-upload-bytes"))) {
+      if (parse_long(v, &a->o.max_upload_bytes)) { fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n"); return 2; }
+    } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
+      a->o.time_scale = strtod(v, NULL);
+      if (a->o.time_scale <= 0) { fprintf(stderr, "hmaprun run: --time-scale needs a positive number\n"); return 2; }
+    } else if (!strncmp(arg, "--api-key", 9) || !strncmp(arg, "--password", 10)) {
+      fprintf(stderr, "hmaprun run: credentials are never taken from the command line; "
+                      "use GORGIAS_EMAIL/GORGIAS_API_KEY or --credentials-file\n");
+      return 2;
+    } else if (arg[0] == '-') {
+      fprintf(stderr, "hmaprun run: unknown option %s\n%s", arg, RUN_USAGE);
+      return 2;
+    } else if (!a->hbc) a->hbc = arg;
+    else { fprintf(stderr, "hmaprun run: unexpected argument %s\n", arg); return 2; }
+  }
+  if (!a->plan && !a->hbc) { fprintf(stderr, "hmaprun run: give FILE.hbc or --plan calls.ndjson\n%s", RUN_USAGE); return 2; }
+  if (!a->o.target || !a->o.state_path) { fprintf(stderr, "hmaprun run: --target and --state are required\n%s", RUN_USAGE); return 2; }
+  return 0;
+}
+
+/* ---- the rehearsal plan file ---- */
+
+typedef struct plan_file {
+  const char *path;
+  cJSON **calls;
+  size_t n, next;
+  char map_hash[80];
+  long sample;
+  cJSON *per_object;   /* sample: object -> records kept */
+  cJSON *dropped;      /* sample: refs left out */
+} plan_file;
+
+static int is_header(const cJSON *c) {
+  return cJSON_IsObject(c) && !cJSON_GetObjectItemCaseSensitive(c, "path") &&
+         (cJSON_GetObjectItemCaseSensitive(c, "map_hash") || cJSON_GetObjectItemCaseSensitive(c, "hmap_plan"));
+}
+
+static void map_hash_from_report(plan_file *pf) {
+  const char *slash = strrchr(pf->path, '/');
+  hm_buf p; hm_buf_init(&p);
+  if (slash) hm_buf_put(&p, pf->path, (size_t)(slash - pf->path + 1));
+  hm_buf_puts(&p, "report.json");
+  FILE *f = fopen(hm_buf_cstr(&p), "r");
+  hm_buf_free(&p);
+  if (!f) return;
+  hm_buf txt; hm_buf_init(&txt);
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hm_buf_put(&txt, chunk, n);
+  fclose(f);
+  cJSON *r = cJSON_ParseWithLength(txt.data ? txt.data : "", txt.len);
+  const char *h = hm_json_str(r, "map_hash");
+  if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
+  cJSON_Delete(r);
+  hm_buf_free(&txt);
+}
+
+/* Read and check every line before anything is sent. */
+static int plan_load(plan_file *pf, const char *path, hm_state *st_for_totals, char *err, size_t errlen) {
+  (void)st_for_totals;
+  pf->path = path;
+  FILE *f = fopen(path, "r");
+  if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
+  char *line = NULL;
+  size_t cap = 0, alloc = 0;
+  ssize_t len;
+  long lineno = 0;
+  int rc = 0;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+    if (!len) continue;
+    cJSON *c = cJSON_ParseWithLength(line, (size_t)len);
+    if (!cJSON_IsObject(c)) {
+      snprintf(err, errlen, "%s:%ld: not a JSON object", path, lineno);
+      cJSON_Delete(c);
+      rc = 2;
+      break;
+    }
+    if (is_header(c)) {
+      const char *h = hm_json_str(c, "map_hash");
+      if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
+      cJSON_Delete(c);
+      continue;
+    }
+    if (!hm_json_str(c, "path")) {
+      snprintf(err, errlen, "%s:%ld: planned call without \"path\"", path, lineno);
+      cJSON_Delete(c);
+      rc = 2;
+      break;
+    }
+    if (pf->n == alloc) {
+      alloc = alloc ? alloc * 2 : 256;
+      cJSON **grown = realloc(pf->calls, alloc * sizeof *grown);
+      if (!grown) { cJSON_Delete(c); rc = 2; snprintf(err, errlen, "out of memory"); break; }
+      pf->calls = grown;
+    }
+    pf->calls[pf->n++] = c;
+  }
+  free(line);
+  fclose(f);
+  if (!rc && !pf->map_hash[0]) map_hash_from_report(pf);
+  return rc;
+}
+
+static void plan_free(plan_file *pf) {
+  for (size_t i = pf->next; i < pf->n; i++) cJSON_Delete(pf->calls[i]);
+  free(pf->calls);
+  cJSON_Delete(pf->per_object);
+  cJSON_Delete(pf->dropped);
+}
+
+static const char *call_object(const cJSON *c) {
+  const char *o = hm_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "object");
+  return o ? o : hm_json_str(c, "target");
+}
+
+static int creates(const cJSON *c) {
+  const char *ph = hm_json_str(c, "phase");
+  return !ph || !strcmp(ph, "create") || !strcmp(ph, "upload");
+}
+
+/* Does any {"$ref"} or "{ref:...}" in c name a dropped ref? */
+static int mentions_dropped(const cJSON *c, const cJSON *dropped) {
+  if (cJSON_IsString(c)) {
+    const char *p = c->valuestring;
+    while ((p = strstr(p, "{ref:"))) {
+      const char *e = strchr(p, '}');
+      if (!e) break;
+      char ref[512];
+      snprintf(ref, sizeof ref, "%.*s", (int)(e - p - 5), p + 5);
+      char *h = strchr(ref, '#');
+      if (h) *h = 0;
+      if (cJSON_GetObjectItemCaseSensitive(dropped, ref)) return 1;
+      p = e;
+    }
+    return 0;
+  }
+  const char *r = cJSON_IsObject(c) ? hm_json_str(c, "$ref") : NULL;
+  if (r && cJSON_GetObjectItemCaseSensitive(dropped, r)) return 1;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, c) if (mentions_dropped(it, dropped)) return 1;
+  return 0;
+}
+
+/* --sample over a plan file: the first N records of each object, and only the
+ * calls whose references stay inside the sample. (`run FILE.hbc --sample N`
+ * uses the planner's stratified sample instead.) */
+static int sample_keep(plan_file *pf, const cJSON *c) {
+  const char *ref = hm_json_str(c, "ref");
+  int keep = !mentions_dropped(c, pf->dropped);
+  if (keep && creates(c)) {
+    const char *obj = call_object(c);
+    cJSON *n = cJSON_GetObjectItemCaseSensitive(pf->per_object, obj ? obj : "?");
+    if (!n) n = cJSON_AddNumberToObject(pf->per_object, obj ? obj : "?", 0);
+    if (n->valuedouble >= (double)pf->sample && !(hm_json_str(c, "phase") && !strcmp(hm_json_str(c, "phase"), "upload"))) keep = 0;
+    else cJSON_SetNumberValue(n, n->valuedouble + 1);
+  }
+  if (!keep && ref && !cJSON_GetObjectItemCaseSensitive(pf->dropped, ref)) cJSON_AddTrueToObject(pf->dropped, ref);
+  return keep;
+}
+
+static cJSON *plan_next(void *ctx) {
+  plan_file *pf = ctx;
+  while (pf->next < pf->n) {
+    cJSON *c = pf->calls[pf->next];
+    pf->calls[pf->next++] = NULL;
+    if (!pf->sample || sample_keep(pf, c)) return c;
+    cJSON_Delete(c);
+  }
+  return NULL;
+}
+
+static void record_totals(plan_file *pf, const char *state_path) {
+  hm_state *st;
+  char err[300];
+  if (hm_state_open(&st, state_path, 1, err, sizeof err)) return;
+  cJSON *tot = cJSON_CreateObject();
+  plan_file probe = *pf;   /* walk a sampled copy without consuming the calls */
+  probe.per_object = cJSON_CreateObject();
+  probe.dropped = cJSON_CreateObject();
+  for (size_t i = 0; i < pf->n; i++) {
+    const cJSON *c = pf->calls[i];
+    if (pf->sample && !sample_keep(&probe, c)) continue;
+    if (!creates(c)) continue;
+    const char *obj = call_object(c);
+    cJSON *n = cJSON_GetObjectItemCaseSensitive(tot, obj ? obj : "?");
+    if (!n) n = cJSON_AddNumberToObject(tot, obj ? obj : "?", 0);
+    cJSON_SetNumberValue(n, n->valuedouble + 1);
+  }
+  const cJSON *it;
+  cJSON_ArrayForEach(it, tot) hm_state_set_total(st, it->string, (long long)it->valuedouble);
+  cJSON_Delete(probe.per_object);
+  cJSON_Delete(probe.dropped);
+  cJSON_Delete(tot);
+  hm_state_close(st);
+}
+
+/* ---- run ---- */
+
+typedef struct planner_iter { const hm_run_planner *p; int rc; char err[512]; } planner_iter;
+
+static cJSON *planner_next(void *ctx) {
+  planner_iter *it = ctx;
+  cJSON *c = NULL;
+  if (it->rc) return NULL;
+  it->rc = it->p->next(it->p->self, &c, it->err, sizeof it->err);
+  return it->rc ? NULL : c;
+}
+
+static int run_plan_file(run_args *a) {
+  plan_file pf;
+  memset(&pf, 0, sizeof pf);
+  char err[600] = "";
+  if (plan_load(&pf, a->plan, NULL, err, sizeof err)) {
+    fprintf(stderr, "hmaprun run: %s\n", err);
+    plan_free(&pf);
+    return 2;
+  }
+  a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : pf.map_hash[0] ? pf.map_hash : "none";
+  a->o.planned_calls = (long long)pf.n;
+  pf.sample = a->o.sample;
+  pf.per_object = cJSON_CreateObject();
+  pf.dropped = cJSON_CreateObject();
+  hm_exec *ex;
+  int rc = hm_exec_open(&ex, &a->o);
+  if (!rc) {
+    record_totals(&pf, a->o.state_path);
+    rc = hm_exec_close(ex, hm_exec_calls(ex, plan_next, &pf));
+  }
+  plan_free(&pf);
+  return rc;
+}
+
+static int run_planner(run_args *a, const hm_run_planner *planner) {
+  if (!planner) {
+    fprintf(stderr, "hmaprun run: this build cannot plan %s in-process; run `hmaprun plan` and then "
+                    "`hmaprun run --plan OUT/calls.ndjson`\n", a->hbc);
+    return 2;
+  }
+  if (!a->o.data_dir) { fprintf(stderr, "hmaprun run: --data DIR is required with FILE.hbc\n"); return 2; }
+  char hash[65] = "", err[512] = "";
+  int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, err, sizeof err);
+  if (rc) { fprintf(stderr, "hmaprun run: %s\n", err); planner->close(planner->self); return rc; }
+  a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : hash;
+  hm_exec *ex;
+  rc = hm_exec_open(&ex, &a->o);
+  if (!rc) {
+    planner_iter it = { planner, 0, "" };
+    int erc = hm_exec_calls(ex, planner_next, &it);
+    if (it.rc) { fprintf(stderr, "hmaprun run: %s\n", it.err); erc = it.rc; }
+    rc = hm_exec_close(ex, erc);
+  }
+  planner->close(planner->self);
+  return rc;
+}
+
+int hm_run_main_with(int argc, char **argv, const hm_run_planner *planner) {
+  run_args a;
+  int rc = parse_run_args(argc, argv, &a);
+  if (rc) return rc;
+  if (a.help) { fputs(RUN_USAGE, stdout); return 0; }
+  a.o.stop = hm_client_install_signals();
+  return a.plan ? run_plan_file(&a) : run_planner(&a, planner);
+}
+
+int hm_run_main(int argc, char **argv) { return hm_run_main_with(argc, argv, NULL); }
+
+/* ---- status ---- */
+
+static const char *STATUS_USAGE =
+  "usage: hmaprun status --state state.db [--json]\n"
+  "Per object: planned, done, failed, in doubt (sent, answer not recorded), left.\n";
+
+typedef struct status_ctx { int json; cJSON *arr; long long left; } status_ctx;
+
+static int status_row(void *ctx, const hm_state_count *c) {
+  status_ctx *s = ctx;
+  long long left = c->total >= 0 ? c->total - c->done - c->failed : -1;
+  if (left < 0 && c->total >= 0) left = 0;
+  if (left > 0) s->left += left;
+  if (s->json) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "object", c->object ? c->object : "");
+    cJSON_AddNumberToObject(o, "planned", (double)c->total);
+    cJSON_AddNumberToObject(o, "done", (double)c->done);
+    cJSON_AddNumberToObject(o, "failed", (double)c->failed);
+    cJSON_AddNumberToObject(o, "in_doubt", (double)c->intent);
+    cJSON_AddNumberToObject(o, "left", (double)left);
+    cJSON_AddNumberToObject(o, "reused", (double)c->reused);
+    cJSON_AddNumberToObject(o, "rolled_back", (double)c->deleted);
+    cJSON_AddItemToArray(s->arr, o);
+  } else {
+    char planned[32], lefts[32];
+    snprintf(planned, sizeof planned, c->total >= 0 ? "%lld" : "?", c->total);
+    snprintf(lefts, sizeof lefts, left >= 0 ? "%lld" : "?", left);
+    printf("%-28s %8s %8lld %8lld %8lld %8s %8lld %8lld\n", c->object ? c->object : "", planned,
+           c->done, c->failed, c->intent, lefts, c->reused, c->deleted);
+  }
+  return 0;
+}
+
+int hm_status_main(int argc, char **argv) {
+  const char *state = NULL;
+  int json = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *v;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(STATUS_USAGE, stdout); return 0; }
+    else if (!strcmp(argv[i], "--json")) json = 1;
+    else if ((v = opt_value(argc, argv, &i, "--state"))) state = v;
+    else { fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE); return 2; }
+  }
+  if (!state) { fprintf(stderr, "hmaprun status: --state is required\n%s", STATUS_USAGE); return 2; }
+  hm_state *st;
+  char err[512];
+  if (hm_state_open(&st, state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun status: %s\n", err); return 2; }
+  status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
+  if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
+                    "in-doubt", "left", "reused", "rolledbk");
+  hm_state_each_count(st, status_row, &s);
+  if (json) {
+    cJSON *o = cJSON_CreateObject();
+    const char *mh = hm_state_get_meta(st, "map_hash");
+    cJSON_AddStringToObject(o, "map_hash", mh ? mh : "");
+    cJSON_AddItemToObject(o, "objects", s.arr);
+    char *t = cJSON_Print(o);
+    puts(t);
+    free(t);
+    cJSON_Delete(o);
+  }
+  hm_state_close(st);
+  return 0;
+}

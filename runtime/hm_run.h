@@ -1,0 +1,78 @@
+/* hm_run: the entry points of the migration side of hmaprun (run, rollback,
+ * verify, status) and the executor interface the planner feeds. hmaprun's main
+ * dispatches a sub-command here with argv starting at the sub-command name
+ * (argv[0] = "run"); each entry point parses its own options, prints its own
+ * --help and returns the process exit code:
+ *   0 done, 1 done with rejected records or failed checks, 2 usage or unreadable
+ *   input, 3 target refused (auth, preflight), 4 interrupted (resumable).
+ *
+ * Planned calls (one JSON object each, the shared contract of calls.ndjson):
+ *   {"seq", "phase": upload|create|message|update, "method", "path", "body",
+ *    "file"/"name"/"content_type" (uploads), "source": {"object","key"}, "rule",
+ *    "target", "ref", "unique": {...}, "hash"}
+ * References inside bodies: {"$ref": R} (numeric id of the object R created),
+ * {"$ref": R, "field": F} (field F of R's create answer), {"$agent": EMAIL}
+ * (optional "fallback": EMAIL, "flag": TEXT) = a Gorgias user's id; in paths
+ * "{ref:R}". */
+#ifndef HM_RUN_H
+#define HM_RUN_H
+#include <signal.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+int hm_run_main(int argc, char **argv);
+int hm_rollback_main(int argc, char **argv);
+int hm_verify_main(int argc, char **argv);
+int hm_status_main(int argc, char **argv);
+
+/* ---- executor, for a planner that plans and runs in one process ---- */
+
+/* A planner plugged into `hmaprun run FILE.hbc --data DIR`: open loads the map
+ * and data (writing the map digest as 64 hex digits into hash_hex), next hands
+ * out planned calls in dependency order (*call = NULL at the end; the caller
+ * frees each call with cJSON_Delete), close releases everything. Functions
+ * return 0 or an exit code (2 for unreadable input) with a message in err. */
+typedef struct hm_run_planner {
+  void *self;
+  int (*open)(void *self, const char *hbc_path, const char *data_dir, long sample,
+              char hash_hex[65], char *err, size_t errlen);
+  int (*next)(void *self, cJSON **call, char *err, size_t errlen);
+  void (*close)(void *self);
+} hm_run_planner;
+
+/* Same as hm_run_main, with the planner used for `run FILE.hbc --data DIR`.
+ * hm_run_main alone supports only the rehearsal mode `run --plan calls.ndjson`. */
+int hm_run_main_with(int argc, char **argv, const hm_run_planner *planner);
+
+/* Lower level: an executor bound to a state database and a target, for callers
+ * that produce calls themselves (tests, other front ends). */
+typedef struct hm_exec hm_exec;
+typedef struct hm_exec_opts {
+  const char *target;        /* base URL, e.g. https://acme.gorgias.com */
+  const char *state_path;    /* state.db */
+  const char *creds_file;    /* NULL: GORGIAS_EMAIL / GORGIAS_API_KEY */
+  const char *map_hash;      /* hex digest of the map; stamped on every row */
+  const char *data_dir;      /* uploads are read relative to it */
+  const char *report_path;   /* reconciliation report (JSON); NULL: <state>.report.json */
+  int delta, force_map_change, allow_active_rules, log_json, no_preflight;
+  long sample;               /* >0: first N records of each object */
+  double time_scale;         /* scales rate window and backoff (sandbox rehearsals) */
+  long max_upload_bytes;     /* default 25 MB */
+  long long planned_calls;   /* for progress and ETA; 0 = unknown */
+  const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */
+} hm_exec_opts;
+
+/* Open state + client, run the preflight. Returns 0 or an exit code. */
+int hm_exec_open(hm_exec **ex, const hm_exec_opts *o);
+/* Execute one planned call (not consumed). Returns 0, or an exit code that ends
+ * the run (3 auth, 4 interrupted/unreachable); rejected records return 0 and
+ * are counted. */
+int hm_exec_call(hm_exec *ex, const cJSON *call);
+/* Execute a whole stream: next(ctx) returns the next call (owned by the caller
+ * of next, freed by hm_exec_calls) or NULL at the end. */
+int hm_exec_calls(hm_exec *ex, cJSON *(*next)(void *ctx), void *ctx);
+/* Finish the run (report, run row). Returns the final exit code (0 or 1) unless
+ * rc says the run already ended with 2..4, which is kept. Frees ex. */
+int hm_exec_close(hm_exec *ex, int rc);
+
+#endif
