@@ -6,6 +6,4 @@ PENDING(html_to_text)
 PENDING(text_to_html)
 PENDING(sanitize_html)
 PENDING(has_html)
-PENDING(date)
 PENDING(split_caselog)
-int hm_date_format_check(const char *fmt, char *err, size_t errlen) { (void)fmt; (void)err; (void)errlen; return 0; }
