@@ -1,0 +1,218 @@
+/* sbx.h: the sandbox's internal interfaces — the server context every request
+ * handler receives, the request/response structs the router passes around, and
+ * the functions each sbx_*.c file exports. One header because the sandbox is one
+ * program; nothing outside sandbox/ includes it. */
+#ifndef HM_SBX_H
+#define HM_SBX_H
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct MHD_Connection;
+struct MHD_Daemon;
+
+/* ---- storage (sbx_store.c) ---- */
+typedef struct hm_sbx_store hm_sbx_store;
+hm_sbx_store *hm_sbx_store_open(const char *path, char *err, size_t errlen);
+void hm_sbx_store_close(hm_sbx_store *st);
+/* Every store call below must run with the store lock held (hm_sbx_store_lock):
+ * one request's reads and writes are one atomic step, so no write is lost. */
+void hm_sbx_store_lock(hm_sbx_store *st);
+void hm_sbx_store_unlock(hm_sbx_store *st);
+int hm_sbx_store_begin(hm_sbx_store *st);
+int hm_sbx_store_commit(hm_sbx_store *st);
+void hm_sbx_store_rollback(hm_sbx_store *st);
+/* Allocates the next id of KIND, sets doc.id, stores it; returns the id or -1. */
+long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc);
+int hm_sbx_store_put(hm_sbx_store *st, const char *kind, long long id, const cJSON *doc);
+cJSON *hm_sbx_store_get(hm_sbx_store *st, const char *kind, long long id); /* NULL: none */
+long long hm_sbx_store_parent(hm_sbx_store *st, const char *kind, long long id);
+int hm_sbx_store_delete(hm_sbx_store *st, const char *kind, long long id); /* 1 deleted, 0 none */
+int hm_sbx_store_delete_children(hm_sbx_store *st, const char *kind, long long parent);
+int hm_sbx_store_reset(hm_sbx_store *st);
+long long hm_sbx_store_count(hm_sbx_store *st, const char *kind);
+/* Blobs hold uploaded file bytes, keyed by the upload id. */
+int hm_sbx_store_put_blob(hm_sbx_store *st, long long id, const void *data, size_t len);
+void *hm_sbx_store_get_blob(hm_sbx_store *st, long long id, size_t *len);
+
+/* A list query: objects of KIND, optionally under PARENT, whose JSON fields equal
+ * the given values (text comparison of json_extract), ordered by id. */
+#define HM_SBX_MAX_FILTERS 4
+typedef struct hm_sbx_query {
+  const char *kind;
+  long long parent;            /* -1: any */
+  int nfilters;
+  const char *fpath[HM_SBX_MAX_FILTERS];  /* JSON path, e.g. "$.email" */
+  const char *fvalue[HM_SBX_MAX_FILTERS]; /* NULL: the field must be null/absent */
+  int desc;                    /* 1: newest first */
+  long long after;             /* 0: from the start; else ids strictly after (in order) */
+  int before_mode;             /* 1: fetch the page just before `after` instead */
+  int limit;                   /* <= 0: no limit */
+} hm_sbx_query;
+/* Returns a cJSON array of docs (caller frees) or NULL on a database error. */
+cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q);
+
+/* ---- rate limiting (sbx_ratelimit.c) ---- */
+typedef struct hm_sbx_bucket { char account[128]; double level; double last; } hm_sbx_bucket;
+typedef struct hm_sbx_ratelimit {
+  pthread_mutex_t mu;
+  int capacity;        /* 0: unlimited */
+  double window;       /* seconds, already divided by the time scale */
+  hm_sbx_bucket *buckets; int nbuckets, capbuckets;
+} hm_sbx_ratelimit;
+int hm_sbx_rate_parse(const char *spec, int *capacity, double *window_s);
+void hm_sbx_rate_init(hm_sbx_ratelimit *rl, int capacity, double window);
+void hm_sbx_rate_free(hm_sbx_ratelimit *rl);
+void hm_sbx_rate_reset(hm_sbx_ratelimit *rl);
+/* Takes one slot for ACCOUNT at time NOW. Returns 1 allowed, 0 refused; *used is
+ * the bucket level after the call, *retry_after the wait (seconds) when refused. */
+int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int *used, double *retry_after);
+
+/* ---- faults (sbx_faults.c) ---- */
+typedef enum { HM_SBX_FAULT_NONE, HM_SBX_FAULT_429, HM_SBX_FAULT_500, HM_SBX_FAULT_502,
+               HM_SBX_FAULT_503, HM_SBX_FAULT_SLOW, HM_SBX_FAULT_DROP_BEFORE,
+               HM_SBX_FAULT_DROP_AFTER } hm_sbx_fault_kind;
+#define HM_SBX_MAX_FAULTS 16
+typedef struct hm_sbx_faults {
+  pthread_mutex_t mu;
+  int n;
+  hm_sbx_fault_kind kind[HM_SBX_MAX_FAULTS];
+  double prob[HM_SBX_MAX_FAULTS];
+  double arg[HM_SBX_MAX_FAULTS];  /* slow: seconds (unscaled); 429: burst length */
+  uint64_t seed;
+  uint64_t counter;               /* API requests seen so far */
+  int burst_left;                 /* 429 burst still to serve */
+  uint64_t served[8];             /* per kind */
+} hm_sbx_faults;
+int hm_sbx_faults_parse(hm_sbx_faults *f, const char *spec, char *err, size_t errlen);
+void hm_sbx_faults_init(hm_sbx_faults *f, uint64_t seed);
+void hm_sbx_faults_reset(hm_sbx_faults *f);
+/* The fault for the next API request (deterministic by request number and seed). */
+hm_sbx_fault_kind hm_sbx_faults_next(hm_sbx_faults *f, double *arg);
+const char *hm_sbx_fault_name(hm_sbx_fault_kind k);
+
+/* ---- validation (sbx_validate.c) ---- */
+typedef struct hm_sbx_schema hm_sbx_schema;
+hm_sbx_schema *hm_sbx_schema_parse(const char *json, char *err, size_t errlen);
+void hm_sbx_schema_free(hm_sbx_schema *s);
+const cJSON *hm_sbx_schema_target(const hm_sbx_schema *s, const char *name);
+typedef enum { HM_SBX_CREATE, HM_SBX_UPDATE } hm_sbx_mode;
+/* Checks BODY against target NAME. On success returns 0 and (create mode) fills
+ * absent fields that have a schema default into BODY. On failure returns -1 with
+ * "<field path>: <problem>" in msg and the path in field. With no schema loaded
+ * every body passes. refuse_create_only: 1 → a create_only field on update is an
+ * error, 0 → it is dropped from BODY. */
+int hm_sbx_validate(const hm_sbx_schema *s, const char *name, cJSON *body, hm_sbx_mode mode,
+                    int refuse_create_only, char *msg, size_t msglen, char *field, size_t fieldlen);
+int hm_sbx_is_datetime(const char *s);
+
+/* ---- server context ---- */
+typedef struct hm_sbx_account { char email[128]; char key[128]; } hm_sbx_account;
+typedef struct hm_sbx_stats {
+  pthread_mutex_t mu;
+  cJSON *by_route;              /* {"GET /api/tickets": {"200": n}} */
+  uint64_t requests, rate_limited;
+} hm_sbx_stats;
+
+typedef struct hm_sbx_ctx {
+  hm_sbx_store *store;
+  hm_sbx_schema *schema;
+  hm_sbx_ratelimit rate;
+  hm_sbx_faults faults;
+  hm_sbx_stats stats;
+  hm_sbx_account *accounts; int naccounts;
+  double time_scale;
+  size_t max_upload;
+  int refuse_created_on_put;    /* --put-created-datetime refuse|ignore */
+  int port;
+  char base_url[96];
+  struct MHD_Daemon *daemon;
+} hm_sbx_ctx;
+
+/* ---- requests and responses (sbx_http.c, sbx_util.c) ---- */
+typedef struct hm_sbx_req {
+  hm_sbx_ctx *ctx;
+  struct MHD_Connection *conn;
+  const char *method, *path;
+  const char *body; size_t body_len;
+  const char *content_type;
+  const char *account;          /* the authenticated account's email */
+  long long id[3]; int nid;     /* integer path parameters, in order */
+  char word[64];                /* a non-integer path parameter (a locale) */
+  cJSON *json;                  /* parsed body, owned by the request */
+} hm_sbx_req;
+
+typedef struct hm_sbx_resp {
+  int status;
+  cJSON *json;                  /* body, freed by the server; NULL and raw NULL: empty */
+  char *raw; size_t raw_len;    /* malloc'd raw body (file downloads) */
+  char ctype[128];
+  int committed_write;          /* the route changed the store */
+} hm_sbx_resp;
+
+typedef void (*hm_sbx_handler)(hm_sbx_req *rq, hm_sbx_resp *rs);
+typedef struct hm_sbx_route { const char *method; const char *pattern; hm_sbx_handler fn; } hm_sbx_route;
+
+int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err, size_t errlen);
+void hm_sbx_http_stop(hm_sbx_ctx *ctx);
+
+/* Route tables, one per resource family. Each ends with a {NULL} entry. */
+extern const hm_sbx_route hm_sbx_routes_people[];
+extern const hm_sbx_route hm_sbx_routes_tickets[];
+extern const hm_sbx_route hm_sbx_routes_config[];
+extern const hm_sbx_route hm_sbx_routes_files[];
+extern const hm_sbx_route hm_sbx_routes_helpcenter[];
+extern const hm_sbx_route hm_sbx_routes_observe[];
+
+/* ---- helpers shared by the routes (sbx_util.c) ---- */
+void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hm_sbx_field_error(hm_sbx_resp *rs, const char *field, const char *msg);
+void hm_sbx_json(hm_sbx_resp *rs, int status, cJSON *body);
+void hm_sbx_empty(hm_sbx_resp *rs, int status);
+/* The body as a JSON object (or array if allow_array); sets a 400 and returns NULL otherwise. */
+cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array);
+const char *hm_sbx_query_arg(hm_sbx_req *rq, const char *name);
+/* Validates BODY against the schema target; sets a 400 and returns -1 on error. */
+int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body, hm_sbx_mode mode);
+void hm_sbx_now(char out[40], double time_scale_unused);
+double hm_sbx_clock(void);      /* monotonic seconds */
+void hm_sbx_sleep(double seconds);
+char *hm_sbx_b64_encode(const unsigned char *p, size_t n);
+unsigned char *hm_sbx_b64_decode(const char *s, size_t *n);
+/* Paginates a query into the Gorgias cursor envelope; reads cursor/limit/order_by
+ * from the request. ORDER_OK lists accepted order_by fields (NULL: any). MAP, if
+ * given, turns each stored doc into its list shape (in place). */
+void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *const *order_ok,
+                 void (*map)(hm_sbx_req *, cJSON *));
+/* Merges src's members into dst (replacing same-named ones). */
+void hm_sbx_merge(cJSON *dst, const cJSON *src);
+int hm_sbx_get_id(const cJSON *v, long long *out);  /* integer or {"id": int} */
+void hm_sbx_set_str(cJSON *o, const char *k, const char *v);
+void hm_sbx_set_num(cJSON *o, const char *k, double v);
+void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v);
+void hm_sbx_uri(cJSON *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- generic stored-document routes (sbx_crud.c) ---- */
+/* Loads KIND/id or answers 404 "<Label> <id> not found." and returns NULL. */
+cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label);
+/* Stamps created/updated datetimes (created kept if given), inserts, sets uri
+ * (URI_FMT gets the new id) and answers 201 with the stored document. Returns the id or -1. */
+long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent, cJSON *doc, const char *uri_fmt);
+/* Stores DOC as KIND/id after stamping updated_datetime; answers STATUS with it. */
+void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc, int status);
+void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label, int status);
+/* Finds the first object of KIND whose JSON path equals VALUE; returns its id or 0. */
+long long hm_sbx_find(hm_sbx_store *st, const char *kind, const char *path, const char *value);
+/* A query on KIND with the given query-string arguments as equality filters. */
+void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const char *const *filter_args);
+/* Turns a path parameter into the id list of a bulk body {"ids": [...]}; 400 if malformed. */
+int hm_sbx_ids(hm_sbx_resp *rs, const cJSON *body, const char *key, long long **ids, int *n);
+
+/* ---- shared by tickets and tags (sbx_routes_tickets.c) ---- */
+/* The tag named NAME, created if it does not exist yet (a ticket's tags are sent
+ * by name). Returns the stored tag (caller frees) or NULL after a 400. */
+cJSON *hm_sbx_tag_by_name(hm_sbx_req *rq, hm_sbx_resp *rs, const char *name, const char *field);
+
+#endif

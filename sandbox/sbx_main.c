@@ -1,0 +1,194 @@
+/* sbx_main: hmap-sandbox's command line, startup and shutdown. Prints
+ * "listening on http://127.0.0.1:PORT" as its first stdout line (tests start it
+ * with --port 0 and read the port from there) and stops cleanly on SIGTERM. */
+#include "sbx.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char *const hm_sbx_embedded_schema;
+
+static const char USAGE[] =
+  "usage: hmap-sandbox [options]\n"
+  "  A local Gorgias-compatible API server for tests and migration rehearsals.\n"
+  "  --port N               TCP port (0 picks a free one; default 8080)\n"
+  "  --listen ADDR          IPv4 address to bind (default 127.0.0.1)\n"
+  "  --db FILE              SQLite file to keep objects in (default: in memory)\n"
+  "  --account EMAIL:KEY    accepted Basic-auth pair, repeatable\n"
+  "                         (default sandbox@example.com:sandbox)\n"
+  "  --rate N/SECONDS       leaky bucket per account (default 40/20; 80/20 = OAuth,\n"
+  "                         40/10 = enterprise window; off = no limit)\n"
+  "  --time-scale X         divide every time window, Retry-after and slow delay by X\n"
+  "  --faults SPEC          comma list of KIND:PROBABILITY[:ARG], KIND one of\n"
+  "                         429[:BURST], 500, 502, 503, slow:P:DELAY (500ms, 2s),\n"
+  "                         drop-before, drop-after (the write is committed, then the\n"
+  "                         connection closes without a response)\n"
+  "                         e.g. 429:0.05,500:0.02,slow:0.02:500ms,drop-after:0.02\n"
+  "  --seed N               seed of the fault schedule (default 1)\n"
+  "  --max-upload BYTES     largest accepted upload, else 413 (default 26214400)\n"
+  "  --schema FILE          schema JSON (hmapc schema stdlib/gorgias.hmap) instead of\n"
+  "                         the one built in\n"
+  "  --put-created-datetime refuse|ignore\n"
+  "                         a PUT carrying a create-only field such as\n"
+  "                         created_datetime: 400 (default) or drop the field\n"
+  "  --help                 this text\n";
+
+typedef struct opts {
+  int port;
+  const char *listen, *db, *rate, *faults, *schema_file;
+  double time_scale;
+  unsigned long long seed;
+} opts;
+
+static int usage_error(const char *msg, const char *arg) {
+  fprintf(stderr, "hmap-sandbox: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", USAGE);
+  return 2;
+}
+
+static int add_account(hm_sbx_ctx *ctx, const char *pair) {
+  const char *colon = strchr(pair, ':');
+  if (!colon || colon == pair || (size_t)(colon - pair) >= sizeof ctx->accounts[0].email || strlen(colon + 1) >= sizeof ctx->accounts[0].key || !colon[1]) return -1;
+  hm_sbx_account *na = realloc(ctx->accounts, (size_t)(ctx->naccounts + 1) * sizeof *na);
+  if (!na) return -1;
+  ctx->accounts = na;
+  hm_sbx_account *a = &na[ctx->naccounts++];
+  memset(a, 0, sizeof *a);
+  memcpy(a->email, pair, (size_t)(colon - pair));
+  snprintf(a->key, sizeof a->key, "%s", colon + 1);
+  return 0;
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t len = 0, cap = 0, n;
+  char chunk[65536];
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (len + n + 1 > cap) {
+      cap = (len + n + 1) * 2;
+      char *nb = realloc(buf, cap);
+      if (!nb) { free(buf); fclose(f); return NULL; }
+      buf = nb;
+    }
+    memcpy(buf + len, chunk, n);
+    len += n;
+  }
+  fclose(f);
+  if (!buf) buf = calloc(1, 1);
+  else buf[len] = '\0';
+  return buf;
+}
+
+static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { fputs(USAGE, stdout); return 1; }
+    if (i + 1 >= argc) return usage_error("missing value or unknown option", a);
+    const char *v = argv[++i];
+    char *end;
+    if (strcmp(a, "--port") == 0) {
+      long p = strtol(v, &end, 10);
+      if (*end || end == v || p < 0 || p > 65535) return usage_error("bad --port", v);
+      o->port = (int)p;
+    } else if (strcmp(a, "--listen") == 0) o->listen = v;
+    else if (strcmp(a, "--db") == 0) o->db = v;
+    else if (strcmp(a, "--rate") == 0) o->rate = v;
+    else if (strcmp(a, "--faults") == 0) o->faults = v;
+    else if (strcmp(a, "--schema") == 0) o->schema_file = v;
+    else if (strcmp(a, "--account") == 0) { if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v); }
+    else if (strcmp(a, "--seed") == 0) {
+      o->seed = strtoull(v, &end, 10);
+      if (*end || end == v) return usage_error("bad --seed", v);
+    } else if (strcmp(a, "--time-scale") == 0) {
+      o->time_scale = strtod(v, &end);
+      if (*end || end == v || !(o->time_scale >= 0.001) || o->time_scale > 1e6) return usage_error("bad --time-scale", v);
+    } else if (strcmp(a, "--max-upload") == 0) {
+      unsigned long long m = strtoull(v, &end, 10);
+      if (*end || end == v || m == 0 || m > (1ull << 34)) return usage_error("bad --max-upload", v);
+      ctx->max_upload = (size_t)m;
+    } else if (strcmp(a, "--put-created-datetime") == 0) {
+      if (strcmp(v, "refuse") == 0) ctx->refuse_created_on_put = 1;
+      else if (strcmp(v, "ignore") == 0) ctx->refuse_created_on_put = 0;
+      else return usage_error("--put-created-datetime takes refuse or ignore", v);
+    } else return usage_error("unknown option", a);
+  }
+  return 0;
+}
+
+static int load_schema(hm_sbx_ctx *ctx, const char *file) {
+  char err[256];
+  char *text = NULL;
+  const char *src = hm_sbx_embedded_schema;
+  if (file) {
+    text = read_file(file);
+    if (!text) { fprintf(stderr, "hmap-sandbox: cannot read schema %s\n", file); return -1; }
+    src = text;
+  }
+  if (!src) {
+    fprintf(stderr, "hmap-sandbox: warning: no schema built in and no --schema: request bodies are not validated\n");
+    return 0;
+  }
+  ctx->schema = hm_sbx_schema_parse(src, err, sizeof err);
+  free(text);
+  if (!ctx->schema) { fprintf(stderr, "hmap-sandbox: %s%s%s\n", file ? file : "built-in schema", ": ", err); return -1; }
+  return 0;
+}
+
+static void cleanup(hm_sbx_ctx *ctx) {
+  hm_sbx_http_stop(ctx);
+  hm_sbx_store_close(ctx->store);
+  hm_sbx_schema_free(ctx->schema);
+  hm_sbx_rate_free(&ctx->rate);
+  pthread_mutex_destroy(&ctx->faults.mu);
+  pthread_mutex_destroy(&ctx->stats.mu);
+  cJSON_Delete(ctx->stats.by_route);
+  free(ctx->accounts);
+}
+
+int main(int argc, char **argv) {
+  hm_sbx_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.max_upload = 26214400;
+  ctx.refuse_created_on_put = 1;
+  opts o = {.port = 8080, .listen = "127.0.0.1", .rate = "40/20", .time_scale = 1, .seed = 1};
+  int rc = parse_args(argc, argv, &o, &ctx);
+  if (rc) { free(ctx.accounts); return rc == 1 ? 0 : rc; }
+  if (ctx.naccounts == 0) add_account(&ctx, "sandbox@example.com:sandbox");
+  ctx.time_scale = o.time_scale;
+  int cap;
+  double win;
+  if (hm_sbx_rate_parse(o.rate, &cap, &win) != 0) { free(ctx.accounts); return usage_error("bad --rate (N/SECONDS or off)", o.rate); }
+  hm_sbx_rate_init(&ctx.rate, cap, win / o.time_scale);
+  hm_sbx_faults_init(&ctx.faults, o.seed);
+  pthread_mutex_init(&ctx.stats.mu, NULL);
+  ctx.stats.by_route = cJSON_CreateObject();
+  char err[512];
+  if (o.faults && hm_sbx_faults_parse(&ctx.faults, o.faults, err, sizeof err) != 0) {
+    cleanup(&ctx);
+    return usage_error("bad --faults", err);
+  }
+  if (load_schema(&ctx, o.schema_file) != 0) { cleanup(&ctx); return 2; }
+  ctx.store = hm_sbx_store_open(o.db, err, sizeof err);
+  if (!ctx.store) { fprintf(stderr, "hmap-sandbox: %s\n", err); cleanup(&ctx); return 2; }
+
+  /* Block the stop signals before the server threads exist so they inherit the
+   * mask and only this thread, in sigwait, ever sees them. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  if (hm_sbx_http_start(&ctx, o.listen, o.port, err, sizeof err) != 0) {
+    fprintf(stderr, "hmap-sandbox: %s\n", err);
+    cleanup(&ctx);
+    return 2;
+  }
+  printf("listening on %s\n", ctx.base_url);
+  fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  cleanup(&ctx);
+  return 0;
+}

@@ -1,0 +1,302 @@
+/* sbx_routes_helpcenter: the Help Center API under /api/help-center (reference
+ * §5.15): one default help center (id 1) with every locale, categories and
+ * articles created with a `translation` object, article translations per
+ * locale, page-based lists. The translation is checked against the schema's
+ * HelpCenterCategory / HelpCenterArticle fields by flattening it next to the
+ * top-level fields; errors name the wire path (translation.title). */
+#include "sbx.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const LOCALES[] = {"en-US", "en-GB", "fr-FR", "fr-CA", "es-ES", "de-DE", "nl-NL", "cs-CZ",
+                                      "da-DK", "no-NO", "it-IT", "sv-SE", "fi-FI", "ja-JP", "pt-BR", NULL};
+/* wire-only translation members the schema has no field for */
+static const char *const WIRE_ONLY[] = {"seo_meta", "image_url", NULL};
+
+static int is_in(const char *s, const char *const *list) {
+  for (int i = 0; list[i]; i++) if (strcmp(list[i], s) == 0) return 1;
+  return 0;
+}
+
+static cJSON *help_center(void) {
+  cJSON *hc = cJSON_CreateObject();
+  cJSON_AddNumberToObject(hc, "id", 1);
+  cJSON_AddStringToObject(hc, "name", "Sandbox Help Center");
+  cJSON_AddStringToObject(hc, "subdomain", "sandbox");
+  cJSON_AddStringToObject(hc, "default_locale", "en-US");
+  cJSON_AddItemToObject(hc, "supported_locales", cJSON_CreateStringArray(LOCALES, 15));
+  return hc;
+}
+
+static int need_hc(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (rq->id[0] == 1) return 0;
+  hm_sbx_error(rs, 404, "Help center %lld not found.", rq->id[0]);
+  return -1;
+}
+
+/* page-based list meta (reference §3.2) */
+static void page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
+  const char *ps = hm_sbx_query_arg(rq, "page"), *pps = hm_sbx_query_arg(rq, "per_page");
+  long page = ps ? strtol(ps, NULL, 10) : 1, per = pps ? strtol(pps, NULL, 10) : 20;
+  if (page < 1 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be >= 1 and per_page from 1 to 100."); return; }
+  int n = cJSON_GetArraySize(all);
+  long pages = (n + per - 1) / per;
+  cJSON *data = cJSON_CreateArray();
+  int i = 0;
+  for (cJSON *e = all->child; e; e = e->next, i++)
+    if (i >= (page - 1) * per && i < page * per) cJSON_AddItemToArray(data, cJSON_Duplicate(e, 1));
+  cJSON_Delete(all);
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddItemToObject(root, "data", data);
+  cJSON *meta = cJSON_AddObjectToObject(root, "meta");
+  cJSON_AddNumberToObject(meta, "page", (double)page);
+  cJSON_AddNumberToObject(meta, "per_page", (double)per);
+  cJSON_AddNumberToObject(meta, "current_page", (double)page);
+  cJSON_AddNumberToObject(meta, "item_count", n);
+  cJSON_AddNumberToObject(meta, "nb_pages", (double)pages);
+  cJSON_AddItemToObject(meta, "next_page", page < pages ? cJSON_CreateNumber((double)page + 1) : cJSON_CreateNull());
+  hm_sbx_json(rs, 200, root);
+}
+
+/* Checks TOP (top-level members) with TRANS (the translation) flattened in as
+ * schema TARGET; fills schema defaults back into TRANS. */
+static int check_flat(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, const cJSON *top, cJSON *trans, hm_sbx_mode mode) {
+  cJSON *flat = cJSON_CreateObject();
+  for (const cJSON *m = top ? top->child : NULL; m; m = m->next)
+    if (strcmp(m->string, "translation") != 0) cJSON_AddItemToObject(flat, m->string, cJSON_Duplicate(m, 1));
+  for (const cJSON *m = trans ? trans->child : NULL; m; m = m->next)
+    if (!is_in(m->string, WIRE_ONLY)) hm_sbx_set_item(flat, m->string, cJSON_Duplicate(m, 1));
+  char msg[512], field[256];
+  int rc = hm_sbx_validate(rq->ctx->schema, target, flat, mode, 1, msg, sizeof msg, field, sizeof field);
+  if (rc != 0) {
+    char root[256];
+    snprintf(root, sizeof root, "%.*s", (int)strcspn(field, ".["), field);
+    int from_top = top && cJSON_GetObjectItemCaseSensitive(top, root) && strcmp(root, "translation") != 0;
+    char m2[600], f2[300];
+    snprintf(m2, sizeof m2, "%s%s", from_top ? "" : "translation.", msg);
+    snprintf(f2, sizeof f2, "%s%s", from_top ? "" : "translation.", field);
+    hm_sbx_field_error(rs, f2, m2);
+  } else if (trans) {
+    for (const cJSON *m = flat->child; m; m = m->next)
+      if (!(top && cJSON_GetObjectItemCaseSensitive(top, m->string)) && !cJSON_GetObjectItemCaseSensitive(trans, m->string))
+        cJSON_AddItemToObject(trans, m->string, cJSON_Duplicate(m, 1));
+  }
+  cJSON_Delete(flat);
+  return rc;
+}
+
+static int check_category_ref(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *v, const char *field) {
+  long long id;
+  if (!v || cJSON_IsNull(v)) return 0;
+  cJSON *c = hm_sbx_get_id(v, &id) == 0 ? hm_sbx_store_get(rq->ctx->store, "help_center_categories", id) : NULL;
+  if (c) { cJSON_Delete(c); return 0; }
+  char msg[128];
+  snprintf(msg, sizeof msg, "%s: no category with id %lld in help center %lld.", field, id, rq->id[0]);
+  hm_sbx_field_error(rs, field, msg);
+  return -1;
+}
+
+static cJSON *take_translation(hm_sbx_resp *rs, cJSON *body) {
+  cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "translation");
+  if (cJSON_IsObject(t)) return t;
+  hm_sbx_field_error(rs, "translation", t ? "translation: must be an object." : "translation: is required.");
+  return NULL;
+}
+
+/* The stored doc keeps every translation; a read shows one (?locale= or the first). */
+static cJSON *present(hm_sbx_req *rq, cJSON *doc) {
+  const char *want = hm_sbx_query_arg(rq, "locale");
+  cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations"), *pick = ts ? ts->child : NULL, *locales = cJSON_CreateArray();
+  for (cJSON *t = ts ? ts->child : NULL; t; t = t->next) {
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "locale");
+    if (cJSON_IsString(l)) {
+      cJSON_AddItemToArray(locales, cJSON_CreateString(l->valuestring));
+      if (want && strcmp(want, l->valuestring) == 0) pick = t;
+    }
+  }
+  cJSON *out = cJSON_Duplicate(doc, 1);
+  cJSON_DeleteItemFromObjectCaseSensitive(out, "translations");
+  cJSON_AddItemToObject(out, "translation", pick ? cJSON_Duplicate(pick, 1) : cJSON_CreateNull());
+  cJSON_AddItemToObject(out, "available_locales", locales);
+  return out;
+}
+
+static void present_in_place(hm_sbx_req *rq, cJSON *doc) {
+  cJSON *p = present(rq, doc);
+  while (doc->child) cJSON_Delete(cJSON_DetachItemViaPointer(doc, doc->child));
+  for (cJSON *m = p->child; m; m = m->next) cJSON_AddItemToObject(doc, m->string, cJSON_Duplicate(m, 1));
+  cJSON_Delete(p);
+}
+
+static void stamp_translation(cJSON *t, const char *owner_key, long long owner) {
+  char now[40];
+  hm_sbx_now(now, 0);
+  hm_sbx_set_num(t, owner_key, (double)owner);
+  if (!cJSON_GetObjectItemCaseSensitive(t, "created_datetime")) hm_sbx_set_str(t, "created_datetime", now);
+  hm_sbx_set_str(t, "updated_datetime", now);
+}
+
+static void create_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *target, const char *ref_field, const char *owner_key) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *trans = b ? take_translation(rs, b) : NULL;
+  if (!trans) return;
+  cJSON *doc = cJSON_Duplicate(b, 1), *t = cJSON_DetachItemFromObjectCaseSensitive(doc, "translation");
+  if (check_flat(rq, rs, target, b, t, HM_SBX_CREATE) != 0 ||
+      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(doc, ref_field), ref_field) != 0 ||
+      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(t, ref_field), "translation.parent_category_id") != 0) {
+    cJSON_Delete(t); cJSON_Delete(doc);
+    return;
+  }
+  hm_sbx_set_num(doc, "help_center_id", 1);
+  if (!cJSON_GetObjectItemCaseSensitive(doc, ref_field)) cJSON_AddNullToObject(doc, ref_field);
+  cJSON *ts = cJSON_AddArrayToObject(doc, "translations");
+  cJSON_AddItemToArray(ts, t);
+  long long id = hm_sbx_create(rq, rs, kind, 0, doc, NULL);
+  if (id < 0) return;
+  stamp_translation(t, owner_key, id);
+  hm_sbx_store_put(rq->ctx->store, kind, id, doc);
+  rs->json = present(rq, doc);
+  cJSON_Delete(doc);
+}
+
+static void list_items(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind) {
+  if (need_hc(rq, rs) != 0) return;
+  hm_sbx_query q = {.kind = kind, .parent = -1};
+  cJSON *all = hm_sbx_store_query(rq->ctx->store, &q);
+  if (!all) { hm_sbx_error(rs, 500, "Storage error."); return; }
+  for (cJSON *e = all->child; e; e = e->next) present_in_place(rq, e);
+  page_list(rq, rs, all);
+}
+
+static void get_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *label) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *doc = hm_sbx_load(rq, rs, kind, rq->id[1], label);
+  if (!doc) return;
+  hm_sbx_json(rs, 200, present(rq, doc));
+  cJSON_Delete(doc);
+}
+
+static void category_create(hm_sbx_req *rq, hm_sbx_resp *rs) { create_item(rq, rs, "help_center_categories", "HelpCenterCategory", "parent_category_id", "category_id"); }
+static void category_list(hm_sbx_req *rq, hm_sbx_resp *rs) { list_items(rq, rs, "help_center_categories"); }
+static void category_get(hm_sbx_req *rq, hm_sbx_resp *rs) { get_item(rq, rs, "help_center_categories", "Category"); }
+
+static void category_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) != 0) return;
+  char val[32];
+  snprintf(val, sizeof val, "%lld", rq->id[1]);
+  if (hm_sbx_find(rq->ctx->store, "help_center_articles", "$.category_id", val) ||
+      hm_sbx_find(rq->ctx->store, "help_center_categories", "$.parent_category_id", val)) {
+    hm_sbx_error(rs, 409, "Category %lld still has articles or sub-categories.", rq->id[1]);
+    return;
+  }
+  hm_sbx_delete_one(rq, rs, "help_center_categories", rq->id[1], "Category", 204);
+}
+
+static void article_create(hm_sbx_req *rq, hm_sbx_resp *rs) { create_item(rq, rs, "help_center_articles", "HelpCenterArticle", "category_id", "article_id"); }
+static void article_list(hm_sbx_req *rq, hm_sbx_resp *rs) { list_items(rq, rs, "help_center_articles"); }
+static void article_get(hm_sbx_req *rq, hm_sbx_resp *rs) { get_item(rq, rs, "help_center_articles", "Article"); }
+static void article_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) == 0) hm_sbx_delete_one(rq, rs, "help_center_articles", rq->id[1], "Article", 204);
+}
+
+/* PUT an article: top-level members only (category_id) */
+static void article_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  if (!doc) return;
+  if (cJSON_GetObjectItemCaseSensitive(b, "translation")) {
+    hm_sbx_field_error(rs, "translation", "translation: update it with PUT .../translations/{locale}.");
+  } else if (check_flat(rq, rs, "HelpCenterArticle", b, NULL, HM_SBX_UPDATE) == 0 &&
+             check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(b, "category_id"), "category_id") == 0) {
+    hm_sbx_merge(doc, b);
+    hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 200);
+    rs->json = present(rq, doc);
+    cJSON_Delete(doc);
+    return;
+  }
+  cJSON_Delete(doc);
+}
+
+static cJSON *find_locale(cJSON *ts, const char *locale) {
+  for (cJSON *t = ts ? ts->child : NULL; t; t = t->next) {
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "locale");
+    if (cJSON_IsString(l) && strcmp(l->valuestring, locale) == 0) return t;
+  }
+  return NULL;
+}
+
+static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *doc = hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article");
+  if (!doc) return;
+  cJSON *ts = cJSON_DetachItemFromObjectCaseSensitive(doc, "translations");
+  cJSON_Delete(doc);
+  page_list(rq, rs, ts ? ts : cJSON_CreateArray());
+}
+
+static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  if (!doc) return;
+  cJSON *t = cJSON_Duplicate(b, 1);
+  if (check_flat(rq, rs, "HelpCenterArticle", NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
+  cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations");
+  const char *locale = cJSON_GetObjectItemCaseSensitive(t, "locale")->valuestring;
+  if (find_locale(ts, locale)) {
+    hm_sbx_error(rs, 409, "Article %lld already has a %s translation.", rq->id[1], locale);
+    cJSON_Delete(t); cJSON_Delete(doc);
+    return;
+  }
+  stamp_translation(t, "article_id", rq->id[1]);
+  cJSON_AddItemToArray(ts, cJSON_Duplicate(t, 1));
+  hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 201);
+  hm_sbx_json(rs, 201, t);
+}
+
+static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  if (!doc) return;
+  cJSON *cur = find_locale(cJSON_GetObjectItemCaseSensitive(doc, "translations"), rq->word);
+  if (!cur) { hm_sbx_error(rs, 404, "Article %lld has no %s translation.", rq->id[1], rq->word); cJSON_Delete(doc); return; }
+  cJSON *merged = cJSON_Duplicate(cur, 1);
+  hm_sbx_merge(merged, b);
+  static const char *const STAMPS[] = {"article_id", "created_datetime", "updated_datetime", NULL};
+  for (int i = 0; STAMPS[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(merged, STAMPS[i]);
+  if (check_flat(rq, rs, "HelpCenterArticle", NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
+  hm_sbx_merge(cur, merged);
+  cJSON_Delete(merged);
+  stamp_translation(cur, "article_id", rq->id[1]);
+  cJSON *out = cJSON_Duplicate(cur, 1);
+  hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 200);
+  hm_sbx_json(rs, 200, out);
+}
+
+static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *all = cJSON_CreateArray();
+  cJSON_AddItemToArray(all, help_center());
+  page_list(rq, rs, all);
+}
+
+static void hc_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (need_hc(rq, rs) == 0) hm_sbx_json(rs, 200, help_center());
+}
+
+#define HC "/api/help-center/help-centers/{id}"
+const hm_sbx_route hm_sbx_routes_helpcenter[] = {
+  {"GET", "/api/help-center/help-centers", hc_list},
+  {"GET", HC, hc_get},
+  {"POST", HC "/categories", category_create},
+  {"GET", HC "/categories", category_list},
+  {"GET", HC "/categories/{id}", category_get},
+  {"DELETE", HC "/categories/{id}", category_delete},
+  {"POST", HC "/articles", article_create},
+  {"GET", HC "/articles", article_list},
+  {"GET", HC "/articles/{id}", article_get},
+  {"PUT", HC "/articles/{id}", article_update},
+  {"DELETE", HC "/articles/{id}", article_delete},
+  {"GET", HC "/articles/{id}/translations", translation_list},
+  {"POST", HC "/articles/{id}/translations", translation_create},
+  {"PUT", HC "/articles/{id}/translations/{word}", translation_update},
+  {NULL, NULL, NULL},
+};

@@ -1,0 +1,566 @@
+/* sbx_routes_tickets: tickets (1..500 messages on create, backdated datetimes
+ * stored as given, cursor lists with the external_id/customer_id/trashed
+ * filters), their tag sub-routes and custom-field values, and messages (created
+ * on a ticket, listed by /api/messages?ticket_id=) — reference §5.1, §5.2.
+ * Messages are stored apart from their ticket (parent = ticket id) so a ticket
+ * with 500 messages is not rewritten when one more is added. */
+#include "sbx.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const TICKET_ORDER[] = {"created_datetime", "updated_datetime", NULL};
+static const char *const MESSAGE_ORDER[] = {"created_datetime", NULL};
+
+/* ---- references embedded in a ticket ---- */
+
+static cJSON *compact(const cJSON *doc, const char *const *keys) {
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; keys[i]; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
+    cJSON_AddItemToObject(o, keys[i], v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+  }
+  return o;
+}
+
+static const char *const PERSON_KEYS[] = {"id", "email", "name", "firstname", "lastname", NULL};
+static const char *const TEAM_KEYS[] = {"id", "name", "decoration", NULL};
+static const char *const TAG_KEYS[] = {"id", "name", "decoration", NULL};
+
+static int ref_error(hm_sbx_resp *rs, const char *field, const char *what, long long id) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: no %s with id %lld.", field, what, id);
+  hm_sbx_field_error(rs, field, msg);
+  return -1;
+}
+
+/* customer: {id} must exist; {email[, name]} finds or creates the customer. */
+static int resolve_customer(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
+  cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "customer");
+  if (!c || cJSON_IsNull(c)) return 0;
+  long long id = 0;
+  hm_sbx_store *st = rq->ctx->store;
+  if (hm_sbx_get_id(c, &id) != 0) {
+    const cJSON *email = cJSON_GetObjectItemCaseSensitive(c, "email");
+    if (!cJSON_IsString(email)) { hm_sbx_field_error(rs, "customer", "customer: needs an id or an email."); return -1; }
+    id = hm_sbx_find(st, "customers", "$.email", email->valuestring);
+    if (!id) {
+      cJSON *nc = cJSON_Duplicate(c, 1);
+      char now[40];
+      hm_sbx_now(now, 0);
+      hm_sbx_set_str(nc, "created_datetime", now);
+      hm_sbx_set_str(nc, "updated_datetime", now);
+      id = hm_sbx_store_insert(st, "customers", 0, nc);
+      char uri[64];
+      snprintf(uri, sizeof uri, "/api/customers/%lld/", id);
+      hm_sbx_set_str(nc, "uri", uri);
+      hm_sbx_store_put(st, "customers", id, nc);
+      cJSON_Delete(nc);
+    }
+  }
+  cJSON *cust = hm_sbx_store_get(st, "customers", id);
+  if (!cust) return ref_error(rs, "customer", "customer", id);
+  cJSON_ReplaceItemInObjectCaseSensitive(doc, "customer", compact(cust, PERSON_KEYS));
+  cJSON_Delete(cust);
+  return 0;
+}
+
+static int resolve_ref(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const char *field, const char *kind,
+                       const char *what, const char *const *keys) {
+  cJSON *r = cJSON_GetObjectItemCaseSensitive(doc, field);
+  if (!r || cJSON_IsNull(r)) return 0;
+  const cJSON *idv = cJSON_IsObject(r) ? cJSON_GetObjectItemCaseSensitive(r, "id") : r;
+  if (cJSON_IsNull(idv)) { cJSON_ReplaceItemInObjectCaseSensitive(doc, field, cJSON_CreateNull()); return 0; }  /* unassign */
+  long long id;
+  if (hm_sbx_get_id(r, &id) != 0) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s: must be an object with an id.", field);
+    hm_sbx_field_error(rs, field, msg);
+    return -1;
+  }
+  cJSON *o = hm_sbx_store_get(rq->ctx->store, kind, id);
+  if (!o) return ref_error(rs, field, what, id);
+  cJSON_ReplaceItemInObjectCaseSensitive(doc, field, compact(o, keys));
+  cJSON_Delete(o);
+  return 0;
+}
+
+cJSON *hm_sbx_tag_by_name(hm_sbx_req *rq, hm_sbx_resp *rs, const char *name, const char *field) {
+  size_t n = 0;
+  for (const char *p = name; *p; p++) if (((unsigned char)*p & 0xC0) != 0x80) n++;
+  if (n < 1 || n > 256) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: a tag name must be 1 to 256 characters long.", field);
+    hm_sbx_field_error(rs, field, msg);
+    return NULL;
+  }
+  hm_sbx_store *st = rq->ctx->store;
+  long long id = hm_sbx_find(st, "tags", "$.name", name);
+  if (id) return hm_sbx_store_get(st, "tags", id);
+  cJSON *t = cJSON_CreateObject();
+  cJSON_AddStringToObject(t, "name", name);
+  cJSON_AddNullToObject(t, "description");
+  cJSON_AddNullToObject(t, "decoration");
+  char now[40];
+  hm_sbx_now(now, 0);
+  cJSON_AddStringToObject(t, "created_datetime", now);
+  id = hm_sbx_store_insert(st, "tags", 0, t);
+  char uri[64];
+  snprintf(uri, sizeof uri, "/api/tags/%lld/", id);
+  hm_sbx_set_str(t, "uri", uri);
+  hm_sbx_store_put(st, "tags", id, t);
+  return t;
+}
+
+/* ticket tags from either wire form: ["a", "b"] or [{"name": "a"}] (or {"id": n}) */
+static cJSON *resolve_tags(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *tags) {
+  cJSON *out = cJSON_CreateArray();
+  int i = 0;
+  for (const cJSON *t = tags->child; t; t = t->next, i++) {
+    char field[32];
+    snprintf(field, sizeof field, "tags[%d]", i);
+    const cJSON *name = cJSON_IsString(t) ? t : cJSON_GetObjectItemCaseSensitive(t, "name");
+    cJSON *tag = NULL;
+    long long id;
+    if (cJSON_IsString(name)) tag = hm_sbx_tag_by_name(rq, rs, name->valuestring, field);
+    else if (hm_sbx_get_id(t, &id) == 0) {
+      tag = hm_sbx_store_get(rq->ctx->store, "tags", id);
+      if (!tag) ref_error(rs, field, "tag", id);
+    } else {
+      char msg[96];
+      snprintf(msg, sizeof msg, "%s: must be a tag name or an object with a name.", field);
+      hm_sbx_field_error(rs, field, msg);
+    }
+    if (!tag) { cJSON_Delete(out); return NULL; }
+    int dup = 0;
+    for (const cJSON *o = out->child; o; o = o->next)
+      if (cJSON_GetObjectItemCaseSensitive(o, "id")->valuedouble == cJSON_GetObjectItemCaseSensitive(tag, "id")->valuedouble) dup = 1;
+    if (!dup) cJSON_AddItemToArray(out, compact(tag, TAG_KEYS));
+    cJSON_Delete(tag);
+  }
+  return out;
+}
+
+/* The schema's `tags` is a list of names: give the validator that shape. */
+static void tags_to_names(cJSON *shadow) {
+  cJSON *tags = cJSON_GetObjectItemCaseSensitive(shadow, "tags");
+  if (!cJSON_IsArray(tags)) return;
+  for (cJSON *t = tags->child; t; t = t->next) {
+    const cJSON *name = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "name") : NULL;
+    if (cJSON_IsString(name)) {
+      cJSON *s = cJSON_CreateString(name->valuestring);
+      cJSON_ReplaceItemViaPointer(tags, t, s);
+      t = s;
+    }
+  }
+}
+
+/* custom_fields: [{id, value}] of Ticket field definitions → {"<id>": {id, value}} */
+static cJSON *resolve_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix) {
+  cJSON *out = cJSON_CreateObject();
+  int i = 0;
+  for (const cJSON *v = vals->child; v; v = v->next, i++) {
+    char field[48];
+    snprintf(field, sizeof field, "%s[%d]", prefix, i);
+    long long id;
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(v, "value");
+    cJSON *def = NULL;
+    if (!cJSON_IsObject(v) || hm_sbx_get_id(v, &id) != 0 || !value) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "%s: must be an object with an id and a value.", field);
+      hm_sbx_field_error(rs, field, msg);
+    } else if (!(cJSON_IsString(value) || cJSON_IsNumber(value) || cJSON_IsBool(value) || cJSON_IsNull(value))) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "%s.value: must be a string, a number or a boolean.", field);
+      hm_sbx_field_error(rs, field, msg);
+    } else {
+      def = hm_sbx_store_get(rq->ctx->store, "custom_fields", id);
+      const cJSON *ot = def ? cJSON_GetObjectItemCaseSensitive(def, "object_type") : NULL;
+      if (!def || !cJSON_IsString(ot) || strcmp(ot->valuestring, object_type) != 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s.id: no %s custom field with id %lld.", field, object_type, id);
+        hm_sbx_field_error(rs, field, msg);
+        cJSON_Delete(def);
+        def = NULL;
+      }
+    }
+    if (!def) { cJSON_Delete(out); return NULL; }
+    cJSON_Delete(def);
+    char key[32];
+    snprintf(key, sizeof key, "%lld", id);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e, "id", (double)id);
+    cJSON_AddItemToObject(e, "value", cJSON_Duplicate(value, 1));
+    hm_sbx_set_item(out, key, e);
+  }
+  return out;
+}
+
+/* Resolves every reference of a ticket body (create or update) in place. */
+static int resolve_ticket(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const cJSON *wire) {
+  if (resolve_customer(rq, rs, doc) != 0 ||
+      resolve_ref(rq, rs, doc, "assignee_user", "users", "user", PERSON_KEYS) != 0 ||
+      resolve_ref(rq, rs, doc, "assignee_team", "teams", "team", TEAM_KEYS) != 0)
+    return -1;
+  const cJSON *tags = cJSON_GetObjectItemCaseSensitive(wire, "tags");
+  if (cJSON_IsArray(tags)) {
+    cJSON *t = resolve_tags(rq, rs, tags);
+    if (!t) return -1;
+    hm_sbx_set_item(doc, "tags", t);
+  }
+  const cJSON *cf = cJSON_GetObjectItemCaseSensitive(doc, "custom_fields");
+  if (cJSON_IsArray(cf)) {
+    cJSON *v = resolve_field_values(rq, rs, cf, "Ticket", "custom_fields");
+    if (!v) return -1;
+    hm_sbx_set_item(doc, "custom_fields", v);
+  }
+  return 0;
+}
+
+/* ---- messages ---- */
+
+static int message_is_public(const cJSON *m) {
+  const cJSON *ch = cJSON_GetObjectItemCaseSensitive(m, "channel");
+  return !(cJSON_IsString(ch) && strcmp(ch->valuestring, "internal-note") == 0);
+}
+
+static long long insert_message(hm_sbx_req *rq, long long ticket_id, cJSON *m) {
+  char now[40];
+  hm_sbx_now(now, 0);
+  hm_sbx_set_num(m, "ticket_id", (double)ticket_id);
+  if (!cJSON_GetObjectItemCaseSensitive(m, "public")) cJSON_AddBoolToObject(m, "public", message_is_public(m));
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "created_datetime"))) hm_sbx_set_str(m, "created_datetime", now);
+  if (!cJSON_GetObjectItemCaseSensitive(m, "sent_datetime")) cJSON_AddNullToObject(m, "sent_datetime");
+  long long id = hm_sbx_store_insert(rq->ctx->store, "messages", ticket_id, m);
+  if (id < 0) return -1;
+  char uri[96];
+  snprintf(uri, sizeof uri, "/api/tickets/%lld/messages/%lld/", ticket_id, id);
+  hm_sbx_set_str(m, "uri", uri);
+  return hm_sbx_store_put(rq->ctx->store, "messages", id, m) == 0 ? id : -1;
+}
+
+static cJSON *ticket_messages(hm_sbx_req *rq, long long ticket_id) {
+  hm_sbx_query q = {.kind = "messages", .parent = ticket_id};
+  cJSON *rows = hm_sbx_store_query(rq->ctx->store, &q);
+  return rows ? rows : cJSON_CreateArray();
+}
+
+/* Keeps the ticket's message count and last-message datetime in step. */
+static void touch_ticket(hm_sbx_req *rq, long long ticket_id) {
+  cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", ticket_id);
+  if (!t) return;
+  cJSON *msgs = ticket_messages(rq, ticket_id);
+  int n = cJSON_GetArraySize(msgs);
+  hm_sbx_set_num(t, "messages_count", n);
+  const cJSON *last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime") : NULL;
+  if (cJSON_IsString(last)) hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
+  char now[40];
+  hm_sbx_now(now, 0);
+  hm_sbx_set_str(t, "updated_datetime", now);
+  hm_sbx_store_put(rq->ctx->store, "tickets", ticket_id, t);
+  cJSON_Delete(msgs);
+  cJSON_Delete(t);
+}
+
+/* ---- tickets ---- */
+
+static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0);
+  if (!b) return;
+  cJSON *doc = cJSON_Duplicate(b, 1);
+  tags_to_names(doc);
+  if (hm_sbx_check(rq, rs, "Ticket", doc, HM_SBX_CREATE) != 0) { cJSON_Delete(doc); return; }
+  cJSON *msgs = cJSON_DetachItemFromObjectCaseSensitive(doc, "messages");
+  int n = cJSON_GetArraySize(msgs);
+  if (!rq->ctx->schema && (n < 1 || n > 500)) {
+    hm_sbx_field_error(rs, "messages", n < 1 ? "messages: must contain at least 1 item(s)." : "messages: must contain at most 500 item(s).");
+    cJSON_Delete(msgs); cJSON_Delete(doc);
+    return;
+  }
+  /* Gorgias takes the customer from the first incoming message's sender */
+  const cJSON *first = msgs ? msgs->child : NULL, *sender = first ? cJSON_GetObjectItemCaseSensitive(first, "sender") : NULL;
+  if (!cJSON_GetObjectItemCaseSensitive(doc, "customer") && cJSON_IsObject(sender) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "from_agent")))
+    cJSON_AddItemToObject(doc, "customer", cJSON_Duplicate(sender, 1));
+  if (resolve_ticket(rq, rs, doc, b) != 0) { cJSON_Delete(msgs); cJSON_Delete(doc); return; }
+  if (!cJSON_GetObjectItemCaseSensitive(doc, "tags")) cJSON_AddArrayToObject(doc, "tags");
+  if (!cJSON_GetObjectItemCaseSensitive(doc, "trashed_datetime")) cJSON_AddNullToObject(doc, "trashed_datetime");
+  long long id = hm_sbx_create(rq, rs, "tickets", 0, doc, "/api/tickets/%lld/");
+  if (id < 0) { cJSON_Delete(msgs); return; }
+  for (cJSON *m = msgs ? msgs->child : NULL; m; m = m->next)
+    if (insert_message(rq, id, m) < 0) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
+  touch_ticket(rq, id);
+  cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
+  if (!t) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
+  cJSON_AddItemToObject(t, "messages", msgs);
+  hm_sbx_json(rs, 201, t);
+}
+
+static void ticket_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  static const char *const F[] = {"external_id", "$.external_id", "customer_id", "$.customer.id", NULL};
+  hm_sbx_query q;
+  hm_sbx_query_init(rq, &q, "tickets", F);
+  const char *trashed = hm_sbx_query_arg(rq, "trashed");
+  if (trashed && strcmp(trashed, "false") == 0) {
+    q.fpath[q.nfilters] = "$.trashed_datetime";
+    q.fvalue[q.nfilters++] = NULL;
+  } else if (trashed && strcmp(trashed, "true") != 0) {
+    hm_sbx_field_error(rs, "trashed", "trashed: must be true or false.");
+    return;
+  }
+  hm_sbx_list(rq, rs, &q, TICKET_ORDER, NULL);
+}
+
+static void ticket_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
+  if (!t) return;
+  cJSON_AddItemToObject(t, "messages", ticket_messages(rq, rq->id[0]));
+  hm_sbx_json(rs, 200, t);
+}
+
+static void ticket_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+  if (!t) return;
+  cJSON *upd = cJSON_Duplicate(b, 1);
+  cJSON *unread = cJSON_DetachItemFromObjectCaseSensitive(upd, "is_unread");  /* update-only wire field */
+  tags_to_names(upd);
+  if ((unread && !cJSON_IsBool(unread) && (hm_sbx_field_error(rs, "is_unread", "is_unread: must be a boolean."), 1)) ||
+      hm_sbx_check(rq, rs, "Ticket", upd, HM_SBX_UPDATE) != 0 || resolve_ticket(rq, rs, upd, b) != 0) {
+    cJSON_Delete(unread); cJSON_Delete(upd); cJSON_Delete(t);
+    return;
+  }
+  if (unread) cJSON_AddItemToObject(upd, "is_unread", unread);
+  hm_sbx_merge(t, upd);
+  cJSON_Delete(upd);
+  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+}
+
+static void ticket_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  hm_sbx_store_delete_children(rq->ctx->store, "messages", rq->id[0]);
+  hm_sbx_delete_one(rq, rs, "tickets", rq->id[0], "Ticket", 204);
+}
+
+/* ---- ticket tags: {"ids": [...], "names": [...]} ---- */
+
+static cJSON *tags_from_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *b) {
+  const cJSON *ids = cJSON_GetObjectItemCaseSensitive(b, "ids"), *names = cJSON_GetObjectItemCaseSensitive(b, "names");
+  if ((ids && !cJSON_IsArray(ids)) || (names && !cJSON_IsArray(names))) {
+    hm_sbx_field_error(rs, ids && !cJSON_IsArray(ids) ? "ids" : "names", "ids and names: must be lists.");
+    return NULL;
+  }
+  for (const cJSON *m = b->child; m; m = m->next)
+    if (strcmp(m->string, "ids") != 0 && strcmp(m->string, "names") != 0) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "%s: unknown field.", m->string);
+      hm_sbx_field_error(rs, m->string, msg);
+      return NULL;
+    }
+  cJSON *all = cJSON_CreateArray();
+  for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next) cJSON_AddItemToArray(all, cJSON_Duplicate(i, 1));
+  for (const cJSON *n = names ? names->child : NULL; n; n = n->next) cJSON_AddItemToArray(all, cJSON_Duplicate(n, 1));
+  cJSON *out = resolve_tags(rq, rs, all);
+  cJSON_Delete(all);
+  return out;
+}
+
+static int has_tag(const cJSON *list, double id) {
+  for (const cJSON *t = list->child; t; t = t->next)
+    if (cJSON_GetObjectItemCaseSensitive(t, "id")->valuedouble == id) return 1;
+  return 0;
+}
+
+static void ticket_tags_change(hm_sbx_req *rq, hm_sbx_resp *rs, int mode /* 0 add 1 replace 2 remove */) {
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+  if (!t) return;
+  cJSON *given = tags_from_body(rq, rs, b);
+  if (!given) { cJSON_Delete(t); return; }
+  cJSON *cur = cJSON_GetObjectItemCaseSensitive(t, "tags");
+  cJSON *out = cJSON_CreateArray();
+  if (mode != 1 && cJSON_IsArray(cur))
+    for (const cJSON *c = cur->child; c; c = c->next)
+      if (mode == 0 || !has_tag(given, cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
+  if (mode != 2)
+    for (const cJSON *g = given->child; g; g = g->next)
+      if (!has_tag(out, cJSON_GetObjectItemCaseSensitive(g, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(g, 1));
+  cJSON_Delete(given);
+  hm_sbx_set_item(t, "tags", out);
+  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+  hm_sbx_empty(rs, mode == 0 ? 201 : mode == 1 ? 202 : 204);
+}
+
+static void ticket_tags_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
+  if (!t) return;
+  cJSON *out = cJSON_CreateObject();
+  cJSON *tags = cJSON_DetachItemFromObjectCaseSensitive(t, "tags");
+  cJSON_AddItemToObject(out, "data", tags ? tags : cJSON_CreateArray());
+  cJSON_Delete(t);
+  hm_sbx_json(rs, 200, out);
+}
+static void ticket_tags_add(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 0); }
+static void ticket_tags_set(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 1); }
+static void ticket_tags_remove(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 2); }
+
+/* ---- custom-field values on a ticket ---- */
+
+static cJSON *value_entry(hm_sbx_req *rq, const cJSON *v) {
+  long long id = 0;
+  hm_sbx_get_id(v, &id);
+  cJSON *e = cJSON_CreateObject(), *def = hm_sbx_store_get(rq->ctx->store, "custom_fields", id);
+  cJSON_AddItemToObject(e, "field", def ? def : cJSON_CreateNull());
+  const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
+  cJSON_AddItemToObject(e, "value", val ? cJSON_Duplicate(val, 1) : cJSON_CreateNull());
+  return e;
+}
+
+static cJSON *values_list(hm_sbx_req *rq, const cJSON *t) {
+  cJSON *out = cJSON_CreateObject(), *data = cJSON_AddArrayToObject(out, "data");
+  const cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
+  for (const cJSON *v = cJSON_IsObject(cf) ? cf->child : NULL; v; v = v->next) cJSON_AddItemToArray(data, value_entry(rq, v));
+  return out;
+}
+
+static void ticket_fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
+  if (!t) return;
+  hm_sbx_json(rs, 200, values_list(rq, t));
+  cJSON_Delete(t);
+}
+
+static void ticket_fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 1), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+  if (!t) return;
+  if (!cJSON_IsArray(b)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
+  cJSON *vals = resolve_field_values(rq, rs, b, "Ticket", "body");
+  if (!vals) { cJSON_Delete(t); return; }
+  hm_sbx_set_item(t, "custom_fields", vals);
+  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+  cJSON *cur = hm_sbx_store_get(rq->ctx->store, "tickets", rq->id[0]);
+  hm_sbx_json(rs, 200, values_list(rq, cur));
+  cJSON_Delete(cur);
+}
+
+static void ticket_field_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+  if (!t) return;
+  cJSON *item = cJSON_Duplicate(b, 1), *arr = cJSON_CreateArray();
+  hm_sbx_set_num(item, "id", (double)rq->id[1]);
+  cJSON_AddItemToArray(arr, item);
+  cJSON *vals = resolve_field_values(rq, rs, arr, "Ticket", "body");
+  cJSON_Delete(arr);
+  if (!vals) { cJSON_Delete(t); return; }
+  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
+  if (!cJSON_IsObject(cf)) { cf = cJSON_CreateObject(); hm_sbx_set_item(t, "custom_fields", cf); }
+  hm_sbx_merge(cf, vals);
+  cJSON *entry = value_entry(rq, vals->child);
+  cJSON_Delete(vals);
+  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+  hm_sbx_json(rs, 200, entry);
+}
+
+static void ticket_field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
+  if (!t) return;
+  char key[32];
+  snprintf(key, sizeof key, "%lld", rq->id[1]);
+  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
+  if (!cJSON_IsObject(cf) || !cJSON_GetObjectItemCaseSensitive(cf, key)) {
+    hm_sbx_error(rs, 404, "Ticket %lld has no value for custom field %lld.", rq->id[0], rq->id[1]);
+    cJSON_Delete(t);
+    return;
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(cf, key);
+  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+  hm_sbx_empty(rs, 204);
+}
+
+/* ---- messages ---- */
+
+static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+  if (!t) return;
+  cJSON_Delete(t);
+  cJSON *m = cJSON_Duplicate(b, 1);
+  long long tid;
+  const cJSON *given = cJSON_GetObjectItemCaseSensitive(m, "ticket_id");
+  if (given && (hm_sbx_get_id(given, &tid) != 0 || tid != rq->id[0])) {
+    hm_sbx_field_error(rs, "ticket_id", "ticket_id: does not match the ticket in the path.");
+    cJSON_Delete(m);
+    return;
+  }
+  if (hm_sbx_check(rq, rs, "Message", m, HM_SBX_CREATE) != 0) { cJSON_Delete(m); return; }
+  long long id = insert_message(rq, rq->id[0], m);
+  if (id < 0) { cJSON_Delete(m); hm_sbx_error(rs, 500, "Storage error."); return; }
+  touch_ticket(rq, rq->id[0]);
+  hm_sbx_json(rs, 201, m);
+}
+
+static cJSON *load_message(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *m = hm_sbx_store_get(rq->ctx->store, "messages", rq->id[1]);
+  if (!m || hm_sbx_store_parent(rq->ctx->store, "messages", rq->id[1]) != rq->id[0]) {
+    cJSON_Delete(m);
+    hm_sbx_error(rs, 404, "Message %lld not found on ticket %lld.", rq->id[1], rq->id[0]);
+    return NULL;
+  }
+  return m;
+}
+
+static void message_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *m = load_message(rq, rs);
+  if (m) hm_sbx_json(rs, 200, m);
+}
+
+static void message_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0), *m = b ? load_message(rq, rs) : NULL;
+  if (!m) return;
+  cJSON *upd = cJSON_Duplicate(b, 1);
+  if (hm_sbx_check(rq, rs, "Message", upd, HM_SBX_UPDATE) != 0) { cJSON_Delete(upd); cJSON_Delete(m); return; }
+  cJSON_DeleteItemFromObjectCaseSensitive(upd, "ticket_id");
+  hm_sbx_merge(m, upd);
+  cJSON_Delete(upd);
+  hm_sbx_save(rq, rs, "messages", rq->id[1], m, 202);
+}
+
+static void message_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *m = load_message(rq, rs);
+  if (!m) return;
+  cJSON_Delete(m);
+  hm_sbx_store_delete(rq->ctx->store, "messages", rq->id[1]);
+  touch_ticket(rq, rq->id[0]);
+  hm_sbx_empty(rs, 200);
+}
+
+static void message_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  hm_sbx_query q;
+  hm_sbx_query_init(rq, &q, "messages", NULL);
+  const char *tid = hm_sbx_query_arg(rq, "ticket_id");
+  if (rq->nid == 1) q.parent = rq->id[0];
+  else if (tid) {
+    char *end;
+    long long v = strtoll(tid, &end, 10);
+    if (*end || end == tid || v < 0) { hm_sbx_field_error(rs, "ticket_id", "ticket_id: must be an integer id."); return; }
+    q.parent = v;
+  }
+  hm_sbx_list(rq, rs, &q, MESSAGE_ORDER, NULL);
+}
+
+const hm_sbx_route hm_sbx_routes_tickets[] = {
+  {"POST", "/api/tickets", ticket_create},
+  {"GET", "/api/tickets", ticket_list},
+  {"GET", "/api/tickets/{id}", ticket_get},
+  {"PUT", "/api/tickets/{id}", ticket_update},
+  {"DELETE", "/api/tickets/{id}", ticket_delete},
+  {"GET", "/api/tickets/{id}/tags", ticket_tags_get},
+  {"POST", "/api/tickets/{id}/tags", ticket_tags_add},
+  {"PUT", "/api/tickets/{id}/tags", ticket_tags_set},
+  {"DELETE", "/api/tickets/{id}/tags", ticket_tags_remove},
+  {"GET", "/api/tickets/{id}/custom-fields", ticket_fields_get},
+  {"PUT", "/api/tickets/{id}/custom-fields", ticket_fields_set},
+  {"PUT", "/api/tickets/{id}/custom-fields/{id}", ticket_field_set},
+  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", ticket_field_delete},
+  {"POST", "/api/tickets/{id}/messages", message_create},
+  {"GET", "/api/tickets/{id}/messages", message_list},
+  {"GET", "/api/tickets/{id}/messages/{id}", message_get},
+  {"PUT", "/api/tickets/{id}/messages/{id}", message_update},
+  {"DELETE", "/api/tickets/{id}/messages/{id}", message_delete},
+  {"GET", "/api/messages", message_list},
+  {NULL, NULL, NULL},
+};
