@@ -1,0 +1,954 @@
+/* hm_plan: the planner behind `hmaprun plan` (decisions in hm_plan.h). One
+ * pass per source in dependency order creates objects; a second pass runs the
+ * `after` blocks as updates once everything exists. Records stream through a
+ * per-record arena; what must outlive a record (keys for duplicate checks,
+ * refs for lookups) is kept as compact hashes, and only for the sources that
+ * need it, so memory does not grow with the text of the export. */
+#include "hm_plan.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "hm_buf.h"
+#include "hm_childidx.h"
+#include "hm_reader.h"
+#include "hm_report.h"
+#include "hm_vm.h"
+#include "hm_wire.h"
+
+#define HM_MAX_MESSAGES 500   /* per ticket create: gorgias-api.md §6 */
+
+/* ---- a set of keys by 64-bit hash, optionally with a string value ----
+ * Two different keys with the same FNV-1a 64 hash would be taken for one; at a
+ * million keys the odds are about 1 in 10^7, which we accept for flat memory. */
+typedef struct kmap { uint64_t *h; char **v; size_t cap, n; } kmap;
+
+static uint64_t fnv(const void *data, size_t n, uint64_t h) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ull; }
+  return h;
+}
+#define FNV0 14695981039346656037ull
+
+static uint64_t khash(const char *s) {
+  uint64_t h = fnv(s, strlen(s), FNV0);
+  return h ? h : 1;   /* 0 marks an empty slot */
+}
+
+/* Returns the slot index of h (inserting it when absent and insert is set), or -1. */
+static long kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new) {
+  if (was_new) *was_new = false;
+  if (insert && (m->n + 1) * 2 > m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    uint64_t *nh = calloc(cap, sizeof *nh);
+    char **nv = calloc(cap, sizeof *nv);
+    if (!nh || !nv) abort();
+    for (size_t i = 0; i < m->cap; i++) {
+      if (!m->h[i]) continue;
+      size_t j = m->h[i] & (cap - 1);
+      while (nh[j]) j = (j + 1) & (cap - 1);
+      nh[j] = m->h[i]; nv[j] = m->v[i];
+    }
+    free(m->h); free(m->v);
+    m->h = nh; m->v = nv; m->cap = cap;
+  }
+  if (!m->cap) return -1;
+  size_t j = h & (m->cap - 1);
+  while (m->h[j]) {
+    if (m->h[j] == h) return (long)j;
+    j = (j + 1) & (m->cap - 1);
+  }
+  if (!insert) return -1;
+  m->h[j] = h;
+  m->n++;
+  if (was_new) *was_new = true;
+  return (long)j;
+}
+
+static void kmap_free(kmap *m) {
+  for (size_t i = 0; i < m->cap; i++) free(m->v ? m->v[i] : NULL);
+  free(m->h); free(m->v);
+  memset(m, 0, sizeof *m);
+}
+
+static char *xstrdup(const char *s) {
+  char *d = strdup(s);
+  if (!d) abort();
+  return d;
+}
+
+/* ---- planner state ---- */
+
+typedef struct src_state {
+  bool has_rules, has_after, looked_up, children_used;
+  kmap seen;          /* keys read (duplicate check) */
+  kmap made;          /* key -> ref key part ("k" or "k:Target"), when needed */
+  hm_childidx *cidx;
+  hm_sample *sample;
+  int *colmap; uint32_t gen; bool bound;
+} src_state;
+
+typedef struct upload { const char *rel; long long size; } upload;
+
+typedef struct plan {
+  const hm_program *p;
+  const hm_plan_opts *o;
+  hm_vm *vm;
+  hm_rpt *rpt;
+  src_state *ss;
+  char **rule_suffix;          /* per rule: "" or ":Target" or ":Target:rN" */
+  FILE *calls;
+  uint64_t seq;
+  hm_arena arena;              /* per record */
+  hm_buf body, line;
+  kmap uploaded, agents;
+  bool has_known_agents;
+  hm_value known_agents;
+  /* the record being planned */
+  uint32_t src;
+  const char *key;
+  hm_value whole;
+  bool flagged, dry;
+  upload *pend; uint32_t npend, cap_pend;
+  bool got; uint32_t got_target; hm_value got_obj;
+  hm_sample_feat feat;
+  int rejected_any;
+} plan;
+
+static const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
+static const char *src_name(plan *pl, uint32_t s) { return K(pl->p, pl->p->sources[s].name); }
+static const char *tgt_name(plan *pl, uint32_t t) { return K(pl->p, pl->p->targets[t].name); }
+
+static const char *sev_name(uint32_t s) {
+  static const char *n[] = {"info", "warn", "review"};
+  return s < 3 ? n[s] : "info";
+}
+
+static const char *map_loc(plan *pl, const char *file, uint32_t line, uint32_t col) {
+  return hm_arena_printf(&pl->arena, "%s:%u:%u", file, line, col);
+}
+
+static const char *rule_loc(plan *pl, uint32_t r) {
+  const hm_rule *ru = &pl->p->rules[r];
+  return map_loc(pl, K(pl->p, ru->file), ru->line, ru->col);
+}
+
+static void report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
+                       uint32_t rule, const char *field) {
+  if (pl->dry) { if (kind == HM_ROW_FLAG) pl->feat.flagged = 1; return; }
+  hm_rpt_row row = {kind, pl->src, pl->key, sev, msg, map,
+                    rule < pl->p->nrules ? K(pl->p, pl->p->rules[rule].name) : NULL, field, NULL, NULL, NULL};
+  hm_rpt_add(pl->rpt, &row);
+  if (kind == HM_ROW_FLAG) pl->flagged = true;
+}
+
+/* ---- host callbacks ---- */
+
+static hm_value h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a) {
+  plan *pl = u;
+  if (src >= pl->p->nsources) return hv_missing(HM_WHY_LOOKUP);
+  hm_value k = hv_to_str(a, key);
+  long i = kmap_find(&pl->ss[src].made, khash(k.u.str), false, NULL);
+  if (i < 0 || !pl->ss[src].made.v[i]) return hv_missing(HM_WHY_LOOKUP);
+  return hv_ref(a, HM_REF_OBJECT, src_name(pl, src), hm_arena_strdup(a, pl->ss[src].made.v[i]));
+}
+
+static char *lower_trim(hm_arena *a, hm_value v) {
+  hm_value s = hv_to_str(a, v);
+  const char *b = s.u.str, *e = s.u.str + s.len;
+  while (b < e && (*b == ' ' || *b == '\t')) b++;
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+  char *d = hm_arena_strndup(a, b, (size_t)(e - b));
+  for (char *c = d; *c; c++) if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
+  return d;
+}
+
+static bool listed(hm_value list, const char *email, hm_arena *a) {
+  hm_value s = hv_to_str(a, list);
+  const char *p = s.u.str;
+  size_t n = strlen(email);
+  while (*p) {
+    while (*p == ' ' || *p == ',' || *p == ';') p++;
+    const char *e = p;
+    while (*e && *e != ',' && *e != ';' && *e != ' ') e++;
+    if ((size_t)(e - p) == n && !strncasecmp(p, email, n)) return true;
+    p = e;
+  }
+  return false;
+}
+
+static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
+  plan *pl = u;
+  char *e = lower_trim(a, email);
+  if (!*e) return hv_missing(HM_WHY_LOOKUP);
+  long i = kmap_find(&pl->agents, khash(e), false, NULL);
+  if (i >= 0 && pl->agents.v[i]) {
+    char *ref = pl->agents.v[i];   /* "Source:keypart" */
+    char *colon = strchr(ref, ':');
+    return hv_ref(a, HM_REF_OBJECT, hm_arena_strndup(a, ref, (size_t)(colon - ref)), hm_arena_strdup(a, colon + 1));
+  }
+  if (pl->has_known_agents && !listed(pl->known_agents, e, a)) return hv_missing(HM_WHY_LOOKUP);
+  return hv_ref(a, HM_REF_AGENT, NULL, e);
+}
+
+/* An attachment path as the map gives it, relative to the data dir or to the
+ * source's `files` folder. */
+static const char *find_file(plan *pl, const char *rel, long long *size, hm_arena *a) {
+  struct stat st;
+  const char *cands[2] = {rel, NULL};
+  const hm_source *s = &pl->p->sources[pl->src];
+  if (s->files < pl->p->nconsts) cands[1] = hm_arena_printf(a, "%s/%s", K(pl->p, s->files), rel);
+  for (int i = 0; i < 2; i++) {
+    if (!cands[i] || strstr(cands[i], "..")) continue;
+    char *full = hm_arena_printf(a, "%s/%s", pl->o->data_dir, cands[i]);
+    if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) { *size = (long long)st.st_size; return cands[i]; }
+  }
+  return NULL;
+}
+
+static hm_value h_upload(void *u, hm_value path, hm_arena *a) {
+  plan *pl = u;
+  hm_value s = hv_to_str(a, path);
+  long long size = 0;
+  const char *rel = find_file(pl, s.u.str, &size, a);
+  if (!rel) return hv_missing(HM_WHY_LOOKUP);
+  if (pl->dry) { pl->feat.uploads++; return hv_ref(a, HM_REF_UPLOAD, NULL, rel); }
+  bool known = kmap_find(&pl->uploaded, khash(rel), false, NULL) >= 0;
+  for (uint32_t i = 0; i < pl->npend && !known; i++) known = !strcmp(pl->pend[i].rel, rel);
+  if (!known) {
+    if (pl->npend == pl->cap_pend) {
+      uint32_t cap = pl->cap_pend ? pl->cap_pend * 2 : 8;
+      pl->pend = hm_arena_realloc(a, pl->pend, pl->cap_pend * sizeof *pl->pend, cap * sizeof *pl->pend);
+      pl->cap_pend = cap;
+    }
+    pl->pend[pl->npend++] = (upload){rel, size};
+  }
+  return hv_ref(a, HM_REF_UPLOAD, NULL, rel);
+}
+
+static void scan_text(plan *pl, hm_value v) {
+  if (v.kind == HV_STR) {
+    for (uint32_t i = 0; i < v.len; i++) {
+      unsigned char c = (unsigned char)v.u.str[i];
+      if (c >= 0x80) pl->feat.non_ascii = 1;
+      if (c == '<' && i + 1 < v.len) {
+        unsigned char d = (unsigned char)v.u.str[i + 1];
+        if (((d | 32) >= 'a' && (d | 32) <= 'z') || d == '/') {
+          if (memchr(v.u.str + i, '>', v.len - i)) pl->feat.html = 1;
+        }
+      }
+    }
+  } else if (v.kind == HV_LIST) {
+    for (uint32_t i = 0; i < v.u.list->n; i++) scan_text(pl, v.u.list->items[i]);
+  } else if (v.kind == HV_REC) {
+    for (uint32_t i = 0; i < v.u.rec->n; i++) scan_text(pl, v.u.rec->vals[i]);
+  }
+}
+
+static hm_value h_children(void *u, uint32_t src, hm_arena *a) {
+  plan *pl = u;
+  hm_value out = hv_list_new(a, 0);
+  if (src >= pl->p->nsources || !pl->ss[src].cidx || !pl->key) return out;
+  if (hm_childidx_get(pl->ss[src].cidx, pl->key, a, &out)) out = hv_list_new(a, 0);
+  if (pl->dry) {
+    pl->feat.children += out.u.list->n;
+    scan_text(pl, out);
+  }
+  return out;
+}
+
+static void h_emit(void *u, uint32_t rule, bool is_after, uint32_t target, hm_value obj) {
+  plan *pl = u;
+  (void)rule; (void)is_after;
+  pl->got = true;
+  pl->got_target = target;
+  pl->got_obj = obj;
+}
+
+static void h_event(void *u, const hm_vm_event *e) {
+  plan *pl = u;
+  if (pl->dry) {
+    if (e->trigger) pl->feat.fallback = 1;
+    if (e->kind == HM_EV_FLAG || e->kind == HM_EV_BUILTIN) pl->feat.flagged = 1;
+    return;
+  }
+  if (e->kind == HM_EV_LOSSY) { hm_rpt_loss(pl->rpt, e->annot); return; }
+  hm_rpt_kind k = e->kind == HM_EV_REJECT ? HM_ROW_REJECT : e->kind == HM_EV_SKIP ? HM_ROW_SKIP : HM_ROW_FLAG;
+  hm_rpt_row row = {k, pl->src, pl->key,
+                    k == HM_ROW_FLAG ? sev_name(e->severity) : NULL, e->message,
+                    map_loc(pl, e->file ? e->file : "", e->line, e->col),
+                    K(pl->p, pl->p->rules[e->rule].name), e->field, e->trigger, e->why, e->detail};
+  hm_rpt_add(pl->rpt, &row);
+  if (k == HM_ROW_FLAG) pl->flagged = true;
+}
+
+/* ---- writing calls ---- */
+
+static void hex16(char out[17], uint64_t h) {
+  static const char *d = "0123456789abcdef";
+  for (int i = 15; i >= 0; i--) { out[i] = d[h & 15]; h >>= 4; }
+  out[16] = 0;
+}
+
+static void put_jstr(hm_buf *b, const char *s) { hm_buf_json_str(b, s, strlen(s)); }
+
+/* One line of calls.ndjson; body (JSON text) or the upload members in extra. */
+static void write_call(plan *pl, uint32_t rule, const char *phase, const char *method, const char *path,
+                       const char *body, size_t blen, const char *extra, const char *target,
+                       const char *ref, const char *unique) {
+  hm_buf *b = &pl->line;
+  b->len = 0;
+  uint64_t h = fnv(method, strlen(method), FNV0);
+  h = fnv(path, strlen(path), h);
+  if (body) h = fnv(body, blen, h);
+  if (extra) h = fnv(extra, strlen(extra), h);
+  char hex[17];
+  hex16(hex, h);
+  hm_buf_printf(b, "{\"seq\":%llu,\"phase\":\"%s\",\"method\":\"%s\",\"path\":", (unsigned long long)++pl->seq,
+                phase, method);
+  put_jstr(b, path);
+  if (body) { hm_buf_puts(b, ",\"body\":"); hm_buf_put(b, body, blen); }
+  if (extra) hm_buf_puts(b, extra);
+  hm_buf_puts(b, ",\"source\":{\"object\":");
+  put_jstr(b, src_name(pl, pl->src));
+  hm_buf_puts(b, ",\"key\":");
+  put_jstr(b, pl->key ? pl->key : "");
+  hm_buf_puts(b, "},\"rule\":");
+  put_jstr(b, K(pl->p, pl->p->rules[rule].name));
+  hm_buf_puts(b, ",\"target\":");
+  put_jstr(b, target);
+  hm_buf_puts(b, ",\"ref\":");
+  put_jstr(b, ref);
+  if (unique) { hm_buf_puts(b, ",\"unique\":"); hm_buf_puts(b, unique); }
+  hm_buf_printf(b, ",\"hash\":\"%s\"}\n", hex);
+  fwrite(b->data, 1, b->len, pl->calls);
+  hm_rpt_call(pl->rpt, phase, target);
+}
+
+static const char *content_type(const char *path) {
+  static const char *map[][2] = {
+    {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
+    {".pdf", "application/pdf"}, {".txt", "text/plain"}, {".csv", "text/csv"}, {".html", "text/html"},
+    {".htm", "text/html"}, {".zip", "application/zip"}, {".doc", "application/msword"},
+    {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {".json", "application/json"}, {".xml", "application/xml"}, {".eml", "message/rfc822"}};
+  const char *dot = strrchr(path, '.');
+  if (dot)
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+      if (!strcasecmp(dot, map[i][0])) return map[i][1];
+  return "application/octet-stream";
+}
+
+static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size) {
+  const char *slash = strrchr(rel, '/');
+  hm_buf x;
+  hm_buf_init(&x);
+  hm_buf_puts(&x, ",\"file\":");
+  put_jstr(&x, rel);
+  hm_buf_puts(&x, ",\"name\":");
+  put_jstr(&x, slash ? slash + 1 : rel);
+  hm_buf_puts(&x, ",\"content_type\":");
+  put_jstr(&x, content_type(rel));
+  hm_buf_printf(&x, ",\"size\":%lld", size);
+  write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
+             hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
+  hm_buf_free(&x);
+  kmap_find(&pl->uploaded, khash(rel), true, NULL);
+}
+
+static void flush_uploads(plan *pl, uint32_t rule) {
+  for (uint32_t i = 0; i < pl->npend; i++) write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size);
+  pl->npend = 0;
+}
+
+static const char *unique_json(plan *pl, uint32_t t, hm_value obj) {
+  const hm_target *tg = &pl->p->targets[t];
+  hm_buf b;
+  hm_buf_init(&b);
+  for (uint32_t i = 0; i < tg->nunique; i++) {
+    const char *f = K(pl->p, tg->unique[i]);
+    hm_value v = hv_rec_get(&obj, f);
+    if (v.kind != HV_STR && v.kind != HV_NUM) continue;
+    hm_buf_putc(&b, b.len ? ',' : '{');
+    put_jstr(&b, f);
+    hm_buf_putc(&b, ':');
+    hv_to_json(&b, v);
+  }
+  const char *out = b.len ? hm_arena_printf(&pl->arena, "%s}", hm_buf_cstr(&b)) : NULL;
+  hm_buf_free(&b);
+  return out;
+}
+
+static hm_value without(hm_arena *a, hm_value obj, const char *field) {
+  hm_value r = hv_rec_new(a, obj.u.rec->n);
+  for (uint32_t i = 0; i < obj.u.rec->n; i++)
+    if (strcmp(obj.u.rec->keys[i], field)) hv_rec_set(a, &r, obj.u.rec->keys[i], obj.u.rec->vals[i]);
+  return r;
+}
+
+/* "{name}" placeholders of a target path: a ref field of the object becomes
+ * "{ref:R}" (and leaves the body), otherwise a setting of that name. */
+static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
+  hm_buf b;
+  hm_buf_init(&b);
+  const char *p = path;
+  while (*p) {
+    const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) { hm_buf_puts(&b, p); break; }
+    hm_buf_put(&b, p, (size_t)(open - p));
+    char *name = hm_arena_strndup(&pl->arena, open + 1, (size_t)(close - open - 1));
+    hm_value v = obj->kind == HV_REC ? hv_rec_get(obj, name) : hv_missing(0);
+    if (v.kind == HV_REF && v.u.ref->kind == HM_REF_OBJECT) {
+      hm_buf_printf(&b, "{ref:%s}", hm_wire_ref_name(&pl->arena, v.u.ref));
+      *obj = without(&pl->arena, *obj, name);
+    } else if (v.kind == HV_STR || v.kind == HV_NUM) {
+      hm_buf_puts(&b, hv_to_str(&pl->arena, v).u.str);
+      *obj = without(&pl->arena, *obj, name);
+    } else {
+      hm_value s = hm_vm_setting(pl->vm, name);
+      if (s.kind == HV_STR || s.kind == HV_NUM) hm_buf_puts(&b, hv_to_str(&pl->arena, s).u.str);
+      else hm_buf_put(&b, open, (size_t)(close - open + 1));
+    }
+    p = close + 1;
+  }
+  const char *out = hm_arena_strdup(&pl->arena, hm_buf_cstr(&b));
+  hm_buf_free(&b);
+  return out;
+}
+
+/* ---- messages: never e-mail anyone ---- */
+
+static bool is_public(hm_value m) {
+  hm_value ch = hv_rec_get(&m, "channel"), pub = hv_rec_get(&m, "public");
+  if (ch.kind == HV_STR && !strcmp(ch.u.str, "internal-note")) return false;
+  return !(pub.kind == HV_BOOL && !pub.u.b);
+}
+
+/* Gives every public message a sent_datetime. Returns how many got one, or -1
+ * when a message has no date to take it from. */
+static int fix_sent(plan *pl, hm_value *msg, hm_value fallback) {
+  if (msg->kind != HV_REC || !is_public(*msg)) return 0;
+  if (!hv_is_nothing(hv_rec_get(msg, "sent_datetime"))) return 0;
+  hm_value c = hv_rec_get(msg, "created_datetime");
+  if (hv_is_nothing(c)) c = fallback;
+  if (hv_is_nothing(c)) return -1;
+  hv_rec_set(&pl->arena, msg, "sent_datetime", c);
+  return 1;
+}
+
+static bool fix_thread(plan *pl, uint32_t rule, hm_value obj, hm_value msgs, hm_value fallback) {
+  int fixed = 0;
+  for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++) {
+    int r = fix_sent(pl, &msgs.u.list->items[i], fallback);
+    if (r < 0) {
+      report_row(pl, HM_ROW_REJECT, NULL,
+                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
+                 rule_loc(pl, rule), rule, "sent_datetime");
+      return false;
+    }
+    fixed += r;
+  }
+  (void)obj;
+  if (fixed)
+    report_row(pl, HM_ROW_FLAG, "info",
+               hm_arena_printf(&pl->arena, "%d public message(s) without sent_datetime: set from created_datetime so Gorgias does not e-mail them", fixed),
+               rule_loc(pl, rule), rule, "sent_datetime");
+  return true;
+}
+
+/* ---- planning one emitted object ---- */
+
+static const char *ref_keypart(plan *pl, uint32_t rule) {
+  return hm_arena_printf(&pl->arena, "%s%s", pl->key, pl->rule_suffix[rule]);
+}
+
+static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  src_state *ss = &pl->ss[pl->src];
+  const char *kp = ref_keypart(pl, rule);
+  if (ss->looked_up || ss->has_after) {
+    bool fresh;
+    long i = kmap_find(&ss->made, khash(pl->key), true, &fresh);
+    if (fresh) ss->made.v[i] = xstrdup(kp);
+    if (pl->rule_suffix[rule][0]) {
+      i = kmap_find(&ss->made, khash(kp), true, &fresh);
+      if (fresh) ss->made.v[i] = xstrdup(kp);
+    }
+  }
+  if (!strcmp(tgt_name(pl, target), "User")) {
+    hm_value e = hv_rec_get(&obj, "email");
+    if (e.kind == HV_STR) {
+      bool fresh;
+      long i = kmap_find(&pl->agents, khash(lower_trim(&pl->arena, e)), true, &fresh);
+      if (fresh) pl->agents.v[i] = xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
+    }
+  }
+}
+
+static void body_of(plan *pl, uint32_t target, hm_value obj) {
+  pl->body.len = 0;
+  hm_wire_body(&pl->body, pl->p, target, obj, &pl->arena);
+}
+
+static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  const char *tn = tgt_name(pl, target);
+  const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), ref_keypart(pl, rule));
+  hm_value rest = hv_missing(0);
+  if (!strcmp(tn, "Ticket")) {
+    hm_value msgs = hv_rec_get(&obj, "messages");
+    if (!fix_thread(pl, rule, obj, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
+    if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
+      hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
+      for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++) hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
+      hv_rec_set(&pl->arena, &obj, "messages", head);
+      rest = msgs;
+    }
+  } else if (!strcmp(tn, "Message")) {
+    if (fix_sent(pl, &obj, hv_missing(0)) < 0) {
+      report_row(pl, HM_ROW_REJECT, NULL,
+                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
+                 rule_loc(pl, rule), rule, "sent_datetime");
+      return false;
+    }
+  }
+  flush_uploads(pl, rule);
+  if (!strcmp(tn, "Upload")) {
+    hm_value f = hv_rec_get(&obj, "file");
+    long long size = 0;
+    const char *rel = f.kind == HV_STR ? find_file(pl, f.u.str, &size, &pl->arena) : NULL;
+    if (!rel) {
+      report_row(pl, HM_ROW_REJECT, NULL, "the file to upload does not exist", rule_loc(pl, rule), rule, "file");
+      return false;
+    }
+    if (kmap_find(&pl->uploaded, khash(rel), false, NULL) < 0) write_upload(pl, rule, rel, size);
+    remember(pl, rule, target, obj);
+    return true;
+  }
+  const char *unique = unique_json(pl, target, obj);
+  const char *path = resolve_path(pl, K(pl->p, pl->p->targets[target].path), &obj);
+  body_of(pl, target, obj);
+  write_call(pl, rule, "create", "POST", path, pl->body.data, pl->body.len, NULL, tn, ref, unique);
+  remember(pl, rule, target, obj);
+  if (rest.kind == HV_LIST) {
+    uint32_t mt = hm_wire_target(pl->p, "Message");
+    const char *mpath = hm_arena_printf(&pl->arena, "/api/tickets/{ref:%s}/messages", ref);
+    for (uint32_t i = HM_MAX_MESSAGES; i < rest.u.list->n; i++) {
+      hm_value m = rest.u.list->items[i];
+      body_of(pl, mt, m);
+      write_call(pl, rule, "message", "POST", mpath, pl->body.data, pl->body.len, NULL, "Message",
+                 hm_arena_printf(&pl->arena, "%s/message/%u", ref, i + 1),
+                 mt != HM_BC_NONE ? unique_json(pl, mt, m) : NULL);
+    }
+  }
+  return true;
+}
+
+/* An `after` block's object: an update of what the rule created. Fields the
+ * API cannot change after creation are left out. */
+static void plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  const char *kp = ref_keypart(pl, rule);
+  long i = kmap_find(&pl->ss[pl->src].made, khash(kp), false, NULL);
+  if (i < 0) return;   /* the create was not planned: nothing to update */
+  const hm_target *tg = &pl->p->targets[target];
+  for (uint32_t f = 0; f < tg->nfields; f++)
+    if (tg->fields[f].flags & HM_TF_CREATE_ONLY) {
+      const char *name = K(pl->p, tg->fields[f].name);
+      if (!hv_is_nothing(hv_rec_get(&obj, name))) obj = without(&pl->arena, obj, name);
+    }
+  if (obj.kind != HV_REC || obj.u.rec->n == 0) return;
+  const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp);
+  const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
+  const char *path = hm_arena_printf(&pl->arena, "%s/{ref:%s}", base, ref);
+  body_of(pl, target, obj);
+  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL, tgt_name(pl, target), ref, NULL);
+}
+
+/* ---- one record ---- */
+
+static const hm_value *bind_cols(plan *pl, hm_reader *r, const hm_record *rec) {
+  const hm_source *s = &pl->p->sources[pl->src];
+  src_state *ss = &pl->ss[pl->src];
+  if (!ss->bound || ss->gen != hm_reader_file_generation(r)) {
+    if (!ss->colmap) { ss->colmap = calloc(s->nfields + 1, sizeof *ss->colmap); if (!ss->colmap) abort(); }
+    for (uint32_t a = 0; a < s->nfields; a++) ss->colmap[a] = hm_reader_column(r, K(pl->p, s->fields[a]));
+    ss->gen = hm_reader_file_generation(r);
+    ss->bound = true;
+  }
+  hm_value *cols = hm_arena_alloc(&pl->arena, (s->nfields + 1) * sizeof *cols);
+  const hm_rec *rv = rec->value.kind == HV_REC ? rec->value.u.rec : NULL;
+  for (uint32_t a = 0; a < s->nfields; a++) {
+    int c = ss->colmap[a];
+    if (rv && c >= 0 && (uint32_t)c < rv->n) cols[a] = rv->vals[c];
+    else cols[a] = hv_rec_get(&rec->value, K(pl->p, s->fields[a]));
+  }
+  return cols;
+}
+
+static const char *record_key(plan *pl, const hm_record *rec) {
+  const hm_source *s = &pl->p->sources[pl->src];
+  if (s->key >= pl->p->nconsts) return hm_arena_printf(&pl->arena, "%llu", (unsigned long long)rec->index);
+  hm_value v = hv_rec_get(&rec->value, K(pl->p, s->key));
+  if (v.kind != HV_STR && v.kind != HV_NUM && v.kind != HV_BOOL) return NULL;
+  hm_value t = hv_to_str(&pl->arena, v);
+  return t.len ? t.u.str : NULL;
+}
+
+/* Runs every rule of the current source on one record (pass 1 or after). */
+static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after) {
+  const hm_program *p = pl->p;
+  hm_vm_record vr = {bind_cols(pl, r, rec), p->sources[pl->src].nfields, rec->value};
+  pl->whole = rec->value;
+  pl->flagged = false;
+  bool planned = false, rejected = false;
+  for (uint32_t ru = 0; ru < p->nrules; ru++) {
+    if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
+    pl->got = false;
+    pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
+    hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
+    if (pl->dry) continue;
+    if (st == HM_VM_ERROR) {
+      report_row(pl, HM_ROW_REJECT, NULL, hm_arena_printf(&pl->arena, "run-time fault: %s", hm_vm_error(pl->vm)),
+                 rule_loc(pl, ru), ru, NULL);
+      rejected = true;
+    } else if (st == HM_VM_REJECTED) {
+      rejected = true;
+    } else if (st == HM_VM_EMITTED && pl->got) {
+      if (after) { plan_update(pl, ru, pl->got_target, pl->got_obj); continue; }
+      if (plan_create(pl, ru, pl->got_target, pl->got_obj)) {
+        planned = true;
+        if (p->rules[ru].lossy < p->nannots) hm_rpt_loss(pl->rpt, p->rules[ru].lossy);
+      } else {
+        rejected = true;
+      }
+    }
+  }
+  if (pl->dry || after) return;
+  if (planned) hm_rpt_count(pl->rpt, pl->src, HM_RPT_PLANNED);
+  if (rejected) hm_rpt_count(pl->rpt, pl->src, HM_RPT_REJECTED);
+  if (!planned && !rejected) hm_rpt_count(pl->rpt, pl->src, HM_RPT_GUARDED);
+  if (pl->flagged) hm_rpt_count(pl->rpt, pl->src, HM_RPT_FLAGGED);
+  if (rejected) pl->rejected_any = 1;
+}
+
+/* ---- passes over a source ---- */
+
+static int fatal_read(hm_reader *r, char *err, size_t errlen) {
+  snprintf(err, errlen, "%s", hm_reader_error(r));
+  return 2;
+}
+
+/* Dry run of the rules over every record to choose the sample. */
+static int choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
+  hm_reader *r = hm_reader_open(pl->p, s, pl->o->data_dir, err, errlen);
+  if (!r) return 2;
+  src_state *ss = &pl->ss[s];
+  ss->sample = hm_sample_new(pl->o->sample);
+  kmap seen = {0};
+  hm_record rec;
+  int rc;
+  pl->dry = true;
+  while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
+    if (rc == -2) { pl->dry = false; kmap_free(&seen); rc = fatal_read(r, err, errlen); hm_reader_close(r); return rc; }
+    if (rc == -1) continue;
+    pl->key = record_key(pl, &rec);
+    bool fresh = false;
+    if (!pl->key || (kmap_find(&seen, khash(pl->key), true, &fresh), !fresh)) continue;
+    memset(&pl->feat, 0, sizeof pl->feat);
+    pl->feat.index = rec.index;
+    pl->feat.key = pl->key;
+    scan_text(pl, rec.value);
+    plan_record(pl, r, &rec, false);
+    hm_sample_add(ss->sample, &pl->feat);
+  }
+  pl->dry = false;
+  kmap_free(&seen);
+  hm_reader_close(r);
+  ss->bound = false;
+  hm_sample_finish(ss->sample);
+  hm_rpt_sample(pl->rpt, pl->o->sample);
+  for (uint32_t i = 0; i < hm_sample_count(ss->sample); i++) {
+    const char *key, *reason;
+    hm_sample_picked(ss->sample, i, &key, &reason);
+    hm_rpt_sample_pick(pl->rpt, s, key, reason);
+  }
+  return 0;
+}
+
+static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
+  pl->src = s;
+  src_state *ss = &pl->ss[s];
+  if (!after && pl->o->sample > 0) {
+    int rc = choose_sample(pl, s, err, errlen);
+    if (rc) return rc;
+    pl->src = s;
+  }
+  hm_reader *r = hm_reader_open(pl->p, s, pl->o->data_dir, err, errlen);
+  if (!r) return 2;
+  ss->bound = false;
+  hm_record rec;
+  int rc;
+  while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
+    if (rc == -2) { int x = fatal_read(r, err, errlen); hm_reader_close(r); return x; }
+    pl->key = NULL;
+    if (rc == -1) {
+      if (after) continue;
+      hm_rpt_count(pl->rpt, s, HM_RPT_READ);
+      hm_rpt_count(pl->rpt, s, HM_RPT_BAD);
+      report_row(pl, HM_ROW_BAD, NULL, hm_reader_error(r), NULL, HM_BC_NONE, NULL);
+      pl->rejected_any = 1;
+      continue;
+    }
+    if (!after) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
+    if (ss->sample && !hm_sample_reason(ss->sample, rec.index)) continue;
+    pl->key = record_key(pl, &rec);
+    if (after) {
+      if (pl->key) plan_record(pl, r, &rec, true);
+      continue;
+    }
+    if (!pl->key) {
+      const hm_source *so = &pl->p->sources[s];
+      report_row(pl, HM_ROW_REJECT, NULL,
+                 hm_arena_printf(&pl->arena, "record %s:%llu has no key (%s)", rec.file, (unsigned long long)rec.line,
+                                 K(pl->p, so->key)), NULL, HM_BC_NONE, NULL);
+      hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
+      pl->rejected_any = 1;
+      continue;
+    }
+    bool fresh;
+    kmap_find(&ss->seen, khash(pl->key), true, &fresh);
+    if (!fresh) {
+      report_row(pl, HM_ROW_REJECT, NULL,
+                 hm_arena_printf(&pl->arena, "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
+                                 src_name(pl, s), pl->key, rec.file, (unsigned long long)rec.line), NULL, HM_BC_NONE, NULL);
+      hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
+      pl->rejected_any = 1;
+      continue;
+    }
+    plan_record(pl, r, &rec, false);
+  }
+  hm_reader_close(r);
+  if (!after) kmap_free(&ss->seen);
+  return 0;
+}
+
+/* ---- gaps ---- */
+
+static const char *label_of(hm_value rec, hm_arena *a) {
+  static const char *names[] = {"name", "title", "friendlyname", "Name", "Title", "subject", NULL};
+  for (int i = 0; names[i]; i++) {
+    hm_value v = hv_rec_get(&rec, names[i]);
+    if (v.kind == HV_STR || v.kind == HV_NUM) return hv_to_str(a, v).u.str;
+  }
+  return "";
+}
+
+static int plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
+  const hm_gap *gp = &pl->p->gaps[g];
+  if (gp->source >= pl->p->nsources) return 0;
+  pl->src = gp->source;
+  hm_reader *r = hm_reader_open(pl->p, gp->source, pl->o->data_dir, err, errlen);
+  if (!r) return 2;
+  hm_rpt_csv *csv = NULL;
+  if (gp->kind == HG_EXPORT_CSV) {
+    const char *dest = K(pl->p, gp->dest);
+    if (strchr(dest, '/')) { snprintf(err, errlen, "gap export file \"%s\" must be a plain file name", dest); hm_reader_close(r); return 2; }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", pl->o->out_dir, dest);
+    csv = hm_rpt_csv_open(path, err, errlen);
+    if (!csv) { hm_reader_close(r); return 2; }
+  }
+  hm_record rec;
+  int rc;
+  while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
+    if (rc == -2) { rc = fatal_read(r, err, errlen); hm_rpt_csv_close(csv); hm_reader_close(r); return rc; }
+    if (rc == -1) continue;
+    if (csv) { hm_rpt_csv_row(csv, rec.value); hm_rpt_gap_record(pl->rpt, g); }
+    else hm_rpt_inventory_item(pl->rpt, g, record_key(pl, &rec), label_of(rec.value, &pl->arena));
+  }
+  hm_reader_close(r);
+  if (hm_rpt_csv_close(csv)) { snprintf(err, errlen, "%s: cannot write", K(pl->p, gp->dest)); return 2; }
+  return 0;
+}
+
+/* ---- set-up ---- */
+
+static void scan_code(plan *pl, const hm_code *c) {
+  for (uint32_t i = 0; i < c->ncode; i++) {
+    uint32_t ins = c->code[i], a = HM_A(ins);
+    if (HM_OP(ins) == HOP_LOOKUP && a < pl->p->nsources) pl->ss[a].looked_up = true;
+    if (HM_OP(ins) == HOP_CHILDREN && a < pl->p->nsources) pl->ss[a].children_used = true;
+  }
+}
+
+static void init_rules(plan *pl) {
+  const hm_program *p = pl->p;
+  pl->rule_suffix = calloc(p->nrules + 1, sizeof *pl->rule_suffix);
+  if (!pl->rule_suffix) abort();
+  for (uint32_t r = 0; r < p->nrules; r++) {
+    const hm_rule *ru = &p->rules[r];
+    if (ru->source < p->nsources) {
+      pl->ss[ru->source].has_rules = true;
+      if (ru->has_after) pl->ss[ru->source].has_after = true;
+    }
+    scan_code(pl, &ru->body);
+    if (ru->has_after) scan_code(pl, &ru->after);
+    /* first rule of the source: plain ref; another target: ":Target"; the same target again: ":Target:rN" */
+    uint32_t first = HM_BC_NONE;
+    bool same_target_before = false;
+    for (uint32_t q = 0; q < r; q++) {
+      if (p->rules[q].source != ru->source) continue;
+      if (first == HM_BC_NONE) first = q;
+      if (p->rules[q].target == ru->target) same_target_before = true;
+    }
+    const char *tn = K(p, p->targets[ru->target].name);
+    char buf[512];
+    if (first == HM_BC_NONE) buf[0] = 0;
+    else if (!same_target_before) snprintf(buf, sizeof buf, ":%s", tn);
+    else snprintf(buf, sizeof buf, ":%s:r%u", tn, r);
+    pl->rule_suffix[r] = xstrdup(buf);
+  }
+}
+
+static void bad_child(void *user, uint32_t src, const char *error) {
+  plan *pl = user;
+  uint32_t keep = pl->src;
+  const char *key = pl->key;
+  pl->src = src; pl->key = NULL;
+  hm_rpt_count(pl->rpt, src, HM_RPT_BAD);
+  report_row(pl, HM_ROW_BAD, NULL, error, NULL, HM_BC_NONE, NULL);
+  pl->rejected_any = 1;
+  pl->src = keep; pl->key = key;
+}
+
+/* Every input is opened (and child indexes built) before any output exists. */
+static int check_inputs(plan *pl, char *err, size_t errlen) {
+  const hm_program *p = pl->p;
+  for (uint32_t s = 0; s < p->nsources; s++) {
+    bool gap = false;
+    for (uint32_t g = 0; g < p->ngaps; g++) gap |= p->gaps[g].source == s;
+    if (!pl->ss[s].has_rules && !gap && !pl->ss[s].children_used) continue;
+    if (pl->ss[s].children_used) {
+      pl->ss[s].cidx = hm_childidx_build(p, s, pl->o->data_dir, bad_child, pl, err, errlen);
+      if (!pl->ss[s].cidx) return 2;
+      continue;
+    }
+    hm_reader *r = hm_reader_open(p, s, pl->o->data_dir, err, errlen);
+    if (!r) return 2;
+    hm_reader_close(r);
+  }
+  return 0;
+}
+
+static void plan_free(plan *pl) {
+  const hm_program *p = pl->p;
+  if (pl->ss)
+    for (uint32_t s = 0; s < p->nsources; s++) {
+      kmap_free(&pl->ss[s].seen);
+      kmap_free(&pl->ss[s].made);
+      if (pl->ss[s].cidx) hm_childidx_free(pl->ss[s].cidx);
+      hm_sample_free(pl->ss[s].sample);
+      free(pl->ss[s].colmap);
+    }
+  if (pl->rule_suffix)
+    for (uint32_t r = 0; r < p->nrules; r++) free(pl->rule_suffix[r]);
+  free(pl->rule_suffix);
+  free(pl->ss);
+  kmap_free(&pl->uploaded);
+  kmap_free(&pl->agents);
+  hm_vm_free(pl->vm);
+  hm_rpt_free(pl->rpt);
+  hm_buf_free(&pl->body);
+  hm_buf_free(&pl->line);
+  hm_arena_free(&pl->arena);
+}
+
+static int apply_sets(plan *pl, char *err, size_t errlen) {
+  for (int i = 0; i < pl->o->nsets; i++) {
+    const char *eq = strchr(pl->o->sets[i], '=');
+    if (!eq) { snprintf(err, errlen, "--set %s: expected NAME=VALUE", pl->o->sets[i]); return 2; }
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - pl->o->sets[i]), pl->o->sets[i]);
+    char why[300];
+    if (hm_vm_set(pl->vm, name, eq + 1, why, sizeof why)) { snprintf(err, errlen, "--set %s", why); return 2; }
+  }
+  pl->known_agents = hm_vm_setting(pl->vm, "known_agents");
+  pl->has_known_agents = pl->known_agents.kind == HV_STR;
+  return 0;
+}
+
+static int make_out_dir(const char *dir, char *err, size_t errlen) {
+  if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+  snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+  return 2;
+}
+
+static int run_passes(plan *pl, char *err, size_t errlen) {
+  const hm_program *p = pl->p;
+  uint32_t n = p->norder ? p->norder : p->nsources;
+  for (int after = 0; after < 2; after++)
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t s = p->norder ? p->order[i] : i;
+      if (s >= p->nsources || !pl->ss[s].has_rules || (after && !pl->ss[s].has_after)) continue;
+      int rc = plan_pass(pl, s, after, err, errlen);
+      if (rc) return rc;
+    }
+  /* sources seen only through their parents: read = records in the index */
+  for (uint32_t s = 0; s < p->nsources; s++)
+    if (pl->ss[s].cidx && !pl->ss[s].has_rules) {
+      uint64_t c = hm_childidx_count(pl->ss[s].cidx);
+      for (uint64_t k = 0; k < c; k++) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
+    }
+  for (uint32_t g = 0; g < p->ngaps; g++) {
+    int rc = plan_gap(pl, g, err, errlen);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen) {
+  plan pl;
+  memset(&pl, 0, sizeof pl);
+  pl.p = p; pl.o = o;
+  hm_arena_init(&pl.arena, 64 * 1024);
+  hm_buf_init(&pl.body);
+  hm_buf_init(&pl.line);
+  static const hm_vm_host host_tmpl = {NULL, h_lookup, h_agent, h_upload, h_children, h_emit, h_event};
+  hm_vm_host host = host_tmpl;
+  host.user = &pl;
+  pl.vm = hm_vm_new(p, &host, o->builtins, o->nbuiltins);
+  hm_vm_set_std(pl.vm, o->std);
+  pl.rpt = hm_rpt_new(p);
+  pl.ss = calloc(p->nsources + 1, sizeof *pl.ss);
+  if (!pl.ss) abort();
+  init_rules(&pl);
+  int rc = apply_sets(&pl, err, errlen);
+  if (!rc) rc = check_inputs(&pl, err, errlen);
+  if (!rc) rc = make_out_dir(o->out_dir, err, errlen);
+  FILE *own = NULL;
+  if (!rc) {
+    if (o->calls) {
+      pl.calls = o->calls;
+    } else {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/calls.ndjson", o->out_dir);
+      if (!(own = pl.calls = fopen(path, "w"))) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); rc = 2; }
+      else setvbuf(own, NULL, _IOFBF, 1 << 20);
+    }
+  }
+  if (!rc) rc = run_passes(&pl, err, errlen);
+  if (own && fclose(own) && !rc) { snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir); rc = 2; }
+  if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
+  if (!rc && !o->quiet) {
+    uint64_t planned = 0, rejected = 0;
+    for (uint32_t s = 0; s < p->nsources; s++) {
+      planned += hm_rpt_get(pl.rpt, s, HM_RPT_PLANNED);
+      rejected += hm_rpt_get(pl.rpt, s, HM_RPT_REJECTED) + hm_rpt_get(pl.rpt, s, HM_RPT_BAD);
+    }
+    fprintf(stderr, "hmaprun: planned %llu records in %llu calls, %llu rejected; see %s/report.md\n",
+            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt), (unsigned long long)rejected,
+            o->out_dir);
+  }
+  if (!rc && pl.rejected_any) rc = 1;
+  plan_free(&pl);
+  return rc;
+}

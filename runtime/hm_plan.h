@@ -1,0 +1,70 @@
+/* hm_plan: the dry-run planner. It streams every source (in the program's
+ * dependency order) through the VM and turns what the rules emit into the
+ * planned API calls of calls.ndjson (the contract in runtime/hm_run.h), plus
+ * the report. Nothing here talks to the network: `hmaprun run` executes the
+ * same calls.
+ *
+ * Decisions a reader of the plan should know (docs in docs/plan.md):
+ * - ref names are "<Source>:<key>" for the first rule of a source; another
+ *   rule of the same source with a different target is "<Source>:<key>:<Target>";
+ *   uploads are "upload:<path>"; a follow-up message is
+ *   "<ticket ref>/message/<n>" (n = its 1-based position in the thread);
+ * - `lookup S(k)` finds the object planned from record k of S by its first
+ *   rule; a record rejected, guarded out or not yet planned is a miss;
+ * - `agent(e)` is the User a rule of this map planned with e-mail e, else a
+ *   run-time {"$agent": e}; with a setting `known_agents` (comma-separated
+ *   e-mails, the account's existing agents) an e-mail not listed is a miss,
+ *   so fallbacks and flags show up in dry runs;
+ * - two records of one source with the same key: the second is rejected;
+ * - a public message (not channel internal-note, public not false) without
+ *   sent_datetime gets its created_datetime (else the ticket's), with one info
+ *   flag per ticket; with neither the record is rejected: Gorgias would e-mail
+ *   the customer. */
+#ifndef HM_PLAN_H
+#define HM_PLAN_H
+#include <stdio.h>
+#include "hm_builtins.h"
+#include "hm_bytecode.h"
+
+typedef struct hm_plan_opts {
+  const char *data_dir;
+  const char *out_dir;            /* report.json, report.md, exports; created if absent */
+  FILE *calls;                    /* where calls go; NULL = out_dir/calls.ndjson */
+  long sample;                    /* > 0: stratified sample of N records per object */
+  const char *const *sets;        /* "NAME=VALUE" overrides of settings */
+  int nsets;
+  const hm_builtin *builtins;
+  int nbuiltins;
+  struct hm_std_state *std;       /* builtins' caches, may be NULL */
+  int quiet;                      /* no summary line on stderr */
+} hm_plan_opts;
+
+/* Plans the migration. Returns the process exit code: 0 nothing rejected, 1
+ * records rejected (or unreadable), 2 usage or unreadable input (err says why;
+ * a missing data file is found before anything is written). */
+int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen);
+
+/* ---- stratified sampling (hm_sample.c) ---- */
+
+/* What a record exercises, measured by a dry run of its rules. */
+typedef struct hm_sample_feat {
+  uint64_t index;                 /* reader's 1-based record number */
+  const char *key;
+  uint32_t children;              /* thread length: child records joined */
+  uint32_t uploads;               /* attachments */
+  int non_ascii, html, fallback, flagged;
+} hm_sample_feat;
+
+typedef struct hm_sample hm_sample;
+/* Memory is bounded by n, not by the number of records. */
+hm_sample *hm_sample_new(long n);
+void hm_sample_add(hm_sample *s, const hm_sample_feat *f);
+/* Decides. Afterwards hm_sample_reason(index) is the reason a record was
+ * picked, or NULL; hm_sample_picked lists picks in record order. */
+void hm_sample_finish(hm_sample *s);
+const char *hm_sample_reason(const hm_sample *s, uint64_t index);
+uint32_t hm_sample_count(const hm_sample *s);
+void hm_sample_picked(const hm_sample *s, uint32_t i, const char **key, const char **reason);
+void hm_sample_free(hm_sample *s);
+
+#endif

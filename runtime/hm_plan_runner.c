@@ -1,0 +1,97 @@
+/* hm_plan_runner: plans the whole migration into a temporary calls file
+ * (the planner streams, the executor pulls), then hands the calls out one by
+ * one as cJSON. The plan's report goes to a temporary folder that is removed
+ * on close: `hmaprun plan` is where people read reports. */
+#include "hm_plan_runner.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hm_builtins.h"
+#include "hm_plan.h"
+
+typedef struct runner {
+  hm_program *p;
+  FILE *calls;
+  char dir[64];
+  char *line; size_t cap;
+} runner;
+
+static runner the_runner;
+
+static void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  char path[512];
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample, char hash_hex[65],
+                  char *err, size_t errlen) {
+  runner *r = self;
+  FILE *f = fopen(hbc_path, "rb");
+  if (!f) { snprintf(err, errlen, "%s: cannot open", hbc_path); return 2; }
+  size_t cap = 1 << 16, len = 0, n;
+  char *data = malloc(cap);
+  while (data && (n = fread(data + len, 1, cap - len, f)) > 0) {
+    len += n;
+    if (len == cap) { cap *= 2; data = realloc(data, cap); }
+  }
+  fclose(f);
+  if (!data) abort();
+  r->p = hm_bc_load(data, len, err, errlen);
+  free(data);
+  if (!r->p) return 2;
+  for (int i = 0; i < 32; i++) snprintf(hash_hex + 2 * i, 3, "%02x", r->p->hash[i]);
+  snprintf(r->dir, sizeof r->dir, "/tmp/hmaprun-plan-XXXXXX");
+  if (!mkdtemp(r->dir)) { snprintf(err, errlen, "cannot create a temporary folder"); return 2; }
+  r->calls = tmpfile();
+  if (!r->calls) { snprintf(err, errlen, "cannot create a temporary file"); return 2; }
+  hm_plan_opts o = {0};
+  o.data_dir = data_dir;
+  o.out_dir = r->dir;
+  o.calls = r->calls;
+  o.sample = sample;
+  o.builtins = hm_builtins;
+  o.nbuiltins = hm_builtin_count;
+  o.std = hm_std_state_new();
+  o.quiet = 1;
+  int rc = hm_plan_run(r->p, &o, err, errlen);
+  hm_std_state_free(o.std);
+  if (rc == 2) return 2;
+  rewind(r->calls);
+  return 0;
+}
+
+static int r_next(void *self, cJSON **call, char *err, size_t errlen) {
+  runner *r = self;
+  *call = NULL;
+  if (!r->calls) return 0;
+  ssize_t n = getline(&r->line, &r->cap, r->calls);
+  if (n <= 0) return 0;
+  *call = cJSON_Parse(r->line);
+  if (!*call) { snprintf(err, errlen, "planned call is not JSON"); return 2; }
+  return 0;
+}
+
+static void r_close(void *self) {
+  runner *r = self;
+  if (r->calls) fclose(r->calls);
+  if (r->dir[0]) remove_dir(r->dir);
+  if (r->p) hm_bc_free(r->p);
+  free(r->line);
+  memset(r, 0, sizeof *r);
+}
+
+const hm_run_planner *hm_plan_runner(void) {
+  static hm_run_planner pl = {&the_runner, r_open, r_next, r_close};
+  return &pl;
+}

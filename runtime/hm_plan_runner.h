@@ -1,0 +1,10 @@
+/* hm_plan_runner: the planner as the client's hm_run_planner, so
+ * `hmaprun run FILE.hbc --data DIR` executes exactly the calls that
+ * `hmaprun plan` would write (same order, same sample). */
+#ifndef HM_PLAN_RUNNER_H
+#define HM_PLAN_RUNNER_H
+#include "hm_run.h"
+
+const hm_run_planner *hm_plan_runner(void);
+
+#endif

@@ -1,0 +1,142 @@
+/* hmaprun: the runtime's command line. `plan` (the dry run) lives here; `run`,
+ * `rollback`, `verify` and `status` are the client's (runtime/hm_run.h) and
+ * are dispatched to it when hmclient is built in (HM_HAVE_CLIENT). Exit codes
+ * follow ../shared/DESIGN.md: 0 done, 1 rejected records, 2 usage or
+ * unreadable input (3 and 4 come from the client). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hm_builtins.h"
+#include "hm_bytecode.h"
+#include "hm_plan.h"
+#ifdef HM_HAVE_CLIENT
+#include "hm_run.h"
+#include "hm_plan_runner.h"
+#endif
+
+static const char *usage_text =
+  "usage: hmaprun <command> [options]\n"
+  "\n"
+  "commands:\n"
+  "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+  "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
+  "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta]\n"
+  "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
+  "  rollback --state state.db --target URL\n"
+  "  verify --state state.db --target URL\n"
+  "  status --state state.db\n"
+  "\n"
+  "Run `hmaprun <command> --help` for a command's options.\n";
+
+static const char *plan_usage =
+  "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+  "\n"
+  "  --data DIR        the exported records (source paths are relative to it)\n"
+  "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
+  "  --sample N        a stratified sample of N records per object (the report says why each was picked)\n"
+  "  --set NAME=VALUE  override a setting of the map (converted to its type)\n"
+  "\n"
+  "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
+
+static int usage_error(const char *msg, const char *usage) {
+  fprintf(stderr, "hmaprun: %s\n%s", msg, usage);
+  return 2;
+}
+
+/* The whole .hbc file, loaded and verified; NULL with a message on stderr. */
+static hm_program *load_program(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { fprintf(stderr, "hmaprun: %s: %s\n", path, strerror(errno)); return NULL; }
+  size_t cap = 1 << 16, len = 0;
+  char *data = malloc(cap);
+  size_t n;
+  while (data && (n = fread(data + len, 1, cap - len, f)) > 0) {
+    len += n;
+    if (len == cap) { cap *= 2; data = realloc(data, cap); }
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (!data) abort();
+  if (bad) { fprintf(stderr, "hmaprun: %s: read error\n", path); free(data); return NULL; }
+  char err[512] = "";
+  hm_program *p = hm_bc_load(data, len, err, sizeof err);
+  free(data);
+  if (!p) fprintf(stderr, "hmaprun: %s: %s\n", path, err[0] ? err : "not a valid .hbc file");
+  return p;
+}
+
+static int plan_main(int argc, char **argv) {
+  const char *hbc = NULL;
+  hm_plan_opts o = {0};
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  if (!sets) abort();
+  int rc = 0;
+  for (int i = 1; i < argc && !rc; i++) {
+    const char *a = argv[i];
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(plan_usage, stdout); free(sets); return 0; }
+    if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") || !strcmp(a, "--set")) {
+      if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
+      i++;
+      if (!strcmp(a, "--data")) o.data_dir = val;
+      else if (!strcmp(a, "--out")) o.out_dir = val;
+      else if (!strcmp(a, "--set")) sets[o.nsets++] = val;
+      else {
+        char *end;
+        errno = 0;
+        o.sample = strtol(val, &end, 10);
+        if (*end || errno || o.sample <= 0) rc = usage_error("--sample expects a positive number", plan_usage);
+      }
+    } else if (a[0] == '-' && a[1]) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "unknown option %s", a);
+      rc = usage_error(msg, plan_usage);
+    } else if (!hbc) {
+      hbc = a;
+    } else {
+      rc = usage_error("only one FILE.hbc", plan_usage);
+    }
+  }
+  if (!rc && (!hbc || !o.data_dir || !o.out_dir))
+    rc = usage_error("plan needs FILE.hbc, --data DIR and --out DIR", plan_usage);
+  hm_program *p = rc ? NULL : load_program(hbc);
+  if (!rc && !p) rc = 2;
+  if (!rc) {
+    o.sets = sets;
+    o.builtins = hm_builtins;
+    o.nbuiltins = hm_builtin_count;
+    o.std = hm_std_state_new();
+    char err[1024] = "";
+    rc = hm_plan_run(p, &o, err, sizeof err);
+    if (rc == 2) fprintf(stderr, "hmaprun: %s\n", err);
+    hm_std_state_free(o.std);
+  }
+  if (p) hm_bc_free(p);
+  free(sets);
+  return rc;
+}
+
+static int not_built(const char *cmd) {
+  fprintf(stderr, "hmaprun: %s is not built\n", cmd);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { fputs(usage_text, stderr); return 2; }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
+  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
+#ifdef HM_HAVE_CLIENT
+  if (!strcmp(cmd, "run")) return hm_run_main_with(argc - 1, argv + 1, hm_plan_runner());
+  if (!strcmp(cmd, "rollback")) return hm_rollback_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "verify")) return hm_verify_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "status")) return hm_status_main(argc - 1, argv + 1);
+#else
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") || !strcmp(cmd, "status"))
+    return not_built(cmd);
+#endif
+  (void)not_built;
+  fprintf(stderr, "hmaprun: unknown command \"%s\"\n%s", cmd, usage_text);
+  return 2;
+}
