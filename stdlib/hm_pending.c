@@ -2,8 +2,4 @@
  * written; they fail with a clear reason so no map silently gets a wrong value. */
 #include "hm_std.h"
 #define PENDING(nm) HM_BI(nm) { (void)argc; (void)argv; return hm_fail(ctx, out, #nm ": not implemented yet"); }
-PENDING(html_to_text)
-PENDING(text_to_html)
-PENDING(sanitize_html)
-PENDING(has_html)
 PENDING(split_caselog)

@@ -1,0 +1,527 @@
+/* hm_html: the HTML builtins — html_to_text, text_to_html, sanitize_html,
+ * has_html — on one small forgiving tag scanner (no DOM, no allocation per
+ * node). Helpdesk bodies are fragments pasted from mail clients: unclosed
+ * tags, stray '<', odd case; the scanner never fails, and anything that is
+ * not a well-formed tag is treated as text.
+ *
+ * sanitize_html is an allow-everything-except list, not a whitelist: it
+ * removes what can run code (script, style, iframe, object, embed, frames,
+ * applets, base/meta/link, on* handlers, javascript:/vbscript:/data:text/html
+ * URLs, CSS expressions) and keeps the author's formatting. Gorgias sanitises
+ * again on display; this pass exists so the report can say what was dropped. */
+#include "hm_std.h"
+#include <string.h>
+
+typedef struct attr { const char *name, *val; size_t nn, vn; bool has_val; } attr;
+typedef struct tag {
+  enum { TAG_START, TAG_END, TAG_COMMENT, TAG_DECL } kind;
+  char name[16];            /* lower-cased; longer names are cut (no HTML element is that long) */
+  size_t nn;
+  attr *attrs;
+  int nattrs;
+  bool self_close;
+  size_t end;               /* offset just after the tag */
+} tag;
+
+static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+static bool name_char(char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' || c == '.'; }
+static char lowc(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
+
+static bool name_is(const tag *t, const char *const *names) {
+  for (int i = 0; names[i]; i++)
+    if (strcmp(t->name, names[i]) == 0) return true;
+  return false;
+}
+
+static long find_ci(const char *s, size_t n, size_t from, const char *needle) {
+  size_t nn = strlen(needle);
+  for (size_t i = from; i + nn <= n; i++) {
+    size_t j = 0;
+    while (j < nn && lowc(s[i + j]) == needle[j]) j++;
+    if (j == nn) return (long)i;
+  }
+  return -1;
+}
+
+/* Parses the tag starting at s[i] == '<'. False when it is not a tag (then
+ * the '<' is text). Attributes go into the arena when a is given. */
+static bool parse_tag(hm_arena *a, const char *s, size_t n, size_t i, tag *t) {
+  memset(t, 0, sizeof *t);
+  size_t p = i + 1;
+  if (p >= n) return false;
+  if (s[p] == '!' || s[p] == '?') {
+    if (p + 2 < n && s[p] == '!' && s[p + 1] == '-' && s[p + 2] == '-') {
+      long end = find_ci(s, n, p + 3, "-->");
+      t->kind = TAG_COMMENT;
+      t->end = end < 0 ? n : (size_t)end + 3;   /* an unclosed comment runs to the end, as in browsers */
+      return true;
+    }
+    long end = find_ci(s, n, p, ">");
+    if (end < 0) return false;
+    t->kind = TAG_DECL;
+    t->end = (size_t)end + 1;
+    return true;
+  }
+  t->kind = TAG_START;
+  if (s[p] == '/') { t->kind = TAG_END; p++; }
+  if (p >= n || !alpha(s[p])) return false;
+  while (p < n && !space(s[p]) && s[p] != '>' && s[p] != '/') {
+    if (!name_char(s[p])) return false;        /* "<scr<script>" is text, not a tag */
+    if (t->nn < sizeof t->name - 1) t->name[t->nn++] = lowc(s[p]);
+    p++;
+  }
+  int cap = 0;
+  for (;;) {
+    while (p < n && (space(s[p]) || s[p] == '/')) {
+      if (s[p] == '/' && p + 1 < n && s[p + 1] == '>') t->self_close = true;
+      p++;
+    }
+    if (p >= n) return false;
+    if (s[p] == '>') { t->end = p + 1; return true; }
+    attr at = {s + p, NULL, 0, 0, false};
+    while (p < n && !space(s[p]) && s[p] != '>' && s[p] != '=' && !(s[p] == '/' && p + 1 < n && s[p + 1] == '>')) p++;
+    at.nn = (size_t)(s + p - at.name);
+    if (at.nn == 0) at.nn = 1, p++;   /* a lone '=' or quote: skip it */
+    size_t q = p;
+    while (q < n && space(s[q])) q++;
+    if (q < n && s[q] == '=') {
+      q++;
+      while (q < n && space(s[q])) q++;
+      if (q >= n) return false;
+      at.has_val = true;
+      if (s[q] == '"' || s[q] == '\'') {
+        char quote = s[q++];
+        at.val = s + q;
+        while (q < n && s[q] != quote) q++;
+        if (q >= n) return false;
+        at.vn = (size_t)(s + q - at.val);
+        q++;
+      } else {
+        at.val = s + q;
+        while (q < n && !space(s[q]) && s[q] != '>') q++;
+        at.vn = (size_t)(s + q - at.val);
+      }
+      p = q;
+    }
+    if (a) {
+      if (t->nattrs == cap) {
+        int ncap = cap ? cap * 2 : 8;
+        t->attrs = hm_arena_realloc(a, t->attrs, (size_t)cap * sizeof(attr), (size_t)ncap * sizeof(attr));
+        cap = ncap;
+      }
+      t->attrs[t->nattrs++] = at;
+    }
+  }
+}
+
+/* ---- entities ---- */
+
+static const struct { const char *name; uint32_t cp; } entities[] = {
+  {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
+  {"copy", 0xA9}, {"reg", 0xAE}, {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014},
+  {"ndash", 0x2013}, {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
+  {"laquo", 0xAB}, {"raquo", 0xBB}, {"euro", 0x20AC}, {"pound", 0xA3}, {"yen", 0xA5}, {"cent", 0xA2},
+  {"sect", 0xA7}, {"deg", 0xB0}, {"plusmn", 0xB1}, {"times", 0xD7}, {"divide", 0xF7}, {"middot", 0xB7},
+  {"bull", 0x2022}, {"para", 0xB6}, {"shy", 0xAD}, {"iexcl", 0xA1}, {"iquest", 0xBF},
+  {"agrave", 0xE0}, {"aacute", 0xE1}, {"acirc", 0xE2}, {"atilde", 0xE3}, {"auml", 0xE4}, {"aring", 0xE5},
+  {"aelig", 0xE6}, {"ccedil", 0xE7}, {"egrave", 0xE8}, {"eacute", 0xE9}, {"ecirc", 0xEA}, {"euml", 0xEB},
+  {"igrave", 0xEC}, {"iacute", 0xED}, {"icirc", 0xEE}, {"iuml", 0xEF}, {"ntilde", 0xF1}, {"ograve", 0xF2},
+  {"oacute", 0xF3}, {"ocirc", 0xF4}, {"otilde", 0xF5}, {"ouml", 0xF6}, {"oslash", 0xF8}, {"ugrave", 0xF9},
+  {"uacute", 0xFA}, {"ucirc", 0xFB}, {"uuml", 0xFC}, {"yacute", 0xFD}, {"yuml", 0xFF}, {"szlig", 0xDF},
+  {"Agrave", 0xC0}, {"Aacute", 0xC1}, {"Acirc", 0xC2}, {"Auml", 0xC4}, {"Aring", 0xC5}, {"AElig", 0xC6},
+  {"Ccedil", 0xC7}, {"Egrave", 0xC8}, {"Eacute", 0xC9}, {"Ecirc", 0xCA}, {"Iacute", 0xCD}, {"Ntilde", 0xD1},
+  {"Oacute", 0xD3}, {"Ouml", 0xD6}, {"Oslash", 0xD8}, {"Uacute", 0xDA}, {"Uuml", 0xDC}, {"oelig", 0x153},
+  {"OElig", 0x152}, {"zwnj", 0x200C}, {"zwj", 0x200D}, {"ensp", 0x2002}, {"emsp", 0x2003}, {"thinsp", 0x2009},
+};
+
+/* Decodes the entity at s[i] == '&'; returns its length (0 if none). */
+static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp) {
+  size_t p = i + 1;
+  if (p < n && s[p] == '#') {
+    p++;
+    bool hex = p < n && (s[p] == 'x' || s[p] == 'X');
+    if (hex) p++;
+    uint32_t v = 0;
+    size_t start = p;
+    while (p < n && p - start < 8) {
+      char c = s[p];
+      int d = c >= '0' && c <= '9' ? c - '0' : hex && lowc(c) >= 'a' && lowc(c) <= 'f' ? lowc(c) - 'a' + 10 : -1;
+      if (d < 0) break;
+      v = v * (hex ? 16 : 10) + (uint32_t)d;
+      p++;
+    }
+    if (p == start || p >= n || s[p] != ';') return 0;
+    *cp = (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) ? 0xFFFD : v;
+    return p + 1 - i;
+  }
+  size_t start = p;
+  while (p < n && p - start < 10 && (alpha(s[p]) || (s[p] >= '0' && s[p] <= '9'))) p++;
+  if (p == start || p >= n || s[p] != ';') return 0;
+  for (size_t k = 0; k < sizeof entities / sizeof *entities; k++)
+    if (strlen(entities[k].name) == p - start && memcmp(entities[k].name, s + start, p - start) == 0) {
+      *cp = entities[k].cp;
+      return p + 1 - i;
+    }
+  return 0;
+}
+
+/* ---- html_to_text ---- */
+
+static bool contains_bytes(const char *hay, size_t hn, const char *needle, size_t nn) {
+  if (nn == 0 || nn > hn) return nn == 0;
+  for (size_t i = 0; i + nn <= hn; i++)
+    if (memcmp(hay + i, needle, nn) == 0) return true;
+  return false;
+}
+
+typedef struct textout {
+  hm_sb sb;
+  int nl;              /* line breaks owed before the next text */
+  bool space;          /* a collapsed white space owed */
+  const char *prefix;  /* list bullet owed */
+} textout;
+
+static void owe_break(textout *o, int k) {
+  if (k > o->nl) o->nl = k;
+}
+
+static void put_text(textout *o, const char *s, size_t n) {
+  if (o->sb.len) {
+    if (o->nl) for (int k = 0; k < (o->nl > 2 ? 2 : o->nl); k++) hm_sb_putc(&o->sb, '\n');
+    else if (o->space && o->sb.p[o->sb.len - 1] != '\n') hm_sb_putc(&o->sb, ' ');
+  }
+  if (o->prefix) hm_sb_puts(&o->sb, o->prefix);
+  o->nl = 0;
+  o->space = false;
+  o->prefix = NULL;
+  hm_sb_put(&o->sb, s, n);
+}
+
+static void put_cp(textout *o, uint32_t cp) {
+  hm_sb tmp;
+  char buf[8];
+  tmp.a = NULL; tmp.p = buf; tmp.len = 0; tmp.cap = sizeof buf;
+  hm_sb_put_cp(&tmp, cp);
+  put_text(o, buf, tmp.len);
+}
+
+static const char *para_blocks[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
+                                    "ul", "ol", "dl", "address", "figure", NULL};
+static const char *line_blocks[] = {"div", "li", "tr", "dt", "dd", "hr", "section", "article", "header",
+                                    "footer", "nav", "main", "aside", "form", "fieldset", "caption",
+                                    "thead", "tbody", "tfoot", "center", "details", "summary", "html", "body", NULL};
+static const char *skipped[] = {"script", "style", "head", "title", "template", "noscript", NULL};
+
+/* Where the element started at s[i] ends: just after its closing tag, or the end of s. */
+static size_t skip_element(const char *s, size_t n, size_t from, const tag *t) {
+  char close[24] = "</";
+  strcat(close, t->name);
+  long end = find_ci(s, n, from, close);
+  if (end < 0) return n;
+  long gt = find_ci(s, n, (size_t)end, ">");
+  return gt < 0 ? n : (size_t)gt + 1;
+}
+
+HM_BI(html_to_text) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  textout o = {0};
+  hm_sb_init(&o.sb, ctx->arena, n + 1);
+  int pre = 0;
+  const char *href = NULL;
+  size_t hn = 0, link_start = 0;
+  size_t i = 0;
+  while (i < n) {
+    char c = s[i];
+    tag t;
+    if (c == '<' && parse_tag(ctx->arena, s, n, i, &t)) {
+      i = t.end;
+      if (t.kind != TAG_START && t.kind != TAG_END) continue;
+      bool start = t.kind == TAG_START;
+      if (start && name_is(&t, skipped)) { if (!t.self_close) i = skip_element(s, n, i, &t); continue; }
+      if (strcmp(t.name, "br") == 0) { o.nl = o.nl < 2 ? o.nl + 1 : 2; if (!o.sb.len) o.nl = 0; continue; }
+      if (strcmp(t.name, "pre") == 0) pre += start ? 1 : (pre > 0 ? -1 : 0);
+      if (name_is(&t, para_blocks)) owe_break(&o, 2);
+      else if (name_is(&t, line_blocks)) owe_break(&o, 1);
+      else if ((strcmp(t.name, "td") == 0 || strcmp(t.name, "th") == 0) && start) o.space = true;
+      if (start && strcmp(t.name, "li") == 0) o.prefix = "- ";
+      if (strcmp(t.name, "a") == 0) {
+        if (start) {
+          href = NULL;
+          for (int k = 0; k < t.nattrs; k++)
+            if (t.attrs[k].nn == 4 && find_ci(t.attrs[k].name, 4, 0, "href") == 0 && t.attrs[k].vn) {
+              href = t.attrs[k].val;
+              hn = t.attrs[k].vn;
+            }
+          link_start = o.sb.len;
+        } else if (href) {
+          /* Keep the target of a link whose text does not show it: "docs (https://…)". */
+          const char *target = href;
+          size_t tn = hn;
+          if (find_ci(target, tn, 0, "mailto:") == 0) { target += 7; tn -= 7; }
+          bool shown = contains_bytes(o.sb.p + link_start, o.sb.len - link_start, target, tn);
+          if (!shown && (find_ci(href, hn, 0, "http") == 0 || find_ci(href, hn, 0, "mailto:") == 0)) {
+            put_text(&o, " (", 2);
+            hm_sb_put(&o.sb, href, hn);
+            hm_sb_putc(&o.sb, ')');
+          }
+          href = NULL;
+        }
+      }
+      continue;
+    }
+    if (c == '&') {
+      uint32_t cp;
+      size_t len = entity(s, n, i, &cp);
+      if (len) {
+        i += len;
+        if (cp == 0xA0 && !pre) o.space = true;
+        else put_cp(&o, cp);
+        continue;
+      }
+    }
+    if (!pre && space(c)) { o.space = true; i++; continue; }
+    if (pre && c == '\r') { i++; continue; }
+    if (pre && c == '\n') {   /* a newline right after a block break is part of that break */
+      if (!o.nl && o.sb.len) hm_sb_putc(&o.sb, '\n');
+      i++;
+      continue;
+    }
+    size_t j = i;
+    hm_utf8_next(s, n, &j);
+    put_text(&o, s + i, j - i);
+    i = j;
+  }
+  *out = hm_sb_value(&o.sb);
+  return 0;
+}
+
+/* ---- text_to_html ---- */
+
+static void put_escaped(hm_sb *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    switch (s[i]) {
+    case '&': hm_sb_puts(b, "&amp;"); break;
+    case '<': hm_sb_puts(b, "&lt;"); break;
+    case '>': hm_sb_puts(b, "&gt;"); break;
+    case '"': hm_sb_puts(b, "&quot;"); break;
+    case '\'': hm_sb_puts(b, "&#39;"); break;
+    default: hm_sb_putc(b, s[i]);
+    }
+  }
+}
+
+static bool blank_line(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!space(s[i])) return false;
+  return true;
+}
+
+/* Blank lines separate paragraphs (<p>), single line breaks become <br>.
+ * CRLF and CR count as line breaks, as exports from Windows servers use them. */
+HM_BI(text_to_html) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  hm_sb b;
+  hm_sb_init(&b, ctx->arena, n + n / 4 + 16);
+  bool in_p = false, line_open = false;
+  size_t i = 0;
+  while (i <= n) {
+    size_t e = i;
+    while (e < n && s[e] != '\n' && s[e] != '\r') e++;
+    size_t len = e;
+    if (e < n && s[e] == '\r' && e + 1 < n && s[e + 1] == '\n') e++;
+    if (blank_line(s + i, len - i)) {
+      if (in_p) { hm_sb_puts(&b, "</p>"); in_p = false; }
+      line_open = false;
+    } else {
+      if (!in_p) { hm_sb_puts(&b, "<p>"); in_p = true; }
+      else if (line_open) hm_sb_puts(&b, "<br>");
+      put_escaped(&b, s + i, len - i);
+      line_open = true;
+    }
+    i = e + 1;
+  }
+  if (in_p) hm_sb_puts(&b, "</p>");
+  *out = hm_sb_value(&b);
+  return 0;
+}
+
+/* ---- sanitize_html ---- */
+
+typedef struct removed { const char *what[16]; int count[16]; int n; } removed;
+
+static void note(removed *r, hm_arena *a, const char *what, size_t len) {
+  for (int i = 0; i < r->n; i++)
+    if (strlen(r->what[i]) == len && memcmp(r->what[i], what, len) == 0) { r->count[i]++; return; }
+  if (r->n == 16) return;
+  r->what[r->n] = hm_arena_strndup(a, what, len);
+  r->count[r->n++] = 1;
+}
+
+static const char *dangerous_containers[] = {"script", "style", "iframe", "object", "applet", "frameset", "noembed", NULL};
+static const char *dangerous_voids[] = {"embed", "frame", "base", "meta", "link", NULL};
+static const char *url_attrs[] = {"href", "src", "action", "formaction", "xlink:href", "data", "background",
+                                  "poster", "lowsrc", "dynsrc", "srcset", "codebase", "cite", NULL};
+
+/* The value as a browser would read it for the scheme: entities decoded,
+ * white space and control characters dropped, lower-cased ("jav&#x09;ascript:"). */
+static void scheme_view(const char *v, size_t vn, char *buf, size_t cap) {
+  size_t k = 0;
+  for (size_t i = 0; i < vn && k + 1 < cap;) {
+    uint32_t cp = (unsigned char)v[i];
+    size_t len = cp == '&' ? entity(v, vn, i, &cp) : 0;
+    i += len ? len : 1;
+    if (cp <= 0x20 || cp == 0x7F) continue;
+    buf[k++] = cp < 0x80 ? lowc((char)cp) : '?';
+  }
+  buf[k] = 0;
+}
+
+static const char *attr_danger(const attr *at) {
+  char name[24];
+  size_t nn = at->nn < sizeof name - 1 ? at->nn : sizeof name - 1;
+  for (size_t i = 0; i < nn; i++) name[i] = lowc(at->name[i]);
+  name[nn] = 0;
+  if (nn > 2 && name[0] == 'o' && name[1] == 'n') return "handler";
+  char view[64];
+  scheme_view(at->val ? at->val : "", at->vn, view, sizeof view);
+  for (int i = 0; url_attrs[i]; i++)
+    if (strcmp(name, url_attrs[i]) == 0) {
+      if (strncmp(view, "javascript:", 11) == 0 || strncmp(view, "vbscript:", 9) == 0 ||
+          strncmp(view, "data:text/html", 14) == 0 || strstr(view, ",javascript:"))
+        return strncmp(view, "vbscript:", 9) == 0 ? "vbscript: URL" : strncmp(view, "data:", 5) == 0 ? "data:text/html URL" : "javascript: URL";
+    }
+  if (strcmp(name, "style") == 0 && at->vn) {
+    char css[512];
+    scheme_view(at->val, at->vn, css, sizeof css);
+    if (strstr(css, "expression(") || strstr(css, "javascript:") || strstr(css, "-moz-binding")) return "script in style attribute";
+  }
+  return NULL;
+}
+
+static void put_tag(hm_sb *b, const tag *t, removed *r, hm_arena *a) {
+  hm_sb_putc(b, '<');
+  if (t->kind == TAG_END) hm_sb_putc(b, '/');
+  hm_sb_puts(b, t->name);
+  for (int k = 0; k < t->nattrs; k++) {
+    const attr *at = &t->attrs[k];
+    bool odd = false;                                  /* stray '=', quotes, '<' in a name: drop it */
+    for (size_t i = 0; i < at->nn; i++) odd |= !name_char(at->name[i]);
+    if (odd) continue;
+    const char *danger = attr_danger(at);
+    if (danger) {
+      if (strcmp(danger, "handler") == 0) {
+        char what[48];
+        size_t nn = at->nn < 30 ? at->nn : 30, k2 = 0;
+        for (size_t i = 0; i < nn; i++) what[k2++] = lowc(at->name[i]);
+        memcpy(what + k2, " attribute", 10);
+        note(r, a, what, k2 + 10);
+      } else {
+        note(r, a, danger, strlen(danger));
+      }
+      continue;
+    }
+    hm_sb_putc(b, ' ');
+    for (size_t i = 0; i < at->nn; i++) hm_sb_putc(b, lowc(at->name[i]));
+    if (!at->has_val) continue;
+    hm_sb_puts(b, "=\"");
+    for (size_t i = 0; i < at->vn; i++) {
+      if (at->val[i] == '"') hm_sb_puts(b, "&quot;");
+      else hm_sb_putc(b, at->val[i]);
+    }
+    hm_sb_putc(b, '"');
+  }
+  if (t->self_close) hm_sb_puts(b, " /");
+  hm_sb_putc(b, '>');
+}
+
+HM_BI(sanitize_html) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  hm_sb b;
+  hm_sb_init(&b, ctx->arena, n + 1);
+  removed r = {0};
+  size_t i = 0;
+  while (i < n) {
+    tag t;
+    if (s[i] != '<') { hm_sb_putc(&b, s[i++]); continue; }
+    if (!parse_tag(ctx->arena, s, n, i, &t)) { hm_sb_puts(&b, "&lt;"); i++; continue; }
+    size_t from = i;
+    i = t.end;
+    if (t.kind == TAG_COMMENT) continue;             /* may hide <!--[if IE]><script> */
+    if (t.kind == TAG_DECL) {
+      if (find_ci(s, t.end, from, "<!doctype") == (long)from) hm_sb_put(&b, s + from, t.end - from);
+      continue;
+    }
+    bool container = name_is(&t, dangerous_containers), lone = name_is(&t, dangerous_voids);
+    if (container || lone) {
+      if (t.kind == TAG_START) {
+        char what[24] = "<";
+        strcat(what, t.name);
+        strcat(what, ">");
+        note(&r, ctx->arena, what, strlen(what));
+        if (container && !t.self_close) i = skip_element(s, n, i, &t);
+      }
+      continue;                                       /* stray end tags of them go too */
+    }
+    put_tag(&b, &t, &r, ctx->arena);
+  }
+  if (r.n) {
+    hm_sb msg;
+    hm_sb_init(&msg, ctx->arena, 128);
+    hm_sb_puts(&msg, "sanitize_html removed ");
+    for (int k = 0; k < r.n; k++) {
+      if (k) hm_sb_puts(&msg, ", ");
+      hm_sb_puts(&msg, r.what[k]);
+      if (r.count[k] > 1) {
+        char cnt[16];
+        int len = 0, c = r.count[k];
+        char digits[12];
+        while (c) { digits[len++] = (char)('0' + c % 10); c /= 10; }
+        cnt[0] = ' '; cnt[1] = 'x';
+        for (int d = 0; d < len; d++) cnt[2 + d] = digits[len - 1 - d];
+        hm_sb_put(&msg, cnt, (size_t)len + 2);
+      }
+    }
+    hm_flagf(ctx, HM_SEV_REVIEW, "%s", hm_sb_value(&msg).u.str);
+  }
+  *out = hm_sb_value(&b);
+  return 0;
+}
+
+/* ---- has_html ---- */
+
+static const char *html_elements[] = {
+  "a", "abbr", "b", "blockquote", "body", "br", "caption", "center", "code", "col", "dd", "del", "div", "dl",
+  "dt", "em", "embed", "font", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "html", "i", "iframe",
+  "img", "input", "ins", "kbd", "li", "link", "meta", "object", "ol", "p", "pre", "q", "s", "script", "small",
+  "span", "strike", "strong", "style", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "title",
+  "tr", "tt", "u", "ul", "section", "article", "header", "footer", "nav", "main", "figure", "img", "mark",
+  "label", "button", "select", "option", "textarea", "video", "audio", "source", NULL};
+
+/* A real element name in a well-formed tag, or a comment: "a < b > c" and
+ * "<john@example.com>" are not HTML. */
+HM_BI(has_html) {
+  (void)argc;
+  HM_PROPAGATE(argv[0], out);
+  const char *s; size_t n;
+  hm_arg_text(ctx, argv[0], &s, &n);
+  bool found = false;
+  for (size_t i = 0; i < n && !found; i++) {
+    tag t;
+    if (s[i] != '<' || !parse_tag(NULL, s, n, i, &t)) continue;
+    if (t.kind == TAG_COMMENT) found = find_ci(s, n, i, "-->") >= 0;
+    else if (t.kind != TAG_DECL) found = name_is(&t, html_elements);
+    else found = find_ci(s, n, i, "<!doctype") == (long)i;
+  }
+  *out = hv_bool(found);
+  return 0;
+}
