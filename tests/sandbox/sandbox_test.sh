@@ -1,0 +1,456 @@
+#!/bin/bash
+# sandbox_test.sh SECTION: end-to-end tests of hmap-sandbox, one ctest per section.
+# Each section starts the real binary, talks HTTP to it with curl and checks exact
+# statuses, bodies and error messages. Needs SBX, SCHEMA (and LOADGEN) in the env.
+. "$(dirname "$0")/lib.sh"
+
+t_cli() {
+  "$SBX" --help >"$TMP/help"; [ $? = 0 ] || fail "--help exit"
+  grep -q -- "--faults SPEC" "$TMP/help" || fail "--help does not document --faults"
+  grep -q "drop-after" "$TMP/help" || fail "--help does not document drop-after"
+  "$SBX" --bogus 1 2>"$TMP/e"; [ $? = 2 ] || fail "unknown option must exit 2"
+  grep -q "unknown option: --bogus" "$TMP/e" || fail "unknown option message: $(cat "$TMP/e")"
+  "$SBX" --faults "boom:0.1" 2>"$TMP/e"; [ $? = 2 ] || fail "bad faults must exit 2"
+  grep -q 'fault "boom": unknown kind' "$TMP/e" || fail "bad faults message: $(cat "$TMP/e")"
+  "$SBX" --faults "500:0.7,503:0.5" 2>"$TMP/e"; [ $? = 2 ] || fail "faults over 1 must exit 2"
+  grep -q "add up to more than 1" "$TMP/e" || fail "faults sum message"
+  "$SBX" --rate 40 2>"$TMP/e"; [ $? = 2 ] || fail "bad rate must exit 2"
+  "$SBX" --schema /nonexistent.json 2>"$TMP/e"; [ $? = 2 ] || fail "missing schema must exit 2"
+  grep -q "cannot read schema /nonexistent.json" "$TMP/e" || fail "schema message: $(cat "$TMP/e")"
+}
+
+t_auth() {
+  start --account ops@acme.test:k1 --account other@acme.test:k2
+  AUTH="ops@acme.test:k1"; req GET /api/account; expect_status 200; expect '.domain' '"sandbox"'
+  expect '.current_user.email' '"ops@acme.test"'
+  AUTH="other@acme.test:k2"; req GET /api/account; expect_status 200
+  AUTH="sandbox@example.com:sandbox"; req GET /api/account; expect_error 401 "Unauthorized."
+  AUTH="ops@acme.test:k2"; req GET /api/customers; expect_error 401 "Unauthorized."
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' "$URL/api/tickets"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Authorization: Basic !!!' "$URL/api/tickets"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
+  AUTH="ops@acme.test:k1"
+  req GET /api/nothing-here; expect_error 404 "Not found."
+  req PATCH /api/tickets; expect_error 405 "Method PATCH is not allowed on /api/tickets."
+  req GET /api/tickets/abc; expect_error 404 "Not found."
+  req POST /api/customers '{"email": '; expect_error 400 "The request body is not valid JSON."
+  req POST /api/customers '[1]'; expect_error 400 "The request body must be a JSON object."
+  sbx GET /_sandbox/stats; expect_status 200; expect '.routes["GET /api/account"]' '{"200":2,"401":1}'
+  sbx GET /_sandbox/nope; expect_error 404 "Not found."
+  stop
+  # the default account when none is given
+  start; AUTH="sandbox@example.com:sandbox"; req GET /api/account; expect_status 200; stop
+}
+
+t_customers() {
+  start
+  req POST /api/customers '{"email":"jane@example.com","name":"Jane","external_id":"src:1","meta":{"k":1}}'
+  expect_status 201; expect '[.id,.email,.name,.external_id,.meta.k,.uri]' '[1,"jane@example.com","Jane","src:1",1,"/api/customers/1/"]'
+  expect '.channels' '[{"type":"email","address":"jane@example.com","preferred":true}]'
+  req POST /api/customers '{"email":"jane@example.com"}'; expect_error 409 'Customer with email \"jane@example.com\" already exists (id 1).'
+  req POST /api/customers '{"email":"bob@example.com","external_id":"src:2"}'; expect_status 201; expect .id 2
+  req POST /api/customers '{"email":"x@example.com","nickname":"x"}'; expect_error 400 "nickname: unknown field."
+  expect '.error.data' '{"nickname":["nickname: unknown field."]}'
+  req POST /api/customers '{"email":42}'; expect_error 400 "email: must be a string."
+  req POST /api/customers "{\"email\":\"$(printf 'a%.0s' $(seq 1 321))\"}"; expect_error 400 "email: must be at most 320 characters long."
+  req POST /api/customers '{"channels":[{"address":"x"}]}'; expect_error 400 "channels[0].type: is required."
+  req GET /api/customers/1; expect_status 200; expect .email '"jane@example.com"'
+  req GET /api/customers/99; expect_error 404 "Customer 99 not found."
+  req GET '/api/customers?email=bob@example.com'; expect_status 200; expect '[.data[].id]' '[2]'
+  req GET '/api/customers?external_id=src:1'; expect '[.data[].id]' '[1]'
+  req GET '/api/customers?email=none@example.com'; expect '.data' '[]'; expect '.meta' '{"prev_cursor":null,"next_cursor":null}'
+  req PUT /api/customers/2 '{"name":"Bob","email":"jane@example.com"}'; expect_error 409 'Customer with email \"jane@example.com\" already exists (id 1).'
+  req PUT /api/customers/2 '{"name":"Bob"}'; expect_status 200; expect '[.name,.email]' '["Bob","bob@example.com"]'
+  req PUT /api/customers/77 '{"name":"Bob"}'; expect_error 404 "Customer 77 not found."
+  req DELETE /api/customers/2; expect_status 204
+  req DELETE /api/customers/2; expect_error 404 "Customer 2 not found."
+  req POST /api/customers '{"email":"c3@example.com"}'; expect .id 3
+  req POST /api/customers '{"email":"c4@example.com"}'; expect .id 4
+  req DELETE /api/customers '{"ids":[3,4,555]}'; expect_status 204
+  req DELETE /api/customers '{"ids":["x"]}'; expect_error 400 "ids[0]: must be an integer id."
+  sbx GET /_sandbox/dump; expect '[.customers[].id]' '[1]'
+  stop
+}
+
+t_users_teams() {
+  start
+  req POST /api/users '{"email":"agent@acme.test","name":"Al","role":{"name":"agent"},"external_id":"u1"}'
+  expect_status 201; expect '[.id,.role,.active]' '[1,{"name":"agent"},true]'
+  req POST /api/users '{"email":"lead@acme.test","role":"admin"}'; expect_status 201; expect .role '{"name":"admin"}'
+  req POST /api/users '{"email":"x@acme.test","role":{"name":"boss"}}'; expect_error 400 'role: \"boss\" is not one of: admin, agent, basic-agent, observer-agent.'
+  req POST /api/users '{"email":"x@acme.test"}'; expect_error 400 "role: is required."
+  req POST /api/users '{"email":"agent@acme.test","role":"agent"}'; expect_error 409 'User with email \"agent@acme.test\" already exists (id 1).'
+  req GET '/api/users?email=lead@acme.test'; expect '[.data[].id]' '[2]'
+  req GET '/api/users?external_id=u1'; expect '[.data[].email]' '["agent@acme.test"]'
+  req PUT /api/users/1 '{"role":{"name":"observer-agent"}}'; expect_status 200; expect .role '{"name":"observer-agent"}'
+  req GET /api/users/1; expect .role.name '"observer-agent"'
+  req POST /api/teams '{"name":"Tier 1","members":[{"id":1},{"id":2}]}'; expect_status 201
+  expect '.members' '[{"id":1,"name":"Al","email":"agent@acme.test"},{"id":2,"name":null,"email":"lead@acme.test"}]'
+  req POST /api/teams '{"name":"Tier 2","members":[{"id":9}]}'; expect_error 400 "members[0]: no user with this id."
+  req POST /api/teams '{"description":"x"}'; expect_error 400 "name: is required."
+  req PUT /api/teams/1 '{"members":[{"id":2}]}'; expect_status 200; expect '[.members[].id]' '[2]'
+  req GET /api/teams; expect '[.data[].name]' '["Tier 1"]'
+  req DELETE /api/teams/1; expect_status 204
+  req DELETE /api/users/1; expect_status 204
+  req GET /api/users/1; expect_error 404 "User 1 not found."
+  stop
+}
+
+t_tags_fields() {
+  start
+  req POST /api/tags '{"name":"VIP","decoration":{"color":"#ff0000"}}'; expect_status 201; expect '[.id,.name]' '[1,"VIP"]'
+  req POST /api/tags '{"name":"VIP"}'; expect_error 409 'Tag with name \"VIP\" already exists (id 1).'
+  req POST /api/tags '{"name":"billing"}'; expect .id 2
+  req POST /api/tags "{\"name\":\"$(printf 't%.0s' $(seq 1 257))\"}"; expect_error 400 "name: must be at most 256 characters long."
+  req GET '/api/tags?search=vi'; expect '[.data[].name]' '["VIP"]'
+  req PUT /api/tags/2 '{"description":"money"}'; expect .description '"money"'
+  req DELETE /api/tags '{"ids":[1]}'; expect_status 204
+  req GET /api/tags; expect '[.data[].name]' '["billing"]'
+  req DELETE /api/tags/2; expect_status 204
+  req POST /api/custom-fields '{"object_type":"Ticket","label":"Product","definition":{"data_type":"text","input_settings":{"input_type":"input"}}}'
+  expect_status 201; expect '[.id,.object_type,.deactivated_datetime]' '[1,"Ticket",null]'
+  req POST /api/custom-fields '{"object_type":"Order","label":"x","definition":{}}'; expect_error 400 'object_type: \"Order\" is not one of: Ticket, Customer.'
+  req POST /api/custom-fields '{"object_type":"Ticket","label":"x"}'; expect_error 400 "definition: is required."
+  req POST /api/custom-fields '{"object_type":"Ticket","label":"x","definition":{},"priority":9000}'; expect_error 400 "priority: must be at most 5000."
+  req POST /api/custom-fields '{"object_type":"Customer","label":"Tier","definition":{}}'; expect .id 2
+  req GET /api/custom-fields; expect_error 400 "object_type: is required (Ticket or Customer)."
+  req GET '/api/custom-fields?object_type=Customer'; expect '[.data[].label]' '["Tier"]'
+  req PUT /api/custom-fields/1 '{"deactivated_datetime":"2024-01-01T00:00:00Z"}'; expect_status 200; expect .deactivated_datetime '"2024-01-01T00:00:00Z"'
+  req PUT /api/custom-fields/1 '{"deactivated_datetime":"yesterday"}'; expect_error 400 "deactivated_datetime: must be an ISO-8601 datetime or null."
+  req DELETE /api/custom-fields/1; expect_error 405 "Custom fields cannot be deleted: set deactivated_datetime instead."
+  stop
+}
+
+ticket_body='{"subject":"Order 123","via":"api","channel":"api","status":"closed","external_id":"src-ticket-42",
+ "created_datetime":"2021-03-01T10:00:00Z","closed_datetime":"2021-03-02T09:00:00Z",
+ "customer":{"email":"jane@example.com","name":"Jane"},"tags":[{"name":"migrated"}],
+ "messages":[{"channel":"api","via":"api","from_agent":false,"sender":{"email":"jane@example.com"},"body_text":"Hi",
+   "created_datetime":"2021-03-01T10:00:00Z","sent_datetime":"2021-03-01T10:00:00Z"},
+  {"channel":"internal-note","via":"api","from_agent":true,"body_text":"note","created_datetime":"2021-03-01T11:00:00Z"}]}'
+
+t_tickets() {
+  start
+  req POST /api/tickets "$ticket_body"; expect_status 201
+  expect '[.id,.status,.priority,.subject,.external_id,.created_datetime,.closed_datetime,.messages_count]' \
+    '[1,"closed","normal","Order 123","src-ticket-42","2021-03-01T10:00:00Z","2021-03-02T09:00:00Z",2]'
+  expect '.customer' '{"id":1,"email":"jane@example.com","name":"Jane","firstname":null,"lastname":null}'
+  expect '.tags' '[{"id":1,"name":"migrated","decoration":null}]'
+  expect '[.messages[] | [.id,.ticket_id,.public,.created_datetime,.sent_datetime]]' \
+    '[[1,1,true,"2021-03-01T10:00:00Z","2021-03-01T10:00:00Z"],[2,1,false,"2021-03-01T11:00:00Z",null]]'
+  expect '.last_message_datetime' '"2021-03-01T11:00:00Z"'
+  # validation
+  req POST /api/tickets '{"subject":"x"}'; expect_error 400 "messages: is required."
+  req POST /api/tickets '{"messages":[]}'; expect_error 400 "messages: must contain at least 1 item(s)."
+  many=$(jq -nc '[range(501) | {"channel":"api","from_agent":false}]')
+  req POST /api/tickets "{\"messages\":$many}"; expect_error 400 "messages: must contain at most 500 item(s)."
+  five=$(jq -nc '[range(500) | {"channel":"api","from_agent":false,"sent_datetime":"2020-01-01T00:00:00Z"}]')
+  req POST /api/tickets "{\"messages\":$five}"; expect_status 201; expect .messages_count 500; expect '.messages|length' 500
+  req POST /api/tickets '{"messages":[{"channel":"api"}]}'; expect_error 400 "messages[0].from_agent: is required."
+  req POST /api/tickets '{"status":"pending","messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 'status: \"pending\" is not one of: open, closed.'
+  req POST /api/tickets "{\"subject\":\"$(printf 's%.0s' $(seq 1 999))\",\"messages\":[{\"channel\":\"api\",\"from_agent\":false}]}"
+  expect_error 400 "subject: must be at most 998 characters long."
+  req POST /api/tickets '{"created_datetime":"March 1st","messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 "created_datetime: must be an ISO-8601 datetime."
+  req POST /api/tickets '{"customer":{"id":99},"messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 "customer: no customer with id 99."
+  req POST /api/tickets '{"assignee_user":{"id":5},"messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 "assignee_user: no user with id 5."
+  req POST /api/tickets '{"bogus":1,"messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 "bogus: unknown field."
+  # get / list / filters
+  req GET /api/tickets/1; expect_status 200; expect '[.id,(.messages|length)]' '[1,2]'
+  req GET /api/tickets/999; expect_error 404 "Ticket 999 not found."
+  req GET '/api/tickets?external_id=src-ticket-42'; expect '[.data[].id]' '[1]'; expect '.data[0].messages' 'null'
+  req GET '/api/tickets?customer_id=1'; expect '[.data[].id]' '[1]'
+  # update: created_datetime is create-only (refused by default)
+  req PUT /api/tickets/1 '{"created_datetime":"2020-01-01T00:00:00Z"}'; expect_error 400 "created_datetime: cannot be changed after creation."
+  req PUT /api/tickets/1 '{"messages":[]}'; expect_error 400 "messages: cannot be changed after creation."
+  req PUT /api/tickets/1 '{"status":"open","tags":["a","b"],"is_unread":true}'; expect_status 200
+  expect '[.status,[.tags[].name],.is_unread,.created_datetime]' '["open",["a","b"],true,"2021-03-01T10:00:00Z"]'
+  req PUT /api/tickets/1 '{"trashed_datetime":"2024-01-01T00:00:00Z"}'; expect_status 200
+  req GET '/api/tickets?trashed=false'; expect '[.data[].id]' '[2]'
+  req GET '/api/tickets'; expect '[.data[].id]' '[1,2]'
+  req GET '/api/tickets?trashed=maybe'; expect_error 400 "trashed: must be true or false."
+  # tags sub-routes
+  req POST /api/tickets/1/tags '{"names":["c"],"ids":[1]}'; expect_status 201; [ -z "$B" ] || fail "POST tags body not empty: $B"
+  req GET /api/tickets/1/tags; expect '[.data[].name]' '["a","b","migrated","c"]'
+  req DELETE /api/tickets/1/tags '{"names":["a","migrated"]}'; expect_status 204
+  req GET /api/tickets/1/tags; expect '[.data[].name]' '["b","c"]'
+  req PUT /api/tickets/1/tags '{"names":["z"]}'; expect_status 202
+  req GET /api/tickets/1/tags; expect '[.data[].name]' '["z"]'
+  req PUT /api/tickets/1/tags '{"ids":[777]}'; expect_error 400 "tags[0]: no tag with id 777."
+  # custom-field values
+  req POST /api/custom-fields '{"object_type":"Ticket","label":"Product","definition":{"data_type":"text"}}'; fid=$(printf '%s' "$B" | jq .id)
+  req POST /api/custom-fields '{"object_type":"Customer","label":"Tier","definition":{"data_type":"text"}}'; cfid=$(printf '%s' "$B" | jq .id)
+  req PUT /api/tickets/1/custom-fields "[{\"id\":$fid,\"value\":\"Shoes\"}]"; expect_status 200; expect '[.data[] | [.field.label,.value]]' '[["Product","Shoes"]]'
+  req PUT /api/tickets/1/custom-fields "[{\"id\":$cfid,\"value\":\"Gold\"}]"; expect_error 400 "body[0].id: no Ticket custom field with id $cfid."
+  req PUT "/api/tickets/1/custom-fields/$fid" '{"value":"Hats"}'; expect_status 200; expect '[.field.id,.value]' "[$fid,\"Hats\"]"
+  req GET /api/tickets/1/custom-fields; expect '[.data[].value]' '["Hats"]'
+  req GET /api/tickets/1; expect ".custom_fields[\"$fid\"]" "{\"id\":$fid,\"value\":\"Hats\"}"
+  req DELETE "/api/tickets/1/custom-fields/$fid"; expect_status 204
+  req DELETE "/api/tickets/1/custom-fields/$fid"; expect_error 404 "Ticket 1 has no value for custom field $fid."
+  req POST /api/tickets "{\"custom_fields\":[{\"id\":$fid,\"value\":3}],\"messages\":[{\"channel\":\"api\",\"from_agent\":false}]}"; expect_status 201
+  expect ".custom_fields[\"$fid\"].value" 3
+  # delete
+  req DELETE /api/tickets/1; expect_status 204
+  req GET /api/tickets/1; expect_error 404 "Ticket 1 not found."
+  req GET '/api/messages?ticket_id=1'; expect '.data' '[]'
+  stop
+  # the ignore setting drops create-only fields from a PUT
+  start --put-created-datetime ignore
+  req POST /api/tickets "$ticket_body"; expect_status 201
+  req PUT /api/tickets/1 '{"created_datetime":"2020-01-01T00:00:00Z","subject":"new"}'; expect_status 200
+  expect '[.subject,.created_datetime]' '["new","2021-03-01T10:00:00Z"]'
+  stop
+}
+
+t_messages() {
+  start
+  req POST /api/tickets "$ticket_body"; expect_status 201
+  req POST /api/tickets/1/messages '{"channel":"email","via":"api","from_agent":true,"body_text":"reply","receiver":{"email":"jane@example.com"}}'
+  expect_status 201; expect '[.id,.ticket_id,.public,.sent_datetime,.uri]' '[3,1,true,null,"/api/tickets/1/messages/3/"]'
+  req POST /api/tickets/1/messages '{"channel":"email"}'; expect_error 400 "from_agent: is required."
+  req POST /api/tickets/1/messages '{"channel":"email","from_agent":true,"ticket_id":2}'; expect_error 400 "ticket_id: does not match the ticket in the path."
+  req POST /api/tickets/9/messages '{"channel":"email","from_agent":true}'; expect_error 404 "Ticket 9 not found."
+  req POST /api/tickets/1/messages '{"channel":"api","from_agent":false,"attachments":[{"url":"u","name":"a.png"}]}'
+  expect_error 400 "attachments[0].content_type: is required."
+  req GET '/api/messages?ticket_id=1'; expect_status 200; expect '[.data[].id]' '[1,2,3]'
+  req GET '/api/messages?ticket_id=1&order_by=created_datetime:desc&limit=2'; expect '[.data[].id]' '[3,2]'
+  req GET '/api/messages?ticket_id=x'; expect_error 400 "ticket_id: must be an integer id."
+  req GET /api/tickets/1/messages/3; expect .body_text '"reply"'
+  req GET /api/tickets/2/messages/3; expect_error 404 "Message 3 not found on ticket 2."
+  req PUT /api/tickets/1/messages/3 '{"sent_datetime":"2024-05-05T05:05:05+00:00"}'; expect_status 202; expect .sent_datetime '"2024-05-05T05:05:05+00:00"'
+  req POST /api/tickets/1/messages '{"channel":"chat","from_agent":true,"body_text":"would be sent"}'; expect .id 4
+  req POST /api/tickets/1/messages '{"channel":"chat","from_agent":true,"public":false,"body_text":"private"}'; expect .id 5
+  # outbox: public, not an internal note, no sent_datetime
+  sbx GET /_sandbox/outbox; expect '[.data[].id]' '[4]'
+  req GET /api/tickets/1; expect .messages_count 5
+  req DELETE /api/tickets/1/messages/4; expect_status 200
+  sbx GET /_sandbox/outbox; expect '.data' '[]'
+  req GET /api/tickets/1/messages; expect '[.data[].id]' '[1,2,3,5]'
+  stop
+}
+
+t_pagination() {
+  start --rate off
+  for i in $(seq 1 75); do req POST /api/customers "{\"email\":\"c$i@x.test\"}"; [ "$ST" = 201 ] || fail "create $i: $ST"; done
+  req GET /api/customers; expect '[(.data|length),.data[0].id,.data[29].id,.meta.prev_cursor,.object,.uri]' '[30,1,30,null,"list","/api/customers"]'
+  c2=$(printf '%s' "$B" | jq -r .meta.next_cursor)
+  req GET "/api/customers?cursor=$c2"; expect '[(.data|length),.data[0].id,.data[29].id]' '[30,31,60]'
+  c3=$(printf '%s' "$B" | jq -r .meta.next_cursor); p2=$(printf '%s' "$B" | jq -r .meta.prev_cursor)
+  req GET "/api/customers?cursor=$c3"; expect '[(.data|length),.data[0].id,.data[14].id,.meta.next_cursor]' '[15,61,75,null]'
+  p3=$(printf '%s' "$B" | jq -r .meta.prev_cursor)
+  req GET "/api/customers?cursor=$p3"; expect '[(.data|length),.data[0].id,.data[29].id]' '[30,31,60]'
+  req GET "/api/customers?cursor=$p2"; expect '[(.data|length),.data[0].id,.meta.prev_cursor]' '[30,1,null]'
+  # walk everything with limit=100 and limit=7
+  req GET '/api/customers?limit=100'; expect '[(.data|length),.meta.next_cursor]' '[75,null]'
+  n=0; cur=""; pages=0
+  while :; do
+    req GET "/api/customers?limit=7${cur:+&cursor=$cur}"; pages=$((pages+1))
+    n=$((n + $(printf '%s' "$B" | jq '.data|length'))); cur=$(printf '%s' "$B" | jq -r '.meta.next_cursor // empty')
+    [ -z "$cur" ] && break; [ $pages -gt 20 ] && { fail "pagination does not end"; break; }
+  done
+  [ "$n" = 75 ] && [ "$pages" = 11 ] || fail "walked $n objects in $pages pages, expected 75 in 11"
+  req GET '/api/customers?order_by=created_datetime:desc&limit=3'; expect '[.data[].id]' '[75,74,73]'
+  c=$(printf '%s' "$B" | jq -r .meta.next_cursor)
+  req GET "/api/customers?order_by=created_datetime:desc&limit=3&cursor=$c"; expect '[.data[].id]' '[72,71,70]'
+  req GET '/api/customers?limit=101'; expect_error 400 "limit: must be an integer from 1 to 100."
+  req GET '/api/customers?limit=0'; expect_error 400 "limit: must be an integer from 1 to 100."
+  req GET '/api/customers?cursor=garbage'; expect_error 400 "cursor: invalid cursor."
+  req GET '/api/customers?order_by=email:asc'; expect_error 400 "order_by: invalid value; expected <field>:asc or <field>:desc with a field this list can be ordered by."
+  req GET '/api/customers?order_by=created_datetime:up'; expect_status 400
+  stop
+}
+
+t_upload() {
+  start --max-upload 1000
+  head -c 700 /dev/urandom >"$TMP/pic.png"
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/pic.png;type=image/png" "$URL/api/upload?type=attachment"); B=$(cat "$TMP/body")
+  expect_status 201; expect '[.[0].name,.[0].content_type,.[0].size]' '["pic.png","image/png",700]'
+  url=$(printf '%s' "$B" | jq -r '.[0].url')
+  case "$url" in "$URL/api/attachment/download/sandbox/1") ;; *) fail "upload url $url";; esac
+  curl -s -u "$AUTH" -o "$TMP/back" "$url"; cmp -s "$TMP/back" "$TMP/pic.png" || fail "downloaded bytes differ"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$url"); [ "$ST" = 401 ] || fail "download without auth: $ST"
+  printf 'hello' >"$TMP/a.txt"; printf 'world!' >"$TMP/b.txt"
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "one=@$TMP/a.txt;type=text/plain" -F "two=@$TMP/b.txt" "$URL/api/upload"); B=$(cat "$TMP/body")
+  expect_status 201; expect '[.[] | [.name,.size]]' '[["a.txt",5],["b.txt",6]]'
+  head -c 1500 /dev/urandom >"$TMP/big.bin"
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/big.bin" "$URL/api/upload"); B=$(cat "$TMP/body")
+  expect_error 413 "File too large: the limit is 1000 bytes."
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/a.txt" "$URL/api/upload?type=weird"); B=$(cat "$TMP/body")
+  expect_error 400 "type: must be one of: attachment, public_attachment, profile_picture, widget_picture."
+  req POST /api/upload '{"file":"x"}'; expect_error 400 "The upload must be multipart/form-data with a boundary."
+  sbx GET /_sandbox/dump; expect '[.uploads[] | [.id,.name,.label,.type]]' '[[1,"pic.png","file","attachment"],[2,"a.txt","one","attachment"],[3,"b.txt","two","attachment"]]'
+  stop
+}
+
+t_misc() {
+  start
+  req POST /api/tickets "$ticket_body"; req POST /api/tickets "$ticket_body"; req POST /api/tickets "$ticket_body"
+  req POST /api/jobs '{"type":"deleteTicket","params":{"ticket_ids":[1,3]}}'; expect_status 201
+  expect '[.id,.type,.status,.info.deleted]' '[1,"deleteTicket","done",2]'
+  req GET /api/tickets; expect '[.data[].id]' '[2]'
+  req GET /api/jobs/1; expect .status '"done"'
+  req POST /api/jobs '{"type":"deleteTicket"}'; expect_error 400 "params: is required and must be an object."
+  req POST /api/jobs '{"type":"nuke","params":{}}'; expect_error 400 "type: is not a job type (applyMacro, deleteTicket, exportTicket, exportMacro, importMacro, updateTicket, ...)."
+  req POST /api/jobs '{"type":"applyMacro","params":{}}'; expect_error 400 "type: the sandbox only runs deleteTicket jobs."
+  # satisfaction surveys
+  req POST /api/satisfaction-surveys '{"ticket_id":2,"customer_id":1,"score":5,"body_text":"great","should_send_datetime":null}'
+  expect_status 201; expect '[.id,.ticket_id,.customer_id,.score]' '[1,2,1,5]'
+  req POST /api/satisfaction-surveys '{"ticket_id":2,"customer_id":1}'; expect_error 409 "Ticket 2 already has a satisfaction survey (id 1)."
+  req POST /api/satisfaction-surveys '{"ticket_id":2,"customer_id":1,"score":6}'; expect_error 400 "score: must be at most 5."
+  req POST /api/satisfaction-surveys '{"customer_id":1}'; expect_error 400 "ticket_id: is required."
+  req POST /api/satisfaction-surveys '{"ticket_id":1,"customer_id":1}'; expect_error 400 "ticket_id: no ticket with id 1."
+  req PUT /api/satisfaction-surveys/1 '{"ticket_id":2,"customer_id":1,"score":4}'; expect_status 200; expect '[.score,.body_text]' '[4,null]'
+  req DELETE /api/satisfaction-surveys/1; expect_error 405 "Satisfaction surveys cannot be deleted."
+  req GET /api/satisfaction-surveys; expect '[.data[].id]' '[1]'
+  # rules
+  req POST /api/rules '{"name":"auto-reply","code":"x","event_types":"ticket-created"}'; expect_status 201; expect .deactivated_datetime null
+  req POST /api/rules '{"code":"x"}'; expect_error 400 "name: is required."
+  req PUT /api/rules/1 '{"deactivated_datetime":"2024-06-01T00:00:00Z"}'; expect_status 200; expect .deactivated_datetime '"2024-06-01T00:00:00Z"'
+  req GET /api/rules; expect '[.data[] | [.name,.deactivated_datetime]]' '[["auto-reply","2024-06-01T00:00:00Z"]]'
+  req PUT /api/rules/1 '{"deactivated_datetime":null}'; expect .deactivated_datetime null
+  stop
+}
+
+t_helpcenter() {
+  start
+  HC=/api/help-center/help-centers/1
+  req GET /api/help-center/help-centers; expect '[.data[0].id,.data[0].default_locale,.meta.item_count]' '[1,"en-US",1]'
+  req GET /api/help-center/help-centers/2; expect_error 404 "Help center 2 not found."
+  req POST $HC/categories '{"translation":{"locale":"en-US","title":"Orders","slug":"orders","seo_meta":{"title":null}}}'
+  expect_status 201; expect '[.id,.help_center_id,.translation.title,.translation.category_id,.translation.visibility_status,.available_locales]' '[1,1,"Orders",1,"PUBLIC",["en-US"]]'
+  req POST $HC/categories '{"translation":{"slug":"x"}}'; expect_error 400 "translation.title: is required."
+  req POST $HC/categories '{"title":"x"}'; expect_error 400 "translation: is required."
+  req POST $HC/categories '{"translation":{"title":"Sub","parent_category_id":9}}'; expect_error 400 "translation.parent_category_id: no category with id 9 in help center 1."
+  req POST $HC/articles '{"category_id":1,"translation":{"locale":"en-US","title":"Cancel","content":"<p>How</p>","slug":"cancel","is_current":true,"seo_meta":{"title":null,"description":null}}}'
+  expect_status 201; expect '[.id,.category_id,.translation.title,.translation.is_current,.translation.article_id]' '[1,1,"Cancel",true,1]'
+  req POST $HC/articles '{"category_id":1,"translation":{"title":"No body"}}'; expect_error 400 "translation.content: is required."
+  req POST $HC/articles '{"category_id":1,"translation":{"title":"t","content":"c","locale":"xx-XX"}}'; expect_error 400 'translation.locale: \"xx-XX\" is not one of: en-US, fr-FR, de-DE.'
+  req POST $HC/articles '{"category_id":5,"translation":{"title":"t","content":"c"}}'; expect_error 400 "category_id: no category with id 5 in help center 1."
+  req POST $HC/articles/1/translations '{"locale":"fr-FR","title":"Annuler","content":"<p>Comment</p>"}'; expect_status 201; expect .locale '"fr-FR"'
+  req POST $HC/articles/1/translations '{"locale":"fr-FR","title":"A","content":"c"}'; expect_error 409 "Article 1 already has a fr-FR translation."
+  req PUT $HC/articles/1/translations/fr-FR '{"title":"Annuler une commande"}'; expect_status 200; expect '[.title,.content]' '["Annuler une commande","<p>Comment</p>"]'
+  req GET "$HC/articles/1?locale=fr-FR"; expect '[.translation.title,.available_locales]' '["Annuler une commande",["en-US","fr-FR"]]'
+  req GET $HC/articles/1/translations; expect '[.data[].locale]' '["en-US","fr-FR"]'
+  req GET $HC/articles; expect '[.data[].translation.title,.meta.nb_pages,.meta.next_page]' '["Cancel",1,null]'
+  req DELETE $HC/categories/1; expect_error 409 "Category 1 still has articles or sub-categories."
+  req DELETE $HC/articles/1; expect_status 204
+  req DELETE $HC/categories/1; expect_status 204
+  req GET $HC/categories/1; expect_error 404 "Category 1 not found."
+  stop
+}
+
+t_observe() {
+  start
+  req POST /api/customers '{"email":"a@x.test"}'
+  req POST /api/tickets "$ticket_body"
+  sbx GET /_sandbox/dump; expect_status 200
+  expect 'keys' '["custom_fields","customers","help_center_articles","help_center_categories","jobs","rules","satisfaction_surveys","tags","teams","tickets","uploads","users"]'
+  expect '[(.customers|length), (.tickets[0].messages|length)]' '[2,2]'
+  # tamper without validation
+  sbx PUT /_sandbox/raw/tickets/1 '{"subject":"tampered","status":"weird"}'; expect_status 200
+  req GET /api/tickets/1; expect '[.id,.subject,.status]' '[1,"tampered","weird"]'
+  sbx GET /_sandbox/raw/messages/2; expect .channel '"internal-note"'
+  sbx DELETE /_sandbox/raw/messages/2; expect_status 204
+  sbx PUT /_sandbox/raw/bogus/1 '{}'; expect_error 404 'Unknown kind \"bogus\".'
+  sbx GET /_sandbox/stats; expect '[.requests,.routes["POST /api/tickets"]["201"],.rate_limited]' '[3,1,0]'
+  sbx POST /_sandbox/reset; expect_status 200
+  sbx GET /_sandbox/dump; expect '[.customers,.tickets]' '[[],[]]'
+  req POST /api/customers '{"email":"a@x.test"}'; expect .id 1
+  stop
+}
+
+t_ratelimit() {
+  # 5 calls per 100 s at time scale 10: a 10 s window, so slow (sanitized) runs leak little
+  start --rate 5/100 --time-scale 10
+  for i in 1 2 3 4 5; do
+    req GET /api/account; expect_status 200; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "$i/5" ] || fail "limit header $i: $(header X-Gorgias-Account-Api-Call-Limit)"
+  done
+  req GET /api/account; expect_status 429; expect '.error.msg' '"Too many requests: the limit is 5 calls per 100 seconds."'
+  ra=$(header Retry-after); case "$ra" in 1.[0-9][0-9][0-9]|2.000) ;; *) fail "Retry-after $ra not within 1..2 s";; esac
+  [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "5/5" ] || fail "429 limit header"
+  sleep "$ra"; sleep 0.1
+  req GET /api/account; expect_status 200
+  sbx GET /_sandbox/stats; expect '.rate_limited' 1
+  # /_sandbox is never limited
+  for i in $(seq 1 10); do sbx GET /_sandbox/stats; done; expect_status 200
+  stop
+  # real time: 3 per 20 s, Retry-after in whole seconds; accounts have their own buckets
+  start --rate 3/20 --account a@x.test:a --account b@x.test:b
+  AUTH=a@x.test:a; for i in 1 2 3; do req GET /api/account; done; req GET /api/account; expect_status 429
+  [ "$(header Retry-after)" = 7 ] || fail "Retry-after $(header Retry-after), expected 7"
+  AUTH=b@x.test:b; req GET /api/account; expect_status 200; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "1/3" ] || fail "b bucket"
+  stop
+}
+
+t_faults() {
+  for k in 500 502 503; do
+    start --faults "$k:1"
+    req POST /api/customers '{"email":"a@x.test"}'; expect_status "$k"
+    case $k in 500) m="Internal server error.";; 502) m="Bad gateway.";; 503) m="Service unavailable.";; esac
+    expect .error.msg "\"$m\""
+    sbx GET /_sandbox/dump; expect '.customers' '[]'
+    sbx GET /_sandbox/stats; expect ".faults[\"$k\"]" 1
+    stop
+  done
+  start --faults "429:1"
+  req GET /api/account; expect_error 429 "Too many requests."; [ "$(header Retry-after)" = 1 ] || fail "429 fault Retry-after"
+  stop
+  # a burst of 3 consecutive 429s
+  start --faults "429:0.2:3" --seed 3
+  codes=""; for i in $(seq 1 30); do req GET /api/account; codes="$codes$ST "; done
+  echo "$codes" | grep -q "429 429 429" || fail "no 429 burst of 3: $codes"
+  stop
+  start --faults "slow:1:400ms"
+  s=$(date +%s%N); req GET /api/account; e=$(date +%s%N); expect_status 200
+  [ $(( (e - s) / 1000000 )) -ge 400 ] || fail "slow reply took $(( (e - s) / 1000000 )) ms"
+  stop
+  start --faults "slow:1:2s" --time-scale 10
+  s=$(date +%s%N); req GET /api/account; e=$(date +%s%N)
+  ms=$(( (e - s) / 1000000 )); [ $ms -ge 200 ] && [ $ms -lt 1500 ] || fail "scaled slow reply took $ms ms"
+  stop
+  # drop-before: no response and nothing written
+  start --faults "drop-before:1"
+  curl -s -u "$AUTH" -H 'Content-Type: application/json' -d '{"email":"a@x.test"}' "$URL/api/customers" >/dev/null; rc=$?
+  [ $rc = 52 ] || fail "drop-before: curl exit $rc, expected 52 (empty reply)"
+  sbx GET /_sandbox/dump; expect '.customers' '[]'
+  sbx GET /_sandbox/stats; expect '.routes["POST /api/customers"]' '{"dropped-before":1}'
+  stop
+  # drop-after: no response but the write is committed
+  start --faults "drop-after:1"
+  curl -s -u "$AUTH" -H 'Content-Type: application/json' -d '{"email":"a@x.test"}' "$URL/api/customers" >/dev/null; rc=$?
+  [ $rc = 52 ] || fail "drop-after: curl exit $rc, expected 52 (empty reply)"
+  sbx GET /_sandbox/dump; expect '[.customers[].email]' '["a@x.test"]'
+  stop
+  # the schedule is a function of seed and request number
+  run_codes() { start --faults "500:0.2,503:0.2" --seed "$1"; local c=""; for i in $(seq 1 25); do req GET /api/account; c="$c$ST,"; done; stop; echo "$c"; }
+  a=$(run_codes 7); b=$(run_codes 7); c=$(run_codes 8)
+  [ "$a" = "$b" ] || fail "same seed, different schedule: $a vs $b"
+  [ "$a" != "$c" ] || fail "different seeds gave the same schedule: $a"
+  case "$a" in *500*) ;; *) fail "no 500 in 25 requests at p=0.2: $a";; esac
+}
+
+t_persistence() {
+  db="$TMP/sbx.db"
+  start --db "$db"
+  req POST /api/customers '{"email":"keep@x.test"}'
+  req POST /api/tickets "$ticket_body"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" -F "file=@$0" "$URL/api/upload"); [ "$ST" = 201 ] || fail "upload $ST"
+  req POST /api/customers '{"email":"gone@x.test"}'; req DELETE /api/customers/3; expect_status 204
+  sbx GET /_sandbox/dump; before=$B
+  stop
+  start --db "$db"
+  sbx GET /_sandbox/dump; [ "$B" = "$before" ] || fail "dump differs after restart"
+  expect '[.customers[].email]' '["keep@x.test","jane@example.com"]'
+  curl -s -u "$AUTH" -o "$TMP/back" "$URL/api/attachment/download/sandbox/1"; cmp -s "$TMP/back" "$0" || fail "upload lost on restart"
+  # ids are never reused, even after a delete and a restart
+  req POST /api/customers '{"email":"new@x.test"}'; expect .id 4
+  stop
+}
+
+t_concurrency() {
+  start --rate off
+  "$LOADGEN" "$URL" 200 10 || fail "load generator reported errors"
+  sbx GET /_sandbox/dump; expect '.customers|length' 2000
+  expect '[.customers[].id] | unique | length' 2000
+  stop
+}
+
+"t_$1"
+finish
