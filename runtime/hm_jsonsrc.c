@@ -88,6 +88,9 @@ static bool scalar_byte(unsigned char c) {
            c == ':' || c == '[' || c == '{' || c == '"');
 }
 
+static const unsigned char str_stop[256] = {['"'] = 1, ['\\'] = 1, ['\n'] = 1};
+static const unsigned char struct_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1};
+
 /* Scans the extent of one value at pos, appending its bytes to dst (NULL: skip).
  * 0 = scanned (*big: too large to keep), -1 = broken structure (error set), -2 = I/O. */
 static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
@@ -123,6 +126,13 @@ static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
                        in_str ? "string" : "value");
         return -1;
       }
+    }
+    if (!scalar && !esc) {                 /* fast skip to the next byte that matters */
+      const unsigned char *stop = in_str ? str_stop : struct_stop;
+      const unsigned char *u = (const unsigned char *)r->buf;
+      size_t end = r->len;
+      while (i < end && !stop[u[i]]) i++;
+      if (i == end) continue;
     }
     unsigned char b = (unsigned char)r->buf[i];
     if (scalar) {

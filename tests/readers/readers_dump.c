@@ -3,7 +3,8 @@
  *   readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=FIELD|path]
  * Records print as `FILE:LINE #INDEX [KEY] JSON`, bad records as `bad: ERROR`,
  * a fatal error as `fatal: ERROR` (exit 2). With by=..., the child index is
- * built instead and every parent key found is printed with its children. */
+ * built instead and every parent key found is printed with its children.
+ * With `count`, only the totals are printed (for timing the readers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *records = NULL, *by = NULL;
+  int count_only = 0;
   char sep = 0;
   char *keys[64];
   int nkeys = 0;
@@ -59,6 +61,7 @@ int main(int argc, char **argv) {
     else if (strncmp(argv[i], "sep=", 4) == 0) sep = strcmp(argv[i] + 4, "tab") == 0 ? '\t' : argv[i][4];
     else if (strncmp(argv[i], "by=", 3) == 0) by = argv[i] + 3;
     else if (strncmp(argv[i], "key=", 4) == 0 && nkeys < 64) keys[nkeys++] = argv[i] + 4;
+    else if (strcmp(argv[i], "count") == 0) count_only = 1;
   }
   rt_prog t;
   rt_init(&t, (hm_format)format_of(argv[2]), argv[3], records, by, sep);
@@ -72,9 +75,12 @@ int main(int argc, char **argv) {
   hm_buf_init(&b);
   int rc, status = 0;
   hm_record rec;
+  unsigned long long good = 0, bad = 0;
   while ((rc = hm_reader_next(r, &a, &rec)) != 0) {
     if (rc == -2) { printf("fatal: %s\n", hm_reader_error(r)); status = 2; break; }
-    if (rc == -1) { printf("bad: %s\n", hm_reader_error(r)); continue; }
+    if (rc == -1) { bad++; if (!count_only) printf("bad: %s\n", hm_reader_error(r)); continue; }
+    good++;
+    if (count_only) { hm_arena_reset(&a); continue; }
     b.len = 0;
     hv_to_json(&b, rec.value);
     printf("%s:%llu #%llu", rec.file, (unsigned long long)rec.line, (unsigned long long)rec.index);
@@ -82,6 +88,7 @@ int main(int argc, char **argv) {
     printf(" %s\n", hm_buf_cstr(&b));
     hm_arena_reset(&a);
   }
+  if (count_only) printf("records: %llu, bad: %llu\n", good, bad);
   hm_buf_free(&b);
   hm_arena_free(&a);
   hm_reader_close(r);
