@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *cstr(const hm_program *p, uint32_t i) {
@@ -125,12 +126,31 @@ static int open_file(hm_reader *r) {
   return rc;
 }
 
+/* The attachment folder a source's metadata rows point into (`files "DIR"`)
+   must exist too: finding it missing after half the plan would be too late. */
+static int check_files_dir(const hm_program *p, const hm_source *s, const char *data_dir, char *err, size_t errlen) {
+  const char *files = cstr(p, s->files);
+  if (!files || strchr(files, '*')) return 0;
+  char full[8192];
+  struct stat st;
+  snprintf(full, sizeof full, "%s/%s", data_dir, files);
+  if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  snprintf(err, errlen, "%s: no such folder in the data folder (the files of source %s)", files,
+           cstr(p, s->name) ? cstr(p, s->name) : "?");
+  return -1;
+}
+
 hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_dir, char *err, size_t errlen) {
   if (!p || src >= p->nsources) { snprintf(err, errlen, "no source #%u in the program", src); return NULL; }
   const hm_source *s = &p->sources[src];
   const char *path = cstr(p, s->path);
   if (!path || !*path) { snprintf(err, errlen, "source #%u has no path", src); return NULL; }
   if (s->format > HF_JSON_PAGES) { snprintf(err, errlen, "%s: unknown format %u", path, s->format); return NULL; }
+  if (s->format == HF_CSV && (s->sep == '"' || s->sep == '\n' || s->sep == '\r' || s->sep >= 0x80)) {
+    snprintf(err, errlen, "%s: cannot use byte 0x%02X as the CSV separator", path, s->sep);
+    return NULL;
+  }
+  if (check_files_dir(p, s, data_dir && *data_dir ? data_dir : ".", err, errlen) < 0) return NULL;
   hm_reader *r = calloc(1, sizeof *r);
   r->p = p;
   r->src = src;

@@ -1,6 +1,6 @@
 /* readers_dump: reads one source and prints every record and error in a fixed
  * text form, for the golden tests (and by hand when looking at an export):
- *   readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=FIELD|path]
+ *   readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=FIELD|path] [files=DIR] [key=K]... [count]
  * Records print as `FILE:LINE #INDEX [KEY] JSON`, bad records as `bad: ERROR`,
  * a fatal error as `fatal: ERROR` (exit 2). With by=..., the child index is
  * built instead and every parent key found is printed with its children.
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=F] [key=K...]\n");
     return 2;
   }
-  const char *records = NULL, *by = NULL;
+  const char *records = NULL, *by = NULL, *files = NULL;
   int count_only = 0;
   char sep = 0;
   char *keys[64];
@@ -62,9 +62,11 @@ int main(int argc, char **argv) {
     else if (strncmp(argv[i], "by=", 3) == 0) by = argv[i] + 3;
     else if (strncmp(argv[i], "key=", 4) == 0 && nkeys < 64) keys[nkeys++] = argv[i] + 4;
     else if (strcmp(argv[i], "count") == 0) count_only = 1;
+    else if (strncmp(argv[i], "files=", 6) == 0) files = argv[i] + 6;
   }
   rt_prog t;
   rt_init(&t, (hm_format)format_of(argv[2]), argv[3], records, by, sep);
+  t.src[0].files = rt_const(&t, files);
   if (by) return dump_children(&t, argv[1], keys, nkeys);
   char err[1024];
   hm_reader *r = hm_reader_open(&t.p, 0, argv[1], err, sizeof err);
