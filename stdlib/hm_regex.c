@@ -56,7 +56,17 @@ static int group_of(hm_bctx *ctx, int argc, const hm_value *argv, const rx *r, u
   pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
   if (argc < 3 || hv_is_nothing(argv[2])) { *g = groups ? 1 : 0; return 0; }
   long num;
-  if (hm_arg_int(ctx, argv[2], &num)) {
+  bool numeric = hm_arg_int(ctx, argv[2], &num);
+  if (!numeric && argv[2].kind == HV_STR && argv[2].len > 0 && argv[2].len < 4) {
+    numeric = true;
+    num = 0;
+    for (uint32_t i = 0; i < argv[2].len && numeric; i++) {
+      char c = argv[2].u.str[i];
+      numeric = c >= '0' && c <= '9';
+      num = num * 10 + (c - '0');
+    }
+  }
+  if (numeric) {
     if (num < 0 || (uint32_t)num > groups)
       return hm_fail(ctx, out, "capture: no group %ld (the regex has %u)", num, groups);
     *g = (uint32_t)num;
