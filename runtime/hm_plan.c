@@ -85,6 +85,7 @@ typedef struct src_state {
   kmap made;          /* key -> ref key part ("k" or "k:Target"), when needed */
   hm_childidx *cidx;
   hm_sample *sample;
+  kmap need;          /* sample mode: keys that sampled records look up */
   int *colmap; uint32_t gen; bool bound;
 } src_state;
 
@@ -108,7 +109,7 @@ typedef struct plan {
   uint32_t src;
   const char *key;
   hm_value whole;
-  bool flagged, dry;
+  bool flagged, dry, collect;
   upload *pend; uint32_t npend, cap_pend;
   bool got; uint32_t got_target; hm_value got_obj;
   hm_sample_feat feat;
@@ -148,6 +149,10 @@ static hm_value h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a) {
   plan *pl = u;
   if (src >= pl->p->nsources) return hv_missing(HM_WHY_LOOKUP);
   hm_value k = hv_to_str(a, key);
+  if (pl->dry) {   /* choosing the sample: every lookup pulls its record in */
+    if (pl->collect) kmap_find(&pl->ss[src].need, khash(k.u.str), true, NULL);
+    return hv_ref(a, HM_REF_OBJECT, src_name(pl, src), k.u.str);
+  }
   long i = kmap_find(&pl->ss[src].made, khash(k.u.str), false, NULL);
   if (i < 0 || !pl->ss[src].made.v[i]) return hv_missing(HM_WHY_LOOKUP);
   return hv_ref(a, HM_REF_OBJECT, src_name(pl, src), hm_arena_strdup(a, pl->ss[src].made.v[i]));
@@ -637,22 +642,33 @@ static int fatal_read(hm_reader *r, char *err, size_t errlen) {
   return 2;
 }
 
-/* Dry run of the rules over every record to choose the sample. */
-static int choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
+static bool needed(plan *pl, uint32_t s, const char *key) {
+  return key && kmap_find(&pl->ss[s].need, khash(key), false, NULL) >= 0;
+}
+
+/* One dry pass over a source: scoring every record (collect = false), or
+ * collecting the lookups of the chosen records (collect = true). */
+static int dry_pass(plan *pl, uint32_t s, bool collect, char *err, size_t errlen) {
   hm_reader *r = hm_reader_open(pl->p, s, pl->o->data_dir, err, errlen);
   if (!r) return 2;
   src_state *ss = &pl->ss[s];
-  ss->sample = hm_sample_new(pl->o->sample);
   kmap seen = {0};
   hm_record rec;
   int rc;
+  pl->src = s;
   pl->dry = true;
+  pl->collect = collect;
+  ss->bound = false;
   while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
-    if (rc == -2) { pl->dry = false; kmap_free(&seen); rc = fatal_read(r, err, errlen); hm_reader_close(r); return rc; }
+    if (rc == -2) break;
     if (rc == -1) continue;
     pl->key = record_key(pl, &rec);
     bool fresh = false;
     if (!pl->key || (kmap_find(&seen, khash(pl->key), true, &fresh), !fresh)) continue;
+    if (collect) {
+      if (hm_sample_reason(ss->sample, rec.index) || needed(pl, s, pl->key)) plan_record(pl, r, &rec, false);
+      continue;
+    }
     memset(&pl->feat, 0, sizeof pl->feat);
     pl->feat.index = rec.index;
     pl->feat.key = pl->key;
@@ -660,28 +676,30 @@ static int choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
     plan_record(pl, r, &rec, false);
     hm_sample_add(ss->sample, &pl->feat);
   }
-  pl->dry = false;
-  kmap_free(&seen);
-  hm_reader_close(r);
+  pl->dry = pl->collect = false;
   ss->bound = false;
+  kmap_free(&seen);
+  if (rc == -2) rc = fatal_read(r, err, errlen);
+  hm_reader_close(r);
+  return rc;
+}
+
+/* Sampling, in reverse dependency order: each source picks its stratified
+ * sample, then the records those picks (and the records later sources
+ * need) look up are pulled into the sample of the sources they come from, so a
+ * sampled ticket never loses its customer to the sample. */
+static int choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
+  src_state *ss = &pl->ss[s];
+  ss->sample = hm_sample_new(pl->o->sample);
+  int rc = dry_pass(pl, s, false, err, errlen);
+  if (rc) return rc;
   hm_sample_finish(ss->sample);
-  hm_rpt_sample(pl->rpt, pl->o->sample);
-  for (uint32_t i = 0; i < hm_sample_count(ss->sample); i++) {
-    const char *key, *reason;
-    hm_sample_picked(ss->sample, i, &key, &reason);
-    hm_rpt_sample_pick(pl->rpt, s, key, reason);
-  }
-  return 0;
+  return dry_pass(pl, s, true, err, errlen);
 }
 
 static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
   pl->src = s;
   src_state *ss = &pl->ss[s];
-  if (!after && pl->o->sample > 0) {
-    int rc = choose_sample(pl, s, err, errlen);
-    if (rc) return rc;
-    pl->src = s;
-  }
   hm_reader *r = hm_reader_open(pl->p, s, pl->o->data_dir, err, errlen);
   if (!r) return 2;
   ss->bound = false;
@@ -699,8 +717,13 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       continue;
     }
     if (!after) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
-    if (ss->sample && !hm_sample_reason(ss->sample, rec.index)) continue;
     pl->key = record_key(pl, &rec);
+    const char *why = NULL;
+    if (ss->sample) {
+      why = hm_sample_reason(ss->sample, rec.index);
+      if (!why && needed(pl, s, pl->key)) why = "looked up by a sampled record";
+      if (!why) continue;
+    }
     if (after) {
       if (pl->key) plan_record(pl, r, &rec, true);
       continue;
@@ -724,6 +747,7 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       pl->rejected_any = 1;
       continue;
     }
+    if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
     plan_record(pl, r, &rec, false);
   }
   hm_reader_close(r);
@@ -761,7 +785,10 @@ static int plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
   int rc;
   while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
     if (rc == -2) { rc = fatal_read(r, err, errlen); hm_rpt_csv_close(csv); hm_reader_close(r); return rc; }
-    if (rc == -1) continue;
+    bool counted = !pl->ss[gp->source].has_rules;
+    if (counted) hm_rpt_count(pl->rpt, gp->source, HM_RPT_READ);
+    if (rc == -1) { if (counted) hm_rpt_count(pl->rpt, gp->source, HM_RPT_BAD); continue; }
+    if (gp->lossy < pl->p->nannots) hm_rpt_loss(pl->rpt, gp->lossy);
     if (csv) { hm_rpt_csv_row(csv, rec.value); hm_rpt_gap_record(pl->rpt, g); }
     else hm_rpt_inventory_item(pl->rpt, g, record_key(pl, &rec), label_of(rec.value, &pl->arena));
   }
@@ -845,6 +872,7 @@ static void plan_free(plan *pl) {
     for (uint32_t s = 0; s < p->nsources; s++) {
       kmap_free(&pl->ss[s].seen);
       kmap_free(&pl->ss[s].made);
+      kmap_free(&pl->ss[s].need);
       if (pl->ss[s].cidx) hm_childidx_free(pl->ss[s].cidx);
       hm_sample_free(pl->ss[s].sample);
       free(pl->ss[s].colmap);
@@ -885,6 +913,15 @@ static int make_out_dir(const char *dir, char *err, size_t errlen) {
 static int run_passes(plan *pl, char *err, size_t errlen) {
   const hm_program *p = pl->p;
   uint32_t n = p->norder ? p->norder : p->nsources;
+  if (pl->o->sample > 0) {
+    hm_rpt_sample(pl->rpt, pl->o->sample);
+    for (uint32_t i = n; i-- > 0;) {
+      uint32_t s = p->norder ? p->order[i] : i;
+      if (s >= p->nsources || !pl->ss[s].has_rules) continue;
+      int rc = choose_sample(pl, s, err, errlen);
+      if (rc) return rc;
+    }
+  }
   for (int after = 0; after < 2; after++)
     for (uint32_t i = 0; i < n; i++) {
       uint32_t s = p->norder ? p->order[i] : i;

@@ -272,11 +272,11 @@ static void write_json(hm_rpt *r, FILE *f) {
     const hm_annot *an = &p->annots[a];
     if (an->kind != HA_LOSSY) continue;
     annot_map(p, an, map, sizeof map);
-    fputs(first ? "\n    {\"rule\": " : ",\n    {\"rule\": ", f);
+    fputs(first ? "\n    {" : ",\n    {", f);
     first = false;
-    fjson_str(f, an->rule < p->nrules ? K(p, p->rules[an->rule].name) : "");
-    if (an->field < p->nconsts) { fputs(", \"field\": ", f); fjson_str(f, K(p, an->field)); }
-    fputs(", \"reason\": ", f);
+    if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
+    if (an->field < p->nconsts) { fputs("\"field\": ", f); fjson_str(f, K(p, an->field)); fputs(", ", f); }
+    fputs("\"reason\": ", f);
     fjson_str(f, K(p, an->message));
     fputs(", \"map\": ", f);
     fjson_str(f, map);
@@ -341,7 +341,8 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
     fputs(" | ", f); md_cell(f, s->rule);
     fputs(" | ", f);
     for (uint32_t j = 0; j < s->nkeys; j++) { if (j) fputs(", ", f); md_cell(f, s->keys[j]); }
-    if (s->count > s->nkeys) fprintf(f, " and %llu more", (unsigned long long)(s->count - s->nkeys));
+    if (!s->nkeys) fputc('-', f);
+    else if (s->count > s->nkeys) fprintf(f, " and %llu more", (unsigned long long)(s->count - s->nkeys));
     fputs(" |\n", f);
   }
   if (r->sums_dropped) fprintf(f, "\n%llu more rows with other messages: see report.json.\n", (unsigned long long)r->sums_dropped);
@@ -378,7 +379,7 @@ static void write_md(hm_rpt *r, FILE *f) {
     if (an->kind != HA_LOSSY) continue;
     annot_map(p, an, map, sizeof map);
     fputs("- ", f);
-    md_cell(f, an->rule < p->nrules ? K(p, p->rules[an->rule].name) : "");
+    md_cell(f, an->rule < p->nrules ? K(p, p->rules[an->rule].name) : "map");
     if (an->field < p->nconsts) { fputs(" `", f); md_cell(f, K(p, an->field)); fputc('`', f); }
     fputs(": ", f);
     md_cell(f, K(p, an->message));
@@ -480,8 +481,7 @@ static void csv_value(FILE *f, hm_value v) {
   if (v.kind == HV_MISSING || v.kind == HV_NULL) return;
   hm_buf b;
   hm_buf_init(&b);
-  if (v.kind == HV_NUM || v.kind == HV_BOOL) hv_to_json(&b, v);
-  else hv_to_json(&b, v);
+  hv_to_json(&b, v);   /* numbers, bools, lists and records as JSON text */
   hm_rpt_csv_cell(f, b.data ? b.data : "", b.len);
   hm_buf_free(&b);
 }
