@@ -88,7 +88,7 @@ HM_BI(capture) {
   const char *s, *pat; size_t n, pn;
   hm_arg_text(ctx, argv[0], &s, &n);
   hm_arg_text(ctx, argv[1], &pat, &pn);
-  uint32_t g;
+  uint32_t g = 0;
   int rc = group_of(ctx, argc, argv, &r, &g, out);
   pcre2_match_data *md = rc ? NULL : rx_match(&r, s, n);
   if (!rc && !md)
