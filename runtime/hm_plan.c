@@ -620,8 +620,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     } else if (st == HM_VM_EMITTED && pl->got) {
       if (after) { plan_update(pl, ru, pl->got_target, pl->got_obj); continue; }
       if (plan_create(pl, ru, pl->got_target, pl->got_obj)) {
-        planned = true;
-        if (p->rules[ru].lossy < p->nannots) hm_rpt_loss(pl->rpt, p->rules[ru].lossy);
+        planned = true;   /* a lossy rule counts through its LOSSY instruction */
       } else {
         rejected = true;
       }

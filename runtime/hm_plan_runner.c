@@ -50,6 +50,7 @@ static int r_open(void *self, const char *hbc_path, const char *data_dir, long s
   r->p = hm_bc_load(data, len, err, errlen);
   free(data);
   if (!r->p) return 2;
+  if (hm_bc_check_calls(r->p, hm_builtin_count, err, errlen)) return 2;
   for (int i = 0; i < 32; i++) snprintf(hash_hex + 2 * i, 3, "%02x", r->p->hash[i]);
   snprintf(r->dir, sizeof r->dir, "/tmp/hmaprun-plan-XXXXXX");
   if (!mkdtemp(r->dir)) { snprintf(err, errlen, "cannot create a temporary folder"); return 2; }

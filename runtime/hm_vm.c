@@ -192,6 +192,15 @@ static bool loose_equal(hm_value a, hm_value b) {
   return hv_equal(a, b);
 }
 
+/* Match arms are constants; `true`, `false` and `null` arms are stored as
+ * their text, so a bool or null subject compares by that text. */
+static bool arm_equal(hm_value v, hm_value arm) {
+  if (arm.kind == HV_STR && v.kind == HV_BOOL)
+    return arm.len == (v.u.b ? 4u : 5u) && !memcmp(arm.u.str, v.u.b ? "true" : "false", arm.len);
+  if (arm.kind == HV_STR && v.kind == HV_NULL) return arm.len == 4 && !memcmp(arm.u.str, "null", 4);
+  return loose_equal(v, arm);
+}
+
 /* missing wins over null so the reason of the first nothing survives. */
 static bool nothing_result(hm_value a, hm_value b, hm_value *out) {
   if (a.kind == HV_MISSING) { *out = a; return true; }
@@ -376,7 +385,9 @@ static void push_loop(hm_vm *vm, uint32_t slot) {
 }
 
 static const char *tfield_name(hm_vm *vm, uint32_t f) {
-  const hm_target *t = &vm->p->targets[vm->tgts[vm->ntgt - 1].target];
+  uint32_t ti = vm->tgts[vm->ntgt - 1].target;
+  if (ti >= vm->p->ntargets) return NULL;
+  const hm_target *t = &vm->p->targets[ti];
   return f < t->nfields ? hm_vm_const(vm->p, t->fields[f].name) : NULL;
 }
 
@@ -451,6 +462,8 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_CALL: {
       uint32_t fn = HM_A16(ins), argc = HM_B(ins);
       if ((int)fn >= vm->nbuiltins) return fault(vm, "unknown builtin");
+      if (argc < vm->builtins[fn].min_args || argc > vm->builtins[fn].max_args)
+        return fault(vm, "wrong number of arguments to a builtin");
       NEED(argc);
       vm->sp -= argc;
       hm_value r = do_call(vm, fn, argc, &vm->stack[vm->sp]);
@@ -473,7 +486,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       const hm_match *m = &p->matches[A];
       uint32_t to = m->default_pc;
       for (uint32_t i = 0; i < m->narms; i++)
-        if (loose_equal(a, const_value(p, m->arms[i].konst))) { to = m->arms[i].pc; break; }
+        if (arm_equal(a, const_value(p, m->arms[i].konst))) { to = m->arms[i].pc; break; }
       if (to == HM_BC_NONE) return fault(vm, "match without a default arm had no arm for the value");
       vm->pc = to;
       break;
@@ -539,8 +552,8 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       PUSH(l.kind == HV_LIST ? l.u.list->items[i] : l);
       break;
     }
-    case HOP_BEGIN:
-      if (A >= p->ntargets) return fault(vm, "bad target");
+    case HOP_BEGIN:   /* A = 0xFFFFFF: an element with no target schema (a plain record) */
+      if (A >= p->ntargets && A != 0xFFFFFF) return fault(vm, "bad target");
       push_tgt(vm, A);
       break;
     case HOP_SETTGT: case HOP_APPENDTGT: {

@@ -62,7 +62,12 @@ static hm_program *load_program(const char *path) {
   char err[512] = "";
   hm_program *p = hm_bc_load(data, len, err, sizeof err);
   free(data);
-  if (!p) fprintf(stderr, "hmaprun: %s: %s\n", path, err[0] ? err : "not a valid .hbc file");
+  if (!p) { fprintf(stderr, "hmaprun: %s: %s\n", path, err[0] ? err : "not a valid .hbc file"); return NULL; }
+  if (hm_bc_check_calls(p, hm_builtin_count, err, sizeof err)) {
+    fprintf(stderr, "hmaprun: %s: %s\n", path, err);
+    hm_bc_free(p);
+    return NULL;
+  }
   return p;
 }
 
