@@ -17,6 +17,9 @@ static const char *SCHEMA_SQL =
   "CREATE TABLE IF NOT EXISTS objects(kind TEXT NOT NULL, id INTEGER NOT NULL,"
   " parent INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY(kind, id));"
   "CREATE INDEX IF NOT EXISTS objects_parent ON objects(kind, parent);"
+  "CREATE INDEX IF NOT EXISTS objects_email ON objects(kind, json_extract(doc, '$.email'));"
+  "CREATE INDEX IF NOT EXISTS objects_external_id ON objects(kind, json_extract(doc, '$.external_id'));"
+  "CREATE INDEX IF NOT EXISTS objects_name ON objects(kind, json_extract(doc, '$.name'));"
   "CREATE TABLE IF NOT EXISTS seq(kind TEXT PRIMARY KEY, next INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
@@ -187,18 +190,28 @@ void *hm_sbx_store_get_blob(hm_sbx_store *st, long long id, size_t *len) {
   return out;
 }
 
+/* String fields with an expression index: compared as text with the path inlined
+ * (the index only applies to the identical expression). Paths are code constants. */
+static int indexed(const char *path) {
+  return strcmp(path, "$.email") == 0 || strcmp(path, "$.external_id") == 0 || strcmp(path, "$.name") == 0;
+}
+
 cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   char sql[1024];
   int n = snprintf(sql, sizeof sql, "SELECT doc FROM objects WHERE kind = ?1");
   if (q->parent >= 0) n += snprintf(sql + n, sizeof sql - n, " AND parent = ?2");
   for (int i = 0; i < q->nfilters; i++) {
-    if (q->fvalue[i]) n += snprintf(sql + n, sizeof sql - n, " AND CAST(json_extract(doc, ?%d) AS TEXT) = ?%d", 10 + 2 * i, 11 + 2 * i);
+    if (q->fvalue[i] && indexed(q->fpath[i])) n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, '%s') = ?%d", q->fpath[i], 11 + 2 * i);
+    else if (q->fvalue[i]) n += snprintf(sql + n, sizeof sql - n, " AND CAST(json_extract(doc, ?%d) AS TEXT) = ?%d", 10 + 2 * i, 11 + 2 * i);
     else n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, ?%d) IS NULL", 10 + 2 * i);
   }
   /* walking backwards (prev page) flips the order, the caller flips it back */
   int desc = q->before_mode ? !q->desc : q->desc;
   if (q->after > 0) n += snprintf(sql + n, sizeof sql - n, " AND id %s ?3", desc ? "<" : ">");
-  n += snprintf(sql + n, sizeof sql - n, " ORDER BY id %s", desc ? "DESC" : "ASC");
+  int by_index = 0;
+  for (int i = 0; i < q->nfilters; i++) by_index |= q->fvalue[i] && indexed(q->fpath[i]);
+  /* "+id" keeps the planner on the filter's index instead of walking the primary key */
+  n += snprintf(sql + n, sizeof sql - n, " ORDER BY %sid %s", by_index ? "+" : "", desc ? "DESC" : "ASC");
   if (q->limit > 0) snprintf(sql + n, sizeof sql - n, " LIMIT %d", q->limit);
   sqlite3_stmt *s = prep(st, sql);
   if (!s) return NULL;
@@ -206,7 +219,7 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   if (q->parent >= 0) sqlite3_bind_int64(s, 2, q->parent);
   if (q->after > 0) sqlite3_bind_int64(s, 3, q->after);
   for (int i = 0; i < q->nfilters; i++) {
-    sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
+    if (!indexed(q->fpath[i]) || !q->fvalue[i]) sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
     if (q->fvalue[i]) sqlite3_bind_text(s, 11 + 2 * i, q->fvalue[i], -1, SQLITE_STATIC);
   }
   cJSON *arr = cJSON_CreateArray();
