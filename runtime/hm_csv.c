@@ -92,7 +92,7 @@ static int unquoted_cell(hm_reader *r) {
     int rc, stop = cell_stop(r, &rc);
     if (rc) return rc;
     if (stop) return stop;
-    if (b[i] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
+    if ((unsigned char)r->buf[r->pos] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
     put(r, r->buf + r->pos, 1);             /* '"' or a lone '\r': data */
     r->pos++;
   }
