@@ -19,7 +19,8 @@
  * Modes: run_cases FILE...            run the cases
  *        run_cases --cover FILE...    fail unless every builtin has a case
  *        run_cases --docs FILE.md     fail unless every builtin has a "### name" entry
- *        run_cases --fuzz N           N rounds of hostile arguments to every builtin */
+ *        run_cases --fuzz N           N rounds of hostile arguments to every builtin
+ *        run_cases --api              the table's invariants and the compile-time checks */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,8 +426,47 @@ static int check_docs(const char *file) {
   return missing ? 1 : 0;
 }
 
+/* The table itself and the compile-time check helpers. */
+#define EXPECT(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond); bad++; } } while (0)
+static int check_api(void) {
+  int bad = 0;
+  EXPECT(hm_builtin_count == 40);
+  for (int i = 0; i < hm_builtin_count; i++) {
+    const hm_builtin *b = &hm_builtins[i];
+    EXPECT(b->name && b->fn && b->doc && strncmp(b->doc, b->name, strlen(b->name)) == 0);
+    EXPECT(b->min_args >= 1 && b->min_args <= b->max_args && b->max_args <= HM_BUILTIN_MAXARGS);
+    EXPECT(hm_builtin_find(b->name) == i);   /* also: names are unique */
+  }
+  EXPECT(hm_builtin_find("nope") == -1);
+  EXPECT(hm_builtin_find(NULL) == -1);
+  EXPECT(hm_builtin_find("date") >= 0 && hm_builtins[hm_builtin_find("date")].fallible);
+  EXPECT(!hm_builtins[hm_builtin_find("trim")].fallible);
+  EXPECT(hm_builtins[hm_builtin_find("join")].may_miss);
+  char err[200];
+  EXPECT(hm_regex_check("^\\d+$", err, sizeof err) == 0);
+  EXPECT(hm_regex_check("(", err, sizeof err) == -1 && strcmp(err, "missing closing parenthesis at offset 1") == 0);
+  EXPECT(hm_date_format_check("%Y-%m-%d %H:%M:%S", err, sizeof err) == 0);
+  EXPECT(hm_date_format_check("%F %T %z", err, sizeof err) == 0);
+  EXPECT(hm_date_format_check("%s", err, sizeof err) == 0);
+  EXPECT(hm_date_format_check("%d %b %Y %I:%M %p", err, sizeof err) == 0);
+  EXPECT(hm_date_format_check("%Y-%m-%q", err, sizeof err) == -1 && strcmp(err, "unknown directive %q in format \"%Y-%m-%q\"") == 0);
+  EXPECT(hm_date_format_check("%H:%M", err, sizeof err) == -1 && strcmp(err, "format \"%H:%M\" has no complete date (needs year, month and day)") == 0);
+  EXPECT(hm_date_format_check("%F %I:%M", err, sizeof err) == -1 && strcmp(err, "format \"%F %I:%M\" uses %I without %p") == 0);
+  EXPECT(hm_date_format_check("%F %", err, sizeof err) == -1 && strcmp(err, "format \"%F %\" ends with a lone %") == 0);
+  /* A builtin called with no flag callback and no state must still work. */
+  hm_arena a;
+  hm_arena_init(&a, 1024);
+  hm_bctx ctx = {&a, NULL, NULL, NULL, NULL};
+  hm_value args[2] = {hv_str("abcdef"), hv_num(2)}, out;
+  EXPECT(hm_builtins[hm_builtin_find("truncate")].fn(&ctx, 2, args, &out) == 0 && out.len == 2);
+  hm_arena_free(&a);
+  printf("api: %d failures\n", bad);
+  return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: run_cases [--cover|--docs|--fuzz N] FILE...\n"); return 2; }
+  if (argc < 2) { fprintf(stderr, "usage: run_cases [--api|--cover|--docs|--fuzz N] FILE...\n"); return 2; }
+  if (strcmp(argv[1], "--api") == 0) return check_api();
   if (strcmp(argv[1], "--fuzz") == 0) return fuzz(argc > 2 ? atoi(argv[2]) : 200);
   if (strcmp(argv[1], "--docs") == 0) return argc > 2 ? check_docs(argv[2]) : 2;
   int cover = strcmp(argv[1], "--cover") == 0;
