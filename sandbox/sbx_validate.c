@@ -130,6 +130,11 @@ static int is_int(const cJSON *x) { return cJSON_IsNumber(x) && x->valuedouble =
 static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char *path) {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(type, "target");
   int person = cJSON_IsString(t) && (strcmp(t->valuestring, "Customer") == 0 || strcmp(t->valuestring, "User") == 0);
+  /* an upload is referenced by the url POST /api/upload returned (attachments[].url) */
+  if (cJSON_IsString(t) && strcmp(t->valuestring, "Upload") == 0) {
+    if (cJSON_IsString(val) && val->valuestring[0]) return 0;
+    return fail(v, path, "%s", "must be the url of an uploaded file.", 0);
+  }
   if (is_int(val) && val->valuedouble >= 0) return 0;
   if (cJSON_IsObject(val)) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(val, "id");

@@ -18,7 +18,9 @@ fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 # start [options...]: runs the sandbox, sets URL from its first stdout line
 start() {
   rm -f "$TMP/out"
-  "$SBX" --port 0 --schema "$SCHEMA" "$@" >"$TMP/out" 2>"$TMP/err" &
+  local schema=(--schema "$SCHEMA")
+  [ "${USE_BUILTIN_SCHEMA:-0}" = 1 ] && schema=()
+  "$SBX" --port 0 "${schema[@]}" "$@" >"$TMP/out" 2>"$TMP/err" &
   PID=$!
   for _ in $(seq 1 200); do
     if [ -s "$TMP/out" ]; then break; fi

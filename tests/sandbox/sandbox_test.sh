@@ -452,5 +452,24 @@ t_concurrency() {
   stop
 }
 
+# The schema built in from stdlib/gorgias.hmap (hmapc schema): the real
+# definitions, so these messages change only when the schema module does.
+t_realschema() {
+  USE_BUILTIN_SCHEMA=1
+  start
+  if grep -q "no schema built in" "$TMP/err"; then stop; echo "skipped: hmap-sandbox was built without hmapc"; exit 77; fi
+  req POST /api/tickets "$ticket_body"; expect_status 201; expect '[.status,.priority,(.messages|length)]' '["closed","normal",2]'
+  req POST /api/tickets '{"subject":"x"}'; expect_error 400 "messages: is required."
+  req POST /api/tickets '{"priority":"urgent","messages":[{"channel":"api","from_agent":false}]}'; expect_error 400 'priority: \"urgent\" is not one of: critical, high, normal, low.'
+  req POST /api/tickets '{"messages":[{"channel":"my-custom-channel","via":"api","from_agent":false,"attachments":[{"url":"http://x/a.png","name":"a.png","content_type":"image/png","size":3}]}]}'
+  expect_status 201; expect '.messages[0].attachments[0].url' '"http://x/a.png"'
+  req POST /api/tickets '{"messages":[{"channel":"api","from_agent":false,"attachments":[{"url":7,"name":"a","content_type":"b"}]}]}'
+  expect_error 400 "messages[0].attachments[0].url: must be the url of an uploaded file."
+  req POST /api/users '{"email":"a@x.test","role":{"name":"lite_agent"}}'; expect_error 400 'role: \"lite_agent\" is not one of: admin, agent, basic-agent, bot, internal-agent, lite-agent, observer-agent.'
+  req POST /api/users '{"email":"a@x.test","role":{"name":"lite-agent"}}'; expect_status 201
+  req POST /api/satisfaction-surveys '{"ticket_id":1,"customer_id":1,"score":0}'; expect_error 400 "score: must be at least 1."
+  stop
+}
+
 "t_$1"
 finish
