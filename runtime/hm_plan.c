@@ -30,6 +30,20 @@ static uint64_t fnv(const void *data, size_t n, uint64_t h) {
 }
 #define FNV0 14695981039346656037ull
 
+/* The content hash of a call (for --delta): 8 bytes a step, little-endian
+ * whatever the host, so plans hash the same everywhere. */
+static uint64_t body_hash(const void *data, size_t n, uint64_t h) {
+  const unsigned char *p = data;
+  while (n >= 8) {
+    uint64_t w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+                 (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    p += 8; n -= 8;
+  }
+  return fnv(p, n, h);
+}
+
 static uint64_t khash(const char *s) {
   uint64_t h = fnv(s, strlen(s), FNV0);
   return h ? h : 1;   /* 0 marks an empty slot */
@@ -303,10 +317,10 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
                        const char *ref, const char *unique) {
   hm_buf *b = &pl->line;
   b->len = 0;
-  uint64_t h = fnv(method, strlen(method), FNV0);
-  h = fnv(path, strlen(path), h);
-  if (body) h = fnv(body, blen, h);
-  if (extra) h = fnv(extra, strlen(extra), h);
+  uint64_t h = body_hash(method, strlen(method), FNV0);
+  h = body_hash(path, strlen(path), h);
+  if (body) h = body_hash(body, blen, h);
+  if (extra) h = body_hash(extra, strlen(extra), h);
   char hex[17];
   hex16(hex, h);
   hm_buf_printf(b, "{\"seq\":%llu,\"phase\":\"%s\",\"method\":\"%s\",\"path\":", (unsigned long long)++pl->seq,
@@ -945,7 +959,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   plan pl;
   memset(&pl, 0, sizeof pl);
   pl.p = p; pl.o = o;
-  hm_arena_init(&pl.arena, 64 * 1024);
+  hm_arena_init(&pl.arena, 1 << 20);   /* big enough that a reset frees nothing */
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
   static const hm_vm_host host_tmpl = {NULL, h_lookup, h_agent, h_upload, h_children, h_emit, h_event};

@@ -37,7 +37,21 @@ const char *hm_wire_ref_name(hm_arena *a, const hm_ref *r) {
   return hm_arena_printf(a, "%s:%s", r->object ? r->object : "?", r->key);
 }
 
-static void put_str(hm_buf *out, const char *s) { hm_buf_json_str(out, s, strlen(s)); }
+/* JSON string; plain printable ASCII (the usual case) is copied in one go,
+ * anything else goes through hm_buf_json_str's escaping and UTF-8 repair. */
+static void put_strn(hm_buf *out, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') { hm_buf_json_str(out, s, n); return; }
+  }
+  hm_buf_reserve(out, n + 2);
+  out->data[out->len++] = '"';
+  memcpy(out->data + out->len, s, n);
+  out->len += n;
+  out->data[out->len++] = '"';
+}
+
+static void put_str(hm_buf *out, const char *s) { put_strn(out, s, strlen(s)); }
 
 /* A reference in its bare form: what replaces it at run time is an id. */
 static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
@@ -79,6 +93,7 @@ static void put_plain(hm_buf *out, hm_value v, hm_arena *a) {
     hm_buf_putc(out, '}');
     return;
   }
+  case HV_STR: put_strn(out, v.u.str, v.len); return;
   default: hv_to_json(out, v); return;
   }
 }
@@ -109,7 +124,7 @@ static void put_field(hm_buf *out, const hm_program *p, const hm_tfield *tf, con
       if (i) hm_buf_putc(out, ',');
       if (!strcmp(name, "tags") && e.kind == HV_STR) {
         hm_buf_puts(out, "{\"name\":");
-        hv_to_json(out, e);
+        put_strn(out, e.u.str, e.len);
         hm_buf_putc(out, '}');
       } else if (e.kind == HV_REF) {
         put_wrapped_ref(out, e.u.ref, "", a);
