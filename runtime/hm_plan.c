@@ -476,6 +476,57 @@ static bool fix_thread(plan *pl, uint32_t rule, hm_value obj, hm_value msgs, hm_
   return true;
 }
 
+/* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
+
+static size_t utf8_chars(const char *s, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return c;
+}
+
+/* The schema's required/min/max of target t on obj (and on the elements of its
+ * list-of-target fields). NULL if fine, else why Gorgias would answer 4xx.
+ * Ticket messages beyond 500 are not an error: they become follow-up calls. */
+static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **field, int depth) {
+  const hm_program *p = pl->p;
+  if (t >= p->ntargets || obj.kind != HV_REC || depth > 4) return NULL;
+  const hm_target *tg = &p->targets[t];
+  for (uint32_t i = 0; i < tg->nfields; i++) {
+    const hm_tfield *f = &tg->fields[i];
+    const char *name = K(p, f->name);
+    hm_value v = hv_rec_get(&obj, name);
+    *field = name;
+    if (hv_is_nothing(v)) {
+      if ((f->flags & HM_TF_REQUIRED) && strcmp(name, "ticket_id"))
+        return hm_arena_printf(&pl->arena, "%s: required field %s is %s", K(p, tg->name), name,
+                               v.kind == HV_NULL ? "null" : "missing");
+      continue;
+    }
+    if (v.kind == HV_STR && f->max && utf8_chars(v.u.str, v.len) > f->max)
+      return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", K(p, tg->name),
+                             name, utf8_chars(v.u.str, v.len), f->max);
+    if (v.kind == HV_LIST) {
+      bool split = !strcmp(K(p, tg->name), "Ticket") && !strcmp(name, "messages");
+      if (f->min && v.u.list->n < f->min)
+        return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", K(p, tg->name), name,
+                               v.u.list->n, f->min);
+      if (f->max && v.u.list->n > f->max && !split)
+        return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", K(p, tg->name), name,
+                               v.u.list->n, f->max);
+      if (f->ref_target < p->ntargets && f->type != HT_REF)
+        for (uint32_t k = 0; k < v.u.list->n; k++) {
+          const char *why = refused(pl, f->ref_target, v.u.list->items[k], field, depth + 1);
+          if (why) return why;
+        }
+    }
+    if (v.kind == HV_NUM && (f->min || f->max) && f->type != HT_STR &&
+        (v.u.num < f->min || (f->max && v.u.num > f->max)))
+      return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", K(p, tg->name), name, v.u.num,
+                             f->min, f->max);
+  }
+  return NULL;
+}
+
 /* ---- planning one emitted object ---- */
 
 static const char *ref_keypart(plan *pl, uint32_t rule) {
@@ -530,6 +581,11 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
       return false;
     }
   }
+  const char *field = NULL, *why = refused(pl, target, obj, &field, 0);
+  if (why) {
+    report_row(pl, HM_ROW_REJECT, NULL, why, rule_loc(pl, rule), rule, field);
+    return false;
+  }
   flush_uploads(pl, rule);
   if (!strcmp(tn, "Upload")) {
     hm_value f = hv_rec_get(&obj, "file");
@@ -574,6 +630,12 @@ static void plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
       const char *name = K(pl->p, tg->fields[f].name);
       if (!hv_is_nothing(hv_rec_get(&obj, name))) obj = without(&pl->arena, obj, name);
     }
+  /* an empty record would replace what the create wrote (meta: {}) */
+  for (uint32_t i = 0; obj.kind == HV_REC && i < obj.u.rec->n;) {
+    hm_value v = obj.u.rec->vals[i];
+    if (v.kind == HV_REC && v.u.rec->n == 0) obj = without(&pl->arena, obj, obj.u.rec->keys[i]);
+    else i++;
+  }
   if (obj.kind != HV_REC || obj.u.rec->n == 0) return;
   const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp);
   const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
