@@ -165,6 +165,7 @@ extern const hm_sbx_route hm_sbx_routes_config[];
 extern const hm_sbx_route hm_sbx_routes_files[];
 extern const hm_sbx_route hm_sbx_routes_helpcenter[];
 extern const hm_sbx_route hm_sbx_routes_observe[];
+extern const hm_sbx_route hm_sbx_routes_fieldvalues[];
 
 /* ---- helpers shared by the routes (sbx_util.c) ---- */
 void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -209,6 +210,11 @@ long long hm_sbx_find(hm_sbx_store *st, const char *kind, const char *path, cons
 void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const char *const *filter_args);
 /* Turns a path parameter into the id list of a bulk body {"ids": [...]}; 400 if malformed. */
 int hm_sbx_ids(hm_sbx_resp *rs, const cJSON *body, const char *key, long long **ids, int *n);
+
+/* ---- custom-field values (sbx_fieldvalues.c) ---- */
+/* [{id, value}] of OBJECT_TYPE ("Ticket", "Customer") field definitions → the
+ * stored {"<id>": {id, value}}; NULL after a 400 naming PREFIX[i]. */
+cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix);
 
 /* ---- shared by tickets and tags (sbx_routes_tickets.c) ---- */
 /* The tag named NAME, created if it does not exist yet (a ticket's tags are sent

@@ -1,6 +1,6 @@
 /* sbx_http: the HTTP front of the sandbox — libmicrohttpd with a thread per
  * connection (200 concurrent clients, and a slow fault only stalls its own
- * connection), body collection, Basic auth against the --account pairs, the rate
+ * connection), body collection, Basic (or Bearer) auth against the --account pairs, the rate
  * limit and its headers, the fault schedule, routing to the route tables, and
  * per-route statistics. Every handler runs inside one store transaction under
  * the store lock; a handler answering >= 400 rolls its writes back. */
@@ -24,7 +24,7 @@ typedef struct conn_state {
 
 static const hm_sbx_route *const TABLES[] = {
   hm_sbx_routes_people, hm_sbx_routes_tickets, hm_sbx_routes_config,
-  hm_sbx_routes_files, hm_sbx_routes_helpcenter, NULL,
+  hm_sbx_routes_files, hm_sbx_routes_helpcenter, hm_sbx_routes_fieldvalues, NULL,
 };
 
 /* Matches PATH against PATTERN ("/api/tickets/{id}/tags"); {id} takes a
@@ -75,6 +75,12 @@ static const hm_sbx_route *find_route(const hm_sbx_route *const *tables, hm_sbx_
 
 static const char *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
   const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+    /* OAuth2 apps: the sandbox takes an account's key as its access token */
+    for (int i = 0; i < ctx->naccounts; i++)
+      if (strcmp(ctx->accounts[i].key, h + 7) == 0) return ctx->accounts[i].email;
+    return NULL;
+  }
   if (!h || strncasecmp(h, "Basic ", 6) != 0) return NULL;
   size_t n;
   unsigned char *dec = hm_sbx_b64_decode(h + 6, &n);

@@ -42,11 +42,25 @@ static void customer_channels(cJSON *doc) {
   cJSON_AddItemToArray(chs, ch);
 }
 
+/* custom_fields: [{id, value}] of Customer fields → stored keyed by field id */
+static int customer_fields(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
+  const cJSON *cf = cJSON_GetObjectItemCaseSensitive(doc, "custom_fields");
+  if (!cJSON_IsArray(cf)) return 0;
+  cJSON *v = hm_sbx_field_values(rq, rs, cf, "Customer", "custom_fields");
+  if (!v) return -1;
+  hm_sbx_set_item(doc, "custom_fields", v);
+  return 0;
+}
+
 static void customer_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0);
   if (!b) return;
   cJSON *doc = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Customer", doc, HM_SBX_CREATE) != 0 || email_taken(rq, rs, "customers", "Customer", doc, 0)) { cJSON_Delete(doc); return; }
+  if (hm_sbx_check(rq, rs, "Customer", doc, HM_SBX_CREATE) != 0 || email_taken(rq, rs, "customers", "Customer", doc, 0) ||
+      customer_fields(rq, rs, doc) != 0) {
+    cJSON_Delete(doc);
+    return;
+  }
   customer_channels(doc);
   hm_sbx_create(rq, rs, "customers", 0, doc, "/api/customers/%lld/");
 }
@@ -67,7 +81,8 @@ static void customer_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "customers", rq->id[0], "Customer") : NULL;
   if (!doc) return;
   cJSON *upd = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Customer", upd, HM_SBX_UPDATE) != 0 || email_taken(rq, rs, "customers", "Customer", upd, rq->id[0])) {
+  if (hm_sbx_check(rq, rs, "Customer", upd, HM_SBX_UPDATE) != 0 || email_taken(rq, rs, "customers", "Customer", upd, rq->id[0]) ||
+      customer_fields(rq, rs, upd) != 0) {
     cJSON_Delete(upd);
     cJSON_Delete(doc);
     return;

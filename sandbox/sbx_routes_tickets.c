@@ -1,6 +1,6 @@
 /* sbx_routes_tickets: tickets (1..500 messages on create, backdated datetimes
  * stored as given, cursor lists with the external_id/customer_id/trashed
- * filters), their tag sub-routes and custom-field values, and messages (created
+ * filters), their tag sub-routes, and messages (created
  * on a ticket, listed by /api/messages?ticket_id=) — reference §5.1, §5.2.
  * Messages are stored apart from their ticket (parent = ticket id) so a ticket
  * with 500 messages is not rewritten when one more is added. */
@@ -154,47 +154,6 @@ static void tags_to_names(cJSON *shadow) {
   }
 }
 
-/* custom_fields: [{id, value}] of Ticket field definitions → {"<id>": {id, value}} */
-static cJSON *resolve_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix) {
-  cJSON *out = cJSON_CreateObject();
-  int i = 0;
-  for (const cJSON *v = vals->child; v; v = v->next, i++) {
-    char field[48];
-    snprintf(field, sizeof field, "%s[%d]", prefix, i);
-    long long id;
-    const cJSON *value = cJSON_GetObjectItemCaseSensitive(v, "value");
-    cJSON *def = NULL;
-    if (!cJSON_IsObject(v) || hm_sbx_get_id(v, &id) != 0 || !value) {
-      char msg[128];
-      snprintf(msg, sizeof msg, "%s: must be an object with an id and a value.", field);
-      hm_sbx_field_error(rs, field, msg);
-    } else if (!(cJSON_IsString(value) || cJSON_IsNumber(value) || cJSON_IsBool(value) || cJSON_IsNull(value))) {
-      char msg[128];
-      snprintf(msg, sizeof msg, "%s.value: must be a string, a number or a boolean.", field);
-      hm_sbx_field_error(rs, field, msg);
-    } else {
-      def = hm_sbx_store_get(rq->ctx->store, "custom_fields", id);
-      const cJSON *ot = def ? cJSON_GetObjectItemCaseSensitive(def, "object_type") : NULL;
-      if (!def || !cJSON_IsString(ot) || strcmp(ot->valuestring, object_type) != 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s.id: no %s custom field with id %lld.", field, object_type, id);
-        hm_sbx_field_error(rs, field, msg);
-        cJSON_Delete(def);
-        def = NULL;
-      }
-    }
-    if (!def) { cJSON_Delete(out); return NULL; }
-    cJSON_Delete(def);
-    char key[32];
-    snprintf(key, sizeof key, "%lld", id);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddNumberToObject(e, "id", (double)id);
-    cJSON_AddItemToObject(e, "value", cJSON_Duplicate(value, 1));
-    hm_sbx_set_item(out, key, e);
-  }
-  return out;
-}
-
 /* Resolves every reference of a ticket body (create or update) in place. */
 static int resolve_ticket(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const cJSON *wire) {
   if (resolve_customer(rq, rs, doc) != 0 ||
@@ -209,7 +168,7 @@ static int resolve_ticket(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const cJS
   }
   const cJSON *cf = cJSON_GetObjectItemCaseSensitive(doc, "custom_fields");
   if (cJSON_IsArray(cf)) {
-    cJSON *v = resolve_field_values(rq, rs, cf, "Ticket", "custom_fields");
+    cJSON *v = hm_sbx_field_values(rq, rs, cf, "Ticket", "custom_fields");
     if (!v) return -1;
     hm_sbx_set_item(doc, "custom_fields", v);
   }
@@ -399,79 +358,6 @@ static void ticket_tags_add(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_chang
 static void ticket_tags_set(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 1); }
 static void ticket_tags_remove(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 2); }
 
-/* ---- custom-field values on a ticket ---- */
-
-static cJSON *value_entry(hm_sbx_req *rq, const cJSON *v) {
-  long long id = 0;
-  hm_sbx_get_id(v, &id);
-  cJSON *e = cJSON_CreateObject(), *def = hm_sbx_store_get(rq->ctx->store, "custom_fields", id);
-  cJSON_AddItemToObject(e, "field", def ? def : cJSON_CreateNull());
-  const cJSON *val = cJSON_GetObjectItemCaseSensitive(v, "value");
-  cJSON_AddItemToObject(e, "value", val ? cJSON_Duplicate(val, 1) : cJSON_CreateNull());
-  return e;
-}
-
-static cJSON *values_list(hm_sbx_req *rq, const cJSON *t) {
-  cJSON *out = cJSON_CreateObject(), *data = cJSON_AddArrayToObject(out, "data");
-  const cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  for (const cJSON *v = cJSON_IsObject(cf) ? cf->child : NULL; v; v = v->next) cJSON_AddItemToArray(data, value_entry(rq, v));
-  return out;
-}
-
-static void ticket_fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
-  if (!t) return;
-  hm_sbx_json(rs, 200, values_list(rq, t));
-  cJSON_Delete(t);
-}
-
-static void ticket_fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 1), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
-  if (!t) return;
-  if (!cJSON_IsArray(b)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
-  cJSON *vals = resolve_field_values(rq, rs, b, "Ticket", "body");
-  if (!vals) { cJSON_Delete(t); return; }
-  hm_sbx_set_item(t, "custom_fields", vals);
-  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
-  cJSON *cur = hm_sbx_store_get(rq->ctx->store, "tickets", rq->id[0]);
-  hm_sbx_json(rs, 200, values_list(rq, cur));
-  cJSON_Delete(cur);
-}
-
-static void ticket_field_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
-  if (!t) return;
-  cJSON *item = cJSON_Duplicate(b, 1), *arr = cJSON_CreateArray();
-  hm_sbx_set_num(item, "id", (double)rq->id[1]);
-  cJSON_AddItemToArray(arr, item);
-  cJSON *vals = resolve_field_values(rq, rs, arr, "Ticket", "body");
-  cJSON_Delete(arr);
-  if (!vals) { cJSON_Delete(t); return; }
-  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  if (!cJSON_IsObject(cf)) { cf = cJSON_CreateObject(); hm_sbx_set_item(t, "custom_fields", cf); }
-  hm_sbx_merge(cf, vals);
-  cJSON *entry = value_entry(rq, vals->child);
-  cJSON_Delete(vals);
-  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
-  hm_sbx_json(rs, 200, entry);
-}
-
-static void ticket_field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
-  if (!t) return;
-  char key[32];
-  snprintf(key, sizeof key, "%lld", rq->id[1]);
-  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  if (!cJSON_IsObject(cf) || !cJSON_GetObjectItemCaseSensitive(cf, key)) {
-    hm_sbx_error(rs, 404, "Ticket %lld has no value for custom field %lld.", rq->id[0], rq->id[1]);
-    cJSON_Delete(t);
-    return;
-  }
-  cJSON_DeleteItemFromObjectCaseSensitive(cf, key);
-  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
-  hm_sbx_empty(rs, 204);
-}
-
 /* ---- messages ---- */
 
 static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
@@ -552,10 +438,6 @@ const hm_sbx_route hm_sbx_routes_tickets[] = {
   {"POST", "/api/tickets/{id}/tags", ticket_tags_add},
   {"PUT", "/api/tickets/{id}/tags", ticket_tags_set},
   {"DELETE", "/api/tickets/{id}/tags", ticket_tags_remove},
-  {"GET", "/api/tickets/{id}/custom-fields", ticket_fields_get},
-  {"PUT", "/api/tickets/{id}/custom-fields", ticket_fields_set},
-  {"PUT", "/api/tickets/{id}/custom-fields/{id}", ticket_field_set},
-  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", ticket_field_delete},
   {"POST", "/api/tickets/{id}/messages", message_create},
   {"GET", "/api/tickets/{id}/messages", message_list},
   {"GET", "/api/tickets/{id}/messages/{id}", message_get},

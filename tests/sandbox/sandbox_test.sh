@@ -28,13 +28,16 @@ t_auth() {
   AUTH="ops@acme.test:k2"; req GET /api/customers; expect_error 401 "Unauthorized."
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' "$URL/api/tickets"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Authorization: Basic !!!' "$URL/api/tickets"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Authorization: Bearer k2' "$URL/api/account"); B=$(cat "$TMP/body")
+  expect_status 200; expect '.current_user.email' '"other@acme.test"'
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H 'Authorization: Bearer nope' "$URL/api/account"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
   AUTH="ops@acme.test:k1"
   req GET /api/nothing-here; expect_error 404 "Not found."
   req PATCH /api/tickets; expect_error 405 "Method PATCH is not allowed on /api/tickets."
   req GET /api/tickets/abc; expect_error 404 "Not found."
   req POST /api/customers '{"email": '; expect_error 400 "The request body is not valid JSON."
   req POST /api/customers '[1]'; expect_error 400 "The request body must be a JSON object."
-  sbx GET /_sandbox/stats; expect_status 200; expect '.routes["GET /api/account"]' '{"200":2,"401":1}'
+  sbx GET /_sandbox/stats; expect_status 200; expect '.routes["GET /api/account"]' '{"200":3,"401":2}'
   sbx GET /_sandbox/nope; expect_error 404 "Not found."
   stop
   # the default account when none is given
@@ -186,6 +189,14 @@ t_tickets() {
   req DELETE "/api/tickets/1/custom-fields/$fid"; expect_error 404 "Ticket 1 has no value for custom field $fid."
   req POST /api/tickets "{\"custom_fields\":[{\"id\":$fid,\"value\":3}],\"messages\":[{\"channel\":\"api\",\"from_agent\":false}]}"; expect_status 201
   expect ".custom_fields[\"$fid\"].value" 3
+  # the same routes on customers, with Customer fields only
+  req POST /api/customers "{\"email\":\"cf@x.test\",\"custom_fields\":[{\"id\":$cfid,\"value\":\"Gold\"}]}"; expect_status 201
+  cid=$(printf '%s' "$B" | jq .id); expect ".custom_fields[\"$cfid\"].value" '"Gold"'
+  req POST /api/customers "{\"email\":\"cf2@x.test\",\"custom_fields\":[{\"id\":$fid,\"value\":\"x\"}]}"; expect_error 400 "custom_fields[0].id: no Customer custom field with id $fid."
+  req PUT "/api/customers/$cid/custom-fields/$cfid" '{"value":"Silver"}'; expect_status 200; expect '.value' '"Silver"'
+  req GET "/api/customers/$cid/custom-fields"; expect '[.data[] | [.field.label,.value]]' '[["Tier","Silver"]]'
+  req PUT "/api/customers/$cid/custom-fields" '[]'; expect_status 200; expect '.data' '[]'
+  req DELETE "/api/customers/$cid/custom-fields/$cfid"; expect_error 404 "Customer $cid has no value for custom field $cfid."
   # delete
   req DELETE /api/tickets/1; expect_status 204
   req GET /api/tickets/1; expect_error 404 "Ticket 1 not found."
