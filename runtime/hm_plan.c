@@ -564,6 +564,11 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   const char *tn = tgt_name(pl, target);
   const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), ref_keypart(pl, rule));
   hm_value rest = hv_missing(0);
+  const char *field = NULL, *why = refused(pl, target, obj, &field, 0);
+  if (why) {
+    report_row(pl, HM_ROW_REJECT, NULL, why, rule_loc(pl, rule), rule, field);
+    return false;
+  }
   if (!strcmp(tn, "Ticket")) {
     hm_value msgs = hv_rec_get(&obj, "messages");
     if (!fix_thread(pl, rule, obj, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
@@ -580,11 +585,6 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
                  rule_loc(pl, rule), rule, "sent_datetime");
       return false;
     }
-  }
-  const char *field = NULL, *why = refused(pl, target, obj, &field, 0);
-  if (why) {
-    report_row(pl, HM_ROW_REJECT, NULL, why, rule_loc(pl, rule), rule, field);
-    return false;
   }
   flush_uploads(pl, rule);
   if (!strcmp(tn, "Upload")) {

@@ -183,8 +183,11 @@ static bool num_of(hm_value v, double *d) {
   return false;
 }
 
-/* Equality as maps expect it: 1 == "1" (CSV cells are strings). */
+/* Equality as maps expect it: 1 == "1" (CSV cells are strings), and
+ * `x == null` holds for a missing x too (an absent JSON member and a null one
+ * mean the same to a comparison; `??` and the report still tell them apart). */
 static bool loose_equal(hm_value a, hm_value b) {
+  if (hv_is_nothing(a) && hv_is_nothing(b)) return true;
   if ((a.kind == HV_NUM) != (b.kind == HV_NUM) && (a.kind == HV_STR || b.kind == HV_STR)) {
     double x, y;
     return num_of(a, &x) && num_of(b, &y) && x == y;
