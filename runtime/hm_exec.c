@@ -46,7 +46,8 @@ static void count_add(hm_exec *ex, const char *object, const char *what, long lo
   cJSON *o = cJSON_GetObjectItemCaseSensitive(ex->counts, object);
   if (!o) {
     o = cJSON_AddObjectToObject(ex->counts, object);
-    const char *k[] = { "read", "created", "updated", "skipped", "rejected", "failed", "reused", "flagged" };
+    const char *k[] = { "read", "created", "updated", "skipped", "rejected", "failed", "reused", "flagged",
+                        "messages_added", "second_pass" };
     for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_AddNumberToObject(o, k[i], 0);
   }
   cJSON *v = cJSON_GetObjectItemCaseSensitive(o, what);
@@ -243,17 +244,22 @@ static int resolve_string(resolve_ctx *rc, const char *s, hm_buf *out) {
 
 static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node);
 
+/* cJSON_ReplaceItemViaPointer keeps the position but not the member name. */
+static void replace_node(cJSON *parent, cJSON *node, cJSON *v) {
+  if (node->string) {
+    v->string = strdup(node->string);
+    v->type &= ~cJSON_StringIsConst;
+  }
+  cJSON_ReplaceItemViaPointer(parent, node, v);
+}
+
 static int resolve_children(resolve_ctx *rc, cJSON *node) {
   cJSON *it = node->child;
   while (it) {
     cJSON *next = it->next;
     int r = resolve_node(rc, node, it);
-    if (r == RES_DROP) {
-      if (cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
-      else cJSON_ReplaceItemViaPointer(node, it, cJSON_CreateNull());
-    } else if (r) {
-      return r;
-    }
+    if (r == RES_DROP && cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
+    else if (r) return r;   /* a drop inside an object drops the object (up to its array) */
     it = next;
   }
   return RES_OK;
@@ -268,29 +274,30 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
       cJSON *v = a ? agent_value(rc, node)
                    : ref_value(rc, r->valuestring, hm_json_str(node, "field"), &res);
       if (!v) return res;
-      cJSON_ReplaceItemViaPointer(parent, node, v);
+      replace_node(parent, node, v);
       return RES_OK;
     }
-    int res = resolve_children(rc, node);
-    /* An element whose reference was dropped (oversize upload) goes with it. */
-    return res;
+    return resolve_children(rc, node);
   }
   if (cJSON_IsArray(node)) return resolve_children(rc, node);
   if (cJSON_IsString(node) && strstr(node->valuestring, "{ref:")) {
     hm_buf b; hm_buf_init(&b);
     int res = resolve_string(rc, node->valuestring, &b);
-    if (!res) cJSON_ReplaceItemViaPointer(parent, node, cJSON_CreateString(hm_buf_cstr(&b)));
+    if (!res) replace_node(parent, node, cJSON_CreateString(hm_buf_cstr(&b)));
     hm_buf_free(&b);
     return res;
   }
   return RES_OK;
 }
 
-/* A dropped reference inside an attachment object drops the whole attachment
- * (a partial attachment without url would be refused), so propagate DROP from
- * any object directly inside an array. */
+/* A reference to a file that was not uploaded (too large, unreadable) drops
+ * the element of the nearest enclosing list — the whole attachment, which
+ * would be refused without its url — and the drop was flagged at upload time.
+ * With no list in between, the call cannot be made. */
 static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
-  return resolve_node(rc, NULL, wrapper);
+  int r = resolve_node(rc, NULL, wrapper);
+  if (r == RES_DROP) { snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded"); r = RES_MISSING; }
+  return r;
 }
 
 /* Why a reference is missing, for the report. */
@@ -459,6 +466,11 @@ static int found_is_ours(const cJSON *found, const cJSON *unique) {
   return have && !strcmp(have, want);
 }
 
+/* Reconciliation counts are per record: a follow-up message is not a record. */
+static const char *created_kind(const call *k) {
+  return strcmp(k->phase, "create") && strcmp(k->phase, "upload") ? "messages_added" : "created";
+}
+
 static int stop_requested(const hm_exec *ex) { return ex->o.stop && *ex->o.stop; }
 
 static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
@@ -486,7 +498,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       if (!journal_intent(ex, k, key, path, body))
         record_done(ex, k, key, path, 200, found, !ours, with_id);
       cJSON_Delete(found);
-      count_add(ex, k->object, ours ? "created" : "reused", 1);
+      count_add(ex, k->object, ours ? created_kind(k) : "reused", 1);
       if (!ours) {
         char msg[300];
         snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s", k->target ? k->target : "object", by);
@@ -501,7 +513,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     hm_http_request(ex->http, "POST", path, body, 0, &r);
     if (r.status >= 200 && r.status < 300) {
       record_done(ex, k, key, path, r.status, answer_object(r.json), 0, with_id);
-      count_add(ex, k->object, "created", 1);
+      count_add(ex, k->object, created_kind(k), 1);
       hm_http_resp_free(&r);
       return ex->fatal;
     }
@@ -532,7 +544,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       if (found) {
         record_done(ex, k, key, path, 200, found, !found_is_ours(found, unique), with_id);
         cJSON_Delete(found);
-        count_add(ex, k->object, "created", 1);
+        count_add(ex, k->object, created_kind(k), 1);
         hm_http_resp_free(&r);
         return ex->fatal;
       }
@@ -633,7 +645,7 @@ static int do_update(hm_exec *ex, const call *k) {
   if (!journal_intent(ex, k, k->key_buf, path, body) &&
       send_put(ex, k, k->key_buf, path, body, &status) == 0) {
     hm_state_done(ex->st, k->key_buf, status, NULL);
-    count_add(ex, k->object, "updated", 1);
+    count_add(ex, k->object, "second_pass", 1);
   }
   cJSON_Delete(wrap);
   free(path);
@@ -672,10 +684,20 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   cJSON *old_body = hm_state_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
   const cJSON *old_msgs = cJSON_GetObjectItemCaseSensitive(old_body, "messages");
   const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
-  int i = 0, bad = 0;
+  /* What Gorgias will hold: the messages sent before plus the ones appended. */
+  cJSON *merged = old_msgs ? cJSON_Duplicate(old_msgs, 1) : cJSON_CreateArray();
+  int i = 0, edited = 0;
   const cJSON *m;
   cJSON_ArrayForEach(m, msgs) {
-    if (!has_message(old_msgs, m, i)) {
+    if (has_message(old_msgs, m, i)) {
+      const char *ext = hm_json_str(m, "external_id");
+      const cJSON *o = NULL, *it;
+      cJSON_ArrayForEach(it, old_msgs) if (ext && hm_json_str(it, "external_id") && !strcmp(hm_json_str(it, "external_id"), ext)) o = it;
+      if (!ext) o = cJSON_GetArrayItem(old_msgs, i);
+      hm_buf d; hm_buf_init(&d);
+      if (o && hm_json_diff(m, o, "", &d)) edited++;
+      hm_buf_free(&d);
+    } else {
       char key[700], mpath[300];
       const char *ext = hm_json_str(m, "external_id");
       if (ext) snprintf(key, sizeof key, "delta-message:%s:%s", k->ref, ext);
@@ -687,33 +709,41 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         cJSON *uniq = cJSON_CreateObject();
         if (ext) cJSON_AddStringToObject(uniq, "external_id", ext);
         call mk = *k;
-        mk.phase = "message";
+        mk.phase = "delta-message";   /* verify finds it in the merged body, not as a follow-up */
         mk.ref = NULL;
         send_create(ex, &mk, key, mpath, m, uniq, known && j.state == HM_J_INTENT, 0);
         cJSON_Delete(uniq);
         if (ex->fatal) break;
+        if (hm_state_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
+      } else {
+        cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
       }
     }
     i++;
   }
   cJSON_Delete(old_body);
+  if (edited) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%d message(s) changed in the source after they were migrated; "
+             "messages already in Gorgias are not rewritten by --delta", edited);
+    flag(ex, k, "review", msg);
+  }
   if (!ex->fatal) {
     cJSON *upd = cJSON_Duplicate(body, 1);
     strip_create_only(upd);
     long status = 0;
     if (send_put(ex, k, k->key_buf, obj_path, upd, &status) == 0 && !ex->fatal) {
-      /* The journal keeps the whole new body: verify compares against it. */
+      /* The journal keeps what Gorgias now holds: verify compares against it. */
+      if (msgs) cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
       if (!journal_intent(ex, k, k->key_buf, coll, body)) {
         hm_state_done(ex->st, k->key_buf, status, NULL);
         hm_state_id_rehash(ex->st, k->ref, k->hash);
         count_add(ex, k->object, "updated", 1);
       }
-    } else {
-      bad = 1;
     }
     cJSON_Delete(upd);
   }
-  (void)bad;
+  cJSON_Delete(merged);
   cJSON_Delete(wrap);
   free(path);
   free(obj_path);
@@ -793,7 +823,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   ex->counts = cJSON_CreateObject();
   if (o->report_path) ex->report_path = strdup(o->report_path);
   else ex->report_path = xprintf("%s.report.json", o->state_path);
-  hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 / (o->time_scale > 0 ? o->time_scale : 1));
+  hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
   if (!rc) rc = hm_state_open(&ex->st, o->state_path, 1, err, sizeof err);
   if (!rc) rc = hm_state_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
@@ -858,7 +888,6 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     int done = known && j.state == HM_J_DONE && j.hash && !strcmp(j.hash, k.hash);
     int in_doubt = known && j.state == HM_J_INTENT;
     if (!creates && done) {
-      count_add(ex, k.object, "skipped", 1);
       outcome = "skipped";
     } else if (!strcmp(k.phase, "upload")) {
       do_upload(ex, &k);

@@ -102,7 +102,7 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   size_t n = strlen(base_url);
   while (n && base_url[n - 1] == '/') n--;
   h->base = strndup(base_url, n);
-  hm_rl_init(&h->rl, 20 * h->o.time_scale, 0, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+  hm_rl_init(&h->rl, 20 / h->o.time_scale, 0, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
   h->curl = curl_easy_init();
   if (!h->curl || !h->base) { snprintf(err, errlen, "cannot initialise libcurl"); hm_http_close(h); return NULL; }
   CURL *cu = h->curl;

@@ -60,7 +60,7 @@ typedef struct hm_http_stats {
 
 typedef struct hm_http hm_http;
 typedef struct hm_http_opts {
-  double time_scale;       /* 1 = real Gorgias timing */
+  double time_scale;       /* 1 = real Gorgias timing; X = windows divided by X (hmap-sandbox --time-scale X) */
   long connect_timeout_s, timeout_s;
   int max_attempts;        /* per call, default 8 */
   int log_json;            /* one JSON line per request on stderr */

@@ -33,7 +33,7 @@ static const char *RUN_USAGE =
   "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default 26214400)\n"
-  "  --time-scale F         rehearsals against hmap-sandbox --time-scale F\n"
+  "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
   "  --log-json             machine-readable log lines on stderr\n"
   "  --no-preflight         skip the account and rules checks (tests only)\n"
   "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted (resumable)\n";

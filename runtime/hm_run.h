@@ -56,7 +56,7 @@ typedef struct hm_exec_opts {
   const char *report_path;   /* reconciliation report (JSON); NULL: <state>.report.json */
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
   long sample;               /* >0: first N records of each object */
-  double time_scale;         /* scales rate window and backoff (sandbox rehearsals) */
+  double time_scale;         /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
   long max_upload_bytes;     /* default 25 MB */
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
   const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */

@@ -1,0 +1,731 @@
+/* run_e2e: end-to-end scenarios of the Gorgias client against a real
+ * hmap-sandbox. Each scenario starts its own sandbox (--port 0, time scale 10)
+ * and its own temp dir, writes a hand-made plan (customers, uploads, tickets
+ * with threads and attachments, follow-up messages, updates, a customer that
+ * already exists in Gorgias), runs hmap-runclient as a child process — killing
+ * it when the scenario says so — and checks what actually arrived in the
+ * sandbox against the plan: every planned object exactly once, nothing else.
+ *   run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+#include "hm_buf.h"
+
+#define EMAIL "migrator@example.com"
+#define KEY "K3y-Secret-9f2c-dont-log-me"
+#define SCALE "10"
+#define N_PEOPLE 8
+#define N_TICKETS 10
+
+typedef struct env {
+  const char *sbx_bin, *client_bin;
+  char dir[256], base[96];
+  pid_t sbx;
+} env;
+
+static int failures;
+#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #c); \
+  fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
+
+static void sleep_ms(long ms) {
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  while (nanosleep(&ts, &ts) && errno == EINTR) {}
+}
+
+static char *path_in(const env *e, const char *name) {
+  static char buf[8][512];   /* a ring: a call passes up to 4 paths at once */
+  static int k;
+  k = (k + 1) % 8;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", e->dir, name);
+  return buf[k];
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  hm_buf b; hm_buf_init(&b);
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hm_buf_put(&b, chunk, n);
+  fclose(f);
+  hm_buf_putc(&b, 0);
+  if (len) *len = b.len - 1;
+  return b.data;
+}
+
+static int contains_bytes(const char *hay, size_t n, const char *needle) {
+  size_t m = strlen(needle);
+  for (size_t i = 0; i + m <= n; i++) if (!memcmp(hay + i, needle, m)) return 1;
+  return 0;
+}
+
+/* ---- sandbox ---- */
+
+static int start_sandbox(env *e, const char *const *extra) {
+  int fds[2];
+  if (pipe(fds)) return -1;
+  const char *argv[32];
+  int n = 0;
+  argv[n++] = e->sbx_bin;
+  argv[n++] = "--port"; argv[n++] = "0";
+  argv[n++] = "--time-scale"; argv[n++] = SCALE;
+  argv[n++] = "--account"; argv[n++] = EMAIL ":" KEY;
+  for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, 2);
+    execv(e->sbx_bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  char line[256];
+  size_t len = 0;
+  while (len < sizeof line - 1) {
+    ssize_t r = read(fds[0], line + len, 1);
+    if (r <= 0 || line[len] == '\n') break;
+    len++;
+  }
+  line[len] = 0;
+  close(fds[0]);
+  const char *url = strstr(line, "http://");
+  if (!url) { fprintf(stderr, "sandbox did not start: '%s'\n", line); kill(pid, SIGKILL); waitpid(pid, NULL, 0); return -1; }
+  snprintf(e->base, sizeof e->base, "%s", url);
+  e->sbx = pid;
+  return 0;
+}
+
+static void stop_sandbox(env *e) {
+  if (e->sbx > 0) { kill(e->sbx, SIGTERM); waitpid(e->sbx, NULL, 0); e->sbx = 0; }
+}
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud) { hm_buf_put(ud, p, sz * n); return sz * n; }
+
+/* An HTTP call to the sandbox (authenticated; /_sandbox ignores it). */
+static long sbx_call(env *e, const char *method, const char *path, const char *body, cJSON **out) {
+  CURL *c = curl_easy_init();
+  hm_buf url, resp;
+  hm_buf_init(&url);
+  hm_buf_init(&resp);
+  hm_buf_puts(&url, e->base);
+  hm_buf_puts(&url, path);
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_URL, hm_buf_cstr(&url));
+  curl_easy_setopt(c, CURLOPT_USERPWD, EMAIL ":" KEY);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  long status = 0;
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  if (out) *out = resp.len ? cJSON_ParseWithLength(resp.data, resp.len) : NULL;
+  curl_slist_free_all(h);
+  curl_easy_cleanup(c);
+  hm_buf_free(&url);
+  hm_buf_free(&resp);
+  return status;
+}
+
+static cJSON *dump(env *e) {
+  cJSON *d = NULL;
+  sbx_call(e, "GET", "/_sandbox/dump", NULL, &d);
+  return d;
+}
+
+static double sbx_requests(env *e) {
+  cJSON *s = NULL;
+  sbx_call(e, "GET", "/_sandbox/stats", NULL, &s);
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "requests");
+  double v = cJSON_IsNumber(r) ? r->valuedouble : -1;
+  cJSON_Delete(s);
+  return v;
+}
+
+/* The customer that exists in Gorgias before the migration (409 -> reuse). */
+static void seed_existing(env *e) {
+  long st = sbx_call(e, "POST", "/api/customers",
+                     "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}", NULL);
+  CHECK(st == 201 || st == 200, "seeding the existing customer answered %ld", st);
+}
+
+/* ---- client ---- */
+
+/* Runs hmap-runclient ARGS...; kill_ms > 0 sends sig after that many ms if it
+ * is still running. Returns the exit code, or 128 + signal. */
+static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
+  const char *argv[40];
+  int n = 0;
+  argv[n++] = e->client_bin;
+  va_list ap;
+  va_start(ap, key);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) && n < 38) argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+  pid_t pid = fork();
+  if (pid == 0) {
+    char po[600], pe[600];   /* not path_in: its buffers hold argv */
+    snprintf(po, sizeof po, "%s/client.out", e->dir);
+    snprintf(pe, sizeof pe, "%s/client.err", e->dir);
+    int out = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out >= 0) dup2(out, 1);
+    if (err >= 0) dup2(err, 2);
+    setenv("GORGIAS_EMAIL", EMAIL, 1);
+    setenv("GORGIAS_API_KEY", key ? key : KEY, 1);
+    execv(e->client_bin, (char *const *)argv);
+    _exit(127);
+  }
+  int status = 0;
+  long waited = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (kill_ms > 0 && waited >= kill_ms) { kill(pid, sig); waitpid(pid, &status, 0); break; }
+    if (waited > 150000) { kill(pid, SIGKILL); waitpid(pid, &status, 0); return -1; }
+    sleep_ms(5);
+    waited += 5;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+static int run_plan(env *e, int kill_ms, int sig, const char *extra1, const char *extra2) {
+  return run_client(e, kill_ms, sig, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                    "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+                    extra1, extra2, (const char *)NULL);
+}
+
+static int client_cmd(env *e, const char *cmd, const char *extra) {
+  return run_client(e, 0, 0, NULL, cmd, "--state", path_in(e, "state.db"), "--target", e->base,
+                    "--time-scale", SCALE, extra, (const char *)NULL);
+}
+
+static char *client_stdout(env *e) { return slurp(path_in(e, "client.out"), NULL); }
+static char *client_stderr(env *e) { return slurp(path_in(e, "client.err"), NULL); }
+
+/* ---- the plan ---- */
+
+/* variant 0: the export; 1: the same export after edits (delta): ticket 3's
+ * subject changed, ticket 4 got a new comment, a new person and ticket. */
+static int n_messages(int t, int variant) { return 1 + t % 3 + (variant == 1 && t == 4); }
+
+static void write_plan(env *e, int variant, int bad_line) {
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s/data/files", e->dir);
+  mkdir(path_in(e, "data"), 0755);
+  mkdir(dir, 0755);
+  for (int i = 1; i <= 3; i++) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/a%d.txt", dir, i);
+    FILE *f = fopen(p, "w");
+    fprintf(f, "attachment number %d\n", i);
+    fclose(f);
+  }
+  FILE *f = fopen(path_in(e, "calls.ndjson"), "w");
+  int seq = 0;
+  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n");
+  int people = N_PEOPLE + (variant == 1);
+  for (int i = 1; i <= people + 1; i++) {
+    int existing = i == people + 1;
+    char email[64], ext[64];
+    if (existing) snprintf(email, sizeof email, "existing@example.com");
+    else snprintf(email, sizeof email, "c%d@example.com", i);
+    snprintf(ext, sizeof ext, "itop:Person:%d", existing ? 99 : i);
+    fprintf(f, "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
+               "\"body\":{\"email\":\"%s\",\"name\":\"Customer %d\",\"external_id\":\"%s\","
+               "\"channels\":[{\"type\":\"email\",\"address\":\"%s\",\"preferred\":true}]},"
+               "\"source\":{\"object\":\"Person\",\"key\":\"%d\"},\"rule\":\"Person -> Customer\",\"target\":\"Customer\","
+               "\"ref\":\"Person:%d\",\"unique\":{\"external_id\":\"%s\",\"email\":\"%s\"}}\n",
+            ++seq, email, i, ext, email, existing ? 99 : i, existing ? 99 : i, ext, email);
+    if (bad_line && seq == 2) fputs("{\"seq\": 3, \"phase\": \"create\", oops\n", f);
+  }
+  for (int i = 1; i <= 3; i++)
+    fprintf(f, "{\"seq\":%d,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\","
+               "\"file\":\"files/a%d.txt\",\"name\":\"a%d.txt\",\"content_type\":\"text/plain\","
+               "\"source\":{\"object\":\"Attachment\",\"key\":\"%d\"},\"target\":\"Upload\",\"ref\":\"upload:files/a%d.txt\"}\n",
+            ++seq, i, i, i, i);
+  int tickets = N_TICKETS + (variant == 1);
+  for (int t = 1; t <= tickets; t++) {
+    int person = t == 10 ? 99 : 1 + (t - 1) % N_PEOPLE;
+    hm_buf b; hm_buf_init(&b);
+    hm_buf_printf(&b, "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{"
+                      "\"subject\":\"Request %d%s\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,"
+                      "\"status\":\"open\",\"external_id\":\"itop:UserRequest:%d\","
+                      "\"customer\":{\"id\":{\"$ref\":\"Person:%d\"}},\"created_datetime\":\"2021-03-%02dT10:00:00Z\","
+                      "\"messages\":[",
+                  ++seq, t, variant == 1 && t == 3 ? " (edited)" : "", t, person, t);
+    for (int m = 1; m <= n_messages(t, variant); m++) {
+      hm_buf_printf(&b, "%s{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$ref\":\"Person:%d\"}},"
+                        "\"body_text\":\"message %d.%d\",\"external_id\":\"itop:UserRequest:%d:log:%d\","
+                        "\"created_datetime\":\"2021-03-%02dT1%d:00:00Z\",\"sent_datetime\":\"2021-03-%02dT1%d:00:00Z\"",
+                    m > 1 ? "," : "", person, t, m, t, m, t, m, t, m);
+      if (m == 1 && t <= 3)
+        hm_buf_printf(&b, ",\"attachments\":[{\"url\":{\"$ref\":\"upload:files/a%d.txt\",\"field\":\"url\"},"
+                          "\"name\":\"a%d.txt\",\"content_type\":\"text/plain\"}]", t, t);
+      hm_buf_putc(&b, '}');
+    }
+    hm_buf_printf(&b, "]},\"source\":{\"object\":\"UserRequest\",\"key\":\"%d\"},\"rule\":\"UserRequest -> Ticket\","
+                      "\"target\":\"Ticket\",\"ref\":\"UserRequest:%d\",\"unique\":{\"external_id\":\"itop:UserRequest:%d\"}}\n",
+                  t, t, t);
+    fputs(hm_buf_cstr(&b), f);
+    hm_buf_free(&b);
+  }
+  /* Follow-up messages beyond the first POST, and a second-pass update. */
+  for (int m = 2; m <= 3; m++)
+    fprintf(f, "{\"seq\":%d,\"phase\":\"message\",\"method\":\"POST\",\"path\":\"/api/tickets/{ref:UserRequest:1}/messages\","
+               "\"body\":{\"channel\":\"internal-note\",\"via\":\"api\",\"from_agent\":true,\"public\":false,"
+               "\"body_text\":\"follow-up %d\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\"},"
+               "\"source\":{\"object\":\"UserRequest\",\"key\":\"1\"},\"target\":\"Message\",\"ref\":\"UserRequest:1/message/%d\","
+               "\"unique\":{\"external_id\":\"itop:UserRequest:1:extra:%d\"}}\n",
+            ++seq, m, m, m, m, m);
+  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:2}\","
+             "\"body\":{\"status\":\"closed\"},\"source\":{\"object\":\"UserRequest\",\"key\":\"2\"},\"target\":\"Ticket\"}\n", ++seq);
+  fclose(f);
+}
+
+/* ---- checks against the plan ---- */
+
+static const cJSON *find_by(const cJSON *arr, const char *field, const char *value, int *count) {
+  const cJSON *hit = NULL, *it;
+  *count = 0;
+  cJSON_ArrayForEach(it, arr) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, field);
+    if (cJSON_IsString(v) && !strcmp(v->valuestring, value)) { (*count)++; if (!hit) hit = it; }
+  }
+  return hit;
+}
+
+/* Everything planned is there exactly once, and nothing else. */
+static int check_dump(env *e, int variant, int expect_attachments, const char *label) {
+  int before = failures;
+  cJSON *d = dump(e);
+  const cJSON *customers = cJSON_GetObjectItemCaseSensitive(d, "customers");
+  const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(d, "tickets");
+  int people = N_PEOPLE + (variant == 1), ntickets = N_TICKETS + (variant == 1), n;
+  CHECK(cJSON_GetArraySize(customers) == people + 1, "%s: %d customers in the sandbox, planned %d + 1 existing",
+        label, cJSON_GetArraySize(customers), people);
+  for (int i = 1; i <= people; i++) {
+    char ext[64];
+    snprintf(ext, sizeof ext, "itop:Person:%d", i);
+    find_by(customers, "external_id", ext, &n);
+    CHECK(n == 1, "%s: customer %s present %d times", label, ext, n);
+  }
+  find_by(customers, "email", "existing@example.com", &n);
+  CHECK(n == 1, "%s: the existing customer is there %d times (must be reused, not duplicated)", label, n);
+  CHECK(cJSON_GetArraySize(tickets) == ntickets, "%s: %d tickets, planned %d", label, cJSON_GetArraySize(tickets), ntickets);
+  for (int t = 1; t <= ntickets; t++) {
+    char ext[64];
+    snprintf(ext, sizeof ext, "itop:UserRequest:%d", t);
+    const cJSON *tk = find_by(tickets, "external_id", ext, &n);
+    CHECK(n == 1, "%s: ticket %s present %d times", label, ext, n);
+    if (!tk) continue;
+    const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(tk, "messages");
+    int want = n_messages(t, variant) + (t == 1 ? 2 : 0);
+    CHECK(cJSON_GetArraySize(msgs) == want, "%s: ticket %d has %d messages, planned %d", label, t, cJSON_GetArraySize(msgs), want);
+    for (int m = 1; m <= n_messages(t, variant); m++) {
+      char mext[80];
+      snprintf(mext, sizeof mext, "itop:UserRequest:%d:log:%d", t, m);
+      find_by(msgs, "external_id", mext, &n);
+      CHECK(n == 1, "%s: message %s present %d times", label, mext, n);
+    }
+    if (t == 1) {
+      find_by(msgs, "external_id", "itop:UserRequest:1:extra:2", &n);
+      CHECK(n == 1, "%s: follow-up 2 present %d times", label, n);
+      find_by(msgs, "external_id", "itop:UserRequest:1:extra:3", &n);
+      CHECK(n == 1, "%s: follow-up 3 present %d times", label, n);
+    }
+    const char *subject = cJSON_GetObjectItemCaseSensitive(tk, "subject")->valuestring;
+    char want_subject[64];
+    snprintf(want_subject, sizeof want_subject, "Request %d%s", t, variant == 1 && t == 3 ? " (edited)" : "");
+    CHECK(!strcmp(subject, want_subject), "%s: ticket %d subject '%s'", label, t, subject);
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(tk, "status");
+    CHECK(cJSON_IsString(status) && !strcmp(status->valuestring, t == 2 ? "closed" : "open"),
+          "%s: ticket %d status", label, t);
+    const cJSON *cust = cJSON_GetObjectItemCaseSensitive(tk, "customer");
+    const cJSON *cemail = cJSON_GetObjectItemCaseSensitive(cust, "email");
+    char want_email[64];
+    if (t == 10) snprintf(want_email, sizeof want_email, "existing@example.com");
+    else snprintf(want_email, sizeof want_email, "c%d@example.com", 1 + (t - 1) % N_PEOPLE);
+    CHECK(cJSON_IsString(cemail) && !strcmp(cemail->valuestring, want_email), "%s: ticket %d customer", label, t);
+    if (t <= 3) {
+      const cJSON *first = cJSON_GetArrayItem(msgs, 0);
+      const cJSON *att = cJSON_GetObjectItemCaseSensitive(first, "attachments");
+      if (expect_attachments) {
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(att, 0), "url");
+        CHECK(cJSON_GetArraySize(att) == 1 && cJSON_IsString(url) && strstr(url->valuestring, "/download/"),
+              "%s: ticket %d attachment url", label, t);
+      } else {
+        CHECK(cJSON_GetArraySize(att) == 0, "%s: ticket %d should carry no attachment", label, t);
+      }
+    }
+  }
+  cJSON *ob = NULL;
+  sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "%s: the outbox is not empty", label);
+  cJSON_Delete(ob);
+  cJSON_Delete(d);
+  return failures == before ? 0 : -1;
+}
+
+/* Content of the sandbox without ids and server clocks: two runs that did the
+ * same thing give the same text. */
+static char *canonical(env *e) {
+  cJSON *d = dump(e);
+  hm_buf b; hm_buf_init(&b);
+  const char *kinds[] = { "customers", "tickets" };
+  for (int k = 0; k < 2; k++) {
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, kinds[k])) {
+      const char *drop[] = { "id", "uri", "created_datetime", "updated_datetime", "customer", "last_message_datetime" };
+      cJSON *c = cJSON_Duplicate(it, 1);
+      const cJSON *ce = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "customer"), "email");
+      for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) cJSON_DeleteItemFromObjectCaseSensitive(c, drop[i]);
+      if (cJSON_IsString(ce)) cJSON_AddStringToObject(c, "customer_email", ce->valuestring);
+      cJSON *m;
+      cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "messages")) {
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "id");
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "uri");
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "ticket_id");
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "sender");
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "attachments");
+      }
+      if (!strcmp(kinds[k], "customers")) cJSON_DeleteItemFromObjectCaseSensitive(c, "channels");
+      char *t = cJSON_PrintUnformatted(c);
+      hm_buf_puts(&b, t);
+      hm_buf_putc(&b, '\n');
+      free(t);
+      cJSON_Delete(c);
+    }
+  }
+  cJSON_Delete(d);
+  return b.data;
+}
+
+static double report_num(env *e, const char *object, const char *field) {
+  char *txt = slurp(path_in(e, "state.db.report.json"), NULL);
+  cJSON *r = txt ? cJSON_Parse(txt) : NULL;
+  free(txt);
+  const cJSON *o = object ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "objects"), object)
+                          : cJSON_GetObjectItemCaseSensitive(r, "http");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
+  double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
+  cJSON_Delete(r);
+  return x;
+}
+
+static void fresh_state(env *e) {
+  unlink(path_in(e, "state.db"));
+  unlink(path_in(e, "state.db-wal"));
+  unlink(path_in(e, "state.db-shm"));
+  unlink(path_in(e, "state.db.report.json"));
+}
+
+/* ---- scenarios ---- */
+
+static void scenario_full(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run exit %d", rc);
+  check_dump(e, 0, 1, "full run");
+  CHECK(report_num(e, "UserRequest", "created") == N_TICKETS, "report: tickets created");
+  CHECK(report_num(e, "Person", "reused") == 1, "report: one customer reused by e-mail (409)");
+  CHECK(report_num(e, NULL, "throttled_429") == 0, "a sandbox without faults answered 429");
+  /* The API key is nowhere in the state database (nor its WAL) or the report. */
+  const char *files[] = { "state.db", "state.db-wal", "state.db.report.json", "client.err", "client.out" };
+  for (size_t i = 0; i < 5; i++) {
+    size_t n = 0;
+    char *bytes = slurp(path_in(e, files[i]), &n);
+    if (bytes) CHECK(!contains_bytes(bytes, n, KEY), "the API key is in %s", files[i]);
+    free(bytes);
+  }
+  /* Run again: nothing to do, nothing sent but the preflight reads. */
+  char *before = canonical(e);
+  double req0 = sbx_requests(e);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "second run exit %d", rc);
+  double req1 = sbx_requests(e);
+  CHECK(req1 - req0 <= 3, "a finished run re-run sent %.0f requests", req1 - req0);
+  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS, "second run skipped the tickets");
+  char *after = canonical(e);
+  CHECK(!strcmp(before, after), "a re-run changed the sandbox");
+  free(before);
+  free(after);
+  rc = client_cmd(e, "verify", NULL);
+  CHECK(rc == 0, "verify after a clean run exit %d", rc);
+  char *out = NULL;
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
+  free(out);
+  out = client_stdout(e);
+  CHECK(rc == 0 && out && strstr(out, "UserRequest") && strstr(out, "Person"), "status output: %s", out ? out : "");
+  free(out);
+}
+
+static void scenario_kill_resume(env *e) {
+  write_plan(e, 0, 0);
+  unsigned seed = 20261123;
+  int kills = 0, rounds = 20;
+  for (int round = 1; round <= rounds; round++) {
+    sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
+    seed_existing(e);
+    fresh_state(e);
+    int rc = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+      long ms = 30 + (long)(rand_r(&seed) % 900);
+      rc = run_plan(e, (int)ms, SIGKILL, NULL, NULL);
+      if (rc != 128 + SIGKILL) break;
+      kills++;
+    }
+    if (rc == 128 + SIGKILL) rc = run_plan(e, 0, 0, NULL, NULL);
+    CHECK(rc == 0, "round %d: the resumed run ended with %d", round, rc);
+    char label[64];
+    snprintf(label, sizeof label, "kill round %d", round);
+    if (check_dump(e, 0, 1, label)) break;
+  }
+  fprintf(stderr, "kill_resume: %d rounds, %d SIGKILLs\n", rounds, kills);
+  CHECK(kills >= 20, "only %d kills landed", kills);
+}
+
+static void scenario_faults(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "clean run exit %d", rc);
+  char *clean = canonical(e);
+  stop_sandbox(e);
+  const char *faults[] = { "--faults", "429:0.06:4,500:0.05,502:0.03,503:0.03,drop-before:0.05,drop-after:0.06",
+                           "--seed", "11", NULL };
+  CHECK(start_sandbox(e, faults) == 0, "faulty sandbox");
+  seed_existing(e);
+  fresh_state(e);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run under faults exit %d", rc);
+  check_dump(e, 0, 1, "faults");
+  char *faulty = canonical(e);
+  CHECK(!strcmp(clean, faulty), "the run under faults differs from the clean run:\n%s\n---\n%s", clean, faulty);
+  double retried = report_num(e, NULL, "retries") + report_num(e, NULL, "transport_errors");
+  CHECK(retried > 0, "no fault was exercised");
+  CHECK(report_num(e, NULL, "throttled_429") > 0, "no 429 was exercised");
+  free(clean);
+  free(faulty);
+}
+
+static void scenario_delta(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "first run exit %d", rc);
+  write_plan(e, 1, 0);
+  rc = run_plan(e, 0, 0, "--delta", NULL);
+  CHECK(rc == 0, "delta run exit %d", rc);
+  check_dump(e, 1, 1, "delta");
+  CHECK(report_num(e, "UserRequest", "updated") == 2, "delta: 2 tickets updated (got %.0f)", report_num(e, "UserRequest", "updated"));
+  CHECK(report_num(e, "UserRequest", "created") == 1, "delta: 1 new ticket");
+  CHECK(report_num(e, "Person", "created") == 1, "delta: 1 new customer");
+  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS - 2, "delta: unchanged tickets skipped");
+  rc = client_cmd(e, "verify", NULL);
+  char *out = client_stdout(e);
+  CHECK(rc == 0, "verify after delta exit %d: %s", rc, out ? out : "");
+  free(out);
+}
+
+static long long gid_of(env *e, const char *ref) {
+  /* The sandbox's id of a ticket, found by its external_id. */
+  cJSON *d = dump(e);
+  int n;
+  const cJSON *t = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", ref, &n);
+  long long id = t ? (long long)cJSON_GetObjectItemCaseSensitive(t, "id")->valuedouble : 0;
+  cJSON_Delete(d);
+  return id;
+}
+
+static void scenario_verify(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run exit %d", rc);
+  rc = client_cmd(e, "verify", NULL);
+  CHECK(rc == 0, "verify before tampering exit %d", rc);
+  long long id = gid_of(e, "itop:UserRequest:5");
+  char path[128];
+  snprintf(path, sizeof path, "/_sandbox/raw/tickets/%lld", id);
+  cJSON *doc = NULL;
+  CHECK(sbx_call(e, "GET", path, NULL, &doc) == 200, "raw get");
+  cJSON_ReplaceItemInObject(doc, "subject", cJSON_CreateString("Tampered subject"));
+  char *txt = cJSON_PrintUnformatted(doc);
+  CHECK(sbx_call(e, "PUT", path, txt, NULL) == 200, "raw put");
+  free(txt);
+  cJSON_Delete(doc);
+  rc = client_cmd(e, "verify", NULL);
+  char *out = client_stdout(e);
+  CHECK(rc == 1, "verify after tampering exit %d", rc);
+  CHECK(out && strstr(out, "UserRequest:5") && strstr(out, "subject") && strstr(out, "Tampered subject"),
+        "verify output does not name the altered field: %s", out ? out : "");
+  free(out);
+}
+
+static void scenario_rollback(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run exit %d", rc);
+  rc = client_cmd(e, "rollback", "--dry-run");
+  CHECK(rc == 0, "rollback --dry-run exit %d", rc);
+  cJSON *d = dump(e);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == N_TICKETS, "dry run deleted something");
+  cJSON_Delete(d);
+  rc = client_cmd(e, "rollback", NULL);
+  char *out = client_stdout(e);
+  CHECK(rc == 0, "rollback exit %d: %s", rc, out ? out : "");
+  CHECK(out && strstr(out, "uploaded file"), "rollback does not list the uploads it cannot delete: %s", out ? out : "");
+  free(out);
+  d = dump(e);
+  const cJSON *customers = cJSON_GetObjectItemCaseSensitive(d, "customers");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0, "tickets left after rollback");
+  CHECK(cJSON_GetArraySize(customers) == 1, "%d customers left after rollback (only the pre-existing one may stay)",
+        cJSON_GetArraySize(customers));
+  int n;
+  find_by(customers, "email", "existing@example.com", &n);
+  CHECK(n == 1, "rollback deleted the customer that existed before the migration");
+  cJSON_Delete(d);
+  rc = client_cmd(e, "rollback", NULL);
+  out = client_stdout(e);
+  CHECK(rc == 0 && out && strstr(out, "rollback: 0 object(s) deleted"), "second rollback: %s", out ? out : "");
+  free(out);
+  /* After a rollback the same run starts over and completes. */
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run after rollback exit %d", rc);
+  check_dump(e, 0, 1, "run after rollback");
+}
+
+static void scenario_auth(env *e) {
+  write_plan(e, 0, 0);
+  int rc = run_client(e, 0, 0, "wrong-key-123456", "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                      "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+  char *err = client_stderr(e);
+  CHECK(rc == 3, "wrong key exit %d", rc);
+  CHECK(err && strstr(err, "refused"), "no clear message: %s", err ? err : "");
+  CHECK(err && !strstr(err, "wrong-key-123456"), "the key was printed");
+  free(err);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--target", e->base,
+                  "--state", path_in(e, "state.db"), "--api-key", "x", (const char *)NULL);
+  CHECK(rc == 2, "a key on the command line must be refused (exit %d)", rc);
+  cJSON *d = dump(e);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")) == 0, "something was created");
+  cJSON_Delete(d);
+}
+
+static void scenario_rules(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  long st = sbx_call(e, "POST", "/api/rules", "{\"name\":\"Auto-reply to new tickets\",\"code\":\"if (true) {}\","
+                                               "\"event_types\":\"ticket-created\"}", NULL);
+  CHECK(st == 201 || st == 200, "rule create answered %ld", st);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  char *err = client_stderr(e);
+  CHECK(rc == 3, "active rule: exit %d", rc);
+  CHECK(err && strstr(err, "Auto-reply to new tickets"), "the rule is not named: %s", err ? err : "");
+  free(err);
+  cJSON *d = dump(e);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0, "tickets created despite the rule");
+  cJSON_Delete(d);
+  rc = run_plan(e, 0, 0, "--allow-active-rules", NULL);
+  CHECK(rc == 0, "--allow-active-rules exit %d", rc);
+  check_dump(e, 0, 1, "allowed rules");
+}
+
+static void scenario_interrupt(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 400, SIGTERM, NULL, NULL);
+  CHECK(rc == 4, "SIGTERM exit %d (want 4, resumable)", rc);
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
+  CHECK(rc == 0, "status exit %d", rc);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "resume exit %d", rc);
+  check_dump(e, 0, 1, "after SIGTERM and resume");
+}
+
+static void scenario_bad_plan(env *e) {
+  write_plan(e, 0, 1);
+  double req0 = sbx_requests(e);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  char *err = client_stderr(e);
+  CHECK(rc == 2, "bad plan exit %d", rc);
+  CHECK(err && strstr(err, "calls.ndjson:4"), "the error does not name file:line: %s", err ? err : "");
+  free(err);
+  CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nope.ndjson"), "--target", e->base,
+                  "--state", path_in(e, "state.db"), (const char *)NULL);
+  CHECK(rc == 2, "missing plan exit %d", rc);
+  rc = run_client(e, 0, 0, NULL, "run", "--bogus", (const char *)NULL);
+  CHECK(rc == 2, "unknown option exit %d", rc);
+  rc = run_client(e, 0, 0, NULL, "verify", "--state", path_in(e, "absent.db"), "--target", e->base, (const char *)NULL);
+  CHECK(rc == 2, "verify without a state exit %d", rc);
+}
+
+static void scenario_oversize(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, "--max-upload-bytes", "5");
+  CHECK(rc == 1, "oversize attachments: exit %d (want 1: flagged records)", rc);
+  check_dump(e, 0, 0, "oversize");
+  cJSON *d = dump(e);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 0, "an oversize file was sent");
+  cJSON_Delete(d);
+  CHECK(report_num(e, "Attachment", "rejected") == 3, "the report does not count the 3 oversize files");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) { fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"); return 2; }
+  signal(SIGPIPE, SIG_IGN);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  env e = { .sbx_bin = argv[2], .client_bin = argv[3] };
+  snprintf(e.dir, sizeof e.dir, "/tmp/hm_run_e2e_%s_XXXXXX", argv[1]);
+  if (!mkdtemp(e.dir)) { perror("mkdtemp"); return 2; }
+  const char *slow[] = { "--faults", "slow:0.4:1s,drop-after:0.03", "--seed", "5", NULL };
+  const char *sc = argv[1];
+  if (start_sandbox(&e, !strcmp(sc, "kill_resume") || !strcmp(sc, "interrupt") ? slow : NULL)) return 2;
+  if (!strcmp(sc, "full")) scenario_full(&e);
+  else if (!strcmp(sc, "kill_resume")) scenario_kill_resume(&e);
+  else if (!strcmp(sc, "faults")) scenario_faults(&e);
+  else if (!strcmp(sc, "delta")) scenario_delta(&e);
+  else if (!strcmp(sc, "verify")) scenario_verify(&e);
+  else if (!strcmp(sc, "rollback")) scenario_rollback(&e);
+  else if (!strcmp(sc, "auth")) scenario_auth(&e);
+  else if (!strcmp(sc, "rules")) scenario_rules(&e);
+  else if (!strcmp(sc, "interrupt")) scenario_interrupt(&e);
+  else if (!strcmp(sc, "bad_plan")) scenario_bad_plan(&e);
+  else if (!strcmp(sc, "oversize")) scenario_oversize(&e);
+  else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }
+  stop_sandbox(&e);
+  if (failures) {
+    char *err = client_stderr(&e);
+    fprintf(stderr, "--- client stderr (last run) ---\n%.4000s\n", err ? err : "");
+    free(err);
+    fprintf(stderr, "%s: %d check(s) failed; files kept in %s\n", sc, failures, e.dir);
+  } else {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", e.dir);
+    if (system(cmd)) {}
+  }
+  curl_global_cleanup();
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,171 @@
+/* test_client_unit: the client's pieces that need no server — pacing
+ * arithmetic of the leaky bucket, the backoff schedule, Retry-after parsing,
+ * credential loading and scrubbing, the state store's exactly-once rows and
+ * map-hash guard, and verify's field comparison. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hm_client.h"
+#include "hm_http.h"
+#include "hm_state.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+#define NEAR(a, b) (((a) - (b)) < 1e-6 && ((b) - (a)) < 1e-6)
+
+static void test_pacing(void) {
+  hm_rl rl;
+  hm_rl_init(&rl, 20, 0, 42);
+  /* An empty bucket takes a burst of 40, then one request per 0.5 s. */
+  double t = 100;
+  for (int i = 0; i < 40; i++) { CHECK(hm_rl_wait(&rl, t) == 0); hm_rl_sent(&rl, t); }
+  CHECK(NEAR(hm_rl_wait(&rl, t), 0.5));
+  CHECK(NEAR(hm_rl_wait(&rl, t + 0.25), 0.25));
+  CHECK(hm_rl_wait(&rl, t + 0.5) == 0);
+  /* The server's count wins over our estimate. */
+  hm_rl_observe(&rl, "10/40", t);
+  CHECK(hm_rl_wait(&rl, t) == 0);
+  CHECK(NEAR(rl.level, 10));
+  hm_rl_observe(&rl, "40/80", t);   /* OAuth bucket: limit adopted */
+  CHECK(NEAR(rl.limit, 80));
+  CHECK(hm_rl_wait(&rl, t) == 0);
+  hm_rl_observe(&rl, "80/80", t);
+  CHECK(NEAR(hm_rl_wait(&rl, t), 0.25));   /* 80 per 20 s drains 4/s */
+  hm_rl_observe(&rl, "garbage", t + 5);    /* ignored */
+  CHECK(NEAR(rl.limit, 80));
+  /* Scaled window (sandbox --time-scale 10): 40 per 2 s. */
+  hm_rl_init(&rl, 2, 0, 1);
+  hm_rl_observe(&rl, "40/40", 0);
+  CHECK(NEAR(hm_rl_wait(&rl, 0), 0.05));
+  /* Headroom keeps slots free for live integrations. */
+  hm_rl_init(&rl, 20, 5, 1);
+  hm_rl_observe(&rl, "35/40", 0);
+  CHECK(NEAR(hm_rl_wait(&rl, 0), 0.5));
+}
+
+static void test_retry_after_and_backoff(void) {
+  CHECK(NEAR(hm_rl_retry_after("5"), 5));
+  CHECK(NEAR(hm_rl_retry_after("0.250"), 0.25));
+  CHECK(hm_rl_retry_after("3600") == 60);
+  CHECK(hm_rl_retry_after(NULL) < 0);
+  CHECK(hm_rl_retry_after("soon") < 0);
+  hm_rl rl;
+  hm_rl_init(&rl, 20, 0, 7);
+  double prev_cap = 0;
+  for (int a = 0; a < 12; a++) {
+    double d = hm_rl_backoff(&rl, a);
+    double cap = 0.5;
+    for (int i = 0; i < a; i++) cap *= 2;
+    if (cap > 30) cap = 30;
+    CHECK(d >= cap * 0.5 - 1e-9 && d <= cap + 1e-9);   /* jitter within [cap/2, cap] */
+    CHECK(cap >= prev_cap);
+    prev_cap = cap;
+  }
+  /* Two clients with different seeds do not retry in lockstep. */
+  hm_rl r1, r2;
+  hm_rl_init(&r1, 20, 0, 1);
+  hm_rl_init(&r2, 20, 0, 2);
+  int same = 0;
+  for (int a = 0; a < 5; a++) same += hm_rl_backoff(&r1, 3) == hm_rl_backoff(&r2, 3);
+  CHECK(same < 5);
+}
+
+static void test_creds(const char *dir) {
+  char path[512], err[512];
+  hm_creds c;
+  snprintf(path, sizeof path, "%s/creds", dir);
+  FILE *f = fopen(path, "w");
+  fputs("# migration account\nexport GORGIAS_EMAIL=ops@example.com\nGORGIAS_API_KEY=\"s3cr3t-KEY\"\n", f);
+  fclose(f);
+  CHECK(hm_creds_load(&c, path, err, sizeof err) == 0);
+  CHECK(!strcmp(c.email, "ops@example.com"));
+  CHECK(!strcmp(c.key, "s3cr3t-KEY"));
+  char text[200] = "curl: (7) auth ops@example.com:s3cr3t-KEY refused s3cr3t-KEY";
+  hm_creds_scrub(&c, text);
+  CHECK(!strstr(text, "s3cr3t-KEY"));
+  CHECK(!strstr(text, "ops@example.com"));
+  CHECK(strstr(text, "***") != NULL);
+  f = fopen(path, "w");
+  fputs("GORGIAS_EMAIL=ops@example.com\nnonsense line\n", f);
+  fclose(f);
+  CHECK(hm_creds_load(&c, path, err, sizeof err) == 2);
+  CHECK(strstr(err, ":2:") != NULL);   /* names file and line */
+  CHECK(hm_creds_load(&c, "/nonexistent/creds", err, sizeof err) == 2);
+  unsetenv("GORGIAS_EMAIL");
+  unsetenv("GORGIAS_API_KEY");
+  CHECK(hm_creds_load(&c, NULL, err, sizeof err) == 2);
+  setenv("GORGIAS_EMAIL", "a@example.com", 1);
+  setenv("GORGIAS_API_KEY", "k-123", 1);
+  CHECK(hm_creds_load(&c, NULL, err, sizeof err) == 0 && !strcmp(c.key, "k-123"));
+}
+
+static void test_state(const char *dir) {
+  char path[512], err[512];
+  snprintf(path, sizeof path, "%s/state.db", dir);
+  hm_state *st;
+  CHECK(hm_state_open(&st, path, 0, err, sizeof err) == 2);   /* verify/status never create */
+  CHECK(hm_state_open(&st, path, 1, err, sizeof err) == 0);
+  CHECK(hm_state_check_map(st, "aaaa", 0, err, sizeof err) == 0);
+  long long run = hm_state_run_begin(st, "run", "aaaa", "http://x");
+  CHECK(run > 0);
+  hm_jrow j = { .call_key = "create:P:1", .phase = "create", .method = "POST", .path = "/api/customers",
+                .ref = "P:1", .subject_ref = "P:1", .object = "P", .key = "1", .target = "Customer",
+                .body = "{\"email\":\"x@example.com\"}", .hash = "h1", .seq = 1 };
+  CHECK(hm_state_intent(st, run, &j, "aaaa") == 0);
+  CHECK(hm_state_in_doubt(st) == 1);
+  hm_idrow out;
+  CHECK(!hm_state_id_get(st, "P:1", &out));
+  hm_idrow id = { .ref = "P:1", .object = "P", .key = "1", .target = "Customer", .path = "/api/customers",
+                  .fields = "{\"id\":7}", .hash = "h1", .map_hash = "aaaa", .gid = 7 };
+  CHECK(hm_state_done(st, "create:P:1", 201, &id) == 0);
+  CHECK(hm_state_in_doubt(st) == 0);
+  CHECK(hm_state_id_get(st, "P:1", &out) && out.gid == 7 && !strcmp(out.hash, "h1"));
+  hm_jrow got;
+  CHECK(hm_state_journal_get(st, "create:P:1", &got) && got.state == HM_J_DONE && got.status == 201);
+  CHECK(hm_state_mark_deleted(st, "P:1") == 0);
+  CHECK(hm_state_id_get(st, "P:1", &out) && out.deleted == 1);
+  CHECK(hm_state_journal_get(st, "create:P:1", &got) && got.state == HM_J_NONE);
+  /* Another map: refused unless forced. */
+  CHECK(hm_state_check_map(st, "bbbb", 0, err, sizeof err) == 2);
+  CHECK(strstr(err, "--force-map-change") != NULL);
+  CHECK(hm_state_check_map(st, "bbbb", 1, err, sizeof err) == 0);
+  hm_state_close(st);
+}
+
+static void test_diff(void) {
+  cJSON *e = cJSON_Parse("{\"subject\":\"A\",\"customer\":{\"id\":3},\"created_datetime\":\"2021-03-01T10:00:00Z\","
+                         "\"messages\":[{\"body_text\":\"hi\"}],\"custom_fields\":[{\"id\":5,\"value\":\"x\"}]}");
+  cJSON *a = cJSON_Parse("{\"id\":9,\"subject\":\"A\",\"customer\":{\"id\":3,\"email\":\"e\"},"
+                         "\"created_datetime\":\"2021-03-01T10:00:00.000000\",\"messages\":[{\"id\":1,\"body_text\":\"hi\"}],"
+                         "\"custom_fields\":{\"5\":{\"value\":\"x\"}}}");
+  hm_buf out; hm_buf_init(&out);
+  CHECK(hm_json_diff(e, a, "", &out) == 0);
+  cJSON_ReplaceItemInObject(a, "subject", cJSON_CreateString("B"));
+  cJSON_ReplaceItemInObject(a, "created_datetime", cJSON_CreateString("2021-03-01T11:00:00+00:00"));
+  CHECK(hm_json_diff(e, a, "", &out) == 2);
+  CHECK(strstr(hm_buf_cstr(&out), "subject: expected \"A\", found \"B\"") != NULL);
+  hm_buf_free(&out);
+  cJSON_Delete(e);
+  cJSON_Delete(a);
+  char h1[17], h2[17];
+  hm_hash_hex("abc", h1);
+  hm_hash_hex("abd", h2);
+  CHECK(strlen(h1) == 16 && strcmp(h1, h2));
+}
+
+int main(void) {
+  char dir[] = "/tmp/hm_client_unit_XXXXXX";
+  if (!mkdtemp(dir)) return 2;
+  test_pacing();
+  test_retry_after_and_backoff();
+  test_creds(dir);
+  test_state(dir);
+  test_diff();
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd)) {}
+  if (failures) { fprintf(stderr, "%d check(s) failed\n", failures); return 1; }
+  puts("client unit tests passed");
+  return 0;
+}
