@@ -972,7 +972,10 @@ static int apply_sets(plan *pl, char *err, size_t errlen) {
     char name[256];
     snprintf(name, sizeof name, "%.*s", (int)(eq - pl->o->sets[i]), pl->o->sets[i]);
     char why[300];
-    if (hm_vm_set(pl->vm, name, eq + 1, why, sizeof why)) { snprintf(err, errlen, "--set %s", why); return 2; }
+    if (hm_vm_set(pl->vm, name, eq + 1, why, sizeof why)) {
+      snprintf(err, errlen, "--set %s: %s", pl->o->sets[i], why);
+      return 2;
+    }
   }
   pl->known_agents = hm_vm_setting(pl->vm, "known_agents");
   pl->has_known_agents = pl->known_agents.kind == HV_STR;
