@@ -92,6 +92,9 @@ t_users_teams() {
   req POST /api/teams '{"description":"x"}'; expect_error 400 "name: is required."
   req PUT /api/teams/1 '{"members":[{"id":2}]}'; expect_status 200; expect '[.members[].id]' '[2]'
   req GET /api/teams; expect '[.data[].name]' '["Tier 1"]'
+  req GET /api/teams/1; expect '[.id,.name,.uri]' '[1,"Tier 1","/api/teams/1/"]'
+  req GET /api/users; expect '[.data[].email]' '["agent@acme.test","lead@acme.test"]'
+  req GET '/api/users?roles=admin'; expect '[.data[].email]' '["lead@acme.test"]'
   req DELETE /api/teams/1; expect_status 204
   req DELETE /api/users/1; expect_status 204
   req GET /api/users/1; expect_error 404 "User 1 not found."
@@ -106,6 +109,8 @@ t_tags_fields() {
   req POST /api/tags "{\"name\":\"$(printf 't%.0s' $(seq 1 257))\"}"; expect_error 400 "name: must be at most 256 characters long."
   req GET '/api/tags?search=vi'; expect '[.data[].name]' '["VIP"]'
   req PUT /api/tags/2 '{"description":"money"}'; expect .description '"money"'
+  req GET /api/tags/2; expect '[.id,.name,.description,.uri]' '[2,"billing","money","/api/tags/2/"]'
+  req GET /api/tags/9; expect_error 404 "Tag 9 not found."
   req DELETE /api/tags '{"ids":[1]}'; expect_status 204
   req GET /api/tags; expect '[.data[].name]' '["billing"]'
   req DELETE /api/tags/2; expect_status 204
@@ -117,6 +122,8 @@ t_tags_fields() {
   req POST /api/custom-fields '{"object_type":"Customer","label":"Tier","definition":{}}'; expect .id 2
   req GET /api/custom-fields; expect_error 400 "object_type: is required (Ticket or Customer)."
   req GET '/api/custom-fields?object_type=Customer'; expect '[.data[].label]' '["Tier"]'
+  req GET /api/custom-fields/2; expect '[.id,.label,.object_type]' '[2,"Tier","Customer"]'
+  req GET '/api/custom-fields?object_type=Order'; expect_error 400 "object_type: must be Ticket or Customer."
   req PUT /api/custom-fields/1 '{"deactivated_datetime":"2024-01-01T00:00:00Z"}'; expect_status 200; expect .deactivated_datetime '"2024-01-01T00:00:00Z"'
   req PUT /api/custom-fields/1 '{"deactivated_datetime":"yesterday"}'; expect_error 400 "deactivated_datetime: must be an ISO-8601 datetime or null."
   req DELETE /api/custom-fields/1; expect_error 405 "Custom fields cannot be deleted: set deactivated_datetime instead."
@@ -297,6 +304,8 @@ t_misc() {
   expect '[.id,.type,.status,.info.deleted]' '[1,"deleteTicket","done",2]'
   req GET /api/tickets; expect '[.data[].id]' '[2]'
   req GET /api/jobs/1; expect .status '"done"'
+  req GET /api/jobs; expect '[.data[] | [.id,.status]]' '[[1,"done"]]'
+  req GET /api/jobs/5; expect_error 404 "Job 5 not found."
   req POST /api/jobs '{"type":"deleteTicket"}'; expect_error 400 "params: is required and must be an object."
   req POST /api/jobs '{"type":"nuke","params":{}}'; expect_error 400 "type: is not a job type (applyMacro, deleteTicket, exportTicket, exportMacro, importMacro, updateTicket, ...)."
   req POST /api/jobs '{"type":"applyMacro","params":{}}'; expect_error 400 "type: the sandbox only runs deleteTicket jobs."
@@ -310,12 +319,17 @@ t_misc() {
   req PUT /api/satisfaction-surveys/1 '{"ticket_id":2,"customer_id":1,"score":4}'; expect_status 200; expect '[.score,.body_text]' '[4,null]'
   req DELETE /api/satisfaction-surveys/1; expect_error 405 "Satisfaction surveys cannot be deleted."
   req GET /api/satisfaction-surveys; expect '[.data[].id]' '[1]'
+  req GET /api/satisfaction-surveys/1; expect '[.id,.score,.uri]' '[1,4,"/api/satisfaction-surveys/1/"]'
+  req GET '/api/satisfaction-surveys?ticket_id=2'; expect '[.data[].id]' '[1]'
   # rules
   req POST /api/rules '{"name":"auto-reply","code":"x","event_types":"ticket-created"}'; expect_status 201; expect .deactivated_datetime null
   req POST /api/rules '{"code":"x"}'; expect_error 400 "name: is required."
   req PUT /api/rules/1 '{"deactivated_datetime":"2024-06-01T00:00:00Z"}'; expect_status 200; expect .deactivated_datetime '"2024-06-01T00:00:00Z"'
   req GET /api/rules; expect '[.data[] | [.name,.deactivated_datetime]]' '[["auto-reply","2024-06-01T00:00:00Z"]]'
   req PUT /api/rules/1 '{"deactivated_datetime":null}'; expect .deactivated_datetime null
+  req GET /api/rules/1; expect '[.id,.name,.deactivated_datetime]' '[1,"auto-reply",null]'
+  req DELETE /api/rules/1; expect_status 204
+  req GET /api/rules/1; expect_error 404 "Rule 1 not found."
   stop
 }
 
@@ -324,6 +338,7 @@ t_helpcenter() {
   HC=/api/help-center/help-centers/1
   req GET /api/help-center/help-centers; expect '[.data[0].id,.data[0].default_locale,.meta.item_count]' '[1,"en-US",1]'
   req GET /api/help-center/help-centers/2; expect_error 404 "Help center 2 not found."
+  req GET /api/help-center/help-centers/1; expect '[.id,(.supported_locales|length)]' '[1,15]'
   req POST $HC/categories '{"translation":{"locale":"en-US","title":"Orders","slug":"orders","seo_meta":{"title":null}}}'
   expect_status 201; expect '[.id,.help_center_id,.translation.title,.translation.category_id,.translation.visibility_status,.available_locales]' '[1,1,"Orders",1,"PUBLIC",["en-US"]]'
   req POST $HC/categories '{"translation":{"slug":"x"}}'; expect_error 400 "translation.title: is required."
@@ -340,6 +355,13 @@ t_helpcenter() {
   req GET "$HC/articles/1?locale=fr-FR"; expect '[.translation.title,.available_locales]' '["Annuler une commande",["en-US","fr-FR"]]'
   req GET $HC/articles/1/translations; expect '[.data[].locale]' '["en-US","fr-FR"]'
   req GET $HC/articles; expect '[.data[].translation.title,.meta.nb_pages,.meta.next_page]' '["Cancel",1,null]'
+  req POST $HC/categories '{"translation":{"title":"Returns"}}'; expect .id 2
+  req GET "$HC/categories?per_page=1"; expect '[[.data[].translation.title],.meta.item_count,.meta.nb_pages,.meta.next_page]' '[["Orders"],2,2,2]'
+  req GET "$HC/categories?per_page=1&page=2"; expect '[[.data[].translation.title],.meta.next_page]' '[["Returns"],null]'
+  req GET $HC/categories/1; expect '[.id,.translation.slug]' '[1,"orders"]'
+  req PUT $HC/articles/1 '{"category_id":2}'; expect_status 200; expect '.category_id' 2
+  req PUT $HC/articles/1 '{"category_id":1}'; expect_status 200
+  req GET /api/help-center/help-centers/3/articles; expect_error 404 "Help center 3 not found."
   req DELETE $HC/categories/1; expect_error 409 "Category 1 still has articles or sub-categories."
   req DELETE $HC/articles/1; expect_status 204
   req DELETE $HC/categories/1; expect_status 204
