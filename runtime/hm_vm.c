@@ -200,7 +200,7 @@ static bool loose_equal(hm_value a, hm_value b) {
 static bool arm_equal(hm_value v, hm_value arm) {
   if (arm.kind == HV_STR && v.kind == HV_BOOL)
     return arm.len == (v.u.b ? 4u : 5u) && !memcmp(arm.u.str, v.u.b ? "true" : "false", arm.len);
-  if (arm.kind == HV_STR && v.kind == HV_NULL) return arm.len == 4 && !memcmp(arm.u.str, "null", 4);
+  if (arm.kind == HV_STR && hv_is_nothing(v)) return arm.len == 4 && !memcmp(arm.u.str, "null", 4);
   return loose_equal(v, arm);
 }
 
