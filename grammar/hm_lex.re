@@ -119,7 +119,13 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
   val->str.len = (uint32_t)n;
   if (followed_by_colon(lx->cur)) return IDENT;
   for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
-    if (strlen(kw[i].w) == n && memcmp(kw[i].w, s, n) == 0) return kw[i].tok;
+    if (strlen(kw[i].w) == n && memcmp(kw[i].w, s, n) == 0) {
+      /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
+      int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT || kw[i].tok == KW_BOOLT ||
+                    kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
+      if (is_type && *lx->cur == '(') return IDENT;
+      return kw[i].tok;
+    }
   return IDENT;
 }
 

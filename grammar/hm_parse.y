@@ -42,9 +42,12 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
            (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; (Cur).file = YYRHSLOC(Rhs, 0).file; } \
     (Cur).first_column_adj = 0; } while (0)
 
+/* After this many syntax errors the rest of the file is noise: the lexer is
+   sent to end of input so recovery always terminates. */
+#define HM_MAX_SYNTAX_ERRORS 100
 static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *msg) {
-  (void)lx;
   pc->errors++;
+  if (pc->errors > HM_MAX_SYNTAX_ERRORS) { lx->cur = lx->end; return; }
   if (pc->report) pc->report(pc->user, loc, msg);
 }
 
@@ -104,7 +107,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %%
 
-file: %empty | file item { add_item(pc, $2); } | file error { yyerrok; } ;
+file: %empty | file item { add_item(pc, $2); } | file error ;
 
 item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
@@ -152,7 +155,7 @@ names: fname { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
 
 fielddecls: %empty { $$ = NULL; }
           | fielddecls fielddecl { $$ = hm_list_append($1, $2); }
-          | fielddecls error { $$ = $1; yyerrok; } ;
+          | fielddecls error { $$ = $1; } ;
 
 fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3; $$->b = $4; } ;
 
@@ -221,7 +224,7 @@ fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_R
 typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
 
 block: '{' stmts '}' { $$ = $2; } ;
-stmts: %empty { $$ = NULL; } | stmts stmt { $$ = hm_list_append($1, $2); } | stmts error { $$ = $1; yyerrok; } ;
+stmts: %empty { $$ = NULL; } | stmts stmt { $$ = hm_list_append($1, $2); } | stmts error { $$ = $1; } ;
 
 stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
     | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
@@ -291,6 +294,7 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_EACH postfix KW_AS IDENT opt_where block {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2; }
+       | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2; }
        | '(' expr ')' { $$ = $2; }
        ;

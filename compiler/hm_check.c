@@ -1,0 +1,1009 @@
+/* hm_check: the checker. Resolves every name of a map against its declarations
+ * and the schema modules it uses, infers a type and two bits per expression —
+ * `maybe` (may be missing or null at run time) and `fallible` (a lookup, parse or
+ * open match that nobody handled) — and turns every way a migration could lose
+ * data silently into a diagnostic (VRL's model, dsl-anchors lesson 3). It also
+ * derives the dependency order of sources from lookups. Codegen trusts its work. */
+#include <stdlib.h>
+#include <string.h>
+#include "hm_builtins.h"
+#include "hm_compile.h"
+
+#define MAXVARS 256
+
+typedef struct var {
+  const char *name;
+  int slot;
+  uint8_t ty, maybe;
+  int child_src;          /* each over a child source: its index; else -1 */
+} var;
+
+/* Assignment state of the target being built: per field, 0 never, 1 maybe, 2 surely. */
+typedef struct tstate {
+  hm_node *fields;        /* the target's field declarations */
+  uint8_t *set;
+  int n;
+} tstate;
+
+typedef struct chk {
+  hm_compiler *c;
+  hm_checked *k;
+  int rule;               /* current rule index, -1 outside rules */
+  int src;                /* current rule's source */
+  int in_after;
+  var vars[MAXVARS];
+  int nvars, nslots, maxslots;
+} chk;
+
+#define D(x, node, code, ...) hm_diag_at(&(x)->c->diags, (node)->loc, HC_##code, __VA_ARGS__)
+
+static void expr(chk *x, hm_node *e, hm_node *expect);
+static void stmts(chk *x, hm_node *list, tstate *ts);
+
+/* ---------- helpers ---------- */
+
+static int field_index(const hm_node *fields, const char *name) {
+  int i = 0;
+  for (const hm_node *f = fields; f; f = f->next, i++)
+    if (f->kind == N_FIELDDECL && f->s && strcmp(f->s, name) == 0) return i;
+  return -1;
+}
+
+static const char **field_names(chk *x, const hm_node *fields, int *n) {
+  *n = hm_list_len(fields);
+  const char **v = hm_arena_alloc(&x->c->arena, (size_t)(*n + 1) * sizeof *v);
+  int i = 0;
+  for (const hm_node *f = fields; f; f = f->next) v[i++] = f->s ? f->s : "";
+  return v;
+}
+
+static const char *suggest_field(chk *x, const hm_node *fields, const char *name) {
+  int n;
+  const char **v = field_names(x, fields, &n);
+  return hm_suggest(name, v, n);
+}
+
+static hm_type ty_of_decl(const hm_node *t) {
+  if (!t) return HT_ANY;
+  switch (t->op) {
+  case TY_STRING: case TY_DATETIME: case TY_ENUM: case TY_ENUM_OPEN: return HT_STR;
+  case TY_NUMBER: case TY_INT: return HT_NUM;
+  case TY_BOOL: return HT_BOOL;
+  case TY_RECORD: case TY_OBJECT: return HT_REC;
+  case TY_LIST: return HT_LIST;
+  case TY_REF: return HT_REF;
+  default: return HT_ANY;
+  }
+}
+
+static int source_index(chk *x, const char *name) {
+  for (uint32_t i = 0; i < x->k->nsources; i++)
+    if (strcmp(x->k->sources[i].name, name) == 0) return (int)i;
+  return -1;
+}
+
+static const char *suggest_source(chk *x, const char *name) {
+  const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsources + 1) * sizeof *v);
+  for (uint32_t i = 0; i < x->k->nsources; i++) v[i] = x->k->sources[i].name;
+  return hm_suggest(name, v, (int)x->k->nsources);
+}
+
+static void did_you_mean(char *buf, size_t n, const char *s) {
+  if (s) snprintf(buf, n, "; did you mean '%s'?", s); else buf[0] = 0;
+}
+
+static var *find_var(chk *x, const char *name) {
+  for (int i = x->nvars - 1; i >= 0; i--)
+    if (strcmp(x->vars[i].name, name) == 0) return &x->vars[i];
+  return NULL;
+}
+
+static var *push_var(chk *x, hm_node *at, const char *name) {
+  if (x->nvars == MAXVARS) { D(x, at, E0207, "too many local names in one rule (at most %d)", MAXVARS); return NULL; }
+  var *v = &x->vars[x->nvars++];
+  memset(v, 0, sizeof *v);
+  v->name = name;
+  v->slot = x->nslots++;
+  v->child_src = -1;
+  if (x->nslots > x->maxslots) x->maxslots = x->nslots;
+  return v;
+}
+
+static int new_slot(chk *x) {
+  int s = x->nslots++;
+  if (x->nslots > x->maxslots) x->maxslots = x->nslots;
+  return s;
+}
+
+static uint32_t add_slot(hm_compiler *c, hm_srcinfo *s, const char *name) {
+  for (uint32_t i = 0; i < s->nslots; i++)
+    if (strcmp(s->slots[i], name) == 0) return i;
+  if (s->nslots == s->capslots) {
+    uint32_t cap = s->capslots ? s->capslots * 2 : 8;
+    s->slots = hm_arena_realloc(&c->arena, s->slots, s->capslots * sizeof *s->slots, cap * sizeof *s->slots);
+    s->capslots = cap;
+  }
+  s->slots[s->nslots] = name;
+  return s->nslots++;
+}
+
+/* ---------- expressions ---------- */
+
+static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
+  hm_node *f = hm_schema_field(s->fields, e->s);
+  if (!f && s->fields && !(s->fields->op == 1 && !s->fields->s[0])) {
+    char dym[160];
+    did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, e->s));
+    D(x, e, E0201, "source %s has no field '%s'%s", s->name, e->s, dym);
+    e->ty = HT_ANY; e->maybe = 1;
+    return;
+  }
+  e->decl = f;
+  e->ty = (uint8_t)(f ? ty_of_decl(f->a) : HT_ANY);
+  e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
+  if (src_index >= 0) e->idx = (int32_t)add_slot(x->c, &x->k->sources[src_index], e->s);
+}
+
+static void field_access(chk *x, hm_node *e) {
+  hm_node *obj = e->a;
+  if (obj->kind == N_SRC) {
+    if (x->src < 0) { D(x, obj, E0207, "'src' is only available inside a rule"); e->ty = HT_ANY; e->maybe = 1; return; }
+    obj->ty = HT_REC;
+    src_field(x, e, &x->k->sources[x->src], x->src);
+    return;
+  }
+  if (obj->kind == N_NAME) {
+    var *v = find_var(x, obj->s);
+    if (v && v->child_src >= 0) {
+      obj->idx = v->slot; obj->ty = HT_REC;
+      src_field(x, e, &x->k->sources[v->child_src], -1);
+      return;
+    }
+  }
+  expr(x, obj, NULL);
+  if (obj->ty != HT_ANY && obj->ty != HT_REC)
+    D(x, e, E0204, "cannot read field '%s' of a %s", e->s, hm_type_name((hm_type)obj->ty));
+  e->ty = HT_ANY;
+  e->maybe = 1;
+  e->fallible = obj->fallible;
+}
+
+static void call(chk *x, hm_node *e) {
+  int argc = hm_list_len(e->a);
+  int bi = hm_builtin_find(e->s);
+  int maybe = 0, fallible = 0;
+  for (hm_node *a = e->a; a; a = a->next) {
+    expr(x, a, NULL);
+    maybe |= a->maybe;
+    fallible |= a->fallible;
+  }
+  if (bi < 0) {
+    const char **names = hm_arena_alloc(&x->c->arena, (size_t)(hm_builtin_count + 1) * sizeof *names);
+    for (int i = 0; i < hm_builtin_count; i++) names[i] = hm_builtins[i].name;
+    char dym[160];
+    did_you_mean(dym, sizeof dym, hm_suggest(e->s, names, hm_builtin_count));
+    D(x, e, E0206, "unknown function '%s'%s", e->s, dym);
+    e->ty = HT_ANY; e->maybe = 1;
+    return;
+  }
+  const hm_builtin *b = &hm_builtins[bi];
+  if (argc < b->min_args || argc > b->max_args) {
+    if (b->min_args == b->max_args)
+      D(x, e, E0206, "%s takes %d argument%s, not %d (%s)", b->name, b->min_args, b->min_args == 1 ? "" : "s", argc, b->doc ? b->doc : "");
+    else
+      D(x, e, E0206, "%s takes %d to %d arguments, not %d (%s)", b->name, b->min_args, b->max_args, argc, b->doc ? b->doc : "");
+  }
+  int i = 0;
+  for (hm_node *a = e->a; a && i < HM_BUILTIN_MAXARGS; a = a->next, i++) {
+    hm_type want = (hm_type)b->arg_types[i];
+    hm_type got = (hm_type)a->ty;
+    int scalar_want = want == HT_STR || want == HT_NUM || want == HT_BOOL || want == HT_DATE;
+    int structured_got = got == HT_LIST || got == HT_REC || got == HT_REF;
+    if (want != HT_ANY && got != HT_ANY && got != HT_NULL && scalar_want && structured_got)
+      D(x, a, E0204, "argument %d of %s is a %s, expected a %s", i + 1, b->name, hm_type_name(got), hm_type_name(want));
+  }
+  e->idx = bi;
+  e->ty = b->ret_type;
+  e->maybe = (uint8_t)(maybe || b->fallible);
+  e->fallible = (uint8_t)(fallible || b->fallible);
+}
+
+static void lookup(chk *x, hm_node *e) {
+  expr(x, e->a, NULL);
+  int s = source_index(x, e->s);
+  if (s < 0) {
+    char dym[160];
+    did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
+    D(x, e, E0203, "lookup of unknown source '%s'%s", e->s, dym);
+  } else {
+    hm_srcinfo *si = &x->k->sources[s];
+    si->used = 1;
+    if (!si->looked_up) si->first_lookup = e->loc;
+    si->looked_up = 1;
+  }
+  e->idx = s;
+  e->ty = HT_REF;
+  e->maybe = 1;
+  e->fallible = 1;
+}
+
+/* Value-map arms: constants, no duplicates, nothing after `_`. */
+static void match(chk *x, hm_node *e, hm_node *expect) {
+  expr(x, e->a, NULL);
+  int has_default = 0, maybe = 0, fallible = e->a->fallible;
+  hm_type ty = HT_NULL;
+  for (hm_node *arm = e->b; arm; arm = arm->next) {
+    if (has_default) D(x, arm, W0403, "this arm is unreachable: it comes after the default arm _");
+    if (!arm->a) has_default = 1;
+    for (hm_node *p = arm->a; p; p = p->next)
+      for (hm_node *q = e->b; q != arm && q; q = q->next)
+        for (hm_node *r = q->a; r; r = r->next)
+          if (r->kind == p->kind && ((p->kind == N_STR && strcmp(p->s, r->s) == 0) ||
+                                     (p->kind == N_NUM && p->num == r->num) || (p->kind == N_BOOL && p->op == r->op) ||
+                                     p->kind == N_NULL))
+            D(x, p, W0403, "this pattern is unreachable: an earlier arm already matches it");
+    expr(x, arm->b, expect);
+    maybe |= arm->b->maybe;
+    fallible |= arm->b->fallible;
+    if (ty == HT_NULL) ty = (hm_type)arm->b->ty;
+    else if (ty != arm->b->ty && arm->b->ty != HT_NULL) ty = HT_ANY;
+  }
+  /* A closed subject (a source enum whose every value has an arm) needs no `_`. */
+  int closed = 0;
+  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
+  if (!has_default && sd && sd->a && sd->a->op == TY_ENUM) {
+    closed = 1;
+    for (hm_node *v = sd->a->b; v && closed; v = v->next) {
+      int found = 0;
+      for (hm_node *arm = e->b; arm && !found; arm = arm->next)
+        for (hm_node *p = arm->a; p; p = p->next)
+          if (p->kind == N_STR && strcmp(p->s, v->s) == 0) found = 1;
+      closed = found;
+    }
+  }
+  e->op = (uint16_t)(has_default || closed ? 0 : 1);   /* 1: may fall through (open) */
+  e->ty = ty == HT_NULL ? HT_ANY : ty;
+  e->maybe = (uint8_t)(maybe || e->op);
+  e->fallible = (uint8_t)(fallible || e->op);
+}
+
+static void coalesce(chk *x, hm_node *e, hm_node *expect) {
+  expr(x, e->a, expect);
+  hm_node *r = e->b;
+  if (r->kind == N_REJECTX) { e->ty = e->a->ty; e->maybe = 0; e->fallible = 0; return; }
+  if (r->kind == N_SKIP) { e->ty = e->a->ty; e->maybe = 1; e->fallible = 0; return; }
+  expr(x, r, expect);
+  e->ty = e->a->ty == r->ty || r->ty == HT_NULL ? e->a->ty : e->a->ty == HT_NULL ? r->ty : HT_ANY;
+  e->maybe = r->maybe;
+  e->fallible = r->fallible;
+}
+
+static void binop(chk *x, hm_node *e) {
+  expr(x, e->a, NULL);
+  expr(x, e->b, NULL);
+  hm_type a = (hm_type)e->a->ty, b = (hm_type)e->b->ty;
+  e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
+  switch (e->op) {
+  case OPB_ADD:
+    if (a == HT_LIST || b == HT_LIST) e->ty = HT_LIST;
+    else if (a == HT_STR || b == HT_STR) e->ty = HT_STR;
+    else if (a == HT_NUM && b == HT_NUM) e->ty = HT_NUM;
+    else e->ty = HT_ANY;
+    if ((a == HT_REC || a == HT_REF || a == HT_BOOL) || (b == HT_REC || b == HT_REF || b == HT_BOOL))
+      D(x, e, E0204, "'+' cannot combine a %s and a %s", hm_type_name(a), hm_type_name(b));
+    e->maybe = (uint8_t)(e->a->maybe | e->b->maybe);
+    break;
+  case OPB_SUB: case OPB_MUL: case OPB_DIV: case OPB_MOD:
+    if ((a != HT_ANY && a != HT_NUM && a != HT_STR) || (b != HT_ANY && b != HT_NUM && b != HT_STR))
+      D(x, e, E0204, "arithmetic needs numbers, not a %s and a %s", hm_type_name(a), hm_type_name(b));
+    e->ty = HT_NUM;
+    e->maybe = 1;   /* a non-numeric text or a division by zero gives missing */
+    break;
+  case OPB_AND: case OPB_OR:
+  case OPB_EQ: case OPB_NE: case OPB_LT: case OPB_LE: case OPB_GT: case OPB_GE:
+    e->ty = HT_BOOL; e->maybe = 0; break;
+  case OPB_MATCHRE:
+    if (e->b->kind != N_STR) D(x, e->b, E0204, "the right side of =~ must be a constant regular expression");
+    e->ty = HT_BOOL; e->maybe = 0; break;
+  default: e->ty = HT_ANY; e->maybe = 1; break;
+  }
+}
+
+static void each(chk *x, hm_node *e, hm_node *expect) {
+  hm_node *it = e->a;
+  int child = -1;
+  if (it->kind == N_NAME && !find_var(x, it->s) && source_index(x, it->s) >= 0) {
+    child = source_index(x, it->s);
+    hm_srcinfo *cs = &x->k->sources[child];
+    cs->used = 1;
+    it->idx = child;
+    it->ty = HT_LIST;
+    if (x->src < 0 || cs->parent != x->src)
+      D(x, it, E0203, "each %s: %s is not a child source of %s (declare it with `parent %s by ...`)", it->s, it->s,
+        x->src >= 0 ? x->k->sources[x->src].name : "this rule", x->src >= 0 ? x->k->sources[x->src].name : "P");
+  } else {
+    expr(x, it, NULL);
+    if (it->ty != HT_LIST && it->ty != HT_ANY)
+      D(x, it, E0204, "each needs a list or a child source, not a %s", hm_type_name((hm_type)it->ty));
+  }
+  int saved_vars = x->nvars, saved_slots = x->nslots;
+  e->idx = new_slot(x);                  /* the loop's iteration slot */
+  var *v = push_var(x, e, e->s);
+  if (!v) return;
+  v->ty = HT_REC; v->maybe = 0; v->child_src = child;
+  e->num = v->slot;
+  if (e->b) expr(x, e->b, NULL);
+  /* The element shape: `list of T` of the field this each is assigned to. */
+  hm_node *elem = NULL;
+  if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)
+    elem = hm_schema_target(x->c, expect->a->a->s);
+  e->decl = elem;
+  tstate ts = {0};
+  if (elem) {
+    ts.fields = elem->c;
+    ts.n = hm_list_len(elem->c);
+    ts.set = hm_arena_alloc(&x->c->arena, (size_t)ts.n + 1);
+  }
+  stmts(x, e->c, elem ? &ts : NULL);
+  if (elem) {
+    int i = 0;
+    for (hm_node *f = elem->c; f; f = f->next, i++)
+      if (hm_field_required(f) && ts.set[i] != 2)
+        D(x, e, E0303, "each %s: the %s field '%s' is required and %s", e->s, elem->s, f->s,
+          ts.set[i] ? "is not set on every path" : "is never set");
+  }
+  x->nvars = saved_vars;
+  x->nslots = saved_slots;
+  e->ty = HT_LIST;
+  e->maybe = 0;
+  e->fallible = it->fallible;
+}
+
+static void expr(chk *x, hm_node *e, hm_node *expect) {
+  switch (e->kind) {
+  case N_STR: e->ty = HT_STR; break;
+  case N_NUM: e->ty = HT_NUM; break;
+  case N_BOOL: e->ty = HT_BOOL; break;
+  case N_NULL: e->ty = HT_NULL; e->maybe = 1; break;
+  case N_SRC:
+    if (x->src < 0) D(x, e, E0207, "'src' is only available inside a rule");
+    e->ty = HT_REC;
+    break;
+  case N_NAME: {
+    var *v = find_var(x, e->s);
+    if (!v) {
+      const char *cands[MAXVARS];
+      for (int i = 0; i < x->nvars; i++) cands[i] = x->vars[i].name;
+      char dym[160];
+      did_you_mean(dym, sizeof dym, hm_suggest(e->s, cands, x->nvars));
+      if (source_index(x, e->s) >= 0)
+        D(x, e, E0207, "'%s' is a source, not a value: use lookup %s(key) or each %s as x { ... }", e->s, e->s, e->s);
+      else
+        D(x, e, E0207, "unknown name '%s'%s", e->s, dym);
+      e->ty = HT_ANY; e->maybe = 1;
+      break;
+    }
+    e->idx = v->slot; e->ty = v->ty; e->maybe = v->maybe;
+    break;
+  }
+  case N_SETREF: {
+    uint32_t i;
+    for (i = 0; i < x->k->nsettings; i++)
+      if (strcmp(x->k->settings[i].decl->s, e->s) == 0) break;
+    if (i == x->k->nsettings) {
+      const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsettings + 1) * sizeof *v);
+      for (uint32_t j = 0; j < x->k->nsettings; j++) v[j] = x->k->settings[j].decl->s;
+      char dym[160];
+      did_you_mean(dym, sizeof dym, hm_suggest(e->s, v, (int)x->k->nsettings));
+      D(x, e, E0207, "unknown setting '$%s'%s", e->s, dym);
+      e->ty = HT_ANY;
+      break;
+    }
+    x->k->settings[i].used = 1;
+    e->idx = (int32_t)i;
+    e->ty = (uint8_t)x->k->settings[i].type;
+    break;
+  }
+  case N_FIELD: field_access(x, e); break;
+  case N_INDEX:
+    expr(x, e->a, NULL); expr(x, e->b, NULL);
+    e->ty = HT_ANY; e->maybe = 1; e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
+    break;
+  case N_CALL: call(x, e); break;
+  case N_LOOKUP: lookup(x, e); break;
+  case N_AGENT: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = 1; e->fallible = 1; break;
+  case N_UPLOAD: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = e->a->maybe; e->fallible = e->a->fallible; break;
+  case N_MATCH: match(x, e, expect); break;
+  case N_EACH: each(x, e, expect); break;
+  case N_LIST: {
+    hm_node *elem_expect = NULL;
+    int fallible = 0;
+    for (hm_node *i = e->a; i; i = i->next) { expr(x, i, elem_expect); fallible |= i->fallible; }
+    e->ty = HT_LIST; e->fallible = (uint8_t)fallible;
+    break;
+  }
+  case N_RECORD: {
+    int fallible = 0;
+    for (hm_node *f = e->a; f; f = f->next) {
+      for (hm_node *g = e->a; g != f; g = g->next)
+        if (strcmp(g->s, f->s) == 0) D(x, f, E0304, "record field '%s' is given twice", f->s);
+      expr(x, f->a, NULL);
+      fallible |= f->a->fallible;
+    }
+    e->ty = HT_REC; e->fallible = (uint8_t)fallible;
+    break;
+  }
+  case N_BIN: binop(x, e); break;
+  case N_UN:
+    expr(x, e->a, NULL);
+    e->ty = e->op == OPU_NOT ? HT_BOOL : HT_NUM;
+    e->maybe = e->op == OPU_NOT ? 0 : e->a->maybe;
+    e->fallible = e->a->fallible;
+    break;
+  case N_COND:
+    expr(x, e->a, NULL); expr(x, e->b, expect); expr(x, e->c, expect);
+    e->ty = e->b->ty == e->c->ty ? e->b->ty : e->b->ty == HT_NULL ? e->c->ty : e->c->ty == HT_NULL ? e->b->ty : HT_ANY;
+    e->maybe = (uint8_t)(e->b->maybe | e->c->maybe);
+    e->fallible = (uint8_t)(e->a->fallible | e->b->fallible | e->c->fallible);
+    break;
+  case N_COALESCE: coalesce(x, e, expect); break;
+  default: e->ty = HT_ANY; break;
+  }
+}
+
+/* Name the first unhandled fallible step inside e, for the E0301 message. */
+static hm_node *first_fallible(hm_node *e) {
+  if (!e || !e->fallible) return NULL;
+  if (e->kind == N_COALESCE) { hm_node *f = first_fallible(e->b); return f ? f : e; }
+  hm_node *kids[] = {e->a, e->b, e->c};
+  for (int i = 0; i < 3; i++)
+    for (hm_node *k = kids[i]; k; k = k->next) {
+      hm_node *f = first_fallible(k);
+      if (f) return f;
+    }
+  return e;
+}
+
+static void report_fallible(chk *x, hm_node *e) {
+  hm_node *f = first_fallible(e);
+  if (!f) f = e;
+  if (f->kind == N_MATCH)
+    D(x, f, E0305, "this match has no default arm and its subject can hold any value: add `_ => ...` or handle it with ?? default, ?? reject \"why\" or ?? skip");
+  else if (f->kind == N_LOOKUP)
+    D(x, f, E0301, "lookup %s(...) can find nothing: handle it with ?? default, ?? reject \"why\" or ?? skip", f->s);
+  else if (f->kind == N_AGENT)
+    D(x, f, E0301, "agent(...) can find no Gorgias user: handle it with ?? default, ?? reject \"why\" or ?? skip");
+  else if (f->kind == N_CALL)
+    D(x, f, E0301, "%s(...) can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip", f->s);
+  else
+    D(x, f, E0301, "this expression can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip");
+}
+
+/* ---------- constants against the schema (enums, limits) ---------- */
+
+static void check_consts(chk *x, hm_node *e, const hm_node *field) {
+  if (!e || !field || !field->a) return;
+  switch (e->kind) {
+  case N_STR: {
+    const hm_node *t = field->a;
+    if (t->op == TY_ENUM) {
+      int ok = 0, n = 0;
+      for (const hm_node *v = t->b; v; v = v->next, n++)
+        if (strcmp(v->s, e->s) == 0) ok = 1;
+      if (!ok) {
+        const char **vals = hm_arena_alloc(&x->c->arena, (size_t)(n + 1) * sizeof *vals);
+        int i = 0;
+        for (const hm_node *v = t->b; v; v = v->next) vals[i++] = v->s;
+        const char *s = hm_suggest(e->s, vals, n);
+        hm_buf lst; hm_buf_init(&lst);
+        for (i = 0; i < n && i < 12; i++) hm_buf_printf(&lst, "%s\"%s\"", i ? ", " : "", vals[i]);
+        if (n > 12) hm_buf_puts(&lst, ", ...");
+        if (s) D(x, e, E0205, "Gorgias refuses \"%s\" for %s; did you mean \"%s\"?", e->s, field->s, s);
+        else D(x, e, E0205, "Gorgias refuses \"%s\" for %s (accepted: %s)", e->s, field->s, lst.data);
+        hm_buf_free(&lst);
+      }
+    }
+    const hm_node *mx = hm_field_opt(field, FO_MAX);
+    if (mx && (t->op == TY_STRING || t->op == TY_ENUM_OPEN)) {
+      uint32_t chars = 0;
+      for (uint32_t i = 0; i < e->slen; i++) if (((unsigned char)e->s[i] & 0xC0) != 0x80) chars++;
+      if (chars > (uint32_t)mx->num)
+        D(x, e, E0209, "this text has %u characters; Gorgias accepts at most %.0f in %s", chars, mx->num, field->s);
+    }
+    break;
+  }
+  case N_NUM: {
+    const hm_node *mx = hm_field_opt(field, FO_MAX), *mn = hm_field_opt(field, FO_MIN);
+    if (field->a->op == TY_INT || field->a->op == TY_NUMBER) {
+      if (mx && e->num > mx->num) D(x, e, E0209, "%g is above the maximum %.0f of %s", e->num, mx->num, field->s);
+      if (mn && e->num < mn->num) D(x, e, E0209, "%g is below the minimum %.0f of %s", e->num, mn->num, field->s);
+    }
+    break;
+  }
+  case N_COND: check_consts(x, e->b, field); check_consts(x, e->c, field); break;
+  case N_COALESCE: check_consts(x, e->a, field); check_consts(x, e->b, field); break;
+  case N_MATCH: for (hm_node *a = e->b; a; a = a->next) check_consts(x, a->b, field); break;
+  default: break;
+  }
+}
+
+/* Structural compatibility of a value with a target field (scalars convert at run time). */
+static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append) {
+  if (!field->a) return;
+  hm_type want = ty_of_decl(field->a), got = (hm_type)e->ty;
+  if (got == HT_ANY || want == HT_ANY || got == HT_NULL) return;
+  int scalar_got = got == HT_STR || got == HT_NUM || got == HT_BOOL || got == HT_DATE;
+  int bad = 0;
+  if (append) bad = want != HT_LIST;
+  else switch (want) {
+  case HT_STR: case HT_NUM: case HT_BOOL: bad = !scalar_got; break;
+  case HT_LIST: bad = got != HT_LIST; break;
+  case HT_REC: bad = got != HT_REC; break;
+  case HT_REF: bad = !(got == HT_REF || got == HT_REC || got == HT_NUM); break;
+  default: break;
+  }
+  if (!bad) return;
+  if (append) D(x, e, E0204, "'+=' appends to a list, but %s is a %s", field->s, hm_type_name(want));
+  else if (want == HT_REF && got == HT_STR)
+    D(x, e, E0204, "%s is a reference to a %s: use lookup Source(key) or agent(email), not a %s", field->s,
+      field->a->s, hm_type_name(got));
+  else D(x, e, E0204, "%s is a %s, but this value is a %s", field->s, hm_type_name(want), hm_type_name(got));
+}
+
+/* ---------- statements ---------- */
+
+static void assign(chk *x, hm_node *st, tstate *ts) {
+  hm_node *field = NULL;
+  int fi = -1;
+  if (ts) {
+    fi = field_index(ts->fields, st->s);
+    field = hm_schema_field(ts->fields, st->s);
+    if (!field) {
+      char dym[160];
+      did_you_mean(dym, sizeof dym, suggest_field(x, ts->fields, st->s));
+      D(x, st, E0202, "Gorgias has no field '%s' here%s", st->s, dym);
+    } else if (hm_field_has(field, FO_READONLY)) {
+      D(x, st, E0202, "%s is read-only in Gorgias and cannot be set", st->s);
+    }
+  }
+  expr(x, st->a, field);
+  st->idx = fi;
+  st->decl = field;
+  if (st->a->fallible) report_fallible(x, st->a);
+  if (!field) return;
+  if (st->kind == N_ASSIGN) {
+    if (ts->set[fi]) D(x, st, E0304, "%s is already set%s", st->s, ts->set[fi] == 1 ? " on some paths" : "");
+    ts->set[fi] = 2;
+    if (hm_field_required(field) && st->a->maybe && !st->a->fallible)
+      D(x, st->a, E0302, "%s is required, but this value may be missing or null: add ?? default or ?? reject \"why\"", st->s);
+  } else {
+    if (!ts->set[fi]) ts->set[fi] = 2;
+  }
+  check_assign_type(x, st->a, field, st->kind == N_APPEND);
+  check_consts(x, st->a, field);
+}
+
+static void stmt(chk *x, hm_node *st, tstate *ts) {
+  switch (st->kind) {
+  case N_ASSIGN: case N_APPEND: assign(x, st, ts); break;
+  case N_LET: {
+    expr(x, st->a, NULL);
+    if (st->a->fallible) report_fallible(x, st->a);
+    var *v = push_var(x, st, st->s);
+    if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; st->idx = v->slot; }
+    break;
+  }
+  case N_IF: {
+    expr(x, st->a, NULL);
+    if (st->a->fallible) report_fallible(x, st->a);
+    tstate a = {0}, b = {0};
+    if (ts) {
+      a = *ts; b = *ts;
+      a.set = hm_arena_alloc(&x->c->arena, (size_t)ts->n + 1);
+      b.set = hm_arena_alloc(&x->c->arena, (size_t)ts->n + 1);
+      memcpy(a.set, ts->set, (size_t)ts->n);
+      memcpy(b.set, ts->set, (size_t)ts->n);
+    }
+    int saved = x->nvars;
+    stmts(x, st->b, ts ? &a : NULL);
+    x->nvars = saved;
+    if (st->c && st->c->kind == N_IF) stmt(x, st->c, ts ? &b : NULL);
+    else stmts(x, st->c, ts ? &b : NULL);
+    x->nvars = saved;
+    if (ts)
+      for (int i = 0; i < ts->n; i++)
+        ts->set[i] = (uint8_t)(a.set[i] == 2 && b.set[i] == 2 ? 2 : (a.set[i] || b.set[i]) ? 1 : 0);
+    break;
+  }
+  case N_FLAG: case N_REJECT: break;
+  case N_LOSSY: break;
+  default: break;
+  }
+}
+
+static void stmts(chk *x, hm_node *list, tstate *ts) {
+  for (hm_node *s = list; s; s = s->next) stmt(x, s, ts);
+}
+
+/* ---------- declarations ---------- */
+
+static void collect_use(chk *x, hm_node *n) {
+  if (hm_compiler_module(x->c, n->s) < 0) {
+    static const char *known[] = {"gorgias", "itop", "smartertrack", "atera"};
+    const char *s = hm_suggest(n->s, known, 4);
+    char dym[160];
+    did_you_mean(dym, sizeof dym, s);
+    D(x, n, E0104, "no schema module '%s' in stdlib%s", n->s, dym);
+  }
+}
+
+static int setting_type(const hm_node *lit) {
+  switch (lit->kind) {
+  case N_STR: return HT_STR;
+  case N_NUM: return HT_NUM;
+  case N_BOOL: return HT_BOOL;
+  default: return HT_NULL;
+  }
+}
+
+static int format_of(const char *s) {
+  if (strcmp(s, "csv") == 0) return HF_CSV;
+  if (strcmp(s, "ndjson") == 0) return HF_NDJSON;
+  if (strcmp(s, "json") == 0) return HF_JSON;
+  if (strcmp(s, "json_pages") == 0) return HF_JSON_PAGES;
+  return -1;
+}
+
+static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
+  memset(s, 0, sizeof *s);
+  s->decl = n;
+  s->name = n->s;
+  s->parent = -1;
+  s->format = format_of(n->a->s);
+  if (s->format < 0) {
+    static const char *fmts[] = {"csv", "ndjson", "json", "json_pages"};
+    char dym[160];
+    did_you_mean(dym, sizeof dym, hm_suggest(n->a->s, fmts, 4));
+    D(x, n->a, E0210, "unknown format '%s' (csv, ndjson, json or json_pages)%s", n->a->s, dym);
+  }
+  const char *tname = n->a->next ? n->a->next->s : n->s;
+  if (n->c) {
+    s->fields = n->c;
+  } else {
+    const char *mod = NULL;
+    s->object = hm_schema_object(x->c, tname, &mod);
+    if (!s->object) {
+      if (n->a->next)
+        D(x, n->a->next, E0203, "no source object '%s' in the modules this map uses", tname);
+      else
+        D(x, n, E0203, "no source object '%s' in the modules this map uses: name its type (source %s : Type from ...) or declare its fields inline", tname, n->s);
+    } else {
+      s->fields = s->object->c;
+      if (s->object->a) s->key = s->object->a->s;
+    }
+  }
+}
+
+static void source_options(chk *x, hm_srcinfo *s) {
+  int seen[8] = {0};
+  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files"};
+  for (hm_node *o = s->decl->b; o; o = o->next) {
+    if (seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
+    switch (o->op) {
+    case SO_KEY: s->key = o->s; break;
+    case SO_PARENT: {
+      int p = source_index(x, o->s);
+      if (p < 0) {
+        char dym[160];
+        did_you_mean(dym, sizeof dym, suggest_source(x, o->s));
+        D(x, o, E0203, "parent %s is not a declared source%s", o->s, dym);
+      } else if (&x->k->sources[p] == s) {
+        D(x, o, E0210, "a source cannot be its own parent");
+      } else {
+        s->parent = p;
+      }
+      s->parent_by = o->a;
+      if (!o->a && !strchr(s->decl->d->s, '*'))
+        D(x, o, E0210, "parent %s by path needs a '*' in the path to take the key from", o->s);
+      break;
+    }
+    case SO_RECORDS:
+      s->records = o->s;
+      if (s->format != HF_JSON) D(x, o, E0210, "records applies to json sources only");
+      break;
+    case SO_SEP:
+      if (o->slen != 1) D(x, o, E0210, "sep is one character, like \";\" or \"\\t\"");
+      else s->sep = (unsigned char)o->s[0];
+      if (s->format != HF_CSV) D(x, o, E0210, "sep applies to csv sources only");
+      break;
+    case SO_ENCODING: {
+      char low[32] = {0};
+      for (uint32_t i = 0; i < o->slen && i < 31; i++) low[i] = (char)(o->s[i] | 0x20);
+      if (strcmp(low, "utf-8") != 0 && strcmp(low, "utf8") != 0)
+        D(x, o, E0210, "encoding \"%s\" is not read: convert the export to UTF-8 first (iconv -f ... -t UTF-8)", o->s);
+      break;
+    }
+    case SO_FILES: s->files = o->s; break;
+    }
+  }
+  const char *star = strchr(s->decl->d->s, '*');
+  if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
+  if (s->key && s->fields && !hm_schema_field(s->fields, s->key)) {
+    hm_node *at = s->decl;
+    for (hm_node *o = s->decl->b; o; o = o->next) if (o->op == SO_KEY) at = o;
+    char dym[160];
+    did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->key));
+    D(x, at, E0201, "key %s is not a field of %s%s", s->key, s->name, dym);
+  }
+  if (s->parent_by && s->fields && !hm_schema_field(s->fields, s->parent_by->s)) {
+    char dym[160];
+    did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->parent_by->s));
+    D(x, s->parent_by, E0201, "%s has no field '%s' to join on%s", s->name, s->parent_by->s, dym);
+  }
+}
+
+static int add_target(hm_checked *k, hm_node *t) {
+  for (uint32_t i = 0; i < k->ntargets; i++) if (k->targets[i] == t) return (int)i;
+  if (k->ntargets == k->captargets) {
+    k->captargets = k->captargets ? k->captargets * 2 : 8;
+    k->targets = realloc(k->targets, k->captargets * sizeof *k->targets);
+    if (!k->targets) abort();
+  }
+  k->targets[k->ntargets] = t;
+  return (int)k->ntargets++;
+}
+
+/* Every target reachable through `ref`/`list of` from the used ones goes into the
+   program, so the runtime knows the shape of nested messages and attachments. */
+static void close_targets(chk *x) {
+  for (uint32_t i = 0; i < x->k->ntargets; i++)
+    for (hm_node *f = x->k->targets[i]->c; f; f = f->next) {
+      hm_node *t = f->a;
+      while (t && t->op == TY_LIST && t->a) t = t->a;
+      if (t && (t->op == TY_REF || t->op == TY_OBJECT)) {
+        hm_node *tt = hm_schema_target(x->c, t->s);
+        if (tt) add_target(x->k, tt);
+        else D(x, t, E0203, "no target '%s' in the schema", t->s);
+      }
+    }
+}
+
+static void check_rule(chk *x, int ri) {
+  hm_ruleinfo *r = &x->k->rules[ri];
+  hm_node *n = r->decl;
+  x->rule = ri;
+  x->src = r->source;
+  x->nvars = x->nslots = x->maxslots = 0;
+  if (n->guard) {
+    expr(x, n->guard, NULL);
+    if (n->guard->fallible) report_fallible(x, n->guard);
+  }
+  tstate ts = {0};
+  if (r->target) {
+    ts.fields = r->target->c;
+    ts.n = hm_list_len(r->target->c);
+    ts.set = hm_arena_alloc(&x->c->arena, (size_t)ts.n + 1);
+  }
+  stmts(x, n->c, r->target ? &ts : NULL);
+  if (r->target) {
+    int i = 0;
+    for (hm_node *f = r->target->c; f; f = f->next, i++)
+      if (hm_field_required(f) && ts.set[i] != 2) {
+        hm_node at = *n;
+        at.loc.end_line = n->loc.end_line; at.loc.end_col = n->loc.end_col;
+        D(x, &at, E0303, "%s -> %s: the %s field '%s' is required and %s", n->a->s, n->b->s, r->target->s, f->s,
+          ts.set[i] ? "is not set on every path" : "is never set");
+      }
+  }
+  r->nslots = (uint32_t)x->maxslots;
+  if (n->d && !(n->d->kind == N_LOSSY && n->d->op == 1)) {
+    x->in_after = 1;
+    x->nvars = x->nslots = x->maxslots = 0;
+    tstate ta = ts;
+    if (r->target) {
+      ta.set = hm_arena_alloc(&x->c->arena, (size_t)ts.n + 1);
+      /* fields set in the first pass may be set again: the update replaces them */
+    }
+    stmts(x, n->d, r->target ? &ta : NULL);
+    for (hm_node *s = n->d; s; s = s->next)
+      if (s->kind == N_ASSIGN && s->decl && hm_field_has(s->decl, FO_CREATE_ONLY))
+        D(x, s, E0202, "%s can only be set when the object is created, not in an after block", s->s);
+    r->nslots_after = (uint32_t)x->maxslots;
+    x->in_after = 0;
+  }
+  x->rule = -1;
+  x->src = -1;
+}
+
+/* Lookups outside `after` blocks are dependencies: the looked-up source must be
+   planned first. Depth-first topological sort; a back edge is a cycle. */
+typedef struct dep { int from, to; hm_node *at; } dep;
+typedef struct deps { dep *v; int n, cap; } deps;
+
+static void collect_deps(hm_node *e, int from, deps *d) {
+  for (; e; e = e->next) {
+    if (e->kind == N_LOOKUP && e->idx >= 0) {
+      if (d->n == d->cap) { d->cap = d->cap ? d->cap * 2 : 16; d->v = realloc(d->v, (size_t)d->cap * sizeof *d->v); if (!d->v) abort(); }
+      d->v[d->n++] = (dep){from, e->idx, e};
+    }
+    collect_deps(e->a, from, d); collect_deps(e->b, from, d); collect_deps(e->c, from, d);
+    if (e->kind != N_RULE) collect_deps(e->d, from, d);
+    collect_deps(e->guard, from, d);
+  }
+}
+
+static int visit(chk *x, deps *d, int s, uint8_t *state, int *stack, int depth) {
+  if (state[s] == 2) return 0;
+  if (state[s] == 1) {
+    int i = depth - 1;
+    while (i >= 0 && stack[i] != s) i--;
+    hm_buf cyc; hm_buf_init(&cyc);
+    for (int j = i < 0 ? 0 : i; j < depth; j++) hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
+    hm_buf_puts(&cyc, x->k->sources[s].name);
+    hm_node *at = NULL;
+    for (int j = 0; j < d->n; j++) if (d->v[j].from == stack[depth - 1] && d->v[j].to == s) at = d->v[j].at;
+    hm_node fallback = {0};
+    if (!at) { fallback.loc = x->k->sources[s].decl->loc; at = &fallback; }
+    D(x, at, E0307, "lookups form a cycle: %s; move one of them into an `after` block", cyc.data);
+    hm_buf_free(&cyc);
+    return 1;
+  }
+  state[s] = 1;
+  stack[depth] = s;
+  int cyc = 0;
+  for (int j = 0; j < d->n && !cyc; j++)
+    if (d->v[j].from == s && d->v[j].to != s) cyc = visit(x, d, d->v[j].to, state, stack, depth + 1);
+  state[s] = 2;
+  if (!cyc) x->k->order[x->k->norder++] = (uint32_t)s;
+  return cyc;
+}
+
+static void order_sources(chk *x) {
+  deps d = {0};
+  for (uint32_t i = 0; i < x->k->nrules; i++) {
+    hm_node *r = x->k->rules[i].decl;
+    int from = x->k->rules[i].source;
+    if (from < 0) continue;
+    collect_deps(r->guard, from, &d);
+    collect_deps(r->c, from, &d);
+  }
+  /* A lookup of an object no rule produces can never resolve. */
+  for (int j = 0; j < d.n; j++)
+    if (!x->k->sources[d.v[j].to].has_rule)
+      D(x, d.v[j].at, E0306, "lookup %s(...): no rule migrates %s, so nothing can be found", x->k->sources[d.v[j].to].name,
+        x->k->sources[d.v[j].to].name);
+  x->k->order = calloc(x->k->nsources + 1, sizeof *x->k->order);
+  uint8_t *state = calloc(x->k->nsources + 1, 1);
+  int *stack = calloc(x->k->nsources + 1, sizeof *stack);
+  if (!x->k->order || !state || !stack) abort();
+  for (uint32_t s = 0; s < x->k->nsources; s++)
+    if (x->k->sources[s].parent < 0) visit(x, &d, (int)s, state, stack, 0);
+  for (uint32_t s = 0; s < x->k->nsources; s++)   /* child sources last: they travel with their parent */
+    if (x->k->sources[s].parent >= 0 && !state[s]) x->k->order[x->k->norder++] = s;
+  free(state);
+  free(stack);
+  free(d.v);
+}
+
+static void check_module_decls(chk *x, hm_unit *u) {
+  for (hm_node *n = u->items; n; n = n->next) {
+    if (n->kind != N_TARGET && n->kind != N_OBJECT) continue;
+    for (hm_node *f = n->c; f; f = f->next) {
+      for (hm_node *g = n->c; g != f; g = g->next)
+        if (strcmp(g->s, f->s) == 0) D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
+      hm_node *t = f->a;
+      while (t && t->op == TY_LIST && t->a) t = t->a;
+      if (t && (t->op == TY_REF || t->op == TY_OBJECT) && n->kind == N_TARGET && !hm_schema_target(x->c, t->s))
+        D(x, t, E0203, "no target '%s' in the schema", t->s);
+      const hm_node *def = hm_field_opt(f, FO_DEFAULT);
+      if (def && def->a && def->a->kind == N_STR) check_consts(x, def->a, f);
+    }
+  }
+}
+
+int hm_check(hm_compiler *c, int unit) {
+  uint32_t errors_before = c->diags.errors;
+  hm_checked *k = &c->chk;
+  chk x = {0};
+  x.c = c; x.k = k; x.rule = -1; x.src = -1;
+  hm_unit *u = &c->units[unit];
+
+  /* Pass 1: modules and declarations. */
+  uint32_t nsrc = 0, nrule = 0, nset = 0, ngap = 0;
+  int nmig = 0;
+  for (hm_node *n = u->items; n; n = n->next) {
+    switch (n->kind) {
+    case N_USE: collect_use(&x, n); break;
+    case N_SOURCE: nsrc++; break;
+    case N_RULE: nrule++; break;
+    case N_SETTING: nset++; break;
+    case N_GAP: ngap++; break;
+    case N_MIGRATION:
+      if (nmig++) D(&x, n, E0105, "a map has one migration header; this is a second one");
+      else k->migration = n;
+      break;
+    default: break;
+    }
+  }
+  if (u->module) {
+    check_module_decls(&x, &c->units[unit]);
+    return (int)(c->diags.errors - errors_before);
+  }
+  if (!nmig && u->items) {
+    hm_node at = *u->items;
+    D(&x, &at, E0105, "a map starts with its migration header: migration \"Customer X: iTop to Gorgias\"");
+  }
+  k->sources = calloc(nsrc + 1, sizeof *k->sources);
+  k->rules = calloc(nrule + 1, sizeof *k->rules);
+  k->settings = calloc(nset + 1, sizeof *k->settings);
+  k->gaps = calloc(ngap + 1, sizeof *k->gaps);
+  if (!k->sources || !k->rules || !k->settings || !k->gaps) abort();
+
+  for (hm_node *n = u->items; n; n = n->next) {
+    if (n->kind == N_SETTING) {
+      for (uint32_t i = 0; i < k->nsettings; i++)
+        if (strcmp(k->settings[i].decl->s, n->s) == 0) D(&x, n, E0208, "setting %s is declared twice", n->s);
+      k->settings[k->nsettings].decl = n;
+      k->settings[k->nsettings].type = setting_type(n->a);
+      if (n->a->kind == N_NULL) D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
+      k->nsettings++;
+    } else if (n->kind == N_SOURCE) {
+      if (source_index(&x, n->s) >= 0) { D(&x, n, E0208, "source %s is declared twice", n->s); continue; }
+      declare_source(&x, n, &k->sources[k->nsources++]);
+    }
+  }
+  for (uint32_t i = 0; i < k->nsources; i++) source_options(&x, &k->sources[i]);
+
+  /* Rules: resolve source and target first, so lookups can see which sources are produced. */
+  for (hm_node *n = u->items; n; n = n->next) {
+    if (n->kind != N_RULE) continue;
+    hm_ruleinfo *r = &k->rules[k->nrules++];
+    r->decl = n;
+    r->source = source_index(&x, n->a->s);
+    if (r->source < 0) {
+      char dym[160];
+      did_you_mean(dym, sizeof dym, suggest_source(&x, n->a->s));
+      D(&x, n->a, E0203, "rule for unknown source '%s'%s", n->a->s, dym);
+    } else {
+      k->sources[r->source].has_rule = 1;
+      k->sources[r->source].used = 1;
+    }
+    r->target = hm_schema_target(c, n->b->s);
+    r->target_index = -1;
+    if (!r->target) {
+      static const char *tg[] = {"Customer", "User", "Team", "Tag", "CustomField", "Ticket", "Message", "Attachment",
+                                 "Upload", "SatisfactionSurvey", "HelpCenterCategory", "HelpCenterArticle", "Rule"};
+      char dym[160];
+      did_you_mean(dym, sizeof dym, hm_suggest(n->b->s, tg, (int)(sizeof tg / sizeof *tg)));
+      D(&x, n->b, E0203, "Gorgias has no object '%s'%s (is `use gorgias` missing?)", n->b->s, dym);
+    } else {
+      r->target_index = add_target(k, r->target);
+    }
+  }
+  for (uint32_t i = 0; i < k->nrules; i++)
+    if (k->rules[i].source >= 0) check_rule(&x, (int)i);
+
+  for (hm_node *n = u->items; n; n = n->next) {
+    if (n->kind != N_GAP) continue;
+    k->gaps[k->ngaps++] = n;
+    int s = source_index(&x, n->s);
+    if (s >= 0) k->sources[s].used = 1;
+    else if (n->op == 0) {
+      char dym[160];
+      did_you_mean(dym, sizeof dym, suggest_source(&x, n->s));
+      D(&x, n, E0203, "gap %s -> export csv needs a declared source %s to export%s", n->s, n->s, dym);
+    }
+    n->idx = s;
+  }
+  /* Children of used parents travel with them only when an `each` reads them;
+     a parent link alone is not a use. */
+  close_targets(&x);
+  order_sources(&x);
+
+  for (uint32_t i = 0; i < k->nsources; i++)
+    if (!k->sources[i].used)
+      D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);
+  for (uint32_t i = 0; i < k->nsettings; i++)
+    if (!k->settings[i].used) D(&x, k->settings[i].decl, W0402, "setting %s is never used", k->settings[i].decl->s);
+  return (int)(c->diags.errors - errors_before);
+}

@@ -1,0 +1,166 @@
+/* hm_diag: collecting, sorting and printing diagnostics; see hm_diag.h. */
+#include "hm_diag.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct { const char *id; int error; } code_info[HC__COUNT] = {
+#define CODE(id, sev, summary) {#id, sizeof(#sev) == sizeof("error")},
+#include "hm_codes.def"
+#undef CODE
+};
+
+const char *hm_code_id(hm_dcode c) { return code_info[c].id; }
+int hm_code_is_error(hm_dcode c) { return code_info[c].error; }
+
+void hm_diags_init(hm_diags *d, hm_arena *arena) {
+  memset(d, 0, sizeof *d);
+  d->arena = arena;
+}
+
+void hm_diags_free(hm_diags *d) {
+  free(d->files);
+  free(d->items);
+  d->files = NULL; d->items = NULL;
+}
+
+uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len) {
+  if (d->nfiles == d->capfiles) {
+    d->capfiles = d->capfiles ? d->capfiles * 2 : 8;
+    d->files = realloc(d->files, d->capfiles * sizeof *d->files);
+    if (!d->files) abort();
+  }
+  d->files[d->nfiles] = (hm_srcfile){path, text, len};
+  return d->nfiles++;
+}
+
+void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (d->n == d->cap) {
+    d->cap = d->cap ? d->cap * 2 : 16;
+    d->items = realloc(d->items, d->cap * sizeof *d->items);
+    if (!d->items) abort();
+  }
+  d->items[d->n++] = (hm_diag){loc, code, hm_arena_strdup(d->arena, msg)};
+  if (hm_code_is_error(code)) d->errors++; else d->warnings++;
+}
+
+static int diag_cmp(const void *x, const void *y) {
+  const hm_diag *a = x, *b = y;
+  if (a->loc.file != b->loc.file) return a->loc.file < b->loc.file ? -1 : 1;
+  if (a->loc.line != b->loc.line) return a->loc.line < b->loc.line ? -1 : 1;
+  if (a->loc.col != b->loc.col) return a->loc.col < b->loc.col ? -1 : 1;
+  return 0;
+}
+
+/* qsort is not stable; the index tiebreak keeps emission order for equal spots. */
+static void sort_diags(hm_diags *d) {
+  for (uint32_t i = 1; i < d->n; i++) {
+    hm_diag x = d->items[i];
+    uint32_t j = i;
+    while (j > 0 && diag_cmp(&d->items[j - 1], &x) > 0) { d->items[j] = d->items[j - 1]; j--; }
+    d->items[j] = x;
+  }
+}
+
+static const char *line_text(const hm_srcfile *f, uint32_t line, size_t *len) {
+  const char *p = f->text, *end = f->text + f->len;
+  for (uint32_t l = 1; l < line && p < end; p++)
+    if (*p == '\n') l++;
+  const char *e = p;
+  while (e < end && *e != '\n' && *e != '\r') e++;
+  *len = (size_t)(e - p);
+  return p;
+}
+
+static void print_caret(FILE *out, const char *text, size_t len, uint32_t col, uint32_t end_col) {
+  /* Columns count characters; tabs are echoed so the caret lines up. */
+  fputs("  ", out);
+  uint32_t c = 1;
+  for (size_t i = 0; i < len && c < col; i++) {
+    if (((unsigned char)text[i] & 0xC0) == 0x80) continue;
+    fputc(text[i] == '\t' ? '\t' : ' ', out);
+    c++;
+  }
+  fputc('^', out);
+  for (uint32_t k = col + 1; k < end_col; k++) fputc('~', out);
+  fputc('\n', out);
+}
+
+void hm_diags_print(hm_diags *d, FILE *out, int color) {
+  sort_diags(d);
+  for (uint32_t i = 0; i < d->n; i++) {
+    const hm_diag *g = &d->items[i];
+    const hm_srcfile *f = &d->files[g->loc.file];
+    int err = hm_code_is_error(g->code);
+    if (color)
+      fprintf(out, "\033[1m%s:%u:%u: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, g->loc.line, g->loc.col,
+              err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg, hm_code_id(g->code));
+    else
+      fprintf(out, "%s:%u:%u: %s: %s [%s]\n", f->path, g->loc.line, g->loc.col, err ? "error" : "warning", g->msg,
+              hm_code_id(g->code));
+    if (g->loc.line == 0) continue;
+    size_t len;
+    const char *t = line_text(f, g->loc.line, &len);
+    fprintf(out, "  %.*s\n", (int)len, t);
+    uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
+    print_caret(out, t, len, g->loc.col, end);
+  }
+}
+
+void hm_diags_json(hm_diags *d, hm_buf *out) {
+  sort_diags(d);
+  hm_buf_putc(out, '[');
+  for (uint32_t i = 0; i < d->n; i++) {
+    const hm_diag *g = &d->items[i];
+    const char *path = d->files[g->loc.file].path;
+    uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
+    if (i) hm_buf_putc(out, ',');
+    hm_buf_puts(out, "\n  {\"file\": ");
+    hm_buf_json_str(out, path, strlen(path));
+    hm_buf_printf(out, ", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", \"code\": \"%s\", \"message\": ",
+                  g->loc.line, g->loc.col, end, hm_code_is_error(g->code) ? "error" : "warning", hm_code_id(g->code));
+    hm_buf_json_str(out, g->msg, strlen(g->msg));
+    hm_buf_putc(out, '}');
+  }
+  hm_buf_puts(out, d->n ? "\n]\n" : "]\n");
+}
+
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 64 || lb > 64) return (size_t)-1;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t cur = row[j];
+      char ca = a[i - 1], cb = b[j - 1];
+      if (ca >= 'A' && ca <= 'Z') ca = (char)(ca + 32);
+      if (cb >= 'A' && cb <= 'Z') cb = (char)(cb + 32);
+      size_t best = prev + (ca == cb ? 0 : 1);
+      if (row[j] + 1 < best) best = row[j] + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      prev = cur;
+    }
+  }
+  return row[lb];
+}
+
+const char *hm_suggest(const char *word, const char *const *cands, int n) {
+  const char *best = NULL;
+  size_t bestd = (size_t)-1;
+  size_t limit = strlen(word) / 3 + 1;
+  if (limit > 3) limit = 3;
+  for (int i = 0; i < n; i++) {
+    size_t dist = edit_distance(word, cands[i]);
+    if (dist < bestd) { bestd = dist; best = cands[i]; }
+  }
+  return bestd <= limit ? best : NULL;
+}

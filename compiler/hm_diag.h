@@ -1,0 +1,46 @@
+/* hm_diag: diagnostics of one compile — collected, sorted by position, printed
+ * as `file:line:col: error: text [E0NN]` with the source line and a caret, or as
+ * one JSON array for editors. */
+#ifndef HM_DIAG_H
+#define HM_DIAG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "hm_ast.h"
+#include "hm_buf.h"
+
+typedef enum hm_dcode {
+#define CODE(id, sev, summary) HC_##id,
+#include "hm_codes.def"
+#undef CODE
+  HC__COUNT
+} hm_dcode;
+
+typedef struct hm_srcfile { const char *path; const char *text; size_t len; } hm_srcfile;
+
+typedef struct hm_diag {
+  hm_loc loc;
+  hm_dcode code;
+  const char *msg;
+} hm_diag;
+
+typedef struct hm_diags {
+  hm_arena *arena;
+  hm_srcfile *files; uint32_t nfiles, capfiles;
+  hm_diag *items; uint32_t n, cap;
+  uint32_t errors, warnings;
+} hm_diags;
+
+void hm_diags_init(hm_diags *d, hm_arena *arena);
+void hm_diags_free(hm_diags *d);
+uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len);
+void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *hm_code_id(hm_dcode c);
+int hm_code_is_error(hm_dcode c);
+/* Prints every diagnostic, sorted by file, line and column. */
+void hm_diags_print(hm_diags *d, FILE *out, int color);
+void hm_diags_json(hm_diags *d, hm_buf *out);
+/* Edit-distance suggestion among candidates: returns the closest within a
+ * sensible distance, or NULL. */
+const char *hm_suggest(const char *word, const char *const *cands, int n);
+
+#endif

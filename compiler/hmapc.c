@@ -1,0 +1,200 @@
+/* hmapc: the compiler's command line — check (diagnostics for editors and
+ * people), build (bytecode), disasm, schema (JSON of a schema module for the
+ * sandbox) and builtins (the function table). Exit 0 clean, 1 errors, 2 usage
+ * or unreadable input. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hm_builtins.h"
+#include "hm_compile.h"
+
+static const char *usage_text =
+  "usage: hmapc check [--json] [--stdlib DIR] FILE.hmap...\n"
+  "       hmapc build [--stdlib DIR] FILE.hmap -o FILE.hbc\n"
+  "       hmapc disasm FILE.hbc\n"
+  "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
+  "       hmapc builtins\n"
+  "\n"
+  "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
+  "        --json prints one JSON array of {file, line, col, end_col, severity, code, message}\n"
+  "build   check, then compile to bytecode for hmaprun\n"
+  "disasm  print every table and instruction of a bytecode file\n"
+  "schema  print a schema module (e.g. gorgias) as JSON\n"
+  "builtins list the builtin functions\n"
+  "\n"
+  "Schema modules (`use gorgias`) come from the ones built into hmapc, or from\n"
+  "--stdlib DIR / $HMAP_STDLIB when given. Exit status: 0 clean, 1 errors, 2 usage\n"
+  "or unreadable input.\n";
+
+static int usage(const char *msg) {
+  if (msg) fprintf(stderr, "hmapc: %s\n", msg);
+  fputs(usage_text, stderr);
+  return 2;
+}
+
+/* Parse, load used modules, check. Returns 0 clean, 1 errors, 2 unreadable. */
+static int compile(hm_compiler *c, const char *path, int *unit) {
+  *unit = hm_compiler_load_file(c, path);
+  if (*unit < 0) return 2;
+  if (c->diags.errors) return 1;
+  hm_check(c, *unit);
+  return c->diags.errors ? 1 : 0;
+}
+
+static const char *stdlib_dir(const char *opt) {
+  if (opt) return opt;
+  const char *env = getenv("HMAP_STDLIB");
+  return env && *env ? env : NULL;
+}
+
+static int cmd_check(int argc, char **argv) {
+  int json = 0;
+  const char *lib = NULL;
+  int nfiles = 0, worst = 0;
+  hm_buf out; hm_buf_init(&out);
+  int first_json = 1;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) { json = 1; continue; }
+    if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; continue; }
+    if (argv[i][0] == '-' && argv[i][1]) { hm_buf_free(&out); return usage("unknown option"); }
+  }
+  if (json) hm_buf_putc(&out, '[');
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--json")) continue;
+    if (!strcmp(argv[i], "--stdlib")) { i++; continue; }
+    nfiles++;
+    hm_compiler c;
+    hm_compiler_init(&c, stdlib_dir(lib));
+    int unit, rc = compile(&c, argv[i], &unit);
+    if (rc > worst) worst = rc;
+    if (json) {
+      hm_buf one; hm_buf_init(&one);
+      hm_diags_json(&c.diags, &one);
+      /* splice this file's array into the one array printed at the end */
+      const char *s = one.data + 1;
+      size_t n = one.len - 1;
+      while (n && (s[n - 1] == '\n' || s[n - 1] == ']')) n--;
+      if (n) { if (!first_json) hm_buf_putc(&out, ','); hm_buf_put(&out, s, n); first_json = 0; }
+      hm_buf_free(&one);
+    } else {
+      hm_diags_print(&c.diags, stderr, isatty(2));
+    }
+    hm_compiler_free(&c);
+  }
+  if (!nfiles) { hm_buf_free(&out); return usage("check needs at least one file"); }
+  if (json) { hm_buf_puts(&out, first_json ? "]\n" : "\n]\n"); fwrite(out.data, 1, out.len, stdout); }
+  hm_buf_free(&out);
+  return worst;
+}
+
+static int write_file(const char *path, const void *data, size_t len) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  if (!f) { fprintf(stderr, "hmapc: cannot write %s: %s\n", path, strerror(errno)); return 2; }
+  int ok = fwrite(data, 1, len, f) == len;
+  ok &= fclose(f) == 0;
+  if (!ok || rename(tmp, path) != 0) {
+    fprintf(stderr, "hmapc: cannot write %s: %s\n", path, strerror(errno));
+    remove(tmp);
+    return 2;
+  }
+  return 0;
+}
+
+static int cmd_build(int argc, char **argv) {
+  const char *in = NULL, *out = NULL, *lib = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o")) { if (++i == argc) return usage("-o needs a file"); out = argv[i]; }
+    else if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; }
+    else if (argv[i][0] == '-' && argv[i][1]) return usage("unknown option");
+    else if (in) return usage("build takes one map");
+    else in = argv[i];
+  }
+  if (!in || !out) return usage("build needs FILE.hmap -o FILE.hbc");
+  hm_compiler c;
+  hm_compiler_init(&c, stdlib_dir(lib));
+  int unit, rc = compile(&c, in, &unit);
+  hm_diags_print(&c.diags, stderr, isatty(2));
+  if (rc == 0) {
+    hm_program p;
+    hm_codegen(&c, unit, &p);
+    hm_buf b; hm_buf_init(&b);
+    hm_bc_write(&p, &b);
+    rc = write_file(out, b.data, b.len);
+    hm_buf_free(&b);
+  }
+  hm_compiler_free(&c);
+  return rc;
+}
+
+static int cmd_disasm(int argc, char **argv) {
+  if (argc != 1) return usage("disasm takes one bytecode file");
+  FILE *f = fopen(argv[0], "rb");
+  if (!f) { fprintf(stderr, "hmapc: cannot read %s: %s\n", argv[0], strerror(errno)); return 2; }
+  hm_buf b; hm_buf_init(&b);
+  char tmp[65536];
+  size_t n;
+  while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) hm_buf_put(&b, tmp, n);
+  fclose(f);
+  char err[256];
+  hm_program *p = hm_bc_load(b.data ? b.data : "", b.len, err, sizeof err);
+  hm_buf_free(&b);
+  if (!p) { fprintf(stderr, "hmapc: %s: %s\n", argv[0], err); return 2; }
+  hm_buf o; hm_buf_init(&o);
+  hm_bc_disasm(p, &o);
+  fwrite(o.data, 1, o.len, stdout);
+  hm_buf_free(&o);
+  hm_bc_free(p);
+  return 0;
+}
+
+static int cmd_schema(int argc, char **argv) {
+  const char *lib = NULL, *what = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; }
+    else if (what) return usage("schema takes one module");
+    else what = argv[i];
+  }
+  if (!what) return usage("schema needs a module file or name");
+  hm_compiler c;
+  hm_compiler_init(&c, stdlib_dir(lib));
+  int unit = strchr(what, '/') || strstr(what, ".hmap") ? hm_compiler_load_file(&c, what) : hm_compiler_module(&c, what);
+  int rc = 0;
+  if (unit < 0) { fprintf(stderr, "hmapc: no module %s\n", what); rc = 2; }
+  else {
+    hm_check(&c, unit);
+    if (c.diags.errors) { hm_diags_print(&c.diags, stderr, 0); rc = 1; }
+    else if (!c.units[unit].module) { fprintf(stderr, "hmapc: %s is not a schema module (no `module NAME`)\n", what); rc = 2; }
+    else {
+      hm_buf o; hm_buf_init(&o);
+      hm_schema_json(&c, unit, &o);
+      fwrite(o.data, 1, o.len, stdout);
+      hm_buf_free(&o);
+    }
+  }
+  hm_compiler_free(&c);
+  return rc;
+}
+
+static int cmd_builtins(void) {
+  for (int i = 0; i < hm_builtin_count; i++)
+    printf("%-14s %s%s\n", hm_builtins[i].name, hm_builtins[i].doc ? hm_builtins[i].doc : "",
+           hm_builtins[i].fallible ? "  [fallible]" : "");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage(NULL);
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
+  if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
+  if (!strcmp(cmd, "build")) return cmd_build(argc - 2, argv + 2);
+  if (!strcmp(cmd, "disasm")) return cmd_disasm(argc - 2, argv + 2);
+  if (!strcmp(cmd, "schema")) return cmd_schema(argc - 2, argv + 2);
+  if (!strcmp(cmd, "builtins")) return cmd_builtins();
+  fprintf(stderr, "hmapc: unknown command '%s'\n", cmd);
+  return usage(NULL);
+}
