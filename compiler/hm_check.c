@@ -338,6 +338,8 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)
     elem = hm_schema_target(x->c, expect->a->a->s);
   e->decl = elem;
+  if (!elem)
+    D(x, e, E0204, "each builds Gorgias objects: assign it to a list-of-objects field such as messages or attachments");
   tstate ts = {0};
   if (elem) {
     ts.fields = elem->c;

@@ -95,7 +95,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %type <node> item type fielddecls fielddecl fopts fopt literal names srcopts srcopt opt_fields
 %type <node> stmts stmt block else_part annots opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> args exprs arms arm patterns pattern recfields recfield opt_where opt_guard opt_after strlist
-%type <str> fname typename
+%type <str> fname typename anyname
 %type <ival> severity
 
 %nonassoc LOWER_THAN_FLAG
@@ -221,6 +221,9 @@ fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_R
      | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
      | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;
+/* After a '.', every word is a field name: `src.agent`, `c.match`. */
+anyname: fname | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP | KW_LOOKUP | KW_AGENT
+       | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT | KW_SRC ;
 typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
 
 block: '{' stmts '}' { $$ = $2; } ;
@@ -275,7 +278,7 @@ unary: postfix
      | '-' unary { $$ = NEW(N_UN, @1); $$->op = OPU_NEG; $$->a = $2; }
      ;
 postfix: primary
-       | postfix '.' fname { $$ = str_node(pc, N_FIELD, @3, $3.s, $3.len); $$->a = $1; }
+       | postfix '.' anyname { $$ = str_node(pc, N_FIELD, @3, $3.s, $3.len); $$->a = $1; }
        | postfix '[' expr ']' { $$ = NEW(N_INDEX, @2); $$->a = $1; $$->b = $3; }
        ;
 primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
