@@ -20,7 +20,7 @@
 static void put(hm_reader *r, const char *p, size_t n) {
   if (r->bad) return;
   if (r->scratch.len + n > HM_MAX_RECORD) {
-    hm_reader_fail(r, r->rec_line, 1, "record larger than %u MiB (an unterminated quote?)", HM_MAX_RECORD >> 20);
+    hm_reader_fail(r, r->rec_line, 1, "record larger than %s (an unterminated quote?)", HM_MAX_RECORD_TEXT);
     r->bad = true;
     return;
   }

@@ -242,7 +242,7 @@ static int capture_record(hm_reader *r, hm_arena *a, hm_record *out) {
   int rc = scan_value(r, &r->scratch, &big);
   if (rc < 0) { r->dead = true; return rc; }
   if (big) {
-    hm_reader_fail(r, line, col, "record larger than %u MiB", HM_MAX_RECORD >> 20);
+    hm_reader_fail(r, line, col, "record larger than %s", HM_MAX_RECORD_TEXT);
     return -1;
   }
   return parse_record(r, a, out, line, col, false);
@@ -393,7 +393,7 @@ int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out) {
     while (k < len && (r->scratch.data[k] == ' ' || r->scratch.data[k] == '\t')) k++;
     if (k == len && !big) continue;        /* blank line */
     if (big) {
-      hm_reader_fail(r, line, 1, "record larger than %u MiB", HM_MAX_RECORD >> 20);
+      hm_reader_fail(r, line, 1, "record larger than %s", HM_MAX_RECORD_TEXT);
       return -1;
     }
     return parse_record(r, a, out, line, 1, true);

@@ -14,7 +14,13 @@
 #endif
 #ifndef HM_MAX_RECORD
 #define HM_MAX_RECORD (64u << 20)          /* one record larger than this is a bad record */
+#define HM_MAX_RECORD_TEXT "64 MiB"
 #endif
+#ifndef HM_MAX_RECORD_TEXT
+#define HM_MAX_RECORD_TEXT HM_STR(HM_MAX_RECORD) " bytes"
+#endif
+#define HM_STR_(x) #x
+#define HM_STR(x) HM_STR_(x)
 #define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
 
 /* One file of a source and the key its path gave it. */

@@ -16,7 +16,7 @@ target_link_libraries(hmreaders PUBLIC hmcommon PkgConfig::CJSON PkgConfig::SQLI
 # record size limit are exercised by small inputs (and positions must not move).
 add_library(hmreaders_tiny STATIC EXCLUDE_FROM_ALL ${HM_READERS_SOURCES})
 target_include_directories(hmreaders_tiny PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(hmreaders_tiny PRIVATE HM_READ_BUF=7u HM_MAX_RECORD=4096u)
+target_compile_definitions(hmreaders_tiny PRIVATE HM_READ_BUF=7u HM_MAX_RECORD=4096)
 target_link_libraries(hmreaders_tiny PUBLIC hmcommon PkgConfig::CJSON PkgConfig::SQLITE)
 
 if(HM_FUZZ)
