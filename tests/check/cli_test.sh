@@ -1,0 +1,59 @@
+#!/bin/sh
+# hmapc's command line: exit codes, unreadable input, build -> disasm round trip
+# against a golden disassembly, byte-identical rebuilds, and the loader refusing
+# truncated, corrupt, foreign and wrong-version files with one clear line.
+set -u
+hmapc=$1 dir=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect() { # expect DESCRIPTION WANTED_RC ACTUAL_RC
+  if [ "$2" != "$3" ]; then echo "FAIL: $1: exit $3, wanted $2"; fail=1; fi
+}
+expect_text() { # expect_text DESCRIPTION FILE TEXT
+  if ! grep -qF -- "$3" "$2"; then echo "FAIL: $1: no '$3' in:"; cat "$2"; fail=1; fi
+}
+
+"$hmapc" >/dev/null 2>&1; expect "no arguments" 2 $?
+"$hmapc" frobnicate >/dev/null 2>&1; expect "unknown command" 2 $?
+"$hmapc" --help >"$tmp/help" 2>&1; expect "--help" 0 $?
+expect_text "--help" "$tmp/help" "usage: hmapc check"
+"$hmapc" check --bogus x.hmap >/dev/null 2>&1; expect "unknown option" 2 $?
+"$hmapc" check "$tmp/none.hmap" 2>"$tmp/err"; expect "unreadable map" 2 $?
+expect_text "unreadable map" "$tmp/err" "cannot read $tmp/none.hmap: No such file or directory [E0103]"
+"$hmapc" build "$dir/cases/clean.hmap" >/dev/null 2>&1; expect "build without -o" 2 $?
+
+cd "$dir/cases"
+"$hmapc" check clean.hmap W0401_unused_source.hmap 2>"$tmp/multi"; expect "two clean files" 0 $?
+"$hmapc" check clean.hmap E0201_source_field.hmap 2>/dev/null; expect "one bad of two" 1 $?
+"$hmapc" build E0201_source_field.hmap -o "$tmp/bad.hbc" 2>/dev/null; expect "build of a bad map" 1 $?
+[ ! -e "$tmp/bad.hbc" ] || { echo "FAIL: a bad map left a bytecode file"; fail=1; }
+
+"$hmapc" build clean.hmap -o "$tmp/a.hbc"; expect "build" 0 $?
+"$hmapc" build clean.hmap -o "$tmp/b.hbc"; expect "rebuild" 0 $?
+cmp -s "$tmp/a.hbc" "$tmp/b.hbc" || { echo "FAIL: two builds of one map differ"; fail=1; }
+"$hmapc" disasm "$tmp/a.hbc" >"$tmp/a.dis"; expect "disasm" 0 $?
+if [ "${UPDATE:-}" = 1 ]; then cp "$tmp/a.dis" "$dir/golden/clean.disasm"; fi
+diff -u "$dir/golden/clean.disasm" "$tmp/a.dis" || { echo "FAIL: disassembly differs from golden/clean.disasm"; fail=1; }
+
+size=$(wc -c <"$tmp/a.hbc")
+head -c $((size / 2)) "$tmp/a.hbc" >"$tmp/trunc.hbc"
+"$hmapc" disasm "$tmp/trunc.hbc" 2>"$tmp/err" >/dev/null; expect "truncated" 2 $?
+expect_text "truncated" "$tmp/err" "checksum mismatch: the file is corrupt or truncated"
+cp "$tmp/a.hbc" "$tmp/flip.hbc"
+printf '\377' | dd of="$tmp/flip.hbc" bs=1 seek=$((size / 3)) conv=notrunc 2>/dev/null
+"$hmapc" disasm "$tmp/flip.hbc" 2>"$tmp/err" >/dev/null; expect "corrupt" 2 $?
+expect_text "corrupt" "$tmp/err" "checksum mismatch"
+printf 'PK\003\004not bytecode at all' >"$tmp/zip.hbc"
+"$hmapc" disasm "$tmp/zip.hbc" 2>"$tmp/err" >/dev/null; expect "foreign" 2 $?
+expect_text "foreign" "$tmp/err" "not an hmap bytecode file (no HMBC magic)"
+cp "$tmp/a.hbc" "$tmp/ver.hbc"
+printf '\011' | dd of="$tmp/ver.hbc" bs=1 seek=4 conv=notrunc 2>/dev/null
+"$hmapc" disasm "$tmp/ver.hbc" 2>"$tmp/err" >/dev/null; expect "version" 2 $?
+expect_text "version" "$tmp/err" "bytecode version 9, this hmaprun reads version 1"
+: >"$tmp/empty.hbc"
+"$hmapc" disasm "$tmp/empty.hbc" 2>"$tmp/err" >/dev/null; expect "empty" 2 $?
+
+"$hmapc" schema gorgias >"$tmp/schema.json"; expect "schema" 0 $?
+expect_text "schema" "$tmp/schema.json" '"name": "Ticket", "path": "/api/tickets", "unique": ["external_id"]'
+"$hmapc" schema nosuchmodule 2>/dev/null >/dev/null; expect "schema of an unknown module" 2 $?
+exit $fail
