@@ -2,9 +2,9 @@
  * database. sqlite3_open("") gives a private on-disk database in the temp dir
  * ($SQLITE_TMPDIR / $TMPDIR / /tmp) that SQLite deletes on close, so the index
  * holds inputs larger than memory and leaves nothing behind. Records are stored
- * as JSON text (hv_to_json) with their sequence number: one transaction for
- * the whole build, the index created after the rows (cheaper than keeping it
- * up to date row by row). */
+ * as JSON text (a JSON record's own text, hv_to_json of a CSV row) with their
+ * sequence number: one transaction for the whole build, the index created after
+ * the rows (cheaper than keeping it up to date row by row). */
 #include "hm_childidx.h"
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hm_json.h"
-#include "hm_reader.h"
+#include "hm_reader_impl.h"
 
 struct hm_childidx {
   sqlite3 *db;
@@ -77,11 +77,17 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       report(bad, user, src, msg);
       continue;
     }
-    json.len = 0;
-    hv_to_json(&json, rec.value);
+    size_t len = 0;
+    const char *text = hm_reader_raw_json(r, &len);   /* JSON records: their own text */
+    if (!text) {
+      json.len = 0;
+      hv_to_json(&json, rec.value);
+      text = json.data;
+      len = json.len;
+    }
     sqlite3_bind_int64(ins, 1, (sqlite3_int64)++x->count);
     sqlite3_bind_text(ins, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins, 3, json.data, (int)json.len, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 3, text, (int)len, SQLITE_STATIC);
     if (sqlite3_step(ins) != SQLITE_DONE) {
       snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
       rc = -1;

@@ -79,6 +79,11 @@ struct hm_reader {
   hm_buf key;
 };
 
+/* The exact text of the last JSON record read (valid JSON, checked UTF-8), so
+   the child index can store it without serialising the value again; NULL for
+   CSV. Valid until the next hm_reader_next. */
+const char *hm_reader_raw_json(const hm_reader *r, size_t *len);
+
 /* Input layer (hm_reader.c). */
 int hm_in_fill(hm_reader *r, size_t want);   /* ensure want bytes at pos unless EOF: avail, or -1 on I/O error */
 static inline uint64_t hm_in_col(const hm_reader *r) { return r->buf_abs + r->pos - r->line_start + 1; }
