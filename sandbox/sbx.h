@@ -129,6 +129,8 @@ typedef struct hm_sbx_ctx {
   int port;
   char base_url[96];
   struct MHD_Daemon *daemon;
+  FILE *log;                    /* --log FILE: one line per API request */
+  pthread_mutex_t log_mu;
 } hm_sbx_ctx;
 
 /* ---- requests and responses (sbx_http.c, sbx_util.c) ---- */

@@ -98,6 +98,14 @@ static const char *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
 }
 
 static void count(hm_sbx_ctx *ctx, const char *method, const char *pattern, const char *status) {
+  if (ctx->log) {
+    char now[40];
+    hm_sbx_now(now, 0);
+    pthread_mutex_lock(&ctx->log_mu);
+    fprintf(ctx->log, "%s %s %s %s\n", now, method, pattern, status);
+    fflush(ctx->log);
+    pthread_mutex_unlock(&ctx->log_mu);
+  }
   pthread_mutex_lock(&ctx->stats.mu);
   char key[160];
   snprintf(key, sizeof key, "%s %s", method, pattern);
@@ -197,10 +205,13 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     return respond(rq->conn, rs, used, ctx->rate.capacity, fstatus == 429 ? retry : NULL);
   }
   if (fault == HM_SBX_FAULT_DROP_BEFORE) { count(ctx, rq->method, pattern, "dropped-before"); return MHD_NO; }
-  if (fault == HM_SBX_FAULT_SLOW) hm_sbx_sleep(arg / ctx->time_scale);
   if (route) run_handler(ctx, route, rq, rs);
   else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
   else hm_sbx_error(rs, 404, "Not found.");
+  /* A slow reply is held back after the commit (outside the store lock): a
+   * client that gives up or dies meanwhile finds the object when it resumes, as
+   * it would after a slow network; drop-before covers the uncommitted case. */
+  if (fault == HM_SBX_FAULT_SLOW) hm_sbx_sleep(arg / ctx->time_scale);
   if (fault == HM_SBX_FAULT_DROP_AFTER) { count(ctx, rq->method, pattern, "dropped-after"); return MHD_NO; }
   char st[8];
   snprintf(st, sizeof st, "%d", rs->status);

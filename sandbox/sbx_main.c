@@ -20,7 +20,8 @@ static const char USAGE[] =
   "                         40/10 = enterprise window; off = no limit)\n"
   "  --time-scale X         divide every time window, Retry-after and slow delay by X\n"
   "  --faults SPEC          comma list of KIND:PROBABILITY[:ARG], KIND one of\n"
-  "                         429[:BURST], 500, 502, 503, slow:P:DELAY (500ms, 2s),\n"
+  "                         429[:BURST], 500, 502, 503, slow:P:DELAY (500ms, 2s;\n"
+  "                         the write commits at once, the reply waits),\n"
   "                         drop-before, drop-after (the write is committed, then the\n"
   "                         connection closes without a response)\n"
   "                         e.g. 429:0.05,500:0.02,slow:0.02:500ms,drop-after:0.02\n"
@@ -31,11 +32,13 @@ static const char USAGE[] =
   "  --put-created-datetime refuse|ignore\n"
   "                         a PUT carrying a create-only field such as\n"
   "                         created_datetime: 400 (default) or drop the field\n"
+  "  --log FILE             append one line per API request (time, method, route,\n"
+  "                         status or fault) to FILE; also $HM_SBX_LOG\n"
   "  --help                 this text\n";
 
 typedef struct opts {
   int port;
-  const char *listen, *db, *rate, *faults, *schema_file;
+  const char *listen, *db, *rate, *faults, *schema_file, *log;
   double time_scale;
   unsigned long long seed;
 } opts;
@@ -96,6 +99,7 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
     else if (strcmp(a, "--rate") == 0) o->rate = v;
     else if (strcmp(a, "--faults") == 0) o->faults = v;
     else if (strcmp(a, "--schema") == 0) o->schema_file = v;
+    else if (strcmp(a, "--log") == 0) o->log = v;
     else if (strcmp(a, "--account") == 0) { if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v); }
     else if (strcmp(a, "--seed") == 0) {
       o->seed = strtoull(v, &end, 10);
@@ -144,6 +148,8 @@ static void cleanup(hm_sbx_ctx *ctx) {
   pthread_mutex_destroy(&ctx->stats.mu);
   cJSON_Delete(ctx->stats.by_route);
   free(ctx->accounts);
+  if (ctx->log) fclose(ctx->log);
+  pthread_mutex_destroy(&ctx->log_mu);
 }
 
 int main(int argc, char **argv) {
@@ -162,6 +168,7 @@ int main(int argc, char **argv) {
   hm_sbx_rate_init(&ctx.rate, cap, win / o.time_scale);
   hm_sbx_faults_init(&ctx.faults, o.seed);
   pthread_mutex_init(&ctx.stats.mu, NULL);
+  pthread_mutex_init(&ctx.log_mu, NULL);
   ctx.stats.by_route = cJSON_CreateObject();
   char err[512];
   if (o.faults && hm_sbx_faults_parse(&ctx.faults, o.faults, err, sizeof err) != 0) {
@@ -169,6 +176,8 @@ int main(int argc, char **argv) {
     return usage_error("bad --faults", err);
   }
   if (load_schema(&ctx, o.schema_file) != 0) { cleanup(&ctx); return 2; }
+  if (!o.log) o.log = getenv("HM_SBX_LOG");
+  if (o.log && *o.log && !(ctx.log = fopen(o.log, "a"))) { fprintf(stderr, "hmap-sandbox: cannot open log %s\n", o.log); cleanup(&ctx); return 2; }
   ctx.store = hm_sbx_store_open(o.db, err, sizeof err);
   if (!ctx.store) { fprintf(stderr, "hmap-sandbox: %s\n", err); cleanup(&ctx); return 2; }
 

@@ -370,7 +370,7 @@ t_helpcenter() {
 }
 
 t_observe() {
-  start
+  start --log "$TMP/requests.log"
   req POST /api/customers '{"email":"a@x.test"}'
   req POST /api/tickets "$ticket_body"
   sbx GET /_sandbox/dump; expect_status 200
@@ -383,6 +383,8 @@ t_observe() {
   sbx DELETE /_sandbox/raw/messages/2; expect_status 204
   sbx PUT /_sandbox/raw/bogus/1 '{}'; expect_error 404 'Unknown kind \"bogus\".'
   sbx GET /_sandbox/stats; expect '[.requests,.routes["POST /api/tickets"]["201"],.rate_limited]' '[3,1,0]'
+  cut -d' ' -f2- "$TMP/requests.log" >"$TMP/log.txt"
+  printf 'POST /api/customers 201\nPOST /api/tickets 201\nGET /api/tickets/{id} 200\n' | cmp -s - "$TMP/log.txt" || fail "request log: $(cat "$TMP/log.txt")"
   sbx POST /_sandbox/reset; expect_status 200
   sbx GET /_sandbox/dump; expect '[.customers,.tickets]' '[[],[]]'
   req POST /api/customers '{"email":"a@x.test"}'; expect .id 1
@@ -433,6 +435,12 @@ t_faults() {
   start --faults "slow:1:400ms"
   s=$(date +%s%N); req GET /api/account; e=$(date +%s%N); expect_status 200
   [ $(( (e - s) / 1000000 )) -ge 400 ] || fail "slow reply took $(( (e - s) / 1000000 )) ms"
+  stop
+  # the write of a slow reply is committed before the wait: a client that gives up finds it
+  start --faults "slow:1:3s"
+  curl -s --max-time 0.5 -u "$AUTH" -H 'Content-Type: application/json' -d '{"email":"slow@x.test"}' "$URL/api/customers" >/dev/null; rc=$?
+  [ $rc = 28 ] || fail "slow: curl exit $rc, expected 28 (timeout)"
+  sbx GET /_sandbox/dump; expect '[.customers[].email]' '["slow@x.test"]'
   stop
   start --faults "slow:1:2s" --time-scale 10
   s=$(date +%s%N); req GET /api/account; e=$(date +%s%N)
