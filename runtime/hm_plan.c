@@ -323,8 +323,15 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   if (extra) h = body_hash(extra, strlen(extra), h);
   char hex[17];
   hex16(hex, h);
-  hm_buf_printf(b, "{\"seq\":%llu,\"phase\":\"%s\",\"method\":\"%s\",\"path\":", (unsigned long long)++pl->seq,
-                phase, method);
+  char num[24];
+  int nl = snprintf(num, sizeof num, "%llu", (unsigned long long)++pl->seq);
+  hm_buf_puts(b, "{\"seq\":");
+  hm_buf_put(b, num, (size_t)nl);
+  hm_buf_puts(b, ",\"phase\":\"");
+  hm_buf_puts(b, phase);
+  hm_buf_puts(b, "\",\"method\":\"");
+  hm_buf_puts(b, method);
+  hm_buf_puts(b, "\",\"path\":");
   put_jstr(b, path);
   if (body) { hm_buf_puts(b, ",\"body\":"); hm_buf_put(b, body, blen); }
   if (extra) hm_buf_puts(b, extra);
@@ -339,7 +346,9 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   hm_buf_puts(b, ",\"ref\":");
   put_jstr(b, ref);
   if (unique) { hm_buf_puts(b, ",\"unique\":"); hm_buf_puts(b, unique); }
-  hm_buf_printf(b, ",\"hash\":\"%s\"}\n", hex);
+  hm_buf_puts(b, ",\"hash\":\"");
+  hm_buf_put(b, hex, 16);
+  hm_buf_puts(b, "\"}\n");
   fwrite(b->data, 1, b->len, pl->calls);
   hm_rpt_call(pl->rpt, phase, target);
 }
@@ -409,6 +418,7 @@ static hm_value without(hm_arena *a, hm_value obj, const char *field) {
 /* "{name}" placeholders of a target path: a ref field of the object becomes
  * "{ref:R}" (and leaves the body), otherwise a setting of that name. */
 static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
+  if (!strchr(path, '{')) return path;
   hm_buf b;
   hm_buf_init(&b);
   const char *p = path;
@@ -491,27 +501,34 @@ static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **fiel
   const hm_program *p = pl->p;
   if (t >= p->ntargets || obj.kind != HV_REC || depth > 4) return NULL;
   const hm_target *tg = &p->targets[t];
+  const char *tn = K(p, tg->name);
   for (uint32_t i = 0; i < tg->nfields; i++) {
     const hm_tfield *f = &tg->fields[i];
+    if (!(f->flags & HM_TF_REQUIRED)) continue;
     const char *name = K(p, f->name);
     hm_value v = hv_rec_get(&obj, name);
-    *field = name;
-    if (hv_is_nothing(v)) {
-      if ((f->flags & HM_TF_REQUIRED) && strcmp(name, "ticket_id"))
-        return hm_arena_printf(&pl->arena, "%s: required field %s is %s", K(p, tg->name), name,
-                               v.kind == HV_NULL ? "null" : "missing");
-      continue;
+    if (hv_is_nothing(v) && strcmp(name, "ticket_id")) {   /* ticket_id: filled in by the planner */
+      *field = name;
+      return hm_arena_printf(&pl->arena, "%s: required field %s is %s", tn, name, v.kind == HV_NULL ? "null" : "missing");
     }
-    if (v.kind == HV_STR && f->max && utf8_chars(v.u.str, v.len) > f->max)
-      return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", K(p, tg->name),
-                             name, utf8_chars(v.u.str, v.len), f->max);
+  }
+  for (uint32_t m = 0; m < obj.u.rec->n; m++) {
+    hm_value v = obj.u.rec->vals[m];
+    uint32_t fi = hm_wire_field(p, t, obj.u.rec->keys[m]);
+    if (fi == HM_BC_NONE || hv_is_nothing(v)) continue;
+    const hm_tfield *f = &tg->fields[fi];
+    const char *name = K(p, f->name);
+    *field = name;
+    if (v.kind == HV_STR && f->max && v.len > f->max && utf8_chars(v.u.str, v.len) > f->max)
+      return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
+                             utf8_chars(v.u.str, v.len), f->max);
     if (v.kind == HV_LIST) {
-      bool split = !strcmp(K(p, tg->name), "Ticket") && !strcmp(name, "messages");
+      bool split = !strcmp(tn, "Ticket") && !strcmp(name, "messages");
       if (f->min && v.u.list->n < f->min)
-        return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", K(p, tg->name), name,
+        return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
                                v.u.list->n, f->min);
       if (f->max && v.u.list->n > f->max && !split)
-        return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", K(p, tg->name), name,
+        return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn, name,
                                v.u.list->n, f->max);
       if (f->ref_target < p->ntargets && f->type != HT_REF)
         for (uint32_t k = 0; k < v.u.list->n; k++) {
@@ -519,10 +536,8 @@ static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **fiel
           if (why) return why;
         }
     }
-    if (v.kind == HV_NUM && (f->min || f->max) && f->type != HT_STR &&
-        (v.u.num < f->min || (f->max && v.u.num > f->max)))
-      return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", K(p, tg->name), name, v.u.num,
-                             f->min, f->max);
+    if (v.kind == HV_NUM && (f->min || f->max) && (v.u.num < f->min || (f->max && v.u.num > f->max)))
+      return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num, f->min, f->max);
   }
   return NULL;
 }

@@ -26,6 +26,9 @@ uint32_t hm_wire_target(const hm_program *p, const char *name) {
 uint32_t hm_wire_field(const hm_program *p, uint32_t t, const char *name) {
   if (t >= p->ntargets) return HM_BC_NONE;
   const hm_target *tg = &p->targets[t];
+  /* the VM names fields with the constant pool's own strings: try pointers first */
+  for (uint32_t i = 0; i < tg->nfields; i++)
+    if (tg->fields[i].name < p->nconsts && p->consts[tg->fields[i].name].str == name) return i;
   for (uint32_t i = 0; i < tg->nfields; i++)
     if (tg->fields[i].name < p->nconsts && !strcmp(p->consts[tg->fields[i].name].str, name)) return i;
   return HM_BC_NONE;
