@@ -23,6 +23,7 @@ void hm_jsonsrc_init(hm_reader *r) {
   const char *path = NULL;
   if (s->records != HM_BC_NONE && s->records < r->p->nconsts) path = r->p->consts[s->records].str;
   if (!path) path = r->fmt == HF_JSON_PAGES ? "items.*" : "*";
+  r->records_path = path;
   uint32_t n = *path ? 1 : 0;
   for (const char *c = path; *c; c++) n += *c == '.';
   r->comp = hm_arena_alloc(&r->life, (n + 1) * sizeof *r->comp);
@@ -253,7 +254,7 @@ static void push_level(hm_reader *r, char close, uint32_t comp) {
     r->stackcap = r->stackcap ? r->stackcap * 2 : 8;
     r->stack = realloc(r->stack, r->stackcap * sizeof *r->stack);
   }
-  r->stack[r->sp++] = (hm_jlevel){close, comp, true};
+  r->stack[r->sp++] = (hm_jlevel){close, comp, true, false};
 }
 
 /* The value at pos has matched `comp` path components: a record, a container
@@ -261,6 +262,15 @@ static void push_level(hm_reader *r, char close, uint32_t comp) {
 static int visit(hm_reader *r, uint32_t comp, hm_arena *a, hm_record *out) {
   if (comp == r->ncomp) return capture_record(r, a, out);
   int c = peek(r);
+  if (c == '[' && strcmp(r->comp[comp], "*") != 0) {
+    /* a named step meets an array: say so rather than find nothing */
+    hm_reader_fail(r, r->line, hm_in_col(r), "expected an object holding \"%s\" (records path \"%s\"), found an array",
+                   r->comp[comp], r->records_path);
+    bool big = false;
+    int rc = scan_value(r, NULL, &big);
+    if (rc < 0) { r->dead = true; return rc; }
+    return -1;
+  }
   if (c == '{' || c == '[') {
     push_level(r, c == '{' ? '}' : ']', comp);
     r->pos++;
@@ -310,7 +320,16 @@ static int next_member(hm_reader *r, hm_arena *a, hm_record *out) {
   hm_jlevel *L = &r->stack[r->sp - 1];
   char close = L->close;
   int c = skip_ws(r);
-  if (c == close) { r->pos++; r->sp--; return 0; }
+  if (c == close) {
+    r->pos++;
+    r->sp--;
+    if (close == '}' && !L->seen && strcmp(r->comp[L->comp], "*") != 0) {
+      hm_reader_fail(r, r->line, hm_in_col(r) - 1, "no \"%s\" member in this object (records path \"%s\")",
+                     r->comp[L->comp], r->records_path);
+      return -1;
+    }
+    return 0;
+  }
   if (!L->first) {
     if (c != ',') {
       char exp[32];
@@ -328,7 +347,7 @@ static int next_member(hm_reader *r, hm_arena *a, hm_record *out) {
     if (c != '"') return broken(r, "a member name", c);
     int rc = read_member_name(r);
     if (rc < 0) return rc;
-    match = match || strcmp(r->key.data, want) == 0;
+    if (!match && strcmp(r->key.data, want) == 0) match = r->stack[r->sp - 1].seen = true;
   } else if (c < 0) {
     return broken(r, "a JSON value", c);
   }

@@ -37,7 +37,9 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
 /* strcmp, except that digit runs compare as numbers ("2" < "10"). */
 int hm_srcpath_natcmp(const char *a, const char *b);
 
-typedef struct hm_jlevel { char close; uint32_t comp; bool first; } hm_jlevel;
+/* A container being walked: its closing byte, the records path component its
+   members are matched against, and whether that (named) member was seen. */
+typedef struct hm_jlevel { char close; uint32_t comp; bool first, seen; } hm_jlevel;
 
 struct hm_reader {
   const hm_program *p;
@@ -72,6 +74,7 @@ struct hm_reader {
 
   /* JSON */
   const char **comp;           /* records path components ("*" walks) */
+  const char *records_path;
   uint32_t ncomp;
   hm_jlevel *stack;
   uint32_t sp, stackcap;
