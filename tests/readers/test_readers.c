@@ -12,6 +12,7 @@
 #include "hm_childidx.h"
 #include "hm_json.h"
 #include "hm_reader.h"
+#include "hm_reader_impl.h"
 #include "rt_prog.h"
 
 static int failures;
@@ -277,10 +278,23 @@ static void test_positions(void) {
   hm_arena_free(&a);
 }
 
+/* Folder and page order: numbers compare as numbers, ties stay total. */
+static void test_natcmp(void) {
+  CHECK(hm_srcpath_natcmp("2", "10") < 0, "2 < 10");
+  CHECK(hm_srcpath_natcmp("page-10.json", "page-9.json") > 0, "page-10 > page-9");
+  CHECK(hm_srcpath_natcmp("page-0002.json", "page-10.json") < 0, "leading zeros");
+  CHECK(hm_srcpath_natcmp("a", "b") < 0, "letters");
+  CHECK(hm_srcpath_natcmp("01", "1") != 0, "01 and 1 differ");
+  CHECK(hm_srcpath_natcmp("01", "1") == -hm_srcpath_natcmp("1", "01"), "antisymmetric");
+  CHECK(hm_srcpath_natcmp("x1y", "x1y") == 0, "equal");
+  CHECK(hm_srcpath_natcmp("x1", "x1y") < 0, "prefix first");
+}
+
 int main(void) {
   const char *tmp = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/hm_readers_XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
+  test_natcmp();
   test_csv_values();
   test_csv_big_record();
   test_wildcard_generations();
