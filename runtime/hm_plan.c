@@ -446,6 +446,13 @@ static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
   return out;
 }
 
+/* The first "{name}" of a path left unresolved, or NULL ("{ref:" is fine). */
+static const char *unresolved(const char *path) {
+  for (const char *b = strchr(path, '{'); b; b = strchr(b + 1, '{'))
+    if (strncmp(b, "{ref:", 5)) return b;
+  return NULL;
+}
+
 /* ---- messages: never e-mail anyone ---- */
 
 static bool is_public(hm_value m) {
@@ -616,6 +623,14 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   }
   const char *unique = unique_json(pl, target, obj);
   const char *path = resolve_path(pl, K(pl->p, pl->p->targets[target].path), &obj);
+  const char *hole = unresolved(path);
+  if (hole) {
+    report_row(pl, HM_ROW_REJECT, NULL,
+               hm_arena_printf(&pl->arena, "the API path %s needs %.*s: set it in the map or add a setting of that name",
+                               path, (int)strcspn(hole + 1, "}"), hole + 1),
+               rule_loc(pl, rule), rule, NULL);
+    return false;
+  }
   body_of(pl, target, obj);
   write_call(pl, rule, "create", "POST", path, pl->body.data, pl->body.len, NULL, tn, ref, unique);
   remember(pl, rule, target, obj);
@@ -1003,13 +1018,12 @@ static int make_out_dir(const char *dir, char *err, size_t errlen) {
   return 2;
 }
 
-static int run_passes(plan *pl, char *err, size_t errlen) {
+static int run_ordered(plan *pl, const uint32_t *order, uint32_t n, char *err, size_t errlen) {
   const hm_program *p = pl->p;
-  uint32_t n = p->norder ? p->norder : p->nsources;
   if (pl->o->sample > 0) {
     hm_rpt_sample(pl->rpt, pl->o->sample);
     for (uint32_t i = n; i-- > 0;) {
-      uint32_t s = p->norder ? p->order[i] : i;
+      uint32_t s = order[i];
       if (s >= p->nsources || !pl->ss[s].has_rules) continue;
       int rc = choose_sample(pl, s, err, errlen);
       if (rc) return rc;
@@ -1017,7 +1031,7 @@ static int run_passes(plan *pl, char *err, size_t errlen) {
   }
   for (int after = 0; after < 2; after++)
     for (uint32_t i = 0; i < n; i++) {
-      uint32_t s = p->norder ? p->order[i] : i;
+      uint32_t s = order[i];
       if (s >= p->nsources || !pl->ss[s].has_rules || (after && !pl->ss[s].has_after)) continue;
       int rc = plan_pass(pl, s, after, err, errlen);
       if (rc) return rc;
@@ -1033,6 +1047,38 @@ static int run_passes(plan *pl, char *err, size_t errlen) {
     if (rc) return rc;
   }
   return 0;
+}
+
+/* The program's order comes from lookups; agent(e) is not a lookup, so the
+ * sources that plan Users (and look nothing up) go first: a ticket then finds
+ * its agent as a planned User rather than only at run time. */
+static uint32_t *source_order(plan *pl, uint32_t *n) {
+  const hm_program *p = pl->p;
+  *n = p->norder ? p->norder : p->nsources;
+  uint32_t *o = calloc(*n + 1, sizeof *o), k = 0;
+  if (!o) abort();
+  for (int pass = 0; pass < 2; pass++)
+    for (uint32_t i = 0; i < *n; i++) {
+      uint32_t s = p->norder ? p->order[i] : i;
+      bool users_first = false;
+      for (uint32_t r = 0; r < p->nrules && s < p->nsources; r++) {
+        const hm_rule *ru = &p->rules[r];
+        if (ru->source != s || strcmp(tgt_name(pl, ru->target), "User")) continue;
+        users_first = true;
+        for (uint32_t c = 0; c < ru->body.ncode; c++)
+          if (HM_OP(ru->body.code[c]) == HOP_LOOKUP) users_first = false;
+      }
+      if (users_first == (pass == 0)) o[k++] = s;
+    }
+  return o;
+}
+
+static int run_passes(plan *pl, char *err, size_t errlen) {
+  uint32_t n;
+  uint32_t *order = source_order(pl, &n);
+  int rc = run_ordered(pl, order, n, err, errlen);
+  free(order);
+  return rc;
 }
 
 int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen) {
