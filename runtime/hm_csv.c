@@ -164,8 +164,9 @@ static int read_record(hm_reader *r) {
   r->rec_line = r->line;
   for (;;) {
     cell_begin(r);
-    int end;
-    if (hm_in_fill(r, 1) == 0) end = END_FILE;
+    int end, n = hm_in_fill(r, 1);
+    if (n < 0) return -2;
+    if (n == 0) end = END_FILE;
     else end = r->buf[r->pos] == '"' ? quoted_cell(r) : unquoted_cell(r);
     if (end < 0) return -2;
     cell_end(r);
