@@ -225,6 +225,9 @@ static void write_json(hm_rpt *r, FILE *f) {
   const hm_program *p = r->p;
   fputs("{\n  \"migration\": ", f);
   fjson_str(f, K(p, p->title));
+  fputs(",\n  \"map_hash\": \"", f);   /* the run checks its state was written by this map */
+  for (int i = 0; i < 32; i++) fprintf(f, "%02x", p->hash[i]);
+  fputc('"', f);
   fputs(",\n  \"objects\": {", f);
   static const char *cn[] = {"read", "planned", "rejected", "flagged", "guarded", "bad"};
   for (uint32_t s = 0; s < p->nsources; s++) {
