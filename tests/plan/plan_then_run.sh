@@ -1,0 +1,38 @@
+#!/bin/sh
+# plan_then_run.sh HMAPC HMAPRUN SANDBOX CASE_DIR WORK: `hmaprun run FILE.hbc`
+# executes exactly what `hmaprun plan` planned, against hmap-sandbox: the run
+# ends "done" and creates as many objects and follow-up messages as the plan
+# has create/upload and message calls.
+set -u
+hmapc=$1 hmaprun=$2 sandbox=$3 case=$4 work=$5
+rm -rf "$work"; mkdir -p "$work"
+(cd "$case" && "$hmapc" build map.hmap -o "$work/map.hbc") || exit 1
+"$sandbox" --port 0 --rate off >"$work/sandbox.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null' EXIT INT TERM
+url=
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/sandbox.log")
+  [ -n "$url" ] && break
+  sleep 0.2
+done
+[ -n "$url" ] || { echo "FAIL: sandbox did not start" >&2; cat "$work/sandbox.log" >&2; exit 1; }
+"$hmaprun" plan "$work/map.hbc" --data "$case/data" --out "$work/plan" 2>/dev/null
+GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox \
+  "$hmaprun" run "$work/map.hbc" --data "$case/data" --target "$url" --state "$work/state.db" --no-preflight \
+  2>"$work/run.err"
+rc=$?
+[ $rc -le 1 ] || { echo "FAIL: run exit $rc" >&2; cat "$work/run.err" >&2; exit 1; }
+python3 - "$work/plan/calls.ndjson" "$work/state.db.report.json" <<'PY'
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+rep = json.load(open(sys.argv[2]))
+ok = rep["status"] == "done"
+made = sum(o["created"] for o in rep["objects"].values())
+msgs = sum(o["messages_added"] for o in rep["objects"].values())
+want_made = sum(1 for c in calls if c["phase"] in ("create", "upload"))
+want_msgs = sum(1 for c in calls if c["phase"] == "message")
+if not ok or made != want_made or msgs != want_msgs:
+    print("FAIL: status %s, created %d (plan %d), messages %d (plan %d)" % (rep["status"], made, want_made, msgs, want_msgs), file=sys.stderr)
+    sys.exit(1)
+PY
