@@ -179,7 +179,7 @@ cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array);
 const char *hm_sbx_query_arg(hm_sbx_req *rq, const char *name);
 /* Validates BODY against the schema target; sets a 400 and returns -1 on error. */
 int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body, hm_sbx_mode mode);
-void hm_sbx_now(char out[40], double time_scale_unused);
+void hm_sbx_now(char out[40]);     /* wall clock, UTC, microseconds */
 double hm_sbx_clock(void);      /* monotonic seconds */
 void hm_sbx_sleep(double seconds);
 char *hm_sbx_b64_encode(const unsigned char *p, size_t n);

@@ -13,7 +13,7 @@ cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long 
 
 long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent, cJSON *doc, const char *uri_fmt) {
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "created_datetime"))) hm_sbx_set_str(doc, "created_datetime", now);
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "updated_datetime"))) hm_sbx_set_str(doc, "updated_datetime", now);
   long long id = hm_sbx_store_insert(rq->ctx->store, kind, parent, doc);
@@ -30,7 +30,7 @@ long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long 
 
 void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc, int status) {
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   hm_sbx_set_str(doc, "updated_datetime", now);
   if (hm_sbx_store_put(rq->ctx->store, kind, id, doc) != 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return; }
   hm_sbx_json(rs, status, doc);

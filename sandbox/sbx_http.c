@@ -100,7 +100,7 @@ static const char *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
 static void count(hm_sbx_ctx *ctx, const char *method, const char *pattern, const char *status) {
   if (ctx->log) {
     char now[40];
-    hm_sbx_now(now, 0);
+    hm_sbx_now(now);
     pthread_mutex_lock(&ctx->log_mu);
     fprintf(ctx->log, "%s %s %s %s\n", now, method, pattern, status);
     fflush(ctx->log);

@@ -284,7 +284,7 @@ static void job_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   free(ids);
   cJSON *job = cJSON_Duplicate(b, 1);
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   hm_sbx_set_str(job, "status", "done");
   hm_sbx_set_str(job, "started_datetime", now);
   hm_sbx_set_str(job, "ended_datetime", now);

@@ -130,7 +130,7 @@ static void present_in_place(hm_sbx_req *rq, cJSON *doc) {
 
 static void stamp_translation(cJSON *t, const char *owner_key, long long owner) {
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   hm_sbx_set_num(t, owner_key, (double)owner);
   if (!cJSON_GetObjectItemCaseSensitive(t, "created_datetime")) hm_sbx_set_str(t, "created_datetime", now);
   hm_sbx_set_str(t, "updated_datetime", now);

@@ -46,7 +46,7 @@ static int resolve_customer(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
     if (!id) {
       cJSON *nc = cJSON_Duplicate(c, 1);
       char now[40];
-      hm_sbx_now(now, 0);
+      hm_sbx_now(now);
       hm_sbx_set_str(nc, "created_datetime", now);
       hm_sbx_set_str(nc, "updated_datetime", now);
       id = hm_sbx_store_insert(st, "customers", 0, nc);
@@ -101,7 +101,7 @@ cJSON *hm_sbx_tag_by_name(hm_sbx_req *rq, hm_sbx_resp *rs, const char *name, con
   cJSON_AddNullToObject(t, "description");
   cJSON_AddNullToObject(t, "decoration");
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   cJSON_AddStringToObject(t, "created_datetime", now);
   id = hm_sbx_store_insert(st, "tags", 0, t);
   char uri[64];
@@ -184,7 +184,7 @@ static int message_is_public(const cJSON *m) {
 
 static long long insert_message(hm_sbx_req *rq, long long ticket_id, cJSON *m) {
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   hm_sbx_set_num(m, "ticket_id", (double)ticket_id);
   if (!cJSON_GetObjectItemCaseSensitive(m, "public")) cJSON_AddBoolToObject(m, "public", message_is_public(m));
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "created_datetime"))) hm_sbx_set_str(m, "created_datetime", now);
@@ -213,7 +213,7 @@ static void touch_ticket(hm_sbx_req *rq, long long ticket_id) {
   const cJSON *last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime") : NULL;
   if (cJSON_IsString(last)) hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
   char now[40];
-  hm_sbx_now(now, 0);
+  hm_sbx_now(now);
   hm_sbx_set_str(t, "updated_datetime", now);
   hm_sbx_store_put(rq->ctx->store, "tickets", ticket_id, t);
   cJSON_Delete(msgs);

@@ -75,8 +75,7 @@ int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *bod
   return -1;
 }
 
-void hm_sbx_now(char out[40], double unused) {
-  (void)unused;
+void hm_sbx_now(char out[40]) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;

@@ -491,6 +491,13 @@ t_concurrency() {
   sbx GET /_sandbox/dump; expect '.customers|length' 2000
   expect '[.customers[].id] | unique | length' 2000
   stop
+  # the same on a database file, then every write is still there after a restart
+  start --rate off --db "$TMP/load.db"
+  "$LOADGEN" "$URL" 200 3 || fail "load generator reported errors (file database)"
+  stop
+  start --db "$TMP/load.db"
+  sbx GET /_sandbox/dump; expect '[(.customers|length), ([.customers[].email] | unique | length)]' '[600,600]'
+  stop
 }
 
 # The schema built in from stdlib/gorgias.hmap (hmapc schema): the real
