@@ -232,6 +232,42 @@ static void test_each(void) {
   hm_arena_free(&a);
 }
 
+/* The compiler's shape: CHILDREN; ITER; NEWLIST; head: NEXT; STORELOCAL; where
+ * (JMPF head); BEGIN; ...; ENDREC; APPEND; JMP head. An inner each over a
+ * list field of the element, with a SKIPCHILD in the inner loop only. */
+static void test_nested_each_where(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {
+    I(BEGIN, 0), I(CHILDREN, 1), I(ITER, 0), I0(NEWLIST),                /* 0-3 */
+    IAB(NEXT, 29, 0), I(STORELOCAL, 1),                                  /* 4-5 */
+    I(LOADLOCAL, 1), I(GETFIELD, K(&t, "keep")), I(JMPF, 4),              /* 6-8  where c.keep */
+    I(BEGIN, 1),                                                         /* 9 */
+    I(LOADLOCAL, 1), I(GETFIELD, K(&t, "parts")), I(ITER, 2), I0(NEWLIST), /* 10-13 */
+    IAB(NEXT, 23, 2), I(STORELOCAL, 3),                                  /* 14-15 */
+    I(LOADLOCAL, 3), I(JMPSOME, 19), I(SKIPCHILD, 1),                    /* 16-18 */
+    I(PUSHK, K(&t, "+")), I0(ADD), I0(APPEND), I(JMP, 14),               /* 19-22 */
+    I(SETTGT, 0), I0(ENDREC), I0(APPEND), I(JMP, 4), I0(NOP), I0(NOP),   /* 23-28 */
+    I(SETTGT, 2), I0(EMIT), I0(RET)};                                    /* 29-31 */
+  tp_code(&t, code, sizeof code / sizeof *code);
+  hm_arena a; hm_arena_init(&a, 4096);
+  hm_value kids = hv_list_new(&a, 3);
+  for (int i = 0; i < 3; i++) {
+    hm_value r = hv_rec_new(&a, 2), parts = hv_list_new(&a, 3);
+    hv_list_push(&a, &parts, hv_str(i == 0 ? "a" : "b"));
+    if (i == 2) hv_list_push(&a, &parts, hv_null());
+    hv_list_push(&a, &parts, hv_str("c"));
+    hv_rec_set(&a, &r, "keep", hv_bool(i != 1));
+    hv_rec_set(&a, &r, "parts", parts);
+    hv_list_push(&a, &kids, r);
+  }
+  t.rule.body.nslots = 4;
+  hm_value c[] = {hv_str("5")};
+  RUN("nested each, where, skip in the inner loop", &t, c, 1, kids, HM_VM_EMITTED,
+      "event k3 s0 \"comment without body\" map.hmap:9:5\n"
+      "emit r0 t0 {\"messages\":[{\"body_text\":[\"a+\",\"c+\"]},{\"body_text\":[\"b+\",\"c+\"]}]}\n");
+  hm_arena_free(&a);
+}
+
 static void test_lookup_reject(void) {
   tp t; tp_init(&t);
   uint32_t code[] = {I(BEGIN, 0), I(LOADCOL, 0), I(LOOKUP, 0), I(JMPSOME, 5), I(REJECT, 2),
@@ -323,6 +359,7 @@ int main(void) {
   test_guard();
   test_match();
   test_each();
+  test_nested_each_where();
   test_lookup_reject();
   test_call_and_settings();
   test_arith();
