@@ -129,6 +129,7 @@ typedef struct hm_sbx_ctx {
   int port;
   char base_url[96];
   struct MHD_Daemon *daemon;
+  int stopping;                 /* set on SIGTERM: slow replies stop waiting */
   FILE *log;                    /* --log FILE: one line per API request */
   pthread_mutex_t log_mu;
 } hm_sbx_ctx;

@@ -211,7 +211,11 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
   /* A slow reply is held back after the commit (outside the store lock): a
    * client that gives up or dies meanwhile finds the object when it resumes, as
    * it would after a slow network; drop-before covers the uncommitted case. */
-  if (fault == HM_SBX_FAULT_SLOW) hm_sbx_sleep(arg / ctx->time_scale);
+  if (fault == HM_SBX_FAULT_SLOW) {
+    /* in short steps, so SIGTERM never waits for a long delay to run out */
+    for (double left = arg / ctx->time_scale; left > 0 && !__atomic_load_n(&ctx->stopping, __ATOMIC_RELAXED); left -= 0.05)
+      hm_sbx_sleep(left < 0.05 ? left : 0.05);
+  }
   if (fault == HM_SBX_FAULT_DROP_AFTER) { count(ctx, rq->method, pattern, "dropped-after"); return MHD_NO; }
   char st[8];
   snprintf(st, sizeof st, "%d", rs->status);

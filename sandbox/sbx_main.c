@@ -198,6 +198,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);
+  __atomic_store_n(&ctx.stopping, 1, __ATOMIC_RELAXED);
   cleanup(&ctx);
   return 0;
 }

@@ -442,6 +442,12 @@ t_faults() {
   [ $rc = 28 ] || fail "slow: curl exit $rc, expected 28 (timeout)"
   sbx GET /_sandbox/dump; expect '[.customers[].email]' '["slow@x.test"]'
   stop
+  # SIGTERM does not wait for a long slow reply
+  start --faults "slow:1:60s"
+  curl -s -u "$AUTH" "$URL/api/account" >/dev/null &
+  cpid=$!
+  sleep 0.3; s=$(date +%s%N); stop; e=$(date +%s%N); wait $cpid
+  [ $(( (e - s) / 1000000 )) -lt 5000 ] || fail "stopping during a slow reply took $(( (e - s) / 1000000 )) ms"
   start --faults "slow:1:2s" --time-scale 10
   s=$(date +%s%N); req GET /api/account; e=$(date +%s%N)
   ms=$(( (e - s) / 1000000 )); [ $ms -ge 200 ] && [ $ms -lt 1500 ] || fail "scaled slow reply took $ms ms"
