@@ -21,7 +21,7 @@
 /* ---- a set of keys by 64-bit hash, optionally with a string value ----
  * Two different keys with the same FNV-1a 64 hash would be taken for one; at a
  * million keys the odds are about 1 in 10^7, which we accept for flat memory. */
-typedef struct kmap { uint64_t *h; char **v; size_t cap, n; } kmap;
+typedef struct kmap { uint64_t *h; char **v; size_t cap, n; bool values; } kmap;
 
 static uint64_t fnv(const void *data, size_t n, uint64_t h) {
   const unsigned char *p = data;
@@ -49,19 +49,22 @@ static uint64_t khash(const char *s) {
   return h ? h : 1;   /* 0 marks an empty slot */
 }
 
-/* Returns the slot index of h (inserting it when absent and insert is set), or -1. */
+/* Returns the slot index of h (inserting it when absent and insert is set), or -1.
+ * Values (m->v) exist only in maps created with kmap_values: a plain set of
+ * keys costs 16 bytes a key at most. */
 static long kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new) {
   if (was_new) *was_new = false;
-  if (insert && (m->n + 1) * 2 > m->cap) {
+  if (insert && (m->n + 1) * 10 > m->cap * 7) {   /* load factor 0.7 */
     size_t cap = m->cap ? m->cap * 2 : 1024;
     uint64_t *nh = calloc(cap, sizeof *nh);
-    char **nv = calloc(cap, sizeof *nv);
-    if (!nh || !nv) abort();
+    char **nv = m->values ? calloc(cap, sizeof *nv) : NULL;
+    if (!nh || (m->values && !nv)) abort();
     for (size_t i = 0; i < m->cap; i++) {
       if (!m->h[i]) continue;
       size_t j = m->h[i] & (cap - 1);
       while (nh[j]) j = (j + 1) & (cap - 1);
-      nh[j] = m->h[i]; nv[j] = m->v[i];
+      nh[j] = m->h[i];
+      if (nv) nv[j] = m->v[i];
     }
     free(m->h); free(m->v);
     m->h = nh; m->v = nv; m->cap = cap;
@@ -80,9 +83,11 @@ static long kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new) {
 }
 
 static void kmap_free(kmap *m) {
-  for (size_t i = 0; i < m->cap; i++) free(m->v ? m->v[i] : NULL);
+  for (size_t i = 0; m->v && i < m->cap; i++) free(m->v[i]);
   free(m->h); free(m->v);
+  bool values = m->values;
   memset(m, 0, sizeof *m);
+  m->values = values;
 }
 
 static char *xstrdup(const char *s) {
@@ -1096,6 +1101,8 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   pl.rpt = hm_rpt_new(p);
   pl.ss = calloc(p->nsources + 1, sizeof *pl.ss);
   if (!pl.ss) abort();
+  for (uint32_t s = 0; s < p->nsources; s++) pl.ss[s].made.values = true;
+  pl.agents.values = true;
   init_rules(&pl);
   int rc = apply_sets(&pl, err, errlen);
   if (!rc) rc = check_inputs(&pl, err, errlen);
