@@ -38,6 +38,7 @@ struct hm_vm {
   /* the nothing the last failed JMPSOME dropped, for FLAGWHY */
   hm_value last_nothing;
   const char *last_detail;
+  const char *call_error;     /* the last failing builtin's reason, until a ?? takes it */
   /* where we are, for events raised by builtins */
   uint32_t rule; const hm_code *code; uint32_t pc, cur;   /* cur: the executing instruction */
   hm_arena *arena;
@@ -400,7 +401,7 @@ static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
   hm_value out = hv_missing(HM_WHY_PARSE);
   if (b->fn((hm_bctx *)&ctx, (int)argc, argv, &out) != 0) {
     if (out.kind != HV_MISSING) out = hv_missing(HM_WHY_PARSE);
-    vm->last_detail = ctx.error;
+    vm->call_error = ctx.error;
   }
   return out;
 }
@@ -479,8 +480,11 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_JMPSOME:
       NEED(1);
       if (!hv_is_nothing(TOP())) { vm->pc = A; break; }
+      /* a builtin's reason belongs to a missing it produced (why = parse) */
       vm->last_nothing = POP();
-      if (vm->last_nothing.kind == HV_NULL) vm->last_detail = NULL;
+      vm->last_detail = vm->last_nothing.kind == HV_MISSING && vm->last_nothing.why == HM_WHY_PARSE
+                            ? vm->call_error : NULL;
+      vm->call_error = NULL;
       break;
     case HOP_MATCH: {
       NEED(1);
@@ -615,7 +619,7 @@ hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
   vm->code = is_after ? &r->after : &r->body;
   vm->pc = 0; vm->sp = 0; vm->ntgt = 0; vm->nloop = 0;
   vm->arena = a; vm->emitted = false;
-  vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL;
+  vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL; vm->call_error = NULL;
   for (uint32_t i = 0; i < vm->nslots; i++) { vm->slots[i] = hv_missing(HM_WHY_ABSENT); vm->slot_pos[i] = 0; }
   return exec(vm, rec);
 }
