@@ -97,12 +97,13 @@ void hm_diags_print(hm_diags *d, FILE *out, int color) {
     const hm_diag *g = &d->items[i];
     const hm_srcfile *f = &d->files[g->loc.file];
     int err = hm_code_is_error(g->code);
+    char where[64] = "";
+    if (g->loc.line) snprintf(where, sizeof where, ":%u:%u", g->loc.line, g->loc.col);
     if (color)
-      fprintf(out, "\033[1m%s:%u:%u: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, g->loc.line, g->loc.col,
+      fprintf(out, "\033[1m%s%s: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, where,
               err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg, hm_code_id(g->code));
     else
-      fprintf(out, "%s:%u:%u: %s: %s [%s]\n", f->path, g->loc.line, g->loc.col, err ? "error" : "warning", g->msg,
-              hm_code_id(g->code));
+      fprintf(out, "%s%s: %s: %s [%s]\n", f->path, where, err ? "error" : "warning", g->msg, hm_code_id(g->code));
     if (g->loc.line == 0) continue;
     size_t len;
     const char *t = line_text(f, g->loc.line, &len);
