@@ -46,8 +46,10 @@ typedef struct hm_sbx_query {
   int nfilters;
   const char *fpath[HM_SBX_MAX_FILTERS];  /* JSON path, e.g. "$.email" */
   const char *fvalue[HM_SBX_MAX_FILTERS]; /* NULL: the field must be null/absent */
-  int desc;                    /* 1: newest first */
-  long long after;             /* 0: from the start; else ids strictly after (in order) */
+  int desc;                    /* 1: descending */
+  const char *sort_path;       /* NULL: by id; else by this JSON path (as text), then id */
+  long long after;             /* 0: from the start; else rows strictly after (in order) */
+  const char *after_key;       /* with sort_path: the sort key of row `after` */
   int before_mode;             /* 1: fetch the page just before `after` instead */
   int limit;                   /* <= 0: no limit */
 } hm_sbx_query;

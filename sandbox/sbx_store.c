@@ -207,17 +207,25 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   }
   /* walking backwards (prev page) flips the order, the caller flips it back */
   int desc = q->before_mode ? !q->desc : q->desc;
-  if (q->after > 0) n += snprintf(sql + n, sizeof sql - n, " AND id %s ?3", desc ? "<" : ">");
+  const char *op = desc ? "<" : ">", *dir = desc ? "DESC" : "ASC";
+  static const char KEY[] = "COALESCE(CAST(json_extract(doc, ?4) AS TEXT), '')";
+  if (q->after > 0 && q->sort_path)
+    n += snprintf(sql + n, sizeof sql - n, " AND (%s %s ?5 OR (%s = ?5 AND id %s ?3))", KEY, op, KEY, op);
+  else if (q->after > 0)
+    n += snprintf(sql + n, sizeof sql - n, " AND id %s ?3", op);
   int by_index = 0;
   for (int i = 0; i < q->nfilters; i++) by_index |= q->fvalue[i] && indexed(q->fpath[i]);
   /* "+id" keeps the planner on the filter's index instead of walking the primary key */
-  n += snprintf(sql + n, sizeof sql - n, " ORDER BY %sid %s", by_index ? "+" : "", desc ? "DESC" : "ASC");
+  if (q->sort_path) n += snprintf(sql + n, sizeof sql - n, " ORDER BY %s %s, id %s", KEY, dir, dir);
+  else n += snprintf(sql + n, sizeof sql - n, " ORDER BY %sid %s", by_index ? "+" : "", dir);
   if (q->limit > 0) snprintf(sql + n, sizeof sql - n, " LIMIT %d", q->limit);
   sqlite3_stmt *s = prep(st, sql);
   if (!s) return NULL;
   sqlite3_bind_text(s, 1, q->kind, -1, SQLITE_STATIC);
   if (q->parent >= 0) sqlite3_bind_int64(s, 2, q->parent);
   if (q->after > 0) sqlite3_bind_int64(s, 3, q->after);
+  if (q->sort_path) sqlite3_bind_text(s, 4, q->sort_path, -1, SQLITE_STATIC);
+  if (q->sort_path && q->after > 0) sqlite3_bind_text(s, 5, q->after_key ? q->after_key : "", -1, SQLITE_STATIC);
   for (int i = 0; i < q->nfilters; i++) {
     if (!indexed(q->fpath[i]) || !q->fvalue[i]) sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
     if (q->fvalue[i]) sqlite3_bind_text(s, 11 + 2 * i, q->fvalue[i], -1, SQLITE_STATIC);

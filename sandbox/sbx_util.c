@@ -131,29 +131,47 @@ unsigned char *hm_sbx_b64_decode(const char *s, size_t *n) {
   return out;
 }
 
-/* Cursors are base64 of ["next"|"prev", id]: opaque to clients, like Gorgias'. */
-static char *make_cursor(const char *dir, long long id) {
-  char text[64];
-  int n = snprintf(text, sizeof text, "[\"%s\",%lld]", dir, id);
-  return hm_sbx_b64_encode((const unsigned char *)text, (size_t)n);
+/* Cursors are base64 of ["next"|"prev", id, sort key]: opaque to clients, like
+ * Gorgias'; the key lets a page continue an order_by on a field. */
+static char *make_cursor(const char *dir, long long id, const char *key) {
+  cJSON *c = cJSON_CreateArray();
+  cJSON_AddItemToArray(c, cJSON_CreateString(dir));
+  cJSON_AddItemToArray(c, cJSON_CreateNumber((double)id));
+  cJSON_AddItemToArray(c, cJSON_CreateString(key ? key : ""));
+  char *text = cJSON_PrintUnformatted(c);
+  cJSON_Delete(c);
+  char *out = text ? hm_sbx_b64_encode((const unsigned char *)text, strlen(text)) : NULL;
+  free(text);
+  return out;
 }
 
-static int read_cursor(const char *cur, int *prev, long long *id) {
+static int read_cursor(const char *cur, int *prev, long long *id, char *key, size_t keylen) {
   size_t n;
   unsigned char *text = hm_sbx_b64_decode(cur, &n);
   if (!text) return -1;
   cJSON *j = cJSON_Parse((const char *)text);
   free(text);
-  int ok = cJSON_IsArray(j) && cJSON_GetArraySize(j) == 2 && cJSON_IsString(cJSON_GetArrayItem(j, 0)) &&
-           cJSON_IsNumber(cJSON_GetArrayItem(j, 1));
+  int ok = cJSON_IsArray(j) && cJSON_GetArraySize(j) == 3 && cJSON_IsString(cJSON_GetArrayItem(j, 0)) &&
+           cJSON_IsNumber(cJSON_GetArrayItem(j, 1)) && cJSON_IsString(cJSON_GetArrayItem(j, 2));
   if (ok) {
     const char *d = cJSON_GetArrayItem(j, 0)->valuestring;
     *prev = strcmp(d, "prev") == 0;
     ok = *prev || strcmp(d, "next") == 0;
     *id = (long long)cJSON_GetArrayItem(j, 1)->valuedouble;
+    snprintf(key, keylen, "%s", cJSON_GetArrayItem(j, 2)->valuestring);
   }
   cJSON_Delete(j);
   return ok ? 0 : -1;
+}
+
+/* The sort key of DOC as SQLite's CAST(json_extract(...) AS TEXT) renders it. */
+static void sort_key(const cJSON *doc, const char *field, char *out, size_t n) {
+  const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(doc, field) : NULL;
+  if (cJSON_IsString(v)) snprintf(out, n, "%s", v->valuestring);
+  else if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) snprintf(out, n, "%lld", (long long)v->valuedouble);
+  else if (cJSON_IsNumber(v)) snprintf(out, n, "%.15g", v->valuedouble);
+  else if (cJSON_IsBool(v)) snprintf(out, n, "%d", cJSON_IsTrue(v));
+  else out[0] = '\0';
 }
 
 static int parse_limit(const char *s, int *out) {
@@ -164,20 +182,25 @@ static int parse_limit(const char *s, int *out) {
   return 0;
 }
 
-static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order_ok, int *desc) {
+/* order_by=<field>:asc|desc; FIELD gets the field (empty: none given). */
+static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order_ok, int *desc, char *field, size_t fieldlen) {
   const char *ob = hm_sbx_query_arg(rq, "order_by");
   *desc = 0;
+  field[0] = '\0';
   if (!ob) return 0;
   const char *colon = strchr(ob, ':');
   size_t flen = colon ? (size_t)(colon - ob) : strlen(ob);
-  int field_ok = order_ok == NULL;
+  int field_ok = order_ok == NULL && flen > 0 && flen < fieldlen;
   for (int i = 0; order_ok && order_ok[i]; i++)
     if (strlen(order_ok[i]) == flen && strncmp(order_ok[i], ob, flen) == 0) field_ok = 1;
+  for (size_t i = 0; i < flen && field_ok; i++)
+    if (!(ob[i] == '_' || (ob[i] >= 'a' && ob[i] <= 'z'))) field_ok = 0;
   if (!field_ok || (colon && strcmp(colon, ":asc") != 0 && strcmp(colon, ":desc") != 0)) {
     hm_sbx_field_error(rs, "order_by", "order_by: invalid value; expected <field>:asc or <field>:desc with a field this list can be ordered by.");
     return -1;
   }
   *desc = colon && strcmp(colon, ":desc") == 0;
+  snprintf(field, fieldlen, "%.*s", (int)flen, ob);
   return 0;
 }
 
@@ -190,10 +213,14 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
                  void (*map)(hm_sbx_req *, cJSON *)) {
   int limit = 30, prev = 0;
   const char *ls = hm_sbx_query_arg(rq, "limit"), *cur = hm_sbx_query_arg(rq, "cursor");
+  char field[64], path[72], key[1100] = "";
   if (ls && parse_limit(ls, &limit) != 0) { hm_sbx_field_error(rs, "limit", "limit: must be an integer from 1 to 100."); return; }
-  if (parse_order(rq, rs, order_ok, &q->desc) != 0) return;
+  if (parse_order(rq, rs, order_ok, &q->desc, field, sizeof field) != 0) return;
+  snprintf(path, sizeof path, "$.%s", field);
+  q->sort_path = field[0] ? path : NULL;
   q->after = 0;
-  if (cur && *cur && read_cursor(cur, &prev, &q->after) != 0) { hm_sbx_field_error(rs, "cursor", "cursor: invalid cursor."); return; }
+  if (cur && *cur && read_cursor(cur, &prev, &q->after, key, sizeof key) != 0) { hm_sbx_field_error(rs, "cursor", "cursor: invalid cursor."); return; }
+  q->after_key = key;
   q->before_mode = prev;
   q->limit = limit + 1;  /* one extra row tells whether another page exists */
   cJSON *rows = hm_sbx_store_query(rq->ctx->store, q);
@@ -204,8 +231,17 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
   /* going forward, a cursor means something lies before; going back, the extra row says so */
   int has_before = prev ? more : q->after > 0;
   int has_after = prev ? 1 : more;
-  char *pc = n && has_before ? make_cursor("prev", doc_id(cJSON_GetArrayItem(rows, 0))) : NULL;
-  char *nc = n && has_after ? make_cursor("next", doc_id(cJSON_GetArrayItem(rows, n - 1))) : NULL;
+  char *pc = NULL, *nc = NULL;
+  if (n && has_before) {
+    const cJSON *first = cJSON_GetArrayItem(rows, 0);
+    sort_key(first, field[0] ? field : NULL, key, sizeof key);
+    pc = make_cursor("prev", doc_id(first), key);
+  }
+  if (n && has_after) {
+    const cJSON *last = cJSON_GetArrayItem(rows, n - 1);
+    sort_key(last, field[0] ? field : NULL, key, sizeof key);
+    nc = make_cursor("next", doc_id(last), key);
+  }
   if (map) for (cJSON *it = rows->child; it; it = it->next) map(rq, it);
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "object", "list");

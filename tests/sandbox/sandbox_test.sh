@@ -241,6 +241,16 @@ t_messages() {
   req DELETE /api/tickets/1/messages/4; expect_status 200
   sbx GET /_sandbox/outbox; expect '.data' '[]'
   req GET /api/tickets/1/messages; expect '[.data[].id]' '[1,2,3,5]'
+  # order_by sorts on the field itself: a late-created old message comes first
+  req POST /api/tickets/1/messages '{"channel":"api","from_agent":false,"created_datetime":"2020-12-31T23:00:00Z","sent_datetime":"2020-12-31T23:00:00Z"}'; expect .id 6
+  req GET '/api/messages?ticket_id=1&order_by=created_datetime:asc'; expect '[.data[].id]' '[6,1,2,3,5]'
+  ids=""; cur=""
+  for i in 1 2 3 4 5 6; do
+    req GET "/api/messages?ticket_id=1&order_by=created_datetime:asc&limit=2${cur:+&cursor=$cur}"
+    ids="$ids$(printf '%s' "$B" | jq -c '[.data[].id]')"; cur=$(printf '%s' "$B" | jq -r '.meta.next_cursor // empty'); [ -z "$cur" ] && break
+  done
+  [ "$ids" = "[6,1][2,3][5]" ] || fail "paged order_by walk: $ids"
+  req GET "/api/messages?ticket_id=1&order_by=created_datetime:asc&limit=2&cursor=$(printf '%s' "$B" | jq -r .meta.prev_cursor)"; expect '[.data[].id]' '[2,3]'
   stop
 }
 
