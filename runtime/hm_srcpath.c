@@ -126,7 +126,11 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
     int errnum = 0;
     const char **names = list_dir(a, full, pre, npre, hm_arena_strndup(a, suf, nsuf), nsuf, &n, &errnum);
     if (!names) {
-      snprintf(err, errlen, "%s: cannot read folder%s%s: %s", path, *dir ? " " : "", dir, strerror(errnum));
+      const char *d = *dir ? dir : ".";
+      if (errnum == ENOENT || errnum == ENOTDIR)
+        snprintf(err, errlen, "%s: no such folder in the data folder (source path %s)", d, path);
+      else
+        snprintf(err, errlen, "%s: cannot read folder (source path %s): %s", d, path, strerror(errnum));
       return -1;
     }
     for (size_t i = 0; i < n; i++) {
