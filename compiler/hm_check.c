@@ -39,6 +39,8 @@ typedef struct chk {
 
 static void expr(chk *x, hm_node *e, hm_node *expect);
 static void stmts(chk *x, hm_node *list, tstate *ts);
+static void check_consts(chk *x, hm_node *e, const hm_node *field);
+static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append);
 
 /* ---------- helpers ---------- */
 
@@ -168,6 +170,46 @@ static void field_access(chk *x, hm_node *e) {
   e->fallible = obj->fallible;
 }
 
+/* The target T of a `list of T` field, or NULL. */
+static hm_node *list_object(chk *x, const hm_node *field) {
+  if (!field || !field->a || field->a->op != TY_LIST || !field->a->a || field->a->a->op != TY_OBJECT) return NULL;
+  return hm_schema_target(x->c, field->a->a->s);
+}
+
+/* A record literal; with a known shape (an element of `messages`, say) its keys
+   are checked like assignments: known fields, required ones present, enums. */
+static void record(chk *x, hm_node *e, hm_node *obj) {
+  int fallible = 0;
+  for (hm_node *f = e->a; f; f = f->next) {
+    for (hm_node *g = e->a; g != f; g = g->next)
+      if (strcmp(g->s, f->s) == 0) D(x, f, E0304, "record field '%s' is given twice", f->s);
+    hm_node *fd = obj ? hm_schema_field(obj->c, f->s) : NULL;
+    if (obj && !fd) {
+      char dym[160];
+      did_you_mean(dym, sizeof dym, suggest_field(x, obj->c, f->s));
+      D(x, f, E0202, "Gorgias %s has no field '%s'%s", obj->s, f->s, dym);
+    }
+    expr(x, f->a, fd);
+    if (fd) {
+      if (hm_field_required(fd) && f->a->maybe && !f->a->fallible)
+        D(x, f->a, E0302, "%s is required, but this value may be missing or null: add ?? default or ?? reject \"why\"", f->s);
+      check_assign_type(x, f->a, fd, 0);
+      check_consts(x, f->a, fd);
+    }
+    fallible |= f->a->fallible;
+  }
+  if (obj)
+    for (hm_node *fd = obj->c; fd; fd = fd->next) {
+      if (!hm_field_required(fd)) continue;
+      int found = 0;
+      for (hm_node *f = e->a; f; f = f->next) if (!strcmp(f->s, fd->s)) found = 1;
+      if (!found) D(x, e, E0303, "this %s needs its required field '%s'", obj->s, fd->s);
+    }
+  e->decl = obj;
+  e->ty = HT_REC;
+  e->fallible = (uint8_t)fallible;
+}
+
 static void call(chk *x, hm_node *e) {
   int argc = hm_list_len(e->a);
   int bi = hm_builtin_find(e->s);
@@ -278,9 +320,11 @@ static void coalesce(chk *x, hm_node *e, hm_node *expect) {
   e->fallible = r->fallible;
 }
 
-static void binop(chk *x, hm_node *e) {
-  expr(x, e->a, NULL);
-  expr(x, e->b, NULL);
+static void binop(chk *x, hm_node *e, hm_node *expect) {
+  /* `a + b` of two lists keeps the list field's element shape on both sides */
+  hm_node *lx = e->op == OPB_ADD && list_object(x, expect) ? expect : NULL;
+  expr(x, e->a, lx);
+  expr(x, e->b, lx);
   hm_type a = (hm_type)e->a->ty, b = (hm_type)e->b->ty;
   e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
   switch (e->op) {
@@ -337,9 +381,7 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   hm_node *elem = NULL;
   if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)
     elem = hm_schema_target(x->c, expect->a->a->s);
-  e->decl = elem;
-  if (!elem)
-    D(x, e, E0204, "each builds Gorgias objects: assign it to a list-of-objects field such as messages or attachments");
+  e->decl = elem;   /* NULL: plain records (for count(), join() ...), fields unchecked */
   tstate ts = {0};
   if (elem) {
     ts.fields = elem->c;
@@ -418,24 +460,18 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_MATCH: match(x, e, expect); break;
   case N_EACH: each(x, e, expect); break;
   case N_LIST: {
-    hm_node *elem_expect = NULL;
+    hm_node *obj = list_object(x, expect);
     int fallible = 0;
-    for (hm_node *i = e->a; i; i = i->next) { expr(x, i, elem_expect); fallible |= i->fallible; }
+    for (hm_node *i = e->a; i; i = i->next) {
+      if (obj && i->kind == N_RECORD) record(x, i, obj);
+      else expr(x, i, expect);
+      fallible |= i->fallible;
+    }
     e->ty = HT_LIST; e->fallible = (uint8_t)fallible;
     break;
   }
-  case N_RECORD: {
-    int fallible = 0;
-    for (hm_node *f = e->a; f; f = f->next) {
-      for (hm_node *g = e->a; g != f; g = g->next)
-        if (strcmp(g->s, f->s) == 0) D(x, f, E0304, "record field '%s' is given twice", f->s);
-      expr(x, f->a, NULL);
-      fallible |= f->a->fallible;
-    }
-    e->ty = HT_REC; e->fallible = (uint8_t)fallible;
-    break;
-  }
-  case N_BIN: binop(x, e); break;
+  case N_RECORD: record(x, e, expect && expect->a && expect->a->op == TY_OBJECT ? hm_schema_target(x->c, expect->a->s) : NULL); break;
+  case N_BIN: binop(x, e, expect); break;
   case N_UN:
     expr(x, e->a, NULL);
     e->ty = e->op == OPU_NOT ? HT_BOOL : HT_NUM;
@@ -572,6 +608,8 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
   st->idx = fi;
   st->decl = field;
   if (st->a->fallible) report_fallible(x, st->a);
+  if (!ts && st->kind == N_APPEND)
+    D(x, st, E0204, "'+=' needs a Gorgias object field; inside a plain each, build the list with [ ... ] instead");
   if (!field) return;
   if (st->kind == N_ASSIGN) {
     if (ts->set[fi]) D(x, st, E0304, "%s is already set%s", st->s, ts->set[fi] == 1 ? " on some paths" : "");

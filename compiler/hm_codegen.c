@@ -22,6 +22,7 @@ typedef struct gen {
   int rule;
   hm_loc cur;
   int in_each;          /* > 0 inside an each body: reject skips the element */
+  int plain;            /* inside an each without a Gorgias shape: fields go to a plain record */
   uint32_t loop_head;   /* pc of the innermost NEXT */
 } gen;
 
@@ -194,11 +195,16 @@ static void each(gen *g, hm_node *e) {
     at_node(g, e);
     emit(g, HM_INS(HOP_JMPF, head));
   }
-  uint32_t t = e->decl ? target_index_of(g, e->decl) : HM_BC_NONE;
-  emit(g, HM_INS(HOP_BEGIN, t == HM_BC_NONE ? 0xFFFFFF : t));
+  /* An each without a Gorgias shape builds plain records on the stack
+     (NEWREC/SETREC) instead of target records (BEGIN/SETTGT/ENDREC). */
+  int saved_plain = g->plain;
+  g->plain = e->decl == NULL;
+  if (g->plain) emit(g, HM_INS(HOP_NEWREC, 0));
+  else emit(g, HM_INS(HOP_BEGIN, target_index_of(g, e->decl)));
   stmts(g, e->c, NULL);
   at_node(g, e);
-  emit(g, HM_INS(HOP_ENDREC, 0));
+  if (!g->plain) emit(g, HM_INS(HOP_ENDREC, 0));
+  g->plain = saved_plain;
   emit(g, HM_INS(HOP_APPEND, 0));
   emit(g, HM_INS(HOP_JMP, head));
   g->in_each--;
@@ -322,6 +328,7 @@ static void stmt(gen *g, hm_node *st) {
   case N_ASSIGN: case N_APPEND:
     expr(g, st->a, st->s);
     at_node(g, st);
+    if (g->plain) { emit(g, HM_INS(HOP_SETREC, kstr(g, st->s))); break; }
     emit(g, HM_INS(st->kind == N_ASSIGN ? HOP_SETTGT : HOP_APPENDTGT, (uint32_t)(st->idx < 0 ? 0 : st->idx)));
     lossy_annots(g, st->annots, st->s);
     break;
