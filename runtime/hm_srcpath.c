@@ -39,8 +39,10 @@ static int cmp_names(const void *x, const void *y) {
   return hm_srcpath_natcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-static int kind_of(const char *full) {  /* 0 missing, 'f' file, 'd' folder, 'o' other */
+static int kind_of(const char *data_dir, const char *rel) {  /* 0 missing, 'f' file, 'd' folder, 'o' other */
+  char full[8192];
   struct stat st;
+  if ((size_t)snprintf(full, sizeof full, "%s/%s", data_dir, rel) >= sizeof full) return 0;
   if (stat(full, &st) != 0) return 0;
   return S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
 }
@@ -72,13 +74,13 @@ static const char **list_dir(hm_arena *a, const char *full, const char *pre, siz
 
 typedef struct files_out { hm_srcfile *v; size_t n, cap; } files_out;
 
-static void add_file(hm_arena *a, files_out *o, const char *rel, const char *key) {
+static void add_file(hm_arena *a, files_out *o, const char *rel, const char *key) {  /* rel: in a */
   if (o->n == o->cap) {
     size_t cap = o->cap ? o->cap * 2 : 16;
     o->v = hm_arena_realloc(a, o->v, o->cap * sizeof *o->v, cap * sizeof *o->v);
     o->cap = cap;
   }
-  o->v[o->n].rel = hm_arena_strdup(a, rel);
+  o->v[o->n].rel = rel;                     /* already in the arena */
   o->v[o->n++].key = key;
 }
 
@@ -105,12 +107,12 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
   *files = NULL; *nfiles = 0;
   const char *star = strchr(path, '*');
   if (!star) {
-    int k = kind_of(hm_arena_printf(a, "%s/%s", data_dir, path));
+    int k = kind_of(data_dir, path);
     if (!k) {
       snprintf(err, errlen, "%s: no such %s in the data folder", path, pages ? "file or folder" : "file");
       return -1;
     }
-    if (add_entry(a, data_dir, path, k, pages, NULL, &o, err, errlen) < 0) return -1;
+    if (add_entry(a, data_dir, hm_arena_strdup(a, path), k, pages, NULL, &o, err, errlen) < 0) return -1;
   } else {
     if (strchr(star + 1, '*')) { snprintf(err, errlen, "%s: more than one '*' in a source path", path); return -1; }
     const char *seg = star;                 /* the segment holding the star: [seg, segend) */
@@ -137,7 +139,7 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
       size_t len = strlen(names[i]);
       const char *key = hm_arena_strndup(a, names[i] + npre, len - npre - nsuf);
       const char *rel = hm_arena_printf(a, "%s%s%s%s", dir, *dir ? "/" : "", names[i], rest);
-      int k = kind_of(hm_arena_printf(a, "%s/%s", data_dir, rel));
+      int k = kind_of(data_dir, rel);
       if (!k) continue;                     /* this parent simply has none */
       if (*rest == 0 && k == 'd' && !pages) continue;   /* a sibling folder, not one of ours */
       if (add_entry(a, data_dir, rel, k, pages, key, &o, err, errlen) < 0) return -1;
