@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "hm_client.h"
 #include "hm_run.h"
 #include "hm_state.h"
@@ -819,6 +820,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   if (!ex) return 2;
   ex->o = *o;
   if (ex->o.max_upload_bytes <= 0) ex->o.max_upload_bytes = 25L * 1024 * 1024;
+  if (ex->o.in_doubt_wait < 0) ex->o.in_doubt_wait = 0;
   if (!ex->o.map_hash) ex->o.map_hash = "none";
   ex->counts = cJSON_CreateObject();
   if (o->report_path) ex->report_path = strdup(o->report_path);
@@ -839,9 +841,22 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   }
   ex->run = hm_state_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
   long long doubt = hm_state_in_doubt(ex->st);
-  if (doubt)
+  if (doubt) {
     note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
          "before anything is created again", doubt);
+    /* A request sent just before the crash may still be in flight (a proxy's
+     * queue, a slow server): looking it up too early finds nothing and the
+     * create would be repeated. Wait until the newest one is old enough. */
+    double wait = ex->o.in_doubt_wait - hm_state_in_doubt_age(ex->st);
+    if (wait > 0) {
+      note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
+      double until = hm_now() + wait;
+      while (hm_now() < until && !stop_requested(ex)) {
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+      }
+    }
+  }
   *out = ex;
   return 0;
 }

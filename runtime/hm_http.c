@@ -170,9 +170,23 @@ static void log_request(hm_http *h, const char *method, const char *path, long s
   hm_buf_free(&b);
 }
 
+typedef struct upload_spec { const char *file, *name, *ctype; } upload_spec;
+
+/* A fresh MIME body per attempt: libcurl does not reliably rewind a mime part
+ * after a failed transfer (the retry would announce a body and send none). */
+static curl_mime *build_mime(hm_http *h, const upload_spec *u) {
+  curl_mime *mime = curl_mime_init(h->curl);
+  curl_mimepart *part = curl_mime_addpart(mime);
+  curl_mime_name(part, "file");
+  if (curl_mime_filedata(part, u->file) != CURLE_OK) { curl_mime_free(mime); return NULL; }
+  if (u->name) curl_mime_filename(part, u->name);
+  if (u->ctype) curl_mime_type(part, u->ctype);
+  return mime;
+}
+
 /* One transfer, paced. Returns the curl code; fills r (body, status, json). */
 static CURLcode perform_once(hm_http *h, const char *method, const char *path,
-                             const char *payload, curl_mime *mime, hm_http_resp *r) {
+                             const char *payload, const upload_spec *up, int idempotent, hm_http_resp *r) {
   pause_for(h, hm_rl_wait(&h->rl, hm_now()));
   if (hm_http_stopped(h)) return CURLE_ABORTED_BY_CALLBACK;
   hm_http_resp_free(r);
@@ -191,6 +205,14 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL);
   curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, NULL);
   curl_easy_setopt(cu, CURLOPT_HTTPGET, 1L);
+  curl_mime *mime = up ? build_mime(h, up) : NULL;
+  if (up && !mime) {
+    curl_slist_free_all(hdrs);
+    hm_buf_free(&url);
+    snprintf(h->curl_err, sizeof h->curl_err, "%s: cannot read the file to upload", up->file);
+    error_text(h, r, CURLE_READ_ERROR);
+    return CURLE_READ_ERROR;
+  }
   if (mime) {
     curl_easy_setopt(cu, CURLOPT_MIMEPOST, mime);
   } else if (payload || strcmp(method, "GET")) {
@@ -200,6 +222,11 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
     if (strcmp(method, "POST")) curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
   }
   curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdrs);
+  /* libcurl silently re-sends a request whose reused keep-alive connection
+   * died before any answer byte — after the server may have committed it. For
+   * a create that is a duplicate, so creates always go on a fresh connection
+   * and a lost answer comes back to us (and to the lookup) instead. */
+  curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT, idempotent ? 0L : 1L);
   double t0 = hm_now();
   hm_rl_sent(&h->rl, t0);
   if (!h->stats.requests) h->stats.first_t = t0;
@@ -209,6 +236,7 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   h->stats.last_t = t1;
   curl_easy_setopt(cu, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all(hdrs);
+  if (mime) { curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL); curl_mime_free(mime); }
   hm_buf_free(&url);
   if (cc == CURLE_OK) {
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
@@ -222,10 +250,11 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
 
 /* The retry loop shared by JSON requests and uploads. */
 static void request_loop(hm_http *h, const char *method, const char *path, const char *payload,
-                         curl_mime *mime, int idempotent, hm_http_resp *r) {
+                         const upload_spec *up, int idempotent, hm_http_resp *r) {
   int failures = 0;
   for (int attempt = 0;; attempt++) {
-    CURLcode cc = perform_once(h, method, path, payload, mime, r);
+    CURLcode cc = perform_once(h, method, path, payload, up, idempotent, r);
+    if (cc == CURLE_READ_ERROR && up) return;   /* the local file, not the network */
     if (hm_http_stopped(h)) {
       r->status = 0;
       snprintf(r->err, sizeof r->err, "interrupted");
@@ -265,23 +294,11 @@ void hm_http_request(hm_http *h, const char *method, const char *path, const cJS
 void hm_http_upload(hm_http *h, const char *path, const char *file, const char *name,
                     const char *content_type, hm_http_resp *r) {
   memset(r, 0, sizeof *r);
-  curl_mime *mime = curl_mime_init(h->curl);
-  curl_mimepart *part = curl_mime_addpart(mime);
-  curl_mime_name(part, "file");
-  if (curl_mime_filedata(part, file) != CURLE_OK) {
-    snprintf(r->err, sizeof r->err, "%s: cannot read the file to upload", file);
-    curl_mime_free(mime);
-    return;
-  }
-  if (name) curl_mime_filename(part, name);
-  if (content_type) curl_mime_type(part, content_type);
+  upload_spec up = { file, name, content_type };
   /* Uploads cannot be looked up, and a duplicate file is invisible and harmless,
    * so they are retried like idempotent requests. */
-  request_loop(h, "POST", path, NULL, mime, 1, r);
-  curl_easy_setopt(h->curl, CURLOPT_MIMEPOST, NULL);
-  curl_mime_free(mime);
+  request_loop(h, "POST", path, NULL, &up, 1, r);
 }
-
 void hm_http_query_escape(hm_buf *b, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

@@ -33,6 +33,8 @@ static const char *RUN_USAGE =
   "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default 26214400)\n"
+  "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
+  "                         looking them up (default 30: requests still in flight land)\n"
   "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
   "  --log-json             machine-readable log lines on stderr\n"
   "  --no-preflight         skip the account and rules checks (tests only)\n"
@@ -58,6 +60,7 @@ static int parse_long(const char *s, long *out) {
 static int parse_run_args(int argc, char **argv, run_args *a) {
   memset(a, 0, sizeof *a);
   a->o.time_scale = 1;
+  a->o.in_doubt_wait = 30;
   for (int i = 1; i < argc; i++) {
     const char *v;
     const char *arg = argv[i];
@@ -78,6 +81,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       if (parse_long(v, &a->o.sample) || !a->o.sample) { fprintf(stderr, "hmaprun run: --sample needs a positive number\n"); return 2; }
     } else if ((v = opt_value(argc, argv, &i, "--max-upload-bytes"))) {
       if (parse_long(v, &a->o.max_upload_bytes)) { fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n"); return 2; }
+    } else if ((v = opt_value(argc, argv, &i, "--in-doubt-wait"))) {
+      char *end;
+      a->o.in_doubt_wait = strtod(v, &end);
+      if (*end || a->o.in_doubt_wait < 0) { fprintf(stderr, "hmaprun run: --in-doubt-wait needs seconds\n"); return 2; }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
       a->o.time_scale = strtod(v, NULL);
       if (a->o.time_scale <= 0) { fprintf(stderr, "hmaprun run: --time-scale needs a positive number\n"); return 2; }

@@ -209,7 +209,8 @@ int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *m
   now_iso(t);
   sqlite3_stmt *s = prep(st,
     "INSERT INTO journal(call_key,run_id,seq,phase,method,path,ref,subject_ref,object,key,target,"
-    " body,hash,map_hash,state,status,error,updated) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,0,NULL,?)"
+    " body,hash,map_hash,state,status,error,updated) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,0,NULL,"
+    " strftime('%Y-%m-%dT%H:%M:%fZ','now')) /* ?15 unused */"
     " ON CONFLICT(call_key) DO UPDATE SET run_id=excluded.run_id, seq=excluded.seq,"
     " method=excluded.method, path=excluded.path, body=excluded.body, hash=excluded.hash,"
     " map_hash=excluded.map_hash, state=1, status=0, error=NULL, updated=excluded.updated");
@@ -218,8 +219,9 @@ int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *m
   sqlite3_bind_int64(s, 2, run);
   sqlite3_bind_int64(s, 3, j->seq);
   const char *v[] = { j->phase, j->method, j->path, j->ref, j->subject_ref, j->object, j->key,
-                      j->target, j->body, j->hash, map_hash, t };
-  bind_texts(s, 4, 12, v);
+                      j->target, j->body, j->hash, map_hash };
+  (void)t;
+  bind_texts(s, 4, 11, v);
   return step_done(s);
 }
 
@@ -384,4 +386,14 @@ long long hm_state_in_doubt(hm_state *st) {
   long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   sqlite3_finalize(s);
   return n;
+}
+
+double hm_state_in_doubt_age(hm_state *st) {
+  sqlite3_stmt *s = prep(st, "SELECT (julianday('now') - julianday(MAX(updated))) * 86400.0"
+                             " FROM journal WHERE state=1");
+  if (!s) return 1e9;
+  double age = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
+             ? sqlite3_column_double(s, 0) : 1e9;
+  sqlite3_finalize(s);
+  return age;
 }

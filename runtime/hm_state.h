@@ -73,5 +73,7 @@ int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const
                                                const char *key, const char *msg), void *ctx);
 /* Count of intents without an answer (in-doubt creates from a crash). */
 long long hm_state_in_doubt(hm_state *st);
+/* Seconds since the newest in-doubt intent was written (huge if none). */
+double hm_state_in_doubt_age(hm_state *st);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -82,8 +83,12 @@ static int start_sandbox(env *e, const char *const *extra) {
   argv[n++] = "--account"; argv[n++] = EMAIL ":" KEY;
   for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
   argv[n] = NULL;
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
+    /* Never outlive the test (a timeout kills run_e2e, not its children). */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
@@ -178,13 +183,18 @@ static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
   while ((a = va_arg(ap, const char *)) && n < 38) argv[n++] = a;
   va_end(ap);
   argv[n] = NULL;
+  pid_t parent = getpid();
+  double t0 = (double)time(NULL);
   pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
     char po[600], pe[600];   /* not path_in: its buffers hold argv */
     snprintf(po, sizeof po, "%s/client.out", e->dir);
     snprintf(pe, sizeof pe, "%s/client.err", e->dir);
     int out = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* HM_E2E_LOG=1 keeps the stderr of every run (for debugging a failure). */
+    int err = open(pe, O_WRONLY | O_CREAT | (getenv("HM_E2E_LOG") ? O_APPEND : O_TRUNC), 0644);
     if (out >= 0) dup2(out, 1);
     if (err >= 0) dup2(err, 2);
     setenv("GORGIAS_EMAIL", EMAIL, 1);
@@ -202,14 +212,17 @@ static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
     sleep_ms(5);
     waited += 5;
   }
+  if ((double)time(NULL) - t0 > 20) fprintf(stderr, "note: a client run took %.0f s\n", (double)time(NULL) - t0);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
 
 static int run_plan(env *e, int kill_ms, int sig, const char *extra1, const char *extra2) {
+  if (getenv("HM_E2E_LOG") && !extra1) extra1 = "--log-json";
+  else if (getenv("HM_E2E_LOG") && !extra2) extra2 = "--log-json";
   return run_client(e, kill_ms, sig, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
                     "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
-                    extra1, extra2, (const char *)NULL);
+                    "--in-doubt-wait", "0.3", extra1, extra2, (const char *)NULL);
 }
 
 static int client_cmd(env *e, const char *cmd, const char *extra) {
@@ -291,10 +304,11 @@ static void write_plan(env *e, int variant, int bad_line) {
   for (int m = 2; m <= 3; m++)
     fprintf(f, "{\"seq\":%d,\"phase\":\"message\",\"method\":\"POST\",\"path\":\"/api/tickets/{ref:UserRequest:1}/messages\","
                "\"body\":{\"channel\":\"internal-note\",\"via\":\"api\",\"from_agent\":true,\"public\":false,"
-               "\"body_text\":\"follow-up %d\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\"},"
+               "\"body_text\":\"follow-up %d\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\","
+               "\"created_datetime\":\"2021-03-01T2%d:00:00Z\"},"
                "\"source\":{\"object\":\"UserRequest\",\"key\":\"1\"},\"target\":\"Message\",\"ref\":\"UserRequest:1/message/%d\","
                "\"unique\":{\"external_id\":\"itop:UserRequest:1:extra:%d\"}}\n",
-            ++seq, m, m, m, m, m);
+            ++seq, m, m, m, m, m, m);
   fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:2}\","
              "\"body\":{\"status\":\"closed\"},\"source\":{\"object\":\"UserRequest\",\"key\":\"2\"},\"target\":\"Ticket\"}\n", ++seq);
   fclose(f);
@@ -488,7 +502,7 @@ static void scenario_kill_resume(env *e) {
     fresh_state(e);
     int rc = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
-      long ms = 30 + (long)(rand_r(&seed) % 900);
+      long ms = 20 + (long)(rand_r(&seed) % 480);
       rc = run_plan(e, (int)ms, SIGKILL, NULL, NULL);
       if (rc != 128 + SIGKILL) break;
       kills++;
@@ -510,7 +524,7 @@ static void scenario_faults(env *e) {
   CHECK(rc == 0, "clean run exit %d", rc);
   char *clean = canonical(e);
   stop_sandbox(e);
-  const char *faults[] = { "--faults", "429:0.06:4,500:0.05,502:0.03,503:0.03,drop-before:0.05,drop-after:0.06",
+  const char *faults[] = { "--faults", "429:0.1:4,500:0.05,502:0.03,503:0.03,drop-before:0.05,drop-after:0.06",
                            "--seed", "11", NULL };
   CHECK(start_sandbox(e, faults) == 0, "faulty sandbox");
   seed_existing(e);
@@ -700,7 +714,7 @@ int main(int argc, char **argv) {
   env e = { .sbx_bin = argv[2], .client_bin = argv[3] };
   snprintf(e.dir, sizeof e.dir, "/tmp/hm_run_e2e_%s_XXXXXX", argv[1]);
   if (!mkdtemp(e.dir)) { perror("mkdtemp"); return 2; }
-  const char *slow[] = { "--faults", "slow:0.4:1s,drop-after:0.03", "--seed", "5", NULL };
+  const char *slow[] = { "--faults", "slow:0.2:1s,drop-after:0.03", "--seed", "5", NULL };
   const char *sc = argv[1];
   if (start_sandbox(&e, !strcmp(sc, "kill_resume") || !strcmp(sc, "interrupt") ? slow : NULL)) return 2;
   if (!strcmp(sc, "full")) scenario_full(&e);
