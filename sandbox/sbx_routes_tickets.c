@@ -203,18 +203,20 @@ static cJSON *ticket_messages(hm_sbx_req *rq, long long ticket_id) {
   return rows ? rows : cJSON_CreateArray();
 }
 
-/* Keeps the ticket's message count and last-message datetime in step. */
-static void touch_ticket(hm_sbx_req *rq, long long ticket_id) {
+/* Keeps the ticket's message count and last-message datetime in step. On
+ * create (CREATING) the datetimes the client gave are kept: imports backdate. */
+static void touch_ticket(hm_sbx_req *rq, long long ticket_id, int creating) {
   cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", ticket_id);
   if (!t) return;
   cJSON *msgs = ticket_messages(rq, ticket_id);
   int n = cJSON_GetArraySize(msgs);
   hm_sbx_set_num(t, "messages_count", n);
   const cJSON *last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime") : NULL;
-  if (cJSON_IsString(last)) hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
+  int given = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "last_message_datetime"));
+  if (cJSON_IsString(last) && !(creating && given)) hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
   char now[40];
   hm_sbx_now(now);
-  hm_sbx_set_str(t, "updated_datetime", now);
+  if (!creating) hm_sbx_set_str(t, "updated_datetime", now);
   hm_sbx_store_put(rq->ctx->store, "tickets", ticket_id, t);
   cJSON_Delete(msgs);
   cJSON_Delete(t);
@@ -246,7 +248,7 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (id < 0) { cJSON_Delete(msgs); return; }
   for (cJSON *m = msgs ? msgs->child : NULL; m; m = m->next)
     if (insert_message(rq, id, m) < 0) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
-  touch_ticket(rq, id);
+  touch_ticket(rq, id, 1);
   cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
   if (!t) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
   cJSON_AddItemToObject(t, "messages", msgs);
@@ -375,7 +377,7 @@ static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (hm_sbx_check(rq, rs, "Message", m, HM_SBX_CREATE) != 0) { cJSON_Delete(m); return; }
   long long id = insert_message(rq, rq->id[0], m);
   if (id < 0) { cJSON_Delete(m); hm_sbx_error(rs, 500, "Storage error."); return; }
-  touch_ticket(rq, rq->id[0]);
+  touch_ticket(rq, rq->id[0], 0);
   hm_sbx_json(rs, 201, m);
 }
 
@@ -410,7 +412,7 @@ static void message_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!m) return;
   cJSON_Delete(m);
   hm_sbx_store_delete(rq->ctx->store, "messages", rq->id[1]);
-  touch_ticket(rq, rq->id[0]);
+  touch_ticket(rq, rq->id[0], 0);
   hm_sbx_empty(rs, 200);
 }
 

@@ -147,6 +147,9 @@ t_tickets() {
   expect '[.messages[] | [.id,.ticket_id,.public,.created_datetime,.sent_datetime]]' \
     '[[1,1,true,"2021-03-01T10:00:00Z","2021-03-01T10:00:00Z"],[2,1,false,"2021-03-01T11:00:00Z",null]]'
   expect '.last_message_datetime' '"2021-03-01T11:00:00Z"'
+  req POST /api/tickets '{"updated_datetime":"2021-05-05T05:05:05Z","last_message_datetime":"2021-05-04T00:00:00Z","messages":[{"channel":"api","from_agent":false,"created_datetime":"2021-05-01T00:00:00Z"}]}'
+  expect '[.updated_datetime,.last_message_datetime]' '["2021-05-05T05:05:05Z","2021-05-04T00:00:00Z"]'
+  req DELETE /api/tickets/2; expect_status 204
   # validation
   req POST /api/tickets '{"subject":"x"}'; expect_error 400 "messages: is required."
   req POST /api/tickets '{"messages":[]}'; expect_error 400 "messages: must contain at least 1 item(s)."
@@ -173,8 +176,8 @@ t_tickets() {
   req PUT /api/tickets/1 '{"status":"open","tags":["a","b"],"is_unread":true}'; expect_status 200
   expect '[.status,[.tags[].name],.is_unread,.created_datetime]' '["open",["a","b"],true,"2021-03-01T10:00:00Z"]'
   req PUT /api/tickets/1 '{"trashed_datetime":"2024-01-01T00:00:00Z"}'; expect_status 200
-  req GET '/api/tickets?trashed=false'; expect '[.data[].id]' '[2]'
-  req GET '/api/tickets'; expect '[.data[].id]' '[1,2]'
+  req GET '/api/tickets?trashed=false'; expect '[.data[].id]' '[3]'
+  req GET '/api/tickets'; expect '[.data[].id]' '[1,3]'
   req GET '/api/tickets?trashed=maybe'; expect_error 400 "trashed: must be true or false."
   # tags sub-routes
   req POST /api/tickets/1/tags '{"names":["c"],"ids":[1]}'; expect_status 201; [ -z "$B" ] || fail "POST tags body not empty: $B"
