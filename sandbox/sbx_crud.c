@@ -31,7 +31,8 @@ long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long 
 void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc, int status) {
   char now[40];
   hm_sbx_now(now);
-  hm_sbx_set_str(doc, "updated_datetime", now);
+  /* a client may set updated_datetime itself (imports backdate it) */
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rq->json, "updated_datetime"))) hm_sbx_set_str(doc, "updated_datetime", now);
   if (hm_sbx_store_put(rq->ctx->store, kind, id, doc) != 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return; }
   hm_sbx_json(rs, status, doc);
 }

@@ -175,7 +175,8 @@ t_tickets() {
   req PUT /api/tickets/1 '{"messages":[]}'; expect_error 400 "messages: cannot be changed after creation."
   req PUT /api/tickets/1 '{"status":"open","tags":["a","b"],"is_unread":true}'; expect_status 200
   expect '[.status,[.tags[].name],.is_unread,.created_datetime]' '["open",["a","b"],true,"2021-03-01T10:00:00Z"]'
-  req PUT /api/tickets/1 '{"trashed_datetime":"2024-01-01T00:00:00Z"}'; expect_status 200
+  req PUT /api/tickets/1 '{"trashed_datetime":"2024-01-01T00:00:00Z","updated_datetime":"2024-01-01T00:00:01Z"}'; expect_status 200
+  expect '.updated_datetime' '"2024-01-01T00:00:01Z"'
   req GET '/api/tickets?trashed=false'; expect '[.data[].id]' '[3]'
   req GET '/api/tickets'; expect '[.data[].id]' '[1,3]'
   req GET '/api/tickets?trashed=maybe'; expect_error 400 "trashed: must be true or false."
