@@ -251,44 +251,60 @@ static bool parse_msjson(const char *s, size_t n, dt *d) {
   return true;
 }
 
-static int fmt_utc(hm_bctx *ctx, int64_t t, hm_value *out, const char *text, const char *fmt) {
+static void put_digits(char *p, int v, int width) {
+  for (int i = width - 1; i >= 0; i--) { p[i] = (char)('0' + v % 10); v /= 10; }
+}
+
+/* The input text, quoted only when a message needs it (most calls succeed). */
+typedef struct input { const char *s; size_t n; } input;
+static const char *quoted(hm_bctx *ctx, const input *in) { return hm_quote(ctx, in->s, in->n); }
+
+static int fmt_utc(hm_bctx *ctx, int64_t t, hm_value *out, const input *in, const char *fmt) {
   int64_t days = t / 86400 - (t % 86400 < 0), secs = t - days * 86400;
   int64_t y; int m, d;
   hm_civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999) return hm_fail(ctx, out, "date \"%s\" (format \"%s\") is outside years 0000-9999", text, fmt);
-  char buf[32];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-  *out = hv_str_copy(ctx->arena, buf, strlen(buf));
+  if (y < 0 || y > 9999) return hm_fail(ctx, out, "date \"%s\" (format \"%s\") is outside years 0000-9999", quoted(ctx, in), fmt);
+  /* By hand: snprintf costs more than the whole parse on the hot path. */
+  char buf[21];
+  put_digits(buf, (int)y, 4); buf[4] = '-';
+  put_digits(buf + 5, m, 2); buf[7] = '-';
+  put_digits(buf + 8, d, 2); buf[10] = 'T';
+  put_digits(buf + 11, (int)(secs / 3600), 2); buf[13] = ':';
+  put_digits(buf + 14, (int)(secs / 60 % 60), 2); buf[16] = ':';
+  put_digits(buf + 17, (int)(secs % 60), 2); buf[19] = 'Z'; buf[20] = 0;
+  *out = hv_str_copy(ctx->arena, buf, 20);
   return 0;
 }
 
-static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, const char *text, const char *fmt) {
+static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, const input *in, const char *fmt) {
   int64_t local = hm_days_from_civil(d->year, d->mon, d->day) * 86400 + d->hour * 3600 + d->min * 60 + d->sec;
-  if (d->has_off) return fmt_utc(ctx, local - d->off, out, text, fmt);
+  if (d->has_off) return fmt_utc(ctx, local - d->off, out, in, fmt);
   const char *zone = d->zone ? d->zone : tzname;
   if (!zone)
-    return hm_fail(ctx, out, "no time zone for \"%s\": give date() a tz argument or use a format with %%z", text);
+    return hm_fail(ctx, out, "no time zone for \"%s\": give date() a tz argument or use a format with %%z", quoted(ctx, in));
   bool owned;
   hm_tz *tz = hm_state_zone(ctx->std, zone, &owned);
   if (!tz) {
     char err[200];
     hm_tz *again = hm_tz_load(zone, err, sizeof err);   /* for the precise reason */
     hm_tz_free(again);
-    return hm_fail(ctx, out, "date \"%s\": %s", text, err);
+    return hm_fail(ctx, out, "date \"%s\": %s", quoted(ctx, in), err);
   }
   int64_t utc;
   int32_t off;
   hm_tz_fold fold = hm_tz_local_to_utc(tz, local, &utc, &off);
   if (owned) hm_tz_free(tz);
-  char when[40];
-  snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", (int)d->year, d->mon, d->day, d->hour, d->min, d->sec);
-  int oh = (off < 0 ? -off : off) / 3600, om = (off < 0 ? -off : off) / 60 % 60;
-  char sign = off < 0 ? '-' : '+';
-  if (fold == HM_TZ_OVERLAP)
-    hm_flagf(ctx, HM_SEV_WARN, "local time %s happens twice in %s: took the first (%c%02d:%02d)", when, zone, sign, oh, om);
-  else if (fold == HM_TZ_GAP)
-    hm_flagf(ctx, HM_SEV_WARN, "local time %s does not exist in %s (clocks went forward): read as %c%02d:%02d", when, zone, sign, oh, om);
-  return fmt_utc(ctx, utc, out, text, fmt);
+  if (fold != HM_TZ_UNIQUE) {
+    char when[40];
+    snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", (int)d->year, d->mon, d->day, d->hour, d->min, d->sec);
+    int oh = (off < 0 ? -off : off) / 3600, om = (off < 0 ? -off : off) / 60 % 60;
+    char sign = off < 0 ? '-' : '+';
+    if (fold == HM_TZ_OVERLAP)
+      hm_flagf(ctx, HM_SEV_WARN, "local time %s happens twice in %s: took the first (%c%02d:%02d)", when, zone, sign, oh, om);
+    else
+      hm_flagf(ctx, HM_SEV_WARN, "local time %s does not exist in %s (clocks went forward): read as %c%02d:%02d", when, zone, sign, oh, om);
+  }
+  return fmt_utc(ctx, utc, out, in, fmt);
 }
 
 static bool finish_fields(scan *sc, dt *d) {
@@ -323,23 +339,23 @@ HM_BI(date) {
   const char *s; size_t n;
   hm_arg_text(ctx, argv[0], &s, &n);
   hm_trim_span(&s, &n);
-  const char *text = hm_quote(ctx, s, n);
+  input in = {s, n};
   const char *fmt = opt_text(ctx, argc, argv, 1);   /* missing, null or "" → ISO-8601 */
   const char *tz = opt_text(ctx, argc, argv, 2);
   dt d = {0};
   d.pm = -1;
   scan sc = {s, n, 0, ctx->arena, {0}};
   const char *fname = fmt ? fmt : "ISO-8601";
-  if (!fmt && parse_msjson(s, n, &d)) return fmt_utc(ctx, d.epoch_secs, out, text, "/Date(ms)/");
+  if (!fmt && parse_msjson(s, n, &d)) return fmt_utc(ctx, d.epoch_secs, out, &in, "/Date(ms)/");
   bool ok = fmt ? parse_fmt(&sc, fmt, &d, 0) : parse_iso(&sc, &d);
   if (ok && sc.i < n) {
     ok = false;
     snprintf(sc.why, sizeof sc.why, "unexpected \"%s\" at the end", hm_quote(ctx, s + sc.i, n - sc.i));
   }
   if (ok) ok = finish_fields(&sc, &d);
-  if (!ok) return hm_fail(ctx, out, "date \"%s\" does not match \"%s\": %s", text, fname, sc.why);
-  if (d.epoch) return fmt_utc(ctx, d.epoch_secs, out, text, fname);
-  return to_utc(ctx, &d, tz, out, text, fname);
+  if (!ok) return hm_fail(ctx, out, "date \"%s\" does not match \"%s\": %s", quoted(ctx, &in), fname, sc.why);
+  if (d.epoch) return fmt_utc(ctx, d.epoch_secs, out, &in, fname);
+  return to_utc(ctx, &d, tz, out, &in, fname);
 }
 
 /* Checks a constant format the way date() will read it, without input. */

@@ -11,6 +11,7 @@
  * again on display; this pass exists so the report can say what was dropped. */
 #include "hm_std.h"
 #include <string.h>
+#include <stdlib.h>
 
 typedef struct attr { const char *name, *val; size_t nn, vn; bool has_val; } attr;
 typedef struct tag {
@@ -23,15 +24,56 @@ typedef struct tag {
   size_t end;               /* offset just after the tag */
 } tag;
 
+/* Every element name the builtins care about, sorted for bsearch, with what
+ * each builtin does with it. One lookup per tag instead of scanning lists. */
+enum {
+  EL_PARA = 1,           /* html_to_text: a blank line around it */
+  EL_LINE = 2,           /* html_to_text: a line break around it */
+  EL_SKIP = 4,           /* html_to_text: dropped with its content */
+  EL_DANGER_BLOCK = 8,   /* sanitize_html: removed with its content */
+  EL_DANGER_TAG = 16,    /* sanitize_html: the tag removed */
+  EL_HTML = 32,          /* has_html: a real HTML element */
+  EL_CELL = 64           /* html_to_text: a table cell, separated by a space */
+};
+static const struct element { const char *name; uint8_t cls; } elements[] = {
+  {"a", EL_HTML}, {"abbr", EL_HTML}, {"address", EL_PARA}, {"applet", EL_DANGER_BLOCK},
+  {"article", EL_LINE | EL_HTML}, {"aside", EL_LINE}, {"audio", EL_HTML}, {"b", EL_HTML},
+  {"base", EL_DANGER_TAG}, {"blockquote", EL_PARA | EL_HTML}, {"body", EL_LINE | EL_HTML}, {"br", EL_HTML},
+  {"button", EL_HTML}, {"caption", EL_LINE | EL_HTML}, {"center", EL_LINE | EL_HTML}, {"code", EL_HTML},
+  {"col", EL_HTML}, {"dd", EL_LINE | EL_HTML}, {"del", EL_HTML}, {"details", EL_LINE},
+  {"div", EL_LINE | EL_HTML}, {"dl", EL_PARA | EL_HTML}, {"dt", EL_LINE | EL_HTML}, {"em", EL_HTML},
+  {"embed", EL_DANGER_TAG | EL_HTML}, {"fieldset", EL_LINE}, {"figure", EL_PARA | EL_HTML}, {"font", EL_HTML},
+  {"footer", EL_LINE | EL_HTML}, {"form", EL_LINE | EL_HTML}, {"frame", EL_DANGER_TAG},
+  {"frameset", EL_DANGER_BLOCK}, {"h1", EL_PARA | EL_HTML}, {"h2", EL_PARA | EL_HTML},
+  {"h3", EL_PARA | EL_HTML}, {"h4", EL_PARA | EL_HTML}, {"h5", EL_PARA | EL_HTML}, {"h6", EL_PARA | EL_HTML},
+  {"head", EL_SKIP | EL_HTML}, {"header", EL_LINE | EL_HTML}, {"hr", EL_LINE | EL_HTML},
+  {"html", EL_LINE | EL_HTML}, {"i", EL_HTML}, {"iframe", EL_DANGER_BLOCK | EL_HTML}, {"img", EL_HTML},
+  {"input", EL_HTML}, {"ins", EL_HTML}, {"kbd", EL_HTML}, {"label", EL_HTML}, {"li", EL_LINE | EL_HTML},
+  {"link", EL_DANGER_TAG | EL_HTML}, {"main", EL_LINE | EL_HTML}, {"mark", EL_HTML},
+  {"meta", EL_DANGER_TAG | EL_HTML}, {"nav", EL_LINE | EL_HTML}, {"noembed", EL_DANGER_BLOCK},
+  {"noscript", EL_SKIP}, {"object", EL_DANGER_BLOCK | EL_HTML}, {"ol", EL_PARA | EL_HTML},
+  {"option", EL_HTML}, {"p", EL_PARA | EL_HTML}, {"pre", EL_PARA | EL_HTML}, {"q", EL_HTML}, {"s", EL_HTML},
+  {"script", EL_SKIP | EL_DANGER_BLOCK | EL_HTML}, {"section", EL_LINE | EL_HTML}, {"select", EL_HTML},
+  {"small", EL_HTML}, {"source", EL_HTML}, {"span", EL_HTML}, {"strike", EL_HTML}, {"strong", EL_HTML},
+  {"style", EL_SKIP | EL_DANGER_BLOCK | EL_HTML}, {"sub", EL_HTML}, {"summary", EL_LINE}, {"sup", EL_HTML},
+  {"table", EL_PARA | EL_HTML}, {"tbody", EL_LINE | EL_HTML}, {"td", EL_HTML | EL_CELL},
+  {"template", EL_SKIP}, {"textarea", EL_HTML}, {"tfoot", EL_LINE | EL_HTML}, {"th", EL_HTML | EL_CELL},
+  {"thead", EL_LINE | EL_HTML}, {"title", EL_SKIP | EL_HTML}, {"tr", EL_LINE | EL_HTML}, {"tt", EL_HTML},
+  {"u", EL_HTML}, {"ul", EL_PARA | EL_HTML}, {"video", EL_HTML},
+};
+
+static int element_cmp(const void *key, const void *el) {
+  return strcmp(key, ((const struct element *)el)->name);
+}
+
 static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 static bool name_char(char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' || c == '.'; }
 static char lowc(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
 
-static bool name_is(const tag *t, const char *const *names) {
-  for (int i = 0; names[i]; i++)
-    if (strcmp(t->name, names[i]) == 0) return true;
-  return false;
+static unsigned el_class(const tag *t) {
+  const struct element *e = bsearch(t->name, elements, sizeof elements / sizeof *elements, sizeof *elements, element_cmp);
+  return e ? e->cls : 0;
 }
 
 static long find_ci(const char *s, size_t n, size_t from, const char *needle) {
@@ -206,12 +248,6 @@ static void put_cp(textout *o, uint32_t cp) {
   put_text(o, buf, tmp.len);
 }
 
-static const char *para_blocks[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
-                                    "ul", "ol", "dl", "address", "figure", NULL};
-static const char *line_blocks[] = {"div", "li", "tr", "dt", "dd", "hr", "section", "article", "header",
-                                    "footer", "nav", "main", "aside", "form", "fieldset", "caption",
-                                    "thead", "tbody", "tfoot", "center", "details", "summary", "html", "body", NULL};
-static const char *skipped[] = {"script", "style", "head", "title", "template", "noscript", NULL};
 
 /* Where the element started at s[i] ends: just after its closing tag, or the end of s. */
 static size_t skip_element(const char *s, size_t n, size_t from, const tag *t) {
@@ -241,12 +277,13 @@ HM_BI(html_to_text) {
       i = t.end;
       if (t.kind != TAG_START && t.kind != TAG_END) continue;
       bool start = t.kind == TAG_START;
-      if (start && name_is(&t, skipped)) { if (!t.self_close) i = skip_element(s, n, i, &t); continue; }
+      unsigned cls = el_class(&t);
+      if (start && (cls & EL_SKIP)) { if (!t.self_close) i = skip_element(s, n, i, &t); continue; }
       if (strcmp(t.name, "br") == 0) { o.nl = o.nl < 2 ? o.nl + 1 : 2; if (!o.sb.len) o.nl = 0; continue; }
       if (strcmp(t.name, "pre") == 0) pre += start ? 1 : (pre > 0 ? -1 : 0);
-      if (name_is(&t, para_blocks)) owe_break(&o, 2);
-      else if (name_is(&t, line_blocks)) owe_break(&o, 1);
-      else if ((strcmp(t.name, "td") == 0 || strcmp(t.name, "th") == 0) && start) o.space = true;
+      if (cls & EL_PARA) owe_break(&o, 2);
+      else if (cls & EL_LINE) owe_break(&o, 1);
+      else if ((cls & EL_CELL) && start) o.space = true;
       if (start && strcmp(t.name, "li") == 0) o.prefix = "- ";
       if (strcmp(t.name, "a") == 0) {
         if (start) {
@@ -290,8 +327,8 @@ HM_BI(html_to_text) {
       i++;
       continue;
     }
-    size_t j = i;
-    hm_utf8_next(s, n, &j);
+    size_t j = i + 1;   /* a run of plain text goes out in one piece */
+    while (j < n && s[j] != '<' && s[j] != '&' && !space(s[j])) j++;
     put_text(&o, s + i, j - i);
     i = j;
   }
@@ -364,8 +401,6 @@ static void note(removed *r, hm_arena *a, const char *what, size_t len) {
   r->count[r->n++] = 1;
 }
 
-static const char *dangerous_containers[] = {"script", "style", "iframe", "object", "applet", "frameset", "noembed", NULL};
-static const char *dangerous_voids[] = {"embed", "frame", "base", "meta", "link", NULL};
 static const char *url_attrs[] = {"href", "src", "action", "formaction", "xlink:href", "data", "background",
                                   "poster", "lowsrc", "dynsrc", "srcset", "codebase", "cite", NULL};
 
@@ -452,7 +487,13 @@ HM_BI(sanitize_html) {
   size_t i = 0;
   while (i < n) {
     tag t;
-    if (s[i] != '<') { hm_sb_putc(&b, s[i++]); continue; }
+    if (s[i] != '<') {
+      size_t j = i;
+      while (j < n && s[j] != '<') j++;
+      hm_sb_put(&b, s + i, j - i);
+      i = j;
+      continue;
+    }
     if (!parse_tag(ctx->arena, s, n, i, &t)) { hm_sb_puts(&b, "&lt;"); i++; continue; }
     size_t from = i;
     i = t.end;
@@ -461,7 +502,8 @@ HM_BI(sanitize_html) {
       if (find_ci(s, t.end, from, "<!doctype") == (long)from) hm_sb_put(&b, s + from, t.end - from);
       continue;
     }
-    bool container = name_is(&t, dangerous_containers), lone = name_is(&t, dangerous_voids);
+    unsigned cls = el_class(&t);
+    bool container = cls & EL_DANGER_BLOCK, lone = cls & EL_DANGER_TAG;
     if (container || lone) {
       if (t.kind == TAG_START) {
         char what[24] = "<";
@@ -499,13 +541,6 @@ HM_BI(sanitize_html) {
 
 /* ---- has_html ---- */
 
-static const char *html_elements[] = {
-  "a", "abbr", "b", "blockquote", "body", "br", "caption", "center", "code", "col", "dd", "del", "div", "dl",
-  "dt", "em", "embed", "font", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "html", "i", "iframe",
-  "img", "input", "ins", "kbd", "li", "link", "meta", "object", "ol", "p", "pre", "q", "s", "script", "small",
-  "span", "strike", "strong", "style", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "title",
-  "tr", "tt", "u", "ul", "section", "article", "header", "footer", "nav", "main", "figure", "img", "mark",
-  "label", "button", "select", "option", "textarea", "video", "audio", "source", NULL};
 
 /* A real element name in a well-formed tag, or a comment: "a < b > c" and
  * "<john@example.com>" are not HTML. */
@@ -519,7 +554,7 @@ HM_BI(has_html) {
     tag t;
     if (s[i] != '<' || !parse_tag(NULL, s, n, i, &t)) continue;
     if (t.kind == TAG_COMMENT) found = find_ci(s, n, i, "-->") >= 0;
-    else if (t.kind != TAG_DECL) found = name_is(&t, html_elements);
+    else if (t.kind != TAG_DECL) found = el_class(&t) & EL_HTML;
     else found = find_ci(s, n, i, "<!doctype") == (long)i;
   }
   *out = hv_bool(found);

@@ -275,9 +275,17 @@ hm_tz *hm_tz_load(const char *name, char *err, size_t errlen) {
   snprintf(path, sizeof path, HM_ZONEINFO "%s", name);
   FILE *f = fopen(path, "rb");
   if (!f) { snprintf(err, errlen, "unknown time zone \"%s\" (not in " HM_ZONEINFO ")", name); return NULL; }
-  unsigned char *buf = malloc(HM_TZIF_MAX);
+  /* Zone files are a few KB; grow only for the odd large one, up to a cap. */
+  size_t cap = 16 * 1024, n = 0;
+  unsigned char *buf = malloc(cap);
   if (!buf) abort();
-  size_t n = fread(buf, 1, HM_TZIF_MAX, f);
+  for (;;) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (n < cap || cap >= HM_TZIF_MAX) break;
+    cap *= 2;
+    buf = realloc(buf, cap);
+    if (!buf) abort();
+  }
   fclose(f);
   hm_tz *tz = parse_tzif(name, buf, n, err, errlen);
   free(buf);
