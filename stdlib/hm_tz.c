@@ -174,7 +174,7 @@ static hm_tz *fail(hm_tz *tz, char *err, size_t errlen, const char *fmt, const c
   return NULL;
 }
 
-static hm_tz *parse_tzif(const char *name, const unsigned char *p, size_t n, char *err, size_t errlen) {
+hm_tz *hm_tz_parse(const char *name, const unsigned char *p, size_t n, char *err, size_t errlen) {
   tzif_counts c;
   hm_tz *tz = calloc(1, sizeof *tz);
   if (!tz) abort();
@@ -287,7 +287,7 @@ hm_tz *hm_tz_load(const char *name, char *err, size_t errlen) {
     if (!buf) abort();
   }
   fclose(f);
-  hm_tz *tz = parse_tzif(name, buf, n, err, errlen);
+  hm_tz *tz = hm_tz_parse(name, buf, n, err, errlen);
   free(buf);
   if (tz) {
     tz->name = malloc(strlen(name) + 1);

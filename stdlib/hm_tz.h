@@ -32,6 +32,8 @@ typedef struct hm_tz {
 /* Loads name ("Europe/Paris", "UTC", "+05:30"); NULL with err set on failure. */
 hm_tz *hm_tz_load(const char *name, char *err, size_t errlen);
 void hm_tz_free(hm_tz *tz);
+/* The TZif bytes of a zone file (exposed so tests can feed it damaged files). */
+hm_tz *hm_tz_parse(const char *name, const unsigned char *p, size_t n, char *err, size_t errlen);
 /* Offset from UTC in effect at the UTC instant t. */
 int32_t hm_tz_offset_at(const hm_tz *tz, int64_t t);
 

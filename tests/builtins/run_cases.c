@@ -20,12 +20,14 @@
  *        run_cases --cover FILE...    fail unless every builtin has a case
  *        run_cases --docs FILE.md     fail unless every builtin has a "### name" entry
  *        run_cases --fuzz N           N rounds of hostile arguments to every builtin
- *        run_cases --api              the table's invariants and the compile-time checks */
+ *        run_cases --api              the table's invariants and the compile-time checks
+ *        run_cases --tzif FILE        damaged copies of a TZif file must never crash the reader */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hm_builtins.h"
+#include "hm_tz.h"
 
 typedef struct flag_rec { hm_severity sev; char msg[512]; } flag_rec;
 typedef struct flags { flag_rec items[8]; int n; } flags;
@@ -434,6 +436,39 @@ static int fuzz(int rounds) {
   return bad ? 1 : 0;
 }
 
+/* Damaged zone files (bit flips, truncation) must be refused or read, never crash. */
+static int fuzz_tzif(const char *path, int rounds) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { fprintf(stderr, "%s: cannot open (is tzdata installed?)\n", path); return 1; }
+  static unsigned char orig[1 << 16], buf[1 << 16];
+  size_t n = fread(orig, 1, sizeof orig, f);
+  fclose(f);
+  uint64_t seed = 7;
+  char err[200];
+  hm_tz *tz = hm_tz_parse("orig", orig, n, err, sizeof err);
+  int bad = tz == NULL;
+  hm_tz_free(tz);
+  for (int r = 0; r < rounds; r++) {
+    memcpy(buf, orig, n);
+    size_t len = n;
+    int flips = (int)(rng_next(&seed) % 8) + 1;
+    for (int k = 0; k < flips; k++) buf[rng_next(&seed) % n] ^= (unsigned char)(1u << (rng_next(&seed) % 8));
+    if (rng_next(&seed) % 4 == 0) len = rng_next(&seed) % n;
+    tz = hm_tz_parse("fuzz", buf, len, err, sizeof err);
+    if (tz) {   /* whatever was read must answer without crashing */
+      int64_t utc;
+      int32_t off;
+      for (int64_t t = -4000000000LL; t < 5000000000LL; t += 123456789) {
+        hm_tz_offset_at(tz, t);
+        hm_tz_local_to_utc(tz, t, &utc, &off);
+      }
+      hm_tz_free(tz);
+    }
+  }
+  printf("tzif fuzz: %d rounds\n", rounds);
+  return bad;
+}
+
 static int check_docs(const char *file) {
   FILE *f = fopen(file, "r");
   if (!f) { fprintf(stderr, "%s: cannot open\n", file); return 1; }
@@ -494,6 +529,7 @@ static int check_api(void) {
 int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: run_cases [--api|--cover|--docs|--fuzz N] FILE...\n"); return 2; }
   if (strcmp(argv[1], "--api") == 0) return check_api();
+  if (strcmp(argv[1], "--tzif") == 0) return argc > 2 ? fuzz_tzif(argv[2], 3000) : 2;
   if (strcmp(argv[1], "--fuzz") == 0) return fuzz(argc > 2 ? atoi(argv[2]) : 200);
   if (strcmp(argv[1], "--docs") == 0) return argc > 2 ? check_docs(argv[2]) : 2;
   int cover = strcmp(argv[1], "--cover") == 0;
