@@ -195,6 +195,7 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
 /* Merges src's members into dst (replacing same-named ones). */
 void hm_sbx_merge(cJSON *dst, const cJSON *src);
 int hm_sbx_get_id(const cJSON *v, long long *out);  /* integer or {"id": int} */
+int hm_sbx_is_int(double d);                        /* a whole number within ±2^53 */
 void hm_sbx_set_str(cJSON *o, const char *k, const char *v);
 void hm_sbx_set_num(cJSON *o, const char *k, double v);
 void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v);

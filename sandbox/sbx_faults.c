@@ -38,7 +38,7 @@ void hm_sbx_faults_reset(hm_sbx_faults *f) {
 static int parse_duration(const char *s, double *out) {
   char *end;
   double v = strtod(s, &end);
-  if (end == s || v < 0 || v > 3600000) return -1;
+  if (end == s || !(v >= 0 && v <= 3600000)) return -1;
   if (strcmp(end, "ms") == 0 || *end == '\0') *out = v / 1000.0;
   else if (strcmp(end, "s") == 0) *out = v;
   else return -1;
@@ -57,7 +57,7 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
   if (k < 0) { snprintf(err, errlen, "fault \"%s\": unknown kind (429, 500, 502, 503, slow, drop-before, drop-after)", name); return -1; }
   char *end;
   double p = strtod(prob, &end);
-  if (end == prob || *end || p < 0 || p > 1) { snprintf(err, errlen, "fault \"%s\": probability must be a number from 0 to 1", name); return -1; }
+  if (end == prob || *end || !(p >= 0 && p <= 1)) { snprintf(err, errlen, "fault \"%s\": probability must be a number from 0 to 1", name); return -1; }
   if (f->n == HM_SBX_MAX_FAULTS) { snprintf(err, errlen, "too many faults (at most %d)", HM_SBX_MAX_FAULTS); return -1; }
   double a = 0;
   hm_sbx_fault_kind kind = KINDS[k].kind;

@@ -56,7 +56,8 @@ static void parse_part_headers(const char *h, size_t len, part *p) {
       memcpy(p->ctype, v, vn);
       p->ctype[vn] = '\0';
     }
-    h += n + 2;
+    if (!eol) break;
+    h = eol + 2;
   }
 }
 

@@ -38,7 +38,7 @@ static int need_hc(hm_sbx_req *rq, hm_sbx_resp *rs) {
 static void page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
   const char *ps = hm_sbx_query_arg(rq, "page"), *pps = hm_sbx_query_arg(rq, "per_page");
   long page = ps ? strtol(ps, NULL, 10) : 1, per = pps ? strtol(pps, NULL, 10) : 20;
-  if (page < 1 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be >= 1 and per_page from 1 to 100."); return; }
+  if (page < 1 || page > 1000000 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be from 1 to 1000000 and per_page from 1 to 100."); return; }
   int n = cJSON_GetArraySize(all);
   long pages = (n + per - 1) / per;
   cJSON *data = cJSON_CreateArray();

@@ -157,7 +157,8 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
     const char *d = cJSON_GetArrayItem(j, 0)->valuestring;
     *prev = strcmp(d, "prev") == 0;
     ok = *prev || strcmp(d, "next") == 0;
-    *id = (long long)cJSON_GetArrayItem(j, 1)->valuedouble;
+    ok = hm_sbx_is_int(cJSON_GetArrayItem(j, 1)->valuedouble);
+    *id = ok ? (long long)cJSON_GetArrayItem(j, 1)->valuedouble : 0;
     snprintf(key, keylen, "%s", cJSON_GetArrayItem(j, 2)->valuestring);
   }
   cJSON_Delete(j);
@@ -168,7 +169,7 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
 static void sort_key(const cJSON *doc, const char *field, char *out, size_t n) {
   const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(doc, field) : NULL;
   if (cJSON_IsString(v)) snprintf(out, n, "%s", v->valuestring);
-  else if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) snprintf(out, n, "%lld", (long long)v->valuedouble);
+  else if (cJSON_IsNumber(v) && hm_sbx_is_int(v->valuedouble)) snprintf(out, n, "%lld", (long long)v->valuedouble);
   else if (cJSON_IsNumber(v)) snprintf(out, n, "%.15g", v->valuedouble);
   else if (cJSON_IsBool(v)) snprintf(out, n, "%d", cJSON_IsTrue(v));
   else out[0] = '\0';
@@ -206,7 +207,7 @@ static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order
 
 static long long doc_id(const cJSON *doc) {
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
-  return cJSON_IsNumber(id) ? (long long)id->valuedouble : 0;
+  return cJSON_IsNumber(id) && hm_sbx_is_int(id->valuedouble) ? (long long)id->valuedouble : 0;
 }
 
 void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *const *order_ok,
@@ -255,6 +256,11 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
   hm_sbx_json(rs, 200, root);
 }
 
+int hm_sbx_is_int(double d) {
+  /* the range check first: casting an out-of-range double is undefined */
+  return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d;
+}
+
 void hm_sbx_merge(cJSON *dst, const cJSON *src) {
   for (const cJSON *it = src ? src->child : NULL; it; it = it->next) {
     cJSON *dup = cJSON_Duplicate(it, 1);
@@ -266,7 +272,7 @@ void hm_sbx_merge(cJSON *dst, const cJSON *src) {
 
 int hm_sbx_get_id(const cJSON *v, long long *out) {
   if (cJSON_IsObject(v)) v = cJSON_GetObjectItemCaseSensitive(v, "id");
-  if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble || v->valuedouble < 0) return -1;
+  if (!cJSON_IsNumber(v) || !hm_sbx_is_int(v->valuedouble) || v->valuedouble < 0) return -1;
   *out = (long long)v->valuedouble;
   return 0;
 }

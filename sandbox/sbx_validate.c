@@ -125,7 +125,7 @@ static int check_enum(vstate *v, const cJSON *type, const cJSON *val, const char
   return fail(v, path, "%s", what, 0);
 }
 
-static int is_int(const cJSON *x) { return cJSON_IsNumber(x) && x->valuedouble == (double)(long long)x->valuedouble; }
+static int is_int(const cJSON *x) { return cJSON_IsNumber(x) && hm_sbx_is_int(x->valuedouble); }
 
 static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char *path) {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(type, "target");
