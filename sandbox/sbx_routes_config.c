@@ -306,6 +306,15 @@ static void job_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (doc) hm_sbx_json(rs, 200, doc);
 }
 
+/* DELETE = cancel (reference §5.14): changes already applied stay; a job that
+ * is done stays done, as in Gorgias, so this only checks the job exists. */
+static void job_cancel(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *doc = hm_sbx_load(rq, rs, "jobs", rq->id[0], "Job");
+  if (!doc) return;
+  cJSON_Delete(doc);
+  hm_sbx_empty(rs, 204);
+}
+
 const hm_sbx_route hm_sbx_routes_config[] = {
   {"POST", "/api/tags", tag_create},
   {"GET", "/api/tags", tag_list},
@@ -331,5 +340,6 @@ const hm_sbx_route hm_sbx_routes_config[] = {
   {"POST", "/api/jobs", job_create},
   {"GET", "/api/jobs", job_list},
   {"GET", "/api/jobs/{id}", job_get},
+  {"DELETE", "/api/jobs/{id}", job_cancel},
   {NULL, NULL, NULL},
 };

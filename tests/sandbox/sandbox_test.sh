@@ -320,6 +320,9 @@ t_misc() {
   req GET /api/jobs/1; expect .status '"done"'
   req GET /api/jobs; expect '[.data[] | [.id,.status]]' '[[1,"done"]]'
   req GET /api/jobs/5; expect_error 404 "Job 5 not found."
+  req DELETE /api/jobs/1; expect_status 204
+  req DELETE /api/jobs/5; expect_error 404 "Job 5 not found."
+  req GET /api/tickets; expect '[.data[].id]' '[2]'
   req POST /api/jobs '{"type":"deleteTicket"}'; expect_error 400 "params: is required and must be an object."
   req POST /api/jobs '{"type":"nuke","params":{}}'; expect_error 400 "type: is not a job type (applyMacro, deleteTicket, exportTicket, exportMacro, importMacro, updateTicket, ...)."
   req POST /api/jobs '{"type":"applyMacro","params":{}}'; expect_error 400 "type: the sandbox only runs deleteTicket jobs."
