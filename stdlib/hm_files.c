@@ -106,6 +106,8 @@ HM_BI(b64_size) {
     size_t i = 0;
     while (i < n && s[i] != ',') i++;
     if (i == n) return hm_fail(ctx, out, "b64_size: data URL without ',' in \"%s\"", hm_quote(ctx, orig, on));
+    if (i < 7 || memcmp(s + i - 7, ";base64", 7) != 0)
+      return hm_fail(ctx, out, "b64_size: data URL \"%s\" is not base64", hm_quote(ctx, orig, on));
     s += i + 1; n -= i + 1;
   }
   size_t chars = 0, pad = 0;

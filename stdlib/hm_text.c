@@ -453,6 +453,18 @@ HM_BI(slug) {
   return 0;
 }
 
+/* Lower-cased, each run of white space as one "_". */
+static void put_tag_part(hm_sb *b, const char *s, size_t n) {
+  size_t i = 0;
+  bool space = false;
+  while (i < n) {
+    uint32_t cp = hm_utf8_next(s, n, &i);
+    if (hm_cp_space(cp)) { space = true; continue; }
+    if (space) { hm_sb_putc(b, '_'); space = false; }
+    hm_sb_put_cp(b, hm_cp_lower(cp));
+  }
+}
+
 /* "prefix:value", lower-cased, white space runs as "_": Gorgias tags built
  * from source values (`tag("type", src.Type)` → "type:service_request"). */
 HM_BI(tag) {
@@ -467,16 +479,9 @@ HM_BI(tag) {
   if (vn == 0) { *out = hv_missing(HM_WHY_EMPTY); return 0; }
   hm_sb b;
   hm_sb_init(&b, ctx->arena, pn + vn + 2);
-  hm_sb_put_cased(&b, p, pn, false);
+  put_tag_part(&b, p, pn);
   if (pn) hm_sb_putc(&b, ':');
-  size_t i = 0;
-  bool space = false;
-  while (i < vn) {
-    uint32_t cp = hm_utf8_next(v, vn, &i);
-    if (hm_cp_space(cp)) { space = true; continue; }
-    if (space) { hm_sb_putc(&b, '_'); space = false; }
-    hm_sb_put_cp(&b, hm_cp_lower(cp));
-  }
+  put_tag_part(&b, v, vn);
   *out = hm_sb_value(&b);
   return 0;
 }
