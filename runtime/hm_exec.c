@@ -247,6 +247,8 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node);
 
 /* cJSON_ReplaceItemViaPointer keeps the position but not the member name. */
 static void replace_node(cJSON *parent, cJSON *node, cJSON *v) {
+  if (v->string && !(v->type & cJSON_StringIsConst)) cJSON_free(v->string);
+  v->string = NULL;
   if (node->string) {
     v->string = strdup(node->string);
     v->type &= ~cJSON_StringIsConst;
