@@ -409,13 +409,13 @@ t_observe() {
 }
 
 t_ratelimit() {
-  # 5 calls per 100 s at time scale 10: a 10 s window, so slow (sanitized) runs leak little
-  start --rate 5/100 --time-scale 10
+  # 5 calls per 200 s at time scale 10: a 20 s window, so slow (sanitized, loaded) runs leak little
+  start --rate 5/200 --time-scale 10
   for i in 1 2 3 4 5; do
     req GET /api/account; expect_status 200; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "$i/5" ] || fail "limit header $i: $(header X-Gorgias-Account-Api-Call-Limit)"
   done
-  req GET /api/account; expect_status 429; expect '.error.msg' '"Too many requests: the limit is 5 calls per 100 seconds."'
-  ra=$(header Retry-after); case "$ra" in 1.[0-9][0-9][0-9]|2.000) ;; *) fail "Retry-after $ra not within 1..2 s";; esac
+  req GET /api/account; expect_status 429; expect '.error.msg' '"Too many requests: the limit is 5 calls per 200 seconds."'
+  ra=$(header Retry-after); case "$ra" in [0-3].[0-9][0-9][0-9]|4.000) ;; *) fail "Retry-after $ra not a decimal within 0..4 s";; esac
   [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "5/5" ] || fail "429 limit header"
   sleep "$ra"; sleep 0.1
   req GET /api/account; expect_status 200
@@ -426,7 +426,7 @@ t_ratelimit() {
   # real time: 3 per 20 s, Retry-after in whole seconds; accounts have their own buckets
   start --rate 3/20 --account a@x.test:a --account b@x.test:b
   AUTH=a@x.test:a; for i in 1 2 3; do req GET /api/account; done; req GET /api/account; expect_status 429
-  [ "$(header Retry-after)" = 7 ] || fail "Retry-after $(header Retry-after), expected 7"
+  case "$(header Retry-after)" in 6|7) ;; *) fail "Retry-after $(header Retry-after), expected 7 (6 on a slow machine)";; esac
   AUTH=b@x.test:b; req GET /api/account; expect_status 200; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "1/3" ] || fail "b bucket"
   stop
 }
@@ -454,8 +454,8 @@ t_faults() {
   [ $(( (e - s) / 1000000 )) -ge 400 ] || fail "slow reply took $(( (e - s) / 1000000 )) ms"
   stop
   # the write of a slow reply is committed before the wait: a client that gives up finds it
-  start --faults "slow:1:3s"
-  curl -s --max-time 0.5 -u "$AUTH" -H 'Content-Type: application/json' -d '{"email":"slow@x.test"}' "$URL/api/customers" >/dev/null; rc=$?
+  start --faults "slow:1:20s"
+  curl -s --max-time 1.5 -u "$AUTH" -H 'Content-Type: application/json' -d '{"email":"slow@x.test"}' "$URL/api/customers" >/dev/null; rc=$?
   [ $rc = 28 ] || fail "slow: curl exit $rc, expected 28 (timeout)"
   sbx GET /_sandbox/dump; expect '[.customers[].email]' '["slow@x.test"]'
   stop
@@ -467,7 +467,7 @@ t_faults() {
   [ $(( (e - s) / 1000000 )) -lt 5000 ] || fail "stopping during a slow reply took $(( (e - s) / 1000000 )) ms"
   start --faults "slow:1:2s" --time-scale 10
   s=$(date +%s%N); req GET /api/account; e=$(date +%s%N)
-  ms=$(( (e - s) / 1000000 )); [ $ms -ge 200 ] && [ $ms -lt 1500 ] || fail "scaled slow reply took $ms ms"
+  ms=$(( (e - s) / 1000000 )); [ $ms -ge 200 ] && [ $ms -lt 1900 ] || fail "scaled slow reply took $ms ms"
   stop
   # drop-before: no response and nothing written
   start --faults "drop-before:1"
