@@ -6,6 +6,7 @@
  * need it, so memory does not grow with the text of the export. */
 #include "hm_plan.h"
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,6 +91,51 @@ static void kmap_free(kmap *m) {
   m->values = values;
 }
 
+/* The keys read from one source, for the duplicate check. Up to `max` in
+ * memory (KEYSET_MEM_MAX, or $HMAP_KEYSET_MEM_MAX for tests); beyond, in a
+ * temporary SQLite table (on disk, bounded cache), so a million-record source
+ * does not grow the heap. */
+#define KEYSET_MEM_MAX (1u << 17)
+typedef struct keyset { kmap mem; sqlite3 *db; sqlite3_stmt *ins; } keyset;
+
+static int keyset_spill(keyset *k) {
+  if (sqlite3_open("", &k->db) != SQLITE_OK ||
+      sqlite3_exec(k->db, "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                          "CREATE TABLE k(h INTEGER PRIMARY KEY); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(h) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK)
+    return -1;
+  for (size_t i = 0; i < k->mem.cap; i++) {
+    if (!k->mem.h[i]) continue;
+    sqlite3_bind_int64(k->ins, 1, (sqlite3_int64)k->mem.h[i]);
+    if (sqlite3_step(k->ins) != SQLITE_DONE) return -1;
+    sqlite3_reset(k->ins);
+  }
+  kmap_free(&k->mem);
+  return 0;
+}
+
+/* 1 when h is new, 0 when it was seen before, -1 on a database error. */
+static int keyset_add(keyset *k, uint64_t h, size_t max) {
+  if (!k->db) {
+    bool fresh;
+    kmap_find(&k->mem, h, true, &fresh);
+    if (k->mem.n >= max && keyset_spill(k)) return -1;
+    return fresh;
+  }
+  sqlite3_bind_int64(k->ins, 1, (sqlite3_int64)h);
+  int rc = sqlite3_step(k->ins);
+  sqlite3_reset(k->ins);
+  if (rc != SQLITE_DONE) return -1;
+  return sqlite3_changes(k->db) > 0;
+}
+
+static void keyset_free(keyset *k) {
+  kmap_free(&k->mem);
+  if (k->ins) sqlite3_finalize(k->ins);
+  if (k->db) sqlite3_close(k->db);
+  memset(k, 0, sizeof *k);
+}
+
 static char *xstrdup(const char *s) {
   char *d = strdup(s);
   if (!d) abort();
@@ -100,7 +146,7 @@ static char *xstrdup(const char *s) {
 
 typedef struct src_state {
   bool has_rules, has_after, looked_up, children_used;
-  kmap seen;          /* keys read (duplicate check) */
+  keyset seen;        /* keys read (duplicate check) */
   kmap made;          /* key -> ref key part ("k" or "k:Target"), when needed */
   hm_childidx *cidx;
   hm_sample *sample;
@@ -129,6 +175,7 @@ typedef struct plan {
   const char *key;
   hm_value whole;
   bool flagged, dry, collect;
+  size_t keyset_max;
   upload *pend; uint32_t npend, cap_pend;
   bool got; uint32_t got_target; hm_value got_obj;
   hm_sample_feat feat;
@@ -847,8 +894,12 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       pl->rejected_any = 1;
       continue;
     }
-    bool fresh;
-    kmap_find(&ss->seen, khash(pl->key), true, &fresh);
+    int fresh = keyset_add(&ss->seen, khash(pl->key), pl->keyset_max);
+    if (fresh < 0) {
+      snprintf(err, errlen, "duplicate-key index: %s", ss->seen.db ? sqlite3_errmsg(ss->seen.db) : "out of memory");
+      hm_reader_close(r);
+      return 2;
+    }
     if (!fresh) {
       report_row(pl, HM_ROW_REJECT, NULL,
                  hm_arena_printf(&pl->arena, "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
@@ -861,7 +912,7 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
     plan_record(pl, r, &rec, false);
   }
   hm_reader_close(r);
-  if (!after) kmap_free(&ss->seen);
+  if (!after) keyset_free(&ss->seen);
   return 0;
 }
 
@@ -980,7 +1031,7 @@ static void plan_free(plan *pl) {
   const hm_program *p = pl->p;
   if (pl->ss)
     for (uint32_t s = 0; s < p->nsources; s++) {
-      kmap_free(&pl->ss[s].seen);
+      keyset_free(&pl->ss[s].seen);
       kmap_free(&pl->ss[s].made);
       kmap_free(&pl->ss[s].need);
       if (pl->ss[s].cidx) hm_childidx_free(pl->ss[s].cidx);
@@ -1090,6 +1141,8 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   plan pl;
   memset(&pl, 0, sizeof pl);
   pl.p = p; pl.o = o;
+  const char *km = getenv("HMAP_KEYSET_MEM_MAX");
+  pl.keyset_max = km && atol(km) > 0 ? (size_t)atol(km) : KEYSET_MEM_MAX;
   hm_arena_init(&pl.arena, 1 << 20);   /* big enough that a reset frees nothing */
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);

@@ -8,7 +8,7 @@ add_library(hmvm STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hm_sample.c
   ${CMAKE_CURRENT_LIST_DIR}/hm_plan.c)
 target_include_directories(hmvm PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/stdlib)
-target_link_libraries(hmvm PUBLIC hmcommon)
+target_link_libraries(hmvm PUBLIC hmcommon PkgConfig::SQLITE)
 
 # hmaprun needs the .hbc loader (hm_bc_load in common/hm_bytecode.c, the
 # compiler engineer's); until it is there only the libraries are built.
