@@ -130,9 +130,17 @@ static int diff_keyed(const cJSON *e, const cJSON *a, const char *path, hm_buf *
   return n;
 }
 
+/* {"id": null} (unassign) reads back as null. */
+static int all_null(const cJSON *o) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, o) if (!cJSON_IsNull(it)) return 0;
+  return 1;
+}
+
 int hm_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) {
   if (!e) return 0;
   if (cJSON_IsObject(e)) {
+    if ((!a || cJSON_IsNull(a)) && all_null(e)) return 0;
     if (!cJSON_IsObject(a)) return differ(path, e, a, out);
     int n = 0;
     const cJSON *it;

@@ -936,6 +936,15 @@ int hm_exec_close(hm_exec *ex, int rc) {
   const char *status = final == 0 ? "done" : final == 1 ? "done-with-rejections"
                      : final == 4 ? "interrupted" : final == 3 ? "refused" : "failed";
   write_report(ex, status);
+  /* A planner stream has no count up front: once it has been read to the
+   * end, what was read is what was planned (status shows what is left). */
+  if (!ex->o.planned_calls && final <= 1) {
+    const cJSON *o;
+    cJSON_ArrayForEach(o, ex->counts) {
+      const cJSON *rd = cJSON_GetObjectItemCaseSensitive(o, "read");
+      if (o->string && cJSON_IsNumber(rd) && rd->valuedouble > 0) hm_state_set_total(ex->st, o->string, (long long)rd->valuedouble);
+    }
+  }
   char *counts = cJSON_PrintUnformatted(ex->counts);
   hm_state_run_end(ex->st, ex->run, status, counts);
   free(counts);

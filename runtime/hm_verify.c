@@ -67,9 +67,11 @@ static int add_message(void *ctx, const cJSON *m) {
   return 0;
 }
 
-/* Fields Gorgias takes on create but never returns as sent. */
+/* Fields Gorgias takes on create but never returns as sent: `imported` is not
+ * echoed, and updated_datetime is the server's own clock. */
 static void drop_write_only(cJSON *exp) {
   cJSON_DeleteItemFromObjectCaseSensitive(exp, "imported");
+  cJSON_DeleteItemFromObjectCaseSensitive(exp, "updated_datetime");
   cJSON *msgs = cJSON_GetObjectItemCaseSensitive(exp, "messages");
   cJSON *m;
   cJSON_ArrayForEach(m, msgs) cJSON_DeleteItemFromObjectCaseSensitive(m, "imported");
