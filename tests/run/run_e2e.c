@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include "hm_buf.h"
+#include "hm_state.h"
 
 #define EMAIL "migrator@example.com"
 #define KEY "K3y-Secret-9f2c-dont-log-me"
@@ -167,6 +168,9 @@ static void seed_existing(env *e) {
   long st = sbx_call(e, "POST", "/api/customers",
                      "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}", NULL);
   CHECK(st == 201 || st == 200, "seeding the existing customer answered %ld", st);
+  /* The agent that tickets are assigned to, matched by e-mail at run time. */
+  st = sbx_call(e, "POST", "/api/users", "{\"email\":\"Agent@Example.com\",\"name\":\"Agent\",\"role\":{\"name\":\"agent\"}}", NULL);
+  CHECK(st == 201 || st == 200, "seeding the agent answered %ld", st);
 }
 
 /* ---- client ---- */
@@ -311,6 +315,13 @@ static void write_plan(env *e, int variant, int bad_line) {
             ++seq, m, m, m, m, m, m);
   fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:2}\","
              "\"body\":{\"status\":\"closed\"},\"source\":{\"object\":\"UserRequest\",\"key\":\"2\"},\"target\":\"Ticket\"}\n", ++seq);
+  /* Agents by e-mail: a known one (any case), and an unknown one with a fallback. */
+  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:5}\","
+             "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"agent@example.com\"}}},"
+             "\"source\":{\"object\":\"UserRequest\",\"key\":\"5\"},\"target\":\"Ticket\"}\n", ++seq);
+  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:6}\","
+             "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"left.company@example.com\",\"fallback\":\"agent@example.com\"}}},"
+             "\"source\":{\"object\":\"UserRequest\",\"key\":\"6\"},\"target\":\"Ticket\"}\n", ++seq);
   fclose(f);
 }
 
@@ -378,6 +389,13 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
     if (t == 10) snprintf(want_email, sizeof want_email, "existing@example.com");
     else snprintf(want_email, sizeof want_email, "c%d@example.com", 1 + (t - 1) % N_PEOPLE);
     CHECK(cJSON_IsString(cemail) && !strcmp(cemail->valuestring, want_email), "%s: ticket %d customer", label, t);
+    if (t == 5 || t == 6) {
+      const cJSON *au = cJSON_GetObjectItemCaseSensitive(tk, "assignee_user");
+      const cJSON *ae = cJSON_GetObjectItemCaseSensitive(au, "email");
+      const cJSON *aid = cJSON_GetObjectItemCaseSensitive(au, "id");
+      CHECK(cJSON_IsNumber(aid) && aid->valuedouble > 0 && (!ae || !strcmp(ae->valuestring, "Agent@Example.com")),
+            "%s: ticket %d is not assigned to the agent matched by e-mail", label, t);
+    }
     if (t <= 3) {
       const cJSON *first = cJSON_GetArrayItem(msgs, 0);
       const cJSON *att = cJSON_GetObjectItemCaseSensitive(first, "attachments");
@@ -451,6 +469,21 @@ static void fresh_state(env *e) {
   unlink(path_in(e, "state.db.report.json"));
 }
 
+static int find_flag(void *ctx, const char *sev, const char *object, const char *key, const char *msg) {
+  (void)sev; (void)object; (void)key;
+  return strstr(msg, (const char *)ctx) != NULL;
+}
+
+/* Is there a flag whose text contains needle in the state database? */
+static int has_flag(env *e, const char *needle) {
+  hm_state *st;
+  char err[300];
+  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return 0;
+  int found = hm_state_each_flag(st, find_flag, (void *)needle);
+  hm_state_close(st);
+  return found;
+}
+
 /* ---- scenarios ---- */
 
 static void scenario_full(env *e) {
@@ -461,6 +494,9 @@ static void scenario_full(env *e) {
   check_dump(e, 0, 1, "full run");
   CHECK(report_num(e, "UserRequest", "created") == N_TICKETS, "report: tickets created");
   CHECK(report_num(e, "Person", "reused") == 1, "report: one customer reused by e-mail (409)");
+  CHECK(has_flag(e, "left.company@example.com not found in Gorgias: used fallback agent@example.com"),
+        "the agent fallback is not flagged");
+  CHECK(has_flag(e, "reused the existing Gorgias Customer"), "the reused customer is not flagged");
   CHECK(report_num(e, NULL, "throttled_429") == 0, "a sandbox without faults answered 429");
   /* The API key is nowhere in the state database (nor its WAL) or the report. */
   const char *files[] = { "state.db", "state.db-wal", "state.db.report.json", "client.err", "client.out" };
