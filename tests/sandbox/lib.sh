@@ -15,12 +15,15 @@ cleanup() {
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 
-# start [options...]: runs the sandbox, sets URL from its first stdout line
+# start [options...]: runs the sandbox (without rate limit unless --rate is
+# given), sets URL from its first stdout line
 start() {
   rm -f "$TMP/out"
   local schema=(--schema "$SCHEMA")
   [ "${USE_BUILTIN_SCHEMA:-0}" = 1 ] && schema=()
-  "$SBX" --port 0 "${schema[@]}" "$@" >"$TMP/out" 2>"$TMP/err" &
+  # no rate limit unless the section asks for one (a later --rate wins):
+  # functional sections must not depend on how fast the machine is
+  "$SBX" --port 0 --rate off "${schema[@]}" "$@" >"$TMP/out" 2>"$TMP/err" &
   PID=$!
   for _ in $(seq 1 200); do
     if [ -s "$TMP/out" ]; then break; fi

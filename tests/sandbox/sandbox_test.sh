@@ -259,7 +259,7 @@ t_messages() {
 }
 
 t_pagination() {
-  start --rate off
+  start
   for i in $(seq 1 75); do req POST /api/customers "{\"email\":\"c$i@x.test\"}"; [ "$ST" = 201 ] || fail "create $i: $ST"; done
   req GET /api/customers; expect '[(.data|length),.data[0].id,.data[29].id,.meta.prev_cursor,.object,.uri]' '[30,1,30,null,"list","/api/customers"]'
   c2=$(printf '%s' "$B" | jq -r .meta.next_cursor)
@@ -423,6 +423,9 @@ t_ratelimit() {
   # /_sandbox is never limited
   for i in $(seq 1 10); do sbx GET /_sandbox/stats; done; expect_status 200
   stop
+  # the defaults: 40 per 20 s; 80 for OAuth
+  start --rate 40/20; req GET /api/account; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "1/40" ] || fail "default limit header"; stop
+  start --rate 80/20; req GET /api/account; req GET /api/account; [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "2/80" ] || fail "oauth limit header"; stop
   # real time: 3 per 20 s, Retry-after in whole seconds; accounts have their own buckets
   start --rate 3/20 --account a@x.test:a --account b@x.test:b
   AUTH=a@x.test:a; for i in 1 2 3; do req GET /api/account; done; req GET /api/account; expect_status 429
