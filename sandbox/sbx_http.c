@@ -170,6 +170,15 @@ static const char *fault_message(hm_sbx_fault_kind k, int *status) {
   }
 }
 
+/* A slow reply is held back after the commit (outside the store lock): a client
+ * that gives up or dies meanwhile finds the object when it resumes, as after a
+ * slow network; drop-before covers the uncommitted case. Short steps, so SIGTERM
+ * never waits for a long delay to run out. */
+static void hold_reply(hm_sbx_ctx *ctx, double seconds) {
+  for (double left = seconds; left > 0 && !__atomic_load_n(&ctx->stopping, __ATOMIC_RELAXED); left -= 0.05)
+    hm_sbx_sleep(left < 0.05 ? left : 0.05);
+}
+
 static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
   int wrong = 0;
   const hm_sbx_route *route = find_route(TABLES, rq, &wrong);
@@ -208,14 +217,7 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
   if (route) run_handler(ctx, route, rq, rs);
   else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
   else hm_sbx_error(rs, 404, "Not found.");
-  /* A slow reply is held back after the commit (outside the store lock): a
-   * client that gives up or dies meanwhile finds the object when it resumes, as
-   * it would after a slow network; drop-before covers the uncommitted case. */
-  if (fault == HM_SBX_FAULT_SLOW) {
-    /* in short steps, so SIGTERM never waits for a long delay to run out */
-    for (double left = arg / ctx->time_scale; left > 0 && !__atomic_load_n(&ctx->stopping, __ATOMIC_RELAXED); left -= 0.05)
-      hm_sbx_sleep(left < 0.05 ? left : 0.05);
-  }
+  if (fault == HM_SBX_FAULT_SLOW) hold_reply(ctx, arg / ctx->time_scale);
   if (fault == HM_SBX_FAULT_DROP_AFTER) { count(ctx, rq->method, pattern, "dropped-after"); return MHD_NO; }
   char st[8];
   snprintf(st, sizeof st, "%d", rs->status);
