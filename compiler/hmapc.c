@@ -11,14 +11,15 @@
 #include "hm_compile.h"
 
 static const char *usage_text =
-  "usage: hmapc check [--json] [--stdlib DIR] FILE.hmap...\n"
+  "usage: hmapc check [--json] [--stdlib DIR] [--stdin-name NAME] FILE.hmap... (- reads stdin)\n"
   "       hmapc build [--stdlib DIR] FILE.hmap -o FILE.hbc\n"
   "       hmapc disasm FILE.hbc\n"
   "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
   "       hmapc builtins\n"
   "\n"
   "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
-  "        --json prints one JSON array of {file, line, col, end_col, severity, code, message}\n"
+  "        --json prints one JSON array of {file, line, col, end_col, severity, code, message};\n"
+  "        `-` reads the map from stdin (an editor's unsaved buffer), named NAME in diagnostics\n"
   "build   check, then compile to bytecode for hmaprun\n"
   "disasm  print every table and instruction of a bytecode file\n"
   "schema  print a schema module (e.g. gorgias) as JSON\n"
@@ -43,6 +44,21 @@ static int compile(hm_compiler *c, const char *path, int *unit) {
   return c->diags.errors ? 1 : 0;
 }
 
+/* An editor lints the buffer it has, not the file on disk. */
+static int compile_stdin(hm_compiler *c, const char *name, int *unit) {
+  hm_buf b; hm_buf_init(&b);
+  char tmp[65536];
+  size_t n;
+  while ((n = fread(tmp, 1, sizeof tmp, stdin)) > 0) hm_buf_put(&b, tmp, n);
+  char *text = hm_arena_strndup(&c->arena, b.data ? b.data : "", b.len);
+  *unit = hm_compiler_parse_text(c, name, text, b.len);
+  hm_buf_free(&b);
+  if (*unit < 0) return 2;
+  if (c->diags.errors) return 1;
+  hm_check(c, *unit);
+  return c->diags.errors ? 1 : 0;
+}
+
 static const char *stdlib_dir(const char *opt) {
   if (opt) return opt;
   const char *env = getenv("HMAP_STDLIB");
@@ -51,23 +67,24 @@ static const char *stdlib_dir(const char *opt) {
 
 static int cmd_check(int argc, char **argv) {
   int json = 0;
-  const char *lib = NULL;
+  const char *lib = NULL, *stdin_name = "<stdin>";
   int nfiles = 0, worst = 0;
   hm_buf out; hm_buf_init(&out);
   int first_json = 1;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) { json = 1; continue; }
     if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; continue; }
+    if (!strcmp(argv[i], "--stdin-name")) { if (++i == argc) return usage("--stdin-name needs a name"); stdin_name = argv[i]; continue; }
     if (argv[i][0] == '-' && argv[i][1]) { hm_buf_free(&out); return usage("unknown option"); }
   }
   if (json) hm_buf_putc(&out, '[');
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) continue;
-    if (!strcmp(argv[i], "--stdlib")) { i++; continue; }
+    if (!strcmp(argv[i], "--stdlib") || !strcmp(argv[i], "--stdin-name")) { i++; continue; }
     nfiles++;
     hm_compiler c;
     hm_compiler_init(&c, stdlib_dir(lib));
-    int unit, rc = compile(&c, argv[i], &unit);
+    int unit, rc = strcmp(argv[i], "-") ? compile(&c, argv[i], &unit) : compile_stdin(&c, stdin_name, &unit);
     if (rc > worst) worst = rc;
     if (json) {
       hm_buf one; hm_buf_init(&one);

@@ -56,4 +56,8 @@ expect_text "version" "$tmp/err" "bytecode version 9, this hmaprun reads version
 "$hmapc" schema gorgias >"$tmp/schema.json"; expect "schema" 0 $?
 expect_text "schema" "$tmp/schema.json" '"name": "Ticket", "path": "/api/tickets", "unique": ["external_id"]'
 "$hmapc" schema nosuchmodule 2>/dev/null >/dev/null; expect "schema of an unknown module" 2 $?
+# An editor's unsaved buffer on stdin, named as the file it will become.
+printf 'migration "x"\nuse gorgias\nsource P from csv "p.csv" key id { id: int }\nrule P -> Tag { nme = "a" }\n' |
+  "$hmapc" check --json --stdin-name maps/edited.hmap - >"$tmp/stdin.json"; expect "stdin" 1 $?
+expect_text "stdin" "$tmp/stdin.json" '{"file": "maps/edited.hmap", "line": 4, "col": 17, "end_col": 20, "severity": "error", "code": "E0202", "message": "Gorgias has no field '"'"'nme'"'"' here; did you mean '"'"'name'"'"'?"}'
 exit $fail
