@@ -170,6 +170,8 @@ typedef struct plan {
   kmap uploaded, agents;
   bool has_known_agents;
   hm_value known_agents;
+  /* planner settings a map need not declare (--set NAME=VALUE): see planner_setting */
+  const char *help_center_id, *known_agents_set;
   /* the record being planned */
   uint32_t src;
   const char *key;
@@ -420,25 +422,28 @@ static const char *content_type(const char *path) {
   return "application/octet-stream";
 }
 
-static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size) {
+/* An upload call. ref NULL: an upload() of the map, named and deduplicated by
+ * its path; otherwise an Upload rule's object (name and type from its body). */
+static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size, const char *ref,
+                         const char *name, const char *type) {
   const char *slash = strrchr(rel, '/');
   hm_buf x;
   hm_buf_init(&x);
   hm_buf_puts(&x, ",\"file\":");
   put_jstr(&x, rel);
   hm_buf_puts(&x, ",\"name\":");
-  put_jstr(&x, slash ? slash + 1 : rel);
+  put_jstr(&x, name ? name : slash ? slash + 1 : rel);
   hm_buf_puts(&x, ",\"content_type\":");
-  put_jstr(&x, content_type(rel));
+  put_jstr(&x, type ? type : content_type(rel));
   hm_buf_printf(&x, ",\"size\":%lld", size);
   write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
-             hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
+             ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
   hm_buf_free(&x);
-  kmap_find(&pl->uploaded, khash(rel), true, NULL);
+  if (!ref) kmap_find(&pl->uploaded, khash(rel), true, NULL);
 }
 
 static void flush_uploads(plan *pl, uint32_t rule) {
-  for (uint32_t i = 0; i < pl->npend; i++) write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size);
+  for (uint32_t i = 0; i < pl->npend; i++) write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
   pl->npend = 0;
 }
 
@@ -489,6 +494,7 @@ static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
     } else {
       hm_value s = hm_vm_setting(pl->vm, name);
       if (s.kind == HV_STR || s.kind == HV_NUM) hm_buf_puts(&b, hv_to_str(&pl->arena, s).u.str);
+      else if (!strcmp(name, "help_center_id") && pl->help_center_id) hm_buf_puts(&b, pl->help_center_id);
       else hm_buf_put(&b, open, (size_t)(close - open + 1));
     }
     p = close + 1;
@@ -669,7 +675,8 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
       report_row(pl, HM_ROW_REJECT, NULL, "the file to upload does not exist", rule_loc(pl, rule), rule, "file");
       return false;
     }
-    if (kmap_find(&pl->uploaded, khash(rel), false, NULL) < 0) write_upload(pl, rule, rel, size);
+    hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
+    write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL, ct.kind == HV_STR ? ct.u.str : NULL);
     remember(pl, rule, target, obj);
     return true;
   }
@@ -678,8 +685,9 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   const char *hole = unresolved(path);
   if (hole) {
     report_row(pl, HM_ROW_REJECT, NULL,
-               hm_arena_printf(&pl->arena, "the API path %s needs %.*s: set it in the map or add a setting of that name",
-                               path, (int)strcspn(hole + 1, "}"), hole + 1),
+               hm_arena_printf(&pl->arena, "the API path %s needs %.*s: add `setting %.*s = ...` to the map or plan with --set %.*s=...",
+                               path, (int)strcspn(hole + 1, "}"), hole + 1, (int)strcspn(hole + 1, "}"), hole + 1,
+                               (int)strcspn(hole + 1, "}"), hole + 1),
                rule_loc(pl, rule), rule, NULL);
     return false;
   }
@@ -1051,6 +1059,15 @@ static void plan_free(plan *pl) {
   hm_arena_free(&pl->arena);
 }
 
+/* Settings of the run rather than of the map: a map may declare them (its
+ * value wins unless --set), or they come from --set alone. help_center_id:
+ * no public API lists it (gorgias-api.md §5.15), so the operator gives it. */
+static bool planner_setting(plan *pl, const char *name, const char *value) {
+  if (!strcmp(name, "help_center_id")) { pl->help_center_id = value; return true; }
+  if (!strcmp(name, "known_agents")) { pl->known_agents_set = value; return true; }
+  return false;
+}
+
 static int apply_sets(plan *pl, char *err, size_t errlen) {
   for (int i = 0; i < pl->o->nsets; i++) {
     const char *eq = strchr(pl->o->sets[i], '=');
@@ -1058,12 +1075,14 @@ static int apply_sets(plan *pl, char *err, size_t errlen) {
     char name[256];
     snprintf(name, sizeof name, "%.*s", (int)(eq - pl->o->sets[i]), pl->o->sets[i]);
     char why[300];
+    if (hm_vm_setting(pl->vm, name).kind == HV_MISSING && planner_setting(pl, name, eq + 1)) continue;
     if (hm_vm_set(pl->vm, name, eq + 1, why, sizeof why)) {
       snprintf(err, errlen, "--set %s: %s", pl->o->sets[i], why);
       return 2;
     }
   }
   pl->known_agents = hm_vm_setting(pl->vm, "known_agents");
+  if (pl->known_agents.kind != HV_STR && pl->known_agents_set) pl->known_agents = hv_str(pl->known_agents_set);
   pl->has_known_agents = pl->known_agents.kind == HV_STR;
   return 0;
 }

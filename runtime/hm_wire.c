@@ -117,8 +117,20 @@ static void put_wrapped_ref(hm_buf *out, const hm_ref *r, const char *field, hm_
 
 static void put_object(hm_buf *out, const hm_program *p, uint32_t target, hm_value obj, hm_arena *a);
 
+static bool is_upload_target(const hm_program *p, uint32_t t) {
+  return t < p->ntargets && !strcmp(p->consts[p->targets[t].name].str, "Upload");
+}
+
 static void put_field(hm_buf *out, const hm_program *p, const hm_tfield *tf, const char *name,
                       hm_value v, hm_arena *a) {
+  /* a `ref Upload` field (an attachment's url) is the upload answer's url */
+  if (v.kind == HV_REF && tf && tf->type == HT_REF && is_upload_target(p, tf->ref_target) &&
+      v.u.ref->kind == HM_REF_OBJECT) {
+    hm_buf_puts(out, "{\"$ref\":");
+    put_str(out, hm_wire_ref_name(a, v.u.ref));
+    hm_buf_puts(out, ",\"field\":\"url\"}");
+    return;
+  }
   if (v.kind == HV_REF) { put_wrapped_ref(out, v.u.ref, name, a); return; }
   if (v.kind == HV_LIST && (!strcmp(name, "tags") || (tf && tf->ref_target != HM_BC_NONE))) {
     hm_buf_putc(out, '[');

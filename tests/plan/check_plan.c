@@ -1,0 +1,126 @@
+/* check_plan: invariants every calls.ndjson must keep, whatever the map:
+ * seq counts up from 1; each call has a known phase, a method, a path, a
+ * source and a hash; refs are created once; and every reference ({"$ref": R}
+ * in a body, {ref:R} in a path) names a ref an EARLIER call created — the
+ * dependency order the run relies on. With a run report (the client's
+ * STATE.report.json), also checks the run created what the plan planned.
+ *
+ * usage: check_plan CALLS.ndjson [RUN_REPORT.json] */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct refs { char **v; size_t n, cap; } refs;
+
+static int has(const refs *r, const char *s) {
+  for (size_t i = 0; i < r->n; i++)
+    if (!strcmp(r->v[i], s)) return 1;
+  return 0;
+}
+
+static void add(refs *r, const char *s) {
+  if (r->n == r->cap) {
+    r->cap = r->cap ? r->cap * 2 : 64;
+    r->v = realloc(r->v, r->cap * sizeof *r->v);
+    if (!r->v) abort();
+  }
+  r->v[r->n++] = strdup(s);
+}
+
+static int fails;
+static long lineno;
+
+static void fail(const char *what, const char *detail) {
+  fprintf(stderr, "calls.ndjson:%ld: %s%s%s\n", lineno, what, detail ? ": " : "", detail ? detail : "");
+  fails++;
+}
+
+static void check_refs(const cJSON *j, const refs *made) {
+  if (cJSON_IsObject(j)) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "$ref");
+    if (cJSON_IsString(r) && !has(made, r->valuestring)) fail("reference to a ref not created before", r->valuestring);
+  }
+  for (const cJSON *c = j ? j->child : NULL; c; c = c->next) check_refs(c, made);
+}
+
+static void check_path(const char *path, const refs *made) {
+  for (const char *p = strstr(path, "{ref:"); p; p = strstr(p + 1, "{ref:")) {
+    const char *end = strchr(p, '}');
+    if (!end) { fail("unterminated {ref: in path", path); return; }
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%.*s", (int)(end - p - 5), p + 5);
+    if (!has(made, buf)) fail("path refers to a ref not created before", buf);
+  }
+}
+
+static long count_member(const cJSON *objects, const char *name) {
+  long n = 0;
+  for (const cJSON *o = objects ? objects->child : NULL; o; o = o->next) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (cJSON_IsNumber(v)) n += (long)v->valuedouble;
+  }
+  return n;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { fprintf(stderr, "usage: check_plan CALLS.ndjson [RUN_REPORT.json]\n"); return 2; }
+  FILE *f = fopen(argv[1], "r");
+  if (!f) { perror(argv[1]); return 2; }
+  refs made = {0};
+  char *line = NULL;
+  size_t cap = 0;
+  long creates = 0, messages = 0;
+  while (getline(&line, &cap, f) > 0) {
+    lineno++;
+    cJSON *c = cJSON_Parse(line);
+    if (!c) { fail("not JSON", NULL); continue; }
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
+    const char *phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "phase"));
+    const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "path"));
+    const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "ref"));
+    if (!cJSON_IsNumber(seq) || (long)seq->valuedouble != lineno) fail("seq is not the line number", NULL);
+    if (!phase || (strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update")))
+      fail("unknown phase", phase);
+    if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "method")) || !path) fail("no method or path", NULL);
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "source"))) fail("no source", NULL);
+    if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "hash"))) fail("no hash", NULL);
+    if (phase && !strcmp(phase, "upload") && !cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file")))
+      fail("upload without file", NULL);
+    if (phase && strcmp(phase, "upload") && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "body")))
+      fail("no body", NULL);
+    if (path) check_path(path, &made);
+    check_refs(cJSON_GetObjectItemCaseSensitive(c, "body"), &made);
+    if (phase && (!strcmp(phase, "create") || !strcmp(phase, "upload"))) {
+      creates++;
+      if (!ref) fail("create without ref", NULL);
+      else if (has(&made, ref)) fail("ref created twice", ref);
+      else add(&made, ref);
+    }
+    if (phase && !strcmp(phase, "message")) messages++;
+    cJSON_Delete(c);
+  }
+  free(line);
+  fclose(f);
+  if (argc > 2) {
+    FILE *r = fopen(argv[2], "r");
+    if (!r) { perror(argv[2]); return 2; }
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, r);
+    buf[n] = 0;
+    fclose(r);
+    cJSON *rep = cJSON_Parse(buf);
+    const cJSON *objects = cJSON_GetObjectItemCaseSensitive(rep, "objects");
+    const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rep, "status"));
+    long created = count_member(objects, "created"), added = count_member(objects, "messages_added");
+    if (!status || strcmp(status, "done")) { fprintf(stderr, "run status %s, want done\n", status ? status : "?"); fails++; }
+    if (created != creates || added != messages) {
+      fprintf(stderr, "run created %ld objects and %ld messages; the plan has %ld and %ld\n", created, added, creates, messages);
+      fails++;
+    }
+    cJSON_Delete(rep);
+  }
+  for (size_t i = 0; i < made.n; i++) free(made.v[i]);
+  free(made.v);
+  return fails ? 1 : 0;
+}
