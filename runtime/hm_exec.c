@@ -393,8 +393,8 @@ static int find_one(void *ctx, const cJSON *item) {
 
 /* Find an existing object by one unique field (or each in turn when only is
  * NULL). Returns a new node or NULL; *by names the field that matched. */
-static cJSON *lookup(hm_exec *ex, const char *coll, const cJSON *unique, const char *only,
-                     const char **by, long *status) {
+static cJSON *lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
+                     const char *only, const char **by, long *status) {
   *status = 0;
   const cJSON *u;
   cJSON_ArrayForEach(u, unique) {
@@ -405,6 +405,9 @@ static cJSON *lookup(hm_exec *ex, const char *coll, const cJSON *unique, const c
     /* The per-ticket message list is deprecated; the message list by ticket is not. */
     if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) hm_buf_printf(&q, "/api/messages?ticket_id=%lld&", tid);
     else { hm_buf_puts(&q, coll); hm_buf_putc(&q, strchr(coll, '?') ? '&' : '?'); }
+    /* Custom fields can only be listed per object type (a required filter). */
+    const char *ot = hm_json_str(body, "object_type");
+    if (ot && strstr(coll, "/api/custom-fields")) { hm_buf_puts(&q, "object_type="); hm_http_query_escape(&q, ot); hm_buf_putc(&q, '&'); }
     hm_buf_puts(&q, u->string);
     hm_buf_putc(&q, '=');
     if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
@@ -494,8 +497,19 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   int has_unique = cJSON_IsObject(unique) && unique->child;
   int prefer_existing = k->target && (!strcmp(k->target, "CustomField") || !strcmp(k->target, "User"));
   if (has_unique && (in_doubt || prefer_existing)) {
-    cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+    cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
     if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
+    if (in_doubt && (st < 0 || st >= 500)) {
+      /* Cannot tell whether the earlier create landed: creating now could
+       * duplicate it. Stop; the next run looks again. */
+      hm_http_resp r = { .status = 0 };
+      snprintf(r.err, sizeof r.err, "the lookup of an unanswered create failed (%ld)", st);
+      unreachable(ex, k, &r);
+      return ex->fatal;
+    }
+    if (st >= 400 && st < 500)
+      note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
+           k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
     if (found) {
       int ours = found_is_ours(found, unique) && !prefer_existing;
       if (!journal_intent(ex, k, key, path, body))
@@ -522,7 +536,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (r.status == 409 && has_unique) {
-      cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+      cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
         record_done(ex, k, key, path, r.status, found, !found_is_ours(found, unique), with_id);
         cJSON_Delete(found);
@@ -542,8 +556,15 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     }
     /* No answer or a server error: the object may exist. Look before resending. */
     if (stop_requested(ex)) { ex->fatal = 4; hm_http_resp_free(&r); return 4; }
+    if (!has_unique && r.status == 0) {
+      /* Nothing to look it up by: resending could duplicate it. Leave it in
+       * doubt for the operator (status shows it) instead of guessing. */
+      unreachable(ex, k, &r);
+      hm_http_resp_free(&r);
+      return ex->fatal;
+    }
     if (has_unique) {
-      cJSON *found = lookup(ex, path, unique, NULL, &by, &st);
+      cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
         record_done(ex, k, key, path, 200, found, !found_is_ours(found, unique), with_id);
         cJSON_Delete(found);
@@ -551,6 +572,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         hm_http_resp_free(&r);
         return ex->fatal;
       }
+      if (st < 0 || st >= 500) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
     }
     if (attempt >= 7) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
     hm_http_resp_free(&r);
