@@ -411,6 +411,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_NULL: e->ty = HT_NULL; e->maybe = 1; break;
   case N_SRC:
     if (x->src < 0) D(x, e, E0207, "'src' is only available inside a rule");
+    else D(x, e, E0207, "src is the current record, not a value: read one of its fields, src.NAME or src[\"Column name\"]");
     e->ty = HT_REC;
     break;
   case N_NAME: {
@@ -450,6 +451,15 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   }
   case N_FIELD: field_access(x, e); break;
   case N_INDEX:
+    /* x["Column name"] is x.Column name: export headers may hold spaces. */
+    if (e->b->kind == N_STR) {
+      e->kind = N_FIELD;
+      e->s = e->b->s;
+      e->loc = e->b->loc;
+      e->b = NULL;
+      field_access(x, e);
+      break;
+    }
     expr(x, e->a, NULL); expr(x, e->b, NULL);
     e->ty = HT_ANY; e->maybe = 1; e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
     break;

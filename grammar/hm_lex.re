@@ -150,6 +150,13 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
       nl { newline(lx, lx->cur); continue; }
       "#" [^\r\n\x00]* { continue; }
       id { set_loc(lx, loc, start); return keyword_or_ident(lx, start, val); }
+      "`" [^`\x00\r\n]+ "`" {
+        /* `Full Name`: a name with spaces, as some exports' headers have */
+        set_loc(lx, loc, start);
+        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1, (size_t)(lx->cur - start - 2));
+        val->str.len = (uint32_t)(lx->cur - start - 2);
+        return IDENT;
+      }
       "$" id { set_loc(lx, loc, start); val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1, (size_t)(lx->cur - start - 1)); val->str.len = (uint32_t)(lx->cur - start - 1); return SETREF; }
       num { set_loc(lx, loc, start); val->num = strtod((const char *)start, NULL); return NUMBER; }
       "r\"" [^"\x00\r\n]* "\"" {
