@@ -256,11 +256,6 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
   hm_sbx_json(rs, 200, root);
 }
 
-int hm_sbx_is_int(double d) {
-  /* the range check first: casting an out-of-range double is undefined */
-  return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d;
-}
-
 void hm_sbx_merge(cJSON *dst, const cJSON *src) {
   for (const cJSON *it = src ? src->child : NULL; it; it = it->next) {
     cJSON *dup = cJSON_Duplicate(it, 1);

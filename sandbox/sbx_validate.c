@@ -125,6 +125,11 @@ static int check_enum(vstate *v, const cJSON *type, const cJSON *val, const char
   return fail(v, path, "%s", what, 0);
 }
 
+int hm_sbx_is_int(double d) {
+  /* the range check first: casting an out-of-range double is undefined */
+  return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d;
+}
+
 static int is_int(const cJSON *x) { return cJSON_IsNumber(x) && hm_sbx_is_int(x->valuedouble); }
 
 static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char *path) {
