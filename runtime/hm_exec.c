@@ -524,6 +524,9 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
   }
+  if (in_doubt && !has_unique)
+    flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
+                        "(no unique fields), check Gorgias for a duplicate");
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
   for (int attempt = 0;; attempt++) {
     hm_http_resp r;

@@ -3,8 +3,9 @@
  * (customers, tags), one by one otherwise. Objects that existed before the
  * migration (reused by e-mail) are never touched. What Gorgias cannot delete is
  * listed: uploaded files and satisfaction surveys; custom fields are
- * deactivated instead. Each deletion is recorded, so a rollback that is
- * interrupted resumes where it stopped. */
+ * deactivated instead. Tickets go through deleteTicket jobs (100 a job).
+ * Each deletion is recorded, so a rollback that is interrupted resumes where
+ * it stopped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,50 @@ static void delete_bulk(rb *b, item **v, size_t n) {
   }
 }
 
-static int bulk_kind(const char *target) { return !strcmp(target, "Customer") || !strcmp(target, "Tag"); }
+static int bulk_kind(const char *target) {
+  return !strcmp(target, "Customer") || !strcmp(target, "Tag") || !strcmp(target, "Ticket");
+}
+
+/* Waits for a job to end: 1 done, 0 failed or too slow (the caller falls back
+ * to deleting one by one, where 404 means the job got there first). */
+static int job_done(rb *b, long long job) {
+  char path[64];
+  snprintf(path, sizeof path, "/api/jobs/%lld", job);
+  for (int i = 0; i < 60 && !b->rc; i++) {
+    hm_http_resp r;
+    hm_http_request(b->h, "GET", path, NULL, 1, &r);
+    const char *st = r.status == 200 ? hm_json_str(r.json, "status") : NULL;
+    int done = st && !strcmp(st, "done");
+    int over = !st || !strcmp(st, "errored") || !strcmp(st, "fatal_errored") || !strcmp(st, "canceled");
+    hm_http_resp_free(&r);
+    if (done) return 1;
+    if (over) return 0;
+    hm_http_backoff(b->h, i < 5 ? i : 5);
+  }
+  return 0;
+}
+
+/* Tickets: one deleteTicket job per 100 (reference §5.14), one by one if the
+ * job is refused or does not finish. */
+static void delete_tickets(rb *b, item **v, size_t n) {
+  for (size_t i = 0; i < n && !b->rc; i += 100) {
+    size_t m = n - i < 100 ? n - i : 100;
+    if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", "deleteTicket");
+    cJSON *ids = cJSON_AddArrayToObject(cJSON_AddObjectToObject(body, "params"), "ticket_ids");
+    for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
+    hm_http_resp r;
+    hm_http_request(b->h, "POST", "/api/jobs", body, 1, &r);
+    cJSON_Delete(body);
+    long long job = r.status >= 200 && r.status < 300 ? hm_json_id(r.json) : 0;
+    if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err); b->rc = 3; }
+    hm_http_resp_free(&r);
+    if (b->rc) return;
+    if (job && job_done(b, job)) for (size_t k = 0; k < m; k++) gone(b, v[i + k]);
+    else for (size_t k = 0; k < m && !b->rc; k++) delete_one(b, v[i + k]);
+  }
+}
 
 int hm_rollback_main(int argc, char **argv) {
   hm_target_args a;
@@ -164,7 +208,10 @@ int hm_rollback_main(int argc, char **argv) {
       else delete_one(&b, it);
       if (b.rc) break;
     }
-    if (q && !b.rc) delete_bulk(&b, queue, q);
+    if (q && !b.rc) {
+      if (!strcmp(kinds[k], "Ticket")) delete_tickets(&b, queue, q);
+      else delete_bulk(&b, queue, q);
+    }
   }
   if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
   if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);

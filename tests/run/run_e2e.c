@@ -666,6 +666,13 @@ static void scenario_rollback(env *e) {
   CHECK(rc == 0, "rollback exit %d: %s", rc, out ? out : "");
   CHECK(out && strstr(out, "uploaded file"), "rollback does not list the uploads it cannot delete: %s", out ? out : "");
   free(out);
+  cJSON *stats = NULL;
+  sbx_call(e, "GET", "/_sandbox/stats", NULL, &stats);
+  char *st_txt = cJSON_PrintUnformatted(stats);
+  CHECK(st_txt && strstr(st_txt, "\"POST /api/jobs\"") && strstr(st_txt, "\"DELETE /api/customers\""),
+        "rollback did not delete in bulk (deleteTicket job, bulk customer delete): %s", st_txt ? st_txt : "");
+  free(st_txt);
+  cJSON_Delete(stats);
   d = dump(e);
   const cJSON *customers = cJSON_GetObjectItemCaseSensitive(d, "customers");
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0, "tickets left after rollback");
