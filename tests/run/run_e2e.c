@@ -770,6 +770,31 @@ static void scenario_oversize(env *e) {
   CHECK(report_num(e, "Attachment", "rejected") == 3, "the report does not count the 3 oversize files");
 }
 
+static void scenario_sample(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, "--sample", "3");
+  CHECK(rc == 0, "sample run exit %d", rc);
+  cJSON *d = dump(e);
+  const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(d, "tickets");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")) == 4,
+        "sample: %d customers (3 sampled + the existing one)", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")));
+  CHECK(cJSON_GetArraySize(tickets) == 3, "sample: %d tickets", cJSON_GetArraySize(tickets));
+  for (int t = 1; t <= 3; t++) {
+    char ext[64];
+    int n;
+    snprintf(ext, sizeof ext, "itop:UserRequest:%d", t);
+    find_by(tickets, "external_id", ext, &n);
+    CHECK(n == 1, "sample: ticket %d present %d times", t, n);
+  }
+  cJSON_Delete(d);
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
+  char *out = client_stdout(e);
+  CHECK(rc == 0 && out && strstr(out, "UserRequest                         3        3"),
+        "status after a sample: %s", out ? out : "");
+  free(out);
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) { fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"); return 2; }
   signal(SIGPIPE, SIG_IGN);
@@ -791,6 +816,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "interrupt")) scenario_interrupt(&e);
   else if (!strcmp(sc, "bad_plan")) scenario_bad_plan(&e);
   else if (!strcmp(sc, "oversize")) scenario_oversize(&e);
+  else if (!strcmp(sc, "sample")) scenario_sample(&e);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }
   stop_sandbox(&e);
   if (failures) {
