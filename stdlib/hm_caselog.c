@@ -65,6 +65,9 @@ static size_t match_sep(const char *p, size_t limit, bool first_close, sep *out)
   name += p[name + 2] == ' ' ? 3 : 2;
   size_t close;
   if (first_close) {
+    /* A friendly name is short; bounding the search keeps hostile text
+     * (thousands of unclosed separators) linear. */
+    if (limit > name + 512 + cl) limit = name + 512 + cl;
     close = name;
     while (close + cl <= limit && memcmp(p + close, CLOSE, cl) != 0) close++;
     if (close + cl > limit) return 0;

@@ -21,6 +21,7 @@ typedef struct tag {
   attr *attrs;
   int nattrs;
   bool self_close;
+  bool closed;              /* a comment that has its "-->" */
   size_t end;               /* offset just after the tag */
 } tag;
 
@@ -86,19 +87,29 @@ static long find_ci(const char *s, size_t n, size_t from, const char *needle) {
   return -1;
 }
 
-/* Parses the tag starting at s[i] == '<'. False when it is not a tag (then
- * the '<' is text). Attributes go into the arena when a is given. */
-static bool parse_tag(hm_arena *a, const char *s, size_t n, size_t i, tag *t) {
+/* Just after the last '>' of s (0 if none): no tag can end beyond it, so a
+ * '<' that starts no tag costs a scan to there at most, and text full of
+ * unclosed '<' stays linear instead of rescanning to the end for each one. */
+static size_t tag_limit(const char *s, size_t n) {
+  while (n && s[n - 1] != '>') n--;
+  return n;
+}
+
+/* Parses the tag starting at s[i] == '<'; it must end by lim (tag_limit).
+ * False when it is not a tag (then the '<' is text). Attributes go into the
+ * arena when a is given. */
+static bool parse_tag(hm_arena *a, const char *s, size_t full, size_t n, size_t i, tag *t) {
   memset(t, 0, sizeof *t);
   size_t p = i + 1;
+  if (p + 2 < full && s[p] == '!' && s[p + 1] == '-' && s[p + 2] == '-') {
+    long end = find_ci(s, full, p + 3, "-->");
+    t->kind = TAG_COMMENT;
+    t->closed = end >= 0;
+    t->end = end < 0 ? full : (size_t)end + 3;   /* an unclosed comment runs to the end, as in browsers */
+    return true;
+  }
   if (p >= n) return false;
   if (s[p] == '!' || s[p] == '?') {
-    if (p + 2 < n && s[p] == '!' && s[p + 1] == '-' && s[p + 2] == '-') {
-      long end = find_ci(s, n, p + 3, "-->");
-      t->kind = TAG_COMMENT;
-      t->end = end < 0 ? n : (size_t)end + 3;   /* an unclosed comment runs to the end, as in browsers */
-      return true;
-    }
     long end = find_ci(s, n, p, ">");
     if (end < 0) return false;
     t->kind = TAG_DECL;
@@ -264,6 +275,7 @@ HM_BI(html_to_text) {
   HM_PROPAGATE(argv[0], out);
   const char *s; size_t n;
   hm_arg_text(ctx, argv[0], &s, &n);
+  size_t lim = tag_limit(s, n);
   textout o = {0};
   hm_sb_init(&o.sb, ctx->arena, n + 1);
   int pre = 0;
@@ -273,7 +285,7 @@ HM_BI(html_to_text) {
   while (i < n) {
     char c = s[i];
     tag t;
-    if (c == '<' && parse_tag(ctx->arena, s, n, i, &t)) {
+    if (c == '<' && parse_tag(ctx->arena, s, n, lim, i, &t)) {
       i = t.end;
       if (t.kind != TAG_START && t.kind != TAG_END) continue;
       bool start = t.kind == TAG_START;
@@ -481,6 +493,7 @@ HM_BI(sanitize_html) {
   HM_PROPAGATE(argv[0], out);
   const char *s; size_t n;
   hm_arg_text(ctx, argv[0], &s, &n);
+  size_t lim = tag_limit(s, n);
   hm_sb b;
   hm_sb_init(&b, ctx->arena, n + 1);
   removed r = {0};
@@ -494,7 +507,7 @@ HM_BI(sanitize_html) {
       i = j;
       continue;
     }
-    if (!parse_tag(ctx->arena, s, n, i, &t)) { hm_sb_puts(&b, "&lt;"); i++; continue; }
+    if (!parse_tag(ctx->arena, s, n, lim, i, &t)) { hm_sb_puts(&b, "&lt;"); i++; continue; }
     size_t from = i;
     i = t.end;
     if (t.kind == TAG_COMMENT) continue;             /* may hide <!--[if IE]><script> */
@@ -549,13 +562,15 @@ HM_BI(has_html) {
   HM_PROPAGATE(argv[0], out);
   const char *s; size_t n;
   hm_arg_text(ctx, argv[0], &s, &n);
+  size_t lim = tag_limit(s, n);
   bool found = false;
   for (size_t i = 0; i < n && !found; i++) {
     tag t;
-    if (s[i] != '<' || !parse_tag(NULL, s, n, i, &t)) continue;
-    if (t.kind == TAG_COMMENT) found = find_ci(s, n, i, "-->") >= 0;
+    if (s[i] != '<' || !parse_tag(NULL, s, n, lim, i, &t)) continue;
+    if (t.kind == TAG_COMMENT) found = t.closed;
     else if (t.kind != TAG_DECL) found = el_class(&t) & EL_HTML;
     else found = find_ci(s, n, i, "<!doctype") == (long)i;
+    i = t.end - 1;   /* what a tag or comment covers is not searched again */
   }
   *out = hv_bool(found);
   return 0;

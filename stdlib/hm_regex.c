@@ -105,50 +105,78 @@ HM_BI(capture) {
   return rc;
 }
 
-/* Our replacement syntax (\1..\9, \\ for a backslash) turned into PCRE2's
- * ($1, $$ for a dollar), so a literal $ in `to` stays a dollar. */
-static void to_pcre2_replacement(hm_sb *b, const char *to, size_t tn) {
+/* Checks the groups `to` refers to (\0..\9) exist, before any output. */
+static int check_refs(hm_bctx *ctx, const rx *r, const char *to, size_t tn, const char *pat, size_t pn, hm_value *out) {
+  uint32_t groups = 0;
+  pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+  for (size_t i = 0; i + 1 < tn; i++) {
+    if (to[i] != '\\') continue;
+    char d = to[i + 1];
+    if (d >= '0' && d <= '9' && (uint32_t)(d - '0') > groups)
+      return hm_fail(ctx, out, "replace_re: no group \\%c in /%s/", d, hm_quote(ctx, pat, pn));
+    i++;
+  }
+  return 0;
+}
+
+/* `to` with \N replaced by group N of the match (empty if it took no part)
+ * and \\ by one backslash; any other character is literal, $ included. */
+static void put_replacement(hm_sb *b, const char *s, const PCRE2_SIZE *ov, const char *to, size_t tn) {
   for (size_t i = 0; i < tn; i++) {
     char c = to[i];
-    if (c == '$') { hm_sb_puts(b, "$$"); continue; }
     if (c == '\\' && i + 1 < tn) {
       char d = to[i + 1];
-      if (d >= '0' && d <= '9') { hm_sb_puts(b, "${"); hm_sb_putc(b, d); hm_sb_putc(b, '}'); i++; continue; }
+      if (d >= '0' && d <= '9') {
+        int g = d - '0';
+        if (ov[2 * g] != PCRE2_UNSET) hm_sb_put(b, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+        i++;
+        continue;
+      }
       if (d == '\\') { hm_sb_putc(b, '\\'); i++; continue; }
     }
     hm_sb_putc(b, c);
   }
 }
 
+/* Our own global loop rather than pcre2_substitute: it checks the subject's
+ * UTF-8 once instead of once per match (which made long texts quadratic),
+ * and empty matches advance by a whole character, never inside one. */
 HM_BI(replace_re) {
   (void)argc;
   for (int i = 0; i < 3; i++) HM_PROPAGATE(argv[i], out);
   rx r;
   if (rx_open(ctx, &argv[1], &r, out)) return -1;
-  const char *s, *to; size_t n, tn;
+  const char *s, *to, *pat; size_t n, tn, pn;
   hm_arg_text(ctx, argv[0], &s, &n);
   hm_arg_text(ctx, argv[2], &to, &tn);
-  hm_sb rep;
-  hm_sb_init(&rep, ctx->arena, tn * 2 + 1);
-  to_pcre2_replacement(&rep, to, tn);
-  uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY;
-  PCRE2_SIZE cap = n + n / 2 + 64;
-  int rc;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    PCRE2_UCHAR *buf = hm_arena_alloc(ctx->arena, cap + 1);
-    PCRE2_SIZE len = cap;
-    rc = pcre2_substitute(r.code, (PCRE2_SPTR)s, n, 0, opts, NULL, NULL, (PCRE2_SPTR)rep.p, rep.len, buf, &len);
-    if (rc >= 0) { *out = hv_strn((const char *)buf, len); break; }
-    if (rc != PCRE2_ERROR_NOMEMORY) break;
-    cap = len;   /* the size pcre2 says it needs */
+  hm_arg_text(ctx, argv[1], &pat, &pn);
+  int rc = check_refs(ctx, &r, to, tn, pat, pn, out);
+  pcre2_match_data *md = rc ? NULL : pcre2_match_data_create_from_pattern(r.code, NULL);
+  if (!rc && !md) rc = hm_fail(ctx, out, "replace_re: out of memory");
+  if (rc) { rx_close(&r); return rc; }
+  hm_sb b;
+  hm_sb_init(&b, ctx->arena, n + 16);
+  size_t start = 0, copied = 0;
+  uint32_t opts = 0;
+  while (start <= n) {
+    int m = pcre2_match(r.code, (PCRE2_SPTR)s, n, start, opts | (start ? PCRE2_NO_UTF_CHECK : 0), md, NULL);
+    if (m == PCRE2_ERROR_NOMATCH && opts) {      /* no non-empty match here: step one character */
+      opts = 0;
+      if (start >= n) break;
+      hm_utf8_next(s, n, &start);
+      continue;
+    }
+    if (m < 0) break;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    hm_sb_put(&b, s + copied, ov[0] - copied);
+    put_replacement(&b, s, ov, to, tn);
+    copied = ov[1];
+    opts = ov[0] == ov[1] ? PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED : 0;
+    start = ov[1];
   }
-  if (rc < 0) {
-    PCRE2_UCHAR msg[200];
-    pcre2_get_error_message(rc, msg, sizeof msg);
-    rc = hm_fail(ctx, out, "replace_re: %s", (const char *)msg);
-  } else {
-    rc = 0;
-  }
+  hm_sb_put(&b, s + copied, n - copied);
+  pcre2_match_data_free(md);
   rx_close(&r);
-  return rc;
+  *out = hm_sb_value(&b);
+  return 0;
 }

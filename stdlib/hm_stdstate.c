@@ -56,11 +56,21 @@ static pcre2_code *compile_regex(const char *pat, size_t n, char *err, size_t er
 
 pcre2_code *hm_state_regex(hm_std_state *st, const char *pat, size_t n, char *err, size_t errlen, bool *owned) {
   *owned = st == NULL;
-  if (!st) return compile_regex(pat, n, err, errlen);
+  if (!st) {
+    pcre2_code *re = compile_regex(pat, n, err, errlen);
+    if (re) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   /* see below: never quadratic */
+    return re;
+  }
   for (int i = 0; i < st->nre; i++)
     if (st->re[i].n == n && memcmp(st->re[i].pat, pat, n) == 0) return st->re[i].code;
   pcre2_code *re = compile_regex(pat, n, err, errlen);
   if (!re) return NULL;
+  /* JIT for patterns used all run long: besides speed, PCRE2's interpreter
+   * rescans the subject for invalid UTF-8 at every match when
+   * PCRE2_MATCH_INVALID_UTF is on, which makes a global replace over a long
+   * text quadratic; the JIT does not. Where JIT is unsupported this fails
+   * and the interpreter is used. */
+  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
   /* Patterns are almost always map constants, so a full cache means a map
    * building patterns from data: start over rather than grow without bound. */
   if (st->nre == HM_CACHE_MAX) drop_regexes(st);

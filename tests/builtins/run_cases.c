@@ -21,11 +21,13 @@
  *        run_cases --docs FILE.md     fail unless every builtin has a "### name" entry
  *        run_cases --fuzz N           N rounds of hostile arguments to every builtin
  *        run_cases --api              the table's invariants and the compile-time checks
- *        run_cases --tzif FILE        damaged copies of a TZif file must never crash the reader */
+ *        run_cases --tzif FILE        damaged copies of a TZif file must never crash the reader
+ *        run_cases --hostile          200 KB hostile inputs: no builtin may go quadratic */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "hm_builtins.h"
 #include "hm_tz.h"
 
@@ -469,6 +471,41 @@ static int fuzz_tzif(const char *path, int rounds) {
   return bad;
 }
 
+/* Big hostile inputs: every builtin must stay close to linear on them. */
+static int hostile(void) {
+  static const char *unit[] = {"<a ", "<!", "<a x=\"", "&#", "<!--", "<script>", "</", "< ", "é", "\xff", "a;",
+                               "========== 2024-01-01 00:00:00 : x ",
+                               "\n========== 2024-01-01 00:00:00 : x (1) ============\n\n", "%Y", "  ", "@", ",", "(a"};
+  int bad = 0;
+  hm_std_state *std = hm_std_state_new();
+  hm_arena a;
+  hm_arena_init(&a, 1 << 16);
+  for (size_t u = 0; u < sizeof unit / sizeof *unit; u++) {
+    hm_buf b;
+    hm_buf_init(&b);
+    while (b.len < 200000) hm_buf_puts(&b, unit[u]);
+    hm_value big = hv_str_copy(&a, b.data, b.len);
+    hm_buf_free(&b);
+    for (int i = 0; i < hm_builtin_count; i++) {
+      const hm_builtin *bi = &hm_builtins[i];
+      hm_value args[HM_BUILTIN_MAXARGS] = {big, hv_str("a"), hv_str("b"), hv_str("c")};
+      if (strcmp(bi->name, "truncate") == 0) args[1] = hv_num(10);
+      if (strcmp(bi->name, "date") == 0) args[1] = hv_str("%Y");
+      hm_bctx ctx = {&a, NULL, NULL, NULL, std};
+      hm_value out;
+      clock_t t0 = clock();
+      bi->fn(&ctx, bi->max_args, args, &out);
+      double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+      if (secs > 0.5) { fprintf(stderr, "hostile: %s took %.2fs on %zu x \"%s\"\n", bi->name, secs, (size_t)200000 / strlen(unit[u]), unit[u]); bad++; }
+    }
+    hm_arena_reset(&a);
+  }
+  hm_arena_free(&a);
+  hm_std_state_free(std);
+  printf("hostile: %d slow\n", bad);
+  return bad ? 1 : 0;
+}
+
 static int check_docs(const char *file) {
   FILE *f = fopen(file, "r");
   if (!f) { fprintf(stderr, "%s: cannot open\n", file); return 1; }
@@ -529,6 +566,7 @@ static int check_api(void) {
 int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: run_cases [--api|--cover|--docs|--fuzz N] FILE...\n"); return 2; }
   if (strcmp(argv[1], "--api") == 0) return check_api();
+  if (strcmp(argv[1], "--hostile") == 0) return hostile();
   if (strcmp(argv[1], "--tzif") == 0) return argc > 2 ? fuzz_tzif(argv[2], 3000) : 2;
   if (strcmp(argv[1], "--fuzz") == 0) return fuzz(argc > 2 ? atoi(argv[2]) : 200);
   if (strcmp(argv[1], "--docs") == 0) return argc > 2 ? check_docs(argv[2]) : 2;
