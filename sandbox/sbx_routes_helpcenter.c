@@ -1,6 +1,6 @@
 /* sbx_routes_helpcenter: the Help Center API under /api/help-center (reference
  * §5.15): one default help center (id 1) with every locale, categories and
- * articles created with a `translation` object, article translations per
+ * articles created with a `translation` object, their translations per
  * locale, page-based lists. The translation is checked against the schema's
  * HelpCenterCategory / HelpCenterArticle fields by flattening it next to the
  * top-level fields; errors name the wire path (translation.title). */
@@ -225,52 +225,66 @@ static cJSON *find_locale(cJSON *ts, const char *locale) {
   return NULL;
 }
 
-static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+/* what differs between article and category translations */
+typedef struct hc_kind { const char *kind, *label, *target, *owner_key; } hc_kind;
+
+static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
   if (need_hc(rq, rs) != 0) return;
-  cJSON *doc = hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article");
+  cJSON *doc = hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label);
   if (!doc) return;
   cJSON *ts = cJSON_DetachItemFromObjectCaseSensitive(doc, "translations");
   cJSON_Delete(doc);
   page_list(rq, rs, ts ? ts : cJSON_CreateArray());
 }
 
-static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
+static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
   if (need_hc(rq, rs) != 0) return;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label) : NULL;
   if (!doc) return;
   cJSON *t = cJSON_Duplicate(b, 1);
-  if (check_flat(rq, rs, "HelpCenterArticle", NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, k->target, NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
   cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations");
-  const char *locale = cJSON_GetObjectItemCaseSensitive(t, "locale")->valuestring;
+  const cJSON *lv = cJSON_GetObjectItemCaseSensitive(t, "locale");
+  if (!cJSON_IsString(lv)) { hm_sbx_set_str(t, "locale", "en-US"); lv = cJSON_GetObjectItemCaseSensitive(t, "locale"); }
+  const char *locale = lv->valuestring;
   if (find_locale(ts, locale)) {
-    hm_sbx_error(rs, 409, "Article %lld already has a %s translation.", rq->id[1], locale);
+    hm_sbx_error(rs, 409, "%s %lld already has a %s translation.", k->label, rq->id[1], locale);
     cJSON_Delete(t); cJSON_Delete(doc);
     return;
   }
-  stamp_translation(t, "article_id", rq->id[1]);
+  stamp_translation(t, k->owner_key, rq->id[1]);
   cJSON_AddItemToArray(ts, cJSON_Duplicate(t, 1));
-  hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 201);
+  hm_sbx_save(rq, rs, k->kind, rq->id[1], doc, 201);
   hm_sbx_json(rs, 201, t);
 }
 
-static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
   if (need_hc(rq, rs) != 0) return;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label) : NULL;
   if (!doc) return;
   cJSON *cur = find_locale(cJSON_GetObjectItemCaseSensitive(doc, "translations"), rq->word);
-  if (!cur) { hm_sbx_error(rs, 404, "Article %lld has no %s translation.", rq->id[1], rq->word); cJSON_Delete(doc); return; }
+  if (!cur) { hm_sbx_error(rs, 404, "%s %lld has no %s translation.", k->label, rq->id[1], rq->word); cJSON_Delete(doc); return; }
   cJSON *merged = cJSON_Duplicate(cur, 1);
   hm_sbx_merge(merged, b);
-  static const char *const STAMPS[] = {"article_id", "created_datetime", "updated_datetime", NULL};
+  const char *const STAMPS[] = {k->owner_key, "created_datetime", "updated_datetime", NULL};
   for (int i = 0; STAMPS[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(merged, STAMPS[i]);
-  if (check_flat(rq, rs, "HelpCenterArticle", NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, k->target, NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
   hm_sbx_merge(cur, merged);
   cJSON_Delete(merged);
-  stamp_translation(cur, "article_id", rq->id[1]);
+  stamp_translation(cur, k->owner_key, rq->id[1]);
   cJSON *out = cJSON_Duplicate(cur, 1);
-  hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 200);
+  hm_sbx_save(rq, rs, k->kind, rq->id[1], doc, 200);
   hm_sbx_json(rs, 200, out);
 }
+
+static const hc_kind ARTICLE = {"help_center_articles", "Article", "HelpCenterArticle", "article_id"};
+static const hc_kind CATEGORY = {"help_center_categories", "Category", "HelpCenterCategory", "category_id"};
+static void article_translations(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_list(rq, rs, &ARTICLE); }
+static void article_translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_create(rq, rs, &ARTICLE); }
+static void article_translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_update(rq, rs, &ARTICLE); }
+static void category_translations(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_list(rq, rs, &CATEGORY); }
+static void category_translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_create(rq, rs, &CATEGORY); }
+static void category_translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_update(rq, rs, &CATEGORY); }
 
 static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *all = cJSON_CreateArray();
@@ -295,8 +309,11 @@ const hm_sbx_route hm_sbx_routes_helpcenter[] = {
   {"GET", HC "/articles/{id}", article_get},
   {"PUT", HC "/articles/{id}", article_update},
   {"DELETE", HC "/articles/{id}", article_delete},
-  {"GET", HC "/articles/{id}/translations", translation_list},
-  {"POST", HC "/articles/{id}/translations", translation_create},
-  {"PUT", HC "/articles/{id}/translations/{word}", translation_update},
+  {"GET", HC "/articles/{id}/translations", article_translations},
+  {"POST", HC "/articles/{id}/translations", article_translation_create},
+  {"PUT", HC "/articles/{id}/translations/{word}", article_translation_update},
+  {"GET", HC "/categories/{id}/translations", category_translations},
+  {"POST", HC "/categories/{id}/translations", category_translation_create},
+  {"PUT", HC "/categories/{id}/translations/{word}", category_translation_update},
   {NULL, NULL, NULL},
 };

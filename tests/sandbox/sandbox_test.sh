@@ -376,6 +376,12 @@ t_helpcenter() {
   req GET "$HC/categories?per_page=1"; expect '[[.data[].translation.title],.meta.item_count,.meta.nb_pages,.meta.next_page]' '[["Orders"],2,2,2]'
   req GET "$HC/categories?per_page=1&page=2"; expect '[[.data[].translation.title],.meta.next_page]' '[["Returns"],null]'
   req GET $HC/categories/1; expect '[.id,.translation.slug]' '[1,"orders"]'
+  req POST $HC/categories/1/translations '{"locale":"de-DE","title":"Bestellungen"}'; expect_status 201; expect '[.locale,.title,.category_id]' '["de-DE","Bestellungen",1]'
+  req POST $HC/categories/1/translations '{"locale":"de-DE","title":"B"}'; expect_error 409 "Category 1 already has a de-DE translation."
+  req PUT $HC/categories/1/translations/de-DE '{"description":"Alles"}'; expect_status 200; expect '[.title,.description]' '["Bestellungen","Alles"]'
+  req PUT $HC/categories/1/translations/fr-FR '{"title":"x"}'; expect_error 404 "Category 1 has no fr-FR translation."
+  req GET $HC/categories/1/translations; expect '[.data[].locale]' '["en-US","de-DE"]'
+  req GET "$HC/categories/1?locale=de-DE"; expect '[.translation.title,.available_locales]' '["Bestellungen",["en-US","de-DE"]]'
   req PUT $HC/articles/1 '{"category_id":2}'; expect_status 200; expect '.category_id' 2
   req PUT $HC/articles/1 '{"category_id":1}'; expect_status 200
   req GET /api/help-center/help-centers/3/articles; expect_error 404 "Help center 3 not found."
