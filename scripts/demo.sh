@@ -38,11 +38,15 @@ echo "   $url"
 export GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
 echo "== hmaprun run (into the sandbox)"
 set +e
-"$build/runtime/hmaprun" run "$out/itop.hbc" --data "$data" --target "$url" --state "$out/state.db" --out "$out/run"
+"$build/runtime/hmaprun" run "$out/itop.hbc" --data "$data" --target "$url" --state "$out/state.db" \
+  --report "$out/run-report.json" --time-scale 20
 rc=$?
 set -e
 [ $rc -le 1 ] || { echo "run failed (exit $rc)"; exit $rc; }
 echo "== hmaprun verify"
 "$build/runtime/hmaprun" verify --state "$out/state.db" --target "$url"
-echo "== report ($out/run/report.md)"
-if [ -f "$out/run/report.md" ]; then cat "$out/run/report.md"; else cat "$out/plan/report.md"; fi
+echo "== the dry run's report ($out/plan/report.md)"
+cat "$out/plan/report.md"
+echo
+echo "== reconciliation of the real run ($out/run-report.json)"
+cat "$out/run-report.json"
