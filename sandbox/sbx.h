@@ -24,8 +24,9 @@ void hm_sbx_store_unlock(hm_sbx_store *st);
 int hm_sbx_store_begin(hm_sbx_store *st);
 int hm_sbx_store_commit(hm_sbx_store *st);
 void hm_sbx_store_rollback(hm_sbx_store *st);
-/* Allocates the next id of KIND, sets doc.id, stores it; returns the id or -1. */
-long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc);
+/* Allocates the next id of KIND, sets doc.id (and doc.uri from URI_FMT, which
+ * takes the id as its one %lld, unless NULL), stores it; returns the id or -1. */
+long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc, const char *uri_fmt);
 int hm_sbx_store_put(hm_sbx_store *st, const char *kind, long long id, const cJSON *doc);
 cJSON *hm_sbx_store_get(hm_sbx_store *st, const char *kind, long long id); /* NULL: none */
 long long hm_sbx_store_parent(hm_sbx_store *st, const char *kind, long long id);

@@ -16,14 +16,8 @@ long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long 
   hm_sbx_now(now);
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "created_datetime"))) hm_sbx_set_str(doc, "created_datetime", now);
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "updated_datetime"))) hm_sbx_set_str(doc, "updated_datetime", now);
-  long long id = hm_sbx_store_insert(rq->ctx->store, kind, parent, doc);
+  long long id = hm_sbx_store_insert(rq->ctx->store, kind, parent, doc, uri_fmt);
   if (id < 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return -1; }
-  if (uri_fmt) {
-    char uri[256];
-    snprintf(uri, sizeof uri, uri_fmt, id);
-    hm_sbx_set_str(doc, "uri", uri);
-    if (hm_sbx_store_put(rq->ctx->store, kind, id, doc) != 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return -1; }
-  }
   hm_sbx_json(rs, 201, doc);
   return id;
 }

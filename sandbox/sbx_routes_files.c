@@ -122,7 +122,7 @@ static void upload(hm_sbx_req *rq, hm_sbx_resp *rs) {
     cJSON_AddNumberToObject(doc, "size", (double)parts[i].len);
     cJSON_AddStringToObject(doc, "label", parts[i].name);
     cJSON_AddStringToObject(doc, "type", type);
-    long long id = hm_sbx_store_insert(rq->ctx->store, "uploads", 0, doc);
+    long long id = hm_sbx_store_insert(rq->ctx->store, "uploads", 0, doc, NULL);
     char url[256];
     snprintf(url, sizeof url, "%s/api/%s/download/sandbox/%lld", rq->ctx->base_url, type, id);
     hm_sbx_set_str(doc, "url", url);

@@ -49,11 +49,7 @@ static int resolve_customer(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
       hm_sbx_now(now);
       hm_sbx_set_str(nc, "created_datetime", now);
       hm_sbx_set_str(nc, "updated_datetime", now);
-      id = hm_sbx_store_insert(st, "customers", 0, nc);
-      char uri[64];
-      snprintf(uri, sizeof uri, "/api/customers/%lld/", id);
-      hm_sbx_set_str(nc, "uri", uri);
-      hm_sbx_store_put(st, "customers", id, nc);
+      id = hm_sbx_store_insert(st, "customers", 0, nc, "/api/customers/%lld/");
       cJSON_Delete(nc);
     }
   }
@@ -103,11 +99,11 @@ cJSON *hm_sbx_tag_by_name(hm_sbx_req *rq, hm_sbx_resp *rs, const char *name, con
   char now[40];
   hm_sbx_now(now);
   cJSON_AddStringToObject(t, "created_datetime", now);
-  id = hm_sbx_store_insert(st, "tags", 0, t);
-  char uri[64];
-  snprintf(uri, sizeof uri, "/api/tags/%lld/", id);
-  hm_sbx_set_str(t, "uri", uri);
-  hm_sbx_store_put(st, "tags", id, t);
+  if (hm_sbx_store_insert(st, "tags", 0, t, "/api/tags/%lld/") < 0) {
+    cJSON_Delete(t);
+    hm_sbx_error(rs, 500, "Storage error.");
+    return NULL;
+  }
   return t;
 }
 
@@ -189,12 +185,9 @@ static long long insert_message(hm_sbx_req *rq, long long ticket_id, cJSON *m) {
   if (!cJSON_GetObjectItemCaseSensitive(m, "public")) cJSON_AddBoolToObject(m, "public", message_is_public(m));
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "created_datetime"))) hm_sbx_set_str(m, "created_datetime", now);
   if (!cJSON_GetObjectItemCaseSensitive(m, "sent_datetime")) cJSON_AddNullToObject(m, "sent_datetime");
-  long long id = hm_sbx_store_insert(rq->ctx->store, "messages", ticket_id, m);
-  if (id < 0) return -1;
-  char uri[96];
-  snprintf(uri, sizeof uri, "/api/tickets/%lld/messages/%lld/", ticket_id, id);
-  hm_sbx_set_str(m, "uri", uri);
-  return hm_sbx_store_put(rq->ctx->store, "messages", id, m) == 0 ? id : -1;
+  char uri_fmt[96];  /* the ticket part fixed now, the message id left to the store */
+  snprintf(uri_fmt, sizeof uri_fmt, "/api/tickets/%lld/messages/%%lld/", ticket_id);
+  return hm_sbx_store_insert(rq->ctx->store, "messages", ticket_id, m, uri_fmt);
 }
 
 static cJSON *ticket_messages(hm_sbx_req *rq, long long ticket_id) {

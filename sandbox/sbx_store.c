@@ -91,9 +91,15 @@ static int write_doc(hm_sbx_store *st, const char *sql, const char *kind, long l
   return rc;
 }
 
-long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc) {
+long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc, const char *uri_fmt) {
   long long id = next_id(st, kind);
   if (id < 0) return -1;
+  if (uri_fmt) {
+    char uri[256];
+    snprintf(uri, sizeof uri, uri_fmt, id);
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "uri");
+    cJSON_AddStringToObject(doc, "uri", uri);
+  }
   cJSON_DeleteItemFromObjectCaseSensitive(doc, "id");
   /* id first, as Gorgias prints it: detach the members, add id, re-link them */
   cJSON *rest = doc->child;
