@@ -2,6 +2,8 @@
  * per-target moves are one table, documented row by row; everything else is a
  * rule over field types from stdlib/gorgias.hmap as compiled into the program. */
 #include "hm_wire.h"
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Fields the API wants inside a nested envelope rather than at the top.
@@ -117,6 +119,30 @@ static void put_wrapped_ref(hm_buf *out, const hm_ref *r, const char *field, hm_
 
 static void put_object(hm_buf *out, const hm_program *p, uint32_t target, hm_value obj, hm_arena *a);
 
+/* CSV cells are text whatever the source schema says: a number or bool field
+ * of the target gets "42" as 42 and "true"/"false" as a bool, which is what
+ * the API accepts (Gorgias answers 400 to "size": "42"). Anything else is
+ * written as it is. */
+static bool put_coerced(hm_buf *out, hm_type t, hm_value v) {
+  if (t == HT_NUM && v.len && v.len < 32) {
+    char buf[32], *end;
+    memcpy(buf, v.u.str, v.len);
+    buf[v.len] = 0;
+    double d = strtod(buf, &end);
+    if (*end || end == buf || buf[0] == ' ' || !isfinite(d)) return false;
+    hv_to_json(out, hv_num(d));
+    return true;
+  }
+  if (t == HT_BOOL) {
+    bool yes = (v.len == 4 && !memcmp(v.u.str, "true", 4)) || (v.len == 1 && v.u.str[0] == '1');
+    bool no = (v.len == 5 && !memcmp(v.u.str, "false", 5)) || (v.len == 1 && v.u.str[0] == '0');
+    if (!yes && !no) return false;
+    hm_buf_puts(out, yes ? "true" : "false");
+    return true;
+  }
+  return false;
+}
+
 static bool is_upload_target(const hm_program *p, uint32_t t) {
   return t < p->ntargets && !strcmp(p->consts[p->targets[t].name].str, "Upload");
 }
@@ -132,6 +158,7 @@ static void put_field(hm_buf *out, const hm_program *p, const hm_tfield *tf, con
     return;
   }
   if (v.kind == HV_REF) { put_wrapped_ref(out, v.u.ref, name, a); return; }
+  if (v.kind == HV_STR && tf && put_coerced(out, (hm_type)tf->type, v)) return;
   if (v.kind == HV_LIST && (!strcmp(name, "tags") || (tf && tf->ref_target != HM_BC_NONE))) {
     hm_buf_putc(out, '[');
     for (uint32_t i = 0; i < v.u.list->n; i++) {

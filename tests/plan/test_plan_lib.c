@@ -63,6 +63,7 @@ static void build(tp *t) {
   t->tf[0][1] = (hm_tfield){K(t, "name"), HT_STR, none, 0, 0, 0};
   t->tf[0][2] = (hm_tfield){K(t, "external_id"), HT_STR, none, 0, 255, 0};
   t->tf[0][3] = (hm_tfield){K(t, "organization"), HT_STR, none, 0, 0, 0};
+  t->tf[0][4] = (hm_tfield){K(t, "score"), HT_NUM, none, 0, 0, 0};   /* a CSV "1" goes out as 1 */
   t->tf[1][0] = (hm_tfield){K(t, "subject"), HT_STR, none, 0, 998, 0};
   t->tf[1][1] = (hm_tfield){K(t, "customer"), HT_REF, 0, 0, 0, 0};
   t->tf[1][2] = (hm_tfield){K(t, "tags"), HT_LIST, none, 0, 0, 0};
@@ -75,7 +76,7 @@ static void build(tp *t) {
   t->tf[2][3] = (hm_tfield){K(t, "public"), HT_BOOL, none, 0, 0, 0};
   static uint32_t uniq0[2], uniq1[1];
   uniq0[0] = K(t, "external_id"); uniq0[1] = K(t, "email"); uniq1[0] = K(t, "external_id");
-  t->tgt[0] = (hm_target){K(t, "Customer"), K(t, "/api/customers"), 2, uniq0, 4, t->tf[0]};
+  t->tgt[0] = (hm_target){K(t, "Customer"), K(t, "/api/customers"), 2, uniq0, 5, t->tf[0]};
   t->tgt[1] = (hm_target){K(t, "Ticket"), K(t, "/api/tickets"), 1, uniq1, 6, t->tf[1]};
   t->tgt[2] = (hm_target){K(t, "Message"), K(t, "/api/tickets/{ticket_id}/messages"), 0, NULL, 4, t->tf[2]};
   p->targets = t->tgt; p->ntargets = 3;
@@ -96,6 +97,7 @@ static void build(tp *t) {
     I(LOADCOL, 1), I(SETTGT, 1),
     I(LOADSET, 0), I(PUSHK, K(t, ":person:")), I0(ADD), I(LOADCOL, 0), I0(ADD), I(SETTGT, 2),
     I(PUSHK, K(t, "ACME")), I(SETTGT, 3),
+    I(LOADCOL, 0), I(SETTGT, 4),
     I0(EMIT), I0(RET)};
   memcpy(code0, c0, sizeof c0);
   /* rule 1: Ticket -> Ticket { subject = src.title ?? "(no title)" flag review;
