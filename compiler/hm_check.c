@@ -65,19 +65,6 @@ static const char *suggest_field(chk *x, const hm_node *fields, const char *name
   return hm_suggest(name, v, n);
 }
 
-static hm_type ty_of_decl(const hm_node *t) {
-  if (!t) return HT_ANY;
-  switch (t->op) {
-  case TY_STRING: case TY_DATETIME: case TY_ENUM: case TY_ENUM_OPEN: return HT_STR;
-  case TY_NUMBER: case TY_INT: return HT_NUM;
-  case TY_BOOL: return HT_BOOL;
-  case TY_RECORD: case TY_OBJECT: return HT_REC;
-  case TY_LIST: return HT_LIST;
-  case TY_REF: return HT_REF;
-  default: return HT_ANY;
-  }
-}
-
 static int source_index(chk *x, const char *name) {
   for (uint32_t i = 0; i < x->k->nsources; i++)
     if (strcmp(x->k->sources[i].name, name) == 0) return (int)i;
@@ -141,7 +128,7 @@ static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
     return;
   }
   e->decl = f;
-  e->ty = (uint8_t)(f ? ty_of_decl(f->a) : HT_ANY);
+  e->ty = (uint8_t)(f ? (hm_type)hm_decl_type(f->a) : HT_ANY);
   e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
   if (src_index >= 0) e->idx = (int32_t)add_slot(x->c, &x->k->sources[src_index], e->s);
 }
@@ -210,6 +197,20 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
   e->fallible = (uint8_t)fallible;
 }
 
+/* A constant regex or date format is checked now, not on every record. */
+static void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
+  int is_re = !strcmp(b->name, "matches") || !strcmp(b->name, "capture") || !strcmp(b->name, "replace_re");
+  int is_date = !strcmp(b->name, "date");
+  if (!is_re && !is_date) return;
+  hm_node *arg = e->a ? e->a->next : NULL;
+  if (!arg || arg->kind != N_STR || (is_date && arg->slen == 0)) return;
+  char err[256];
+  if (is_re && hm_regex_check(arg->s, err, sizeof err))
+    D(x, arg, E0211, "bad regular expression: %s", err);
+  if (is_date && hm_date_format_check(arg->s, err, sizeof err))
+    D(x, arg, E0211, "bad date format: %s", err);
+}
+
 static void call(chk *x, hm_node *e) {
   int argc = hm_list_len(e->a);
   int bi = hm_builtin_find(e->s);
@@ -244,9 +245,10 @@ static void call(chk *x, hm_node *e) {
     if (want != HT_ANY && got != HT_ANY && got != HT_NULL && scalar_want && structured_got)
       D(x, a, E0204, "argument %d of %s is a %s, expected a %s", i + 1, b->name, hm_type_name(got), hm_type_name(want));
   }
+  check_const_args(x, e, b);
   e->idx = bi;
   e->ty = b->ret_type;
-  e->maybe = (uint8_t)(maybe || b->fallible);
+  e->maybe = (uint8_t)(maybe || b->fallible || b->may_miss);
   e->fallible = (uint8_t)(fallible || b->fallible);
 }
 
@@ -330,7 +332,7 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
   switch (e->op) {
   case OPB_ADD:
     if (a == HT_LIST || b == HT_LIST) e->ty = HT_LIST;
-    else if (a == HT_STR || b == HT_STR) e->ty = HT_STR;
+    else if (a == HT_STR || b == HT_STR || a == HT_DATE || b == HT_DATE) e->ty = HT_STR;
     else if (a == HT_NUM && b == HT_NUM) e->ty = HT_NUM;
     else e->ty = HT_ANY;
     if ((a == HT_REC || a == HT_REF || a == HT_BOOL) || (b == HT_REC || b == HT_REF || b == HT_BOOL))
@@ -338,7 +340,7 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
     e->maybe = (uint8_t)(e->a->maybe | e->b->maybe);
     break;
   case OPB_SUB: case OPB_MUL: case OPB_DIV: case OPB_MOD:
-    if ((a != HT_ANY && a != HT_NUM && a != HT_STR) || (b != HT_ANY && b != HT_NUM && b != HT_STR))
+    if ((a != HT_ANY && a != HT_NUM && a != HT_STR && a != HT_DATE) || (b != HT_ANY && b != HT_NUM && b != HT_STR && b != HT_DATE))
       D(x, e, E0204, "arithmetic needs numbers, not a %s and a %s", hm_type_name(a), hm_type_name(b));
     e->ty = HT_NUM;
     e->maybe = 1;   /* a non-numeric text or a division by zero gives missing */
@@ -346,8 +348,11 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
   case OPB_AND: case OPB_OR:
   case OPB_EQ: case OPB_NE: case OPB_LT: case OPB_LE: case OPB_GT: case OPB_GE:
     e->ty = HT_BOOL; e->maybe = 0; break;
-  case OPB_MATCHRE:
+  case OPB_MATCHRE: {
+    char err[256];
     if (e->b->kind != N_STR) D(x, e->b, E0204, "the right side of =~ must be a constant regular expression");
+    else if (hm_regex_check(e->b->s, err, sizeof err)) D(x, e->b, E0211, "bad regular expression: %s", err);
+  }
     e->ty = HT_BOOL; e->maybe = 0; break;
   default: e->ty = HT_ANY; e->maybe = 1; break;
   }
@@ -578,13 +583,13 @@ static void check_consts(chk *x, hm_node *e, const hm_node *field) {
 /* Structural compatibility of a value with a target field (scalars convert at run time). */
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append) {
   if (!field->a) return;
-  hm_type want = ty_of_decl(field->a), got = (hm_type)e->ty;
+  hm_type want = (hm_type)hm_decl_type(field->a), got = (hm_type)e->ty;
   if (got == HT_ANY || want == HT_ANY || got == HT_NULL) return;
   int scalar_got = got == HT_STR || got == HT_NUM || got == HT_BOOL || got == HT_DATE;
   int bad = 0;
   if (append) bad = want != HT_LIST;
   else switch (want) {
-  case HT_STR: case HT_NUM: case HT_BOOL: bad = !scalar_got; break;
+  case HT_STR: case HT_NUM: case HT_BOOL: case HT_DATE: bad = !scalar_got; break;
   case HT_LIST: bad = got != HT_LIST; break;
   case HT_REC: bad = got != HT_REC; break;
   case HT_REF: bad = !(got == HT_REF || got == HT_REC || got == HT_NUM); break;

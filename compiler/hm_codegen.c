@@ -427,20 +427,6 @@ static uint32_t field_flags(const hm_node *f) {
   return fl;
 }
 
-static uint32_t field_type(const hm_node *t) {
-  if (!t) return HT_ANY;
-  switch (t->op) {
-  case TY_STRING: case TY_ENUM: case TY_ENUM_OPEN: return HT_STR;
-  case TY_DATETIME: return HT_DATE;
-  case TY_NUMBER: case TY_INT: return HT_NUM;
-  case TY_BOOL: return HT_BOOL;
-  case TY_RECORD: case TY_OBJECT: return HT_REC;
-  case TY_LIST: return HT_LIST;
-  case TY_REF: return HT_REF;
-  default: return HT_ANY;
-  }
-}
-
 static void gen_targets(gen *g) {
   hm_program *p = g->p;
   p->ntargets = g->k->ntargets;
@@ -461,7 +447,7 @@ static void gen_targets(gen *g) {
       hm_tfield *tf = &o->fields[j];
       const hm_node *mx = hm_field_opt(f, FO_MAX), *mn = hm_field_opt(f, FO_MIN);
       tf->name = kstr(g, f->s);
-      tf->type = field_type(f->a);
+      tf->type = (uint32_t)hm_decl_type(f->a);
       tf->flags = field_flags(f);
       tf->max = mx ? (uint32_t)mx->num : 0;
       tf->min = mn ? (uint32_t)mn->num : 0;

@@ -9,6 +9,7 @@
 #include "hm_lex.h"
 #include "hm_parse.h"
 #include "hm_stdlib.h"
+#include "hm_value.h"
 
 void hm_compiler_init(hm_compiler *c, const char *stdlib_dir) {
   memset(c, 0, sizeof *c);
@@ -130,6 +131,20 @@ const hm_node *hm_field_opt(const hm_node *field, hm_fopt opt) {
 }
 int hm_field_has(const hm_node *field, hm_fopt opt) { return hm_field_opt(field, opt) != NULL; }
 int hm_field_required(const hm_node *field) { return hm_field_has(field, FO_REQUIRED) && !hm_field_has(field, FO_DEFAULT); }
+
+int hm_decl_type(const hm_node *t) {
+  if (!t) return HT_ANY;
+  switch (t->op) {
+  case TY_STRING: case TY_ENUM: case TY_ENUM_OPEN: return HT_STR;
+  case TY_DATETIME: return HT_DATE;
+  case TY_NUMBER: case TY_INT: return HT_NUM;
+  case TY_BOOL: return HT_BOOL;
+  case TY_RECORD: case TY_OBJECT: return HT_REC;
+  case TY_LIST: return HT_LIST;
+  case TY_REF: return HT_REF;
+  default: return HT_ANY;
+  }
+}
 
 /* ---- `hmapc schema`: JSON of a module's declarations ---- */
 

@@ -71,6 +71,8 @@ hm_node *hm_schema_field(hm_node *fields, const char *name);              /* N_F
 int hm_field_has(const hm_node *field, hm_fopt opt);
 const hm_node *hm_field_opt(const hm_node *field, hm_fopt opt);
 int hm_field_required(const hm_node *field);                               /* required and no default */
+/* The value type (hm_type) a declared type holds; datetime is HT_DATE (ISO text). */
+int hm_decl_type(const hm_node *type);
 /* `hmapc schema`: the module's targets/objects as JSON (the sandbox embeds it). */
 void hm_schema_json(hm_compiler *c, int unit, hm_buf *out);
 
