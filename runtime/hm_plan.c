@@ -136,6 +136,16 @@ static void keyset_free(keyset *k) {
   memset(k, 0, sizeof *k);
 }
 
+/* a + b + c in the arena: the per-record ref names, without printf's cost */
+static char *cat3(hm_arena *ar, const char *a, const char *b, const char *c) {
+  size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+  char *d = hm_arena_alloc(ar, la + lb + lc + 1);
+  memcpy(d, a, la);
+  memcpy(d + la, b, lb);
+  memcpy(d + la + lb, c, lc + 1);
+  return d;
+}
+
 static char *xstrdup(const char *s) {
   char *d = strdup(s);
   if (!d) abort();
@@ -166,7 +176,7 @@ typedef struct plan {
   FILE *calls;
   uint64_t seq;
   hm_arena arena;              /* per record */
-  hm_buf body, line;
+  hm_buf body, line, scratch;
   kmap uploaded, agents;
   bool has_known_agents;
   hm_value known_agents;
@@ -449,8 +459,8 @@ static void flush_uploads(plan *pl, uint32_t rule) {
 
 static const char *unique_json(plan *pl, uint32_t t, hm_value obj) {
   const hm_target *tg = &pl->p->targets[t];
-  hm_buf b;
-  hm_buf_init(&b);
+  hm_buf b = pl->scratch;   /* reused: no malloc per call */
+  b.len = 0;
   for (uint32_t i = 0; i < tg->nunique; i++) {
     const char *f = K(pl->p, tg->unique[i]);
     hm_value v = hv_rec_get(&obj, f);
@@ -460,8 +470,12 @@ static const char *unique_json(plan *pl, uint32_t t, hm_value obj) {
     hm_buf_putc(&b, ':');
     hv_to_json(&b, v);
   }
-  const char *out = b.len ? hm_arena_printf(&pl->arena, "%s}", hm_buf_cstr(&b)) : NULL;
-  hm_buf_free(&b);
+  const char *out = NULL;
+  if (b.len) {
+    hm_buf_putc(&b, '}');
+    out = hm_arena_strndup(&pl->arena, b.data, b.len);
+  }
+  pl->scratch = b;
   return out;
 }
 
@@ -610,7 +624,7 @@ static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **fiel
 /* ---- planning one emitted object ---- */
 
 static const char *ref_keypart(plan *pl, uint32_t rule) {
-  return hm_arena_printf(&pl->arena, "%s%s", pl->key, pl->rule_suffix[rule]);
+  return cat3(&pl->arena, pl->key, pl->rule_suffix[rule], "");
 }
 
 static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
@@ -642,7 +656,7 @@ static void body_of(plan *pl, uint32_t target, hm_value obj) {
 
 static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   const char *tn = tgt_name(pl, target);
-  const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), ref_keypart(pl, rule));
+  const char *ref = cat3(&pl->arena, src_name(pl, pl->src), ":", ref_keypart(pl, rule));
   hm_value rest = hv_missing(0);
   const char *field = NULL, *why = refused(pl, target, obj, &field, 0);
   if (why) {
@@ -1056,6 +1070,7 @@ static void plan_free(plan *pl) {
   hm_rpt_free(pl->rpt);
   hm_buf_free(&pl->body);
   hm_buf_free(&pl->line);
+  hm_buf_free(&pl->scratch);
   hm_arena_free(&pl->arena);
 }
 
@@ -1165,6 +1180,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   hm_arena_init(&pl.arena, 1 << 20);   /* big enough that a reset frees nothing */
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
+  hm_buf_init(&pl.scratch);
   static const hm_vm_host host_tmpl = {NULL, h_lookup, h_agent, h_upload, h_children, h_emit, h_event};
   hm_vm_host host = host_tmpl;
   host.user = &pl;
