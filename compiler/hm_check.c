@@ -913,6 +913,18 @@ static int visit(chk *x, deps *d, int s, uint8_t *state, int *stack, int depth) 
   return cyc;
 }
 
+static int source_rank(chk *x, uint32_t s) {
+  static const char *kinds[] = {"Tag", "CustomField", "Customer", "User", "Team", "Upload", "Attachment", "Ticket",
+                                "Message", "SatisfactionSurvey", "HelpCenterCategory", "HelpCenterArticle", "Rule"};
+  int best = 13;
+  for (uint32_t i = 0; i < x->k->nrules; i++) {
+    if (x->k->rules[i].source != (int)s || !x->k->rules[i].target) continue;
+    for (int r = 0; r < 13; r++)
+      if (!strcmp(x->k->rules[i].target->s, kinds[r]) && r < best) best = r;
+  }
+  return best;
+}
+
 static void order_sources(chk *x) {
   deps d = {0};
   for (uint32_t i = 0; i < x->k->nrules; i++) {
@@ -931,8 +943,18 @@ static void order_sources(chk *x) {
   uint8_t *state = calloc(x->k->nsources + 1, 1);
   int *stack = calloc(x->k->nsources + 1, sizeof *stack);
   if (!x->k->order || !state || !stack) abort();
-  for (uint32_t s = 0; s < x->k->nsources; s++)
-    if (x->k->sources[s].parent < 0) visit(x, &d, (int)s, state, stack, 0);
+  /* Roots in the natural order of a Gorgias import (tags and custom fields,
+     people, uploads, tickets, surveys, help center), declaration order within a
+     kind; lookups still pull whatever they need in front. Tags first means
+     ticket tags reuse the described tags instead of creating bare ones. */
+  uint32_t *roots = calloc(x->k->nsources + 1, sizeof *roots);
+  if (!roots) abort();
+  uint32_t nroots = 0;
+  for (int rank = 0; rank <= 13; rank++)
+    for (uint32_t s = 0; s < x->k->nsources; s++)
+      if (x->k->sources[s].parent < 0 && source_rank(x, s) == rank) roots[nroots++] = s;
+  for (uint32_t i = 0; i < nroots; i++) visit(x, &d, (int)roots[i], state, stack, 0);
+  free(roots);
   for (uint32_t s = 0; s < x->k->nsources; s++)   /* child sources last: they travel with their parent */
     if (x->k->sources[s].parent >= 0 && !state[s]) x->k->order[x->k->norder++] = s;
   free(state);
