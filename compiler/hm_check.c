@@ -823,6 +823,22 @@ static void close_targets(chk *x) {
     }
 }
 
+/* A target path placeholder like {help_center_id} is filled from the setting of
+   that name at run time, so such a setting is used even if no rule reads it. */
+static void path_settings(chk *x) {
+  for (uint32_t t = 0; t < x->k->ntargets; t++) {
+    const char *p = x->k->targets[t]->a->s;
+    while ((p = strchr(p, '{')) != NULL) {
+      const char *e = strchr(++p, '}');
+      if (!e) break;
+      for (uint32_t i = 0; i < x->k->nsettings; i++)
+        if (strlen(x->k->settings[i].decl->s) == (size_t)(e - p) && !strncmp(x->k->settings[i].decl->s, p, (size_t)(e - p)))
+          x->k->settings[i].used = 1;
+      p = e;
+    }
+  }
+}
+
 static void check_rule(chk *x, int ri) {
   hm_ruleinfo *r = &x->k->rules[ri];
   hm_node *n = r->decl;
@@ -1075,6 +1091,7 @@ int hm_check(hm_compiler *c, int unit) {
   /* Children of used parents travel with them only when an `each` reads them;
      a parent link alone is not a use. */
   close_targets(&x);
+  path_settings(&x);
   order_sources(&x);
 
   for (uint32_t i = 0; i < k->nsources; i++)
