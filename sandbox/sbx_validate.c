@@ -227,6 +227,8 @@ static int check_target(vstate *v, const cJSON *target, cJSON *obj, const char *
     join_path(sub, sizeof sub, path, m->string);
     const cJSON *f = find_field(target, m->string);
     if (!f) return fail(v, sub, "%s", "unknown field.", 0);
+    for (const cJSON *o = m->next; o; o = o->next)
+      if (strcmp(o->string, m->string) == 0) return fail(v, sub, "%s", "appears more than once.", 0);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "readonly"))) return fail(v, sub, "%s", "is read-only.", 0);
     if (mode == HM_SBX_UPDATE && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "create_only"))) {
       if (v->refuse_create_only) return fail(v, sub, "%s", "cannot be changed after creation.", 0);

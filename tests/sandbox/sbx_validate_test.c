@@ -61,6 +61,7 @@ int main(int argc, char **argv) {
   check(s, "Ticket", C, 1, "{\"messages\":null}", "messages: must not be null.", NULL);
   check(s, "Ticket", U, 1, "{\"subject\":null}", "", NULL);
   check(s, "Ticket", C, 1, "{\"foo\":1,\"messages\":[]}", "foo: unknown field.", NULL);
+  check(s, "Customer", C, 1, "{\"email\":\"a@x\",\"name\":\"n\",\"email\":\"b@x\"}", "email: appears more than once.", NULL);
   /* lists and nested paths */
   check(s, "Ticket", C, 1, "{\"messages\":{}}", "messages: must be a list.", NULL);
   check(s, "Ticket", C, 1, "{\"messages\":[{\"channel\":\"api\",\"from_agent\":false},{\"channel\":\"api\",\"from_agent\":\"no\"}]}",
