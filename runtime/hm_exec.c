@@ -472,6 +472,12 @@ static int found_is_ours(const cJSON *found, const cJSON *unique) {
   return have && !strcmp(have, want);
 }
 
+/* Reused means "existed before the migration": an object this migration made
+ * for another record (two source people with one e-mail) is ours to delete. */
+static int reused_from_before(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
+  return !found_is_ours(found, unique) && !hm_state_gid_ours(ex->st, path, hm_json_id(found));
+}
+
 /* Reconciliation counts are per record: a follow-up message is not a record. */
 static const char *created_kind(const call *k) {
   return strcmp(k->phase, "create") && strcmp(k->phase, "upload") ? "messages_added" : "created";
@@ -511,7 +517,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
            k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
     if (found) {
-      int ours = found_is_ours(found, unique) && !prefer_existing;
+      int ours = !reused_from_before(ex, path, found, unique);
       if (!journal_intent(ex, k, key, path, body))
         record_done(ex, k, key, path, 200, found, !ours, with_id);
       cJSON_Delete(found);
@@ -541,7 +547,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     if (r.status == 409 && has_unique) {
       cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
-        record_done(ex, k, key, path, r.status, found, !found_is_ours(found, unique), with_id);
+        record_done(ex, k, key, path, r.status, found, reused_from_before(ex, path, found, unique), with_id);
         cJSON_Delete(found);
         count_add(ex, k->object, "reused", 1);
         char msg[300];
@@ -569,7 +575,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     if (has_unique) {
       cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
-        record_done(ex, k, key, path, 200, found, !found_is_ours(found, unique), with_id);
+        record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
         cJSON_Delete(found);
         count_add(ex, k->object, created_kind(k), 1);
         hm_http_resp_free(&r);
@@ -779,6 +785,46 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   return ex->fatal;
 }
 
+/* A ticket naming its customer only by e-mail makes Gorgias create that
+ * customer when none has the address. Such a customer is the migration's
+ * too (rollback must remove it), so look before and record it after. Returns
+ * the e-mail when the ticket is about to create its customer. */
+static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *body) {
+  if (!k->target || strcmp(k->target, "Ticket")) return NULL;
+  const cJSON *cust = cJSON_GetObjectItemCaseSensitive(body, "customer");
+  const char *email = hm_json_str(cust, "email");
+  if (!email || cJSON_GetObjectItemCaseSensitive(cust, "id")) return NULL;
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "email", email);
+  const char *by;
+  long st;
+  cJSON *found = lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON_Delete(u);
+  int exists = found || st;
+  cJSON_Delete(found);
+  return exists ? NULL : strdup(email);
+}
+
+static void record_implicit_customer(hm_exec *ex, const call *k, const char *email) {
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "email", email);
+  const char *by;
+  long st;
+  cJSON *found = lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON_Delete(u);
+  if (!found) return;
+  char ref[400];
+  snprintf(ref, sizeof ref, "implicit:Customer:%s", email);
+  char *fields = answer_fields(found);
+  hm_idrow id = { .ref = ref, .object = k->object, .key = k->key, .target = "Customer", .path = "/api/customers",
+                  .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = hm_json_id(found) };
+  hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/customers", .ref = ref,
+                .subject_ref = ref, .object = k->object, .key = k->key, .target = "Customer", .hash = "", .seq = k->seq };
+  if (!hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_state_done(ex->st, ref, 201, &id);
+  free(fields);
+  cJSON_Delete(found);
+}
+
 static int do_create(hm_exec *ex, const call *k, int in_doubt) {
   char *path = NULL, why[700];
   cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
@@ -787,8 +833,11 @@ static int do_create(hm_exec *ex, const call *k, int in_doubt) {
     if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, why);
     return ex->fatal;
   }
-  send_create(ex, k, k->key_buf, path, cJSON_GetObjectItemCaseSensitive(wrap, "body"),
-              cJSON_GetObjectItemCaseSensitive(wrap, "unique"), in_doubt, 1);
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  char *implicit = implicit_customer_email(ex, k, body);
+  send_create(ex, k, k->key_buf, path, body, cJSON_GetObjectItemCaseSensitive(wrap, "unique"), in_doubt, 1);
+  if (implicit && !ex->fatal) record_implicit_customer(ex, k, implicit);
+  free(implicit);
   cJSON_Delete(wrap);
   free(path);
   return ex->fatal;

@@ -397,3 +397,13 @@ double hm_state_in_doubt_age(hm_state *st) {
   sqlite3_finalize(s);
   return age;
 }
+
+int hm_state_gid_ours(hm_state *st, const char *path, long long gid) {
+  sqlite3_stmt *s = prep(st, "SELECT 1 FROM idmap WHERE path=? AND gid=? AND deleted=0 AND reused=0 LIMIT 1");
+  if (!s) return 0;
+  sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, gid);
+  int found = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_finalize(s);
+  return found;
+}

@@ -71,6 +71,8 @@ int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count 
 /* Iterate flags of all runs (severity, object, key, message). */
 int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx);
+/* Did a run create the object at path/gid (under any ref)? */
+int hm_state_gid_ours(hm_state *st, const char *path, long long gid);
 /* Count of intents without an answer (in-doubt creates from a crash). */
 long long hm_state_in_doubt(hm_state *st);
 /* Seconds since the newest in-doubt intent was written (huge if none). */

@@ -795,8 +795,98 @@ static void scenario_sample(env *e) {
   free(out);
 }
 
+/* ---- a full migration of the bundled iTop export, compiled and planned by
+ * the real hmapc and hmaprun ---- */
+
+typedef struct count_ctx { const char *target; long n; long long gids[4096]; } count_ctx;
+/* Distinct Gorgias ids the runs created for a target (two records may share one). */
+static int count_target(void *ctx, const hm_idrow *r) {
+  count_ctx *c = ctx;
+  if (!r->target || strcmp(r->target, c->target) || r->reused) return 0;
+  for (long i = 0; i < c->n; i++) if (c->gids[i] == r->gid) return 0;
+  if (c->n < 4096) c->gids[c->n++] = r->gid;
+  return 0;
+}
+
+static long state_count(env *e, const char *target) {
+  hm_state *st;
+  char err[300];
+  count_ctx *c = calloc(1, sizeof *c);
+  c->target = target;
+  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) { free(c); return -1; }
+  hm_state_each_id(st, 0, 0, count_target, c);
+  hm_state_close(st);
+  long n = c->n;
+  free(c);
+  return n;
+}
+
+/* No two objects of a kind share an external_id. */
+static void check_unique_external_ids(env *e, const char *kind, const char *label) {
+  cJSON *d = dump(e);
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, kind), *a, *b;
+  int dups = 0;
+  cJSON_ArrayForEach(a, arr) {
+    const char *ea = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "external_id")) ? cJSON_GetObjectItemCaseSensitive(a, "external_id")->valuestring : NULL;
+    if (!ea) continue;
+    for (b = a->next; b; b = b->next) {
+      const cJSON *eb = cJSON_GetObjectItemCaseSensitive(b, "external_id");
+      if (cJSON_IsString(eb) && !strcmp(ea, eb->valuestring)) dups++;
+    }
+  }
+  CHECK(dups == 0, "%s: %d duplicated %s", label, dups, kind);
+  cJSON_Delete(d);
+}
+
+static int kind_size(env *e, const char *kind) {
+  cJSON *d = dump(e);
+  int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, kind));
+  cJSON_Delete(d);
+  return n;
+}
+
+static void scenario_example(env *e, const char *hmapc, const char *map, const char *data) {
+  char hbc[600];
+  snprintf(hbc, sizeof hbc, "%s/map.hbc", e->dir);
+  const char *client = e->client_bin;
+  e->client_bin = hmapc;
+  int rc = run_client(e, 0, 0, NULL, "build", map, "-o", hbc, (const char *)NULL);
+  e->client_bin = client;
+  CHECK(rc == 0, "hmapc build %s: exit %d", map, rc);
+  if (rc) return;
+  rc = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state", path_in(e, "state.db"),
+                  "--time-scale", SCALE, "--in-doubt-wait", "0.3", (const char *)NULL);
+  CHECK(rc == 0 || rc == 1, "hmaprun run on the example: exit %d", rc);
+  long tickets = state_count(e, "Ticket"), customers = state_count(e, "Customer");
+  CHECK(tickets > 0 && customers > 0, "nothing migrated (%ld tickets, %ld customers)", tickets, customers);
+  CHECK(kind_size(e, "tickets") == tickets, "%d tickets in the sandbox, %ld in the state", kind_size(e, "tickets"), tickets);
+  CHECK(kind_size(e, "customers") == customers, "%d customers in the sandbox, %ld in the state", kind_size(e, "customers"), customers);
+  check_unique_external_ids(e, "tickets", "example");
+  check_unique_external_ids(e, "customers", "example");
+  check_unique_external_ids(e, "users", "example");
+  cJSON *ob = NULL;
+  sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "example: the outbox is not empty");
+  cJSON_Delete(ob);
+  char *before = canonical(e);
+  int rc2 = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state", path_in(e, "state.db"),
+                       "--time-scale", SCALE, (const char *)NULL);
+  CHECK(rc2 == rc, "second run exit %d (first %d)", rc2, rc);
+  char *after = canonical(e);
+  CHECK(!strcmp(before, after), "the second run of the example changed the sandbox");
+  free(before);
+  free(after);
+  rc = client_cmd(e, "rollback", NULL);
+  CHECK(rc == 0, "rollback of the example: exit %d", rc);
+  CHECK(kind_size(e, "tickets") == 0 && kind_size(e, "customers") == 0, "the example's records survived the rollback");
+}
+
 int main(int argc, char **argv) {
-  if (argc != 4) { fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"); return 2; }
+  if (argc < 4 || (!strcmp(argv[1], "example") && argc != 7)) {
+    fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"
+                    "       run_e2e example SANDBOX_BIN HMAPRUN_BIN HMAPC_BIN MAP DATA_DIR\n");
+    return 2;
+  }
   signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   env e = { .sbx_bin = argv[2], .client_bin = argv[3] };
@@ -817,6 +907,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "bad_plan")) scenario_bad_plan(&e);
   else if (!strcmp(sc, "oversize")) scenario_oversize(&e);
   else if (!strcmp(sc, "sample")) scenario_sample(&e);
+  else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }
   stop_sandbox(&e);
   if (failures) {
