@@ -1,0 +1,125 @@
+#!/bin/sh
+# run.sh HMAPC HMAPRUN SANDBOX ROOT SRC: a real migration of tests/fixtures/SRC
+# with maps/SRC_to_gorgias.hmap into an hmap-sandbox started here (--port 0,
+# in memory, --time-scale 50), executing the plan made with the settings of
+# lib.sh (`hmaprun run --plan`: `hmaprun run FILE.hbc` takes no --set), then:
+# - the run ends with exit 0 (every planned call carried out);
+# - /_sandbox/dump holds exactly what the plan predicts: tickets, messages,
+#   users, teams, custom fields, uploads, Help Center categories and articles
+#   counted from calls.ndjson, customers (created ones plus the ones a ticket
+#   names by e-mail) and the tag names (created ones plus ticket tags);
+# - spot checks field by field (spot_SRC below): a ticket's created_datetime is
+#   the fixture's timestamp in UTC, its messages in order with their
+#   sent_datetime, an internal note, the customer linked by id, an attachment;
+# - /_sandbox/outbox is empty; `hmaprun verify` exits 0;
+# - `hmaprun rollback` exits 0 and leaves none of the run's records (uploads
+#   cannot be deleted in Gorgias; custom fields are deactivated).
+set -u
+hmapc=$1 hmaprun=$2 sandbox=$3 root=$4 src=$5
+. "$root/tests/e2e/lib.sh"
+cd "$root" || exit 2
+tmp=$(mktemp -d)
+pid=
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+data=tests/fixtures/$src
+GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
+export GORGIAS_EMAIL GORGIAS_API_KEY
+
+"$hmapc" build "maps/${src}_to_gorgias.hmap" -o "$tmp/map.hbc" || { echo "FAIL: hmapc build: exit $?"; exit 1; }
+# shellcheck disable=SC2046
+"$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $(e2e_plan_opts "$src") 2>"$tmp/plan.err"
+rc=$?
+[ $rc -le 1 ] || { echo "FAIL: hmaprun plan: exit $rc"; cat "$tmp/plan.err"; exit 1; }
+calls=$tmp/plan/calls.ndjson
+
+"$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
+pid=$!
+url=
+i=0
+while [ $i -lt 100 ]; do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/sbx.out")
+  [ -n "$url" ] && break
+  sleep 0.1; i=$((i + 1))
+done
+[ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
+
+# shellcheck disable=SC2046
+"$hmaprun" run --plan "$calls" --data "$data" --target "$url" --state "$tmp/state.db" --time-scale 50 \
+  $(e2e_run_opts "$src") >"$tmp/run.out" 2>"$tmp/run.err"
+rc=$?
+[ $rc = 0 ] || { failed "hmaprun run: exit $rc, wanted 0:"; cat "$tmp/run.err"; }
+curl -sf "$url/_sandbox/dump" >"$tmp/dump.json" || { echo "FAIL: GET /_sandbox/dump"; exit 1; }
+dump=$tmp/dump.json
+
+# ---- counts: what the plan predicts
+plan_n() { jq -s "$1" "$calls"; }
+dump_n() { jq "$1" "$dump"; }
+same() { # same WHAT EXPECTED ACTUAL
+  [ "$2" = "$3" ] || failed "$1: the dump has $3, the plan predicts $2"
+}
+creates() { plan_n "[.[] | select(.phase == \"create\" and .target == \"$1\")] | length"; }
+same tickets "$(creates Ticket)" "$(dump_n '.tickets | length')"
+same messages "$(plan_n '[.[] | select(.phase == "create" and .target == "Ticket") | .body.messages | length] + [.[] | select(.phase == "message") | 1] | add // 0')" \
+  "$(dump_n '[.tickets[] | .messages | length] | add // 0')"
+same users "$(creates User)" "$(dump_n '.users | length')"
+same teams "$(creates Team)" "$(dump_n '.teams | length')"
+same custom_fields "$(creates CustomField)" "$(dump_n '.custom_fields | length')"
+same help_center_categories "$(creates HelpCenterCategory)" "$(dump_n '.help_center_categories | length')"
+same help_center_articles "$(creates HelpCenterArticle)" "$(dump_n '.help_center_articles | length')"
+# uploads: every planned one, less those over the run's --max-upload-bytes (Atera)
+max=$(e2e_run_opts "$src" | sed -n 's/.*--max-upload-bytes \([0-9]*\).*/\1/p')
+n=0
+for f in $(jq -r 'select(.phase == "upload") | .file | @base64' "$calls"); do
+  f=$(printf '%s' "$f" | base64 -d)
+  size=$(wc -c <"$data/$f")
+  if [ -z "$max" ] || [ "$size" -le "$max" ]; then n=$((n + 1)); fi
+done
+same uploads "$n" "$(dump_n '.uploads | length')"
+# customers: one per distinct e-mail of the Customer creates (each one without
+# an e-mail on its own), plus a ticket's customer named by a new e-mail
+same customers "$(plan_n '
+  [.[] | select(.phase == "create" and .target == "Customer") | .body] as $c
+  | ([$c[] | .email // empty | ascii_downcase] | unique) as $e
+  | ($e | length) + ([$c[] | select((.email // "") == "")] | length)
+    + ([.[] | select(.phase == "create" and .target == "Ticket") | .body.customer
+        | select(type == "object" and has("id") | not) | .email // empty | ascii_downcase] | unique - $e | length)')" \
+  "$(dump_n '.customers | length')"
+# tags: the created ones and every name on a ticket, nothing else
+plan_n '[.[] | select(.target == "Tag") | .body.name] + [.[] | select(.target == "Ticket") | .body.tags[]?.name] | unique | .[]' >"$tmp/tags.plan"
+dump_n '[.tags[].name] | unique | .[]' >"$tmp/tags.dump"
+diff -u "$tmp/tags.plan" "$tmp/tags.dump" >"$tmp/tags.diff" || { failed "tag names in the dump differ from the plan's:"; cat "$tmp/tags.diff"; }
+
+# ---- spot checks
+utc() { # utc ZONE "Y-m-d H:M:S" -> ISO-8601 UTC
+  date -u -d "TZ=\"$1\" $2" +%Y-%m-%dT%H:%M:%SZ
+}
+expect_eq() { # expect_eq WHAT WANTED ACTUAL
+  [ "$2" = "$3" ] || failed "$1: got $3, wanted $2"
+}
+dq() { jq -r "$@" "$dump"; }
+# shellcheck disable=SC1090
+. "$root/tests/e2e/spot_$src.sh"
+
+# ---- nothing e-mailed, verify
+out=$(curl -sf "$url/_sandbox/outbox" | jq -c '.data')
+[ "$out" = "[]" ] || failed "/_sandbox/outbox is not empty: $(printf '%s' "$out" | head -c 2000)"
+"$hmaprun" verify --state "$tmp/state.db" --target "$url" >"$tmp/verify.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { failed "hmaprun verify: exit $rc, wanted 0:"; cat "$tmp/verify.out"; }
+
+# ---- rollback leaves none of the run's records
+"$hmaprun" rollback --state "$tmp/state.db" --target "$url" >"$tmp/rollback.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { failed "hmaprun rollback: exit $rc, wanted 0:"; cat "$tmp/rollback.out"; }
+curl -sf "$url/_sandbox/dump" >"$tmp/after.json" || { echo "FAIL: GET /_sandbox/dump after rollback"; exit 1; }
+for k in tickets customers users teams tags help_center_categories help_center_articles satisfaction_surveys rules; do
+  n=$(jq ".$k | length" "$tmp/after.json")
+  [ "$n" = 0 ] || failed "after rollback the dump still has $n $k: $(jq -c ".$k | map({id, name, email, external_id} | with_entries(select(.value != null))) | .[:10]" "$tmp/after.json")"
+done
+n=$(jq '[.custom_fields[] | select(.deactivated_datetime == null)] | length' "$tmp/after.json")
+[ "$n" = 0 ] || failed "after rollback $n custom field(s) are still active"
+n=$(jq '.uploads | length' "$tmp/after.json")
+grep -q "left in Gorgias: $n uploaded file" "$tmp/rollback.out" || [ "$n" = 0 ] ||
+  failed "rollback does not list the $n upload(s) it cannot delete: $(cat "$tmp/rollback.out")"
+exit $fail
