@@ -56,7 +56,10 @@ void hm_sbx_empty(hm_sbx_resp *rs, int status) {
 cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array) {
   if (!rq->json) {
     if (!rq->body || rq->body_len == 0) { hm_sbx_error(rs, 400, "The request body must be a JSON %s.", allow_array ? "array" : "object"); return NULL; }
-    rq->json = cJSON_ParseWithLength(rq->body, rq->body_len);
+    const char *end = NULL;
+    rq->json = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
+    while (rq->json && end < rq->body + rq->body_len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+    if (rq->json && end != rq->body + rq->body_len) { cJSON_Delete(rq->json); rq->json = NULL; }  /* trailing bytes */
     if (!rq->json) { hm_sbx_error(rs, 400, "The request body is not valid JSON."); return NULL; }
   }
   if (cJSON_IsObject(rq->json) || (allow_array && cJSON_IsArray(rq->json))) return rq->json;

@@ -37,6 +37,9 @@ t_auth() {
   req GET /api/tickets/abc; expect_error 404 "Not found."
   req POST /api/customers '{"email": '; expect_error 400 "The request body is not valid JSON."
   req POST /api/customers '[1]'; expect_error 400 "The request body must be a JSON object."
+  req POST /api/customers '{"email":"a@x.test"} {"x":1}'; expect_error 400 "The request body is not valid JSON."
+  req POST /api/customers '{"email":"a@x.test"}
+'; expect_status 201
   sbx GET /_sandbox/stats; expect_status 200; expect '.routes["GET /api/account"]' '{"200":3,"401":2}'
   sbx GET /_sandbox/nope; expect_error 404 "Not found."
   stop
