@@ -187,6 +187,7 @@ typedef struct plan {
   const char *key;
   hm_value whole;
   bool flagged, dry, collect;
+  uint32_t dry_emits;          /* rules that emitted during a dry run */
   size_t keyset_max;
   upload *pend; uint32_t npend, cap_pend;
   bool got; uint32_t got_target; hm_value got_obj;
@@ -790,7 +791,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     pl->got = false;
     pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
-    if (pl->dry) continue;
+    if (pl->dry) { pl->dry_emits += st == HM_VM_EMITTED; continue; }
     if (st == HM_VM_ERROR) {
       report_row(pl, HM_ROW_REJECT, NULL, hm_arena_printf(&pl->arena, "run-time fault: %s", hm_vm_error(pl->vm)),
                  rule_loc(pl, ru), ru, NULL);
@@ -908,6 +909,14 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       continue;
     }
     if (!pl->key) {
+      /* no key is only an error for a record some rule wants to migrate */
+      pl->key = "";
+      pl->dry = true;
+      pl->dry_emits = 0;
+      plan_record(pl, r, &rec, false);
+      pl->dry = false;
+      pl->key = NULL;
+      if (!pl->dry_emits) { hm_rpt_count(pl->rpt, s, HM_RPT_GUARDED); continue; }
       const hm_source *so = &pl->p->sources[s];
       report_row(pl, HM_ROW_REJECT, NULL,
                  hm_arena_printf(&pl->arena, "record %s:%llu has no key (%s)", rec.file, (unsigned long long)rec.line,
