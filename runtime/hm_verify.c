@@ -62,6 +62,27 @@ static int build_expected(void *ctx, const hm_jrow *j) {
   return 0;
 }
 
+/* One finding, for --json. */
+static void finding(cJSON *arr, const obj *o, const char *kind, const char *lines) {
+  if (!arr) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "object", o->object);
+  cJSON_AddStringToObject(f, "ref", o->ref);
+  cJSON_AddStringToObject(f, "target", o->target);
+  cJSON_AddNumberToObject(f, "id", (double)o->gid);
+  cJSON_AddStringToObject(f, "kind", kind);
+  cJSON *d = cJSON_AddArrayToObject(f, "differences");
+  while (lines && *lines) {
+    const char *e = strchr(lines, '\n');
+    size_t len = e ? (size_t)(e - lines) : strlen(lines);
+    char *one = strndup(lines, len);
+    if (one) cJSON_AddItemToArray(d, cJSON_CreateString(one));
+    free(one);
+    lines += len + (e ? 1 : 0);
+  }
+  cJSON_AddItemToArray(arr, f);
+}
+
 static int add_message(void *ctx, const cJSON *m) {
   cJSON_AddItemToArray(ctx, cJSON_Duplicate(m, 1));
   return 0;
@@ -94,6 +115,7 @@ int hm_verify_main(int argc, char **argv) {
   objs o = { 0 };
   hm_state_each_id(st, 0, 0, collect, &o);
   hm_buf report; hm_buf_init(&report);
+  cJSON *found = a.json ? cJSON_CreateArray() : NULL;
   long long diffs = 0, checked = 0;
   long long doubt = hm_state_in_doubt(st);
   if (doubt) { hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n", doubt); diffs += doubt; }
@@ -105,7 +127,11 @@ int hm_verify_main(int argc, char **argv) {
     hm_http_request(h, "GET", path, NULL, 1, &r);
     checked++;
     if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun verify: Gorgias refused the credentials (%s)\n", r.err); rc = 3; }
-    else if (r.status == 404) { hm_buf_printf(&report, "%s %s (Gorgias %s %lld): missing in Gorgias\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid); diffs++; }
+    else if (r.status == 404) {
+      hm_buf_printf(&report, "%s %s (Gorgias %s %lld): missing in Gorgias\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid);
+      finding(found, &o.v[i], "missing", NULL);
+      diffs++;
+    }
     else if (r.status < 200 || r.status >= 300) { fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err); rc = r.status ? 1 : 4; }
     else if (!o.v[i].reused) {
       cJSON *exp = NULL;
@@ -124,6 +150,7 @@ int hm_verify_main(int argc, char **argv) {
         if (n) {
           diffs += n;
           hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid, n);
+          finding(found, &o.v[i], "different", hm_buf_cstr(&d));
           const char *line = hm_buf_cstr(&d);
           while (*line) {
             const char *e = strchr(line, '\n');
@@ -138,8 +165,20 @@ int hm_verify_main(int argc, char **argv) {
     }
     hm_http_resp_free(&r);
   }
-  fputs(hm_buf_cstr(&report), stdout);
-  printf("verify: %lld object(s) read back, %lld difference(s)\n", checked, diffs);
+  if (found) {
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "checked", (double)checked);
+    cJSON_AddNumberToObject(out, "differences", (double)diffs);
+    cJSON_AddNumberToObject(out, "in_doubt", (double)doubt);
+    cJSON_AddItemToObject(out, "objects", found);
+    char *t = cJSON_Print(out);
+    if (t) puts(t);
+    free(t);
+    cJSON_Delete(out);
+  } else {
+    fputs(hm_buf_cstr(&report), stdout);
+    printf("verify: %lld object(s) read back, %lld difference(s)\n", checked, diffs);
+  }
   hm_buf_free(&report);
   objs_free(&o);
   hm_http_close(h);

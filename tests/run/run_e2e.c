@@ -649,6 +649,30 @@ static void scenario_verify(env *e) {
   CHECK(out && strstr(out, "UserRequest:5") && strstr(out, "subject") && strstr(out, "Tampered subject"),
         "verify output does not name the altered field: %s", out ? out : "");
   free(out);
+  /* A deleted customer is missing; --json lists both findings. */
+  long long cid = 0;
+  cJSON *d = dump(e);
+  int n;
+  const cJSON *c = find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "external_id", "itop:Person:7", &n);
+  if (c) cid = (long long)cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble;
+  cJSON_Delete(d);
+  snprintf(path, sizeof path, "/_sandbox/raw/customers/%lld", cid);
+  CHECK(sbx_call(e, "DELETE", path, NULL, NULL) / 100 == 2, "raw delete");
+  rc = client_cmd(e, "verify", "--json");
+  out = client_stdout(e);
+  cJSON *j = out ? cJSON_Parse(out) : NULL;
+  CHECK(rc == 1 && j, "verify --json exit %d: %s", rc, out ? out : "");
+  const cJSON *objs = cJSON_GetObjectItemCaseSensitive(j, "objects"), *it;
+  int missing = 0, different = 0;
+  cJSON_ArrayForEach(it, objs) {
+    const char *kind = cJSON_GetObjectItemCaseSensitive(it, "kind")->valuestring;
+    const char *ref = cJSON_GetObjectItemCaseSensitive(it, "ref")->valuestring;
+    if (!strcmp(kind, "missing") && !strcmp(ref, "Person:7")) missing++;
+    if (!strcmp(kind, "different") && !strcmp(ref, "UserRequest:5")) different++;
+  }
+  CHECK(missing == 1 && different == 1, "verify --json: %s", out ? out : "");
+  cJSON_Delete(j);
+  free(out);
 }
 
 static void scenario_rollback(env *e) {
