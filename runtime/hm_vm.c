@@ -270,7 +270,7 @@ static hm_value op_compare(hm_opcode op, hm_value a, hm_value b) {
 static hm_value op_index(hm_arena *ar, hm_value v, hm_value i) {
   if (v.kind == HV_LIST) {
     double d;
-    if (!num_of(i, &d)) return hv_missing(HM_WHY_ABSENT);
+    if (!num_of(i, &d) || d != floor(d) || fabs(d) > 1e15) return hv_missing(HM_WHY_ABSENT);
     long n = (long)v.u.list->n, k = (long)d;
     if (k < 0) k += n;
     return k >= 0 && k < n ? v.u.list->items[k] : hv_missing(HM_WHY_EMPTY);
@@ -584,6 +584,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       break;
     case HOP_EMIT:
       if (!vm->ntgt) return fault(vm, "EMIT without BEGIN");
+      if (vm->tgts[vm->ntgt - 1].target >= p->ntargets) return fault(vm, "EMIT of an element with no target");
       vm->emitted = true;
       if (vm->host && vm->host->emit)
         vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after,
