@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "hm_http.h"
 
 static int copy_value(char *dst, size_t cap, const char *v, const char *what,
@@ -25,6 +26,9 @@ static int copy_value(char *dst, size_t cap, const char *v, const char *what,
 static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "%s: cannot read the credentials file", path); return 2; }
+  struct stat sb;
+  if (!fstat(fileno(f), &sb) && (sb.st_mode & 077))
+    fprintf(stderr, "hmaprun: warning: %s can be read by other users; chmod 600 it\n", path);
   char line[1024];
   int lineno = 0, rc = 0;
   while (!rc && fgets(line, sizeof line, f)) {

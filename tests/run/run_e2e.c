@@ -540,6 +540,15 @@ static void scenario_full(env *e) {
   free(after);
   rc = client_cmd(e, "verify", NULL);
   CHECK(rc == 0, "verify after a clean run exit %d", rc);
+  /* The state belongs to one map: another one is refused unless asked for. */
+  rc = run_plan(e, 0, 0, "--map-hash", "another-map");
+  char *err = client_stderr(e);
+  CHECK(rc == 2 && err && strstr(err, "--force-map-change"), "resume with another map: exit %d: %s", rc, err ? err : "");
+  free(err);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                  "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+                  "--map-hash", "another-map", "--force-map-change", (const char *)NULL);
+  CHECK(rc == 0, "--force-map-change exit %d", rc);
   char *out = NULL;
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
   free(out);

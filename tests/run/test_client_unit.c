@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "hm_client.h"
 #include "hm_http.h"
@@ -78,6 +79,7 @@ static void test_creds(const char *dir) {
   FILE *f = fopen(path, "w");
   fputs("# migration account\nexport GORGIAS_EMAIL=ops@example.com\nGORGIAS_API_KEY=\"s3cr3t-KEY\"\n", f);
   fclose(f);
+  chmod(path, 0600);
   CHECK(hm_creds_load(&c, path, err, sizeof err) == 0);
   CHECK(!strcmp(c.email, "ops@example.com"));
   CHECK(!strcmp(c.key, "s3cr3t-KEY"));
@@ -89,6 +91,7 @@ static void test_creds(const char *dir) {
   f = fopen(path, "w");
   fputs("GORGIAS_EMAIL=ops@example.com\nnonsense line\n", f);
   fclose(f);
+  chmod(path, 0600);
   CHECK(hm_creds_load(&c, path, err, sizeof err) == 2);
   CHECK(strstr(err, ":2:") != NULL);   /* names file and line */
   CHECK(hm_creds_load(&c, "/nonexistent/creds", err, sizeof err) == 2);
