@@ -17,6 +17,12 @@ t_cli() {
   "$SBX" --rate 40 2>"$TMP/e"; [ $? = 2 ] || fail "bad rate must exit 2"
   "$SBX" --schema /nonexistent.json 2>"$TMP/e"; [ $? = 2 ] || fail "missing schema must exit 2"
   grep -q "cannot read schema /nonexistent.json" "$TMP/e" || fail "schema message: $(cat "$TMP/e")"
+  "$SBX" --port 0 --db /nonexistent/dir/x.db 2>"$TMP/e"; [ $? = 2 ] || fail "unopenable database must exit 2"
+  grep -q "cannot open database /nonexistent/dir/x.db" "$TMP/e" || fail "database message: $(cat "$TMP/e")"
+  echo '{"targets": 3}' >"$TMP/bad.json"
+  "$SBX" --port 0 --schema "$TMP/bad.json" 2>"$TMP/e"; [ $? = 2 ] || fail "bad schema must exit 2"
+  grep -q 'schema: expected a JSON object with a "targets" array' "$TMP/e" || fail "bad schema message: $(cat "$TMP/e")"
+  "$SBX" --port 0 --time-scale 0 2>"$TMP/e"; [ $? = 2 ] || fail "time scale 0 must exit 2"
 }
 
 t_auth() {
