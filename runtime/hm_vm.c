@@ -43,6 +43,10 @@ struct hm_vm {
   uint32_t rule; const hm_code *code; uint32_t pc, cur;   /* cur: the executing instruction */
   hm_arena *arena;
   bool emitted;
+  /* speculation (see agent_fallback): run a `??` branch to learn its fallback */
+  bool spec;
+  uint32_t stop_pc;
+  const char *spec_email, *spec_flag;
   char err[256];
 };
 
@@ -323,8 +327,12 @@ static hm_value op_matchre(hm_vm *vm, hm_value s, hm_value re) {
 
 static void vm_raise(hm_vm *vm, uint8_t kind, uint32_t annot, uint8_t sev, const char *msg,
                   const char *field, bool with_why) {
-  if (!vm->host || !vm->host->event) return;
   const hm_program *p = vm->p;
+  if (vm->spec) {   /* a speculated branch reports nothing; its flag text is kept */
+    if (kind == HM_EV_FLAG && annot < p->nannots) vm->spec_flag = hm_vm_const(p, p->annots[annot].message);
+    return;
+  }
+  if (!vm->host || !vm->host->event) return;
   hm_vm_event ev = {0};
   ev.kind = kind; ev.annot = annot; ev.rule = vm->rule; ev.severity = sev; ev.message = msg;
   ev.field = field;
@@ -406,6 +414,43 @@ static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
   return out;
 }
 
+/* internal results of a speculated branch */
+#define HM_VM__STOP ((hm_vm_status)100)
+#define HM_VM__ABORT ((hm_vm_status)101)
+#define SPEC_ABORT() do { if (vm->spec) return HM_VM__ABORT; } while (0)
+
+static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec);
+
+/* `agent(a) ?? agent(b) flag info "why"`: when agent(a) can only be resolved at
+ * run time ({"$agent": a}), the run must know the fallback the map gives, or a
+ * missing agent would leave the ticket unassigned without the map's flag. So
+ * the `??` branch is run speculatively (nothing reported, no side effects; a
+ * branch that would reject, skip, upload or emit is not a fallback) and the
+ * e-mail and flag it would use travel with the reference. */
+static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref, uint32_t pc) {
+  const hm_code *c = vm->code;
+  if (vm->spec || pc + 1 >= c->ncode || HM_OP(c->code[pc + 1]) != HOP_JMPSOME) return ref;
+  uint32_t end = HM_A(c->code[pc + 1]);
+  if (end <= pc + 2 || end > c->ncode) return ref;
+  uint32_t sp = vm->sp, ntgt = vm->ntgt, nloop = vm->nloop, cur = vm->cur;
+  hm_value last = vm->last_nothing;
+  const char *detail = vm->last_detail, *cerr = vm->call_error;
+  vm->spec = true; vm->stop_pc = end; vm->pc = pc + 2;
+  vm->spec_email = vm->spec_flag = NULL;
+  vm->last_nothing = hv_missing(HM_WHY_LOOKUP);
+  hm_vm_status st = exec(vm, rec);
+  bool ok = st == HM_VM__STOP && vm->sp == sp + 1 && vm->stack[vm->sp - 1].kind == HV_REF && vm->spec_email;
+  const char *email = vm->spec_email, *flag = vm->spec_flag;
+  vm->spec = false; vm->stop_pc = HM_BC_NONE; vm->pc = pc + 1;
+  vm->sp = sp; vm->ntgt = ntgt; vm->nloop = nloop; vm->cur = cur;
+  vm->last_nothing = last; vm->last_detail = detail; vm->call_error = cerr;
+  vm->err[0] = 0;
+  if (!ok || !strcmp(email, ref.u.ref->key)) return ref;
+  /* hm_ref has no room for them: "fallback \x1f flag" in the unused object member */
+  return hv_ref(vm->arena, HM_REF_AGENT, hm_arena_printf(vm->arena, "%s\x1f%s", email, flag ? flag : ""),
+                ref.u.ref->key);
+}
+
 #define NEED(n) do { if (vm->sp < (n)) return fault(vm, "stack underflow"); } while (0)
 #define PUSH(v) do { if (vm->sp == vm->stack_cap) grow_stack(vm); vm->stack[vm->sp++] = (v); } while (0)
 #define POP() (vm->stack[--vm->sp])
@@ -417,6 +462,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
   hm_arena *ar = vm->arena;
   hm_value a, b;
   for (;;) {
+    if (vm->pc == vm->stop_pc) return HM_VM__STOP;
     if (vm->pc >= c->ncode) { vm->cur = vm->pc; return fault(vm, "ran past the end of the code"); }
     uint32_t ins = c->code[vm->pc];
     uint32_t A = HM_A(ins);
@@ -507,10 +553,14 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_AGENT:
       NEED(1);
       a = POP();
-      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) PUSH(hv_missing(HM_WHY_LOOKUP));
-      else PUSH(vm->host->agent(vm->host->user, a, ar));
+      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) { PUSH(hv_missing(HM_WHY_LOOKUP)); break; }
+      if (vm->spec) vm->spec_email = hv_to_str(ar, a).u.str;
+      b = vm->host->agent(vm->host->user, a, ar);
+      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->object) b = agent_fallback(vm, rec, b, pc);
+      PUSH(b);
       break;
     case HOP_UPLOAD:
+      SPEC_ABORT();
       NEED(1);
       a = POP();
       if (hv_is_nothing(a)) PUSH(a);
@@ -583,6 +633,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       PUSH(vm->tgts[vm->ntgt].rec);
       break;
     case HOP_EMIT:
+      SPEC_ABORT();
       if (!vm->ntgt) return fault(vm, "EMIT without BEGIN");
       if (vm->tgts[vm->ntgt - 1].target >= p->ntargets) return fault(vm, "EMIT of an element with no target");
       vm->emitted = true;
@@ -594,9 +645,11 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_FLAGWHY: vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
     case HOP_LOSSY: vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
     case HOP_REJECT:  /* `x ?? reject` names the nothing; a plain `reject` has none */
+      SPEC_ABORT();
       vm_raise(vm, HM_EV_REJECT, A, 0, NULL, NULL, pc > 0 && HM_OP(c->code[pc - 1]) == HOP_JMPSOME);
       return HM_VM_REJECTED;
     case HOP_SKIPCHILD: {
+      SPEC_ABORT();
       if (!vm->nloop || vm->loops[vm->nloop - 1].next_pc == HM_BC_NONE)
         return fault(vm, "skip outside an each loop");
       vm_raise(vm, HM_EV_SKIP, A, 0, NULL, NULL, false);
@@ -604,7 +657,9 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       vm->sp = lp->sp; vm->ntgt = lp->tdepth; vm->pc = lp->next_pc;
       break;
     }
-    case HOP_RET: return vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED;
+    case HOP_RET:
+      SPEC_ABORT();
+      return vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED;
     default: return fault(vm, "unknown instruction");
     }
   }
@@ -620,6 +675,7 @@ hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
   vm->code = is_after ? &r->after : &r->body;
   vm->pc = 0; vm->sp = 0; vm->ntgt = 0; vm->nloop = 0;
   vm->arena = a; vm->emitted = false;
+  vm->spec = false; vm->stop_pc = HM_BC_NONE;
   vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL; vm->call_error = NULL;
   for (uint32_t i = 0; i < vm->nslots; i++) { vm->slots[i] = hv_missing(HM_WHY_ABSENT); vm->slot_pos[i] = 0; }
   return exec(vm, rec);
