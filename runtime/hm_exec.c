@@ -366,6 +366,10 @@ static char *xprintf(const char *fmt, ...) {
 
 static int is_auth(long status) { return status == 401 || status == 403; }
 
+/* The target looked at the request and said no (a rejected record). 408 and a
+ * 429 that outlasted every retry are not about the record. */
+static int refused(long status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
+
 static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
   note(ex, "error", "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
        "and that the key's user may create these objects", r->err);
@@ -558,7 +562,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         return ex->fatal;
       }
     }
-    if (r.status >= 400 && r.status < 500 && r.status != 408) {
+    if (refused(r.status)) {
       reject(ex, &kk, "rejected", r.status, r.err);
       hm_http_resp_free(&r);
       return ex->fatal;
@@ -635,7 +639,7 @@ static int do_upload(hm_exec *ex, const call *k) {
       count_add(ex, k->object, "created", 1);
     } else if (is_auth(r.status)) {
       auth_stop(ex, &r);
-    } else if (r.status >= 400 && r.status < 500) {
+    } else if (refused(r.status)) {
       snprintf(why, sizeof why, "upload refused: %s", r.err);
       skip_upload(ex, k, why);
     } else {
@@ -657,7 +661,7 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
     *status = r.status;
     if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
-    if (r.status >= 400 && r.status < 500) {
+    if (refused(r.status)) {
       call kk = *k;
       snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
       reject(ex, &kk, "rejected", r.status, r.err);
