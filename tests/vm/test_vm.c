@@ -82,6 +82,10 @@ static hm_value h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a) {
   if (key.kind == HV_STR && !strcmp(key.u.str, "42")) return hv_ref(a, HM_REF_OBJECT, src ? "Other" : "Req", "42");
   return hv_missing(HM_WHY_LOOKUP);
 }
+static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
+  (void)u;
+  return hv_ref(a, HM_REF_AGENT, NULL, hv_to_str(a, email).u.str);
+}
 static hm_value h_children(void *u, uint32_t src, hm_arena *a) {
   (void)src; (void)a;
   return ((log_host *)u)->children;
@@ -129,7 +133,8 @@ static void run_case(const char *name, tp *t, hm_value *cols, uint32_t ncols, hm
   log_host h;
   hm_buf_init(&h.log);
   h.children = children;
-  hm_vm_host host = {.user = &h, .lookup = h_lookup, .children = h_children, .emit = h_emit, .event = h_event};
+  hm_vm_host host = {.user = &h, .lookup = h_lookup, .agent = h_agent, .children = h_children, .emit = h_emit,
+                     .event = h_event};
   hm_vm *vm = hm_vm_new(&t->p, &host, test_builtins, 2);
   hm_arena a;
   hm_arena_init(&a, 4096);
@@ -268,6 +273,23 @@ static void test_nested_each_where(void) {
   hm_arena_free(&a);
 }
 
+/* agent(a) ?? agent(b) flag ...: the run-time agent carries b and the flag;
+ * a branch that would reject is no fallback. Nothing is reported meanwhile. */
+static void test_agent_fallback(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a@x")), I0(AGENT), I(JMPSOME, 7),
+                     I(PUSHK, K(&t, "b@x")), I0(AGENT), I(FLAGWHY, 0),
+                     I(SETTGT, 3), I0(EMIT), I0(RET)};
+  tp_code(&t, code, sizeof code / sizeof *code);
+  RUN("agent fallback speculated", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"object\":\"b@x\\u001fno title: default\",\"key\":\"a@x\"}}\n");
+  uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a@x")), I0(AGENT), I(JMPSOME, 5), I(REJECT, 2),
+                      I(SETTGT, 3), I0(EMIT), I0(RET)};
+  tp_code(&t, code2, sizeof code2 / sizeof *code2);
+  RUN("a rejecting branch is no fallback", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\"}}\n");
+}
+
 static void test_lookup_reject(void) {
   tp t; tp_init(&t);
   uint32_t code[] = {I(BEGIN, 0), I(LOADCOL, 0), I(LOOKUP, 0), I(JMPSOME, 5), I(REJECT, 2),
@@ -361,6 +383,7 @@ int main(void) {
   test_each();
   test_nested_each_where();
   test_lookup_reject();
+  test_agent_fallback();
   test_call_and_settings();
   test_arith();
   test_fault();
