@@ -546,7 +546,7 @@ static int fix_sent(plan *pl, hm_value *msg, hm_value fallback) {
   return 1;
 }
 
-static bool fix_thread(plan *pl, uint32_t rule, hm_value obj, hm_value msgs, hm_value fallback) {
+static bool fix_thread(plan *pl, uint32_t rule, hm_value msgs, hm_value fallback) {
   int fixed = 0;
   for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++) {
     int r = fix_sent(pl, &msgs.u.list->items[i], fallback);
@@ -558,7 +558,6 @@ static bool fix_thread(plan *pl, uint32_t rule, hm_value obj, hm_value msgs, hm_
     }
     fixed += r;
   }
-  (void)obj;
   if (fixed)
     report_row(pl, HM_ROW_FLAG, "info",
                hm_arena_printf(&pl->arena, "%d public message(s) without sent_datetime: set from created_datetime so Gorgias does not e-mail them", fixed),
@@ -666,7 +665,7 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   }
   if (!strcmp(tn, "Ticket")) {
     hm_value msgs = hv_rec_get(&obj, "messages");
-    if (!fix_thread(pl, rule, obj, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
+    if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
       for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++) hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
