@@ -132,15 +132,26 @@ int hm_sbx_is_int(double d) {
 
 static int is_int(const cJSON *x) { return cJSON_IsNumber(x) && hm_sbx_is_int(x->valuedouble); }
 
+/* The API takes a bare integer only where the field is an id (`ticket_id`,
+ * `customer_id`, a custom-field value's `id`); elsewhere (`customer`,
+ * `assignee_user`, team `members`) it wants an object. */
+static int takes_bare_id(const char *path) {
+  const char *last = strrchr(path, '.');
+  last = last ? last + 1 : path;
+  size_t n = strcspn(last, "[");
+  return (n == 2 && strncmp(last, "id", 2) == 0) || (n > 3 && strncmp(last + n - 3, "_id", 3) == 0);
+}
+
 static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char *path) {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(type, "target");
-  int person = cJSON_IsString(t) && (strcmp(t->valuestring, "Customer") == 0 || strcmp(t->valuestring, "User") == 0);
+  int person = cJSON_IsString(t) && strcmp(t->valuestring, "Customer") == 0;  /* {email, name} finds or creates one */
+  int bare = takes_bare_id(path);
   /* an upload is referenced by the url POST /api/upload returned (attachments[].url) */
   if (cJSON_IsString(t) && strcmp(t->valuestring, "Upload") == 0) {
     if (cJSON_IsString(val) && val->valuestring[0]) return 0;
     return fail(v, path, "%s", "must be the url of an uploaded file.", 0);
   }
-  if (is_int(val) && val->valuedouble >= 0) return 0;
+  if (bare && is_int(val) && val->valuedouble >= 0) return 0;
   if (cJSON_IsObject(val)) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(val, "id");
     if (id && !cJSON_IsNull(id) && !is_int(id)) return fail(v, path, "%s", "id must be an integer.", 0);
@@ -149,7 +160,8 @@ static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char 
                    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(val, "name"))))
       return 0;
   }
-  return fail(v, path, "%s", person ? "must be an id or an object with an id, email or name." : "must be an id or an object with an id.", 0);
+  return fail(v, path, "%s", bare ? "must be an id or an object with an id." :
+                             person ? "must be an object with an id, email or name." : "must be an object with an id.", 0);
 }
 
 static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *val, const char *path);

@@ -90,7 +90,11 @@ int main(int argc, char **argv) {
   check(s, "SatisfactionSurvey", C, 1, "{\"ticket_id\":{\"id\":1.5},\"customer_id\":4}", "ticket_id: id must be an integer.", NULL);
   check(s, "Ticket", C, 1, "{\"customer\":{\"email\":\"a@b\"},\"messages\":[{\"channel\":\"api\",\"from_agent\":true}]}", "", NULL);
   check(s, "Ticket", C, 1, "{\"customer\":{\"phone\":\"1\"},\"messages\":[{\"channel\":\"api\",\"from_agent\":true}]}",
-        "customer: must be an id or an object with an id, email or name.", NULL);
+        "customer: must be an object with an id, email or name.", NULL);
+  check(s, "Ticket", C, 1, "{\"customer\":5,\"messages\":[{\"channel\":\"api\",\"from_agent\":true}]}",
+        "customer: must be an object with an id, email or name.", NULL);
+  check(s, "Team", C, 1, "{\"name\":\"t\",\"members\":[{\"id\":1},2]}", "members[1]: must be an object with an id.", NULL);
+  check(s, "Ticket", C, 1, "{\"custom_fields\":[{\"id\":3,\"value\":\"x\"}],\"messages\":[{\"channel\":\"api\",\"from_agent\":true,\"ticket_id\":4}]}", "", NULL);
   check(s, "Ticket", U, 1, "{\"assignee_user\":{\"id\":null}}", "", NULL);
   /* create-only on update: refused, or dropped */
   check(s, "Ticket", U, 1, "{\"created_datetime\":\"2021-01-01T00:00:00Z\"}", "created_datetime: cannot be changed after creation.", NULL);
