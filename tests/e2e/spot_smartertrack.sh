@@ -43,7 +43,8 @@ else
     fi
   done
 fi
-for f in full-resolution-scan.png old-notes.txt; do
+over=; [ "$lowered" = 1 ] && over=full-resolution-scan.png
+for f in old-notes.txt $over; do
   [ "$(dq --arg f "$f" '[.uploads[] | select(.name == $f)] | length')" = 0 ] || failed "SmarterTrack: $f was uploaded"
 done
 [ "$(dq '[.tickets[].messages[] | select((.body_text // "") | contains("Unsent draft reply"))] | length')" = 0 ] ||
