@@ -476,6 +476,16 @@ static int found_is_ours(const cJSON *found, const cJSON *unique) {
   return have && !strcmp(have, want);
 }
 
+/* After a 409 the object was there before this create: it is ours only if it
+ * carries our external_id (an earlier attempt whose answer was lost) or a run
+ * made it for another record. Without an external_id to tell, it is treated
+ * as pre-existing: rollback must never delete what it cannot prove it made. */
+static int reused_on_conflict(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
+  const char *want = hm_json_str(unique, "external_id"), *have = hm_json_str(found, "external_id");
+  if (want && have && !strcmp(want, have)) return 0;
+  return !hm_state_gid_ours(ex->st, path, hm_json_id(found));
+}
+
 /* Reused means "existed before the migration": an object this migration made
  * for another record (two source people with one e-mail) is ours to delete. */
 static int reused_from_before(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
@@ -551,7 +561,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     if (r.status == 409 && has_unique) {
       cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
-        record_done(ex, k, key, path, r.status, found, reused_from_before(ex, path, found, unique), with_id);
+        record_done(ex, k, key, path, r.status, found, reused_on_conflict(ex, path, found, unique), with_id);
         cJSON_Delete(found);
         count_add(ex, k->object, "reused", 1);
         char msg[300];
