@@ -178,6 +178,7 @@ typedef struct plan {
   hm_arena arena;              /* per record */
   hm_buf body, line, scratch;
   kmap uploaded, agents;
+  keyset uniq;                 /* target + unique field + value of planned creates */
   bool has_known_agents;
   hm_value known_agents;
   /* planner settings a map need not declare (--set NAME=VALUE): see planner_setting */
@@ -480,6 +481,30 @@ static const char *unique_json(plan *pl, uint32_t t, hm_value obj) {
   return out;
 }
 
+/* Two creates with the same e-mail (a unique field other than our own
+ * external_id): Gorgias keeps one object per value, so the run will find the
+ * first and reuse it for the second. Not silent: a review flag on the second.
+ * -1 on an index error. */
+static int shared_unique(plan *pl, uint32_t rule, uint32_t t, hm_value obj) {
+  const hm_target *tg = &pl->p->targets[t];
+  for (uint32_t i = 0; i < tg->nunique; i++) {
+    const char *f = K(pl->p, tg->unique[i]);
+    hm_value v = hv_rec_get(&obj, f);
+    if (!strcmp(f, "external_id") || v.kind != HV_STR || !v.len) continue;
+    char *low = lower_trim(&pl->arena, v);
+    char num[16];
+    snprintf(num, sizeof num, "%u:", t);
+    int fresh = keyset_add(&pl->uniq, khash(cat3(&pl->arena, num, f, cat3(&pl->arena, ":", low, ""))), pl->keyset_max);
+    if (fresh < 0) return -1;
+    if (!fresh)
+      report_row(pl, HM_ROW_FLAG, "review",
+                 hm_arena_printf(&pl->arena, "%s %s %s is already planned for another record: Gorgias keeps one, "
+                                 "the run will reuse it for this record", K(pl->p, tg->name), f, low),
+                 rule_loc(pl, rule), rule, f);
+  }
+  return 0;
+}
+
 static hm_value without(hm_arena *a, hm_value obj, const char *field) {
   hm_value r = hv_rec_new(a, obj.u.rec->n);
   for (uint32_t i = 0; i < obj.u.rec->n; i++)
@@ -695,6 +720,7 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
     return true;
   }
   const char *unique = unique_json(pl, target, obj);
+  if (shared_unique(pl, rule, target, obj) < 0) return false;
   const char *path = resolve_path(pl, K(pl->p, pl->p->targets[target].path), &obj);
   const char *hole = unresolved(path);
   if (hole) {
@@ -1073,6 +1099,7 @@ static void plan_free(plan *pl) {
   free(pl->rule_suffix);
   free(pl->ss);
   kmap_free(&pl->uploaded);
+  keyset_free(&pl->uniq);
   kmap_free(&pl->agents);
   hm_vm_free(pl->vm);
   hm_rpt_free(pl->rpt);
