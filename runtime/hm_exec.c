@@ -499,6 +499,14 @@ static const char *created_kind(const call *k) {
 
 static int stop_requested(const hm_exec *ex) { return ex->o.stop && *ex->o.stop; }
 
+static void pause_seconds(hm_exec *ex, double seconds) {
+  double until = hm_now() + seconds;
+  while (hm_now() < until && !stop_requested(ex)) {
+    struct timespec ts = { 0, 20 * 1000000L };
+    nanosleep(&ts, NULL);
+  }
+}
+
 static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
   if (stop_requested(ex)) { ex->fatal = 4; return; }
   note(ex, "error", "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
@@ -511,7 +519,6 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
                        const cJSON *unique, int in_doubt, int with_id) {
   call kk = *k;
   snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
-  (void)kk;
   const char *by = NULL;
   long st = 0;
   int has_unique = cJSON_IsObject(unique) && unique->child;
@@ -577,8 +584,12 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       hm_http_resp_free(&r);
       return ex->fatal;
     }
-    /* No answer or a server error: the object may exist. Look before resending. */
+    /* No answer or a server error: the object may exist. Look before resending,
+     * after a pause so that a request still being processed has landed (a
+     * timed-out one may be in flight for a long while). */
     if (stop_requested(ex)) { ex->fatal = 4; hm_http_resp_free(&r); return 4; }
+    hm_http_backoff(ex->http, attempt);
+    if (r.timed_out) pause_seconds(ex, ex->o.in_doubt_wait);
     if (!has_unique && r.status == 0) {
       /* Nothing to look it up by: resending could duplicate it. Leave it in
        * doubt for the operator (status shows it) instead of guessing. */
@@ -599,7 +610,6 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     }
     if (attempt >= 7) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
     hm_http_resp_free(&r);
-    hm_http_backoff(ex->http, attempt);
   }
 }
 
@@ -940,11 +950,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
     double wait = ex->o.in_doubt_wait - hm_state_in_doubt_age(ex->st);
     if (wait > 0) {
       note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
-      double until = hm_now() + wait;
-      while (hm_now() < until && !stop_requested(ex)) {
-        struct timespec ts = { 0, 20 * 1000000L };
-        nanosleep(&ts, NULL);
-      }
+      pause_seconds(ex, wait);
     }
   }
   *out = ex;

@@ -243,6 +243,7 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
     hm_rl_observe(&h->rl, h->limit_hdr[0] ? h->limit_hdr : NULL, t1);
     if (r->body.len) r->json = cJSON_ParseWithLength(r->body.data, r->body.len);
   }
+  r->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
   error_text(h, r, cc);
   log_request(h, method, path, cc == CURLE_OK ? r->status : 0, (t1 - t0) * 1000);
   return cc;

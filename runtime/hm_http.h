@@ -50,6 +50,7 @@ typedef struct hm_http_resp {
   cJSON *json;         /* parsed body or NULL (empty or not JSON) */
   hm_buf body;         /* raw body */
   char err[512];       /* scrubbed reason when status is 0 or >= 400 */
+  int timed_out;       /* no answer within the transfer timeout: may still be in flight */
 } hm_http_resp;
 void hm_http_resp_free(hm_http_resp *r);
 
