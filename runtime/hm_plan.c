@@ -929,8 +929,8 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       if (!why && needed(pl, s, pl->key)) why = "looked up by a sampled record";
       if (!why) continue;
     }
-    if (after) {
-      if (pl->key) plan_record(pl, r, &rec, true);
+    if (after) {   /* a duplicate's after block must not update the first record's object */
+      if (pl->key && keyset_add(&ss->seen, khash(pl->key), pl->keyset_max) == 1) plan_record(pl, r, &rec, true);
       continue;
     }
     if (!pl->key) {
@@ -968,7 +968,7 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
     plan_record(pl, r, &rec, false);
   }
   hm_reader_close(r);
-  if (!after) keyset_free(&ss->seen);
+  keyset_free(&ss->seen);
   return 0;
 }
 
