@@ -1008,6 +1008,8 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
       do_create(ex, &k, in_doubt);
     }
   }
+  const hm_rl *rl = hm_http_get_rl(ex->http);
+  ex->prog.max_rate = rl->limit / rl->window;   /* an OAuth bucket (80) drains faster */
   hm_progress_step(&ex->prog, k.object, outcome, k.ref, 0);
   free(k.subject);
   return ex->fatal;
