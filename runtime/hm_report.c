@@ -217,6 +217,13 @@ static void fjson_str(FILE *f, const char *s) {
   hm_buf_free(&b);
 }
 
+/* The gap whose `lossy` annotation a is, or NULL. */
+static const char *gap_of(const hm_program *p, uint32_t a) {
+  for (uint32_t g = 0; g < p->ngaps; g++)
+    if (p->gaps[g].lossy == a) return K(p, p->gaps[g].name);
+  return NULL;
+}
+
 static void annot_map(const hm_program *p, const hm_annot *a, char *buf, size_t n) {
   snprintf(buf, n, "%s:%u:%u", K(p, a->file), a->line, a->col);
 }
@@ -278,6 +285,7 @@ static void write_json(hm_rpt *r, FILE *f) {
     fputs(first ? "\n    {" : ",\n    {", f);
     first = false;
     if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
+    else if (gap_of(p, a)) { fputs("\"gap\": ", f); fjson_str(f, gap_of(p, a)); fputs(", ", f); }
     if (an->field < p->nconsts) { fputs("\"field\": ", f); fjson_str(f, K(p, an->field)); fputs(", ", f); }
     fputs("\"reason\": ", f);
     fjson_str(f, K(p, an->message));
@@ -382,7 +390,9 @@ static void write_md(hm_rpt *r, FILE *f) {
     if (an->kind != HA_LOSSY) continue;
     annot_map(p, an, map, sizeof map);
     fputs("- ", f);
-    md_cell(f, an->rule < p->nrules ? K(p, p->rules[an->rule].name) : "map");
+    if (an->rule < p->nrules) md_cell(f, K(p, p->rules[an->rule].name));
+    else if (gap_of(p, a)) { md_cell(f, gap_of(p, a)); fputs(" (gap)", f); }
+    else fputs("map", f);
     if (an->field < p->nconsts) { fputs(" `", f); md_cell(f, K(p, an->field)); fputc('`', f); }
     fputs(": ", f);
     md_cell(f, K(p, an->message));
