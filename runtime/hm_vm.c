@@ -10,7 +10,11 @@
  * - `+` with a string on either side concatenates text forms, because maps
  *   build ids like "itop:UserRequest:" + src.id where id may be a JSON number;
  * - comparisons and match arms treat a number and a numeric string as equal,
- *   because CSV cells are always strings. */
+ *   because CSV cells are always strings; `x == null` holds for a missing x;
+ * - `=~` is the builtins' `matches` (one regex dialect in a map), POSIX ERE
+ *   only when the VM is given no such builtin (unit tests);
+ * - a run-time agent reference learns the map's `??` fallback by running that
+ *   branch speculatively (agent_fallback). */
 #include "hm_vm.h"
 #include <math.h>
 #include <regex.h>
@@ -35,6 +39,7 @@ struct hm_vm {
   vm_tgt *tgts; uint32_t ntgt, tgt_cap;
   vm_loop *loops; uint32_t nloop, loop_cap;
   vm_regex *res; uint32_t nres;
+  int matches_fn;             /* the builtins' `matches` (PCRE2), so =~ and matches() agree; -1: POSIX here */
   /* the nothing the last failed JMPSOME dropped, for FLAGWHY */
   hm_value last_nothing;
   const char *last_detail;
@@ -129,6 +134,10 @@ hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
   hm_vm *vm = calloc(1, sizeof *vm);
   if (!vm) abort();
   vm->p = p; vm->host = host; vm->builtins = builtins; vm->nbuiltins = nbuiltins;
+  vm->matches_fn = -1;
+  for (int i = 0; i < nbuiltins; i++)
+    if (builtins[i].name && !strcmp(builtins[i].name, "matches") && builtins[i].min_args <= 2 && builtins[i].max_args >= 2)
+      vm->matches_fn = i;
   vm->settings = calloc(p->nsettings + 1, sizeof(hm_value));
   if (!vm->settings) abort();
   hm_arena_init(settings_arena(vm), 4096);
@@ -499,7 +508,16 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       NEED(2); b = POP(); a = POP(); PUSH(op_arith(HM_OP(ins), a, b)); break;
     case HOP_EQ: case HOP_NE: case HOP_LT: case HOP_LE: case HOP_GT: case HOP_GE:
       NEED(2); b = POP(); a = POP(); PUSH(op_compare(HM_OP(ins), a, b)); break;
-    case HOP_MATCHRE: NEED(2); b = POP(); a = POP(); PUSH(op_matchre(vm, a, b)); break;
+    case HOP_MATCHRE:
+      NEED(2);
+      if (vm->matches_fn >= 0) {
+        vm->sp -= 2;
+        hm_value r = do_call(vm, (uint32_t)vm->matches_fn, 2, &vm->stack[vm->sp]);
+        PUSH(r);
+      } else {
+        b = POP(); a = POP(); PUSH(op_matchre(vm, a, b));
+      }
+      break;
     case HOP_NOT: NEED(1); a = POP(); PUSH(hv_bool(!hv_truthy(a))); break;
     case HOP_NEG: {
       NEED(1);
