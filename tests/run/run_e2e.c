@@ -328,7 +328,7 @@ static void write_plan(env *e, int variant, int bad_line) {
   for (int m = 2; m <= 3; m++)
     fprintf(f, "{\"seq\":%d,\"phase\":\"message\",\"method\":\"POST\",\"path\":\"/api/tickets/{ref:UserRequest:1}/messages\","
                "\"body\":{\"channel\":\"internal-note\",\"via\":\"api\",\"from_agent\":true,\"public\":false,"
-               "\"body_text\":\"follow-up %d\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\","
+               "\"body_text\":\"follow-up %d\",\"body_html\":\"<p>see <img src=\\\"{ref:upload:files/a1.txt#url}\\\"></p>\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\","
                "\"created_datetime\":\"2021-03-01T2%d:00:00Z\"},"
                "\"source\":{\"object\":\"UserRequest\",\"key\":\"1\"},\"target\":\"Message\",\"ref\":\"UserRequest:1/message/%d\","
                "\"unique\":{\"external_id\":\"itop:UserRequest:1:extra:%d\"}}\n",
@@ -391,8 +391,11 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
       CHECK(n == 1, "%s: message %s present %d times", label, mext, n);
     }
     if (t == 1) {
-      find_by(msgs, "external_id", "itop:UserRequest:1:extra:2", &n);
+      const cJSON *fu = find_by(msgs, "external_id", "itop:UserRequest:1:extra:2", &n);
       CHECK(n == 1, "%s: follow-up 2 present %d times", label, n);
+      const cJSON *html = cJSON_GetObjectItemCaseSensitive(fu, "body_html");
+      CHECK(cJSON_IsString(html) && strstr(html->valuestring, "<img src=\"http") && !strstr(html->valuestring, "{ref:"),
+            "%s: the inline image was not re-pointed to its uploaded url", label);
       find_by(msgs, "external_id", "itop:UserRequest:1:extra:3", &n);
       CHECK(n == 1, "%s: follow-up 3 present %d times", label, n);
     }
