@@ -225,10 +225,17 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
       return -1;
     }
   }
-  if (!cJSON_IsObject(j)) {
+  if (cJSON_IsArray(j)) {
     hm_reader_fail(r, line, col, "expected a JSON object, found %s", json_kind(j));
     cJSON_Delete(j);
     return -1;
+  }
+  if (!cJSON_IsObject(j)) {
+    /* Some endpoints answer bare arrays of scalars (Atera's ticket attachments
+       are a list of URL strings): each becomes the record {"value": ...}. */
+    cJSON *w = cJSON_CreateObject();
+    cJSON_AddItemToObject(w, "value", j);
+    j = w;
   }
   out->value = hm_json_to_value(j, a);
   out->line = line;
