@@ -79,6 +79,9 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
     }
     size_t len = 0;
     const char *text = hm_reader_raw_json(r, &len);   /* JSON records: their own text */
+    /* ...unless the element was a scalar wrapped as {"value": ...} by the reader */
+    while (text && len && (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')) { text++; len--; }
+    if (text && len && *text != '{') text = NULL;
     if (!text) {
       json.len = 0;
       hv_to_json(&json, rec.value);

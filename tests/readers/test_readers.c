@@ -255,6 +255,27 @@ static void test_childidx(void) {
   CHECK_STR(err, "none.ndjson: no such file in the data folder");
 }
 
+/* Atera answers ticket attachments as a bare array of URL strings, one file per
+ * ticket folder: each string is the record {"value": URL} in the index too. */
+static void test_childidx_scalars(void) {
+  write_str("t/48213/att.json", "[\"https://x/a.png\", \"https://x/b.txt\"]");
+  rt_prog t;
+  rt_init(&t, HF_JSON, "t/*/att.json", NULL, "path", 0);
+  char err[1024], last[512] = "";
+  nbad = 0;
+  hm_childidx *x = hm_childidx_build(&t.p, 0, dir, count_bad, last, err, sizeof err);
+  CHECK(x != NULL, "build: %s", err);
+  if (!x) return;
+  CHECK_INT(nbad, 0);
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_value v;
+  CHECK_INT(hm_childidx_get(x, "48213", &a, &v), 0);
+  CHECK_STR(json_of(v, &a), "[{\"value\":\"https://x/a.png\"},{\"value\":\"https://x/b.txt\"}]");
+  hm_childidx_free(x);
+  hm_arena_free(&a);
+}
+
 /* Column numbers count bytes after the BOM; the error names the right line
  * inside a multi-line record. */
 static void test_positions(void) {
@@ -301,6 +322,7 @@ int main(void) {
   test_json_kinds();
   test_value_to_json();
   test_childidx();
+  test_childidx_scalars();
   test_positions();
   nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   if (failures) { fprintf(stderr, "%d check(s) failed\n", failures); return 1; }
