@@ -233,7 +233,10 @@ static int resolve_string(resolve_ctx *rc, const char *s, hm_buf *out) {
     if (hash) *hash++ = 0;
     int res = RES_OK;
     cJSON *v = ref_value(rc, ref, hash, &res);
-    if (!v) return res == RES_DROP ? RES_MISSING : res;
+    /* A file that was not uploaded (flagged when it was skipped): its inline
+     * reference becomes empty rather than failing the whole message. */
+    if (!v && res == RES_DROP) { s = e + 1; continue; }
+    if (!v) return res;
     if (cJSON_IsNumber(v)) hm_buf_printf(out, "%lld", (long long)v->valuedouble);
     else if (cJSON_IsString(v)) hm_buf_puts(out, v->valuestring);
     cJSON_Delete(v);

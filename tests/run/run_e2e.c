@@ -394,8 +394,9 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
       const cJSON *fu = find_by(msgs, "external_id", "itop:UserRequest:1:extra:2", &n);
       CHECK(n == 1, "%s: follow-up 2 present %d times", label, n);
       const cJSON *html = cJSON_GetObjectItemCaseSensitive(fu, "body_html");
-      CHECK(cJSON_IsString(html) && strstr(html->valuestring, "<img src=\"http") && !strstr(html->valuestring, "{ref:"),
-            "%s: the inline image was not re-pointed to its uploaded url", label);
+      CHECK(cJSON_IsString(html) && strstr(html->valuestring, expect_attachments ? "<img src=\"http" : "<img src=\"\"")
+            && !strstr(html->valuestring, "{ref:"),
+            "%s: the inline image was not re-pointed to its uploaded url (or emptied when not uploaded)", label);
       find_by(msgs, "external_id", "itop:UserRequest:1:extra:3", &n);
       CHECK(n == 1, "%s: follow-up 3 present %d times", label, n);
     }
@@ -463,7 +464,13 @@ static char *canonical(env *e) {
       }
       if (!strcmp(kinds[k], "customers")) cJSON_DeleteItemFromObjectCaseSensitive(c, "channels");
       char *t = cJSON_PrintUnformatted(c);
-      hm_buf_puts(&b, t);
+      /* Uploaded files' urls name the sandbox's port: not content. */
+      for (const char *p = t, *q; *p; p = q + strlen(e->base)) {
+        q = strstr(p, e->base);
+        if (!q) { hm_buf_puts(&b, p); break; }
+        hm_buf_put(&b, p, (size_t)(q - p));
+        hm_buf_puts(&b, "BASE");
+      }
       hm_buf_putc(&b, '\n');
       free(t);
       cJSON_Delete(c);
