@@ -136,6 +136,7 @@ void hm_http_close(hm_http *h) {
 }
 
 const hm_http_stats *hm_http_get_stats(const hm_http *h) { return &h->stats; }
+void hm_http_set_attempts(hm_http *h, int n) { h->o.max_attempts = n > 0 ? n : 8; }
 const hm_rl *hm_http_get_rl(const hm_http *h) { return &h->rl; }
 
 /* May a failed transfer have delivered the request? Only refusals before any

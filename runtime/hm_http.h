@@ -90,6 +90,8 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
 void hm_http_query_escape(hm_buf *b, const char *s);
 /* Sleep the backoff delay for retry number attempt (interruptible by stop). */
 void hm_http_backoff(hm_http *h, int attempt);
+/* Attempts per request from now on (the preflight fails fast on a wrong URL). */
+void hm_http_set_attempts(hm_http *h, int n);
 const hm_http_stats *hm_http_get_stats(const hm_http *h);
 const hm_rl *hm_http_get_rl(const hm_http *h);
 int hm_http_stopped(const hm_http *h);

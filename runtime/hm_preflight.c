@@ -35,7 +35,9 @@ static int on_rule(void *ctx, const cJSON *rule) {
 
 int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen) {
   hm_http_resp r;
+  hm_http_set_attempts(h, 3);   /* a wrong --target should not take a minute to say so */
   hm_http_request(h, "GET", "/api/account", NULL, 1, &r);
+  hm_http_set_attempts(h, 0);
   long st = r.status;
   if (st == 401 || st == 403) {
     snprintf(err, errlen, "Gorgias refused the credentials (%s): check GORGIAS_EMAIL and GORGIAS_API_KEY", r.err);

@@ -744,6 +744,13 @@ static void scenario_auth(env *e) {
   CHECK(err && strstr(err, "refused"), "no clear message: %s", err ? err : "");
   CHECK(err && !strstr(err, "wrong-key-123456"), "the key was printed");
   free(err);
+  time_t t0 = time(NULL);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--target", "http://127.0.0.1:1",
+                  "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+  err = client_stderr(e);
+  CHECK(rc == 3 && err && strstr(err, "not reachable") && time(NULL) - t0 < 20,
+        "unreachable target: exit %d after %lds: %s", rc, (long)(time(NULL) - t0), err ? err : "");
+  free(err);
   rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--target", e->base,
                   "--state", path_in(e, "state.db"), "--api-key", "x", (const char *)NULL);
   CHECK(rc == 2, "a key on the command line must be refused (exit %d)", rc);
