@@ -931,6 +931,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
   if (!rc) rc = hm_state_open(&ex->st, o->state_path, 1, err, sizeof err);
+  if (!rc) rc = hm_state_lock(ex->st, o->state_path, err, sizeof err);
   if (!rc) rc = hm_state_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
   if (rc) {

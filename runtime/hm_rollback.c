@@ -168,7 +168,11 @@ int hm_rollback_main(int argc, char **argv) {
   if (rc || a.help) return rc;
   hm_state *st;
   char err[1024];
-  if (hm_state_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun rollback: %s\n", err); return 2; }
+  if (hm_state_open(&st, a.state, 0, err, sizeof err) || hm_state_lock(st, a.state, err, sizeof err)) {
+    fprintf(stderr, "hmaprun rollback: %s\n", err);
+    hm_state_close(st);
+    return 2;
+  }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include "hm_arena.h"
 #include "hm_state.h"
@@ -14,6 +17,7 @@
 struct hm_state {
   sqlite3 *db;
   hm_arena scratch;   /* strings handed out by the get functions */
+  int lock_fd;        /* -1 unless hm_state_lock succeeded */
 };
 
 static const char *SCHEMA =
@@ -64,12 +68,36 @@ int hm_state_open(hm_state **out, const char *path, int create, char *err, size_
     return 2;
   }
   hm_arena_init(&st->scratch, 4096);
+  st->lock_fd = -1;
   *out = st;
+  return 0;
+}
+
+int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen) {
+  char lp[4096];
+  snprintf(lp, sizeof lp, "%s.lock", path);
+  int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) { snprintf(err, errlen, "%s: cannot create the lock file", lp); return 2; }
+  if (flock(fd, LOCK_EX | LOCK_NB)) {
+    char pid[32] = "";
+    ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = 0;
+    pid[strcspn(pid, "\n")] = 0;
+    snprintf(err, errlen, "%s is in use by another hmaprun (pid %s); two runs on one state would "
+             "create the same records twice", path, pid[0] ? pid : "?");
+    close(fd);
+    return 2;
+  }
+  char me[32];
+  int len = snprintf(me, sizeof me, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, me, (size_t)len, 0) < 0) { /* the pid is only informative */ }
+  st->lock_fd = fd;
   return 0;
 }
 
 void hm_state_close(hm_state *st) {
   if (!st) return;
+  if (st->lock_fd >= 0) close(st->lock_fd);   /* releases the flock */
   sqlite3_close(st->db);
   hm_arena_free(&st->scratch);
   free(st);

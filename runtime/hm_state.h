@@ -32,6 +32,10 @@ typedef struct hm_jrow {
 /* create=0 refuses a missing file (verify, rollback, status). 0 or 2. */
 int hm_state_open(hm_state **st, const char *path, int create, char *err, size_t errlen);
 void hm_state_close(hm_state *st);
+/* Take the state's run lock (a file lock on PATH.lock, released by the kernel
+ * even on kill -9): two processes driving one migration would both create the
+ * same records. 0, or 2 with err naming the holder. */
+int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen);
 /* Refuse (2) when earlier rows carry another map digest unless force. */
 int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen);
 const char *hm_state_get_meta(hm_state *st, const char *key);   /* NULL if unset */

@@ -33,6 +33,7 @@ typedef struct env {
   const char *sbx_bin, *client_bin;
   char dir[256], base[96];
   pid_t sbx;
+  const char *err_name;   /* stderr file of the next client (default client.err) */
 } env;
 
 static int failures;
@@ -195,27 +196,16 @@ static void seed_existing(env *e) {
 
 /* ---- client ---- */
 
-/* Runs hmap-runclient ARGS...; kill_ms > 0 sends sig after that many ms if it
- * is still running. Returns the exit code, or 128 + signal. */
-static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
-  const char *argv[40];
-  int n = 0;
-  argv[n++] = e->client_bin;
-  va_list ap;
-  va_start(ap, key);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && n < 38) argv[n++] = a;
-  va_end(ap);
-  argv[n] = NULL;
+/* Starts hmap-runclient with argv (NULL-terminated after argv[0]). */
+static pid_t spawn_client(env *e, const char *key, const char *const *argv) {
   pid_t parent = getpid();
-  double t0 = (double)time(NULL);
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     char po[600], pe[600];   /* not path_in: its buffers hold argv */
     snprintf(po, sizeof po, "%s/client.out", e->dir);
-    snprintf(pe, sizeof pe, "%s/client.err", e->dir);
+    snprintf(pe, sizeof pe, "%s/%s", e->dir, e->err_name ? e->err_name : "client.err");
     int out = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     /* HM_E2E_LOG=1 keeps the stderr of every run (for debugging a failure). */
     int err = open(pe, O_WRONLY | O_CREAT | (getenv("HM_E2E_LOG") ? O_APPEND : O_TRUNC), 0644);
@@ -226,6 +216,13 @@ static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
     execv(e->client_bin, (char *const *)argv);
     _exit(127);
   }
+  return pid;
+}
+
+/* Waits for a client; kill_ms > 0 sends sig after that many ms if it is
+ * still running. Returns the exit code, or 128 + signal. */
+static int wait_client(pid_t pid, int kill_ms, int sig) {
+  double t0 = (double)time(NULL);
   int status = 0;
   long waited = 0;
   for (;;) {
@@ -239,6 +236,20 @@ static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
   if ((double)time(NULL) - t0 > 20) fprintf(stderr, "note: a client run took %.0f s\n", (double)time(NULL) - t0);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
+}
+
+/* Runs hmap-runclient ARGS... (NULL-terminated) and waits (see wait_client). */
+static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
+  const char *argv[40];
+  int n = 0;
+  argv[n++] = e->client_bin;
+  va_list ap;
+  va_start(ap, key);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) && n < 38) argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+  return wait_client(spawn_client(e, key, argv), kill_ms, sig);
 }
 
 static int run_plan(env *e, int kill_ms, int sig, const char *extra1, const char *extra2) {
@@ -781,7 +792,25 @@ static void scenario_rules(env *e) {
 static void scenario_interrupt(env *e) {
   write_plan(e, 0, 0);
   seed_existing(e);
-  int rc = run_plan(e, 400, SIGTERM, NULL, NULL);
+  /* Two processes on one state: the second is refused, the first goes on. */
+  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                         "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, NULL };
+  e->err_name = "first.err";
+  pid_t first = spawn_client(e, NULL, argv);
+  e->err_name = NULL;
+  sleep_ms(150);
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                      "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+  char *err = client_stderr(e);
+  CHECK(rc == 2 && err && strstr(err, "in use by another hmaprun"), "a second run on the same state: exit %d: %s",
+        rc, err ? err : "");
+  free(err);
+  rc = wait_client(first, 400, SIGTERM);
+  CHECK(rc == 4 || rc == 0, "the first run: exit %d", rc);
+  fresh_state(e);
+  sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
+  seed_existing(e);
+  rc = run_plan(e, 400, SIGTERM, NULL, NULL);
   CHECK(rc == 4, "SIGTERM exit %d (want 4, resumable)", rc);
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
   CHECK(rc == 0, "status exit %d", rc);
