@@ -562,7 +562,15 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     hm_http_resp r;
     hm_http_request(ex->http, "POST", path, body, 0, &r);
     if (r.status >= 200 && r.status < 300) {
-      record_done(ex, k, key, path, r.status, answer_object(r.json), 0, with_id);
+      const cJSON *obj = answer_object(r.json);
+      cJSON *fetched = NULL;
+      if (with_id && k->ref && !hm_json_id(obj) && has_unique) {
+        /* Some endpoints answer 2xx with an empty body; later calls need the id. */
+        fetched = lookup(ex, path, body, unique, NULL, &by, &st);
+        if (fetched) obj = fetched;
+      }
+      record_done(ex, k, key, path, r.status, obj, 0, with_id);
+      cJSON_Delete(fetched);
       count_add(ex, k->object, created_kind(k), 1);
       hm_http_resp_free(&r);
       return ex->fatal;
