@@ -183,6 +183,7 @@ typedef struct plan {
   hm_value known_agents;
   /* planner settings a map need not declare (--set NAME=VALUE): see planner_setting */
   const char *help_center_id, *known_agents_set;
+  long long max_upload_bytes;  /* as `run --max-upload-bytes` (default 25 MB): bigger files are flagged */
   /* the record being planned */
   uint32_t src;
   const char *key;
@@ -450,6 +451,11 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   hm_buf_printf(&x, ",\"size\":%lld", size);
   write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
+  if (size > pl->max_upload_bytes)
+    report_row(pl, HM_ROW_FLAG, "warn",
+               hm_arena_printf(&pl->arena, "%s is %lld bytes, over the %lld-byte upload limit: the run will not upload it",
+                               rel, size, pl->max_upload_bytes),
+               rule_loc(pl, rule), rule, NULL);
   hm_buf_free(&x);
   if (!ref) kmap_find(&pl->uploaded, khash(rel), true, NULL);
 }
@@ -1114,6 +1120,13 @@ static void plan_free(plan *pl) {
  * no public API lists it (gorgias-api.md §5.15), so the operator gives it. */
 static bool planner_setting(plan *pl, const char *name, const char *value) {
   if (!strcmp(name, "help_center_id")) { pl->help_center_id = value; return true; }
+  if (!strcmp(name, "max_upload_bytes")) {
+    char *end;
+    long long n = strtoll(value, &end, 10);
+    if (*end || n <= 0) return false;   /* then reported as an unknown setting */
+    pl->max_upload_bytes = n;
+    return true;
+  }
   if (!strcmp(name, "known_agents")) { pl->known_agents_set = value; return true; }
   return false;
 }
@@ -1212,6 +1225,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   pl.p = p; pl.o = o;
   const char *km = getenv("HMAP_KEYSET_MEM_MAX");
   pl.keyset_max = km && atol(km) > 0 ? (size_t)atol(km) : KEYSET_MEM_MAX;
+  pl.max_upload_bytes = 25LL * 1024 * 1024;
   hm_arena_init(&pl.arena, 1 << 20);   /* big enough that a reset frees nothing */
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
