@@ -810,7 +810,7 @@ static void scenario_interrupt(env *e) {
   fresh_state(e);
   sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
   seed_existing(e);
-  rc = run_plan(e, 400, SIGTERM, NULL, NULL);
+  rc = run_plan(e, 150, SIGTERM, NULL, NULL);
   CHECK(rc == 4, "SIGTERM exit %d (want 4, resumable)", rc);
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
   CHECK(rc == 0, "status exit %d", rc);
