@@ -141,8 +141,7 @@ static void map_hash_from_report(plan_file *pf) {
 }
 
 /* Read and check every line before anything is sent. */
-static int plan_load(plan_file *pf, const char *path, hm_state *st_for_totals, char *err, size_t errlen) {
-  (void)st_for_totals;
+static int plan_load(plan_file *pf, const char *path, char *err, size_t errlen) {
   pf->path = path;
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
@@ -297,7 +296,7 @@ static int run_plan_file(run_args *a) {
   plan_file pf;
   memset(&pf, 0, sizeof pf);
   char err[600] = "";
-  if (plan_load(&pf, a->plan, NULL, err, sizeof err)) {
+  if (plan_load(&pf, a->plan, err, sizeof err)) {
     fprintf(stderr, "hmaprun run: %s\n", err);
     plan_free(&pf);
     return 2;
