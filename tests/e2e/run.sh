@@ -6,7 +6,8 @@
 # FILE.hbc` takes no --set, so the lowered upload limit needs this way); MODE
 # `hbc` runs `hmaprun run FILE.hbc` itself, compared with a plan made with the
 # map's own settings. Then:
-# - the run ends with exit 0 (every planned call carried out);
+# - the run carries out every planned call: exit 0, or 1 when it refused an
+#   upload over its limit or (hbc mode) its planning rejected records;
 # - /_sandbox/dump holds exactly what the plan predicts: tickets, messages,
 #   users, teams, custom fields, uploads, Help Center categories and articles
 #   counted from calls.ndjson, customers (created ones plus the ones a ticket
@@ -16,7 +17,8 @@
 #   sent_datetime, an internal note, the customer linked by id, an attachment;
 # - /_sandbox/outbox is empty; `hmaprun verify` exits 0;
 # - `hmaprun rollback` exits 0 and leaves none of the run's records (uploads
-#   cannot be deleted in Gorgias; custom fields are deactivated).
+#   cannot be deleted in Gorgias: it names exactly how many it leaves; custom
+#   fields are deactivated).
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4 src=$5 mode=${6:-plan}
 . "$root/tests/e2e/lib.sh"
@@ -39,9 +41,22 @@ if [ "$mode" = hbc ]; then
 fi
 # shellcheck disable=SC2086
 "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $popts 2>"$tmp/plan.err"
-rc=$?
-[ $rc -le 1 ] || { echo "FAIL: hmaprun plan: exit $rc"; cat "$tmp/plan.err"; exit 1; }
+plan_rc=$?
+[ $plan_rc -le 1 ] || { echo "FAIL: hmaprun plan: exit $plan_rc"; cat "$tmp/plan.err"; exit 1; }
 calls=$tmp/plan/calls.ndjson
+# planned uploads the run refuses (over its --max-upload-bytes): counted out below
+max=$(e2e_run_opts "$src" | sed -n 's/.*--max-upload-bytes \([0-9]*\).*/\1/p')
+uploads=0 refused=0
+for f in $(jq -r 'select(.phase == "upload") | .file | @base64' "$calls"); do
+  f=$(printf '%s' "$f" | base64 -d)
+  size=$(wc -c <"$data/$f")
+  if [ -n "$max" ] && [ "$size" -gt "$max" ]; then refused=$((refused + 1)); else uploads=$((uploads + 1)); fi
+done
+# the run's exit: 1 when it rejected something (a refused upload; in hbc mode
+# also what its own planning rejected, as `hmaprun plan` did), else 0
+want_rc=0
+[ $refused -gt 0 ] && want_rc=1
+[ "$mode" = hbc ] && [ $plan_rc = 1 ] && want_rc=1
 
 "$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
 pid=$!
@@ -59,7 +74,7 @@ if [ "$mode" = hbc ]; then what="$tmp/map.hbc"; else what="--plan $calls"; fi
 "$hmaprun" run $what --data "$data" --target "$url" --state "$tmp/state.db" --time-scale 50 \
   $(e2e_run_opts "$src") >"$tmp/run.out" 2>"$tmp/run.err"
 rc=$?
-[ $rc = 0 ] || { failed "hmaprun run: exit $rc, wanted 0:"; cat "$tmp/run.err"; }
+[ $rc = $want_rc ] || { failed "hmaprun run: exit $rc, wanted $want_rc:"; cat "$tmp/run.err"; }
 curl -sf "$url/_sandbox/dump" >"$tmp/dump.json" || { echo "FAIL: GET /_sandbox/dump"; exit 1; }
 dump=$tmp/dump.json
 
@@ -79,14 +94,7 @@ same custom_fields "$(creates CustomField)" "$(dump_n '.custom_fields | length')
 same help_center_categories "$(creates HelpCenterCategory)" "$(dump_n '.help_center_categories | length')"
 same help_center_articles "$(creates HelpCenterArticle)" "$(dump_n '.help_center_articles | length')"
 # uploads: every planned one, less those over the run's --max-upload-bytes (Atera)
-max=$(e2e_run_opts "$src" | sed -n 's/.*--max-upload-bytes \([0-9]*\).*/\1/p')
-n=0
-for f in $(jq -r 'select(.phase == "upload") | .file | @base64' "$calls"); do
-  f=$(printf '%s' "$f" | base64 -d)
-  size=$(wc -c <"$data/$f")
-  if [ -z "$max" ] || [ "$size" -le "$max" ]; then n=$((n + 1)); fi
-done
-same uploads "$n" "$(dump_n '.uploads | length')"
+same uploads "$uploads" "$(dump_n '.uploads | length')"
 # customers: one per distinct e-mail of the Customer creates (each one without
 # an e-mail on its own), plus a ticket's customer named by a new e-mail
 same customers "$(plan_n '
