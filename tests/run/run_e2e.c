@@ -533,6 +533,10 @@ static void scenario_full(env *e) {
   int rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0, "run exit %d", rc);
   check_dump(e, 0, 1, "full run");
+  /* Not a terminal: no progress line, and nothing else to say. */
+  char *quiet = client_stderr(e);
+  CHECK(quiet && !strchr(quiet, '\r') && !strstr(quiet, "calls"), "progress on a non-terminal: %s", quiet ? quiet : "");
+  free(quiet);
   CHECK(report_num(e, "UserRequest", "created") == N_TICKETS, "report: tickets created");
   CHECK(report_num(e, "Person", "reused") == 1, "report: one customer reused by e-mail (409)");
   CHECK(has_flag(e, "left.company@example.com not found in Gorgias: used fallback agent@example.com"),
@@ -550,8 +554,19 @@ static void scenario_full(env *e) {
   /* Run again: nothing to do, nothing sent but the preflight reads. */
   char *before = canonical(e);
   double req0 = sbx_requests(e);
-  rc = run_plan(e, 0, 0, NULL, NULL);
+  rc = run_plan(e, 0, 0, "--log-json", NULL);
   CHECK(rc == 0, "second run exit %d", rc);
+  /* --log-json: every stderr line is one JSON event. */
+  char *log = client_stderr(e);
+  int lines = 0, bad = 0;
+  for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    cJSON *j = cJSON_Parse(line);
+    lines++;
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "event"))) bad++;
+    cJSON_Delete(j);
+  }
+  CHECK(lines > 10 && bad == 0, "--log-json: %d lines, %d not JSON events", lines, bad);
+  free(log);
   double req1 = sbx_requests(e);
   CHECK(req1 - req0 <= 3, "a finished run re-run sent %.0f requests", req1 - req0);
   CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS, "second run skipped the tickets");
