@@ -19,6 +19,20 @@ static const wire_move wire_moves[] = {
   {"Customer", "meta", {"organization", NULL}},
 };
 
+/* Scalar fields the API wants wrapped in an object: gorgias-api.md §5.4 creates
+ * users with `role: {"name": "agent"}`; the schema (and the map) say the name. */
+typedef struct wire_wrap { const char *target, *field, *key; } wire_wrap;
+static const wire_wrap wire_wraps[] = {
+  {"User", "role", "name"},
+};
+
+static const char *wrap_of(const hm_program *p, uint32_t target, const char *field) {
+  const char *tn = p->consts[p->targets[target].name].str;
+  for (size_t i = 0; i < sizeof wire_wraps / sizeof *wire_wraps; i++)
+    if (!strcmp(wire_wraps[i].target, tn) && !strcmp(wire_wraps[i].field, field)) return wire_wraps[i].key;
+  return NULL;
+}
+
 uint32_t hm_wire_target(const hm_program *p, const char *name) {
   for (uint32_t i = 0; i < p->ntargets; i++)
     if (p->targets[i].name < p->nconsts && !strcmp(p->consts[p->targets[i].name].str, name)) return i;
@@ -221,7 +235,10 @@ static void put_members(hm_buf *out, const hm_program *p, uint32_t target, hm_va
     *first = 0;
     put_str(out, k);
     hm_buf_putc(out, ':');
+    const char *wrap = v.kind == HV_STR ? wrap_of(p, target, k) : NULL;
+    if (wrap) { hm_buf_putc(out, '{'); put_str(out, wrap); hm_buf_putc(out, ':'); }
     put_field(out, p, tf, k, v, a);
+    if (wrap) hm_buf_putc(out, '}');
   }
 }
 
