@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *hm_type_name(hm_type t) {
   static const char *names[] = {"any", "string", "number", "bool", "list", "record", "ref", "null", "datetime"};
@@ -89,7 +90,13 @@ bool hv_truthy(hm_value v) {
   switch (v.kind) {
   case HV_BOOL: return v.u.b;
   case HV_NUM: return v.u.num != 0;
-  case HV_STR: return v.len != 0;
+  /* CSV cells are text: a bool column holds "0"/"1" or "false"/"true", and
+     `when src.IsDeleted` must read "0" as false. */
+  case HV_STR:
+    if (v.len == 0) return false;
+    if (v.len == 1 && v.u.str[0] == '0') return false;
+    if (v.len == 5 && strncasecmp(v.u.str, "false", 5) == 0) return false;
+    return true;
   case HV_LIST: return v.u.list->n != 0;
   case HV_REC: case HV_REF: return true;
   default: return false;

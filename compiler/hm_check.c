@@ -33,6 +33,10 @@ typedef struct chk {
   int in_after;
   var vars[MAXVARS];
   int nvars, nslots, maxslots;
+  /* Values known present on this path (`if x != null { ... }`), as paths like
+     "src.Phone", "addr" or "a.contents.filename": flow-sensitive narrowing. */
+  const char *narrow[64];
+  int nnarrow;
 } chk;
 
 #define D(x, node, code, ...) hm_diag_at(&(x)->c->diags, (node)->loc, HC_##code, __VA_ARGS__)
@@ -118,6 +122,45 @@ static uint32_t add_slot(hm_compiler *c, hm_srcinfo *s, const char *name) {
 
 /* ---------- expressions ---------- */
 
+/* "src.F", "x" or "x.a.b" for a plain path expression, else NULL. */
+static const char *path_of(chk *x, const hm_node *e) {
+  if (e->kind == N_SRC) return "src";
+  if (e->kind == N_NAME) return e->s;
+  if (e->kind != N_FIELD) return NULL;
+  const char *base = path_of(x, e->a);
+  return base ? hm_arena_printf(&x->c->arena, "%s.%s", base, e->s) : NULL;
+}
+
+static int narrowed(chk *x, const hm_node *e) {
+  const char *p = e->kind == N_FIELD || e->kind == N_NAME ? path_of(x, e) : NULL;
+  for (int i = 0; p && i < x->nnarrow; i++)
+    if (!strcmp(x->narrow[i], p)) return 1;
+  return 0;
+}
+
+static void add_narrow(chk *x, const hm_node *e) {
+  const char *p = path_of(x, e);
+  if (p && x->nnarrow < 64) x->narrow[x->nnarrow++] = p;
+}
+
+static void narrow_value(chk *x, const hm_node *v) {
+  static const char *keep[] = {"nonempty", "trim", "lower", "upper", "text"};
+  add_narrow(x, v);
+  if (v->kind == N_CALL && v->a && !v->a->next)
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+      if (!strcmp(v->s, keep[i])) narrow_value(x, v->a);
+}
+
+/* What a condition proves present: `x != null`, `f(x) != null` for the
+   text functions that keep missing missing, and conjunctions of those. */
+static void collect_narrow(chk *x, const hm_node *c) {
+  if (!c || c->kind != N_BIN) return;
+  if (c->op == OPB_AND) { collect_narrow(x, c->a); collect_narrow(x, c->b); return; }
+  if (c->op != OPB_NE) return;
+  const hm_node *v = c->a->kind == N_NULL ? c->b : c->b->kind == N_NULL ? c->a : NULL;
+  if (v) narrow_value(x, v);
+}
+
 static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
   hm_node *f = hm_schema_field(s->fields, e->s);
   if (!f && s->fields && !(s->fields->op == 1 && !s->fields->s[0])) {
@@ -130,6 +173,7 @@ static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
   e->decl = f;
   e->ty = (uint8_t)(f ? (hm_type)hm_decl_type(f->a) : HT_ANY);
   e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
+  if (e->maybe && narrowed(x, e)) e->maybe = 0;
   if (src_index >= 0) e->idx = (int32_t)add_slot(x->c, &x->k->sources[src_index], e->s);
 }
 
@@ -153,7 +197,7 @@ static void field_access(chk *x, hm_node *e) {
   if (obj->ty != HT_ANY && obj->ty != HT_REC)
     D(x, e, E0204, "cannot read field '%s' of a %s", e->s, hm_type_name((hm_type)obj->ty));
   e->ty = HT_ANY;
-  e->maybe = 1;
+  e->maybe = (uint8_t)!narrowed(x, e);
   e->fallible = obj->fallible;
 }
 
@@ -381,7 +425,8 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   if (!v) return;
   v->ty = HT_REC; v->maybe = 0; v->child_src = child;
   e->num = v->slot;
-  if (e->b) expr(x, e->b, NULL);
+  int saved_narrow = x->nnarrow;
+  if (e->b) { expr(x, e->b, NULL); collect_narrow(x, e->b); }
   /* The element shape: `list of T` of the field this each is assigned to. */
   hm_node *elem = NULL;
   if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)
@@ -401,6 +446,7 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
         D(x, e, E0303, "each %s: the %s field '%s' is required and %s", e->s, elem->s, f->s,
           ts.set[i] ? "is not set on every path" : "is never set");
   }
+  x->nnarrow = saved_narrow;
   x->nvars = saved_vars;
   x->nslots = saved_slots;
   e->ty = HT_LIST;
@@ -433,7 +479,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
       e->ty = HT_ANY; e->maybe = 1;
       break;
     }
-    e->idx = v->slot; e->ty = v->ty; e->maybe = v->maybe;
+    e->idx = v->slot; e->ty = v->ty; e->maybe = (uint8_t)(v->maybe && !narrowed(x, e));
     break;
   }
   case N_SETREF: {
@@ -485,7 +531,13 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     e->ty = HT_LIST; e->fallible = (uint8_t)fallible;
     break;
   }
-  case N_RECORD: record(x, e, expect && expect->a && expect->a->op == TY_OBJECT ? hm_schema_target(x->c, expect->a->s) : NULL); break;
+  case N_RECORD: {
+    /* shaped by the field it goes to: an object field, or one element appended
+       to a list of objects (`messages += { ... }`) */
+    hm_node *obj = expect && expect->a && expect->a->op == TY_OBJECT ? hm_schema_target(x->c, expect->a->s) : list_object(x, expect);
+    record(x, e, obj);
+    break;
+  }
   case N_BIN: binop(x, e, expect); break;
   case N_UN:
     expr(x, e->a, NULL);
@@ -659,8 +711,10 @@ static void stmt(chk *x, hm_node *st, tstate *ts) {
       memcpy(a.set, ts->set, (size_t)ts->n);
       memcpy(b.set, ts->set, (size_t)ts->n);
     }
-    int saved = x->nvars;
+    int saved = x->nvars, saved_narrow = x->nnarrow;
+    collect_narrow(x, st->a);
     stmts(x, st->b, ts ? &a : NULL);
+    x->nnarrow = saved_narrow;
     x->nvars = saved;
     if (st->c && st->c->kind == N_IF) stmt(x, st->c, ts ? &b : NULL);
     else stmts(x, st->c, ts ? &b : NULL);
@@ -845,9 +899,11 @@ static void check_rule(chk *x, int ri) {
   x->rule = ri;
   x->src = r->source;
   x->nvars = x->nslots = x->maxslots = 0;
+  x->nnarrow = 0;
   if (n->guard) {
     expr(x, n->guard, NULL);
     if (n->guard->fallible) report_fallible(x, n->guard);
+    collect_narrow(x, n->guard);
   }
   tstate ts = {0};
   if (r->target) {
@@ -1022,8 +1078,10 @@ int hm_check(hm_compiler *c, int unit) {
     check_module_decls(&x, &c->units[unit]);
     return (int)(c->diags.errors - errors_before);
   }
-  if (!nmig && u->items) {
-    hm_node at = *u->items;
+  if (!nmig) {
+    hm_node at = {0};
+    if (u->items) at = *u->items;
+    else { at.loc.file = u->file; at.loc.line = at.loc.col = at.loc.end_line = 1; at.loc.end_col = 2; }
     D(&x, &at, E0105, "a map starts with its migration header: migration \"Customer X: iTop to Gorgias\"");
   }
   k->sources = calloc(nsrc + 1, sizeof *k->sources);
