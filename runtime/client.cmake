@@ -3,7 +3,7 @@
 # status, progress). hmaprun links it; hmap-runclient is a thin driver with the
 # same sub-commands so the client can be tested on its own.
 add_library(hmclient STATIC
-  hm_http.c hm_ratelimit.c hm_creds.c hm_state.c hm_exec.c hm_preflight.c
+  hm_http.c hm_ratelimit.c hm_creds.c hm_state.c hm_exec.c hm_resolve.c hm_preflight.c
   hm_verify.c hm_rollback.c hm_progress.c hm_client.c hm_run.c)
 target_include_directories(hmclient PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(hmclient PUBLIC hmcommon PkgConfig::CURL PkgConfig::SQLITE PkgConfig::CJSON)

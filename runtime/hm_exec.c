@@ -9,7 +9,8 @@
  *   - customers (and anything else answering 409) are reused by their unique
  *     fields and marked "reused" so rollback never deletes what it did not make.
  * --delta: unchanged content hash skipped, changed -> PUT (new ticket messages
- * appended), new -> created. Counts per source object feed the report. */
+ * appended), new -> created. Counts per source object feed the report.
+ * References and lookups are hm_resolve.c's. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,22 +22,7 @@
 #include "hm_client.h"
 #include "hm_run.h"
 #include "hm_state.h"
-
-typedef struct hm_count { long long read, created, updated, skipped, rejected, failed, reused, flagged; } hm_count;
-
-struct hm_exec {
-  hm_exec_opts o;
-  hm_http *http;
-  hm_state *st;
-  long long run;
-  char *report_path;
-  cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
-  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
-  hm_progress prog;
-  int fatal;            /* exit code that ended the run (3, 4), 0 if none */
-  long long rejected, failed;
-  const char *last_phase;
-};
+#include "hm_exec_int.h"
 
 /* ---- small helpers ---- */
 
@@ -55,8 +41,7 @@ static void count_add(hm_exec *ex, const char *object, const char *what, long lo
   if (v) cJSON_SetNumberValue(v, v->valuedouble + (double)n);
 }
 
-static void note(hm_exec *ex, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(hm_exec *ex, const char *level, const char *fmt, ...) {
+void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -64,16 +49,6 @@ static void note(hm_exec *ex, const char *level, const char *fmt, ...) {
   va_end(ap);
   hm_progress_note(&ex->prog, level, buf);
 }
-
-/* A planned call, unpacked once. */
-typedef struct call {
-  long long seq;
-  const char *phase, *method, *path, *object, *key, *target, *ref, *hash, *file, *name, *ctype;
-  const char *flag_text;
-  const cJSON *body, *unique;
-  char key_buf[600], hash_buf[17], num_key[32];
-  char *subject;        /* owned */
-} call;
 
 static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   memset(k, 0, sizeof *k);
@@ -135,191 +110,11 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   return 0;
 }
 
-/* ---- reference resolution ---- */
+/* ---- flags ---- */
 
-enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2 };
-
-typedef struct resolve_ctx { hm_exec *ex; const call *k; char missing[300]; int flags; } resolve_ctx;
-
-static int agents_load_one(void *ctx, const cJSON *u) {
-  cJSON *map = ctx;
-  const char *e = hm_json_str(u, "email");
-  long long id = hm_json_id(u);
-  if (e && id) {
-    char low[330];
-    snprintf(low, sizeof low, "%s", e);
-    for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
-    if (!cJSON_GetObjectItemCaseSensitive(map, low)) cJSON_AddNumberToObject(map, low, (double)id);
-  }
-  return 0;
-}
-
-static long long agent_id(hm_exec *ex, const char *email) {
-  if (!email) return 0;
-  if (!ex->agents) {
-    ex->agents = cJSON_CreateObject();
-    char err[300];
-    if (hm_http_list(ex->http, "/api/users", 200, agents_load_one, ex->agents, err, sizeof err))
-      note(ex, "warning", "cannot list Gorgias users: %s", err);
-  }
-  char low[330];
-  snprintf(low, sizeof low, "%s", email);
-  for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ex->agents, low);
-  return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
-}
-
-static void flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
+void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
   hm_state_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
   count_add(ex, k->object, "flagged", 1);
-}
-
-/* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
-static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
-  hm_idrow row;
-  if (!hm_state_id_get(rc->ex->st, ref, &row) || row.deleted) {
-    snprintf(rc->missing, sizeof rc->missing, "%s", ref);
-    *res = RES_MISSING;
-    return NULL;
-  }
-  cJSON *fields = row.fields ? cJSON_Parse(row.fields) : NULL;
-  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fields, "skipped"))) {
-    cJSON_Delete(fields);
-    *res = RES_DROP;
-    return NULL;
-  }
-  cJSON *out = NULL;
-  if (!field || !strcmp(field, "id")) {
-    out = cJSON_CreateNumber((double)row.gid);
-  } else {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, field);
-    if (v) out = cJSON_Duplicate(v, 1);
-    else { snprintf(rc->missing, sizeof rc->missing, "%s (field %s)", ref, field); *res = RES_MISSING; }
-  }
-  cJSON_Delete(fields);
-  return out;
-}
-
-static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
-  const char *email = hm_json_str(node, "$agent");
-  long long id = agent_id(rc->ex, email);
-  if (id) return cJSON_CreateNumber((double)id);
-  const char *fb = hm_json_str(node, "fallback");
-  const char *text = hm_json_str(node, "flag");
-  char msg[700];
-  long long fid = agent_id(rc->ex, fb);
-  if (fid) {
-    snprintf(msg, sizeof msg, "%s", text ? text : "");
-    if (!text) snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s", email ? email : "?", fb);
-    flag(rc->ex, rc->k, "info", msg);
-    return cJSON_CreateNumber((double)fid);
-  }
-  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
-           fb ? " nor fallback " : "", fb ? fb : "");
-  flag(rc->ex, rc->k, "warn", msg);
-  return cJSON_CreateNull();
-}
-
-/* Replace {ref:R} and {ref:R#field} inside a string (paths, HTML bodies). */
-static int resolve_string(resolve_ctx *rc, const char *s, hm_buf *out) {
-  const char *p;
-  while ((p = strstr(s, "{ref:"))) {
-    const char *e = strchr(p, '}');
-    if (!e) break;
-    hm_buf_put(out, s, (size_t)(p - s));
-    char ref[512];
-    snprintf(ref, sizeof ref, "%.*s", (int)(e - p - 5), p + 5);
-    char *hash = strchr(ref, '#');
-    if (hash) *hash++ = 0;
-    int res = RES_OK;
-    cJSON *v = ref_value(rc, ref, hash, &res);
-    /* A file that was not uploaded (flagged when it was skipped): its inline
-     * reference becomes empty rather than failing the whole message. */
-    if (!v && res == RES_DROP) { s = e + 1; continue; }
-    if (!v) return res;
-    if (cJSON_IsNumber(v)) hm_buf_printf(out, "%lld", (long long)v->valuedouble);
-    else if (cJSON_IsString(v)) hm_buf_puts(out, v->valuestring);
-    cJSON_Delete(v);
-    s = e + 1;
-  }
-  hm_buf_puts(out, s);
-  return RES_OK;
-}
-
-static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node);
-
-/* cJSON_ReplaceItemViaPointer keeps the position but not the member name. */
-static void replace_node(cJSON *parent, cJSON *node, cJSON *v) {
-  if (v->string && !(v->type & cJSON_StringIsConst)) cJSON_free(v->string);
-  v->string = NULL;
-  if (node->string) {
-    v->string = strdup(node->string);
-    v->type &= ~cJSON_StringIsConst;
-  }
-  cJSON_ReplaceItemViaPointer(parent, node, v);
-}
-
-static int resolve_children(resolve_ctx *rc, cJSON *node) {
-  cJSON *it = node->child;
-  while (it) {
-    cJSON *next = it->next;
-    int r = resolve_node(rc, node, it);
-    if (r == RES_DROP && cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
-    else if (r) return r;   /* a drop inside an object drops the object (up to its array) */
-    it = next;
-  }
-  return RES_OK;
-}
-
-static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
-  if (cJSON_IsObject(node)) {
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(node, "$ref");
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(node, "$agent");
-    if (cJSON_IsString(r) || a) {
-      int res = RES_OK;
-      cJSON *v = a ? agent_value(rc, node)
-                   : ref_value(rc, r->valuestring, hm_json_str(node, "field"), &res);
-      if (!v) return res;
-      replace_node(parent, node, v);
-      return RES_OK;
-    }
-    return resolve_children(rc, node);
-  }
-  if (cJSON_IsArray(node)) return resolve_children(rc, node);
-  if (cJSON_IsString(node) && strstr(node->valuestring, "{ref:")) {
-    hm_buf b; hm_buf_init(&b);
-    int res = resolve_string(rc, node->valuestring, &b);
-    if (!res) replace_node(parent, node, cJSON_CreateString(hm_buf_cstr(&b)));
-    hm_buf_free(&b);
-    return res;
-  }
-  return RES_OK;
-}
-
-/* A reference to a file that was not uploaded (too large, unreadable) drops
- * the element of the nearest enclosing list — the whole attachment, which
- * would be refused without its url — and the drop was flagged at upload time.
- * With no list in between, the call cannot be made. */
-static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
-  int r = resolve_node(rc, NULL, wrapper);
-  if (r == RES_DROP) { snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded"); r = RES_MISSING; }
-  return r;
-}
-
-/* Why a reference is missing, for the report. */
-static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap) {
-  char key[600];
-  const char *phases[] = { "create", "upload", "message" };
-  for (size_t i = 0; i < 3; i++) {
-    hm_jrow j;
-    snprintf(key, sizeof key, "%s:%s", phases[i], ref);
-    if (hm_state_journal_get(ex->st, key, &j)) {
-      snprintf(out, cap, "depends on %s, which %s", ref,
-               j.state == HM_J_FAILED ? "was rejected or failed" : "has no created object");
-      return;
-    }
-  }
-  snprintf(out, cap, "depends on %s, which is not in the plan or not created yet", ref);
 }
 
 /* ---- answers ---- */
@@ -348,8 +143,8 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
                   .gid = obj ? hm_json_id(obj) : 0, .reused = reused };
   int rc = hm_state_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
   free(fields);
-  if (k->target && !strcmp(k->target, "User") && ex->agents && obj) agents_load_one(ex->agents, obj);
-  if (rc) { note(ex, "error", "state database write failed"); ex->fatal = 2; }
+  if (k->target && !strcmp(k->target, "User") && ex->agents && obj) hm_resolve_learn_agent(ex->agents, obj);
+  if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
   return rc;
 }
 
@@ -374,89 +169,19 @@ static int is_auth(long status) { return status == 401 || status == 403; }
 static int refused(long status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
 
 static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
-  note(ex, "error", "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
+  hm_exec_note(ex, "error", "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
        "and that the key's user may create these objects", r->err);
   ex->fatal = 3;
 }
 
-/* ---- lookup by unique fields ---- */
-
-typedef struct find_ctx { const char *field; const cJSON *want; cJSON *found; } find_ctx;
-
-static int same_scalar(const cJSON *a, const cJSON *b) {
-  if (cJSON_IsString(a) && cJSON_IsString(b)) return !strcasecmp(a->valuestring, b->valuestring);
-  if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble == b->valuedouble;
-  return 0;
-}
-
-static int find_one(void *ctx, const cJSON *item) {
-  find_ctx *f = ctx;
-  if (same_scalar(cJSON_GetObjectItemCaseSensitive(item, f->field), f->want)) {
-    f->found = cJSON_Duplicate(item, 1);
-    return 1;
-  }
-  return 0;
-}
-
-/* Find an existing object by one unique field (or each in turn when only is
- * NULL). Returns a new node or NULL; *by names the field that matched. */
-static cJSON *lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
-                     const char *only, const char **by, long *status) {
-  *status = 0;
-  const cJSON *u;
-  cJSON_ArrayForEach(u, unique) {
-    if (only && strcmp(u->string, only)) continue;
-    if (!cJSON_IsString(u) && !cJSON_IsNumber(u)) continue;
-    hm_buf q; hm_buf_init(&q);
-    long long tid = 0;
-    /* The per-ticket message list is deprecated; the message list by ticket is not. */
-    if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) hm_buf_printf(&q, "/api/messages?ticket_id=%lld&", tid);
-    else { hm_buf_puts(&q, coll); hm_buf_putc(&q, strchr(coll, '?') ? '&' : '?'); }
-    /* Custom fields can only be listed per object type (a required filter). */
-    const char *ot = hm_json_str(body, "object_type");
-    if (ot && strstr(coll, "/api/custom-fields")) { hm_buf_puts(&q, "object_type="); hm_http_query_escape(&q, ot); hm_buf_putc(&q, '&'); }
-    hm_buf_puts(&q, u->string);
-    hm_buf_putc(&q, '=');
-    if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
-    else hm_buf_printf(&q, "%lld", (long long)u->valuedouble);
-    find_ctx f = { u->string, u, NULL };
-    char err[600];
-    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 50, find_one, &f, err, sizeof err);
-    hm_buf_free(&q);
-    if (st) { *status = st; return NULL; }
-    if (f.found) { *by = u->string; return f.found; }
-  }
-  return NULL;
-}
-
 /* ---- sending ---- */
-
-static cJSON *resolved_copy(hm_exec *ex, const call *k, const cJSON *body, char **path,
-                            char *why, size_t whylen) {
-  resolve_ctx rc = { ex, k, "", 0 };
-  cJSON *wrap = cJSON_CreateObject();
-  if (body) cJSON_AddItemToObject(wrap, "body", cJSON_Duplicate(body, 1));
-  if (k->unique) cJSON_AddItemToObject(wrap, "unique", cJSON_Duplicate(k->unique, 1));
-  hm_buf pb; hm_buf_init(&pb);
-  int res = resolve_body(&rc, wrap);
-  if (!res) res = resolve_string(&rc, k->path, &pb);
-  if (res) {
-    explain_missing(ex, rc.missing, why, whylen);
-    cJSON_Delete(wrap);
-    hm_buf_free(&pb);
-    return NULL;
-  }
-  *path = strdup(hm_buf_cstr(&pb));
-  hm_buf_free(&pb);
-  return wrap;
-}
 
 static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
   hm_state_failed(ex->st, k->key_buf, status, why);
   count_add(ex, k->object, kind, 1);
   if (!strcmp(kind, "rejected")) ex->rejected++; else ex->failed++;
-  flag(ex, k, "review", why);
-  note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "", k->ref ? k->ref : k->key_buf, why);
+  hm_exec_flag(ex, k, "review", why);
+  hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "", k->ref ? k->ref : k->key_buf, why);
 }
 
 static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body) {
@@ -466,7 +191,7 @@ static int journal_intent(hm_exec *ex, const call *k, const char *key, const cha
                 .body = txt, .hash = k->hash, .seq = k->seq };
   int rc = hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash);
   free(txt);
-  if (rc) { note(ex, "error", "state database write failed"); ex->fatal = 2; }
+  if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
   return rc;
 }
 
@@ -512,7 +237,7 @@ static void pause_seconds(hm_exec *ex, double seconds) {
 
 static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
   if (stop_requested(ex)) { ex->fatal = 4; return; }
-  note(ex, "error", "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
+  hm_exec_note(ex, "error", "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
        k->method, k->path, r->err[0] ? r->err : "no answer");
   ex->fatal = 4;
 }
@@ -527,7 +252,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   int has_unique = cJSON_IsObject(unique) && unique->child;
   int prefer_existing = k->target && (!strcmp(k->target, "CustomField") || !strcmp(k->target, "User"));
   if (has_unique && (in_doubt || prefer_existing)) {
-    cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
+    cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
     if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
     if (in_doubt && (st < 0 || st >= 500)) {
       /* Cannot tell whether the earlier create landed: creating now could
@@ -538,7 +263,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
     if (st >= 400 && st < 500)
-      note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
+      hm_exec_note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
            k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
     if (found) {
       int ours = !reused_from_before(ex, path, found, unique);
@@ -549,13 +274,13 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       if (!ours) {
         char msg[300];
         snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s", k->target ? k->target : "object", by);
-        flag(ex, k, "info", msg);
+        hm_exec_flag(ex, k, "info", msg);
       }
       return ex->fatal;
     }
   }
   if (in_doubt && !has_unique)
-    flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
+    hm_exec_flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
                         "(no unique fields), check Gorgias for a duplicate");
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
   for (int attempt = 0;; attempt++) {
@@ -566,7 +291,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       cJSON *fetched = NULL;
       if (with_id && k->ref && !hm_json_id(obj) && has_unique) {
         /* Some endpoints answer 2xx with an empty body; later calls need the id. */
-        fetched = lookup(ex, path, body, unique, NULL, &by, &st);
+        fetched = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
         if (fetched) obj = fetched;
       }
       record_done(ex, k, key, path, r.status, obj, 0, with_id);
@@ -577,7 +302,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (r.status == 409 && has_unique) {
-      cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
+      cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
         record_done(ex, k, key, path, r.status, found, reused_on_conflict(ex, path, found, unique), with_id);
         cJSON_Delete(found);
@@ -585,7 +310,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         char msg[300];
         snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s (answer 409)",
                  k->target ? k->target : "object", by);
-        flag(ex, k, "info", msg);
+        hm_exec_flag(ex, k, "info", msg);
         hm_http_resp_free(&r);
         return ex->fatal;
       }
@@ -609,7 +334,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
     if (has_unique) {
-      cJSON *found = lookup(ex, path, body, unique, NULL, &by, &st);
+      cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
         record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
         cJSON_Delete(found);
@@ -643,8 +368,8 @@ static int skip_upload(hm_exec *ex, const call *k, const char *why) {
   cJSON_Delete(o);
   count_add(ex, k->object, "rejected", 1);
   ex->rejected++;
-  flag(ex, k, "review", why);
-  note(ex, "warning", "%s: %s", k->file, why);
+  hm_exec_flag(ex, k, "review", why);
+  hm_exec_note(ex, "warning", "%s: %s", k->file, why);
   return ex->fatal;
 }
 
@@ -707,7 +432,7 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
 
 static int do_update(hm_exec *ex, const call *k) {
   char *path = NULL, why[700];
-  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
   if (!wrap) { reject(ex, k, "failed", 0, why); return ex->fatal; }
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   long status = 0;
@@ -746,7 +471,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   char *obj_path = xprintf("%s/%lld", row_in->path, gid);
   char *coll = strdup(row_in->path);
   char *path = NULL, why[700];
-  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
   if (!wrap) { reject(ex, k, "failed", 0, why); free(obj_path); free(coll); return ex->fatal; }
   cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   hm_jrow old;
@@ -795,7 +520,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
     char msg[200];
     snprintf(msg, sizeof msg, "%d message(s) changed in the source after they were migrated; "
              "messages already in Gorgias are not rewritten by --delta", edited);
-    flag(ex, k, "review", msg);
+    hm_exec_flag(ex, k, "review", msg);
   }
   if (!ex->fatal) {
     cJSON *upd = cJSON_Duplicate(body, 1);
@@ -833,7 +558,7 @@ static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *bo
   cJSON_AddStringToObject(u, "email", email);
   const char *by;
   long st;
-  cJSON *found = lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON *found = hm_resolve_lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
   cJSON_Delete(u);
   int exists = found || st;
   cJSON_Delete(found);
@@ -845,7 +570,7 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   cJSON_AddStringToObject(u, "email", email);
   const char *by;
   long st;
-  cJSON *found = lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON *found = hm_resolve_lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
   cJSON_Delete(u);
   if (!found) return;
   char ref[400];
@@ -862,7 +587,7 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
 
 static int do_create(hm_exec *ex, const call *k, int in_doubt) {
   char *path = NULL, why[700];
-  cJSON *wrap = resolved_copy(ex, k, k->body, &path, why, sizeof why);
+  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
   if (!wrap) {
     /* Write the row so status and the report can show the failure. */
     if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, why);
@@ -954,14 +679,14 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   ex->run = hm_state_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
   long long doubt = hm_state_in_doubt(ex->st);
   if (doubt) {
-    note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
+    hm_exec_note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
          "before anything is created again", doubt);
     /* A request sent just before the crash may still be in flight (a proxy's
      * queue, a slow server): looking it up too early finds nothing and the
      * create would be repeated. Wait until the newest one is old enough. */
     double wait = ex->o.in_doubt_wait - hm_state_in_doubt_age(ex->st);
     if (wait > 0) {
-      note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
+      hm_exec_note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
       pause_seconds(ex, wait);
     }
   }
@@ -975,7 +700,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   call k;
   char err[300];
   if (unpack(c, &k, err, sizeof err)) {
-    note(ex, "error", "%s", err);
+    hm_exec_note(ex, "error", "%s", err);
     count_add(ex, "(plan)", "failed", 1);
     ex->failed++;
     free(k.subject);
