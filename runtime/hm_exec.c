@@ -713,7 +713,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   }
   const char *outcome = "done";
   int creates = !strcmp(k.phase, "create") || !strcmp(k.phase, "upload");
-  if (creates) count_add(ex, k.object, "read", 1);
+  if (creates) { count_add(ex, k.object, "read", 1); hm_progress_record(&ex->prog, k.object); }
   hm_idrow row;
   hm_jrow j;
   if (creates && k.ref && hm_state_id_get(ex->st, k.ref, &row) && !row.deleted) {
@@ -750,6 +750,10 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   hm_progress_step(&ex->prog, k.object, outcome, k.ref, 0);
   free(k.subject);
   return ex->fatal;
+}
+
+void hm_exec_expect(hm_exec *ex, const char *object, long long records) {
+  hm_progress_expect(&ex->prog, object, records);
 }
 
 int hm_exec_calls(hm_exec *ex, cJSON *(*next)(void *ctx), void *ctx) {

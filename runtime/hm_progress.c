@@ -17,6 +17,24 @@ void hm_progress_init(hm_progress *p, int log_json, long long total, double max_
   p->start = hm_now();
 }
 
+static int slot(hm_progress *p, const char *object) {
+  for (int i = 0; i < p->nobj; i++) if (!strcmp(p->obj[i], object)) return i;
+  if (p->nobj == HM_PROGRESS_OBJECTS) return -1;
+  snprintf(p->obj[p->nobj], sizeof p->obj[0], "%s", object);
+  p->obj_done[p->nobj] = p->obj_total[p->nobj] = 0;
+  return p->nobj++;
+}
+
+void hm_progress_expect(hm_progress *p, const char *object, long long total) {
+  int i = object ? slot(p, object) : -1;
+  if (i >= 0) p->obj_total[i] = total;
+}
+
+void hm_progress_record(hm_progress *p, const char *object) {
+  int i = object ? slot(p, object) : -1;
+  if (i >= 0) p->obj_done[i]++;
+}
+
 static void draw(hm_progress *p, const char *object) {
   double el = hm_now() - p->start;
   double rate = el > 0 ? (double)p->done / el : 0;
@@ -26,10 +44,14 @@ static void draw(hm_progress *p, const char *object) {
     long s = (long)((double)(p->total - p->done) / eta_rate);
     snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
   }
+  char per[128] = "";
+  int i = slot(p, object);
+  if (i >= 0 && p->obj_total[i] > 0) snprintf(per, sizeof per, " %lld/%lld", p->obj_done[i], p->obj_total[i]);
+  else if (i >= 0) snprintf(per, sizeof per, " %lld", p->obj_done[i]);
   if (p->total > 0)
-    fprintf(stderr, "\r\033[K%s %lld/%lld calls  %.1f/s  ETA %s", object, p->done, p->total, rate, eta);
+    fprintf(stderr, "\r\033[K%s%s  (calls %lld/%lld, %.1f/s, ETA %s)", object, per, p->done, p->total, rate, eta);
   else
-    fprintf(stderr, "\r\033[K%s %lld calls  %.1f/s", object, p->done, rate);
+    fprintf(stderr, "\r\033[K%s%s  (calls %lld, %.1f/s)", object, per, p->done, rate);
   fflush(stderr);
 }
 
@@ -70,5 +92,6 @@ void hm_progress_note(hm_progress *p, const char *level, const char *text) {
 }
 
 void hm_progress_end(hm_progress *p) {
-  if (p->tty && !p->json && p->done) { draw(p, "done"); fputc('\n', stderr); }
+  if (p->tty && !p->json && p->done)
+    fprintf(stderr, "\r\033[Kdone: %lld calls in %.0f s\n", p->done, hm_now() - p->start);
 }

@@ -255,7 +255,7 @@ static cJSON *plan_next(void *ctx) {
   return NULL;
 }
 
-static void record_totals(plan_file *pf, const char *state_path) {
+static void record_totals(plan_file *pf, const char *state_path, hm_exec *ex) {
   hm_state *st;
   char err[300];
   if (hm_state_open(&st, state_path, 1, err, sizeof err)) return;
@@ -273,7 +273,10 @@ static void record_totals(plan_file *pf, const char *state_path) {
     cJSON_SetNumberValue(n, n->valuedouble + 1);
   }
   const cJSON *it;
-  cJSON_ArrayForEach(it, tot) hm_state_set_total(st, it->string, (long long)it->valuedouble);
+  cJSON_ArrayForEach(it, tot) {
+    hm_state_set_total(st, it->string, (long long)it->valuedouble);
+    hm_exec_expect(ex, it->string, (long long)it->valuedouble);
+  }
   cJSON_Delete(probe.per_object);
   cJSON_Delete(probe.dropped);
   cJSON_Delete(tot);
@@ -309,7 +312,7 @@ static int run_plan_file(run_args *a) {
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    record_totals(&pf, a->o.state_path);
+    record_totals(&pf, a->o.state_path, ex);
     rc = hm_exec_close(ex, hm_exec_calls(ex, plan_next, &pf));
   }
   plan_free(&pf);
