@@ -105,14 +105,21 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
 
 /* ---- the rehearsal plan file ---- */
 
+/* The plan file is read twice: once to check every line and count what is
+ * planned (before the first call, so a bad file sends nothing), once to
+ * execute it — memory stays bounded by one call, whatever the migration's size. */
 typedef struct plan_file {
   const char *path;
-  cJSON **calls;
-  size_t n, next;
+  FILE *f;             /* the executing pass */
+  char *line;
+  size_t cap;
+  long lineno;
+  long long n;         /* planned calls */
   char map_hash[80];
   long sample;
-  cJSON *per_object;   /* sample: object -> records kept */
-  cJSON *dropped;      /* sample: refs left out */
+  cJSON *per_object;   /* sample: object -> records kept (per pass) */
+  cJSON *dropped;      /* sample: refs left out (per pass) */
+  cJSON *totals;       /* object -> records planned, after the sample */
 } plan_file;
 
 static int is_header(const cJSON *c) {
@@ -138,60 +145,6 @@ static void map_hash_from_report(plan_file *pf) {
   if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
   cJSON_Delete(r);
   hm_buf_free(&txt);
-}
-
-/* Read and check every line before anything is sent. */
-static int plan_load(plan_file *pf, const char *path, char *err, size_t errlen) {
-  pf->path = path;
-  FILE *f = fopen(path, "r");
-  if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
-  char *line = NULL;
-  size_t cap = 0, alloc = 0;
-  ssize_t len;
-  long lineno = 0;
-  int rc = 0;
-  while ((len = getline(&line, &cap, f)) >= 0) {
-    lineno++;
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-    if (!len) continue;
-    cJSON *c = cJSON_ParseWithLength(line, (size_t)len);
-    if (!cJSON_IsObject(c)) {
-      snprintf(err, errlen, "%s:%ld: not a JSON object", path, lineno);
-      cJSON_Delete(c);
-      rc = 2;
-      break;
-    }
-    if (is_header(c)) {
-      const char *h = hm_json_str(c, "map_hash");
-      if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
-      cJSON_Delete(c);
-      continue;
-    }
-    if (!hm_json_str(c, "path")) {
-      snprintf(err, errlen, "%s:%ld: planned call without \"path\"", path, lineno);
-      cJSON_Delete(c);
-      rc = 2;
-      break;
-    }
-    if (pf->n == alloc) {
-      alloc = alloc ? alloc * 2 : 256;
-      cJSON **grown = realloc(pf->calls, alloc * sizeof *grown);
-      if (!grown) { cJSON_Delete(c); rc = 2; snprintf(err, errlen, "out of memory"); break; }
-      pf->calls = grown;
-    }
-    pf->calls[pf->n++] = c;
-  }
-  free(line);
-  fclose(f);
-  if (!rc && !pf->map_hash[0]) map_hash_from_report(pf);
-  return rc;
-}
-
-static void plan_free(plan_file *pf) {
-  for (size_t i = pf->next; i < pf->n; i++) cJSON_Delete(pf->calls[i]);
-  free(pf->calls);
-  cJSON_Delete(pf->per_object);
-  cJSON_Delete(pf->dropped);
 }
 
 static const char *call_object(const cJSON *c) {
@@ -244,42 +197,101 @@ static int sample_keep(plan_file *pf, const cJSON *c) {
   return keep;
 }
 
+/* Next line as a call: *out NULL at a blank or header line. 0, or 2 with err. */
+static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t errlen) {
+  *out = NULL;
+  char *line = pf->line;
+  while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+  if (!len) return 0;
+  cJSON *c = cJSON_ParseWithLength(line, (size_t)len);
+  if (!cJSON_IsObject(c)) {
+    snprintf(err, errlen, "%s:%ld: not a JSON object", pf->path, pf->lineno);
+    cJSON_Delete(c);
+    return 2;
+  }
+  if (is_header(c)) {
+    const char *h = hm_json_str(c, "map_hash");
+    if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
+    cJSON_Delete(c);
+    return 0;
+  }
+  if (!hm_json_str(c, "path")) {
+    snprintf(err, errlen, "%s:%ld: planned call without \"path\"", pf->path, pf->lineno);
+    cJSON_Delete(c);
+    return 2;
+  }
+  *out = c;
+  return 0;
+}
+
+static void sample_reset(plan_file *pf) {
+  cJSON_Delete(pf->per_object);
+  cJSON_Delete(pf->dropped);
+  pf->per_object = cJSON_CreateObject();
+  pf->dropped = cJSON_CreateObject();
+}
+
+/* First pass: every line checked, calls and records counted. */
+static int plan_check(plan_file *pf, const char *path, long sample, char *err, size_t errlen) {
+  pf->path = path;
+  pf->sample = sample;
+  pf->totals = cJSON_CreateObject();
+  sample_reset(pf);
+  FILE *f = fopen(path, "r");
+  if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
+  ssize_t len;
+  int rc = 0;
+  pf->lineno = 0;
+  while (!rc && (len = getline(&pf->line, &pf->cap, f)) >= 0) {
+    pf->lineno++;
+    cJSON *c;
+    rc = read_call(pf, len, &c, err, errlen);
+    if (!c) continue;
+    pf->n++;
+    if ((!pf->sample || sample_keep(pf, c)) && creates(c)) {
+      const char *obj = call_object(c);
+      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf->totals, obj ? obj : "?");
+      if (!t) t = cJSON_AddNumberToObject(pf->totals, obj ? obj : "?", 0);
+      cJSON_SetNumberValue(t, t->valuedouble + 1);
+    }
+    cJSON_Delete(c);
+  }
+  fclose(f);
+  if (!rc && !pf->map_hash[0]) map_hash_from_report(pf);
+  return rc;
+}
+
 static cJSON *plan_next(void *ctx) {
   plan_file *pf = ctx;
-  while (pf->next < pf->n) {
-    cJSON *c = pf->calls[pf->next];
-    pf->calls[pf->next++] = NULL;
+  ssize_t len;
+  while (pf->f && (len = getline(&pf->line, &pf->cap, pf->f)) >= 0) {
+    pf->lineno++;
+    cJSON *c;
+    char err[300];
+    if (read_call(pf, len, &c, err, sizeof err) || !c) continue;   /* checked in the first pass */
     if (!pf->sample || sample_keep(pf, c)) return c;
     cJSON_Delete(c);
   }
   return NULL;
 }
 
+static void plan_free(plan_file *pf) {
+  if (pf->f) fclose(pf->f);
+  free(pf->line);
+  cJSON_Delete(pf->per_object);
+  cJSON_Delete(pf->dropped);
+  cJSON_Delete(pf->totals);
+}
+
 static void record_totals(plan_file *pf, const char *state_path, hm_exec *ex) {
   hm_state *st;
   char err[300];
   if (hm_state_open(&st, state_path, 1, err, sizeof err)) return;
-  cJSON *tot = cJSON_CreateObject();
-  plan_file probe = *pf;   /* walk a sampled copy without consuming the calls */
-  probe.per_object = cJSON_CreateObject();
-  probe.dropped = cJSON_CreateObject();
-  for (size_t i = 0; i < pf->n; i++) {
-    const cJSON *c = pf->calls[i];
-    if (pf->sample && !sample_keep(&probe, c)) continue;
-    if (!creates(c)) continue;
-    const char *obj = call_object(c);
-    cJSON *n = cJSON_GetObjectItemCaseSensitive(tot, obj ? obj : "?");
-    if (!n) n = cJSON_AddNumberToObject(tot, obj ? obj : "?", 0);
-    cJSON_SetNumberValue(n, n->valuedouble + 1);
-  }
   const cJSON *it;
-  cJSON_ArrayForEach(it, tot) {
+  cJSON_ArrayForEach(it, pf->totals) {
     hm_state_set_total(st, it->string, (long long)it->valuedouble);
     hm_exec_expect(ex, it->string, (long long)it->valuedouble);
   }
-  cJSON_Delete(probe.per_object);
-  cJSON_Delete(probe.dropped);
-  cJSON_Delete(tot);
   hm_state_close(st);
 }
 
@@ -299,21 +311,21 @@ static int run_plan_file(run_args *a) {
   plan_file pf;
   memset(&pf, 0, sizeof pf);
   char err[600] = "";
-  if (plan_load(&pf, a->plan, err, sizeof err)) {
+  if (plan_check(&pf, a->plan, a->o.sample, err, sizeof err)) {
     fprintf(stderr, "hmaprun run: %s\n", err);
     plan_free(&pf);
     return 2;
   }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : pf.map_hash[0] ? pf.map_hash : "none";
-  a->o.planned_calls = (long long)pf.n;
-  pf.sample = a->o.sample;
-  pf.per_object = cJSON_CreateObject();
-  pf.dropped = cJSON_CreateObject();
+  a->o.planned_calls = pf.n;
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
     record_totals(&pf, a->o.state_path, ex);
-    rc = hm_exec_close(ex, hm_exec_calls(ex, plan_next, &pf));
+    sample_reset(&pf);   /* the executing pass samples again, identically */
+    pf.lineno = 0;
+    pf.f = fopen(a->plan, "r");
+    rc = hm_exec_close(ex, pf.f ? hm_exec_calls(ex, plan_next, &pf) : 2);
   }
   plan_free(&pf);
   return rc;
