@@ -117,6 +117,16 @@ static void delete_bulk(rb *b, item **v, size_t n) {
   }
 }
 
+/* A message of a ticket this rollback deletes goes with it: no call. Returns
+ * that ticket's item, or NULL. */
+static const item *ticket_of(const items *o, const item *it) {
+  long long tid;
+  if (sscanf(it->path, "/api/tickets/%lld/messages", &tid) != 1) return NULL;
+  for (size_t i = 0; i < o->n; i++)
+    if (!strcmp(o->v[i].target, "Ticket") && o->v[i].gid == tid && !o->v[i].reused) return &o->v[i];
+  return NULL;
+}
+
 static int bulk_kind(const char *target) {
   return !strcmp(target, "Customer") || !strcmp(target, "Tag") || !strcmp(target, "Ticket");
 }
@@ -207,6 +217,7 @@ int hm_rollback_main(int argc, char **argv) {
         continue;
       }
       if (!it->gid) { if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
+      if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
       if (!strcmp(it->target, "CustomField") || strstr(it->path, "/api/custom-fields")) { deactivate_field(&b, it); continue; }
       if (bulk_kind(it->target)) queue[q++] = it;
       else delete_one(&b, it);
@@ -216,6 +227,11 @@ int hm_rollback_main(int argc, char **argv) {
       if (!strcmp(kinds[k], "Ticket")) delete_tickets(&b, queue, q);
       else delete_bulk(&b, queue, q);
     }
+  }
+  for (size_t i = 0; i < n && !b.dry; i++) {
+    const item *t = ticket_of(&o, &o.v[i]);
+    hm_idrow row;
+    if (t && hm_state_id_get(st, t->ref, &row) && row.deleted) gone(&b, &o.v[i]);
   }
   if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
   if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);
