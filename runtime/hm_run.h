@@ -59,7 +59,7 @@ typedef struct hm_exec_opts {
   long sample;               /* >0: first N records of each object */
   double time_scale;         /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
   long max_upload_bytes;     /* default 25 MB */
-  double in_doubt_wait;      /* seconds an unanswered create must age before its lookup (default 30) */
+  double in_doubt_wait;      /* seconds an unanswered create must age before its lookup (CLI default 30) */
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
   const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */
 } hm_exec_opts;
