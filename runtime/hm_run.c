@@ -399,6 +399,18 @@ static int status_row(void *ctx, const hm_state_count *c) {
   return 0;
 }
 
+typedef struct flag_counts { long long review, warn, info, other; } flag_counts;
+
+static int count_flag(void *ctx, const char *sev, const char *object, const char *key, const char *msg) {
+  flag_counts *c = ctx;
+  (void)object; (void)key; (void)msg;
+  if (sev && !strcmp(sev, "review")) c->review++;
+  else if (sev && !strcmp(sev, "warn")) c->warn++;
+  else if (sev && !strcmp(sev, "info")) c->info++;
+  else c->other++;
+  return 0;
+}
+
 int hm_status_main(int argc, char **argv) {
   const char *state = NULL;
   int json = 0;
@@ -417,11 +429,24 @@ int hm_status_main(int argc, char **argv) {
   if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
                     "in-doubt", "left", "reused", "rolledbk");
   hm_state_each_count(st, status_row, &s);
+  flag_counts fc = { 0, 0, 0, 0 };
+  hm_state_each_flag(st, count_flag, &fc);
+  long long doubt = hm_state_in_doubt(st);
+  if (!json) {
+    printf("flags: %lld review, %lld warn, %lld info", fc.review, fc.warn, fc.info);
+    if (doubt) printf("; %lld call(s) in doubt: run again to resolve them", doubt);
+    putchar('\n');
+  }
   if (json) {
     cJSON *o = cJSON_CreateObject();
     const char *mh = hm_state_get_meta(st, "map_hash");
     cJSON_AddStringToObject(o, "map_hash", mh ? mh : "");
     cJSON_AddItemToObject(o, "objects", s.arr);
+    cJSON *f = cJSON_AddObjectToObject(o, "flags");
+    cJSON_AddNumberToObject(f, "review", (double)fc.review);
+    cJSON_AddNumberToObject(f, "warn", (double)fc.warn);
+    cJSON_AddNumberToObject(f, "info", (double)fc.info);
+    cJSON_AddNumberToObject(o, "in_doubt", (double)doubt);
     char *t = cJSON_Print(o);
     puts(t);
     free(t);
