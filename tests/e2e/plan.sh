@@ -4,7 +4,7 @@
 # - every output file (calls.ndjson, report.json, report.md, inventory.md, the
 #   gap CSVs) and the exit status equal tests/e2e/golden/SRC/, byte for byte,
 #   with nothing normalised; a second plan is byte-identical to the first;
-# - the report lists every gap, lossy rule and flag of issue 7 for SRC
+# - the report lists every gap, lossy rule, flag and rejection of issue 7 for SRC
 #   (tests/e2e/expect/SRC.txt, written by hand: UPDATE never touches it).
 # UPDATE=1 rewrites tests/e2e/golden/SRC/.
 set -u
@@ -49,6 +49,9 @@ while read -r kind a b; do
     flag)  # flag OBJECT TEXT...
       n=$(jq --arg o "$a" --arg t "$b" '[.flags[] | select(.object == $o and (.message | contains($t)))] | length' "$rep")
       [ "$n" -ge 1 ] || failed "report.json: no flag on $a containing \"$b\"" ;;
+    reject) # reject OBJECT TEXT...
+      n=$(jq --arg o "$a" --arg t "$b" '[.rejected[] | select(.object == $o and (.message | contains($t)))] | length' "$rep")
+      [ "$n" -ge 1 ] || failed "report.json: no rejected $a record containing \"$b\"" ;;
     *) failed "expect/$src.txt: unknown line kind $kind" ;;
   esac
 done <"tests/e2e/expect/$src.txt"
