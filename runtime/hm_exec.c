@@ -242,6 +242,52 @@ static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
   ex->fatal = 4;
 }
 
+/* Tags named on a ticket are created by Gorgias when the account has none of
+ * that name; those are the migration's too (rollback removes them). The
+ * account's names are listed once, before the first ticket that names any. */
+static int learn_tag(void *ctx, const cJSON *t) {
+  const char *n = hm_json_str(t, "name");
+  if (n && !cJSON_GetObjectItemCaseSensitive(ctx, n)) cJSON_AddTrueToObject(ctx, n);
+  return 0;
+}
+
+static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
+  const cJSON *tags = cJSON_GetObjectItemCaseSensitive(body, "tags");
+  if (!k->target || strcmp(k->target, "Ticket") || !cJSON_GetArraySize(tags)) return 0;
+  if (!ex->known_tags) {
+    ex->known_tags = cJSON_CreateObject();
+    char err[300];
+    if (hm_http_list(ex->http, "/api/tags", 1000, learn_tag, ex->known_tags, err, sizeof err))
+      hm_exec_note(ex, "warning", "cannot list the account's tags (%s): tags created by tickets will not be rolled back", err);
+  }
+  const cJSON *t;
+  cJSON_ArrayForEach(t, tags) {
+    const char *n = hm_json_str(t, "name");
+    if (n && !cJSON_GetObjectItemCaseSensitive(ex->known_tags, n)) return 1;
+  }
+  return 0;
+}
+
+/* After the ticket exists: its answer lists the tags with their ids. */
+static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
+  const cJSON *t;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(answer, "tags")) {
+    const char *n = hm_json_str(t, "name");
+    long long id = hm_json_id(t);
+    if (!n || !id || cJSON_GetObjectItemCaseSensitive(ex->known_tags, n)) continue;
+    cJSON_AddTrueToObject(ex->known_tags, n);
+    char ref[400];
+    snprintf(ref, sizeof ref, "implicit:Tag:%s", n);
+    char *fields = answer_fields(t);
+    hm_idrow id_row = { .ref = ref, .object = k->object, .key = k->key, .target = "Tag", .path = "/api/tags",
+                        .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = id };
+    hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/tags", .ref = ref,
+                  .subject_ref = ref, .object = k->object, .key = k->key, .target = "Tag", .hash = "", .seq = k->seq };
+    if (!hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_state_done(ex->st, ref, 201, &id_row);
+    free(fields);
+  }
+}
+
 /* POST that creates one object, exactly once. key: journal key. */
 static int send_create(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body,
                        const cJSON *unique, int in_doubt, int with_id) {
@@ -282,6 +328,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   if (in_doubt && !has_unique)
     hm_exec_flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
                         "(no unique fields), check Gorgias for a duplicate");
+  int new_tags = names_new_tags(ex, k, body);
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
   for (int attempt = 0;; attempt++) {
     hm_http_resp r;
@@ -295,6 +342,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         if (fetched) obj = fetched;
       }
       record_done(ex, k, key, path, r.status, obj, 0, with_id);
+      if (new_tags) record_new_tags(ex, k, obj);
       cJSON_Delete(fetched);
       count_add(ex, k->object, created_kind(k), 1);
       hm_http_resp_free(&r);
@@ -337,6 +385,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
       if (found) {
         record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
+        if (new_tags) record_new_tags(ex, k, found);
         cJSON_Delete(found);
         count_add(ex, k->object, created_kind(k), 1);
         hm_http_resp_free(&r);
@@ -791,6 +840,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   hm_state_close(ex->st);
   cJSON_Delete(ex->counts);
   cJSON_Delete(ex->agents);
+  cJSON_Delete(ex->known_tags);
   free(ex->report_path);
   free(ex);
   return final;

@@ -16,7 +16,8 @@ struct hm_exec {
   long long run;
   char *report_path;
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
-  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
+  cJSON *agents;
+  cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */        /* lower(email) -> id; NULL until first needed */
   hm_progress prog;
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;

@@ -212,7 +212,8 @@ int hm_rollback_main(int argc, char **argv) {
       if (*stop) { b.rc = 4; break; }
       if (it->reused) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b.kept++; if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
       if (undeletable(it)) {
-        if (is_upload(it)) uploads++; else surveys++;
+        /* Only files that reached Gorgias are left there (not the skipped ones). */
+        if (is_upload(it)) uploads += strstr(it->fields, "\"url\"") != NULL; else surveys++;
         if (!b.dry) hm_state_mark_deleted(st, it->ref);
         continue;
       }

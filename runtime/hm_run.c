@@ -340,6 +340,8 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   if (!a->o.data_dir) { fprintf(stderr, "hmaprun run: --data DIR is required with FILE.hbc\n"); return 2; }
   char hash[65] = "", err[512] = "";
   int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, err, sizeof err);
+  int planned_rejections = rc == 1;   /* records the map rejected: reported by `plan`, exit 1 */
+  if (planned_rejections) rc = 0;
   if (rc) { fprintf(stderr, "hmaprun run: %s\n", err); planner->close(planner->self); return rc; }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : hash;
   hm_exec *ex;
@@ -349,6 +351,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
     int erc = hm_exec_calls(ex, planner_next, &it);
     if (it.rc) { fprintf(stderr, "hmaprun run: %s\n", it.err); erc = it.rc; }
     rc = hm_exec_close(ex, erc);
+    if (rc == 0 && planned_rejections) rc = 1;
   }
   planner->close(planner->self);
   return rc;

@@ -32,7 +32,9 @@ int hm_status_main(int argc, char **argv);
  * and data (writing the map digest as 64 hex digits into hash_hex), next hands
  * out planned calls in dependency order (*call = NULL at the end; the caller
  * frees each call with cJSON_Delete), close releases everything. Functions
- * return 0 or an exit code (2 for unreadable input) with a message in err. */
+ * return 0 or an exit code (2 for unreadable input) with a message in err;
+ * open may return 1 when the planning rejected records: the run goes on and
+ * ends with exit 1 (as `hmaprun plan` does). */
 typedef struct hm_run_planner {
   void *self;
   int (*open)(void *self, const char *hbc_path, const char *data_dir, long sample,
