@@ -197,6 +197,22 @@ static int sample_keep(plan_file *pf, const cJSON *c) {
   return keep;
 }
 
+/* What makes a line unusable as a planned call, or NULL. */
+static const char *plan_line_problem(const cJSON *c) {
+  const char *phase = hm_json_str(c, "phase"), *method = hm_json_str(c, "method");
+  if (!hm_json_str(c, "path")) return "planned call without \"path\"";
+  if (cJSON_GetObjectItemCaseSensitive(c, "phase") && !phase) return "\"phase\" is not a string";
+  if (phase && strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update"))
+    return "\"phase\" must be upload, create, message or update";
+  if (method && strcmp(method, "POST") && strcmp(method, "PUT")) return "\"method\" must be POST or PUT";
+  if (phase && !strcmp(phase, "upload") && !hm_json_str(c, "file")) return "an upload needs \"file\"";
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(c, "body");
+  if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body)) return "\"body\" must be an object";
+  const cJSON *ref = cJSON_GetObjectItemCaseSensitive(c, "ref");
+  if (ref && !cJSON_IsString(ref) && !cJSON_IsNull(ref)) return "\"ref\" must be a string";
+  return NULL;
+}
+
 /* Next line as a call: *out NULL at a blank or header line. 0, or 2 with err. */
 static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t errlen) {
   *out = NULL;
@@ -215,8 +231,9 @@ static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t 
     cJSON_Delete(c);
     return 0;
   }
-  if (!hm_json_str(c, "path")) {
-    snprintf(err, errlen, "%s:%ld: planned call without \"path\"", pf->path, pf->lineno);
+  const char *why = plan_line_problem(c);
+  if (why) {
+    snprintf(err, errlen, "%s:%ld: %s", pf->path, pf->lineno, why);
     cJSON_Delete(c);
     return 2;
   }

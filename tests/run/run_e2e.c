@@ -844,6 +844,17 @@ static void scenario_bad_plan(env *e) {
   CHECK(err && strstr(err, "calls.ndjson:4"), "the error does not name file:line: %s", err ? err : "");
   free(err);
   CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
+  FILE *bad = fopen(path_in(e, "bad2.ndjson"), "w");
+  fputs("{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\",\"body\":{}}\n"
+        "{\"seq\":2,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\"}\n", bad);
+  fclose(bad);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "bad2.ndjson"), "--target", e->base,
+                  "--state", path_in(e, "state.db"), (const char *)NULL);
+  err = client_stderr(e);
+  CHECK(rc == 2 && err && strstr(err, "bad2.ndjson:2: an upload needs \"file\""), "upload without file: exit %d: %s",
+        rc, err ? err : "");
+  free(err);
+  CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
   rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nope.ndjson"), "--target", e->base,
                   "--state", path_in(e, "state.db"), (const char *)NULL);
   CHECK(rc == 2, "missing plan exit %d", rc);
