@@ -19,7 +19,7 @@
  *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s;
  *     N_FIELD a=obj s=field; N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key;
  *     N_AGENT a; N_UPLOAD a; N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
- *     N_EACH a=iterated s=var b=where c=stmts; N_LIST a=items; N_RECORD a=N_RECFIELD list;
+ *     N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element, `each S as x => e`); N_LIST a=items; N_RECORD a=N_RECFIELD list;
  *     N_RECFIELD s=key a=value; N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL); N_REJECTX s; N_SKIP */
 #ifndef HM_AST_H

@@ -45,6 +45,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect);
 static void stmts(chk *x, hm_node *list, tstate *ts);
 static void check_consts(chk *x, hm_node *e, const hm_node *field);
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append);
+static void report_fallible(chk *x, hm_node *e);
 
 /* ---------- helpers ---------- */
 
@@ -427,6 +428,16 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   e->num = v->slot;
   int saved_narrow = x->nnarrow;
   if (e->b) { expr(x, e->b, NULL); collect_narrow(x, e->b); }
+  if (e->op == 1) {   /* `each S as x => value`: a list of values (refs, names...) */
+    expr(x, e->d, NULL);
+    if (e->d->fallible) report_fallible(x, e->d);
+    x->nnarrow = saved_narrow;
+    x->nvars = saved_vars;
+    x->nslots = saved_slots;
+    e->ty = HT_LIST;
+    e->fallible = it->fallible;
+    return;
+  }
   /* The element shape: `list of T` of the field this each is assigned to. */
   hm_node *elem = NULL;
   if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)

@@ -195,6 +195,16 @@ static void each(gen *g, hm_node *e) {
     at_node(g, e);
     emit(g, HM_INS(HOP_JMPF, head));
   }
+  if (e->op == 1) {   /* the map form: one value per element (missing ones are dropped by APPEND) */
+    expr(g, e->d, NULL);
+    at_node(g, e);
+    emit(g, HM_INS(HOP_APPEND, 0));
+    emit(g, HM_INS(HOP_JMP, head));
+    g->in_each--;
+    g->loop_head = saved_head;
+    g->code->v[head] = HM_INS_AB(HOP_NEXT, here(g), (uint32_t)e->idx);
+    return;
+  }
   /* An each without a Gorgias shape builds plain records on the stack
      (NEWREC/SETREC) instead of target records (BEGIN/SETTGT/ENDREC). */
   int saved_plain = g->plain;

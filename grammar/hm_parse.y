@@ -296,6 +296,9 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4; }
        | KW_EACH postfix KW_AS IDENT opt_where block {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
+       /* the value is parenthesised so it never swallows the operators after it */
+       | KW_EACH postfix KW_AS IDENT opt_where FATARROW '(' expr ')' {
+           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8; $$->op = 1; }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2; }
