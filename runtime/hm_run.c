@@ -34,7 +34,7 @@ static const char *RUN_USAGE =
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default 26214400)\n"
   "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
-  "                         looking them up (default 30: requests still in flight land)\n"
+  "                         looking them up (default 30 / time scale: requests in flight land)\n"
   "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
   "  --log-json             machine-readable log lines on stderr\n"
   "  --no-preflight         skip the account and rules checks (tests only)\n"
@@ -61,6 +61,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
   memset(a, 0, sizeof *a);
   a->o.time_scale = 1;
   a->o.in_doubt_wait = 30;
+  int in_doubt_given = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     const char *arg = argv[i];
@@ -84,6 +85,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     } else if ((v = opt_value(argc, argv, &i, "--in-doubt-wait"))) {
       char *end;
       a->o.in_doubt_wait = strtod(v, &end);
+      in_doubt_given = 1;
       if (*end || a->o.in_doubt_wait < 0) { fprintf(stderr, "hmaprun run: --in-doubt-wait needs seconds\n"); return 2; }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
       a->o.time_scale = strtod(v, NULL);
@@ -98,6 +100,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     } else if (!a->hbc) a->hbc = arg;
     else { fprintf(stderr, "hmaprun run: unexpected argument %s\n", arg); return 2; }
   }
+  if (!in_doubt_given) a->o.in_doubt_wait = 30 / a->o.time_scale;   /* rehearsals scale it too */
   if (!a->plan && !a->hbc) { fprintf(stderr, "hmaprun run: give FILE.hbc or --plan calls.ndjson\n%s", RUN_USAGE); return 2; }
   if (!a->o.target || !a->o.state_path) { fprintf(stderr, "hmaprun run: --target and --state are required\n%s", RUN_USAGE); return 2; }
   return 0;
