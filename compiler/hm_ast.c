@@ -31,6 +31,6 @@ const char *hm_nkind_name(hm_nkind k) {
     "assignment", "append", "let", "if", "flag", "reject", "lossy",
     "string", "number", "bool", "null", "src", "name", "setting reference", "field access", "index", "call", "lookup",
     "agent", "upload", "match", "match arm", "each", "list", "record", "record field", "binary operator", "unary operator", "conditional",
-    "??", "reject", "skip"};
+    "??", "reject", "skip", "find"};
   return (unsigned)k < N__COUNT ? names[k] : "?";
 }

@@ -18,7 +18,7 @@
  *     N_IF a=cond b=then c=else(stmts, or one N_IF); N_FLAG op=severity s=msg; N_REJECT s=msg; N_LOSSY s=msg
  *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s;
  *     N_FIELD a=obj s=field; N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key;
- *     N_AGENT a; N_UPLOAD a; N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
+ *     N_AGENT a; N_UPLOAD a; N_FIND s=source a=key (the export record: a join); N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
  *     N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element, `each S as x => e`); N_LIST a=items; N_RECORD a=N_RECFIELD list;
  *     N_RECFIELD s=key a=value; N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL); N_REJECTX s; N_SKIP */
@@ -35,7 +35,7 @@ typedef enum hm_nkind {
   N_ASSIGN, N_APPEND, N_LET, N_IF, N_FLAG, N_REJECT, N_LOSSY,
   N_STR, N_NUM, N_BOOL, N_NULL, N_SRC, N_NAME, N_SETREF, N_FIELD, N_INDEX, N_CALL, N_LOOKUP,
   N_AGENT, N_UPLOAD, N_MATCH, N_ARM, N_EACH, N_LIST, N_RECORD, N_RECFIELD, N_BIN, N_UN, N_COND,
-  N_COALESCE, N_REJECTX, N_SKIP,
+  N_COALESCE, N_REJECTX, N_SKIP, N_FIND,
   N__COUNT
 } hm_nkind;
 

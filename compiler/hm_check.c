@@ -186,6 +186,13 @@ static void field_access(chk *x, hm_node *e) {
     src_field(x, e, &x->k->sources[x->src], x->src);
     return;
   }
+  if (obj->kind == N_FIND) {   /* find S(k).F: F must be a field of S */
+    expr(x, obj, NULL);
+    if (obj->idx >= 0) src_field(x, e, &x->k->sources[obj->idx], -1);
+    e->maybe = 1;
+    e->fallible = 1;
+    return;
+  }
   if (obj->kind == N_NAME) {
     var *v = find_var(x, obj->s);
     if (v && v->child_src >= 0) {
@@ -528,6 +535,22 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_CALL: call(x, e); break;
   case N_LOOKUP: lookup(x, e); break;
   case N_AGENT: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = 1; e->fallible = 1; break;
+  case N_FIND: {
+    expr(x, e->a, NULL);
+    int s = source_index(x, e->s);
+    if (s < 0) {
+      char dym[160];
+      did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
+      D(x, e, E0203, "find of unknown source '%s'%s", e->s, dym);
+    } else if (!x->k->sources[s].key) {
+      D(x, e, E0210, "find %s(...) needs a key on %s: declare it with `key FIELD`", e->s, e->s);
+    } else {
+      x->k->sources[s].used = 1;
+    }
+    e->idx = s;
+    e->ty = HT_REC; e->maybe = 1; e->fallible = 1;
+    break;
+  }
   case N_UPLOAD: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = e->a->maybe; e->fallible = e->a->fallible; break;
   case N_MATCH: match(x, e, expect); break;
   case N_EACH: each(x, e, expect); break;
@@ -587,6 +610,9 @@ static void report_fallible(chk *x, hm_node *e) {
     D(x, f, E0305, "this match has no default arm and its subject can hold any value: add `_ => ...` or handle it with ?? default, ?? reject \"why\" or ?? skip");
   else if (f->kind == N_LOOKUP)
     D(x, f, E0301, "lookup %s(...) can find nothing: handle it with ?? default, ?? reject \"why\" or ?? skip", f->s);
+  else if (f->kind == N_FIND || (f->kind == N_FIELD && f->a && f->a->kind == N_FIND))
+    D(x, f, E0301, "find %s(...) can find no record: handle it with ?? default, ?? reject \"why\" or ?? skip",
+      f->kind == N_FIND ? f->s : f->a->s);
   else if (f->kind == N_AGENT)
     D(x, f, E0301, "agent(...) can find no Gorgias user: handle it with ?? default, ?? reject \"why\" or ?? skip");
   else if (f->kind == N_CALL)

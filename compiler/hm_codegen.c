@@ -290,6 +290,7 @@ static void expr(gen *g, hm_node *e, const char *field) {
   }
   case N_LOOKUP: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_LOOKUP, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
   case N_AGENT: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_AGENT, 0)); break;
+  case N_FIND: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_FIND, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
   case N_UPLOAD: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_UPLOAD, 0)); break;
   case N_MATCH: match(g, e, field); break;
   case N_EACH: each(g, e); break;

@@ -105,7 +105,7 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
     {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag", KW_FLAG},
     {"info", KW_INFO}, {"warn", KW_WARN}, {"review", KW_REVIEW}, {"reject", KW_REJECT},
-    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"agent", KW_AGENT},
+    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"agent", KW_AGENT},
     {"upload", KW_UPLOAD}, {"each", KW_EACH}, {"as", KW_AS}, {"where", KW_WHERE}, {"match", KW_MATCH},
     {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
     {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"max", KW_MAX}, {"min", KW_MIN},

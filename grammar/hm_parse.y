@@ -85,7 +85,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
   KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'"
   KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
-  KW_UPLOAD "'upload'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'" KW_MATCH "'match'"
+  KW_UPLOAD "'upload'" KW_FIND "'find'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'" KW_MATCH "'match'"
   KW_TRUE "'true'" KW_FALSE "'false'" KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'"
   KW_SRC "'src'" KW_REQUIRED "'required'" KW_MAX "'max'" KW_MIN "'min'" KW_DEFAULT "'default'"
   KW_UNIQUE "'unique'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'" KW_STRINGT "'string'"
@@ -222,7 +222,7 @@ fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_R
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
      | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;
 /* After a '.', every word is a field name: `src.agent`, `c.match`. */
-anyname: fname | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP | KW_LOOKUP | KW_AGENT
+anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP | KW_LOOKUP | KW_AGENT
        | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT | KW_SRC ;
 typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
 
@@ -292,6 +292,7 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3; }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
        | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
+       | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }
        | KW_UPLOAD '(' expr ')' { $$ = NEW(N_UPLOAD, @1); $$->a = $3; }
        | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4; }
        | KW_EACH postfix KW_AS IDENT opt_where block {

@@ -159,6 +159,8 @@ typedef struct src_state {
   keyset seen;        /* keys read (duplicate check) */
   kmap made;          /* key -> ref key part ("k" or "k:Target"), when needed */
   hm_childidx *cidx;
+  hm_childidx *fidx;  /* `find S(k)`: the source's records indexed by their own key */
+  bool find_used;
   hm_sample *sample;
   kmap need;          /* sample mode: keys that sampled records look up */
   int *colmap; uint32_t gen; bool bound;
@@ -329,6 +331,46 @@ static void scan_text(plan *pl, hm_value v) {
   } else if (v.kind == HV_REC) {
     for (uint32_t i = 0; i < v.u.rec->n; i++) scan_text(pl, v.u.rec->vals[i]);
   }
+}
+
+static void bad_child(void *user, uint32_t src, const char *error);
+
+/* FIND: the first export record of `src` whose key is `key` (a join). */
+static hm_value h_find(void *u, uint32_t src, hm_value key, hm_arena *a) {
+  plan *pl = u;
+  if (src >= pl->p->nsources || !pl->ss[src].fidx) return hv_missing(HM_WHY_LOOKUP);
+  hm_value k = hv_to_str(a, key), out;
+  if (hm_childidx_get(pl->ss[src].fidx, k.u.str, a, &out) || out.kind != HV_LIST || !out.u.list->n)
+    return hv_missing(HM_WHY_LOOKUP);
+  return out.u.list->items[0];
+}
+
+/* The child index keyed by the source's own key instead of a parent link: a
+   copy of the program whose source `s` is "parent by key". */
+static hm_childidx *build_find_index(plan *pl, uint32_t s, char *err, size_t errlen) {
+  const hm_program *p = pl->p;
+  hm_program copy = *p;
+  hm_source *srcs = malloc((p->nsources + 1) * sizeof *srcs);
+  if (!srcs) abort();
+  memcpy(srcs, p->sources, p->nsources * sizeof *srcs);
+  srcs[s].parent = 0;
+  srcs[s].parent_by = srcs[s].key;
+  srcs[s].parent_by_path = 0;
+  copy.sources = srcs;
+  hm_childidx *x = hm_childidx_build(&copy, s, pl->o->data_dir, bad_child, pl, err, errlen);
+  free(srcs);
+  return x;
+}
+
+static void mark_finds(plan *pl) {
+  const hm_program *p = pl->p;
+  for (uint32_t r = 0; r < p->nrules; r++)
+    for (int pass = 0; pass < 2; pass++) {
+      const hm_code *c = pass ? &p->rules[r].after : &p->rules[r].body;
+      if (pass && !p->rules[r].has_after) continue;
+      for (uint32_t pc = 0; pc < c->ncode; pc++)
+        if (HM_OP(c->code[pc]) == HOP_FIND && HM_A(c->code[pc]) < p->nsources) pl->ss[HM_A(c->code[pc])].find_used = true;
+    }
 }
 
 static hm_value h_children(void *u, uint32_t src, hm_arena *a) {
@@ -1073,7 +1115,12 @@ static void bad_child(void *user, uint32_t src, const char *error) {
 /* Every input is opened (and child indexes built) before any output exists. */
 static int check_inputs(plan *pl, char *err, size_t errlen) {
   const hm_program *p = pl->p;
+  mark_finds(pl);
   for (uint32_t s = 0; s < p->nsources; s++) {
+    if (pl->ss[s].find_used && p->sources[s].key != HM_BC_NONE) {
+      pl->ss[s].fidx = build_find_index(pl, s, err, errlen);
+      if (!pl->ss[s].fidx) return 2;
+    }
     bool gap = false;
     for (uint32_t g = 0; g < p->ngaps; g++) gap |= p->gaps[g].source == s;
     if (!pl->ss[s].has_rules && !gap && !pl->ss[s].children_used) continue;
@@ -1097,6 +1144,7 @@ static void plan_free(plan *pl) {
       kmap_free(&pl->ss[s].made);
       kmap_free(&pl->ss[s].need);
       if (pl->ss[s].cidx) hm_childidx_free(pl->ss[s].cidx);
+      if (pl->ss[s].fidx) hm_childidx_free(pl->ss[s].fidx);
       hm_sample_free(pl->ss[s].sample);
       free(pl->ss[s].colmap);
     }
@@ -1230,7 +1278,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
   hm_buf_init(&pl.scratch);
-  static const hm_vm_host host_tmpl = {NULL, h_lookup, h_agent, h_upload, h_children, h_emit, h_event};
+  static const hm_vm_host host_tmpl = {NULL, h_lookup, h_agent, h_upload, h_children, h_emit, h_event, h_find};
   hm_vm_host host = host_tmpl;
   host.user = &pl;
   pl.vm = hm_vm_new(p, &host, o->builtins, o->nbuiltins);

@@ -18,8 +18,6 @@ typedef struct runner {
   char *line; size_t cap;
 } runner;
 
-static runner the_runner;
-
 static void remove_dir(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return;
@@ -69,7 +67,7 @@ static int r_open(void *self, const char *hbc_path, const char *data_dir, long s
   hm_std_state_free(o.std);
   if (rc == 2) return 2;
   rewind(r->calls);
-  return 0;
+  return rc;   /* 1: the plan rejected records; the run finishes with exit 1 */
 }
 
 static int r_next(void *self, cJSON **call, char *err, size_t errlen) {
@@ -92,7 +90,19 @@ static void r_close(void *self) {
   memset(r, 0, sizeof *r);
 }
 
-const hm_run_planner *hm_plan_runner(void) {
-  static hm_run_planner pl = {&the_runner, r_open, r_next, r_close};
-  return &pl;
+hm_run_planner *hm_plan_runner_new(void) {
+  hm_run_planner *pl = calloc(1, sizeof *pl);
+  runner *r = calloc(1, sizeof *r);
+  if (!pl || !r) abort();
+  pl->self = r;
+  pl->open = r_open;
+  pl->next = r_next;
+  pl->close = r_close;
+  return pl;
+}
+
+void hm_plan_runner_free(hm_run_planner *pl) {
+  if (!pl) return;
+  free(pl->self);
+  free(pl);
 }

@@ -5,6 +5,9 @@
 #define HM_PLAN_RUNNER_H
 #include "hm_run.h"
 
-const hm_run_planner *hm_plan_runner(void);
+/* The caller owns the planner (no process-wide state): free it with
+   hm_plan_runner_free once the run is over. */
+hm_run_planner *hm_plan_runner_new(void);
+void hm_plan_runner_free(hm_run_planner *pl);
 
 #endif

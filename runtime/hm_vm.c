@@ -562,6 +562,12 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       vm->pc = to;
       break;
     }
+    case HOP_FIND:
+      NEED(1);
+      a = POP();
+      if (hv_is_nothing(a) || !vm->host || !vm->host->find) PUSH(hv_missing(HM_WHY_LOOKUP));
+      else PUSH(vm->host->find(vm->host->user, A, a, ar));
+      break;
     case HOP_LOOKUP:
       NEED(1);
       a = POP();

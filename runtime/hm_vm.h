@@ -54,6 +54,9 @@ typedef struct hm_vm_host {
   void (*emit)(void *user, uint32_t rule, bool is_after, uint32_t target, hm_value obj);
   /* A flag, rejection, loss or skipped element. */
   void (*event)(void *user, const hm_vm_event *ev);
+  /* FIND: the export record (HV_REC) of source `src` whose key is `key` — a
+   * join against another file, not a migrated object — or missing. */
+  hm_value (*find)(void *user, uint32_t src, hm_value key, hm_arena *a);
 } hm_vm_host;
 
 /* The current source record: `cols[a]` is LOADCOL a (already bound to the

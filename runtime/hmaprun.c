@@ -133,7 +133,12 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
   if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
 #ifdef HM_HAVE_CLIENT
-  if (!strcmp(cmd, "run")) return hm_run_main_with(argc - 1, argv + 1, hm_plan_runner());
+  if (!strcmp(cmd, "run")) {
+    hm_run_planner *pl = hm_plan_runner_new();
+    int rc = hm_run_main_with(argc - 1, argv + 1, pl);
+    hm_plan_runner_free(pl);
+    return rc;
+  }
   if (!strcmp(cmd, "rollback")) return hm_rollback_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "verify")) return hm_verify_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "status")) return hm_status_main(argc - 1, argv + 1);
