@@ -16,6 +16,7 @@ typedef struct runner {
   FILE *calls;
   char dir[64];
   char *line; size_t cap;
+  const char *const *sets; int nsets;
 } runner;
 
 static void remove_dir(const char *dir) {
@@ -59,6 +60,8 @@ static int r_open(void *self, const char *hbc_path, const char *data_dir, long s
   o.out_dir = r->dir;
   o.calls = r->calls;
   o.sample = sample;
+  o.sets = r->sets;
+  o.nsets = r->nsets;
   o.builtins = hm_builtins;
   o.nbuiltins = hm_builtin_count;
   o.std = hm_std_state_new();
@@ -99,6 +102,12 @@ hm_run_planner *hm_plan_runner_new(void) {
   pl->next = r_next;
   pl->close = r_close;
   return pl;
+}
+
+void hm_plan_runner_sets(hm_run_planner *pl, const char *const *sets, int nsets) {
+  runner *r = pl->self;
+  r->sets = sets;
+  r->nsets = nsets;
 }
 
 void hm_plan_runner_free(hm_run_planner *pl) {

@@ -9,5 +9,8 @@
    hm_plan_runner_free once the run is over. */
 hm_run_planner *hm_plan_runner_new(void);
 void hm_plan_runner_free(hm_run_planner *pl);
+/* `run --set NAME=VALUE`: the same overrides `plan` takes (strings stay owned
+   by the caller), so a run migrates exactly what the dry run showed. */
+void hm_plan_runner_sets(hm_run_planner *pl, const char *const *sets, int nsets);
 
 #endif

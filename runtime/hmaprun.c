@@ -21,7 +21,7 @@ static const char *usage_text =
   "commands:\n"
   "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
   "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
-  "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta]\n"
+  "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta] [--set NAME=VALUE]...\n"
   "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
   "  rollback --state state.db --target URL\n"
   "  verify --state state.db --target URL\n"
@@ -127,18 +127,34 @@ static int not_built(const char *cmd) {
   return 2;
 }
 
+/* `run`: the client's command, fed by the planner; `--set` goes to the planner
+   (the client never sees it), so plan and run read the same settings. */
+static int cmd_run(int argc, char **argv) {
+  char **args = calloc((size_t)argc + 1, sizeof *args);
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  if (!args || !sets) abort();
+  int n = 0, nsets = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--set") && i + 1 < argc) { sets[nsets++] = argv[++i]; continue; }
+    if (!strncmp(argv[i], "--set=", 6)) { sets[nsets++] = argv[i] + 6; continue; }
+    args[n++] = argv[i];
+  }
+  hm_run_planner *pl = hm_plan_runner_new();
+  hm_plan_runner_sets(pl, sets, nsets);
+  int rc = hm_run_main_with(n, args, pl);
+  hm_plan_runner_free(pl);
+  free(args);
+  free(sets);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) { fputs(usage_text, stderr); return 2; }
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
   if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
 #ifdef HM_HAVE_CLIENT
-  if (!strcmp(cmd, "run")) {
-    hm_run_planner *pl = hm_plan_runner_new();
-    int rc = hm_run_main_with(argc - 1, argv + 1, pl);
-    hm_plan_runner_free(pl);
-    return rc;
-  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "rollback")) return hm_rollback_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "verify")) return hm_verify_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "status")) return hm_status_main(argc - 1, argv + 1);
