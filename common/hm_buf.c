@@ -24,7 +24,11 @@ void hm_buf_put(hm_buf *b, const void *p, size_t n) {
   b->data[b->len] = 0;
 }
 void hm_buf_puts(hm_buf *b, const char *s) { hm_buf_put(b, s, strlen(s)); }
-void hm_buf_putc(hm_buf *b, char c) { hm_buf_put(b, &c, 1); }
+void hm_buf_putc(hm_buf *b, char c) {
+  if (b->len + 2 > b->cap) hm_buf_reserve(b, 1);   /* the byte and the NUL */
+  b->data[b->len++] = c;
+  b->data[b->len] = 0;
+}
 
 void hm_buf_printf(hm_buf *b, const char *fmt, ...) {
   va_list ap, ap2;

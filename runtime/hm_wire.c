@@ -56,13 +56,35 @@ const char *hm_wire_ref_name(hm_arena *a, const hm_ref *r) {
   return hm_arena_printf(a, "%s:%s", r->object ? r->object : "?", r->key);
 }
 
+/* Whether the 8 bytes in w are all printable ASCII other than '"' and '\\'.
+ * The classic "has a byte less than n" word tricks: each test is exact for
+ * "any byte", which is all that is asked. */
+static bool plain8(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t ctl = (w - ones * 0x20) & ~w;                    /* a byte < 0x20 */
+  uint64_t del = (w ^ (ones * 0x7f)), quo = (w ^ (ones * '"')), bsl = (w ^ (ones * '\\'));
+  uint64_t hit = ctl | ((del - ones) & ~del) | ((quo - ones) & ~quo) | ((bsl - ones) & ~bsl) | w;
+  return (hit & high) == 0;
+}
+
+static bool plain_ascii(const char *s, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (!plain8(w)) return false;
+  }
+  for (; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 /* JSON string; plain printable ASCII (the usual case) is copied in one go,
  * anything else goes through hm_buf_json_str's escaping and UTF-8 repair. */
 static void put_strn(hm_buf *out, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') { hm_buf_json_str(out, s, n); return; }
-  }
+  if (!plain_ascii(s, n)) { hm_buf_json_str(out, s, n); return; }
   hm_buf_reserve(out, n + 2);
   out->data[out->len++] = '"';
   memcpy(out->data + out->len, s, n);
