@@ -313,10 +313,15 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
                   int (*fn)(void *ctx, const cJSON *item), void *ctx, char *err, size_t errlen) {
   char *cursor = NULL;
   long rc = 0;
+  /* Help Center lists are page-based (?page=&per_page=, meta.next_page),
+   * every other list is cursor-based (?limit=&cursor=, meta.next_cursor). */
+  int paged = strstr(path, "/api/help-center/") != NULL;
+  long next_page = 1;
   for (int page = 0; page < max_pages; page++) {
     hm_buf url; hm_buf_init(&url);
     hm_buf_puts(&url, path);
-    hm_buf_puts(&url, strchr(path, '?') ? "&limit=100" : "?limit=100");
+    if (paged) hm_buf_printf(&url, "%cpage=%ld&per_page=100", strchr(path, '?') ? '&' : '?', next_page);
+    else hm_buf_puts(&url, strchr(path, '?') ? "&limit=100" : "?limit=100");
     if (cursor) { hm_buf_puts(&url, "&cursor="); hm_http_query_escape(&url, cursor); }
     free(cursor);
     cursor = NULL;
@@ -336,8 +341,11 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r.json, "meta");
     const cJSON *next = cJSON_GetObjectItemCaseSensitive(meta, "next_cursor");
     if (!stop && cJSON_IsString(next) && next->valuestring[0]) cursor = strdup(next->valuestring);
+    const cJSON *np = cJSON_GetObjectItemCaseSensitive(meta, "next_page");
+    int more_pages = paged && !stop && cJSON_IsNumber(np) && (long)np->valuedouble > next_page;
+    if (more_pages) next_page = (long)np->valuedouble;
     hm_http_resp_free(&r);
-    if (!cursor) break;
+    if (!cursor && !more_pages) break;
   }
   free(cursor);
   return rc;

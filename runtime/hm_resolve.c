@@ -205,7 +205,10 @@ static int same_scalar(const cJSON *a, const cJSON *b) {
 
 static int find_one(void *ctx, const cJSON *item) {
   find_ctx *f = ctx;
-  if (same_scalar(cJSON_GetObjectItemCaseSensitive(item, f->field), f->want)) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, f->field);
+  /* Help Center articles and categories keep slug and title in their translation. */
+  if (!v) v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "translation"), f->field);
+  if (same_scalar(v, f->want)) {
     f->found = cJSON_Duplicate(item, 1);
     return 1;
   }
@@ -229,10 +232,19 @@ cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const
     /* Custom fields can only be listed per object type (a required filter). */
     const char *ot = hm_json_str(body, "object_type");
     if (ot && strstr(coll, "/api/custom-fields")) { hm_buf_puts(&q, "object_type="); hm_http_query_escape(&q, ot); hm_buf_putc(&q, '&'); }
-    hm_buf_puts(&q, u->string);
-    hm_buf_putc(&q, '=');
-    if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
-    else hm_buf_printf(&q, "%lld", (long long)u->valuedouble);
+    if (strstr(coll, "/api/help-center/")) {
+      /* No filter by slug: page through the list (hm_http_list knows it is
+       * page-based) in the translation's locale, comparing each item's
+       * translation.slug. */
+      const char *loc = hm_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
+      if (loc) { hm_buf_puts(&q, "locale="); hm_http_query_escape(&q, loc); }
+      else if (q.len && (hm_buf_cstr(&q)[q.len - 1] == '&' || hm_buf_cstr(&q)[q.len - 1] == '?')) q.len--;
+    } else {
+      hm_buf_puts(&q, u->string);
+      hm_buf_putc(&q, '=');
+      if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
+      else hm_buf_printf(&q, "%lld", (long long)u->valuedouble);
+    }
     find_ctx f = { u->string, u, NULL };
     char err[600];
     long st = hm_http_list(ex->http, hm_buf_cstr(&q), 50, find_one, &f, err, sizeof err);
