@@ -196,6 +196,179 @@ static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uin
   *c = col;
 }
 
+/* A record's text straight into arena values: cJSON's tree (a malloc per
+ * node) and the copy out of it were a third of a plan's time. It reads the
+ * common subset of what cJSON accepts and gives exactly the values cJSON +
+ * hm_json_to_value give (cJSON's whitespace is any byte <= 32; its numbers are
+ * strtod over the run of [0-9+-eE.]; strings are copied byte for byte). On
+ * anything else (\u escapes, a NUL in a string, a number strtod does not take
+ * whole, very deep nesting, any syntax error) it answers false and the caller
+ * runs cJSON, so cJSON alone decides errors and their columns. */
+typedef struct fastjson { const char *p, *end; hm_arena *a; } fastjson;
+
+static void fj_ws(fastjson *f) {
+  while (f->p < f->end && (unsigned char)*f->p <= 32) f->p++;
+}
+
+static bool fj_value(fastjson *f, hm_value *out, int depth);
+
+/* A string at f->p (its opening quote); escapes other than \u decoded. */
+static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
+  const char *q = ++f->p;
+  size_t n = 0;
+  bool esc = false;
+  for (; q < f->end && *q != '"'; q++, n++) {
+    if (*q == 0) return false;
+    if (*q == '\\') { esc = true; if (++q == f->end) return false; }
+  }
+  if (q >= f->end || n > UINT32_MAX) return false;
+  char *d = hm_arena_alloc(f->a, n + 1), *o = d;
+  if (!esc) memcpy(d, f->p, n);
+  else
+    for (const char *c = f->p; c < q; c++) {
+      char ch = *c;
+      if (ch == '\\') {
+        switch (*++c) {
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        case '"': case '\\': case '/': ch = *c; break;
+        default: return false;   /* \u (and bad escapes): cJSON's business */
+        }
+      }
+      *o++ = ch;
+    }
+  d[n] = 0;
+  *str = d;
+  *len = (uint32_t)n;
+  f->p = q + 1;
+  return true;
+}
+
+static bool fj_number(fastjson *f, hm_value *out) {
+  char num[64];
+  size_t i = 0;
+  for (; i < sizeof num - 1 && f->p + i < f->end && strchr("0123456789+-eE.", f->p[i]) && f->p[i]; i++)
+    num[i] = f->p[i];
+  if (i == sizeof num - 1) return false;
+  num[i] = 0;
+  char *stop;
+  double d = strtod(num, &stop);
+  if (stop != num + i || i == 0) return false;
+  *out = hv_num(d);
+  f->p += i;
+  return true;
+}
+
+/* Grows a list or a record by one slot, as hv_list_push does. */
+static void *fj_grow(hm_arena *a, void *items, uint32_t n, uint32_t *cap, size_t size) {
+  if (n < *cap) return items;
+  uint32_t c = *cap ? *cap * 2 : 8;
+  items = hm_arena_realloc(a, items, *cap * size, c * size);
+  *cap = c;
+  return items;
+}
+
+static bool fj_array(fastjson *f, hm_value *out, int depth) {
+  hm_value v = hv_list_new(f->a, 0);
+  hm_list *l = v.u.list;
+  f->p++;
+  fj_ws(f);
+  if (f->p < f->end && *f->p == ']') { f->p++; *out = v; return true; }
+  for (;;) {
+    l->items = fj_grow(f->a, l->items, l->n, &l->cap, sizeof *l->items);
+    fj_ws(f);
+    if (!fj_value(f, &l->items[l->n], depth + 1)) return false;
+    l->n++;
+    fj_ws(f);
+    if (f->p >= f->end) return false;
+    if (*f->p == ']') { f->p++; *out = v; return true; }
+    if (*f->p++ != ',') return false;
+  }
+}
+
+static bool fj_object(fastjson *f, hm_value *out, int depth) {
+  hm_value v = hv_rec_new(f->a, 0);
+  hm_rec *r = v.u.rec;
+  f->p++;
+  fj_ws(f);
+  if (f->p < f->end && *f->p == '}') { f->p++; *out = v; return true; }
+  for (;;) {
+    uint32_t cap = r->cap, klen;
+    r->keys = fj_grow(f->a, r->keys, r->n, &cap, sizeof *r->keys);
+    r->vals = fj_grow(f->a, r->vals, r->n, &r->cap, sizeof *r->vals);
+    fj_ws(f);
+    if (f->p >= f->end || *f->p != '"' || !fj_string(f, &r->keys[r->n], &klen)) return false;
+    fj_ws(f);
+    if (f->p >= f->end || *f->p++ != ':') return false;
+    fj_ws(f);
+    if (!fj_value(f, &r->vals[r->n], depth + 1)) return false;
+    r->n++;
+    fj_ws(f);
+    if (f->p >= f->end) return false;
+    if (*f->p == '}') { f->p++; *out = v; return true; }
+    if (*f->p++ != ',') return false;
+  }
+}
+
+static bool fj_literal(fastjson *f, const char *word, hm_value v, hm_value *out) {
+  size_t n = strlen(word);
+  if ((size_t)(f->end - f->p) < n || memcmp(f->p, word, n)) return false;
+  f->p += n;
+  *out = v;
+  return true;
+}
+
+static bool fj_value(fastjson *f, hm_value *out, int depth) {
+  if (f->p >= f->end || depth > 200) return false;
+  switch (*f->p) {
+  case 'n': return fj_literal(f, "null", hv_null(), out);
+  case 'f': return fj_literal(f, "false", hv_bool(false), out);
+  case 't': return fj_literal(f, "true", hv_bool(true), out);
+  case '"': {
+    const char *str;
+    uint32_t len;
+    if (!fj_string(f, &str, &len)) return false;
+    *out = hv_strn(str, len);
+    return true;
+  }
+  case '[': return fj_array(f, out, depth);
+  case '{': return fj_object(f, out, depth);
+  default:
+    if (*f->p == '-' || (*f->p >= '0' && *f->p <= '9')) return fj_number(f, out);
+    return false;
+  }
+}
+
+/* The record in t as a value and where it ends, or false (see above). Only
+ * objects and scalars: an array is an error cJSON's path reports. */
+static bool fast_record(const hm_buf *t, hm_arena *a, hm_value *out, const char **end) {
+  fastjson f = {t->data, t->data + t->len, a};
+  fj_ws(&f);
+  if (f.p >= f.end || *f.p == '[' || (unsigned char)*f.p == 0xEF) return false;   /* 0xEF: a BOM cJSON skips */
+  hm_value v;
+  if (!fj_value(&f, &v, 0)) return false;
+  if (v.kind != HV_REC) {   /* a scalar element: the record {"value": ...}, as below */
+    hm_value w = hv_rec_new(a, 1);
+    w.u.rec->keys[0] = "value";
+    w.u.rec->vals[0] = v;
+    w.u.rec->n = 1;
+    v = w;
+  }
+  *out = v;
+  *end = f.p;
+  return true;
+}
+
+/* Whether only blanks follow end in t: what an NDJSON line may have after its object. */
+static bool only_blanks_after(const hm_buf *t, const char *end) {
+  size_t off = (size_t)(end - t->data);
+  while (off < t->len && (t->data[off] == ' ' || t->data[off] == '\t' || t->data[off] == '\r')) off++;
+  return off >= t->len;
+}
+
 /* Parses the record text in scratch (starting at line:col) into *out. 1 or -1. */
 static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col, bool whole_line) {
   hm_buf *t = &r->scratch;
@@ -207,6 +380,10 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
     return -1;
   }
   const char *end = NULL;
+  if (fast_record(t, a, &out->value, &end) && (!whole_line || only_blanks_after(t, end))) {
+    out->line = line;
+    return 1;
+  }
   cJSON *j = cJSON_ParseWithLengthOpts(t->data, t->len, &end, 0);
   if (!j) {
     size_t off = end && end >= t->data ? (size_t)(end - t->data) : 0;
