@@ -1,11 +1,10 @@
 #!/bin/sh
 # run.sh HMAPC HMAPRUN SANDBOX ROOT SRC [MODE]: a real migration of
 # tests/fixtures/SRC with maps/SRC_to_gorgias.hmap into an hmap-sandbox started
-# here (--port 0, in memory, --time-scale 50). MODE `plan` (default) executes
-# the plan made with the settings of lib.sh (`hmaprun run --plan`; `hmaprun run
-# FILE.hbc` takes no --set, so the lowered upload limit needs this way); MODE
-# `hbc` runs `hmaprun run FILE.hbc` itself, compared with a plan made with the
-# map's own settings. Then:
+# here (--port 0, in memory, --time-scale 50), with the settings of lib.sh.
+# MODE `plan` (default) executes the plan `hmaprun plan` wrote (`hmaprun run
+# --plan calls.ndjson`); MODE `hbc` runs `hmaprun run FILE.hbc --set ...`
+# itself, compared with the plan of the same settings. Then:
 # - the run carries out every planned call: exit 0, or 1 when it refused an
 #   upload over its limit or (hbc mode) its planning rejected records;
 # - /_sandbox/dump holds exactly what the plan predicts: tickets, messages,
@@ -32,13 +31,7 @@ GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
 export GORGIAS_EMAIL GORGIAS_API_KEY
 
 "$hmapc" build "maps/${src}_to_gorgias.hmap" -o "$tmp/map.hbc" || { echo "FAIL: hmapc build: exit $?"; exit 1; }
-# lowered=1: the upload limit of lib.sh applies (the spot checks look for the
-# files over it); the map's own limit is 20 MB
-lowered=1 popts=$(e2e_plan_opts "$src")
-if [ "$mode" = hbc ]; then
-  popts=
-  case $src in itop|smartertrack) lowered=0 ;; esac
-fi
+popts=$(e2e_plan_opts "$src")
 # shellcheck disable=SC2086
 "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $popts 2>"$tmp/plan.err"
 plan_rc=$?
@@ -69,7 +62,7 @@ while [ $i -lt 100 ]; do
 done
 [ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
 
-if [ "$mode" = hbc ]; then what="$tmp/map.hbc"; else what="--plan $calls"; fi
+if [ "$mode" = hbc ]; then what="$tmp/map.hbc $popts"; else what="--plan $calls"; fi
 # shellcheck disable=SC2046,SC2086
 "$hmaprun" run $what --data "$data" --target "$url" --state "$tmp/state.db" --time-scale 50 \
   $(e2e_run_opts "$src") >"$tmp/run.out" 2>"$tmp/run.err"

@@ -43,8 +43,7 @@ else
     fi
   done
 fi
-over=; [ "$lowered" = 1 ] && over=full-resolution-scan.png
-for f in old-notes.txt $over; do
+for f in full-resolution-scan.png old-notes.txt; do
   [ "$(dq --arg f "$f" '[.uploads[] | select(.name == $f)] | length')" = 0 ] || failed "SmarterTrack: $f was uploaded"
 done
 [ "$(dq '[.tickets[].messages[] | select((.body_text // "") | contains("Unsent draft reply"))] | length')" = 0 ] ||
