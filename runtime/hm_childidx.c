@@ -17,10 +17,20 @@
 #include "hm_json.h"
 #include "hm_reader_impl.h"
 
+/* Children are read back in one of two ways. Through the index, one query
+ * per parent, which is right whatever the order. And, when every parent's
+ * children are one run of consecutive rows (the case in every export we
+ * know), by a cursor walking the rows in write order: a parent asked for in
+ * the same order gets the run under the cursor, a step per child instead of
+ * an index search, which was most of the join's cost. Any other parent goes
+ * through the index and moves the cursor past its run. */
 struct hm_childidx {
   sqlite3 *db;
-  sqlite3_stmt *get;
+  sqlite3_stmt *get;    /* seq, rec of one parent's children, through the index */
+  sqlite3_stmt *scan;   /* pkey, rec of the rows after a seq; NULL unless grouped */
+  bool on_row;          /* scan stands on a row not handed out yet */
   uint64_t count;
+  uint64_t runs;        /* runs of equal consecutive parent keys while filling */
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
@@ -191,8 +201,9 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
   }
   hm_arena a;
   hm_arena_init(&a, 64 * 1024);
-  hm_buf blob;
+  hm_buf blob, prev;
   hm_buf_init(&blob);
+  hm_buf_init(&prev);
   int rc = 0;
   for (;;) {
     hm_arena_reset(&a);
@@ -208,6 +219,11 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       report(bad, user, src, msg);
       continue;
     }
+    if (!x->runs || strcmp(prev.data, key)) {
+      x->runs++;
+      prev.len = 0;
+      hm_buf_puts(&prev, key);
+    }
     blob.len = 0;
     encode(&blob, rec.value, !from_json_text(r));
     sqlite3_bind_int64(ins, 1, (sqlite3_int64)++x->count);
@@ -222,8 +238,31 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
   }
   sqlite3_finalize(ins);
   hm_buf_free(&blob);
+  hm_buf_free(&prev);
   hm_arena_free(&a);
   return rc;
+}
+
+/* Puts the scan on the first row after seq. */
+static int seek(hm_childidx *x, sqlite3_int64 seq) {
+  sqlite3_reset(x->scan);
+  sqlite3_bind_int64(x->scan, 1, seq);
+  int rc = sqlite3_step(x->scan);
+  x->on_row = rc == SQLITE_ROW;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The scan, when each parent key has a single run (as many runs as keys). */
+static int open_scan(hm_childidx *x) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM child", -1, &st, NULL) != SQLITE_OK) return -1;
+  bool grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
+  sqlite3_finalize(st);
+  if (!grouped) return 0;
+  if (sqlite3_prepare_v2(x->db, "SELECT pkey, rec FROM child WHERE seq > ? ORDER BY seq", -1, &x->scan, NULL) !=
+      SQLITE_OK)
+    return -1;
+  return seek(x, 0);
 }
 
 hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const char *data_dir,
@@ -244,7 +283,8 @@ hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const ch
     goto fail;
   if (fill(x, p, child_src, r, bad, user, err, errlen) < 0) goto fail;
   if (exec(x->db, "CREATE INDEX child_pkey ON child(pkey, seq); COMMIT", err, errlen) < 0) goto fail;
-  if (sqlite3_prepare_v2(x->db, "SELECT rec FROM child WHERE pkey = ? ORDER BY seq", -1, &x->get, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(x->db, "SELECT seq, rec FROM child WHERE pkey = ? ORDER BY seq", -1, &x->get, NULL) != SQLITE_OK ||
+      open_scan(x) < 0) {
     snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
     goto fail;
   }
@@ -256,19 +296,48 @@ fail:
   return NULL;
 }
 
-int hm_childidx_get(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
-  *out = hv_list_new(a, 0);
+static void push_row(sqlite3_stmt *st, int col, hm_arena *a, hm_value *out) {
+  const unsigned char *blob = sqlite3_column_blob(st, col);
+  dec d = {blob, blob + sqlite3_column_bytes(st, col), false};
+  hm_value v = decode(&d, a, 0);
+  hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
+}
+
+/* The run under the scan (its key is parent_key), leaving the scan after it. */
+static int take_run(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
+  int rc;
+  do {
+    push_row(x->scan, 1, a, out);
+    rc = sqlite3_step(x->scan);
+  } while (rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(x->scan, 0), parent_key));
+  x->on_row = rc == SQLITE_ROW;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Through the index; *last is the seq of the last child (0 when none). */
+static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out, sqlite3_int64 *last) {
   sqlite3_bind_text(x->get, 1, parent_key, -1, SQLITE_STATIC);
-  int rc, ret = 0;
+  int rc;
   while ((rc = sqlite3_step(x->get)) == SQLITE_ROW) {
-    const unsigned char *blob = sqlite3_column_blob(x->get, 0);
-    dec d = {blob, blob + sqlite3_column_bytes(x->get, 0), false};
-    hm_value v = decode(&d, a, 0);
-    hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
+    *last = sqlite3_column_int64(x->get, 0);
+    push_row(x->get, 1, a, out);
   }
-  if (rc != SQLITE_DONE) { *out = hv_list_new(a, 0); ret = -1; }
   sqlite3_reset(x->get);
   sqlite3_clear_bindings(x->get);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int hm_childidx_get(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
+  *out = hv_list_new(a, 0);
+  int ret;
+  if (x->scan && x->on_row && !strcmp((const char *)sqlite3_column_text(x->scan, 0), parent_key)) {
+    ret = take_run(x, parent_key, a, out);
+  } else {
+    sqlite3_int64 last = 0;
+    ret = lookup(x, parent_key, a, out, &last);
+    if (!ret && x->scan && last) ret = seek(x, last);
+  }
+  if (ret) *out = hv_list_new(a, 0);
   return ret;
 }
 
@@ -277,6 +346,7 @@ uint64_t hm_childidx_count(const hm_childidx *x) { return x ? x->count : 0; }
 void hm_childidx_free(hm_childidx *x) {
   if (!x) return;
   sqlite3_finalize(x->get);
+  sqlite3_finalize(x->scan);
   sqlite3_close(x->db);
   free(x);
 }
