@@ -13,6 +13,7 @@
  * file is skipped. */
 #include "hm_reader_impl.h"
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,20 +213,32 @@ static void fj_ws(fastjson *f) {
 
 static bool fj_value(fastjson *f, hm_value *out, int depth);
 
+/* The closing quote of the string whose text starts at q, skipping escaped
+ * characters (memchr: strings are most of a record's bytes); NULL if none. */
+static const char *fj_close(const char *q, const char *end, bool *esc) {
+  for (;;) {
+    const char *quote = memchr(q, '"', (size_t)(end - q));
+    if (!quote) return NULL;
+    const char *bs = memchr(q, '\\', (size_t)(quote - q));
+    if (!bs) return quote;
+    *esc = true;
+    if (end - bs < 2) return NULL;
+    q = bs + 2;
+  }
+}
+
 /* A string at f->p (its opening quote); escapes other than \u decoded. */
 static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
-  const char *q = ++f->p;
-  size_t n = 0;
+  const char *s = f->p + 1;
   bool esc = false;
-  for (; q < f->end && *q != '"'; q++, n++) {
-    if (*q == 0) return false;
-    if (*q == '\\') { esc = true; if (++q == f->end) return false; }
-  }
-  if (q >= f->end || n > UINT32_MAX) return false;
-  char *d = hm_arena_alloc(f->a, n + 1), *o = d;
-  if (!esc) memcpy(d, f->p, n);
-  else
-    for (const char *c = f->p; c < q; c++) {
+  const char *q = fj_close(s, f->end, &esc);
+  if (!q || q - s > (ptrdiff_t)UINT32_MAX || memchr(s, 0, (size_t)(q - s))) return false;
+  char *d = hm_arena_alloc(f->a, (size_t)(q - s) + 1), *o = d;
+  if (!esc) {
+    memcpy(d, s, (size_t)(q - s));
+    o = d + (q - s);
+  } else
+    for (const char *c = s; c < q; c++) {
       char ch = *c;
       if (ch == '\\') {
         switch (*++c) {
@@ -240,9 +253,9 @@ static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
       }
       *o++ = ch;
     }
-  d[n] = 0;
+  *o = 0;
   *str = d;
-  *len = (uint32_t)n;
+  *len = (uint32_t)(o - d);
   f->p = q + 1;
   return true;
 }
