@@ -329,10 +329,17 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     hm_exec_flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
                         "(no unique fields), check Gorgias for a duplicate");
   int new_tags = names_new_tags(ex, k, body);
+  if (stop_requested(ex)) return ex->fatal = 4;   /* a graceful stop: not started */
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
   for (int attempt = 0;; attempt++) {
     hm_http_resp r;
     hm_http_request(ex->http, "POST", path, body, 0, &r);
+    if (r.not_sent) {
+      /* Stopped before it left (or throttled): nothing to be in doubt about. */
+      hm_state_unsent(ex->st, key);
+      hm_http_resp_free(&r);
+      return ex->fatal = 4;
+    }
     if (r.status >= 200 && r.status < 300) {
       const cJSON *obj = answer_object(r.json);
       cJSON *fetched = NULL;
@@ -371,7 +378,26 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     /* No answer or a server error: the object may exist. Look before resending,
      * after a pause so that a request still being processed has landed (a
      * timed-out one may be in flight for a long while). */
-    if (stop_requested(ex)) { ex->fatal = 4; hm_http_resp_free(&r); return 4; }
+    if (stop_requested(ex)) {
+      /* A graceful stop after a create without a clear answer: settle it now
+       * with one lookup (the stop waits for it) so the resume starts at once. */
+      if (has_unique) {
+        hm_http_finishing(ex->http, 1);
+        cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
+        hm_http_finishing(ex->http, 0);
+        if (found) {
+          record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
+          if (new_tags) record_new_tags(ex, k, found);
+          count_add(ex, k->object, created_kind(k), 1);
+          cJSON_Delete(found);
+        } else if (st == 0 && !r.timed_out) {
+          hm_state_unsent(ex->st, key);   /* it did not land */
+        }
+      }
+      ex->fatal = 4;
+      hm_http_resp_free(&r);
+      return 4;
+    }
     hm_http_backoff(ex->http, attempt);
     if (r.timed_out) pause_seconds(ex, ex->o.in_doubt_wait);
     if (!has_unique && r.status == 0) {
@@ -436,10 +462,15 @@ static int do_upload(hm_exec *ex, const call *k) {
     snprintf(why, sizeof why, "attachment %s is %lld bytes, over the %ld-byte limit: not uploaded",
              k->file, size, ex->o.max_upload_bytes);
     rc = skip_upload(ex, k, why);
+  } else if (stop_requested(ex)) {
+    rc = ex->fatal = 4;   /* a graceful stop: not started */
   } else if (!journal_intent(ex, k, k->key_buf, k->path, NULL)) {
     hm_http_resp r;
     hm_http_upload(ex->http, k->path, hm_buf_cstr(&full), k->name ? k->name : k->file, k->ctype, &r);
-    if (r.status >= 200 && r.status < 300 && answer_object(r.json)) {
+    if (r.not_sent) {
+      hm_state_unsent(ex->st, k->key_buf);
+      ex->fatal = 4;
+    } else if (r.status >= 200 && r.status < 300 && answer_object(r.json)) {
       record_done(ex, k, k->key_buf, k->path, r.status, answer_object(r.json), 0, 1);
       count_add(ex, k->object, "created", 1);
     } else if (is_auth(r.status)) {
@@ -464,6 +495,7 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
     hm_http_resp r;
     hm_http_request(ex->http, "PUT", path, body, 1, &r);
     *status = r.status;
+    if (r.not_sent) { hm_state_unsent(ex->st, key); hm_http_resp_free(&r); return ex->fatal = 4; }
     if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (refused(r.status)) {
@@ -485,7 +517,8 @@ static int do_update(hm_exec *ex, const call *k) {
   if (!wrap) { reject(ex, k, "failed", 0, why); return ex->fatal; }
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   long status = 0;
-  if (!journal_intent(ex, k, k->key_buf, path, body) &&
+  if (stop_requested(ex)) ex->fatal = 4;   /* a graceful stop: not started */
+  else if (!journal_intent(ex, k, k->key_buf, path, body) &&
       send_put(ex, k, k->key_buf, path, body, &status) == 0) {
     hm_state_done(ex->st, k->key_buf, status, NULL);
     count_add(ex, k->object, "second_pass", 1);

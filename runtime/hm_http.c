@@ -24,6 +24,8 @@ struct hm_http {
   hm_http_stats stats;
   char limit_hdr[64], retry_hdr[64];
   char curl_err[CURL_ERROR_SIZE];
+  int in_send;      /* a request that changes something is on the wire: let it finish */
+  int finishing;    /* hm_http_finishing: stop requests ignored */
 };
 
 void hm_http_resp_free(hm_http_resp *r) {
@@ -60,10 +62,14 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
 static int on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
   (void)a; (void)b; (void)c; (void)d;
   const hm_http *h = ud;
-  return h->o.stop && *h->o.stop;
+  /* A graceful stop never cuts a create or an update in flight: its answer
+   * is what keeps it from being in doubt (the transfer timeout bounds it). */
+  if (h->in_send) return 0;
+  return hm_http_stopped(h);
 }
 
-int hm_http_stopped(const hm_http *h) { return h->o.stop && *h->o.stop; }
+int hm_http_stopped(const hm_http *h) { return !h->finishing && h->o.stop && *h->o.stop; }
+void hm_http_finishing(hm_http *h, int on) { h->finishing = on; }
 
 static void pause_for(hm_http *h, double seconds) {
   double until = hm_now() + seconds;
@@ -189,7 +195,8 @@ static curl_mime *build_mime(hm_http *h, const upload_spec *u) {
 static CURLcode perform_once(hm_http *h, const char *method, const char *path,
                              const char *payload, const upload_spec *up, int idempotent, hm_http_resp *r) {
   pause_for(h, hm_rl_wait(&h->rl, hm_now()));
-  if (hm_http_stopped(h)) return CURLE_ABORTED_BY_CALLBACK;
+  if (hm_http_stopped(h)) { r->not_sent = 1; return CURLE_ABORTED_BY_CALLBACK; }
+  r->not_sent = 0;
   hm_http_resp_free(r);
   hm_buf_init(&r->body);
   r->status = 0;
@@ -232,7 +239,9 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   hm_rl_sent(&h->rl, t0);
   if (!h->stats.requests) h->stats.first_t = t0;
   h->stats.requests++;
+  h->in_send = strcmp(method, "GET") != 0;
   CURLcode cc = curl_easy_perform(cu);
+  h->in_send = 0;
   double t1 = hm_now();
   h->stats.last_t = t1;
   curl_easy_setopt(cu, CURLOPT_HTTPHEADER, NULL);
@@ -258,7 +267,11 @@ static void request_loop(hm_http *h, const char *method, const char *path, const
     CURLcode cc = perform_once(h, method, path, payload, up, idempotent, r);
     if (cc == CURLE_READ_ERROR && up) return;   /* the local file, not the network */
     if (hm_http_stopped(h)) {
-      r->status = 0;
+      /* A call that finished keeps its answer (the caller records it); one
+       * that never left or was throttled is reported as not sent. */
+      if (cc == CURLE_OK && r->status != 429 && r->status < 500) return;
+      if (cc == CURLE_OK && r->status == 429) r->not_sent = 1;
+      if (r->not_sent || cc != CURLE_OK) r->status = 0;
       snprintf(r->err, sizeof r->err, "interrupted");
       return;
     }

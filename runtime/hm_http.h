@@ -51,6 +51,8 @@ typedef struct hm_http_resp {
   hm_buf body;         /* raw body */
   char err[512];       /* scrubbed reason when status is 0 or >= 400 */
   int timed_out;       /* no answer within the transfer timeout: may still be in flight */
+  int not_sent;        /* stopped (SIGINT/SIGTERM) before the request left, or throttled
+                          (429, not processed): nothing happened on the server */
 } hm_http_resp;
 void hm_http_resp_free(hm_http_resp *r);
 
@@ -95,5 +97,8 @@ void hm_http_set_attempts(hm_http *h, int n);
 const hm_http_stats *hm_http_get_stats(const hm_http *h);
 const hm_rl *hm_http_get_rl(const hm_http *h);
 int hm_http_stopped(const hm_http *h);
+/* While on, a stop request is ignored (a graceful stop finishing the lookup
+ * of a create whose answer was lost, so nothing is left in doubt). */
+void hm_http_finishing(hm_http *h, int on);
 
 #endif

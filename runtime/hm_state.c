@@ -296,6 +296,13 @@ int hm_state_failed(hm_state *st, const char *call_key, long status, const char 
   return set_state(st, call_key, HM_J_FAILED, status, error);
 }
 
+int hm_state_unsent(hm_state *st, const char *call_key) {
+  sqlite3_stmt *s = prep(st, "DELETE FROM journal WHERE call_key=? AND state=1");
+  if (!s) return -1;
+  sqlite3_bind_text(s, 1, call_key, -1, SQLITE_TRANSIENT);
+  return step_done(s);
+}
+
 int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash) {
   sqlite3_stmt *s = prep(st, "UPDATE idmap SET hash=? WHERE ref=?");
   if (!s) return -1;

@@ -53,6 +53,9 @@ int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *m
  * transaction so a crash leaves either both or neither. */
 int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idrow *id);
 int hm_state_failed(hm_state *st, const char *call_key, long status, const char *error);
+/* Forget an intent whose request never left (a graceful stop before it was
+ * sent, or after a lookup showed it did not land): it is not in doubt. */
+int hm_state_unsent(hm_state *st, const char *call_key);
 /* Record a new content hash for a ref after a delta update. */
 int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash);
 int hm_state_mark_deleted(hm_state *st, const char *ref);

@@ -834,6 +834,34 @@ static void scenario_interrupt(env *e) {
   rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0, "resume exit %d", rc);
   check_dump(e, 0, 1, "after SIGTERM and resume");
+  /* A graceful stop (SIGINT, SIGTERM) finishes the call in flight or does
+   * not start it: nothing is in doubt afterwards, and the resume does not
+   * wait --in-doubt-wait (here 60 s) before its first call. */
+  for (int round = 0; round < 6; round++) {
+    fresh_state(e);
+    sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
+    seed_existing(e);
+    int sig = round % 2 ? SIGINT : SIGTERM;
+    rc = run_plan(e, 60 + 70 * round, sig, NULL, NULL);
+    CHECK(rc == 4, "round %d: graceful stop exit %d (want 4)", round, rc);
+    rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
+    char *out = client_stdout(e);
+    cJSON *j = out ? cJSON_Parse(out) : NULL;
+    const cJSON *doubt = cJSON_GetObjectItemCaseSensitive(j, "in_doubt");
+    CHECK(rc == 0 && cJSON_IsNumber(doubt) && doubt->valuedouble == 0,
+          "round %d: after a graceful stop status shows calls in doubt: %s", round, out ? out : "");
+    cJSON_Delete(j);
+    free(out);
+    time_t t0 = time(NULL);
+    rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                    "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+                    "--in-doubt-wait", "60", (const char *)NULL);
+    CHECK(rc == 0, "round %d: resume after a graceful stop exit %d", round, rc);
+    CHECK(time(NULL) - t0 < 30, "round %d: the resume waited %ld s (in-doubt wait)", round, (long)(time(NULL) - t0));
+    char label[64];
+    snprintf(label, sizeof label, "graceful stop round %d", round);
+    if (check_dump(e, 0, 1, label)) break;
+  }
 }
 
 static void scenario_bad_plan(env *e) {
