@@ -23,15 +23,29 @@
  * know), by a cursor walking the rows in write order: a parent asked for in
  * the same order gets the run under the cursor, a step per child instead of
  * an index search, which was most of the join's cost. Any other parent goes
- * through the index and moves the cursor past its run. */
+ * through the index and moves the cursor past its run.
+ *
+ * When the runs' keys also ascend (in key_cmp's order: ids counting up), a
+ * parent whose key is beyond the cursor's last run needs no index either: its
+ * run is ahead or nowhere. The index is then built only when a parent comes
+ * back to a key at or behind the cursor, usually never. */
 struct hm_childidx {
   sqlite3 *db;
   sqlite3_stmt *get;    /* seq, rec of one parent's children, through the index */
-  sqlite3_stmt *scan;   /* pkey, rec of the rows after a seq; NULL unless grouped */
+  sqlite3_stmt *scan;   /* seq, pkey, rec of the rows after a seq; NULL unless grouped */
   bool on_row;          /* scan stands on a row not handed out yet */
+  bool sorted;          /* the runs' keys ascend */
+  hm_buf passed;        /* sorted: the key of the last row the scan went past */
   uint64_t count;
   uint64_t runs;        /* runs of equal consecutive parent keys while filling */
 };
+
+/* A strict total order on keys in which counting ids ascend: shorter first. */
+static int key_cmp(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la != lb) return la < lb ? -1 : 1;
+  return memcmp(a, b, la);
+}
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
   char *msg = NULL;
@@ -220,6 +234,7 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       continue;
     }
     if (!x->runs || strcmp(prev.data, key)) {
+      if (x->runs && key_cmp(prev.data, key) > 0) x->sorted = false;
       x->runs++;
       prev.len = 0;
       hm_buf_puts(&prev, key);
@@ -252,14 +267,35 @@ static int seek(hm_childidx *x, sqlite3_int64 seq) {
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The scan, when each parent key has a single run (as many runs as keys). */
+static int make_index(hm_childidx *x) {
+  if (sqlite3_exec(x->db, "CREATE INDEX child_pkey ON child(pkey, seq)", NULL, NULL, NULL) != SQLITE_OK) return -1;
+  return sqlite3_prepare_v2(x->db, "SELECT seq, rec FROM child WHERE pkey = ? ORDER BY seq", -1, &x->get, NULL) ==
+                 SQLITE_OK ? 0 : -1;
+}
+
+/* The index, built on first need once the scan is open: the scan is put back
+ * on the row it stood on afterwards. */
+static int need_index(hm_childidx *x) {
+  if (x->get) return 0;
+  sqlite3_int64 at = x->on_row ? sqlite3_column_int64(x->scan, 0) : INT64_MAX;
+  sqlite3_reset(x->scan);
+  if (make_index(x) < 0) return -1;
+  if (at == INT64_MAX) return 0;   /* the scan had ended */
+  return seek(x, at - 1);
+}
+
+/* The scan, when each parent key has a single run (as many runs as keys;
+ * ascending keys are that without counting). */
 static int open_scan(hm_childidx *x) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM child", -1, &st, NULL) != SQLITE_OK) return -1;
-  bool grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
-  sqlite3_finalize(st);
+  bool grouped = x->sorted;
+  if (!grouped) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM child", -1, &st, NULL) != SQLITE_OK) return -1;
+    grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
+    sqlite3_finalize(st);
+  }
   if (!grouped) return 0;
-  if (sqlite3_prepare_v2(x->db, "SELECT pkey, rec FROM child WHERE seq > ? ORDER BY seq", -1, &x->scan, NULL) !=
+  if (sqlite3_prepare_v2(x->db, "SELECT seq, pkey, rec FROM child WHERE seq > ? ORDER BY seq", -1, &x->scan, NULL) !=
       SQLITE_OK)
     return -1;
   return seek(x, 0);
@@ -270,6 +306,8 @@ hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const ch
   hm_reader *r = hm_reader_open(p, child_src, data_dir, err, errlen);
   if (!r) return NULL;
   hm_childidx *x = calloc(1, sizeof *x);
+  x->sorted = true;
+  hm_buf_init(&x->passed);
   if (sqlite3_open("", &x->db) != SQLITE_OK) {
     snprintf(err, errlen, "child index: cannot create a temporary database: %s", sqlite3_errmsg(x->db));
     goto fail;
@@ -282,9 +320,7 @@ hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const ch
                   "BEGIN", err, errlen) < 0)
     goto fail;
   if (fill(x, p, child_src, r, bad, user, err, errlen) < 0) goto fail;
-  if (exec(x->db, "CREATE INDEX child_pkey ON child(pkey, seq); COMMIT", err, errlen) < 0) goto fail;
-  if (sqlite3_prepare_v2(x->db, "SELECT seq, rec FROM child WHERE pkey = ? ORDER BY seq", -1, &x->get, NULL) != SQLITE_OK ||
-      open_scan(x) < 0) {
+  if (exec(x->db, "COMMIT", err, errlen) < 0 || (!x->sorted && make_index(x) < 0) || open_scan(x) < 0) {
     snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
     goto fail;
   }
@@ -303,13 +339,27 @@ static void push_row(sqlite3_stmt *st, int col, hm_arena *a, hm_value *out) {
   hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
 }
 
+static const char *scan_key(hm_childidx *x) { return (const char *)sqlite3_column_text(x->scan, 1); }
+
+/* Sorted: moves the scan past the rows whose keys come before parent_key. */
+static int skip_before(hm_childidx *x, const char *parent_key) {
+  while (x->on_row && key_cmp(scan_key(x), parent_key) < 0) {
+    x->passed.len = 0;
+    hm_buf_puts(&x->passed, scan_key(x));
+    int rc = sqlite3_step(x->scan);
+    x->on_row = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  }
+  return 0;
+}
+
 /* The run under the scan (its key is parent_key), leaving the scan after it. */
 static int take_run(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
   int rc;
   do {
-    push_row(x->scan, 1, a, out);
+    push_row(x->scan, 2, a, out);
     rc = sqlite3_step(x->scan);
-  } while (rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(x->scan, 0), parent_key));
+  } while (rc == SQLITE_ROW && !strcmp(scan_key(x), parent_key));
   x->on_row = rc == SQLITE_ROW;
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
@@ -327,15 +377,27 @@ static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value 
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Sorted and parent_key beyond the rows passed: its run is ahead or nowhere. */
+static int get_ahead(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
+  if (skip_before(x, parent_key) < 0) return -1;
+  if (!x->on_row || strcmp(scan_key(x), parent_key)) return 0;
+  x->passed.len = 0;
+  hm_buf_puts(&x->passed, parent_key);
+  return take_run(x, parent_key, a, out);
+}
+
 int hm_childidx_get(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
   *out = hv_list_new(a, 0);
   int ret;
-  if (x->scan && x->on_row && !strcmp((const char *)sqlite3_column_text(x->scan, 0), parent_key)) {
+  if (x->scan && x->sorted && (!x->passed.len || key_cmp(x->passed.data, parent_key) < 0)) {
+    ret = get_ahead(x, parent_key, a, out);
+  } else if (x->scan && x->on_row && !strcmp(scan_key(x), parent_key)) {
     ret = take_run(x, parent_key, a, out);
   } else {
     sqlite3_int64 last = 0;
-    ret = lookup(x, parent_key, a, out, &last);
-    if (!ret && x->scan && last) ret = seek(x, last);
+    ret = need_index(x);
+    if (!ret) ret = lookup(x, parent_key, a, out, &last);
+    if (!ret && x->scan && !x->sorted && last) ret = seek(x, last);
   }
   if (ret) *out = hv_list_new(a, 0);
   return ret;
@@ -348,5 +410,6 @@ void hm_childidx_free(hm_childidx *x) {
   sqlite3_finalize(x->get);
   sqlite3_finalize(x->scan);
   sqlite3_close(x->db);
+  hm_buf_free(&x->passed);
   free(x);
 }
