@@ -36,7 +36,8 @@ struct hm_childidx {
   bool on_row;          /* scan stands on a row not handed out yet */
   bool sorted;          /* the runs' keys ascend */
   hm_buf passed;        /* sorted: the key of the last row the scan went past */
-  uint64_t count;
+  uint64_t count;       /* children */
+  uint64_t rows;
   uint64_t runs;        /* runs of equal consecutive parent keys while filling */
 };
 
@@ -204,6 +205,37 @@ static bool from_json_text(const hm_reader *r) {
   return text && len && *text == '{';
 }
 
+/* A row holds the encoded children of one run of a parent key, up to
+ * ROW_MAX bytes (a longer run takes several rows): a third of the inserts and
+ * of the scan's steps of a row per child, memory still bounded. */
+#define ROW_MAX (64 * 1024)
+
+static int flush_row(hm_childidx *x, sqlite3_stmt *ins, const hm_buf *key, hm_buf *row) {
+  if (!row->len) return 0;
+  sqlite3_bind_int64(ins, 1, (sqlite3_int64)++x->rows);
+  sqlite3_bind_text(ins, 2, key->data, (int)key->len, SQLITE_STATIC);
+  sqlite3_bind_blob(ins, 3, row->data, (int)row->len, SQLITE_STATIC);
+  int rc = sqlite3_step(ins);
+  sqlite3_reset(ins);
+  row->len = 0;
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Appends one child; a new key (or a full row) writes out the row before. */
+static int add_child(hm_childidx *x, sqlite3_stmt *ins, hm_buf *prev, hm_buf *row, const char *key) {
+  if (!x->runs || strcmp(prev->data, key)) {
+    if (flush_row(x, ins, prev, row) < 0) return -1;
+    if (x->runs && key_cmp(prev->data, key) > 0) x->sorted = false;
+    x->runs++;
+    prev->len = 0;
+    hm_buf_puts(prev, key);
+  } else if (row->len >= ROW_MAX && flush_row(x, ins, prev, row) < 0) {
+    return -1;
+  }
+  x->count++;
+  return 0;
+}
+
 static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r, hm_bad_record_fn bad,
                 void *user, char *err, size_t errlen) {
   const hm_source *s = &p->sources[src];
@@ -215,16 +247,17 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
   }
   hm_arena a;
   hm_arena_init(&a, 64 * 1024);
-  hm_buf blob, prev;
-  hm_buf_init(&blob);
+  hm_buf row, prev;
+  hm_buf_init(&row);
   hm_buf_init(&prev);
   int rc = 0;
+  bool reader_failed = false;
   for (;;) {
     hm_arena_reset(&a);
     hm_record rec;
     int got = hm_reader_next(r, &a, &rec);
     if (got == 0) break;
-    if (got == -2) { snprintf(err, errlen, "%s", hm_reader_error(r)); rc = -1; break; }
+    if (got == -2) { snprintf(err, errlen, "%s", hm_reader_error(r)); rc = -1; reader_failed = true; break; }
     if (got == -1) { report(bad, user, src, hm_reader_error(r)); continue; }
     const char *why = NULL;
     const char *key = parent_key(s, field, &rec, &a, &why);
@@ -233,26 +266,14 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       report(bad, user, src, msg);
       continue;
     }
-    if (!x->runs || strcmp(prev.data, key)) {
-      if (x->runs && key_cmp(prev.data, key) > 0) x->sorted = false;
-      x->runs++;
-      prev.len = 0;
-      hm_buf_puts(&prev, key);
-    }
-    blob.len = 0;
-    encode(&blob, rec.value, !from_json_text(r));
-    sqlite3_bind_int64(ins, 1, (sqlite3_int64)++x->count);
-    sqlite3_bind_text(ins, 2, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(ins, 3, blob.data, (int)blob.len, SQLITE_STATIC);
-    if (sqlite3_step(ins) != SQLITE_DONE) {
-      snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
-      rc = -1;
-      break;
-    }
-    sqlite3_reset(ins);
+    if (add_child(x, ins, &prev, &row, key) < 0) { rc = -1; break; }
+    encode(&row, rec.value, !from_json_text(r));
   }
+  bool db_failed = rc < 0 && !reader_failed;
+  if (!rc && flush_row(x, ins, &prev, &row) < 0) { rc = -1; db_failed = true; }
+  if (db_failed) snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
   sqlite3_finalize(ins);
-  hm_buf_free(&blob);
+  hm_buf_free(&row);
   hm_buf_free(&prev);
   hm_arena_free(&a);
   return rc;
@@ -332,11 +353,15 @@ fail:
   return NULL;
 }
 
+/* The children in a row, in order. */
 static void push_row(sqlite3_stmt *st, int col, hm_arena *a, hm_value *out) {
   const unsigned char *blob = sqlite3_column_blob(st, col);
   dec d = {blob, blob + sqlite3_column_bytes(st, col), false};
-  hm_value v = decode(&d, a, 0);
-  hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
+  while (d.p < d.end) {
+    hm_value v = decode(&d, a, 0);
+    hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
+    if (d.bad) break;
+  }
 }
 
 static const char *scan_key(hm_childidx *x) { return (const char *)sqlite3_column_text(x->scan, 1); }
