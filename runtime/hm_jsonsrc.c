@@ -260,6 +260,20 @@ static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
   return true;
 }
 
+/* An optional '-' and at most 15 digits (ids, counts): exact in a double, so
+ * the same value strtod gives (-0 included), without its cost. */
+static bool small_int(const char *num, size_t n, double *d) {
+  size_t i = num[0] == '-';
+  if (n == i || n - i > 15) return false;
+  uint64_t v = 0;
+  for (size_t k = i; k < n; k++) {
+    if (num[k] < '0' || num[k] > '9') return false;
+    v = v * 10 + (uint64_t)(num[k] - '0');
+  }
+  *d = i ? -(double)v : (double)v;
+  return true;
+}
+
 static bool fj_number(fastjson *f, hm_value *out) {
   char num[64];
   size_t i = 0;
@@ -267,8 +281,14 @@ static bool fj_number(fastjson *f, hm_value *out) {
     num[i] = f->p[i];
   if (i == sizeof num - 1) return false;
   num[i] = 0;
+  double d;
+  if (small_int(num, i, &d)) {
+    *out = hv_num(d);
+    f->p += i;
+    return true;
+  }
   char *stop;
-  double d = strtod(num, &stop);
+  d = strtod(num, &stop);
   if (stop != num + i || i == 0) return false;
   *out = hv_num(d);
   f->p += i;
