@@ -329,6 +329,17 @@ static cJSON *planner_next(void *ctx) {
   return it->rc ? NULL : c;
 }
 
+/* The planner's calls, back from the temporary file (already checked). */
+static cJSON *tmp_next(void *ctx) {
+  plan_file *pf = ctx;
+  ssize_t len;
+  while ((len = getline(&pf->line, &pf->cap, pf->f)) > 0) {
+    cJSON *c = cJSON_ParseWithLength(pf->line, (size_t)len);
+    if (c) return c;
+  }
+  return NULL;
+}
+
 static int run_plan_file(run_args *a) {
   plan_file pf;
   memset(&pf, 0, sizeof pf);
@@ -366,16 +377,46 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   if (planned_rejections) rc = 0;
   if (rc) { fprintf(stderr, "hmaprun run: %s\n", err); planner->close(planner->self); return rc; }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : hash;
+  /* The planner has planned everything by now: take its calls into a
+   * temporary file first, counting the records per object, so the planned
+   * totals are in the state before the first call (status can say what is
+   * left at any moment, also after an interrupt or a kill -9). */
+  plan_file pf;
+  memset(&pf, 0, sizeof pf);
+  pf.path = "(planner)";
+  pf.totals = cJSON_CreateObject();
+  pf.f = tmpfile();
+  planner_iter it = { planner, 0, "" };
+  cJSON *c;
+  while (pf.f && (c = planner_next(&it))) {
+    pf.n++;
+    if (creates(c)) {
+      const char *obj = call_object(c);
+      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf.totals, obj ? obj : "?");
+      if (!t) t = cJSON_AddNumberToObject(pf.totals, obj ? obj : "?", 0);
+      cJSON_SetNumberValue(t, t->valuedouble + 1);
+    }
+    char *line = cJSON_PrintUnformatted(c);
+    if (line) { fputs(line, pf.f); fputc('\n', pf.f); }
+    free(line);
+    cJSON_Delete(c);
+  }
+  planner->close(planner->self);
+  if (!pf.f || it.rc || fflush(pf.f) || ferror(pf.f)) {
+    fprintf(stderr, "hmaprun run: %s\n", it.rc ? it.err : "cannot write a temporary file of the planned calls");
+    plan_free(&pf);
+    return it.rc ? it.rc : 2;
+  }
+  rewind(pf.f);
+  a->o.planned_calls = pf.n;
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    planner_iter it = { planner, 0, "" };
-    int erc = hm_exec_calls(ex, planner_next, &it);
-    if (it.rc) { fprintf(stderr, "hmaprun run: %s\n", it.err); erc = it.rc; }
-    rc = hm_exec_close(ex, erc);
+    record_totals(&pf, a->o.state_path, ex);
+    rc = hm_exec_close(ex, hm_exec_calls(ex, tmp_next, &pf));
     if (rc == 0 && planned_rejections) rc = 1;
   }
-  planner->close(planner->self);
+  plan_free(&pf);
   return rc;
 }
 
