@@ -71,6 +71,9 @@ void hm_buf_json_str(hm_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   hm_buf_putc(b, '"');
   for (size_t i = 0; i < n;) {
+    size_t run = i;   /* printable ASCII needing no escape: copied in one go */
+    while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') run++;
+    if (run > i) { hm_buf_put(b, s + i, run - i); i = run; continue; }
     unsigned char c = s[i];
     if (c == '"' || c == '\\') { hm_buf_putc(b, '\\'); hm_buf_putc(b, (char)c); i++; }
     else if (c == '\n') { hm_buf_puts(b, "\\n"); i++; }
