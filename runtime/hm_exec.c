@@ -113,6 +113,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
 /* ---- flags ---- */
 
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
+  if (ex->quiet) return;
   hm_state_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
   count_add(ex, k->object, "flagged", 1);
 }
@@ -511,9 +512,45 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
   }
 }
 
-static int do_update(hm_exec *ex, const call *k) {
+/* k with its hash marked when an agent did not resolve (see HM_UNRESOLVED_MARK). */
+static const call *mark_unresolved(hm_exec *ex, const call *k, call *copy, char *buf, size_t cap) {
+  if (!ex->unresolved || !k->hash) return k;
+  *copy = *k;
+  snprintf(buf, cap, "%s" HM_UNRESOLVED_MARK "%d", k->hash, ex->unresolved);
+  copy->hash = buf;
+  return copy;
+}
+
+/* The unresolved score when hash is the planned hash `want` marked (see
+ * HM_UNRESOLVED_MARK), else 0. */
+static int marked_score(const char *hash, const char *want) {
+  if (!hash || !want) return 0;
+  size_t n = strlen(want), m = strlen(HM_UNRESOLVED_MARK);
+  if (strncmp(hash, want, n) || strncmp(hash + n, HM_UNRESOLVED_MARK, m)) return 0;
+  return atoi(hash + n + m);
+}
+
+/* Do the call's agents resolve better now than when it was sent (score
+ * then)? A dry resolution: nothing flagged. */
+static int now_resolves(hm_exec *ex, const call *k, int score) {
   char *path = NULL, why[700];
+  ex->quiet = 1;
+  ex->unresolved = 0;
   cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
+  ex->quiet = 0;
+  int better = wrap && ex->unresolved < score;
+  cJSON_Delete(wrap);
+  free(path);
+  return better;
+}
+
+static int do_update(hm_exec *ex, const call *k_in) {
+  char *path = NULL, why[700];
+  ex->unresolved = 0;
+  cJSON *wrap = hm_resolve_copy(ex, k_in, k_in->body, &path, why, sizeof why);
+  call kcopy;
+  char hbuf[128];
+  const call *k = mark_unresolved(ex, k_in, &kcopy, hbuf, sizeof hbuf);
   if (!wrap) { reject(ex, k, "failed", 0, why); return ex->fatal; }
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   long status = 0;
@@ -553,7 +590,9 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   char *obj_path = xprintf("%s/%lld", row_in->path, gid);
   char *coll = strdup(row_in->path);
   char *path = NULL, why[700];
+  ex->unresolved = 0;
   cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
+  int unresolved = ex->unresolved;
   if (!wrap) { reject(ex, k, "failed", 0, why); free(obj_path); free(coll); return ex->fatal; }
   cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   hm_jrow old;
@@ -613,7 +652,10 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
       if (msgs) cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
       if (!journal_intent(ex, k, k->key_buf, coll, body)) {
         hm_state_done(ex->st, k->key_buf, status, NULL);
-        hm_state_id_rehash(ex->st, k->ref, k->hash);
+        char marked[128];
+        if (unresolved) snprintf(marked, sizeof marked, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
+        else snprintf(marked, sizeof marked, "%s", k->hash);
+        hm_state_id_rehash(ex->st, k->ref, marked);
         count_add(ex, k->object, "updated", 1);
       }
     }
@@ -667,9 +709,13 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   cJSON_Delete(found);
 }
 
-static int do_create(hm_exec *ex, const call *k, int in_doubt) {
+static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
   char *path = NULL, why[700];
-  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
+  ex->unresolved = 0;
+  cJSON *wrap = hm_resolve_copy(ex, k_in, k_in->body, &path, why, sizeof why);
+  call kcopy;
+  char hbuf[128];
+  const call *k = mark_unresolved(ex, k_in, &kcopy, hbuf, sizeof hbuf);
   if (!wrap) {
     /* Write the row so status and the report can show the failure. */
     if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, why);
@@ -799,7 +845,14 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   hm_idrow row;
   hm_jrow j;
   if (creates && k.ref && hm_state_id_get(ex->st, k.ref, &row) && !row.deleted) {
-    if (!ex->o.delta || (row.hash && !strcmp(row.hash, k.hash))) {
+    /* Created while an agent it names was missing (left unassigned or given
+     * the fallback): --delta updates it once the agent exists. */
+    int score = marked_score(row.hash, k.hash), retry = 0;
+    if (ex->o.delta && score) {
+      retry = now_resolves(ex, &k, score);
+      hm_state_id_get(ex->st, k.ref, &row);   /* row's strings did not survive the lookups */
+    }
+    if (!ex->o.delta || (!retry && row.hash && (!strcmp(row.hash, k.hash) || score))) {
       count_add(ex, k.object, "skipped", 1);
       outcome = "skipped";
     } else if (!strcmp(k.phase, "upload")) {
@@ -816,6 +869,9 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   } else {
     int known = hm_state_journal_get(ex->st, k.key_buf, &j);
     int done = known && j.state == HM_J_DONE && j.hash && !strcmp(j.hash, k.hash);
+    int score = known && j.state == HM_J_DONE ? marked_score(j.hash, k.hash) : 0;
+    if (!creates && score)
+      done = !(ex->o.delta && now_resolves(ex, &k, score));   /* an agent missing then: retried by --delta */
     int in_doubt = known && j.state == HM_J_INTENT;
     if (!creates && done) {
       outcome = "skipped";

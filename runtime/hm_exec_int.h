@@ -22,7 +22,15 @@ struct hm_exec {
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;
   const char *last_phase;
+  int unresolved;       /* agents of the call being resolved that Gorgias does not have (yet):
+                           +1 per fallback used, +2 per agent left unassigned */
+  int quiet;            /* resolving only to test: no flags */
 };
+
+/* Appended to a content hash, with the unresolved score, when an agent did
+ * not resolve at the time ("<hash>?unresolved=2"): a --delta run retries the
+ * record once its agents resolve better (the agent or its fallback exists). */
+#define HM_UNRESOLVED_MARK "?unresolved="
 
 /* A planned call, unpacked once. */
 typedef struct call {

@@ -75,6 +75,7 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
   const char *email = hm_json_str(node, "$agent");
   long long id = agent_id(rc->ex, email);
   if (id) return cJSON_CreateNumber((double)id);
+  rc->ex->unresolved++;   /* one for the fallback, two if left unassigned (below) */
   const char *fb = hm_json_str(node, "fallback");
   const char *text = hm_json_str(node, "flag");
   char msg[700];
@@ -85,6 +86,7 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
     hm_exec_flag(rc->ex, rc->k, "info", msg);
     return cJSON_CreateNumber((double)fid);
   }
+  rc->ex->unresolved++;
   snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
            fb ? " nor fallback " : "", fb ? fb : "");
   hm_exec_flag(rc->ex, rc->k, "warn", msg);

@@ -663,6 +663,59 @@ static void scenario_delta(env *e) {
   free(out);
 }
 
+/* Tickets left unassigned because the agent was not in Gorgias yet (an
+ * update naming it, and a ticket created with it): a --delta run after the
+ * agent was created assigns them; one more --delta changes nothing. */
+static void scenario_delta_agent(env *e) {
+  write_plan(e, 0, 0);
+  FILE *f = fopen(path_in(e, "calls.ndjson"), "a");
+  fputs("{\"seq\":900,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{"
+        "\"subject\":\"Assigned at birth\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,\"status\":\"open\","
+        "\"external_id\":\"itop:UserRequest:900\",\"customer\":{\"id\":{\"$ref\":\"Person:1\"}},"
+        "\"assignee_user\":{\"id\":{\"$agent\":\"agent@example.com\"}},"
+        "\"messages\":[{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$ref\":\"Person:1\"}},"
+        "\"body_text\":\"hello\",\"external_id\":\"itop:UserRequest:900:log:1\",\"sent_datetime\":\"2021-03-01T10:00:00Z\"}]},"
+        "\"source\":{\"object\":\"UserRequest\",\"key\":\"900\"},\"target\":\"Ticket\",\"ref\":\"UserRequest:900\","
+        "\"unique\":{\"external_id\":\"itop:UserRequest:900\"}}\n", f);
+  fclose(f);
+  long st = seed_post(e, "/api/customers", "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}",
+                      "/api/customers?email=existing%40example.com");
+  CHECK(st == 201 || st == 200, "seeding the existing customer answered %ld", st);
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0 || rc == 1, "first run (no agent in Gorgias) exit %d", rc);
+  CHECK(has_flag(e, "agent agent@example.com not found in Gorgias: left unassigned"), "the missing agent is not flagged");
+  seed_existing(e);   /* now the agent exists */
+  rc = run_plan(e, 0, 0, "--delta", NULL);
+  CHECK(rc == 0 || rc == 1, "delta run exit %d", rc);
+  cJSON *d = dump(e);
+  int n = 0;
+  for (int t = 5; t <= 6; t++) {   /* the updates naming the agent, and its fallback */
+    char ext[64];
+    snprintf(ext, sizeof ext, "itop:UserRequest:%d", t);
+    const cJSON *tt = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", ext, &n);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tt, "assignee_user"), "id");
+    CHECK(n == 1 && cJSON_IsNumber(a) && a->valuedouble > 0, "ticket %d was not assigned by --delta", t);
+  }
+  cJSON *ob = NULL;
+  sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "delta_agent: the outbox is not empty");
+  cJSON_Delete(ob);
+  const cJSON *tk = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", "itop:UserRequest:900", &n);
+  const cJSON *aid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tk, "assignee_user"), "id");
+  CHECK(n == 1 && cJSON_IsNumber(aid) && aid->valuedouble > 0, "the ticket created unassigned was not assigned by --delta");
+  cJSON_Delete(d);
+  char *before = canonical(e);
+  double req0 = sbx_requests(e);
+  rc = run_plan(e, 0, 0, "--delta", NULL);
+  CHECK(rc == 0 || rc == 1, "second delta exit %d", rc);
+  char *after = canonical(e);
+  CHECK(before && after && !strcmp(before, after), "a second --delta changed the sandbox");
+  CHECK(report_num(e, "UserRequest", "updated") == 0, "second delta updated %.0f tickets", report_num(e, "UserRequest", "updated"));
+  CHECK(sbx_requests(e) - req0 < 20, "second delta sent %.0f requests", sbx_requests(e) - req0);
+  free(before);
+  free(after);
+}
+
 static long long gid_of(env *e, const char *ref) {
   /* The sandbox's id of a ticket, found by its external_id. */
   cJSON *d = dump(e);
@@ -1150,6 +1203,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "kill_resume")) scenario_kill_resume(&e);
   else if (!strcmp(sc, "faults")) scenario_faults(&e);
   else if (!strcmp(sc, "delta")) scenario_delta(&e);
+  else if (!strcmp(sc, "delta_agent")) scenario_delta_agent(&e);
   else if (!strcmp(sc, "verify")) scenario_verify(&e);
   else if (!strcmp(sc, "rollback")) scenario_rollback(&e);
   else if (!strcmp(sc, "auth")) scenario_auth(&e);
