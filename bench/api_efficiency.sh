@@ -56,7 +56,10 @@ SHARE=$(num budget_share)
 T429=$(num throttled_429)
 SBX429=$(curl -s "$URL/_sandbox/stats" 2>/dev/null | sed -n 's/.*"rate_limited":[[:space:]]*\([0-9]*\).*/\1/p' || true)
 MIN=$((N + 2))
+# As a ctest (API_EFFICIENCY_TIMING=0) only the counts are asserted: the share of
+# the budget depends on how loaded the machine is, and timing is never a test.
 awk -v req="$REQ" -v n="$N" -v min="$MIN" -v share="$SHARE" -v t429="$T429" -v s429="${SBX429:-?}" \
+    -v timing="${API_EFFICIENCY_TIMING:-1}" \
     -v secs=$((END - START)) -v scale="$SCALE" 'BEGIN {
   printf "records migrated       %d (%d customers, %d tickets with 3 messages each)\n", n, int(n/2), n - int(n/2)
   printf "API calls              %d (minimum %d: one create per record + 2 preflight reads)\n", req, min
@@ -64,6 +67,6 @@ awk -v req="$REQ" -v n="$N" -v min="$MIN" -v share="$SHARE" -v t429="$T429" -v s
   printf "rate budget used       %.1f %% of 40 per 20 s (target >= 95 %%)\n", share * 100
   printf "429 answers            %s seen by the client, %s counted by the sandbox (target 0)\n", t429, s429
   printf "wall time              %d s at time scale %s (= %.0f s against Gorgias)\n", secs, scale, secs * scale
-  ok = (share >= 0.95 && t429 == 0 && req <= min)
+  ok = ((timing == 0 || share >= 0.95) && t429 == 0 && req <= min)
   printf "%s\n", ok ? "PASS" : "BELOW TARGET"
   exit ok ? 0 : 1 }'
