@@ -179,7 +179,7 @@ hm_value hv_to_str(hm_arena *a, hm_value v) {
   }
 }
 
-void hv_to_json(hm_buf *out, hm_value v) {
+void hv_to_json_refs(hm_buf *out, hm_value v, hv_ref_writer ref, void *user) {
   char buf[64];
   switch (v.kind) {
   case HV_MISSING: case HV_NULL: hm_buf_puts(out, "null"); break;
@@ -192,7 +192,7 @@ void hv_to_json(hm_buf *out, hm_value v) {
     hm_buf_putc(out, '[');
     for (uint32_t i = 0; i < v.u.list->n; i++) {
       if (i) hm_buf_putc(out, ',');
-      hv_to_json(out, v.u.list->items[i]);
+      hv_to_json_refs(out, v.u.list->items[i], ref, user);
     }
     hm_buf_putc(out, ']');
     break;
@@ -205,12 +205,13 @@ void hv_to_json(hm_buf *out, hm_value v) {
       first = 0;
       hm_buf_json_str(out, v.u.rec->keys[i], strlen(v.u.rec->keys[i]));
       hm_buf_putc(out, ':');
-      hv_to_json(out, v.u.rec->vals[i]);
+      hv_to_json_refs(out, v.u.rec->vals[i], ref, user);
     }
     hm_buf_putc(out, '}');
     break;
   }
   case HV_REF: {
+    if (ref) { ref(out, v.u.ref, user); break; }
     static const char *kinds[] = {"object", "agent", "upload"};
     hm_buf_puts(out, "{\"$ref\":");
     hm_buf_json_str(out, kinds[v.u.ref->kind % 3], strlen(kinds[v.u.ref->kind % 3]));
@@ -225,3 +226,5 @@ void hv_to_json(hm_buf *out, hm_value v) {
   }
   }
 }
+
+void hv_to_json(hm_buf *out, hm_value v) { hv_to_json_refs(out, v, NULL, NULL); }

@@ -101,5 +101,9 @@ const char *hv_kind_name(hm_kind k);
 hm_value hv_to_str(hm_arena *a, hm_value v);
 /* Serialise as JSON; MISSING members of records are omitted, MISSING elsewhere is null. */
 void hv_to_json(hm_buf *out, hm_value v);
+/* The same, with references written by `ref` (the planner writes them as
+   {"$ref": ...} placeholders); hv_to_json's own form is the default. */
+typedef void (*hv_ref_writer)(hm_buf *out, const hm_ref *r, void *user);
+void hv_to_json_refs(hm_buf *out, hm_value v, hv_ref_writer ref, void *user);
 
 #endif

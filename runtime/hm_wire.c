@@ -115,36 +115,10 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
   hm_buf_putc(out, '}');
 }
 
-/* A plain value (meta, source, records the schema does not describe). */
-static void put_plain(hm_buf *out, hm_value v, hm_arena *a) {
-  switch (v.kind) {
-  case HV_REF: put_ref(out, v.u.ref, a); return;
-  case HV_LIST:
-    hm_buf_putc(out, '[');
-    for (uint32_t i = 0; i < v.u.list->n; i++) {
-      if (i) hm_buf_putc(out, ',');
-      put_plain(out, v.u.list->items[i], a);
-    }
-    hm_buf_putc(out, ']');
-    return;
-  case HV_REC: {
-    hm_buf_putc(out, '{');
-    int first = 1;
-    for (uint32_t i = 0; i < v.u.rec->n; i++) {
-      if (v.u.rec->vals[i].kind == HV_MISSING) continue;
-      if (!first) hm_buf_putc(out, ',');
-      first = 0;
-      put_str(out, v.u.rec->keys[i]);
-      hm_buf_putc(out, ':');
-      put_plain(out, v.u.rec->vals[i], a);
-    }
-    hm_buf_putc(out, '}');
-    return;
-  }
-  case HV_STR: put_strn(out, v.u.str, v.len); return;
-  default: hv_to_json(out, v); return;
-  }
-}
+/* A plain value (meta, source, records the schema does not describe): JSON,
+ * with references as placeholders. */
+static void ref_writer(hm_buf *out, const hm_ref *r, void *a) { put_ref(out, r, a); }
+static void put_plain(hm_buf *out, hm_value v, hm_arena *a) { hv_to_json_refs(out, v, ref_writer, a); }
 
 static bool is_id_name(const char *n) {
   size_t l = strlen(n);
