@@ -304,14 +304,31 @@ static void call(chk *x, hm_node *e) {
   e->fallible = (uint8_t)(fallible || b->fallible);
 }
 
-static void lookup(chk *x, hm_node *e) {
+/* The source a `lookup S(k)` or `find S(k)` names, or -1 (reported). */
+static int named_source(chk *x, hm_node *e, const char *what) {
   expr(x, e->a, NULL);
   int s = source_index(x, e->s);
   if (s < 0) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
-    D(x, e, E0203, "lookup of unknown source '%s'%s", e->s, dym);
-  } else {
+    D(x, e, E0203, "%s of unknown source '%s'%s", what, e->s, dym);
+  }
+  return s;
+}
+
+static void find(chk *x, hm_node *e) {
+  int s = named_source(x, e, "find");
+  if (s >= 0 && !x->k->sources[s].key)
+    D(x, e, E0210, "find %s(...) needs a key on %s: declare it with `key FIELD`", e->s, e->s);
+  else if (s >= 0)
+    x->k->sources[s].used = 1;
+  e->idx = s;
+  e->ty = HT_REC; e->maybe = 1; e->fallible = 1;
+}
+
+static void lookup(chk *x, hm_node *e) {
+  int s = named_source(x, e, "lookup");
+  if (s >= 0) {
     hm_srcinfo *si = &x->k->sources[s];
     si->used = 1;
     if (!si->looked_up) si->first_lookup = e->loc;
@@ -535,22 +552,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_CALL: call(x, e); break;
   case N_LOOKUP: lookup(x, e); break;
   case N_AGENT: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = 1; e->fallible = 1; break;
-  case N_FIND: {
-    expr(x, e->a, NULL);
-    int s = source_index(x, e->s);
-    if (s < 0) {
-      char dym[160];
-      did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
-      D(x, e, E0203, "find of unknown source '%s'%s", e->s, dym);
-    } else if (!x->k->sources[s].key) {
-      D(x, e, E0210, "find %s(...) needs a key on %s: declare it with `key FIELD`", e->s, e->s);
-    } else {
-      x->k->sources[s].used = 1;
-    }
-    e->idx = s;
-    e->ty = HT_REC; e->maybe = 1; e->fallible = 1;
-    break;
-  }
+  case N_FIND: find(x, e); break;
   case N_UPLOAD: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = e->a->maybe; e->fallible = e->a->fallible; break;
   case N_MATCH: match(x, e, expect); break;
   case N_EACH: each(x, e, expect); break;
