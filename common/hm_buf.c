@@ -1,5 +1,6 @@
 /* hm_buf: growable byte buffer; see hm_buf.h. */
 #include "hm_buf.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,3 +92,22 @@ void hm_buf_json_str(hm_buf *b, const char *str, size_t n) {
 }
 
 const char *hm_buf_cstr(hm_buf *b) { hm_buf_reserve(b, 0); b->data[b->len] = 0; return b->data; }
+
+int hm_buf_read(hm_buf *b, FILE *f) {
+  for (;;) {
+    hm_buf_reserve(b, 65536);
+    size_t n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
+    b->len += n;
+    b->data[b->len] = 0;
+    if (n == 0) return ferror(f) ? -1 : 0;
+  }
+}
+
+int hm_buf_read_path(hm_buf *b, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return errno ? errno : ENOENT;
+  int rc = hm_buf_read(b, f);
+  int e = errno;
+  fclose(f);
+  return rc ? (e ? e : EIO) : 0;
+}

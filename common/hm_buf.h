@@ -4,6 +4,7 @@
 #define HM_BUF_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct hm_buf { char *data; size_t len, cap; } hm_buf;
 
@@ -20,5 +21,9 @@ void hm_buf_f64(hm_buf *b, double v);     /* IEEE-754 bits, little-endian */
 /* JSON string literal with escapes; invalid UTF-8 bytes become U+FFFD. */
 void hm_buf_json_str(hm_buf *b, const char *s, size_t n);
 const char *hm_buf_cstr(hm_buf *b);       /* NUL-terminated view; stays owned by b */
+/* Appends everything left in f; -1 on a read error. */
+int hm_buf_read(hm_buf *b, FILE *f);
+/* Appends the whole file; 0, or the errno of the failure. */
+int hm_buf_read_path(hm_buf *b, const char *path);
 
 #endif

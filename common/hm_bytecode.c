@@ -388,6 +388,16 @@ hm_program *hm_bc_load(const void *data, size_t len, char *err, size_t errlen) {
   return &l->p;
 }
 
+hm_program *hm_bc_load_file(const char *path, char *err, size_t errlen) {
+  hm_buf b; hm_buf_init(&b);
+  int e = hm_buf_read_path(&b, path);
+  hm_program *p = NULL;
+  if (e) snprintf(err, errlen, "%s", strerror(e));
+  else p = hm_bc_load(b.data ? b.data : "", b.len, err, errlen);
+  hm_buf_free(&b);
+  return p;
+}
+
 void hm_bc_free(hm_program *p) {
   if (!p) return;
   loaded *l = (loaded *)p;

@@ -151,6 +151,8 @@ void hm_bc_write(const hm_program *p, hm_buf *out);
  * release it with hm_bc_free. */
 hm_program *hm_bc_load(const void *data, size_t len, char *err, size_t errlen);
 void hm_bc_free(hm_program *p);
+/* hm_bc_load of a whole file; err also covers an unreadable file. */
+hm_program *hm_bc_load_file(const char *path, char *err, size_t errlen);
 /* CALL operands name builtins by index; only the runtime knows its table. */
 int hm_bc_check_calls(const hm_program *p, int nbuiltins, char *err, size_t errlen);
 /* Human-readable dump of every table and instruction (hmapc disasm). */

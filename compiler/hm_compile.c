@@ -60,16 +60,10 @@ int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, s
 }
 
 static char *read_file(hm_arena *a, const char *path, size_t *len, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "%s", strerror(errno)); return NULL; }
   hm_buf b; hm_buf_init(&b);
-  char tmp[65536];
-  size_t n;
-  while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) hm_buf_put(&b, tmp, n);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) { snprintf(err, errlen, "read error"); hm_buf_free(&b); return NULL; }
-  char *text = hm_arena_strndup(a, b.data ? b.data : "", b.len);
+  int e = hm_buf_read_path(&b, path);
+  char *text = e ? NULL : hm_arena_strndup(a, b.data ? b.data : "", b.len);
+  if (e) snprintf(err, errlen, "%s", strerror(e));
   *len = b.len;
   hm_buf_free(&b);
   return text;

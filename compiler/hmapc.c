@@ -47,9 +47,7 @@ static int compile(hm_compiler *c, const char *path, int *unit) {
 /* An editor lints the buffer it has, not the file on disk. */
 static int compile_stdin(hm_compiler *c, const char *name, int *unit) {
   hm_buf b; hm_buf_init(&b);
-  char tmp[65536];
-  size_t n;
-  while ((n = fread(tmp, 1, sizeof tmp, stdin)) > 0) hm_buf_put(&b, tmp, n);
+  hm_buf_read(&b, stdin);
   char *text = hm_arena_strndup(&c->arena, b.data ? b.data : "", b.len);
   *unit = hm_compiler_parse_text(c, name, text, b.len);
   hm_buf_free(&b);
@@ -149,16 +147,8 @@ static int cmd_build(int argc, char **argv) {
 
 static int cmd_disasm(int argc, char **argv) {
   if (argc != 1) return usage("disasm takes one bytecode file");
-  FILE *f = fopen(argv[0], "rb");
-  if (!f) { fprintf(stderr, "hmapc: cannot read %s: %s\n", argv[0], strerror(errno)); return 2; }
-  hm_buf b; hm_buf_init(&b);
-  char tmp[65536];
-  size_t n;
-  while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) hm_buf_put(&b, tmp, n);
-  fclose(f);
   char err[256];
-  hm_program *p = hm_bc_load(b.data ? b.data : "", b.len, err, sizeof err);
-  hm_buf_free(&b);
+  hm_program *p = hm_bc_load_file(argv[0], err, sizeof err);
   if (!p) { fprintf(stderr, "hmapc: %s: %s\n", argv[0], err); return 2; }
   hm_buf o; hm_buf_init(&o);
   hm_bc_disasm(p, &o);

@@ -33,23 +33,17 @@ static void remove_dir(const char *dir) {
   rmdir(dir);
 }
 
+hm_program *hm_plan_load(const char *path, char *err, size_t errlen) {
+  hm_program *p = hm_bc_load_file(path, err, errlen);
+  if (p && hm_bc_check_calls(p, hm_builtin_count, err, errlen)) { hm_bc_free(p); p = NULL; }
+  return p;
+}
+
 static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample, char hash_hex[65],
                   char *err, size_t errlen) {
   runner *r = self;
-  FILE *f = fopen(hbc_path, "rb");
-  if (!f) { snprintf(err, errlen, "%s: cannot open", hbc_path); return 2; }
-  size_t cap = 1 << 16, len = 0, n;
-  char *data = malloc(cap);
-  while (data && (n = fread(data + len, 1, cap - len, f)) > 0) {
-    len += n;
-    if (len == cap) { cap *= 2; data = realloc(data, cap); }
-  }
-  fclose(f);
-  if (!data) abort();
-  r->p = hm_bc_load(data, len, err, errlen);
-  free(data);
+  r->p = hm_plan_load(hbc_path, err, errlen);
   if (!r->p) return 2;
-  if (hm_bc_check_calls(r->p, hm_builtin_count, err, errlen)) return 2;
   for (int i = 0; i < 32; i++) snprintf(hash_hex + 2 * i, 3, "%02x", r->p->hash[i]);
   snprintf(r->dir, sizeof r->dir, "/tmp/hmaprun-plan-XXXXXX");
   if (!mkdtemp(r->dir)) { snprintf(err, errlen, "cannot create a temporary folder"); return 2; }

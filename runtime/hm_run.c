@@ -137,14 +137,10 @@ static void map_hash_from_report(plan_file *pf) {
   hm_buf p; hm_buf_init(&p);
   if (slash) hm_buf_put(&p, pf->path, (size_t)(slash - pf->path + 1));
   hm_buf_puts(&p, "report.json");
-  FILE *f = fopen(hm_buf_cstr(&p), "r");
-  hm_buf_free(&p);
-  if (!f) return;
   hm_buf txt; hm_buf_init(&txt);
-  char chunk[4096];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) hm_buf_put(&txt, chunk, n);
-  fclose(f);
+  int e = hm_buf_read_path(&txt, hm_buf_cstr(&p));
+  hm_buf_free(&p);
+  if (e) { hm_buf_free(&txt); return; }
   cJSON *r = cJSON_ParseWithLength(txt.data ? txt.data : "", txt.len);
   const char *h = hm_json_str(r, "map_hash");
   if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);

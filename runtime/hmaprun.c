@@ -46,28 +46,9 @@ static int usage_error(const char *msg, const char *usage) {
 
 /* The whole .hbc file, loaded and verified; NULL with a message on stderr. */
 static hm_program *load_program(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) { fprintf(stderr, "hmaprun: %s: %s\n", path, strerror(errno)); return NULL; }
-  size_t cap = 1 << 16, len = 0;
-  char *data = malloc(cap);
-  size_t n;
-  while (data && (n = fread(data + len, 1, cap - len, f)) > 0) {
-    len += n;
-    if (len == cap) { cap *= 2; data = realloc(data, cap); }
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (!data) abort();
-  if (bad) { fprintf(stderr, "hmaprun: %s: read error\n", path); free(data); return NULL; }
   char err[512] = "";
-  hm_program *p = hm_bc_load(data, len, err, sizeof err);
-  free(data);
-  if (!p) { fprintf(stderr, "hmaprun: %s: %s\n", path, err[0] ? err : "not a valid .hbc file"); return NULL; }
-  if (hm_bc_check_calls(p, hm_builtin_count, err, sizeof err)) {
-    fprintf(stderr, "hmaprun: %s: %s\n", path, err);
-    hm_bc_free(p);
-    return NULL;
-  }
+  hm_program *p = hm_plan_load(path, err, sizeof err);
+  if (!p) fprintf(stderr, "hmaprun: %s: %s\n", path, err[0] ? err : "not a valid .hbc file");
   return p;
 }
 

@@ -2,6 +2,7 @@
  * "listening on http://127.0.0.1:PORT" as its first stdout line (tests start it
  * with --port 0 and read the port from there) and stops cleanly on SIGTERM. */
 #include "sbx.h"
+#include "hm_buf.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,28 +62,6 @@ static int add_account(hm_sbx_ctx *ctx, const char *pair) {
   return 0;
 }
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = NULL;
-  size_t len = 0, cap = 0, n;
-  char chunk[65536];
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-    if (len + n + 1 > cap) {
-      cap = (len + n + 1) * 2;
-      char *nb = realloc(buf, cap);
-      if (!nb) { free(buf); fclose(f); return NULL; }
-      buf = nb;
-    }
-    memcpy(buf + len, chunk, n);
-    len += n;
-  }
-  fclose(f);
-  if (!buf) buf = calloc(1, 1);
-  else buf[len] = '\0';
-  return buf;
-}
-
 static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -122,19 +101,19 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
 
 static int load_schema(hm_sbx_ctx *ctx, const char *file) {
   char err[256];
-  char *text = NULL;
+  hm_buf text; hm_buf_init(&text);
   const char *src = hm_sbx_embedded_schema;
   if (file) {
-    text = read_file(file);
-    if (!text) { fprintf(stderr, "hmap-sandbox: cannot read schema %s\n", file); return -1; }
-    src = text;
+    int e = hm_buf_read_path(&text, file);
+    if (e) { fprintf(stderr, "hmap-sandbox: cannot read schema %s: %s\n", file, strerror(e)); hm_buf_free(&text); return -1; }
+    src = hm_buf_cstr(&text);
   }
   if (!src) {
     fprintf(stderr, "hmap-sandbox: warning: no schema built in and no --schema: request bodies are not validated\n");
     return 0;
   }
   ctx->schema = hm_sbx_schema_parse(src, err, sizeof err);
-  free(text);
+  hm_buf_free(&text);
   if (!ctx->schema) { fprintf(stderr, "hmap-sandbox: %s%s%s\n", file ? file : "built-in schema", ": ", err); return -1; }
   return 0;
 }

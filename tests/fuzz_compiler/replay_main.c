@@ -9,13 +9,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) { perror(argv[i]); return 2; }
     hm_buf b; hm_buf_init(&b);
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) hm_buf_put(&b, tmp, n);
-    fclose(f);
+    if (hm_buf_read_path(&b, argv[i])) { perror(argv[i]); return 2; }
     LLVMFuzzerTestOneInput((const uint8_t *)(b.data ? b.data : ""), b.len);
     hm_buf_free(&b);
   }
