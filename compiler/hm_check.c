@@ -164,7 +164,7 @@ static void collect_narrow(chk *x, const hm_node *c) {
 
 static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
   hm_node *f = hm_schema_field(s->fields, e->s);
-  if (!f && s->fields && !(s->fields->op == 1 && !s->fields->s[0])) {
+  if (!f && s->fields) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, e->s));
     D(x, e, E0201, "source %s has no field '%s'%s", s->name, e->s, dym);
@@ -331,7 +331,6 @@ static void lookup(chk *x, hm_node *e) {
   if (s >= 0) {
     hm_srcinfo *si = &x->k->sources[s];
     si->used = 1;
-    if (!si->looked_up) si->first_lookup = e->loc;
     si->looked_up = 1;
   }
   e->idx = s;
@@ -427,11 +426,11 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
   }
 }
 
-static void each(chk *x, hm_node *e, hm_node *expect) {
-  hm_node *it = e->a;
-  int child = -1;
+/* What an each walks: a child source of the rule's source, or a list value.
+   Returns the child source index, or -1. */
+static int each_iterated(chk *x, hm_node *it) {
   if (it->kind == N_NAME && !find_var(x, it->s) && source_index(x, it->s) >= 0) {
-    child = source_index(x, it->s);
+    int child = source_index(x, it->s);
     hm_srcinfo *cs = &x->k->sources[child];
     cs->used = 1;
     it->idx = child;
@@ -439,34 +438,19 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
     if (x->src < 0 || cs->parent != x->src)
       D(x, it, E0203, "each %s: %s is not a child source of %s (declare it with `parent %s by ...`)", it->s, it->s,
         x->src >= 0 ? x->k->sources[x->src].name : "this rule", x->src >= 0 ? x->k->sources[x->src].name : "P");
-  } else {
-    expr(x, it, NULL);
-    if (it->ty != HT_LIST && it->ty != HT_ANY)
-      D(x, it, E0204, "each needs a list or a child source, not a %s", hm_type_name((hm_type)it->ty));
+    return child;
   }
-  int saved_vars = x->nvars, saved_slots = x->nslots;
-  e->idx = new_slot(x);                  /* the loop's iteration slot */
-  var *v = push_var(x, e, e->s);
-  if (!v) return;
-  v->ty = HT_REC; v->maybe = 0; v->child_src = child;
-  e->num = v->slot;
-  int saved_narrow = x->nnarrow;
-  if (e->b) { expr(x, e->b, NULL); collect_narrow(x, e->b); }
-  if (e->op == 1) {   /* `each S as x => value`: a list of values (refs, names...) */
-    expr(x, e->d, NULL);
-    if (e->d->fallible) report_fallible(x, e->d);
-    x->nnarrow = saved_narrow;
-    x->nvars = saved_vars;
-    x->nslots = saved_slots;
-    e->ty = HT_LIST;
-    e->fallible = it->fallible;
-    return;
-  }
-  /* The element shape: `list of T` of the field this each is assigned to. */
-  hm_node *elem = NULL;
-  if (expect && expect->a && expect->a->op == TY_LIST && expect->a->a && expect->a->a->op == TY_OBJECT)
-    elem = hm_schema_target(x->c, expect->a->a->s);
-  e->decl = elem;   /* NULL: plain records (for count(), join() ...), fields unchecked */
+  expr(x, it, NULL);
+  if (it->ty != HT_LIST && it->ty != HT_ANY)
+    D(x, it, E0204, "each needs a list or a child source, not a %s", hm_type_name((hm_type)it->ty));
+  return -1;
+}
+
+/* The element of `each ... { stmts }`: shaped like T when the each fills a
+   `list of T` field (checked like a rule), else a plain record. */
+static void each_element(chk *x, hm_node *e, hm_node *expect) {
+  hm_node *elem = list_object(x, expect);
+  e->decl = elem;
   tstate ts = {0};
   if (elem) {
     ts.fields = elem->c;
@@ -474,19 +458,34 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
     ts.set = hm_arena_alloc(&x->c->arena, (size_t)ts.n + 1);
   }
   stmts(x, e->c, elem ? &ts : NULL);
-  if (elem) {
-    int i = 0;
-    for (hm_node *f = elem->c; f; f = f->next, i++)
-      if (hm_field_required(f) && ts.set[i] != 2)
-        D(x, e, E0303, "each %s: the %s field '%s' is required and %s", e->s, elem->s, f->s,
-          ts.set[i] ? "is not set on every path" : "is never set");
+  int i = 0;
+  for (hm_node *f = elem ? elem->c : NULL; f; f = f->next, i++)
+    if (hm_field_required(f) && ts.set[i] != 2)
+      D(x, e, E0303, "each %s: the %s field '%s' is required and %s", e->s, elem->s, f->s,
+        ts.set[i] ? "is not set on every path" : "is never set");
+}
+
+static void each(chk *x, hm_node *e, hm_node *expect) {
+  int child = each_iterated(x, e->a);
+  int saved_vars = x->nvars, saved_slots = x->nslots, saved_narrow = x->nnarrow;
+  e->idx = new_slot(x);                  /* the loop's iteration slot */
+  var *v = push_var(x, e, e->s);
+  if (!v) return;
+  v->ty = HT_REC; v->maybe = 0; v->child_src = child;
+  e->num = v->slot;
+  if (e->b) { expr(x, e->b, NULL); collect_narrow(x, e->b); }
+  if (e->op == 1) {   /* `each S as x => (value)`: a list of values (refs, names...) */
+    expr(x, e->d, NULL);
+    if (e->d->fallible) report_fallible(x, e->d);
+  } else {
+    each_element(x, e, expect);
   }
   x->nnarrow = saved_narrow;
   x->nvars = saved_vars;
   x->nslots = saved_slots;
   e->ty = HT_LIST;
   e->maybe = 0;
-  e->fallible = it->fallible;
+  e->fallible = e->a->fallible;
 }
 
 static void expr(chk *x, hm_node *e, hm_node *expect) {
@@ -955,14 +954,12 @@ static void check_rule(chk *x, int ri) {
     int i = 0;
     for (hm_node *f = r->target->c; f; f = f->next, i++)
       if (hm_field_required(f) && ts.set[i] != 2) {
-        hm_node at = *n;
-        at.loc.end_line = n->loc.end_line; at.loc.end_col = n->loc.end_col;
-        D(x, &at, E0303, "%s -> %s: the %s field '%s' is required and %s", n->a->s, n->b->s, r->target->s, f->s,
+        D(x, n, E0303, "%s -> %s: the %s field '%s' is required and %s", n->a->s, n->b->s, r->target->s, f->s,
           ts.set[i] ? "is not set on every path" : "is never set");
       }
   }
   r->nslots = (uint32_t)x->maxslots;
-  if (n->d && !(n->d->kind == N_LOSSY && n->d->op == 1)) {
+  if (n->d) {
     x->in_after = 1;
     x->nvars = x->nslots = x->maxslots = 0;
     tstate ta = ts;

@@ -134,7 +134,7 @@ static uint32_t annot(gen *g, hm_annot_kind kind, int sev, const char *msg, cons
 }
 
 static void expr(gen *g, hm_node *e, const char *field);
-static void stmts(gen *g, hm_node *list, const char *ctx_field);
+static void stmts(gen *g, hm_node *list);
 
 static void match(gen *g, hm_node *e, const char *field) {
   expr(g, e->a, field);
@@ -211,7 +211,7 @@ static void each(gen *g, hm_node *e) {
   g->plain = e->decl == NULL;
   if (g->plain) emit(g, HM_INS(HOP_NEWREC, 0));
   else emit(g, HM_INS(HOP_BEGIN, target_index_of(g, e->decl)));
-  stmts(g, e->c, NULL);
+  stmts(g, e->c);
   at_node(g, e);
   if (!g->plain) emit(g, HM_INS(HOP_ENDREC, 0));
   g->plain = saved_plain;
@@ -348,11 +348,11 @@ static void stmt(gen *g, hm_node *st) {
     expr(g, st->a, NULL);
     at_node(g, st);
     uint32_t jf = emit(g, HM_INS(HOP_JMPF, 0));
-    stmts(g, st->b, NULL);
-    if (st->c && !(st->c->kind == N_LOSSY && st->c->op == 1)) {
+    stmts(g, st->b);
+    if (st->c) {
       uint32_t je = emit(g, HM_INS(HOP_JMP, 0));
       patch(g, jf, here(g));
-      if (st->c->kind == N_IF) stmt(g, st->c); else stmts(g, st->c, NULL);
+      if (st->c->kind == N_IF) stmt(g, st->c); else stmts(g, st->c);
       patch(g, je, here(g));
     } else {
       patch(g, jf, here(g));
@@ -361,13 +361,12 @@ static void stmt(gen *g, hm_node *st) {
   }
   case N_FLAG: at_node(g, st); emit(g, HM_INS(HOP_FLAG, annot(g, HA_FLAG, st->op, st->s, NULL, st))); break;
   case N_REJECT: reject_here(g, st->s, NULL, st); break;
-  case N_LOSSY: if (st->op != 1) { at_node(g, st); emit(g, HM_INS(HOP_LOSSY, annot(g, HA_LOSSY, 0, st->s, NULL, st))); } break;
+  case N_LOSSY: at_node(g, st); emit(g, HM_INS(HOP_LOSSY, annot(g, HA_LOSSY, 0, st->s, NULL, st))); break;
   default: break;
   }
 }
 
-static void stmts(gen *g, hm_node *list, const char *ctx_field) {
-  (void)ctx_field;
+static void stmts(gen *g, hm_node *list) {
   for (hm_node *s = list; s; s = s->next) stmt(g, s);
 }
 
@@ -408,18 +407,18 @@ static void gen_rule(gen *g, uint32_t ri) {
   }
   at_node(g, n);
   emit(g, HM_INS(HOP_BEGIN, out->target));
-  stmts(g, n->c, NULL);
+  stmts(g, n->c);
   at_node(g, n);
   emit(g, HM_INS(HOP_EMIT, 0));
   uint32_t ret = emit(g, HM_INS(HOP_RET, 0));
   if (guard_jump != HM_BC_NONE) patch(g, guard_jump, ret);
   out->body = finish(&body, r->nslots);
-  if (n->d && !(n->d->kind == N_LOSSY && n->d->op == 1)) {
+  if (n->d) {
     cbuf after = {0};
     g->code = &after;
     at_node(g, n);
     emit(g, HM_INS(HOP_BEGIN, out->target));
-    stmts(g, n->d, NULL);
+    stmts(g, n->d);
     at_node(g, n);
     emit(g, HM_INS(HOP_EMIT, 0));
     emit(g, HM_INS(HOP_RET, 0));
@@ -542,13 +541,6 @@ int hm_codegen(hm_compiler *c, int unit, hm_program *out) {
   out->rules = hm_arena_alloc(&c->arena, (out->nrules + 1) * sizeof *out->rules);
   for (uint32_t i = 0; i < out->nrules; i++) gen_rule(&g, i);
   gen_gaps(&g);
-  /* Source field slots grow while rules compile; refresh the tables. */
-  for (uint32_t i = 0; i < out->nsources; i++) {
-    hm_srcinfo *s = &c->chk.sources[i];
-    out->sources[i].nfields = s->nslots;
-    out->sources[i].fields = hm_arena_alloc(&c->arena, (s->nslots + 1) * sizeof *out->sources[i].fields);
-    for (uint32_t j = 0; j < s->nslots; j++) out->sources[i].fields[j] = kstr(&g, s->slots[j]);
-  }
   out->norder = c->chk.norder;
   out->order = c->chk.order;
   free(g.slots);

@@ -27,7 +27,6 @@ void hm_compiler_free(hm_compiler *c) {
   free(c->chk.gaps);
   free(c->chk.targets);
   free(c->chk.order);
-  for (uint32_t i = 0; i < c->chk.nsources; i++) (void)0;
   hm_arena_free(&c->arena);
 }
 

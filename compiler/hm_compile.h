@@ -24,7 +24,6 @@ typedef struct hm_srcinfo {
   const char *key, *records, *files;
   int format, sep;
   int has_rule, used, looked_up;
-  hm_loc first_lookup;
   const char **slots; uint32_t nslots, capslots;   /* fields read with src.F (LOADCOL) */
 } hm_srcinfo;
 

@@ -208,7 +208,7 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
 opt_fields: %empty { $$ = NULL; } | '{' fielddecls '}' { $$ = $2; if (!$$) { $$ = NEW(N_FIELDDECL, @1); $$->s = ""; $$->op = 1; } } ;
 
 opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
-opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3; if (!$$) $$ = NEW(N_LOSSY, @1), $$->op = 1; } ;
+opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3; } ;   /* an empty after is no after */
 annots: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
       | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len); $$ = hm_list_append($1, n); } ;
 
@@ -238,7 +238,7 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
-         | KW_ELSE block { $$ = $2; if (!$$) $$ = NEW(N_LOSSY, @1), $$->op = 1; }
+         | KW_ELSE block { $$ = $2; }
          | KW_ELSE KW_IF expr block else_part { $$ = NEW(N_IF, @2); $$->a = $3; $$->b = $4; $$->c = $5; }
          ;
 severity: KW_INFO { $$ = 0; } | KW_WARN { $$ = 1; } | KW_REVIEW { $$ = 2; } ;
