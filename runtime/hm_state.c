@@ -197,16 +197,24 @@ static void id_from(sqlite3_stmt *s, hm_idrow *r, const char *(*get)(sqlite3_stm
 static const char *get_dup(sqlite3_stmt *s, int i, void *ud) { return dup_col(ud, s, i); }
 static const char *get_raw(sqlite3_stmt *s, int i, void *ud) { (void)ud; return col(s, i); }
 
-int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out) {
+/* One row by its text key, copied into the scratch arena by fill. */
+static int get_row(hm_state *st, const char *sql, const char *key, void (*fill)(sqlite3_stmt *, void *, hm_state *),
+                   void *out) {
   hm_arena_reset(&st->scratch);
-  memset(out, 0, sizeof *out);
-  sqlite3_stmt *s = prep(st, "SELECT " ID_COLS " FROM idmap WHERE ref=?");
+  sqlite3_stmt *s = prep(st, sql);
   if (!s) return 0;
-  sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
   int found = sqlite3_step(s) == SQLITE_ROW;
-  if (found) id_from(s, out, get_dup, st);
+  if (found) fill(s, out, st);
   sqlite3_finalize(s);
   return found;
+}
+
+static void fill_id(sqlite3_stmt *s, void *out, hm_state *st) { id_from(s, out, get_dup, st); }
+
+int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out) {
+  memset(out, 0, sizeof *out);
+  return get_row(st, "SELECT " ID_COLS " FROM idmap WHERE ref=?", ref, fill_id, out);
 }
 
 #define J_COLS "call_key,phase,method,path,ref,subject_ref,object,key,target,body,hash,error,seq,state,status"
@@ -220,16 +228,11 @@ static void j_from(sqlite3_stmt *s, hm_jrow *j, const char *(*get)(sqlite3_stmt 
   j->status = (long)sqlite3_column_int64(s, 14);
 }
 
+static void fill_j(sqlite3_stmt *s, void *out, hm_state *st) { j_from(s, out, get_dup, st); }
+
 int hm_state_journal_get(hm_state *st, const char *call_key, hm_jrow *out) {
-  hm_arena_reset(&st->scratch);
   memset(out, 0, sizeof *out);
-  sqlite3_stmt *s = prep(st, "SELECT " J_COLS " FROM journal WHERE call_key=?");
-  if (!s) return 0;
-  sqlite3_bind_text(s, 1, call_key, -1, SQLITE_TRANSIENT);
-  int found = sqlite3_step(s) == SQLITE_ROW;
-  if (found) j_from(s, out, get_dup, st);
-  sqlite3_finalize(s);
-  return found;
+  return get_row(st, "SELECT " J_COLS " FROM journal WHERE call_key=?", call_key, fill_j, out);
 }
 
 int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *map_hash) {
