@@ -133,6 +133,7 @@ static const char *path_of(chk *x, const hm_node *e) {
 }
 
 static int narrowed(chk *x, const hm_node *e) {
+  if (!x->nnarrow) return 0;   /* the common case: no arena string built per field read */
   const char *p = e->kind == N_FIELD || e->kind == N_NAME ? path_of(x, e) : NULL;
   for (int i = 0; p && i < x->nnarrow; i++)
     if (!strcmp(x->narrow[i], p)) return 1;
