@@ -1005,7 +1005,8 @@ static int visit(chk *x, deps *d, int s, uint8_t *state, int *stack, int depth) 
     for (int j = i < 0 ? 0 : i; j < depth; j++) hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
     hm_buf_puts(&cyc, x->k->sources[s].name);
     hm_node *at = NULL;
-    for (int j = 0; j < d->n; j++) if (d->v[j].from == stack[depth - 1] && d->v[j].to == s) at = d->v[j].at;
+    int last = depth > 0 ? stack[depth - 1] : s; /* depth > 0 here: s is on the stack */
+    for (int j = 0; j < d->n; j++) if (d->v[j].from == last && d->v[j].to == s) at = d->v[j].at;
     hm_node fallback = {0};
     if (!at) { fallback.loc = x->k->sources[s].decl->loc; at = &fallback; }
     D(x, at, E0307, "lookups form a cycle: %s; move one of them into an `after` block", cyc.data);

@@ -1293,6 +1293,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   if (!rc) rc = check_inputs(&pl, err, errlen);
   if (!rc) rc = make_out_dir(o->out_dir, err, errlen);
   FILE *own = NULL;
+  char *obuf = NULL;   /* glibc ignores setvbuf's size without a buffer: 4 KiB writes were 5% of a plan */
   if (!rc) {
     if (o->calls) {
       pl.calls = o->calls;
@@ -1300,11 +1301,12 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
       char path[4096];
       snprintf(path, sizeof path, "%s/calls.ndjson", o->out_dir);
       if (!(own = pl.calls = fopen(path, "w"))) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); rc = 2; }
-      else setvbuf(own, NULL, _IOFBF, 1 << 20);
+      else if ((obuf = malloc(1 << 20))) setvbuf(own, obuf, _IOFBF, 1 << 20);
     }
   }
   if (!rc) rc = run_passes(&pl, err, errlen);
   if (own && fclose(own) && !rc) { snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir); rc = 2; }
+  free(obuf);
   if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
   if (!rc && !o->quiet) {
     uint64_t planned = 0, rejected = 0;
