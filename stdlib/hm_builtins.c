@@ -40,7 +40,7 @@ const hm_builtin hm_builtins[] = {
   ROW(sanitize_html, 1, 1, S, 0, 0, 0, S, 0, 0, "sanitize_html(s): HTML without script/style/iframe/object/embed, on* handlers, javascript: URLs; flags review"),
   ROW(has_html, 1, 1, S, 0, 0, 0, B, 0, 0, "has_html(s): true when s contains HTML tags"),
   /* dates */
-  ROW(date, 1, 3, S, S, S, 0, HT_DATE, 1, 0, "date(s[, format[, tz]]): ISO-8601 UTC \"YYYY-MM-DDTHH:MM:SSZ\"; format strptime-like, tz an IANA zone"),
+  ROW(date, 1, 3, S, S, S, 0, HT_DATE, 1, 0, "date(s[, format[, tz]]): ISO-8601 UTC \"YYYY-MM-DDTHH:MM:SS[.ffffff]Z\" (the input's fraction, up to 6 digits); format strptime-like, tz an IANA zone"),
   /* conversions */
   ROW(number, 1, 1, S, 0, 0, 0, N, 1, 0, "number(s): decimal number; fails on anything else"),
   ROW(int, 1, 1, S, 0, 0, 0, N, 1, 0, "int(s): whole number; fails on fractions and anything else"),

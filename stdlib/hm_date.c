@@ -15,12 +15,23 @@
  * instant, the one still on summer time; a wall time that never happens
  * (clocks go forward) is read with the offset in force before the jump, so
  * 02:30 in Paris on the spring-forward day becomes 01:30Z (= 03:30 CEST).
- * Both cases raise a warn flag naming the zone. Fractions of a second are
- * dropped: the output has whole seconds. */
+ * Both cases raise a warn flag naming the zone.
+ * Fractions of a second are kept, at most six digits: Gorgias writes
+ * microseconds (gorgias-api.md §1.5). Digits past the sixth are cut, not
+ * rounded, so a value never carries into the next second (or day); nothing is
+ * padded, which would claim a precision the source never had. Trailing zeros
+ * are dropped, so one instant has one text whatever the export wrote (SQL
+ * Server's ".000" on every value stays whole seconds) and content hashes do
+ * not change with the rendering. */
 #include "hm_std.h"
 #include "hm_tz.h"
 #include <stdio.h>
 #include <string.h>
+
+#define FRAC_MAX 6
+
+/* The kept digits of a fraction: "457" is {457, 3}; n == 0 means none. */
+typedef struct frac { uint32_t v; int n; } frac;
 
 typedef struct dt {
   int64_t year;
@@ -31,8 +42,9 @@ typedef struct dt {
   bool has_off;            /* an offset was in the text */
   int32_t off;
   const char *zone;        /* IANA zone named by %Z (NUL-terminated, arena) */
-  bool epoch;
+  bool epoch, epoch_neg;
   int64_t epoch_secs;
+  frac fr;
 } dt;
 
 typedef struct scan {
@@ -72,6 +84,16 @@ static bool field(scan *sc, int lo_digits, int hi_digits, int min, int max, int 
   }
   *out = (int)v;
   return true;
+}
+
+/* The digits after the decimal mark, as many as there are (ISO 8601 sets no
+ * limit); the first FRAC_MAX are kept. */
+static bool fraction(scan *sc, dt *d) {
+  d->fr = (frac){0, 0};
+  size_t start = sc->i;
+  for (; sc->i < sc->n && is_digit(sc->s[sc->i]); sc->i++)
+    if (d->fr.n < FRAC_MAX) { d->fr.v = d->fr.v * 10 + (uint32_t)(sc->s[sc->i] - '0'); d->fr.n++; }
+  return sc->i > start || bad(sc, "expected %s", "fractional seconds");
 }
 
 static int name_match(scan *sc, const char *const *names, int count) {
@@ -144,7 +166,7 @@ static bool directive(scan *sc, char c, dt *d, int depth) {
   case 'I': d->h12 = true; return field(sc, 1, 2, 1, 12, &d->hour, "hour (1-12)");
   case 'M': return field(sc, 1, 2, 0, 59, &d->min, "minute");
   case 'S': return field(sc, 1, 2, 0, 59, &d->sec, "second");
-  case 'f': return digits(sc, 1, 9, &v, "fractional seconds");
+  case 'f': return fraction(sc, d);
   case 'b': case 'B': case 'h': {
     int k = name_match(sc, months, 12);
     if (k < 0) return bad(sc, "expected %s", "a month name");
@@ -172,7 +194,7 @@ static bool directive(scan *sc, char c, dt *d, int depth) {
     bool neg = sc->i < sc->n && sc->s[sc->i] == '-';
     if (neg) sc->i++;
     if (!digits(sc, 1, 12, &v, "epoch seconds")) return false;
-    d->epoch = true; d->epoch_secs = neg ? -v : v; return true;
+    d->epoch = true; d->epoch_neg = neg; d->epoch_secs = neg ? -v : v; return true;
   }
   case '%':
     if (sc->i < sc->n && sc->s[sc->i] == '%') { sc->i++; return true; }
@@ -217,9 +239,8 @@ static bool parse_iso(scan *sc, dt *d) {
     sc->i++;
     if (!field(sc, 2, 2, 0, 59, &d->sec, "second")) return false;
     if (sc->i < sc->n && (sc->s[sc->i] == '.' || sc->s[sc->i] == ',')) {
-      int64_t frac;
       sc->i++;
-      if (!digits(sc, 1, 9, &frac, "fractional seconds")) return false;
+      if (!fraction(sc, d)) return false;
     }
   }
   if (sc->i < sc->n) return offset(sc, d);
@@ -248,6 +269,7 @@ static bool parse_msjson(const char *s, size_t n, dt *d) {
   else return false;
   d->epoch = true;
   d->epoch_secs = neg ? -(ms / 1000) - (ms % 1000 != 0) : ms / 1000;   /* floor, also before 1970 */
+  d->fr = (frac){(uint32_t)((neg ? -ms : ms) - d->epoch_secs * 1000), 3};
   return true;
 }
 
@@ -259,26 +281,30 @@ static void put_digits(char *p, int v, int width) {
 typedef struct input { const char *s; size_t n; } input;
 static const char *quoted(hm_bctx *ctx, const input *in) { return hm_quote(ctx, in->s, in->n); }
 
-static int fmt_utc(hm_bctx *ctx, int64_t t, hm_value *out, const input *in, const char *fmt) {
+static int fmt_utc(hm_bctx *ctx, int64_t t, frac fr, hm_value *out, const input *in, const char *fmt) {
   int64_t days = t / 86400 - (t % 86400 < 0), secs = t - days * 86400;
   int64_t y; int m, d;
   hm_civil_from_days(days, &y, &m, &d);
   if (y < 0 || y > 9999) return hm_fail(ctx, out, "date \"%s\" (format \"%s\") is outside years 0000-9999", quoted(ctx, in), fmt);
   /* By hand: snprintf costs more than the whole parse on the hot path. */
-  char buf[21];
+  char buf[20 + 1 + FRAC_MAX + 1];
   put_digits(buf, (int)y, 4); buf[4] = '-';
   put_digits(buf + 5, m, 2); buf[7] = '-';
   put_digits(buf + 8, d, 2); buf[10] = 'T';
   put_digits(buf + 11, (int)(secs / 3600), 2); buf[13] = ':';
   put_digits(buf + 14, (int)(secs / 60 % 60), 2); buf[16] = ':';
-  put_digits(buf + 17, (int)(secs % 60), 2); buf[19] = 'Z'; buf[20] = 0;
-  *out = hv_str_copy(ctx->arena, buf, 20);
+  put_digits(buf + 17, (int)(secs % 60), 2);
+  size_t len = 19;
+  while (fr.n && fr.v % 10 == 0) { fr.v /= 10; fr.n--; }
+  if (fr.n) { buf[len++] = '.'; put_digits(buf + len, (int)fr.v, fr.n); len += (size_t)fr.n; }
+  buf[len++] = 'Z';
+  *out = hv_str_copy(ctx->arena, buf, len);
   return 0;
 }
 
 static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, const input *in, const char *fmt) {
   int64_t local = hm_days_from_civil(d->year, d->mon, d->day) * 86400 + d->hour * 3600 + d->min * 60 + d->sec;
-  if (d->has_off) return fmt_utc(ctx, local - d->off, out, in, fmt);
+  if (d->has_off) return fmt_utc(ctx, local - d->off, d->fr, out, in, fmt);
   const char *zone = d->zone ? d->zone : tzname;
   if (!zone)
     return hm_fail(ctx, out, "no time zone for \"%s\": give date() a tz argument or use a format with %%z", quoted(ctx, in));
@@ -304,7 +330,16 @@ static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, 
     else
       hm_flagf(ctx, HM_SEV_WARN, "local time %s does not exist in %s (clocks went forward): read as %c%02d:%02d", when, zone, sign, oh, om);
   }
-  return fmt_utc(ctx, utc, out, in, fmt);
+  return fmt_utc(ctx, utc, d->fr, out, in, fmt);
+}
+
+/* "-1.25" with %s.%f is 1.25 s before the epoch: -2 s plus .75. */
+static int64_t epoch_secs(dt *d) {
+  if (!d->epoch_neg || !d->fr.v) return d->epoch_secs;
+  uint32_t one = 1;
+  for (int k = 0; k < d->fr.n; k++) one *= 10;
+  d->fr.v = one - d->fr.v;
+  return d->epoch_secs - 1;
 }
 
 static bool finish_fields(scan *sc, dt *d) {
@@ -346,7 +381,7 @@ HM_BI(date) {
   d.pm = -1;
   scan sc = {s, n, 0, ctx->arena, {0}};
   const char *fname = fmt ? fmt : "ISO-8601";
-  if (!fmt && parse_msjson(s, n, &d)) return fmt_utc(ctx, d.epoch_secs, out, &in, "/Date(ms)/");
+  if (!fmt && parse_msjson(s, n, &d)) return fmt_utc(ctx, d.epoch_secs, d.fr, out, &in, "/Date(ms)/");
   bool ok = fmt ? parse_fmt(&sc, fmt, &d, 0) : parse_iso(&sc, &d);
   if (ok && sc.i < n) {
     ok = false;
@@ -354,7 +389,7 @@ HM_BI(date) {
   }
   if (ok) ok = finish_fields(&sc, &d);
   if (!ok) return hm_fail(ctx, out, "date \"%s\" does not match \"%s\": %s", quoted(ctx, &in), fname, sc.why);
-  if (d.epoch) return fmt_utc(ctx, d.epoch_secs, out, &in, fname);
+  if (d.epoch) return fmt_utc(ctx, epoch_secs(&d), d.fr, out, &in, fname);
   return to_utc(ctx, &d, tz, out, &in, fname);
 }
 

@@ -3,8 +3,9 @@
 # dana@contoso.example), four comments (the third internal), attachments
 # screenshot.png and outlook-log.txt (tickets/48213/attachments.json) on one
 # internal note; 48215's memory-dump.png (67 KB) is over the run's 50000-byte
-# limit. Timestamps are ISO 8601 with Z.
-iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+# limit. Timestamps are ISO 8601 with Z; a fraction of a second is kept, up to
+# microseconds, without trailing zeros (docs/builtins.md, date).
+iso() { date -u -d "$1" +%Y-%m-%dT%H:%M:%S.%6NZ | sed -E 's/0+Z$/Z/; s/\.Z$/Z/'; }
 t=$(dq '[.tickets[] | select(.external_id == "atera:ticket:48213")] | if length == 1 then .[0] else empty end')
 if [ -z "$t" ]; then
   failed "Atera: not exactly one ticket with external_id atera:ticket:48213"
