@@ -47,6 +47,7 @@ typedef struct hm_sbx_query {
   int nfilters;
   const char *fpath[HM_SBX_MAX_FILTERS];  /* JSON path, e.g. "$.email" */
   const char *fvalue[HM_SBX_MAX_FILTERS]; /* NULL: the field must be null/absent */
+  int fcontains[HM_SBX_MAX_FILTERS];      /* 1: the field holds fvalue, in any case */
   int desc;                    /* 1: descending */
   const char *sort_path;       /* NULL: by id; else by this JSON path (as text), then id */
   long long after;             /* 0: from the start; else rows strictly after (in order) */
@@ -138,6 +139,7 @@ typedef struct hm_sbx_ctx {
 } hm_sbx_ctx;
 
 /* ---- requests and responses (sbx_http.c, sbx_util.c) ---- */
+typedef struct hm_sbx_resource hm_sbx_resource;
 typedef struct hm_sbx_req {
   hm_sbx_ctx *ctx;
   struct MHD_Connection *conn;
@@ -148,6 +150,7 @@ typedef struct hm_sbx_req {
   long long id[3]; int nid;     /* integer path parameters, in order */
   char word[64];                /* a non-integer path parameter (a locale) */
   cJSON *json;                  /* parsed body, owned by the request */
+  const hm_sbx_resource *res;   /* the matched route's resource (NULL: none) */
 } hm_sbx_req;
 
 typedef struct hm_sbx_resp {
@@ -159,12 +162,20 @@ typedef struct hm_sbx_resp {
 } hm_sbx_resp;
 
 typedef void (*hm_sbx_handler)(hm_sbx_req *rq, hm_sbx_resp *rs);
-typedef struct hm_sbx_route { const char *method; const char *pattern; hm_sbx_handler fn; } hm_sbx_route;
+/* One row per route. RES says what the resource differs in, so one generic
+ * handler (sbx_crud.c) serves every resource of the same shape; NULL for a
+ * route that is its own handler. */
+typedef struct hm_sbx_route {
+  const char *method;
+  const char *pattern;          /* also the key of the stats and the request log */
+  hm_sbx_handler fn;
+  const hm_sbx_resource *res;
+} hm_sbx_route;
 
 int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err, size_t errlen);
 void hm_sbx_http_stop(hm_sbx_ctx *ctx);
 
-/* Route tables, one per resource family. Each ends with a {NULL} entry. */
+/* Route tables, one per resource family. Each ends with a {NULL} row. */
 extern const hm_sbx_route hm_sbx_routes_people[];
 extern const hm_sbx_route hm_sbx_routes_tickets[];
 extern const hm_sbx_route hm_sbx_routes_config[];
@@ -172,6 +183,8 @@ extern const hm_sbx_route hm_sbx_routes_files[];
 extern const hm_sbx_route hm_sbx_routes_helpcenter[];
 extern const hm_sbx_route hm_sbx_routes_observe[];
 extern const hm_sbx_route hm_sbx_routes_fieldvalues[];
+/* the owners of custom-field values (sbx_routes_tickets.c, sbx_routes_people.c) */
+extern const hm_sbx_resource hm_sbx_res_tickets, hm_sbx_res_customers;
 
 /* ---- helpers shared by the routes (sbx_util.c) ---- */
 void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -193,6 +206,8 @@ unsigned char *hm_sbx_b64_decode(const char *s, size_t *n);
  * given, turns each stored doc into its list shape (in place). */
 void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *const *order_ok,
                  void (*map)(hm_sbx_req *, cJSON *));
+/* The page-based list of ALL (freed) by ?page=&per_page= (help center, reference §3.2). */
+void hm_sbx_page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all);
 /* Merges src's members into dst (replacing same-named ones). */
 void hm_sbx_merge(cJSON *dst, const cJSON *src);
 int hm_sbx_get_id(const cJSON *v, long long *out);  /* integer or {"id": int} */
@@ -202,7 +217,63 @@ void hm_sbx_set_num(cJSON *o, const char *k, double v);
 void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v);
 void hm_sbx_uri(cJSON *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- generic stored-document routes (sbx_crud.c) ---- */
+/* ---- resources and the generic routes (sbx_crud.c) ---- */
+/* ?ARG=v keeps the objects whose JSON PATH equals v (CONTAINS: holds v, any case). */
+typedef struct hm_sbx_filter { const char *arg, *path; int contains; } hm_sbx_filter;
+/* An API member maps never set, so the schema does not list it: taken out before
+ * the schema check, refused with MSG unless OK(value), put back after. */
+typedef struct hm_sbx_extra { const char *field; int (*ok)(const cJSON *v); const char *msg; } hm_sbx_extra;
+/* A member a create fills in when the body leaves it out (JSON text). */
+typedef struct hm_sbx_fill { const char *field, *json; } hm_sbx_fill;
+
+/* What one stored resource differs in. Lists end with a NULL member. */
+struct hm_sbx_resource {
+  const char *kind;             /* store kind and /_sandbox/dump key */
+  const char *label;            /* "Customer" in "Customer 9 not found." */
+  const char *target;           /* schema target of create and update bodies */
+  const char *uri;              /* uri format, the new id its one %lld; NULL: none */
+  /* Nested paths: id[0] is the parent's, id[1] this one's. A parent with LOAD
+   * (the help center) is checked first; a stored parent (a message's ticket)
+   * through the child's parent link, so one 404 names both. */
+  const hm_sbx_resource *parent;
+  const hm_sbx_filter *filters;  /* list filters */
+  const char *const *order_by;   /* fields a list may be ordered by; NULL: any */
+  int paged;                     /* page-based list (help center) instead of cursors */
+  const char *const *unique;     /* members no two objects share (409) */
+  const hm_sbx_extra *extras;
+  const hm_sbx_fill *fills;      /* what create fills in */
+  int put_replaces;              /* PUT is a full replacement, checked as a create */
+  int update_status, delete_status;  /* 0: 200 and 204 */
+  const char *no_delete;         /* DELETE answers 405 with this */
+  const char *child_kind;        /* stored under the object, deleted with it */
+  /* hooks, each optional */
+  void (*to_schema)(cJSON *body);    /* wire shape -> the schema's, before the check */
+  /* after the check: references and rules the schema cannot say; SELF is 0 on create */
+  int (*resolve)(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long self);
+  void (*to_stored)(cJSON *doc);     /* the schema's shape -> the stored one */
+  void (*on_create)(cJSON *doc);     /* derived members only a create adds */
+  void (*show)(hm_sbx_req *rq, cJSON *doc);       /* GET of one object */
+  void (*list_show)(hm_sbx_req *rq, cJSON *doc);  /* each object of a list */
+  int (*list_args)(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q);  /* other list arguments */
+  int (*may_delete)(hm_sbx_req *rq, hm_sbx_resp *rs, long long id);
+  void (*after_delete)(hm_sbx_req *rq, long long parent);
+  cJSON *(*load)(hm_sbx_req *rq, long long id);   /* an object not in the store */
+  const void *more;              /* facts only its own family's handlers read */
+};
+
+/* The generic handlers: each reads rq->res. */
+void hm_sbx_crud_create(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_list(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_get(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_update(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_delete(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_bulk_delete(hm_sbx_req *rq, hm_sbx_resp *rs);
+/* The path's object of rq->res (404 and NULL if none); its id in *id. */
+cJSON *hm_sbx_crud_load(hm_sbx_req *rq, hm_sbx_resp *rs, long long *id);
+/* The path's parent exists (else 404 and -1). */
+int hm_sbx_crud_parent(hm_sbx_req *rq, hm_sbx_resp *rs);
+void hm_sbx_crud_fill(const hm_sbx_resource *r, cJSON *doc);
+
 /* Loads KIND/id or answers 404 "<Label> <id> not found." and returns NULL. */
 cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label);
 /* Stamps created/updated datetimes (created kept if given), inserts, sets uri
@@ -213,8 +284,8 @@ void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id
 void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label, int status);
 /* Finds the first object of KIND whose JSON path equals VALUE; returns its id or 0. */
 long long hm_sbx_find(hm_sbx_store *st, const char *kind, const char *path, const char *value);
-/* A query on KIND with the given query-string arguments as equality filters. */
-void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const char *const *filter_args);
+/* A query on KIND with the request's arguments named in FILTERS as filters. */
+void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const hm_sbx_filter *filters);
 /* Turns a path parameter into the id list of a bulk body {"ids": [...]}; 400 if malformed. */
 int hm_sbx_ids(hm_sbx_resp *rs, const cJSON *body, const char *key, long long **ids, int *n);
 

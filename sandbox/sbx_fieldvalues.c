@@ -133,13 +133,13 @@ static void customer_field_set(hm_sbx_req *rq, hm_sbx_resp *rs) { field_set(rq, 
 static void customer_field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { field_delete(rq, rs, &CUSTOMER); }
 
 const hm_sbx_route hm_sbx_routes_fieldvalues[] = {
-  {"GET", "/api/tickets/{id}/custom-fields", ticket_fields_get},
-  {"PUT", "/api/tickets/{id}/custom-fields", ticket_fields_set},
-  {"PUT", "/api/tickets/{id}/custom-fields/{id}", ticket_field_set},
-  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", ticket_field_delete},
-  {"GET", "/api/customers/{id}/custom-fields", customer_fields_get},
-  {"PUT", "/api/customers/{id}/custom-fields", customer_fields_set},
-  {"PUT", "/api/customers/{id}/custom-fields/{id}", customer_field_set},
-  {"DELETE", "/api/customers/{id}/custom-fields/{id}", customer_field_delete},
-  {NULL, NULL, NULL},
+  {"GET", "/api/tickets/{id}/custom-fields", ticket_fields_get, NULL},
+  {"PUT", "/api/tickets/{id}/custom-fields", ticket_fields_set, NULL},
+  {"PUT", "/api/tickets/{id}/custom-fields/{id}", ticket_field_set, NULL},
+  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", ticket_field_delete, NULL},
+  {"GET", "/api/customers/{id}/custom-fields", customer_fields_get, NULL},
+  {"PUT", "/api/customers/{id}/custom-fields", customer_fields_set, NULL},
+  {"PUT", "/api/customers/{id}/custom-fields/{id}", customer_field_set, NULL},
+  {"DELETE", "/api/customers/{id}/custom-fields/{id}", customer_field_delete, NULL},
+  {NULL, NULL, NULL, NULL},
 };

@@ -153,6 +153,7 @@ static void run_handler(hm_sbx_ctx *ctx, const hm_sbx_route *route, hm_sbx_req *
   if (hm_sbx_store_begin(ctx->store) != 0) {
     hm_sbx_error(rs, 500, "Storage error.");
   } else {
+    rq->res = route->res;
     route->fn(rq, rs);
     if (rs->status >= 400) hm_sbx_store_rollback(ctx->store);
     else if (hm_sbx_store_commit(ctx->store) != 0) { hm_sbx_store_rollback(ctx->store); hm_sbx_error(rs, 500, "Storage error."); }

@@ -119,12 +119,12 @@ static void raw_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 const hm_sbx_route hm_sbx_routes_observe[] = {
-  {"GET", "/_sandbox/dump", dump},
-  {"GET", "/_sandbox/stats", stats},
-  {"GET", "/_sandbox/outbox", outbox},
-  {"POST", "/_sandbox/reset", reset},
-  {"GET", "/_sandbox/raw/{word}/{id}", raw_get},
-  {"PUT", "/_sandbox/raw/{word}/{id}", raw_put},
-  {"DELETE", "/_sandbox/raw/{word}/{id}", raw_delete},
-  {NULL, NULL, NULL},
+  {"GET", "/_sandbox/dump", dump, NULL},
+  {"GET", "/_sandbox/stats", stats, NULL},
+  {"GET", "/_sandbox/outbox", outbox, NULL},
+  {"POST", "/_sandbox/reset", reset, NULL},
+  {"GET", "/_sandbox/raw/{word}/{id}", raw_get, NULL},
+  {"PUT", "/_sandbox/raw/{word}/{id}", raw_put, NULL},
+  {"DELETE", "/_sandbox/raw/{word}/{id}", raw_delete, NULL},
+  {NULL, NULL, NULL, NULL},
 };

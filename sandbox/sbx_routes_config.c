@@ -107,7 +107,7 @@ static void field_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 static void field_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const F[] = {"object_type", "$.object_type", NULL};
+  static const hm_sbx_filter F[] = {{"object_type", "$.object_type", 0}, {NULL, NULL, 0}};
   static const char *const ORDER[] = {"priority", NULL};
   const char *ot = hm_sbx_query_arg(rq, "object_type");
   if (!ot) { hm_sbx_field_error(rs, "object_type", "object_type: is required (Ticket or Customer)."); return; }
@@ -223,7 +223,7 @@ static void survey_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 static void survey_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const F[] = {"ticket_id", "$.ticket_id", NULL};
+  static const hm_sbx_filter F[] = {{"ticket_id", "$.ticket_id", 0}, {NULL, NULL, 0}};
   hm_sbx_query q;
   hm_sbx_query_init(rq, &q, "satisfaction_surveys", F);
   hm_sbx_list(rq, rs, &q, NULL, NULL);
@@ -316,30 +316,30 @@ static void job_cancel(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 const hm_sbx_route hm_sbx_routes_config[] = {
-  {"POST", "/api/tags", tag_create},
-  {"GET", "/api/tags", tag_list},
-  {"DELETE", "/api/tags", tag_bulk_delete},
-  {"GET", "/api/tags/{id}", tag_get},
-  {"PUT", "/api/tags/{id}", tag_update},
-  {"DELETE", "/api/tags/{id}", tag_delete},
-  {"POST", "/api/custom-fields", field_create},
-  {"GET", "/api/custom-fields", field_list},
-  {"GET", "/api/custom-fields/{id}", field_get},
-  {"PUT", "/api/custom-fields/{id}", field_update},
-  {"DELETE", "/api/custom-fields/{id}", field_delete},
-  {"POST", "/api/rules", rule_create},
-  {"GET", "/api/rules", rule_list},
-  {"GET", "/api/rules/{id}", rule_get},
-  {"PUT", "/api/rules/{id}", rule_update},
-  {"DELETE", "/api/rules/{id}", rule_delete},
-  {"POST", "/api/satisfaction-surveys", survey_create},
-  {"GET", "/api/satisfaction-surveys", survey_list},
-  {"GET", "/api/satisfaction-surveys/{id}", survey_get},
-  {"PUT", "/api/satisfaction-surveys/{id}", survey_update},
-  {"DELETE", "/api/satisfaction-surveys/{id}", survey_delete},
-  {"POST", "/api/jobs", job_create},
-  {"GET", "/api/jobs", job_list},
-  {"GET", "/api/jobs/{id}", job_get},
-  {"DELETE", "/api/jobs/{id}", job_cancel},
-  {NULL, NULL, NULL},
+  {"POST", "/api/tags", tag_create, NULL},
+  {"GET", "/api/tags", tag_list, NULL},
+  {"DELETE", "/api/tags", tag_bulk_delete, NULL},
+  {"GET", "/api/tags/{id}", tag_get, NULL},
+  {"PUT", "/api/tags/{id}", tag_update, NULL},
+  {"DELETE", "/api/tags/{id}", tag_delete, NULL},
+  {"POST", "/api/custom-fields", field_create, NULL},
+  {"GET", "/api/custom-fields", field_list, NULL},
+  {"GET", "/api/custom-fields/{id}", field_get, NULL},
+  {"PUT", "/api/custom-fields/{id}", field_update, NULL},
+  {"DELETE", "/api/custom-fields/{id}", field_delete, NULL},
+  {"POST", "/api/rules", rule_create, NULL},
+  {"GET", "/api/rules", rule_list, NULL},
+  {"GET", "/api/rules/{id}", rule_get, NULL},
+  {"PUT", "/api/rules/{id}", rule_update, NULL},
+  {"DELETE", "/api/rules/{id}", rule_delete, NULL},
+  {"POST", "/api/satisfaction-surveys", survey_create, NULL},
+  {"GET", "/api/satisfaction-surveys", survey_list, NULL},
+  {"GET", "/api/satisfaction-surveys/{id}", survey_get, NULL},
+  {"PUT", "/api/satisfaction-surveys/{id}", survey_update, NULL},
+  {"DELETE", "/api/satisfaction-surveys/{id}", survey_delete, NULL},
+  {"POST", "/api/jobs", job_create, NULL},
+  {"GET", "/api/jobs", job_list, NULL},
+  {"GET", "/api/jobs/{id}", job_get, NULL},
+  {"DELETE", "/api/jobs/{id}", job_cancel, NULL},
+  {NULL, NULL, NULL, NULL},
 };

@@ -156,7 +156,7 @@ static void download(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 const hm_sbx_route hm_sbx_routes_files[] = {
-  {"POST", "/api/upload", upload},
-  {"GET", "/api/{word}/download/sandbox/{id}", download},
-  {NULL, NULL, NULL},
+  {"POST", "/api/upload", upload, NULL},
+  {"GET", "/api/{word}/download/sandbox/{id}", download, NULL},
+  {NULL, NULL, NULL, NULL},
 };

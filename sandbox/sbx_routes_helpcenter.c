@@ -34,30 +34,6 @@ static int need_hc(hm_sbx_req *rq, hm_sbx_resp *rs) {
   return -1;
 }
 
-/* page-based list meta (reference §3.2) */
-static void page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
-  const char *ps = hm_sbx_query_arg(rq, "page"), *pps = hm_sbx_query_arg(rq, "per_page");
-  long page = ps ? strtol(ps, NULL, 10) : 1, per = pps ? strtol(pps, NULL, 10) : 20;
-  if (page < 1 || page > 1000000 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be from 1 to 1000000 and per_page from 1 to 100."); return; }
-  int n = cJSON_GetArraySize(all);
-  long pages = (n + per - 1) / per;
-  cJSON *data = cJSON_CreateArray();
-  int i = 0;
-  for (cJSON *e = all->child; e; e = e->next, i++)
-    if (i >= (page - 1) * per && i < page * per) cJSON_AddItemToArray(data, cJSON_Duplicate(e, 1));
-  cJSON_Delete(all);
-  cJSON *root = cJSON_CreateObject();
-  cJSON_AddItemToObject(root, "data", data);
-  cJSON *meta = cJSON_AddObjectToObject(root, "meta");
-  cJSON_AddNumberToObject(meta, "page", (double)page);
-  cJSON_AddNumberToObject(meta, "per_page", (double)per);
-  cJSON_AddNumberToObject(meta, "current_page", (double)page);
-  cJSON_AddNumberToObject(meta, "item_count", n);
-  cJSON_AddNumberToObject(meta, "nb_pages", (double)pages);
-  cJSON_AddItemToObject(meta, "next_page", page < pages ? cJSON_CreateNumber((double)page + 1) : cJSON_CreateNull());
-  hm_sbx_json(rs, 200, root);
-}
-
 /* Checks TOP (top-level members) with TRANS (the translation) flattened in as
  * schema TARGET; fills schema defaults back into TRANS. */
 static int check_flat(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, const cJSON *top, cJSON *trans, hm_sbx_mode mode) {
@@ -165,7 +141,7 @@ static void list_items(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind) {
   cJSON *all = hm_sbx_store_query(rq->ctx->store, &q);
   if (!all) { hm_sbx_error(rs, 500, "Storage error."); return; }
   for (cJSON *e = all->child; e; e = e->next) present_in_place(rq, e);
-  page_list(rq, rs, all);
+  hm_sbx_page_list(rq, rs, all);
 }
 
 static void get_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *label) {
@@ -234,7 +210,7 @@ static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) 
   if (!doc) return;
   cJSON *ts = cJSON_DetachItemFromObjectCaseSensitive(doc, "translations");
   cJSON_Delete(doc);
-  page_list(rq, rs, ts ? ts : cJSON_CreateArray());
+  hm_sbx_page_list(rq, rs, ts ? ts : cJSON_CreateArray());
 }
 
 static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
@@ -289,7 +265,7 @@ static void category_translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) { trans
 static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *all = cJSON_CreateArray();
   cJSON_AddItemToArray(all, help_center());
-  page_list(rq, rs, all);
+  hm_sbx_page_list(rq, rs, all);
 }
 
 static void hc_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
@@ -298,22 +274,22 @@ static void hc_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
 
 #define HC "/api/help-center/help-centers/{id}"
 const hm_sbx_route hm_sbx_routes_helpcenter[] = {
-  {"GET", "/api/help-center/help-centers", hc_list},
-  {"GET", HC, hc_get},
-  {"POST", HC "/categories", category_create},
-  {"GET", HC "/categories", category_list},
-  {"GET", HC "/categories/{id}", category_get},
-  {"DELETE", HC "/categories/{id}", category_delete},
-  {"POST", HC "/articles", article_create},
-  {"GET", HC "/articles", article_list},
-  {"GET", HC "/articles/{id}", article_get},
-  {"PUT", HC "/articles/{id}", article_update},
-  {"DELETE", HC "/articles/{id}", article_delete},
-  {"GET", HC "/articles/{id}/translations", article_translations},
-  {"POST", HC "/articles/{id}/translations", article_translation_create},
-  {"PUT", HC "/articles/{id}/translations/{word}", article_translation_update},
-  {"GET", HC "/categories/{id}/translations", category_translations},
-  {"POST", HC "/categories/{id}/translations", category_translation_create},
-  {"PUT", HC "/categories/{id}/translations/{word}", category_translation_update},
-  {NULL, NULL, NULL},
+  {"GET", "/api/help-center/help-centers", hc_list, NULL},
+  {"GET", HC, hc_get, NULL},
+  {"POST", HC "/categories", category_create, NULL},
+  {"GET", HC "/categories", category_list, NULL},
+  {"GET", HC "/categories/{id}", category_get, NULL},
+  {"DELETE", HC "/categories/{id}", category_delete, NULL},
+  {"POST", HC "/articles", article_create, NULL},
+  {"GET", HC "/articles", article_list, NULL},
+  {"GET", HC "/articles/{id}", article_get, NULL},
+  {"PUT", HC "/articles/{id}", article_update, NULL},
+  {"DELETE", HC "/articles/{id}", article_delete, NULL},
+  {"GET", HC "/articles/{id}/translations", article_translations, NULL},
+  {"POST", HC "/articles/{id}/translations", article_translation_create, NULL},
+  {"PUT", HC "/articles/{id}/translations/{word}", article_translation_update, NULL},
+  {"GET", HC "/categories/{id}/translations", category_translations, NULL},
+  {"POST", HC "/categories/{id}/translations", category_translation_create, NULL},
+  {"PUT", HC "/categories/{id}/translations/{word}", category_translation_update, NULL},
+  {NULL, NULL, NULL, NULL},
 };

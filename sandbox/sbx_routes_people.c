@@ -2,8 +2,6 @@
  * external_id filters, bulk delete), users (agents with a role) and teams
  * (members are user references) — reference §5.3–§5.5. */
 #include "sbx.h"
-#include <stdlib.h>
-#include <string.h>
 
 static const char *const PERSON_ORDER[] = {"created_datetime", "updated_datetime", NULL};
 
@@ -21,16 +19,7 @@ static void account_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
 
 /* ---- customers ---- */
 
-static int email_taken(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *label, const cJSON *doc, long long self) {
-  const cJSON *email = cJSON_GetObjectItemCaseSensitive(doc, "email");
-  if (!cJSON_IsString(email)) return 0;
-  long long other = hm_sbx_find(rq->ctx->store, kind, "$.email", email->valuestring);
-  if (other && other != self) {
-    hm_sbx_error(rs, 409, "%s with email \"%s\" already exists (id %lld).", label, email->valuestring, other);
-    return 1;
-  }
-  return 0;
-}
+static const char *const EMAIL[] = {"email", NULL};
 
 static void customer_channels(cJSON *doc) {
   const cJSON *email = cJSON_GetObjectItemCaseSensitive(doc, "email");
@@ -43,7 +32,8 @@ static void customer_channels(cJSON *doc) {
 }
 
 /* custom_fields: [{id, value}] of Customer fields → stored keyed by field id */
-static int customer_fields(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
+static int customer_fields(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long self) {
+  (void)self;
   const cJSON *cf = cJSON_GetObjectItemCaseSensitive(doc, "custom_fields");
   if (!cJSON_IsArray(cf)) return 0;
   cJSON *v = hm_sbx_field_values(rq, rs, cf, "Customer", "custom_fields");
@@ -52,57 +42,12 @@ static int customer_fields(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
   return 0;
 }
 
-static void customer_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0);
-  if (!b) return;
-  cJSON *doc = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Customer", doc, HM_SBX_CREATE) != 0 || email_taken(rq, rs, "customers", "Customer", doc, 0) ||
-      customer_fields(rq, rs, doc) != 0) {
-    cJSON_Delete(doc);
-    return;
-  }
-  customer_channels(doc);
-  hm_sbx_create(rq, rs, "customers", 0, doc, "/api/customers/%lld/");
-}
-
-static void customer_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const F[] = {"email", "$.email", "external_id", "$.external_id", "name", "$.name", NULL};
-  hm_sbx_query q;
-  hm_sbx_query_init(rq, &q, "customers", F);
-  hm_sbx_list(rq, rs, &q, PERSON_ORDER, NULL);
-}
-
-static void customer_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *doc = hm_sbx_load(rq, rs, "customers", rq->id[0], "Customer");
-  if (doc) hm_sbx_json(rs, 200, doc);
-}
-
-static void customer_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "customers", rq->id[0], "Customer") : NULL;
-  if (!doc) return;
-  cJSON *upd = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Customer", upd, HM_SBX_UPDATE) != 0 || email_taken(rq, rs, "customers", "Customer", upd, rq->id[0]) ||
-      customer_fields(rq, rs, upd) != 0) {
-    cJSON_Delete(upd);
-    cJSON_Delete(doc);
-    return;
-  }
-  hm_sbx_merge(doc, upd);
-  cJSON_Delete(upd);
-  hm_sbx_save(rq, rs, "customers", rq->id[0], doc, 200);
-}
-
-static void customer_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { hm_sbx_delete_one(rq, rs, "customers", rq->id[0], "Customer", 204); }
-
-static void customer_bulk_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0);
-  long long *ids;
-  int n;
-  if (!b || hm_sbx_ids(rs, b, "ids", &ids, &n) != 0) return;
-  for (int i = 0; i < n; i++) hm_sbx_store_delete(rq->ctx->store, "customers", ids[i]);
-  free(ids);
-  hm_sbx_empty(rs, 204);
-}
+const hm_sbx_resource hm_sbx_res_customers = {
+  .kind = "customers", .label = "Customer", .target = "Customer", .uri = "/api/customers/%lld/",
+  .filters = (const hm_sbx_filter[]){{"email", "$.email", 0}, {"external_id", "$.external_id", 0}, {"name", "$.name", 0}, {NULL, NULL, 0}},
+  .order_by = PERSON_ORDER, .unique = EMAIL,
+  .resolve = customer_fields, .on_create = customer_channels,
+};
 
 /* ---- users ---- */
 
@@ -121,50 +66,18 @@ static void role_to_object(cJSON *doc) {
   cJSON_ReplaceItemInObjectCaseSensitive(doc, "role", o);
 }
 
-static void user_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0);
-  if (!b) return;
-  cJSON *doc = cJSON_Duplicate(b, 1);
-  role_to_name(doc);
-  if (hm_sbx_check(rq, rs, "User", doc, HM_SBX_CREATE) != 0 || email_taken(rq, rs, "users", "User", doc, 0)) { cJSON_Delete(doc); return; }
-  role_to_object(doc);
-  hm_sbx_create(rq, rs, "users", 0, doc, "/api/users/%lld/");
-}
-
-static void user_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const F[] = {"email", "$.email", "external_id", "$.external_id", "roles", "$.role.name", NULL};
-  hm_sbx_query q;
-  hm_sbx_query_init(rq, &q, "users", F);
-  hm_sbx_list(rq, rs, &q, PERSON_ORDER, NULL);
-}
-
-static void user_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *doc = hm_sbx_load(rq, rs, "users", rq->id[0], "User");
-  if (doc) hm_sbx_json(rs, 200, doc);
-}
-
-static void user_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "users", rq->id[0], "User") : NULL;
-  if (!doc) return;
-  cJSON *upd = cJSON_Duplicate(b, 1);
-  role_to_name(upd);
-  if (hm_sbx_check(rq, rs, "User", upd, HM_SBX_UPDATE) != 0 || email_taken(rq, rs, "users", "User", upd, rq->id[0])) {
-    cJSON_Delete(upd);
-    cJSON_Delete(doc);
-    return;
-  }
-  role_to_object(upd);
-  hm_sbx_merge(doc, upd);
-  cJSON_Delete(upd);
-  hm_sbx_save(rq, rs, "users", rq->id[0], doc, 200);
-}
-
-static void user_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { hm_sbx_delete_one(rq, rs, "users", rq->id[0], "User", 204); }
+static const hm_sbx_resource USER = {
+  .kind = "users", .label = "User", .target = "User", .uri = "/api/users/%lld/",
+  .filters = (const hm_sbx_filter[]){{"email", "$.email", 0}, {"external_id", "$.external_id", 0}, {"roles", "$.role.name", 0}, {NULL, NULL, 0}},
+  .order_by = PERSON_ORDER, .unique = EMAIL,
+  .to_schema = role_to_name, .to_stored = role_to_object,
+};
 
 /* ---- teams ---- */
 
 /* members: [{id}] of existing users, stored with their name and email */
-static int team_members(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
+static int team_members(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long self) {
+  (void)self;
   cJSON *members = cJSON_GetObjectItemCaseSensitive(doc, "members");
   if (!cJSON_IsArray(members)) return 0;
   cJSON *out = cJSON_CreateArray();
@@ -194,60 +107,30 @@ static int team_members(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
   return 0;
 }
 
-static void team_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0);
-  if (!b) return;
-  cJSON *doc = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Team", doc, HM_SBX_CREATE) != 0 || team_members(rq, rs, doc) != 0) { cJSON_Delete(doc); return; }
-  if (!cJSON_GetObjectItemCaseSensitive(doc, "members")) cJSON_AddArrayToObject(doc, "members");
-  hm_sbx_create(rq, rs, "teams", 0, doc, "/api/teams/%lld/");
-}
-
-static void team_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const ORDER[] = {"created_datetime", "name", NULL};
-  hm_sbx_query q;
-  hm_sbx_query_init(rq, &q, "teams", NULL);
-  hm_sbx_list(rq, rs, &q, ORDER, NULL);
-}
-
-static void team_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *doc = hm_sbx_load(rq, rs, "teams", rq->id[0], "Team");
-  if (doc) hm_sbx_json(rs, 200, doc);
-}
-
-static void team_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "teams", rq->id[0], "Team") : NULL;
-  if (!doc) return;
-  cJSON *upd = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Team", upd, HM_SBX_UPDATE) != 0 || team_members(rq, rs, upd) != 0) {
-    cJSON_Delete(upd);
-    cJSON_Delete(doc);
-    return;
-  }
-  hm_sbx_merge(doc, upd);
-  cJSON_Delete(upd);
-  hm_sbx_save(rq, rs, "teams", rq->id[0], doc, 200);
-}
-
-static void team_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { hm_sbx_delete_one(rq, rs, "teams", rq->id[0], "Team", 204); }
+static const hm_sbx_resource TEAM = {
+  .kind = "teams", .label = "Team", .target = "Team", .uri = "/api/teams/%lld/",
+  .order_by = (const char *const[]){"created_datetime", "name", NULL},
+  .fills = (const hm_sbx_fill[]){{"members", "[]"}, {NULL, NULL}},
+  .resolve = team_members,
+};
 
 const hm_sbx_route hm_sbx_routes_people[] = {
-  {"GET", "/api/account", account_get},
-  {"POST", "/api/customers", customer_create},
-  {"GET", "/api/customers", customer_list},
-  {"DELETE", "/api/customers", customer_bulk_delete},
-  {"GET", "/api/customers/{id}", customer_get},
-  {"PUT", "/api/customers/{id}", customer_update},
-  {"DELETE", "/api/customers/{id}", customer_delete},
-  {"POST", "/api/users", user_create},
-  {"GET", "/api/users", user_list},
-  {"GET", "/api/users/{id}", user_get},
-  {"PUT", "/api/users/{id}", user_update},
-  {"DELETE", "/api/users/{id}", user_delete},
-  {"POST", "/api/teams", team_create},
-  {"GET", "/api/teams", team_list},
-  {"GET", "/api/teams/{id}", team_get},
-  {"PUT", "/api/teams/{id}", team_update},
-  {"DELETE", "/api/teams/{id}", team_delete},
-  {NULL, NULL, NULL},
+  {"GET", "/api/account", account_get, NULL},
+  {"POST", "/api/customers", hm_sbx_crud_create, &hm_sbx_res_customers},
+  {"GET", "/api/customers", hm_sbx_crud_list, &hm_sbx_res_customers},
+  {"DELETE", "/api/customers", hm_sbx_crud_bulk_delete, &hm_sbx_res_customers},
+  {"GET", "/api/customers/{id}", hm_sbx_crud_get, &hm_sbx_res_customers},
+  {"PUT", "/api/customers/{id}", hm_sbx_crud_update, &hm_sbx_res_customers},
+  {"DELETE", "/api/customers/{id}", hm_sbx_crud_delete, &hm_sbx_res_customers},
+  {"POST", "/api/users", hm_sbx_crud_create, &USER},
+  {"GET", "/api/users", hm_sbx_crud_list, &USER},
+  {"GET", "/api/users/{id}", hm_sbx_crud_get, &USER},
+  {"PUT", "/api/users/{id}", hm_sbx_crud_update, &USER},
+  {"DELETE", "/api/users/{id}", hm_sbx_crud_delete, &USER},
+  {"POST", "/api/teams", hm_sbx_crud_create, &TEAM},
+  {"GET", "/api/teams", hm_sbx_crud_list, &TEAM},
+  {"GET", "/api/teams/{id}", hm_sbx_crud_get, &TEAM},
+  {"PUT", "/api/teams/{id}", hm_sbx_crud_update, &TEAM},
+  {"DELETE", "/api/teams/{id}", hm_sbx_crud_delete, &TEAM},
+  {NULL, NULL, NULL, NULL},
 };

@@ -249,7 +249,7 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 static void ticket_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const char *const F[] = {"external_id", "$.external_id", "customer_id", "$.customer.id", NULL};
+  static const hm_sbx_filter F[] = {{"external_id", "$.external_id", 0}, {"customer_id", "$.customer.id", 0}, {NULL, NULL, 0}};
   hm_sbx_query q;
   hm_sbx_query_init(rq, &q, "tickets", F);
   const char *trashed = hm_sbx_query_arg(rq, "trashed");
@@ -424,20 +424,20 @@ static void message_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 const hm_sbx_route hm_sbx_routes_tickets[] = {
-  {"POST", "/api/tickets", ticket_create},
-  {"GET", "/api/tickets", ticket_list},
-  {"GET", "/api/tickets/{id}", ticket_get},
-  {"PUT", "/api/tickets/{id}", ticket_update},
-  {"DELETE", "/api/tickets/{id}", ticket_delete},
-  {"GET", "/api/tickets/{id}/tags", ticket_tags_get},
-  {"POST", "/api/tickets/{id}/tags", ticket_tags_add},
-  {"PUT", "/api/tickets/{id}/tags", ticket_tags_set},
-  {"DELETE", "/api/tickets/{id}/tags", ticket_tags_remove},
-  {"POST", "/api/tickets/{id}/messages", message_create},
-  {"GET", "/api/tickets/{id}/messages", message_list},
-  {"GET", "/api/tickets/{id}/messages/{id}", message_get},
-  {"PUT", "/api/tickets/{id}/messages/{id}", message_update},
-  {"DELETE", "/api/tickets/{id}/messages/{id}", message_delete},
-  {"GET", "/api/messages", message_list},
-  {NULL, NULL, NULL},
+  {"POST", "/api/tickets", ticket_create, NULL},
+  {"GET", "/api/tickets", ticket_list, NULL},
+  {"GET", "/api/tickets/{id}", ticket_get, NULL},
+  {"PUT", "/api/tickets/{id}", ticket_update, NULL},
+  {"DELETE", "/api/tickets/{id}", ticket_delete, NULL},
+  {"GET", "/api/tickets/{id}/tags", ticket_tags_get, NULL},
+  {"POST", "/api/tickets/{id}/tags", ticket_tags_add, NULL},
+  {"PUT", "/api/tickets/{id}/tags", ticket_tags_set, NULL},
+  {"DELETE", "/api/tickets/{id}/tags", ticket_tags_remove, NULL},
+  {"POST", "/api/tickets/{id}/messages", message_create, NULL},
+  {"GET", "/api/tickets/{id}/messages", message_list, NULL},
+  {"GET", "/api/tickets/{id}/messages/{id}", message_get, NULL},
+  {"PUT", "/api/tickets/{id}/messages/{id}", message_update, NULL},
+  {"DELETE", "/api/tickets/{id}/messages/{id}", message_delete, NULL},
+  {"GET", "/api/messages", message_list, NULL},
+  {NULL, NULL, NULL, NULL},
 };

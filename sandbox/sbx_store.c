@@ -66,13 +66,19 @@ static sqlite3_stmt *prep(hm_sbx_store *st, const char *sql) {
   return s;
 }
 
-static long long next_id(hm_sbx_store *st, const char *kind) {
-  sqlite3_stmt *s = prep(st, "INSERT INTO seq(kind, next) VALUES(?1, 2) ON CONFLICT(kind) DO UPDATE SET next = next + 1 RETURNING next - 1");
+/* The one integer SQL answers for KIND (and ID, if SQL has a ?2); -1 if no row. */
+static long long int_of(hm_sbx_store *st, const char *sql, const char *kind, long long id) {
+  sqlite3_stmt *s = prep(st, sql);
   if (!s) return -1;
   sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-  long long id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+  if (sqlite3_bind_parameter_count(s) >= 2) sqlite3_bind_int64(s, 2, id);
+  long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
   sqlite3_finalize(s);
-  return id;
+  return v;
+}
+
+static long long next_id(hm_sbx_store *st, const char *kind) {
+  return int_of(st, "INSERT INTO seq(kind, next) VALUES(?1, 2) ON CONFLICT(kind) DO UPDATE SET next = next + 1 RETURNING next - 1", kind, 0);
 }
 
 static int write_doc(hm_sbx_store *st, const char *sql, const char *kind, long long id, long long parent, const cJSON *doc) {
@@ -132,13 +138,7 @@ cJSON *hm_sbx_store_get(hm_sbx_store *st, const char *kind, long long id) {
 }
 
 long long hm_sbx_store_parent(hm_sbx_store *st, const char *kind, long long id) {
-  sqlite3_stmt *s = prep(st, "SELECT parent FROM objects WHERE kind = ?1 AND id = ?2");
-  if (!s) return -1;
-  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, id);
-  long long p = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-  sqlite3_finalize(s);
-  return p;
+  return int_of(st, "SELECT parent FROM objects WHERE kind = ?1 AND id = ?2", kind, id);
 }
 
 static int exec_kind_id(hm_sbx_store *st, const char *sql, const char *kind, long long id) {
@@ -164,12 +164,7 @@ int hm_sbx_store_reset(hm_sbx_store *st) {
 }
 
 long long hm_sbx_store_count(hm_sbx_store *st, const char *kind) {
-  sqlite3_stmt *s = prep(st, "SELECT count(*) FROM objects WHERE kind = ?1");
-  if (!s) return -1;
-  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-  long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-  sqlite3_finalize(s);
-  return n;
+  return int_of(st, "SELECT count(*) FROM objects WHERE kind = ?1", kind, 0);
 }
 
 int hm_sbx_store_put_blob(hm_sbx_store *st, long long id, const void *data, size_t len) {
@@ -207,7 +202,9 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   int n = snprintf(sql, sizeof sql, "SELECT doc FROM objects WHERE kind = ?1");
   if (q->parent >= 0) n += snprintf(sql + n, sizeof sql - n, " AND parent = ?2");
   for (int i = 0; i < q->nfilters; i++) {
-    if (q->fvalue[i] && indexed(q->fpath[i])) n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, '%s') = ?%d", q->fpath[i], 11 + 2 * i);
+    /* lower() folds ASCII only, like the strncasecmp search it replaced */
+    if (q->fcontains[i]) n += snprintf(sql + n, sizeof sql - n, " AND instr(lower(CAST(json_extract(doc, ?%d) AS TEXT)), lower(?%d)) > 0", 10 + 2 * i, 11 + 2 * i);
+    else if (q->fvalue[i] && indexed(q->fpath[i])) n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, '%s') = ?%d", q->fpath[i], 11 + 2 * i);
     else if (q->fvalue[i]) n += snprintf(sql + n, sizeof sql - n, " AND CAST(json_extract(doc, ?%d) AS TEXT) = ?%d", 10 + 2 * i, 11 + 2 * i);
     else n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, ?%d) IS NULL", 10 + 2 * i);
   }
@@ -220,7 +217,7 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   else if (q->after > 0)
     n += snprintf(sql + n, sizeof sql - n, " AND id %s ?3", op);
   int by_index = 0;
-  for (int i = 0; i < q->nfilters; i++) by_index |= q->fvalue[i] && indexed(q->fpath[i]);
+  for (int i = 0; i < q->nfilters; i++) by_index |= q->fvalue[i] && !q->fcontains[i] && indexed(q->fpath[i]);
   /* "+id" keeps the planner on the filter's index instead of walking the primary key */
   if (q->sort_path) n += snprintf(sql + n, sizeof sql - n, " ORDER BY %s %s, id %s", KEY, dir, dir);
   else n += snprintf(sql + n, sizeof sql - n, " ORDER BY %sid %s", by_index ? "+" : "", dir);
@@ -233,7 +230,7 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   if (q->sort_path) sqlite3_bind_text(s, 4, q->sort_path, -1, SQLITE_STATIC);
   if (q->sort_path && q->after > 0) sqlite3_bind_text(s, 5, q->after_key ? q->after_key : "", -1, SQLITE_STATIC);
   for (int i = 0; i < q->nfilters; i++) {
-    if (!indexed(q->fpath[i]) || !q->fvalue[i]) sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
+    if (q->fcontains[i] || !indexed(q->fpath[i]) || !q->fvalue[i]) sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
     if (q->fvalue[i]) sqlite3_bind_text(s, 11 + 2 * i, q->fvalue[i], -1, SQLITE_STATIC);
   }
   cJSON *arr = cJSON_CreateArray();

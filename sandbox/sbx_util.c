@@ -1,6 +1,6 @@
 /* sbx_util: the small helpers every route shares — Gorgias error bodies, JSON
- * responses, body parsing, clocks, base64 (Basic auth, cursors) and the cursor
- * pagination envelope (reference §3.1), so every list behaves the same way. */
+ * responses, body parsing, clocks, base64 (Basic auth, cursors) and the list
+ * envelopes (cursors, reference §3.1; pages, §3.2), so every list behaves the same way. */
 #include "sbx.h"
 #include <errno.h>
 #include <microhttpd.h>
@@ -256,6 +256,29 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
   cJSON_AddItemToObject(meta, "next_cursor", nc ? cJSON_CreateString(nc) : cJSON_CreateNull());
   free(pc);
   free(nc);
+  hm_sbx_json(rs, 200, root);
+}
+
+void hm_sbx_page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
+  const char *ps = hm_sbx_query_arg(rq, "page"), *pps = hm_sbx_query_arg(rq, "per_page");
+  long page = ps ? strtol(ps, NULL, 10) : 1, per = pps ? strtol(pps, NULL, 10) : 20;
+  if (page < 1 || page > 1000000 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be from 1 to 1000000 and per_page from 1 to 100."); return; }
+  int n = cJSON_GetArraySize(all);
+  long pages = (n + per - 1) / per;
+  cJSON *data = cJSON_CreateArray();
+  int i = 0;
+  for (cJSON *e = all->child; e; e = e->next, i++)
+    if (i >= (page - 1) * per && i < page * per) cJSON_AddItemToArray(data, cJSON_Duplicate(e, 1));
+  cJSON_Delete(all);
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddItemToObject(root, "data", data);
+  cJSON *meta = cJSON_AddObjectToObject(root, "meta");
+  cJSON_AddNumberToObject(meta, "page", (double)page);
+  cJSON_AddNumberToObject(meta, "per_page", (double)per);
+  cJSON_AddNumberToObject(meta, "current_page", (double)page);
+  cJSON_AddNumberToObject(meta, "item_count", n);
+  cJSON_AddNumberToObject(meta, "nb_pages", (double)pages);
+  cJSON_AddItemToObject(meta, "next_page", page < pages ? cJSON_CreateNumber((double)page + 1) : cJSON_CreateNull());
   hm_sbx_json(rs, 200, root);
 }
 
