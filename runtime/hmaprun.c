@@ -89,6 +89,11 @@ static int plan_main(int argc, char **argv) {
   hm_program *p = rc ? NULL : load_program(hbc);
   if (!rc && !p) rc = 2;
   if (!rc) {
+    char err[1024] = "";
+    rc = hm_plan_check_sets(p, sets, o.nsets, err, sizeof err);
+    if (rc) fprintf(stderr, "hmaprun: %s\n", err);
+  }
+  if (!rc) {
     o.sets = sets;
     o.builtins = hm_builtins;
     o.nbuiltins = hm_builtin_count;

@@ -53,5 +53,10 @@ int hm_builtin_find(const char *name);
  * when fine, or -1 and write a reason into err. */
 int hm_regex_check(const char *re, char *err, size_t errlen);
 int hm_date_format_check(const char *fmt, char *err, size_t errlen);
+/* Whether date() can use tz as its zone argument: an IANA zone whose TZif file
+ * loads, "UTC", a fixed offset, or "" (no zone). hmaprun checks the --set value
+ * of a setting the map passes as a zone with it, so a typo stops the run before
+ * anything is planned instead of failing every date. */
+int hm_date_zone_check(const char *tz, char *err, size_t errlen);
 
 #endif

@@ -412,3 +412,11 @@ int hm_date_format_check(const char *fmt, char *err, size_t errlen) {
   if (h12 && !pm) { snprintf(err, errlen, "format \"%s\" uses %%I without %%p", fmt); return -1; }
   return 0;
 }
+
+int hm_date_zone_check(const char *tz, char *err, size_t errlen) {
+  if (!*tz) return 0;   /* date() reads "" as no zone, like a missing tz */
+  hm_tz *z = hm_tz_load(tz, err, errlen);
+  if (!z) return -1;
+  hm_tz_free(z);
+  return 0;
+}

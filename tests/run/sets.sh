@@ -1,0 +1,51 @@
+#!/bin/sh
+# sets.sh HMAPC HMAPRUN SANDBOX ROOT: `hmaprun run FILE.hbc --set ...` of the
+# Atera example into an hmap-sandbox started here:
+# - a --set zone that does not exist (atera_timezone is date()'s zone in the
+#   map) stops the run with exit 2 naming the setting and the value, before
+#   anything is planned or sent: no request, no state database.
+set -u
+hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
+cd "$root" || exit 2
+tmp=$(mktemp -d)
+pid=
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+fail=0
+failed() { echo "FAIL: $*"; fail=1; }
+data=tests/fixtures/atera
+GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
+export GORGIAS_EMAIL GORGIAS_API_KEY
+
+"$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build: exit $?"; exit 1; }
+"$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
+pid=$!
+url=
+i=0
+while [ $i -lt 100 ]; do
+  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/sbx.out")
+  [ -n "$url" ] && break
+  sleep 0.1; i=$((i + 1))
+done
+[ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
+requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
+run() { # run SET... : hmaprun run of the example with these --set values
+  sets=
+  for s in "$@"; do sets="$sets --set $s"; done
+  # shellcheck disable=SC2086
+  "$hmaprun" run "$tmp/map.hbc" --data "$data" --target "$url" --state "$tmp/state.db" --time-scale 50 \
+    --max-upload-bytes 50000 $sets >"$tmp/run.out" 2>"$tmp/run.err"
+}
+
+# ---- an unknown zone is a usage error, before anything happens
+before=$(requests)
+run help_center_id=1 atera_timezone=Mars/Base
+rc=$?
+[ $rc = 2 ] || failed "run --set atera_timezone=Mars/Base: exit $rc, wanted 2"
+grep -qF 'hmaprun run: --set atera_timezone=Mars/Base: unknown time zone "Mars/Base"' "$tmp/run.err" ||
+  failed "the message does not name the setting and the value: $(cat "$tmp/run.err")"
+grep -qF 'setting atera_timezone is the time zone of date() at ' "$tmp/run.err" ||
+  failed "the message does not say where the setting is a zone: $(cat "$tmp/run.err")"
+[ "$(requests)" = "$before" ] || failed "requests were sent ($before before, $(requests) after)"
+[ ! -e "$tmp/state.db" ] || failed "the state database was created"
+exit $fail
