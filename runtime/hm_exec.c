@@ -39,6 +39,7 @@ static void count_add(hm_exec *ex, const char *object, const char *what, long lo
   }
   cJSON *v = cJSON_GetObjectItemCaseSensitive(o, what);
   if (v) cJSON_SetNumberValue(v, v->valuedouble + (double)n);
+  else cJSON_AddNumberToObject(o, what, (double)n);   /* a count only some runs have */
 }
 
 void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) {
@@ -243,6 +244,16 @@ static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
   ex->fatal = 4;
 }
 
+/* A create whose answer was lost, and the list that would show whether it
+ * landed could not be read to the end: creating it again could duplicate it.
+ * Stop; it stays in doubt and the next run looks again. */
+static int lookup_stop(hm_exec *ex, const call *k) {
+  if (!stop_requested(ex))
+    hm_exec_note(ex, "error", "%s %s: the answer was lost and looking the object up failed (%s); it stays in doubt — "
+                 "run the same command again to resume", k->method, k->path, ex->lookup_err[0] ? ex->lookup_err : "no answer");
+  return ex->fatal = 4;
+}
+
 /* Tags named on a ticket are created by Gorgias when the account has none of
  * that name; those are the migration's too (rollback removes them). The
  * account's names are listed once, before the first ticket that names any. */
@@ -258,7 +269,7 @@ static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
   if (!ex->known_tags) {
     ex->known_tags = cJSON_CreateObject();
     char err[300];
-    if (hm_http_list(ex->http, "/api/tags", 1000, learn_tag, ex->known_tags, err, sizeof err))
+    if (hm_http_list(ex->http, "/api/tags", 0, learn_tag, ex->known_tags, err, sizeof err))
       hm_exec_note(ex, "warning", "cannot list the account's tags (%s): tags created by tickets will not be rolled back", err);
   }
   const cJSON *t;
@@ -301,14 +312,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   if (has_unique && (in_doubt || prefer_existing)) {
     cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
     if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
-    if (in_doubt && (st < 0 || st >= 500)) {
-      /* Cannot tell whether the earlier create landed: creating now could
-       * duplicate it. Stop; the next run looks again. */
-      hm_http_resp r = { .status = 0 };
-      snprintf(r.err, sizeof r.err, "the lookup of an unanswered create failed (%ld)", st);
-      unreachable(ex, k, &r);
-      return ex->fatal;
-    }
+    if (in_doubt && (st < 0 || st >= 500)) return lookup_stop(ex, k);
     if (st >= 400 && st < 500)
       hm_exec_note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
            k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
@@ -418,7 +422,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         hm_http_resp_free(&r);
         return ex->fatal;
       }
-      if (st < 0 || st >= 500) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
+      if (st < 0 || st >= 500) { hm_http_resp_free(&r); return lookup_stop(ex, k); }
     }
     if (attempt >= 7) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
     hm_http_resp_free(&r);
@@ -731,6 +735,42 @@ static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
   return ex->fatal;
 }
 
+/* ---- records gone from the source (--delta) ---- */
+
+/* An object a run made for a record that no call of this run names: the
+ * record left the export (or the map no longer plans it). Listed for the
+ * consultant, never deleted: removing customer data is their decision. Side
+ * effects of a ticket (implicit:*), uploads (Gorgias cannot delete files) and
+ * objects that existed before the migration are not offered. */
+static int note_gone(void *ctx, const hm_idrow *row) {
+  hm_exec *ex = ctx;
+  if (!row->ref || row->reused || !strncmp(row->ref, "implicit:", 9) || hm_seen_has(&ex->planned_refs, row->ref))
+    return 0;
+  if ((row->target && !strcmp(row->target, "Upload")) || (row->path && !strncmp(row->path, "/api/upload", 11)))
+    return 0;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "object", row->object ? row->object : "");
+  cJSON_AddStringToObject(o, "key", row->key ? row->key : "");
+  cJSON_AddStringToObject(o, "target", row->target ? row->target : "");
+  cJSON_AddNumberToObject(o, "id", (double)row->gid);
+  cJSON_AddStringToObject(o, "ref", row->ref);
+  cJSON_AddItemToArray(ex->source_gone, o);
+  count_add(ex, row->object, "source_gone", 1);
+  return 0;
+}
+
+/* Only a --delta run over the whole export (not a sample) that read every
+ * planned call can tell that a record is gone. */
+static void find_source_gone(hm_exec *ex) {
+  if (!ex->o.delta || ex->o.sample > 0) return;
+  ex->source_gone = cJSON_CreateArray();
+  hm_state_each_id(ex->st, 0, 0, note_gone, ex);
+  int n = cJSON_GetArraySize(ex->source_gone);
+  if (n)
+    hm_exec_note(ex, "warning", "%d object(s) migrated earlier have no record in this export any more; nothing was "
+                 "deleted — they are listed under \"source_gone\" in %s", n, ex->report_path ? ex->report_path : "the report");
+}
+
 /* ---- the report ---- */
 
 static void write_report(hm_exec *ex, const char *status) {
@@ -760,6 +800,11 @@ static void write_report(hm_exec *ex, const char *status) {
   cJSON_AddNumberToObject(h, "steady_rate_share",
                           el > 0 ? ((double)s->requests / el) / (rl->limit / rl->window) : 0);
   cJSON_AddNumberToObject(r, "in_doubt", (double)hm_state_in_doubt(ex->st));
+  if (ex->source_gone) {
+    cJSON *g = cJSON_AddObjectToObject(r, "source_gone");
+    cJSON_AddNumberToObject(g, "count", cJSON_GetArraySize(ex->source_gone));
+    cJSON_AddItemToObject(g, "objects", cJSON_Duplicate(ex->source_gone, 1));
+  }
   char *txt = cJSON_Print(r);
   cJSON_Delete(r);
   char *tmp = txt && ex->report_path ? xprintf("%s.tmp", ex->report_path) : NULL;
@@ -827,7 +872,9 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   if (stop_requested(ex)) return ex->fatal = 4;
   call k;
   char err[300];
-  if (unpack(c, &k, err, sizeof err)) {
+  int unusable = unpack(c, &k, err, sizeof err);
+  if (ex->o.delta && k.ref) hm_seen_add(&ex->planned_refs, k.ref);   /* its record is still in the source */
+  if (unusable) {
     hm_exec_note(ex, "error", "%s", err);
     count_add(ex, "(plan)", "failed", 1);
     ex->failed++;
@@ -910,6 +957,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   if (!final && stop_requested(ex)) final = 4;
   const char *status = final == 0 ? "done" : final == 1 ? "done-with-rejections"
                      : final == 4 ? "interrupted" : final == 3 ? "refused" : "failed";
+  if (final <= 1) find_source_gone(ex);
   write_report(ex, status);
   /* A planner stream has no count up front: once it has been read to the
    * end, what was read is what was planned (status shows what is left). */
@@ -930,6 +978,8 @@ int hm_exec_close(hm_exec *ex, int rc) {
   cJSON_Delete(ex->counts);
   cJSON_Delete(ex->agents);
   cJSON_Delete(ex->known_tags);
+  cJSON_Delete(ex->source_gone);
+  hm_seen_free(&ex->planned_refs);
   free(ex->report_path);
   free(ex);
   return final;

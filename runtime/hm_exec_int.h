@@ -16,8 +16,8 @@ struct hm_exec {
   long long run;
   char *report_path;
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
-  cJSON *agents;
-  cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */        /* lower(email) -> id; NULL until first needed */
+  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
+  cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */
   hm_progress prog;
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;
@@ -25,6 +25,9 @@ struct hm_exec {
   int unresolved;       /* agents of the call being resolved that Gorgias does not have (yet):
                            +1 per fallback used, +2 per agent left unassigned */
   int quiet;            /* resolving only to test: no flags */
+  char lookup_err[600]; /* why the last lookup could not read its list to the end */
+  hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
+  cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
 };
 
 /* Appended to a content hash, with the unresolved score, when an agent did

@@ -322,22 +322,86 @@ void hm_http_query_escape(hm_buf *b, const char *s) {
   }
 }
 
+/* ---- a set of strings by hash ---- */
+
+static uint64_t seen_hash(const char *s) {
+  uint64_t h = 14695981039346656037ull;
+  for (; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ull; }
+  return h ? h : 1;   /* 0 marks an empty slot */
+}
+
+static size_t seen_slot(const hm_seen *s, uint64_t h) {
+  size_t j = h & (s->cap - 1);
+  while (s->h[j] && s->h[j] != h) j = (j + 1) & (s->cap - 1);
+  return j;
+}
+
+int hm_seen_has(const hm_seen *s, const char *str) {
+  return s->cap && s->h[seen_slot(s, seen_hash(str))] != 0;
+}
+
+int hm_seen_add(hm_seen *s, const char *str) {
+  if ((s->n + 1) * 2 > s->cap) {
+    hm_seen bigger = { calloc(s->cap ? s->cap * 2 : 64, sizeof *s->h), s->cap ? s->cap * 2 : 64, s->n };
+    if (!bigger.h) abort();
+    for (size_t i = 0; i < s->cap; i++) if (s->h[i]) bigger.h[seen_slot(&bigger, s->h[i])] = s->h[i];
+    free(s->h);
+    *s = bigger;
+  }
+  uint64_t h = seen_hash(str);
+  size_t j = seen_slot(s, h);
+  if (s->h[j]) return 1;
+  s->h[j] = h;
+  s->n++;
+  return 0;
+}
+
+void hm_seen_free(hm_seen *s) { free(s->h); memset(s, 0, sizeof *s); }
+
+/* ---- lists ---- */
+
+/* Where one listing stands: the cursor (or page number) of the next page, and
+ * every cursor given so far. */
+typedef struct list_walk {
+  int paged;          /* Help Center: ?page=&per_page=, meta.next_page */
+  long next_page;
+  char *cursor;
+  hm_seen cursors;
+} list_walk;
+
+static void list_url(const list_walk *w, const char *path, hm_buf *url) {
+  hm_buf_puts(url, path);
+  if (w->paged) hm_buf_printf(url, "%cpage=%ld&per_page=100", strchr(path, '?') ? '&' : '?', w->next_page);
+  else hm_buf_puts(url, strchr(path, '?') ? "&limit=100" : "?limit=100");
+  if (w->cursor) { hm_buf_puts(url, "&cursor="); hm_http_query_escape(url, w->cursor); }
+}
+
+/* Takes the next position from a page's meta: 1 when there is another page,
+ * 0 at the end, HM_HTTP_CURSOR_LOOP when the cursor was given before. */
+static int list_advance(list_walk *w, const cJSON *meta) {
+  free(w->cursor);
+  w->cursor = NULL;
+  if (w->paged) {
+    const cJSON *np = cJSON_GetObjectItemCaseSensitive(meta, "next_page");
+    if (!cJSON_IsNumber(np) || (long)np->valuedouble <= w->next_page) return 0;
+    w->next_page = (long)np->valuedouble;
+    return 1;
+  }
+  const cJSON *next = cJSON_GetObjectItemCaseSensitive(meta, "next_cursor");
+  if (!cJSON_IsString(next) || !next->valuestring[0]) return 0;
+  if (hm_seen_add(&w->cursors, next->valuestring)) return HM_HTTP_CURSOR_LOOP;
+  w->cursor = strdup(next->valuestring);
+  return 1;
+}
+
 long hm_http_list(hm_http *h, const char *path, int max_pages,
                   int (*fn)(void *ctx, const cJSON *item), void *ctx, char *err, size_t errlen) {
-  char *cursor = NULL;
+  /* Help Center lists are page-based, every other list is cursor-based. */
+  list_walk w = { .paged = strstr(path, "/api/help-center/") != NULL, .next_page = 1 };
   long rc = 0;
-  /* Help Center lists are page-based (?page=&per_page=, meta.next_page),
-   * every other list is cursor-based (?limit=&cursor=, meta.next_cursor). */
-  int paged = strstr(path, "/api/help-center/") != NULL;
-  long next_page = 1;
-  for (int page = 0; page < max_pages; page++) {
+  for (int page = 0; max_pages <= 0 || page < max_pages; page++) {
     hm_buf url; hm_buf_init(&url);
-    hm_buf_puts(&url, path);
-    if (paged) hm_buf_printf(&url, "%cpage=%ld&per_page=100", strchr(path, '?') ? '&' : '?', next_page);
-    else hm_buf_puts(&url, strchr(path, '?') ? "&limit=100" : "?limit=100");
-    if (cursor) { hm_buf_puts(&url, "&cursor="); hm_http_query_escape(&url, cursor); }
-    free(cursor);
-    cursor = NULL;
+    list_url(&w, path, &url);
     hm_http_resp r;
     hm_http_request(h, "GET", hm_buf_cstr(&url), NULL, 1, &r);
     hm_buf_free(&url);
@@ -351,15 +415,18 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
     const cJSON *it;
     int stop = 0;
     cJSON_ArrayForEach(it, data) if ((stop = fn(ctx, it))) break;
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(r.json, "meta");
-    const cJSON *next = cJSON_GetObjectItemCaseSensitive(meta, "next_cursor");
-    if (!stop && cJSON_IsString(next) && next->valuestring[0]) cursor = strdup(next->valuestring);
-    const cJSON *np = cJSON_GetObjectItemCaseSensitive(meta, "next_page");
-    int more_pages = paged && !stop && cJSON_IsNumber(np) && (long)np->valuedouble > next_page;
-    if (more_pages) next_page = (long)np->valuedouble;
+    int more = stop ? 0 : list_advance(&w, cJSON_GetObjectItemCaseSensitive(r.json, "meta"));
     hm_http_resp_free(&r);
-    if (!cursor && !more_pages) break;
+    if (more == HM_HTTP_CURSOR_LOOP) {
+      /* Going on would read the same pages forever; what was not read yet
+       * is unknown, so the caller must not take "not found" from this. */
+      snprintf(err, errlen, "GET %s: page %d handed back a cursor given before: the list does not end, "
+               "stopped reading it", path, page + 1);
+      rc = HM_HTTP_CURSOR_LOOP;
+    }
+    if (more != 1) break;
   }
-  free(cursor);
+  free(w.cursor);
+  hm_seen_free(&w.cursors);
   return rc;
 }

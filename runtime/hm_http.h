@@ -84,10 +84,22 @@ void hm_http_request(hm_http *h, const char *method, const char *path, const cJS
 void hm_http_upload(hm_http *h, const char *path, const char *file, const char *name,
                     const char *content_type, hm_http_resp *r);
 /* GET every page of a cursor-paginated list (path may carry a query; limit=100
- * and cursor are added), calling fn on each item; also accepts a bare array.
- * Stops after max_pages. Returns 0, or the failing HTTP status (0 transport). */
+ * and cursor are added), calling fn on each item until it returns non-zero;
+ * also accepts a bare array. Follows meta.next_cursor to the end (or stops
+ * after max_pages when max_pages > 0). Returns 0, the failing HTTP status,
+ * -1 when no answer came, or HM_HTTP_CURSOR_LOOP when the server handed back a
+ * cursor it had already given (it would never end); err says which. */
+#define HM_HTTP_CURSOR_LOOP (-2)
 long hm_http_list(hm_http *h, const char *path, int max_pages,
                   int (*fn)(void *ctx, const cJSON *item), void *ctx, char *err, size_t errlen);
+
+/* A set of strings kept as 64-bit hashes (16 bytes a member at most): two
+ * strings with one hash count as one, about 1 in 10^10 at a million members. */
+typedef struct hm_seen { uint64_t *h; size_t cap, n; } hm_seen;
+/* 1 when s was already in the set; else adds it and returns 0. */
+int hm_seen_add(hm_seen *s, const char *str);
+int hm_seen_has(const hm_seen *s, const char *str);
+void hm_seen_free(hm_seen *s);
 /* Percent-encode s for a query string into b. */
 void hm_http_query_escape(hm_buf *b, const char *s);
 /* Sleep the backoff delay for retry number attempt (interruptible by stop). */

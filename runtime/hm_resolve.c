@@ -35,7 +35,7 @@ static long long agent_id(hm_exec *ex, const char *email) {
   if (!ex->agents) {
     ex->agents = cJSON_CreateObject();
     char err[300];
-    if (hm_http_list(ex->http, "/api/users", 200, hm_resolve_learn_agent, ex->agents, err, sizeof err))
+    if (hm_http_list(ex->http, "/api/users", 0, hm_resolve_learn_agent, ex->agents, err, sizeof err))
       hm_exec_note(ex, "warning", "cannot list Gorgias users: %s", err);
   }
   char low[330];
@@ -217,46 +217,77 @@ static int find_one(void *ctx, const cJSON *item) {
   return 0;
 }
 
+/* Server-side filters of the lists (reference §3.4): a lookup by one of these
+ * is one call. Tags have only `search` (a case-insensitive substring), which
+ * still narrows the list to a page; the match is checked exactly below. */
+static const struct { const char *coll, *field, *param; } FILTERS[] = {
+  { "/api/customers", "email", "email" },  { "/api/customers", "external_id", "external_id" },
+  { "/api/customers", "name", "name" },    { "/api/users", "email", "email" },
+  { "/api/users", "external_id", "external_id" }, { "/api/tickets", "external_id", "external_id" },
+  { "/api/tags", "name", "search" },
+};
+
+static const char *filter_param(const char *coll, const char *field) {
+  size_t n = strcspn(coll, "?");
+  for (size_t i = 0; i < sizeof FILTERS / sizeof *FILTERS; i++)
+    if (strlen(FILTERS[i].coll) == n && !strncmp(coll, FILTERS[i].coll, n) && !strcmp(field, FILTERS[i].field))
+      return FILTERS[i].param;
+  return NULL;
+}
+
+static void query_value(hm_buf *q, const cJSON *v) {
+  if (cJSON_IsString(v)) hm_http_query_escape(q, v->valuestring);
+  else hm_buf_printf(q, "%lld", (long long)v->valuedouble);
+}
+
+/* The list to read for a lookup of unique field u: filtered by it when the
+ * API can, else the whole list (only narrowed by what the endpoint needs). */
+static void lookup_query(hm_buf *q, const char *coll, const cJSON *body, const cJSON *u) {
+  long long tid = 0;
+  /* The per-ticket message list is deprecated; the message list by ticket is
+   * not. It has no external_id filter: the ticket's messages are compared. */
+  if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) { hm_buf_printf(q, "/api/messages?ticket_id=%lld", tid); return; }
+  hm_buf_puts(q, coll);
+  char sep = strchr(coll, '?') ? '&' : '?';
+  const char *param = filter_param(coll, u->string);
+  const char *ot = hm_json_str(body, "object_type");
+  const char *loc = hm_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
+  if (param) {
+    hm_buf_printf(q, "%c%s=", sep, param);
+    query_value(q, u);
+  } else if (ot && strstr(coll, "/api/custom-fields")) {
+    /* Custom fields can only be listed per object type (a required filter). */
+    hm_buf_printf(q, "%cobject_type=", sep);
+    hm_http_query_escape(q, ot);
+  } else if (loc && strstr(coll, "/api/help-center/")) {
+    /* Page-based, slug inside the translation: listed in its locale. */
+    hm_buf_printf(q, "%clocale=", sep);
+    hm_http_query_escape(q, loc);
+  }
+}
+
 /* Find an existing object by one unique field (or each in turn when only is
- * NULL). Returns a new node or NULL; *by names the field that matched. */
+ * NULL). Returns a new node or NULL; *by names the field that matched. A
+ * list that could not be read to the end sets *status and ex->lookup_err:
+ * "not found" cannot be concluded from it. */
 cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
                      const char *only, const char **by, long *status) {
   *status = 0;
+  ex->lookup_err[0] = 0;
   const cJSON *u;
   cJSON_ArrayForEach(u, unique) {
     if (only && strcmp(u->string, only)) continue;
     if (!cJSON_IsString(u) && !cJSON_IsNumber(u)) continue;
     hm_buf q; hm_buf_init(&q);
-    long long tid = 0;
-    /* The per-ticket message list is deprecated; the message list by ticket is not. */
-    if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) hm_buf_printf(&q, "/api/messages?ticket_id=%lld&", tid);
-    else { hm_buf_puts(&q, coll); hm_buf_putc(&q, strchr(coll, '?') ? '&' : '?'); }
-    /* Custom fields can only be listed per object type (a required filter). */
-    const char *ot = hm_json_str(body, "object_type");
-    if (ot && strstr(coll, "/api/custom-fields")) { hm_buf_puts(&q, "object_type="); hm_http_query_escape(&q, ot); hm_buf_putc(&q, '&'); }
-    if (strstr(coll, "/api/help-center/")) {
-      /* No filter by slug: page through the list (hm_http_list knows it is
-       * page-based) in the translation's locale, comparing each item's
-       * translation.slug. */
-      const char *loc = hm_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
-      if (loc) { hm_buf_puts(&q, "locale="); hm_http_query_escape(&q, loc); }
-      else if (q.len && (hm_buf_cstr(&q)[q.len - 1] == '&' || hm_buf_cstr(&q)[q.len - 1] == '?')) q.len--;
-    } else {
-      hm_buf_puts(&q, u->string);
-      hm_buf_putc(&q, '=');
-      if (cJSON_IsString(u)) hm_http_query_escape(&q, u->valuestring);
-      else hm_buf_printf(&q, "%lld", (long long)u->valuedouble);
-    }
+    lookup_query(&q, coll, body, u);
     find_ctx f = { u->string, u, NULL };
-    char err[600];
-    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 50, find_one, &f, err, sizeof err);
+    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 0, find_one, &f, ex->lookup_err, sizeof ex->lookup_err);
     hm_buf_free(&q);
     if (st) { *status = st; return NULL; }
     if (f.found) { *by = u->string; return f.found; }
   }
   return NULL;
 }
-
 
 cJSON *hm_resolve_copy(hm_exec *ex, const call *k, const cJSON *body, char **path,
                             char *why, size_t whylen) {

@@ -151,7 +151,7 @@ int hm_verify_main(int argc, char **argv) {
           char q[128];
           snprintf(q, sizeof q, "/api/messages?ticket_id=%lld&order_by=created_datetime:asc", o.v[i].gid);
           cJSON *msgs = cJSON_AddArrayToObject(actual, "messages");
-          hm_http_list(h, q, 100, add_message, msgs, err, sizeof err);
+          hm_http_list(h, q, 0, add_message, msgs, err, sizeof err);
         }
         hm_buf d; hm_buf_init(&d);
         int n = hm_json_diff(exp, actual, "", &d);

@@ -1,12 +1,18 @@
 /* test_client_unit: the client's pieces that need no server — pacing
  * arithmetic of the leaky bucket, the backoff schedule, Retry-after parsing,
  * credential loading and scrubbing, the state store's exactly-once rows and
- * map-hash guard, and verify's field comparison. */
+ * map-hash guard, and verify's field comparison — plus list paging against a
+ * scripted one-process server (a list past 50 pages, a cursor that loops). */
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include "hm_client.h"
 #include "hm_http.h"
 #include "hm_state.h"
@@ -157,6 +163,81 @@ static void test_diff(void) {
   CHECK(strlen(h1) == 16 && strcmp(h1, h2));
 }
 
+/* ---- list paging against a scripted server ---- */
+
+/* The page after the one a request asks for: /api/long has 120 pages
+ * (p1..p119, then the end); /api/loop hands out A, B, then A again. */
+static const char *next_cursor(const char *req, char *buf, size_t cap) {
+  const char *c = strstr(req, "cursor=");
+  int n = c ? atoi(c + 8) : 0;
+  if (strstr(req, "/api/loop")) return !c ? "\"A\"" : c[7] == 'A' ? "\"B\"" : "\"A\"";
+  if (n + 1 >= 120) return "null";
+  snprintf(buf, cap, "\"p%d\"", n + 1);
+  return buf;
+}
+
+static void serve(int ls) {
+  for (;;) {
+    int fd = accept(ls, NULL, NULL);
+    if (fd < 0) continue;
+    char req[2048];
+    ssize_t n = read(fd, req, sizeof req - 1);
+    req[n > 0 ? n : 0] = 0;
+    char *eol = strstr(req, "\r\n");
+    if (eol) *eol = 0;
+    char cur[32], body[160], resp[400];
+    snprintf(body, sizeof body, "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,\"next_cursor\":%s}}",
+             next_cursor(req, cur, sizeof cur));
+    int len = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+    if (write(fd, resp, (size_t)len) < 0) {}
+    close(fd);
+  }
+}
+
+static int count_item(void *ctx, const cJSON *item) { (void)item; (*(int *)ctx)++; return 0; }
+
+static void test_list_paging(void) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  socklen_t al = sizeof a;
+  if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 16) || getsockname(ls, (struct sockaddr *)&a, &al)) {
+    CHECK(!"cannot listen on loopback");
+    return;
+  }
+  pid_t srv = fork();
+  if (srv == 0) serve(ls);
+  close(ls);
+  char base[64], err[600] = "";
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", ntohs(a.sin_port));
+  hm_creds c = { "u@example.com", "k" };
+  hm_http_opts o = { .time_scale = 1000, .max_attempts = 2 };
+  hm_http *h = hm_http_open(base, &c, &o, err, sizeof err);
+  CHECK(h != NULL);
+  int items = 0;
+  /* Past the 50 pages lookups used to stop at: read to the end. */
+  CHECK(h && hm_http_list(h, "/api/long", 0, count_item, &items, err, sizeof err) == 0);
+  CHECK(items == 240);
+  CHECK(h && hm_http_get_stats(h)->requests == 120);
+  items = 0;
+  /* A, B, then A again: stopped with a reason, not read forever. */
+  CHECK(h && hm_http_list(h, "/api/loop?x=1", 0, count_item, &items, err, sizeof err) == HM_HTTP_CURSOR_LOOP);
+  CHECK(items == 6 && strstr(err, "cursor given before") && strstr(err, "/api/loop"));
+  CHECK(h && hm_http_get_stats(h)->requests == 123);
+  hm_http_close(h);
+  kill(srv, SIGKILL);
+  waitpid(srv, NULL, 0);
+}
+
+static void test_seen(void) {
+  hm_seen s = { 0 };
+  char k[32];
+  for (int i = 0; i < 5000; i++) { snprintf(k, sizeof k, "Ref:%d", i); CHECK(!hm_seen_add(&s, k)); }
+  CHECK(s.n == 5000 && hm_seen_add(&s, "Ref:42") && hm_seen_has(&s, "Ref:4999") && !hm_seen_has(&s, "Ref:5000"));
+  hm_seen_free(&s);
+  CHECK(!hm_seen_has(&s, "Ref:1"));
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -165,6 +246,10 @@ int main(void) {
   test_creds(dir);
   test_state(dir);
   test_diff();
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  test_list_paging();
+  test_seen();
+  curl_global_cleanup();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd)) {}
