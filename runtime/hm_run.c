@@ -30,7 +30,7 @@ static const char *RUN_USAGE =
   "                         (with --plan: the first N records of each object)\n"
   "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does\n"
   "  --delta                cutover re-run: new records created, changed ones updated\n"
-  "  --force-map-change     resume a state written by another map\n"
+  "  --force-map-change     resume a state written by another map or other --set values\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
   "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"

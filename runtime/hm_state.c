@@ -153,8 +153,8 @@ int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err,
   const char *old = hm_state_get_meta(st, "map_hash");
   if (old && strcmp(old, map_hash)) {
     if (!force) {
-      snprintf(err, errlen, "the state database was written by another map (%.16s…, now %.16s…); "
-               "resuming would mix two mappings. Use --force-map-change to continue anyway",
+      snprintf(err, errlen, "the state database was written by another map or other --set values "
+               "(%.16s…, now %.16s…); resuming would mix two mappings. Use --force-map-change to continue anyway",
                old, map_hash);
       return 2;
     }

@@ -36,7 +36,8 @@ void hm_state_close(hm_state *st);
  * even on kill -9): two processes driving one migration would both create the
  * same records. 0, or 2 with err naming the holder. */
 int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen);
-/* Refuse (2) when earlier rows carry another map digest unless force. */
+/* Refuse (2) when earlier rows carry another map digest (the map's, with its
+   --set values) unless force. */
 int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen);
 const char *hm_state_get_meta(hm_state *st, const char *key);   /* NULL if unset */
 int hm_state_set_meta(hm_state *st, const char *key, const char *value);

@@ -3,7 +3,12 @@
 # Atera example into an hmap-sandbox started here:
 # - a --set zone that does not exist (atera_timezone is date()'s zone in the
 #   map) stops the run with exit 2 naming the setting and the value, before
-#   anything is planned or sent: no request, no state database.
+#   anything is planned or sent: no request, no state database;
+# - the --set values are part of the map hash on the state: the same settings
+#   in another order (or a name given twice, the last one winning as in the
+#   planner) resume as the same configuration (nothing sent again); another
+#   value is refused like another map (exit 2, --force-map-change), and
+#   --force-map-change then resumes.
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
@@ -29,9 +34,11 @@ while [ $i -lt 100 ]; do
 done
 [ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
 requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
-run() { # run SET... : hmaprun run of the example with these --set values
+run() { # run SET|--OPTION... : hmaprun run of the example with these --set values
   sets=
-  for s in "$@"; do sets="$sets --set $s"; done
+  for s in "$@"; do
+    case $s in --*) sets="$sets $s" ;; *) sets="$sets --set $s" ;; esac
+  done
   # shellcheck disable=SC2086
   "$hmaprun" run "$tmp/map.hbc" --data "$data" --target "$url" --state "$tmp/state.db" --time-scale 50 \
     --max-upload-bytes 50000 $sets >"$tmp/run.out" 2>"$tmp/run.err"
@@ -48,4 +55,36 @@ grep -qF 'setting atera_timezone is the time zone of date() at ' "$tmp/run.err" 
   failed "the message does not say where the setting is a zone: $(cat "$tmp/run.err")"
 [ "$(requests)" = "$before" ] || failed "requests were sent ($before before, $(requests) after)"
 [ ! -e "$tmp/state.db" ] || failed "the state database was created"
+
+# ---- the settings are part of the map hash
+dump() { curl -sf "$url/_sandbox/dump" | jq -S 'del(.. | .updated_datetime?)'; }
+base="help_center_id=1 max_upload_bytes=50000"
+# shellcheck disable=SC2086
+run $base atera_timezone=Europe/Paris
+rc1=$?
+[ $rc1 -le 1 ] || { failed "first run: exit $rc1"; cat "$tmp/run.err"; }
+dump >"$tmp/dump1"
+[ "$(jq '.tickets | length' "$tmp/dump1")" -gt 0 ] || failed "the first run created no ticket"
+# shellcheck disable=SC2086
+run atera_timezone=UTC max_upload_bytes=50000 atera_timezone=Europe/Paris help_center_id=1
+rc=$?
+[ $rc = $rc1 ] || { failed "resume with the same settings in another order: exit $rc, wanted $rc1"; cat "$tmp/run.err"; }
+dump >"$tmp/dump2"
+cmp -s "$tmp/dump1" "$tmp/dump2" || failed "the resume with the same settings changed the sandbox"
+# shellcheck disable=SC2086
+run $base atera_timezone=Asia/Tokyo
+rc=$?
+[ $rc = 2 ] || failed "resume with another atera_timezone: exit $rc, wanted 2"
+grep -qF 'written by another map or other --set values' "$tmp/run.err" && grep -qF -- '--force-map-change' "$tmp/run.err" ||
+  failed "resume with another atera_timezone: $(cat "$tmp/run.err")"
+dump >"$tmp/dump3"
+cmp -s "$tmp/dump1" "$tmp/dump3" || failed "the refused resume changed the sandbox"
+# shellcheck disable=SC2086
+run $base atera_timezone=Asia/Tokyo --force-map-change
+rc=$?
+[ $rc -le 1 ] || { failed "--force-map-change with another atera_timezone: exit $rc"; cat "$tmp/run.err"; }
+# nothing in the logs shows a --set value (they may be anything the map needs)
+for f in run.out run.err; do
+  ! grep -qF 'Asia/Tokyo' "$tmp/$f" || failed "$f shows a --set value: $(cat "$tmp/$f")"
+done
 exit $fail
