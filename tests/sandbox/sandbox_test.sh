@@ -123,6 +123,16 @@ t_tags_fields() {
   req DELETE /api/tags '{"ids":[1]}'; expect_status 204
   req GET /api/tags; expect '[.data[].name]' '["billing"]'
   req DELETE /api/tags/2; expect_status 204
+  # a search is a cursor list like any other (reference §3.1); a name stays unique on update (§4.1)
+  req POST /api/tags '{"name":"Vip one"}'; expect .id 3
+  req POST /api/tags '{"name":"vip two"}'; req POST /api/tags '{"name":"other"}'
+  req GET '/api/tags?search=VIP&limit=1'; expect '[.data[].name]' '["Vip one"]'
+  c=$(printf '%s' "$B" | jq -r .meta.next_cursor)
+  req GET "/api/tags?search=VIP&limit=1&cursor=$c"; expect '[[.data[].name],.meta.next_cursor]' '[["vip two"],null]'
+  req GET '/api/tags?search=VIP&order_by=name:desc'; expect '[.data[].name]' '["vip two","Vip one"]'
+  req GET '/api/tags?search=vip&limit=0'; expect_error 400 "limit: must be an integer from 1 to 100."
+  req PUT /api/tags/4 '{"name":"Vip one"}'; expect_error 409 'Tag with name \"Vip one\" already exists (id 3).'
+  req PUT /api/tags/3 '{"name":"Vip one","description":"same"}'; expect_status 200; expect .description '"same"'
   req POST /api/custom-fields '{"object_type":"Ticket","label":"Product","definition":{"data_type":"text","input_settings":{"input_type":"input"}}}'
   expect_status 201; expect '[.id,.object_type,.deactivated_datetime]' '[1,"Ticket",null]'
   req POST /api/custom-fields '{"object_type":"Order","label":"x","definition":{}}'; expect_error 400 'object_type: \"Order\" is not one of: Ticket, Customer.'
