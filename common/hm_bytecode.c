@@ -71,7 +71,7 @@ void hm_bc_write(const hm_program *p, hm_buf *b) {
   hm_buf_u32(b, p->nsources);
   for (uint32_t i = 0; i < p->nsources; i++) {
     const hm_source *s = &p->sources[i];
-    uint32_t v[] = {s->name, s->type_name, s->format, s->path, s->key, s->parent, s->parent_by, s->parent_by_path, s->records, s->sep, s->files};
+    uint32_t v[] = {s->name, s->type_name, s->format, s->path, s->key, s->parent, s->parent_by, s->parent_by_path, s->records, s->sep, s->files, s->flags};
     for (size_t j = 0; j < sizeof v / sizeof *v; j++) hm_buf_u32(b, v[j]);
     hm_buf_u32(b, s->nfields);
     for (uint32_t j = 0; j < s->nfields; j++) hm_buf_u32(b, s->fields[j]);
@@ -196,11 +196,11 @@ static void read_program(rd *r, hm_program *p) {
   p->nsettings = count(r, 12);
   p->settings = alloc(r, p->nsettings, sizeof *p->settings);
   for (uint32_t i = 0; i < p->nsettings; i++) { p->settings[i].name = u32(r); p->settings[i].type = u32(r); p->settings[i].def = u32(r); }
-  p->nsources = count(r, 48);
+  p->nsources = count(r, 52);
   p->sources = alloc(r, p->nsources, sizeof *p->sources);
   for (uint32_t i = 0; i < p->nsources && !r->bad; i++) {
     hm_source *s = &p->sources[i];
-    uint32_t *v[] = {&s->name, &s->type_name, &s->format, &s->path, &s->key, &s->parent, &s->parent_by, &s->parent_by_path, &s->records, &s->sep, &s->files};
+    uint32_t *v[] = {&s->name, &s->type_name, &s->format, &s->path, &s->key, &s->parent, &s->parent_by, &s->parent_by_path, &s->records, &s->sep, &s->files, &s->flags};
     for (size_t j = 0; j < sizeof v / sizeof *v; j++) *v[j] = u32(r);
     s->nfields = count(r, 4);
     s->fields = alloc(r, s->nfields, 4);
@@ -326,6 +326,9 @@ static int verify(const hm_program *p, char *err, size_t errlen) {
           "source %u: bad option constant", i);
     CHECK(s->parent == HM_BC_NONE || s->parent < p->nsources, "source %u: parent out of range", i);
     CHECK(s->sep < 256, "source %u: bad separator", i);
+    CHECK(!(s->flags & ~HM_SRC__ALL), "source %u: unknown flags %#x", i, s->flags);
+    CHECK(!(s->flags & HM_SRC_DISTINCT) || (s->key != HM_BC_NONE && s->parent == HM_BC_NONE),
+          "source %u: distinct without a key, or on a child source", i);
     for (uint32_t j = 0; j < s->nfields; j++) CHECK(is_str(p, s->fields[j]), "source %u: bad field name", i);
   }
   uint32_t maxfields = 0;
@@ -505,6 +508,7 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
     d_const(o, p, s->path);
     hm_buf_puts(o, " key ");
     d_const(o, p, s->key);
+    if (s->flags & HM_SRC_DISTINCT) hm_buf_puts(o, " distinct");
     if (s->parent != HM_BC_NONE) {
       hm_buf_printf(o, " parent %s by ", s->parent < p->nsources ? d_str(p, p->sources[s->parent].name) : "?");
       if (s->parent_by_path) hm_buf_puts(o, "path"); else d_const(o, p, s->parent_by);

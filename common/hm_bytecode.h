@@ -18,7 +18,9 @@
 #include "hm_buf.h"
 
 #define HM_BC_MAGIC "HMBC"
-#define HM_BC_VERSION 1u
+/* 2: sources carry a flags word (HM_SRC_*). A version-1 file is refused with
+   "rebuild the map": the loader reads one layout only. */
+#define HM_BC_VERSION 2u
 #define HM_BC_NONE 0xFFFFFFFFu   /* "no index" in any optional index field */
 
 typedef enum hm_opcode {
@@ -64,9 +66,14 @@ typedef struct hm_source {
   uint32_t records;        /* JSON records path constant or NONE */
   uint32_t sep;            /* CSV separator byte (0 = ',') */
   uint32_t files;          /* attachment folder constant or NONE */
+  uint32_t flags;          /* HM_SRC_* */
   uint32_t nfields;
   uint32_t *fields;        /* constant indexes of field names */
 } hm_source;
+/* A repeated key is an expected repeat, not a rejection: only the first record
+   with a key is migrated. Only on a keyed source without a parent. */
+#define HM_SRC_DISTINCT 1u
+#define HM_SRC__ALL HM_SRC_DISTINCT
 
 /* A target field as the runtime needs it (from stdlib/gorgias.hmap). */
 typedef struct hm_tfield {

@@ -832,9 +832,21 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
   }
 }
 
+/* Repeats are told apart by key among the records the planner reads one by
+   one: a child's records are listed under their parent by `each` instead, and
+   without a key every record is its own identity. */
+static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
+  if (has_parent)
+    D(x, s->distinct, E0212, "distinct applies to top-level sources: the records of child source %s belong to their "
+      "parent, and `each` lists every one of them (drop distinct, or the parent link)", s->name);
+  else if (!s->key)
+    D(x, s->distinct, E0212, "distinct needs a key: %s has none, so no record can repeat another (add `key FIELD`)",
+      s->name);
+}
+
 static void source_options(chk *x, hm_srcinfo *s) {
   int seen[8] = {0};
-  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files"};
+  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct"};
   for (hm_node *o = s->decl->b; o; o = o->next) {
     if (seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
     switch (o->op) {
@@ -872,8 +884,10 @@ static void source_options(chk *x, hm_srcinfo *s) {
       break;
     }
     case SO_FILES: s->files = o->s; break;
+    case SO_DISTINCT: s->distinct = o; break;
     }
   }
+  if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
   if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
   if (s->key && s->fields && !hm_schema_field(s->fields, s->key)) {

@@ -490,6 +490,7 @@ static void gen_sources(gen *g) {
     o->records = kopt(g, s->records);
     o->sep = (uint32_t)s->sep;
     o->files = kopt(g, s->files);
+    o->flags = s->distinct ? HM_SRC_DISTINCT : 0;
     o->nfields = s->nslots;
     o->fields = hm_arena_alloc(&g->c->arena, (s->nslots + 1) * sizeof *o->fields);
     for (uint32_t j = 0; j < s->nslots; j++) o->fields[j] = kstr(g, s->slots[j]);

@@ -96,13 +96,14 @@ static void kmap_free(kmap *m) {
  * temporary SQLite table (on disk, bounded cache), so a million-record source
  * does not grow the heap. */
 #define KEYSET_MEM_MAX (1u << 17)
-typedef struct keyset { kmap mem; sqlite3 *db; sqlite3_stmt *ins; } keyset;
+typedef struct keyset { kmap mem; sqlite3 *db; sqlite3_stmt *ins, *has; } keyset;
 
 static int keyset_spill(keyset *k) {
   if (sqlite3_open("", &k->db) != SQLITE_OK ||
       sqlite3_exec(k->db, "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                           "CREATE TABLE k(h INTEGER PRIMARY KEY); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(h) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK)
+      sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(h) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(k->db, "SELECT 1 FROM k WHERE h = ?", -1, &k->has, NULL) != SQLITE_OK)
     return -1;
   for (size_t i = 0; i < k->mem.cap; i++) {
     if (!k->mem.h[i]) continue;
@@ -129,9 +130,24 @@ static int keyset_add(keyset *k, uint64_t h, size_t max) {
   return sqlite3_changes(k->db) > 0;
 }
 
+/* 1 when h was added before, 0 when not, -1 on a database error. */
+static int keyset_has(keyset *k, uint64_t h) {
+  if (!k->db) return kmap_find(&k->mem, h, false, NULL) >= 0;
+  sqlite3_bind_int64(k->has, 1, (sqlite3_int64)h);
+  int rc = sqlite3_step(k->has);
+  sqlite3_reset(k->has);
+  return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int keyset_error(keyset *k, char *err, size_t errlen) {
+  snprintf(err, errlen, "duplicate-key index: %s", k->db ? sqlite3_errmsg(k->db) : "out of memory");
+  return 2;
+}
+
 static void keyset_free(keyset *k) {
   kmap_free(&k->mem);
   if (k->ins) sqlite3_finalize(k->ins);
+  if (k->has) sqlite3_finalize(k->has);
   if (k->db) sqlite3_close(k->db);
   memset(k, 0, sizeof *k);
 }
@@ -950,6 +966,30 @@ static int choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
   return dry_pass(pl, s, true, err, errlen);
 }
 
+static bool is_distinct(const plan *pl, uint32_t s) { return pl->p->sources[s].flags & HM_SRC_DISTINCT; }
+
+/* A record whose key an earlier record had: no rule runs on it. In a distinct
+   source it is an expected repeat, otherwise a rejection. */
+static void repeated_key(plan *pl, uint32_t s, const hm_record *rec) {
+  if (is_distinct(pl, s)) { hm_rpt_count(pl->rpt, s, HM_RPT_REPEATS); return; }
+  report_row(pl, HM_ROW_REJECT, NULL,
+             hm_arena_printf(&pl->arena, "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
+                             src_name(pl, s), pl->key, rec->file, (unsigned long long)rec->line), NULL, HM_BC_NONE, NULL);
+  hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
+  pl->rejected_any = 1;
+}
+
+/* Sampling leaves out a repeat (only first records are sampled), but a repeat
+   of a sampled record of a distinct source is counted, as the full plan
+   counts it. 0, or 2 with err. */
+static int unsampled(plan *pl, uint32_t s, char *err, size_t errlen) {
+  if (!is_distinct(pl, s) || !pl->key) return 0;
+  int seen = keyset_has(&pl->ss[s].seen, khash(pl->key));
+  if (seen < 0) return keyset_error(&pl->ss[s].seen, err, errlen);
+  if (seen) hm_rpt_count(pl->rpt, s, HM_RPT_REPEATS);
+  return 0;
+}
+
 static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
   pl->src = s;
   src_state *ss = &pl->ss[s];
@@ -975,6 +1015,8 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
     if (ss->sample) {
       why = hm_sample_reason(ss->sample, rec.index);
       if (!why && needed(pl, s, pl->key)) why = "looked up by a sampled record";
+      int x = why || after ? 0 : unsampled(pl, s, err, errlen);
+      if (x) { hm_reader_close(r); return x; }
       if (!why) continue;
     }
     if (after) {   /* a duplicate's after block must not update the first record's object */
@@ -999,19 +1041,8 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       continue;
     }
     int fresh = keyset_add(&ss->seen, khash(pl->key), pl->keyset_max);
-    if (fresh < 0) {
-      snprintf(err, errlen, "duplicate-key index: %s", ss->seen.db ? sqlite3_errmsg(ss->seen.db) : "out of memory");
-      hm_reader_close(r);
-      return 2;
-    }
-    if (!fresh) {
-      report_row(pl, HM_ROW_REJECT, NULL,
-                 hm_arena_printf(&pl->arena, "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
-                                 src_name(pl, s), pl->key, rec.file, (unsigned long long)rec.line), NULL, HM_BC_NONE, NULL);
-      hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
-      pl->rejected_any = 1;
-      continue;
-    }
+    if (fresh < 0) { hm_reader_close(r); return keyset_error(&ss->seen, err, errlen); }
+    if (!fresh) { repeated_key(pl, s, &rec); continue; }
     if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
     plan_record(pl, r, &rec, false);
   }
@@ -1031,6 +1062,17 @@ static const char *label_of(hm_value rec, hm_arena *a) {
   return "";
 }
 
+/* A gap of a distinct source lists each key once: 1 for a repeat (counted
+   when the gap is what reads the source), 0 to list the record, -1 on error. */
+static int gap_repeat(plan *pl, keyset *once, const hm_record *rec, bool counted) {
+  if (!is_distinct(pl, pl->src)) return 0;
+  const char *key = record_key(pl, rec);
+  int fresh = key ? keyset_add(once, khash(key), pl->keyset_max) : 1;
+  if (fresh < 0) return -1;
+  if (!fresh && counted) hm_rpt_count(pl->rpt, pl->src, HM_RPT_REPEATS);
+  return !fresh;
+}
+
 static int plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
   const hm_gap *gp = &pl->p->gaps[g];
   if (gp->source >= pl->p->nsources) return 0;
@@ -1047,17 +1089,23 @@ static int plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
     if (!csv) { hm_reader_close(r); return 2; }
   }
   hm_record rec;
+  keyset once = {0};
   int rc;
   while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
-    if (rc == -2) { rc = fatal_read(r, err, errlen); hm_rpt_csv_close(csv); hm_reader_close(r); return rc; }
+    if (rc == -2) { rc = fatal_read(r, err, errlen); break; }
     bool counted = !pl->ss[gp->source].has_rules;
     if (counted) hm_rpt_count(pl->rpt, gp->source, HM_RPT_READ);
     if (rc == -1) { if (counted) hm_rpt_count(pl->rpt, gp->source, HM_RPT_BAD); continue; }
+    int repeat = gap_repeat(pl, &once, &rec, counted);
+    if (repeat < 0) { rc = keyset_error(&once, err, errlen); break; }
+    if (repeat) continue;
     if (gp->lossy < pl->p->nannots) hm_rpt_loss(pl->rpt, gp->lossy);
     if (csv) { hm_rpt_csv_row(csv, rec.value); hm_rpt_gap_record(pl->rpt, g); }
     else hm_rpt_inventory_item(pl->rpt, g, record_key(pl, &rec), label_of(rec.value, &pl->arena));
   }
+  keyset_free(&once);
   hm_reader_close(r);
+  if (rc) { hm_rpt_csv_close(csv); return rc; }
   if (hm_rpt_csv_close(csv)) { snprintf(err, errlen, "%s: cannot write", K(pl->p, gp->dest)); return 2; }
   return 0;
 }
@@ -1309,13 +1357,16 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   free(obuf);
   if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
   if (!rc && !o->quiet) {
-    uint64_t planned = 0, rejected = 0;
+    uint64_t planned = 0, rejected = 0, repeats = 0;
     for (uint32_t s = 0; s < p->nsources; s++) {
       planned += hm_rpt_get(pl.rpt, s, HM_RPT_PLANNED);
       rejected += hm_rpt_get(pl.rpt, s, HM_RPT_REJECTED) + hm_rpt_get(pl.rpt, s, HM_RPT_BAD);
+      repeats += hm_rpt_get(pl.rpt, s, HM_RPT_REPEATS);
     }
-    fprintf(stderr, "hmaprun: planned %llu records in %llu calls, %llu rejected; see %s/report.md\n",
-            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt), (unsigned long long)rejected,
+    char rep[64] = "";   /* said only when there are some: they explain read > planned */
+    if (repeats) snprintf(rep, sizeof rep, ", %llu repeats of distinct keys", (unsigned long long)repeats);
+    fprintf(stderr, "hmaprun: planned %llu records in %llu calls, %llu rejected%s; see %s/report.md\n",
+            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt), (unsigned long long)rejected, rep,
             o->out_dir);
   }
   if (!rc && pl.rejected_any) rc = 1;

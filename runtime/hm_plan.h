@@ -15,7 +15,8 @@
  *   run-time {"$agent": e}; with a setting `known_agents` (comma-separated
  *   e-mails, the account's existing agents) an e-mail not listed is a miss,
  *   so fallbacks and flags show up in dry runs;
- * - two records of one source with the same key: the second is rejected;
+ * - two records of one source with the same key: the second is rejected (in
+ *   a distinct source it is a repeat: counted, no rule, no call);
  * - a public message (not channel internal-note, public not false) without
  *   sent_datetime gets its created_datetime (else the ticket's), with one info
  *   flag per ticket; with neither the record is rejected: Gorgias would e-mail

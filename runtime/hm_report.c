@@ -236,7 +236,7 @@ static void write_json(hm_rpt *r, FILE *f) {
   for (int i = 0; i < 32; i++) fprintf(f, "%02x", p->hash[i]);
   fputc('"', f);
   fputs(",\n  \"objects\": {", f);
-  static const char *cn[] = {"read", "planned", "rejected", "flagged", "guarded", "bad"};
+  static const char *cn[HM_RPT__NCOUNT] = {"read", "planned", "rejected", "flagged", "guarded", "bad", "repeats"};
   for (uint32_t s = 0; s < p->nsources; s++) {
     fputs(s ? ",\n    " : "\n    ", f);
     fjson_str(f, K(p, p->sources[s].name));
@@ -363,7 +363,7 @@ static void write_md(hm_rpt *r, FILE *f) {
   const hm_program *p = r->p;
   fprintf(f, "# Migration plan: %s\n\n", K(p, p->title));
   if (r->sample_n > 0) fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
-  fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad |\n|---|---|---|---|---|---|---|\n", f);
+  fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | repeats |\n|---|---|---|---|---|---|---|---|\n", f);
   for (uint32_t s = 0; s < p->nsources; s++) {
     fputs("| ", f);
     md_cell(f, K(p, p->sources[s].name));

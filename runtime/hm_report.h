@@ -15,9 +15,11 @@
 #include "hm_bytecode.h"
 #include "hm_value.h"
 
+/* REPEATS: records of a `distinct` source whose key an earlier record had
+   (expected, not rejections). */
 typedef enum hm_rpt_counter {
   HM_RPT_READ = 0, HM_RPT_PLANNED, HM_RPT_REJECTED, HM_RPT_FLAGGED, HM_RPT_GUARDED,
-  HM_RPT_BAD, HM_RPT__NCOUNT
+  HM_RPT_BAD, HM_RPT_REPEATS, HM_RPT__NCOUNT
 } hm_rpt_counter;
 
 typedef enum hm_rpt_kind { HM_ROW_FLAG = 0, HM_ROW_REJECT, HM_ROW_SKIP, HM_ROW_BAD, HM_ROW__N } hm_rpt_kind;

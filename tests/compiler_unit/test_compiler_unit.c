@@ -53,10 +53,49 @@ static void test_suggest(void) {
   EXPECT(hm_suggest("zzzzzzzz", c, 4) == NULL, "no wild guesses");
 }
 
+/* A program whose source s carries flags is refused by the loader with msg. */
+static void expect_refused(hm_program *p, uint32_t s, uint32_t flags, const char *msg) {
+  uint32_t saved = p->sources[s].flags;
+  p->sources[s].flags = flags;
+  hm_buf b; hm_buf_init(&b);
+  hm_bc_write(p, &b);
+  p->sources[s].flags = saved;
+  char err[256] = "";
+  hm_program *r = hm_bc_load(b.data, b.len, err, sizeof err);
+  EXPECT(r == NULL && strstr(err, msg), "flags %u on source %u refused with \"%s\": got \"%s\"", flags, s, msg, err);
+  hm_bc_free(r);
+  hm_buf_free(&b);
+}
+
+/* The codes a map's check reports, in order, as "E0210 E0212 ". */
+static void check_codes(const char *map, char *out, size_t n) {
+  hm_compiler c;
+  hm_compiler_init(&c, NULL);
+  hm_check(&c, hm_compiler_parse_text(&c, "d.hmap", map, strlen(map)));
+  out[0] = 0;
+  for (uint32_t i = 0; i < c.diags.n; i++)
+    snprintf(out + strlen(out), n - strlen(out), "%s ", hm_code_id(c.diags.items[i].code));
+  hm_compiler_free(&c);
+}
+
+/* `distinct` is a keyword only where a source option can be: given twice it is
+   E0210 like any option; as a field name it still reads. */
+static void test_distinct_words(void) {
+  char codes[256];
+  check_codes("migration \"d\"\nuse gorgias\n"
+              "source P from csv \"p.csv\" key id distinct distinct { id: int  distinct: string }\n"
+              "rule P -> Tag { name = src.distinct ?? \"x\" }\n", codes, sizeof codes);
+  EXPECT(!strcmp(codes, "E0210 "), "distinct twice: E0210 only, got \"%s\"", codes);
+  check_codes("migration \"d\"\nuse gorgias\n"
+              "source P from csv \"p.csv\" key distinct distinct { distinct: string }\n"
+              "rule P -> Tag { name = { distinct: src.distinct }.distinct ?? \"x\" }\n", codes, sizeof codes);
+  EXPECT(!strcmp(codes, ""), "a field named distinct, keyed on: got \"%s\"", codes);
+}
+
 static void test_roundtrip(void) {
   const char *map =
     "migration \"rt\"\nuse gorgias\nsetting n = 3\nsetting b = true\n"
-    "source P from csv \"p.csv\" key id sep \";\" { id: int required  email: string }\n"
+    "source P from csv \"p.csv\" key id sep \";\" distinct { id: int required  email: string }\n"
     "source C from json \"c/*.json\" parent P by path { t: string }\n"
     "rule P -> Ticket {\n  subject = src.email ?? \"x\" flag warn \"no mail\"\n"
     "  priority = match src.email { \"a\" => \"high\"  _ => \"low\" }\n"
@@ -88,6 +127,7 @@ static void test_roundtrip(void) {
     EXPECT(q->rules[0].body.ncode == p.rules[0].body.ncode &&
            !memcmp(q->rules[0].body.code, p.rules[0].body.code, p.rules[0].body.ncode * 4), "code survives");
     EXPECT(q->sources[0].sep == ';' && q->sources[1].parent == 0 && q->sources[1].parent_by_path == 1, "source options survive");
+    EXPECT(q->sources[0].flags == HM_SRC_DISTINCT && q->sources[1].flags == 0, "distinct survives, on its source only");
     EXPECT(q->norder == 2 && q->order[0] == 0 && q->order[1] == 1, "order: parent then child");
     EXPECT((q->hash[0] | q->hash[1] | q->hash[2] | q->hash[3]) != 0, "the map digest is stored");
     /* every operand check: a jump past the end is refused even with a good checksum */
@@ -100,6 +140,8 @@ static void test_roundtrip(void) {
     EXPECT(r == NULL && strstr(err, "jump to 100000 outside the code"), "bad jump refused: %s", err);
     hm_bc_free(r);
     hm_buf_free(&bad);
+    expect_refused(&p, 1, HM_SRC_DISTINCT, "source 1: distinct without a key, or on a child source");
+    expect_refused(&p, 0, 8, "source 0: unknown flags 0x8");
     hm_bc_free(q);
   }
   hm_buf_free(&b);
@@ -125,6 +167,7 @@ int main(void) {
   test_escapes();
   test_suggest();
   test_roundtrip();
+  test_distinct_words();
   test_value_json();
   if (failures) { printf("%d failure(s)\n", failures); return 1; }
   printf("compiler unit tests passed\n");

@@ -51,10 +51,10 @@ static void build(tp *t) {
   /* sources */
   t->f0[0] = K(t, "id"); t->f0[1] = K(t, "name"); t->f0[2] = K(t, "email");
   t->f1[0] = K(t, "id"); t->f1[1] = K(t, "title"); t->f1[2] = K(t, "caller_id"); t->f1[3] = K(t, "parent_id");
-  t->src[0] = (hm_source){K(t, "Person"), K(t, "Person"), HF_CSV, K(t, "Person.csv"), K(t, "id"), none, none, 0, none, 0, none, 3, t->f0};
-  t->src[1] = (hm_source){K(t, "Ticket"), K(t, "Ticket"), HF_NDJSON, K(t, "tickets.ndjson"), K(t, "id"), none, none, 0, none, 0, none, 4, t->f1};
-  t->src[2] = (hm_source){K(t, "Comment"), K(t, "Comment"), HF_NDJSON, K(t, "comments.ndjson"), none, 1, K(t, "ticket_id"), 0, none, 0, none, 0, NULL};
-  t->src[3] = (hm_source){K(t, "Device"), K(t, "Device"), HF_CSV, K(t, "Device.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, NULL};
+  t->src[0] = (hm_source){K(t, "Person"), K(t, "Person"), HF_CSV, K(t, "Person.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 3, t->f0};
+  t->src[1] = (hm_source){K(t, "Ticket"), K(t, "Ticket"), HF_NDJSON, K(t, "tickets.ndjson"), K(t, "id"), none, none, 0, none, 0, none, 0, 4, t->f1};
+  t->src[2] = (hm_source){K(t, "Comment"), K(t, "Comment"), HF_NDJSON, K(t, "comments.ndjson"), none, 1, K(t, "ticket_id"), 0, none, 0, none, 0, 0, NULL};
+  t->src[3] = (hm_source){K(t, "Device"), K(t, "Device"), HF_CSV, K(t, "Device.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 0, NULL};
   p->sources = t->src; p->nsources = 4;
   t->order[0] = 0; t->order[1] = 2; t->order[2] = 1; t->order[3] = 3;
   p->order = t->order; p->norder = 4;
