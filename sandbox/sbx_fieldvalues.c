@@ -2,12 +2,11 @@
  * §5.1, §5.3, §5.7) — checking [{id, value}] against the field definitions of the
  * right object type, and the value sub-routes. Values are stored on their owner
  * as custom_fields: {"<field id>": {"id", "value"}} (the response shape is an
- * object keyed by field id); the path id is the field *definition* id. */
+ * object keyed by field id); the path id is the field *definition* id. The
+ * owner is the route's resource, its label the fields' object_type. */
 #include "sbx.h"
 #include <string.h>
 
-typedef struct owner { const char *kind, *object_type; } owner;
-static const owner TICKET = {"tickets", "Ticket"}, CUSTOMER = {"customers", "Customer"};
 
 /* custom_fields: [{id, value}] of OBJECT_TYPE field definitions → {"<id>": {id, value}} */
 cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix) {
@@ -50,7 +49,6 @@ cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, c
   return out;
 }
 
-
 static cJSON *value_entry(hm_sbx_req *rq, const cJSON *v) {
   long long id = 0;
   hm_sbx_get_id(v, &id);
@@ -68,33 +66,38 @@ static cJSON *values_list(hm_sbx_req *rq, const cJSON *t) {
   return out;
 }
 
-static void fields_get(hm_sbx_req *rq, hm_sbx_resp *rs, const owner *o) {
-  cJSON *t = hm_sbx_load(rq, rs, o->kind, rq->id[0], o->object_type);
+static void fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  long long oid;
+  cJSON *t = hm_sbx_crud_load(rq, rs, &oid);
   if (!t) return;
   hm_sbx_json(rs, 200, values_list(rq, t));
   cJSON_Delete(t);
 }
 
-static void fields_set(hm_sbx_req *rq, hm_sbx_resp *rs, const owner *o) {
-  cJSON *b = hm_sbx_body(rq, rs, 1), *t = b ? hm_sbx_load(rq, rs, o->kind, rq->id[0], o->object_type) : NULL;
+static void fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *o = rq->res;
+  long long oid;
+  cJSON *b = hm_sbx_body(rq, rs, 1), *t = b ? hm_sbx_crud_load(rq, rs, &oid) : NULL;
   if (!t) return;
   if (!cJSON_IsArray(b)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
-  cJSON *vals = hm_sbx_field_values(rq, rs, b, o->object_type, "body");
+  cJSON *vals = hm_sbx_field_values(rq, rs, b, o->label, "body");
   if (!vals) { cJSON_Delete(t); return; }
   hm_sbx_set_item(t, "custom_fields", vals);
-  hm_sbx_save(rq, rs, o->kind, rq->id[0], t, 200);
-  cJSON *cur = hm_sbx_store_get(rq->ctx->store, o->kind, rq->id[0]);
+  hm_sbx_save(rq, rs, o->kind, oid, t, 200);
+  cJSON *cur = hm_sbx_store_get(rq->ctx->store, o->kind, oid);
   hm_sbx_json(rs, 200, values_list(rq, cur));
   cJSON_Delete(cur);
 }
 
-static void field_set(hm_sbx_req *rq, hm_sbx_resp *rs, const owner *o) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, o->kind, rq->id[0], o->object_type) : NULL;
+static void field_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *o = rq->res;
+  long long oid;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_crud_load(rq, rs, &oid) : NULL;
   if (!t) return;
   cJSON *item = cJSON_Duplicate(b, 1), *arr = cJSON_CreateArray();
   hm_sbx_set_num(item, "id", (double)rq->id[1]);
   cJSON_AddItemToArray(arr, item);
-  cJSON *vals = hm_sbx_field_values(rq, rs, arr, o->object_type, "body");
+  cJSON *vals = hm_sbx_field_values(rq, rs, arr, o->label, "body");
   cJSON_Delete(arr);
   if (!vals) { cJSON_Delete(t); return; }
   cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
@@ -102,44 +105,38 @@ static void field_set(hm_sbx_req *rq, hm_sbx_resp *rs, const owner *o) {
   hm_sbx_merge(cf, vals);
   cJSON *entry = value_entry(rq, vals->child);
   cJSON_Delete(vals);
-  hm_sbx_save(rq, rs, o->kind, rq->id[0], t, 200);
+  hm_sbx_save(rq, rs, o->kind, oid, t, 200);
   hm_sbx_json(rs, 200, entry);
 }
 
-static void field_delete(hm_sbx_req *rq, hm_sbx_resp *rs, const owner *o) {
-  cJSON *t = hm_sbx_load(rq, rs, o->kind, rq->id[0], o->object_type);
+static void field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *o = rq->res;
+  long long oid;
+  cJSON *t = hm_sbx_crud_load(rq, rs, &oid);
   if (!t) return;
   char key[32];
   snprintf(key, sizeof key, "%lld", rq->id[1]);
   cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
   if (!cJSON_IsObject(cf) || !cJSON_GetObjectItemCaseSensitive(cf, key)) {
-    hm_sbx_error(rs, 404, "%s %lld has no value for custom field %lld.", o->object_type, rq->id[0], rq->id[1]);
+    hm_sbx_error(rs, 404, "%s %lld has no value for custom field %lld.", o->label, oid, rq->id[1]);
     cJSON_Delete(t);
     return;
   }
   cJSON_DeleteItemFromObjectCaseSensitive(cf, key);
-  hm_sbx_save(rq, rs, o->kind, rq->id[0], t, 200);
+  hm_sbx_save(rq, rs, o->kind, oid, t, 200);
   hm_sbx_empty(rs, 204);
 }
 
-
-static void ticket_fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) { fields_get(rq, rs, &TICKET); }
-static void ticket_fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) { fields_set(rq, rs, &TICKET); }
-static void ticket_field_set(hm_sbx_req *rq, hm_sbx_resp *rs) { field_set(rq, rs, &TICKET); }
-static void ticket_field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { field_delete(rq, rs, &TICKET); }
-static void customer_fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) { fields_get(rq, rs, &CUSTOMER); }
-static void customer_fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) { fields_set(rq, rs, &CUSTOMER); }
-static void customer_field_set(hm_sbx_req *rq, hm_sbx_resp *rs) { field_set(rq, rs, &CUSTOMER); }
-static void customer_field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) { field_delete(rq, rs, &CUSTOMER); }
-
+#define TICKETS (&hm_sbx_res_tickets)
+#define CUSTOMERS (&hm_sbx_res_customers)
 const hm_sbx_route hm_sbx_routes_fieldvalues[] = {
-  {"GET", "/api/tickets/{id}/custom-fields", ticket_fields_get, NULL},
-  {"PUT", "/api/tickets/{id}/custom-fields", ticket_fields_set, NULL},
-  {"PUT", "/api/tickets/{id}/custom-fields/{id}", ticket_field_set, NULL},
-  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", ticket_field_delete, NULL},
-  {"GET", "/api/customers/{id}/custom-fields", customer_fields_get, NULL},
-  {"PUT", "/api/customers/{id}/custom-fields", customer_fields_set, NULL},
-  {"PUT", "/api/customers/{id}/custom-fields/{id}", customer_field_set, NULL},
-  {"DELETE", "/api/customers/{id}/custom-fields/{id}", customer_field_delete, NULL},
+  {"GET", "/api/tickets/{id}/custom-fields", fields_get, TICKETS},
+  {"PUT", "/api/tickets/{id}/custom-fields", fields_set, TICKETS},
+  {"PUT", "/api/tickets/{id}/custom-fields/{id}", field_set, TICKETS},
+  {"DELETE", "/api/tickets/{id}/custom-fields/{id}", field_delete, TICKETS},
+  {"GET", "/api/customers/{id}/custom-fields", fields_get, CUSTOMERS},
+  {"PUT", "/api/customers/{id}/custom-fields", fields_set, CUSTOMERS},
+  {"PUT", "/api/customers/{id}/custom-fields/{id}", field_set, CUSTOMERS},
+  {"DELETE", "/api/customers/{id}/custom-fields/{id}", field_delete, CUSTOMERS},
   {NULL, NULL, NULL, NULL},
 };

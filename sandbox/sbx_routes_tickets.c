@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const TICKET_ORDER[] = {"created_datetime", "updated_datetime", NULL};
-static const char *const MESSAGE_ORDER[] = {"created_datetime", NULL};
 
 /* ---- references embedded in a ticket ---- */
 
@@ -222,7 +220,7 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!b) return;
   cJSON *doc = cJSON_Duplicate(b, 1);
   tags_to_names(doc);
-  if (hm_sbx_check(rq, rs, "Ticket", doc, HM_SBX_CREATE) != 0) { cJSON_Delete(doc); return; }
+  if (hm_sbx_check(rq, rs, hm_sbx_res_tickets.target, doc, HM_SBX_CREATE) != 0) { cJSON_Delete(doc); return; }
   cJSON *msgs = cJSON_DetachItemFromObjectCaseSensitive(doc, "messages");
   int n = cJSON_GetArraySize(msgs);
   if (!rq->ctx->schema && (n < 1 || n > 500)) {
@@ -235,9 +233,8 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!cJSON_GetObjectItemCaseSensitive(doc, "customer") && cJSON_IsObject(sender) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "from_agent")))
     cJSON_AddItemToObject(doc, "customer", cJSON_Duplicate(sender, 1));
   if (resolve_ticket(rq, rs, doc, b) != 0) { cJSON_Delete(msgs); cJSON_Delete(doc); return; }
-  if (!cJSON_GetObjectItemCaseSensitive(doc, "tags")) cJSON_AddArrayToObject(doc, "tags");
-  if (!cJSON_GetObjectItemCaseSensitive(doc, "trashed_datetime")) cJSON_AddNullToObject(doc, "trashed_datetime");
-  long long id = hm_sbx_create(rq, rs, "tickets", 0, doc, "/api/tickets/%lld/");
+  hm_sbx_crud_fill(&hm_sbx_res_tickets, doc);
+  long long id = hm_sbx_create(rq, rs, hm_sbx_res_tickets.kind, 0, doc, hm_sbx_res_tickets.uri);
   if (id < 0) { cJSON_Delete(msgs); return; }
   for (cJSON *m = msgs ? msgs->child : NULL; m; m = m->next)
     if (insert_message(rq, id, m) < 0) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
@@ -248,49 +245,42 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   hm_sbx_json(rs, 201, t);
 }
 
-static void ticket_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const hm_sbx_filter F[] = {{"external_id", "$.external_id", 0}, {"customer_id", "$.customer.id", 0}, {NULL, NULL, 0}};
-  hm_sbx_query q;
-  hm_sbx_query_init(rq, &q, "tickets", F);
+static int ticket_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
   const char *trashed = hm_sbx_query_arg(rq, "trashed");
   if (trashed && strcmp(trashed, "false") == 0) {
-    q.fpath[q.nfilters] = "$.trashed_datetime";
-    q.fvalue[q.nfilters++] = NULL;
+    q->fpath[q->nfilters] = "$.trashed_datetime";
+    q->fvalue[q->nfilters++] = NULL;
   } else if (trashed && strcmp(trashed, "true") != 0) {
     hm_sbx_field_error(rs, "trashed", "trashed: must be true or false.");
-    return;
+    return -1;
   }
-  hm_sbx_list(rq, rs, &q, TICKET_ORDER, NULL);
+  return 0;
 }
 
-static void ticket_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
-  if (!t) return;
-  cJSON_AddItemToObject(t, "messages", ticket_messages(rq, rq->id[0]));
-  hm_sbx_json(rs, 200, t);
+/* one ticket is shown with its messages; lists carry messages_count only */
+static void with_messages(hm_sbx_req *rq, cJSON *t) {
+  long long id = 0;
+  hm_sbx_get_id(t, &id);
+  cJSON_AddItemToObject(t, "messages", ticket_messages(rq, id));
 }
 
-static void ticket_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
-  if (!t) return;
-  cJSON *upd = cJSON_Duplicate(b, 1);
-  cJSON *unread = cJSON_DetachItemFromObjectCaseSensitive(upd, "is_unread");  /* update-only wire field */
-  tags_to_names(upd);
-  if ((unread && !cJSON_IsBool(unread) && (hm_sbx_field_error(rs, "is_unread", "is_unread: must be a boolean."), 1)) ||
-      hm_sbx_check(rq, rs, "Ticket", upd, HM_SBX_UPDATE) != 0 || resolve_ticket(rq, rs, upd, b) != 0) {
-    cJSON_Delete(unread); cJSON_Delete(upd); cJSON_Delete(t);
-    return;
-  }
-  if (unread) cJSON_AddItemToObject(upd, "is_unread", unread);
-  hm_sbx_merge(t, upd);
-  cJSON_Delete(upd);
-  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
+static int resolve_update(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long self) {
+  (void)self;
+  return resolve_ticket(rq, rs, doc, rq->json);
 }
 
-static void ticket_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  hm_sbx_store_delete_children(rq->ctx->store, "messages", rq->id[0]);
-  hm_sbx_delete_one(rq, rs, "tickets", rq->id[0], "Ticket", 204);
-}
+static int is_bool(const cJSON *v) { return cJSON_IsBool(v); }
+
+/* POST is ticket_create; the rows below it (update, get, list, delete) are generic */
+const hm_sbx_resource hm_sbx_res_tickets = {
+  .kind = "tickets", .label = "Ticket", .target = "Ticket", .uri = "/api/tickets/%lld/",
+  .filters = (const hm_sbx_filter[]){{"external_id", "$.external_id", 0}, {"customer_id", "$.customer.id", 0}, {NULL, NULL, 0}},
+  .order_by = (const char *const[]){"created_datetime", "updated_datetime", NULL},
+  .extras = (const hm_sbx_extra[]){{"is_unread", is_bool, "is_unread: must be a boolean."}, {NULL, NULL, NULL}},  /* update-only wire field */
+  .fills = (const hm_sbx_fill[]){{"tags", "[]"}, {"trashed_datetime", "null"}, {NULL, NULL}},
+  .child_kind = "messages",
+  .to_schema = tags_to_names, .resolve = resolve_update, .show = with_messages, .list_args = ticket_list_args,
+};
 
 /* ---- ticket tags: {"ids": [...], "names": [...]} ---- */
 
@@ -321,27 +311,31 @@ static int has_tag(const cJSON *list, double id) {
   return 0;
 }
 
-static void ticket_tags_change(hm_sbx_req *rq, hm_sbx_resp *rs, int mode /* 0 add 1 replace 2 remove */) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
+/* POST adds (201), PUT replaces (202), DELETE removes (204); all answer empty */
+static void ticket_tags_change(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  int add = strcmp(rq->method, "POST") == 0, replace = strcmp(rq->method, "PUT") == 0;
+  long long id;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!t) return;
   cJSON *given = tags_from_body(rq, rs, b);
   if (!given) { cJSON_Delete(t); return; }
   cJSON *cur = cJSON_GetObjectItemCaseSensitive(t, "tags");
   cJSON *out = cJSON_CreateArray();
-  if (mode != 1 && cJSON_IsArray(cur))
+  if (!replace && cJSON_IsArray(cur))
     for (const cJSON *c = cur->child; c; c = c->next)
-      if (mode == 0 || !has_tag(given, cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
-  if (mode != 2)
+      if (add || !has_tag(given, cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
+  if (add || replace)
     for (const cJSON *g = given->child; g; g = g->next)
       if (!has_tag(out, cJSON_GetObjectItemCaseSensitive(g, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(g, 1));
   cJSON_Delete(given);
   hm_sbx_set_item(t, "tags", out);
-  hm_sbx_save(rq, rs, "tickets", rq->id[0], t, 200);
-  hm_sbx_empty(rs, mode == 0 ? 201 : mode == 1 ? 202 : 204);
+  hm_sbx_save(rq, rs, "tickets", id, t, 200);
+  hm_sbx_empty(rs, add ? 201 : replace ? 202 : 204);
 }
 
 static void ticket_tags_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *t = hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket");
+  long long id;
+  cJSON *t = hm_sbx_crud_load(rq, rs, &id);
   if (!t) return;
   cJSON *out = cJSON_CreateObject();
   cJSON *tags = cJSON_DetachItemFromObjectCaseSensitive(t, "tags");
@@ -349,16 +343,12 @@ static void ticket_tags_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON_Delete(t);
   hm_sbx_json(rs, 200, out);
 }
-static void ticket_tags_add(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 0); }
-static void ticket_tags_set(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 1); }
-static void ticket_tags_remove(hm_sbx_req *rq, hm_sbx_resp *rs) { ticket_tags_change(rq, rs, 2); }
 
 /* ---- messages ---- */
 
 static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_load(rq, rs, "tickets", rq->id[0], "Ticket") : NULL;
-  if (!t) return;
-  cJSON_Delete(t);
+  cJSON *b = hm_sbx_body(rq, rs, 0);
+  if (!b || hm_sbx_crud_parent(rq, rs) != 0) return;
   cJSON *m = cJSON_Duplicate(b, 1);
   long long tid;
   const cJSON *given = cJSON_GetObjectItemCaseSensitive(m, "ticket_id");
@@ -367,77 +357,53 @@ static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
     cJSON_Delete(m);
     return;
   }
-  if (hm_sbx_check(rq, rs, "Message", m, HM_SBX_CREATE) != 0) { cJSON_Delete(m); return; }
+  if (hm_sbx_check(rq, rs, rq->res->target, m, HM_SBX_CREATE) != 0) { cJSON_Delete(m); return; }
   long long id = insert_message(rq, rq->id[0], m);
   if (id < 0) { cJSON_Delete(m); hm_sbx_error(rs, 500, "Storage error."); return; }
   touch_ticket(rq, rq->id[0], 0);
   hm_sbx_json(rs, 201, m);
 }
 
-static cJSON *load_message(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *m = hm_sbx_store_get(rq->ctx->store, "messages", rq->id[1]);
-  if (!m || hm_sbx_store_parent(rq->ctx->store, "messages", rq->id[1]) != rq->id[0]) {
-    cJSON_Delete(m);
-    hm_sbx_error(rs, 404, "Message %lld not found on ticket %lld.", rq->id[1], rq->id[0]);
-    return NULL;
-  }
-  return m;
-}
-
-static void message_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *m = load_message(rq, rs);
-  if (m) hm_sbx_json(rs, 200, m);
-}
-
-static void message_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *b = hm_sbx_body(rq, rs, 0), *m = b ? load_message(rq, rs) : NULL;
-  if (!m) return;
-  cJSON *upd = cJSON_Duplicate(b, 1);
-  if (hm_sbx_check(rq, rs, "Message", upd, HM_SBX_UPDATE) != 0) { cJSON_Delete(upd); cJSON_Delete(m); return; }
-  cJSON_DeleteItemFromObjectCaseSensitive(upd, "ticket_id");
-  hm_sbx_merge(m, upd);
-  cJSON_Delete(upd);
-  hm_sbx_save(rq, rs, "messages", rq->id[1], m, 202);
-}
-
-static void message_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  cJSON *m = load_message(rq, rs);
-  if (!m) return;
-  cJSON_Delete(m);
-  hm_sbx_store_delete(rq->ctx->store, "messages", rq->id[1]);
-  touch_ticket(rq, rq->id[0], 0);
-  hm_sbx_empty(rs, 200);
-}
-
-static void message_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  hm_sbx_query q;
-  hm_sbx_query_init(rq, &q, "messages", NULL);
+/* /api/messages?ticket_id= (the nested list has the ticket in its path) */
+static int message_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
   const char *tid = hm_sbx_query_arg(rq, "ticket_id");
-  if (rq->nid == 1) q.parent = rq->id[0];
-  else if (tid) {
-    char *end;
-    long long v = strtoll(tid, &end, 10);
-    if (*end || end == tid || v < 0) { hm_sbx_field_error(rs, "ticket_id", "ticket_id: must be an integer id."); return; }
-    q.parent = v;
-  }
-  hm_sbx_list(rq, rs, &q, MESSAGE_ORDER, NULL);
+  if (rq->nid > 0 || !tid) return 0;
+  char *end;
+  long long v = strtoll(tid, &end, 10);
+  if (*end || end == tid || v < 0) { hm_sbx_field_error(rs, "ticket_id", "ticket_id: must be an integer id."); return -1; }
+  q->parent = v;
+  return 0;
 }
 
+/* the message stays on the ticket in its path */
+static void drop_ticket_id(cJSON *m) { cJSON_DeleteItemFromObjectCaseSensitive(m, "ticket_id"); }
+
+static void message_deleted(hm_sbx_req *rq, long long ticket_id) { touch_ticket(rq, ticket_id, 0); }
+
+/* reference §5.2: PUT answers 202, DELETE 200 with an empty body */
+static const hm_sbx_resource MESSAGE = {
+  .kind = "messages", .label = "Message", .target = "Message", .parent = &hm_sbx_res_tickets,
+  .order_by = (const char *const[]){"created_datetime", NULL},
+  .update_status = 202, .delete_status = 200,
+  .to_stored = drop_ticket_id, .list_args = message_list_args, .after_delete = message_deleted,
+};
+
+#define TICKETS (&hm_sbx_res_tickets)
 const hm_sbx_route hm_sbx_routes_tickets[] = {
-  {"POST", "/api/tickets", ticket_create, NULL},
-  {"GET", "/api/tickets", ticket_list, NULL},
-  {"GET", "/api/tickets/{id}", ticket_get, NULL},
-  {"PUT", "/api/tickets/{id}", ticket_update, NULL},
-  {"DELETE", "/api/tickets/{id}", ticket_delete, NULL},
-  {"GET", "/api/tickets/{id}/tags", ticket_tags_get, NULL},
-  {"POST", "/api/tickets/{id}/tags", ticket_tags_add, NULL},
-  {"PUT", "/api/tickets/{id}/tags", ticket_tags_set, NULL},
-  {"DELETE", "/api/tickets/{id}/tags", ticket_tags_remove, NULL},
-  {"POST", "/api/tickets/{id}/messages", message_create, NULL},
-  {"GET", "/api/tickets/{id}/messages", message_list, NULL},
-  {"GET", "/api/tickets/{id}/messages/{id}", message_get, NULL},
-  {"PUT", "/api/tickets/{id}/messages/{id}", message_update, NULL},
-  {"DELETE", "/api/tickets/{id}/messages/{id}", message_delete, NULL},
-  {"GET", "/api/messages", message_list, NULL},
+  {"POST", "/api/tickets", ticket_create, TICKETS},
+  {"GET", "/api/tickets", hm_sbx_crud_list, TICKETS},
+  {"GET", "/api/tickets/{id}", hm_sbx_crud_get, TICKETS},
+  {"PUT", "/api/tickets/{id}", hm_sbx_crud_update, TICKETS},
+  {"DELETE", "/api/tickets/{id}", hm_sbx_crud_delete, TICKETS},
+  {"GET", "/api/tickets/{id}/tags", ticket_tags_get, TICKETS},
+  {"POST", "/api/tickets/{id}/tags", ticket_tags_change, TICKETS},
+  {"PUT", "/api/tickets/{id}/tags", ticket_tags_change, TICKETS},
+  {"DELETE", "/api/tickets/{id}/tags", ticket_tags_change, TICKETS},
+  {"POST", "/api/tickets/{id}/messages", message_create, &MESSAGE},
+  {"GET", "/api/tickets/{id}/messages", hm_sbx_crud_list, &MESSAGE},
+  {"GET", "/api/tickets/{id}/messages/{id}", hm_sbx_crud_get, &MESSAGE},
+  {"PUT", "/api/tickets/{id}/messages/{id}", hm_sbx_crud_update, &MESSAGE},
+  {"DELETE", "/api/tickets/{id}/messages/{id}", hm_sbx_crud_delete, &MESSAGE},
+  {"GET", "/api/messages", hm_sbx_crud_list, &MESSAGE},
   {NULL, NULL, NULL, NULL},
 };

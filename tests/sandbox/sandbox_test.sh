@@ -264,6 +264,9 @@ t_messages() {
   req DELETE /api/tickets/1/messages/4; expect_status 200
   sbx GET /_sandbox/outbox; expect '.data' '[]'
   req GET /api/tickets/1/messages; expect '[.data[].id]' '[1,2,3,5]'
+  # the deprecated nested list 404s on a missing ticket like every nested route (reference §4.1)
+  req GET /api/tickets/9/messages; expect_error 404 "Ticket 9 not found."
+  req GET '/api/messages?ticket_id=9'; expect_status 200; expect '.data' '[]'
   # order_by sorts on the field itself: a late-created old message comes first
   req POST /api/tickets/1/messages '{"channel":"api","from_agent":false,"created_datetime":"2020-12-31T23:00:00Z","sent_datetime":"2020-12-31T23:00:00Z"}'; expect .id 6
   req GET '/api/messages?ticket_id=1&order_by=created_datetime:asc'; expect '[.data[].id]' '[6,1,2,3,5]'
