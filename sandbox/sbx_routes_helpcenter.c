@@ -28,11 +28,17 @@ static cJSON *help_center(void) {
   return hc;
 }
 
-static int need_hc(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  if (rq->id[0] == 1) return 0;
-  hm_sbx_error(rs, 404, "Help center %lld not found.", rq->id[0]);
-  return -1;
+static cJSON *load_help_center(hm_sbx_req *rq, long long id) {
+  (void)rq;
+  return id == 1 ? help_center() : NULL;
 }
+
+/* not stored: the parent of categories and articles, GET .../help-centers/1 */
+static const hm_sbx_resource HELP_CENTER = {.label = "Help center", .load = load_help_center};
+
+/* what differs between the translations of categories and articles */
+typedef struct hc_facts { const char *ref_field, *owner_key; } hc_facts;
+static const hc_facts *facts(const hm_sbx_req *rq) { return rq->res->more; }
 
 /* Checks TOP (top-level members) with TRANS (the translation) flattened in as
  * schema TARGET; fills schema defaults back into TRANS. */
@@ -112,12 +118,15 @@ static void stamp_translation(cJSON *t, const char *owner_key, long long owner) 
   hm_sbx_set_str(t, "updated_datetime", now);
 }
 
-static void create_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *target, const char *ref_field, const char *owner_key) {
-  if (need_hc(rq, rs) != 0) return;
+/* POST: the body's translation becomes the first of the stored translations */
+static void create_item(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *r = rq->res;
+  const char *ref_field = facts(rq)->ref_field;
+  if (hm_sbx_crud_parent(rq, rs) != 0) return;
   cJSON *b = hm_sbx_body(rq, rs, 0), *trans = b ? take_translation(rs, b) : NULL;
   if (!trans) return;
   cJSON *doc = cJSON_Duplicate(b, 1), *t = cJSON_DetachItemFromObjectCaseSensitive(doc, "translation");
-  if (check_flat(rq, rs, target, b, t, HM_SBX_CREATE) != 0 ||
+  if (check_flat(rq, rs, r->target, b, t, HM_SBX_CREATE) != 0 ||
       check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(doc, ref_field), ref_field) != 0 ||
       check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(t, ref_field), "translation.parent_category_id") != 0) {
     cJSON_Delete(t); cJSON_Delete(doc);
@@ -127,66 +136,38 @@ static void create_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const
   if (!cJSON_GetObjectItemCaseSensitive(doc, ref_field)) cJSON_AddNullToObject(doc, ref_field);
   cJSON *ts = cJSON_AddArrayToObject(doc, "translations");
   cJSON_AddItemToArray(ts, t);
-  long long id = hm_sbx_create(rq, rs, kind, 0, doc, NULL);
+  long long id = hm_sbx_create(rq, rs, r->kind, 0, doc, NULL);
   if (id < 0) return;
-  stamp_translation(t, owner_key, id);
-  hm_sbx_store_put(rq->ctx->store, kind, id, doc);
+  stamp_translation(t, facts(rq)->owner_key, id);
+  hm_sbx_store_put(rq->ctx->store, r->kind, id, doc);
   rs->json = present(rq, doc);
   cJSON_Delete(doc);
 }
 
-static void list_items(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind) {
-  if (need_hc(rq, rs) != 0) return;
-  hm_sbx_query q = {.kind = kind, .parent = -1};
-  cJSON *all = hm_sbx_store_query(rq->ctx->store, &q);
-  if (!all) { hm_sbx_error(rs, 500, "Storage error."); return; }
-  for (cJSON *e = all->child; e; e = e->next) present_in_place(rq, e);
-  hm_sbx_page_list(rq, rs, all);
-}
-
-static void get_item(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, const char *label) {
-  if (need_hc(rq, rs) != 0) return;
-  cJSON *doc = hm_sbx_load(rq, rs, kind, rq->id[1], label);
-  if (!doc) return;
-  hm_sbx_json(rs, 200, present(rq, doc));
-  cJSON_Delete(doc);
-}
-
-static void category_create(hm_sbx_req *rq, hm_sbx_resp *rs) { create_item(rq, rs, "help_center_categories", "HelpCenterCategory", "parent_category_id", "category_id"); }
-static void category_list(hm_sbx_req *rq, hm_sbx_resp *rs) { list_items(rq, rs, "help_center_categories"); }
-static void category_get(hm_sbx_req *rq, hm_sbx_resp *rs) { get_item(rq, rs, "help_center_categories", "Category"); }
-
-static void category_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  if (need_hc(rq, rs) != 0) return;
+/* articles or sub-categories in it: refused, as in Gorgias (reference §5.15) */
+static int category_empty(hm_sbx_req *rq, hm_sbx_resp *rs, long long id) {
   char val[32];
-  snprintf(val, sizeof val, "%lld", rq->id[1]);
-  if (hm_sbx_find(rq->ctx->store, "help_center_articles", "$.category_id", val) ||
-      hm_sbx_find(rq->ctx->store, "help_center_categories", "$.parent_category_id", val)) {
-    hm_sbx_error(rs, 409, "Category %lld still has articles or sub-categories.", rq->id[1]);
-    return;
-  }
-  hm_sbx_delete_one(rq, rs, "help_center_categories", rq->id[1], "Category", 204);
-}
-
-static void article_create(hm_sbx_req *rq, hm_sbx_resp *rs) { create_item(rq, rs, "help_center_articles", "HelpCenterArticle", "category_id", "article_id"); }
-static void article_list(hm_sbx_req *rq, hm_sbx_resp *rs) { list_items(rq, rs, "help_center_articles"); }
-static void article_get(hm_sbx_req *rq, hm_sbx_resp *rs) { get_item(rq, rs, "help_center_articles", "Article"); }
-static void article_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  if (need_hc(rq, rs) == 0) hm_sbx_delete_one(rq, rs, "help_center_articles", rq->id[1], "Article", 204);
+  snprintf(val, sizeof val, "%lld", id);
+  if (!hm_sbx_find(rq->ctx->store, "help_center_articles", "$.category_id", val) &&
+      !hm_sbx_find(rq->ctx->store, "help_center_categories", "$.parent_category_id", val))
+    return 0;
+  hm_sbx_error(rs, 409, "Category %lld still has articles or sub-categories.", id);
+  return -1;
 }
 
 /* PUT an article: top-level members only (category_id) */
 static void article_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  if (need_hc(rq, rs) != 0) return;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, "help_center_articles", rq->id[1], "Article") : NULL;
+  long long id;
+  if (hm_sbx_crud_parent(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   if (cJSON_GetObjectItemCaseSensitive(b, "translation")) {
     hm_sbx_field_error(rs, "translation", "translation: update it with PUT .../translations/{locale}.");
-  } else if (check_flat(rq, rs, "HelpCenterArticle", b, NULL, HM_SBX_UPDATE) == 0 &&
+  } else if (check_flat(rq, rs, rq->res->target, b, NULL, HM_SBX_UPDATE) == 0 &&
              check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(b, "category_id"), "category_id") == 0) {
     hm_sbx_merge(doc, b);
-    hm_sbx_save(rq, rs, "help_center_articles", rq->id[1], doc, 200);
-    rs->json = present(rq, doc);
+    hm_sbx_save(rq, rs, rq->res->kind, id, doc, 200);
+    rs->json = present(rq, doc);  /* save handed DOC to the response: this takes it back */
     cJSON_Delete(doc);
     return;
   }
@@ -201,66 +182,71 @@ static cJSON *find_locale(cJSON *ts, const char *locale) {
   return NULL;
 }
 
-/* what differs between article and category translations */
-typedef struct hc_kind { const char *kind, *label, *target, *owner_key; } hc_kind;
-
-static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
-  if (need_hc(rq, rs) != 0) return;
-  cJSON *doc = hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label);
+static void translation_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  long long id;
+  cJSON *doc = hm_sbx_crud_load(rq, rs, &id);
   if (!doc) return;
   cJSON *ts = cJSON_DetachItemFromObjectCaseSensitive(doc, "translations");
   cJSON_Delete(doc);
   hm_sbx_page_list(rq, rs, ts ? ts : cJSON_CreateArray());
 }
 
-static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
-  if (need_hc(rq, rs) != 0) return;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label) : NULL;
+static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *r = rq->res;
+  long long id;
+  if (hm_sbx_crud_parent(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   cJSON *t = cJSON_Duplicate(b, 1);
-  if (check_flat(rq, rs, k->target, NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, r->target, NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
   cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations");
   const cJSON *lv = cJSON_GetObjectItemCaseSensitive(t, "locale");
   if (!cJSON_IsString(lv)) { hm_sbx_set_str(t, "locale", "en-US"); lv = cJSON_GetObjectItemCaseSensitive(t, "locale"); }
   const char *locale = lv->valuestring;
   if (find_locale(ts, locale)) {
-    hm_sbx_error(rs, 409, "%s %lld already has a %s translation.", k->label, rq->id[1], locale);
+    hm_sbx_error(rs, 409, "%s %lld already has a %s translation.", r->label, id, locale);
     cJSON_Delete(t); cJSON_Delete(doc);
     return;
   }
-  stamp_translation(t, k->owner_key, rq->id[1]);
+  stamp_translation(t, facts(rq)->owner_key, id);
   cJSON_AddItemToArray(ts, cJSON_Duplicate(t, 1));
-  hm_sbx_save(rq, rs, k->kind, rq->id[1], doc, 201);
+  hm_sbx_save(rq, rs, r->kind, id, doc, 201);
   hm_sbx_json(rs, 201, t);
 }
 
-static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs, const hc_kind *k) {
-  if (need_hc(rq, rs) != 0) return;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_load(rq, rs, k->kind, rq->id[1], k->label) : NULL;
+static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  const hm_sbx_resource *r = rq->res;
+  const char *owner_key = facts(rq)->owner_key;
+  long long id;
+  if (hm_sbx_crud_parent(rq, rs) != 0) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   cJSON *cur = find_locale(cJSON_GetObjectItemCaseSensitive(doc, "translations"), rq->word);
-  if (!cur) { hm_sbx_error(rs, 404, "%s %lld has no %s translation.", k->label, rq->id[1], rq->word); cJSON_Delete(doc); return; }
+  if (!cur) { hm_sbx_error(rs, 404, "%s %lld has no %s translation.", r->label, id, rq->word); cJSON_Delete(doc); return; }
   cJSON *merged = cJSON_Duplicate(cur, 1);
   hm_sbx_merge(merged, b);
-  const char *const STAMPS[] = {k->owner_key, "created_datetime", "updated_datetime", NULL};
+  const char *const STAMPS[] = {owner_key, "created_datetime", "updated_datetime", NULL};
   for (int i = 0; STAMPS[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(merged, STAMPS[i]);
-  if (check_flat(rq, rs, k->target, NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, r->target, NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
   hm_sbx_merge(cur, merged);
   cJSON_Delete(merged);
-  stamp_translation(cur, k->owner_key, rq->id[1]);
+  stamp_translation(cur, owner_key, id);
   cJSON *out = cJSON_Duplicate(cur, 1);
-  hm_sbx_save(rq, rs, k->kind, rq->id[1], doc, 200);
+  hm_sbx_save(rq, rs, r->kind, id, doc, 200);
   hm_sbx_json(rs, 200, out);
 }
 
-static const hc_kind ARTICLE = {"help_center_articles", "Article", "HelpCenterArticle", "article_id"};
-static const hc_kind CATEGORY = {"help_center_categories", "Category", "HelpCenterCategory", "category_id"};
-static void article_translations(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_list(rq, rs, &ARTICLE); }
-static void article_translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_create(rq, rs, &ARTICLE); }
-static void article_translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_update(rq, rs, &ARTICLE); }
-static void category_translations(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_list(rq, rs, &CATEGORY); }
-static void category_translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_create(rq, rs, &CATEGORY); }
-static void category_translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) { translation_update(rq, rs, &CATEGORY); }
+static const hm_sbx_resource CATEGORY = {
+  .kind = "help_center_categories", .label = "Category", .target = "HelpCenterCategory", .parent = &HELP_CENTER,
+  .paged = 1, .show = present_in_place, .list_show = present_in_place, .may_delete = category_empty,
+  .more = &(const hc_facts){"parent_category_id", "category_id"},
+};
+
+static const hm_sbx_resource ARTICLE = {
+  .kind = "help_center_articles", .label = "Article", .target = "HelpCenterArticle", .parent = &HELP_CENTER,
+  .paged = 1, .show = present_in_place, .list_show = present_in_place,
+  .more = &(const hc_facts){"category_id", "article_id"},
+};
 
 static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *all = cJSON_CreateArray();
@@ -268,28 +254,24 @@ static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {
   hm_sbx_page_list(rq, rs, all);
 }
 
-static void hc_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  if (need_hc(rq, rs) == 0) hm_sbx_json(rs, 200, help_center());
-}
-
 #define HC "/api/help-center/help-centers/{id}"
 const hm_sbx_route hm_sbx_routes_helpcenter[] = {
   {"GET", "/api/help-center/help-centers", hc_list, NULL},
-  {"GET", HC, hc_get, NULL},
-  {"POST", HC "/categories", category_create, NULL},
-  {"GET", HC "/categories", category_list, NULL},
-  {"GET", HC "/categories/{id}", category_get, NULL},
-  {"DELETE", HC "/categories/{id}", category_delete, NULL},
-  {"POST", HC "/articles", article_create, NULL},
-  {"GET", HC "/articles", article_list, NULL},
-  {"GET", HC "/articles/{id}", article_get, NULL},
-  {"PUT", HC "/articles/{id}", article_update, NULL},
-  {"DELETE", HC "/articles/{id}", article_delete, NULL},
-  {"GET", HC "/articles/{id}/translations", article_translations, NULL},
-  {"POST", HC "/articles/{id}/translations", article_translation_create, NULL},
-  {"PUT", HC "/articles/{id}/translations/{word}", article_translation_update, NULL},
-  {"GET", HC "/categories/{id}/translations", category_translations, NULL},
-  {"POST", HC "/categories/{id}/translations", category_translation_create, NULL},
-  {"PUT", HC "/categories/{id}/translations/{word}", category_translation_update, NULL},
+  {"GET", HC, hm_sbx_crud_get, &HELP_CENTER},
+  {"POST", HC "/categories", create_item, &CATEGORY},
+  {"GET", HC "/categories", hm_sbx_crud_list, &CATEGORY},
+  {"GET", HC "/categories/{id}", hm_sbx_crud_get, &CATEGORY},
+  {"DELETE", HC "/categories/{id}", hm_sbx_crud_delete, &CATEGORY},
+  {"POST", HC "/articles", create_item, &ARTICLE},
+  {"GET", HC "/articles", hm_sbx_crud_list, &ARTICLE},
+  {"GET", HC "/articles/{id}", hm_sbx_crud_get, &ARTICLE},
+  {"PUT", HC "/articles/{id}", article_update, &ARTICLE},
+  {"DELETE", HC "/articles/{id}", hm_sbx_crud_delete, &ARTICLE},
+  {"GET", HC "/articles/{id}/translations", translation_list, &ARTICLE},
+  {"POST", HC "/articles/{id}/translations", translation_create, &ARTICLE},
+  {"PUT", HC "/articles/{id}/translations/{word}", translation_update, &ARTICLE},
+  {"GET", HC "/categories/{id}/translations", translation_list, &CATEGORY},
+  {"POST", HC "/categories/{id}/translations", translation_create, &CATEGORY},
+  {"PUT", HC "/categories/{id}/translations/{word}", translation_update, &CATEGORY},
   {NULL, NULL, NULL, NULL},
 };
