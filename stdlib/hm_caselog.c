@@ -156,11 +156,7 @@ static size_t find_inline_seps(const char *s, size_t n, sep *out, size_t max) {
   return k;
 }
 
-HM_BI(split_caselog) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(split_caselog) {
   size_t max = n / 40 + 1;             /* a separator is longer than 40 bytes */
   sep *seps = hm_arena_alloc(ctx->arena, max * sizeof *seps);
   bool newest_first = true;

@@ -16,11 +16,7 @@ static void base_span(const char **s, size_t *n) {
   *n = len - start;
 }
 
-HM_BI(basename) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(basename) {
   hm_trim_span(&s, &n);
   base_span(&s, &n);
   *out = hv_str_copy(ctx->arena, s, n);
@@ -38,11 +34,8 @@ static void ext_span(const char *s, size_t n, const char **e, size_t *en) {
     if (s[i - 1] == '.') { *e = s + i; *en = n - i; return; }
 }
 
-HM_BI(ext) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s, *e; size_t n, en;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(ext) {
+  const char *e; size_t en;
   ext_span(s, n, &e, &en);
   hm_sb b;
   hm_sb_init(&b, ctx->arena, en + 1);
@@ -72,11 +65,8 @@ static const struct { const char *ext, *type; } mime_types[] = {
   {"xml", "application/xml"}, {"zip", "application/zip"},
 };
 
-HM_BI(mime_type) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s, *e; size_t n, en;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(mime_type) {
+  const char *e; size_t en;
   ext_span(s, n, &e, &en);
   char low[8] = {0};
   if (en < sizeof low) {
@@ -96,11 +86,7 @@ static bool b64_char(unsigned char c) {
 /* Size in bytes of what the base64 text decodes to, without decoding it.
  * Accepts line breaks, missing padding, the URL-safe alphabet and a
  * "data:...;base64," prefix; anything else is a failure, not a guess. */
-HM_BI(b64_size) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(b64_size) {
   const char *orig = s; size_t on = n;
   if (n >= 5 && memcmp(s, "data:", 5) == 0) {
     size_t i = 0;

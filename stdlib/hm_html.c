@@ -270,11 +270,7 @@ static size_t skip_element(const char *s, size_t n, size_t from, const tag *t) {
   return gt < 0 ? n : (size_t)gt + 1;
 }
 
-HM_BI(html_to_text) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(html_to_text) {
   size_t lim = tag_limit(s, n);
   textout o = {0};
   hm_sb_init(&o.sb, ctx->arena, n + 1);
@@ -371,11 +367,7 @@ static bool blank_line(const char *s, size_t n) {
 
 /* Blank lines separate paragraphs (<p>), single line breaks become <br>.
  * CRLF and CR count as line breaks, as exports from Windows servers use them. */
-HM_BI(text_to_html) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(text_to_html) {
   hm_sb b;
   hm_sb_init(&b, ctx->arena, n + n / 4 + 16);
   bool in_p = false, line_open = false;
@@ -488,11 +480,7 @@ static void put_tag(hm_sb *b, const tag *t, removed *r, hm_arena *a) {
   hm_sb_putc(b, '>');
 }
 
-HM_BI(sanitize_html) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(sanitize_html) {
   size_t lim = tag_limit(s, n);
   hm_sb b;
   hm_sb_init(&b, ctx->arena, n + 1);
@@ -557,11 +545,7 @@ HM_BI(sanitize_html) {
 
 /* A real element name in a well-formed tag, or a comment: "a < b > c" and
  * "<john@example.com>" are not HTML. */
-HM_BI(has_html) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(has_html) {
   size_t lim = tag_limit(s, n);
   bool found = false;
   for (size_t i = 0; i < n && !found; i++) {

@@ -30,6 +30,20 @@ hm_value hm_sb_value(hm_sb *b);               /* the built text as a string valu
 void hm_arg_text(hm_bctx *ctx, hm_value v, const char **s, size_t *n);
 /* Whole number argument (e.g. truncate's n, capture's group); false if not one. */
 bool hm_arg_int(hm_bctx *ctx, hm_value v, long *out);
+/* A builtin of one text argument, the common case: the propagation rule and
+ * the text view of argument 0 are applied here, once. The body that follows
+ * sees ctx, the text s (n bytes, not always NUL-terminated at n) and out. */
+#define HM_BI_TEXT(name)                                                                        \
+  static int hm_bi_##name##_text(hm_bctx *ctx, const char *s, size_t n, hm_value *out);          \
+  HM_BI(name) {                                                                                   \
+    (void)argc;                                                                                   \
+    HM_PROPAGATE(argv[0], out);                                                                   \
+    const char *s; size_t n;                                                                      \
+    hm_arg_text(ctx, argv[0], &s, &n);                                                            \
+    return hm_bi_##name##_text(ctx, s, n, out);                                                   \
+  }                                                                                               \
+  static int hm_bi_##name##_text(hm_bctx *ctx __attribute__((unused)), const char *s, size_t n,  \
+                                 hm_value *out)
 
 /* ---- failure and flags ---- */
 /* Sets ctx->error (printf-style, in the arena), *out = missing(PARSE), returns -1. */

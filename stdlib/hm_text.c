@@ -26,21 +26,14 @@ static bool ascii_ieq(const char *a, size_t an, const char *b) {
   return true;
 }
 
-HM_BI(trim) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(trim) {
   hm_trim_span(&s, &n);
   *out = hv_strn(s, n);        /* a view into the argument: it lives as long */
   if (s[n] != 0) *out = hv_str_copy(ctx->arena, s, n);
   return 0;
 }
 
-static int case_map(hm_bctx *ctx, const hm_value *argv, hm_value *out, bool upper) {
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+static int case_map(hm_bctx *ctx, const char *s, size_t n, hm_value *out, bool upper) {
   hm_sb b;
   hm_sb_init(&b, ctx->arena, n + 1);
   hm_sb_put_cased(&b, s, n, upper);
@@ -48,8 +41,8 @@ static int case_map(hm_bctx *ctx, const hm_value *argv, hm_value *out, bool uppe
   return 0;
 }
 
-HM_BI(lower) { (void)argc; return case_map(ctx, argv, out, false); }
-HM_BI(upper) { (void)argc; return case_map(ctx, argv, out, true); }
+HM_BI_TEXT(lower) { return case_map(ctx, s, n, out, false); }
+HM_BI_TEXT(upper) { return case_map(ctx, s, n, out, true); }
 
 HM_BI(replace) {
   (void)argc;
@@ -231,10 +224,7 @@ static void split_name(const char *s, size_t n, span *first, span *last) {
   if (tail.n) last->n = (size_t)(tail.s + tail.n - last->s);
 }
 
-static int name_part(hm_bctx *ctx, const hm_value *argv, hm_value *out, bool want_last) {
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+static int name_part(hm_bctx *ctx, const char *s, size_t n, hm_value *out, bool want_last) {
   span first, last;
   split_name(s, n, &first, &last);
   span r = want_last ? last : first;
@@ -242,8 +232,8 @@ static int name_part(hm_bctx *ctx, const hm_value *argv, hm_value *out, bool wan
   return 0;
 }
 
-HM_BI(first_name) { (void)argc; return name_part(ctx, argv, out, false); }
-HM_BI(last_name) { (void)argc; return name_part(ctx, argv, out, true); }
+HM_BI_TEXT(first_name) { return name_part(ctx, s, n, out, false); }
+HM_BI_TEXT(last_name) { return name_part(ctx, s, n, out, true); }
 
 /* ---- e-mail ---- */
 
@@ -265,22 +255,14 @@ static long last_at(span a) {
   return -1;
 }
 
-HM_BI(local_part) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(local_part) {
   span a = address_of(s, n);
   long at = last_at(a);
   *out = at > 0 ? hv_str_copy(ctx->arena, a.s, (size_t)at) : hv_missing(HM_WHY_PARSE);
   return 0;
 }
 
-HM_BI(domain) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(domain) {
   span a = address_of(s, n);
   long at = last_at(a);
   if (at < 0 || (size_t)at + 1 >= a.n) { *out = hv_missing(HM_WHY_PARSE); return 0; }
@@ -334,11 +316,7 @@ static bool domain_ok(const char *s, size_t n) {
 
 /* Pragmatic, not RFC 5322: what a helpdesk can send mail to. UTF-8 local parts
  * and domains (EAI, IDN) are accepted; quoted local parts and IP literals not. */
-HM_BI(is_email) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(is_email) {
   hm_trim_span(&s, &n);
   long at = last_at((span){s, n});
   bool ok = at > 0 && valid_utf8(s, n) && find_bytes(s, (size_t)at, "@", 1, 0) < 0 &&
@@ -421,11 +399,7 @@ _Static_assert(sizeof latin_ext_a == 129, "one letter per code point U+0100..U+0
 
 /* Lower-case ASCII words joined by '-'; accented Latin letters lose their
  * accents; letters of other scripts are kept (lower-cased) rather than lost. */
-HM_BI(slug) {
-  (void)argc;
-  HM_PROPAGATE(argv[0], out);
-  const char *s; size_t n;
-  hm_arg_text(ctx, argv[0], &s, &n);
+HM_BI_TEXT(slug) {
   hm_sb b;
   hm_sb_init(&b, ctx->arena, n + 1);
   bool dash = false;
