@@ -122,11 +122,8 @@ static void lanes_add(uint64_t h[4], const void *data, size_t len) {
     for (size_t i = 0; i < len; i++) { h[lane] ^= p[i]; h[lane] *= 1099511628211ull; h[lane] ^= h[lane] >> 29; }
 }
 
-/* The map digest stamped on state rows. With --set values it also covers
-   them, so resuming with other settings is refused like resuming with another
-   map: each name once (its last value, the one the planner keeps), sorted by
-   name, so the order on the command line does not matter. Without --set it is
-   the program's digest alone, so states written before stay resumable. */
+/* Each name once, with its last value (the one the planner keeps), sorted
+   by name. */
 static int last_of_each_name(const char *const *sets, int nsets, const char **out) {
   int n = 0;
   for (int i = nsets - 1; i >= 0; i--) {
@@ -138,6 +135,11 @@ static int last_of_each_name(const char *const *sets, int nsets, const char **ou
   return n;
 }
 
+/* The map digest stamped on state rows. With --set values it also covers
+   them, so resuming with other settings is refused like resuming with another
+   map: each name once (its last value, the one the planner keeps), sorted by
+   name, so the order on the command line does not matter. Without --set it is
+   the program's digest alone, so states written before stay resumable. */
 static void map_hash(const hm_program *p, const char *const *sets, int nsets, char out[65]) {
   uint8_t d[32];
   memcpy(d, p->hash, 32);
