@@ -1,14 +1,27 @@
-/* hm_childidx: child records indexed by parent key in a SQLite temporary
- * database. sqlite3_open("") gives a private on-disk database in the temp dir
- * ($SQLITE_TMPDIR / $TMPDIR / /tmp) that SQLite deletes on close, so the index
- * holds inputs larger than memory and leaves nothing behind. Records are stored
- * as a compact binary encoding of their value (below) with their sequence
- * number: one transaction for the whole build, the index created after the
- * rows (cheaper than keeping it up to date row by row). The encoding, not JSON
- * text, because reading children back was a JSON parse per comment: a third
- * of a plan's time. */
+/* hm_childidx: child records by parent key, so a parent is joined to its
+ * children without holding any whole file in memory. The records, in a
+ * compact binary encoding of their values (below), are written in runs of
+ * equal parent keys as rows of an hm_spill (memory, then an unlinked
+ * temporary file in $TMPDIR), in source order. The encoding, not JSON text,
+ * because reading children back was a JSON parse per comment: a third of a
+ * plan's time. SQLite, before, held the rows too; writing them through its
+ * pages was another third.
+ *
+ * Children are read back in one of two ways. When every parent's children
+ * are one run of consecutive rows (the case in every export we know), by a
+ * cursor walking the rows in write order: a parent asked for in the same
+ * order gets the run under the cursor, a step per row instead of a search.
+ * Any other parent goes through an index of the rows by key, in a SQLite
+ * temporary database (bounded memory whatever the number of keys), and
+ * moves the cursor past its run.
+ *
+ * When the runs' keys also ascend (in key_cmp's order: ids counting up), a
+ * parent whose key is beyond the cursor's last run needs no index either: its
+ * run is ahead or nowhere. The index is then built only when a parent comes
+ * back to a key at or behind the cursor, usually never. */
 #include "hm_childidx.h"
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,28 +29,21 @@
 #include <string.h>
 #include "hm_json.h"
 #include "hm_reader_impl.h"
+#include "hm_spill.h"
 
-/* Children are read back in one of two ways. Through the index, one query
- * per parent, which is right whatever the order. And, when every parent's
- * children are one run of consecutive rows (the case in every export we
- * know), by a cursor walking the rows in write order: a parent asked for in
- * the same order gets the run under the cursor, a step per child instead of
- * an index search, which was most of the join's cost. Any other parent goes
- * through the index and moves the cursor past its run.
- *
- * When the runs' keys also ascend (in key_cmp's order: ids counting up), a
- * parent whose key is beyond the cursor's last run needs no index either: its
- * run is ahead or nowhere. The index is then built only when a parent comes
- * back to a key at or behind the cursor, usually never. */
+/* A row: u32 key size (with its NUL), u32 data size, the key, the data. */
 struct hm_childidx {
-  sqlite3 *db;
-  sqlite3_stmt *get;    /* seq, rec of one parent's children, through the index */
-  sqlite3_stmt *scan;   /* seq, pkey, rec of the rows after a seq; NULL unless grouped */
-  bool on_row;          /* scan stands on a row not handed out yet */
+  hm_spill rows;
+  sqlite3 *db;          /* the index of rows by key: NULL until a lookup needs it */
+  sqlite3_stmt *get;    /* the offsets of one key's rows, in write order */
+  bool grouped;         /* each key is one run of rows: the cursor serves them */
   bool sorted;          /* the runs' keys ascend */
-  hm_buf passed;        /* sorted: the key of the last row the scan went past */
+  uint64_t cur;         /* offset of the row under the cursor; the spill's size past the last */
+  hm_buf cur_key;       /* that row's key */
+  uint64_t cur_data;    /* and where its data lies */
+  uint32_t cur_len;
+  hm_buf passed;        /* sorted: the key of the last row the cursor went past */
   uint64_t count;       /* children */
-  uint64_t rows;
   uint64_t runs;        /* runs of equal consecutive parent keys while filling */
 };
 
@@ -46,14 +52,6 @@ static int key_cmp(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la != lb) return la < lb ? -1 : 1;
   return memcmp(a, b, la);
-}
-
-static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen) {
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-  snprintf(err, errlen, "child index: %s", msg ? msg : sqlite3_errmsg(db));
-  sqlite3_free(msg);
-  return -1;
 }
 
 /* The record's parent key as text in a, or NULL with why set. */
@@ -206,58 +204,60 @@ static bool from_json_text(const hm_reader *r) {
 }
 
 /* A row holds the encoded children of one run of a parent key, up to
- * ROW_MAX bytes (a longer run takes several rows): a third of the inserts and
- * of the scan's steps of a row per child, memory still bounded. */
+ * ROW_MAX bytes (a longer run takes several rows): memory stays bounded
+ * whatever a parent's number of children. */
 #define ROW_MAX (64 * 1024)
 
-static int flush_row(hm_childidx *x, sqlite3_stmt *ins, const hm_buf *key, hm_buf *row) {
+static int flush_row(hm_childidx *x, const hm_buf *key, hm_buf *row) {
   if (!row->len) return 0;
-  sqlite3_bind_int64(ins, 1, (sqlite3_int64)++x->rows);
-  sqlite3_bind_text(ins, 2, key->data, (int)key->len, SQLITE_STATIC);
-  sqlite3_bind_blob(ins, 3, row->data, (int)row->len, SQLITE_STATIC);
-  int rc = sqlite3_step(ins);
-  sqlite3_reset(ins);
+  hm_buf head;
+  hm_buf_init(&head);
+  hm_buf_u32(&head, (uint32_t)key->len + 1);
+  hm_buf_u32(&head, (uint32_t)row->len);
+  int rc = hm_spill_append(&x->rows, head.data, head.len) < 0 ||
+           hm_spill_append(&x->rows, key->data, key->len + 1) < 0 ||
+           hm_spill_append(&x->rows, row->data, row->len) < 0 ? -1 : 0;
+  hm_buf_free(&head);
   row->len = 0;
-  return rc == SQLITE_DONE ? 0 : -1;
+  return rc;
 }
 
-/* Appends one child; a new key (or a full row) writes out the row before. */
-static int add_child(hm_childidx *x, sqlite3_stmt *ins, hm_buf *prev, hm_buf *row, const char *key) {
+/* Starts a row for one child; a new key (or a full row) writes out the row before. */
+static int add_child(hm_childidx *x, hm_buf *prev, hm_buf *row, const char *key) {
   if (!x->runs || strcmp(prev->data, key)) {
-    if (flush_row(x, ins, prev, row) < 0) return -1;
+    if (flush_row(x, prev, row) < 0) return -1;
     if (x->runs && key_cmp(prev->data, key) > 0) x->sorted = false;
     x->runs++;
     prev->len = 0;
     hm_buf_puts(prev, key);
-  } else if (row->len >= ROW_MAX && flush_row(x, ins, prev, row) < 0) {
+  } else if (row->len >= ROW_MAX && flush_row(x, prev, row) < 0) {
     return -1;
   }
   x->count++;
   return 0;
 }
 
+static void spill_error(char *err, size_t errlen) {
+  snprintf(err, errlen, "child index: cannot write a temporary file in %s: %s",
+           getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
+}
+
 static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r, hm_bad_record_fn bad,
                 void *user, char *err, size_t errlen) {
   const hm_source *s = &p->sources[src];
   const char *field = s->parent_by != HM_BC_NONE && s->parent_by < p->nconsts ? p->consts[s->parent_by].str : NULL;
-  sqlite3_stmt *ins = NULL;
-  if (sqlite3_prepare_v2(x->db, "INSERT INTO child(seq, pkey, rec) VALUES (?, ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
-    snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
-    return -1;
-  }
   hm_arena a;
   hm_arena_init(&a, 64 * 1024);
   hm_buf row, prev;
   hm_buf_init(&row);
   hm_buf_init(&prev);
   int rc = 0;
-  bool reader_failed = false;
   for (;;) {
     hm_arena_reset(&a);
     hm_record rec;
     int got = hm_reader_next(r, &a, &rec);
     if (got == 0) break;
-    if (got == -2) { snprintf(err, errlen, "%s", hm_reader_error(r)); rc = -1; reader_failed = true; break; }
+    if (got == -2) { snprintf(err, errlen, "%s", hm_reader_error(r)); rc = -1; break; }
     if (got == -1) { report(bad, user, src, hm_reader_error(r)); continue; }
     const char *why = NULL;
     const char *key = parent_key(s, field, &rec, &a, &why);
@@ -266,60 +266,114 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       report(bad, user, src, msg);
       continue;
     }
-    if (add_child(x, ins, &prev, &row, key) < 0) { rc = -1; break; }
+    if (add_child(x, &prev, &row, key) < 0) { spill_error(err, errlen); rc = -1; break; }
     encode(&row, rec.value, !from_json_text(r));
   }
-  bool db_failed = rc < 0 && !reader_failed;
-  if (!rc && flush_row(x, ins, &prev, &row) < 0) { rc = -1; db_failed = true; }
-  if (db_failed) snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
-  sqlite3_finalize(ins);
+  if (!rc && flush_row(x, &prev, &row) < 0) { spill_error(err, errlen); rc = -1; }
   hm_buf_free(&row);
   hm_buf_free(&prev);
   hm_arena_free(&a);
   return rc;
 }
 
-/* Puts the scan on the first row after seq. */
-static int seek(hm_childidx *x, sqlite3_int64 seq) {
-  sqlite3_reset(x->scan);
-  sqlite3_bind_int64(x->scan, 1, seq);
-  int rc = sqlite3_step(x->scan);
-  x->on_row = rc == SQLITE_ROW;
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+static uint32_t le32(const unsigned char *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int make_index(hm_childidx *x) {
-  if (sqlite3_exec(x->db, "CREATE INDEX child_pkey ON child(pkey, seq)", NULL, NULL, NULL) != SQLITE_OK) return -1;
-  return sqlite3_prepare_v2(x->db, "SELECT seq, rec FROM child WHERE pkey = ? ORDER BY seq", -1, &x->get, NULL) ==
+/* The row at off: its key (valid until the next read of the spill), where its
+   data lies and where the next row starts. */
+static int read_head(hm_childidx *x, uint64_t off, const char **key, uint64_t *data, uint32_t *len) {
+  const unsigned char *h = hm_spill_view(&x->rows, off, 8);
+  if (!h) return -1;
+  uint32_t klen = le32(h), dlen = le32(h + 4);
+  const unsigned char *k = hm_spill_view(&x->rows, off + 8, klen);
+  if (!k || !klen || k[klen - 1]) return -1;
+  *key = (const char *)k;
+  *data = off + 8 + klen;
+  *len = dlen;
+  return 0;
+}
+
+/* Puts the cursor on the row at off (or past the end). */
+static int move_to(hm_childidx *x, uint64_t off) {
+  x->cur = off;
+  if (off >= hm_spill_size(&x->rows)) return 0;
+  const char *key;
+  if (read_head(x, off, &key, &x->cur_data, &x->cur_len) < 0) return -1;
+  x->cur_key.len = 0;
+  hm_buf_puts(&x->cur_key, key);
+  return 0;
+}
+
+static bool on_row(const hm_childidx *x) { return x->cur < hm_spill_size(&x->rows); }
+static uint64_t row_end(const hm_childidx *x) { return x->cur_data + x->cur_len; }
+
+/* The children in the data of a row, in order. */
+static int push_row(hm_childidx *x, uint64_t data, uint32_t len, hm_arena *a, hm_value *out) {
+  const unsigned char *blob = hm_spill_view(&x->rows, data, len);
+  if (!blob) return -1;
+  dec d = {blob, blob + len, false};
+  while (d.p < d.end) {
+    hm_value v = decode(&d, a, 0);
+    hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
+    if (d.bad) break;
+  }
+  return 0;
+}
+
+static int exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+
+/* Every row's key and offset into the index, in one transaction; the index
+   on them made after the rows (cheaper than keeping it up to date). */
+static int index_rows(hm_childidx *x) {
+  sqlite3_stmt *ins = NULL;
+  if (sqlite3_prepare_v2(x->db, "INSERT INTO row(pkey, off) VALUES (?, ?)", -1, &ins, NULL) != SQLITE_OK) return -1;
+  int rc = exec(x->db, "BEGIN");
+  for (uint64_t off = 0; !rc && off < hm_spill_size(&x->rows);) {
+    const char *key;
+    uint64_t data;
+    uint32_t len;
+    if (read_head(x, off, &key, &data, &len) < 0) { rc = -1; break; }
+    sqlite3_bind_text(ins, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(ins, 2, (sqlite3_int64)off);
+    if (sqlite3_step(ins) != SQLITE_DONE) rc = -1;
+    sqlite3_reset(ins);
+    off = data + len;
+  }
+  sqlite3_finalize(ins);
+  if (!rc) rc = exec(x->db, "COMMIT; CREATE INDEX row_pkey ON row(pkey, off)");
+  return rc;
+}
+
+/* The index, made on first need. sqlite3_open("") gives a private on-disk
+   database in the temp dir that SQLite deletes on close; a 2 MiB page cache
+   keeps memory flat whatever the number of keys. */
+static int need_index(hm_childidx *x) {
+  if (x->get) return 0;
+  if (sqlite3_open("", &x->db) != SQLITE_OK ||
+      exec(x->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
+                  "CREATE TABLE row(pkey TEXT NOT NULL, off INTEGER NOT NULL)") < 0 ||
+      index_rows(x) < 0)
+    return -1;
+  return sqlite3_prepare_v2(x->db, "SELECT off FROM row WHERE pkey = ? ORDER BY off", -1, &x->get, NULL) ==
                  SQLITE_OK ? 0 : -1;
 }
 
-/* The index, built on first need once the scan is open: the scan is put back
- * on the row it stood on afterwards. */
-static int need_index(hm_childidx *x) {
-  if (x->get) return 0;
-  sqlite3_int64 at = x->on_row ? sqlite3_column_int64(x->scan, 0) : INT64_MAX;
-  sqlite3_reset(x->scan);
-  if (make_index(x) < 0) return -1;
-  if (at == INT64_MAX) return 0;   /* the scan had ended */
-  return seek(x, at - 1);
+/* Whether each key is a single run (as many runs as keys; ascending keys are
+   that without counting). */
+static int check_grouped(hm_childidx *x) {
+  x->grouped = x->sorted;
+  if (x->grouped) return 0;
+  if (need_index(x) < 0) return -1;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM row", -1, &st, NULL) != SQLITE_OK) return -1;
+  x->grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
+  sqlite3_finalize(st);
+  return 0;
 }
 
-/* The scan, when each parent key has a single run (as many runs as keys;
- * ascending keys are that without counting). */
-static int open_scan(hm_childidx *x) {
-  bool grouped = x->sorted;
-  if (!grouped) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM child", -1, &st, NULL) != SQLITE_OK) return -1;
-    grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
-    sqlite3_finalize(st);
-  }
-  if (!grouped) return 0;
-  if (sqlite3_prepare_v2(x->db, "SELECT seq, pkey, rec FROM child WHERE seq > ? ORDER BY seq", -1, &x->scan, NULL) !=
-      SQLITE_OK)
-    return -1;
-  return seek(x, 0);
+static const char *index_error(hm_childidx *x) {
+  return x->db ? sqlite3_errmsg(x->db) : "cannot create a temporary database";
 }
 
 hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const char *data_dir,
@@ -327,75 +381,53 @@ hm_childidx *hm_childidx_build(const hm_program *p, uint32_t child_src, const ch
   hm_reader *r = hm_reader_open(p, child_src, data_dir, err, errlen);
   if (!r) return NULL;
   hm_childidx *x = calloc(1, sizeof *x);
-  x->sorted = true;
+  if (!x) abort();
+  hm_spill_init(&x->rows);
+  hm_buf_init(&x->cur_key);
   hm_buf_init(&x->passed);
-  if (sqlite3_open("", &x->db) != SQLITE_OK) {
-    snprintf(err, errlen, "child index: cannot create a temporary database: %s", sqlite3_errmsg(x->db));
-    goto fail;
-  }
-  /* A 2 MiB page cache: lookups come in parent order, which is mostly the
-     order the rows were written, so a bigger cache bought no speed and was
-     the only memory that grew with the input (16 MiB at a million tickets). */
-  if (exec(x->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
-                  "CREATE TABLE child(seq INTEGER PRIMARY KEY, pkey TEXT NOT NULL, rec BLOB NOT NULL);"
-                  "BEGIN", err, errlen) < 0)
-    goto fail;
-  if (fill(x, p, child_src, r, bad, user, err, errlen) < 0) goto fail;
-  if (exec(x->db, "COMMIT", err, errlen) < 0 || (!x->sorted && make_index(x) < 0) || open_scan(x) < 0) {
-    snprintf(err, errlen, "child index: %s", sqlite3_errmsg(x->db));
-    goto fail;
-  }
+  x->sorted = true;
+  int rc = fill(x, p, child_src, r, bad, user, err, errlen);
   hm_reader_close(r);
+  if (!rc && (check_grouped(x) < 0 || move_to(x, 0) < 0)) {
+    snprintf(err, errlen, "child index: %s", index_error(x));
+    rc = -1;
+  }
+  if (rc) { hm_childidx_free(x); return NULL; }
   return x;
-fail:
-  hm_reader_close(r);
-  hm_childidx_free(x);
-  return NULL;
 }
 
-/* The children in a row, in order. */
-static void push_row(sqlite3_stmt *st, int col, hm_arena *a, hm_value *out) {
-  const unsigned char *blob = sqlite3_column_blob(st, col);
-  dec d = {blob, blob + sqlite3_column_bytes(st, col), false};
-  while (d.p < d.end) {
-    hm_value v = decode(&d, a, 0);
-    hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
-    if (d.bad) break;
-  }
-}
-
-static const char *scan_key(hm_childidx *x) { return (const char *)sqlite3_column_text(x->scan, 1); }
-
-/* Sorted: moves the scan past the rows whose keys come before parent_key. */
+/* Sorted: moves the cursor past the rows whose keys come before parent_key. */
 static int skip_before(hm_childidx *x, const char *parent_key) {
-  while (x->on_row && key_cmp(scan_key(x), parent_key) < 0) {
+  while (on_row(x) && key_cmp(x->cur_key.data, parent_key) < 0) {
     x->passed.len = 0;
-    hm_buf_puts(&x->passed, scan_key(x));
-    int rc = sqlite3_step(x->scan);
-    x->on_row = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+    hm_buf_put(&x->passed, x->cur_key.data, x->cur_key.len);
+    if (move_to(x, row_end(x)) < 0) return -1;
   }
   return 0;
 }
 
-/* The run under the scan (its key is parent_key), leaving the scan after it. */
+/* The run under the cursor (its key is parent_key), leaving the cursor after it. */
 static int take_run(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
-  int rc;
   do {
-    push_row(x->scan, 2, a, out);
-    rc = sqlite3_step(x->scan);
-  } while (rc == SQLITE_ROW && !strcmp(scan_key(x), parent_key));
-  x->on_row = rc == SQLITE_ROW;
-  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    if (push_row(x, x->cur_data, x->cur_len, a, out) < 0 || move_to(x, row_end(x)) < 0) return -1;
+  } while (on_row(x) && !strcmp(x->cur_key.data, parent_key));
+  return 0;
 }
 
-/* Through the index; *last is the seq of the last child (0 when none). */
-static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out, sqlite3_int64 *last) {
+/* Through the index; *end is where the key's last row ends (0 when none). */
+static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out, uint64_t *end) {
   sqlite3_bind_text(x->get, 1, parent_key, -1, SQLITE_STATIC);
   int rc;
   while ((rc = sqlite3_step(x->get)) == SQLITE_ROW) {
-    *last = sqlite3_column_int64(x->get, 0);
-    push_row(x->get, 1, a, out);
+    const char *key;
+    uint64_t data;
+    uint32_t len;
+    if (read_head(x, (uint64_t)sqlite3_column_int64(x->get, 0), &key, &data, &len) < 0 ||
+        push_row(x, data, len, a, out) < 0) {
+      rc = SQLITE_IOERR;
+      break;
+    }
+    *end = data + len;
   }
   sqlite3_reset(x->get);
   sqlite3_clear_bindings(x->get);
@@ -405,7 +437,7 @@ static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value 
 /* Sorted and parent_key beyond the rows passed: its run is ahead or nowhere. */
 static int get_ahead(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
   if (skip_before(x, parent_key) < 0) return -1;
-  if (!x->on_row || strcmp(scan_key(x), parent_key)) return 0;
+  if (!on_row(x) || strcmp(x->cur_key.data, parent_key)) return 0;
   x->passed.len = 0;
   hm_buf_puts(&x->passed, parent_key);
   return take_run(x, parent_key, a, out);
@@ -414,15 +446,15 @@ static int get_ahead(hm_childidx *x, const char *parent_key, hm_arena *a, hm_val
 int hm_childidx_get(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out) {
   *out = hv_list_new(a, 0);
   int ret;
-  if (x->scan && x->sorted && (!x->passed.len || key_cmp(x->passed.data, parent_key) < 0)) {
+  if (x->grouped && x->sorted && (!x->passed.len || key_cmp(x->passed.data, parent_key) < 0)) {
     ret = get_ahead(x, parent_key, a, out);
-  } else if (x->scan && x->on_row && !strcmp(scan_key(x), parent_key)) {
+  } else if (x->grouped && on_row(x) && !strcmp(x->cur_key.data, parent_key)) {
     ret = take_run(x, parent_key, a, out);
   } else {
-    sqlite3_int64 last = 0;
+    uint64_t end = 0;
     ret = need_index(x);
-    if (!ret) ret = lookup(x, parent_key, a, out, &last);
-    if (!ret && x->scan && !x->sorted && last) ret = seek(x, last);
+    if (!ret) ret = lookup(x, parent_key, a, out, &end);
+    if (!ret && x->grouped && !x->sorted && end) ret = move_to(x, end);
   }
   if (ret) *out = hv_list_new(a, 0);
   return ret;
@@ -433,8 +465,9 @@ uint64_t hm_childidx_count(const hm_childidx *x) { return x ? x->count : 0; }
 void hm_childidx_free(hm_childidx *x) {
   if (!x) return;
   sqlite3_finalize(x->get);
-  sqlite3_finalize(x->scan);
   sqlite3_close(x->db);
+  hm_spill_free(&x->rows);
+  hm_buf_free(&x->cur_key);
   hm_buf_free(&x->passed);
   free(x);
 }

@@ -6,6 +6,7 @@ set(HM_READERS_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/hm_jsonsrc.c
   ${CMAKE_CURRENT_SOURCE_DIR}/hm_srcpath.c
   ${CMAKE_CURRENT_SOURCE_DIR}/hm_childidx.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/hm_spill.c
   ${CMAKE_CURRENT_SOURCE_DIR}/hm_json.c)
 add_library(hmreaders STATIC ${HM_READERS_SOURCES})
 target_include_directories(hmreaders PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
@@ -16,7 +17,7 @@ target_link_libraries(hmreaders PUBLIC hmcommon PkgConfig::CJSON PkgConfig::SQLI
 # record size limit are exercised by small inputs (and positions must not move).
 add_library(hmreaders_tiny STATIC EXCLUDE_FROM_ALL ${HM_READERS_SOURCES})
 target_include_directories(hmreaders_tiny PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(hmreaders_tiny PRIVATE HM_READ_BUF=7u HM_MAX_RECORD=4096)
+target_compile_definitions(hmreaders_tiny PRIVATE HM_READ_BUF=7u HM_MAX_RECORD=4096 HM_SPILL_MEM=64u)
 target_link_libraries(hmreaders_tiny PUBLIC hmcommon PkgConfig::CJSON PkgConfig::SQLITE)
 
 if(HM_FUZZ)
