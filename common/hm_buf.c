@@ -1,6 +1,7 @@
 /* hm_buf: growable byte buffer; see hm_buf.h. */
 #include "hm_buf.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,6 @@ void hm_buf_put(hm_buf *b, const void *p, size_t n) {
   b->data[b->len] = 0;
 }
 void hm_buf_puts(hm_buf *b, const char *s) { hm_buf_put(b, s, strlen(s)); }
-void hm_buf_putc(hm_buf *b, char c) {
-  if (b->len + 2 > b->cap) hm_buf_reserve(b, 1);   /* the byte and the NUL */
-  b->data[b->len++] = c;
-  b->data[b->len] = 0;
-}
 
 void hm_buf_printf(hm_buf *b, const char *fmt, ...) {
   va_list ap, ap2;
@@ -68,12 +64,56 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
   return len;
 }
 
+/* Whether the 8 bytes in w are all printable ASCII other than '"', '\\' and
+ * DEL (which plain_end's byte loop then takes): the classic "has a byte less than n" word tricks, each exact for "any
+ * byte", which is all that is asked. Most text is such runs, and a byte at a
+ * time was a tenth of a plan. */
+static bool plain8(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t ctl = (w - ones * 0x20) & ~w;                    /* a byte < 0x20 */
+  uint64_t del = (w ^ (ones * 0x7f)), quo = (w ^ (ones * '"')), bsl = (w ^ (ones * '\\'));
+  uint64_t hit = ctl | ((del - ones) & ~del) | ((quo - ones) & ~quo) | ((bsl - ones) & ~bsl) | w;
+  return (hit & high) == 0;
+}
+
+/* The bytes JSON cannot take as they are (controls, '"', '\\'), and those
+ * that need a UTF-8 check (>= 0x80): a table, a load per byte. */
+static const unsigned char json_special[256] = {
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+};
+
+/* The end of the run from i of bytes JSON takes as they are. */
+static size_t plain_end(const unsigned char *s, size_t i, size_t n) {
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (!plain8(w)) break;
+  }
+  while (i < n && !json_special[s[i]]) i++;
+  return i;
+}
+
 void hm_buf_json_str(hm_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
-  hm_buf_putc(b, '"');
+  hm_buf_reserve(b, n + 2);
+  b->data[b->len++] = '"';
   for (size_t i = 0; i < n;) {
-    size_t run = i;   /* printable ASCII needing no escape: copied in one go */
-    while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\') run++;
+    size_t run = plain_end(s, i, n);
     if (run > i) { hm_buf_put(b, s + i, run - i); i = run; continue; }
     unsigned char c = s[i];
     if (c == '"' || c == '\\') { hm_buf_putc(b, '\\'); hm_buf_putc(b, (char)c); i++; }

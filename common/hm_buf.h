@@ -13,7 +13,12 @@ void hm_buf_free(hm_buf *b);
 void hm_buf_reserve(hm_buf *b, size_t extra);
 void hm_buf_put(hm_buf *b, const void *p, size_t n);
 void hm_buf_puts(hm_buf *b, const char *s);
-void hm_buf_putc(hm_buf *b, char c);
+/* inline: JSON writing puts most of its punctuation a byte at a time */
+static inline void hm_buf_putc(hm_buf *b, char c) {
+  if (b->len + 2 > b->cap) hm_buf_reserve(b, 1);   /* the byte and the NUL */
+  b->data[b->len++] = c;
+  b->data[b->len] = 0;
+}
 void hm_buf_printf(hm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hm_buf_u8(hm_buf *b, uint8_t v);
 void hm_buf_u32(hm_buf *b, uint32_t v);   /* little-endian, whatever the host */

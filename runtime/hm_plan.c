@@ -188,6 +188,7 @@ typedef struct plan {
   const hm_program *p;
   const hm_plan_opts *o;
   hm_vm *vm;
+  hm_wire *wire;
   hm_rpt *rpt;
   src_state *ss;
   char **rule_suffix;          /* per rule: "" or ":Target" or ":Target:rN" */
@@ -665,48 +666,75 @@ static size_t utf8_chars(const char *s, size_t n) {
 /* The schema's required/min/max of target t on obj (and on the elements of its
  * list-of-target fields). NULL if fine, else why Gorgias would answer 4xx.
  * Ticket messages beyond 500 are not an error: they become follow-up calls. */
+/* What each field of a target holds in an object, from its first member of
+ * that name (as hv_rec_get finds it). */
+enum { HAS_NONE, HAS_VALUE, HAS_NULL, HAS_MISSING };
+
+/* A required field the object lacks: the first in the schema's order. */
+static const char *missing_required(plan *pl, uint32_t t, const uint8_t *has, const char **field) {
+  const hm_target *tg = &pl->p->targets[t];
+  for (uint32_t i = 0; i < tg->nfields; i++) {
+    const hm_tfield *f = &tg->fields[i];
+    const char *name = K(pl->p, f->name);
+    if (!(f->flags & HM_TF_REQUIRED) || has[i] == HAS_VALUE || !strcmp(name, "ticket_id")) continue;   /* ticket_id: the planner's */
+    *field = name;
+    return hm_arena_printf(&pl->arena, "%s: required field %s is %s", K(pl->p, tg->name), name,
+                           has[i] == HAS_NULL ? "null" : "missing");
+  }
+  return NULL;
+}
+
+/* What Gorgias would refuse in field f of target t holding v; NULL if fine. */
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
+                                 int depth);
+
 static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **field, int depth) {
   const hm_program *p = pl->p;
   if (t >= p->ntargets || obj.kind != HV_REC || depth > 4) return NULL;
   const hm_target *tg = &p->targets[t];
-  const char *tn = K(p, tg->name);
-  for (uint32_t i = 0; i < tg->nfields; i++) {
-    const hm_tfield *f = &tg->fields[i];
-    if (!(f->flags & HM_TF_REQUIRED)) continue;
-    const char *name = K(p, f->name);
-    hm_value v = hv_rec_get(&obj, name);
-    if (hv_is_nothing(v) && strcmp(name, "ticket_id")) {   /* ticket_id: filled in by the planner */
-      *field = name;
-      return hm_arena_printf(&pl->arena, "%s: required field %s is %s", tn, name, v.kind == HV_NULL ? "null" : "missing");
-    }
-  }
+  /* one pass over the members finds each one's field and which fields are
+     there: a search of the object per required field was most of this check */
+  uint8_t *has = hm_arena_alloc(&pl->arena, tg->nfields + 1);
+  uint32_t *fi = hm_arena_alloc(&pl->arena, (obj.u.rec->n + 1) * sizeof *fi);
+  memset(has, HAS_NONE, tg->nfields + 1);
   for (uint32_t m = 0; m < obj.u.rec->n; m++) {
     hm_value v = obj.u.rec->vals[m];
-    uint32_t fi = hm_wire_field(p, t, obj.u.rec->keys[m]);
-    if (fi == HM_BC_NONE || hv_is_nothing(v)) continue;
-    const hm_tfield *f = &tg->fields[fi];
-    const char *name = K(p, f->name);
-    *field = name;
-    if (v.kind == HV_STR && f->max && v.len > f->max && utf8_chars(v.u.str, v.len) > f->max)
-      return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
-                             utf8_chars(v.u.str, v.len), f->max);
-    if (v.kind == HV_LIST) {
-      bool split = !strcmp(tn, "Ticket") && !strcmp(name, "messages");
-      if (f->min && v.u.list->n < f->min)
-        return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
-                               v.u.list->n, f->min);
-      if (f->max && v.u.list->n > f->max && !split)
-        return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn, name,
-                               v.u.list->n, f->max);
-      if (f->ref_target < p->ntargets && f->type != HT_REF)
-        for (uint32_t k = 0; k < v.u.list->n; k++) {
-          const char *why = refused(pl, f->ref_target, v.u.list->items[k], field, depth + 1);
-          if (why) return why;
-        }
-    }
-    if (v.kind == HV_NUM && (f->min || f->max) && (v.u.num < f->min || (f->max && v.u.num > f->max)))
-      return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num, f->min, f->max);
+    fi[m] = hm_wire_field(pl->wire, t, obj.u.rec->keys[m]);
+    if (fi[m] != HM_BC_NONE && has[fi[m]] == HAS_NONE)
+      has[fi[m]] = !hv_is_nothing(v) ? HAS_VALUE : v.kind == HV_NULL ? HAS_NULL : HAS_MISSING;
   }
+  const char *why = missing_required(pl, t, has, field);
+  for (uint32_t m = 0; !why && m < obj.u.rec->n; m++)
+    if (fi[m] != HM_BC_NONE && !hv_is_nothing(obj.u.rec->vals[m]))
+      why = refused_value(pl, t, &tg->fields[fi[m]], obj.u.rec->vals[m], field, depth);
+  return why;
+}
+
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
+                                 int depth) {
+  const hm_program *p = pl->p;
+  const char *tn = K(p, p->targets[t].name);
+  const char *name = K(p, f->name);
+  *field = name;
+  if (v.kind == HV_STR && f->max && v.len > f->max && utf8_chars(v.u.str, v.len) > f->max)
+    return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
+                           utf8_chars(v.u.str, v.len), f->max);
+  if (v.kind == HV_LIST) {
+    bool split = !strcmp(tn, "Ticket") && !strcmp(name, "messages");
+    if (f->min && v.u.list->n < f->min)
+      return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
+                             v.u.list->n, f->min);
+    if (f->max && v.u.list->n > f->max && !split)
+      return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn, name,
+                             v.u.list->n, f->max);
+    if (f->ref_target < p->ntargets && f->type != HT_REF)
+      for (uint32_t k = 0; k < v.u.list->n; k++) {
+        const char *why = refused(pl, f->ref_target, v.u.list->items[k], field, depth + 1);
+        if (why) return why;
+      }
+  }
+  if (v.kind == HV_NUM && (f->min || f->max) && (v.u.num < f->min || (f->max && v.u.num > f->max)))
+    return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num, f->min, f->max);
   return NULL;
 }
 
@@ -740,7 +768,7 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
 
 static void body_of(plan *pl, uint32_t target, hm_value obj) {
   pl->body.len = 0;
-  hm_wire_body(&pl->body, pl->p, target, obj, &pl->arena);
+  hm_wire_body(pl->wire, &pl->body, target, obj, &pl->arena);
 }
 
 static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
@@ -1204,6 +1232,7 @@ static void plan_free(plan *pl) {
   keyset_free(&pl->uniq);
   kmap_free(&pl->agents);
   hm_vm_free(pl->vm);
+  hm_wire_free(pl->wire);
   hm_rpt_free(pl->rpt);
   hm_buf_free(&pl->body);
   hm_buf_free(&pl->line);
@@ -1331,6 +1360,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   host.user = &pl;
   pl.vm = hm_vm_new(p, &host, o->builtins, o->nbuiltins);
   hm_vm_set_std(pl.vm, o->std);
+  pl.wire = hm_wire_new(p);
   pl.rpt = hm_rpt_new(p);
   pl.ss = calloc(p->nsources + 1, sizeof *pl.ss);
   if (!pl.ss) abort();

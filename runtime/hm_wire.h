@@ -14,6 +14,11 @@
  * agents (they are written as {"$agent": email}). Arena-allocated. */
 const char *hm_wire_ref_name(hm_arena *a, const hm_ref *r);
 
+/* The program's targets indexed for writing: made once per program. */
+typedef struct hm_wire hm_wire;
+hm_wire *hm_wire_new(const hm_program *p);
+void hm_wire_free(hm_wire *w);
+
 /* JSON body of object `obj` (HV_REC) of target `target`, in the API's shape:
  * - a ref in a field named `id` or `*_id` is the bare reference
  *   {"$ref": R}; in any other ref or any-typed field it is {"id": {"$ref": R}};
@@ -24,11 +29,11 @@ const char *hm_wire_ref_name(hm_arena *a, const hm_ref *r);
  * - the wire table's per-target moves (Help Center `translation`, Customer
  *   `organization` into meta) are applied;
  * - missing members and readonly fields are left out. */
-void hm_wire_body(hm_buf *out, const hm_program *p, uint32_t target, hm_value obj, hm_arena *a);
+void hm_wire_body(const hm_wire *w, hm_buf *out, uint32_t target, hm_value obj, hm_arena *a);
 
 /* Target index by name, HM_BC_NONE if the program has none. */
 uint32_t hm_wire_target(const hm_program *p, const char *name);
 /* Field index of `name` in target t, HM_BC_NONE if none. */
-uint32_t hm_wire_field(const hm_program *p, uint32_t t, const char *name);
+uint32_t hm_wire_field(const hm_wire *w, uint32_t t, const char *name);
 
 #endif
