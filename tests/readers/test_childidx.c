@@ -1,0 +1,142 @@
+/* test_childidx: the child index's three ways of reading children back (the
+ * cursor over ascending runs, the cursor over grouped runs, the index for
+ * anything else) give the same children in source order, whatever order the
+ * parents ask in; a run longer than a row is whole. Built twice: over
+ * hmreaders (rows in memory) and over hmreaders_tiny (a 64-byte spill, so the
+ * rows go through the temporary file and its read window). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hm_childidx.h"
+#include "hm_value.h"
+#include "rt_prog.h"
+
+static int failures;
+static char dir[4096];
+
+#define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); if (strcmp(g_, w_)) { failures++; \
+  fprintf(stderr, "%s:%d: got %s\n  want %s\n", __FILE__, __LINE__, g_, w_); } } while (0)
+
+static void write_str(const char *rel, const char *s) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
+  FILE *f = fopen(path, "wb");
+  if (!f) { perror(path); exit(2); }
+  fputs(s, f);
+  fclose(f);
+}
+
+static hm_childidx *build(rt_prog *t, const char *file) {
+  char err[1024];
+  rt_init(t, HF_NDJSON, file, NULL, "p", 0);
+  hm_childidx *x = hm_childidx_build(&t->p, 0, dir, NULL, NULL, err, sizeof err);
+  if (!x) { fprintf(stderr, "%s: %s\n", file, err); exit(1); }
+  return x;
+}
+
+/* The children's n values of key k, e.g. "1 4". */
+static const char *ns(hm_childidx *x, const char *k, hm_arena *a) {
+  hm_value v;
+  if (hm_childidx_get(x, k, a, &v)) return "error";
+  hm_buf b;
+  hm_buf_init(&b);
+  for (uint32_t i = 0; i < v.u.list->n; i++) {
+    hm_value n = hv_rec_get(&v.u.list->items[i], "n");
+    hm_buf_printf(&b, "%s%g", i ? " " : "", n.kind == HV_NUM ? n.u.num : -1);
+  }
+  const char *s = hm_arena_strndup(a, b.data ? b.data : "", b.len);
+  hm_buf_free(&b);
+  return s;
+}
+
+/* Keys 1 1 2 3 3 10: ascending. Asked in order, then back to 2 and 10
+   (the index, made on that first need), then ahead again. */
+static void test_sorted(hm_arena *a) {
+  write_str("sorted.ndjson", "{\"p\":1,\"n\":1}\n{\"p\":1,\"n\":2}\n{\"p\":2,\"n\":3}\n"
+                             "{\"p\":3,\"n\":4}\n{\"p\":3,\"n\":5}\n{\"p\":10,\"n\":6}\n");
+  rt_prog t;
+  hm_childidx *x = build(&t, "sorted.ndjson");
+  CHECK_STR(ns(x, "1", a), "1 2");
+  CHECK_STR(ns(x, "0", a), "");
+  CHECK_STR(ns(x, "3", a), "4 5");
+  CHECK_STR(ns(x, "2", a), "3");
+  CHECK_STR(ns(x, "10", a), "6");
+  CHECK_STR(ns(x, "3", a), "4 5");
+  CHECK_STR(ns(x, "11", a), "");
+  hm_childidx_free(x);
+}
+
+/* Keys 5 5 2 9: each one run, not ascending. */
+static void test_grouped(hm_arena *a) {
+  write_str("grouped.ndjson", "{\"p\":5,\"n\":1}\n{\"p\":5,\"n\":2}\n{\"p\":2,\"n\":3}\n{\"p\":9,\"n\":4}\n");
+  rt_prog t;
+  hm_childidx *x = build(&t, "grouped.ndjson");
+  CHECK_STR(ns(x, "5", a), "1 2");
+  CHECK_STR(ns(x, "9", a), "4");
+  CHECK_STR(ns(x, "2", a), "3");
+  CHECK_STR(ns(x, "5", a), "1 2");
+  CHECK_STR(ns(x, "7", a), "");
+  hm_childidx_free(x);
+}
+
+/* Keys 4 8 4: two runs of one key, so every parent goes through the index. */
+static void test_scattered(hm_arena *a) {
+  write_str("scattered.ndjson", "{\"p\":4,\"n\":1}\n{\"p\":8,\"n\":2}\n{\"p\":4,\"n\":3}\n");
+  rt_prog t;
+  hm_childidx *x = build(&t, "scattered.ndjson");
+  CHECK_STR(ns(x, "4", a), "1 3");
+  CHECK_STR(ns(x, "8", a), "2");
+  CHECK_STR(ns(x, "4", a), "1 3");
+  hm_childidx_free(x);
+}
+
+/* 2,000 children of one parent (about 200 KB: several rows) between two
+   others: all of them, in order. */
+static void test_long_run(hm_arena *a) {
+  char path[8192];
+  snprintf(path, sizeof path, "%s/long.ndjson", dir);
+  FILE *f = fopen(path, "wb");
+  if (!f) { perror(path); exit(2); }
+  fprintf(f, "{\"p\":1,\"n\":-2}\n");
+  for (int i = 0; i < 2000; i++)
+    fprintf(f, "{\"p\":2,\"n\":%d,\"pad\":\"%080d\"}\n", i, i);
+  fprintf(f, "{\"p\":3,\"n\":-3}\n");
+  fclose(f);
+  rt_prog t;
+  hm_childidx *x = build(&t, "long.ndjson");
+  hm_value v;
+  if (hm_childidx_get(x, "2", a, &v) || v.u.list->n != 2000) {
+    failures++;
+    fprintf(stderr, "long run: %u children\n", v.u.list->n);
+  } else {
+    for (uint32_t i = 0; i < 2000; i++)
+      if (hv_rec_get(&v.u.list->items[i], "n").u.num != i) { failures++; fprintf(stderr, "child %u out of order\n", i); break; }
+  }
+  CHECK_STR(ns(x, "3", a), "-3");
+  CHECK_STR(ns(x, "1", a), "-2");
+  hm_childidx_free(x);
+}
+
+int main(void) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir, sizeof dir, "%s/hm_childidx_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  test_sorted(&a);
+  test_grouped(&a);
+  test_scattered(&a);
+  test_long_run(&a);
+  hm_arena_free(&a);
+  const char *files[] = {"sorted.ndjson", "grouped.ndjson", "scattered.ndjson", "long.ndjson"};
+  char path[8192];
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(dir);
+  if (failures) { fprintf(stderr, "%d check(s) failed\n", failures); return 1; }
+  puts("childidx: all tests passed");
+  return 0;
+}
