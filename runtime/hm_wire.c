@@ -48,6 +48,7 @@ typedef struct wire_target {
   uint32_t mask;
   const wire_move *move;
   const char **wrap;    /* per field: wire_wraps' key, or NULL */
+  hm_buf *key;          /* per field: its name as a JSON member name, colon included */
   bool *moved;          /* per field: goes into move->envelope */
   bool upload;          /* the Upload target */
 } wire_target;
@@ -100,7 +101,8 @@ static void index_target(const hm_program *p, const hm_target *tg, wire_target *
   wt->by_ptr = calloc(size, sizeof *wt->by_ptr);
   wt->wrap = calloc(tg->nfields + 1, sizeof *wt->wrap);
   wt->moved = calloc(tg->nfields + 1, sizeof *wt->moved);
-  if (!wt->slots || !wt->by_ptr || !wt->wrap || !wt->moved) abort();
+  wt->key = calloc(tg->nfields + 1, sizeof *wt->key);
+  if (!wt->slots || !wt->by_ptr || !wt->key || !wt->wrap || !wt->moved) abort();
   wt->mask = size - 1;
   wt->move = move_of(tn);
   wt->upload = !strcmp(tn, "Upload");
@@ -108,6 +110,8 @@ static void index_target(const hm_program *p, const hm_target *tg, wire_target *
     if (tg->fields[i].name >= p->nconsts) continue;
     const char *name = p->consts[tg->fields[i].name].str;
     wt->wrap[i] = wrap_of(tn, name);
+    hm_buf_json_str(&wt->key[i], name, strlen(name));
+    hm_buf_putc(&wt->key[i], ':');
     wt->moved[i] = in_move(wt->move, name);
     put_slot(wt->slots, wt->mask, name_hash(name), name, i);
     put_slot(wt->by_ptr, wt->mask, ptr_hash(name), name, i);
@@ -127,6 +131,8 @@ void hm_wire_free(hm_wire *w) {
   for (uint32_t t = 0; t < w->p->ntargets; t++) {
     free(w->t[t].slots);
     free(w->t[t].by_ptr);
+    for (uint32_t f = 0; f < w->p->targets[t].nfields; f++) hm_buf_free(&w->t[t].key[f]);
+    free(w->t[t].key);
     free(w->t[t].wrap);
     free(w->t[t].moved);
   }
@@ -283,8 +289,12 @@ static void put_members(hm_buf *out, const hm_wire *w, uint32_t target, hm_value
     if (tf && (tf->flags & HM_TF_READONLY)) continue;
     if (!*first) hm_buf_putc(out, ',');
     *first = 0;
-    put_str(out, k);
-    hm_buf_putc(out, ':');
+    if (tf) {
+      hm_buf_put(out, wt->key[f].data, wt->key[f].len);
+    } else {
+      put_str(out, k);
+      hm_buf_putc(out, ':');
+    }
     const char *wrap = v.kind == HV_STR && tf ? wt->wrap[f] : NULL;
     if (wrap) { hm_buf_putc(out, '{'); put_str(out, wrap); hm_buf_putc(out, ':'); }
     put_field(out, w, tf, k, v, a);
