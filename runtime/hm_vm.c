@@ -55,10 +55,6 @@ struct hm_vm {
   char err[256];
 };
 
-const char *hm_vm_const(const hm_program *p, uint32_t k) {
-  return k < p->nconsts && p->consts[k].str ? p->consts[k].str : "";
-}
-
 static hm_value const_value(const hm_program *p, uint32_t k) {
   const hm_const *c = &p->consts[k];
   if (c->kind == HK_NUM) return hv_num(c->num);

@@ -96,6 +96,9 @@ const char *hm_vm_error(const hm_vm *vm);
 
 /* Map location (line, col) of instruction pc of a code array. */
 void hm_vm_locate(const hm_code *c, uint32_t pc, uint32_t *line, uint32_t *col);
-const char *hm_vm_const(const hm_program *p, uint32_t k);   /* "" for NONE */
+/* "" for NONE; inline: the planner and the VM read names on every record */
+static inline const char *hm_vm_const(const hm_program *p, uint32_t k) {
+  return k < p->nconsts && p->consts[k].str ? p->consts[k].str : "";
+}
 
 #endif
