@@ -31,8 +31,22 @@
 #include "hm_reader_impl.h"
 #include "hm_spill.h"
 
+/* Member names repeat in every record of a source: each distinct name is
+ * kept once, here, and a record's members refer to it by number (a u16;
+ * KEY_INLINE then the text, for names past KEYS_MAX or needing repair).
+ * Records read back share these copies of their names. Writing and copying
+ * every name of every child was a tenth of a plan. */
+#define KEYS_MAX 4096u
+#define KEY_INLINE 0xFFFFu
+typedef struct keytab {
+  char **name;
+  uint32_t n;
+  uint32_t *slot;   /* 2 * KEYS_MAX: id + 1 by name hash, 0 when free */
+} keytab;
+
 /* A row: u32 key size (with its NUL), u32 data size, the key, the data. */
 struct hm_childidx {
+  keytab keys;
   hm_spill rows;
   sqlite3 *db;          /* the index of rows by key: NULL until a lookup needs it */
   sqlite3_stmt *get;    /* the offsets of one key's rows, in write order */
@@ -73,7 +87,7 @@ static const char *parent_key(const hm_source *s, const char *field, const hm_re
 
 /* The encoding: a kind byte, then for a bool one byte, a number its 8 bytes,
  * a string its u32 length and bytes, a list its u32 count and items, a record
- * its u32 count and (u32 key length, key bytes, value) members. It gives back
+ * its u32 count and (u16 name number, value) members (see keytab). It gives back
  * exactly the value a JSON round trip (hv_to_json, then cJSON) gave, which is
  * what this index stored before: missing and non-finite numbers read as null,
  * missing members are left out, and the strings of a record that did not come
@@ -102,7 +116,36 @@ static void put_text(hm_buf *b, const char *s, size_t n, bool repair) {
   hm_buf_put(b, s, n);
 }
 
-static void encode(hm_buf *b, hm_value v, bool repair) {
+static uint32_t keytab_id(keytab *kt, const char *k, size_t n) {
+  if (!kt->slot && !(kt->slot = calloc(2 * KEYS_MAX, sizeof *kt->slot))) abort();
+  uint32_t h = 2166136261u;   /* FNV-1a */
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 16777619u;
+  for (h &= 2 * KEYS_MAX - 1; kt->slot[h]; h = (h + 1) & (2 * KEYS_MAX - 1)) {
+    const char *name = kt->name[kt->slot[h] - 1];
+    if (!strncmp(name, k, n) && !name[n]) return kt->slot[h] - 1;
+  }
+  if (kt->n == KEYS_MAX) return KEY_INLINE;
+  if (!(kt->n % 64) && !(kt->name = realloc(kt->name, (kt->n + 64) * sizeof *kt->name))) abort();
+  if (!(kt->name[kt->n] = strndup(k, n))) abort();
+  kt->slot[h] = ++kt->n;
+  return kt->n - 1;
+}
+
+static void keytab_free(keytab *kt) {
+  for (uint32_t i = 0; i < kt->n; i++) free(kt->name[i]);
+  free(kt->name);
+  free(kt->slot);
+}
+
+static void put_key(hm_buf *b, keytab *kt, const char *k, bool repair) {
+  size_t n = strlen(k);
+  uint32_t id = repair && hm_utf8_check((const unsigned char *)k, n) < n ? KEY_INLINE : keytab_id(kt, k, n);
+  unsigned char c[2] = {(unsigned char)id, (unsigned char)(id >> 8)};
+  hm_buf_put(b, c, 2);
+  if (id == KEY_INLINE) put_text(b, k, n, repair);
+}
+
+static void encode(hm_buf *b, keytab *kt, hm_value v, bool repair) {
   switch (v.kind) {
   case HV_BOOL: hm_buf_u8(b, v.u.b ? ENC_TRUE : ENC_FALSE); return;
   case HV_NUM:
@@ -111,7 +154,7 @@ static void encode(hm_buf *b, hm_value v, bool repair) {
   case HV_STR: hm_buf_u8(b, ENC_STR); put_text(b, v.u.str, v.len, repair); return;
   case HV_LIST:
     hm_buf_u8(b, ENC_LIST); put_u32(b, v.u.list->n);
-    for (uint32_t i = 0; i < v.u.list->n; i++) encode(b, v.u.list->items[i], repair);
+    for (uint32_t i = 0; i < v.u.list->n; i++) encode(b, kt, v.u.list->items[i], repair);
     return;
   case HV_REC: {
     uint32_t n = 0;
@@ -119,8 +162,8 @@ static void encode(hm_buf *b, hm_value v, bool repair) {
     hm_buf_u8(b, ENC_REC); put_u32(b, n);
     for (uint32_t i = 0; i < v.u.rec->n; i++) {
       if (v.u.rec->vals[i].kind == HV_MISSING) continue;
-      put_text(b, v.u.rec->keys[i], strlen(v.u.rec->keys[i]), repair);
-      encode(b, v.u.rec->vals[i], repair);
+      put_key(b, kt, v.u.rec->keys[i], repair);
+      encode(b, kt, v.u.rec->vals[i], repair);
     }
     return;
   }
@@ -129,7 +172,7 @@ static void encode(hm_buf *b, hm_value v, bool repair) {
   hm_buf_u8(b, ENC_NULL);
 }
 
-typedef struct dec { const unsigned char *p, *end; bool bad; } dec;
+typedef struct dec { const unsigned char *p, *end; const keytab *kt; bool bad; } dec;
 
 static bool take(dec *d, void *out, size_t n) {
   if (d->bad || (size_t)(d->end - d->p) < n) { d->bad = true; return false; }
@@ -150,6 +193,15 @@ static const char *take_text(dec *d, hm_arena *a, uint32_t *len) {
   const char *s = hm_arena_strndup(a, (const char *)d->p, *len);
   d->p += *len;
   return s;
+}
+
+static const char *take_key(dec *d, hm_arena *a) {
+  unsigned char c[2] = {0, 0};
+  take(d, c, 2);
+  uint32_t id = (uint32_t)c[0] | (uint32_t)c[1] << 8, len;
+  if (id == KEY_INLINE) return take_text(d, a, &len);
+  if (id >= d->kt->n) { d->bad = true; return ""; }
+  return d->kt->name[id];
 }
 
 static hm_value decode(dec *d, hm_arena *a, int depth) {
@@ -178,8 +230,7 @@ static hm_value decode(dec *d, hm_arena *a, int depth) {
     if (n > (size_t)(d->end - d->p)) { d->bad = true; return hv_null(); }
     hm_value v = hv_rec_new(a, n);
     for (uint32_t i = 0; i < n && !d->bad; i++) {
-      uint32_t klen;
-      v.u.rec->keys[i] = take_text(d, a, &klen);
+      v.u.rec->keys[i] = take_key(d, a);
       v.u.rec->vals[i] = decode(d, a, depth + 1);
       v.u.rec->n++;
     }
@@ -267,7 +318,7 @@ static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
       continue;
     }
     if (add_child(x, &prev, &row, key) < 0) { spill_error(err, errlen); rc = -1; break; }
-    encode(&row, rec.value, !from_json_text(r));
+    encode(&row, &x->keys, rec.value, !from_json_text(r));
   }
   if (!rc && flush_row(x, &prev, &row) < 0) { spill_error(err, errlen); rc = -1; }
   hm_buf_free(&row);
@@ -312,7 +363,7 @@ static uint64_t row_end(const hm_childidx *x) { return x->cur_data + x->cur_len;
 static int push_row(hm_childidx *x, uint64_t data, uint32_t len, hm_arena *a, hm_value *out) {
   const unsigned char *blob = hm_spill_view(&x->rows, data, len);
   if (!blob) return -1;
-  dec d = {blob, blob + len, false};
+  dec d = {blob, blob + len, &x->keys, false};
   while (d.p < d.end) {
     hm_value v = decode(&d, a, 0);
     hv_list_push(a, out, d.bad ? hv_missing(HM_WHY_PARSE) : v);
@@ -467,6 +518,7 @@ void hm_childidx_free(hm_childidx *x) {
   sqlite3_finalize(x->get);
   sqlite3_close(x->db);
   hm_spill_free(&x->rows);
+  keytab_free(&x->keys);
   hm_buf_free(&x->cur_key);
   hm_buf_free(&x->passed);
   free(x);
