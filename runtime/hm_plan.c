@@ -666,22 +666,25 @@ static size_t utf8_chars(const char *s, size_t n) {
 /* The schema's required/min/max of target t on obj (and on the elements of its
  * list-of-target fields). NULL if fine, else why Gorgias would answer 4xx.
  * Ticket messages beyond 500 are not an error: they become follow-up calls. */
-/* What each field of a target holds in an object, from its first member of
- * that name (as hv_rec_get finds it). */
-enum { HAS_NONE, HAS_VALUE, HAS_NULL, HAS_MISSING };
-
-/* A required field the object lacks: the first in the schema's order. */
-static const char *missing_required(plan *pl, uint32_t t, const uint8_t *has, const char **field) {
+/* A required field the object lacks (the first in the schema's order): why. */
+static const char *missing_required(plan *pl, uint32_t t, hm_value obj, const char **field) {
+  uint32_t n;
+  const uint32_t *req = hm_wire_required(pl->wire, t, &n);
   const hm_target *tg = &pl->p->targets[t];
-  for (uint32_t i = 0; i < tg->nfields; i++) {
-    const hm_tfield *f = &tg->fields[i];
-    const char *name = K(pl->p, f->name);
-    if (!(f->flags & HM_TF_REQUIRED) || has[i] == HAS_VALUE || !strcmp(name, "ticket_id")) continue;   /* ticket_id: the planner's */
+  for (uint32_t i = 0; i < n; i++) {
+    const char *name = K(pl->p, tg->fields[req[i]].name);
+    hm_value v = hv_rec_get(&obj, name);
+    if (!hv_is_nothing(v) || !strcmp(name, "ticket_id")) continue;   /* ticket_id: the planner's */
     *field = name;
     return hm_arena_printf(&pl->arena, "%s: required field %s is %s", K(pl->p, tg->name), name,
-                           has[i] == HAS_NULL ? "null" : "missing");
+                           v.kind == HV_NULL ? "null" : "missing");
   }
   return NULL;
+}
+
+/* Whether the schema limits field f's values at all. */
+static bool limited(const hm_program *p, const hm_tfield *f) {
+  return f->max || f->min || (f->ref_target < p->ntargets && f->type != HT_REF);
 }
 
 /* What Gorgias would refuse in field f of target t holding v; NULL if fine. */
@@ -691,22 +694,14 @@ static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_va
 static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **field, int depth) {
   const hm_program *p = pl->p;
   if (t >= p->ntargets || obj.kind != HV_REC || depth > 4) return NULL;
-  const hm_target *tg = &p->targets[t];
-  /* one pass over the members finds each one's field and which fields are
-     there: a search of the object per required field was most of this check */
-  uint8_t *has = hm_arena_alloc(&pl->arena, tg->nfields + 1);
-  uint32_t *fi = hm_arena_alloc(&pl->arena, (obj.u.rec->n + 1) * sizeof *fi);
-  memset(has, HAS_NONE, tg->nfields + 1);
-  for (uint32_t m = 0; m < obj.u.rec->n; m++) {
+  const char *why = missing_required(pl, t, obj, field);
+  for (uint32_t m = 0; !why && m < obj.u.rec->n; m++) {
     hm_value v = obj.u.rec->vals[m];
-    fi[m] = hm_wire_field(pl->wire, t, obj.u.rec->keys[m]);
-    if (fi[m] != HM_BC_NONE && has[fi[m]] == HAS_NONE)
-      has[fi[m]] = !hv_is_nothing(v) ? HAS_VALUE : v.kind == HV_NULL ? HAS_NULL : HAS_MISSING;
+    if (hv_is_nothing(v)) continue;
+    uint32_t fi = hm_wire_field(pl->wire, t, obj.u.rec->keys[m]);
+    if (fi != HM_BC_NONE && limited(p, &p->targets[t].fields[fi]))
+      why = refused_value(pl, t, &p->targets[t].fields[fi], v, field, depth);
   }
-  const char *why = missing_required(pl, t, has, field);
-  for (uint32_t m = 0; !why && m < obj.u.rec->n; m++)
-    if (fi[m] != HM_BC_NONE && !hv_is_nothing(obj.u.rec->vals[m]))
-      why = refused_value(pl, t, &tg->fields[fi[m]], obj.u.rec->vals[m], field, depth);
   return why;
 }
 

@@ -51,6 +51,8 @@ typedef struct wire_target {
   hm_buf *key;          /* per field: its name as a JSON member name, colon included */
   bool *moved;          /* per field: goes into move->envelope */
   bool upload;          /* the Upload target */
+  uint32_t *required;   /* the indexes of its required fields, in schema order */
+  uint32_t nrequired;
 } wire_target;
 
 struct hm_wire {
@@ -102,13 +104,15 @@ static void index_target(const hm_program *p, const hm_target *tg, wire_target *
   wt->wrap = calloc(tg->nfields + 1, sizeof *wt->wrap);
   wt->moved = calloc(tg->nfields + 1, sizeof *wt->moved);
   wt->key = calloc(tg->nfields + 1, sizeof *wt->key);
-  if (!wt->slots || !wt->by_ptr || !wt->key || !wt->wrap || !wt->moved) abort();
+  wt->required = calloc(tg->nfields + 1, sizeof *wt->required);
+  if (!wt->slots || !wt->by_ptr || !wt->key || !wt->required || !wt->wrap || !wt->moved) abort();
   wt->mask = size - 1;
   wt->move = move_of(tn);
   wt->upload = !strcmp(tn, "Upload");
   for (uint32_t i = 0; i < tg->nfields; i++) {
     if (tg->fields[i].name >= p->nconsts) continue;
     const char *name = p->consts[tg->fields[i].name].str;
+    if (tg->fields[i].flags & HM_TF_REQUIRED) wt->required[wt->nrequired++] = i;
     wt->wrap[i] = wrap_of(tn, name);
     hm_buf_json_str(&wt->key[i], name, strlen(name));
     hm_buf_putc(&wt->key[i], ':');
@@ -133,6 +137,7 @@ void hm_wire_free(hm_wire *w) {
     free(w->t[t].by_ptr);
     for (uint32_t f = 0; f < w->p->targets[t].nfields; f++) hm_buf_free(&w->t[t].key[f]);
     free(w->t[t].key);
+    free(w->t[t].required);
     free(w->t[t].wrap);
     free(w->t[t].moved);
   }
@@ -149,6 +154,11 @@ uint32_t hm_wire_field(const hm_wire *w, uint32_t t, const char *name) {
   for (uint32_t h = name_hash(name) & wt->mask; wt->slots[h].name; h = (h + 1) & wt->mask)
     if (!strcmp(wt->slots[h].name, name)) return wt->slots[h].index;
   return HM_BC_NONE;
+}
+
+const uint32_t *hm_wire_required(const hm_wire *w, uint32_t t, uint32_t *n) {
+  *n = t < w->p->ntargets ? w->t[t].nrequired : 0;
+  return *n ? w->t[t].required : NULL;
 }
 
 const char *hm_wire_ref_name(hm_arena *a, const hm_ref *r) {

@@ -33,6 +33,8 @@ void hm_wire_body(const hm_wire *w, hm_buf *out, uint32_t target, hm_value obj, 
 
 /* Target index by name, HM_BC_NONE if the program has none. */
 uint32_t hm_wire_target(const hm_program *p, const char *name);
+/* The indexes of target t's required fields, in schema order (*n of them). */
+const uint32_t *hm_wire_required(const hm_wire *w, uint32_t t, uint32_t *n);
 /* Field index of `name` in target t, HM_BC_NONE if none. */
 uint32_t hm_wire_field(const hm_wire *w, uint32_t t, const char *name);
 
