@@ -10,7 +10,7 @@
 void hm_buf_init(hm_buf *b) { b->data = NULL; b->len = b->cap = 0; }
 void hm_buf_free(hm_buf *b) { free(b->data); hm_buf_init(b); }
 
-void hm_buf_reserve(hm_buf *b, size_t extra) {
+void hm_buf_grow(hm_buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < b->len + extra + 1) cap *= 2;
@@ -19,12 +19,6 @@ void hm_buf_reserve(hm_buf *b, size_t extra) {
   b->data = d; b->cap = cap;
 }
 
-void hm_buf_put(hm_buf *b, const void *p, size_t n) {
-  hm_buf_reserve(b, n);
-  if (n) memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = 0;
-}
 void hm_buf_puts(hm_buf *b, const char *s) { hm_buf_put(b, s, strlen(s)); }
 
 void hm_buf_printf(hm_buf *b, const char *fmt, ...) {
@@ -65,7 +59,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 }
 
 /* Whether the 8 bytes in w are all printable ASCII other than '"', '\\' and
- * DEL (which plain_end's byte loop then takes): the classic "has a byte less than n" word tricks, each exact for "any
+ * DEL (which the byte loop then takes): the classic "has a byte less than n" word tricks, each exact for "any
  * byte", which is all that is asked. Most text is such runs, and a byte at a
  * time was a tenth of a plan. */
 static bool plain8(uint64_t w) {
@@ -97,38 +91,47 @@ static const unsigned char json_special[256] = {
   1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
 };
 
-/* The end of the run from i of bytes JSON takes as they are. */
-static size_t plain_end(const unsigned char *s, size_t i, size_t n) {
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    if (!plain8(w)) break;
-  }
-  while (i < n && !json_special[s[i]]) i++;
-  return i;
+/* One byte plain_end stopped at: its escape, or its UTF-8 sequence (U+FFFD
+ * if invalid). The index after it. */
+static size_t put_special(hm_buf *b, const unsigned char *s, size_t i, size_t n) {
+  unsigned char c = s[i];
+  if (c == '"' || c == '\\') { hm_buf_putc(b, '\\'); hm_buf_putc(b, (char)c); return i + 1; }
+  if (c == '\n') { hm_buf_puts(b, "\\n"); return i + 1; }
+  if (c == '\r') { hm_buf_puts(b, "\\r"); return i + 1; }
+  if (c == '\t') { hm_buf_puts(b, "\\t"); return i + 1; }
+  if (c < 0x20) { hm_buf_printf(b, "\\u%04x", c); return i + 1; }
+  if (c < 0x80) { hm_buf_putc(b, (char)c); return i + 1; }
+  size_t k = utf8_seq(s + i, n - i);
+  if (k) { hm_buf_put(b, s + i, k); return i + k; }
+  hm_buf_puts(b, "\xEF\xBF\xBD");
+  return i + 1;
 }
 
+/* Plain runs are scanned and copied in the same pass, a word at a time,
+ * into room reserved once: JSON strings are most of what a plan writes. */
 void hm_buf_json_str(hm_buf *b, const char *str, size_t n) {
   const unsigned char *s = (const unsigned char *)str;
   hm_buf_reserve(b, n + 2);
-  b->data[b->len++] = '"';
-  for (size_t i = 0; i < n;) {
-    size_t run = plain_end(s, i, n);
-    if (run > i) { hm_buf_put(b, s + i, run - i); i = run; continue; }
-    unsigned char c = s[i];
-    if (c == '"' || c == '\\') { hm_buf_putc(b, '\\'); hm_buf_putc(b, (char)c); i++; }
-    else if (c == '\n') { hm_buf_puts(b, "\\n"); i++; }
-    else if (c == '\r') { hm_buf_puts(b, "\\r"); i++; }
-    else if (c == '\t') { hm_buf_puts(b, "\\t"); i++; }
-    else if (c < 0x20) { hm_buf_printf(b, "\\u%04x", c); i++; }
-    else if (c < 0x80) { hm_buf_putc(b, (char)c); i++; }
-    else {
-      size_t k = utf8_seq(s + i, n - i);
-      if (k) { hm_buf_put(b, s + i, k); i += k; }
-      else { hm_buf_puts(b, "\xEF\xBF\xBD"); i++; }
+  char *d = b->data + b->len;
+  *d++ = '"';
+  size_t i = 0;
+  for (;;) {
+    for (; i + 8 <= n; i += 8, d += 8) {
+      uint64_t w;
+      memcpy(&w, s + i, 8);
+      if (!plain8(w)) break;
+      memcpy(d, &w, 8);
     }
+    while (i < n && !json_special[s[i]]) *d++ = (char)s[i++];
+    if (i == n) break;
+    b->len = (size_t)(d - b->data);
+    i = put_special(b, s, i, n);
+    hm_buf_reserve(b, n - i + 1);   /* the rest and the closing quote */
+    d = b->data + b->len;
   }
-  hm_buf_putc(b, '"');
+  *d++ = '"';
+  b->len = (size_t)(d - b->data);
+  b->data[b->len] = 0;
 }
 
 const char *hm_buf_cstr(hm_buf *b) { hm_buf_reserve(b, 0); b->data[b->len] = 0; return b->data; }

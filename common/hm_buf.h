@@ -5,15 +5,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct hm_buf { char *data; size_t len, cap; } hm_buf;
 
 void hm_buf_init(hm_buf *b);
 void hm_buf_free(hm_buf *b);
-void hm_buf_reserve(hm_buf *b, size_t extra);
-void hm_buf_put(hm_buf *b, const void *p, size_t n);
+void hm_buf_grow(hm_buf *b, size_t extra);
+/* inline, with hm_buf_put and hm_buf_putc: output is built a few bytes at a time */
+static inline void hm_buf_reserve(hm_buf *b, size_t extra) {
+  if (b->len + extra + 1 > b->cap) hm_buf_grow(b, extra);
+}
+static inline void hm_buf_put(hm_buf *b, const void *p, size_t n) {
+  hm_buf_reserve(b, n);
+  if (n) memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = 0;
+}
 void hm_buf_puts(hm_buf *b, const char *s);
-/* inline: JSON writing puts most of its punctuation a byte at a time */
 static inline void hm_buf_putc(hm_buf *b, char c) {
   if (b->len + 2 > b->cap) hm_buf_reserve(b, 1);   /* the byte and the NUL */
   b->data[b->len++] = c;

@@ -210,6 +210,46 @@ static void test_value_to_json(void) {
   hm_arena_free(&a);
 }
 
+/* hm_buf_json_str: escapes before, inside and after the 8-byte words it
+ * copies plain text in, invalid UTF-8, and escapes that grow the text six
+ * times (the room reserved up front is not enough). */
+static const char *json_str_of(hm_buf *b, const char *s, size_t n) {
+  b->len = 0;
+  hm_buf_puts(b, "<");   /* appends after what is there */
+  hm_buf_json_str(b, s, n);
+  return b->data;
+}
+
+static void test_json_str(void) {
+  hm_buf b;
+  hm_buf_init(&b);
+  CHECK_STR(json_str_of(&b, "", 0), "<\"\"");
+  CHECK_STR(json_str_of(&b, "abcdefgh", 8), "<\"abcdefgh\"");
+  CHECK_STR(json_str_of(&b, "abcdefg\"", 8), "<\"abcdefg\\\"\"");
+  CHECK_STR(json_str_of(&b, "abcdefghi\\j", 11), "<\"abcdefghi\\\\j\"");
+  CHECK_STR(json_str_of(&b, "x\ny\tz\r", 6), "<\"x\\ny\\tz\\r\"");
+  CHECK_STR(json_str_of(&b, "\x01\x1f", 2), "<\"\\u0001\\u001f\"");
+  CHECK_STR(json_str_of(&b, "caf\xc3\xa9 and some more text", 24), "<\"caf\xc3\xa9 and some more text\"");
+  CHECK_STR(json_str_of(&b, "ab\xff\xc3", 4), "<\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
+  CHECK_STR(json_str_of(&b, "\x7f~ ", 3), "<\"\x7f~ \"");
+  CHECK_STR(json_str_of(&b, "a\0b", 3), "<\"a\\u0000b\"");
+  char in[2101], want[4096 * 4];
+  memset(in, 'a', 1000);
+  in[1000] = '"';
+  memset(in + 1001, 'b', 1000);
+  for (int i = 0; i < 100; i++) in[2001 + i] = 1;
+  char *w = want;
+  w += sprintf(w, "<\"");
+  memset(w, 'a', 1000), w += 1000;
+  w += sprintf(w, "\\\"");
+  memset(w, 'b', 1000), w += 1000;
+  for (int i = 0; i < 100; i++) w += sprintf(w, "\\u0001");
+  sprintf(w, "\"");
+  CHECK_STR(json_str_of(&b, in, 2101), want);
+  CHECK_INT(b.len, strlen(want));
+  hm_buf_free(&b);
+}
+
 static int nbad;
 static void count_bad(void *user, uint32_t src, const char *error) {
   (void)src;
@@ -321,6 +361,7 @@ int main(void) {
   test_wildcard_generations();
   test_json_kinds();
   test_value_to_json();
+  test_json_str();
   test_childidx();
   test_childidx_scalars();
   test_positions();
