@@ -35,11 +35,6 @@ void hm_buf_printf(hm_buf *b, const char *fmt, ...) {
   va_end(ap2);
 }
 
-void hm_buf_u8(hm_buf *b, uint8_t v) { hm_buf_put(b, &v, 1); }
-void hm_buf_u32(hm_buf *b, uint32_t v) {
-  unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
-  hm_buf_put(b, c, 4);
-}
 void hm_buf_f64(hm_buf *b, double v) {
   uint64_t u; memcpy(&u, &v, 8);
   hm_buf_u32(b, (uint32_t)u);
