@@ -8,34 +8,32 @@
 
 struct hm_arena_block {
   hm_arena_block *prev;
-  size_t size, used;
+  size_t size;
   _Alignas(16) unsigned char data[];
 };
 
 static hm_arena_block *block_new(size_t size, hm_arena_block *prev) {
   hm_arena_block *b = malloc(sizeof *b + size);
   if (!b) { fputs("hmap: out of memory\n", stderr); abort(); }
-  b->prev = prev; b->size = size; b->used = 0;
+  b->prev = prev; b->size = size;
   return b;
 }
 
 void hm_arena_init(hm_arena *a, size_t block_size) {
   a->head = NULL;
+  a->cur = a->end = NULL;
   a->block_size = block_size ? block_size : 64 * 1024;
   a->total = 0;
 }
 
-void *hm_arena_alloc(hm_arena *a, size_t n) {
-  n = (n + 15) & ~(size_t)15;
-  if (!a->head || a->head->size - a->head->used < n) {
-    size_t sz = n > a->block_size ? n : a->block_size;
-    a->head = block_new(sz, a->head);
-    a->total += sz;
-  }
-  void *p = a->head->data + a->head->used;
-  a->head->used += n;
-  memset(p, 0, n);
-  return p;
+void *hm_arena_alloc_block(hm_arena *a, size_t n) {   /* n is rounded already */
+  size_t sz = n > a->block_size ? n : a->block_size;
+  a->head = block_new(sz, a->head);
+  a->total += sz;
+  a->cur = a->head->data + n;
+  a->end = a->head->data + sz;
+  memset(a->head->data, 0, n);
+  return a->head->data;
 }
 
 void *hm_arena_realloc(hm_arena *a, void *p, size_t old, size_t n) {
@@ -74,7 +72,8 @@ void hm_arena_reset(hm_arena *a) {
     free(a->head);
     a->head = p;
   }
-  a->head->used = 0;
+  a->cur = a->head->data;
+  a->end = a->head->data + a->head->size;
 }
 
 void hm_arena_free(hm_arena *a) {
@@ -83,5 +82,6 @@ void hm_arena_free(hm_arena *a) {
     free(a->head);
     a->head = p;
   }
+  a->cur = a->end = NULL;
   a->total = 0;
 }
