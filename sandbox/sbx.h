@@ -33,7 +33,6 @@ long long hm_sbx_store_parent(hm_sbx_store *st, const char *kind, long long id);
 int hm_sbx_store_delete(hm_sbx_store *st, const char *kind, long long id); /* 1 deleted, 0 none */
 int hm_sbx_store_delete_children(hm_sbx_store *st, const char *kind, long long parent);
 int hm_sbx_store_reset(hm_sbx_store *st);
-long long hm_sbx_store_count(hm_sbx_store *st, const char *kind);
 /* Blobs hold uploaded file bytes, keyed by the upload id. */
 int hm_sbx_store_put_blob(hm_sbx_store *st, long long id, const void *data, size_t len);
 void *hm_sbx_store_get_blob(hm_sbx_store *st, long long id, size_t *len);
@@ -215,7 +214,6 @@ int hm_sbx_is_int(double d);                        /* a whole number within ±2
 void hm_sbx_set_str(cJSON *o, const char *k, const char *v);
 void hm_sbx_set_num(cJSON *o, const char *k, double v);
 void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v);
-void hm_sbx_uri(cJSON *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- resources and the generic routes (sbx_crud.c) ---- */
 /* ?ARG=v keeps the objects whose JSON PATH equals v (CONTAINS: holds v, any case). */
@@ -223,6 +221,7 @@ typedef struct hm_sbx_filter { const char *arg, *path; int contains; } hm_sbx_fi
 /* An API member maps never set, so the schema does not list it: taken out before
  * the schema check, refused with MSG unless OK(value), put back after. */
 typedef struct hm_sbx_extra { const char *field; int (*ok)(const cJSON *v); const char *msg; } hm_sbx_extra;
+#define HM_SBX_MAX_EXTRAS 4  /* per resource */
 /* A member a create fills in when the body leaves it out (JSON text). */
 typedef struct hm_sbx_fill { const char *field, *json; } hm_sbx_fill;
 

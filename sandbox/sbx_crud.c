@@ -134,8 +134,6 @@ static int taken(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *doc, long long se
   return 0;
 }
 
-#define HM_SBX_MAX_EXTRAS 4
-
 /* Takes the resource's extras out of DOC into OUT (checked); -1 after a 400. */
 static int take_extras(const hm_sbx_resource *r, hm_sbx_resp *rs, cJSON *doc, cJSON **out) {
   for (int i = 0; i < HM_SBX_MAX_EXTRAS; i++) out[i] = NULL;

@@ -74,39 +74,40 @@ static void fields_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON_Delete(t);
 }
 
-static void fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+/* Checks ITEMS ([{id, value}]) and stores them on the path's owner: as all of
+ * its values (REPLACE, answering them all) or beside the others (answering the one). */
+static void put_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *items, int replace) {
   const hm_sbx_resource *o = rq->res;
   long long oid;
-  cJSON *b = hm_sbx_body(rq, rs, 1), *t = b ? hm_sbx_crud_load(rq, rs, &oid) : NULL;
+  cJSON *t = hm_sbx_crud_load(rq, rs, &oid);
   if (!t) return;
-  if (!cJSON_IsArray(b)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
-  cJSON *vals = hm_sbx_field_values(rq, rs, b, o->label, "body");
+  if (!cJSON_IsArray(items)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
+  cJSON *vals = hm_sbx_field_values(rq, rs, items, o->label, "body");
   if (!vals) { cJSON_Delete(t); return; }
-  hm_sbx_set_item(t, "custom_fields", vals);
+  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
+  if (replace || !cJSON_IsObject(cf)) { cf = cJSON_CreateObject(); hm_sbx_set_item(t, "custom_fields", cf); }
+  hm_sbx_merge(cf, vals);
+  cJSON *out = replace ? values_list(rq, t) : value_entry(rq, vals->child);
+  cJSON_Delete(vals);
   hm_sbx_save(rq, rs, o->kind, oid, t, 200);
-  cJSON *cur = hm_sbx_store_get(rq->ctx->store, o->kind, oid);
-  hm_sbx_json(rs, 200, values_list(rq, cur));
-  cJSON_Delete(cur);
+  if (rs->status == 200) hm_sbx_json(rs, 200, out);
+  else cJSON_Delete(out);
 }
 
+static void fields_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 1);
+  if (b) put_values(rq, rs, b, 1);
+}
+
+/* PUT .../custom-fields/{field id} {value} */
 static void field_set(hm_sbx_req *rq, hm_sbx_resp *rs) {
-  const hm_sbx_resource *o = rq->res;
-  long long oid;
-  cJSON *b = hm_sbx_body(rq, rs, 0), *t = b ? hm_sbx_crud_load(rq, rs, &oid) : NULL;
-  if (!t) return;
+  cJSON *b = hm_sbx_body(rq, rs, 0);
+  if (!b) return;
   cJSON *item = cJSON_Duplicate(b, 1), *arr = cJSON_CreateArray();
   hm_sbx_set_num(item, "id", (double)rq->id[1]);
   cJSON_AddItemToArray(arr, item);
-  cJSON *vals = hm_sbx_field_values(rq, rs, arr, o->label, "body");
+  put_values(rq, rs, arr, 0);
   cJSON_Delete(arr);
-  if (!vals) { cJSON_Delete(t); return; }
-  cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  if (!cJSON_IsObject(cf)) { cf = cJSON_CreateObject(); hm_sbx_set_item(t, "custom_fields", cf); }
-  hm_sbx_merge(cf, vals);
-  cJSON *entry = value_entry(rq, vals->child);
-  cJSON_Delete(vals);
-  hm_sbx_save(rq, rs, o->kind, oid, t, 200);
-  hm_sbx_json(rs, 200, entry);
 }
 
 static void field_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {

@@ -163,10 +163,6 @@ int hm_sbx_store_reset(hm_sbx_store *st) {
   return sqlite3_exec(st->db, "DELETE FROM objects; DELETE FROM seq; DELETE FROM blobs;", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-long long hm_sbx_store_count(hm_sbx_store *st, const char *kind) {
-  return int_of(st, "SELECT count(*) FROM objects WHERE kind = ?1", kind, 0);
-}
-
 int hm_sbx_store_put_blob(hm_sbx_store *st, long long id, const void *data, size_t len) {
   sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO blobs(id, data) VALUES(?1, ?2)");
   if (!s) return -1;

@@ -305,12 +305,3 @@ void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v) {
 }
 void hm_sbx_set_str(cJSON *o, const char *k, const char *v) { hm_sbx_set_item(o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull()); }
 void hm_sbx_set_num(cJSON *o, const char *k, double v) { hm_sbx_set_item(o, k, cJSON_CreateNumber(v)); }
-
-void hm_sbx_uri(cJSON *o, const char *fmt, ...) {
-  char buf[256];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  hm_sbx_set_str(o, "uri", buf);
-}
