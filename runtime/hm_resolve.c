@@ -199,8 +199,13 @@ static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap)
 
 typedef struct find_ctx { const char *field; const cJSON *want; cJSON *found; } find_ctx;
 
-static int same_scalar(const cJSON *a, const cJSON *b) {
-  if (cJSON_IsString(a) && cJSON_IsString(b)) return !strcasecmp(a->valuestring, b->valuestring);
+/* E-mail addresses match whatever their case (exports and Gorgias may keep
+ * capitals the planner's lower() took away); every other unique field, tag
+ * names above all (gorgias-api.md: "names case-sensitive"), matches exactly,
+ * or a lookup would take "VIP" for "vip" and never create the tag it needs. */
+static int same_scalar(const char *field, const cJSON *a, const cJSON *b) {
+  if (cJSON_IsString(a) && cJSON_IsString(b))
+    return !strcmp(field, "email") ? !strcasecmp(a->valuestring, b->valuestring) : !strcmp(a->valuestring, b->valuestring);
   if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble == b->valuedouble;
   return 0;
 }
@@ -210,7 +215,7 @@ static int find_one(void *ctx, const cJSON *item) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, f->field);
   /* Help Center articles and categories keep slug and title in their translation. */
   if (!v) v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "translation"), f->field);
-  if (same_scalar(v, f->want)) {
+  if (same_scalar(f->field, v, f->want)) {
     f->found = cJSON_Duplicate(item, 1);
     return 1;
   }

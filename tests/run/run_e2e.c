@@ -1119,6 +1119,42 @@ static void scenario_lookup_scan(env *e) {
   CHECK(report_num(e, "Person", "created") == 1, "the found customer is not counted as created");
 }
 
+static long long sbx_id(env *e, const char *kind, const char *field, const char *value);
+
+typedef struct gid_ctx { const char *ref; long long gid; } gid_ctx;
+static int gid_of_ref(void *ctx, const hm_idrow *r) {
+  gid_ctx *g = ctx;
+  if (r->ref && !strcmp(r->ref, g->ref)) g->gid = r->gid;
+  return 0;
+}
+
+/* The Gorgias id the state maps ref to (0: none, -1: no state). */
+static long long state_gid(env *e, const char *ref) {
+  hm_state *st;
+  char err[300];
+  gid_ctx g = {ref, 0};
+  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return -1;
+  hm_state_each_id(st, 0, 0, gid_of_ref, &g);
+  hm_state_close(st);
+  return g.gid;
+}
+
+/* Lookups match names exactly (tag and team names are case-sensitive in
+ * Gorgias): after the lost answer, the team "MIGRATED TEAM" that was there
+ * before is not taken for the planned "Migrated Team", which is found. */
+static void scenario_lookup_case(env *e) {
+  char db[600];
+  snprintf(db, sizeof db, "%s", path_in(e, "sbx.db"));
+  restart_on(e, db, NULL);
+  CHECK(seed_many(e, "/api/teams", "{\"name\":\"MIGRATED TEAM\"}", 1) == 0, "seeding the other-case team");
+  write_scan_plan(e, 0);
+  int total = 0, rc = crash_then_resume(e, db, "POST /api/teams");
+  CHECK(rc == 0, "the resume after the lost team create: exit %d", rc);
+  CHECK(count_named(e, "teams", "name", "Migrated Team", &total) == 1 && total == 2, "teams: %d in all", total);
+  long long want = sbx_id(e, "teams", "name", "Migrated Team"), got = state_gid(e, "Group:1");
+  CHECK(want > 0 && got == want, "Group:1 is team %lld in the state, the created Migrated Team is %lld", got, want);
+}
+
 /* Copies calls.ndjson without the lines holding any of the needles (NULL-ended). */
 static void plan_without(env *e, const char *const *needles, const char *replace, const char *by) {
   char *txt = slurp(path_in(e, "calls.ndjson"), NULL);
@@ -1457,6 +1493,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "oversize")) scenario_oversize(&e);
   else if (!strcmp(sc, "sample")) scenario_sample(&e);
   else if (!strcmp(sc, "lookup_scan")) scenario_lookup_scan(&e);
+  else if (!strcmp(sc, "lookup_case")) scenario_lookup_case(&e);
   else if (!strcmp(sc, "delta_ref")) scenario_delta_ref(&e);
   else if (!strcmp(sc, "delta_gone")) scenario_delta_gone(&e);
   else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
