@@ -51,16 +51,9 @@ want_rc=0
 [ $refused -gt 0 ] && want_rc=1
 [ "$mode" = hbc ] && [ $plan_rc = 1 ] && want_rc=1
 
-"$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
-pid=$!
-url=
-i=0
-while [ $i -lt 100 ]; do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/sbx.out")
-  [ -n "$url" ] && break
-  sleep 0.1; i=$((i + 1))
-done
-[ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
+. "$(dirname "$0")/../lib/sandbox.sh"
+start_sandbox "$sandbox" "$tmp" --time-scale 50
+pid=$sbx_pid url=$sbx_url
 
 if [ "$mode" = hbc ]; then what="$tmp/map.hbc $popts"; else what="--plan $calls"; fi
 # shellcheck disable=SC2046,SC2086

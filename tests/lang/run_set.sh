@@ -4,12 +4,11 @@
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 dir=$4
 tmp=$(mktemp -d)
-"$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
-sbx=$!
 trap 'kill $sbx 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0; while [ ! -s "$tmp/sbx.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-url=$(sed -n 's/^listening on //p' "$tmp/sbx.out")
-[ -n "$url" ] || { echo "FAIL: sandbox did not start"; exit 1; }
+sbx=
+. "$(dirname "$0")/../lib/sandbox.sh"
+start_sandbox "$sandbox" "$tmp" --time-scale 50
+sbx=$sbx_pid url=$sbx_url
 export GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
 "$hmapc" build "$dir/map.hmap" -o "$tmp/map.hbc" || exit 1
 "$hmaprun" run "$tmp/map.hbc" --data "$dir/data" --target "$url" --state "$tmp/s.db" --time-scale 50 --set nosuch=1 2>"$tmp/err"

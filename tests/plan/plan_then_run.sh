@@ -7,16 +7,10 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 check=$4 case=$5 work=$6
 rm -rf "$work"; mkdir -p "$work"
 (cd "$case" && "$hmapc" build map.hmap -o "$work/map.hbc") || exit 1
-"$sandbox" --port 0 --rate off >"$work/sandbox.log" 2>&1 &
-pid=$!
+. "$(dirname "$0")/../lib/sandbox.sh"
+start_sandbox "$sandbox" "$work" --rate off
+pid=$sbx_pid url=$sbx_url
 trap 'kill $pid 2>/dev/null' EXIT INT TERM
-url=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/sandbox.log")
-  [ -n "$url" ] && break
-  sleep 0.2
-done
-[ -n "$url" ] || { echo "FAIL: sandbox did not start" >&2; cat "$work/sandbox.log" >&2; exit 1; }
 "$hmaprun" plan "$work/map.hbc" --data "$case/data" --out "$work/plan" 2>/dev/null
 GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox \
   "$hmaprun" run "$work/map.hbc" --data "$case/data" --target "$url" --state "$work/state.db" --no-preflight \
