@@ -6,6 +6,13 @@
  * byte extent of each record by tracking strings and brackets. Only that extent
  * is handed to cJSON, so memory is bounded by the largest record, not the file.
  *
+ * That is the general path. Most records lie whole in the read buffer and are
+ * read by a fast parser that takes a common subset of JSON: such a record (an
+ * object, or an NDJSON line) is parsed once, in place, with UTF-8 checked as
+ * its strings are scanned. When the record runs past the buffer's end or the
+ * fast parser refuses it, nothing has been consumed and the general path
+ * (extent, copy, UTF-8 check, cJSON) reads it and decides any error.
+ *
  * A record that cJSON rejects, that is not an object or not valid UTF-8 is a
  * bad record and reading goes on after it (its extent is known). A break in the
  * structure around the records (a missing comma, the file ending inside the
@@ -202,9 +209,10 @@ static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uin
  * common subset of what cJSON accepts and gives exactly the values cJSON +
  * hm_json_to_value give (cJSON's whitespace is any byte <= 32; its numbers are
  * strtod over the run of [0-9+-eE.]; strings are copied byte for byte). On
- * anything else (\u escapes, a NUL in a string, a number strtod does not take
- * whole, very deep nesting, any syntax error) it answers false and the caller
- * runs cJSON, so cJSON alone decides errors and their columns. */
+ * anything else (\u escapes, a NUL in a string, a string that is not UTF-8, a
+ * number strtod does not take whole, very deep nesting, any syntax error, the
+ * end of the text before the end of the value) it answers false and the
+ * caller runs cJSON, so cJSON alone decides errors and their columns. */
 typedef struct fastjson { const char *p, *end; hm_arena *a; } fastjson;
 
 static void fj_ws(fastjson *f) {
@@ -213,17 +221,56 @@ static void fj_ws(fastjson *f) {
 
 static bool fj_value(fastjson *f, hm_value *out, int depth);
 
-/* The closing quote of the string whose text starts at q, skipping escaped
- * characters (memchr: strings are most of a record's bytes); NULL if none. */
+/* The escapes the fast parser decodes itself; \u is cJSON's business. */
+static const unsigned char simple_escape[256] = {['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
+                                                 ['"'] = 1, ['\\'] = 1, ['/'] = 1};
+
+/* Whether a byte of a string needs a look: its end, an escape, a NUL (cJSON's
+   strings end at one) or part of a multi-byte character. */
+static bool str_special(unsigned char c) { return c == '"' || c == '\\' || c == 0 || c >= 0x80; }
+
+/* The first str_special byte at or after c, or end: eight bytes at a time, as
+   strings are most of a record's bytes. The word test finds a quote, a
+   backslash or a NUL as a zero byte of w ^ that byte (no false hit comes
+   before the first true one) and a multi-byte character by its top bit. */
+static const char *next_special(const char *c, const char *end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+  while (end - c >= 8) {
+    uint64_t w, q, b;
+    memcpy(&w, c, 8);
+    q = w ^ (lo * '"');
+    b = w ^ (lo * '\\');
+    uint64_t m = (((q - lo) & ~q) | ((b - lo) & ~b) | ((w - lo) & ~w) | w) & hi;
+    if (m) return c + __builtin_ctzll(m) / 8;
+    c += 8;
+  }
+#endif
+  while (c < end && !str_special((unsigned char)*c)) c++;
+  return c;
+}
+
+/* The closing quote of the string whose text starts at q, or NULL when the
+ * string is not one the fast parser takes: it runs off the end, holds a NUL,
+ * an escape other than simple_escape's, or bytes that are not UTF-8 (checked
+ * here, so a record parsed in place needs no separate pass). */
 static const char *fj_close(const char *q, const char *end, bool *esc) {
   for (;;) {
-    const char *quote = memchr(q, '"', (size_t)(end - q));
-    if (!quote) return NULL;
-    const char *bs = memchr(q, '\\', (size_t)(quote - q));
-    if (!bs) return quote;
-    *esc = true;
-    if (end - bs < 2) return NULL;
-    q = bs + 2;
+    q = next_special(q, end);
+    if (q == end) return NULL;
+    unsigned char c = (unsigned char)*q;
+    if (c == '"') return q;
+    if (c == '\\') {
+      if (end - q < 2 || !simple_escape[(unsigned char)q[1]]) return NULL;
+      *esc = true;
+      q += 2;
+    } else if (c == 0) {
+      return NULL;
+    } else {
+      int n = hm_utf8_seq((const unsigned char *)q, (size_t)(end - q));
+      if (!n) return NULL;
+      q += n;
+    }
   }
 }
 
@@ -232,7 +279,7 @@ static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
   const char *s = f->p + 1;
   bool esc = false;
   const char *q = fj_close(s, f->end, &esc);
-  if (!q || q - s > (ptrdiff_t)UINT32_MAX || memchr(s, 0, (size_t)(q - s))) return false;
+  if (!q || q - s > (ptrdiff_t)UINT32_MAX) return false;
   char *d = hm_arena_alloc(f->a, (size_t)(q - s) + 1), *o = d;
   if (!esc) {
     memcpy(d, s, (size_t)(q - s));
@@ -247,8 +294,7 @@ static bool fj_string(fastjson *f, const char **str, uint32_t *len) {
         case 'n': ch = '\n'; break;
         case 'r': ch = '\r'; break;
         case 't': ch = '\t'; break;
-        case '"': case '\\': case '/': ch = *c; break;
-        default: return false;   /* \u (and bad escapes): cJSON's business */
+        default: ch = *c; break;   /* '"', '\\' or '/': fj_close took no other */
         }
       }
       *o++ = ch;
@@ -274,10 +320,15 @@ static bool small_int(const char *num, size_t n, double *d) {
   return true;
 }
 
+/* The bytes cJSON takes into a number before handing it to strtod. */
+static const unsigned char number_byte[256] = {['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+                                               ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['-'] = 1,
+                                               ['e'] = 1, ['E'] = 1, ['.'] = 1};
+
 static bool fj_number(fastjson *f, hm_value *out) {
   char num[64];
   size_t i = 0;
-  for (; i < sizeof num - 1 && f->p + i < f->end && strchr("0123456789+-eE.", f->p[i]) && f->p[i]; i++)
+  for (; i < sizeof num - 1 && f->p + i < f->end && number_byte[(unsigned char)f->p[i]]; i++)
     num[i] = f->p[i];
   if (i == sizeof num - 1) return false;
   num[i] = 0;
@@ -375,10 +426,11 @@ static bool fj_value(fastjson *f, hm_value *out, int depth) {
   }
 }
 
-/* The record in t as a value and where it ends, or false (see above). Only
- * objects and scalars: an array is an error cJSON's path reports. */
-static bool fast_record(const hm_buf *t, hm_arena *a, hm_value *out, const char **end) {
-  fastjson f = {t->data, t->data + t->len, a};
+/* The record whose text starts at p (at most up to end) as a value and where
+ * it ends, or false (see above). Only objects and scalars: an array is an
+ * error cJSON's path reports. */
+static bool fast_record(const char *p, const char *end, hm_arena *a, hm_value *out, const char **stop) {
+  fastjson f = {p, end, a};
   fj_ws(&f);
   if (f.p >= f.end || *f.p == '[' || (unsigned char)*f.p == 0xEF) return false;   /* 0xEF: a BOM cJSON skips */
   hm_value v;
@@ -391,29 +443,33 @@ static bool fast_record(const hm_buf *t, hm_arena *a, hm_value *out, const char 
     v = w;
   }
   *out = v;
-  *end = f.p;
+  *stop = f.p;
   return true;
 }
 
-/* Whether only blanks follow end in t: what an NDJSON line may have after its object. */
-static bool only_blanks_after(const hm_buf *t, const char *end) {
-  size_t off = (size_t)(end - t->data);
-  while (off < t->len && (t->data[off] == ' ' || t->data[off] == '\t' || t->data[off] == '\r')) off++;
-  return off >= t->len;
+/* Whether only blanks lie in [p, end): what an NDJSON line may have after its object. */
+static bool only_blanks(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+  return p >= end;
 }
 
-/* Parses the record text in scratch (starting at line:col) into *out. 1 or -1. */
-static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col, bool whole_line) {
+/* Parses the record text in scratch (starting at line:col) into *out. With
+ * try_fast false the fast parser has already refused this very text, so only
+ * cJSON runs. 1 or -1. */
+static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col, bool whole_line,
+                        bool try_fast) {
   hm_buf *t = &r->scratch;
   uint64_t el, ec;
+  r->raw = t->data;
+  r->rawlen = t->len;
   size_t bad = hm_utf8_check((const unsigned char *)t->data, t->len);
   if (bad < t->len) {
     locate(t, bad, line, col, &el, &ec);
     hm_reader_fail(r, el, ec, "invalid UTF-8 byte 0x%02X", (unsigned char)t->data[bad]);
     return -1;
   }
-  const char *end = NULL;
-  if (fast_record(t, a, &out->value, &end) && (!whole_line || only_blanks_after(t, end))) {
+  const char *end = NULL, *tend = t->data + t->len;
+  if (try_fast && fast_record(t->data, tend, a, &out->value, &end) && (!whole_line || only_blanks(end, tend))) {
     out->line = line;
     return 1;
   }
@@ -453,8 +509,28 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
   return 1;
 }
 
+/* The object record at pos parsed straight from the read buffer, when it
+ * lies whole in it and the fast parser takes it (the common case: a buffer
+ * holds many records). Nothing is consumed otherwise. Its text is valid UTF-8
+ * then: the fast parser checks strings, and what lies outside them is ASCII. */
+static bool record_in_place(hm_reader *r, hm_arena *a, hm_record *out) {
+  const char *p = r->buf + r->pos, *stop;
+  if (r->pos >= r->len || *p != '{' || !fast_record(p, r->buf + r->len, a, &out->value, &stop) ||
+      (size_t)(stop - p) > HM_MAX_RECORD)
+    return false;
+  r->raw = p;
+  r->rawlen = (size_t)(stop - p);
+  out->line = r->line;
+  for (const char *nl = memchr(p, '\n', r->rawlen); nl; nl = memchr(nl + 1, '\n', (size_t)(stop - nl - 1)))
+    newline_at(r, (size_t)(nl - r->buf));
+  r->pos = (size_t)(stop - r->buf);
+  return true;
+}
+
 static int capture_record(hm_reader *r, hm_arena *a, hm_record *out) {
+  if (record_in_place(r, a, out)) return 1;
   uint64_t line = r->line, col = hm_in_col(r);
+  size_t seen = r->len - r->pos;           /* what the fast parser saw, if it ran */
   bool big = false;
   r->scratch.len = 0;
   int rc = scan_value(r, &r->scratch, &big);
@@ -463,7 +539,8 @@ static int capture_record(hm_reader *r, hm_arena *a, hm_record *out) {
     hm_reader_fail(r, line, col, "record larger than %s", HM_MAX_RECORD_TEXT);
     return -1;
   }
-  return parse_record(r, a, out, line, col, false);
+  bool fast_saw_all = r->scratch.data && r->scratch.data[0] == '{' && r->scratch.len <= seen;
+  return parse_record(r, a, out, line, col, false, !fast_saw_all);
 }
 
 static void push_level(hm_reader *r, char close, uint32_t comp) {
@@ -602,8 +679,41 @@ int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out) {
 
 /* ---- NDJSON ---- */
 
+/* The line at pos parsed straight from the read buffer, when the buffer holds
+ * all of it (up to its newline, or the end of the file) and the fast parser
+ * takes it; a blank line is skipped. 1 = a record, 0 = a blank line skipped,
+ * -1 = nothing consumed, *tried says whether the fast parser refused the line. */
+static int line_in_place(hm_reader *r, hm_arena *a, hm_record *out, bool *tried) {
+  const char *s = r->buf + r->pos, *stop;
+  const char *nl = memchr(s, '\n', r->len - r->pos);
+  if (!nl && !r->eof) return -1;
+  size_t n = nl ? (size_t)(nl - s) : r->len - r->pos, len = n, k = 0;
+  if (n > HM_MAX_RECORD) return -1;
+  while (len && s[len - 1] == '\r') len--;
+  while (k < len && (s[k] == ' ' || s[k] == '\t')) k++;
+  if (k < len) {
+    *tried = true;
+    if (!fast_record(s, s + len, a, &out->value, &stop) || !only_blanks(stop, s + len)) return -1;
+    r->raw = s;
+    r->rawlen = len;
+    out->line = r->line;
+  }
+  r->pos += n;
+  if (nl) { newline_at(r, r->pos); r->pos++; }
+  return k < len;
+}
+
 int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out) {
   for (;;) {
+    if (r->pos == r->len) {
+      int n = hm_in_fill(r, 1);
+      if (n < 0) return -2;
+      if (n == 0) return 0;
+    }
+    bool tried = false;
+    int got = line_in_place(r, a, out, &tried);
+    if (got == 1) return 1;
+    if (got == 0) continue;
     r->scratch.len = 0;
     uint64_t line = r->line;
     bool big = false, any = false;
@@ -632,6 +742,6 @@ int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out) {
       hm_reader_fail(r, line, 1, "record larger than %s", HM_MAX_RECORD_TEXT);
       return -1;
     }
-    return parse_record(r, a, out, line, 1, true);
+    return parse_record(r, a, out, line, 1, true, !tried);
   }
 }

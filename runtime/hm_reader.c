@@ -206,9 +206,9 @@ int hm_reader_next(hm_reader *r, hm_arena *a, hm_record *out) {
 const char *hm_reader_error(const hm_reader *r) { return r->err; }
 
 const char *hm_reader_raw_json(const hm_reader *r, size_t *len) {
-  if (r->fmt == HF_CSV || !r->scratch.data) return NULL;
-  *len = r->scratch.len;
-  return r->scratch.data;
+  if (r->fmt == HF_CSV || !r->raw) return NULL;
+  *len = r->rawlen;
+  return r->raw;
 }
 
 int hm_reader_column(const hm_reader *r, const char *field) {

@@ -62,6 +62,8 @@ struct hm_reader {
   bool eof;
   uint64_t line, line_start;   /* current line and the file offset where it starts */
   hm_buf scratch;              /* the record being assembled (any size) */
+  const char *raw;             /* the last JSON record's text: in buf or scratch */
+  size_t rawlen;
 
   /* CSV */
   char sep;
