@@ -68,14 +68,14 @@ void hv_rec_set(hm_arena *a, hm_value *recv, const char *key, hm_value val) {
   hm_rec *r = recv->u.rec;
   for (uint32_t i = 0; i < r->n; i++)
     if (r->keys[i] == key || (r->keys[i][0] == key[0] && strcmp(r->keys[i], key) == 0)) { r->vals[i] = val; return; }
-  if (r->n == r->cap) {
-    uint32_t cap = r->cap ? r->cap * 2 : 4;
-    r->keys = hm_arena_realloc(a, r->keys, r->cap * sizeof(char *), cap * sizeof(char *));
-    r->vals = hm_arena_realloc(a, r->vals, r->cap * sizeof(hm_value), cap * sizeof(hm_value));
-    r->cap = cap;
-  }
-  r->keys[r->n] = key;
-  r->vals[r->n++] = val;
+  hv_rec_add(a, recv, key, val);
+}
+
+void hv_rec_grow(hm_arena *a, hm_rec *r) {
+  uint32_t cap = r->cap ? r->cap * 2 : 4;
+  r->keys = hm_arena_realloc(a, r->keys, r->cap * sizeof(char *), cap * sizeof(char *));
+  r->vals = hm_arena_realloc(a, r->vals, r->cap * sizeof(hm_value), cap * sizeof(hm_value));
+  r->cap = cap;
 }
 
 hm_value hv_rec_get(const hm_value *recv, const char *key) {

@@ -90,6 +90,16 @@ hm_value hv_ref(hm_arena *a, hm_ref_kind kind, const char *object, const char *k
 void hv_list_push(hm_arena *a, hm_value *list, hm_value item);
 /* Sets key (replacing an existing one); key must outlive the record. */
 void hv_rec_set(hm_arena *a, hm_value *rec, const char *key, hm_value val);
+/* Appends key without looking for it: for a caller that knows it is absent
+   (the VM's target records), sparing hv_rec_set's search. Inline: it is the
+   VM's commonest store. */
+void hv_rec_grow(hm_arena *a, hm_rec *r);
+static inline void hv_rec_add(hm_arena *a, hm_value *rec, const char *key, hm_value val) {
+  hm_rec *r = rec->u.rec;
+  if (r->n == r->cap) hv_rec_grow(a, r);
+  r->keys[r->n] = key;
+  r->vals[r->n++] = val;
+}
 hm_value hv_rec_get(const hm_value *rec, const char *key);  /* MISSING if absent */
 
 static inline bool hv_is_nothing(hm_value v) { return v.kind == HV_MISSING || v.kind == HV_NULL; }

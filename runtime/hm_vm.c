@@ -22,7 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct vm_tgt { uint32_t target; hm_value rec; } vm_tgt;
+/* set: bit f clear means field f is surely not in rec yet, so SETTGT can append
+   without hv_rec_set's search; set bits (and fields past 63) take the search. */
+typedef struct vm_tgt { uint32_t target; hm_value rec; uint64_t set; } vm_tgt;
+/* A target's field names as hm_vm_const gives them; distinct: no two are equal
+   strings, so a field's bit alone tells whether its name is in the record. */
+typedef struct vm_tinfo { const char **names; uint32_t nfields; bool distinct; } vm_tinfo;
 typedef struct vm_loop { uint32_t slot, next_pc, sp, tdepth; } vm_loop;
 typedef struct vm_regex { char *pattern; regex_t re; int ok; } vm_regex;
 
@@ -31,6 +36,9 @@ struct hm_vm {
   const hm_vm_host *host;
   const hm_builtin *builtins;
   int nbuiltins;
+  hm_value *kv;               /* const_value of every constant, made once */
+  vm_tinfo *tinfo;            /* per target */
+  const char **tnames;        /* the names tinfo points into */
   hm_value *settings;
   hm_arena set_arena;
   struct hm_std_state *std;   /* builtins' caches, owned by the caller */
@@ -125,6 +133,34 @@ static uint32_t max_slots(const hm_program *p) {
   return n;
 }
 
+static bool names_distinct(const char **names, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = i + 1; j < n; j++)
+      if (!strcmp(names[i], names[j])) return false;
+  return true;
+}
+
+/* What PUSHK and SETTGT would otherwise work out on every instruction. */
+static void make_tables(hm_vm *vm) {
+  const hm_program *p = vm->p;
+  vm->kv = malloc((p->nconsts + 1) * sizeof *vm->kv);
+  vm->tinfo = calloc(p->ntargets + 1, sizeof *vm->tinfo);
+  size_t total = 1;
+  for (uint32_t t = 0; t < p->ntargets; t++) total += p->targets[t].nfields;
+  vm->tnames = malloc(total * sizeof *vm->tnames);
+  if (!vm->kv || !vm->tinfo || !vm->tnames) abort();
+  for (uint32_t k = 0; k < p->nconsts; k++) vm->kv[k] = const_value(p, k);
+  const char **next = vm->tnames;
+  for (uint32_t t = 0; t < p->ntargets; t++) {
+    const hm_target *tg = &p->targets[t];
+    vm_tinfo *ti = &vm->tinfo[t];
+    ti->names = next; ti->nfields = tg->nfields;
+    for (uint32_t f = 0; f < tg->nfields; f++) next[f] = hm_vm_const(p, tg->fields[f].name);
+    ti->distinct = names_distinct(ti->names, ti->nfields);
+    next += tg->nfields;
+  }
+}
+
 hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
                  const hm_builtin *builtins, int nbuiltins) {
   hm_vm *vm = calloc(1, sizeof *vm);
@@ -146,6 +182,7 @@ hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
   vm->tgt_cap = 8; vm->tgts = malloc(vm->tgt_cap * sizeof *vm->tgts);
   vm->loop_cap = 8; vm->loops = malloc(vm->loop_cap * sizeof *vm->loops);
   if (!vm->stack || !vm->slots || !vm->slot_pos || !vm->tgts || !vm->loops) abort();
+  make_tables(vm);
   return vm;
 }
 
@@ -159,6 +196,7 @@ void hm_vm_free(hm_vm *vm) {
   hm_arena_free(settings_arena(vm));
   free(vm->settings); free(vm->stack); free(vm->slots); free(vm->slot_pos);
   free(vm->tgts); free(vm->loops);
+  free(vm->kv); free(vm->tinfo); free(vm->tnames);
   free(vm);
 }
 
@@ -389,7 +427,15 @@ static void push_tgt(hm_vm *vm, uint32_t target) {
   }
   vm->tgts[vm->ntgt].target = target;
   vm->tgts[vm->ntgt].rec = hv_rec_new(vm->arena, 8);
+  vm->tgts[vm->ntgt].set = 0;
   vm->ntgt++;
+}
+
+/* Targets [from, to) are live again (SKIPCHILD, the end of a speculation)
+ * after an ENDREC may have handed their records out as plain values, which
+ * SETREC can change: their bits no longer prove a field absent. */
+static void forget_set(hm_vm *vm, uint32_t from, uint32_t to) {
+  for (uint32_t i = from; i < to; i++) vm->tgts[i].set = ~(uint64_t)0;
 }
 
 static void push_loop(hm_vm *vm, uint32_t slot) {
@@ -401,11 +447,19 @@ static void push_loop(hm_vm *vm, uint32_t slot) {
   vm->loops[vm->nloop++] = (vm_loop){slot, HM_BC_NONE, 0, 0};
 }
 
-static const char *tfield_name(hm_vm *vm, uint32_t f) {
-  uint32_t ti = vm->tgts[vm->ntgt - 1].target;
-  if (ti >= vm->p->ntargets) return NULL;
-  const hm_target *t = &vm->p->targets[ti];
-  return f < t->nfields ? hm_vm_const(vm->p, t->fields[f].name) : NULL;
+/* SETTGT (or APPENDTGT) of a present value v to field f of target tg. */
+static void set_tfield(hm_vm *vm, vm_tgt *tg, uint32_t f, bool append, hm_value v) {
+  const vm_tinfo *ti = &vm->tinfo[tg->target];
+  const char *name = ti->names[f];
+  uint64_t bit = f < 64 && ti->distinct ? (uint64_t)1 << f : 0;
+  if (bit && !(tg->set & bit)) {
+    tg->set |= bit;
+    if (append) v = append_value(vm->arena, hv_missing(HM_WHY_ABSENT), v);
+    hv_rec_add(vm->arena, &tg->rec, name, v);
+    return;
+  }
+  if (append) v = append_value(vm->arena, hv_rec_get(&tg->rec, name), v);
+  hv_rec_set(vm->arena, &tg->rec, name, v);
 }
 
 static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
@@ -422,7 +476,6 @@ static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
 /* internal results of a speculated branch */
 #define HM_VM__STOP ((hm_vm_status)100)
 #define HM_VM__ABORT ((hm_vm_status)101)
-#define SPEC_ABORT() do { if (vm->spec) return HM_VM__ABORT; } while (0)
 
 static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec);
 
@@ -450,31 +503,51 @@ static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref,
   vm->sp = sp; vm->ntgt = ntgt; vm->nloop = nloop; vm->cur = cur;
   vm->last_nothing = last; vm->last_detail = detail; vm->call_error = cerr;
   vm->err[0] = 0;
+  forget_set(vm, 0, ntgt);
   if (!ok || !strcmp(email, ref.u.ref->key)) return ref;
   /* hm_ref has no room for them: "fallback \x1f flag" in the unused object member */
   return hv_ref(vm->arena, HM_REF_AGENT, hm_arena_printf(vm->arena, "%s\x1f%s", email, flag ? flag : ""),
                 ref.u.ref->key);
 }
 
-#define NEED(n) do { if (vm->sp < (n)) return fault(vm, "stack underflow"); } while (0)
-#define PUSH(v) do { if (vm->sp == vm->stack_cap) grow_stack(vm); vm->stack[vm->sp++] = (v); } while (0)
-#define POP() (vm->stack[--vm->sp])
-#define TOP() (vm->stack[vm->sp - 1])
+/* exec keeps pc and sp in locals (few enough to stay in registers); SYNC
+ * writes them and the executing instruction, CUR, back before anything that
+ * reads them: faults and events (CUR's map location), builtins (their flags),
+ * the speculation, and every return. Inside an instruction, until it jumps,
+ * the executing instruction is pc - 1. */
+#define CUR (pc - 1)
+#define SYNC() (vm->pc = pc, vm->cur = CUR, vm->sp = sp)
+#define LEAVE(status) do { SYNC(); return (status); } while (0)
+#define FAULT(what) do { SYNC(); return fault(vm, what); } while (0)
+#define SPEC_ABORT() do { if (vm->spec) LEAVE(HM_VM__ABORT); } while (0)
+#define NEED(n) do { if (sp < (n)) FAULT("stack underflow"); } while (0)
+#define PUSH(v) do { \
+    hm_value pushed_ = (v); \
+    if (sp == vm->stack_cap) { grow_stack(vm); st = vm->stack; } \
+    st[sp++] = pushed_; \
+  } while (0)
+#define POP() (st[--sp])
+#define TOP() (st[sp - 1])
 
 static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
   const hm_program *p = vm->p;
-  const hm_code *c = vm->code;
+  const uint32_t *code = vm->code->code;
+  /* stop_pc and the end of the code in one test: below lim, pc is neither */
+  const uint32_t lim = vm->stop_pc < vm->code->ncode ? vm->stop_pc : vm->code->ncode;
   hm_arena *ar = vm->arena;
+  hm_value *st = vm->stack;
+  uint32_t sp = vm->sp, pc = vm->pc;
   hm_value a, b;
   for (;;) {
-    if (vm->pc == vm->stop_pc) return HM_VM__STOP;
-    if (vm->pc >= c->ncode) { vm->cur = vm->pc; return fault(vm, "ran past the end of the code"); }
-    uint32_t ins = c->code[vm->pc];
+    if (pc >= lim) {   /* vm->cur stays: a speculation's caller restores it */
+      if (pc == vm->stop_pc) { vm->pc = pc; vm->sp = sp; return HM_VM__STOP; }
+      if (pc >= vm->code->ncode) { vm->pc = pc; vm->cur = pc; vm->sp = sp; return fault(vm, "ran past the end of the code"); }
+    }
+    uint32_t ins = code[pc++];
     uint32_t A = HM_A(ins);
-    uint32_t pc = vm->cur = vm->pc++;
     switch (HM_OP(ins)) {
     case HOP_NOP: break;
-    case HOP_PUSHK: PUSH(const_value(p, A)); break;
+    case HOP_PUSHK: PUSH(vm->kv[A]); break;
     case HOP_PUSHNULL: PUSH(hv_null()); break;
     case HOP_PUSHMISSING: PUSH(hv_missing(HM_WHY_ABSENT)); break;
     case HOP_PUSHTRUE: PUSH(hv_bool(true)); break;
@@ -482,64 +555,65 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_LOADCOL: PUSH(rec && A < rec->ncols ? rec->cols[A] : hv_missing(HM_WHY_ABSENT)); break;
     case HOP_GETFIELD:
       NEED(1);
-      a = POP();
-      if (a.kind == HV_REC) PUSH(hv_rec_get(&a, hm_vm_const(p, A)));
-      else PUSH(a.kind == HV_NULL || a.kind == HV_MISSING ? a : hv_missing(HM_WHY_ABSENT));
+      a = TOP();
+      if (a.kind == HV_REC) TOP() = hv_rec_get(&a, hm_vm_const(p, A));
+      else if (a.kind != HV_NULL && a.kind != HV_MISSING) TOP() = hv_missing(HM_WHY_ABSENT);
       break;
-    case HOP_INDEX: NEED(2); b = POP(); a = POP(); PUSH(op_index(ar, a, b)); break;
+    case HOP_INDEX: NEED(2); b = POP(); TOP() = op_index(ar, TOP(), b); break;
     case HOP_LOADSET: PUSH(A < p->nsettings ? vm->settings[A] : hv_missing(HM_WHY_ABSENT)); break;
     case HOP_LOADLOCAL:
-      if (A >= vm->nslots) return fault(vm, "bad slot");
+      if (A >= vm->nslots) FAULT("bad slot");
       PUSH(vm->slots[A]);
       break;
     case HOP_STORELOCAL:
       NEED(1);
-      if (A >= vm->nslots) return fault(vm, "bad slot");
+      if (A >= vm->nslots) FAULT("bad slot");
       vm->slots[A] = POP();
       break;
-    case HOP_POP: NEED(1); vm->sp--; break;
+    case HOP_POP: NEED(1); sp--; break;
     case HOP_DUP: NEED(1); a = TOP(); PUSH(a); break;
-    case HOP_ADD: NEED(2); b = POP(); a = POP(); PUSH(op_add(ar, a, b)); break;
+    case HOP_ADD: NEED(2); b = POP(); TOP() = op_add(ar, TOP(), b); break;
     case HOP_SUB: case HOP_MUL: case HOP_DIV: case HOP_MOD:
-      NEED(2); b = POP(); a = POP(); PUSH(op_arith(HM_OP(ins), a, b)); break;
+      NEED(2); b = POP(); TOP() = op_arith(HM_OP(ins), TOP(), b); break;
     case HOP_EQ: case HOP_NE: case HOP_LT: case HOP_LE: case HOP_GT: case HOP_GE:
-      NEED(2); b = POP(); a = POP(); PUSH(op_compare(HM_OP(ins), a, b)); break;
+      NEED(2); b = POP(); TOP() = op_compare(HM_OP(ins), TOP(), b); break;
     case HOP_MATCHRE:
       NEED(2);
       if (vm->matches_fn >= 0) {
-        vm->sp -= 2;
-        hm_value r = do_call(vm, (uint32_t)vm->matches_fn, 2, &vm->stack[vm->sp]);
+        sp -= 2;
+        SYNC();
+        hm_value r = do_call(vm, (uint32_t)vm->matches_fn, 2, &st[sp]);
         PUSH(r);
       } else {
-        b = POP(); a = POP(); PUSH(op_matchre(vm, a, b));
+        b = POP(); TOP() = op_matchre(vm, TOP(), b);
       }
       break;
-    case HOP_NOT: NEED(1); a = POP(); PUSH(hv_bool(!hv_truthy(a))); break;
+    case HOP_NOT: NEED(1); TOP() = hv_bool(!hv_truthy(TOP())); break;
     case HOP_NEG: {
       NEED(1);
-      a = POP();
+      a = TOP();
       double d;
-      if (hv_is_nothing(a)) PUSH(a);
-      else PUSH(num_of(a, &d) ? hv_num(-d) : hv_missing(HM_WHY_PARSE));
+      if (!hv_is_nothing(a)) TOP() = num_of(a, &d) ? hv_num(-d) : hv_missing(HM_WHY_PARSE);
       break;
     }
     case HOP_CALL: {
       uint32_t fn = HM_A16(ins), argc = HM_B(ins);
-      if ((int)fn >= vm->nbuiltins) return fault(vm, "unknown builtin");
+      if ((int)fn >= vm->nbuiltins) FAULT("unknown builtin");
       if (argc < vm->builtins[fn].min_args || argc > vm->builtins[fn].max_args)
-        return fault(vm, "wrong number of arguments to a builtin");
+        FAULT("wrong number of arguments to a builtin");
       NEED(argc);
-      vm->sp -= argc;
-      hm_value r = do_call(vm, fn, argc, &vm->stack[vm->sp]);
+      sp -= argc;
+      SYNC();
+      hm_value r = do_call(vm, fn, argc, &st[sp]);
       PUSH(r);
       break;
     }
-    case HOP_JMP: vm->pc = A; break;
-    case HOP_JMPF: NEED(1); a = POP(); if (!hv_truthy(a)) vm->pc = A; break;
-    case HOP_JMPT: NEED(1); a = POP(); if (hv_truthy(a)) vm->pc = A; break;
+    case HOP_JMP: pc = A; break;
+    case HOP_JMPF: NEED(1); a = POP(); if (!hv_truthy(a)) pc = A; break;
+    case HOP_JMPT: NEED(1); a = POP(); if (hv_truthy(a)) pc = A; break;
     case HOP_JMPSOME:
       NEED(1);
-      if (!hv_is_nothing(TOP())) { vm->pc = A; break; }
+      if (!hv_is_nothing(TOP())) { pc = A; break; }
       /* a builtin's reason belongs to a missing it produced (why = parse) */
       vm->last_nothing = POP();
       vm->last_detail = vm->last_nothing.kind == HV_MISSING && vm->last_nothing.why == HM_WHY_PARSE
@@ -549,13 +623,13 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_MATCH: {
       NEED(1);
       a = POP();
-      if (A >= p->nmatches) return fault(vm, "bad match table");
+      if (A >= p->nmatches) FAULT("bad match table");
       const hm_match *m = &p->matches[A];
       uint32_t to = m->default_pc;
       for (uint32_t i = 0; i < m->narms; i++)
-        if (arm_equal(a, const_value(p, m->arms[i].konst))) { to = m->arms[i].pc; break; }
-      if (to == HM_BC_NONE) return fault(vm, "match without a default arm had no arm for the value");
-      vm->pc = to;
+        if (arm_equal(a, vm->kv[m->arms[i].konst])) { to = m->arms[i].pc; break; }
+      if (to == HM_BC_NONE) FAULT("match without a default arm had no arm for the value");
+      pc = to;
       break;
     }
     case HOP_FIND:
@@ -576,7 +650,11 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       if (hv_is_nothing(a) || !vm->host || !vm->host->agent) { PUSH(hv_missing(HM_WHY_LOOKUP)); break; }
       if (vm->spec) vm->spec_email = hv_to_str(ar, a).u.str;
       b = vm->host->agent(vm->host->user, a, ar);
-      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->object) b = agent_fallback(vm, rec, b, pc);
+      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->object) {
+        SYNC();
+        b = agent_fallback(vm, rec, b, CUR);
+        st = vm->stack;   /* the speculation may have grown it */
+      }
       PUSH(b);
       break;
     case HOP_UPLOAD:
@@ -588,17 +666,13 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       else PUSH(vm->host->upload(vm->host->user, a, ar));
       break;
     case HOP_NEWLIST: PUSH(hv_list_new(ar, 4)); break;
-    case HOP_APPEND:
-      NEED(2);
-      b = POP();
-      vm->stack[vm->sp - 1] = append_value(ar, TOP(), b);
-      break;
+    case HOP_APPEND: NEED(2); b = POP(); TOP() = append_value(ar, TOP(), b); break;
     case HOP_NEWREC: PUSH(hv_rec_new(ar, 4)); break;
     case HOP_SETREC:
       NEED(2);
       b = POP();
-      if (TOP().kind != HV_REC) return fault(vm, "SETREC on a non-record");
-      if (b.kind != HV_MISSING) hv_rec_set(ar, &vm->stack[vm->sp - 1], hm_vm_const(p, A), b);
+      if (TOP().kind != HV_REC) FAULT("SETREC on a non-record");
+      if (b.kind != HV_MISSING) hv_rec_set(ar, &TOP(), hm_vm_const(p, A), b);
       break;
     case HOP_CHILDREN:
       if (vm->host && vm->host->children) PUSH(vm->host->children(vm->host->user, A, ar));
@@ -606,81 +680,82 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       break;
     case HOP_ITER:
       NEED(1);
-      if (A >= vm->nslots) return fault(vm, "bad slot");
+      if (A >= vm->nslots) FAULT("bad slot");
       vm->slots[A] = POP();
       vm->slot_pos[A] = 0;
       push_loop(vm, A);
       break;
     case HOP_NEXT: {
       uint32_t exit_pc = HM_A16(ins), slot = HM_B(ins);
-      if (slot >= vm->nslots) return fault(vm, "bad slot");
+      if (slot >= vm->nslots) FAULT("bad slot");
       hm_value l = vm->slots[slot];
       uint32_t n = l.kind == HV_LIST ? l.u.list->n : hv_is_nothing(l) ? 0 : 1;
       if (vm->slot_pos[slot] >= n) {
         if (vm->nloop && vm->loops[vm->nloop - 1].slot == slot) vm->nloop--;
-        vm->pc = exit_pc;
+        pc = exit_pc;
         break;
       }
       if (vm->nloop) {
         vm_loop *lp = &vm->loops[vm->nloop - 1];
-        lp->next_pc = pc; lp->sp = vm->sp; lp->tdepth = vm->ntgt;
+        lp->next_pc = CUR; lp->sp = sp; lp->tdepth = vm->ntgt;
       }
       uint32_t i = vm->slot_pos[slot]++;
       PUSH(l.kind == HV_LIST ? l.u.list->items[i] : l);
       break;
     }
     case HOP_BEGIN:   /* A = 0xFFFFFF: an element with no target schema (a plain record) */
-      if (A >= p->ntargets && A != 0xFFFFFF) return fault(vm, "bad target");
+      if (A >= p->ntargets && A != 0xFFFFFF) FAULT("bad target");
       push_tgt(vm, A);
       break;
     case HOP_SETTGT: case HOP_APPENDTGT: {
       NEED(1);
       a = POP();
-      if (!vm->ntgt) return fault(vm, "field set outside a target");
-      const char *name = tfield_name(vm, A);
-      if (!name) return fault(vm, "bad target field");
-      hm_value *t = &vm->tgts[vm->ntgt - 1].rec;
-      if (HM_OP(ins) == HOP_SETTGT) {
-        if (a.kind != HV_MISSING) hv_rec_set(ar, t, name, a);
-      } else if (a.kind != HV_MISSING) {
-        hv_rec_set(ar, t, name, append_value(ar, hv_rec_get(t, name), a));
-      }
+      if (!vm->ntgt) FAULT("field set outside a target");
+      vm_tgt *tg = &vm->tgts[vm->ntgt - 1];
+      if (tg->target >= p->ntargets || A >= vm->tinfo[tg->target].nfields) FAULT("bad target field");
+      if (a.kind != HV_MISSING) set_tfield(vm, tg, A, HM_OP(ins) == HOP_APPENDTGT, a);
       break;
     }
     case HOP_ENDREC:
-      if (!vm->ntgt) return fault(vm, "ENDREC without BEGIN");
+      if (!vm->ntgt) FAULT("ENDREC without BEGIN");
       vm->ntgt--;
       PUSH(vm->tgts[vm->ntgt].rec);
       break;
-    case HOP_EMIT:
+    case HOP_EMIT: {
       SPEC_ABORT();
-      if (!vm->ntgt) return fault(vm, "EMIT without BEGIN");
-      if (vm->tgts[vm->ntgt - 1].target >= p->ntargets) return fault(vm, "EMIT of an element with no target");
+      if (!vm->ntgt) FAULT("EMIT without BEGIN");
+      vm_tgt *tg = &vm->tgts[vm->ntgt - 1];
+      if (tg->target >= p->ntargets) FAULT("EMIT of an element with no target");
       vm->emitted = true;
-      if (vm->host && vm->host->emit)
-        vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after,
-                       vm->tgts[vm->ntgt - 1].target, vm->tgts[vm->ntgt - 1].rec);
+      if (vm->host && vm->host->emit) {
+        vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after, tg->target, tg->rec);
+        tg->set = ~(uint64_t)0;   /* the host holds the record now and may change it */
+      }
       break;
-    case HOP_FLAG: vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, false); break;
-    case HOP_FLAGWHY: vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
-    case HOP_LOSSY: vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
+    }
+    case HOP_FLAG: SYNC(); vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, false); break;
+    case HOP_FLAGWHY: SYNC(); vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
+    case HOP_LOSSY: SYNC(); vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
     case HOP_REJECT:  /* `x ?? reject` names the nothing; a plain `reject` has none */
       SPEC_ABORT();
-      vm_raise(vm, HM_EV_REJECT, A, 0, NULL, NULL, pc > 0 && HM_OP(c->code[pc - 1]) == HOP_JMPSOME);
-      return HM_VM_REJECTED;
+      SYNC();
+      vm_raise(vm, HM_EV_REJECT, A, 0, NULL, NULL, CUR > 0 && HM_OP(code[CUR - 1]) == HOP_JMPSOME);
+      LEAVE(HM_VM_REJECTED);
     case HOP_SKIPCHILD: {
       SPEC_ABORT();
       if (!vm->nloop || vm->loops[vm->nloop - 1].next_pc == HM_BC_NONE)
-        return fault(vm, "skip outside an each loop");
+        FAULT("skip outside an each loop");
+      SYNC();
       vm_raise(vm, HM_EV_SKIP, A, 0, NULL, NULL, false);
       vm_loop *lp = &vm->loops[vm->nloop - 1];
-      vm->sp = lp->sp; vm->ntgt = lp->tdepth; vm->pc = lp->next_pc;
+      forget_set(vm, vm->ntgt, lp->tdepth);
+      sp = lp->sp; vm->ntgt = lp->tdepth; pc = lp->next_pc;
       break;
     }
     case HOP_RET:
       SPEC_ABORT();
-      return vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED;
-    default: return fault(vm, "unknown instruction");
+      LEAVE(vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED);
+    default: FAULT("unknown instruction");
     }
   }
 }

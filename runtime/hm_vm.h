@@ -76,7 +76,9 @@ typedef enum hm_vm_status {
 
 typedef struct hm_vm hm_vm;
 
-/* The VM keeps pointers to p, host and builtins: they must outlive it. */
+/* The VM keeps pointers to p, host and builtins: they must outlive it, and p
+ * must not change meanwhile (the VM tabulates its constants and target fields
+ * once, here). */
 hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
                  const hm_builtin *builtins, int nbuiltins);
 void hm_vm_free(hm_vm *vm);

@@ -376,6 +376,125 @@ static void test_fault(void) {
       "error map.hmap:4:1: ran past the end of the code (rule Req -> Ticket, pc 1)\n");
 }
 
+/* SETTGT appends a field it knows absent without a search: a second SETTGT
+ * replaces, APPENDTGT accumulates, two fields with one name share a member, and
+ * a missing value leaves the field unset. */
+static void test_settgt(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(PUSHK, K(&t, "b")), I(SETTGT, 0),
+                     I(PUSHK, K(&t, "c")), I(SETTGT, 1), I(PUSHK, K(&t, "x")), I(APPENDTGT, 2),
+                     I(PUSHK, K(&t, "y")), I(APPENDTGT, 2), I0(PUSHMISSING), I(SETTGT, 3), I0(EMIT), I0(RET)};
+  tp_code(&t, code, sizeof code / sizeof *code);
+  RUN("settgt replaces, appendtgt accumulates", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":\"c\",\"external_id\":\"b\",\"messages\":[\"x\",\"y\"]}\n");
+  t.tf[0][3].name = K(&t, "subject");
+  uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(PUSHK, K(&t, "b")), I(SETTGT, 3),
+                      I0(EMIT), I0(RET)};
+  tp_code(&t, code2, sizeof code2 / sizeof *code2);
+  RUN("two target fields of one name", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":\"b\"}\n");
+  uint32_t code3[] = {I(BEGIN, 0), I(PUSHK, K(&t, "x")), I(APPENDTGT, 3), I(PUSHK, K(&t, "y")), I(APPENDTGT, 1),
+                      I(PUSHK, K(&t, "z")), I(APPENDTGT, 3), I0(EMIT), I0(RET)};
+  tp_code(&t, code3, sizeof code3 / sizeof *code3);
+  RUN("appends to two target fields of one name", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":[\"x\",\"y\",\"z\"]}\n");
+}
+
+/* A host that adds a member to the object it is handed. */
+static void h_emit_adds(void *u, uint32_t rule, bool after, uint32_t target, hm_value obj) {
+  h_emit(u, rule, after, target, obj);
+  static char name[] = "external_id";   /* not the constant pool's pointer */
+  hv_rec_set(NULL, &obj, name, hv_str("host"));
+}
+
+/* After EMIT the host holds the object and may change it: a later SETTGT of a
+ * member the host added replaces it. */
+static void test_settgt_after_emit(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I0(EMIT),
+                     I(PUSHK, K(&t, "z")), I(SETTGT, 0), I0(EMIT), I0(RET)};
+  tp_code(&t, code, sizeof code / sizeof *code);
+  log_host h;
+  hm_buf_init(&h.log);
+  hm_vm_host host = {.user = &h, .emit = h_emit_adds};
+  hm_vm *vm = hm_vm_new(&t.p, &host, test_builtins, 2);
+  hm_arena a;
+  hm_arena_init(&a, 4096);
+  hm_vm_record rec = {NULL, 0, hv_null()};
+  hm_vm_status st = hm_vm_run(vm, 0, false, &rec, &a);
+  const char *want = "emit r0 t0 {\"subject\":\"a\"}\n"
+                     "emit r0 t0 {\"subject\":\"a\",\"external_id\":\"z\"}\n";
+  if (st != HM_VM_EMITTED || strcmp(hm_buf_cstr(&h.log), want)) {
+    fprintf(stderr, "FAIL settgt after emit: status %d\n--- got\n%s--- want\n%s", st, hm_buf_cstr(&h.log), want);
+    failures++;
+  }
+  hm_arena_free(&a);
+  hm_buf_free(&h.log);
+  hm_vm_free(vm);
+}
+
+/* A target that ENDREC handed out as a value (changed there by SETREC) and
+ * that SKIPCHILD or the end of a speculation makes current again: SETTGT must
+ * still find the member SETREC added. */
+static void test_settgt_resurrected(void) {
+  tp t; tp_init(&t);
+  uint32_t ext = K(&t, "external_id");
+  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(CHILDREN, 1), I(ITER, 0), /* 0-4 */
+                     IAB(NEXT, 11, 0), I0(POP), I0(ENDREC), I(PUSHK, K(&t, "s")), I(SETREC, ext),   /* 5-9 */
+                     I(SKIPCHILD, 1),                                                              /* 10 */
+                     I(PUSHK, K(&t, "z")), I(SETTGT, 0), I0(EMIT), I0(RET)};                        /* 11-14 */
+  tp_code(&t, code, sizeof code / sizeof *code);
+  hm_arena a; hm_arena_init(&a, 4096);
+  hm_value kids = hv_list_new(&a, 1);
+  hv_list_push(&a, &kids, hv_str("k"));
+  RUN("settgt after a skip", &t, NULL, 0, kids, HM_VM_EMITTED,
+      "event k3 s0 \"comment without body\" map.hmap:9:5\n"
+      "emit r0 t0 {\"subject\":\"a\",\"external_id\":\"z\"}\n");
+  uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a@x")), I0(AGENT), I(JMPSOME, 9),            /* 0-3 */
+                      I0(ENDREC), I(PUSHK, K(&t, "s")), I(SETREC, ext), I0(POP), I0(PUSHNULL),  /* 4-8 */
+                      I(SETTGT, 3), I(PUSHK, K(&t, "z")), I(SETTGT, 0), I0(EMIT), I0(RET)};      /* 9-13 */
+  tp_code(&t, code2, sizeof code2 / sizeof *code2);
+  RUN("settgt after a speculation", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"external_id\":\"z\",\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\"}}\n");
+  hm_arena_free(&a);
+}
+
+/* Deeper than the VM's first stack (64 values): everything pushed survives
+ * the stack's growth. */
+static void test_deep_stack(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, KN(&t, 0)), I(CHILDREN, 1), I(STORELOCAL, 1),       /* 0-3 */
+                     I(LOADLOCAL, 1), I(ITER, 0), IAB(NEXT, 8, 0), I(JMP, 6),                   /* 4-7 */
+                     I(LOADLOCAL, 1), I(ITER, 0), IAB(NEXT, 14, 0), I0(POP), I0(ADD), I(JMP, 10), /* 8-13 */
+                     I(SETTGT, 1), I0(EMIT), I0(RET)};                                            /* 14-16 */
+  tp_code(&t, code, sizeof code / sizeof *code);
+  hm_arena a; hm_arena_init(&a, 4096);
+  hm_value kids = hv_list_new(&a, 100);
+  for (int i = 1; i <= 100; i++) hv_list_push(&a, &kids, hv_num(i));
+  RUN("a stack of 101 values", &t, NULL, 0, kids, HM_VM_EMITTED, "emit r0 t0 {\"subject\":5050}\n");
+  hm_arena_free(&a);
+}
+
+/* Faults and builtin flags after a jump name the instruction that raised them. */
+static void test_location_after_jump(void) {
+  tp t; tp_init(&t);
+  uint32_t code[] = {I(JMP, 2), I0(RET), I0(PUSHNULL), I(MATCH, 5), I0(RET)};
+  tp_code(&t, code, sizeof code / sizeof *code);
+  RUN("fault after a jump", &t, NULL, 0, hv_missing(0), HM_VM_ERROR,
+      "error map.hmap:5:9: bad match table (rule Req -> Ticket, pc 3)\n");
+  uint32_t code2[] = {I(BEGIN, 0), I(JMP, 3), I0(RET), I(LOADCOL, 1), IAB(CALL, 0, 1), I(SETTGT, 1),
+                      I0(EMIT), I0(RET)};
+  tp_code(&t, code2, sizeof code2 / sizeof *code2);
+  hm_value c[] = {hv_str("x"), hv_str("hello")};
+  RUN("builtin flag after a jump", &t, c, 2, hv_missing(0), HM_VM_EMITTED,
+      "event k16 s0 \"long text\" map.hmap:5:9\n"
+      "emit r0 t0 {\"subject\":\"U:hello\"}\n");
+  uint32_t code3[] = {I(JMP, 3), I0(RET), I0(RET), I(JMP, 40)};
+  tp_code(&t, code3, sizeof code3 / sizeof *code3);
+  RUN("a jump past the end faults", &t, NULL, 0, hv_missing(0), HM_VM_ERROR,
+      "error map.hmap:5:9: ran past the end of the code (rule Req -> Ticket, pc 40)\n");
+}
+
 int main(void) {
   test_defaults_and_concat();
   test_guard();
@@ -387,6 +506,11 @@ int main(void) {
   test_call_and_settings();
   test_arith();
   test_fault();
+  test_settgt();
+  test_settgt_after_emit();
+  test_settgt_resurrected();
+  test_deep_stack();
+  test_location_after_jump();
   if (failures) { fprintf(stderr, "%d failure(s)\n", failures); return 1; }
   puts("vm: all cases pass");
   return 0;
