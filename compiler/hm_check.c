@@ -8,6 +8,7 @@
 #include <string.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
+#include "hm_psettings.h"
 
 #define MAXVARS 256
 
@@ -930,20 +931,16 @@ static void close_targets(chk *x) {
     }
 }
 
-/* A target path placeholder like {help_center_id} is filled from the setting of
-   that name at run time, so such a setting is used even if no rule reads it. */
-static void path_settings(chk *x) {
-  for (uint32_t t = 0; t < x->k->ntargets; t++) {
-    const char *p = x->k->targets[t]->a->s;
-    while ((p = strchr(p, '{')) != NULL) {
-      const char *e = strchr(++p, '}');
-      if (!e) break;
-      for (uint32_t i = 0; i < x->k->nsettings; i++)
-        if (strlen(x->k->settings[i].decl->s) == (size_t)(e - p) && !strncmp(x->k->settings[i].decl->s, p, (size_t)(e - p)))
-          x->k->settings[i].used = 1;
-      p = e;
-    }
-  }
+/* A planner setting (stdlib/hm_psettings.h) is read by the planner itself, so
+   declaring one is a use, and its literal must be of the kind the planner reads. */
+static int planner_setting(chk *x, const hm_node *n) {
+  int ps = hm_pset_find(n->s, strlen(n->s));
+  if (ps < 0) return 0;
+  const hm_pset *d = hm_pset_get((hm_pset_id)ps);
+  const hm_node *v = n->a;
+  if (!hm_pset_fits(d->kind, v->kind == N_STR, v->kind == N_NUM, v->num) && v->kind != N_NULL)
+    D(x, v, E0204, "%s is a planner setting: it needs a %s (docs/plan.md)", n->s, hm_pset_kind_name(d->kind));
+  return 1;
 }
 
 static void check_rule(chk *x, int ri) {
@@ -1149,6 +1146,7 @@ int hm_check(hm_compiler *c, int unit) {
       k->settings[k->nsettings].decl = n;
       k->settings[k->nsettings].type = setting_type(n->a);
       if (n->a->kind == N_NULL) D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
+      k->settings[k->nsettings].used = planner_setting(&x, n);
       k->nsettings++;
     } else if (n->kind == N_SOURCE) {
       if (source_index(&x, n->s) >= 0) { D(&x, n, E0208, "source %s is declared twice", n->s); continue; }
@@ -1201,7 +1199,6 @@ int hm_check(hm_compiler *c, int unit) {
   /* Children of used parents travel with them only when an `each` reads them;
      a parent link alone is not a use. */
   close_targets(&x);
-  path_settings(&x);
   order_sources(&x);
 
   for (uint32_t i = 0; i < k->nsources; i++)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "hm_buf.h"
 #include "hm_childidx.h"
+#include "hm_psettings.h"
 #include "hm_reader.h"
 #include "hm_report.h"
 #include "hm_vm.h"
@@ -198,11 +199,7 @@ typedef struct plan {
   hm_buf body, line, scratch;
   kmap uploaded, agents;
   keyset uniq;                 /* target + unique field + value of planned creates */
-  bool has_known_agents;
-  hm_value known_agents;
-  /* planner settings a map need not declare (--set NAME=VALUE): see planner_setting */
-  const char *help_center_id, *known_agents_set;
-  long long max_upload_bytes;  /* as `run --max-upload-bytes` (default 25 MB): bigger files are flagged */
+  hm_value pset[HM_PSET__COUNT];   /* planner settings (stdlib/hm_psettings.h); missing: none */
   /* the record being planned */
   uint32_t src;
   const char *key;
@@ -292,7 +289,8 @@ static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
     char *colon = strchr(ref, ':');
     return hv_ref(a, HM_REF_OBJECT, hm_arena_strndup(a, ref, (size_t)(colon - ref)), hm_arena_strdup(a, colon + 1));
   }
-  if (pl->has_known_agents && !listed(pl->known_agents, e, a)) return hv_missing(HM_WHY_LOOKUP);
+  hm_value known = pl->pset[HM_PSET_KNOWN_AGENTS];
+  if (known.kind == HV_STR && !listed(known, e, a)) return hv_missing(HM_WHY_LOOKUP);
   return hv_ref(a, HM_REF_AGENT, NULL, e);
 }
 
@@ -510,10 +508,11 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   hm_buf_printf(&x, ",\"size\":%lld", size);
   write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
-  if (size > pl->max_upload_bytes)
+  long long max = (long long)pl->pset[HM_PSET_MAX_UPLOAD_BYTES].u.num;   /* a count: a number */
+  if (size > max)
     report_row(pl, HM_ROW_FLAG, "warn",
                hm_arena_printf(&pl->arena, "%s is %lld bytes, over the %lld-byte upload limit: the run will not upload it",
-                               rel, size, pl->max_upload_bytes),
+                               rel, size, max),
                rule_loc(pl, rule), rule, NULL);
   hm_buf_free(&x);
   if (!ref) kmap_find(&pl->uploaded, khash(rel), true, NULL);
@@ -578,7 +577,7 @@ static hm_value without(hm_arena *a, hm_value obj, const char *field) {
 }
 
 /* "{name}" placeholders of a target path: a ref field of the object becomes
- * "{ref:R}" (and leaves the body), otherwise a setting of that name. */
+ * "{ref:R}" (and leaves the body), otherwise the planner setting of that name. */
 static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
   if (!strchr(path, '{')) return path;
   hm_buf b;
@@ -597,9 +596,9 @@ static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
       hm_buf_puts(&b, hv_to_str(&pl->arena, v).u.str);
       *obj = without(&pl->arena, *obj, name);
     } else {
-      hm_value s = hm_vm_setting(pl->vm, name);
+      int ps = hm_pset_find(name, strlen(name));
+      hm_value s = ps >= 0 ? pl->pset[ps] : hv_missing(HM_WHY_ABSENT);
       if (s.kind == HV_STR || s.kind == HV_NUM) hm_buf_puts(&b, hv_to_str(&pl->arena, s).u.str);
-      else if (!strcmp(name, "help_center_id") && pl->help_center_id) hm_buf_puts(&b, pl->help_center_id);
       else hm_buf_put(&b, open, (size_t)(close - open + 1));
     }
     p = close + 1;
@@ -1235,38 +1234,72 @@ static void plan_free(plan *pl) {
   hm_arena_free(&pl->arena);
 }
 
-/* Settings of the run rather than of the map: a map may declare them (its
- * value wins unless --set), or they come from --set alone. help_center_id:
- * no public API lists it (gorgias-api.md §5.15), so the operator gives it. */
-static bool planner_setting(plan *pl, const char *name, const char *value) {
-  if (!strcmp(name, "help_center_id")) { pl->help_center_id = value; return true; }
-  if (!strcmp(name, "max_upload_bytes")) {
-    char *end;
-    long long n = strtoll(value, &end, 10);
-    if (*end || n <= 0) return false;   /* then reported as an unknown setting */
-    pl->max_upload_bytes = n;
-    return true;
+/* What a --set may name, for the message about one it may not: the map's own
+ * settings, then the planner's. */
+static void known_settings(const hm_program *p, hm_buf *b) {
+  const char *sep = "";
+  hm_buf_puts(b, "the map declares ");
+  for (uint32_t i = 0; i < p->nsettings; i++) {
+    const char *n = K(p, p->settings[i].name);
+    if (hm_pset_find(n, strlen(n)) >= 0) continue;
+    hm_buf_printf(b, "%s%s", sep, n);
+    sep = ", ";
   }
-  if (!strcmp(name, "known_agents")) { pl->known_agents_set = value; return true; }
-  return false;
+  hm_buf_puts(b, *sep ? "; planner settings: " : "none; planner settings: ");
+  for (int i = 0; i < HM_PSET__COUNT; i++) hm_buf_printf(b, "%s%s", i ? ", " : "", hm_pset_get((hm_pset_id)i)->name);
 }
 
-static int apply_sets(plan *pl, char *err, size_t errlen) {
+/* A setting the map declares takes its --set converted to its type (the VM
+ * keeps it); a planner setting it does not declare is kept as given[id], the
+ * last --set of that name. */
+static int apply_sets(plan *pl, const char **given, char *err, size_t errlen) {
   for (int i = 0; i < pl->o->nsets; i++) {
-    const char *eq = strchr(pl->o->sets[i], '=');
-    if (!eq) { snprintf(err, errlen, "--set %s: expected NAME=VALUE", pl->o->sets[i]); return 2; }
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - pl->o->sets[i]), pl->o->sets[i]);
-    char why[300];
-    if (hm_vm_setting(pl->vm, name).kind == HV_MISSING && planner_setting(pl, name, eq + 1)) continue;
+    const char *set = pl->o->sets[i], *eq = strchr(set, '=');
+    if (!eq) { snprintf(err, errlen, "--set %s: expected NAME=VALUE", set); return 2; }
+    char name[256], why[300];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - set), set);
+    int ps = hm_pset_find(set, (size_t)(eq - set));
+    if (ps >= 0) given[ps] = set;
+    if (hm_vm_setting(pl->vm, name).kind == HV_MISSING) {
+      if (ps >= 0) continue;
+      hm_buf b;
+      hm_buf_init(&b);
+      known_settings(pl->p, &b);
+      snprintf(err, errlen, "--set %s: unknown setting \"%s\"; %s", set, name, hm_buf_cstr(&b));
+      hm_buf_free(&b);
+      return 2;
+    }
     if (hm_vm_set(pl->vm, name, eq + 1, why, sizeof why)) {
-      snprintf(err, errlen, "--set %s: %s", pl->o->sets[i], why);
+      snprintf(err, errlen, "--set %s: %s", set, why);
       return 2;
     }
   }
-  pl->known_agents = hm_vm_setting(pl->vm, "known_agents");
-  if (pl->known_agents.kind != HV_STR && pl->known_agents_set) pl->known_agents = hv_str(pl->known_agents_set);
-  pl->has_known_agents = pl->known_agents.kind == HV_STR;
+  return 0;
+}
+
+/* A planner setting's value from text (a --set, a default): a count is a number. */
+static hm_value pset_value(hm_pset_kind kind, const char *text) {
+  long long n;
+  return kind == HM_PSET_COUNT && hm_pset_count_text(text, &n) ? hv_num((double)n) : hv_str(text);
+}
+
+/* Each planner setting's value: the map's (its default or its --set) when it
+ * declares the setting, else the last --set of it, else the table's default. */
+static int planner_settings(plan *pl, const char *const *given, char *err, size_t errlen) {
+  for (int i = 0; i < HM_PSET__COUNT; i++) {
+    const hm_pset *d = hm_pset_get((hm_pset_id)i);
+    hm_value v = hm_vm_setting(pl->vm, d->name);
+    if (v.kind == HV_MISSING && given[i]) v = pset_value(d->kind, strchr(given[i], '=') + 1);
+    else if (v.kind == HV_MISSING && d->def) v = pset_value(d->kind, d->def);
+    if (v.kind != HV_MISSING &&
+        !hm_pset_fits(d->kind, v.kind == HV_STR, v.kind == HV_NUM, v.kind == HV_NUM ? v.u.num : 0)) {
+      if (given[i]) snprintf(err, errlen, "--set %s: setting %s expects a %s", given[i], d->name, hm_pset_kind_name(d->kind));
+      else snprintf(err, errlen, "setting %s of the map expects a %s, got %s", d->name, hm_pset_kind_name(d->kind),
+                    hv_to_str(&pl->arena, v).u.str);
+      return 2;
+    }
+    pl->pset[i] = v;
+  }
   return 0;
 }
 
@@ -1345,7 +1378,6 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   pl.p = p; pl.o = o;
   const char *km = getenv("HMAP_KEYSET_MEM_MAX");
   pl.keyset_max = km && atol(km) > 0 ? (size_t)atol(km) : KEYSET_MEM_MAX;
-  pl.max_upload_bytes = 25LL * 1024 * 1024;
   hm_arena_init(&pl.arena, 1 << 20);   /* big enough that a reset frees nothing */
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
@@ -1362,7 +1394,9 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   for (uint32_t s = 0; s < p->nsources; s++) pl.ss[s].made.values = true;
   pl.agents.values = true;
   init_rules(&pl);
-  int rc = apply_sets(&pl, err, errlen);
+  const char *given[HM_PSET__COUNT] = {0};
+  int rc = apply_sets(&pl, given, err, errlen);
+  if (!rc) rc = planner_settings(&pl, given, err, errlen);
   if (!rc) rc = check_inputs(&pl, err, errlen);
   if (!rc) rc = make_out_dir(o->out_dir, err, errlen);
   FILE *own = NULL;

@@ -10,6 +10,7 @@
 #include "hm_builtins.h"
 #include "hm_bytecode.h"
 #include "hm_plan.h"
+#include "hm_psettings.h"
 #ifdef HM_HAVE_CLIENT
 #include "hm_run.h"
 #include "hm_plan_runner.h"
@@ -35,9 +36,20 @@ static const char *plan_usage =
   "  --data DIR        the exported records (source paths are relative to it)\n"
   "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
   "  --sample N        a stratified sample of N records per object (the report says why each was picked)\n"
-  "  --set NAME=VALUE  override a setting of the map (converted to its type)\n"
+  "  --set NAME=VALUE  override a setting of the map (converted to its type), or give a planner setting\n"
   "\n"
   "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
+
+/* The usage, then the planner settings from their one table. */
+static void plan_help(FILE *f) {
+  fputs(plan_usage, f);
+  fputs("\nplanner settings (the planner reads them; --set gives them whether or not the map declares them):\n", f);
+  for (int i = 0; i < HM_PSET__COUNT; i++) {
+    const hm_pset *d = hm_pset_get((hm_pset_id)i);
+    fprintf(f, "  %-18s %s%s%s\n  %-18s %s\n", d->name, hm_pset_kind_name(d->kind), d->def ? ", default " : "",
+            d->def ? d->def : "", "", d->meaning);
+  }
+}
 
 static int usage_error(const char *msg, const char *usage) {
   fprintf(stderr, "hmaprun: %s\n%s", msg, usage);
@@ -61,7 +73,7 @@ static int plan_main(int argc, char **argv) {
   for (int i = 1; i < argc && !rc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(plan_usage, stdout); free(sets); return 0; }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { plan_help(stdout); free(sets); return 0; }
     if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") || !strcmp(a, "--set")) {
       if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
       i++;
