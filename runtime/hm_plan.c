@@ -1303,6 +1303,59 @@ static int planner_settings(plan *pl, const char *const *given, char *err, size_
   return 0;
 }
 
+/* ---- the map hash: the program's digest and its --set values ---- */
+
+static size_t set_name_len(const char *set) {
+  const char *eq = strchr(set, '=');
+  return eq ? (size_t)(eq - set) : strlen(set);
+}
+
+static int by_set_name(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  size_t nx = set_name_len(x), ny = set_name_len(y);
+  int c = memcmp(x, y, nx < ny ? nx : ny);
+  return c ? c : (nx > ny) - (nx < ny);
+}
+
+/* 64-bit FNV-1a lanes, as the bytecode's own digest: it detects a change,
+   nothing more. */
+static void lanes_add(uint64_t h[4], const void *data, size_t len) {
+  const unsigned char *p = data;
+  for (int lane = 0; lane < 4; lane++)
+    for (size_t i = 0; i < len; i++) { h[lane] ^= p[i]; h[lane] *= 1099511628211ull; h[lane] ^= h[lane] >> 29; }
+}
+
+/* Each name once, with its last value (the one the planner keeps), sorted
+   by name. */
+static int last_of_each_name(const char *const *sets, int nsets, const char **out) {
+  int n = 0;
+  for (int i = nsets - 1; i >= 0; i--) {
+    int later = 0;
+    for (int j = 0; j < n && !later; j++) later = !by_set_name(&sets[i], &out[j]);
+    if (!later) out[n++] = sets[i];
+  }
+  qsort(out, (size_t)n, sizeof *out, by_set_name);
+  return n;
+}
+
+void hm_plan_map_hash(const hm_program *p, const char *const *sets, int nsets, char out[65]) {
+  uint8_t d[32];
+  memcpy(d, p->hash, 32);
+  const char **last = calloc((size_t)nsets + 1, sizeof *last);
+  if (!last) abort();
+  int n = last_of_each_name(sets, nsets, last);
+  if (n) {
+    uint64_t h[4];
+    for (int lane = 0; lane < 4; lane++) h[lane] = 1469598103934665603ull ^ (0x9E3779B97F4A7C15ull * (uint64_t)(lane + 1));
+    lanes_add(h, p->hash, 32);
+    for (int i = 0; i < n; i++) lanes_add(h, last[i], strlen(last[i]) + 1);   /* NUL: "a=b","c" != "a=bc" */
+    for (int lane = 0; lane < 4; lane++)
+      for (int b = 0; b < 8; b++) d[lane * 8 + b] = (uint8_t)(h[lane] >> (8 * b));
+  }
+  free(last);
+  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
 static int make_out_dir(const char *dir, char *err, size_t errlen) {
   if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
   snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -1388,7 +1441,9 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   pl.vm = hm_vm_new(p, &host, o->builtins, o->nbuiltins);
   hm_vm_set_std(pl.vm, o->std);
   pl.wire = hm_wire_new(p);
-  pl.rpt = hm_rpt_new(p);
+  char map_hash[65];
+  hm_plan_map_hash(p, o->sets, o->nsets, map_hash);
+  pl.rpt = hm_rpt_new(p, map_hash);
   pl.ss = calloc(p->nsources + 1, sizeof *pl.ss);
   if (!pl.ss) abort();
   for (uint32_t s = 0; s < p->nsources; s++) pl.ss[s].made.values = true;

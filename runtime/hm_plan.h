@@ -45,6 +45,14 @@ typedef struct hm_plan_opts {
  * a missing data file is found before anything is written). */
 int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen);
 
+/* The map digest (64 hex digits) that `run FILE.hbc` stamps on the state and
+ * `plan` writes into report.json (read back by `run --plan`): one function, so
+ * both refuse a resume under other settings alike. With --set values it also
+ * covers them — each name once with its last value (the one the planner
+ * keeps), sorted by name, so their order does not matter; without, it is the
+ * program's digest alone, so states written before stay resumable. */
+void hm_plan_map_hash(const hm_program *p, const char *const *sets, int nsets, char out[65]);
+
 /* ---- stratified sampling (hm_sample.c) ---- */
 
 /* What a record exercises, measured by a dry run of its rules. */

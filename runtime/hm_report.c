@@ -25,6 +25,7 @@ typedef struct phase_count { char *phase, *target; uint64_t n; } phase_count;
 
 struct hm_rpt {
   const hm_program *p;
+  char map_hash[65];                /* hm_plan_map_hash: the program and its --set values */
   uint64_t *counts;                 /* [nsources][HM_RPT__NCOUNT] */
   FILE *rows[HM_ROW__N];            /* spooled JSON lines */
   uint64_t nrows[HM_ROW__N];
@@ -48,10 +49,11 @@ static char *dupz(const char *s) {
   return d;
 }
 
-hm_rpt *hm_rpt_new(const hm_program *p) {
+hm_rpt *hm_rpt_new(const hm_program *p, const char *map_hash) {
   hm_rpt *r = calloc(1, sizeof *r);
   if (!r) abort();
   r->p = p;
+  snprintf(r->map_hash, sizeof r->map_hash, "%s", map_hash);
   r->counts = calloc((size_t)p->nsources * HM_RPT__NCOUNT + 1, sizeof *r->counts);
   r->losses = calloc(p->nannots + 1, sizeof *r->losses);
   r->gap_records = calloc(p->ngaps + 1, sizeof *r->gap_records);
@@ -232,9 +234,8 @@ static void write_json(hm_rpt *r, FILE *f) {
   const hm_program *p = r->p;
   fputs("{\n  \"migration\": ", f);
   fjson_str(f, K(p, p->title));
-  fputs(",\n  \"map_hash\": \"", f);   /* the run checks its state was written by this map */
-  for (int i = 0; i < 32; i++) fprintf(f, "%02x", p->hash[i]);
-  fputc('"', f);
+  /* `run --plan` checks its state was written by this map and these --set values */
+  fprintf(f, ",\n  \"map_hash\": \"%s\"", r->map_hash);
   fputs(",\n  \"objects\": {", f);
   static const char *cn[HM_RPT__NCOUNT] = {"read", "planned", "rejected", "flagged", "guarded", "bad", "repeats"};
   for (uint32_t s = 0; s < p->nsources; s++) {

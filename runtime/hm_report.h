@@ -38,7 +38,8 @@ typedef struct hm_rpt_row {
 
 typedef struct hm_rpt hm_rpt;
 
-hm_rpt *hm_rpt_new(const hm_program *p);
+/* map_hash: 64 hex digits for report.json (hm_plan_map_hash). */
+hm_rpt *hm_rpt_new(const hm_program *p, const char *map_hash);
 void hm_rpt_free(hm_rpt *r);
 void hm_rpt_count(hm_rpt *r, uint32_t src, hm_rpt_counter what);
 uint64_t hm_rpt_get(const hm_rpt *r, uint32_t src, hm_rpt_counter what);

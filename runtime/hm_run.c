@@ -14,7 +14,7 @@
 typedef struct run_args {
   hm_exec_opts o;
   const char *hbc, *plan, *map_hash_arg;
-  int help;
+  int help, nsets;   /* --set values are the planner's (hmaprun.c): only counted here */
 } run_args;
 
 static const char *RUN_USAGE =
@@ -28,7 +28,7 @@ static const char *RUN_USAGE =
   "  --state FILE           state database (created if missing)\n"
   "  --sample N             the stratified sample `hmaprun plan --sample N` shows\n"
   "                         (with --plan: the first N records of each object)\n"
-  "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does\n"
+  "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does (not with --plan)\n"
   "  --delta                cutover re-run: new records created, changed ones updated\n"
   "  --force-map-change     resume a state written by another map or other --set values\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
@@ -74,6 +74,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
+    else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
     else if ((v = opt_value(argc, argv, &i, "--target"))) a->o.target = v;
     else if ((v = opt_value(argc, argv, &i, "--state"))) a->o.state_path = v;
@@ -104,6 +105,11 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
   }
   if (!in_doubt_given) a->o.in_doubt_wait = 30 / a->o.time_scale;   /* rehearsals scale it too */
   if (!a->plan && !a->hbc) { fprintf(stderr, "hmaprun run: give FILE.hbc or --plan calls.ndjson\n%s", RUN_USAGE); return 2; }
+  if (a->plan && a->nsets) {   /* the plan's calls and map_hash already carry its settings */
+    fprintf(stderr, "hmaprun run: --set cannot change %s: its settings were fixed when `hmaprun plan` made it; "
+                    "plan again with these --set values, or run FILE.hbc --set ...\n", a->plan);
+    return 2;
+  }
   if (!a->o.target || !a->o.state_path) { fprintf(stderr, "hmaprun run: --target and --state are required\n%s", RUN_USAGE); return 2; }
   return 0;
 }

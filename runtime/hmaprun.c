@@ -125,23 +125,21 @@ static int not_built(const char *cmd) {
   return 2;
 }
 
-/* `run`: the client's command, fed by the planner; `--set` goes to the planner
-   (the client never sees it), so plan and run read the same settings. */
+/* `run`: the client's command, fed by the planner; `--set` goes to the planner,
+   so plan and run read the same settings (the client only refuses it with
+   --plan, whose settings the plan fixed). */
 static int cmd_run(int argc, char **argv) {
-  char **args = calloc((size_t)argc + 1, sizeof *args);
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-  if (!args || !sets) abort();
-  int n = 0, nsets = 0;
+  if (!sets) abort();
+  int nsets = 0;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--set") && i + 1 < argc) { sets[nsets++] = argv[++i]; continue; }
-    if (!strncmp(argv[i], "--set=", 6)) { sets[nsets++] = argv[i] + 6; continue; }
-    args[n++] = argv[i];
+    if (!strcmp(argv[i], "--set") && i + 1 < argc) sets[nsets++] = argv[++i];
+    else if (!strncmp(argv[i], "--set=", 6)) sets[nsets++] = argv[i] + 6;
   }
   hm_run_planner *pl = hm_plan_runner_new();
   hm_plan_runner_sets(pl, sets, nsets);
-  int rc = hm_run_main_with(n, args, pl);
+  int rc = hm_run_main_with(argc, argv, pl);
   hm_plan_runner_free(pl);
-  free(args);
   free(sets);
   return rc;
 }

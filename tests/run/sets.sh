@@ -8,7 +8,11 @@
 #   in another order (or a name given twice, the last one winning as in the
 #   planner) resume as the same configuration (nothing sent again); another
 #   value is refused like another map (exit 2, --force-map-change), and
-#   --force-map-change then resumes.
+#   --force-map-change then resumes;
+# - `hmaprun plan --set ...` writes that same hash into report.json, so
+#   `run --plan OUT/calls.ndjson` resumes a state of the same settings and is
+#   refused on one of other settings; `run --plan ... --set` is a usage error
+#   (the plan fixed its settings).
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
@@ -86,5 +90,49 @@ rc=$?
 # nothing in the logs shows a --set value (they may be anything the map needs)
 for f in run.out run.err; do
   ! grep -qF 'Asia/Tokyo' "$tmp/$f" || failed "$f shows a --set value: $(cat "$tmp/$f")"
+done
+
+# ---- run --plan: the plan's report.json carries the same hash
+plan() { # plan OUT SET... : hmaprun plan of the example with these --set values
+  out=$1; shift
+  sets=
+  for s in "$@"; do sets="$sets --set $s"; done
+  # shellcheck disable=SC2086
+  "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$out" $sets >/dev/null 2>"$tmp/plan.err"
+  rc=$?
+  [ $rc -le 1 ] || { failed "plan $*: exit $rc"; cat "$tmp/plan.err"; }
+}
+run_plan() { # run_plan OUT [OPTION...] : hmaprun run --plan OUT/calls.ndjson
+  out=$1; shift
+  "$hmaprun" run --plan "$out/calls.ndjson" --data "$data" --target "$url" --state "$tmp/state.db" \
+    --time-scale 50 --max-upload-bytes 50000 "$@" >"$tmp/run.out" 2>"$tmp/run.err"
+}
+# shellcheck disable=SC2086
+plan "$tmp/plan-tokyo" atera_timezone=Asia/Tokyo $base
+state_hash=$("$hmaprun" status --state "$tmp/state.db" --json | jq -r .map_hash)
+[ "$(jq -r .map_hash "$tmp/plan-tokyo/report.json")" = "$state_hash" ] ||
+  failed "plan --set wrote map_hash $(jq -r .map_hash "$tmp/plan-tokyo/report.json"), the run stamped $state_hash"
+dump >"$tmp/dump4"
+run_plan "$tmp/plan-tokyo"
+rc=$?
+[ $rc -le 1 ] || { failed "run --plan of the same settings: exit $rc"; cat "$tmp/run.err"; }
+# shellcheck disable=SC2086
+plan "$tmp/plan-paris" $base atera_timezone=Europe/Paris
+run_plan "$tmp/plan-paris"
+rc=$?
+[ $rc = 2 ] || failed "run --plan of a plan with another atera_timezone: exit $rc, wanted 2"
+grep -qF 'written by another map or other --set values' "$tmp/run.err" ||
+  failed "run --plan of a plan with another atera_timezone: $(cat "$tmp/run.err")"
+before=$(requests)
+run_plan "$tmp/plan-tokyo" --set atera_timezone=Europe/Paris
+rc=$?
+[ $rc = 2 ] || failed "run --plan --set: exit $rc, wanted 2"
+grep -qF 'settings were fixed when `hmaprun plan` made it' "$tmp/run.err" ||
+  failed "run --plan --set: $(cat "$tmp/run.err")"
+[ "$(requests)" = "$before" ] || failed "run --plan --set sent requests"
+dump >"$tmp/dump5"
+cmp -s "$tmp/dump4" "$tmp/dump5" || failed "the run --plan resume or its refusals changed the sandbox"
+for f in run.out run.err; do
+  ! grep -qF 'Europe/Paris' "$tmp/$f" || failed "$f shows a --set value: $(cat "$tmp/$f")"
 done
 exit $fail
