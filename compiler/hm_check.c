@@ -166,7 +166,7 @@ static void collect_narrow(chk *x, const hm_node *c) {
 
 static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
   hm_node *f = hm_schema_field(s->fields, e->s);
-  if (!f && s->fields) {
+  if (!f && s->has_fields) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, e->s));
     D(x, e, E0201, "source %s has no field '%s'%s", s->name, e->s, dym);
@@ -816,8 +816,9 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
     D(x, n->a, E0210, "unknown format '%s' (csv, ndjson, json or json_pages)%s", n->a->s, dym);
   }
   const char *tname = n->a->next ? n->a->next->s : n->s;
-  if (n->c) {
+  if (n->op & HM_SRC_INLINE) {
     s->fields = n->c;
+    s->has_fields = 1;
   } else {
     const char *mod = NULL;
     s->object = hm_schema_object(x->c, tname, &mod);
@@ -828,6 +829,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
         D(x, n, E0203, "no source object '%s' in the modules this map uses: name its type (source %s : Type from ...) or declare its fields inline", tname, n->s);
     } else {
       s->fields = s->object->c;
+      s->has_fields = s->fields != NULL;
       if (s->object->a) s->key = s->object->a->s;
     }
   }
@@ -891,14 +893,14 @@ static void source_options(chk *x, hm_srcinfo *s) {
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
   if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
-  if (s->key && s->fields && !hm_schema_field(s->fields, s->key)) {
+  if (s->key && s->has_fields && !hm_schema_field(s->fields, s->key)) {
     hm_node *at = s->decl;
     for (hm_node *o = s->decl->b; o; o = o->next) if (o->op == SO_KEY) at = o;
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->key));
     D(x, at, E0201, "key %s is not a field of %s%s", s->key, s->name, dym);
   }
-  if (s->parent_by && s->fields && !hm_schema_field(s->fields, s->parent_by->s)) {
+  if (s->parent_by && s->has_fields && !hm_schema_field(s->fields, s->parent_by->s)) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->parent_by->s));
     D(x, s->parent_by, E0201, "%s has no field '%s' to join on%s", s->name, s->parent_by->s, dym);

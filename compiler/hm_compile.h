@@ -19,6 +19,7 @@ typedef struct hm_srcinfo {
   const char *name;
   hm_node *object;             /* N_OBJECT of its type, or NULL */
   hm_node *fields;             /* field declarations (object's or inline) */
+  int has_fields;              /* fields declared (an inline block, even empty): others are errors */
   int parent;                  /* source index or -1 */
   hm_node *parent_by;          /* N_NAME or NULL (by path) */
   hm_node *distinct;           /* the `distinct` option, or NULL */

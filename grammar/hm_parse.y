@@ -70,6 +70,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %union {
   struct { const char *s; uint32_t len; } str;
+  struct { hm_node *list; int given; } fields;   /* an inline field block: given even when empty */
   double num;
   hm_node *node;
   int ival;
@@ -92,7 +93,8 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'" KW_LISTT "'list'"
   KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'" KW_ANYT "'any'"
 
-%type <node> item type fielddecls fielddecl fopts fopt literal names srcopts srcopt opt_fields
+%type <node> item type fielddecls fielddecl fopts fopt literal names srcopts srcopt
+%type <fields> opt_fields
 %type <node> stmts stmt block else_part annots opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> args exprs arms arm patterns pattern recfields recfield opt_where opt_guard opt_after strlist
 %type <str> fname typename anyname
@@ -125,11 +127,13 @@ item:
       $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->c = $6; }
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
-      $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6; $$->c = $7; }
+      $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6;
+      $$->c = $7.list; $$->op = $7.given ? HM_SRC_INLINE : 0; }
   | KW_SOURCE IDENT ':' IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
-      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8; $$->c = $9; }
+      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8;
+      $$->c = $9.list; $$->op = $9.given ? HM_SRC_INLINE : 0; }
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
@@ -206,7 +210,7 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
       ;
-opt_fields: %empty { $$ = NULL; } | '{' fielddecls '}' { $$ = $2; if (!$$) { $$ = NEW(N_FIELDDECL, @1); $$->s = ""; $$->op = 1; } } ;
+opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2; $$.given = 1; } ;
 
 opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
 opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3; } ;   /* an empty after is no after */
