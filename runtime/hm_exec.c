@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "hm_psettings.h"
 #include "hm_client.h"
 #include "hm_run.h"
 #include "hm_state.h"
@@ -828,7 +829,11 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   hm_exec *ex = calloc(1, sizeof *ex);
   if (!ex) return 2;
   ex->o = *o;
-  if (ex->o.max_upload_bytes <= 0) ex->o.max_upload_bytes = 25L * 1024 * 1024;
+  if (ex->o.max_upload_bytes <= 0) {   /* the planner's default: plan and run flag the same files */
+    long long def = 0;
+    hm_pset_count_text(hm_pset_get(HM_PSET_MAX_UPLOAD_BYTES)->def, &def);
+    ex->o.max_upload_bytes = (long)def;
+  }
   if (ex->o.in_doubt_wait < 0) ex->o.in_doubt_wait = 0;
   if (!ex->o.map_hash) ex->o.map_hash = "none";
   ex->counts = cJSON_CreateObject();

@@ -1452,6 +1452,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   const char *given[HM_PSET__COUNT] = {0};
   int rc = apply_sets(&pl, given, err, errlen);
   if (!rc) rc = planner_settings(&pl, given, err, errlen);
+  if (!rc) hm_rpt_upload_limit(pl.rpt, (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num);   /* a count: a number */
   if (!rc) rc = check_inputs(&pl, err, errlen);
   if (!rc) rc = make_out_dir(o->out_dir, err, errlen);
   FILE *own = NULL;

@@ -103,7 +103,7 @@ int hm_plan_check_sets(const hm_program *p, const char *const *sets, int nsets, 
 }
 
 static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample, char hash_hex[65],
-                  char *err, size_t errlen) {
+                  long long *max_upload_bytes, char *err, size_t errlen) {
   runner *r = self;
   r->p = hm_plan_load(hbc_path, err, errlen);
   if (!r->p || hm_plan_check_sets(r->p, r->sets, r->nsets, err, errlen)) return 2;
@@ -126,6 +126,7 @@ static int r_open(void *self, const char *hbc_path, const char *data_dir, long s
   int rc = hm_plan_run(r->p, &o, err, errlen);
   hm_std_state_free(o.std);
   if (rc == 2) return 2;
+  *max_upload_bytes = hm_run_report_upload_limit(r->dir);
   rewind(r->calls);
   return rc;   /* 1: the plan rejected records; the run finishes with exit 1 */
 }

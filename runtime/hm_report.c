@@ -26,6 +26,7 @@ typedef struct phase_count { char *phase, *target; uint64_t n; } phase_count;
 struct hm_rpt {
   const hm_program *p;
   char map_hash[65];                /* hm_plan_map_hash: the program and its --set values */
+  long long max_upload_bytes;       /* the limit the plan flagged uploads with; 0: not given */
   uint64_t *counts;                 /* [nsources][HM_RPT__NCOUNT] */
   FILE *rows[HM_ROW__N];            /* spooled JSON lines */
   uint64_t nrows[HM_ROW__N];
@@ -48,6 +49,8 @@ static char *dupz(const char *s) {
   if (!d) abort();
   return d;
 }
+
+void hm_rpt_upload_limit(hm_rpt *r, long long max) { r->max_upload_bytes = max; }
 
 hm_rpt *hm_rpt_new(const hm_program *p, const char *map_hash) {
   hm_rpt *r = calloc(1, sizeof *r);
@@ -236,6 +239,8 @@ static void write_json(hm_rpt *r, FILE *f) {
   fjson_str(f, K(p, p->title));
   /* `run --plan` checks its state was written by this map and these --set values */
   fprintf(f, ",\n  \"map_hash\": \"%s\"", r->map_hash);
+  /* and uploads over the limit the plan flagged, so the run skips the same ones */
+  if (r->max_upload_bytes > 0) fprintf(f, ",\n  \"max_upload_bytes\": %lld", r->max_upload_bytes);
   fputs(",\n  \"objects\": {", f);
   static const char *cn[HM_RPT__NCOUNT] = {"read", "planned", "rejected", "flagged", "guarded", "bad", "repeats"};
   for (uint32_t s = 0; s < p->nsources; s++) {

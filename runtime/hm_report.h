@@ -41,6 +41,8 @@ typedef struct hm_rpt hm_rpt;
 /* map_hash: 64 hex digits for report.json (hm_plan_map_hash). */
 hm_rpt *hm_rpt_new(const hm_program *p, const char *map_hash);
 void hm_rpt_free(hm_rpt *r);
+/* The planner's max_upload_bytes, written to report.json for `run --plan`. */
+void hm_rpt_upload_limit(hm_rpt *r, long long max);
 void hm_rpt_count(hm_rpt *r, uint32_t src, hm_rpt_counter what);
 uint64_t hm_rpt_get(const hm_rpt *r, uint32_t src, hm_rpt_counter what);
 void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row);

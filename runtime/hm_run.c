@@ -15,6 +15,7 @@ typedef struct run_args {
   hm_exec_opts o;
   const char *hbc, *plan, *map_hash_arg;
   int help, nsets;   /* --set values are the planner's (hmaprun.c): only counted here */
+  int max_upload_given;
 } run_args;
 
 static const char *RUN_USAGE =
@@ -85,6 +86,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       if (parse_long(v, &a->o.sample) || !a->o.sample) { fprintf(stderr, "hmaprun run: --sample needs a positive number\n"); return 2; }
     } else if ((v = opt_value(argc, argv, &i, "--max-upload-bytes"))) {
       if (parse_long(v, &a->o.max_upload_bytes)) { fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n"); return 2; }
+      a->max_upload_given = 1;
     } else if ((v = opt_value(argc, argv, &i, "--in-doubt-wait"))) {
       char *end;
       a->o.in_doubt_wait = strtod(v, &end);
@@ -138,20 +140,54 @@ static int is_header(const cJSON *c) {
          (cJSON_GetObjectItemCaseSensitive(c, "map_hash") || cJSON_GetObjectItemCaseSensitive(c, "hmap_plan"));
 }
 
-static void map_hash_from_report(plan_file *pf) {
-  const char *slash = strrchr(pf->path, '/');
+/* DIR/report.json, parsed (NULL if absent or not JSON). */
+static cJSON *read_report(const char *dir) {
   hm_buf p; hm_buf_init(&p);
-  if (slash) hm_buf_put(&p, pf->path, (size_t)(slash - pf->path + 1));
-  hm_buf_puts(&p, "report.json");
+  hm_buf_puts(&p, dir);
+  hm_buf_puts(&p, "/report.json");
   hm_buf txt; hm_buf_init(&txt);
   int e = hm_buf_read_path(&txt, hm_buf_cstr(&p));
   hm_buf_free(&p);
-  if (e) { hm_buf_free(&txt); return; }
-  cJSON *r = cJSON_ParseWithLength(txt.data ? txt.data : "", txt.len);
+  cJSON *r = e ? NULL : cJSON_ParseWithLength(txt.data ? txt.data : "", txt.len);
+  hm_buf_free(&txt);
+  return r;
+}
+
+/* The folder of the plan file (its report.json is beside it). */
+static void plan_dir(const char *path, char *out, size_t n) {
+  const char *slash = strrchr(path, '/');
+  if (slash) snprintf(out, n, "%.*s", (int)(slash - path), path);
+  else snprintf(out, n, ".");
+}
+
+static void map_hash_from_report(plan_file *pf) {
+  char dir[4096];
+  plan_dir(pf->path, dir, sizeof dir);
+  cJSON *r = read_report(dir);
   const char *h = hm_json_str(r, "map_hash");
   if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
   cJSON_Delete(r);
-  hm_buf_free(&txt);
+}
+
+long long hm_run_report_upload_limit(const char *dir) {
+  cJSON *r = read_report(dir);
+  const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "max_upload_bytes");
+  long long max = cJSON_IsNumber(m) && m->valuedouble >= 1 ? (long long)m->valuedouble : 0;
+  cJSON_Delete(r);
+  return max;
+}
+
+/* The plan's upload limit is the run's: without --max-upload-bytes the run
+ * takes it; a different --max-upload-bytes would upload files the plan
+ * flagged as skipped (or skip others), so it is refused. */
+static int take_upload_limit(run_args *a, long long plan_max) {
+  if (plan_max <= 0) return 0;
+  if (!a->max_upload_given) { a->o.max_upload_bytes = (long)plan_max; return 0; }
+  if (a->o.max_upload_bytes == plan_max) return 0;
+  fprintf(stderr, "hmaprun run: --max-upload-bytes %ld differs from the plan's max_upload_bytes %lld (the uploads the "
+                  "plan flagged are the ones the run skips); plan with --set max_upload_bytes=%ld\n",
+          a->o.max_upload_bytes, plan_max, a->o.max_upload_bytes);
+  return 2;
 }
 
 static const char *call_object(const cJSON *c) {
@@ -353,6 +389,9 @@ static int run_plan_file(run_args *a) {
   }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : pf.map_hash[0] ? pf.map_hash : "none";
   a->o.planned_calls = pf.n;
+  char dir[4096];
+  plan_dir(a->plan, dir, sizeof dir);
+  if (take_upload_limit(a, hm_run_report_upload_limit(dir))) { plan_free(&pf); return 2; }
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
@@ -374,10 +413,12 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   }
   if (!a->o.data_dir) { fprintf(stderr, "hmaprun run: --data DIR is required with FILE.hbc\n"); return 2; }
   char hash[65] = "", err[512] = "";
-  int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, err, sizeof err);
+  long long plan_max = 0;
+  int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, &plan_max, err, sizeof err);
   int planned_rejections = rc == 1;   /* records the map rejected: reported by `plan`, exit 1 */
   if (planned_rejections) rc = 0;
   if (rc) { fprintf(stderr, "hmaprun run: %s\n", err); planner->close(planner->self); return rc; }
+  if (take_upload_limit(a, plan_max)) { planner->close(planner->self); return 2; }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : hash;
   /* The planner has planned everything by now: take its calls into a
    * temporary file first, counting the records per object, so the planned

@@ -37,8 +37,10 @@ int hm_status_main(int argc, char **argv);
  * ends with exit 1 (as `hmaprun plan` does). */
 typedef struct hm_run_planner {
   void *self;
+  /* hash_hex: the map hash; *max_upload_bytes: the upload limit the plan
+     flagged with (0 if unknown) */
   int (*open)(void *self, const char *hbc_path, const char *data_dir, long sample,
-              char hash_hex[65], char *err, size_t errlen);
+              char hash_hex[65], long long *max_upload_bytes, char *err, size_t errlen);
   int (*next)(void *self, cJSON **call, char *err, size_t errlen);
   void (*close)(void *self);
 } hm_run_planner;
@@ -46,6 +48,11 @@ typedef struct hm_run_planner {
 /* Same as hm_run_main, with the planner used for `run FILE.hbc --data DIR`.
  * hm_run_main alone supports only the rehearsal mode `run --plan calls.ndjson`. */
 int hm_run_main_with(int argc, char **argv, const hm_run_planner *planner);
+
+/* The upload limit `hmaprun plan` wrote into DIR/report.json (its
+ * max_upload_bytes: the uploads it flagged are those the run skips), or 0
+ * when there is none. Both ways of running take it from there. */
+long long hm_run_report_upload_limit(const char *dir);
 
 /* Lower level: an executor bound to a state database and a target, for callers
  * that produce calls themselves (tests, other front ends). */

@@ -125,17 +125,33 @@ static int not_built(const char *cmd) {
   return 2;
 }
 
+/* `run --max-upload-bytes N` without `--set max_upload_bytes=...`: the
+   planner's limit too, so the plan flags the uploads the run skips. */
+static const char *upload_limit_set(int argc, char **argv, const char *const *sets, int nsets, char *buf, size_t n) {
+  for (int i = 0; i < nsets; i++)
+    if (!strncmp(sets[i], "max_upload_bytes=", 17)) return NULL;
+  for (int i = 0; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--max-upload-bytes")) {
+      snprintf(buf, n, "max_upload_bytes=%s", argv[i + 1]);
+      return buf;
+    }
+  return NULL;
+}
+
 /* `run`: the client's command, fed by the planner; `--set` goes to the planner,
    so plan and run read the same settings (the client only refuses it with
    --plan, whose settings the plan fixed). */
 static int cmd_run(int argc, char **argv) {
-  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   if (!sets) abort();
   int nsets = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--set") && i + 1 < argc) sets[nsets++] = argv[++i];
     else if (!strncmp(argv[i], "--set=", 6)) sets[nsets++] = argv[i] + 6;
   }
+  char limit[64];
+  const char *extra = upload_limit_set(argc, argv, sets, nsets, limit, sizeof limit);
+  if (extra) sets[nsets++] = extra;
   hm_run_planner *pl = hm_plan_runner_new();
   hm_plan_runner_sets(pl, sets, nsets);
   int rc = hm_run_main_with(argc, argv, pl);

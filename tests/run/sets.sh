@@ -12,7 +12,11 @@
 # - `hmaprun plan --set ...` writes that same hash into report.json, so
 #   `run --plan OUT/calls.ndjson` resumes a state of the same settings and is
 #   refused on one of other settings; `run --plan ... --set` is a usage error
-#   (the plan fixed its settings).
+#   (the plan fixed its settings);
+# - the upload limit is the plan's: `run --plan` takes report.json's
+#   max_upload_bytes and refuses a different --max-upload-bytes (before any
+#   state); `run FILE.hbc --max-upload-bytes N` gives the planner the same N,
+#   and refuses a different --set max_upload_bytes.
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
@@ -27,16 +31,9 @@ GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
 export GORGIAS_EMAIL GORGIAS_API_KEY
 
 "$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build: exit $?"; exit 1; }
-"$sandbox" --port 0 --time-scale 50 >"$tmp/sbx.out" 2>"$tmp/sbx.err" &
-pid=$!
-url=
-i=0
-while [ $i -lt 100 ]; do
-  url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/sbx.out")
-  [ -n "$url" ] && break
-  sleep 0.1; i=$((i + 1))
-done
-[ -n "$url" ] || { echo "FAIL: hmap-sandbox did not start"; cat "$tmp/sbx.err"; exit 1; }
+. "$(dirname "$0")/../lib/sandbox.sh"
+start_sandbox "$sandbox" "$tmp" --time-scale 50
+pid=$sbx_pid url=$sbx_url
 requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
 run() { # run SET|--OPTION... : hmaprun run of the example with these --set values
   sets=
@@ -135,4 +132,33 @@ cmp -s "$tmp/dump4" "$tmp/dump5" || failed "the run --plan resume or its refusal
 for f in run.out run.err; do
   ! grep -qF 'Europe/Paris' "$tmp/$f" || failed "$f shows a --set value: $(cat "$tmp/$f")"
 done
+
+# ---- one upload limit: the plan's
+limited() { grep -c 'over the 50000-byte limit: not uploaded' "$tmp/run.err"; }
+[ "$(jq .max_upload_bytes "$tmp/plan-tokyo/report.json")" = 50000 ] ||
+  failed "report.json max_upload_bytes: $(jq .max_upload_bytes "$tmp/plan-tokyo/report.json"), wanted 50000"
+flagged=$(jq '[.flags[] | select(.message | test("over the 50000-byte upload limit"))] | length' "$tmp/plan-tokyo/report.json")
+[ "$flagged" -gt 0 ] || failed "the plan flagged no upload over 50000 bytes"
+"$hmaprun" run --plan "$tmp/plan-tokyo/calls.ndjson" --data "$data" --target "$url" --state "$tmp/limit.db" \
+  --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err"
+rc=$?
+[ $rc = 1 ] || { failed "run --plan without --max-upload-bytes: exit $rc, wanted 1 (uploads over the plan's limit)"; cat "$tmp/run.err"; }
+[ "$(limited)" = "$flagged" ] || failed "run --plan skipped $(limited) uploads over 50000 bytes, the plan flagged $flagged"
+run_plan "$tmp/plan-tokyo" --max-upload-bytes 60000 --state "$tmp/limit2.db"
+rc=$?
+[ $rc = 2 ] || failed "run --plan --max-upload-bytes 60000 of a 50000 plan: exit $rc, wanted 2"
+grep -qF -- "--max-upload-bytes 60000 differs from the plan's max_upload_bytes 50000" "$tmp/run.err" ||
+  failed "run --plan with another limit: $(cat "$tmp/run.err")"
+[ ! -e "$tmp/limit2.db" ] || failed "the refused run --plan created its state database"
+"$hmaprun" run "$tmp/map.hbc" --data "$data" --target "$url" --state "$tmp/limit3.db" --time-scale 50 \
+  --set help_center_id=1 --max-upload-bytes 50000 >"$tmp/run.out" 2>"$tmp/run.err"
+rc=$?
+[ $rc = 1 ] || { failed "run FILE.hbc --max-upload-bytes 50000: exit $rc, wanted 1"; cat "$tmp/run.err"; }
+[ "$(limited)" = "$flagged" ] || failed "run FILE.hbc --max-upload-bytes skipped $(limited) uploads, the plan flags $flagged"
+"$hmaprun" run "$tmp/map.hbc" --data "$data" --target "$url" --state "$tmp/limit4.db" --time-scale 50 \
+  --set help_center_id=1 --set max_upload_bytes=60000 --max-upload-bytes 50000 >"$tmp/run.out" 2>"$tmp/run.err"
+rc=$?
+[ $rc = 2 ] || failed "run FILE.hbc --set max_upload_bytes=60000 --max-upload-bytes 50000: exit $rc, wanted 2"
+grep -qF -- "--max-upload-bytes 50000 differs from the plan's max_upload_bytes 60000" "$tmp/run.err" ||
+  failed "run FILE.hbc with two limits: $(cat "$tmp/run.err")"
 exit $fail
