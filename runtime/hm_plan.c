@@ -92,56 +92,55 @@ static void kmap_free(kmap *m) {
   m->values = values;
 }
 
-/* The keys read from one source, for the duplicate check. Up to `max` in
- * memory (KEYSET_MEM_MAX, or $HMAP_KEYSET_MEM_MAX for tests); beyond, in a
- * temporary SQLite table (on disk, bounded cache), so a million-record source
- * does not grow the heap. 16,384 keys (256 KiB): at 131,072 the two keysets
- * of a big plan were most of its memory, and the spill costs no measurable
- * time (a million tickets plan in the same 8 s either way). */
+/* The keys read from one source, for the duplicate check. The first `max`
+ * (KEYSET_MEM_MAX, or $HMAP_KEYSET_MEM_MAX for tests) as hashes in memory;
+ * the rest as text in a temporary SQLite table (on disk, bounded cache), so a
+ * million-record source does not grow the heap. Text, not hashes, on disk:
+ * exports number their records in order, so the keys arrive nearly sorted and
+ * each insert lands on the B-tree's last page; random hashes made every
+ * insert a page read and write (a fifth of a million-ticket plan). */
 #define KEYSET_MEM_MAX (1u << 14)
 typedef struct keyset { kmap mem; sqlite3 *db; sqlite3_stmt *ins, *has; } keyset;
-
-static int keyset_spill(keyset *k) {
-  if (sqlite3_open("", &k->db) != SQLITE_OK ||
-      sqlite3_exec(k->db, "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                          "CREATE TABLE k(h INTEGER PRIMARY KEY); BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(h) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2(k->db, "SELECT 1 FROM k WHERE h = ?", -1, &k->has, NULL) != SQLITE_OK)
-    return -1;
-  for (size_t i = 0; i < k->mem.cap; i++) {
-    if (!k->mem.h[i]) continue;
-    sqlite3_bind_int64(k->ins, 1, (sqlite3_int64)k->mem.h[i]);
-    if (sqlite3_step(k->ins) != SQLITE_DONE) return -1;
-    sqlite3_reset(k->ins);
-  }
-  kmap_free(&k->mem);
-  return 0;
+static int keyset_open(keyset *k) {
+  return sqlite3_open("", &k->db) != SQLITE_OK ||
+         sqlite3_exec(k->db, "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                             "CREATE TABLE k(key BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(key) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(k->db, "SELECT 1 FROM k WHERE key = ?", -1, &k->has, NULL) != SQLITE_OK
+             ? -1 : 0;
 }
-
-/* 1 when h is new, 0 when it was seen before, -1 on a database error. */
-static int keyset_add(keyset *k, uint64_t h, size_t max) {
-  if (!k->db) {
-    bool fresh;
-    kmap_find(&k->mem, h, true, &fresh);
-    if (k->mem.n >= max && keyset_spill(k)) return -1;
-    return fresh;
-  }
-  sqlite3_bind_int64(k->ins, 1, (sqlite3_int64)h);
+/* key on disk: its length (4 bytes, big-endian) then its text, so the
+   B-tree's order is shorter first, which is counting order for ids ("99999"
+   before "100000"; by text alone every id past it would land mid-table). */
+static void keyset_bind(sqlite3_stmt *st, const char *key) {
+  size_t n = strlen(key);
+  unsigned char *b = malloc(n + 4);
+  if (!b) abort();
+  b[0] = (unsigned char)(n >> 24); b[1] = (unsigned char)(n >> 16); b[2] = (unsigned char)(n >> 8); b[3] = (unsigned char)n;
+  memcpy(b + 4, key, n);
+  sqlite3_bind_blob(st, 1, b, (int)(n + 4), free);
+}
+/* 1 when key is new, 0 when it was seen before, -1 on a database error. */
+static int keyset_add(keyset *k, const char *key, size_t max) {
+  uint64_t h = khash(key);
+  if (kmap_find(&k->mem, h, false, NULL) >= 0) return 0;
+  if (k->mem.n < max) { kmap_find(&k->mem, h, true, NULL); return 1; }
+  if (!k->db && keyset_open(k)) return -1;
+  keyset_bind(k->ins, key);
   int rc = sqlite3_step(k->ins);
   sqlite3_reset(k->ins);
   if (rc != SQLITE_DONE) return -1;
   return sqlite3_changes(k->db) > 0;
 }
-
-/* 1 when h was added before, 0 when not, -1 on a database error. */
-static int keyset_has(keyset *k, uint64_t h) {
-  if (!k->db) return kmap_find(&k->mem, h, false, NULL) >= 0;
-  sqlite3_bind_int64(k->has, 1, (sqlite3_int64)h);
+/* 1 when key was added before, 0 when not, -1 on a database error. */
+static int keyset_has(keyset *k, const char *key) {
+  if (kmap_find(&k->mem, khash(key), false, NULL) >= 0) return 1;
+  if (!k->db) return 0;
+  keyset_bind(k->has, key);
   int rc = sqlite3_step(k->has);
   sqlite3_reset(k->has);
   return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
-
 static int keyset_error(keyset *k, char *err, size_t errlen) {
   snprintf(err, errlen, "duplicate-key index: %s", k->db ? sqlite3_errmsg(k->db) : "out of memory");
   return 2;
@@ -560,7 +559,7 @@ static int shared_unique(plan *pl, uint32_t rule, uint32_t t, hm_value obj) {
     char *low = lower_trim(&pl->arena, v);
     char num[16];
     snprintf(num, sizeof num, "%u:", t);
-    int fresh = keyset_add(&pl->uniq, khash(cat3(&pl->arena, num, f, cat3(&pl->arena, ":", low, ""))), pl->keyset_max);
+    int fresh = keyset_add(&pl->uniq, cat3(&pl->arena, num, f, cat3(&pl->arena, ":", low, "")), pl->keyset_max);
     if (fresh < 0) return -1;
     if (!fresh)
       report_row(pl, HM_ROW_FLAG, "review",
@@ -1008,7 +1007,7 @@ static void repeated_key(plan *pl, uint32_t s, const hm_record *rec) {
    counts it. 0, or 2 with err. */
 static int unsampled(plan *pl, uint32_t s, char *err, size_t errlen) {
   if (!is_distinct(pl, s) || !pl->key) return 0;
-  int seen = keyset_has(&pl->ss[s].seen, khash(pl->key));
+  int seen = keyset_has(&pl->ss[s].seen, pl->key);
   if (seen < 0) return keyset_error(&pl->ss[s].seen, err, errlen);
   if (seen) hm_rpt_count(pl->rpt, s, HM_RPT_REPEATS);
   return 0;
@@ -1044,7 +1043,7 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       if (!why) continue;
     }
     if (after) {   /* a duplicate's after block must not update the first record's object */
-      if (pl->key && keyset_add(&ss->seen, khash(pl->key), pl->keyset_max) == 1) plan_record(pl, r, &rec, true);
+      if (pl->key && keyset_add(&ss->seen, pl->key, pl->keyset_max) == 1) plan_record(pl, r, &rec, true);
       continue;
     }
     if (!pl->key) {
@@ -1064,7 +1063,7 @@ static int plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen)
       pl->rejected_any = 1;
       continue;
     }
-    int fresh = keyset_add(&ss->seen, khash(pl->key), pl->keyset_max);
+    int fresh = keyset_add(&ss->seen, pl->key, pl->keyset_max);
     if (fresh < 0) { hm_reader_close(r); return keyset_error(&ss->seen, err, errlen); }
     if (!fresh) { repeated_key(pl, s, &rec); continue; }
     if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
@@ -1091,7 +1090,7 @@ static const char *label_of(hm_value rec, hm_arena *a) {
 static int gap_repeat(plan *pl, keyset *once, const hm_record *rec, bool counted) {
   if (!is_distinct(pl, pl->src)) return 0;
   const char *key = record_key(pl, rec);
-  int fresh = key ? keyset_add(once, khash(key), pl->keyset_max) : 1;
+  int fresh = key ? keyset_add(once, key, pl->keyset_max) : 1;
   if (fresh < 0) return -1;
   if (!fresh && counted) hm_rpt_count(pl->rpt, pl->src, HM_RPT_REPEATS);
   return !fresh;
