@@ -153,7 +153,8 @@ typedef struct hm_program {
 /* Serialise p (deterministically) into out. */
 void hm_bc_write(const hm_program *p, hm_buf *out);
 /* Load and verify an image: magic, version, checksum, every index and operand in
- * bounds, every jump inside its code, stack depth consistent. On failure returns
+ * bounds, every jump inside its code. Stack depth is not verified here: the VM
+ * checks underflow and grows its stack as it runs. On failure returns
  * NULL and writes a one-line reason into err. The program owns all its memory;
  * release it with hm_bc_free. */
 hm_program *hm_bc_load(const void *data, size_t len, char *err, size_t errlen);
