@@ -135,6 +135,7 @@ measure() {  # OUTFILE CMD...
   i=0
   while [ $i -lt "${REPEAT:-3}" ]; do
     i=$((i + 1))
+    sync   # the generator's (and the last run's) dirty pages are flushed on no one's time
     start=$(date +%s%N)
     /usr/bin/time -v -o "$work/time.txt" "$@" >"$out" 2>"$work/stderr.txt" || {
       rc=$?
