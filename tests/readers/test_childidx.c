@@ -24,11 +24,17 @@ static char dir[4096];
 #define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); if (strcmp(g_, w_)) { failures++; \
   fprintf(stderr, "%s:%d: got %s\n  want %s\n", __FILE__, __LINE__, g_, w_); } } while (0)
 
-static void write_str(const char *rel, const char *s) {
+/* A file of the data folder, opened for writing (the test stops if it cannot). */
+static FILE *create(const char *rel) {
   char path[8192];
   snprintf(path, sizeof path, "%s/%s", dir, rel);
   FILE *f = fopen(path, "wb");
   if (!f) { perror(path); exit(2); }
+  return f;
+}
+
+static void write_str(const char *rel, const char *s) {
+  FILE *f = create(rel);
   fputs(s, f);
   fclose(f);
 }
@@ -95,10 +101,7 @@ static void test_orders(hm_arena *a) {
 /* 2,000 children of one parent (about 200 KB: several rows) between two
    others: all of them, in order. */
 static void test_long_run(hm_arena *a) {
-  char path[8192];
-  snprintf(path, sizeof path, "%s/long.ndjson", dir);
-  FILE *f = fopen(path, "wb");
-  if (!f) { perror(path); exit(2); }
+  FILE *f = create("long.ndjson");
   fprintf(f, "{\"p\":1,\"n\":-2}\n");
   for (int i = 0; i < 2000; i++)
     fprintf(f, "{\"p\":2,\"n\":%d,\"pad\":\"%080d\"}\n", i, i);
@@ -122,10 +125,7 @@ static void test_long_run(hm_arena *a) {
 /* Member names past the index's table of 4,096 are written out in full:
    a record with 5,000 distinct names reads back whole. */
 static void test_many_names(hm_arena *a) {
-  char path[8192];
-  snprintf(path, sizeof path, "%s/names.ndjson", dir);
-  FILE *f = fopen(path, "wb");
-  if (!f) { perror(path); exit(2); }
+  FILE *f = create("names.ndjson");
   fprintf(f, "{\"p\":1");
   for (int i = 0; i < 5000; i++) fprintf(f, ",\"k%d\":%d", i, i);
   fprintf(f, "}\n{\"p\":2,\"k4999\":-1,\"k0\":-2}\n");
