@@ -549,24 +549,44 @@ static int now_resolves(hm_exec *ex, const call *k, int score) {
   return better;
 }
 
-static int do_update(hm_exec *ex, const call *k_in) {
-  char *path = NULL, why[700];
+/* A call with its references resolved: wrap ({"body", "unique"}) and path,
+ * or wrap NULL and why; k is the call, its hash marked when agents stayed
+ * unresolved (mark_unresolved). */
+typedef struct resolved {
+  cJSON *wrap;
+  char *path;
+  char why[700];
+  const call *k;
+  call copy;
+  char hash[128];
+} resolved;
+
+static void resolve_call(hm_exec *ex, const call *k_in, resolved *r) {
+  r->path = NULL;
   ex->unresolved = 0;
-  cJSON *wrap = hm_resolve_copy(ex, k_in, k_in->body, &path, why, sizeof why);
-  call kcopy;
-  char hbuf[128];
-  const call *k = mark_unresolved(ex, k_in, &kcopy, hbuf, sizeof hbuf);
-  if (!wrap) { reject(ex, k, "failed", 0, why); return ex->fatal; }
-  const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  r->wrap = hm_resolve_copy(ex, k_in, k_in->body, &r->path, r->why, sizeof r->why);
+  r->k = mark_unresolved(ex, k_in, &r->copy, r->hash, sizeof r->hash);
+}
+
+static void resolved_free(resolved *r) {
+  cJSON_Delete(r->wrap);
+  free(r->path);
+}
+
+static int do_update(hm_exec *ex, const call *k_in) {
+  resolved r;
+  resolve_call(ex, k_in, &r);
+  const call *k = r.k;
+  if (!r.wrap) { reject(ex, k, "failed", 0, r.why); resolved_free(&r); return ex->fatal; }
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.wrap, "body");
   long status = 0;
   if (stop_requested(ex)) ex->fatal = 4;   /* a graceful stop: not started */
-  else if (!journal_intent(ex, k, k->key_buf, path, body) &&
-      send_put(ex, k, k->key_buf, path, body, &status) == 0) {
+  else if (!journal_intent(ex, k, k->key_buf, r.path, body) &&
+      send_put(ex, k, k->key_buf, r.path, body, &status) == 0) {
     hm_state_done(ex->st, k->key_buf, status, NULL);
     count_add(ex, k->object, "second_pass", 1);
   }
-  cJSON_Delete(wrap);
-  free(path);
+  resolved_free(&r);
   return ex->fatal;
 }
 
@@ -715,24 +735,21 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
 }
 
 static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
-  char *path = NULL, why[700];
-  ex->unresolved = 0;
-  cJSON *wrap = hm_resolve_copy(ex, k_in, k_in->body, &path, why, sizeof why);
-  call kcopy;
-  char hbuf[128];
-  const call *k = mark_unresolved(ex, k_in, &kcopy, hbuf, sizeof hbuf);
-  if (!wrap) {
+  resolved r;
+  resolve_call(ex, k_in, &r);
+  const call *k = r.k;
+  if (!r.wrap) {
     /* Write the row so status and the report can show the failure. */
-    if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, why);
+    if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, r.why);
+    resolved_free(&r);
     return ex->fatal;
   }
-  const cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.wrap, "body");
   char *implicit = implicit_customer_email(ex, k, body);
-  send_create(ex, k, k->key_buf, path, body, cJSON_GetObjectItemCaseSensitive(wrap, "unique"), in_doubt, 1);
+  send_create(ex, k, k->key_buf, r.path, body, cJSON_GetObjectItemCaseSensitive(r.wrap, "unique"), in_doubt, 1);
   if (implicit && !ex->fatal) record_implicit_customer(ex, k, implicit);
   free(implicit);
-  cJSON_Delete(wrap);
-  free(path);
+  resolved_free(&r);
   return ex->fatal;
 }
 
