@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hm_buf.h"
+#include "hm_vm.h"
 
 #define SUMMARY_MAX 256     /* distinct messages summarised in report.md */
 #define SUMMARY_KEYS 10     /* example keys per summary line */
@@ -39,9 +40,7 @@ struct hm_rpt {
   pick *picks; uint32_t npicks, cap_picks;
 };
 
-static const char *K(const hm_program *p, uint32_t k) {
-  return k < p->nconsts && p->consts[k].str ? p->consts[k].str : "";
-}
+static const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
 
 static char *dupz(const char *s) {
   if (!s) return NULL;

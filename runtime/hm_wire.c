@@ -2,6 +2,7 @@
  * per-target moves are one table, documented row by row; everything else is a
  * rule over field types from stdlib/gorgias.hmap as compiled into the program. */
 #include "hm_wire.h"
+#include "hm_vm.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -96,7 +97,7 @@ static const char *wrap_of(const char *target, const char *field) {
 }
 
 static void index_target(const hm_program *p, const hm_target *tg, wire_target *wt) {
-  const char *tn = tg->name < p->nconsts ? p->consts[tg->name].str : "";
+  const char *tn = hm_vm_const(p, tg->name);
   uint32_t size = 8;
   while (size < 2 * tg->nfields) size *= 2;
   wt->slots = calloc(size, sizeof *wt->slots);
