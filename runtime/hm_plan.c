@@ -114,11 +114,12 @@ static int keyset_open(keyset *k) {
    before "100000"; by text alone every id past it would land mid-table). */
 static void keyset_bind(sqlite3_stmt *st, const char *key) {
   size_t n = strlen(key);
-  unsigned char *b = malloc(n + 4);
+  unsigned char small[256], *b = n + 4 <= sizeof small ? small : malloc(n + 4);   /* no malloc per usual key */
   if (!b) abort();
   b[0] = (unsigned char)(n >> 24); b[1] = (unsigned char)(n >> 16); b[2] = (unsigned char)(n >> 8); b[3] = (unsigned char)n;
   memcpy(b + 4, key, n);
-  sqlite3_bind_blob(st, 1, b, (int)(n + 4), free);
+  sqlite3_bind_blob(st, 1, b, (int)(n + 4), SQLITE_TRANSIENT);
+  if (b != small) free(b);
 }
 /* 1 when key is new, 0 when it was seen before, -1 on a database error. */
 static int keyset_add(keyset *k, const char *key, size_t max) {
