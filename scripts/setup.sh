@@ -5,8 +5,5 @@
 # Gorgias-compatible sandbox, migrates into it, verifies, and prints the report.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/deps.sh
-JOBS=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$JOBS"
+sh scripts/build.sh
 exec sh scripts/demo.sh build

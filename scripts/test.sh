@@ -4,10 +4,8 @@
 # every test again. Exit status is non-zero if anything failed.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/deps.sh
+sh scripts/build.sh
 JOBS=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$JOBS"
 ctest --test-dir build --output-on-failure -j "$JOBS"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHM_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
