@@ -527,12 +527,18 @@ static int has_flag(env *e, const char *needle) {
   return found;
 }
 
+/* The example plan, run once into a sandbox that already has the objects
+ * seed_existing makes: the start of most scenarios. Returns the exit. */
+static int first_run(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  return run_plan(e, 0, 0, NULL, NULL);
+}
+
 /* ---- scenarios ---- */
 
 static void scenario_full(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "run exit %d", rc);
   check_dump(e, 0, 1, "full run");
   /* Not a terminal: no progress line, and nothing else to say. */
@@ -621,9 +627,7 @@ static void scenario_kill_resume(env *e) {
 }
 
 static void scenario_faults(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "clean run exit %d", rc);
   char *clean = canonical(e);
   stop_sandbox(e);
@@ -645,9 +649,7 @@ static void scenario_faults(env *e) {
 }
 
 static void scenario_delta(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "first run exit %d", rc);
   write_plan(e, 1, 0);
   rc = run_plan(e, 0, 0, "--delta", NULL);
@@ -727,9 +729,7 @@ static long long gid_of(env *e, const char *ref) {
 }
 
 static void scenario_verify(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "run exit %d", rc);
   rc = client_cmd(e, "verify", NULL);
   CHECK(rc == 0, "verify before tampering exit %d", rc);
@@ -776,9 +776,7 @@ static void scenario_verify(env *e) {
 }
 
 static void scenario_rollback(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "run exit %d", rc);
   rc = client_cmd(e, "rollback", "--dry-run");
   CHECK(rc == 0, "rollback --dry-run exit %d", rc);
@@ -1239,9 +1237,7 @@ static int gone_listed(const cJSON *list, const char *object, const char *key, c
 /* Records deleted from the source between two exports: --delta lists what
  * was migrated for them (object, key, Gorgias id) and deletes nothing. */
 static void scenario_delta_gone(env *e) {
-  write_plan(e, 0, 0);
-  seed_existing(e);
-  int rc = run_plan(e, 0, 0, NULL, NULL);
+  int rc = first_run(e);
   CHECK(rc == 0, "first run exit %d", rc);
   const char *gone[] = { "\"ref\":\"Person:8\"", "\"ref\":\"UserRequest:8\"", "\"ref\":\"UserRequest:1/message/3\"", NULL };
   plan_without(e, gone, NULL, NULL);
