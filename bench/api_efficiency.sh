@@ -14,7 +14,7 @@ BUILD=${1:-build}
 N=${2:-300}
 SCALE=${3:-10}
 SBX=$BUILD/sandbox/hmap-sandbox
-CLI=$BUILD/runtime/hmap-runclient
+CLI=$BUILD/runtime/hmaprun
 [ -x "$SBX" ] && [ -x "$CLI" ] || { echo "api_efficiency: build first ($SBX, $CLI)" >&2; exit 2; }
 DIR=$(mktemp -d /tmp/hm_bench_XXXXXX)
 trap 'kill $SBX_PID 2>/dev/null || true; rm -rf "$DIR"' EXIT INT TERM

@@ -1,5 +1,5 @@
 /* hm_parse: the .hmap grammar (Bison source; C generated at build time).
- * Pure and reentrant, with locations. Builds the AST of compiler/hm_ast.h in
+ * Pure and reentrant, with locations. Builds the AST of grammar/hm_ast.h in
  * the compile arena. Recovers from errors at statement and declaration level so
  * one run reports every error in a file (E0102).
  *

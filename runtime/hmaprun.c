@@ -1,26 +1,21 @@
-/* hmaprun: the runtime's command line. `plan` (the dry run) lives here; `run`,
- * `rollback`, `verify` and `status` are the client's (runtime/hm_run.h).
- * Built twice: `hmaprun-client` has the client in (HM_HAVE_CLIENT) and runs
- * every command; `hmaprun` has not, and hands the client's commands to the
- * hmaprun-client beside it (HM_EXEC_CLIENT), so a plan does not load libcurl
- * and its TLS and Kerberos libraries: relocating those 37 libraries was most
- * of a small plan's time. Exit codes follow ../shared/DESIGN.md: 0 done, 1
- * rejected records, 2 usage or unreadable input (3 and 4 come from the
- * client). */
+/* hmaprun: the runtime's one program. `plan` (the dry run, runtime/plan/) is
+ * parsed here; `run`, `rollback`, `verify` and `status` are the run layer's
+ * (runtime/run/hm_run.h), `run` fed by the planner (hmaprun_feed.c). libcurl is
+ * initialised only for the commands that talk to Gorgias. Exit codes follow
+ * ../shared/DESIGN.md: 0 done, 1 rejected records, 2 usage or unreadable input,
+ * 3 and 4 from the run layer. */
 #include <errno.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hm_builtins.h"
 #include "hm_bytecode.h"
 #include "hm_plan.h"
-#include "hm_plan_load.h"
 #include "hm_psettings.h"
-#ifdef HM_HAVE_CLIENT
 #include "hm_run.h"
-#include "hm_plan_runner.h"
-#endif
+#include "hmaprun_feed.h"
 
 static const char *usage_text =
   "usage: hmaprun <command> [options]\n"
@@ -126,30 +121,6 @@ static int plan_main(int argc, char **argv) {
   return rc;
 }
 
-static int not_built(const char *cmd) {
-  fprintf(stderr, "hmaprun: %s is not built\n", cmd);
-  return 2;
-}
-
-#ifdef HM_EXEC_CLIENT
-/* Replaces this process with the hmaprun-client beside this program, same
-   arguments and environment (and pid: a kill or a signal reaches the run).
-   Returns only on failure. */
-static int exec_client(char **argv) {
-  char self[4096], path[4200];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) { fprintf(stderr, "hmaprun: cannot find where hmaprun is: %s\n", strerror(errno)); return 2; }
-  self[n] = 0;
-  char *slash = strrchr(self, '/');
-  snprintf(path, sizeof path, "%.*s/hmaprun-client", slash ? (int)(slash - self) : 1, slash ? self : ".");
-  argv[0] = path;
-  execv(path, argv);
-  fprintf(stderr, "hmaprun: %s needs %s (built and installed with hmaprun): %s\n", argv[1], path, strerror(errno));
-  return 2;
-}
-#endif
-
-#ifdef HM_HAVE_CLIENT
 /* `run --max-upload-bytes N` without `--set max_upload_bytes=...`: the
    planner's limit too, so the plan flags the uploads the run skips. */
 static const char *upload_limit_set(int argc, char **argv, const char *const *sets, int nsets, char *buf, size_t n) {
@@ -184,28 +155,30 @@ static int cmd_run(int argc, char **argv) {
   free(sets);
   return rc;
 }
-#endif
+
+/* The commands that talk to Gorgias, with libcurl initialised around them. */
+static int client_main(const char *cmd, int argc, char **argv) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc;
+  if (!strcmp(cmd, "run")) rc = cmd_run(argc, argv);
+  else if (!strcmp(cmd, "rollback")) rc = hm_rollback_main(argc, argv);
+  else if (!strcmp(cmd, "verify")) rc = hm_verify_main(argc, argv);
+  else rc = hm_status_main(argc, argv);
+  curl_global_cleanup();
+  return rc;
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) { fputs(usage_text, stderr); return 2; }
   const char *cmd = argv[1];
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
-  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
-#ifdef HM_HAVE_CLIENT
-  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
-  if (!strcmp(cmd, "rollback")) return hm_rollback_main(argc - 1, argv + 1);
-  if (!strcmp(cmd, "verify")) return hm_verify_main(argc - 1, argv + 1);
-  if (!strcmp(cmd, "status")) return hm_status_main(argc - 1, argv + 1);
-#else
-  if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") || !strcmp(cmd, "status")) {
-#ifdef HM_EXEC_CLIENT
-    return exec_client(argv);
-#else
-    return not_built(cmd);
-#endif
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage_text, stdout);
+    return 0;
   }
-#endif
-  (void)not_built;
+  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
+      !strcmp(cmd, "status"))
+    return client_main(cmd, argc - 1, argv + 1);
   fprintf(stderr, "hmaprun: unknown command \"%s\"\n%s", cmd, usage_text);
   return 2;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "hm_reader.h"
+#include "hm_read.h"
 #include "rt_prog.h"
 
 static const char *fuzz_dir(void) {

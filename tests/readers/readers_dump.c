@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hm_childidx.h"
-#include "hm_reader.h"
+#include "hm_read.h"
 #include "rt_prog.h"
 
 static int format_of(const char *s) {

@@ -2,13 +2,13 @@
  * cursor over ascending runs, the cursor over grouped runs, the index for
  * anything else) give the same children in source order, whatever order the
  * parents ask in; a run longer than a row is whole. Built twice: over
- * hmreaders (rows in memory) and over hmreaders_tiny (a 64-byte spill, so the
+ * hmread (rows in memory) and over hmread_tiny (a 64-byte spill, so the
  * rows go through the temporary file and its read window). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "hm_childidx.h"
+#include "hm_read.h"
 #include "hm_value.h"
 #include "rt_prog.h"
 

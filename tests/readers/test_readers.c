@@ -1,4 +1,4 @@
-/* test_readers: unit tests of hmreaders for what golden files cannot show
+/* test_readers: unit tests of hmread for what golden files cannot show
  * well: records larger than the read buffer, UTF-8 split across buffer
  * refills, the column/generation API the VM binds slots with, value kinds,
  * the child index and the JSON conversions. Each check prints what differed. */
@@ -9,10 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "hm_childidx.h"
-#include "hm_json.h"
-#include "hm_reader.h"
-#include "hm_reader_impl.h"
+#include "hm_read.h"
+#include "rd.h"
 #include "rt_prog.h"
 
 static int failures;

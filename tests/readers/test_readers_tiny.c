@@ -1,4 +1,4 @@
-/* test_readers_tiny: the record size limit, run against hmreaders_tiny (a
+/* test_readers_tiny: the record size limit, run against hmread_tiny (a
  * 7-byte read buffer, 4096-byte records) so it takes kilobytes, not the 64 MiB
  * of the real limit: an oversized record is reported with its start line and
  * skipped without being stored, and reading goes on with the next one. */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hm_reader.h"
+#include "hm_read.h"
 #include "rt_prog.h"
 
 static int failures;

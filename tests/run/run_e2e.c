@@ -2,7 +2,7 @@
  * hmap-sandbox. Each scenario starts its own sandbox (--port 0, time scale 10)
  * and its own temp dir, writes a hand-made plan (customers, uploads, tickets
  * with threads and attachments, follow-up messages, updates, a customer that
- * already exists in Gorgias), runs hmap-runclient as a child process — killing
+ * already exists in Gorgias), runs hmaprun as a child process — killing
  * it when the scenario says so — and checks what actually arrived in the
  * sandbox against the plan: every planned object exactly once, nothing else.
  *   run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN */
@@ -22,7 +22,7 @@
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include "hm_buf.h"
-#include "hm_state.h"
+#include "rn.h"
 
 #define EMAIL "migrator@example.com"
 #define KEY "K3y-Secret-9f2c-dont-log-me"
@@ -198,7 +198,7 @@ static void seed_existing(env *e) {
 
 /* ---- client ---- */
 
-/* Starts hmap-runclient with argv (NULL-terminated after argv[0]). */
+/* Starts hmaprun with argv (NULL-terminated after argv[0]). */
 static pid_t spawn_client(env *e, const char *key, const char *const *argv) {
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -240,7 +240,7 @@ static int wait_client(pid_t pid, int kill_ms, int sig) {
   return WEXITSTATUS(status);
 }
 
-/* Runs hmap-runclient ARGS... (NULL-terminated) and waits (see wait_client). */
+/* Runs hmaprun ARGS... (NULL-terminated) and waits (see wait_client). */
 static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
   const char *argv[40];
   int n = 0;

@@ -13,9 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <curl/curl.h>
-#include "hm_client.h"
-#include "hm_http.h"
-#include "hm_state.h"
+#include "rn.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)

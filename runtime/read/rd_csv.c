@@ -1,0 +1,231 @@
+/* hm_csv: the CSV reader, RFC 4180 as iTop's export-v2 writes it (header row of
+ * field names, quoted cells with doubled quotes and embedded newlines, ',' ';'
+ * or tab, CRLF or LF, UTF-8 checked byte by byte).
+ *
+ * Hot path: a record's cells are unescaped into one reusable scratch buffer,
+ * each NUL-terminated, then copied into the caller's arena with one allocation;
+ * the record's keys array is the header's, shared (cap == n, so adding a key
+ * copies it first). Runs of ordinary bytes are found with a class table and
+ * copied with memcpy. A record may be any size up to HM_MAX_RECORD; beyond that
+ * it is reported bad and skipped without being stored, so memory stays bounded
+ * even when an unterminated quote swallows the rest of a file.
+ *
+ * Lenient on purpose: a quote inside an unquoted cell is data; blank lines are
+ * skipped; a lone CR is data. Strict on purpose: text after a closing quote, a
+ * quote never closed, a row whose cell count differs from the header's. */
+#include "rd.h"
+#include <stdlib.h>
+#include <string.h>
+
+static void put(hm_reader *r, const char *p, size_t n) {
+  if (r->bad) return;
+  if (r->scratch.len + n > HM_MAX_RECORD) {
+    hm_reader_fail(r, r->rec_line, 1, "record larger than %s (an unterminated quote?)", HM_MAX_RECORD_TEXT);
+    r->bad = true;
+    return;
+  }
+  hm_buf_put(&r->scratch, p, n);
+}
+
+static void cell_begin(hm_reader *r) {
+  if (r->bad && r->ncell) return;          /* a bad record's cells are never used: stay bounded */
+  if (r->ncell == r->cellcap) {
+    r->cellcap = r->cellcap ? r->cellcap * 2 : 64;
+    r->cell = realloc(r->cell, r->cellcap * sizeof *r->cell);
+  }
+  r->cell[r->ncell++] = r->scratch.len;
+}
+
+static void cell_end(hm_reader *r) { put(r, "", 1); }
+
+static void newline(hm_reader *r) {       /* consumes the '\n' at pos */
+  r->pos++;
+  r->line++;
+  r->line_start = r->buf_abs + r->pos;
+}
+
+/* The UTF-8 sequence at pos: copied if valid, else reported (once per record). */
+static int take_utf8(hm_reader *r) {
+  int n = hm_in_fill(r, 4);
+  if (n < 0) return -2;
+  int l = hm_utf8_seq((const unsigned char *)r->buf + r->pos, (size_t)n);
+  if (!l) {
+    if (!r->bad)
+      hm_reader_fail(r, r->line, hm_in_col(r), "invalid UTF-8 byte 0x%02X", (unsigned char)r->buf[r->pos]);
+    r->bad = true;
+    l = 1;
+  }
+  put(r, r->buf + r->pos, (size_t)l);
+  r->pos += (size_t)l;
+  return 0;
+}
+
+enum { END_CELL = 1, END_RECORD = 2, END_FILE = 3 };
+
+/* At a byte that may end a cell: 0 if it does not. */
+static int cell_stop(hm_reader *r, int *rc) {
+  unsigned char c = (unsigned char)r->buf[r->pos];
+  *rc = 0;
+  if (c == (unsigned char)r->sep) { r->pos++; return END_CELL; }
+  if (c == '\n') { newline(r); return END_RECORD; }
+  if (c == '\r') {
+    int n = hm_in_fill(r, 2);
+    if (n < 0) { *rc = -2; return END_FILE; }
+    if (n == 2 && r->buf[r->pos + 1] == '\n') { r->pos++; newline(r); return END_RECORD; }
+  }
+  return 0;
+}
+
+static int unquoted_cell(hm_reader *r) {
+  for (;;) {
+    if (r->pos == r->len) {
+      int n = hm_in_fill(r, 1);
+      if (n < 0) return -2;
+      if (n == 0) return END_FILE;
+    }
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos, end = r->len;
+    while (i < end && !r->ucls[b[i]]) i++;
+    if (i > r->pos) put(r, r->buf + r->pos, i - r->pos);
+    r->pos = i;
+    if (i == end) continue;
+    int rc, stop = cell_stop(r, &rc);
+    if (rc) return rc;
+    if (stop) return stop;
+    if ((unsigned char)r->buf[r->pos] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
+    put(r, r->buf + r->pos, 1);             /* '"' or a lone '\r': data */
+    r->pos++;
+  }
+}
+
+static int quoted_cell(hm_reader *r) {
+  uint64_t qline = r->line, qcol = hm_in_col(r);
+  r->pos++;
+  for (;;) {
+    if (r->pos == r->len) {
+      int n = hm_in_fill(r, 1);
+      if (n < 0) return -2;
+      if (n == 0) {
+        if (!r->bad) hm_reader_fail(r, qline, qcol, "unterminated quoted field");
+        r->bad = true;
+        return END_FILE;
+      }
+    }
+    const unsigned char *b = (const unsigned char *)r->buf;
+    size_t i = r->pos, end = r->len;
+    while (i < end && !r->qcls[b[i]]) i++;
+    if (i > r->pos) put(r, r->buf + r->pos, i - r->pos);
+    r->pos = i;
+    if (i == end) continue;
+    if (b[i] == '\n') { put(r, "\n", 1); newline(r); continue; }
+    if (b[i] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
+    int n = hm_in_fill(r, 2);               /* a quote: doubled, or the end of the cell */
+    if (n < 0) return -2;
+    if (n == 2 && r->buf[r->pos + 1] == '"') { put(r, "\"", 1); r->pos += 2; continue; }
+    r->pos++;
+    n = hm_in_fill(r, 1);
+    if (n < 0) return -2;
+    if (n == 0) return END_FILE;
+    int rc, stop = cell_stop(r, &rc);
+    if (rc) return rc;
+    if (stop) return stop;
+    if (!r->bad) {
+      unsigned char c = (unsigned char)r->buf[r->pos];
+      if (c >= 0x20 && c < 0x7F)
+        hm_reader_fail(r, r->line, hm_in_col(r), "unexpected '%c' after a closing quote", c);
+      else
+        hm_reader_fail(r, r->line, hm_in_col(r), "unexpected byte 0x%02X after a closing quote", c);
+    }
+    r->bad = true;
+    return unquoted_cell(r);                /* resynchronise at the next separator */
+  }
+}
+
+/* Skips blank lines. 1 = a record starts at pos, 0 = end of file, -2 = I/O. */
+static int skip_blank_lines(hm_reader *r) {
+  for (;;) {
+    int n = hm_in_fill(r, 2);
+    if (n < 0) return -2;
+    if (n == 0) return 0;
+    char c = r->buf[r->pos];
+    if (c == '\n') { newline(r); continue; }
+    if (c == '\r' && n == 2 && r->buf[r->pos + 1] == '\n') { r->pos++; newline(r); continue; }
+    return 1;
+  }
+}
+
+/* Reads one record into scratch/cell. 1 = read (r->bad says if it is bad), 0 = end, -2 = I/O. */
+static int read_record(hm_reader *r) {
+  r->scratch.len = 0;
+  r->ncell = 0;
+  r->bad = false;
+  int rc = skip_blank_lines(r);
+  if (rc <= 0) return rc;
+  r->rec_line = r->line;
+  for (;;) {
+    cell_begin(r);
+    int end, n = hm_in_fill(r, 1);
+    if (n < 0) return -2;
+    if (n == 0) end = END_FILE;
+    else end = r->buf[r->pos] == '"' ? quoted_cell(r) : unquoted_cell(r);
+    if (end < 0) return -2;
+    cell_end(r);
+    if (end != END_CELL) return 1;
+  }
+}
+
+static void init_classes(hm_reader *r) {
+  memset(r->ucls, 0, sizeof r->ucls);
+  memset(r->qcls, 0, sizeof r->qcls);
+  for (int c = 0x80; c < 0x100; c++) r->ucls[c] = r->qcls[c] = 1;
+  r->ucls['"'] = r->ucls['\n'] = r->ucls['\r'] = 1;
+  r->ucls[(unsigned char)r->sep] = 1;
+  r->qcls['"'] = r->qcls['\n'] = 1;
+}
+
+int hm_csv_begin(hm_reader *r) {
+  init_classes(r);
+  int rc = read_record(r);
+  if (rc < 0) return -1;
+  if (rc == 0) { hm_reader_fail(r, r->line, 1, "empty file, expected a header row"); return -1; }
+  if (r->bad) return -1;
+  r->ncols = (uint32_t)r->ncell;
+  const char **cols = hm_arena_alloc(&r->life, r->ncell * sizeof *cols);
+  for (size_t i = 0; i < r->ncell; i++) {
+    const char *name = r->scratch.data + r->cell[i];
+    for (size_t j = 0; j < i; j++)
+      if (*name && strcmp(cols[j], name) == 0) {
+        hm_reader_fail(r, r->rec_line, 1, "column '%s' appears twice in the header (fields %zu and %zu)", name, j + 1, i + 1);
+        return -1;
+      }
+    cols[i] = hm_arena_strdup(&r->life, name);
+  }
+  r->cols = cols;
+  return 0;
+}
+
+int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out) {
+  int rc = read_record(r);
+  if (rc <= 0) return rc;
+  if (r->bad) return -1;
+  if (r->ncell != r->ncols) {
+    hm_reader_fail(r, r->rec_line, 1, "wrong number of fields: %zu, the header has %u", r->ncell, r->ncols);
+    return -1;
+  }
+  char *bytes = hm_arena_alloc(a, r->scratch.len);
+  memcpy(bytes, r->scratch.data, r->scratch.len);
+  hm_rec *rec = hm_arena_alloc(a, sizeof *rec);
+  rec->n = rec->cap = r->ncols;
+  rec->keys = r->cols;
+  rec->vals = hm_arena_alloc(a, r->ncols * sizeof *rec->vals);
+  for (uint32_t i = 0; i < r->ncols; i++) {
+    size_t start = r->cell[i];
+    size_t stop = i + 1 < r->ncols ? r->cell[i + 1] - 1 : r->scratch.len - 1;
+    rec->vals[i] = hv_strn(bytes + start, stop - start);
+  }
+  memset(&out->value, 0, sizeof out->value);
+  out->value.kind = HV_REC;
+  out->value.u.rec = rec;
+  out->line = r->rec_line;
+  return 1;
+}

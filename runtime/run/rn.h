@@ -1,0 +1,324 @@
+/* rn: what the run layer's files share and nobody else sees (internal to
+ * runtime/run/; hm_run.h is its interface). Sections name the file that exports
+ * each group. */
+#ifndef HM_RN_H
+#define HM_RN_H
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "hm_buf.h"
+#include "hm_run.h"
+
+/* ==== rn_http.c, rn_ratelimit.c, rn_creds.c ====
+ * hm_http: the one connection to Gorgias — a libcurl easy handle kept alive
+ * across calls, Basic auth, TLS verification on, connect/transfer timeouts, the
+ * rate limiter and the retry policy. Callers get a status and a parsed JSON body
+ * and never see credentials, sleeps or retries. Pure pacing arithmetic lives in
+ * rn_ratelimit.c (declared here so it can be unit-tested without a network). */
+/* ---- credentials (rn_creds.c) ---- */
+typedef struct hm_creds { char email[330]; char key[512]; } hm_creds;
+/* From file (lines KEY=value: GORGIAS_EMAIL, GORGIAS_API_KEY; '#' comments) when
+ * path is non-NULL, else from the environment. 0 or 2 with a reason in err. */
+int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen);
+/* Replace every occurrence of the e-mail or key in s (NUL-terminated, in place)
+ * by "***", so no error text can leak them. */
+void hm_creds_scrub(const hm_creds *c, char *s);
+void hm_creds_wipe(hm_creds *c);
+
+/* ---- rate limiter and backoff (rn_ratelimit.c) ---- */
+typedef struct hm_rl {
+  double limit;        /* bucket size (40 API key, 80 OAuth) */
+  double window;       /* seconds to drain a full bucket (20; scaled in rehearsals) */
+  double level;        /* estimated requests in the bucket at time t */
+  double t;            /* monotonic seconds of the estimate */
+  double headroom;     /* slots left free for other integrations */
+  double backoff_base, backoff_cap;  /* seconds */
+  uint64_t rng;        /* xorshift state for jitter */
+} hm_rl;
+void hm_rl_init(hm_rl *rl, double window, double headroom, uint64_t seed);
+/* Seconds to wait before sending one request at time now (0 = go). */
+double hm_rl_wait(const hm_rl *rl, double now);
+/* Count one request sent at now. */
+void hm_rl_sent(hm_rl *rl, double now);
+/* Adopt the server's "used/limit" header value seen at now (ignored if malformed). */
+void hm_rl_observe(hm_rl *rl, const char *header, double now);
+/* Retry-after header -> seconds (capped to 60; -1 if absent or malformed). */
+double hm_rl_retry_after(const char *header);
+/* Delay before retry number attempt (0-based): capped exponential with jitter. */
+double hm_rl_backoff(hm_rl *rl, int attempt);
+double hm_now(void);   /* monotonic seconds */
+
+/* ---- client ---- */
+typedef struct hm_http_resp {
+  long status;         /* HTTP status; 0 = transport failure after all retries */
+  cJSON *json;         /* parsed body or NULL (empty or not JSON) */
+  hm_buf body;         /* raw body */
+  char err[512];       /* scrubbed reason when status is 0 or >= 400 */
+  int timed_out;       /* no answer within the transfer timeout: may still be in flight */
+  int not_sent;        /* stopped (SIGINT/SIGTERM) before the request left, or throttled
+                          (429, not processed): nothing happened on the server */
+} hm_http_resp;
+void hm_http_resp_free(hm_http_resp *r);
+
+typedef struct hm_http_stats {
+  long requests, retries, throttled, server_errors, transport_errors;
+  double first_t, last_t;  /* monotonic times of first and last request */
+} hm_http_stats;
+
+typedef struct hm_http hm_http;
+typedef struct hm_http_opts {
+  double time_scale;       /* 1 = real Gorgias timing; X = windows divided by X (hmap-sandbox --time-scale X) */
+  long connect_timeout_s, timeout_s;
+  int max_attempts;        /* per call, default 8 */
+  int log_json;            /* one JSON line per request on stderr */
+  const volatile sig_atomic_t *stop;   /* set by the signal handler: abort soon */
+} hm_http_opts;
+
+hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opts *o,
+                      char *err, size_t errlen);
+void hm_http_close(hm_http *h);
+/* method: GET POST PUT DELETE; path starts with '/'; body may be NULL.
+ * Retries 429 (Retry-after), 5xx, timeouts and dropped connections unless
+ * idempotent is 0 and the failure may have reached the server: then it returns
+ * at once (status 0 or 5xx) and the caller decides (look the object up first).
+ * Returns the final response in r (free with hm_http_resp_free). */
+void hm_http_request(hm_http *h, const char *method, const char *path, const cJSON *body,
+                     int idempotent, hm_http_resp *r);
+/* POST a file as multipart/form-data (field "file"). */
+void hm_http_upload(hm_http *h, const char *path, const char *file, const char *name,
+                    const char *content_type, hm_http_resp *r);
+/* GET every page of a cursor-paginated list (path may carry a query; limit=100
+ * and cursor are added), calling fn on each item until it returns non-zero;
+ * also accepts a bare array. Follows meta.next_cursor to the end (or stops
+ * after max_pages when max_pages > 0). Returns 0, the failing HTTP status,
+ * -1 when no answer came, or HM_HTTP_CURSOR_LOOP when the server handed back a
+ * cursor it had already given (it would never end); err says which. */
+#define HM_HTTP_CURSOR_LOOP (-2)
+long hm_http_list(hm_http *h, const char *path, int max_pages,
+                  int (*fn)(void *ctx, const cJSON *item), void *ctx, char *err, size_t errlen);
+
+/* A set of strings kept as 64-bit hashes (16 bytes a member at most): two
+ * strings with one hash count as one, about 1 in 10^10 at a million members. */
+typedef struct hm_seen { uint64_t *h; size_t cap, n; } hm_seen;
+/* 1 when s was already in the set; else adds it and returns 0. */
+int hm_seen_add(hm_seen *s, const char *str);
+int hm_seen_has(const hm_seen *s, const char *str);
+void hm_seen_free(hm_seen *s);
+/* Percent-encode s for a query string into b. */
+void hm_http_query_escape(hm_buf *b, const char *s);
+/* Sleep the backoff delay for retry number attempt (interruptible by stop). */
+void hm_http_backoff(hm_http *h, int attempt);
+/* Attempts per request from now on (the preflight fails fast on a wrong URL). */
+void hm_http_set_attempts(hm_http *h, int n);
+const hm_http_stats *hm_http_get_stats(const hm_http *h);
+const hm_rl *hm_http_get_rl(const hm_http *h);
+int hm_http_stopped(const hm_http *h);
+/* While on, a stop request is ignored (a graceful stop finishing the lookup
+ * of a create whose answer was lost, so nothing is left in doubt). */
+void hm_http_finishing(hm_http *h, int on);
+
+/* ==== rn_progress.c ====
+ * hm_progress: what the user sees while a run goes — one progress line on
+ * stderr, rewritten in place, only when stderr is a terminal; JSON event lines
+ * with --log-json; silence otherwise (cron, CI and pipes get no noise). */
+#define HM_PROGRESS_OBJECTS 64
+typedef struct hm_progress {
+  int tty, json;
+  double start, last_draw;
+  long long done, total;     /* calls handled so far / planned (0 = unknown) */
+  double max_rate;           /* calls per second the rate limit allows */
+  int nobj;                  /* per source object: records handled / planned */
+  char obj[HM_PROGRESS_OBJECTS][64];
+  long long obj_done[HM_PROGRESS_OBJECTS], obj_total[HM_PROGRESS_OBJECTS];
+} hm_progress;
+
+void hm_progress_init(hm_progress *p, int log_json, long long total, double max_rate);
+/* One call handled (object, what happened: created/updated/skipped/...). */
+void hm_progress_step(hm_progress *p, const char *object, const char *outcome,
+                      const char *ref, long status);
+/* Records planned for one object (shown as done/total on the line). */
+void hm_progress_expect(hm_progress *p, const char *object, long long total);
+/* One record of object handled (creates and uploads; follow-ups are calls). */
+void hm_progress_record(hm_progress *p, const char *object);
+void hm_progress_note(hm_progress *p, const char *level, const char *text);
+void hm_progress_end(hm_progress *p);
+
+/* ==== rn_client.c, rn_preflight.c ====
+ * hm_client: glue shared by the run, verify, rollback and status commands —
+ * opening an authenticated connection, the preflight, the signal flag, and the
+ * small JSON helpers they all need. Internal to hmrun. */
+/* Credentials (file or environment) + connection. 0, or 2 with err. */
+int hm_client_connect(const char *target, const char *creds_file, double time_scale, int log_json,
+                      const volatile sig_atomic_t *stop, hm_http **out, char *err, size_t errlen);
+/* Account reachable, credentials accepted, no active rule that fires on
+ * ticket-created / ticket-message-created (unless allowed). 0, 3 or 4. */
+int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+
+/* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable
+ * state: a signal handler cannot be given a context). */
+const volatile sig_atomic_t *hm_client_install_signals(void);
+
+/* The options verify and rollback share. 0, or 2 after printing usage. */
+typedef struct hm_target_args {
+  const char *state, *target, *creds_file;
+  double time_scale;
+  int log_json, json, dry_run, help;
+} hm_target_args;
+int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
+
+const char *hm_json_str(const cJSON *o, const char *key);      /* NULL unless a string */
+long long hm_json_id(const cJSON *o);                          /* "id" as integer, 0 if none */
+/* Compare expected (what was sent) with actual (what Gorgias holds): every
+ * field of expected must be present and equal in actual (objects by subset,
+ * arrays element-wise, datetimes by instant). Differences are appended to out
+ * as "path: expected X, found Y" lines; returns their count. */
+int hm_json_diff(const cJSON *expected, const cJSON *actual, const char *path, hm_buf *out);
+/* FNV-1a 64 of s, as 16 hex digits. */
+void hm_hash_hex(const char *s, char out[17]);
+
+/* ==== rn_store.c ====
+ * hm_state: the run's memory in SQLite (WAL) — runs, the id map from source
+ * record to Gorgias object, the call journal (intent written before a create is
+ * sent, answer after), flags and planned totals. Everything resume, delta,
+ * verify, rollback and status know comes from here; the map's digest is stamped
+ * on every row. The API key is never given to this module. */
+typedef struct hm_state hm_state;
+
+/* One id map row: a created (or reused) Gorgias object. Strings are owned by
+ * the state handle and valid until the next call into it. */
+typedef struct hm_idrow {
+  const char *ref, *object, *key, *target, *path, *fields, *hash, *map_hash;
+  long long gid;        /* Gorgias id (0 for uploads, which have none) */
+  long long seq;        /* creation order */
+  int deleted, reused;
+} hm_idrow;
+
+/* Journal states of one planned call. */
+enum { HM_J_NONE = 0, HM_J_INTENT, HM_J_DONE, HM_J_FAILED };
+
+typedef struct hm_jrow {
+  const char *call_key, *phase, *method, *path, *ref, *subject_ref, *object, *key,
+             *target, *body, *hash, *error;
+  long long seq;
+  int state;
+  long status;
+} hm_jrow;
+
+/* create=0 refuses a missing file (verify, rollback, status). 0 or 2. */
+int hm_state_open(hm_state **st, const char *path, int create, char *err, size_t errlen);
+void hm_state_close(hm_state *st);
+/* Take the state's run lock (a file lock on PATH.lock, released by the kernel
+ * even on kill -9): two processes driving one migration would both create the
+ * same records. 0, or 2 with err naming the holder. */
+int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen);
+/* Refuse (2) when earlier rows carry another map digest (the map's, with its
+   --set values) unless force. */
+int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen);
+const char *hm_state_get_meta(hm_state *st, const char *key);   /* NULL if unset */
+int hm_state_set_meta(hm_state *st, const char *key, const char *value);
+
+long long hm_state_run_begin(hm_state *st, const char *mode, const char *map_hash, const char *target);
+void hm_state_run_end(hm_state *st, long long run, const char *status, const char *counts_json);
+
+int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out);   /* 1 found, 0 not */
+int hm_state_journal_get(hm_state *st, const char *call_key, hm_jrow *out);   /* 1 found */
+
+/* Write the intent (commits before returning: it must survive a kill -9). */
+int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *map_hash);
+/* The answer: journal row done and, when ref is set, the id map row; one
+ * transaction so a crash leaves either both or neither. */
+int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idrow *id);
+int hm_state_failed(hm_state *st, const char *call_key, long status, const char *error);
+/* Forget an intent whose request never left (a graceful stop before it was
+ * sent, or after a lookup showed it did not land): it is not in doubt. */
+int hm_state_unsent(hm_state *st, const char *call_key);
+/* Record a new content hash for a ref after a delta update. */
+int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash);
+int hm_state_mark_deleted(hm_state *st, const char *ref);
+
+int hm_state_flag(hm_state *st, long long run, const char *ref, const char *object, const char *key,
+                  const char *severity, const char *message, const char *map_hash);
+void hm_state_set_total(hm_state *st, const char *object, long long total);
+
+/* Iterate id map rows (not deleted unless all) in creation order or newest
+ * first; fn returns non-zero to stop (that value is returned). */
+int hm_state_each_id(hm_state *st, int newest_first, int all,
+                     int (*fn)(void *ctx, const hm_idrow *row), void *ctx);
+/* Iterate journal rows that are done, in order of seq, for one subject ref
+ * (its create, follow-up messages and updates). */
+int hm_state_each_call_of(hm_state *st, const char *subject_ref,
+                          int (*fn)(void *ctx, const hm_jrow *row), void *ctx);
+
+typedef struct hm_state_count { const char *object; long long total, done, failed, intent, deleted, reused; } hm_state_count;
+int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count *c), void *ctx);
+/* Iterate flags of all runs (severity, object, key, message). */
+int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const char *object,
+                                               const char *key, const char *msg), void *ctx);
+/* Did a run create the object at path/gid (under any ref)? */
+int hm_state_gid_ours(hm_state *st, const char *path, long long gid);
+/* Count of intents without an answer (in-doubt creates from a crash). */
+long long hm_state_in_doubt(hm_state *st);
+/* Seconds since the newest in-doubt intent was written (huge if none). */
+double hm_state_in_doubt_age(hm_state *st);
+
+/* ==== rn_exec.c, rn_resolve.c ====
+ * hm_exec_int: what the executor's files share (rn_exec.c sends, rn_resolve.c
+ * resolves references and finds existing objects). Internal to hmrun. */
+typedef struct hm_count { long long read, created, updated, skipped, rejected, failed, reused, flagged; } hm_count;
+
+struct hm_exec {
+  hm_exec_opts o;
+  hm_http *http;
+  hm_state *st;
+  long long run;
+  char *report_path;
+  cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
+  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
+  cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */
+  hm_progress prog;
+  int fatal;            /* exit code that ended the run (3, 4), 0 if none */
+  long long rejected, failed;
+  const char *last_phase;
+  int unresolved;       /* agents of the call being resolved that Gorgias does not have (yet):
+                           +1 per fallback used, +2 per agent left unassigned */
+  int quiet;            /* resolving only to test: no flags */
+  char lookup_err[600]; /* why the last lookup could not read its list to the end */
+  hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
+  cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
+};
+
+/* Appended to a content hash, with the unresolved score, when an agent did
+ * not resolve at the time ("<hash>?unresolved=2"): a --delta run retries the
+ * record once its agents resolve better (the agent or its fallback exists). */
+#define HM_UNRESOLVED_MARK "?unresolved="
+
+/* A planned call, unpacked once. */
+typedef struct call {
+  long long seq;
+  const char *phase, *method, *path, *object, *key, *target, *ref, *hash, *file, *name, *ctype;
+  const char *flag_text;
+  const cJSON *body, *unique;
+  char key_buf[600], hash_buf[17], num_key[32];
+  char *subject;        /* owned */
+} call;
+
+/* A flag on the call's record (state flags table + report count). */
+void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg);
+/* A note for the user (stderr, or a JSON event with --log-json). */
+void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* rn_resolve.c */
+/* A copy of {"body": body, "unique": unique} with every reference resolved and
+ * the path's placeholders filled (*path, malloc'd); NULL with the reason in why
+ * when a reference has no object. */
+cJSON *hm_resolve_copy(hm_exec *ex, const call *k, const cJSON *body, char **path, char *why, size_t whylen);
+/* An existing object by one unique field (each in turn when only is NULL),
+ * listed under coll; *by names the field that matched, *status is 0 or the
+ * failing HTTP status (-1: no answer). */
+cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
+                         const char *only, const char **by, long *status);
+/* Add a Gorgias user to the agents-by-e-mail map (ctx: the map). */
+int hm_resolve_learn_agent(void *ctx, const cJSON *user);
+
+#endif

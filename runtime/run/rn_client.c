@@ -1,0 +1,202 @@
+/* hm_client: the glue the four commands share — connecting with credentials
+ * that never leave this process, the signal flag, JSON helpers, and the
+ * field-level comparison verify uses (kept here because run's tests use it too).
+ * The signal flag is the only global mutable state of the runtime: a signal
+ * handler cannot be given a context, so SIGINT/SIGTERM set it and every loop
+ * (and every libcurl transfer, via its progress callback) polls it. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rn.h"
+
+static volatile sig_atomic_t hm_client_stop_flag;
+
+static void on_signal(int sig) { (void)sig; hm_client_stop_flag = 1; }
+
+const volatile sig_atomic_t *hm_client_install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  return &hm_client_stop_flag;
+}
+
+int hm_client_connect(const char *target, const char *creds_file, double time_scale, int log_json,
+                      const volatile sig_atomic_t *stop, hm_http **out, char *err, size_t errlen) {
+  *out = NULL;
+  if (!target) { snprintf(err, errlen, "--target URL is required"); return 2; }
+  hm_creds c;
+  int rc = hm_creds_load(&c, creds_file, err, errlen);
+  if (rc) return rc;
+  hm_http_opts o = { .time_scale = time_scale, .log_json = log_json, .stop = stop };
+  *out = hm_http_open(target, &c, &o, err, errlen);
+  hm_creds_wipe(&c);
+  return *out ? 0 : 2;
+}
+
+const char *hm_json_str(const cJSON *o, const char *key) {
+  const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long long hm_json_id(const cJSON *o) {
+  const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL;
+  if (cJSON_IsNumber(v)) return (long long)v->valuedouble;
+  if (cJSON_IsString(v)) return strtoll(v->valuestring, NULL, 10);
+  return 0;
+}
+
+void hm_hash_hex(const char *s, char out[17]) {
+  unsigned long long h = 1469598103934665603ull;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) { h ^= *p; h *= 1099511628211ull; }
+  snprintf(out, 17, "%016llx", h);
+}
+
+/* ISO-8601 instant -> seconds since the epoch; a naive time is UTC (Gorgias
+ * answers in UTC without an offset). Returns 0 if s is not a date-time. */
+static int parse_instant(const char *s, double *out) {
+  int y, mo, d, h = 0, mi = 0, n = 0;
+  double sec = 0;
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return 0;
+  const char *p = s + n;
+  if (*p == 'T' || *p == ' ') {
+    int m = 0;
+    if (sscanf(p + 1, "%2d:%2d:%lf%n", &h, &mi, &sec, &m) != 3) return 0;
+    p += 1 + m;
+  } else if (*p) {
+    return 0;
+  }
+  double off = 0;
+  if (*p == 'Z') p++;
+  else if (*p == '+' || *p == '-') {
+    int oh = 0, om = 0;
+    if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1 && sscanf(p + 1, "%2d%2d", &oh, &om) < 1) return 0;
+    off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+    p += strlen(p);
+  }
+  if (*p) return 0;
+  struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi };
+  *out = (double)timegm(&tm) + sec - off;
+  return 1;
+}
+
+static void show(hm_buf *out, const cJSON *v) {
+  if (!v) { hm_buf_puts(out, "(absent)"); return; }
+  char *t = cJSON_PrintUnformatted(v);
+  if (t && strlen(t) > 120) { t[117] = '.'; t[118] = '.'; t[119] = '.'; t[120] = 0; }
+  hm_buf_puts(out, t ? t : "?");
+  free(t);
+}
+
+static int differ(const char *path, const cJSON *e, const cJSON *a, hm_buf *out) {
+  hm_buf_printf(out, "%s: expected ", path);
+  show(out, e);
+  hm_buf_puts(out, ", found ");
+  show(out, a);
+  hm_buf_putc(out, '\n');
+  return 1;
+}
+
+static int scalar_equal(const cJSON *e, const cJSON *a) {
+  if (cJSON_IsString(e) && cJSON_IsString(a)) {
+    if (!strcmp(e->valuestring, a->valuestring)) return 1;
+    double te, ta;
+    return parse_instant(e->valuestring, &te) && parse_instant(a->valuestring, &ta) && te == ta;
+  }
+  if (cJSON_IsNumber(e) && cJSON_IsNumber(a)) return e->valuedouble == a->valuedouble;
+  if (cJSON_IsNumber(e) && cJSON_IsString(a)) return e->valuedouble == strtod(a->valuestring, NULL);
+  if (cJSON_IsBool(e) && cJSON_IsBool(a)) return cJSON_IsTrue(e) == cJSON_IsTrue(a);
+  if (cJSON_IsNull(e)) return !a || cJSON_IsNull(a);
+  return 0;
+}
+
+/* custom_fields go in as [{id, value}] and come back keyed by field id. */
+static int diff_keyed(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) {
+  int n = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, e) {
+    char id[32], sub[512];
+    snprintf(id, sizeof id, "%lld", hm_json_id(it));
+    snprintf(sub, sizeof sub, "%s[%s]", path, id);
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(a, id);
+    const cJSON *gv = cJSON_IsObject(got) ? cJSON_GetObjectItemCaseSensitive(got, "value") : got;
+    n += hm_json_diff(cJSON_GetObjectItemCaseSensitive(it, "value"), gv, sub, out);
+  }
+  return n;
+}
+
+/* {"id": null} (unassign) reads back as null. */
+static int all_null(const cJSON *o) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, o) if (!cJSON_IsNull(it)) return 0;
+  return 1;
+}
+
+int hm_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) {
+  if (!e) return 0;
+  if (cJSON_IsObject(e)) {
+    if ((!a || cJSON_IsNull(a)) && all_null(e)) return 0;
+    if (!cJSON_IsObject(a)) return differ(path, e, a, out);
+    int n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, e) {
+      char sub[512];
+      snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", it->string);
+      n += hm_json_diff(it, cJSON_GetObjectItemCaseSensitive(a, it->string), sub, out);
+    }
+    return n;
+  }
+  if (cJSON_IsArray(e)) {
+    if (cJSON_IsObject(a)) return diff_keyed(e, a, path, out);
+    if (!cJSON_IsArray(a)) return differ(path, e, a, out);
+    int ne = cJSON_GetArraySize(e), na = cJSON_GetArraySize(a), n = 0;
+    if (ne != na) {
+      hm_buf_printf(out, "%s: expected %d item(s), found %d\n", path, ne, na);
+      n++;
+    }
+    for (int i = 0; i < ne && i < na; i++) {
+      char sub[512];
+      snprintf(sub, sizeof sub, "%s[%d]", path, i);
+      n += hm_json_diff(cJSON_GetArrayItem(e, i), cJSON_GetArrayItem(a, i), sub, out);
+    }
+    return n;
+  }
+  return scalar_equal(e, a) ? 0 : differ(path, e, a, out);
+}
+
+int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a) {
+  memset(a, 0, sizeof *a);
+  a->time_scale = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i], *v = NULL;
+    size_t n = 0;
+    static const char *const valued[] = { "--state", "--target", "--credentials-file", "--time-scale" };
+    for (size_t k = 0; k < 4; k++) {
+      n = strlen(valued[k]);
+      if (!strncmp(arg, valued[k], n) && (arg[n] == '=' || (!arg[n] && i + 1 < argc))) {
+        v = arg[n] == '=' ? arg + n + 1 : argv[++i];
+        if (k == 0) a->state = v;
+        else if (k == 1) a->target = v;
+        else if (k == 2) a->creds_file = v;
+        else a->time_scale = strtod(v, NULL);
+        break;
+      }
+    }
+    if (v) continue;
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { a->help = 1; fputs(usage, stdout); return 0; }
+    if (!strcmp(arg, "--log-json")) a->log_json = 1;
+    else if (!strcmp(arg, "--json")) a->json = 1;
+    else if (!strcmp(arg, "--dry-run")) a->dry_run = 1;
+    else { fprintf(stderr, "hmaprun: unexpected argument %s\n%s", arg, usage); return 2; }
+  }
+  if (!a->state || !a->target || a->time_scale <= 0) {
+    fprintf(stderr, "hmaprun: --state and --target are required\n%s", usage);
+    return 2;
+  }
+  return 0;
+}

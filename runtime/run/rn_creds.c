@@ -1,0 +1,94 @@
+/* hm_creds: where the Gorgias e-mail and API key come from — the environment
+ * (GORGIAS_EMAIL, GORGIAS_API_KEY) or a credentials file, never argv (visible in
+ * ps and shell history) — and the scrubber every error text goes through before
+ * it is printed or stored, so the key never reaches a log, report or state row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "rn.h"
+
+static int copy_value(char *dst, size_t cap, const char *v, const char *what,
+                      char *err, size_t errlen) {
+  size_t n = strlen(v);
+  while (n && (v[n - 1] == '\n' || v[n - 1] == '\r' || v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  while (n && (*v == ' ' || *v == '\t')) { v++; n--; }
+  if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) { v++; n -= 2; }
+  if (n == 0 || n >= cap) {
+    snprintf(err, errlen, "%s is %s", what, n == 0 ? "empty" : "too long");
+    return 2;
+  }
+  memcpy(dst, v, n);
+  dst[n] = 0;
+  return 0;
+}
+
+static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
+  FILE *f = fopen(path, "r");
+  if (!f) { snprintf(err, errlen, "%s: cannot read the credentials file", path); return 2; }
+  struct stat sb;
+  if (!fstat(fileno(f), &sb) && (sb.st_mode & 077))
+    fprintf(stderr, "hmaprun: warning: %s can be read by other users; chmod 600 it\n", path);
+  char line[1024];
+  int lineno = 0, rc = 0;
+  while (!rc && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '#' || *p == '\n' || *p == 0) continue;
+    if (!strncmp(p, "export ", 7)) p += 7;
+    char *eq = strchr(p, '=');
+    if (!eq) { snprintf(err, errlen, "%s:%d: expected KEY=value", path, lineno); rc = 2; break; }
+    *eq = 0;
+    if (!strcmp(p, "GORGIAS_EMAIL")) rc = copy_value(c->email, sizeof c->email, eq + 1, "GORGIAS_EMAIL", err, errlen);
+    else if (!strcmp(p, "GORGIAS_API_KEY")) rc = copy_value(c->key, sizeof c->key, eq + 1, "GORGIAS_API_KEY", err, errlen);
+    if (rc) { char tmp[256]; snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err); snprintf(err, errlen, "%s", tmp); }
+  }
+  fclose(f);
+  memset(line, 0, sizeof line);
+  return rc;
+}
+
+int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
+  memset(c, 0, sizeof *c);
+  int rc;
+  if (path) {
+    rc = load_file(c, path, err, errlen);
+  } else {
+    const char *e = getenv("GORGIAS_EMAIL"), *k = getenv("GORGIAS_API_KEY");
+    if (!e || !k) {
+      snprintf(err, errlen, "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
+      return 2;
+    }
+    rc = copy_value(c->email, sizeof c->email, e, "GORGIAS_EMAIL", err, errlen);
+    if (!rc) rc = copy_value(c->key, sizeof c->key, k, "GORGIAS_API_KEY", err, errlen);
+  }
+  if (!rc && (!c->email[0] || !c->key[0])) {
+    snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY", path ? path : "environment");
+    rc = 2;
+  }
+  if (rc) hm_creds_wipe(c);
+  return rc;
+}
+
+static void scrub_one(char *s, const char *secret) {
+  size_t n = strlen(secret);
+  if (n < 3) return;   /* too short to scrub without mangling ordinary text */
+  char *p = s;
+  while ((p = strstr(p, secret))) {
+    memmove(p + 3, p + n, strlen(p + n) + 1);
+    memcpy(p, "***", 3);
+    p += 3;
+  }
+}
+
+void hm_creds_scrub(const hm_creds *c, char *s) {
+  if (!c || !s) return;
+  scrub_one(s, c->key);
+  scrub_one(s, c->email);
+}
+
+void hm_creds_wipe(hm_creds *c) {
+  volatile char *p = (volatile char *)c;
+  for (size_t i = 0; i < sizeof *c; i++) p[i] = 0;
+}

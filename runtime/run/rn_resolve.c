@@ -1,0 +1,316 @@
+/* hm_resolve: turning a planned call into what is sent — references to
+ * objects the run created ({"$ref"}, "{ref:R}", "{ref:R#field}") through the id
+ * map, agents matched by e-mail ({"$agent"}) through one listing of the
+ * account's users, files that were not uploaded dropped with their element —
+ * and finding an existing object by its unique fields, which is how a create
+ * whose answer was lost is resolved without creating it twice. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "rn.h"
+
+/* ---- reference resolution ---- */
+
+enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2 };
+
+typedef struct resolve_ctx { hm_exec *ex; const call *k; char missing[300]; } resolve_ctx;
+
+int hm_resolve_learn_agent(void *ctx, const cJSON *u) {
+  cJSON *map = ctx;
+  const char *e = hm_json_str(u, "email");
+  long long id = hm_json_id(u);
+  if (e && id) {
+    char low[330];
+    snprintf(low, sizeof low, "%s", e);
+    for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
+    if (!cJSON_GetObjectItemCaseSensitive(map, low)) cJSON_AddNumberToObject(map, low, (double)id);
+  }
+  return 0;
+}
+
+static long long agent_id(hm_exec *ex, const char *email) {
+  if (!email) return 0;
+  if (!ex->agents) {
+    ex->agents = cJSON_CreateObject();
+    char err[300];
+    if (hm_http_list(ex->http, "/api/users", 0, hm_resolve_learn_agent, ex->agents, err, sizeof err))
+      hm_exec_note(ex, "warning", "cannot list Gorgias users: %s", err);
+  }
+  char low[330];
+  snprintf(low, sizeof low, "%s", email);
+  for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ex->agents, low);
+  return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+/* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
+static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
+  hm_idrow row;
+  if (!hm_state_id_get(rc->ex->st, ref, &row) || row.deleted) {
+    snprintf(rc->missing, sizeof rc->missing, "%s", ref);
+    *res = RES_MISSING;
+    return NULL;
+  }
+  cJSON *fields = row.fields ? cJSON_Parse(row.fields) : NULL;
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fields, "skipped"))) {
+    cJSON_Delete(fields);
+    *res = RES_DROP;
+    return NULL;
+  }
+  cJSON *out = NULL;
+  if (!field || !strcmp(field, "id")) {
+    out = cJSON_CreateNumber((double)row.gid);
+  } else {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, field);
+    if (v) out = cJSON_Duplicate(v, 1);
+    else { snprintf(rc->missing, sizeof rc->missing, "%s (field %s)", ref, field); *res = RES_MISSING; }
+  }
+  cJSON_Delete(fields);
+  return out;
+}
+
+static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
+  const char *email = hm_json_str(node, "$agent");
+  long long id = agent_id(rc->ex, email);
+  if (id) return cJSON_CreateNumber((double)id);
+  rc->ex->unresolved++;   /* one for the fallback, two if left unassigned (below) */
+  const char *fb = hm_json_str(node, "fallback");
+  const char *text = hm_json_str(node, "flag");
+  char msg[700];
+  long long fid = agent_id(rc->ex, fb);
+  if (fid) {
+    snprintf(msg, sizeof msg, "%s", text ? text : "");
+    if (!text) snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s", email ? email : "?", fb);
+    hm_exec_flag(rc->ex, rc->k, "info", msg);
+    return cJSON_CreateNumber((double)fid);
+  }
+  rc->ex->unresolved++;
+  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
+           fb ? " nor fallback " : "", fb ? fb : "");
+  hm_exec_flag(rc->ex, rc->k, "warn", msg);
+  return cJSON_CreateNull();
+}
+
+/* Replace {ref:R} and {ref:R#field} inside a string (paths, HTML bodies). */
+static int resolve_string(resolve_ctx *rc, const char *s, hm_buf *out) {
+  const char *p;
+  while ((p = strstr(s, "{ref:"))) {
+    const char *e = strchr(p, '}');
+    if (!e) break;
+    hm_buf_put(out, s, (size_t)(p - s));
+    char ref[512];
+    snprintf(ref, sizeof ref, "%.*s", (int)(e - p - 5), p + 5);
+    char *hash = strchr(ref, '#');
+    if (hash) *hash++ = 0;
+    int res = RES_OK;
+    cJSON *v = ref_value(rc, ref, hash, &res);
+    /* A file that was not uploaded (flagged when it was skipped): its inline
+     * reference becomes empty rather than failing the whole message. */
+    if (!v && res == RES_DROP) { s = e + 1; continue; }
+    if (!v) return res;
+    if (cJSON_IsNumber(v)) hm_buf_printf(out, "%lld", (long long)v->valuedouble);
+    else if (cJSON_IsString(v)) hm_buf_puts(out, v->valuestring);
+    cJSON_Delete(v);
+    s = e + 1;
+  }
+  hm_buf_puts(out, s);
+  return RES_OK;
+}
+
+static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node);
+
+/* cJSON_ReplaceItemViaPointer keeps the position but not the member name. */
+static void replace_node(cJSON *parent, cJSON *node, cJSON *v) {
+  if (v->string && !(v->type & cJSON_StringIsConst)) cJSON_free(v->string);
+  v->string = NULL;
+  if (node->string) {
+    v->string = strdup(node->string);
+    v->type &= ~cJSON_StringIsConst;
+  }
+  cJSON_ReplaceItemViaPointer(parent, node, v);
+}
+
+static int resolve_children(resolve_ctx *rc, cJSON *node) {
+  cJSON *it = node->child;
+  while (it) {
+    cJSON *next = it->next;
+    int r = resolve_node(rc, node, it);
+    if (r == RES_DROP && cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
+    else if (r) return r;   /* a drop inside an object drops the object (up to its array) */
+    it = next;
+  }
+  return RES_OK;
+}
+
+static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
+  if (cJSON_IsObject(node)) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(node, "$ref");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(node, "$agent");
+    if (cJSON_IsString(r) || a) {
+      int res = RES_OK;
+      cJSON *v = a ? agent_value(rc, node)
+                   : ref_value(rc, r->valuestring, hm_json_str(node, "field"), &res);
+      if (!v) return res;
+      replace_node(parent, node, v);
+      return RES_OK;
+    }
+    return resolve_children(rc, node);
+  }
+  if (cJSON_IsArray(node)) return resolve_children(rc, node);
+  if (cJSON_IsString(node) && strstr(node->valuestring, "{ref:")) {
+    hm_buf b; hm_buf_init(&b);
+    int res = resolve_string(rc, node->valuestring, &b);
+    if (!res) replace_node(parent, node, cJSON_CreateString(hm_buf_cstr(&b)));
+    hm_buf_free(&b);
+    return res;
+  }
+  return RES_OK;
+}
+
+/* A reference to a file that was not uploaded (too large, unreadable) drops
+ * the element of the nearest enclosing list — the whole attachment, which
+ * would be refused without its url — and the drop was flagged at upload time.
+ * With no list in between, the call cannot be made. */
+static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
+  int r = resolve_node(rc, NULL, wrapper);
+  if (r == RES_DROP) { snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded"); r = RES_MISSING; }
+  return r;
+}
+
+/* Why a reference is missing, for the report. */
+static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap) {
+  char key[600];
+  const char *phases[] = { "create", "upload", "message" };
+  for (size_t i = 0; i < 3; i++) {
+    hm_jrow j;
+    snprintf(key, sizeof key, "%s:%s", phases[i], ref);
+    if (hm_state_journal_get(ex->st, key, &j)) {
+      snprintf(out, cap, "depends on %s, which %s", ref,
+               j.state == HM_J_FAILED ? "was rejected or failed" : "has no created object");
+      return;
+    }
+  }
+  snprintf(out, cap, "depends on %s, which is not in the plan or not created yet", ref);
+}
+
+/* ---- lookup by unique fields ---- */
+
+typedef struct find_ctx { const char *field; const cJSON *want; cJSON *found; } find_ctx;
+
+/* E-mail addresses match whatever their case (exports and Gorgias may keep
+ * capitals the planner's lower() took away); every other unique field, tag
+ * names above all (gorgias-api.md: "names case-sensitive"), matches exactly,
+ * or a lookup would take "VIP" for "vip" and never create the tag it needs. */
+static int same_scalar(const char *field, const cJSON *a, const cJSON *b) {
+  if (cJSON_IsString(a) && cJSON_IsString(b))
+    return !strcmp(field, "email") ? !strcasecmp(a->valuestring, b->valuestring) : !strcmp(a->valuestring, b->valuestring);
+  if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble == b->valuedouble;
+  return 0;
+}
+
+static int find_one(void *ctx, const cJSON *item) {
+  find_ctx *f = ctx;
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, f->field);
+  /* Help Center articles and categories keep slug and title in their translation. */
+  if (!v) v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "translation"), f->field);
+  if (same_scalar(f->field, v, f->want)) {
+    f->found = cJSON_Duplicate(item, 1);
+    return 1;
+  }
+  return 0;
+}
+
+/* Server-side filters of the lists (reference §3.4): a lookup by one of these
+ * is one call. Tags have only `search` (a case-insensitive substring), which
+ * still narrows the list to a page; the match is checked exactly below. */
+static const struct { const char *coll, *field, *param; } FILTERS[] = {
+  { "/api/customers", "email", "email" },  { "/api/customers", "external_id", "external_id" },
+  { "/api/customers", "name", "name" },    { "/api/users", "email", "email" },
+  { "/api/users", "external_id", "external_id" }, { "/api/tickets", "external_id", "external_id" },
+  { "/api/tags", "name", "search" },
+};
+
+static const char *filter_param(const char *coll, const char *field) {
+  size_t n = strcspn(coll, "?");
+  for (size_t i = 0; i < sizeof FILTERS / sizeof *FILTERS; i++)
+    if (strlen(FILTERS[i].coll) == n && !strncmp(coll, FILTERS[i].coll, n) && !strcmp(field, FILTERS[i].field))
+      return FILTERS[i].param;
+  return NULL;
+}
+
+static void query_value(hm_buf *q, const cJSON *v) {
+  if (cJSON_IsString(v)) hm_http_query_escape(q, v->valuestring);
+  else hm_buf_printf(q, "%lld", (long long)v->valuedouble);
+}
+
+/* The list to read for a lookup of unique field u: filtered by it when the
+ * API can, else the whole list (only narrowed by what the endpoint needs). */
+static void lookup_query(hm_buf *q, const char *coll, const cJSON *body, const cJSON *u) {
+  long long tid = 0;
+  /* The per-ticket message list is deprecated; the message list by ticket is
+   * not. It has no external_id filter: the ticket's messages are compared. */
+  if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) { hm_buf_printf(q, "/api/messages?ticket_id=%lld", tid); return; }
+  hm_buf_puts(q, coll);
+  char sep = strchr(coll, '?') ? '&' : '?';
+  const char *param = filter_param(coll, u->string);
+  const char *ot = hm_json_str(body, "object_type");
+  const char *loc = hm_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
+  if (param) {
+    hm_buf_printf(q, "%c%s=", sep, param);
+    query_value(q, u);
+  } else if (ot && strstr(coll, "/api/custom-fields")) {
+    /* Custom fields can only be listed per object type (a required filter). */
+    hm_buf_printf(q, "%cobject_type=", sep);
+    hm_http_query_escape(q, ot);
+  } else if (loc && strstr(coll, "/api/help-center/")) {
+    /* Page-based, slug inside the translation: listed in its locale. */
+    hm_buf_printf(q, "%clocale=", sep);
+    hm_http_query_escape(q, loc);
+  }
+}
+
+/* Find an existing object by one unique field (or each in turn when only is
+ * NULL). Returns a new node or NULL; *by names the field that matched. A
+ * list that could not be read to the end sets *status and ex->lookup_err:
+ * "not found" cannot be concluded from it. */
+cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
+                     const char *only, const char **by, long *status) {
+  *status = 0;
+  ex->lookup_err[0] = 0;
+  const cJSON *u;
+  cJSON_ArrayForEach(u, unique) {
+    if (only && strcmp(u->string, only)) continue;
+    if (!cJSON_IsString(u) && !cJSON_IsNumber(u)) continue;
+    hm_buf q; hm_buf_init(&q);
+    lookup_query(&q, coll, body, u);
+    find_ctx f = { u->string, u, NULL };
+    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 0, find_one, &f, ex->lookup_err, sizeof ex->lookup_err);
+    hm_buf_free(&q);
+    if (st) { *status = st; return NULL; }
+    if (f.found) { *by = u->string; return f.found; }
+  }
+  return NULL;
+}
+
+cJSON *hm_resolve_copy(hm_exec *ex, const call *k, const cJSON *body, char **path,
+                            char *why, size_t whylen) {
+  resolve_ctx rc = { ex, k, "" };
+  cJSON *wrap = cJSON_CreateObject();
+  if (body) cJSON_AddItemToObject(wrap, "body", cJSON_Duplicate(body, 1));
+  if (k->unique) cJSON_AddItemToObject(wrap, "unique", cJSON_Duplicate(k->unique, 1));
+  hm_buf pb; hm_buf_init(&pb);
+  int res = resolve_body(&rc, wrap);
+  if (!res) res = resolve_string(&rc, k->path, &pb);
+  if (res) {
+    explain_missing(ex, rc.missing, why, whylen);
+    cJSON_Delete(wrap);
+    hm_buf_free(&pb);
+    return NULL;
+  }
+  *path = strdup(hm_buf_cstr(&pb));
+  hm_buf_free(&pb);
+  return wrap;
+}
+

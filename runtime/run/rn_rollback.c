@@ -1,0 +1,247 @@
+/* hm_rollback: deletes what the runs created, newest kind first (messages and
+ * tickets before the customers they point to), in bulk where Gorgias allows it
+ * (customers, tags), one by one otherwise. Objects that existed before the
+ * migration (reused by e-mail) are never touched. What Gorgias cannot delete is
+ * listed: uploaded files and satisfaction surveys; custom fields are
+ * deactivated instead. Tickets go through deleteTicket jobs (100 a job).
+ * Each deletion is recorded, so a rollback that is interrupted resumes where
+ * it stopped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "rn.h"
+#include "hm_run.h"
+
+static const char *USAGE =
+  "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] [--time-scale F]\n"
+  "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n";
+
+typedef struct item { char *ref, *target, *path, *fields; long long gid, ord; int reused; } item;
+typedef struct items { item *v; size_t n, cap; } items;
+
+static int collect(void *ctx, const hm_idrow *r) {
+  items *o = ctx;
+  if (o->n == o->cap) {
+    o->cap = o->cap ? o->cap * 2 : 64;
+    item *g = realloc(o->v, o->cap * sizeof *g);
+    if (!g) return 1;
+    o->v = g;
+  }
+  o->v[o->n++] = (item){ strdup(r->ref), strdup(r->target ? r->target : ""), strdup(r->path ? r->path : ""),
+                         strdup(r->fields ? r->fields : "{}"), r->gid, r->seq, r->reused };
+  return 0;
+}
+
+typedef struct rb { hm_http *h; hm_state *st; int dry, rc; long long deleted, kept, failed; } rb;
+
+static int is_upload(const item *it) {
+  return !strcmp(it->target, "Upload") || !strcmp(it->target, "Attachment") || strstr(it->path, "/api/upload");
+}
+
+static int undeletable(const item *it) {
+  return is_upload(it) || !strcmp(it->target, "SatisfactionSurvey") || strstr(it->path, "/api/satisfaction-surveys");
+}
+
+static void gone(rb *b, const item *it) {
+  if (!b->dry) hm_state_mark_deleted(b->st, it->ref);
+  b->deleted++;
+}
+
+static long send(rb *b, const char *method, const char *path, const cJSON *body, char *err, size_t errlen) {
+  hm_http_resp r;
+  hm_http_request(b->h, method, path, body, 1, &r);
+  long st = r.status;
+  snprintf(err, errlen, "%s", r.err);
+  hm_http_resp_free(&r);
+  if (st == 401 || st == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", err); b->rc = 3; }
+  else if (st == 0) b->rc = 4;
+  return st;
+}
+
+static void delete_one(rb *b, const item *it) {
+  char path[600], err[600];
+  snprintf(path, sizeof path, "%s/%lld", it->path, it->gid);
+  if (b->dry) { printf("would delete %s %lld (%s)\n", it->target, it->gid, it->ref); b->deleted++; return; }
+  long st = send(b, "DELETE", path, NULL, err, sizeof err);
+  if ((st >= 200 && st < 300) || st == 404) gone(b, it);
+  else if (!b->rc) { fprintf(stderr, "hmaprun rollback: %s %lld (%s): %s\n", it->target, it->gid, it->ref, err); b->failed++; }
+}
+
+/* Custom fields cannot be deleted: deactivate (PUT wants the definition back). */
+static void deactivate_field(rb *b, const item *it) {
+  if (b->dry) { printf("would deactivate custom field %lld (%s)\n", it->gid, it->ref); return; }
+  cJSON *f = cJSON_Parse(it->fields);
+  cJSON *body = cJSON_CreateObject();
+  hm_jrow j;
+  char key[600];
+  snprintf(key, sizeof key, "create:%s", it->ref);
+  cJSON *sent = hm_state_journal_get(b->st, key, &j) && j.body ? cJSON_Parse(j.body) : NULL;
+  const char *keep[] = { "object_type", "label", "definition" };
+  for (size_t i = 0; i < 3; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(sent, keep[i]);
+    if (!v) v = cJSON_GetObjectItemCaseSensitive(f, keep[i]);
+    if (v) cJSON_AddItemToObject(body, keep[i], cJSON_Duplicate(v, 1));
+  }
+  char now[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  cJSON_AddStringToObject(body, "deactivated_datetime", now);
+  char path[600], err[600];
+  snprintf(path, sizeof path, "%s/%lld", it->path, it->gid);
+  long st = send(b, "PUT", path, body, err, sizeof err);
+  if ((st >= 200 && st < 300) || st == 404) { printf("deactivated custom field %lld (%s): Gorgias cannot delete custom fields\n", it->gid, it->ref); gone(b, it); }
+  else if (!b->rc) { fprintf(stderr, "hmaprun rollback: custom field %lld: %s\n", it->gid, err); b->failed++; }
+  cJSON_Delete(body);
+  cJSON_Delete(sent);
+  cJSON_Delete(f);
+}
+
+/* Bulk delete (customers, tags: DELETE collection {"ids": [...]}) in chunks of
+ * 100; a refused bulk call falls back to one by one. */
+static void delete_bulk(rb *b, item **v, size_t n) {
+  for (size_t i = 0; i < n && !b->rc; i += 100) {
+    size_t m = n - i < 100 ? n - i : 100;
+    if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
+    cJSON *body = cJSON_CreateObject();
+    cJSON *ids = cJSON_AddArrayToObject(body, "ids");
+    for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
+    char err[600];
+    long st = send(b, "DELETE", v[i]->path, body, err, sizeof err);
+    cJSON_Delete(body);
+    if (st >= 200 && st < 300) for (size_t k = 0; k < m; k++) gone(b, v[i + k]);
+    else if (!b->rc) for (size_t k = 0; k < m && !b->rc; k++) delete_one(b, v[i + k]);
+  }
+}
+
+/* A message of a ticket this rollback deletes goes with it: no call. Returns
+ * that ticket's item, or NULL. */
+static const item *ticket_of(const items *o, const item *it) {
+  long long tid;
+  if (sscanf(it->path, "/api/tickets/%lld/messages", &tid) != 1) return NULL;
+  for (size_t i = 0; i < o->n; i++)
+    if (!strcmp(o->v[i].target, "Ticket") && o->v[i].gid == tid && !o->v[i].reused) return &o->v[i];
+  return NULL;
+}
+
+static int bulk_kind(const char *target) {
+  return !strcmp(target, "Customer") || !strcmp(target, "Tag") || !strcmp(target, "Ticket");
+}
+
+/* Waits for a job to end: 1 done, 0 failed or too slow (the caller falls back
+ * to deleting one by one, where 404 means the job got there first). */
+static int job_done(rb *b, long long job) {
+  char path[64];
+  snprintf(path, sizeof path, "/api/jobs/%lld", job);
+  for (int i = 0; i < 60 && !b->rc; i++) {
+    hm_http_resp r;
+    hm_http_request(b->h, "GET", path, NULL, 1, &r);
+    const char *st = r.status == 200 ? hm_json_str(r.json, "status") : NULL;
+    int done = st && !strcmp(st, "done");
+    int over = !st || !strcmp(st, "errored") || !strcmp(st, "fatal_errored") || !strcmp(st, "canceled");
+    hm_http_resp_free(&r);
+    if (done) return 1;
+    if (over) return 0;
+    hm_http_backoff(b->h, i < 5 ? i : 5);
+  }
+  return 0;
+}
+
+/* Tickets: one deleteTicket job per 100 (reference §5.14), one by one if the
+ * job is refused or does not finish. */
+static void delete_tickets(rb *b, item **v, size_t n) {
+  for (size_t i = 0; i < n && !b->rc; i += 100) {
+    size_t m = n - i < 100 ? n - i : 100;
+    if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", "deleteTicket");
+    cJSON *ids = cJSON_AddArrayToObject(cJSON_AddObjectToObject(body, "params"), "ticket_ids");
+    for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
+    hm_http_resp r;
+    hm_http_request(b->h, "POST", "/api/jobs", body, 1, &r);
+    cJSON_Delete(body);
+    long long job = r.status >= 200 && r.status < 300 ? hm_json_id(r.json) : 0;
+    if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err); b->rc = 3; }
+    hm_http_resp_free(&r);
+    if (b->rc) return;
+    if (job && job_done(b, job)) for (size_t k = 0; k < m; k++) gone(b, v[i + k]);
+    else for (size_t k = 0; k < m && !b->rc; k++) delete_one(b, v[i + k]);
+  }
+}
+
+int hm_rollback_main(int argc, char **argv) {
+  hm_target_args a;
+  int rc = hm_target_args_parse(argc, argv, USAGE, &a);
+  if (rc || a.help) return rc;
+  hm_state *st;
+  char err[1024];
+  if (hm_state_open(&st, a.state, 0, err, sizeof err) || hm_state_lock(st, a.state, err, sizeof err)) {
+    fprintf(stderr, "hmaprun rollback: %s\n", err);
+    hm_state_close(st);
+    return 2;
+  }
+  hm_http *h;
+  const volatile sig_atomic_t *stop = hm_client_install_signals();
+  if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
+    fprintf(stderr, "hmaprun rollback: %s\n", err);
+    hm_state_close(st);
+    return rc;
+  }
+  items o = { 0 };
+  hm_state_each_id(st, 1, 0, collect, &o);
+  rb b = { h, st, a.dry_run, 0, 0, 0, 0 };
+  /* Kinds in reverse order of their first creation: dependents go first. */
+  size_t n = o.n;
+  item **queue = calloc(n ? n : 1, sizeof *queue);
+  char **kinds = calloc(n ? n : 1, sizeof *kinds);
+  size_t nk = 0;
+  for (size_t i = n; i-- > 0;) {   /* oldest first, to order kinds by first creation */
+    size_t k;
+    for (k = 0; k < nk && strcmp(kinds[k], o.v[i].target); k++) {}
+    if (k == nk) kinds[nk++] = o.v[i].target;
+  }
+  long long uploads = 0, surveys = 0;
+  for (size_t k = nk; k-- > 0 && !b.rc;) {
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++) {   /* newest first within a kind */
+      item *it = &o.v[i];
+      if (strcmp(it->target, kinds[k])) continue;
+      if (*stop) { b.rc = 4; break; }
+      if (it->reused) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b.kept++; if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
+      if (undeletable(it)) {
+        /* Only files that reached Gorgias are left there (not the skipped ones). */
+        if (is_upload(it)) uploads += strstr(it->fields, "\"url\"") != NULL; else surveys++;
+        if (!b.dry) hm_state_mark_deleted(st, it->ref);
+        continue;
+      }
+      if (!it->gid) { if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
+      if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
+      if (!strcmp(it->target, "CustomField") || strstr(it->path, "/api/custom-fields")) { deactivate_field(&b, it); continue; }
+      if (bulk_kind(it->target)) queue[q++] = it;
+      else delete_one(&b, it);
+      if (b.rc) break;
+    }
+    if (q && !b.rc) {
+      if (!strcmp(kinds[k], "Ticket")) delete_tickets(&b, queue, q);
+      else delete_bulk(&b, queue, q);
+    }
+  }
+  for (size_t i = 0; i < n && !b.dry; i++) {
+    const item *t = ticket_of(&o, &o.v[i]);
+    hm_idrow row;
+    if (t && hm_state_id_get(st, t->ref, &row) && row.deleted) gone(&b, &o.v[i]);
+  }
+  if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
+  if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);
+  printf("rollback: %lld object(s) %s, %lld kept, %lld failed\n", b.deleted, b.dry ? "would be deleted" : "deleted", b.kept, b.failed);
+  if (b.rc == 4) fprintf(stderr, "hmaprun rollback: interrupted; run it again to continue\n");
+  for (size_t i = 0; i < n; i++) { free(o.v[i].ref); free(o.v[i].target); free(o.v[i].path); free(o.v[i].fields); }
+  free(o.v);
+  free(queue);
+  free(kinds);
+  hm_http_close(h);
+  hm_state_close(st);
+  return b.rc ? b.rc : b.failed ? 1 : 0;
+}

@@ -1,0 +1,447 @@
+/* hm_state: the SQLite state database. WAL with synchronous=FULL so that a
+ * committed intent or answer survives kill -9 (and power loss) — the whole
+ * exactly-once argument rests on "intent committed before the request leaves,
+ * answer committed in one transaction with the id map row". Statements are
+ * prepared per call: at two API calls a second, simplicity beats caching. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "hm_arena.h"
+#include "rn.h"
+
+struct hm_state {
+  sqlite3 *db;
+  hm_arena scratch;   /* strings handed out by the get functions */
+  int lock_fd;        /* -1 unless hm_state_lock succeeded */
+};
+
+static const char *SCHEMA =
+  "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+  "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started TEXT, finished TEXT,"
+  "  mode TEXT, map_hash TEXT, target TEXT, status TEXT, counts TEXT);"
+  "CREATE TABLE IF NOT EXISTS idmap(ref TEXT PRIMARY KEY, object TEXT, key TEXT, target TEXT,"
+  "  path TEXT, gid INTEGER, fields TEXT, hash TEXT, map_hash TEXT, run_id INTEGER,"
+  "  ord INTEGER, created TEXT, deleted INTEGER DEFAULT 0, reused INTEGER DEFAULT 0);"
+  "CREATE TABLE IF NOT EXISTS journal(call_key TEXT PRIMARY KEY, run_id INTEGER, seq INTEGER,"
+  "  phase TEXT, method TEXT, path TEXT, ref TEXT, subject_ref TEXT, object TEXT, key TEXT,"
+  "  target TEXT, body TEXT, hash TEXT, map_hash TEXT, state INTEGER, status INTEGER,"
+  "  error TEXT, updated TEXT);"
+  "CREATE INDEX IF NOT EXISTS journal_subject ON journal(subject_ref, seq);"
+  "CREATE TABLE IF NOT EXISTS flags(id INTEGER PRIMARY KEY, run_id INTEGER, ref TEXT,"
+  "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
+  "  UNIQUE(ref, severity, message));"
+  "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);";
+
+static void now_iso(char out[32]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int exec_sql(hm_state *st, const char *sql) {
+  return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int hm_state_open(hm_state **out, const char *path, int create, char *err, size_t errlen) {
+  *out = NULL;
+  hm_state *st = calloc(1, sizeof *st);
+  if (!st) { snprintf(err, errlen, "out of memory"); return 2; }
+  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: cannot open the state database%s", path,
+             create ? "" : " (no run has used it yet?)");
+    sqlite3_close(st->db);
+    free(st);
+    return 2;
+  }
+  sqlite3_busy_timeout(st->db, 5000);
+  if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") || exec_sql(st, SCHEMA)) {
+    snprintf(err, errlen, "%s: not a usable state database: %s", path, sqlite3_errmsg(st->db));
+    sqlite3_close(st->db);
+    free(st);
+    return 2;
+  }
+  hm_arena_init(&st->scratch, 4096);
+  st->lock_fd = -1;
+  *out = st;
+  return 0;
+}
+
+int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen) {
+  char lp[4096];
+  snprintf(lp, sizeof lp, "%s.lock", path);
+  int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) { snprintf(err, errlen, "%s: cannot create the lock file", lp); return 2; }
+  if (flock(fd, LOCK_EX | LOCK_NB)) {
+    char pid[32] = "";
+    ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = 0;
+    pid[strcspn(pid, "\n")] = 0;
+    snprintf(err, errlen, "%s is in use by another hmaprun (pid %s); two runs on one state would "
+             "create the same records twice", path, pid[0] ? pid : "?");
+    close(fd);
+    return 2;
+  }
+  char me[32];
+  int len = snprintf(me, sizeof me, "%ld\n", (long)getpid());
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, me, (size_t)len, 0) < 0) { /* the pid is only informative */ }
+  st->lock_fd = fd;
+  return 0;
+}
+
+void hm_state_close(hm_state *st) {
+  if (!st) return;
+  if (st->lock_fd >= 0) close(st->lock_fd);   /* releases the flock */
+  sqlite3_close(st->db);
+  hm_arena_free(&st->scratch);
+  free(st);
+}
+
+static sqlite3_stmt *prep(hm_state *st, const char *sql) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+    fprintf(stderr, "hmaprun: state database: %s\n", sqlite3_errmsg(st->db));
+    return NULL;
+  }
+  return s;
+}
+
+static void bind_texts(sqlite3_stmt *s, int from, int n, const char *const *v) {
+  for (int i = 0; i < n; i++)
+    sqlite3_bind_text(s, from + i, v[i], -1, SQLITE_TRANSIENT);
+}
+
+static int step_done(sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static const char *dup_col(hm_state *st, sqlite3_stmt *s, int i) {
+  const unsigned char *t = sqlite3_column_text(s, i);
+  return t ? hm_arena_strdup(&st->scratch, (const char *)t) : NULL;
+}
+
+static const char *col(sqlite3_stmt *s, int i) { return (const char *)sqlite3_column_text(s, i); }
+
+const char *hm_state_get_meta(hm_state *st, const char *key) {
+  hm_arena_reset(&st->scratch);
+  sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?");
+  if (!s) return NULL;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+  const char *v = sqlite3_step(s) == SQLITE_ROW ? dup_col(st, s, 0) : NULL;
+  sqlite3_finalize(s);
+  return v;
+}
+
+int hm_state_set_meta(hm_state *st, const char *key, const char *value) {
+  sqlite3_stmt *s = prep(st, "INSERT INTO meta(key,value) VALUES(?,?) "
+                             "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+  if (!s) return -1;
+  const char *v[] = { key, value };
+  bind_texts(s, 1, 2, v);
+  return step_done(s);
+}
+
+int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen) {
+  const char *old = hm_state_get_meta(st, "map_hash");
+  if (old && strcmp(old, map_hash)) {
+    if (!force) {
+      snprintf(err, errlen, "the state database was written by another map or other --set values "
+               "(%.16s…, now %.16s…); resuming would mix two mappings. Use --force-map-change to continue anyway",
+               old, map_hash);
+      return 2;
+    }
+  }
+  return hm_state_set_meta(st, "map_hash", map_hash) ? 2 : 0;
+}
+
+long long hm_state_run_begin(hm_state *st, const char *mode, const char *map_hash, const char *target) {
+  char t[32];
+  now_iso(t);
+  sqlite3_stmt *s = prep(st, "INSERT INTO runs(started,mode,map_hash,target,status) VALUES(?,?,?,?,'running')");
+  if (!s) return 0;
+  const char *v[] = { t, mode, map_hash, target };
+  bind_texts(s, 1, 4, v);
+  if (step_done(s)) return 0;
+  return sqlite3_last_insert_rowid(st->db);
+}
+
+void hm_state_run_end(hm_state *st, long long run, const char *status, const char *counts_json) {
+  char t[32];
+  now_iso(t);
+  sqlite3_stmt *s = prep(st, "UPDATE runs SET finished=?, status=?, counts=? WHERE id=?");
+  if (!s) return;
+  const char *v[] = { t, status, counts_json };
+  bind_texts(s, 1, 3, v);
+  sqlite3_bind_int64(s, 4, run);
+  step_done(s);
+}
+
+#define ID_COLS "ref,object,key,target,path,gid,fields,hash,map_hash,ord,deleted,reused"
+
+static void id_from(sqlite3_stmt *s, hm_idrow *r, const char *(*get)(sqlite3_stmt *, int, void *), void *ud) {
+  r->ref = get(s, 0, ud); r->object = get(s, 1, ud); r->key = get(s, 2, ud);
+  r->target = get(s, 3, ud); r->path = get(s, 4, ud); r->gid = sqlite3_column_int64(s, 5);
+  r->fields = get(s, 6, ud); r->hash = get(s, 7, ud); r->map_hash = get(s, 8, ud);
+  r->seq = sqlite3_column_int64(s, 9); r->deleted = sqlite3_column_int(s, 10);
+  r->reused = sqlite3_column_int(s, 11);
+}
+
+static const char *get_dup(sqlite3_stmt *s, int i, void *ud) { return dup_col(ud, s, i); }
+static const char *get_raw(sqlite3_stmt *s, int i, void *ud) { (void)ud; return col(s, i); }
+
+/* One row by its text key, copied into the scratch arena by fill. */
+static int get_row(hm_state *st, const char *sql, const char *key, void (*fill)(sqlite3_stmt *, void *, hm_state *),
+                   void *out) {
+  hm_arena_reset(&st->scratch);
+  sqlite3_stmt *s = prep(st, sql);
+  if (!s) return 0;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+  int found = sqlite3_step(s) == SQLITE_ROW;
+  if (found) fill(s, out, st);
+  sqlite3_finalize(s);
+  return found;
+}
+
+static void fill_id(sqlite3_stmt *s, void *out, hm_state *st) { id_from(s, out, get_dup, st); }
+
+int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out) {
+  memset(out, 0, sizeof *out);
+  return get_row(st, "SELECT " ID_COLS " FROM idmap WHERE ref=?", ref, fill_id, out);
+}
+
+#define J_COLS "call_key,phase,method,path,ref,subject_ref,object,key,target,body,hash,error,seq,state,status"
+
+static void j_from(sqlite3_stmt *s, hm_jrow *j, const char *(*get)(sqlite3_stmt *, int, void *), void *ud) {
+  j->call_key = get(s, 0, ud); j->phase = get(s, 1, ud); j->method = get(s, 2, ud);
+  j->path = get(s, 3, ud); j->ref = get(s, 4, ud); j->subject_ref = get(s, 5, ud);
+  j->object = get(s, 6, ud); j->key = get(s, 7, ud); j->target = get(s, 8, ud);
+  j->body = get(s, 9, ud); j->hash = get(s, 10, ud); j->error = get(s, 11, ud);
+  j->seq = sqlite3_column_int64(s, 12); j->state = sqlite3_column_int(s, 13);
+  j->status = (long)sqlite3_column_int64(s, 14);
+}
+
+static void fill_j(sqlite3_stmt *s, void *out, hm_state *st) { j_from(s, out, get_dup, st); }
+
+int hm_state_journal_get(hm_state *st, const char *call_key, hm_jrow *out) {
+  memset(out, 0, sizeof *out);
+  return get_row(st, "SELECT " J_COLS " FROM journal WHERE call_key=?", call_key, fill_j, out);
+}
+
+int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *map_hash) {
+  char t[32];
+  now_iso(t);
+  sqlite3_stmt *s = prep(st,
+    "INSERT INTO journal(call_key,run_id,seq,phase,method,path,ref,subject_ref,object,key,target,"
+    " body,hash,map_hash,state,status,error,updated) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,0,NULL,"
+    " strftime('%Y-%m-%dT%H:%M:%fZ','now')) /* ?15 unused */"
+    " ON CONFLICT(call_key) DO UPDATE SET run_id=excluded.run_id, seq=excluded.seq,"
+    " method=excluded.method, path=excluded.path, body=excluded.body, hash=excluded.hash,"
+    " map_hash=excluded.map_hash, state=1, status=0, error=NULL, updated=excluded.updated");
+  if (!s) return -1;
+  sqlite3_bind_text(s, 1, j->call_key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, run);
+  sqlite3_bind_int64(s, 3, j->seq);
+  const char *v[] = { j->phase, j->method, j->path, j->ref, j->subject_ref, j->object, j->key,
+                      j->target, j->body, j->hash, map_hash };
+  (void)t;
+  bind_texts(s, 4, 11, v);
+  return step_done(s);
+}
+
+static int put_id(hm_state *st, const hm_idrow *id) {
+  char t[32];
+  now_iso(t);
+  sqlite3_stmt *s = prep(st,
+    "INSERT INTO idmap(ref,object,key,target,path,gid,fields,hash,map_hash,run_id,ord,created,deleted,reused)"
+    " VALUES(?,?,?,?,?,?,?,?,?,(SELECT MAX(id) FROM runs),(SELECT IFNULL(MAX(ord),0)+1 FROM idmap),?,0,?)"
+    " ON CONFLICT(ref) DO UPDATE SET gid=excluded.gid, fields=excluded.fields, hash=excluded.hash,"
+    " map_hash=excluded.map_hash, path=excluded.path, deleted=0, reused=excluded.reused,"
+    " ord=excluded.ord");
+  if (!s) return -1;
+  const char *v[] = { id->ref, id->object, id->key, id->target, id->path };
+  bind_texts(s, 1, 5, v);
+  sqlite3_bind_int64(s, 6, id->gid);
+  const char *w[] = { id->fields, id->hash, id->map_hash, t };
+  bind_texts(s, 7, 4, w);
+  sqlite3_bind_int(s, 11, id->reused);
+  return step_done(s);
+}
+
+static int set_state(hm_state *st, const char *call_key, int state, long status, const char *error) {
+  char t[32];
+  now_iso(t);
+  sqlite3_stmt *s = prep(st, "UPDATE journal SET state=?, status=?, error=?, updated=? WHERE call_key=?");
+  if (!s) return -1;
+  sqlite3_bind_int(s, 1, state);
+  sqlite3_bind_int64(s, 2, status);
+  const char *v[] = { error, t, call_key };
+  bind_texts(s, 3, 3, v);
+  return step_done(s);
+}
+
+int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idrow *id) {
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  int rc = set_state(st, call_key, HM_J_DONE, status, NULL);
+  if (!rc && id && id->ref) rc = put_id(st, id);
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  return rc;
+}
+
+int hm_state_failed(hm_state *st, const char *call_key, long status, const char *error) {
+  return set_state(st, call_key, HM_J_FAILED, status, error);
+}
+
+int hm_state_unsent(hm_state *st, const char *call_key) {
+  sqlite3_stmt *s = prep(st, "DELETE FROM journal WHERE call_key=? AND state=1");
+  if (!s) return -1;
+  sqlite3_bind_text(s, 1, call_key, -1, SQLITE_TRANSIENT);
+  return step_done(s);
+}
+
+int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash) {
+  sqlite3_stmt *s = prep(st, "UPDATE idmap SET hash=? WHERE ref=?");
+  if (!s) return -1;
+  const char *v[] = { hash, ref };
+  bind_texts(s, 1, 2, v);
+  return step_done(s);
+}
+
+int hm_state_mark_deleted(hm_state *st, const char *ref) {
+  /* The calls that built the object are forgotten with it, so a later run
+   * creates it again from scratch (messages and updates included). */
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  int rc = -1;
+  sqlite3_stmt *s = prep(st, "UPDATE idmap SET deleted=1 WHERE ref=?");
+  if (s) {
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+    rc = step_done(s);
+  }
+  s = rc ? NULL : prep(st, "UPDATE journal SET state=0 WHERE subject_ref=?1 OR ref=?1");
+  if (s) {
+    sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+    rc = step_done(s);
+  }
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  return rc;
+}
+
+int hm_state_flag(hm_state *st, long long run, const char *ref, const char *object, const char *key,
+                  const char *severity, const char *message, const char *map_hash) {
+  sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
+                             " VALUES(?,?,?,?,?,?,?)");
+  if (!s) return -1;
+  sqlite3_bind_int64(s, 1, run);
+  const char *v[] = { ref, object, key, severity, message, map_hash };
+  bind_texts(s, 2, 6, v);
+  return step_done(s);
+}
+
+void hm_state_set_total(hm_state *st, const char *object, long long total) {
+  sqlite3_stmt *s = prep(st, "INSERT INTO totals(object,total) VALUES(?,?)"
+                             " ON CONFLICT(object) DO UPDATE SET total=excluded.total");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, object, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, total);
+  step_done(s);
+}
+
+int hm_state_each_id(hm_state *st, int newest_first, int all,
+                     int (*fn)(void *ctx, const hm_idrow *row), void *ctx) {
+  sqlite3_stmt *s = prep(st, newest_first
+    ? "SELECT " ID_COLS " FROM idmap WHERE ?1 OR deleted=0 ORDER BY ord DESC"
+    : "SELECT " ID_COLS " FROM idmap WHERE ?1 OR deleted=0 ORDER BY ord");
+  if (!s) return -1;
+  sqlite3_bind_int(s, 1, all);
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    hm_idrow r;
+    id_from(s, &r, get_raw, NULL);
+    rc = fn(ctx, &r);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int hm_state_each_call_of(hm_state *st, const char *subject_ref,
+                          int (*fn)(void *ctx, const hm_jrow *row), void *ctx) {
+  sqlite3_stmt *s = prep(st, "SELECT " J_COLS " FROM journal WHERE subject_ref=? AND state=2 ORDER BY seq");
+  if (!s) return -1;
+  sqlite3_bind_text(s, 1, subject_ref, -1, SQLITE_TRANSIENT);
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    hm_jrow j;
+    j_from(s, &j, get_raw, NULL);
+    rc = fn(ctx, &j);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count *c), void *ctx) {
+  sqlite3_stmt *s = prep(st,
+    "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
+    "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
+    " SELECT o.object, IFNULL((SELECT total FROM totals t WHERE t.object=o.object),-1),"
+    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=2),"
+    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=3),"
+    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=1),"
+    "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.deleted=1),"
+    "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.reused=1)"
+    " FROM objs o ORDER BY o.object");
+  if (!s) return -1;
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    hm_state_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+                         sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+                         sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6) };
+    rc = fn(ctx, &c);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const char *object,
+                                               const char *key, const char *msg), void *ctx) {
+  sqlite3_stmt *s = prep(st, "SELECT severity, object, key, message FROM flags ORDER BY id");
+  if (!s) return -1;
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) rc = fn(ctx, col(s, 0), col(s, 1), col(s, 2), col(s, 3));
+  sqlite3_finalize(s);
+  return rc;
+}
+
+long long hm_state_in_doubt(hm_state *st) {
+  sqlite3_stmt *s = prep(st, "SELECT COUNT(*) FROM journal WHERE state=1");
+  if (!s) return 0;
+  long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_finalize(s);
+  return n;
+}
+
+double hm_state_in_doubt_age(hm_state *st) {
+  sqlite3_stmt *s = prep(st, "SELECT (julianday('now') - julianday(MAX(updated))) * 86400.0"
+                             " FROM journal WHERE state=1");
+  if (!s) return 1e9;
+  double age = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
+             ? sqlite3_column_double(s, 0) : 1e9;
+  sqlite3_finalize(s);
+  return age;
+}
+
+int hm_state_gid_ours(hm_state *st, const char *path, long long gid) {
+  sqlite3_stmt *s = prep(st, "SELECT 1 FROM idmap WHERE path=? AND gid=? AND deleted=0 AND reused=0 LIMIT 1");
+  if (!s) return 0;
+  sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, gid);
+  int found = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_finalize(s);
+  return found;
+}

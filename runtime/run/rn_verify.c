@@ -1,0 +1,195 @@
+/* hm_verify: reads back every object the runs created and compares it with
+ * what was sent (the create body, the follow-up messages appended to it, the
+ * updates merged over it — all from the journal), field by field. Counts are
+ * reconciled too: an intent without an answer is a difference. Exit 1 on any. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rn.h"
+#include "hm_run.h"
+
+static const char *USAGE =
+  "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] [--time-scale F]\n"
+  "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
+
+typedef struct obj { char *ref, *object, *target, *path; long long gid; int reused; } obj;
+typedef struct objs { obj *v; size_t n, cap; } objs;
+
+static int collect(void *ctx, const hm_idrow *r) {
+  objs *o = ctx;
+  if (!r->gid) return 0;   /* uploads and skipped files: nothing to read back */
+  if (o->n == o->cap) {
+    o->cap = o->cap ? o->cap * 2 : 64;
+    obj *g = realloc(o->v, o->cap * sizeof *g);
+    if (!g) return 1;
+    o->v = g;
+  }
+  o->v[o->n++] = (obj){ strdup(r->ref), strdup(r->object ? r->object : ""),
+                        strdup(r->target ? r->target : ""), strdup(r->path ? r->path : ""), r->gid, r->reused };
+  return 0;
+}
+
+static void objs_free(objs *o) {
+  for (size_t i = 0; i < o->n; i++) { free(o->v[i].ref); free(o->v[i].object); free(o->v[i].target); free(o->v[i].path); }
+  free(o->v);
+}
+
+/* Expected state = create body, then messages appended, then updates merged. */
+static int build_expected(void *ctx, const hm_jrow *j) {
+  cJSON **exp = ctx;
+  /* delta-message rows are already part of the merged create body. */
+  if (strcmp(j->phase, "create") && strcmp(j->phase, "message") && strcmp(j->phase, "update")) return 0;
+  cJSON *body = j->body ? cJSON_Parse(j->body) : NULL;
+  if (!body) return 0;
+  if (!strcmp(j->phase, "create") && j->status == 409) {
+    /* Reused after a 409: the object is another record's (or pre-existing);
+     * what this record sent was never applied to it. */
+    cJSON_Delete(body);
+    cJSON_Delete(*exp);
+    *exp = NULL;
+    return 1;
+  }
+  if (!strcmp(j->phase, "create")) { cJSON_Delete(*exp); *exp = body; return 0; }
+  if (!*exp) { cJSON_Delete(body); return 0; }
+  if (!strcmp(j->phase, "message")) {
+    cJSON *msgs = cJSON_GetObjectItemCaseSensitive(*exp, "messages");
+    if (cJSON_IsArray(msgs)) cJSON_AddItemToArray(msgs, body);
+    else cJSON_Delete(body);
+    return 0;
+  }
+  cJSON *it = body->child;
+  while (it) {   /* update: top-level fields replace (Gorgias PUT is partial, lists replace) */
+    cJSON *next = it->next;
+    cJSON *moved = cJSON_DetachItemViaPointer(body, it);
+    cJSON_DeleteItemFromObjectCaseSensitive(*exp, moved->string);
+    cJSON_AddItemToObject(*exp, moved->string, moved);
+    it = next;
+  }
+  cJSON_Delete(body);
+  return 0;
+}
+
+/* One finding, for --json. */
+static void finding(cJSON *arr, const obj *o, const char *kind, const char *lines) {
+  if (!arr) return;
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "object", o->object);
+  cJSON_AddStringToObject(f, "ref", o->ref);
+  cJSON_AddStringToObject(f, "target", o->target);
+  cJSON_AddNumberToObject(f, "id", (double)o->gid);
+  cJSON_AddStringToObject(f, "kind", kind);
+  cJSON *d = cJSON_AddArrayToObject(f, "differences");
+  while (lines && *lines) {
+    const char *e = strchr(lines, '\n');
+    size_t len = e ? (size_t)(e - lines) : strlen(lines);
+    char *one = strndup(lines, len);
+    if (one) cJSON_AddItemToArray(d, cJSON_CreateString(one));
+    free(one);
+    lines += len + (e ? 1 : 0);
+  }
+  cJSON_AddItemToArray(arr, f);
+}
+
+static int add_message(void *ctx, const cJSON *m) {
+  cJSON_AddItemToArray(ctx, cJSON_Duplicate(m, 1));
+  return 0;
+}
+
+/* Fields Gorgias takes on create but never returns as sent: `imported` is not
+ * echoed, and updated_datetime is the server's own clock. */
+static void drop_write_only(cJSON *exp) {
+  cJSON_DeleteItemFromObjectCaseSensitive(exp, "imported");
+  cJSON_DeleteItemFromObjectCaseSensitive(exp, "updated_datetime");
+  cJSON *msgs = cJSON_GetObjectItemCaseSensitive(exp, "messages");
+  cJSON *m;
+  cJSON_ArrayForEach(m, msgs) cJSON_DeleteItemFromObjectCaseSensitive(m, "imported");
+}
+
+int hm_verify_main(int argc, char **argv) {
+  hm_target_args a;
+  int rc = hm_target_args_parse(argc, argv, USAGE, &a);
+  if (rc || a.help) return rc;
+  hm_state *st;
+  char err[1024];
+  if (hm_state_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun verify: %s\n", err); return 2; }
+  hm_http *h;
+  const volatile sig_atomic_t *stop = hm_client_install_signals();
+  if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
+    fprintf(stderr, "hmaprun verify: %s\n", err);
+    hm_state_close(st);
+    return rc;
+  }
+  objs o = { 0 };
+  hm_state_each_id(st, 0, 0, collect, &o);
+  hm_buf report; hm_buf_init(&report);
+  cJSON *found = a.json ? cJSON_CreateArray() : NULL;
+  long long diffs = 0, checked = 0;
+  long long doubt = hm_state_in_doubt(st);
+  if (doubt) { hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n", doubt); diffs += doubt; }
+  for (size_t i = 0; i < o.n && !rc; i++) {
+    if (*stop) { rc = 4; break; }
+    char path[600];
+    snprintf(path, sizeof path, "%s/%lld", o.v[i].path, o.v[i].gid);
+    hm_http_resp r;
+    hm_http_request(h, "GET", path, NULL, 1, &r);
+    checked++;
+    if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun verify: Gorgias refused the credentials (%s)\n", r.err); rc = 3; }
+    else if (r.status == 404) {
+      hm_buf_printf(&report, "%s %s (Gorgias %s %lld): missing in Gorgias\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid);
+      finding(found, &o.v[i], "missing", NULL);
+      diffs++;
+    }
+    else if (r.status < 200 || r.status >= 300) { fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err); rc = r.status ? 1 : 4; }
+    else if (!o.v[i].reused) {
+      cJSON *exp = NULL;
+      hm_state_each_call_of(st, o.v[i].ref, build_expected, &exp);
+      if (exp) {
+        drop_write_only(exp);
+        cJSON *actual = r.json;
+        if (cJSON_GetObjectItemCaseSensitive(exp, "messages") && !cJSON_GetObjectItemCaseSensitive(actual, "messages")) {
+          char q[128];
+          snprintf(q, sizeof q, "/api/messages?ticket_id=%lld&order_by=created_datetime:asc", o.v[i].gid);
+          cJSON *msgs = cJSON_AddArrayToObject(actual, "messages");
+          hm_http_list(h, q, 0, add_message, msgs, err, sizeof err);
+        }
+        hm_buf d; hm_buf_init(&d);
+        int n = hm_json_diff(exp, actual, "", &d);
+        if (n) {
+          diffs += n;
+          hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid, n);
+          finding(found, &o.v[i], "different", hm_buf_cstr(&d));
+          const char *line = hm_buf_cstr(&d);
+          while (*line) {
+            const char *e = strchr(line, '\n');
+            size_t len = e ? (size_t)(e - line) : strlen(line);
+            hm_buf_printf(&report, "  %.*s\n", (int)len, line);
+            line += len + (e ? 1 : 0);
+          }
+        }
+        hm_buf_free(&d);
+        cJSON_Delete(exp);
+      }
+    }
+    hm_http_resp_free(&r);
+  }
+  if (found) {
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "checked", (double)checked);
+    cJSON_AddNumberToObject(out, "differences", (double)diffs);
+    cJSON_AddNumberToObject(out, "in_doubt", (double)doubt);
+    cJSON_AddItemToObject(out, "objects", found);
+    char *t = cJSON_Print(out);
+    if (t) puts(t);
+    free(t);
+    cJSON_Delete(out);
+  } else {
+    fputs(hm_buf_cstr(&report), stdout);
+    printf("verify: %lld object(s) read back, %lld difference(s)\n", checked, diffs);
+  }
+  hm_buf_free(&report);
+  objs_free(&o);
+  hm_http_close(h);
+  hm_state_close(st);
+  if (rc) return rc;
+  return diffs ? 1 : 0;
+}
