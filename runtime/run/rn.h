@@ -167,23 +167,23 @@ typedef struct hm_target_args {
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 
-const char *hm_json_str(const cJSON *o, const char *key);      /* NULL unless a string */
-long long hm_json_id(const cJSON *o);                          /* "id" as integer, 0 if none */
+const char *hm_rn_json_str(const cJSON *o, const char *key);      /* NULL unless a string */
+long long hm_rn_json_id(const cJSON *o);                          /* "id" as integer, 0 if none */
 /* Compare expected (what was sent) with actual (what Gorgias holds): every
  * field of expected must be present and equal in actual (objects by subset,
  * arrays element-wise, datetimes by instant). Differences are appended to out
  * as "path: expected X, found Y" lines; returns their count. */
-int hm_json_diff(const cJSON *expected, const cJSON *actual, const char *path, hm_buf *out);
+int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path, hm_buf *out);
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
 
 /* ==== rn_store.c ====
- * hm_state: the run's memory in SQLite (WAL) — runs, the id map from source
+ * hm_store: the run's memory in SQLite (WAL) — runs, the id map from source
  * record to Gorgias object, the call journal (intent written before a create is
  * sent, answer after), flags and planned totals. Everything resume, delta,
  * verify, rollback and status know comes from here; the map's digest is stamped
  * on every row. The API key is never given to this module. */
-typedef struct hm_state hm_state;
+typedef struct hm_store hm_store;
 
 /* One id map row: a created (or reused) Gorgias object. Strings are owned by
  * the state handle and valid until the next call into it. */
@@ -206,61 +206,61 @@ typedef struct hm_jrow {
 } hm_jrow;
 
 /* create=0 refuses a missing file (verify, rollback, status). 0 or 2. */
-int hm_state_open(hm_state **st, const char *path, int create, char *err, size_t errlen);
-void hm_state_close(hm_state *st);
+int hm_store_open(hm_store **st, const char *path, int create, char *err, size_t errlen);
+void hm_store_close(hm_store *st);
 /* Take the state's run lock (a file lock on PATH.lock, released by the kernel
  * even on kill -9): two processes driving one migration would both create the
  * same records. 0, or 2 with err naming the holder. */
-int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen);
+int hm_store_lock(hm_store *st, const char *path, char *err, size_t errlen);
 /* Refuse (2) when earlier rows carry another map digest (the map's, with its
    --set values) unless force. */
-int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen);
-const char *hm_state_get_meta(hm_state *st, const char *key);   /* NULL if unset */
-int hm_state_set_meta(hm_state *st, const char *key, const char *value);
+int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err, size_t errlen);
+const char *hm_store_get_meta(hm_store *st, const char *key);   /* NULL if unset */
+int hm_store_set_meta(hm_store *st, const char *key, const char *value);
 
-long long hm_state_run_begin(hm_state *st, const char *mode, const char *map_hash, const char *target);
-void hm_state_run_end(hm_state *st, long long run, const char *status, const char *counts_json);
+long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash, const char *target);
+void hm_store_run_end(hm_store *st, long long run, const char *status, const char *counts_json);
 
-int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out);   /* 1 found, 0 not */
-int hm_state_journal_get(hm_state *st, const char *call_key, hm_jrow *out);   /* 1 found */
+int hm_store_id_get(hm_store *st, const char *ref, hm_idrow *out);   /* 1 found, 0 not */
+int hm_store_journal_get(hm_store *st, const char *call_key, hm_jrow *out);   /* 1 found */
 
 /* Write the intent (commits before returning: it must survive a kill -9). */
-int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *map_hash);
+int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash);
 /* The answer: journal row done and, when ref is set, the id map row; one
  * transaction so a crash leaves either both or neither. */
-int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idrow *id);
-int hm_state_failed(hm_state *st, const char *call_key, long status, const char *error);
+int hm_store_done(hm_store *st, const char *call_key, long status, const hm_idrow *id);
+int hm_store_failed(hm_store *st, const char *call_key, long status, const char *error);
 /* Forget an intent whose request never left (a graceful stop before it was
  * sent, or after a lookup showed it did not land): it is not in doubt. */
-int hm_state_unsent(hm_state *st, const char *call_key);
+int hm_store_unsent(hm_store *st, const char *call_key);
 /* Record a new content hash for a ref after a delta update. */
-int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash);
-int hm_state_mark_deleted(hm_state *st, const char *ref);
+int hm_store_id_rehash(hm_store *st, const char *ref, const char *hash);
+int hm_store_mark_deleted(hm_store *st, const char *ref);
 
-int hm_state_flag(hm_state *st, long long run, const char *ref, const char *object, const char *key,
+int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash);
-void hm_state_set_total(hm_state *st, const char *object, long long total);
+void hm_store_set_total(hm_store *st, const char *object, long long total);
 
 /* Iterate id map rows (not deleted unless all) in creation order or newest
  * first; fn returns non-zero to stop (that value is returned). */
-int hm_state_each_id(hm_state *st, int newest_first, int all,
+int hm_store_each_id(hm_store *st, int newest_first, int all,
                      int (*fn)(void *ctx, const hm_idrow *row), void *ctx);
 /* Iterate journal rows that are done, in order of seq, for one subject ref
  * (its create, follow-up messages and updates). */
-int hm_state_each_call_of(hm_state *st, const char *subject_ref,
+int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx);
 
-typedef struct hm_state_count { const char *object; long long total, done, failed, intent, deleted, reused; } hm_state_count;
-int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count *c), void *ctx);
+typedef struct hm_store_count { const char *object; long long total, done, failed, intent, deleted, reused; } hm_store_count;
+int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
-int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const char *object,
+int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx);
 /* Did a run create the object at path/gid (under any ref)? */
-int hm_state_gid_ours(hm_state *st, const char *path, long long gid);
+int hm_store_gid_ours(hm_store *st, const char *path, long long gid);
 /* Count of intents without an answer (in-doubt creates from a crash). */
-long long hm_state_in_doubt(hm_state *st);
+long long hm_store_in_doubt(hm_store *st);
 /* Seconds since the newest in-doubt intent was written (huge if none). */
-double hm_state_in_doubt_age(hm_state *st);
+double hm_store_in_doubt_age(hm_store *st);
 
 /* ==== rn_exec.c, rn_resolve.c ====
  * hm_exec_int: what the executor's files share (rn_exec.c sends, rn_resolve.c
@@ -270,7 +270,7 @@ typedef struct hm_count { long long read, created, updated, skipped, rejected, f
 struct hm_exec {
   hm_exec_opts o;
   hm_http *http;
-  hm_state *st;
+  hm_store *st;
   long long run;
   char *report_path;
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */

@@ -39,12 +39,12 @@ int hm_client_connect(const char *target, const char *creds_file, double time_sc
   return *out ? 0 : 2;
 }
 
-const char *hm_json_str(const cJSON *o, const char *key) {
+const char *hm_rn_json_str(const cJSON *o, const char *key) {
   const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-long long hm_json_id(const cJSON *o) {
+long long hm_rn_json_id(const cJSON *o) {
   const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL;
   if (cJSON_IsNumber(v)) return (long long)v->valuedouble;
   if (cJSON_IsString(v)) return strtoll(v->valuestring, NULL, 10);
@@ -121,11 +121,11 @@ static int diff_keyed(const cJSON *e, const cJSON *a, const char *path, hm_buf *
   const cJSON *it;
   cJSON_ArrayForEach(it, e) {
     char id[32], sub[512];
-    snprintf(id, sizeof id, "%lld", hm_json_id(it));
+    snprintf(id, sizeof id, "%lld", hm_rn_json_id(it));
     snprintf(sub, sizeof sub, "%s[%s]", path, id);
     const cJSON *got = cJSON_GetObjectItemCaseSensitive(a, id);
     const cJSON *gv = cJSON_IsObject(got) ? cJSON_GetObjectItemCaseSensitive(got, "value") : got;
-    n += hm_json_diff(cJSON_GetObjectItemCaseSensitive(it, "value"), gv, sub, out);
+    n += hm_rn_json_diff(cJSON_GetObjectItemCaseSensitive(it, "value"), gv, sub, out);
   }
   return n;
 }
@@ -137,7 +137,7 @@ static int all_null(const cJSON *o) {
   return 1;
 }
 
-int hm_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) {
+int hm_rn_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) {
   if (!e) return 0;
   if (cJSON_IsObject(e)) {
     if ((!a || cJSON_IsNull(a)) && all_null(e)) return 0;
@@ -147,7 +147,7 @@ int hm_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) 
     cJSON_ArrayForEach(it, e) {
       char sub[512];
       snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", it->string);
-      n += hm_json_diff(it, cJSON_GetObjectItemCaseSensitive(a, it->string), sub, out);
+      n += hm_rn_json_diff(it, cJSON_GetObjectItemCaseSensitive(a, it->string), sub, out);
     }
     return n;
   }
@@ -162,7 +162,7 @@ int hm_json_diff(const cJSON *e, const cJSON *a, const char *path, hm_buf *out) 
     for (int i = 0; i < ne && i < na; i++) {
       char sub[512];
       snprintf(sub, sizeof sub, "%s[%d]", path, i);
-      n += hm_json_diff(cJSON_GetArrayItem(e, i), cJSON_GetArrayItem(a, i), sub, out);
+      n += hm_rn_json_diff(cJSON_GetArrayItem(e, i), cJSON_GetArrayItem(a, i), sub, out);
     }
     return n;
   }

@@ -164,7 +164,7 @@ static void map_hash_from_report(plan_file *pf) {
   char dir[4096];
   plan_dir(pf->path, dir, sizeof dir);
   cJSON *r = read_report(dir);
-  const char *h = hm_json_str(r, "map_hash");
+  const char *h = hm_rn_json_str(r, "map_hash");
   if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
   cJSON_Delete(r);
 }
@@ -191,12 +191,12 @@ static int take_upload_limit(run_args *a, long long plan_max) {
 }
 
 static const char *call_object(const cJSON *c) {
-  const char *o = hm_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "object");
-  return o ? o : hm_json_str(c, "target");
+  const char *o = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "object");
+  return o ? o : hm_rn_json_str(c, "target");
 }
 
 static int creates(const cJSON *c) {
-  const char *ph = hm_json_str(c, "phase");
+  const char *ph = hm_rn_json_str(c, "phase");
   return !ph || !strcmp(ph, "create") || !strcmp(ph, "upload");
 }
 
@@ -216,7 +216,7 @@ static int mentions_dropped(const cJSON *c, const cJSON *dropped) {
     }
     return 0;
   }
-  const char *r = cJSON_IsObject(c) ? hm_json_str(c, "$ref") : NULL;
+  const char *r = cJSON_IsObject(c) ? hm_rn_json_str(c, "$ref") : NULL;
   if (r && cJSON_GetObjectItemCaseSensitive(dropped, r)) return 1;
   const cJSON *it;
   cJSON_ArrayForEach(it, c) if (mentions_dropped(it, dropped)) return 1;
@@ -227,13 +227,13 @@ static int mentions_dropped(const cJSON *c, const cJSON *dropped) {
  * calls whose references stay inside the sample. (`run FILE.hbc --sample N`
  * uses the planner's stratified sample instead.) */
 static int sample_keep(plan_file *pf, const cJSON *c) {
-  const char *ref = hm_json_str(c, "ref");
+  const char *ref = hm_rn_json_str(c, "ref");
   int keep = !mentions_dropped(c, pf->dropped);
   if (keep && creates(c)) {
     const char *obj = call_object(c);
     cJSON *n = cJSON_GetObjectItemCaseSensitive(pf->per_object, obj ? obj : "?");
     if (!n) n = cJSON_AddNumberToObject(pf->per_object, obj ? obj : "?", 0);
-    if (n->valuedouble >= (double)pf->sample && !(hm_json_str(c, "phase") && !strcmp(hm_json_str(c, "phase"), "upload"))) keep = 0;
+    if (n->valuedouble >= (double)pf->sample && !(hm_rn_json_str(c, "phase") && !strcmp(hm_rn_json_str(c, "phase"), "upload"))) keep = 0;
     else cJSON_SetNumberValue(n, n->valuedouble + 1);
   }
   if (!keep && ref && !cJSON_GetObjectItemCaseSensitive(pf->dropped, ref)) cJSON_AddTrueToObject(pf->dropped, ref);
@@ -242,13 +242,13 @@ static int sample_keep(plan_file *pf, const cJSON *c) {
 
 /* What makes a line unusable as a planned call, or NULL. */
 static const char *plan_line_problem(const cJSON *c) {
-  const char *phase = hm_json_str(c, "phase"), *method = hm_json_str(c, "method");
-  if (!hm_json_str(c, "path")) return "planned call without \"path\"";
+  const char *phase = hm_rn_json_str(c, "phase"), *method = hm_rn_json_str(c, "method");
+  if (!hm_rn_json_str(c, "path")) return "planned call without \"path\"";
   if (cJSON_GetObjectItemCaseSensitive(c, "phase") && !phase) return "\"phase\" is not a string";
   if (phase && strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update"))
     return "\"phase\" must be upload, create, message or update";
   if (method && strcmp(method, "POST") && strcmp(method, "PUT")) return "\"method\" must be POST or PUT";
-  if (phase && !strcmp(phase, "upload") && !hm_json_str(c, "file")) return "an upload needs \"file\"";
+  if (phase && !strcmp(phase, "upload") && !hm_rn_json_str(c, "file")) return "an upload needs \"file\"";
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(c, "body");
   if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body)) return "\"body\" must be an object";
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(c, "ref");
@@ -269,7 +269,7 @@ static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t 
     return 2;
   }
   if (is_header(c)) {
-    const char *h = hm_json_str(c, "map_hash");
+    const char *h = hm_rn_json_str(c, "map_hash");
     if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
     cJSON_Delete(c);
     return 0;
@@ -344,15 +344,15 @@ static void plan_free(plan_file *pf) {
 }
 
 static void record_totals(plan_file *pf, const char *state_path, hm_exec *ex) {
-  hm_state *st;
+  hm_store *st;
   char err[300];
-  if (hm_state_open(&st, state_path, 1, err, sizeof err)) return;
+  if (hm_store_open(&st, state_path, 1, err, sizeof err)) return;
   const cJSON *it;
   cJSON_ArrayForEach(it, pf->totals) {
-    hm_state_set_total(st, it->string, (long long)it->valuedouble);
+    hm_store_set_total(st, it->string, (long long)it->valuedouble);
     hm_exec_expect(ex, it->string, (long long)it->valuedouble);
   }
-  hm_state_close(st);
+  hm_store_close(st);
 }
 
 /* ---- run ---- */
@@ -482,7 +482,7 @@ static const char *STATUS_USAGE =
 
 typedef struct status_ctx { int json; cJSON *arr; long long left; } status_ctx;
 
-static int status_row(void *ctx, const hm_state_count *c) {
+static int status_row(void *ctx, const hm_store_count *c) {
   status_ctx *s = ctx;
   long long left = c->total >= 0 ? c->total - c->done - c->failed : -1;
   if (left < 0 && c->total >= 0) left = 0;
@@ -531,16 +531,16 @@ int hm_status_main(int argc, char **argv) {
     else { fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE); return 2; }
   }
   if (!state) { fprintf(stderr, "hmaprun status: --state is required\n%s", STATUS_USAGE); return 2; }
-  hm_state *st;
+  hm_store *st;
   char err[512];
-  if (hm_state_open(&st, state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun status: %s\n", err); return 2; }
+  if (hm_store_open(&st, state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun status: %s\n", err); return 2; }
   status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
   if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
                     "in-doubt", "left", "reused", "rolledbk");
-  hm_state_each_count(st, status_row, &s);
+  hm_store_each_count(st, status_row, &s);
   flag_counts fc = { 0, 0, 0, 0 };
-  hm_state_each_flag(st, count_flag, &fc);
-  long long doubt = hm_state_in_doubt(st);
+  hm_store_each_flag(st, count_flag, &fc);
+  long long doubt = hm_store_in_doubt(st);
   if (!json) {
     printf("flags: %lld review, %lld warn, %lld info", fc.review, fc.warn, fc.info);
     if (doubt) printf("; %lld call(s) in doubt: run again to resolve them", doubt);
@@ -548,7 +548,7 @@ int hm_status_main(int argc, char **argv) {
   }
   if (json) {
     cJSON *o = cJSON_CreateObject();
-    const char *mh = hm_state_get_meta(st, "map_hash");
+    const char *mh = hm_store_get_meta(st, "map_hash");
     cJSON_AddStringToObject(o, "map_hash", mh ? mh : "");
     cJSON_AddItemToObject(o, "objects", s.arr);
     cJSON *f = cJSON_AddObjectToObject(o, "flags");
@@ -561,6 +561,6 @@ int hm_status_main(int argc, char **argv) {
     free(t);
     cJSON_Delete(o);
   }
-  hm_state_close(st);
+  hm_store_close(st);
   return 0;
 }

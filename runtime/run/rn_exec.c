@@ -54,11 +54,11 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   memset(k, 0, sizeof *k);
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
   k->seq = cJSON_IsNumber(seq) ? (long long)seq->valuedouble : 0;
-  k->phase = hm_json_str(c, "phase");
-  k->method = hm_json_str(c, "method");
-  k->path = hm_json_str(c, "path");
+  k->phase = hm_rn_json_str(c, "phase");
+  k->method = hm_rn_json_str(c, "method");
+  k->path = hm_rn_json_str(c, "path");
   const cJSON *src = cJSON_GetObjectItemCaseSensitive(c, "source");
-  k->object = hm_json_str(src, "object");
+  k->object = hm_rn_json_str(src, "object");
   const cJSON *key = cJSON_GetObjectItemCaseSensitive(src, "key");
   if (cJSON_IsNumber(key)) {
     snprintf(k->num_key, sizeof k->num_key, "%lld", (long long)key->valuedouble);
@@ -66,12 +66,12 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   } else {
     k->key = cJSON_IsString(key) ? key->valuestring : NULL;
   }
-  k->target = hm_json_str(c, "target");
-  k->ref = hm_json_str(c, "ref");
-  k->hash = hm_json_str(c, "hash");
-  k->file = hm_json_str(c, "file");
-  k->name = hm_json_str(c, "name");
-  k->ctype = hm_json_str(c, "content_type");
+  k->target = hm_rn_json_str(c, "target");
+  k->ref = hm_rn_json_str(c, "ref");
+  k->hash = hm_rn_json_str(c, "hash");
+  k->file = hm_rn_json_str(c, "file");
+  k->name = hm_rn_json_str(c, "name");
+  k->ctype = hm_rn_json_str(c, "content_type");
   k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
   k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
   if (!k->phase) k->phase = k->file ? "upload" : "create";
@@ -114,7 +114,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
 
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
   if (ex->quiet) return;
-  hm_state_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
+  hm_store_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
   count_add(ex, k->object, "flagged", 1);
 }
 
@@ -141,8 +141,8 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
   char *fields = obj ? answer_fields(obj) : strdup("{}");
   hm_idrow id = { .ref = k->ref, .object = k->object, .key = k->key, .target = k->target,
                   .path = path, .fields = fields, .hash = k->hash, .map_hash = ex->o.map_hash,
-                  .gid = obj ? hm_json_id(obj) : 0, .reused = reused };
-  int rc = hm_state_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
+                  .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
+  int rc = hm_store_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
   free(fields);
   if (k->target && !strcmp(k->target, "User") && ex->agents && obj) hm_resolve_learn_agent(ex->agents, obj);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
@@ -178,7 +178,7 @@ static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
 /* ---- sending ---- */
 
 static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
-  hm_state_failed(ex->st, k->key_buf, status, why);
+  hm_store_failed(ex->st, k->key_buf, status, why);
   count_add(ex, k->object, kind, 1);
   if (!strcmp(kind, "rejected")) ex->rejected++; else ex->failed++;
   hm_exec_flag(ex, k, "review", why);
@@ -190,7 +190,7 @@ static int journal_intent(hm_exec *ex, const call *k, const char *key, const cha
   hm_jrow j = { .call_key = key, .phase = k->phase, .method = k->method, .path = path, .ref = k->ref,
                 .subject_ref = k->subject, .object = k->object, .key = k->key, .target = k->target,
                 .body = txt, .hash = k->hash, .seq = k->seq };
-  int rc = hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash);
+  int rc = hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash);
   free(txt);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
   return rc;
@@ -199,9 +199,9 @@ static int journal_intent(hm_exec *ex, const call *k, const char *key, const cha
 /* Was the object found by a lookup made by us (same external_id), or a
  * pre-existing one we reuse (and must never delete)? */
 static int found_is_ours(const cJSON *found, const cJSON *unique) {
-  const char *want = hm_json_str(unique, "external_id");
+  const char *want = hm_rn_json_str(unique, "external_id");
   if (!want) return 1;
-  const char *have = hm_json_str(found, "external_id");
+  const char *have = hm_rn_json_str(found, "external_id");
   return have && !strcmp(have, want);
 }
 
@@ -210,15 +210,15 @@ static int found_is_ours(const cJSON *found, const cJSON *unique) {
  * made it for another record. Without an external_id to tell, it is treated
  * as pre-existing: rollback must never delete what it cannot prove it made. */
 static int reused_on_conflict(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
-  const char *want = hm_json_str(unique, "external_id"), *have = hm_json_str(found, "external_id");
+  const char *want = hm_rn_json_str(unique, "external_id"), *have = hm_rn_json_str(found, "external_id");
   if (want && have && !strcmp(want, have)) return 0;
-  return !hm_state_gid_ours(ex->st, path, hm_json_id(found));
+  return !hm_store_gid_ours(ex->st, path, hm_rn_json_id(found));
 }
 
 /* Reused means "existed before the migration": an object this migration made
  * for another record (two source people with one e-mail) is ours to delete. */
 static int reused_from_before(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
-  return !found_is_ours(found, unique) && !hm_state_gid_ours(ex->st, path, hm_json_id(found));
+  return !found_is_ours(found, unique) && !hm_store_gid_ours(ex->st, path, hm_rn_json_id(found));
 }
 
 /* Reconciliation counts are per record: a follow-up message is not a record. */
@@ -257,7 +257,7 @@ static int lookup_stop(hm_exec *ex, const call *k) {
  * that name; those are the migration's too (rollback removes them). The
  * account's names are listed once, before the first ticket that names any. */
 static int learn_tag(void *ctx, const cJSON *t) {
-  const char *n = hm_json_str(t, "name");
+  const char *n = hm_rn_json_str(t, "name");
   if (n && !cJSON_GetObjectItemCaseSensitive(ctx, n)) cJSON_AddTrueToObject(ctx, n);
   return 0;
 }
@@ -273,7 +273,7 @@ static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
   }
   const cJSON *t;
   cJSON_ArrayForEach(t, tags) {
-    const char *n = hm_json_str(t, "name");
+    const char *n = hm_rn_json_str(t, "name");
     if (n && !cJSON_GetObjectItemCaseSensitive(ex->known_tags, n)) return 1;
   }
   return 0;
@@ -283,8 +283,8 @@ static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
 static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
   const cJSON *t;
   cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(answer, "tags")) {
-    const char *n = hm_json_str(t, "name");
-    long long id = hm_json_id(t);
+    const char *n = hm_rn_json_str(t, "name");
+    long long id = hm_rn_json_id(t);
     if (!n || !id || cJSON_GetObjectItemCaseSensitive(ex->known_tags, n)) continue;
     cJSON_AddTrueToObject(ex->known_tags, n);
     char ref[400];
@@ -294,7 +294,7 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
                         .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = id };
     hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/tags", .ref = ref,
                   .subject_ref = ref, .object = k->object, .key = k->key, .target = "Tag", .hash = "", .seq = k->seq };
-    if (!hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_state_done(ex->st, ref, 201, &id_row);
+    if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_store_done(ex->st, ref, 201, &id_row);
     free(fields);
   }
 }
@@ -340,14 +340,14 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     hm_http_request(ex->http, "POST", path, body, 0, &r);
     if (r.not_sent) {
       /* Stopped before it left (or throttled): nothing to be in doubt about. */
-      hm_state_unsent(ex->st, key);
+      hm_store_unsent(ex->st, key);
       hm_http_resp_free(&r);
       return ex->fatal = 4;
     }
     if (r.status >= 200 && r.status < 300) {
       const cJSON *obj = answer_object(r.json);
       cJSON *fetched = NULL;
-      if (with_id && k->ref && !hm_json_id(obj) && has_unique) {
+      if (with_id && k->ref && !hm_rn_json_id(obj) && has_unique) {
         /* Some endpoints answer 2xx with an empty body; later calls need the id. */
         fetched = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
         if (fetched) obj = fetched;
@@ -395,7 +395,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
           count_add(ex, k->object, created_kind(k), 1);
           cJSON_Delete(found);
         } else if (st == 0 && !r.timed_out) {
-          hm_state_unsent(ex->st, key);   /* it did not land */
+          hm_store_unsent(ex->st, key);   /* it did not land */
         }
       }
       ex->fatal = 4;
@@ -472,7 +472,7 @@ static int do_upload(hm_exec *ex, const call *k) {
     hm_http_resp r;
     hm_http_upload(ex->http, k->path, hm_buf_cstr(&full), k->name ? k->name : k->file, k->ctype, &r);
     if (r.not_sent) {
-      hm_state_unsent(ex->st, k->key_buf);
+      hm_store_unsent(ex->st, k->key_buf);
       ex->fatal = 4;
     } else if (r.status >= 200 && r.status < 300 && answer_object(r.json)) {
       record_done(ex, k, k->key_buf, k->path, r.status, answer_object(r.json), 0, 1);
@@ -499,7 +499,7 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
     hm_http_resp r;
     hm_http_request(ex->http, "PUT", path, body, 1, &r);
     *status = r.status;
-    if (r.not_sent) { hm_state_unsent(ex->st, key); hm_http_resp_free(&r); return ex->fatal = 4; }
+    if (r.not_sent) { hm_store_unsent(ex->st, key); hm_http_resp_free(&r); return ex->fatal = 4; }
     if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (refused(r.status)) {
@@ -581,7 +581,7 @@ static int do_update(hm_exec *ex, const call *k_in) {
   if (stop_requested(ex)) ex->fatal = 4;   /* a graceful stop: not started */
   else if (!journal_intent(ex, k, k->key_buf, r.path, body) &&
       send_put(ex, k, k->key_buf, r.path, body, &status) == 0) {
-    hm_state_done(ex->st, k->key_buf, status, NULL);
+    hm_store_done(ex->st, k->key_buf, status, NULL);
     count_add(ex, k->object, "second_pass", 1);
   }
   resolved_free(&r);
@@ -595,11 +595,11 @@ static void strip_create_only(cJSON *body) {
 }
 
 static int has_message(const cJSON *old_msgs, const cJSON *m, int index) {
-  const char *ext = hm_json_str(m, "external_id");
+  const char *ext = hm_rn_json_str(m, "external_id");
   if (!ext) return index < cJSON_GetArraySize(old_msgs);
   const cJSON *o;
   cJSON_ArrayForEach(o, old_msgs) {
-    const char *e = hm_json_str(o, "external_id");
+    const char *e = hm_rn_json_str(o, "external_id");
     if (e && !strcmp(e, ext)) return 1;
   }
   return 0;
@@ -619,7 +619,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   if (!wrap) { reject(ex, k, "failed", 0, why); free(obj_path); free(coll); return ex->fatal; }
   cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
   hm_jrow old;
-  cJSON *old_body = hm_state_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
+  cJSON *old_body = hm_store_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
   const cJSON *old_msgs = cJSON_GetObjectItemCaseSensitive(old_body, "messages");
   const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
   /* What Gorgias will hold: the messages sent before plus the ones appended. */
@@ -628,21 +628,21 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   const cJSON *m;
   cJSON_ArrayForEach(m, msgs) {
     if (has_message(old_msgs, m, i)) {
-      const char *ext = hm_json_str(m, "external_id");
+      const char *ext = hm_rn_json_str(m, "external_id");
       const cJSON *o = NULL, *it;
-      cJSON_ArrayForEach(it, old_msgs) if (ext && hm_json_str(it, "external_id") && !strcmp(hm_json_str(it, "external_id"), ext)) o = it;
+      cJSON_ArrayForEach(it, old_msgs) if (ext && hm_rn_json_str(it, "external_id") && !strcmp(hm_rn_json_str(it, "external_id"), ext)) o = it;
       if (!ext) o = cJSON_GetArrayItem(old_msgs, i);
       hm_buf d; hm_buf_init(&d);
-      if (o && hm_json_diff(m, o, "", &d)) edited++;
+      if (o && hm_rn_json_diff(m, o, "", &d)) edited++;
       hm_buf_free(&d);
     } else {
       char key[700], mpath[300];
-      const char *ext = hm_json_str(m, "external_id");
+      const char *ext = hm_rn_json_str(m, "external_id");
       if (ext) snprintf(key, sizeof key, "delta-message:%s:%s", k->ref, ext);
       else snprintf(key, sizeof key, "delta-message:%s:#%d", k->ref, i);
       snprintf(mpath, sizeof mpath, "%s/messages", obj_path);
       hm_jrow j;
-      int known = hm_state_journal_get(ex->st, key, &j);
+      int known = hm_store_journal_get(ex->st, key, &j);
       if (!known || j.state != HM_J_DONE) {
         cJSON *uniq = cJSON_CreateObject();
         if (ext) cJSON_AddStringToObject(uniq, "external_id", ext);
@@ -652,7 +652,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         send_create(ex, &mk, key, mpath, m, uniq, known && j.state == HM_J_INTENT, 0);
         cJSON_Delete(uniq);
         if (ex->fatal) break;
-        if (hm_state_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
+        if (hm_store_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
       } else {
         cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
       }
@@ -674,11 +674,11 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
       /* The journal keeps what Gorgias now holds: verify compares against it. */
       if (msgs) cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
       if (!journal_intent(ex, k, k->key_buf, coll, body)) {
-        hm_state_done(ex->st, k->key_buf, status, NULL);
+        hm_store_done(ex->st, k->key_buf, status, NULL);
         char marked[128];
         if (unresolved) snprintf(marked, sizeof marked, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
         else snprintf(marked, sizeof marked, "%s", k->hash);
-        hm_state_id_rehash(ex->st, k->ref, marked);
+        hm_store_id_rehash(ex->st, k->ref, marked);
         count_add(ex, k->object, "updated", 1);
       }
     }
@@ -699,7 +699,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
 static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *body) {
   if (!k->target || strcmp(k->target, "Ticket")) return NULL;
   const cJSON *cust = cJSON_GetObjectItemCaseSensitive(body, "customer");
-  const char *email = hm_json_str(cust, "email");
+  const char *email = hm_rn_json_str(cust, "email");
   if (!email || cJSON_GetObjectItemCaseSensitive(cust, "id")) return NULL;
   cJSON *u = cJSON_CreateObject();
   cJSON_AddStringToObject(u, "email", email);
@@ -724,10 +724,10 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   snprintf(ref, sizeof ref, "implicit:Customer:%s", email);
   char *fields = answer_fields(found);
   hm_idrow id = { .ref = ref, .object = k->object, .key = k->key, .target = "Customer", .path = "/api/customers",
-                  .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = hm_json_id(found) };
+                  .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = hm_rn_json_id(found) };
   hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/customers", .ref = ref,
                 .subject_ref = ref, .object = k->object, .key = k->key, .target = "Customer", .hash = "", .seq = k->seq };
-  if (!hm_state_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_state_done(ex->st, ref, 201, &id);
+  if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_store_done(ex->st, ref, 201, &id);
   free(fields);
   cJSON_Delete(found);
 }
@@ -780,7 +780,7 @@ static int note_gone(void *ctx, const hm_idrow *row) {
 static void find_source_gone(hm_exec *ex) {
   if (!ex->o.delta || ex->o.sample > 0) return;
   ex->source_gone = cJSON_CreateArray();
-  hm_state_each_id(ex->st, 0, 0, note_gone, ex);
+  hm_store_each_id(ex->st, 0, 0, note_gone, ex);
   int n = cJSON_GetArraySize(ex->source_gone);
   if (n)
     hm_exec_note(ex, "warning", "%d object(s) migrated earlier have no record in this export any more; nothing was "
@@ -815,7 +815,7 @@ static void write_report(hm_exec *ex, const char *status) {
   cJSON_AddNumberToObject(h, "budget_share", allowed > 0 ? (double)s->requests / allowed : 0);
   cJSON_AddNumberToObject(h, "steady_rate_share",
                           el > 0 ? ((double)s->requests / el) / (rl->limit / rl->window) : 0);
-  cJSON_AddNumberToObject(r, "in_doubt", (double)hm_state_in_doubt(ex->st));
+  cJSON_AddNumberToObject(r, "in_doubt", (double)hm_store_in_doubt(ex->st));
   if (ex->source_gone) {
     cJSON *g = cJSON_AddObjectToObject(r, "source_gone");
     cJSON_AddNumberToObject(g, "count", cJSON_GetArraySize(ex->source_gone));
@@ -856,28 +856,28 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   else ex->report_path = xprintf("%s.report.json", o->state_path);
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
-  if (!rc) rc = hm_state_open(&ex->st, o->state_path, 1, err, sizeof err);
-  if (!rc) rc = hm_state_lock(ex->st, o->state_path, err, sizeof err);
-  if (!rc) rc = hm_state_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
+  if (!rc) rc = hm_store_open(&ex->st, o->state_path, 1, err, sizeof err);
+  if (!rc) rc = hm_store_lock(ex->st, o->state_path, err, sizeof err);
+  if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
     hm_http_close(ex->http);
-    hm_state_close(ex->st);
+    hm_store_close(ex->st);
     cJSON_Delete(ex->counts);
     free(ex->report_path);
     free(ex);
     return rc;
   }
-  ex->run = hm_state_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
-  long long doubt = hm_state_in_doubt(ex->st);
+  ex->run = hm_store_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
+  long long doubt = hm_store_in_doubt(ex->st);
   if (doubt) {
     hm_exec_note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
          "before anything is created again", doubt);
     /* A request sent just before the crash may still be in flight (a proxy's
      * queue, a slow server): looking it up too early finds nothing and the
      * create would be repeated. Wait until the newest one is old enough. */
-    double wait = ex->o.in_doubt_wait - hm_state_in_doubt_age(ex->st);
+    double wait = ex->o.in_doubt_wait - hm_store_in_doubt_age(ex->st);
     if (wait > 0) {
       hm_exec_note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
       pause_seconds(ex, wait);
@@ -911,13 +911,13 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   if (creates) { count_add(ex, k.object, "read", 1); hm_progress_record(&ex->prog, k.object); }
   hm_idrow row;
   hm_jrow j;
-  if (creates && k.ref && hm_state_id_get(ex->st, k.ref, &row) && !row.deleted) {
+  if (creates && k.ref && hm_store_id_get(ex->st, k.ref, &row) && !row.deleted) {
     /* Created while an agent it names was missing (left unassigned or given
      * the fallback): --delta updates it once the agent exists. */
     int score = marked_score(row.hash, k.hash), retry = 0;
     if (ex->o.delta && score) {
       retry = now_resolves(ex, &k, score);
-      hm_state_id_get(ex->st, k.ref, &row);   /* row's strings did not survive the lookups */
+      hm_store_id_get(ex->st, k.ref, &row);   /* row's strings did not survive the lookups */
     }
     if (!ex->o.delta || (!retry && row.hash && (!strcmp(row.hash, k.hash) || score))) {
       count_add(ex, k.object, "skipped", 1);
@@ -934,7 +934,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
       outcome = "updated";
     }
   } else {
-    int known = hm_state_journal_get(ex->st, k.key_buf, &j);
+    int known = hm_store_journal_get(ex->st, k.key_buf, &j);
     int done = known && j.state == HM_J_DONE && j.hash && !strcmp(j.hash, k.hash);
     int score = known && j.state == HM_J_DONE ? marked_score(j.hash, k.hash) : 0;
     if (!creates && score)
@@ -985,16 +985,16 @@ int hm_exec_close(hm_exec *ex, int rc) {
     const cJSON *o;
     cJSON_ArrayForEach(o, ex->counts) {
       const cJSON *rd = cJSON_GetObjectItemCaseSensitive(o, "read");
-      if (o->string && cJSON_IsNumber(rd) && rd->valuedouble > 0) hm_state_set_total(ex->st, o->string, (long long)rd->valuedouble);
+      if (o->string && cJSON_IsNumber(rd) && rd->valuedouble > 0) hm_store_set_total(ex->st, o->string, (long long)rd->valuedouble);
     }
   }
   char *counts = cJSON_PrintUnformatted(ex->counts);
-  hm_state_run_end(ex->st, ex->run, status, counts);
+  hm_store_run_end(ex->st, ex->run, status, counts);
   free(counts);
   hm_progress_end(&ex->prog);
   if (final == 4) fprintf(stderr, "hmaprun: interrupted; run the same command again to resume\n");
   hm_http_close(ex->http);
-  hm_state_close(ex->st);
+  hm_store_close(ex->st);
   cJSON_Delete(ex->counts);
   cJSON_Delete(ex->agents);
   cJSON_Delete(ex->known_tags);

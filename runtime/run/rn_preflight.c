@@ -27,8 +27,8 @@ static int on_rule(void *ctx, const cJSON *rule) {
   const cJSON *deact = cJSON_GetObjectItemCaseSensitive(rule, "deactivated_datetime");
   if (deact && !cJSON_IsNull(deact)) return 0;
   if (!fires_on_creation(rule)) return 0;
-  const char *name = hm_json_str(rule, "name");
-  hm_buf_printf(&rc->names, "\n  rule %lld \"%s\"", hm_json_id(rule), name ? name : "");
+  const char *name = hm_rn_json_str(rule, "name");
+  hm_buf_printf(&rc->names, "\n  rule %lld \"%s\"", hm_rn_json_id(rule), name ? name : "");
   rc->active++;
   return 0;
 }

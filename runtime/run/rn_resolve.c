@@ -19,8 +19,8 @@ typedef struct resolve_ctx { hm_exec *ex; const call *k; char missing[300]; } re
 
 int hm_resolve_learn_agent(void *ctx, const cJSON *u) {
   cJSON *map = ctx;
-  const char *e = hm_json_str(u, "email");
-  long long id = hm_json_id(u);
+  const char *e = hm_rn_json_str(u, "email");
+  long long id = hm_rn_json_id(u);
   if (e && id) {
     char low[330];
     snprintf(low, sizeof low, "%s", e);
@@ -48,7 +48,7 @@ static long long agent_id(hm_exec *ex, const char *email) {
 /* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
 static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
   hm_idrow row;
-  if (!hm_state_id_get(rc->ex->st, ref, &row) || row.deleted) {
+  if (!hm_store_id_get(rc->ex->st, ref, &row) || row.deleted) {
     snprintf(rc->missing, sizeof rc->missing, "%s", ref);
     *res = RES_MISSING;
     return NULL;
@@ -72,12 +72,12 @@ static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int
 }
 
 static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
-  const char *email = hm_json_str(node, "$agent");
+  const char *email = hm_rn_json_str(node, "$agent");
   long long id = agent_id(rc->ex, email);
   if (id) return cJSON_CreateNumber((double)id);
   rc->ex->unresolved++;   /* one for the fallback, two if left unassigned (below) */
-  const char *fb = hm_json_str(node, "fallback");
-  const char *text = hm_json_str(node, "flag");
+  const char *fb = hm_rn_json_str(node, "fallback");
+  const char *text = hm_rn_json_str(node, "flag");
   char msg[700];
   long long fid = agent_id(rc->ex, fb);
   if (fid) {
@@ -151,7 +151,7 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
     if (cJSON_IsString(r) || a) {
       int res = RES_OK;
       cJSON *v = a ? agent_value(rc, node)
-                   : ref_value(rc, r->valuestring, hm_json_str(node, "field"), &res);
+                   : ref_value(rc, r->valuestring, hm_rn_json_str(node, "field"), &res);
       if (!v) return res;
       replace_node(parent, node, v);
       return RES_OK;
@@ -186,7 +186,7 @@ static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap)
   for (size_t i = 0; i < 3; i++) {
     hm_jrow j;
     snprintf(key, sizeof key, "%s:%s", phases[i], ref);
-    if (hm_state_journal_get(ex->st, key, &j)) {
+    if (hm_store_journal_get(ex->st, key, &j)) {
       snprintf(out, cap, "depends on %s, which %s", ref,
                j.state == HM_J_FAILED ? "was rejected or failed" : "has no created object");
       return;
@@ -255,8 +255,8 @@ static void lookup_query(hm_buf *q, const char *coll, const cJSON *body, const c
   hm_buf_puts(q, coll);
   char sep = strchr(coll, '?') ? '&' : '?';
   const char *param = filter_param(coll, u->string);
-  const char *ot = hm_json_str(body, "object_type");
-  const char *loc = hm_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
+  const char *ot = hm_rn_json_str(body, "object_type");
+  const char *loc = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
   if (param) {
     hm_buf_printf(q, "%c%s=", sep, param);
     query_value(q, u);

@@ -33,7 +33,7 @@ static int collect(void *ctx, const hm_idrow *r) {
   return 0;
 }
 
-typedef struct rb { hm_http *h; hm_state *st; int dry, rc; long long deleted, kept, failed; } rb;
+typedef struct rb { hm_http *h; hm_store *st; int dry, rc; long long deleted, kept, failed; } rb;
 
 static int is_upload(const item *it) {
   return !strcmp(it->target, "Upload") || !strcmp(it->target, "Attachment") || strstr(it->path, "/api/upload");
@@ -44,7 +44,7 @@ static int undeletable(const item *it) {
 }
 
 static void gone(rb *b, const item *it) {
-  if (!b->dry) hm_state_mark_deleted(b->st, it->ref);
+  if (!b->dry) hm_store_mark_deleted(b->st, it->ref);
   b->deleted++;
 }
 
@@ -76,7 +76,7 @@ static void deactivate_field(rb *b, const item *it) {
   hm_jrow j;
   char key[600];
   snprintf(key, sizeof key, "create:%s", it->ref);
-  cJSON *sent = hm_state_journal_get(b->st, key, &j) && j.body ? cJSON_Parse(j.body) : NULL;
+  cJSON *sent = hm_store_journal_get(b->st, key, &j) && j.body ? cJSON_Parse(j.body) : NULL;
   const char *keep[] = { "object_type", "label", "definition" };
   for (size_t i = 0; i < 3; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(sent, keep[i]);
@@ -138,7 +138,7 @@ static int job_done(rb *b, long long job) {
   for (int i = 0; i < 60 && !b->rc; i++) {
     hm_http_resp r;
     hm_http_request(b->h, "GET", path, NULL, 1, &r);
-    const char *st = r.status == 200 ? hm_json_str(r.json, "status") : NULL;
+    const char *st = r.status == 200 ? hm_rn_json_str(r.json, "status") : NULL;
     int done = st && !strcmp(st, "done");
     int over = !st || !strcmp(st, "errored") || !strcmp(st, "fatal_errored") || !strcmp(st, "canceled");
     hm_http_resp_free(&r);
@@ -162,7 +162,7 @@ static void delete_tickets(rb *b, item **v, size_t n) {
     hm_http_resp r;
     hm_http_request(b->h, "POST", "/api/jobs", body, 1, &r);
     cJSON_Delete(body);
-    long long job = r.status >= 200 && r.status < 300 ? hm_json_id(r.json) : 0;
+    long long job = r.status >= 200 && r.status < 300 ? hm_rn_json_id(r.json) : 0;
     if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err); b->rc = 3; }
     hm_http_resp_free(&r);
     if (b->rc) return;
@@ -175,22 +175,22 @@ int hm_rollback_main(int argc, char **argv) {
   hm_target_args a;
   int rc = hm_target_args_parse(argc, argv, USAGE, &a);
   if (rc || a.help) return rc;
-  hm_state *st;
+  hm_store *st;
   char err[1024];
-  if (hm_state_open(&st, a.state, 0, err, sizeof err) || hm_state_lock(st, a.state, err, sizeof err)) {
+  if (hm_store_open(&st, a.state, 0, err, sizeof err) || hm_store_lock(st, a.state, err, sizeof err)) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
-    hm_state_close(st);
+    hm_store_close(st);
     return 2;
   }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
-    hm_state_close(st);
+    hm_store_close(st);
     return rc;
   }
   items o = { 0 };
-  hm_state_each_id(st, 1, 0, collect, &o);
+  hm_store_each_id(st, 1, 0, collect, &o);
   rb b = { h, st, a.dry_run, 0, 0, 0, 0 };
   /* Kinds in reverse order of their first creation: dependents go first. */
   size_t n = o.n;
@@ -209,14 +209,14 @@ int hm_rollback_main(int argc, char **argv) {
       item *it = &o.v[i];
       if (strcmp(it->target, kinds[k])) continue;
       if (*stop) { b.rc = 4; break; }
-      if (it->reused) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b.kept++; if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
+      if (it->reused) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b.kept++; if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
       if (undeletable(it)) {
         /* Only files that reached Gorgias are left there (not the skipped ones). */
         if (is_upload(it)) uploads += strstr(it->fields, "\"url\"") != NULL; else surveys++;
-        if (!b.dry) hm_state_mark_deleted(st, it->ref);
+        if (!b.dry) hm_store_mark_deleted(st, it->ref);
         continue;
       }
-      if (!it->gid) { if (!b.dry) hm_state_mark_deleted(st, it->ref); continue; }
+      if (!it->gid) { if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
       if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
       if (!strcmp(it->target, "CustomField") || strstr(it->path, "/api/custom-fields")) { deactivate_field(&b, it); continue; }
       if (bulk_kind(it->target)) queue[q++] = it;
@@ -231,7 +231,7 @@ int hm_rollback_main(int argc, char **argv) {
   for (size_t i = 0; i < n && !b.dry; i++) {
     const item *t = ticket_of(&o, &o.v[i]);
     hm_idrow row;
-    if (t && hm_state_id_get(st, t->ref, &row) && row.deleted) gone(&b, &o.v[i]);
+    if (t && hm_store_id_get(st, t->ref, &row) && row.deleted) gone(&b, &o.v[i]);
   }
   if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
   if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);
@@ -242,6 +242,6 @@ int hm_rollback_main(int argc, char **argv) {
   free(queue);
   free(kinds);
   hm_http_close(h);
-  hm_state_close(st);
+  hm_store_close(st);
   return b.rc ? b.rc : b.failed ? 1 : 0;
 }

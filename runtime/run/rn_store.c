@@ -1,4 +1,4 @@
-/* hm_state: the SQLite state database. WAL with synchronous=FULL so that a
+/* hm_store: the SQLite state database. WAL with synchronous=FULL so that a
  * committed intent or answer survives kill -9 (and power loss) — the whole
  * exactly-once argument rests on "intent committed before the request leaves,
  * answer committed in one transaction with the id map row". Statements are
@@ -14,10 +14,10 @@
 #include "hm_arena.h"
 #include "rn.h"
 
-struct hm_state {
+struct hm_store {
   sqlite3 *db;
   hm_arena scratch;   /* strings handed out by the get functions */
-  int lock_fd;        /* -1 unless hm_state_lock succeeded */
+  int lock_fd;        /* -1 unless hm_store_lock succeeded */
 };
 
 static const char *SCHEMA =
@@ -44,13 +44,13 @@ static void now_iso(char out[32]) {
   strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int exec_sql(hm_state *st, const char *sql) {
+static int exec_sql(hm_store *st, const char *sql) {
   return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-int hm_state_open(hm_state **out, const char *path, int create, char *err, size_t errlen) {
+int hm_store_open(hm_store **out, const char *path, int create, char *err, size_t errlen) {
   *out = NULL;
-  hm_state *st = calloc(1, sizeof *st);
+  hm_store *st = calloc(1, sizeof *st);
   if (!st) { snprintf(err, errlen, "out of memory"); return 2; }
   int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
@@ -73,7 +73,7 @@ int hm_state_open(hm_state **out, const char *path, int create, char *err, size_
   return 0;
 }
 
-int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen) {
+int hm_store_lock(hm_store *st, const char *path, char *err, size_t errlen) {
   char lp[4096];
   snprintf(lp, sizeof lp, "%s.lock", path);
   int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -95,7 +95,7 @@ int hm_state_lock(hm_state *st, const char *path, char *err, size_t errlen) {
   return 0;
 }
 
-void hm_state_close(hm_state *st) {
+void hm_store_close(hm_store *st) {
   if (!st) return;
   if (st->lock_fd >= 0) close(st->lock_fd);   /* releases the flock */
   sqlite3_close(st->db);
@@ -103,7 +103,7 @@ void hm_state_close(hm_state *st) {
   free(st);
 }
 
-static sqlite3_stmt *prep(hm_state *st, const char *sql) {
+static sqlite3_stmt *prep(hm_store *st, const char *sql) {
   sqlite3_stmt *s = NULL;
   if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
     fprintf(stderr, "hmaprun: state database: %s\n", sqlite3_errmsg(st->db));
@@ -123,14 +123,14 @@ static int step_done(sqlite3_stmt *s) {
   return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-static const char *dup_col(hm_state *st, sqlite3_stmt *s, int i) {
+static const char *dup_col(hm_store *st, sqlite3_stmt *s, int i) {
   const unsigned char *t = sqlite3_column_text(s, i);
   return t ? hm_arena_strdup(&st->scratch, (const char *)t) : NULL;
 }
 
 static const char *col(sqlite3_stmt *s, int i) { return (const char *)sqlite3_column_text(s, i); }
 
-const char *hm_state_get_meta(hm_state *st, const char *key) {
+const char *hm_store_get_meta(hm_store *st, const char *key) {
   hm_arena_reset(&st->scratch);
   sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?");
   if (!s) return NULL;
@@ -140,7 +140,7 @@ const char *hm_state_get_meta(hm_state *st, const char *key) {
   return v;
 }
 
-int hm_state_set_meta(hm_state *st, const char *key, const char *value) {
+int hm_store_set_meta(hm_store *st, const char *key, const char *value) {
   sqlite3_stmt *s = prep(st, "INSERT INTO meta(key,value) VALUES(?,?) "
                              "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
   if (!s) return -1;
@@ -149,8 +149,8 @@ int hm_state_set_meta(hm_state *st, const char *key, const char *value) {
   return step_done(s);
 }
 
-int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err, size_t errlen) {
-  const char *old = hm_state_get_meta(st, "map_hash");
+int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err, size_t errlen) {
+  const char *old = hm_store_get_meta(st, "map_hash");
   if (old && strcmp(old, map_hash)) {
     if (!force) {
       snprintf(err, errlen, "the state database was written by another map or other --set values "
@@ -159,10 +159,10 @@ int hm_state_check_map(hm_state *st, const char *map_hash, int force, char *err,
       return 2;
     }
   }
-  return hm_state_set_meta(st, "map_hash", map_hash) ? 2 : 0;
+  return hm_store_set_meta(st, "map_hash", map_hash) ? 2 : 0;
 }
 
-long long hm_state_run_begin(hm_state *st, const char *mode, const char *map_hash, const char *target) {
+long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash, const char *target) {
   char t[32];
   now_iso(t);
   sqlite3_stmt *s = prep(st, "INSERT INTO runs(started,mode,map_hash,target,status) VALUES(?,?,?,?,'running')");
@@ -173,7 +173,7 @@ long long hm_state_run_begin(hm_state *st, const char *mode, const char *map_has
   return sqlite3_last_insert_rowid(st->db);
 }
 
-void hm_state_run_end(hm_state *st, long long run, const char *status, const char *counts_json) {
+void hm_store_run_end(hm_store *st, long long run, const char *status, const char *counts_json) {
   char t[32];
   now_iso(t);
   sqlite3_stmt *s = prep(st, "UPDATE runs SET finished=?, status=?, counts=? WHERE id=?");
@@ -198,7 +198,7 @@ static const char *get_dup(sqlite3_stmt *s, int i, void *ud) { return dup_col(ud
 static const char *get_raw(sqlite3_stmt *s, int i, void *ud) { (void)ud; return col(s, i); }
 
 /* One row by its text key, copied into the scratch arena by fill. */
-static int get_row(hm_state *st, const char *sql, const char *key, void (*fill)(sqlite3_stmt *, void *, hm_state *),
+static int get_row(hm_store *st, const char *sql, const char *key, void (*fill)(sqlite3_stmt *, void *, hm_store *),
                    void *out) {
   hm_arena_reset(&st->scratch);
   sqlite3_stmt *s = prep(st, sql);
@@ -210,9 +210,9 @@ static int get_row(hm_state *st, const char *sql, const char *key, void (*fill)(
   return found;
 }
 
-static void fill_id(sqlite3_stmt *s, void *out, hm_state *st) { id_from(s, out, get_dup, st); }
+static void fill_id(sqlite3_stmt *s, void *out, hm_store *st) { id_from(s, out, get_dup, st); }
 
-int hm_state_id_get(hm_state *st, const char *ref, hm_idrow *out) {
+int hm_store_id_get(hm_store *st, const char *ref, hm_idrow *out) {
   memset(out, 0, sizeof *out);
   return get_row(st, "SELECT " ID_COLS " FROM idmap WHERE ref=?", ref, fill_id, out);
 }
@@ -228,14 +228,14 @@ static void j_from(sqlite3_stmt *s, hm_jrow *j, const char *(*get)(sqlite3_stmt 
   j->status = (long)sqlite3_column_int64(s, 14);
 }
 
-static void fill_j(sqlite3_stmt *s, void *out, hm_state *st) { j_from(s, out, get_dup, st); }
+static void fill_j(sqlite3_stmt *s, void *out, hm_store *st) { j_from(s, out, get_dup, st); }
 
-int hm_state_journal_get(hm_state *st, const char *call_key, hm_jrow *out) {
+int hm_store_journal_get(hm_store *st, const char *call_key, hm_jrow *out) {
   memset(out, 0, sizeof *out);
   return get_row(st, "SELECT " J_COLS " FROM journal WHERE call_key=?", call_key, fill_j, out);
 }
 
-int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *map_hash) {
+int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash) {
   char t[32];
   now_iso(t);
   sqlite3_stmt *s = prep(st,
@@ -256,7 +256,7 @@ int hm_state_intent(hm_state *st, long long run, const hm_jrow *j, const char *m
   return step_done(s);
 }
 
-static int put_id(hm_state *st, const hm_idrow *id) {
+static int put_id(hm_store *st, const hm_idrow *id) {
   char t[32];
   now_iso(t);
   sqlite3_stmt *s = prep(st,
@@ -275,7 +275,7 @@ static int put_id(hm_state *st, const hm_idrow *id) {
   return step_done(s);
 }
 
-static int set_state(hm_state *st, const char *call_key, int state, long status, const char *error) {
+static int set_state(hm_store *st, const char *call_key, int state, long status, const char *error) {
   char t[32];
   now_iso(t);
   sqlite3_stmt *s = prep(st, "UPDATE journal SET state=?, status=?, error=?, updated=? WHERE call_key=?");
@@ -287,7 +287,7 @@ static int set_state(hm_state *st, const char *call_key, int state, long status,
   return step_done(s);
 }
 
-int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idrow *id) {
+int hm_store_done(hm_store *st, const char *call_key, long status, const hm_idrow *id) {
   if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
   int rc = set_state(st, call_key, HM_J_DONE, status, NULL);
   if (!rc && id && id->ref) rc = put_id(st, id);
@@ -295,18 +295,18 @@ int hm_state_done(hm_state *st, const char *call_key, long status, const hm_idro
   return rc;
 }
 
-int hm_state_failed(hm_state *st, const char *call_key, long status, const char *error) {
+int hm_store_failed(hm_store *st, const char *call_key, long status, const char *error) {
   return set_state(st, call_key, HM_J_FAILED, status, error);
 }
 
-int hm_state_unsent(hm_state *st, const char *call_key) {
+int hm_store_unsent(hm_store *st, const char *call_key) {
   sqlite3_stmt *s = prep(st, "DELETE FROM journal WHERE call_key=? AND state=1");
   if (!s) return -1;
   sqlite3_bind_text(s, 1, call_key, -1, SQLITE_TRANSIENT);
   return step_done(s);
 }
 
-int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash) {
+int hm_store_id_rehash(hm_store *st, const char *ref, const char *hash) {
   sqlite3_stmt *s = prep(st, "UPDATE idmap SET hash=? WHERE ref=?");
   if (!s) return -1;
   const char *v[] = { hash, ref };
@@ -314,7 +314,7 @@ int hm_state_id_rehash(hm_state *st, const char *ref, const char *hash) {
   return step_done(s);
 }
 
-int hm_state_mark_deleted(hm_state *st, const char *ref) {
+int hm_store_mark_deleted(hm_store *st, const char *ref) {
   /* The calls that built the object are forgotten with it, so a later run
    * creates it again from scratch (messages and updates included). */
   if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
@@ -333,7 +333,7 @@ int hm_state_mark_deleted(hm_state *st, const char *ref) {
   return rc;
 }
 
-int hm_state_flag(hm_state *st, long long run, const char *ref, const char *object, const char *key,
+int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash) {
   sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
                              " VALUES(?,?,?,?,?,?,?)");
@@ -344,7 +344,7 @@ int hm_state_flag(hm_state *st, long long run, const char *ref, const char *obje
   return step_done(s);
 }
 
-void hm_state_set_total(hm_state *st, const char *object, long long total) {
+void hm_store_set_total(hm_store *st, const char *object, long long total) {
   sqlite3_stmt *s = prep(st, "INSERT INTO totals(object,total) VALUES(?,?)"
                              " ON CONFLICT(object) DO UPDATE SET total=excluded.total");
   if (!s) return;
@@ -353,7 +353,7 @@ void hm_state_set_total(hm_state *st, const char *object, long long total) {
   step_done(s);
 }
 
-int hm_state_each_id(hm_state *st, int newest_first, int all,
+int hm_store_each_id(hm_store *st, int newest_first, int all,
                      int (*fn)(void *ctx, const hm_idrow *row), void *ctx) {
   sqlite3_stmt *s = prep(st, newest_first
     ? "SELECT " ID_COLS " FROM idmap WHERE ?1 OR deleted=0 ORDER BY ord DESC"
@@ -370,7 +370,7 @@ int hm_state_each_id(hm_state *st, int newest_first, int all,
   return rc;
 }
 
-int hm_state_each_call_of(hm_state *st, const char *subject_ref,
+int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx) {
   sqlite3_stmt *s = prep(st, "SELECT " J_COLS " FROM journal WHERE subject_ref=? AND state=2 ORDER BY seq");
   if (!s) return -1;
@@ -385,7 +385,7 @@ int hm_state_each_call_of(hm_state *st, const char *subject_ref,
   return rc;
 }
 
-int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count *c), void *ctx) {
+int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
   sqlite3_stmt *s = prep(st,
     "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
     "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
@@ -399,7 +399,7 @@ int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count 
   if (!s) return -1;
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {
-    hm_state_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+    hm_store_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
                          sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
                          sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6) };
     rc = fn(ctx, &c);
@@ -408,7 +408,7 @@ int hm_state_each_count(hm_state *st, int (*fn)(void *ctx, const hm_state_count 
   return rc;
 }
 
-int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const char *object,
+int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx) {
   sqlite3_stmt *s = prep(st, "SELECT severity, object, key, message FROM flags ORDER BY id");
   if (!s) return -1;
@@ -418,7 +418,7 @@ int hm_state_each_flag(hm_state *st, int (*fn)(void *ctx, const char *sev, const
   return rc;
 }
 
-long long hm_state_in_doubt(hm_state *st) {
+long long hm_store_in_doubt(hm_store *st) {
   sqlite3_stmt *s = prep(st, "SELECT COUNT(*) FROM journal WHERE state=1");
   if (!s) return 0;
   long long n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -426,7 +426,7 @@ long long hm_state_in_doubt(hm_state *st) {
   return n;
 }
 
-double hm_state_in_doubt_age(hm_state *st) {
+double hm_store_in_doubt_age(hm_store *st) {
   sqlite3_stmt *s = prep(st, "SELECT (julianday('now') - julianday(MAX(updated))) * 86400.0"
                              " FROM journal WHERE state=1");
   if (!s) return 1e9;
@@ -436,7 +436,7 @@ double hm_state_in_doubt_age(hm_state *st) {
   return age;
 }
 
-int hm_state_gid_ours(hm_state *st, const char *path, long long gid) {
+int hm_store_gid_ours(hm_store *st, const char *path, long long gid) {
   sqlite3_stmt *s = prep(st, "SELECT 1 FROM idmap WHERE path=? AND gid=? AND deleted=0 AND reused=0 LIMIT 1");
   if (!s) return 0;
   sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);

@@ -109,22 +109,22 @@ int hm_verify_main(int argc, char **argv) {
   hm_target_args a;
   int rc = hm_target_args_parse(argc, argv, USAGE, &a);
   if (rc || a.help) return rc;
-  hm_state *st;
+  hm_store *st;
   char err[1024];
-  if (hm_state_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun verify: %s\n", err); return 2; }
+  if (hm_store_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun verify: %s\n", err); return 2; }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
     fprintf(stderr, "hmaprun verify: %s\n", err);
-    hm_state_close(st);
+    hm_store_close(st);
     return rc;
   }
   objs o = { 0 };
-  hm_state_each_id(st, 0, 0, collect, &o);
+  hm_store_each_id(st, 0, 0, collect, &o);
   hm_buf report; hm_buf_init(&report);
   cJSON *found = a.json ? cJSON_CreateArray() : NULL;
   long long diffs = 0, checked = 0;
-  long long doubt = hm_state_in_doubt(st);
+  long long doubt = hm_store_in_doubt(st);
   if (doubt) { hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n", doubt); diffs += doubt; }
   for (size_t i = 0; i < o.n && !rc; i++) {
     if (*stop) { rc = 4; break; }
@@ -142,7 +142,7 @@ int hm_verify_main(int argc, char **argv) {
     else if (r.status < 200 || r.status >= 300) { fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err); rc = r.status ? 1 : 4; }
     else if (!o.v[i].reused) {
       cJSON *exp = NULL;
-      hm_state_each_call_of(st, o.v[i].ref, build_expected, &exp);
+      hm_store_each_call_of(st, o.v[i].ref, build_expected, &exp);
       if (exp) {
         drop_write_only(exp);
         cJSON *actual = r.json;
@@ -153,7 +153,7 @@ int hm_verify_main(int argc, char **argv) {
           hm_http_list(h, q, 0, add_message, msgs, err, sizeof err);
         }
         hm_buf d; hm_buf_init(&d);
-        int n = hm_json_diff(exp, actual, "", &d);
+        int n = hm_rn_json_diff(exp, actual, "", &d);
         if (n) {
           diffs += n;
           hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid, n);
@@ -189,7 +189,7 @@ int hm_verify_main(int argc, char **argv) {
   hm_buf_free(&report);
   objs_free(&o);
   hm_http_close(h);
-  hm_state_close(st);
+  hm_store_close(st);
   if (rc) return rc;
   return diffs ? 1 : 0;
 }

@@ -519,11 +519,11 @@ static int find_flag(void *ctx, const char *sev, const char *object, const char 
 
 /* Is there a flag whose text contains needle in the state database? */
 static int has_flag(env *e, const char *needle) {
-  hm_state *st;
+  hm_store *st;
   char err[300];
-  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return 0;
-  int found = hm_state_each_flag(st, find_flag, (void *)needle);
-  hm_state_close(st);
+  if (hm_store_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return 0;
+  int found = hm_store_each_flag(st, find_flag, (void *)needle);
+  hm_store_close(st);
   return found;
 }
 
@@ -1128,12 +1128,12 @@ static int gid_of_ref(void *ctx, const hm_idrow *r) {
 
 /* The Gorgias id the state maps ref to (0: none, -1: no state). */
 static long long state_gid(env *e, const char *ref) {
-  hm_state *st;
+  hm_store *st;
   char err[300];
   gid_ctx g = {ref, 0};
-  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return -1;
-  hm_state_each_id(st, 0, 0, gid_of_ref, &g);
-  hm_state_close(st);
+  if (hm_store_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) return -1;
+  hm_store_each_id(st, 0, 0, gid_of_ref, &g);
+  hm_store_close(st);
   return g.gid;
 }
 
@@ -1273,13 +1273,13 @@ static void scenario_delta_gone(env *e) {
 }
 
 static long state_count(env *e, const char *target) {
-  hm_state *st;
+  hm_store *st;
   char err[300];
   count_ctx *c = calloc(1, sizeof *c);
   c->target = target;
-  if (hm_state_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) { free(c); return -1; }
-  hm_state_each_id(st, 0, 0, count_target, c);
-  hm_state_close(st);
+  if (hm_store_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) { free(c); return -1; }
+  hm_store_each_id(st, 0, 0, count_target, c);
+  hm_store_close(st);
   long n = c->n;
   free(c);
   return n;

@@ -110,34 +110,34 @@ static void test_creds(const char *dir) {
 static void test_state(const char *dir) {
   char path[512], err[512];
   snprintf(path, sizeof path, "%s/state.db", dir);
-  hm_state *st;
-  CHECK(hm_state_open(&st, path, 0, err, sizeof err) == 2);   /* verify/status never create */
-  CHECK(hm_state_open(&st, path, 1, err, sizeof err) == 0);
-  CHECK(hm_state_check_map(st, "aaaa", 0, err, sizeof err) == 0);
-  long long run = hm_state_run_begin(st, "run", "aaaa", "http://x");
+  hm_store *st;
+  CHECK(hm_store_open(&st, path, 0, err, sizeof err) == 2);   /* verify/status never create */
+  CHECK(hm_store_open(&st, path, 1, err, sizeof err) == 0);
+  CHECK(hm_store_check_map(st, "aaaa", 0, err, sizeof err) == 0);
+  long long run = hm_store_run_begin(st, "run", "aaaa", "http://x");
   CHECK(run > 0);
   hm_jrow j = { .call_key = "create:P:1", .phase = "create", .method = "POST", .path = "/api/customers",
                 .ref = "P:1", .subject_ref = "P:1", .object = "P", .key = "1", .target = "Customer",
                 .body = "{\"email\":\"x@example.com\"}", .hash = "h1", .seq = 1 };
-  CHECK(hm_state_intent(st, run, &j, "aaaa") == 0);
-  CHECK(hm_state_in_doubt(st) == 1);
+  CHECK(hm_store_intent(st, run, &j, "aaaa") == 0);
+  CHECK(hm_store_in_doubt(st) == 1);
   hm_idrow out;
-  CHECK(!hm_state_id_get(st, "P:1", &out));
+  CHECK(!hm_store_id_get(st, "P:1", &out));
   hm_idrow id = { .ref = "P:1", .object = "P", .key = "1", .target = "Customer", .path = "/api/customers",
                   .fields = "{\"id\":7}", .hash = "h1", .map_hash = "aaaa", .gid = 7 };
-  CHECK(hm_state_done(st, "create:P:1", 201, &id) == 0);
-  CHECK(hm_state_in_doubt(st) == 0);
-  CHECK(hm_state_id_get(st, "P:1", &out) && out.gid == 7 && !strcmp(out.hash, "h1"));
+  CHECK(hm_store_done(st, "create:P:1", 201, &id) == 0);
+  CHECK(hm_store_in_doubt(st) == 0);
+  CHECK(hm_store_id_get(st, "P:1", &out) && out.gid == 7 && !strcmp(out.hash, "h1"));
   hm_jrow got;
-  CHECK(hm_state_journal_get(st, "create:P:1", &got) && got.state == HM_J_DONE && got.status == 201);
-  CHECK(hm_state_mark_deleted(st, "P:1") == 0);
-  CHECK(hm_state_id_get(st, "P:1", &out) && out.deleted == 1);
-  CHECK(hm_state_journal_get(st, "create:P:1", &got) && got.state == HM_J_NONE);
+  CHECK(hm_store_journal_get(st, "create:P:1", &got) && got.state == HM_J_DONE && got.status == 201);
+  CHECK(hm_store_mark_deleted(st, "P:1") == 0);
+  CHECK(hm_store_id_get(st, "P:1", &out) && out.deleted == 1);
+  CHECK(hm_store_journal_get(st, "create:P:1", &got) && got.state == HM_J_NONE);
   /* Another map: refused unless forced. */
-  CHECK(hm_state_check_map(st, "bbbb", 0, err, sizeof err) == 2);
+  CHECK(hm_store_check_map(st, "bbbb", 0, err, sizeof err) == 2);
   CHECK(strstr(err, "--force-map-change") != NULL);
-  CHECK(hm_state_check_map(st, "bbbb", 1, err, sizeof err) == 0);
-  hm_state_close(st);
+  CHECK(hm_store_check_map(st, "bbbb", 1, err, sizeof err) == 0);
+  hm_store_close(st);
 }
 
 static void test_diff(void) {
@@ -147,10 +147,10 @@ static void test_diff(void) {
                          "\"created_datetime\":\"2021-03-01T10:00:00.000000\",\"messages\":[{\"id\":1,\"body_text\":\"hi\"}],"
                          "\"custom_fields\":{\"5\":{\"value\":\"x\"}}}");
   hm_buf out; hm_buf_init(&out);
-  CHECK(hm_json_diff(e, a, "", &out) == 0);
+  CHECK(hm_rn_json_diff(e, a, "", &out) == 0);
   cJSON_ReplaceItemInObject(a, "subject", cJSON_CreateString("B"));
   cJSON_ReplaceItemInObject(a, "created_datetime", cJSON_CreateString("2021-03-01T11:00:00+00:00"));
-  CHECK(hm_json_diff(e, a, "", &out) == 2);
+  CHECK(hm_rn_json_diff(e, a, "", &out) == 2);
   CHECK(strstr(hm_buf_cstr(&out), "subject: expected \"A\", found \"B\"") != NULL);
   hm_buf_free(&out);
   cJSON_Delete(e);
