@@ -3,11 +3,18 @@
  * exports each group. */
 #ifndef HM_PL_H
 #define HM_PL_H
+#include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "hm_arena.h"
 #include "hm_buf.h"
 #include "hm_bytecode.h"
+#include "hm_plan.h"
+#include "hm_psettings.h"
+#include "hm_read.h"
 #include "hm_value.h"
+#include "hm_vm.h"
 
 /* ==== pl_wire.c ====
  * hm_wire: how a built target object looks on the Gorgias wire. The map and
@@ -112,5 +119,112 @@ void hm_rpt_csv_cell(FILE *f, const char *s, size_t n);
 
 /* Inventory rows for `gap X -> inventory`: records of the gap's source. */
 void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char *label);
+
+/* ==== the planner's state and its parts: pl_plan.c (set-up, the map hash),
+ * pl_keys.c, pl_host.c, pl_emit.c, pl_pass.c ====
+ * One `plan` per `hmaprun plan` (or planning run); everything below takes it. */
+
+#define HM_MAX_MESSAGES 500   /* per ticket create: gorgias-api.md §6 */
+#define FNV0 14695981039346656037ull   /* FNV-1a 64 offset basis */
+
+typedef struct kmap { uint64_t *h; char **v; size_t cap, n; bool values; } kmap;
+
+#define KEYSET_MEM_MAX (1u << 14)
+
+typedef struct keyset { kmap mem; sqlite3 *db; sqlite3_stmt *ins, *has; } keyset;
+
+typedef struct src_state {
+  bool has_rules, has_after, looked_up, children_used;
+  keyset seen;        /* keys read (duplicate check) */
+  kmap made;          /* key -> ref key part ("k" or "k:Target"), when needed */
+  hm_childidx *cidx;
+  hm_childidx *fidx;  /* `find S(k)`: the source's records indexed by their own key */
+  bool find_used;
+  hm_sample *sample;
+  kmap need;          /* sample mode: keys that sampled records look up */
+  int *colmap; uint32_t gen; bool bound;
+} src_state;
+
+typedef struct upload { const char *rel; long long size; } upload;
+
+typedef struct plan {
+  const hm_program *p;
+  const hm_plan_opts *o;
+  hm_vm *vm;
+  hm_wire *wire;
+  hm_rpt *rpt;
+  src_state *ss;
+  char **rule_suffix;          /* per rule: "" or ":Target" or ":Target:rN" */
+  FILE *calls;
+  uint64_t seq;
+  hm_arena arena;              /* per record */
+  hm_buf body, line, scratch;
+  kmap uploaded, agents;
+  keyset uniq;                 /* target + unique field + value of planned creates */
+  hm_value pset[HM_PSET__COUNT];   /* planner settings (stdlib/hm_psettings.h); missing: none */
+  /* the record being planned */
+  uint32_t src;
+  const char *key;
+  hm_value whole;
+  bool flagged, dry, collect;
+  uint32_t dry_emits;          /* rules that emitted during a dry run */
+  size_t keyset_max;
+  upload *pend; uint32_t npend, cap_pend;
+  bool got; uint32_t got_target; hm_value got_obj;
+  hm_sample_feat feat;
+  int rejected_any;
+} plan;
+
+static inline const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
+
+static inline const char *src_name(plan *pl, uint32_t s) { return K(pl->p, pl->p->sources[s].name); }
+
+static inline const char *tgt_name(plan *pl, uint32_t t) { return K(pl->p, pl->p->targets[t].name); }
+
+static inline const char *sev_name(uint32_t s) {
+  static const char *n[] = {"info", "warn", "review"};
+  return s < 3 ? n[s] : "info";
+}
+
+/* ---- pl_keys.c ---- */
+uint64_t pl_body_hash(const void *data, size_t n, uint64_t h);
+char *pl_cat3(hm_arena *ar, const char *a, const char *b, const char *c);
+int pl_keyset_add(keyset *k, const char *key, size_t max);
+int pl_keyset_error(keyset *k, char *err, size_t errlen);
+void pl_keyset_free(keyset *k);
+int pl_keyset_has(keyset *k, const char *key);
+uint64_t pl_khash(const char *s);
+long pl_kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new);
+void pl_kmap_free(kmap *m);
+char *pl_xstrdup(const char *s);
+
+/* ---- pl_host.c ---- */
+hm_childidx *pl_build_find_index(plan *pl, uint32_t s, char *err, size_t errlen);
+const char *pl_find_file(plan *pl, const char *rel, long long *size, hm_arena *a);
+hm_value pl_h_agent(void *u, hm_value email, hm_arena *a);
+hm_value pl_h_children(void *u, uint32_t src, hm_arena *a);
+void pl_h_emit(void *u, uint32_t rule, bool is_after, uint32_t target, hm_value obj);
+void pl_h_event(void *u, const hm_vm_event *e);
+hm_value pl_h_find(void *u, uint32_t src, hm_value key, hm_arena *a);
+hm_value pl_h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a);
+hm_value pl_h_upload(void *u, hm_value path, hm_arena *a);
+char *pl_lower_trim(hm_arena *a, hm_value v);
+void pl_mark_finds(plan *pl);
+void pl_scan_text(plan *pl, hm_value v);
+
+/* ---- pl_emit.c ---- */
+bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
+void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
+
+/* ---- pl_pass.c ---- */
+int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);
+int pl_plan_gap(plan *pl, uint32_t g, char *err, size_t errlen);
+int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen);
+
+/* ---- pl_plan.c ---- */
+void pl_bad_child(void *user, uint32_t src, const char *error);
+const char *pl_map_loc(plan *pl, const char *file, uint32_t line, uint32_t col);
+void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map, uint32_t rule, const char *field);
+const char *pl_rule_loc(plan *pl, uint32_t r);
 
 #endif

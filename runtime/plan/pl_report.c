@@ -40,7 +40,6 @@ struct hm_rpt {
   pick *picks; uint32_t npicks, cap_picks;
 };
 
-static const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
 
 static char *dupz(const char *s) {
   if (!s) return NULL;

@@ -1,0 +1,445 @@
+/* pl_emit: turning one emitted object into calls — writing calls.ndjson lines,
+ * messages that never e-mail anyone, what Gorgias would refuse caught here
+ * rather than in the run, creates and updates. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "hm_plan.h"
+#include "pl.h"
+
+/* ---- writing calls ---- */
+
+static void hex16(char out[17], uint64_t h) {
+  static const char *d = "0123456789abcdef";
+  for (int i = 15; i >= 0; i--) { out[i] = d[h & 15]; h >>= 4; }
+  out[16] = 0;
+}
+
+static void put_jstr(hm_buf *b, const char *s) { hm_buf_json_str(b, s, strlen(s)); }
+
+/* One line of calls.ndjson; body (JSON text) or the upload members in extra. */
+static void write_call(plan *pl, uint32_t rule, const char *phase, const char *method, const char *path,
+                       const char *body, size_t blen, const char *extra, const char *target,
+                       const char *ref, const char *unique) {
+  hm_buf *b = &pl->line;
+  b->len = 0;
+  uint64_t h = pl_body_hash(method, strlen(method), FNV0);
+  h = pl_body_hash(path, strlen(path), h);
+  if (body) h = pl_body_hash(body, blen, h);
+  if (extra) h = pl_body_hash(extra, strlen(extra), h);
+  char hex[17];
+  hex16(hex, h);
+  char num[24];
+  int nl = snprintf(num, sizeof num, "%llu", (unsigned long long)++pl->seq);
+  hm_buf_puts(b, "{\"seq\":");
+  hm_buf_put(b, num, (size_t)nl);
+  hm_buf_puts(b, ",\"phase\":\"");
+  hm_buf_puts(b, phase);
+  hm_buf_puts(b, "\",\"method\":\"");
+  hm_buf_puts(b, method);
+  hm_buf_puts(b, "\",\"path\":");
+  put_jstr(b, path);
+  if (body) { hm_buf_puts(b, ",\"body\":"); hm_buf_put(b, body, blen); }
+  if (extra) hm_buf_puts(b, extra);
+  hm_buf_puts(b, ",\"source\":{\"object\":");
+  put_jstr(b, src_name(pl, pl->src));
+  hm_buf_puts(b, ",\"key\":");
+  put_jstr(b, pl->key ? pl->key : "");
+  hm_buf_puts(b, "},\"rule\":");
+  put_jstr(b, K(pl->p, pl->p->rules[rule].name));
+  hm_buf_puts(b, ",\"target\":");
+  put_jstr(b, target);
+  hm_buf_puts(b, ",\"ref\":");
+  put_jstr(b, ref);
+  if (unique) { hm_buf_puts(b, ",\"unique\":"); hm_buf_puts(b, unique); }
+  hm_buf_puts(b, ",\"hash\":\"");
+  hm_buf_put(b, hex, 16);
+  hm_buf_puts(b, "\"}\n");
+  fwrite(b->data, 1, b->len, pl->calls);
+  hm_rpt_call(pl->rpt, phase, target);
+}
+
+static const char *content_type(const char *path) {
+  static const char *map[][2] = {
+    {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
+    {".pdf", "application/pdf"}, {".txt", "text/plain"}, {".csv", "text/csv"}, {".html", "text/html"},
+    {".htm", "text/html"}, {".zip", "application/zip"}, {".doc", "application/msword"},
+    {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {".json", "application/json"}, {".xml", "application/xml"}, {".eml", "message/rfc822"}};
+  const char *dot = strrchr(path, '.');
+  if (dot)
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+      if (!strcasecmp(dot, map[i][0])) return map[i][1];
+  return "application/octet-stream";
+}
+
+/* An upload call. ref NULL: an upload() of the map, named and deduplicated by
+ * its path; otherwise an Upload rule's object (name and type from its body). */
+static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size, const char *ref,
+                         const char *name, const char *type) {
+  const char *slash = strrchr(rel, '/');
+  hm_buf x;
+  hm_buf_init(&x);
+  hm_buf_puts(&x, ",\"file\":");
+  put_jstr(&x, rel);
+  hm_buf_puts(&x, ",\"name\":");
+  put_jstr(&x, name ? name : slash ? slash + 1 : rel);
+  hm_buf_puts(&x, ",\"content_type\":");
+  put_jstr(&x, type ? type : content_type(rel));
+  hm_buf_printf(&x, ",\"size\":%lld", size);
+  write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
+             ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
+  long long max = (long long)pl->pset[HM_PSET_MAX_UPLOAD_BYTES].u.num;   /* a count: a number */
+  if (size > max)
+    pl_report_row(pl, HM_ROW_FLAG, "warn",
+               hm_arena_printf(&pl->arena, "%s is %lld bytes, over the %lld-byte upload limit: the run will not upload it",
+                               rel, size, max),
+               pl_rule_loc(pl, rule), rule, NULL);
+  hm_buf_free(&x);
+  if (!ref) pl_kmap_find(&pl->uploaded, pl_khash(rel), true, NULL);
+}
+
+static void flush_uploads(plan *pl, uint32_t rule) {
+  for (uint32_t i = 0; i < pl->npend; i++) write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
+  pl->npend = 0;
+}
+
+static const char *unique_json(plan *pl, uint32_t t, hm_value obj) {
+  const hm_target *tg = &pl->p->targets[t];
+  hm_buf b = pl->scratch;   /* reused: no malloc per call */
+  b.len = 0;
+  for (uint32_t i = 0; i < tg->nunique; i++) {
+    const char *f = K(pl->p, tg->unique[i]);
+    hm_value v = hv_rec_get(&obj, f);
+    if (v.kind != HV_STR && v.kind != HV_NUM) continue;
+    hm_buf_putc(&b, b.len ? ',' : '{');
+    put_jstr(&b, f);
+    hm_buf_putc(&b, ':');
+    hv_to_json(&b, v);
+  }
+  const char *out = NULL;
+  if (b.len) {
+    hm_buf_putc(&b, '}');
+    out = hm_arena_strndup(&pl->arena, b.data, b.len);
+  }
+  pl->scratch = b;
+  return out;
+}
+
+/* Two creates with the same e-mail (a unique field other than our own
+ * external_id): Gorgias keeps one object per value, so the run will find the
+ * first and reuse it for the second. Not silent: a review flag on the second.
+ * -1 on an index error. */
+static int shared_unique(plan *pl, uint32_t rule, uint32_t t, hm_value obj) {
+  const hm_target *tg = &pl->p->targets[t];
+  for (uint32_t i = 0; i < tg->nunique; i++) {
+    const char *f = K(pl->p, tg->unique[i]);
+    hm_value v = hv_rec_get(&obj, f);
+    if (!strcmp(f, "external_id") || v.kind != HV_STR || !v.len) continue;
+    char *low = pl_lower_trim(&pl->arena, v);
+    char num[16];
+    snprintf(num, sizeof num, "%u:", t);
+    int fresh = pl_keyset_add(&pl->uniq, pl_cat3(&pl->arena, num, f, pl_cat3(&pl->arena, ":", low, "")), pl->keyset_max);
+    if (fresh < 0) return -1;
+    if (!fresh)
+      pl_report_row(pl, HM_ROW_FLAG, "review",
+                 hm_arena_printf(&pl->arena, "%s %s %s is already planned for another record: Gorgias keeps one, "
+                                 "the run will reuse it for this record", K(pl->p, tg->name), f, low),
+                 pl_rule_loc(pl, rule), rule, f);
+  }
+  return 0;
+}
+
+static hm_value without(hm_arena *a, hm_value obj, const char *field) {
+  hm_value r = hv_rec_new(a, obj.u.rec->n);
+  for (uint32_t i = 0; i < obj.u.rec->n; i++)
+    if (strcmp(obj.u.rec->keys[i], field)) hv_rec_set(a, &r, obj.u.rec->keys[i], obj.u.rec->vals[i]);
+  return r;
+}
+
+/* "{name}" placeholders of a target path: a ref field of the object becomes
+ * "{ref:R}" (and leaves the body), otherwise the planner setting of that name. */
+static const char *resolve_path(plan *pl, const char *path, hm_value *obj) {
+  if (!strchr(path, '{')) return path;
+  hm_buf b;
+  hm_buf_init(&b);
+  const char *p = path;
+  while (*p) {
+    const char *open = strchr(p, '{'), *close = open ? strchr(open, '}') : NULL;
+    if (!open || !close) { hm_buf_puts(&b, p); break; }
+    hm_buf_put(&b, p, (size_t)(open - p));
+    char *name = hm_arena_strndup(&pl->arena, open + 1, (size_t)(close - open - 1));
+    hm_value v = obj->kind == HV_REC ? hv_rec_get(obj, name) : hv_missing(0);
+    if (v.kind == HV_REF && v.u.ref->kind == HM_REF_OBJECT) {
+      hm_buf_printf(&b, "{ref:%s}", hm_wire_ref_name(&pl->arena, v.u.ref));
+      *obj = without(&pl->arena, *obj, name);
+    } else if (v.kind == HV_STR || v.kind == HV_NUM) {
+      hm_buf_puts(&b, hv_to_str(&pl->arena, v).u.str);
+      *obj = without(&pl->arena, *obj, name);
+    } else {
+      int ps = hm_pset_find(name, strlen(name));
+      hm_value s = ps >= 0 ? pl->pset[ps] : hv_missing(HM_WHY_ABSENT);
+      if (s.kind == HV_STR || s.kind == HV_NUM) hm_buf_puts(&b, hv_to_str(&pl->arena, s).u.str);
+      else hm_buf_put(&b, open, (size_t)(close - open + 1));
+    }
+    p = close + 1;
+  }
+  const char *out = hm_arena_strdup(&pl->arena, hm_buf_cstr(&b));
+  hm_buf_free(&b);
+  return out;
+}
+
+/* The first "{name}" of a path left unresolved, or NULL ("{ref:" is fine). */
+static const char *unresolved(const char *path) {
+  for (const char *b = strchr(path, '{'); b; b = strchr(b + 1, '{'))
+    if (strncmp(b, "{ref:", 5)) return b;
+  return NULL;
+}
+
+/* ---- messages: never e-mail anyone ---- */
+
+static bool is_public(hm_value m) {
+  hm_value ch = hv_rec_get(&m, "channel"), pub = hv_rec_get(&m, "public");
+  if (ch.kind == HV_STR && !strcmp(ch.u.str, "internal-note")) return false;
+  return !(pub.kind == HV_BOOL && !pub.u.b);
+}
+
+/* Gives every public message a sent_datetime. Returns how many got one, or -1
+ * when a message has no date to take it from. */
+static int fix_sent(plan *pl, hm_value *msg, hm_value fallback) {
+  if (msg->kind != HV_REC || !is_public(*msg)) return 0;
+  if (!hv_is_nothing(hv_rec_get(msg, "sent_datetime"))) return 0;
+  hm_value c = hv_rec_get(msg, "created_datetime");
+  if (hv_is_nothing(c)) c = fallback;
+  if (hv_is_nothing(c)) return -1;
+  hv_rec_set(&pl->arena, msg, "sent_datetime", c);
+  return 1;
+}
+
+static bool fix_thread(plan *pl, uint32_t rule, hm_value msgs, hm_value fallback) {
+  int fixed = 0;
+  for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++) {
+    int r = fix_sent(pl, &msgs.u.list->items[i], fallback);
+    if (r < 0) {
+      pl_report_row(pl, HM_ROW_REJECT, NULL,
+                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
+                 pl_rule_loc(pl, rule), rule, "sent_datetime");
+      return false;
+    }
+    fixed += r;
+  }
+  if (fixed)
+    pl_report_row(pl, HM_ROW_FLAG, "info",
+               hm_arena_printf(&pl->arena, "%d public message(s) without sent_datetime: set from created_datetime so Gorgias does not e-mail them", fixed),
+               pl_rule_loc(pl, rule), rule, "sent_datetime");
+  return true;
+}
+
+/* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
+
+static size_t utf8_chars(const char *s, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return c;
+}
+
+/* The schema's required/min/max of target t on obj (and on the elements of its
+ * list-of-target fields). NULL if fine, else why Gorgias would answer 4xx.
+ * Ticket messages beyond 500 are not an error: they become follow-up calls. */
+/* A required field the object lacks (the first in the schema's order): why. */
+static const char *missing_required(plan *pl, uint32_t t, hm_value obj, const char **field) {
+  uint32_t n;
+  const uint32_t *req = hm_wire_required(pl->wire, t, &n);
+  const hm_target *tg = &pl->p->targets[t];
+  for (uint32_t i = 0; i < n; i++) {
+    const char *name = K(pl->p, tg->fields[req[i]].name);
+    hm_value v = hv_rec_get(&obj, name);
+    if (!hv_is_nothing(v) || !strcmp(name, "ticket_id")) continue;   /* ticket_id: the planner's */
+    *field = name;
+    return hm_arena_printf(&pl->arena, "%s: required field %s is %s", K(pl->p, tg->name), name,
+                           v.kind == HV_NULL ? "null" : "missing");
+  }
+  return NULL;
+}
+
+/* Whether the schema limits field f's values at all. */
+static bool limited(const hm_program *p, const hm_tfield *f) {
+  return f->max || f->min || (f->ref_target < p->ntargets && f->type != HT_REF);
+}
+
+/* What Gorgias would refuse in field f of target t holding v; NULL if fine. */
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
+                                 int depth);
+
+static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **field, int depth) {
+  const hm_program *p = pl->p;
+  if (t >= p->ntargets || obj.kind != HV_REC || depth > 4) return NULL;
+  const char *why = missing_required(pl, t, obj, field);
+  for (uint32_t m = 0; !why && m < obj.u.rec->n; m++) {
+    hm_value v = obj.u.rec->vals[m];
+    if (hv_is_nothing(v)) continue;
+    uint32_t fi = hm_wire_field(pl->wire, t, obj.u.rec->keys[m]);
+    if (fi != HM_BC_NONE && limited(p, &p->targets[t].fields[fi]))
+      why = refused_value(pl, t, &p->targets[t].fields[fi], v, field, depth);
+  }
+  return why;
+}
+
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
+                                 int depth) {
+  const hm_program *p = pl->p;
+  const char *tn = K(p, p->targets[t].name);
+  const char *name = K(p, f->name);
+  *field = name;
+  if (v.kind == HV_STR && f->max && v.len > f->max && utf8_chars(v.u.str, v.len) > f->max)
+    return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
+                           utf8_chars(v.u.str, v.len), f->max);
+  if (v.kind == HV_LIST) {
+    bool split = !strcmp(tn, "Ticket") && !strcmp(name, "messages");
+    if (f->min && v.u.list->n < f->min)
+      return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
+                             v.u.list->n, f->min);
+    if (f->max && v.u.list->n > f->max && !split)
+      return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn, name,
+                             v.u.list->n, f->max);
+    if (f->ref_target < p->ntargets && f->type != HT_REF)
+      for (uint32_t k = 0; k < v.u.list->n; k++) {
+        const char *why = refused(pl, f->ref_target, v.u.list->items[k], field, depth + 1);
+        if (why) return why;
+      }
+  }
+  if (v.kind == HV_NUM && (f->min || f->max) && (v.u.num < f->min || (f->max && v.u.num > f->max)))
+    return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num, f->min, f->max);
+  return NULL;
+}
+
+/* ---- planning one emitted object ---- */
+
+static const char *ref_keypart(plan *pl, uint32_t rule) {
+  return pl_cat3(&pl->arena, pl->key, pl->rule_suffix[rule], "");
+}
+
+static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  src_state *ss = &pl->ss[pl->src];
+  const char *kp = ref_keypart(pl, rule);
+  if (ss->looked_up || ss->has_after) {
+    bool fresh;
+    long i = pl_kmap_find(&ss->made, pl_khash(pl->key), true, &fresh);
+    if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+    if (pl->rule_suffix[rule][0]) {
+      i = pl_kmap_find(&ss->made, pl_khash(kp), true, &fresh);
+      if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+    }
+  }
+  if (!strcmp(tgt_name(pl, target), "User")) {
+    hm_value e = hv_rec_get(&obj, "email");
+    if (e.kind == HV_STR) {
+      bool fresh;
+      long i = pl_kmap_find(&pl->agents, pl_khash(pl_lower_trim(&pl->arena, e)), true, &fresh);
+      if (fresh) pl->agents.v[i] = pl_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
+    }
+  }
+}
+
+static void body_of(plan *pl, uint32_t target, hm_value obj) {
+  pl->body.len = 0;
+  hm_wire_body(pl->wire, &pl->body, target, obj, &pl->arena);
+}
+
+bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  const char *tn = tgt_name(pl, target);
+  const char *ref = pl_cat3(&pl->arena, src_name(pl, pl->src), ":", ref_keypart(pl, rule));
+  hm_value rest = hv_missing(0);
+  const char *field = NULL, *why = refused(pl, target, obj, &field, 0);
+  if (why) {
+    pl_report_row(pl, HM_ROW_REJECT, NULL, why, pl_rule_loc(pl, rule), rule, field);
+    return false;
+  }
+  if (!strcmp(tn, "Ticket")) {
+    hm_value msgs = hv_rec_get(&obj, "messages");
+    if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
+    if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
+      hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
+      for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++) hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
+      hv_rec_set(&pl->arena, &obj, "messages", head);
+      rest = msgs;
+    }
+  } else if (!strcmp(tn, "Message")) {
+    if (fix_sent(pl, &obj, hv_missing(0)) < 0) {
+      pl_report_row(pl, HM_ROW_REJECT, NULL,
+                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
+                 pl_rule_loc(pl, rule), rule, "sent_datetime");
+      return false;
+    }
+  }
+  flush_uploads(pl, rule);
+  if (!strcmp(tn, "Upload")) {
+    hm_value f = hv_rec_get(&obj, "file");
+    long long size = 0;
+    const char *rel = f.kind == HV_STR ? pl_find_file(pl, f.u.str, &size, &pl->arena) : NULL;
+    if (!rel) {
+      pl_report_row(pl, HM_ROW_REJECT, NULL, "the file to upload does not exist", pl_rule_loc(pl, rule), rule, "file");
+      return false;
+    }
+    hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
+    write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL, ct.kind == HV_STR ? ct.u.str : NULL);
+    remember(pl, rule, target, obj);
+    return true;
+  }
+  const char *unique = unique_json(pl, target, obj);
+  if (shared_unique(pl, rule, target, obj) < 0) return false;
+  const char *path = resolve_path(pl, K(pl->p, pl->p->targets[target].path), &obj);
+  const char *hole = unresolved(path);
+  if (hole) {
+    pl_report_row(pl, HM_ROW_REJECT, NULL,
+               hm_arena_printf(&pl->arena, "the API path %s needs %.*s: add `setting %.*s = ...` to the map or plan with --set %.*s=...",
+                               path, (int)strcspn(hole + 1, "}"), hole + 1, (int)strcspn(hole + 1, "}"), hole + 1,
+                               (int)strcspn(hole + 1, "}"), hole + 1),
+               pl_rule_loc(pl, rule), rule, NULL);
+    return false;
+  }
+  body_of(pl, target, obj);
+  write_call(pl, rule, "create", "POST", path, pl->body.data, pl->body.len, NULL, tn, ref, unique);
+  remember(pl, rule, target, obj);
+  if (rest.kind == HV_LIST) {
+    uint32_t mt = hm_wire_target(pl->p, "Message");
+    const char *mpath = hm_arena_printf(&pl->arena, "/api/tickets/{ref:%s}/messages", ref);
+    for (uint32_t i = HM_MAX_MESSAGES; i < rest.u.list->n; i++) {
+      hm_value m = rest.u.list->items[i];
+      body_of(pl, mt, m);
+      write_call(pl, rule, "message", "POST", mpath, pl->body.data, pl->body.len, NULL, "Message",
+                 hm_arena_printf(&pl->arena, "%s/message/%u", ref, i + 1),
+                 mt != HM_BC_NONE ? unique_json(pl, mt, m) : NULL);
+    }
+  }
+  return true;
+}
+
+/* An `after` block's object: an update of what the rule created. Fields the
+ * API cannot change after creation are left out. */
+void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
+  const char *kp = ref_keypart(pl, rule);
+  long i = pl_kmap_find(&pl->ss[pl->src].made, pl_khash(kp), false, NULL);
+  if (i < 0) return;   /* the create was not planned: nothing to update */
+  const hm_target *tg = &pl->p->targets[target];
+  for (uint32_t f = 0; f < tg->nfields; f++)
+    if (tg->fields[f].flags & HM_TF_CREATE_ONLY) {
+      const char *name = K(pl->p, tg->fields[f].name);
+      if (!hv_is_nothing(hv_rec_get(&obj, name))) obj = without(&pl->arena, obj, name);
+    }
+  /* an empty record would replace what the create wrote (meta: {}) */
+  for (uint32_t i = 0; obj.kind == HV_REC && i < obj.u.rec->n;) {
+    hm_value v = obj.u.rec->vals[i];
+    if (v.kind == HV_REC && v.u.rec->n == 0) obj = without(&pl->arena, obj, obj.u.rec->keys[i]);
+    else i++;
+  }
+  if (obj.kind != HV_REC || obj.u.rec->n == 0) return;
+  const char *ref = hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp);
+  const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
+  const char *path = hm_arena_printf(&pl->arena, "%s/{ref:%s}", base, ref);
+  body_of(pl, target, obj);
+  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL, tgt_name(pl, target), ref, NULL);
+}
