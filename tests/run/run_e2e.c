@@ -262,6 +262,49 @@ static int run_plan(env *e, int kill_ms, int sig, const char *extra1, const char
                     "--in-doubt-wait", "0.3", extra1, extra2, (const char *)NULL);
 }
 
+/* Requests the sandbox has served on /api/ so far (its /_sandbox/ routes not
+ * counted): a client that made one holds the state lock and its signal
+ * handlers, whatever the machine's speed. */
+static long api_requests(env *e) {
+  cJSON *st = NULL;
+  if (sbx_call(e, "GET", "/_sandbox/stats", NULL, &st) != 200) { cJSON_Delete(st); return -1; }
+  long n = 0;
+  const cJSON *route;
+  cJSON_ArrayForEach(route, cJSON_GetObjectItemCaseSensitive(st, "routes")) {
+    if (!strstr(route->string, " /api/")) continue;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, route) n += (long)c->valuedouble;
+  }
+  cJSON_Delete(st);
+  return n;
+}
+
+/* Waits until pid has exited or the sandbox has served `more` /api/ requests
+ * beyond `base`. Returns 1 if pid is still running. */
+static int wait_requests(env *e, pid_t pid, long base, long more) {
+  for (int i = 0; i < 30000; i++) {
+    siginfo_t si = {0};
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) return 0;
+    long n = api_requests(e);
+    if (n >= base + more) return 1;
+    sleep_ms(5);
+  }
+  return 1;
+}
+
+/* run_plan, stopped with sig once the sandbox has served `after` /api/
+ * requests of it: a stop point counted in requests, not milliseconds, so a
+ * slow build (ASan) stops at the same place as a fast one. */
+static int run_plan_stop(env *e, long after, int sig) {
+  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                         path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                         "--time-scale", SCALE, "--in-doubt-wait", "0.3", NULL };
+  long base = api_requests(e);
+  pid_t pid = spawn_client(e, NULL, argv);
+  if (wait_requests(e, pid, base, after)) kill(pid, sig);
+  return wait_client(pid, 0, 0);
+}
+
 static int client_cmd(env *e, const char *cmd, const char *extra) {
   return run_client(e, 0, 0, NULL, cmd, "--state", path_in(e, "state.db"), "--target", e->base,
                     "--time-scale", SCALE, extra, (const char *)NULL);
@@ -864,9 +907,10 @@ static void scenario_interrupt(env *e) {
   const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
                          "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, NULL };
   e->err_name = "first.err";
+  long base = api_requests(e);
   pid_t first = spawn_client(e, NULL, argv);
   e->err_name = NULL;
-  sleep_ms(150);
+  CHECK(wait_requests(e, first, base, 1), "the first run ended before it made a request");
   int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
                       "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
   char *err = client_stderr(e);
@@ -878,7 +922,7 @@ static void scenario_interrupt(env *e) {
   fresh_state(e);
   sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
   seed_existing(e);
-  rc = run_plan(e, 150, SIGTERM, NULL, NULL);
+  rc = run_plan_stop(e, 6, SIGTERM);
   CHECK(rc == 4, "SIGTERM exit %d (want 4, resumable)", rc);
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
   CHECK(rc == 0, "status exit %d", rc);
@@ -893,7 +937,7 @@ static void scenario_interrupt(env *e) {
     sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
     seed_existing(e);
     int sig = round % 2 ? SIGINT : SIGTERM;
-    rc = run_plan(e, 60 + 70 * round, sig, NULL, NULL);
+    rc = run_plan_stop(e, 1 + 3 * round, sig);
     CHECK(rc == 4, "round %d: graceful stop exit %d (want 4)", round, rc);
     rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
     char *out = client_stdout(e);
