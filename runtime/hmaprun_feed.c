@@ -3,6 +3,7 @@
  * one as cJSON. The plan's report goes to a temporary folder that is removed
  * on close: `hmaprun plan` is where people read reports. */
 #include "hmaprun_feed.h"
+#include "hm_calls.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,24 @@ static void remove_dir(const char *dir) {
 }
 
 
+/* The plan's typed header (common/hm_calls.h), the first line the planner
+ * wrote: the upload limit comes from it, as for `run --plan`, and its map hash
+ * must be the one this run stamps. */
+static int read_header(runner *r, const char *hash_hex, long long *max_upload_bytes, char *err,
+                       size_t errlen) {
+  ssize_t n = getline(&r->line, &r->cap, r->calls);
+  cJSON *h = n > 0 ? cJSON_Parse(r->line) : NULL;
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "hmap_plan");
+  const cJSON *max = cJSON_GetObjectItemCaseSensitive(h, "max_upload_bytes");
+  const cJSON *mh = cJSON_GetObjectItemCaseSensitive(h, "map_hash");
+  int ok = cJSON_IsNumber(v) && v->valuedouble == HM_PLAN_FORMAT && cJSON_IsString(mh) &&
+           !strcmp(mh->valuestring, hash_hex);
+  if (ok) *max_upload_bytes = cJSON_IsNumber(max) ? (long long)max->valuedouble : 0;
+  else snprintf(err, errlen, "the planner wrote no valid plan header");
+  cJSON_Delete(h);
+  return ok ? 0 : 2;
+}
+
 static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample, char hash_hex[65],
                   long long *max_upload_bytes, char *err, size_t errlen) {
   runner *r = self;
@@ -58,8 +77,8 @@ static int r_open(void *self, const char *hbc_path, const char *data_dir, long s
   int rc = hm_plan_run(r->p, &o, err, errlen);
   hm_std_state_free(o.std);
   if (rc == 2) return 2;
-  *max_upload_bytes = hm_run_report_upload_limit(r->dir);
   rewind(r->calls);
+  if (read_header(r, hash_hex, max_upload_bytes, err, errlen)) return 2;
   return rc;   /* 1: the plan rejected records; the run finishes with exit 1 */
 }
 

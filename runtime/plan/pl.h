@@ -213,6 +213,7 @@ void pl_mark_finds(plan *pl);
 void pl_scan_text(plan *pl, hm_value v);
 
 /* ---- pl_emit.c ---- */
+void pl_write_header(plan *pl, const char *map_hash, long long max_upload_bytes);
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
 void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
 

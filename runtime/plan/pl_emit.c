@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hm_plan.h"
+#include "hm_calls.h"
 #include "pl.h"
 
 /* ---- writing calls ---- */
@@ -18,6 +19,15 @@ static void hex16(char out[17], uint64_t h) {
 }
 
 static void put_jstr(hm_buf *b, const char *s) { hm_buf_json_str(b, s, strlen(s)); }
+
+/* The first line of calls.ndjson, the plan's typed header: what the run must
+ * know of the plan besides its calls — the map hash it stamps on the state and
+ * the upload limit the plan flagged uploads with. It has no "path", so no
+ * reader can take it for a call. */
+void pl_write_header(plan *pl, const char *map_hash, long long max_upload_bytes) {
+  fprintf(pl->calls, "{\"hmap_plan\":%d,\"map_hash\":\"%s\",\"max_upload_bytes\":%lld}\n",
+          HM_PLAN_FORMAT, map_hash, max_upload_bytes);
+}
 
 /* One line of calls.ndjson; body (JSON text) or the upload members in extra. */
 static void write_call(plan *pl, uint32_t rule, const char *phase, const char *method, const char *path,

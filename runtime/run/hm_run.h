@@ -49,11 +49,6 @@ typedef struct hm_run_planner {
  * hm_run_main alone supports only the rehearsal mode `run --plan calls.ndjson`. */
 int hm_run_main_with(int argc, char **argv, const hm_run_planner *planner);
 
-/* The upload limit `hmaprun plan` wrote into DIR/report.json (its
- * max_upload_bytes: the uploads it flagged are those the run skips), or 0
- * when there is none. Both ways of running take it from there. */
-long long hm_run_report_upload_limit(const char *dir);
-
 /* Lower level: an executor bound to a state database and a target, for callers
  * that produce calls themselves (tests, other front ends). */
 typedef struct hm_exec hm_exec;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hm_calls.h"
 #include "rn.h"
 #include "hm_run.h"
 
@@ -32,7 +33,7 @@ static const char *RUN_USAGE =
   "  --delta                cutover re-run: new records created, changed ones updated\n"
   "  --force-map-change     resume a state written by another map or other --set values\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
-  "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
+  "  --map-hash HEX         map digest for a --plan without a header line (hand-written)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default: the plan's\n"
   "                         max_upload_bytes; another value than the plan's is refused)\n"
@@ -129,52 +130,43 @@ typedef struct plan_file {
   long lineno;
   long long n;         /* planned calls */
   char map_hash[80];
+  long long max_upload;   /* the header's max_upload_bytes; 0: no header */
   long sample;
   cJSON *per_object;   /* sample: object -> records kept (per pass) */
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
 } plan_file;
 
+/* common/hm_calls.h: a header has "hmap_plan" and no "path". */
 static int is_header(const cJSON *c) {
   return cJSON_IsObject(c) && !cJSON_GetObjectItemCaseSensitive(c, "path") &&
-         (cJSON_GetObjectItemCaseSensitive(c, "map_hash") || cJSON_GetObjectItemCaseSensitive(c, "hmap_plan"));
+         cJSON_GetObjectItemCaseSensitive(c, "hmap_plan");
 }
 
-/* DIR/report.json, parsed (NULL if absent or not JSON). */
-static cJSON *read_report(const char *dir) {
-  hm_buf p; hm_buf_init(&p);
-  hm_buf_puts(&p, dir);
-  hm_buf_puts(&p, "/report.json");
-  hm_buf txt; hm_buf_init(&txt);
-  int e = hm_buf_read_path(&txt, hm_buf_cstr(&p));
-  hm_buf_free(&p);
-  cJSON *r = e ? NULL : cJSON_ParseWithLength(txt.data ? txt.data : "", txt.len);
-  hm_buf_free(&txt);
-  return r;
-}
+/* What a map hash may hold: hmaprun plan writes 64 hex digits; a hand-written
+ * rehearsal plan names its own. */
+#define HASH_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 
-/* The folder of the plan file (its report.json is beside it). */
-static void plan_dir(const char *path, char *out, size_t n) {
-  const char *slash = strrchr(path, '/');
-  if (slash) snprintf(out, n, "%.*s", (int)(slash - path), path);
-  else snprintf(out, n, ".");
-}
-
-static void map_hash_from_report(plan_file *pf) {
-  char dir[4096];
-  plan_dir(pf->path, dir, sizeof dir);
-  cJSON *r = read_report(dir);
-  const char *h = hm_rn_json_str(r, "map_hash");
-  if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
-  cJSON_Delete(r);
-}
-
-long long hm_run_report_upload_limit(const char *dir) {
-  cJSON *r = read_report(dir);
-  const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "max_upload_bytes");
-  long long max = cJSON_IsNumber(m) && m->valuedouble >= 1 ? (long long)m->valuedouble : 0;
-  cJSON_Delete(r);
-  return max;
+/* The header's members, checked: 0, or 2 with err. */
+static int read_header(plan_file *pf, const cJSON *c, char *err, size_t errlen) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "hmap_plan");
+  const cJSON *max = cJSON_GetObjectItemCaseSensitive(c, "max_upload_bytes");
+  const char *h = hm_rn_json_str(c, "map_hash");
+  if (pf->lineno != 1) snprintf(err, errlen, "%s:%ld: a plan header after the first line", pf->path, pf->lineno);
+  else if (!cJSON_IsNumber(v) || v->valuedouble != HM_PLAN_FORMAT)
+    snprintf(err, errlen, "%s:1: plan format %g, this hmaprun reads %d: plan again with this hmaprun",
+             pf->path, cJSON_IsNumber(v) ? v->valuedouble : -1.0, HM_PLAN_FORMAT);
+  else if (!h || !*h || strlen(h) > 64 || strspn(h, HASH_CHARS) != strlen(h))
+    snprintf(err, errlen, "%s:1: the header's map_hash is not 1 to 64 letters, digits, - or _",
+             pf->path);
+  else if (max && (!cJSON_IsNumber(max) || max->valuedouble < 1 || max->valuedouble > 9.0e15))
+    snprintf(err, errlen, "%s:1: the header's max_upload_bytes is not a positive count", pf->path);
+  else {
+    snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
+    pf->max_upload = max ? (long long)max->valuedouble : 0;
+    return 0;
+  }
+  return 2;
 }
 
 /* The plan's upload limit is the run's: without --max-upload-bytes the run
@@ -269,10 +261,9 @@ static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t 
     return 2;
   }
   if (is_header(c)) {
-    const char *h = hm_rn_json_str(c, "map_hash");
-    if (h) snprintf(pf->map_hash, sizeof pf->map_hash, "%s", h);
+    int rc = read_header(pf, c, err, errlen);
     cJSON_Delete(c);
-    return 0;
+    return rc;
   }
   const char *why = plan_line_problem(c);
   if (why) {
@@ -317,7 +308,6 @@ static int plan_check(plan_file *pf, const char *path, long sample, char *err, s
     cJSON_Delete(c);
   }
   fclose(f);
-  if (!rc && !pf->map_hash[0]) map_hash_from_report(pf);
   return rc;
 }
 
@@ -389,9 +379,7 @@ static int run_plan_file(run_args *a) {
   }
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : pf.map_hash[0] ? pf.map_hash : "none";
   a->o.planned_calls = pf.n;
-  char dir[4096];
-  plan_dir(a->plan, dir, sizeof dir);
-  if (take_upload_limit(a, hm_run_report_upload_limit(dir))) { plan_free(&pf); return 2; }
+  if (take_upload_limit(a, pf.max_upload)) { plan_free(&pf); return 2; }
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {

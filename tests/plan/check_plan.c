@@ -1,5 +1,6 @@
 /* check_plan: invariants every calls.ndjson must keep, whatever the map:
- * seq counts up from 1; each call has a known phase, a method, a path, a
+ * line 1 is the typed header (common/hm_calls.h: hmap_plan, a 64-hex map_hash,
+ * max_upload_bytes); seq counts up from 1 on the lines after it; each call has a known phase, a method, a path, a
  * source and a hash; refs are created once; and every reference ({"$ref": R}
  * in a body, {ref:R} in a path) names a ref an EARLIER call created — the
  * dependency order the run relies on. With a run report (the client's
@@ -63,6 +64,17 @@ static long count_member(const cJSON *objects, const char *name) {
   return n;
 }
 
+/* The header: the format, a 64-hex map hash and a positive upload limit. */
+static void check_header(const cJSON *h) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "hmap_plan");
+  const char *mh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "map_hash"));
+  const cJSON *max = cJSON_GetObjectItemCaseSensitive(h, "max_upload_bytes");
+  if (!cJSON_IsNumber(v) || v->valuedouble != 1) fail("no plan header (hmap_plan 1)", NULL);
+  if (!mh || strlen(mh) != 64 || strspn(mh, "0123456789abcdef") != 64) fail("header map_hash", mh);
+  if (!cJSON_IsNumber(max) || max->valuedouble < 1) fail("header max_upload_bytes", NULL);
+  if (cJSON_GetObjectItemCaseSensitive(h, "path")) fail("a header with a path", NULL);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: check_plan CALLS.ndjson [RUN_REPORT.json]\n"); return 2; }
   FILE *f = fopen(argv[1], "r");
@@ -75,11 +87,12 @@ int main(int argc, char **argv) {
     lineno++;
     cJSON *c = cJSON_Parse(line);
     if (!c) { fail("not JSON", NULL); continue; }
+    if (lineno == 1) { check_header(c); cJSON_Delete(c); continue; }
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
     const char *phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "phase"));
     const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "path"));
     const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "ref"));
-    if (!cJSON_IsNumber(seq) || (long)seq->valuedouble != lineno) fail("seq is not the line number", NULL);
+    if (!cJSON_IsNumber(seq) || (long)seq->valuedouble != lineno - 1) fail("seq is not the line number", NULL);
     if (!phase || (strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update")))
       fail("unknown phase", phase);
     if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "method")) || !path) fail("no method or path", NULL);
