@@ -51,6 +51,14 @@ hm_value hv_ref(hm_arena *a, hm_ref_kind kind, const char *object, const char *k
   v.u.ref->kind = (uint8_t)kind;
   v.u.ref->object = object;
   v.u.ref->key = key;
+  v.u.ref->fallback = v.u.ref->flag = NULL;
+  return v;
+}
+
+hm_value hv_agent_ref(hm_arena *a, const char *email, const char *fallback, const char *flag) {
+  hm_value v = hv_ref(a, HM_REF_AGENT, NULL, email);
+  v.u.ref->fallback = fallback;
+  v.u.ref->flag = flag;
   return v;
 }
 
@@ -221,6 +229,9 @@ void hv_to_json_refs(hm_buf *out, hm_value v, hv_ref_writer ref, void *user) {
     }
     hm_buf_puts(out, ",\"key\":");
     hm_buf_json_str(out, v.u.ref->key, strlen(v.u.ref->key));
+    const char *more[] = {",\"fallback\":", v.u.ref->fallback, ",\"flag\":", v.u.ref->flag};
+    for (int i = 0; i < 4; i += 2)
+      if (more[i + 1]) { hm_buf_puts(out, more[i]); hm_buf_json_str(out, more[i + 1], strlen(more[i + 1])); }
     hm_buf_putc(out, '}');
     break;
   }

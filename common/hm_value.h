@@ -66,6 +66,10 @@ struct hm_ref {
   uint8_t kind;          /* hm_ref_kind */
   const char *object;    /* source object name (HM_REF_OBJECT) */
   const char *key;       /* source key, agent e-mail or file path */
+  /* HM_REF_AGENT resolved at run time: the e-mail the map's `??` branch falls
+   * back to and the flag that branch raises (NULL: none), so the run assigns
+   * and flags as the map says when the agent is missing from Gorgias. */
+  const char *fallback, *flag;
 };
 
 /* Type lattice used by the checker and by builtin signatures. */
@@ -86,6 +90,8 @@ hm_value hv_str_copy(hm_arena *a, const char *s, size_t n);
 hm_value hv_list_new(hm_arena *a, uint32_t cap);
 hm_value hv_rec_new(hm_arena *a, uint32_t cap);
 hm_value hv_ref(hm_arena *a, hm_ref_kind kind, const char *object, const char *key);
+/* An agent reference with the map's fallback e-mail and flag (both may be NULL). */
+hm_value hv_agent_ref(hm_arena *a, const char *email, const char *fallback, const char *flag);
 
 void hv_list_push(hm_arena *a, hm_value *list, hm_value item);
 /* Sets key (replacing an existing one); key must outlive the record. */

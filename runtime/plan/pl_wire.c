@@ -178,12 +178,10 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
   if (r->kind == HM_REF_AGENT) {
     hm_buf_puts(out, "{\"$agent\":");
     put_str(out, r->key);
-    if (r->object) {   /* the map's fallback, run-time: "e-mail \x1f flag text" (vm_exec.c agent_fallback) */
-      const char *sep = strchr(r->object, '\x1f');
-      size_t n = sep ? (size_t)(sep - r->object) : strlen(r->object);
+    if (r->fallback) {   /* the map's `??` branch, applied by the run (vm_exec.c agent_fallback) */
       hm_buf_puts(out, ",\"fallback\":");
-      put_strn(out, r->object, n);
-      if (sep && sep[1]) { hm_buf_puts(out, ",\"flag\":"); put_str(out, sep + 1); }
+      put_str(out, r->fallback);
+      if (r->flag) { hm_buf_puts(out, ",\"flag\":"); put_str(out, r->flag); }
     }
     hm_buf_putc(out, '}');
     return;

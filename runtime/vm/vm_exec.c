@@ -505,9 +505,7 @@ static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref,
   vm->err[0] = 0;
   forget_set(vm, 0, ntgt);
   if (!ok || !strcmp(email, ref.u.ref->key)) return ref;
-  /* hm_ref has no room for them: "fallback \x1f flag" in the unused object member */
-  return hv_ref(vm->arena, HM_REF_AGENT, hm_arena_printf(vm->arena, "%s\x1f%s", email, flag ? flag : ""),
-                ref.u.ref->key);
+  return hv_agent_ref(vm->arena, ref.u.ref->key, email, flag && *flag ? flag : NULL);
 }
 
 /* exec keeps pc and sp in locals (few enough to stay in registers); SYNC
@@ -650,7 +648,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       if (hv_is_nothing(a) || !vm->host || !vm->host->agent) { PUSH(hv_missing(HM_WHY_LOOKUP)); break; }
       if (vm->spec) vm->spec_email = hv_to_str(ar, a).u.str;
       b = vm->host->agent(vm->host->user, a, ar);
-      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->object) {
+      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->fallback) {
         SYNC();
         b = agent_fallback(vm, rec, b, CUR);
         st = vm->stack;   /* the speculation may have grown it */

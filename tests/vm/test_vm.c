@@ -282,7 +282,8 @@ static void test_agent_fallback(void) {
                      I(SETTGT, 3), I0(EMIT), I0(RET)};
   tp_code(&t, code, sizeof code / sizeof *code);
   RUN("agent fallback speculated", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
-      "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"object\":\"b@x\\u001fno title: default\",\"key\":\"a@x\"}}\n");
+      "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\",\"fallback\":\"b@x\","
+      "\"flag\":\"no title: default\"}}\n");
   uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a@x")), I0(AGENT), I(JMPSOME, 5), I(REJECT, 2),
                       I(SETTGT, 3), I0(EMIT), I0(RET)};
   tp_code(&t, code2, sizeof code2 / sizeof *code2);
