@@ -6,10 +6,13 @@
  * need it, so memory does not grow with the text of the export. */
 #include "hm_plan.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include "hm_apipath.h"
 #include "hm_buf.h"
 #include "hm_read.h"
 #include "hm_psettings.h"
@@ -295,25 +298,43 @@ static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
 }
 
 /* An attachment path as the map gives it, relative to the data dir or to the
- * source's `files` folder. */
-static const char *find_file(plan *pl, const char *rel, long long *size, hm_arena *a) {
+ * source's `files` folder, opened inside the export folder the way the run
+ * opens it (hm_contain_open), so both size and send the same file. A name the
+ * containment refuses is not looked for elsewhere: `why` says why, the caller
+ * reports it. */
+static const char *find_file(plan *pl, const char *rel, long long *size, hm_arena *a,
+                             char *why, size_t whylen) {
   struct stat st;
   const char *cands[2] = {rel, NULL};
   const hm_source *s = &pl->p->sources[pl->src];
   if (s->files < pl->p->nconsts) cands[1] = hm_arena_printf(a, "%s/%s", K(pl->p, s->files), rel);
+  why[0] = 0;
   for (int i = 0; i < 2; i++) {
-    if (!cands[i] || strstr(cands[i], "..")) continue;
-    char *full = hm_arena_printf(a, "%s/%s", pl->o->data_dir, cands[i]);
-    if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) { *size = (long long)st.st_size; return cands[i]; }
+    if (!cands[i]) continue;
+    int fd = hm_contain_open(pl->o->data_dir, cands[i], O_RDONLY | O_NONBLOCK, why, whylen);
+    if (fd == HM_CONTAIN_REFUSED) return NULL;
+    why[0] = 0;
+    if (fd < 0) continue;
+    int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    if (reg) { *size = (long long)st.st_size; return cands[i]; }
   }
   return NULL;
+}
+
+/* A file the containment refused: named in the report, never dropped silently. */
+static void report_refused_file(plan *pl, uint32_t rule, const char *why) {
+  report_row(pl, HM_ROW_FLAG, "review", hm_arena_printf(&pl->arena, "%s: not uploaded", why),
+             rule < pl->p->nrules ? rule_loc(pl, rule) : NULL, rule, "file");
 }
 
 static hm_value h_upload(void *u, hm_value path, hm_arena *a) {
   plan *pl = u;
   hm_value s = hv_to_str(a, path);
   long long size = 0;
-  const char *rel = find_file(pl, s.u.str, &size, a);
+  char why[700];
+  const char *rel = find_file(pl, s.u.str, &size, a, why, sizeof why);
+  if (!rel && why[0]) report_refused_file(pl, pl->p->nrules, why);
   if (!rel) return hv_missing(HM_WHY_LOOKUP);
   if (pl->dry) { pl->feat.uploads++; return hv_ref(a, HM_REF_UPLOAD, NULL, rel); }
   bool known = kmap_find(&pl->uploaded, khash(rel), false, NULL) >= 0;
@@ -795,9 +816,12 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   if (!strcmp(tn, "Upload")) {
     hm_value f = hv_rec_get(&obj, "file");
     long long size = 0;
-    const char *rel = f.kind == HV_STR ? find_file(pl, f.u.str, &size, &pl->arena) : NULL;
+    char why[700] = "";
+    const char *rel = f.kind == HV_STR ? find_file(pl, f.u.str, &size, &pl->arena, why, sizeof why) : NULL;
     if (!rel) {
-      report_row(pl, HM_ROW_REJECT, NULL, "the file to upload does not exist", rule_loc(pl, rule), rule, "file");
+      report_row(pl, HM_ROW_REJECT, NULL, why[0] ? hm_arena_printf(&pl->arena, "%s: not uploaded", why)
+                                                 : "the file to upload does not exist",
+                 rule_loc(pl, rule), rule, "file");
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
@@ -814,6 +838,12 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
                hm_arena_printf(&pl->arena, "the API path %s needs %.*s: add `setting %.*s = ...` to the map or plan with --set %.*s=...",
                                path, (int)strcspn(hole + 1, "}"), hole + 1, (int)strcspn(hole + 1, "}"), hole + 1,
                                (int)strcspn(hole + 1, "}"), hole + 1),
+               rule_loc(pl, rule), rule, NULL);
+    return false;
+  }
+  const char *bad_path = hm_apipath_problem(path);
+  if (bad_path) {   /* a value of the record or a setting was put into the path */
+    report_row(pl, HM_ROW_REJECT, NULL, hm_arena_printf(&pl->arena, "API path %s: %s", path, bad_path),
                rule_loc(pl, rule), rule, NULL);
     return false;
   }

@@ -123,6 +123,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
  * execute it — memory stays bounded by one call, whatever the migration's size. */
 typedef struct plan_file {
   const char *path;
+  const char *data_dir;   /* --data: the only folder uploads are read from */
   FILE *f;             /* the executing pass */
   char *line;
   size_t cap;
@@ -275,6 +276,8 @@ static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t 
     return 0;
   }
   const char *why = plan_line_problem(c);
+  char unsafe[800];
+  if (!why && hm_plancheck_line(c, pf->data_dir, unsafe, sizeof unsafe)) why = unsafe;
   if (why) {
     snprintf(err, errlen, "%s:%ld: %s", pf->path, pf->lineno, why);
     cJSON_Delete(c);
@@ -381,7 +384,8 @@ static cJSON *tmp_next(void *ctx) {
 static int run_plan_file(run_args *a) {
   plan_file pf;
   memset(&pf, 0, sizeof pf);
-  char err[600] = "";
+  pf.data_dir = a->o.data_dir;
+  char err[1200] = "";
   if (plan_check(&pf, a->plan, a->o.sample, err, sizeof err)) {
     fprintf(stderr, "hmaprun run: %s\n", err);
     plan_free(&pf);
@@ -433,6 +437,13 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   cJSON *c;
   while (pf.f && (c = planner_next(&it))) {
     pf.n++;
+    char why[800];
+    if (hm_plancheck_line(c, a->o.data_dir, why, sizeof why)) {   /* the planner's calls too */
+      snprintf(it.err, sizeof it.err, "planned call %lld: %.400s", pf.n, why);
+      it.rc = 2;
+      cJSON_Delete(c);
+      break;
+    }
     if (creates(c)) {
       const char *obj = call_object(c);
       cJSON *t = cJSON_GetObjectItemCaseSensitive(pf.totals, obj ? obj : "?");
