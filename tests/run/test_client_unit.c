@@ -236,6 +236,22 @@ static void test_seen(void) {
   CHECK(!hm_seen_has(&s, "Ref:1"));
 }
 
+/* The last guard before a request leaves: the URL must name the target's
+ * scheme, host and port, with no user name — whatever path was appended. */
+static void test_same_origin(void) {
+  const char *base = "http://127.0.0.1:18100";
+  char why[300];
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100/api/customers", why, sizeof why) == 0);
+  CHECK(hm_url_same_origin("https://acme.gorgias.com", "https://ACME.gorgias.com:443/api/x", why, sizeof why) == 0);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100@127.0.0.1:18101/api/customers", why, sizeof why) < 0);
+  CHECK(strstr(why, "user name") != NULL);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18101/api/customers", why, sizeof why) < 0);
+  CHECK(strstr(why, "leads to http://127.0.0.1:18101, not the target http://127.0.0.1:18100") != NULL);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100.evil.example/api", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin("https://acme.gorgias.com", "http://acme.gorgias.com/api", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin(base, "http://evil.example/api", why, sizeof why) < 0);
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -247,6 +263,7 @@ int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   test_list_paging();
   test_seen();
+  test_same_origin();
   curl_global_cleanup();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
