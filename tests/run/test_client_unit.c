@@ -2,7 +2,8 @@
  * arithmetic of the leaky bucket, the backoff schedule, Retry-after parsing,
  * credential loading and scrubbing, the state store's exactly-once rows and
  * map-hash guard, and verify's field comparison — plus list paging against a
- * scripted one-process server (a list past 50 pages, a cursor that loops). */
+ * scripted one-process server (a list past 50 pages, a cursor that loops, a
+ * cursor shaped like another host) and the origin check of request URLs. */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,6 +170,10 @@ static const char *next_cursor(const char *req, char *buf, size_t cap) {
   const char *c = strstr(req, "cursor=");
   int n = c ? atoi(c + 8) : 0;
   if (strstr(req, "/api/loop")) return !c ? "\"A\"" : c[7] == 'A' ? "\"B\"" : "\"A\"";
+  /* /api/evil: a cursor shaped like a user@host:port/path; the end once it
+   * comes back percent-encoded in the query, another page otherwise. */
+  if (strstr(req, "/api/evil"))
+    return !c ? "\"@127.0.0.1:1/x#y?z=1\"" : strstr(req, "cursor=%40127.0.0.1%3A1%2Fx%23y%3Fz%3D1 ") ? "null" : "\"p1\"";
   if (n + 1 >= 120) return "null";
   snprintf(buf, cap, "\"p%d\"", n + 1);
   return buf;
@@ -222,6 +227,10 @@ static void test_list_paging(void) {
   CHECK(h && hm_http_list(h, "/api/loop?x=1", 0, count_item, &items, err, sizeof err) == HM_HTTP_CURSOR_LOOP);
   CHECK(items == 6 && strstr(err, "cursor given before") && strstr(err, "/api/loop"));
   CHECK(h && hm_http_get_stats(h)->requests == 123);
+  items = 0;
+  /* A cursor from an answer stays a query value on the target. */
+  CHECK(h && hm_http_list(h, "/api/evil", 0, count_item, &items, err, sizeof err) == 0);
+  CHECK(items == 4 && hm_http_get_stats(h)->requests == 125);
   hm_http_close(h);
   kill(srv, SIGKILL);
   waitpid(srv, NULL, 0);
