@@ -817,11 +817,12 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
     hm_value f = hv_rec_get(&obj, "file");
     long long size = 0;
     char why[700] = "";
-    const char *rel = f.kind == HV_STR ? find_file(pl, f.u.str, &size, &pl->arena, why, sizeof why) : NULL;
+    const char *rel = f.kind == HV_STR
+                      ? find_file(pl, f.u.str, &size, &pl->arena, why, sizeof why) : NULL;
     if (!rel) {
-      report_row(pl, HM_ROW_REJECT, NULL, why[0] ? hm_arena_printf(&pl->arena, "%s: not uploaded", why)
-                                                 : "the file to upload does not exist",
-                 rule_loc(pl, rule), rule, "file");
+      const char *msg = why[0] ? hm_arena_printf(&pl->arena, "%s: not uploaded", why)
+                               : "the file to upload does not exist";
+      report_row(pl, HM_ROW_REJECT, NULL, msg, rule_loc(pl, rule), rule, "file");
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
@@ -843,7 +844,8 @@ static bool plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) 
   }
   const char *bad_path = hm_apipath_problem(path);
   if (bad_path) {   /* a value of the record or a setting was put into the path */
-    report_row(pl, HM_ROW_REJECT, NULL, hm_arena_printf(&pl->arena, "API path %s: %s", path, bad_path),
+    report_row(pl, HM_ROW_REJECT, NULL,
+               hm_arena_printf(&pl->arena, "API path %s: %s", path, bad_path),
                rule_loc(pl, rule), rule, NULL);
     return false;
   }

@@ -84,7 +84,10 @@ static int open_beneath(int dirfd, const char *rel, int flags) {
 }
 
 int hm_contain_open(const char *root, const char *rel, int flags, char *why, size_t whylen) {
-  if (!rel || !*rel) { snprintf(why, whylen, "(empty file name): no such file"); return HM_CONTAIN_MISSING; }
+  if (!rel || !*rel) {
+    snprintf(why, whylen, "(empty file name): no such file");
+    return HM_CONTAIN_MISSING;
+  }
   const char *bad = name_problem(rel);
   if (bad) return refuse(why, whylen, rel, bad);
   int dirfd = open(root && *root ? root : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -441,8 +441,14 @@ static int open_upload(const hm_exec *ex, const call *k, long long *size, char *
     return -1;
   }
   int fd = hm_contain_open(ex->o.data_dir, k->file, O_RDONLY | O_NONBLOCK, refusal, sizeof refusal);
-  if (fd == HM_CONTAIN_REFUSED) { snprintf(why, n, "attachment %s: not uploaded", refusal); return -1; }
-  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) { *size = (long long)sb.st_size; return fd; }
+  if (fd == HM_CONTAIN_REFUSED) {
+    snprintf(why, n, "attachment %s: not uploaded", refusal);
+    return -1;
+  }
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+    *size = (long long)sb.st_size;
+    return fd;
+  }
   if (fd >= 0) close(fd);
   snprintf(why, n, "attachment file %s is missing or unreadable: not uploaded", k->file);
   return -1;

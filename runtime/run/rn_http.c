@@ -214,7 +214,8 @@ static curl_mime *build_mime(hm_http *h, upload_spec *u) {
 
 /* One transfer, paced. Returns the curl code; fills r (body, status, json). */
 static CURLcode perform_once(hm_http *h, const char *method, const char *path,
-                             const char *payload, upload_spec *up, int idempotent, hm_http_resp *r) {
+                             const char *payload, upload_spec *up, int idempotent,
+                             hm_http_resp *r) {
   pause_for(h, hm_rl_wait(&h->rl, hm_now()));
   if (hm_http_stopped(h)) { r->not_sent = 1; return CURLE_ABORTED_BY_CALLBACK; }
   r->not_sent = 0;

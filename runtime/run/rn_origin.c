@@ -44,7 +44,8 @@ int hm_url_same_origin(const char *base, const char *url, char *why, size_t n) {
     snprintf(why, n, "the request URL cannot be parsed: not sent");
   else if (got.user)
     snprintf(why, n, "the request URL carries a user name: not sent");
-  else if (!same(want.scheme, got.scheme) || !same(want.host, got.host) || !same(want.port, got.port))
+  else if (!same(want.scheme, got.scheme) || !same(want.host, got.host) ||
+           !same(want.port, got.port))
     snprintf(why, n, "the request URL leads to %s://%s:%s, not the target %s://%s:%s: not sent",
              got.scheme, got.host, got.port, want.scheme, want.host, want.port);
   else

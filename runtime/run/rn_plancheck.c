@@ -32,7 +32,8 @@ static void quote_path(const char *path, char *out, size_t n) {
     if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
 }
 
-static int check_upload(const cJSON *c, const char *data_dir, const char *path, char *why, size_t n) {
+static int check_upload(const cJSON *c, const char *data_dir, const char *path, char *why,
+                        size_t n) {
   const char *file = hm_rn_json_str(c, "file");
   if (strcmp(path, "/api/upload")) {
     snprintf(why, n, "an upload goes to /api/upload, not %s", path);
@@ -43,7 +44,8 @@ static int check_upload(const cJSON *c, const char *data_dir, const char *path, 
     return 2;
   }
   if (!data_dir) {
-    snprintf(why, n, "an upload needs --data DIR, the export folder its file %s is read from", file);
+    snprintf(why, n, "an upload needs --data DIR, the export folder its file %s is read from",
+             file);
     return 2;
   }
   char refusal[600];

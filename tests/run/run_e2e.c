@@ -826,8 +826,8 @@ static void scenario_auth(env *e) {
   CHECK(err && !strstr(err, "wrong-key-123456"), "the key was printed");
   free(err);
   time_t t0 = time(NULL);
-  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                  "--target", "http://127.0.0.1:1",
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"),
+                  "--data", path_in(e, "data"), "--target", "http://127.0.0.1:1",
                   "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
   err = client_stderr(e);
   CHECK(rc == 3 && err && strstr(err, "not reachable") && time(NULL) - t0 < 20,
@@ -1483,7 +1483,8 @@ static int decoy_reached(int fd) {
 }
 
 /* hostile.ndjson: a header, a good create, then `line` (line 3). */
-static void write_hostile(env *e, const char *phase, const char *method, const char *path, const char *file) {
+static void write_hostile(env *e, const char *phase, const char *method, const char *path,
+                          const char *file) {
   cJSON *c = cJSON_CreateObject();
   cJSON_AddNumberToObject(c, "seq", 2);
   cJSON_AddStringToObject(c, "phase", phase);
@@ -1497,7 +1498,8 @@ static void write_hostile(env *e, const char *phase, const char *method, const c
   FILE *f = fopen(path_in(e, "hostile.ndjson"), "w");
   fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n"
              "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
-             "\"body\":{\"email\":\"good@example.com\"},\"target\":\"Customer\",\"ref\":\"Person:1\"}\n%s\n", line);
+             "\"body\":{\"email\":\"good@example.com\"},\"target\":\"Customer\","
+             "\"ref\":\"Person:1\"}\n%s\n", line);
   fclose(f);
   free(line);
   cJSON_Delete(c);
@@ -1515,7 +1517,8 @@ static void expect_refused(env *e, int decoy, const char *want, int with_data) {
   char line[64];
   snprintf(line, sizeof line, "hostile.ndjson:3: ");
   CHECK(rc == 2, "%s: exit %d, wanted 2: %s", want, rc, err ? err : "");
-  CHECK(err && strstr(err, line) && strstr(err, want), "wanted \"%s%s\": %s", line, want, err ? err : "");
+  CHECK(err && strstr(err, line) && strstr(err, want), "wanted \"%s%s\": %s", line, want,
+        err ? err : "");
   CHECK(err && !strstr(err, "run again"), "a refused plan is not resumable: %s", err ? err : "");
   free(err);
   CHECK(sbx_requests(e) == req0, "%s: requests reached the target", want);
@@ -1541,13 +1544,15 @@ static void scenario_hostile_paths(env *e) {
     { "/api/../_sandbox/reset", "refused: the path has a \".\" or \"..\" segment" },
     { "/api/./customers", "refused: the path has a \".\" or \"..\" segment" },
     { "/api//customers", "refused: the path has an empty segment (\"//\")" },
-    { "/api/customers?external_id=x", "refused: the path has a query string (planned calls have none)" },
+    { "/api/customers?external_id=x",
+      "refused: the path has a query string (planned calls have none)" },
     { "/api/customers#x", "refused: the path contains '#'" },
     { "/api/customers\\x", "refused: the path contains '\\'" },
     { "/api/cus tomers", "refused: the path contains whitespace" },
     { "/api/customers\r\nHost: evil", "refused: the path contains a control character" },
     { "/api/customers%2F..", "refused: the path contains '%' (percent-encoding)" },
-    { "/api/tickets/{ref:upload:files/a1.txt#url}/messages", "refused: the path has a '{' that is not a {ref:NAME}" },
+    { "/api/tickets/{ref:upload:files/a1.txt#url}/messages",
+      "refused: the path has a '{' that is not a {ref:NAME}" },
     { "http://127.0.0.1:1/api/customers", "refused: the path does not start with /api/" },
   };
   for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
@@ -1561,24 +1566,31 @@ static void scenario_hostile_paths(env *e) {
   expect_refused(e, decoy, "upload refused: /etc/passwd: is an absolute path", 1);
   write_hostile(e, "upload", "POST", "/api/upload", "../hostile.ndjson");
   expect_refused(e, decoy, "upload refused: ../hostile.ndjson: goes up with \"..\"", 1);
-  CHECK(symlink("/etc/passwd", path_in(e, "data/files/evil.txt")) == 0, "symlink: %s", strerror(errno));
+  CHECK(symlink("/etc/passwd", path_in(e, "data/files/evil.txt")) == 0, "symlink: %s",
+        strerror(errno));
   write_hostile(e, "upload", "POST", "/api/upload", "files/evil.txt");
-  expect_refused(e, decoy, "upload refused: files/evil.txt: leads out of the export folder through a symlink", 1);
+  expect_refused(e, decoy,
+                 "upload refused: files/evil.txt: leads out of the export folder through a symlink",
+                 1);
   write_hostile(e, "upload", "POST", "/api/upload", "files/a1.txt");
-  expect_refused(e, decoy, "an upload needs --data DIR, the export folder its file files/a1.txt is read from", 0);
+  expect_refused(e, decoy,
+                 "an upload needs --data DIR, the export folder its file files/a1.txt is read from",
+                 0);
   write_hostile(e, "upload", "POST", "/api/customers", "files/a1.txt");
   expect_refused(e, decoy, "an upload goes to /api/upload, not /api/customers", 1);
   /* A symlink that stays inside the export folder is the same file: sent. */
   CHECK(symlink("a2.txt", path_in(e, "data/files/alias.txt")) == 0, "symlink: %s", strerror(errno));
   write_hostile(e, "upload", "POST", "/api/upload", "files/alias.txt");
-  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "hostile.ndjson"), "--data", path_in(e, "data"),
-                      "--target", e->base, "--state", path_in(e, "hostile.db"), "--time-scale", SCALE,
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "hostile.ndjson"),
+                      "--data", path_in(e, "data"), "--target", e->base,
+                      "--state", path_in(e, "hostile.db"), "--time-scale", SCALE,
                       (const char *)NULL);
   CHECK(rc == 0, "a plan uploading a symlink inside the export: exit %d", rc);
   cJSON *d = dump(e);
   const cJSON *up = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "uploads"), 0);
   char *txt = up ? cJSON_PrintUnformatted(up) : NULL;
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 1, "uploads: %s", txt ? txt : "none");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 1, "uploads: %s",
+        txt ? txt : "none");
   free(txt);
   cJSON_Delete(d);
   CHECK(!decoy_reached(decoy), "a request reached the other port");

@@ -173,7 +173,8 @@ static const char *next_cursor(const char *req, char *buf, size_t cap) {
   /* /api/evil: a cursor shaped like a user@host:port/path; the end once it
    * comes back percent-encoded in the query, another page otherwise. */
   if (strstr(req, "/api/evil"))
-    return !c ? "\"@127.0.0.1:1/x#y?z=1\"" : strstr(req, "cursor=%40127.0.0.1%3A1%2Fx%23y%3Fz%3D1 ") ? "null" : "\"p1\"";
+    return !c ? "\"@127.0.0.1:1/x#y?z=1\""
+              : strstr(req, "cursor=%40127.0.0.1%3A1%2Fx%23y%3Fz%3D1 ") ? "null" : "\"p1\"";
   if (n + 1 >= 120) return "null";
   snprintf(buf, cap, "\"p%d\"", n + 1);
   return buf;
@@ -249,15 +250,17 @@ static void test_seen(void) {
  * scheme, host and port, with no user name — whatever path was appended. */
 static void test_same_origin(void) {
   const char *base = "http://127.0.0.1:18100";
+  const char *acme = "https://acme.gorgias.com";
   char why[300];
   CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100/api/customers", why, sizeof why) == 0);
-  CHECK(hm_url_same_origin("https://acme.gorgias.com", "https://ACME.gorgias.com:443/api/x", why, sizeof why) == 0);
-  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100@127.0.0.1:18101/api/customers", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin(acme, "https://ACME.gorgias.com:443/api/x", why, sizeof why) == 0);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100@127.0.0.1:18101/api/customers", why,
+                           sizeof why) < 0);
   CHECK(strstr(why, "user name") != NULL);
   CHECK(hm_url_same_origin(base, "http://127.0.0.1:18101/api/customers", why, sizeof why) < 0);
-  CHECK(strstr(why, "leads to http://127.0.0.1:18101, not the target http://127.0.0.1:18100") != NULL);
+  CHECK(strstr(why, "leads to http://127.0.0.1:18101, not the target http://127.0.0.1:18100"));
   CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100.evil.example/api", why, sizeof why) < 0);
-  CHECK(hm_url_same_origin("https://acme.gorgias.com", "http://acme.gorgias.com/api", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin(acme, "http://acme.gorgias.com/api", why, sizeof why) < 0);
   CHECK(hm_url_same_origin(base, "http://evil.example/api", why, sizeof why) < 0);
 }
 
