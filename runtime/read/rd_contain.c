@@ -12,9 +12,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef SYS_openat2
+#if defined(SYS_openat2) && !defined(HM_CONTAIN_NO_OPENAT2)
 #include <linux/openat2.h>
 #endif
 
@@ -63,6 +64,10 @@ static int open_by_components(int dirfd, const char *rel, int flags) {
     int nfd = n == 1 && part[0] == '.' ? dup(fd)
             : openat(fd, part, last ? flags | O_NOFOLLOW : O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     int e = errno;
+    struct stat st;   /* a symlinked folder fails O_DIRECTORY|O_NOFOLLOW with ENOTDIR */
+    if (nfd < 0 && e == ENOTDIR && !fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) &&
+        S_ISLNK(st.st_mode))
+      e = ELOOP;
     close(fd);
     errno = e;
     fd = nfd;
@@ -71,8 +76,9 @@ static int open_by_components(int dirfd, const char *rel, int flags) {
   return fd;
 }
 
+/* HM_CONTAIN_NO_OPENAT2: build the fallback alone (its tests). */
 static int open_beneath(int dirfd, const char *rel, int flags) {
-#ifdef SYS_openat2
+#if defined(SYS_openat2) && !defined(HM_CONTAIN_NO_OPENAT2)
   struct open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (unsigned long long)flags;
