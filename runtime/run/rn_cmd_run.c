@@ -134,6 +134,7 @@ typedef struct plan_file {
   cJSON *per_object;   /* sample: object -> records kept (per pass) */
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
+  char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
 static int is_header(const cJSON *c) {
@@ -330,8 +331,8 @@ static cJSON *plan_next(void *ctx) {
   while (pf->f && (len = getline(&pf->line, &pf->cap, pf->f)) >= 0) {
     pf->lineno++;
     cJSON *c;
-    char err[300];
-    if (read_call(pf, len, &c, err, sizeof err) || !c) continue;   /* checked in the first pass */
+    if (read_call(pf, len, &c, pf->changed, sizeof pf->changed)) return NULL;   /* stop: see run */
+    if (!c) continue;
     if (!pf->sample || sample_keep(pf, c)) return c;
     cJSON_Delete(c);
   }
@@ -403,7 +404,13 @@ static int run_plan_file(run_args *a) {
     sample_reset(&pf);   /* the executing pass samples again, identically */
     pf.lineno = 0;
     pf.f = fopen(a->plan, "r");
-    rc = hm_exec_close(ex, pf.f ? hm_exec_calls(ex, plan_next, &pf) : 2);
+    int xrc = pf.f ? hm_exec_calls(ex, plan_next, &pf) : 2;
+    if (pf.changed[0]) {   /* the plan or an upload's file changed after the check */
+      fprintf(stderr, "hmaprun run: %s (changed since the plan was checked; "
+                      "nothing after it was sent)\n", pf.changed);
+      if (!xrc) xrc = 2;
+    }
+    rc = hm_exec_close(ex, xrc);
   }
   plan_free(&pf);
   return rc;

@@ -1526,6 +1526,55 @@ static void expect_refused(env *e, int decoy, const char *want, int with_data) {
   CHECK(access(path_in(e, "hostile.db"), F_OK) != 0, "%s: a state database was made", want);
 }
 
+/* The plan file is read twice (checked whole, then executed): a plan that
+ * changes in between (here a FIFO whose writer sends a hostile line the second
+ * time) stops at that line with exit 2 — never sent, never skipped silently. */
+static void swapped_plan(env *e, int decoy, const char *hostile_path) {
+  char *fifo = strdup(path_in(e, "swap.ndjson"));
+  unlink(fifo);
+  CHECK(mkfifo(fifo, 0600) == 0, "mkfifo: %s", strerror(errno));
+  char good[600], bad[600];
+  const char *head = "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n"
+                     "{\"seq\":1,\"phase\":\"create\",\"path\":\"/api/customers\","
+                     "\"body\":{\"email\":\"swap1@example.com\"},\"target\":\"Customer\",\"ref\":\"S:1\"}\n";
+  const char *third = "{\"seq\":2,\"phase\":\"create\",\"path\":\"%s\",\"body\":{\"email\":"
+                      "\"swap2@example.com\"},\"target\":\"Customer\",\"ref\":\"S:2\"}\n";
+  snprintf(good, sizeof good, "%s", head);
+  snprintf(good + strlen(good), sizeof good - strlen(good), third, "/api/customers");
+  snprintf(bad, sizeof bad, "%s", head);
+  snprintf(bad + strlen(bad), sizeof bad - strlen(bad), third, hostile_path);
+  pid_t w = fork();
+  if (w == 0) {
+    for (int pass = 0; pass < 2; pass++) {
+      if (pass) sleep_ms(1000);   /* the checking pass has read its copy and closed it */
+      FILE *f = fopen(fifo, "w");
+      if (!f) _exit(1);
+      fputs(pass ? bad : good, f);
+      fclose(f);
+    }
+    _exit(0);
+  }
+  unlink(path_in(e, "swap.db"));
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", fifo, "--target", e->base,
+                      "--state", path_in(e, "swap.db"), "--time-scale", SCALE, (const char *)NULL);
+  kill(w, SIGKILL);
+  waitpid(w, NULL, 0);
+  char *err = client_stderr(e);
+  CHECK(rc == 2 && err && strstr(err, "swap.ndjson:3: \"path\" \"@127.0.0.1:") &&
+        strstr(err, "changed since the plan was checked; nothing after it was sent"),
+        "a plan changed between its check and its run: exit %d: %s", rc, err ? err : "");
+  free(err);
+  CHECK(!decoy_reached(decoy), "the changed plan reached the other port");
+  cJSON *d = dump(e);
+  int n = 0;
+  find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "email", "swap1@example.com", &n);
+  CHECK(n == 1, "the line before the change was not sent once (%d)", n);
+  find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "email", "swap2@example.com", &n);
+  CHECK(n == 0, "the changed line was sent (%d)", n);
+  cJSON_Delete(d);
+  free(fifo);
+}
+
 static void scenario_hostile_paths(env *e) {
   int port = 0;
   int decoy = decoy_listen(&port);
@@ -1594,6 +1643,7 @@ static void scenario_hostile_paths(env *e) {
   free(txt);
   cJSON_Delete(d);
   CHECK(!decoy_reached(decoy), "a request reached the other port");
+  swapped_plan(e, decoy, at);
   close(decoy);
 }
 
