@@ -1536,7 +1536,8 @@ static void swapped_plan(env *e, int decoy, const char *hostile_path) {
   char good[600], bad[600];
   const char *head = "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n"
                      "{\"seq\":1,\"phase\":\"create\",\"path\":\"/api/customers\","
-                     "\"body\":{\"email\":\"swap1@example.com\"},\"target\":\"Customer\",\"ref\":\"S:1\"}\n";
+                     "\"body\":{\"email\":\"swap1@example.com\"},\"target\":\"Customer\","
+                     "\"ref\":\"S:1\"}\n";
   const char *third = "{\"seq\":2,\"phase\":\"create\",\"path\":\"%s\",\"body\":{\"email\":"
                       "\"swap2@example.com\"},\"target\":\"Customer\",\"ref\":\"S:2\"}\n";
   snprintf(good, sizeof good, "%s", head);
