@@ -200,7 +200,8 @@ char *pl_xstrdup(const char *s);
 
 /* ---- pl_host.c ---- */
 hm_childidx *pl_build_find_index(plan *pl, uint32_t s, char *err, size_t errlen);
-const char *pl_find_file(plan *pl, const char *rel, long long *size, hm_arena *a);
+const char *pl_find_file(plan *pl, const char *rel, long long *size, hm_arena *a, char *why,
+                         size_t whylen);
 hm_value pl_h_agent(void *u, hm_value email, hm_arena *a);
 hm_value pl_h_children(void *u, uint32_t src, hm_arena *a);
 void pl_h_emit(void *u, uint32_t rule, bool is_after, uint32_t target, hm_value obj);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hm_plan.h"
+#include "hm_apipath.h"
 #include "hm_calls.h"
 #include "pl.h"
 
@@ -389,9 +390,13 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   if (!strcmp(tn, "Upload")) {
     hm_value f = hv_rec_get(&obj, "file");
     long long size = 0;
-    const char *rel = f.kind == HV_STR ? pl_find_file(pl, f.u.str, &size, &pl->arena) : NULL;
+    char why[700] = "";
+    const char *rel = f.kind == HV_STR
+                      ? pl_find_file(pl, f.u.str, &size, &pl->arena, why, sizeof why) : NULL;
     if (!rel) {
-      pl_report_row(pl, HM_ROW_REJECT, NULL, "the file to upload does not exist", pl_rule_loc(pl, rule), rule, "file");
+      const char *msg = why[0] ? hm_arena_printf(&pl->arena, "%s: not uploaded", why)
+                               : "the file to upload does not exist";
+      pl_report_row(pl, HM_ROW_REJECT, NULL, msg, pl_rule_loc(pl, rule), rule, "file");
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
@@ -409,6 +414,13 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
                                path, (int)strcspn(hole + 1, "}"), hole + 1, (int)strcspn(hole + 1, "}"), hole + 1,
                                (int)strcspn(hole + 1, "}"), hole + 1),
                pl_rule_loc(pl, rule), rule, NULL);
+    return false;
+  }
+  const char *bad_path = hm_apipath_problem(path);
+  if (bad_path) {   /* a value of the record or a setting was put into the path */
+    pl_report_row(pl, HM_ROW_REJECT, NULL,
+                  hm_arena_printf(&pl->arena, "API path %s: %s", path, bad_path),
+                  pl_rule_loc(pl, rule), rule, NULL);
     return false;
   }
   body_of(pl, target, obj);

@@ -1,10 +1,12 @@
 /* pl_host: the VM's host callbacks while planning — lookups, finds, children,
  * agents, uploads, events and emits — and the indexes they read. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "hm_plan.h"
 #include "pl.h"
 
@@ -63,25 +65,43 @@ hm_value pl_h_agent(void *u, hm_value email, hm_arena *a) {
 }
 
 /* An attachment path as the map gives it, relative to the data dir or to the
- * source's `files` folder. */
-const char *pl_find_file(plan *pl, const char *rel, long long *size, hm_arena *a) {
+ * source's `files` folder, opened inside the export folder the way the run
+ * opens it (hm_contain_open), so both size and send the same file. A name the
+ * containment refuses is not looked for elsewhere: `why` says why, the caller
+ * reports it. */
+const char *pl_find_file(plan *pl, const char *rel, long long *size, hm_arena *a,
+                         char *why, size_t whylen) {
   struct stat st;
   const char *cands[2] = {rel, NULL};
   const hm_source *s = &pl->p->sources[pl->src];
   if (s->files < pl->p->nconsts) cands[1] = hm_arena_printf(a, "%s/%s", K(pl->p, s->files), rel);
+  why[0] = 0;
   for (int i = 0; i < 2; i++) {
-    if (!cands[i] || strstr(cands[i], "..")) continue;
-    char *full = hm_arena_printf(a, "%s/%s", pl->o->data_dir, cands[i]);
-    if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) { *size = (long long)st.st_size; return cands[i]; }
+    if (!cands[i]) continue;
+    int fd = hm_contain_open(pl->o->data_dir, cands[i], O_RDONLY | O_NONBLOCK, why, whylen);
+    if (fd == HM_CONTAIN_REFUSED) return NULL;
+    why[0] = 0;
+    if (fd < 0) continue;
+    int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    if (reg) { *size = (long long)st.st_size; return cands[i]; }
   }
   return NULL;
+}
+
+/* A file the containment refused: named in the report, never dropped silently. */
+static void report_refused_file(plan *pl, uint32_t rule, const char *why) {
+  pl_report_row(pl, HM_ROW_FLAG, "review", hm_arena_printf(&pl->arena, "%s: not uploaded", why),
+                rule < pl->p->nrules ? pl_rule_loc(pl, rule) : NULL, rule, "file");
 }
 
 hm_value pl_h_upload(void *u, hm_value path, hm_arena *a) {
   plan *pl = u;
   hm_value s = hv_to_str(a, path);
   long long size = 0;
-  const char *rel = pl_find_file(pl, s.u.str, &size, a);
+  char why[700];
+  const char *rel = pl_find_file(pl, s.u.str, &size, a, why, sizeof why);
+  if (!rel && why[0]) report_refused_file(pl, pl->p->nrules, why);
   if (!rel) return hv_missing(HM_WHY_LOOKUP);
   if (pl->dry) { pl->feat.uploads++; return hv_ref(a, HM_REF_UPLOAD, NULL, rel); }
   bool known = pl_kmap_find(&pl->uploaded, pl_khash(rel), false, NULL) >= 0;

@@ -80,4 +80,17 @@ hm_value hm_json_to_value(const cJSON *j, hm_arena *a);
  * members are left out, MISSING elsewhere is null, refs become {"$ref":...}. */
 cJSON *hm_value_to_json(hm_value v);
 
+/* ==== rd_contain.c ====
+ * hm_contain_open: the one way a file or folder of the export is opened — by
+ * the readers, by the planner sizing an upload and by the run sending it, so
+ * they all read the same file. `rel` is relative to `root` (the export folder):
+ * an absolute name, a ".." segment or a control character is refused by name
+ * (an empty name is missing);
+ * a symlink is followed only while it stays inside the folder (where the kernel
+ * cannot check that, every symlink is refused). Returns an open fd (flags as
+ * for open(2), O_CLOEXEC added), else one of the codes below with `why` =
+ * "REL: reason". */
+enum { HM_CONTAIN_MISSING = -1, HM_CONTAIN_REFUSED = -2, HM_CONTAIN_ERROR = -3 };
+int hm_contain_open(const char *root, const char *rel, int flags, char *why, size_t whylen);
+
 #endif

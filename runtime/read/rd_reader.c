@@ -99,16 +99,8 @@ static void close_file(hm_reader *r) {
 /* Opens files[cur], skips a UTF-8 BOM and lets the format read its preamble. */
 static int open_file(hm_reader *r) {
   const char *rel = r->files[r->cur].rel;
-  char full[8192];                         /* not in r->life: a '*' may match a million files */
-  if ((size_t)snprintf(full, sizeof full, "%s/%s", r->data_dir, rel) >= sizeof full) {
-    snprintf(r->err, sizeof r->err, "%s: path too long", rel);
-    return -1;
-  }
-  r->fd = open(full, O_RDONLY);
-  if (r->fd < 0) {
-    snprintf(r->err, sizeof r->err, "%s: cannot open: %s", rel, strerror(errno));
-    return -1;
-  }
+  r->fd = hm_contain_open(r->data_dir, rel, O_RDONLY, r->err, sizeof r->err);
+  if (r->fd < 0) { r->fd = -1; return -1; }
   r->open = true;
   r->generation++;
   r->len = r->pos = 0;
@@ -135,10 +127,9 @@ static int open_file(hm_reader *r) {
 static int check_files_dir(const hm_program *p, const hm_source *s, const char *data_dir, char *err, size_t errlen) {
   const char *files = cstr(p, s->files);
   if (!files || strchr(files, '*')) return 0;
-  char full[8192];
-  struct stat st;
-  snprintf(full, sizeof full, "%s/%s", data_dir, files);
-  if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  int fd = hm_contain_open(data_dir, files, O_RDONLY | O_DIRECTORY, err, errlen);
+  if (fd >= 0) { close(fd); return 0; }
+  if (fd == HM_CONTAIN_REFUSED) return -1;
   snprintf(err, errlen, "%s: no such folder in the data folder (the files of source %s)", files,
            cstr(p, s->name) ? cstr(p, s->name) : "?");
   return -1;

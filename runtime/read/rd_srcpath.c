@@ -7,10 +7,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int hm_srcpath_natcmp(const char *a, const char *b) {
   const char *a0 = a, *b0 = b;
@@ -39,19 +41,33 @@ static int cmp_names(const void *x, const void *y) {
   return hm_srcpath_natcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-static int kind_of(const char *data_dir, const char *rel) {  /* 0 missing, 'f' file, 'd' folder, 'o' other */
-  char full[8192];
+/* 0 missing, 'f' file, 'd' folder, 'o' other, 'x' refused (err says why): rel
+ * is opened inside the export folder (hm_contain_open), never by a bare path. */
+static int kind_of(const char *data_dir, const char *rel, char *err, size_t errlen) {
+  char why[600];
   struct stat st;
-  if ((size_t)snprintf(full, sizeof full, "%s/%s", data_dir, rel) >= sizeof full) return 0;
-  if (stat(full, &st) != 0) return 0;
+  int fd = hm_contain_open(data_dir, rel, O_RDONLY | O_NONBLOCK, why, sizeof why);
+  if (fd == HM_CONTAIN_REFUSED) { snprintf(err, errlen, "%s", why); return 'x'; }
+  if (fd < 0) return 0;
+  int ok = fstat(fd, &st) == 0;
+  close(fd);
+  if (!ok) return 0;
   return S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
 }
 
-/* Names in folder `full` matching prefix*suffix, sorted; NULL-terminated, in arena. */
-static const char **list_dir(hm_arena *a, const char *full, const char *pre, size_t npre,
-                             const char *suf, size_t nsuf, size_t *count, int *errnum) {
-  DIR *d = opendir(full);
-  if (!d) { *errnum = errno; return NULL; }
+/* Names in folder `rel` of the export matching prefix*suffix, sorted;
+ * NULL-terminated, in arena. A folder leading out of the export is refused
+ * (*errnum EXDEV, why says so). */
+static const char **list_dir(hm_arena *a, const char *data_dir, const char *rel, const char *pre,
+                             size_t npre, const char *suf, size_t nsuf, size_t *count, int *errnum,
+                             char *why, size_t whylen) {
+  int fd = hm_contain_open(data_dir, *rel ? rel : ".", O_RDONLY | O_DIRECTORY, why, whylen);
+  if (fd < 0) {
+    *errnum = fd == HM_CONTAIN_REFUSED ? EXDEV : fd == HM_CONTAIN_MISSING ? ENOENT : EIO;
+    return NULL;
+  }
+  DIR *d = fdopendir(fd);
+  if (!d) { *errnum = errno; close(fd); return NULL; }
   size_t n = 0, cap = 16;
   const char **names = malloc(cap * sizeof *names);
   struct dirent *e;
@@ -92,10 +108,12 @@ static int add_entry(hm_arena *a, const char *data_dir, const char *rel, int k, 
     snprintf(err, errlen, "%s: %s", rel, k == 'd' ? "is a folder, expected a file" : "is not a regular file");
     return -1;
   }
-  char *full = hm_arena_printf(a, "%s/%s", data_dir, rel);
   size_t n = 0;
   int errnum = 0;
-  const char **pg = list_dir(a, full, "page-", 5, ".json", 5, &n, &errnum);
+  char why[600];
+  const char **pg = list_dir(a, data_dir, rel, "page-", 5, ".json", 5, &n, &errnum,
+                             why, sizeof why);
+  if (!pg && errnum == EXDEV) { snprintf(err, errlen, "%s", why); return -1; }
   if (!pg) { snprintf(err, errlen, "%s: cannot read folder: %s", rel, strerror(errnum)); return -1; }
   for (size_t i = 0; i < n; i++) add_file(a, o, hm_arena_printf(a, "%s/%s", rel, pg[i]), key);
   return 0;
@@ -107,7 +125,8 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
   *files = NULL; *nfiles = 0;
   const char *star = strchr(path, '*');
   if (!star) {
-    int k = kind_of(data_dir, path);
+    int k = kind_of(data_dir, path, err, errlen);
+    if (k == 'x') return -1;
     if (!k) {
       snprintf(err, errlen, "%s: no such %s in the data folder", path, pages ? "file or folder" : "file");
       return -1;
@@ -123,13 +142,16 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
     const char *rest = segend;              /* "" or "/more/path" */
     const char *pre = seg, *suf = star + 1;
     size_t npre = (size_t)(star - seg), nsuf = (size_t)(segend - suf);
-    char *full = hm_arena_printf(a, "%s%s%s", data_dir, *dir ? "/" : "", dir);
     size_t n = 0;
     int errnum = 0;
-    const char **names = list_dir(a, full, pre, npre, hm_arena_strndup(a, suf, nsuf), nsuf, &n, &errnum);
+    char why[600];
+    const char **names = list_dir(a, data_dir, dir, pre, npre, hm_arena_strndup(a, suf, nsuf), nsuf,
+                                  &n, &errnum, why, sizeof why);
     if (!names) {
       const char *d = *dir ? dir : ".";
-      if (errnum == ENOENT || errnum == ENOTDIR)
+      if (errnum == EXDEV)
+        snprintf(err, errlen, "%s (source path %s)", why, path);
+      else if (errnum == ENOENT || errnum == ENOTDIR)
         snprintf(err, errlen, "%s: no such folder in the data folder (source path %s)", d, path);
       else
         snprintf(err, errlen, "%s: cannot read folder (source path %s): %s", d, path, strerror(errnum));
@@ -139,7 +161,8 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
       size_t len = strlen(names[i]);
       const char *key = hm_arena_strndup(a, names[i] + npre, len - npre - nsuf);
       const char *rel = hm_arena_printf(a, "%s%s%s%s", dir, *dir ? "/" : "", names[i], rest);
-      int k = kind_of(data_dir, rel);
+      int k = kind_of(data_dir, rel, err, errlen);
+      if (k == 'x') return -1;
       if (!k) continue;                     /* this parent simply has none */
       if (*rest == 0 && k == 'd' && !pages) continue;   /* a sibling folder, not one of ours */
       if (add_entry(a, data_dir, rel, k, pages, key, &o, err, errlen) < 0) return -1;

@@ -85,8 +85,9 @@ void hm_http_close(hm_http *h);
  * Returns the final response in r (free with hm_http_resp_free). */
 void hm_http_request(hm_http *h, const char *method, const char *path, const cJSON *body,
                      int idempotent, hm_http_resp *r);
-/* POST a file as multipart/form-data (field "file"). */
-void hm_http_upload(hm_http *h, const char *path, const char *file, const char *name,
+/* POST a file as multipart/form-data (field "file"): `size` bytes read by
+ * position from fd (opened with hm_contain_open; the caller closes it). */
+void hm_http_upload(hm_http *h, const char *path, int fd, long long size, const char *name,
                     const char *content_type, hm_http_resp *r);
 /* GET every page of a cursor-paginated list (path may carry a query; limit=100
  * and cursor are added), calling fn on each item until it returns non-zero;
@@ -261,6 +262,18 @@ int hm_store_gid_ours(hm_store *st, const char *path, long long gid);
 long long hm_store_in_doubt(hm_store *st);
 /* Seconds since the newest in-doubt intent was written (huge if none). */
 double hm_store_in_doubt_age(hm_store *st);
+
+/* ==== rn_origin.c ====
+ * 0 when url names base's scheme, host and port and no user name; otherwise -1
+ * with `why` (never containing credentials: the target URL has none). */
+int hm_url_same_origin(const char *base, const char *url, char *why, size_t n);
+
+/* ==== rn_plancheck.c ====
+ * One line of a plan file, checked before the first request of the run: a
+ * plain /api/ path (hm_apipath.h), the method of its phase, an upload's file
+ * opening inside the export folder data_dir (NULL: no --data, and an upload is
+ * refused). 0, or 2 with `why` naming what is wrong. */
+int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n);
 
 /* ==== rn_exec.c, rn_resolve.c ====
  * hm_exec_int: what the executor's files share (rn_exec.c sends, rn_resolve.c

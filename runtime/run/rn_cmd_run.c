@@ -124,6 +124,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
  * execute it — memory stays bounded by one call, whatever the migration's size. */
 typedef struct plan_file {
   const char *path;
+  const char *data_dir;   /* --data: the only folder uploads are read from */
   FILE *f;             /* the executing pass */
   char *line;
   size_t cap;
@@ -135,6 +136,7 @@ typedef struct plan_file {
   cJSON *per_object;   /* sample: object -> records kept (per pass) */
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
+  char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
 /* common/hm_calls.h: a header has "hmap_plan" and no "path". */
@@ -266,6 +268,8 @@ static int read_call(plan_file *pf, ssize_t len, cJSON **out, char *err, size_t 
     return rc;
   }
   const char *why = plan_line_problem(c);
+  char unsafe[800];
+  if (!why && hm_plancheck_line(c, pf->data_dir, unsafe, sizeof unsafe)) why = unsafe;
   if (why) {
     snprintf(err, errlen, "%s:%ld: %s", pf->path, pf->lineno, why);
     cJSON_Delete(c);
@@ -317,8 +321,8 @@ static cJSON *plan_next(void *ctx) {
   while (pf->f && (len = getline(&pf->line, &pf->cap, pf->f)) >= 0) {
     pf->lineno++;
     cJSON *c;
-    char err[300];
-    if (read_call(pf, len, &c, err, sizeof err) || !c) continue;   /* checked in the first pass */
+    if (read_call(pf, len, &c, pf->changed, sizeof pf->changed)) return NULL;   /* stop: see run */
+    if (!c) continue;
     if (!pf->sample || sample_keep(pf, c)) return c;
     cJSON_Delete(c);
   }
@@ -371,7 +375,8 @@ static cJSON *tmp_next(void *ctx) {
 static int run_plan_file(run_args *a) {
   plan_file pf;
   memset(&pf, 0, sizeof pf);
-  char err[600] = "";
+  pf.data_dir = a->o.data_dir;
+  char err[1200] = "";
   if (plan_check(&pf, a->plan, a->o.sample, err, sizeof err)) {
     fprintf(stderr, "hmaprun run: %s\n", err);
     plan_free(&pf);
@@ -387,7 +392,13 @@ static int run_plan_file(run_args *a) {
     sample_reset(&pf);   /* the executing pass samples again, identically */
     pf.lineno = 0;
     pf.f = fopen(a->plan, "r");
-    rc = hm_exec_close(ex, pf.f ? hm_exec_calls(ex, plan_next, &pf) : 2);
+    int xrc = pf.f ? hm_exec_calls(ex, plan_next, &pf) : 2;
+    if (pf.changed[0]) {   /* the plan or an upload's file changed after the check */
+      fprintf(stderr, "hmaprun run: %s (changed since the plan was checked; "
+                      "nothing after it was sent)\n", pf.changed);
+      if (!xrc) xrc = 2;
+    }
+    rc = hm_exec_close(ex, xrc);
   }
   plan_free(&pf);
   return rc;
@@ -421,6 +432,13 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   cJSON *c;
   while (pf.f && (c = planner_next(&it))) {
     pf.n++;
+    char why[800];
+    if (hm_plancheck_line(c, a->o.data_dir, why, sizeof why)) {   /* the planner's calls too */
+      snprintf(it.err, sizeof it.err, "planned call %lld: %.400s", pf.n, why);
+      it.rc = 2;
+      cJSON_Delete(c);
+      break;
+    }
     if (creates(c)) {
       const char *obj = call_object(c);
       cJSON *t = cJSON_GetObjectItemCaseSensitive(pf.totals, obj ? obj : "?");

@@ -12,6 +12,7 @@
  * appended), new -> created. Counts per source object feed the report.
  * References and lookups are rn_resolve.c's. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -19,7 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "hm_psettings.h"
+#include "hm_read.h"
 #include "rn.h"
 #include "hm_run.h"
 
@@ -428,11 +431,27 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   }
 }
 
-static int file_size(const char *path, long long *size) {
+/* The upload's file, opened inside the export folder as the planner opened it
+ * (hm_contain_open): fd >= 0 and its size, or -1 with why. */
+static int open_upload(const hm_exec *ex, const call *k, long long *size, char *why, size_t n) {
+  char refusal[600];
   struct stat sb;
-  if (stat(path, &sb) || !S_ISREG(sb.st_mode)) return -1;
-  *size = (long long)sb.st_size;
-  return 0;
+  if (!ex->o.data_dir) {
+    snprintf(why, n, "attachment file %s: no --data folder to read it from: not uploaded", k->file);
+    return -1;
+  }
+  int fd = hm_contain_open(ex->o.data_dir, k->file, O_RDONLY | O_NONBLOCK, refusal, sizeof refusal);
+  if (fd == HM_CONTAIN_REFUSED) {
+    snprintf(why, n, "attachment %s: not uploaded", refusal);
+    return -1;
+  }
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+    *size = (long long)sb.st_size;
+    return fd;
+  }
+  if (fd >= 0) close(fd);
+  snprintf(why, n, "attachment file %s is missing or unreadable: not uploaded", k->file);
+  return -1;
 }
 
 /* An upload that will not be sent still gets an id map row marked skipped, so
@@ -453,14 +472,11 @@ static int skip_upload(hm_exec *ex, const call *k, const char *why) {
 }
 
 static int do_upload(hm_exec *ex, const call *k) {
-  hm_buf full; hm_buf_init(&full);
-  if (ex->o.data_dir && k->file[0] != '/') { hm_buf_puts(&full, ex->o.data_dir); hm_buf_putc(&full, '/'); }
-  hm_buf_puts(&full, k->file);
   long long size = 0;
   char why[700];
   int rc;
-  if (file_size(hm_buf_cstr(&full), &size)) {
-    snprintf(why, sizeof why, "attachment file %s is missing or unreadable: not uploaded", hm_buf_cstr(&full));
+  int fd = open_upload(ex, k, &size, why, sizeof why);
+  if (fd < 0) {
     rc = skip_upload(ex, k, why);
   } else if (size > ex->o.max_upload_bytes) {
     snprintf(why, sizeof why, "attachment %s is %lld bytes, over the %ld-byte limit: not uploaded",
@@ -470,7 +486,7 @@ static int do_upload(hm_exec *ex, const call *k) {
     rc = ex->fatal = 4;   /* a graceful stop: not started */
   } else if (!journal_intent(ex, k, k->key_buf, k->path, NULL)) {
     hm_http_resp r;
-    hm_http_upload(ex->http, k->path, hm_buf_cstr(&full), k->name ? k->name : k->file, k->ctype, &r);
+    hm_http_upload(ex->http, k->path, fd, size, k->name ? k->name : k->file, k->ctype, &r);
     if (r.not_sent) {
       hm_store_unsent(ex->st, k->key_buf);
       ex->fatal = 4;
@@ -490,7 +506,7 @@ static int do_upload(hm_exec *ex, const call *k) {
   } else {
     rc = ex->fatal;
   }
-  hm_buf_free(&full);
+  if (fd >= 0) close(fd);
   return rc;
 }
 

@@ -177,15 +177,36 @@ static void log_request(hm_http *h, const char *method, const char *path, long s
   hm_buf_free(&b);
 }
 
-typedef struct upload_spec { const char *file, *name, *ctype; } upload_spec;
+/* The file to upload, already opened inside the export folder: it is read by
+ * position from the fd, never reopened by name. */
+typedef struct upload_spec { int fd; curl_off_t size, pos; const char *name, *ctype; } upload_spec;
+
+static size_t read_upload(char *buf, size_t sz, size_t n, void *ud) {
+  upload_spec *u = ud;
+  ssize_t got = pread(u->fd, buf, sz * n, (off_t)u->pos);
+  if (got < 0) return CURL_READFUNC_ABORT;
+  u->pos += got;
+  return (size_t)got;
+}
+
+static int seek_upload(void *ud, curl_off_t offset, int origin) {
+  upload_spec *u = ud;
+  if (origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
+  u->pos = offset;
+  return CURL_SEEKFUNC_OK;
+}
 
 /* A fresh MIME body per attempt: libcurl does not reliably rewind a mime part
  * after a failed transfer (the retry would announce a body and send none). */
-static curl_mime *build_mime(hm_http *h, const upload_spec *u) {
+static curl_mime *build_mime(hm_http *h, upload_spec *u) {
   curl_mime *mime = curl_mime_init(h->curl);
   curl_mimepart *part = curl_mime_addpart(mime);
   curl_mime_name(part, "file");
-  if (curl_mime_filedata(part, u->file) != CURLE_OK) { curl_mime_free(mime); return NULL; }
+  u->pos = 0;
+  if (curl_mime_data_cb(part, u->size, read_upload, seek_upload, NULL, u) != CURLE_OK) {
+    curl_mime_free(mime);
+    return NULL;
+  }
   if (u->name) curl_mime_filename(part, u->name);
   if (u->ctype) curl_mime_type(part, u->ctype);
   return mime;
@@ -193,7 +214,8 @@ static curl_mime *build_mime(hm_http *h, const upload_spec *u) {
 
 /* One transfer, paced. Returns the curl code; fills r (body, status, json). */
 static CURLcode perform_once(hm_http *h, const char *method, const char *path,
-                             const char *payload, const upload_spec *up, int idempotent, hm_http_resp *r) {
+                             const char *payload, upload_spec *up, int idempotent,
+                             hm_http_resp *r) {
   pause_for(h, hm_rl_wait(&h->rl, hm_now()));
   if (hm_http_stopped(h)) { r->not_sent = 1; return CURLE_ABORTED_BY_CALLBACK; }
   r->not_sent = 0;
@@ -206,6 +228,12 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   hm_buf url; hm_buf_init(&url);
   hm_buf_puts(&url, h->base);
   hm_buf_puts(&url, path);
+  if (hm_url_same_origin(h->base, hm_buf_cstr(&url), h->curl_err, sizeof h->curl_err)) {
+    hm_buf_free(&url);
+    r->not_sent = 1;   /* refused here: nothing reached any server */
+    error_text(h, r, CURLE_URL_MALFORMAT);
+    return CURLE_URL_MALFORMAT;
+  }
   curl_easy_setopt(cu, CURLOPT_URL, hm_buf_cstr(&url));
   curl_easy_setopt(cu, CURLOPT_WRITEDATA, &r->body);
   struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
@@ -217,7 +245,7 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   if (up && !mime) {
     curl_slist_free_all(hdrs);
     hm_buf_free(&url);
-    snprintf(h->curl_err, sizeof h->curl_err, "%s: cannot read the file to upload", up->file);
+    snprintf(h->curl_err, sizeof h->curl_err, "%s: cannot read the file to upload", up->name);
     error_text(h, r, CURLE_READ_ERROR);
     return CURLE_READ_ERROR;
   }
@@ -261,11 +289,12 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
 
 /* The retry loop shared by JSON requests and uploads. */
 static void request_loop(hm_http *h, const char *method, const char *path, const char *payload,
-                         const upload_spec *up, int idempotent, hm_http_resp *r) {
+                         upload_spec *up, int idempotent, hm_http_resp *r) {
   int failures = 0;
   for (int attempt = 0;; attempt++) {
     CURLcode cc = perform_once(h, method, path, payload, up, idempotent, r);
     if (cc == CURLE_READ_ERROR && up) return;   /* the local file, not the network */
+    if (cc == CURLE_URL_MALFORMAT) return;      /* refused before sending: no retry */
     if (hm_http_stopped(h)) {
       /* A call that finished keeps its answer (the caller records it); one
        * that never left or was throttled is reported as not sent. */
@@ -306,10 +335,10 @@ void hm_http_request(hm_http *h, const char *method, const char *path, const cJS
   free(payload);
 }
 
-void hm_http_upload(hm_http *h, const char *path, const char *file, const char *name,
+void hm_http_upload(hm_http *h, const char *path, int fd, long long size, const char *name,
                     const char *content_type, hm_http_resp *r) {
   memset(r, 0, sizeof *r);
-  upload_spec up = { file, name, content_type };
+  upload_spec up = { fd, (curl_off_t)size, 0, name, content_type };
   /* Uploads cannot be looked up, and a duplicate file is invisible and harmless,
    * so they are retried like idempotent requests. */
   request_loop(h, "POST", path, NULL, &up, 1, r);

@@ -15,10 +15,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include "hm_buf.h"
@@ -867,7 +869,8 @@ static void scenario_auth(env *e) {
   CHECK(err && !strstr(err, "wrong-key-123456"), "the key was printed");
   free(err);
   time_t t0 = time(NULL);
-  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--target", "http://127.0.0.1:1",
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"),
+                  "--data", path_in(e, "data"), "--target", "http://127.0.0.1:1",
                   "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
   err = client_stderr(e);
   CHECK(rc == 3 && err && strstr(err, "not reachable") && time(NULL) - t0 < 20,
@@ -1502,6 +1505,193 @@ static void scenario_example_faults(env *e, const char *hmapc, const char *map, 
   cJSON_Delete(d);
 }
 
+/* ---- hostile plans: paths and files that would leave the target or the export ---- */
+
+/* A listener on another port of the same host: the server a hostile path would
+ * carry the credentials to. Never accepted from: a connection attempt stays in
+ * its backlog, where decoy_reached finds it. */
+static int decoy_listen(int *port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 16) ||
+      getsockname(fd, (struct sockaddr *)&a, &len)) return -1;
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+static int decoy_reached(int fd) {
+  int c = accept(fd, NULL, NULL);
+  if (c >= 0) close(c);
+  return c >= 0;
+}
+
+/* hostile.ndjson: a header, a good create, then `line` (line 3). */
+static void write_hostile(env *e, const char *phase, const char *method, const char *path,
+                          const char *file) {
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddNumberToObject(c, "seq", 2);
+  cJSON_AddStringToObject(c, "phase", phase);
+  if (method) cJSON_AddStringToObject(c, "method", method);
+  cJSON_AddStringToObject(c, "path", path);
+  if (file) cJSON_AddStringToObject(c, "file", file);
+  else cJSON_AddItemToObject(c, "body", cJSON_Parse("{\"email\":\"evil@example.com\"}"));
+  cJSON_AddStringToObject(c, "target", file ? "Upload" : "Customer");
+  cJSON_AddStringToObject(c, "ref", "Person:2");
+  char *line = cJSON_PrintUnformatted(c);
+  FILE *f = fopen(path_in(e, "hostile.ndjson"), "w");
+  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n"
+             "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
+             "\"body\":{\"email\":\"good@example.com\"},\"target\":\"Customer\","
+             "\"ref\":\"Person:1\"}\n%s\n", line);
+  fclose(f);
+  free(line);
+  cJSON_Delete(c);
+}
+
+/* Runs the hostile plan: exit 2 naming line 3 with `want`, nothing sent to the
+ * sandbox or the decoy, no state made. */
+static void expect_refused(env *e, int decoy, const char *want, int with_data) {
+  double req0 = sbx_requests(e);
+  unlink(path_in(e, "hostile.db"));
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "hostile.ndjson"),
+                      with_data ? "--data" : "--time-scale", with_data ? path_in(e, "data") : SCALE,
+                      "--target", e->base, "--state", path_in(e, "hostile.db"), (const char *)NULL);
+  char *err = client_stderr(e);
+  char line[64];
+  snprintf(line, sizeof line, "hostile.ndjson:3: ");
+  CHECK(rc == 2, "%s: exit %d, wanted 2: %s", want, rc, err ? err : "");
+  CHECK(err && strstr(err, line) && strstr(err, want), "wanted \"%s%s\": %s", line, want,
+        err ? err : "");
+  CHECK(err && !strstr(err, "run again"), "a refused plan is not resumable: %s", err ? err : "");
+  free(err);
+  CHECK(sbx_requests(e) == req0, "%s: requests reached the target", want);
+  CHECK(!decoy_reached(decoy), "%s: a request reached the other port", want);
+  CHECK(access(path_in(e, "hostile.db"), F_OK) != 0, "%s: a state database was made", want);
+}
+
+/* The plan file is read twice (checked whole, then executed): a plan that
+ * changes in between (here a FIFO whose writer sends a hostile line the second
+ * time) stops at that line with exit 2 — never sent, never skipped silently. */
+static void swapped_plan(env *e, int decoy, const char *hostile_path) {
+  char *fifo = strdup(path_in(e, "swap.ndjson"));
+  unlink(fifo);
+  CHECK(mkfifo(fifo, 0600) == 0, "mkfifo: %s", strerror(errno));
+  char good[600], bad[600];
+  const char *head = "{\"hmap_plan\":1,\"map_hash\":\"e2e-map-1\"}\n"
+                     "{\"seq\":1,\"phase\":\"create\",\"path\":\"/api/customers\","
+                     "\"body\":{\"email\":\"swap1@example.com\"},\"target\":\"Customer\","
+                     "\"ref\":\"S:1\"}\n";
+  const char *third = "{\"seq\":2,\"phase\":\"create\",\"path\":\"%s\",\"body\":{\"email\":"
+                      "\"swap2@example.com\"},\"target\":\"Customer\",\"ref\":\"S:2\"}\n";
+  snprintf(good, sizeof good, "%s", head);
+  snprintf(good + strlen(good), sizeof good - strlen(good), third, "/api/customers");
+  snprintf(bad, sizeof bad, "%s", head);
+  snprintf(bad + strlen(bad), sizeof bad - strlen(bad), third, hostile_path);
+  pid_t w = fork();
+  if (w == 0) {
+    for (int pass = 0; pass < 2; pass++) {
+      if (pass) sleep_ms(1000);   /* the checking pass has read its copy and closed it */
+      FILE *f = fopen(fifo, "w");
+      if (!f) _exit(1);
+      fputs(pass ? bad : good, f);
+      fclose(f);
+    }
+    _exit(0);
+  }
+  unlink(path_in(e, "swap.db"));
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", fifo, "--target", e->base,
+                      "--state", path_in(e, "swap.db"), "--time-scale", SCALE, (const char *)NULL);
+  kill(w, SIGKILL);
+  waitpid(w, NULL, 0);
+  char *err = client_stderr(e);
+  CHECK(rc == 2 && err && strstr(err, "swap.ndjson:3: \"path\" \"@127.0.0.1:") &&
+        strstr(err, "changed since the plan was checked; nothing after it was sent"),
+        "a plan changed between its check and its run: exit %d: %s", rc, err ? err : "");
+  free(err);
+  CHECK(!decoy_reached(decoy), "the changed plan reached the other port");
+  cJSON *d = dump(e);
+  int n = 0;
+  find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "email", "swap1@example.com", &n);
+  CHECK(n == 1, "the line before the change was not sent once (%d)", n);
+  find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "email", "swap2@example.com", &n);
+  CHECK(n == 0, "the changed line was sent (%d)", n);
+  cJSON_Delete(d);
+  free(fifo);
+}
+
+static void scenario_hostile_paths(env *e) {
+  int port = 0;
+  int decoy = decoy_listen(&port);
+  CHECK(decoy >= 0, "cannot listen on a second port");
+  if (decoy < 0) return;
+  write_plan(e, 0, 0);   /* the data folder and its files */
+  char at[128], at_end[128], want[256];
+  snprintf(at, sizeof at, "@127.0.0.1:%d/api/customers", port);
+  snprintf(at_end, sizeof at_end, "/api/customers@127.0.0.1:%d", port);
+  write_hostile(e, "create", "POST", at, NULL);
+  snprintf(want, sizeof want, "\"path\" \"%s\" refused: the path does not start with /api/", at);
+  expect_refused(e, decoy, want, 1);
+  write_hostile(e, "create", "POST", at_end, NULL);
+  expect_refused(e, decoy, "refused: the path contains '@' (a user name or another host)", 1);
+  static const char *const paths[][2] = {
+    { "/api/../_sandbox/reset", "refused: the path has a \".\" or \"..\" segment" },
+    { "/api/./customers", "refused: the path has a \".\" or \"..\" segment" },
+    { "/api//customers", "refused: the path has an empty segment (\"//\")" },
+    { "/api/customers?external_id=x",
+      "refused: the path has a query string (planned calls have none)" },
+    { "/api/customers#x", "refused: the path contains '#'" },
+    { "/api/customers\\x", "refused: the path contains '\\'" },
+    { "/api/cus tomers", "refused: the path contains whitespace" },
+    { "/api/customers\r\nHost: evil", "refused: the path contains a control character" },
+    { "/api/customers%2F..", "refused: the path contains '%' (percent-encoding)" },
+    { "/api/tickets/{ref:upload:files/a1.txt#url}/messages",
+      "refused: the path has a '{' that is not a {ref:NAME}" },
+    { "http://127.0.0.1:1/api/customers", "refused: the path does not start with /api/" },
+  };
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    write_hostile(e, "create", "POST", paths[i][0], NULL);
+    expect_refused(e, decoy, paths[i][1], 1);
+  }
+  write_hostile(e, "update", "POST", "/api/customers", NULL);
+  expect_refused(e, decoy, "\"method\" POST does not go with phase update (it sends PUT)", 1);
+  /* Uploads: only files inside --data, never through a symlink out of it. */
+  write_hostile(e, "upload", "POST", "/api/upload", "/etc/passwd");
+  expect_refused(e, decoy, "upload refused: /etc/passwd: is an absolute path", 1);
+  write_hostile(e, "upload", "POST", "/api/upload", "../hostile.ndjson");
+  expect_refused(e, decoy, "upload refused: ../hostile.ndjson: goes up with \"..\"", 1);
+  CHECK(symlink("/etc/passwd", path_in(e, "data/files/evil.txt")) == 0, "symlink: %s",
+        strerror(errno));
+  write_hostile(e, "upload", "POST", "/api/upload", "files/evil.txt");
+  expect_refused(e, decoy,
+                 "upload refused: files/evil.txt: leads out of the export folder through a symlink",
+                 1);
+  write_hostile(e, "upload", "POST", "/api/upload", "files/a1.txt");
+  expect_refused(e, decoy,
+                 "an upload needs --data DIR, the export folder its file files/a1.txt is read from",
+                 0);
+  write_hostile(e, "upload", "POST", "/api/customers", "files/a1.txt");
+  expect_refused(e, decoy, "an upload goes to /api/upload, not /api/customers", 1);
+  /* A symlink that stays inside the export folder is the same file: sent. */
+  CHECK(symlink("a2.txt", path_in(e, "data/files/alias.txt")) == 0, "symlink: %s", strerror(errno));
+  write_hostile(e, "upload", "POST", "/api/upload", "files/alias.txt");
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "hostile.ndjson"),
+                      "--data", path_in(e, "data"), "--target", e->base,
+                      "--state", path_in(e, "hostile.db"), "--time-scale", SCALE,
+                      (const char *)NULL);
+  CHECK(rc == 0, "a plan uploading a symlink inside the export: exit %d", rc);
+  cJSON *d = dump(e);
+  const cJSON *up = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "uploads"), 0);
+  char *txt = up ? cJSON_PrintUnformatted(up) : NULL;
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 1, "uploads: %s",
+        txt ? txt : "none");
+  free(txt);
+  cJSON_Delete(d);
+  CHECK(!decoy_reached(decoy), "a request reached the other port");
+  swapped_plan(e, decoy, at);
+  close(decoy);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4 || (!strncmp(argv[1], "example", 7) && argc != 7)) {
     fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"
@@ -1536,6 +1726,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "lookup_case")) scenario_lookup_case(&e);
   else if (!strcmp(sc, "delta_ref")) scenario_delta_ref(&e);
   else if (!strcmp(sc, "delta_gone")) scenario_delta_gone(&e);
+  else if (!strcmp(sc, "hostile_paths")) scenario_hostile_paths(&e);
   else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
   else if (!strcmp(sc, "example_faults")) scenario_example_faults(&e, argv[4], argv[5], argv[6]);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }

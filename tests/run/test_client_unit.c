@@ -2,7 +2,8 @@
  * arithmetic of the leaky bucket, the backoff schedule, Retry-after parsing,
  * credential loading and scrubbing, the state store's exactly-once rows and
  * map-hash guard, and verify's field comparison — plus list paging against a
- * scripted one-process server (a list past 50 pages, a cursor that loops). */
+ * scripted one-process server (a list past 50 pages, a cursor that loops, a
+ * cursor shaped like another host) and the origin check of request URLs. */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,6 +170,11 @@ static const char *next_cursor(const char *req, char *buf, size_t cap) {
   const char *c = strstr(req, "cursor=");
   int n = c ? atoi(c + 8) : 0;
   if (strstr(req, "/api/loop")) return !c ? "\"A\"" : c[7] == 'A' ? "\"B\"" : "\"A\"";
+  /* /api/evil: a cursor shaped like a user@host:port/path; the end once it
+   * comes back percent-encoded in the query, another page otherwise. */
+  if (strstr(req, "/api/evil"))
+    return !c ? "\"@127.0.0.1:1/x#y?z=1\""
+              : strstr(req, "cursor=%40127.0.0.1%3A1%2Fx%23y%3Fz%3D1 ") ? "null" : "\"p1\"";
   if (n + 1 >= 120) return "null";
   snprintf(buf, cap, "\"p%d\"", n + 1);
   return buf;
@@ -222,6 +228,10 @@ static void test_list_paging(void) {
   CHECK(h && hm_http_list(h, "/api/loop?x=1", 0, count_item, &items, err, sizeof err) == HM_HTTP_CURSOR_LOOP);
   CHECK(items == 6 && strstr(err, "cursor given before") && strstr(err, "/api/loop"));
   CHECK(h && hm_http_get_stats(h)->requests == 123);
+  items = 0;
+  /* A cursor from an answer stays a query value on the target. */
+  CHECK(h && hm_http_list(h, "/api/evil", 0, count_item, &items, err, sizeof err) == 0);
+  CHECK(items == 4 && hm_http_get_stats(h)->requests == 125);
   hm_http_close(h);
   kill(srv, SIGKILL);
   waitpid(srv, NULL, 0);
@@ -236,6 +246,24 @@ static void test_seen(void) {
   CHECK(!hm_seen_has(&s, "Ref:1"));
 }
 
+/* The last guard before a request leaves: the URL must name the target's
+ * scheme, host and port, with no user name — whatever path was appended. */
+static void test_same_origin(void) {
+  const char *base = "http://127.0.0.1:18100";
+  const char *acme = "https://acme.gorgias.com";
+  char why[300];
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100/api/customers", why, sizeof why) == 0);
+  CHECK(hm_url_same_origin(acme, "https://ACME.gorgias.com:443/api/x", why, sizeof why) == 0);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100@127.0.0.1:18101/api/customers", why,
+                           sizeof why) < 0);
+  CHECK(strstr(why, "user name") != NULL);
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18101/api/customers", why, sizeof why) < 0);
+  CHECK(strstr(why, "leads to http://127.0.0.1:18101, not the target http://127.0.0.1:18100"));
+  CHECK(hm_url_same_origin(base, "http://127.0.0.1:18100.evil.example/api", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin(acme, "http://acme.gorgias.com/api", why, sizeof why) < 0);
+  CHECK(hm_url_same_origin(base, "http://evil.example/api", why, sizeof why) < 0);
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -247,6 +275,7 @@ int main(void) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   test_list_paging();
   test_seen();
+  test_same_origin();
   curl_global_cleanup();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
