@@ -123,6 +123,17 @@ int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out);
  * With skip_empty, "" may repeat (CSV headers' unnamed columns). */
 bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first, size_t *second);
 
+/* ==== rd_value.c (JSON text) ====
+ * A JSON number whose text no double holds exactly (an integer beyond 2^53,
+ * a 20-digit id, an overflow to infinity, an underflow to 0) is read as the
+ * string of its source text, never as a rounded number, `inf` or `nan`. */
+bool hm_jnum_inexact(const char *num, size_t n, double d);
+/* As hm_json_to_value for the tree cJSON parsed from text[0..len): numbers
+   that hm_jnum_inexact refuses keep their source text. */
+hm_value hm_json_text_to_value(const cJSON *j, const char *text, size_t len, hm_arena *a);
+/* The first member name repeated within one object anywhere in j, or NULL. */
+const char *hm_json_dup_member(const cJSON *j);
+
 /* ==== rd_spill.c ====
  * hm_spill: an append-only run of bytes that stays in memory while it is
  * small and goes to an unlinked temporary file ($TMPDIR, else /tmp) once it
