@@ -294,6 +294,14 @@ static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
   return hv_ref(a, HM_REF_AGENT, NULL, e);
 }
 
+/* Whether a path has a ".." segment (a way out of the data folder); a name
+   that merely contains two dots ("report..final.txt") has none. */
+static bool has_dotdot_segment(const char *path) {
+  for (const char *seg = path; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+    if (seg[0] == '.' && seg[1] == '.' && (seg[2] == '/' || seg[2] == 0)) return true;
+  return false;
+}
+
 /* An attachment path as the map gives it, relative to the data dir or to the
  * source's `files` folder. */
 static const char *find_file(plan *pl, const char *rel, long long *size, hm_arena *a) {
@@ -302,7 +310,7 @@ static const char *find_file(plan *pl, const char *rel, long long *size, hm_aren
   const hm_source *s = &pl->p->sources[pl->src];
   if (s->files < pl->p->nconsts) cands[1] = hm_arena_printf(a, "%s/%s", K(pl->p, s->files), rel);
   for (int i = 0; i < 2; i++) {
-    if (!cands[i] || strstr(cands[i], "..")) continue;
+    if (!cands[i] || has_dotdot_segment(cands[i])) continue;
     char *full = hm_arena_printf(a, "%s/%s", pl->o->data_dir, cands[i]);
     if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) { *size = (long long)st.st_size; return cands[i]; }
   }
