@@ -414,7 +414,11 @@ static void write_md(hm_rpt *r, FILE *f) {
     hm_md_text(f, K(p, gp->name));
     if (gp->kind == HG_EXPORT_CSV) { fputs(": exported to ", f); hm_md_code(f, K(p, gp->dest)); }
     else { fputs(": inventory — ", f); hm_md_text(f, K(p, gp->dest)); }
-    if (gp->lossy < p->nannots) { fputs(" (", f); hm_md_text(f, K(p, p->annots[gp->lossy].message)); fputc(')', f); }
+    if (gp->lossy < p->nannots) {
+      fputs(" (", f);
+      hm_md_text(f, K(p, p->annots[gp->lossy].message));
+      fputc(')', f);
+    }
     fprintf(f, ", %llu records, ", (unsigned long long)r->gap_records[g]);
     hm_md_text(f, K(p, gp->file));
     fprintf(f, ":%u:%u\n", gp->line, gp->col);

@@ -28,7 +28,7 @@
 #define HM_STR(x) HM_STR_(x)
 #define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
 #ifndef HM_CSV_MAX_FIELDS
-#define HM_CSV_MAX_FIELDS (1u << 20)       /* cells in a CSV row or header: bounds per-record memory */
+#define HM_CSV_MAX_FIELDS (1u << 20)       /* cells in a CSV row or header: bounds a record's memory */
 #endif
 
 /* One file of a source and the key its path gave it. */
@@ -121,7 +121,8 @@ int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out);
  * hm_names_dup: whether a name appears twice in names[0..n), in linear time;
  * *first and *second are the indexes of the first repeat's two occurrences.
  * With skip_empty, "" may repeat (CSV headers' unnamed columns). */
-bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first, size_t *second);
+bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
+                  size_t *second);
 
 /* ==== rd_value.c (JSON text) ====
  * A JSON number whose text no double holds exactly (an integer beyond 2^53,

@@ -87,7 +87,8 @@ static int cell_stop(hm_reader *r, int *rc) {
 
 /* A NUL byte at pos: never data (C strings downstream would cut the cell). */
 static void nul_byte(hm_reader *r) {
-  if (!r->bad) hm_reader_fail(r, r->line, hm_in_col(r), "NUL byte in %s", r->cols ? "a field" : "the header");
+  if (!r->bad)
+    hm_reader_fail(r, r->line, hm_in_col(r), "NUL byte in %s", r->cols ? "a field" : "the header");
   r->bad = true;
   r->pos++;
 }
@@ -222,7 +223,8 @@ static int require_column(hm_reader *r, uint32_t field, const char *role) {
     if (strcmp(r->cols[i], name) == 0) return 0;
   const hm_source *s = &p->sources[r->src];
   const char *src = s->name < p->nconsts && p->consts[s->name].str ? p->consts[s->name].str : "?";
-  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)", name, role, src);
+  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)", name, role,
+                 src);
   return -1;
 }
 
@@ -237,8 +239,9 @@ int hm_csv_begin(hm_reader *r) {
   for (size_t i = 0; i < r->ncell; i++) cols[i] = r->scratch.data + r->cell[i];
   size_t first, second;
   if (hm_names_dup(cols, r->ncell, true, &first, &second)) {
-    hm_reader_fail(r, r->rec_line, 1, "column '%s' appears twice in the header (fields %zu and %zu)",
-                   cols[second], first + 1, second + 1);
+    hm_reader_fail(r, r->rec_line, 1,
+                   "column '%s' appears twice in the header (fields %zu and %zu)", cols[second],
+                   first + 1, second + 1);
     return -1;
   }
   for (size_t i = 0; i < r->ncell; i++) cols[i] = hm_arena_strdup(&r->life, cols[i]);

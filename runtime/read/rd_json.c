@@ -13,7 +13,8 @@
  * fast parser refuses it, nothing has been consumed and the general path
  * (extent, copy, UTF-8 check, cJSON) reads it and decides any error.
  *
- * A record that cJSON rejects, that is not an object or not valid UTF-8 is a
+ * A record that cJSON rejects, that is not an object or not valid UTF-8, that
+ * holds a NUL (raw or \u0000) or names a member twice in one object is a
  * bad record and reading goes on after it (its extent is known). A break in the
  * structure around the records (a missing comma, the file ending inside the
  * array) cannot be resynchronised: it is reported once and the rest of that
@@ -207,11 +208,13 @@ static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uin
 /* A record's text straight into arena values: cJSON's tree (a malloc per
  * node) and the copy out of it were a third of a plan's time. It reads the
  * common subset of what cJSON accepts and gives exactly the values cJSON +
- * hm_json_to_value give (cJSON's whitespace is any byte <= 32; its numbers are
- * strtod over the run of [0-9+-eE.]; strings are copied byte for byte). On
+ * hm_json_text_to_value give (cJSON's whitespace is any byte <= 32 but NUL;
+ * its numbers are strtod over the run of [0-9+-eE.], or their text when no
+ * double holds them; strings are copied byte for byte). On
  * anything else (\u escapes, a NUL in a string, a string that is not UTF-8, a
- * number strtod does not take whole, very deep nesting, any syntax error, the
- * end of the text before the end of the value) it answers false and the
+ * number strtod does not take whole, very deep nesting, a repeated member
+ * name, any syntax error, the end of the text before the end of the value) it
+ * answers false and the
  * caller runs cJSON, so cJSON alone decides errors and their columns. */
 typedef struct fastjson { const char *p, *end; hm_arena *a; } fastjson;
 
@@ -498,7 +501,8 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
   size_t nul = nul_at(t->data, t->len);
   if (nul < t->len) {
     locate(t, nul, line, col, &el, &ec);
-    hm_reader_fail(r, el, ec, t->data[nul] ? "\\u0000 (a NUL character) in a JSON string" : "NUL byte in JSON text");
+    hm_reader_fail(r, el, ec, "%s",
+                   t->data[nul] ? "\\u0000 (a NUL character) in a JSON string" : "NUL byte in JSON text");
     return -1;
   }
   cJSON *j = cJSON_ParseWithLengthOpts(t->data, t->len, &end, 0);

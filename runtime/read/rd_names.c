@@ -14,7 +14,8 @@ static uint64_t name_hash(const char *s) {
   return h;
 }
 
-static bool pairwise_dup(const char *const *names, size_t n, bool skip_empty, size_t *first, size_t *second) {
+static bool pairwise_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
+                         size_t *second) {
   for (size_t i = 1; i < n; i++) {
     if (skip_empty && !*names[i]) continue;
     for (size_t j = 0; j < i; j++)
@@ -23,7 +24,8 @@ static bool pairwise_dup(const char *const *names, size_t n, bool skip_empty, si
   return false;
 }
 
-bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first, size_t *second) {
+bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
+                  size_t *second) {
   if (n <= PAIRWISE_MAX) return pairwise_dup(names, n, skip_empty, first, second);
   size_t size = 16;
   while (size < 2 * n) size *= 2;

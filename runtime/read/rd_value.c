@@ -47,7 +47,7 @@ static bool next_number(numtext *t, const char **num, size_t *n) {
       t->p++;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       const char *s = t->p;
-      while (t->p < t->end && strchr("0123456789+-eE.", *t->p) && *t->p) t->p++;
+      while (t->p < t->end && *t->p && strchr("0123456789+-eE.", *t->p)) t->p++;
       *num = s;
       *n = (size_t)(t->p - s);
       return true;
@@ -61,7 +61,8 @@ static bool next_number(numtext *t, const char **num, size_t *n) {
 static hm_value number(const cJSON *j, hm_arena *a, numtext *t) {
   const char *num;
   size_t n;
-  if (t && next_number(t, &num, &n) && hm_jnum_inexact(num, n, j->valuedouble)) return hv_str_copy(a, num, n);
+  if (t && next_number(t, &num, &n) && hm_jnum_inexact(num, n, j->valuedouble))
+    return hv_str_copy(a, num, n);
   return hv_num(j->valuedouble);
 }
 
@@ -98,7 +99,8 @@ bool hm_jnum_inexact(const char *num, size_t n, double d) {
     while (i < n && num[i] == '0') i++;
     return n - i > 16 || (n - i == 16 && memcmp(num + i, "9007199254740992", 16) > 0);
   }
-  for (size_t k = i; k < n && num[k] != 'e' && num[k] != 'E'; k++) nonzero |= num[k] >= '1' && num[k] <= '9';
+  for (size_t k = i; k < n && num[k] != 'e' && num[k] != 'E'; k++)
+    nonzero |= num[k] >= '1' && num[k] <= '9';
   return d == 0 && nonzero;
 }
 

@@ -377,7 +377,8 @@ static void test_csv_wide(void) {
   size_t n = 1000000;
   write_wide("wide_dup.csv", n, "c7", 1);
   rt_init(&t, HF_CSV, "wide_dup.csv", NULL, NULL, 0);
-  CHECK_STR(open_error(&t), "wide_dup.csv:1:1: column 'c7' appears twice in the header (fields 7 and 1000001)");
+  CHECK_STR(open_error(&t),
+            "wide_dup.csv:1:1: column 'c7' appears twice in the header (fields 7 and 1000001)");
 
   write_wide("too_wide.csv", HM_CSV_MAX_FIELDS + 1, NULL, 1);
   rt_init(&t, HF_CSV, "too_wide.csv", NULL, NULL, 0);
