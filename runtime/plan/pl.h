@@ -16,6 +16,14 @@
 #include "hm_value.h"
 #include "hm_vm.h"
 
+/* ==== pl_md.c ====
+ * Every value written into a Markdown file goes through one of these: inline
+ * text (a table cell or a line), or a code span (written with its backticks).
+ * The result never holds a line break, an unescaped `|`, a link, an image, an
+ * autolink, raw HTML or an entity. */
+void hm_md_text(FILE *f, const char *s);
+void hm_md_code(FILE *f, const char *s);
+
 /* ==== pl_wire.c ====
  * hm_wire: how a built target object looks on the Gorgias wire. The map and
  * the schema speak in fields (`customer` is a ref Customer, `tags` a list of

@@ -34,7 +34,7 @@ struct hm_rpt {
   summary *sums; uint32_t nsums; uint64_t sums_dropped;
   uint64_t *losses;                 /* per annotation */
   uint64_t *gap_records;            /* per gap */
-  FILE **inventory;                 /* per gap: "key\tlabel" lines */
+  FILE **inventory;                 /* per gap: its Markdown table rows, escaped */
   phase_count *calls; uint32_t ncalls; uint64_t total_calls;
   long sample_n;
   pick *picks; uint32_t npicks, cap_picks;
@@ -174,7 +174,11 @@ void hm_rpt_sample_pick(hm_rpt *r, uint32_t src, const char *key, const char *re
 void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char *label) {
   if (gap >= r->p->ngaps) return;
   if (!r->inventory[gap] && !(r->inventory[gap] = tmpfile())) { perror("hmaprun: inventory spool"); abort(); }
-  fprintf(r->inventory[gap], "%s\t%s\n", key ? key : "", label ? label : "");
+  /* the row as it will be written: escaped, so always one line whatever the data */
+  FILE *spool = r->inventory[gap];
+  fputs("| ", spool); hm_md_text(spool, key ? key : "");
+  fputs(" | ", spool); hm_md_text(spool, label ? label : "");
+  fputs(" |\n", spool);
   r->gap_records[gap]++;
 }
 
@@ -330,15 +334,6 @@ static void write_json(hm_rpt *r, FILE *f) {
   fputs("\n}\n", f);
 }
 
-/* Markdown cells: pipes and newlines would break the table. */
-static void md_cell(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    if (*s == '|') fputs("\\|", f);
-    else if (*s == '\n' || *s == '\r') fputc(' ', f);
-    else fputc(*s, f);
-  }
-}
-
 static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
   uint64_t total = r->nrows[k];
   fprintf(f, "\n## %s (%llu)\n\n", title, (unsigned long long)total);
@@ -348,14 +343,14 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
     summary *s = &r->sums[i];
     if (s->kind != k) continue;
     fputs("| ", f);
-    md_cell(f, s->src < r->p->nsources ? K(r->p, r->p->sources[s->src].name) : "");
-    fputs(" | ", f); md_cell(f, s->severity ? s->severity : "-");
+    hm_md_text(f, s->src < r->p->nsources ? K(r->p, r->p->sources[s->src].name) : "");
+    fputs(" | ", f); hm_md_text(f, s->severity ? s->severity : "-");
     fprintf(f, " | %llu | ", (unsigned long long)s->count);
-    md_cell(f, s->message);
-    fputs(" | ", f); md_cell(f, s->map);
-    fputs(" | ", f); md_cell(f, s->rule);
+    hm_md_text(f, s->message);
+    fputs(" | ", f); hm_md_text(f, s->map);
+    fputs(" | ", f); hm_md_text(f, s->rule);
     fputs(" | ", f);
-    for (uint32_t j = 0; j < s->nkeys; j++) { if (j) fputs(", ", f); md_cell(f, s->keys[j]); }
+    for (uint32_t j = 0; j < s->nkeys; j++) { if (j) fputs(", ", f); hm_md_text(f, s->keys[j]); }
     if (!s->nkeys) fputc('-', f);
     else if (s->count > s->nkeys) fprintf(f, " and %llu more", (unsigned long long)(s->count - s->nkeys));
     fputs(" |\n", f);
@@ -365,12 +360,14 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
 
 static void write_md(hm_rpt *r, FILE *f) {
   const hm_program *p = r->p;
-  fprintf(f, "# Migration plan: %s\n\n", K(p, p->title));
+  fputs("# Migration plan: ", f);
+  hm_md_text(f, K(p, p->title));
+  fputs("\n\n", f);
   if (r->sample_n > 0) fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
   fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | repeats |\n|---|---|---|---|---|---|---|---|\n", f);
   for (uint32_t s = 0; s < p->nsources; s++) {
     fputs("| ", f);
-    md_cell(f, K(p, p->sources[s].name));
+    hm_md_text(f, K(p, p->sources[s].name));
     for (int c = 0; c < HM_RPT__NCOUNT; c++) fprintf(f, " | %llu", (unsigned long long)hm_rpt_get(r, s, (hm_rpt_counter)c));
     fputs(" |\n", f);
   }
@@ -380,8 +377,11 @@ static void write_md(hm_rpt *r, FILE *f) {
   fprintf(f, "\n## Calls and time\n\n%llu API calls. At 40 requests per 20 s (API key): %s. "
              "At 80 requests per 20 s (OAuth): %s.\n\n| phase | target | calls |\n|---|---|---|\n",
           (unsigned long long)r->total_calls, h1, h2);
-  for (uint32_t i = 0; i < r->ncalls; i++)
-    fprintf(f, "| %s | %s | %llu |\n", r->calls[i].phase, r->calls[i].target, (unsigned long long)r->calls[i].n);
+  for (uint32_t i = 0; i < r->ncalls; i++) {
+    fputs("| ", f); hm_md_text(f, r->calls[i].phase);
+    fputs(" | ", f); hm_md_text(f, r->calls[i].target);
+    fprintf(f, " | %llu |\n", (unsigned long long)r->calls[i].n);
+  }
   md_summaries(r, f, HM_ROW_REJECT, "Rejected records");
   md_summaries(r, f, HM_ROW_FLAG, "Flags");
   md_summaries(r, f, HM_ROW_SKIP, "Skipped child records");
@@ -394,13 +394,15 @@ static void write_md(hm_rpt *r, FILE *f) {
     if (an->kind != HA_LOSSY) continue;
     annot_map(p, an, map, sizeof map);
     fputs("- ", f);
-    if (an->rule < p->nrules) md_cell(f, K(p, p->rules[an->rule].name));
-    else if (gap_of(p, a)) { md_cell(f, gap_of(p, a)); fputs(" (gap)", f); }
+    if (an->rule < p->nrules) hm_md_text(f, K(p, p->rules[an->rule].name));
+    else if (gap_of(p, a)) { hm_md_text(f, gap_of(p, a)); fputs(" (gap)", f); }
     else fputs("map", f);
-    if (an->field < p->nconsts) { fputs(" `", f); md_cell(f, K(p, an->field)); fputc('`', f); }
+    if (an->field < p->nconsts) { fputc(' ', f); hm_md_code(f, K(p, an->field)); }
     fputs(": ", f);
-    md_cell(f, K(p, an->message));
-    fprintf(f, " (%s, %llu records)\n", map, (unsigned long long)r->losses[a]);
+    hm_md_text(f, K(p, an->message));
+    fputs(" (", f);
+    hm_md_text(f, map);
+    fprintf(f, ", %llu records)\n", (unsigned long long)r->losses[a]);
     any = true;
   }
   if (!any) fputs("None.\n", f);
@@ -408,19 +410,25 @@ static void write_md(hm_rpt *r, FILE *f) {
   for (uint32_t g = 0; g < p->ngaps; g++) {
     const hm_gap *gp = &p->gaps[g];
     fputs("- ", f);
-    md_cell(f, K(p, gp->name));
-    if (gp->kind == HG_EXPORT_CSV) fprintf(f, ": exported to `%s`", K(p, gp->dest));
-    else { fputs(": inventory — ", f); md_cell(f, K(p, gp->dest)); }
-    if (gp->lossy < p->nannots) { fputs(" (", f); md_cell(f, K(p, p->annots[gp->lossy].message)); fputc(')', f); }
-    fprintf(f, ", %llu records, %s:%u:%u\n", (unsigned long long)r->gap_records[g], K(p, gp->file), gp->line, gp->col);
+    hm_md_text(f, K(p, gp->name));
+    if (gp->kind == HG_EXPORT_CSV) { fputs(": exported to ", f); hm_md_code(f, K(p, gp->dest)); }
+    else { fputs(": inventory — ", f); hm_md_text(f, K(p, gp->dest)); }
+    if (gp->lossy < p->nannots) {
+      fputs(" (", f);
+      hm_md_text(f, K(p, p->annots[gp->lossy].message));
+      fputc(')', f);
+    }
+    fprintf(f, ", %llu records, ", (unsigned long long)r->gap_records[g]);
+    hm_md_text(f, K(p, gp->file));
+    fprintf(f, ":%u:%u\n", gp->line, gp->col);
   }
   if (!p->ngaps) fputs("None.\n", f);
   if (r->sample_n > 0) {
     fputs("\n## Sample\n\n| object | key | why it was picked |\n|---|---|---|\n", f);
     for (uint32_t i = 0; i < r->npicks; i++) {
-      fputs("| ", f); md_cell(f, K(p, p->sources[r->picks[i].src].name));
-      fputs(" | ", f); md_cell(f, r->picks[i].key);
-      fputs(" | ", f); md_cell(f, r->picks[i].reason);
+      fputs("| ", f); hm_md_text(f, K(p, p->sources[r->picks[i].src].name));
+      fputs(" | ", f); hm_md_text(f, r->picks[i].key);
+      fputs(" | ", f); hm_md_text(f, r->picks[i].reason);
       fputs(" |\n", f);
     }
   }
@@ -428,23 +436,18 @@ static void write_md(hm_rpt *r, FILE *f) {
 
 static void write_inventory(hm_rpt *r, FILE *f) {
   const hm_program *p = r->p;
-  fprintf(f, "# Inventory: %s\n\nThings Gorgias has no object for, to rebuild by hand.\n", K(p, p->title));
+  fputs("# Inventory: ", f);
+  hm_md_text(f, K(p, p->title));
+  fputs("\n\nThings Gorgias has no object for, to rebuild by hand.\n", f);
   for (uint32_t g = 0; g < p->ngaps; g++) {
     const hm_gap *gp = &p->gaps[g];
     if (gp->kind != HG_INVENTORY) continue;
-    fputs("\n## ", f); md_cell(f, K(p, gp->name)); fputs("\n\n", f);
-    md_cell(f, K(p, gp->dest));
+    fputs("\n## ", f); hm_md_text(f, K(p, gp->name)); fputs("\n\n", f);
+    hm_md_text(f, K(p, gp->dest));
     fputc('\n', f);
     if (!r->inventory[g]) continue;
     fputs("\n| key | name |\n|---|---|\n", f);
-    rewind(r->inventory[g]);
-    char line[4096];
-    while (fgets(line, sizeof line, r->inventory[g])) {
-      line[strcspn(line, "\n")] = 0;
-      char *tab = strchr(line, '\t');
-      if (tab) *tab++ = 0;
-      fputs("| ", f); md_cell(f, line); fputs(" | ", f); md_cell(f, tab ? tab : ""); fputs(" |\n", f);
-    }
+    copy_spool(f, r->inventory[g]);
   }
 }
 

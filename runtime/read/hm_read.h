@@ -74,7 +74,8 @@ void hm_childidx_free(hm_childidx *x);
  * values back out. Kept apart so nothing else needs to know cJSON's layout. */
 /* Deep copy of j into arena a: null -> HV_NULL, objects -> HV_REC (member
  * order kept; with duplicate keys the first one is what hv_rec_get finds, as in
- * cJSON), arrays -> HV_LIST. A NULL j gives MISSING. */
+ * cJSON: the readers refuse such records), arrays -> HV_LIST. A NULL j gives
+ * MISSING. */
 hm_value hm_json_to_value(const cJSON *j, hm_arena *a);
 /* A fresh cJSON tree (caller cJSON_Delete's it). As hv_to_json: MISSING record
  * members are left out, MISSING elsewhere is null, refs become {"$ref":...}. */

@@ -27,6 +27,9 @@
 #define HM_STR_(x) #x
 #define HM_STR(x) HM_STR_(x)
 #define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
+#ifndef HM_CSV_MAX_FIELDS
+#define HM_CSV_MAX_FIELDS (1u << 20)       /* cells in a CSV row or header: bounds a record's memory */
+#endif
 
 /* One file of a source and the key its path gave it. */
 typedef struct hm_srcfile { const char *rel; const char *key; } hm_srcfile;
@@ -113,6 +116,24 @@ void hm_jsonsrc_init(hm_reader *r);            /* records path of the source */
 int hm_jsonsrc_begin(hm_reader *r);
 int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out);
 int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out);
+
+/* ==== rd_names.c ====
+ * hm_names_dup: whether a name appears twice in names[0..n), in linear time;
+ * *first and *second are the indexes of the first repeat's two occurrences.
+ * With skip_empty, "" may repeat (CSV headers' unnamed columns). */
+bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
+                  size_t *second);
+
+/* ==== rd_value.c (JSON text) ====
+ * A JSON number whose text no double holds exactly (an integer beyond 2^53,
+ * a 20-digit id, an overflow to infinity, an underflow to 0) is read as the
+ * string of its source text, never as a rounded number, `inf` or `nan`. */
+bool hm_jnum_inexact(const char *num, size_t n, double d);
+/* As hm_json_to_value for the tree cJSON parsed from text[0..len): numbers
+   that hm_jnum_inexact refuses keep their source text. */
+hm_value hm_json_text_to_value(const cJSON *j, const char *text, size_t len, hm_arena *a);
+/* The first member name repeated within one object anywhere in j, or NULL. */
+const char *hm_json_dup_member(const cJSON *j);
 
 /* ==== rd_spill.c ====
  * hm_spill: an append-only run of bytes that stays in memory while it is

@@ -11,8 +11,10 @@
  * even when an unterminated quote swallows the rest of a file.
  *
  * Lenient on purpose: a quote inside an unquoted cell is data; blank lines are
- * skipped; a lone CR is data. Strict on purpose: text after a closing quote, a
- * quote never closed, a row whose cell count differs from the header's. */
+ * skipped; a lone CR ends a line as LF and CRLF do (old Mac exports), in a
+ * quoted cell too (where it is kept as data). Strict on purpose: text after a
+ * closing quote, a quote never closed, a row whose cell count differs from the
+ * header's, a NUL byte anywhere, more than HM_CSV_MAX_FIELDS cells. */
 #include "rd.h"
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,11 @@ static void put(hm_reader *r, const char *p, size_t n) {
 
 static void cell_begin(hm_reader *r) {
   if (r->bad && r->ncell) return;          /* a bad record's cells are never used: stay bounded */
+  if (r->ncell == HM_CSV_MAX_FIELDS) {
+    hm_reader_fail(r, r->rec_line, 1, "more than %u fields", (unsigned)HM_CSV_MAX_FIELDS);
+    r->bad = true;
+    return;
+  }
   if (r->ncell == r->cellcap) {
     r->cellcap = r->cellcap ? r->cellcap * 2 : 64;
     r->cell = realloc(r->cell, r->cellcap * sizeof *r->cell);
@@ -71,9 +78,19 @@ static int cell_stop(hm_reader *r, int *rc) {
   if (c == '\r') {
     int n = hm_in_fill(r, 2);
     if (n < 0) { *rc = -2; return END_FILE; }
-    if (n == 2 && r->buf[r->pos + 1] == '\n') { r->pos++; newline(r); return END_RECORD; }
+    if (n == 2 && r->buf[r->pos + 1] == '\n') r->pos++;
+    newline(r);                            /* CRLF, or a lone CR */
+    return END_RECORD;
   }
   return 0;
+}
+
+/* A NUL byte at pos: never data (C strings downstream would cut the cell). */
+static void nul_byte(hm_reader *r) {
+  if (!r->bad)
+    hm_reader_fail(r, r->line, hm_in_col(r), "NUL byte in %s", r->cols ? "a field" : "the header");
+  r->bad = true;
+  r->pos++;
 }
 
 static int unquoted_cell(hm_reader *r) {
@@ -93,9 +110,20 @@ static int unquoted_cell(hm_reader *r) {
     if (rc) return rc;
     if (stop) return stop;
     if ((unsigned char)r->buf[r->pos] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
-    put(r, r->buf + r->pos, 1);             /* '"' or a lone '\r': data */
+    if (r->buf[r->pos] == 0) { nul_byte(r); continue; }
+    put(r, r->buf + r->pos, 1);             /* '"': data */
     r->pos++;
   }
+}
+
+/* A CR inside quotes is data; CRLF or a lone CR also starts a new line. */
+static int quoted_cr(hm_reader *r) {
+  int n = hm_in_fill(r, 2);
+  if (n < 0) return -2;
+  if (n == 2 && r->buf[r->pos + 1] == '\n') { put(r, "\r", 1); r->pos++; put(r, "\n", 1); }
+  else put(r, "\r", 1);
+  newline(r);
+  return 0;
 }
 
 static int quoted_cell(hm_reader *r) {
@@ -118,6 +146,8 @@ static int quoted_cell(hm_reader *r) {
     r->pos = i;
     if (i == end) continue;
     if (b[i] == '\n') { put(r, "\n", 1); newline(r); continue; }
+    if (b[i] == '\r') { if (quoted_cr(r) < 0) return -2; continue; }
+    if (b[i] == 0) { nul_byte(r); continue; }
     if (b[i] >= 0x80) { if (take_utf8(r) < 0) return -2; continue; }
     int n = hm_in_fill(r, 2);               /* a quote: doubled, or the end of the cell */
     if (n < 0) return -2;
@@ -149,7 +179,7 @@ static int skip_blank_lines(hm_reader *r) {
     if (n == 0) return 0;
     char c = r->buf[r->pos];
     if (c == '\n') { newline(r); continue; }
-    if (c == '\r' && n == 2 && r->buf[r->pos + 1] == '\n') { r->pos++; newline(r); continue; }
+    if (c == '\r') { if (n == 2 && r->buf[r->pos + 1] == '\n') r->pos++; newline(r); continue; }
     return 1;
   }
 }
@@ -178,9 +208,24 @@ static void init_classes(hm_reader *r) {
   memset(r->ucls, 0, sizeof r->ucls);
   memset(r->qcls, 0, sizeof r->qcls);
   for (int c = 0x80; c < 0x100; c++) r->ucls[c] = r->qcls[c] = 1;
-  r->ucls['"'] = r->ucls['\n'] = r->ucls['\r'] = 1;
+  r->ucls['"'] = r->ucls['\n'] = r->ucls['\r'] = r->ucls[0] = 1;
   r->ucls[(unsigned char)r->sep] = 1;
-  r->qcls['"'] = r->qcls['\n'] = 1;
+  r->qcls['"'] = r->qcls['\n'] = r->qcls['\r'] = r->qcls[0] = 1;
+}
+
+/* A column the source needs (its key, its parent field) missing from the
+   header would make every row fail later, or worse be guarded out quietly. */
+static int require_column(hm_reader *r, uint32_t field, const char *role) {
+  const hm_program *p = r->p;
+  if (field == HM_BC_NONE || field >= p->nconsts || !p->consts[field].str) return 0;
+  const char *name = p->consts[field].str;
+  for (uint32_t i = 0; i < r->ncols; i++)
+    if (strcmp(r->cols[i], name) == 0) return 0;
+  const hm_source *s = &p->sources[r->src];
+  const char *src = s->name < p->nconsts && p->consts[s->name].str ? p->consts[s->name].str : "?";
+  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)", name, role,
+                 src);
+  return -1;
 }
 
 int hm_csv_begin(hm_reader *r) {
@@ -191,16 +236,19 @@ int hm_csv_begin(hm_reader *r) {
   if (r->bad) return -1;
   r->ncols = (uint32_t)r->ncell;
   const char **cols = hm_arena_alloc(&r->life, r->ncell * sizeof *cols);
-  for (size_t i = 0; i < r->ncell; i++) {
-    const char *name = r->scratch.data + r->cell[i];
-    for (size_t j = 0; j < i; j++)
-      if (*name && strcmp(cols[j], name) == 0) {
-        hm_reader_fail(r, r->rec_line, 1, "column '%s' appears twice in the header (fields %zu and %zu)", name, j + 1, i + 1);
-        return -1;
-      }
-    cols[i] = hm_arena_strdup(&r->life, name);
+  for (size_t i = 0; i < r->ncell; i++) cols[i] = r->scratch.data + r->cell[i];
+  size_t first, second;
+  if (hm_names_dup(cols, r->ncell, true, &first, &second)) {
+    hm_reader_fail(r, r->rec_line, 1,
+                   "column '%s' appears twice in the header (fields %zu and %zu)", cols[second],
+                   first + 1, second + 1);
+    return -1;
   }
+  for (size_t i = 0; i < r->ncell; i++) cols[i] = hm_arena_strdup(&r->life, cols[i]);
   r->cols = cols;
+  const hm_source *s = &r->p->sources[r->src];
+  if (require_column(r, s->key, "key") < 0) return -1;
+  if (!s->parent_by_path && require_column(r, s->parent_by, "parent field") < 0) return -1;
   return 0;
 }
 

@@ -13,7 +13,8 @@
  * fast parser refuses it, nothing has been consumed and the general path
  * (extent, copy, UTF-8 check, cJSON) reads it and decides any error.
  *
- * A record that cJSON rejects, that is not an object or not valid UTF-8 is a
+ * A record that cJSON rejects, that is not an object or not valid UTF-8, that
+ * holds a NUL (raw or \u0000) or names a member twice in one object is a
  * bad record and reading goes on after it (its extent is known). A break in the
  * structure around the records (a missing comma, the file ending inside the
  * array) cannot be resynchronised: it is reported once and the rest of that
@@ -207,16 +208,18 @@ static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uin
 /* A record's text straight into arena values: cJSON's tree (a malloc per
  * node) and the copy out of it were a third of a plan's time. It reads the
  * common subset of what cJSON accepts and gives exactly the values cJSON +
- * hm_json_to_value give (cJSON's whitespace is any byte <= 32; its numbers are
- * strtod over the run of [0-9+-eE.]; strings are copied byte for byte). On
+ * hm_json_text_to_value give (cJSON's whitespace is any byte <= 32 but NUL;
+ * its numbers are strtod over the run of [0-9+-eE.], or their text when no
+ * double holds them; strings are copied byte for byte). On
  * anything else (\u escapes, a NUL in a string, a string that is not UTF-8, a
- * number strtod does not take whole, very deep nesting, any syntax error, the
- * end of the text before the end of the value) it answers false and the
+ * number strtod does not take whole, very deep nesting, a repeated member
+ * name, any syntax error, the end of the text before the end of the value) it
+ * answers false and the
  * caller runs cJSON, so cJSON alone decides errors and their columns. */
 typedef struct fastjson { const char *p, *end; hm_arena *a; } fastjson;
 
-static void fj_ws(fastjson *f) {
-  while (f->p < f->end && (unsigned char)*f->p <= 32) f->p++;
+static void fj_ws(fastjson *f) {   /* not a NUL: cJSON's path reports it */
+  while (f->p < f->end && (unsigned char)*f->p <= 32 && *f->p) f->p++;
 }
 
 static bool fj_value(fastjson *f, hm_value *out, int depth);
@@ -341,7 +344,7 @@ static bool fj_number(fastjson *f, hm_value *out) {
   char *stop;
   d = strtod(num, &stop);
   if (stop != num + i || i == 0) return false;
-  *out = hv_num(d);
+  *out = hm_jnum_inexact(num, i, d) ? hv_str_copy(f->a, num, i) : hv_num(d);
   f->p += i;
   return true;
 }
@@ -373,6 +376,12 @@ static bool fj_array(fastjson *f, hm_value *out, int depth) {
   }
 }
 
+/* A repeated member name: cJSON's path reports it. */
+static bool has_dup(const hm_rec *r) {
+  size_t first, second;
+  return hm_names_dup(r->keys, r->n, false, &first, &second);
+}
+
 static bool fj_object(fastjson *f, hm_value *out, int depth) {
   hm_value v = hv_rec_new(f->a, 0);
   hm_rec *r = v.u.rec;
@@ -392,7 +401,7 @@ static bool fj_object(fastjson *f, hm_value *out, int depth) {
     r->n++;
     fj_ws(f);
     if (f->p >= f->end) return false;
-    if (*f->p == '}') { f->p++; *out = v; return true; }
+    if (*f->p == '}') { f->p++; *out = v; return !has_dup(r); }
     if (*f->p++ != ',') return false;
   }
 }
@@ -453,6 +462,22 @@ static bool only_blanks(const char *p, const char *end) {
   return p >= end;
 }
 
+/* Offset of the first NUL in a record's text, raw or as a \u0000 escape in a
+   string (C strings downstream would cut the value there), or len. */
+static size_t nul_at(const char *s, size_t len) {
+  const char *z = memchr(s, 0, len);
+  size_t raw = z ? (size_t)(z - s) : len;
+  bool in_str = false;
+  for (size_t i = 0; i < raw; i++) {
+    if (s[i] == '"') in_str = !in_str;
+    else if (in_str && s[i] == '\\') {
+      if (raw - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0) return i;
+      i++;
+    }
+  }
+  return raw;
+}
+
 /* Parses the record text in scratch (starting at line:col) into *out. With
  * try_fast false the fast parser has already refused this very text, so only
  * cJSON runs. 1 or -1. */
@@ -472,6 +497,13 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
   if (try_fast && fast_record(t->data, tend, a, &out->value, &end) && (!whole_line || only_blanks(end, tend))) {
     out->line = line;
     return 1;
+  }
+  size_t nul = nul_at(t->data, t->len);
+  if (nul < t->len) {
+    locate(t, nul, line, col, &el, &ec);
+    hm_reader_fail(r, el, ec, "%s",
+                   t->data[nul] ? "\\u0000 (a NUL character) in a JSON string" : "NUL byte in JSON text");
+    return -1;
   }
   cJSON *j = cJSON_ParseWithLengthOpts(t->data, t->len, &end, 0);
   if (!j) {
@@ -496,6 +528,12 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
     cJSON_Delete(j);
     return -1;
   }
+  const char *dup = hm_json_dup_member(j);
+  if (dup) {
+    hm_reader_fail(r, line, col, "member \"%s\" appears twice in one JSON object", dup);
+    cJSON_Delete(j);
+    return -1;
+  }
   if (!cJSON_IsObject(j)) {
     /* Some endpoints answer bare arrays of scalars (Atera's ticket attachments
        are a list of URL strings): each becomes the record {"value": ...}. */
@@ -503,7 +541,7 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
     cJSON_AddItemToObject(w, "value", j);
     j = w;
   }
-  out->value = hm_json_to_value(j, a);
+  out->value = hm_json_text_to_value(j, t->data, t->len, a);
   out->line = line;
   cJSON_Delete(j);
   return 1;

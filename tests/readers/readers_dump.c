@@ -1,9 +1,11 @@
 /* readers_dump: reads one source and prints every record and error in a fixed
  * text form, for the golden tests (and by hand when looking at an export):
- *   readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=FIELD|path] [files=DIR] [key=K]... [count]
+ *   readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=FIELD|path] [files=DIR] [keyfield=F]
+ *                [key=K]... [count]
  * Records print as `FILE:LINE #INDEX [KEY] JSON`, bad records as `bad: ERROR`,
  * a fatal error as `fatal: ERROR` (exit 2). With by=..., the child index is
  * built instead and every parent key found is printed with its children.
+ * keyfield=F declares F the source's key field (a CSV header must have it).
  * With `count`, only the totals are printed (for timing the readers). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=F] [key=K...]\n");
     return 2;
   }
-  const char *records = NULL, *by = NULL, *files = NULL;
+  const char *records = NULL, *by = NULL, *files = NULL, *keyfield = NULL;
   int count_only = 0;
   char sep = 0;
   char *keys[64];
@@ -62,10 +64,12 @@ int main(int argc, char **argv) {
     else if (strncmp(argv[i], "key=", 4) == 0 && nkeys < 64) keys[nkeys++] = argv[i] + 4;
     else if (strcmp(argv[i], "count") == 0) count_only = 1;
     else if (strncmp(argv[i], "files=", 6) == 0) files = argv[i] + 6;
+    else if (strncmp(argv[i], "keyfield=", 9) == 0) keyfield = argv[i] + 9;
   }
   rt_prog t;
   rt_init(&t, (hm_format)format_of(argv[2]), argv[3], records, by, sep);
   t.src[0].files = rt_const(&t, files);
+  t.src[0].key = rt_const(&t, keyfield);
   if (by) return dump_children(&t, argv[1], keys, nkeys);
   char err[1024];
   hm_reader *r = hm_reader_open(&t.p, 0, argv[1], err, sizeof err);

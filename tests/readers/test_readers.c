@@ -349,6 +349,55 @@ static void test_natcmp(void) {
   CHECK(hm_srcpath_natcmp("x1", "x1y") < 0, "prefix first");
 }
 
+/* A header of n columns c1..cn (then `last` as column n + 1 if given) and one row. */
+static void write_wide(const char *rel, size_t n, const char *last, size_t row_cells) {
+  hm_buf b;
+  hm_buf_init(&b);
+  for (size_t i = 1; i <= n; i++) hm_buf_printf(&b, "%sc%zu", i > 1 ? "," : "", i);
+  if (last) hm_buf_printf(&b, ",%s", last);
+  hm_buf_putc(&b, '\n');
+  for (size_t i = 1; i < row_cells; i++) hm_buf_putc(&b, ',');
+  hm_buf_putc(&b, '\n');
+  write_file(rel, b.data, b.len);
+  hm_buf_free(&b);
+}
+
+static const char *open_error(rt_prog *t) {
+  static char err[1024];
+  hm_reader *r = hm_reader_open(&t->p, 0, dir, err, sizeof err);
+  if (r) { hm_reader_close(r); return "(opened)"; }
+  return err;
+}
+
+/* Wide headers: the duplicate check is linear (a million columns with the
+ * repeat at the very end is quick, a quadratic check never finished), and
+ * rows and headers are bounded at HM_CSV_MAX_FIELDS cells. */
+static void test_csv_wide(void) {
+  rt_prog t;
+  size_t n = 1000000;
+  write_wide("wide_dup.csv", n, "c7", 1);
+  rt_init(&t, HF_CSV, "wide_dup.csv", NULL, NULL, 0);
+  CHECK_STR(open_error(&t),
+            "wide_dup.csv:1:1: column 'c7' appears twice in the header (fields 7 and 1000001)");
+
+  write_wide("too_wide.csv", HM_CSV_MAX_FIELDS + 1, NULL, 1);
+  rt_init(&t, HF_CSV, "too_wide.csv", NULL, NULL, 0);
+  CHECK_STR(open_error(&t), "too_wide.csv:1:1: more than 1048576 fields");
+
+  write_wide("wide_row.csv", 2, NULL, HM_CSV_MAX_FIELDS + 5);
+  rt_init(&t, HF_CSV, "wide_row.csv", NULL, NULL, 0);
+  hm_reader *r = open_src(&t);
+  if (!r) return;
+  hm_arena a;
+  hm_arena_init(&a, 0);
+  hm_record rec;
+  CHECK_INT(hm_reader_next(r, &a, &rec), -1);
+  CHECK_STR(hm_reader_error(r), "wide_row.csv:2:1: more than 1048576 fields");
+  CHECK_INT(hm_reader_next(r, &a, &rec), 0);
+  hm_arena_free(&a);
+  hm_reader_close(r);
+}
+
 int main(void) {
   const char *tmp = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/hm_readers_XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -363,6 +412,7 @@ int main(void) {
   test_childidx();
   test_childidx_scalars();
   test_positions();
+  test_csv_wide();
   nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   if (failures) { fprintf(stderr, "%d check(s) failed\n", failures); return 1; }
   puts("readers: all unit tests passed");
