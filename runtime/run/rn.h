@@ -163,7 +163,7 @@ const volatile sig_atomic_t *hm_client_install_signals(void);
 typedef struct hm_target_args {
   const char *state, *target, *creds_file;
   double time_scale;
-  int log_json, json, dry_run, help;
+  int log_json, json, dry_run, help, retarget;
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 
@@ -261,6 +261,34 @@ int hm_store_gid_ours(hm_store *st, const char *path, long long gid);
 long long hm_store_in_doubt(hm_store *st);
 /* Seconds since the newest in-doubt intent was written (huge if none). */
 double hm_store_in_doubt_age(hm_store *st);
+
+/* The target of the newest run that recorded one (states written before the
+ * binding existed), or NULL; valid until the next call into st. */
+const char *hm_store_last_run_target(hm_store *st);
+/* Bind the state to url/account (meta target_*); archive=1 first moves the
+ * current binding to the history with the time and the command that
+ * replaced it. One transaction. 0 or -1. */
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command, int archive);
+/* Former bindings, oldest first: row = url, account, bound, replaced, command. */
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row), void *ctx);
+
+/* ==== rn_target.c ====
+ * hm_target: which Gorgias account a state belongs to. Its ids mean something
+ * in that account only, so run, verify and rollback compare the --target
+ * (base URL, and the account's identity from GET /api/account) with the one
+ * recorded at first use, before any write, and refuse another one unless
+ * --retarget says it is the same account under a new address. */
+/* Base URL as compared: scheme and host lower-cased, no trailing '/'. */
+void hm_target_normalize(const char *url, char *out, size_t n);
+/* "domain=NAME[, id=N]" from a GET /api/account answer ("" when it has none). */
+void hm_target_identity(const cJSON *account, char *out, size_t n);
+/* Compare and record (see above). command names the caller in messages and
+ * in the history. 0; 2 another target (err names both); 3/4 as the preflight. */
+int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target, int retarget,
+                   const char *command, char *err, size_t errlen);
+/* The binding and the former ones: lines on stdout, or members "target" and
+ * "former_targets" of json when it is not NULL. */
+void hm_target_status(hm_store *st, cJSON *json);
 
 /* ==== rn_exec.c, rn_resolve.c ====
  * hm_exec_int: what the executor's files share (rn_exec.c sends, rn_resolve.c

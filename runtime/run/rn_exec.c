@@ -858,6 +858,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
   if (!rc) rc = hm_store_open(&ex->st, o->state_path, 1, err, sizeof err);
   if (!rc) rc = hm_store_lock(ex->st, o->state_path, err, sizeof err);
+  if (!rc) rc = hm_target_bind(ex->st, ex->http, o->state_path, o->target, o->retarget, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
   if (rc) {

@@ -35,7 +35,9 @@ static const char *SCHEMA =
   "CREATE TABLE IF NOT EXISTS flags(id INTEGER PRIMARY KEY, run_id INTEGER, ref TEXT,"
   "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
   "  UNIQUE(ref, severity, message));"
-  "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);";
+  "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);"
+  "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
+  "  bound TEXT, replaced TEXT, command TEXT);";
 
 static void now_iso(char out[32]) {
   time_t t = time(NULL);
@@ -444,4 +446,48 @@ int hm_store_gid_ours(hm_store *st, const char *path, long long gid) {
   int found = sqlite3_step(s) == SQLITE_ROW;
   sqlite3_finalize(s);
   return found;
+}
+
+const char *hm_store_last_run_target(hm_store *st) {
+  hm_arena_reset(&st->scratch);
+  sqlite3_stmt *s = prep(st, "SELECT target FROM runs WHERE target IS NOT NULL ORDER BY id DESC LIMIT 1");
+  if (!s) return NULL;
+  const char *v = sqlite3_step(s) == SQLITE_ROW ? dup_col(st, s, 0) : NULL;
+  sqlite3_finalize(s);
+  return v;
+}
+
+/* The binding lives in meta (target_url, target_account, target_bound); the
+ * one it replaces moves to target_history in the same transaction. */
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command, int archive) {
+  char t[32];
+  now_iso(t);
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  int rc = 0;
+  if (archive) {
+    sqlite3_stmt *s = prep(st, "INSERT INTO target_history(url,account,bound,replaced,command) SELECT"
+      " (SELECT value FROM meta WHERE key='target_url'), (SELECT value FROM meta WHERE key='target_account'),"
+      " (SELECT value FROM meta WHERE key='target_bound'), ?, ?");
+    const char *v[] = { t, command };
+    if (s) bind_texts(s, 1, 2, v);
+    rc = s ? step_done(s) : -1;
+  }
+  if (!rc) rc = hm_store_set_meta(st, "target_url", url);
+  if (!rc) rc = hm_store_set_meta(st, "target_account", account);
+  if (!rc) rc = hm_store_set_meta(st, "target_bound", t);
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  return rc;
+}
+
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row), void *ctx) {
+  sqlite3_stmt *s = prep(st, "SELECT url, account, bound, replaced, command FROM target_history ORDER BY id");
+  if (!s) return -1;
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    const char *row[5];
+    for (int i = 0; i < 5; i++) row[i] = col(s, i) ? col(s, i) : "";
+    rc = fn(ctx, row);
+  }
+  sqlite3_finalize(s);
+  return rc;
 }

@@ -509,6 +509,7 @@ static void fresh_state(env *e) {
   unlink(path_in(e, "state.db"));
   unlink(path_in(e, "state.db-wal"));
   unlink(path_in(e, "state.db-shm"));
+  unlink(path_in(e, "state.db.lock"));   /* it vouches for the state's writes (rn_store.c) */
   unlink(path_in(e, "state.db.report.json"));
 }
 
@@ -1036,10 +1037,12 @@ static int route_count(env *e, const char *route, const char *outcome) {
   return n;
 }
 
+/* The sandbox restarts on the same --db at another port (restart_on): the
+ * same account at a new address, the one use --retarget is for. */
 static int run_scan_plan(env *e) {
   return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "scan.ndjson"), "--target", e->base,
                     "--state", path_in(e, "state.db"), "--time-scale", "100", "--in-doubt-wait", "0",
-                    "--no-preflight", (const char *)NULL);
+                    "--no-preflight", "--retarget", (const char *)NULL);
 }
 
 static void restart_on(env *e, const char *db, const char *faults) {
@@ -1458,6 +1461,84 @@ static void scenario_example_faults(env *e, const char *hmapc, const char *map, 
   cJSON_Delete(d);
 }
 
+/* Objects of one kind in the sandbox, counted through its API. */
+static int api_count(env *e, const char *kind) {
+  char path[128];
+  snprintf(path, sizeof path, "/api/%s?limit=100", kind);
+  cJSON *l = NULL;
+  long st = sbx_call(e, "GET", path, NULL, &l);
+  int n = st == 200 ? cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "data")) : -1;
+  cJSON_Delete(l);
+  return n;
+}
+
+static int api_total(env *e) { return api_count(e, "customers") + api_count(e, "tickets"); }
+
+static int err_has(env *e, const char *needle) {
+  char *err = client_stderr(e);
+  int has = err && strstr(err, needle);
+  free(err);
+  return has;
+}
+
+/* A state made against account A is refused against account B (another
+ * migration's objects, with the same ids): rollback deletes nothing there,
+ * run creates and skips nothing, verify reads nothing. The same account at a
+ * new address is accepted with --retarget, which status then shows. */
+static void scenario_target(env *e) {
+  char db[600];
+  snprintf(db, sizeof db, "%s", path_in(e, "a.sqlite"));
+  restart_on(e, db, NULL);
+  char url_a[96];
+  snprintf(url_a, sizeof url_a, "%s", e->base);
+  int rc = first_run(e);
+  CHECK(rc == 0, "run into A: exit %d", rc);
+  env b = *e;
+  const char *prod[] = { "--domain", "acme-production", NULL };
+  CHECK(start_sandbox(&b, prod) == 0, "sandbox B did not start");
+  seed_existing(&b);
+  rc = run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                  "--target", b.base, "--state", path_in(e, "b.db"), "--time-scale", SCALE, (const char *)NULL);
+  CHECK(rc == 0, "the other migration into B: exit %d", rc);
+  int before = api_total(&b);
+  CHECK(before == N_PEOPLE + 1 + N_TICKETS, "B holds %d objects", before);
+  char want[300];
+  snprintf(want, sizeof want, "it was made against %s (domain=sandbox), and --target is %s (domain=acme-production)",
+           url_a, b.base);
+  const char *cmds[] = { "rollback", "verify", "run" };
+  for (int i = 0; i < 3; i++) {
+    rc = i < 2 ? client_cmd(&b, cmds[i], NULL)
+               : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
+                            "--target", b.base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+                            (const char *)NULL);
+    CHECK(rc == 2, "%s with A's state against B: exit %d, not 2", cmds[i], rc);
+    CHECK(err_has(e, "state.db belongs to another Gorgias account") && err_has(e, want),
+          "%s: the refusal does not name both targets (%s)", cmds[i], want);
+    CHECK(api_total(&b) == before, "%s with A's state changed B: %d objects, were %d", cmds[i], api_total(&b), before);
+  }
+  CHECK(route_count(&b, "DELETE /api/customers", NULL) == 0 && route_count(&b, "POST /api/jobs", NULL) == 0,
+        "a refused rollback sent a DELETE to B");
+  stop_sandbox(&b);
+  /* A again, on another port with the same data: refused until --retarget. */
+  restart_on(e, db, NULL);
+  rc = client_cmd(e, "verify", NULL);
+  CHECK(rc == 2 && err_has(e, "pass --retarget only if"), "verify at A's new address: exit %d", rc);
+  rc = client_cmd(e, "verify", "--retarget");
+  CHECK(rc == 0, "verify --retarget at A's new address: exit %d", rc);
+  CHECK(err_has(e, "--retarget: ") && err_has(e, url_a), "--retarget does not say what it replaced");
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run at the recorded new address: exit %d", rc);
+  check_dump(e, 0, 1, "after --retarget");
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
+  char *out = client_stdout(e);
+  char bound[200], former[200];
+  snprintf(bound, sizeof bound, "target: %s (domain=sandbox)", e->base);
+  snprintf(former, sizeof former, "before: %s (domain=sandbox)", url_a);
+  CHECK(rc == 0 && out && strstr(out, bound) && strstr(out, former) && strstr(out, "by verify --retarget"),
+        "status does not show the binding and the former one: %s", out ? out : "");
+  free(out);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4 || (!strncmp(argv[1], "example", 7) && argc != 7)) {
     fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"
@@ -1492,6 +1573,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "lookup_case")) scenario_lookup_case(&e);
   else if (!strcmp(sc, "delta_ref")) scenario_delta_ref(&e);
   else if (!strcmp(sc, "delta_gone")) scenario_delta_gone(&e);
+  else if (!strcmp(sc, "target")) scenario_target(&e);
   else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
   else if (!strcmp(sc, "example_faults")) scenario_example_faults(&e, argv[4], argv[5], argv[6]);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }
