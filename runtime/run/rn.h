@@ -205,7 +205,13 @@ typedef struct hm_jrow {
   long status;
 } hm_jrow;
 
-/* create=0 refuses a missing file (verify, rollback, status). 0 or 2. */
+/* Flags of hm_store_open: CREATE makes a missing file (run; without it verify,
+ * rollback and status refuse one); ACCEPT_LOST (run --recover) takes a state
+ * that lost committed writes (below its seal, see rn_store.c) as it is.
+ * Every open checks the pages (PRAGMA quick_check) and the seal, so a damaged
+ * or truncated state is refused, not resumed. 0 or 2 with err. */
+#define HM_STORE_CREATE 1
+#define HM_STORE_ACCEPT_LOST 2
 int hm_store_open(hm_store **st, const char *path, int create, char *err, size_t errlen);
 void hm_store_close(hm_store *st);
 /* Take the state's run lock (a file lock on PATH.lock, released by the kernel
@@ -272,6 +278,12 @@ int hm_store_target_set(hm_store *st, const char *url, const char *account, cons
 /* Former bindings, oldest first: row = url, account, bound, replaced, command. */
 int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row), void *ctx);
 
+/* run --recover: start (asked=1) or continue the recovery of a state that
+ * lost its record of some calls; 1 while it lasts (meta "recover"). */
+int hm_store_recovering(hm_store *st, int asked);
+/* A run completed under --recover: every call is accounted for again. */
+void hm_store_recovered(hm_store *st);
+
 /* ==== rn_target.c ====
  * hm_target: which Gorgias account a state belongs to. Its ids mean something
  * in that account only, so run, verify and rollback compare the --target
@@ -314,6 +326,8 @@ struct hm_exec {
   char lookup_err[600]; /* why the last lookup could not read its list to the end */
   hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
+  int recovering;       /* run --recover, kept in the state until a run completes: a create
+                           the journal does not know is in doubt (looked up before it is sent) */
 };
 
 /* Appended to a content hash, with the unresolved score, when an agent did

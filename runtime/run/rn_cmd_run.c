@@ -33,6 +33,10 @@ static const char *RUN_USAGE =
   "  --force-map-change     resume a state written by another map or other --set values\n"
   "  --retarget             the state was made against another URL of this same account:\n"
   "                         bind it to --target (never for another account: use a new state)\n"
+  "  --recover              the state lost its record of some calls (refused otherwise): every\n"
+  "                         create it does not know is looked up in Gorgias before it is sent\n"
+  "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a lookup\n"
+  "                         (after checking Gorgias: they may be there already)\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
   "  --map-hash HEX         map digest for --plan (default: header line or report.json)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
@@ -77,6 +81,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
+    else if (!strcmp(arg, "--recover")) a->o.recover = 1;
+    else if (!strcmp(arg, "--resend-in-doubt")) a->o.resend_in_doubt = 1;
     else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
