@@ -208,7 +208,7 @@ typedef struct hm_jrow {
 /* Flags of hm_store_open: CREATE makes a missing file (run; without it verify,
  * rollback and status refuse one); ACCEPT_LOST (run --recover) takes a state
  * that lost committed writes (below its seal, see rn_store.c) as it is.
- * Every open checks the pages (PRAGMA quick_check) and the seal, so a damaged
+ * Every open checks the pages (PRAGMA integrity_check) and the seal, so a damaged
  * or truncated state is refused, not resumed. 0 or 2 with err. */
 #define HM_STORE_CREATE 1
 #define HM_STORE_ACCEPT_LOST 2
