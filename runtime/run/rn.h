@@ -154,6 +154,10 @@ int hm_client_connect(const char *target, const char *creds_file, double time_sc
 /* Account reachable, credentials accepted, no active rule that fires on
  * ticket-created / ticket-message-created (unless allowed). 0, 3 or 4. */
 int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+/* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
+ * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
+int hm_preflight_account(hm_http *h, char *err, size_t errlen);
+int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
 
 /* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable
  * state: a signal handler cannot be given a context). */
@@ -274,9 +278,11 @@ const char *hm_store_last_run_target(hm_store *st);
 /* Bind the state to url/account (meta target_*); archive=1 first moves the
  * current binding to the history with the time and the command that
  * replaced it. One transaction. 0 or -1. */
-int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command, int archive);
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command,
+                        int archive);
 /* Former bindings, oldest first: row = url, account, bound, replaced, command. */
-int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row), void *ctx);
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row),
+                                 void *ctx);
 
 /* run --recover: start (asked=1) or continue the recovery of a state that
  * lost its record of some calls; 1 while it lasts (meta "recover"). */
@@ -295,9 +301,12 @@ void hm_target_normalize(const char *url, char *out, size_t n);
 /* "domain=NAME[, id=N]" from a GET /api/account answer ("" when it has none). */
 void hm_target_identity(const cJSON *account, char *out, size_t n);
 /* Compare and record (see above). command names the caller in messages and
- * in the history. 0; 2 another target (err names both); 3/4 as the preflight. */
-int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target, int retarget,
-                   const char *command, char *err, size_t errlen);
+ * in the history. Without strict, an account that does not answer is judged
+ * by the URL (with a warning); with strict it is the preflight's refusal (3),
+ * so that the account is read once per run. 0; 2 another target (err names
+ * both); 3/4 as the preflight. */
+int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target,
+                   int retarget, int strict, const char *command, char *err, size_t errlen);
 /* The binding and the former ones: lines on stdout, or members "target" and
  * "former_targets" of json when it is not NULL. */
 void hm_target_status(hm_store *st, cJSON *json);

@@ -303,11 +303,15 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
  * record of it) with nothing to look it up by: sending it again could
  * duplicate it, so it stays in doubt (status shows it) until the operator has
  * checked Gorgias and runs with --resend-in-doubt. */
-static int unidentified(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body) {
+static int unidentified(hm_exec *ex, const call *k, const char *key, const char *path,
+                        const cJSON *body) {
   hm_jrow j;
-  if (!hm_store_journal_get(ex->st, key, &j) && journal_intent(ex, k, key, path, body)) return ex->fatal;
-  hm_exec_flag(ex, k, "review", "in doubt and nothing identifies it in Gorgias for a lookup (no unique field): "
-               "not sent again; check Gorgias, and if it is not there run again with --resend-in-doubt");
+  if (!hm_store_journal_get(ex->st, key, &j) && journal_intent(ex, k, key, path, body))
+    return ex->fatal;
+  hm_exec_flag(
+      ex, k, "review",
+      "in doubt and nothing identifies it in Gorgias for a lookup (no unique field): "
+      "not sent again; check Gorgias, and if it is not there run again with --resend-in-doubt");
   count_add(ex, k->object, "failed", 1);
   ex->failed++;
   return ex->fatal;
@@ -343,10 +347,12 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
   }
-  if (in_doubt && !has_unique && !ex->o.resend_in_doubt) return unidentified(ex, k, key, path, body);
+  if (in_doubt && !has_unique && !ex->o.resend_in_doubt)
+    return unidentified(ex, k, key, path, body);
   if (in_doubt && !has_unique)
-    hm_exec_flag(ex, k, "warn", "sent again after a crash (--resend-in-doubt): nothing identifies it for a lookup "
-                        "(no unique fields), check Gorgias for a duplicate");
+    hm_exec_flag(ex, k, "warn",
+                 "sent again after a crash (--resend-in-doubt): nothing identifies it for a lookup "
+                 "(no unique fields), check Gorgias for a duplicate");
   int new_tags = names_new_tags(ex, k, body);
   if (stop_requested(ex)) return ex->fatal = 4;   /* a graceful stop: not started */
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
@@ -664,7 +670,8 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         call mk = *k;
         mk.phase = "delta-message";   /* verify finds it in the merged body, not as a follow-up */
         mk.ref = NULL;
-        send_create(ex, &mk, key, mpath, m, uniq, known ? j.state == HM_J_INTENT : ex->recovering, 0);
+        int doubt = known ? j.state == HM_J_INTENT : ex->recovering;
+        send_create(ex, &mk, key, mpath, m, uniq, doubt, 0);
         cJSON_Delete(uniq);
         if (ex->fatal) break;
         if (hm_store_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
@@ -871,12 +878,16 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   else ex->report_path = xprintf("%s.report.json", o->state_path);
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
-  if (!rc) rc = hm_store_open(&ex->st, o->state_path, HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0),
-                              err, sizeof err);
+  if (!rc)
+    rc = hm_store_open(&ex->st, o->state_path,
+                       HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);
   if (!rc) rc = hm_store_lock(ex->st, o->state_path, err, sizeof err);
-  if (!rc) rc = hm_target_bind(ex->st, ex->http, o->state_path, o->target, o->retarget, "run", err, sizeof err);
+  if (!rc)
+    rc = hm_target_bind(ex->st, ex->http, o->state_path, o->target, o->retarget,
+                        !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
-  if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+  if (!rc && !o->no_preflight)   /* the account was read by the binding */
+    rc = hm_preflight_rules(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
   if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);

@@ -190,7 +190,7 @@ int hm_rollback_main(int argc, char **argv) {
     hm_store_close(st);
     return rc;
   }
-  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, "rollback", err, sizeof err))) {
+  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 1, "rollback", err, sizeof err))) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);   /* before any DELETE */
     hm_http_close(h);
     hm_store_close(st);

@@ -83,13 +83,15 @@ static int check_pages(hm_store *st, const char *path, char *err, size_t errlen)
   sqlite3_stmt *s = NULL;
   int rc = sqlite3_prepare_v2(st->db, "PRAGMA integrity_check(1)", -1, &s, NULL);
   const char *first = NULL;
-  if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) first = (const char *)sqlite3_column_text(s, 0);
+  if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    first = (const char *)sqlite3_column_text(s, 0);
   int ok = first && !strcmp(first, "ok");
   if (!ok)
-    snprintf(err, errlen, "%s is damaged (SQLite integrity check: %s): resuming from it could send creates it "
-             "has lost the record of. Put back a copy of it taken while no run was going (with its -wal), or "
-             "start over as docs/run.md \"Damaged or incomplete state\" says", path,
-             first ? first : sqlite3_errmsg(st->db));
+    snprintf(err, errlen,
+             "%s is damaged (SQLite integrity check: %s): resuming from it could send creates "
+             "it has lost the record of. Put back a copy of it taken while no run was going "
+             "(with its -wal), or start over as docs/run.md \"Damaged or incomplete state\" says",
+             path, first ? first : sqlite3_errmsg(st->db));
   sqlite3_finalize(s);
   return ok ? 0 : 2;
 }
@@ -97,7 +99,8 @@ static int check_pages(hm_store *st, const char *path, char *err, size_t errlen)
 static long long meta_count(hm_store *st, const char *key);
 
 /* The state's count of intents must reach its seal (see SEAL_OFF). */
-static int check_seal(hm_store *st, const char *path, long long seal, int accept, char *err, size_t errlen) {
+static int check_seal(hm_store *st, const char *path, long long seal, int accept, char *err,
+                      size_t errlen) {
   long long have = meta_count(st, "intents");
   if (have >= seal) return 0;
   if (accept) {
@@ -105,11 +108,14 @@ static int check_seal(hm_store *st, const char *path, long long seal, int accept
     snprintf(n, sizeof n, "%lld", seal);
     return hm_store_set_meta(st, "intents", n) ? 2 : 0;
   }
-  snprintf(err, errlen, "%s has lost %lld recorded call(s): %s.lock vouches for %lld sent through it, the state holds "
-           "%lld (its -wal file was deleted after a crash, or an older copy was put back). Resuming would create "
-           "again what those calls created. Put back the missing %s-wal if you still have it; otherwise run again "
-           "with --recover: every create the state does not know is then looked up in Gorgias first (see "
-           "docs/run.md \"Damaged or incomplete state\")", path, seal - have, path, seal, have, path);
+  snprintf(err, errlen,
+           "%s has lost %lld recorded call(s): %s.lock vouches for %lld sent through it, the "
+           "state holds %lld (its -wal file was deleted after a crash, or an older copy was put "
+           "back). Resuming would create again what those calls created. Put back the missing "
+           "%s-wal if you still have it; otherwise run again with --recover: every create the "
+           "state does not know is then looked up in Gorgias first (see docs/run.md \"Damaged "
+           "or incomplete state\")",
+           path, seal - have, path, seal, have, path);
   return 2;
 }
 
@@ -119,9 +125,11 @@ int hm_store_open(hm_store **out, const char *path, int create, char *err, size_
   snprintf(lock_path, sizeof lock_path, "%s.lock", path);
   long long seal = read_seal(lock_path);
   if (seal && access(path, F_OK) && !(create & HM_STORE_ACCEPT_LOST)) {
-    snprintf(err, errlen, "%s is missing, but %s vouches for %lld call(s) sent through it: a new state would "
-             "create again what they created. Put the state back, or run with --recover (every create looked up "
-             "in Gorgias first); to really start over, delete %s too", path, lock_path, seal, lock_path);
+    snprintf(err, errlen,
+             "%s is missing, but %s vouches for %lld call(s) sent through it: a new state would "
+             "create again what they created. Put the state back, or run with --recover (every "
+             "create looked up in Gorgias first); to really start over, delete %s too",
+             path, lock_path, seal, lock_path);
     return 2;
   }
   hm_store *st = calloc(1, sizeof *st);
@@ -349,8 +357,10 @@ static long long meta_count(hm_store *st, const char *key) {
 int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash) {
   if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
   int rc = put_intent(st, run, j, map_hash);
-  if (!rc) rc = exec_sql(st, "INSERT INTO meta(key,value) VALUES('intents','1') ON CONFLICT(key) DO UPDATE"
-                             " SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)");
+  if (!rc)
+    rc = exec_sql(st,
+                  "INSERT INTO meta(key,value) VALUES('intents','1') ON CONFLICT(key) DO UPDATE"
+                  " SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)");
   if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
   if (rc || st->lock_fd < 0) return rc;
   return write_seal(st->lock_fd, meta_count(st, "intents"));
@@ -548,7 +558,8 @@ int hm_store_gid_ours(hm_store *st, const char *path, long long gid) {
 
 const char *hm_store_last_run_target(hm_store *st) {
   hm_arena_reset(&st->scratch);
-  sqlite3_stmt *s = prep(st, "SELECT target FROM runs WHERE target IS NOT NULL ORDER BY id DESC LIMIT 1");
+  sqlite3_stmt *s =
+      prep(st, "SELECT target FROM runs WHERE target IS NOT NULL ORDER BY id DESC LIMIT 1");
   if (!s) return NULL;
   const char *v = sqlite3_step(s) == SQLITE_ROW ? dup_col(st, s, 0) : NULL;
   sqlite3_finalize(s);
@@ -557,15 +568,18 @@ const char *hm_store_last_run_target(hm_store *st) {
 
 /* The binding lives in meta (target_url, target_account, target_bound); the
  * one it replaces moves to target_history in the same transaction. */
-int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command, int archive) {
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command,
+                        int archive) {
   char t[32];
   now_iso(t);
   if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
   int rc = 0;
   if (archive) {
-    sqlite3_stmt *s = prep(st, "INSERT INTO target_history(url,account,bound,replaced,command) SELECT"
-      " (SELECT value FROM meta WHERE key='target_url'), (SELECT value FROM meta WHERE key='target_account'),"
-      " (SELECT value FROM meta WHERE key='target_bound'), ?, ?");
+    sqlite3_stmt *s = prep(st,
+        "INSERT INTO target_history(url,account,bound,replaced,command) SELECT"
+        " (SELECT value FROM meta WHERE key='target_url'),"
+        " (SELECT value FROM meta WHERE key='target_account'),"
+        " (SELECT value FROM meta WHERE key='target_bound'), ?, ?");
     const char *v[] = { t, command };
     if (s) bind_texts(s, 1, 2, v);
     rc = s ? step_done(s) : -1;
@@ -577,8 +591,10 @@ int hm_store_target_set(hm_store *st, const char *url, const char *account, cons
   return rc;
 }
 
-int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row), void *ctx) {
-  sqlite3_stmt *s = prep(st, "SELECT url, account, bound, replaced, command FROM target_history ORDER BY id");
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row),
+                                 void *ctx) {
+  sqlite3_stmt *s =
+      prep(st, "SELECT url, account, bound, replaced, command FROM target_history ORDER BY id");
   if (!s) return -1;
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {

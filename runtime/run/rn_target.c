@@ -44,7 +44,8 @@ static int probe_account(hm_http *h, char *ident, size_t n, char *err, size_t er
   hm_http_set_attempts(h, 0);
   int rc = -1;
   if (r.status == 401 || r.status == 403) {
-    snprintf(err, errlen, "Gorgias refused the credentials (%s): check GORGIAS_EMAIL and GORGIAS_API_KEY", r.err);
+    snprintf(err, errlen, "Gorgias refused the credentials (%s): check GORGIAS_EMAIL and "
+             "GORGIAS_API_KEY", r.err);
     rc = 3;
   } else if (r.status >= 200 && r.status < 300) {
     hm_target_identity(r.json, ident, n);
@@ -59,32 +60,45 @@ static int probe_account(hm_http *h, char *ident, size_t n, char *err, size_t er
   return rc;
 }
 
-static const char *shown(const char *account) { return account[0] ? account : "account not identified"; }
+static const char *shown(const char *account) {
+  return account[0] ? account : "account not identified";
+}
 
-static void refuse(const char *state_path, const char *old_url, const char *old_acc, const char *url,
-                   const char *acc, char *err, size_t errlen) {
-  snprintf(err, errlen, "%s belongs to another Gorgias account: it was made against %s (%s), and --target is %s (%s). "
-           "Its ids are that account's: rollback here would delete, and run would skip, objects this state never "
-           "made here. Use a new --state for this account; pass --retarget only if %s is the same account under a "
-           "new address (see docs/run.md, \"Which account a state belongs to\")",
+static void refuse(const char *state_path, const char *old_url, const char *old_acc,
+                   const char *url, const char *acc, char *err, size_t errlen) {
+  snprintf(err, errlen,
+           "%s belongs to another Gorgias account: it was made against %s (%s), and --target is "
+           "%s (%s). Its ids are that account's: rollback here would delete, and run would skip, "
+           "objects this state never made here. Use a new --state for this account; pass "
+           "--retarget only if %s is the same account under a new address (see docs/run.md, "
+           "\"Which account a state belongs to\")",
            state_path, old_url, shown(old_acc), url, shown(acc), url);
 }
 
-int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target, int retarget,
-                   const char *command, char *err, size_t errlen) {
+int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target,
+                   int retarget, int strict, const char *command, char *err, size_t errlen) {
   char url[512], acc[256], old_url[512] = "", old_acc[256] = "";
   hm_target_normalize(target, url, sizeof url);
   int probe = probe_account(h, acc, sizeof acc, err, errlen);
   if (probe > 0) return probe;
+  if (probe < 0 && strict) {
+    char why[600];
+    snprintf(why, sizeof why, "%s", err);
+    snprintf(err, errlen, "the target account is not reachable: %s", why);
+    return 3;
+  }
   const char *v = hm_store_get_meta(st, "target_url");
   int bound = v != NULL;
   if (v) snprintf(old_url, sizeof old_url, "%s", v);
   else if ((v = hm_store_last_run_target(st))) hm_target_normalize(v, old_url, sizeof old_url);
-  if ((v = bound ? hm_store_get_meta(st, "target_account") : NULL)) snprintf(old_acc, sizeof old_acc, "%s", v);
-  int same = !old_url[0] || (!strcmp(old_url, url) && (!old_acc[0] || !acc[0] || !strcmp(old_acc, acc)));
+  v = bound ? hm_store_get_meta(st, "target_account") : NULL;
+  if (v) snprintf(old_acc, sizeof old_acc, "%s", v);
+  /* An account not identified on either side is judged by the URL alone. */
+  int same_acc = !old_acc[0] || !acc[0] || !strcmp(old_acc, acc);
+  int same = !old_url[0] || (!strcmp(old_url, url) && same_acc);
   if (probe < 0)
-    fprintf(stderr, "hmaprun %s: warning: cannot identify the account at %s (%s); %s\n", command, url, err,
-            same ? "its base URL matches the state's" : "its base URL does not match the state's");
+    fprintf(stderr, "hmaprun %s: warning: cannot identify the account at %s (%s); %s\n", command,
+            url, err, same ? "the base URL matches the state's" : "another base URL");
   err[0] = 0;
   if (!same && !retarget) {
     refuse(state_path, old_url, old_acc, url, acc, err, errlen);
@@ -96,8 +110,9 @@ int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char 
     return 2;
   }
   if (!same)
-    fprintf(stderr, "hmaprun %s: --retarget: %s is now bound to %s (%s); it was bound to %s (%s), kept in its "
-            "history (hmaprun status)\n", command, state_path, url, shown(acc), old_url, shown(old_acc));
+    fprintf(stderr, "hmaprun %s: --retarget: %s is now bound to %s (%s); it was bound to %s (%s), "
+            "kept in its history (hmaprun status)\n", command, state_path, url, shown(acc), old_url,
+            shown(old_acc));
   return 0;
 }
 
@@ -106,7 +121,8 @@ typedef struct history_ctx { cJSON *arr; } history_ctx;
 static int show_former(void *ctx, const char *const *row) {
   history_ctx *c = ctx;
   if (!c->arr) {
-    printf("  before: %s (%s), bound %s, replaced %s by %s --retarget\n", row[0], shown(row[1]), row[2], row[3], row[4]);
+    printf("  before: %s (%s), bound %s, replaced %s by %s --retarget\n", row[0], shown(row[1]),
+           row[2], row[3], row[4]);
     return 0;
   }
   cJSON *o = cJSON_CreateObject();

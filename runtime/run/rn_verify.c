@@ -120,7 +120,7 @@ int hm_verify_main(int argc, char **argv) {
     hm_store_close(st);
     return rc;
   }
-  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, "verify", err, sizeof err))) {
+  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 0, "verify", err, sizeof err))) {
     fprintf(stderr, "hmaprun verify: %s\n", err);
     hm_http_close(h);
     hm_store_close(st);

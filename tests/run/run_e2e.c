@@ -1497,26 +1497,30 @@ static void scenario_target(env *e) {
   const char *prod[] = { "--domain", "acme-production", NULL };
   CHECK(start_sandbox(&b, prod) == 0, "sandbox B did not start");
   seed_existing(&b);
-  rc = run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                  "--target", b.base, "--state", path_in(e, "b.db"), "--time-scale", SCALE, (const char *)NULL);
+  rc = run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                  path_in(e, "data"), "--target", b.base, "--state", path_in(e, "b.db"),
+                  "--time-scale", SCALE, (const char *)NULL);
   CHECK(rc == 0, "the other migration into B: exit %d", rc);
   int before = api_total(&b);
   CHECK(before == N_PEOPLE + 1 + N_TICKETS, "B holds %d objects", before);
   char want[300];
-  snprintf(want, sizeof want, "it was made against %s (domain=sandbox), and --target is %s (domain=acme-production)",
+  snprintf(want, sizeof want,
+           "it was made against %s (domain=sandbox), and --target is %s (domain=acme-production)",
            url_a, b.base);
   const char *cmds[] = { "rollback", "verify", "run" };
   for (int i = 0; i < 3; i++) {
     rc = i < 2 ? client_cmd(&b, cmds[i], NULL)
-               : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                            "--target", b.base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
-                            (const char *)NULL);
+               : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                            path_in(e, "data"), "--target", b.base, "--state",
+                            path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
     CHECK(rc == 2, "%s with A's state against B: exit %d, not 2", cmds[i], rc);
     CHECK(err_has(e, "state.db belongs to another Gorgias account") && err_has(e, want),
           "%s: the refusal does not name both targets (%s)", cmds[i], want);
-    CHECK(api_total(&b) == before, "%s with A's state changed B: %d objects, were %d", cmds[i], api_total(&b), before);
+    CHECK(api_total(&b) == before, "%s with A's state changed B: %d objects, were %d", cmds[i],
+          api_total(&b), before);
   }
-  CHECK(route_count(&b, "DELETE /api/customers", NULL) == 0 && route_count(&b, "POST /api/jobs", NULL) == 0,
+  CHECK(route_count(&b, "DELETE /api/customers", NULL) == 0 &&
+            route_count(&b, "POST /api/jobs", NULL) == 0,
         "a refused rollback sent a DELETE to B");
   stop_sandbox(&b);
   /* A again, on another port with the same data: refused until --retarget. */
@@ -1525,7 +1529,8 @@ static void scenario_target(env *e) {
   CHECK(rc == 2 && err_has(e, "pass --retarget only if"), "verify at A's new address: exit %d", rc);
   rc = client_cmd(e, "verify", "--retarget");
   CHECK(rc == 0, "verify --retarget at A's new address: exit %d", rc);
-  CHECK(err_has(e, "--retarget: ") && err_has(e, url_a), "--retarget does not say what it replaced");
+  CHECK(err_has(e, "--retarget: ") && err_has(e, url_a),
+        "--retarget does not say what it replaced");
   rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0, "run at the recorded new address: exit %d", rc);
   check_dump(e, 0, 1, "after --retarget");
@@ -1534,7 +1539,8 @@ static void scenario_target(env *e) {
   char bound[200], former[200];
   snprintf(bound, sizeof bound, "target: %s (domain=sandbox)", e->base);
   snprintf(former, sizeof former, "before: %s (domain=sandbox)", url_a);
-  CHECK(rc == 0 && out && strstr(out, bound) && strstr(out, former) && strstr(out, "by verify --retarget"),
+  CHECK(rc == 0 && out && strstr(out, bound) && strstr(out, former) &&
+            strstr(out, "by verify --retarget"),
         "status does not show the binding and the former one: %s", out ? out : "");
   free(out);
 }
@@ -1574,7 +1580,8 @@ static void damaged_state(env *e) {
   if (f) { fseek(f, (size / 2) & ~4095L, SEEK_SET); fwrite(junk, 1, sizeof junk, f); fclose(f); }
   double requests = sbx_requests(e);
   rc = run_plan(e, 0, 0, NULL, NULL);
-  CHECK(rc == 2 && err_has(e, "state.db is damaged (SQLite integrity check:"), "run on a damaged state: exit %d", rc);
+  CHECK(rc == 2 && err_has(e, "state.db is damaged (SQLite integrity check:"),
+        "run on a damaged state: exit %d", rc);
   const char *cmds[] = { "verify", "rollback" };
   for (int i = 0; i < 2; i++) {
     rc = client_cmd(e, cmds[i], NULL);
@@ -1582,8 +1589,9 @@ static void damaged_state(env *e) {
   }
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
   CHECK(rc == 2 && err_has(e, "is damaged"), "status on a damaged state: exit %d", rc);
-  CHECK(sbx_requests(e) == requests, "a refused damaged state reached the API (%.0f requests, were %.0f)",
-        sbx_requests(e), requests);
+  CHECK(sbx_requests(e) == requests,
+        "a refused damaged state reached the API (%.0f requests, were %.0f)", sbx_requests(e),
+        requests);
   check_dump(e, 0, 1, "after the damaged state");
 }
 
@@ -1594,8 +1602,9 @@ static void lost_wal(env *e) {
   sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
   fresh_state(e);
   seed_existing(e);
-  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                         "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"),
+                         "--data", path_in(e, "data"), "--target", e->base,
+                         "--state", path_in(e, "state.db"), "--time-scale", SCALE,
                          "--in-doubt-wait", "0.3", NULL };
   pid_t pid = spawn_client(e, NULL, argv);
   for (int i = 0; i < 3000 && dump_count(e, "tickets") < 2; i++) sleep_ms(10);
@@ -1631,16 +1640,19 @@ static void lost_wal(env *e) {
  * absent, so the resume does not send it again (exit 1, a review flag, still
  * in doubt in status) until the operator says so with --resend-in-doubt. */
 static int run_nounique(env *e, const char *extra) {
-  return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nounique.ndjson"), "--target", e->base,
-                    "--state", path_in(e, "nu.db"), "--time-scale", "100", "--in-doubt-wait", "0",
-                    "--no-preflight", "--retarget", extra, (const char *)NULL);
+  return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nounique.ndjson"), "--target",
+                    e->base, "--state", path_in(e, "nu.db"), "--time-scale", "100",
+                    "--in-doubt-wait", "0", "--no-preflight", "--retarget", extra,
+                    (const char *)NULL);
 }
 
 static void unidentified_in_doubt(env *e) {
   FILE *f = fopen(path_in(e, "nounique.ndjson"), "w");
-  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-nounique\"}\n{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\","
-             "\"path\":\"/api/teams\",\"body\":{\"name\":\"Anonymous Team\"},\"source\":{\"object\":\"Team\","
-             "\"key\":\"1\"},\"target\":\"Team\",\"ref\":\"Team:1\"}\n");
+  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-nounique\"}\n"
+             "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/teams\","
+             "\"body\":{\"name\":\"Anonymous Team\"},"
+             "\"source\":{\"object\":\"Team\",\"key\":\"1\"},"
+             "\"target\":\"Team\",\"ref\":\"Team:1\"}\n");
   fclose(f);
   char db[600];
   snprintf(db, sizeof db, "%s", path_in(e, "nu.sqlite"));
@@ -1654,18 +1666,22 @@ static void unidentified_in_doubt(env *e) {
   char err[600];
   int flagged = 0;
   if (!hm_store_open(&st, path_in(e, "nu.db"), 0, err, sizeof err)) {
-    flagged = hm_store_each_flag(st, find_flag, "not sent again; check Gorgias, and if it is not there run again "
-                                                "with --resend-in-doubt");
+    flagged = hm_store_each_flag(st, find_flag,
+                                 "not sent again; check Gorgias, and if it is not there run again "
+                                 "with --resend-in-doubt");
     hm_store_close(st);
   }
   CHECK(flagged, "no review flag on the create left in doubt");
-  CHECK(dump_count(e, "teams") == 1, "the resume sent the team again: %d teams", dump_count(e, "teams"));
+  CHECK(dump_count(e, "teams") == 1, "the resume sent the team again: %d teams",
+        dump_count(e, "teams"));
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "nu.db"), (const char *)NULL);
   char *out = client_stdout(e);
-  CHECK(out && strstr(out, "1 call(s) in doubt"), "status does not show it in doubt: %s", out ? out : "");
+  CHECK(out && strstr(out, "1 call(s) in doubt"), "status does not show it in doubt: %s",
+        out ? out : "");
   free(out);
   rc = run_nounique(e, "--resend-in-doubt");
-  CHECK(rc == 0 && dump_count(e, "teams") == 2, "--resend-in-doubt: exit %d, %d teams", rc, dump_count(e, "teams"));
+  CHECK(rc == 0 && dump_count(e, "teams") == 2, "--resend-in-doubt: exit %d, %d teams", rc,
+        dump_count(e, "teams"));
 }
 
 static void scenario_integrity(env *e) {
