@@ -1543,6 +1543,14 @@ static void scenario_target(env *e) {
             strstr(out, "by verify --retarget"),
         "status does not show the binding and the former one: %s", out ? out : "");
   free(out);
+  /* Another account answering at the bound URL: refused by its identity. */
+  const char *port = strrchr(e->base, ':') + 1;
+  stop_sandbox(e);
+  const char *other[] = { "--port", port, "--domain", "impostor", NULL };
+  CHECK(start_sandbox(e, other) == 0, "no sandbox on port %s again", port);
+  rc = client_cmd(e, "rollback", NULL);
+  snprintf(want, sizeof want, "(domain=sandbox), and --target is %s (domain=impostor)", e->base);
+  CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d", rc);
 }
 
 /* Customers and tickets each carry an external_id: none may be there twice. */
