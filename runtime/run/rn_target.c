@@ -105,7 +105,7 @@ int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char 
     return 2;
   }
   if (same && bound && (old_acc[0] || !acc[0])) return 0;   /* nothing new to record */
-  if (hm_store_target_set(st, url, acc[0] ? acc : old_acc, command, !same && bound)) {
+  if (hm_store_target_set(st, url, acc, command, !same && bound)) {
     snprintf(err, errlen, "%s: cannot record the target account in the state database", state_path);
     return 2;
   }
