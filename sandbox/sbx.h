@@ -131,6 +131,7 @@ typedef struct hm_sbx_ctx {
   int refuse_created_on_put;    /* --put-created-datetime refuse|ignore */
   int port;
   char base_url[96];
+  char domain[64];              /* --domain: the account's name in GET /api/account */
   struct MHD_Daemon *daemon;
   int stopping;                 /* set on SIGTERM: slow replies stop waiting */
   FILE *log;                    /* --log FILE: one line per API request */

@@ -16,6 +16,7 @@ static const char USAGE[] =
   "  --listen ADDR          IPv4 address to bind (default 127.0.0.1)\n"
   "  --db FILE              SQLite file to keep objects in (default: in memory)\n"
   "  --account EMAIL:KEY    accepted Basic-auth pair, repeatable\n"
+  "  --domain NAME          the account's domain in GET /api/account (default sandbox)\n"
   "                         (default sandbox@example.com:sandbox)\n"
   "  --rate N/SECONDS       leaky bucket per account (default 40/20; 80/20 = OAuth,\n"
   "                         40/10 = enterprise window; off = no limit)\n"
@@ -79,6 +80,10 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
     else if (strcmp(a, "--faults") == 0) o->faults = v;
     else if (strcmp(a, "--schema") == 0) o->schema_file = v;
     else if (strcmp(a, "--log") == 0) o->log = v;
+    else if (strcmp(a, "--domain") == 0) {
+      if (!*v || strlen(v) >= sizeof ctx->domain) return usage_error("bad --domain", v);
+      snprintf(ctx->domain, sizeof ctx->domain, "%s", v);
+    }
     else if (strcmp(a, "--account") == 0) { if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v); }
     else if (strcmp(a, "--seed") == 0) {
       o->seed = strtoull(v, &end, 10);

@@ -7,7 +7,7 @@ static const char *const PERSON_ORDER[] = {"created_datetime", "updated_datetime
 
 static void account_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *a = cJSON_CreateObject();
-  cJSON_AddStringToObject(a, "domain", "sandbox");
+  cJSON_AddStringToObject(a, "domain", rq->ctx->domain[0] ? rq->ctx->domain : "sandbox");
   cJSON_AddStringToObject(a, "created_datetime", "2020-01-01T00:00:00.000000+00:00");
   cJSON *status = cJSON_AddObjectToObject(a, "status");
   cJSON_AddStringToObject(status, "status", "active");

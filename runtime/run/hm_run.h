@@ -60,6 +60,9 @@ typedef struct hm_exec_opts {
   const char *data_dir;      /* uploads are read relative to it */
   const char *report_path;   /* reconciliation report (JSON); NULL: <state>.report.json */
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
+  int retarget;              /* bind the state to this target (same account, new address) */
+  int recover;               /* the state lost writes: look every unknown create up first */
+  int resend_in_doubt;       /* send again the in-doubt creates that nothing identifies */
   long sample;               /* >0: first N records of each object */
   double time_scale;         /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
   long max_upload_bytes;     /* default 25 MB */

@@ -155,6 +155,10 @@ int hm_client_connect(const char *target, const char *creds_file, double time_sc
 /* Account reachable, credentials accepted, no active rule that fires on
  * ticket-created / ticket-message-created (unless allowed). 0, 3 or 4. */
 int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+/* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
+ * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
+int hm_preflight_account(hm_http *h, char *err, size_t errlen);
+int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
 
 /* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable
  * state: a signal handler cannot be given a context). */
@@ -164,7 +168,7 @@ const volatile sig_atomic_t *hm_client_install_signals(void);
 typedef struct hm_target_args {
   const char *state, *target, *creds_file;
   double time_scale;
-  int log_json, json, dry_run, help;
+  int log_json, json, dry_run, help, retarget;
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 
@@ -206,7 +210,13 @@ typedef struct hm_jrow {
   long status;
 } hm_jrow;
 
-/* create=0 refuses a missing file (verify, rollback, status). 0 or 2. */
+/* Flags of hm_store_open: CREATE makes a missing file (run; without it verify,
+ * rollback and status refuse one); ACCEPT_LOST (run --recover) takes a state
+ * that lost committed writes (below its seal, see rn_store.c) as it is.
+ * Every open checks the pages (PRAGMA integrity_check) and the seal, so a damaged
+ * or truncated state is refused, not resumed. 0 or 2 with err. */
+#define HM_STORE_CREATE 1
+#define HM_STORE_ACCEPT_LOST 2
 int hm_store_open(hm_store **st, const char *path, int create, char *err, size_t errlen);
 void hm_store_close(hm_store *st);
 /* Take the state's run lock (a file lock on PATH.lock, released by the kernel
@@ -263,6 +273,45 @@ long long hm_store_in_doubt(hm_store *st);
 /* Seconds since the newest in-doubt intent was written (huge if none). */
 double hm_store_in_doubt_age(hm_store *st);
 
+/* The target of the newest run that recorded one (states written before the
+ * binding existed), or NULL; valid until the next call into st. */
+const char *hm_store_last_run_target(hm_store *st);
+/* Bind the state to url/account (meta target_*); archive=1 first moves the
+ * current binding to the history with the time and the command that
+ * replaced it. One transaction. 0 or -1. */
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command,
+                        int archive);
+/* Former bindings, oldest first: row = url, account, bound, replaced, command. */
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row),
+                                 void *ctx);
+
+/* run --recover: start (asked=1) or continue the recovery of a state that
+ * lost its record of some calls; 1 while it lasts (meta "recover"). */
+int hm_store_recovering(hm_store *st, int asked);
+/* A run completed under --recover: every call is accounted for again. */
+void hm_store_recovered(hm_store *st);
+
+/* ==== rn_target.c ====
+ * hm_target: which Gorgias account a state belongs to. Its ids mean something
+ * in that account only, so run, verify and rollback compare the --target
+ * (base URL, and the account's identity from GET /api/account) with the one
+ * recorded at first use, before any write, and refuse another one unless
+ * --retarget says it is the same account under a new address. */
+/* Base URL as compared: scheme and host lower-cased, no trailing '/'. */
+void hm_target_normalize(const char *url, char *out, size_t n);
+/* "domain=NAME[, id=N]" from a GET /api/account answer ("" when it has none). */
+void hm_target_identity(const cJSON *account, char *out, size_t n);
+/* Compare and record (see above). command names the caller in messages and
+ * in the history. Without strict, an account that does not answer is judged
+ * by the URL (with a warning); with strict it is the preflight's refusal (3),
+ * so that the account is read once per run. 0; 2 another target (err names
+ * both); 3/4 as the preflight. */
+int hm_target_bind(hm_store *st, hm_http *h, const char *state_path, const char *target,
+                   int retarget, int strict, const char *command, char *err, size_t errlen);
+/* The binding and the former ones: lines on stdout, or members "target" and
+ * "former_targets" of json when it is not NULL. */
+void hm_target_status(hm_store *st, cJSON *json);
+
 /* ==== rn_origin.c ====
  * 0 when url names base's scheme, host and port and no user name; otherwise -1
  * with `why` (never containing credentials: the target URL has none). */
@@ -299,6 +348,8 @@ struct hm_exec {
   char lookup_err[600]; /* why the last lookup could not read its list to the end */
   hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
+  int recovering;       /* run --recover, kept in the state until a run completes: a create
+                           the journal does not know is in doubt (looked up before it is sent) */
 };
 
 /* Appended to a content hash, with the unresolved score, when an agent did

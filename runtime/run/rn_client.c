@@ -192,6 +192,7 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
     if (!strcmp(arg, "--log-json")) a->log_json = 1;
     else if (!strcmp(arg, "--json")) a->json = 1;
     else if (!strcmp(arg, "--dry-run")) a->dry_run = 1;
+    else if (!strcmp(arg, "--retarget")) a->retarget = 1;
     else { fprintf(stderr, "hmaprun: unexpected argument %s\n%s", arg, usage); return 2; }
   }
   if (!a->state || !a->target || a->time_scale <= 0) {

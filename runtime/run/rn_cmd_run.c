@@ -32,6 +32,12 @@ static const char *RUN_USAGE =
   "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does (not with --plan)\n"
   "  --delta                cutover re-run: new records created, changed ones updated\n"
   "  --force-map-change     resume a state written by another map or other --set values\n"
+  "  --retarget             the state was made against another URL of this same account:\n"
+  "                         bind it to --target (never for another account: use a new state)\n"
+  "  --recover              the state lost its record of some calls (refused otherwise): every\n"
+  "                         create it does not know is looked up in Gorgias before it is sent\n"
+  "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a lookup\n"
+  "                         (after checking Gorgias: they may be there already)\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
   "  --map-hash HEX         map digest for a --plan without a header line (hand-written)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
@@ -75,6 +81,9 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
+    else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
+    else if (!strcmp(arg, "--recover")) a->o.recover = 1;
+    else if (!strcmp(arg, "--resend-in-doubt")) a->o.resend_in_doubt = 1;
     else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
@@ -551,6 +560,7 @@ int hm_status_main(int argc, char **argv) {
     printf("flags: %lld review, %lld warn, %lld info", fc.review, fc.warn, fc.info);
     if (doubt) printf("; %lld call(s) in doubt: run again to resolve them", doubt);
     putchar('\n');
+    hm_target_status(st, NULL);
   }
   if (json) {
     cJSON *o = cJSON_CreateObject();
@@ -562,6 +572,7 @@ int hm_status_main(int argc, char **argv) {
     cJSON_AddNumberToObject(f, "warn", (double)fc.warn);
     cJSON_AddNumberToObject(f, "info", (double)fc.info);
     cJSON_AddNumberToObject(o, "in_doubt", (double)doubt);
+    hm_target_status(st, o);
     char *t = cJSON_Print(o);
     puts(t);
     free(t);

@@ -302,6 +302,24 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
   }
 }
 
+/* A create in doubt (its answer lost, or a state under --recover that has no
+ * record of it) with nothing to look it up by: sending it again could
+ * duplicate it, so it stays in doubt (status shows it) until the operator has
+ * checked Gorgias and runs with --resend-in-doubt. */
+static int unidentified(hm_exec *ex, const call *k, const char *key, const char *path,
+                        const cJSON *body) {
+  hm_jrow j;
+  if (!hm_store_journal_get(ex->st, key, &j) && journal_intent(ex, k, key, path, body))
+    return ex->fatal;
+  hm_exec_flag(
+      ex, k, "review",
+      "in doubt and nothing identifies it in Gorgias for a lookup (no unique field): "
+      "not sent again; check Gorgias, and if it is not there run again with --resend-in-doubt");
+  count_add(ex, k->object, "failed", 1);
+  ex->failed++;
+  return ex->fatal;
+}
+
 /* POST that creates one object, exactly once. key: journal key. */
 static int send_create(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body,
                        const cJSON *unique, int in_doubt, int with_id) {
@@ -332,9 +350,12 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
   }
+  if (in_doubt && !has_unique && !ex->o.resend_in_doubt)
+    return unidentified(ex, k, key, path, body);
   if (in_doubt && !has_unique)
-    hm_exec_flag(ex, k, "warn", "sent again after a crash: nothing identifies it for a lookup "
-                        "(no unique fields), check Gorgias for a duplicate");
+    hm_exec_flag(ex, k, "warn",
+                 "sent again after a crash (--resend-in-doubt): nothing identifies it for a lookup "
+                 "(no unique fields), check Gorgias for a duplicate");
   int new_tags = names_new_tags(ex, k, body);
   if (stop_requested(ex)) return ex->fatal = 4;   /* a graceful stop: not started */
   if (journal_intent(ex, k, key, path, body)) return ex->fatal;
@@ -665,7 +686,8 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         call mk = *k;
         mk.phase = "delta-message";   /* verify finds it in the merged body, not as a follow-up */
         mk.ref = NULL;
-        send_create(ex, &mk, key, mpath, m, uniq, known && j.state == HM_J_INTENT, 0);
+        int doubt = known ? j.state == HM_J_INTENT : ex->recovering;
+        send_create(ex, &mk, key, mpath, m, uniq, doubt, 0);
         cJSON_Delete(uniq);
         if (ex->fatal) break;
         if (hm_store_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
@@ -872,10 +894,17 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   else ex->report_path = xprintf("%s.report.json", o->state_path);
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
-  if (!rc) rc = hm_store_open(&ex->st, o->state_path, 1, err, sizeof err);
+  if (!rc)
+    rc = hm_store_open(&ex->st, o->state_path,
+                       HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);
   if (!rc) rc = hm_store_lock(ex->st, o->state_path, err, sizeof err);
+  if (!rc)
+    rc = hm_target_bind(ex->st, ex->http, o->state_path, o->target, o->retarget,
+                        !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
-  if (!rc && !o->no_preflight) rc = hm_preflight(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+  if (!rc && !o->no_preflight)   /* the account was read by the binding */
+    rc = hm_preflight_rules(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+  if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
     hm_http_close(ex->http);
@@ -955,7 +984,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     int score = known && j.state == HM_J_DONE ? marked_score(j.hash, k.hash) : 0;
     if (!creates && score)
       done = !(ex->o.delta && now_resolves(ex, &k, score));   /* an agent missing then: retried by --delta */
-    int in_doubt = known && j.state == HM_J_INTENT;
+    int in_doubt = known ? j.state == HM_J_INTENT : ex->recovering;
     if (!creates && done) {
       outcome = "skipped";
     } else if (!strcmp(k.phase, "upload")) {
@@ -994,6 +1023,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   const char *status = final == 0 ? "done" : final == 1 ? "done-with-rejections"
                      : final == 4 ? "interrupted" : final == 3 ? "refused" : "failed";
   if (final <= 1) find_source_gone(ex);
+  if (final <= 1 && ex->recovering) hm_store_recovered(ex->st);
   write_report(ex, status);
   /* A planner stream has no count up front: once it has been read to the
    * end, what was read is what was planned (status shows what is left). */

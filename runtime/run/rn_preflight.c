@@ -34,6 +34,11 @@ static int on_rule(void *ctx, const cJSON *rule) {
 }
 
 int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen) {
+  int rc = hm_preflight_account(h, err, errlen);
+  return rc ? rc : hm_preflight_rules(h, allow_active_rules, p, err, errlen);
+}
+
+int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
   hm_http_resp r;
   hm_http_set_attempts(h, 3);   /* a wrong --target should not take a minute to say so */
   hm_http_request(h, "GET", "/api/account", NULL, 1, &r);
@@ -50,6 +55,10 @@ int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, 
     return hm_http_stopped(h) ? 4 : 3;
   }
   hm_http_resp_free(&r);
+  return 0;
+}
+
+int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen) {
   rules_ctx rc = { .active = 0 };
   hm_buf_init(&rc.names);
   /* every page: a rule past any cap could e-mail customers on each import */

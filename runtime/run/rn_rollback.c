@@ -15,6 +15,7 @@
 
 static const char *USAGE =
   "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] [--time-scale F]\n"
+  "                         [--retarget]\n"
   "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n";
 
 typedef struct item { char *ref, *target, *path, *fields; long long gid, ord; int reused; } item;
@@ -186,6 +187,12 @@ int hm_rollback_main(int argc, char **argv) {
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
+    hm_store_close(st);
+    return rc;
+  }
+  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 1, "rollback", err, sizeof err))) {
+    fprintf(stderr, "hmaprun rollback: %s\n", err);   /* before any DELETE */
+    hm_http_close(h);
     hm_store_close(st);
     return rc;
   }

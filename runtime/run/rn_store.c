@@ -20,6 +20,32 @@ struct hm_store {
   int lock_fd;        /* -1 unless hm_store_lock succeeded */
 };
 
+/* The seal: STATE.lock holds the holder's pid (line 1, padded to SEAL_OFF
+ * bytes) and, at SEAL_OFF, "intents N": how many intents the state had
+ * committed when the newest request could leave. It is written (fdatasync)
+ * after the intent's commit and before its request, so at any time the
+ * state's own count (meta "intents", raised in the intent's transaction) is
+ * >= the seal. A state below its seal lost committed rows: its -wal was
+ * deleted after a kill -9, or an older copy was put back. */
+#define SEAL_OFF 32
+
+static long long read_seal(const char *lock_path) {
+  int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[48] = "";
+  ssize_t n = pread(fd, buf, sizeof buf - 1, SEAL_OFF);
+  close(fd);
+  long long v = 0;
+  buf[n > 0 ? n : 0] = 0;
+  return sscanf(buf, "intents %lld", &v) == 1 && v > 0 ? v : 0;
+}
+
+static int write_seal(int fd, long long n) {
+  char line[40];
+  int len = snprintf(line, sizeof line, "intents %020lld\n", n);
+  return pwrite(fd, line, (size_t)len, SEAL_OFF) == len && fdatasync(fd) == 0 ? 0 : -1;
+}
+
 static const char *SCHEMA =
   "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
   "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started TEXT, finished TEXT,"
@@ -35,7 +61,9 @@ static const char *SCHEMA =
   "CREATE TABLE IF NOT EXISTS flags(id INTEGER PRIMARY KEY, run_id INTEGER, ref TEXT,"
   "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
   "  UNIQUE(ref, severity, message));"
-  "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);";
+  "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);"
+  "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
+  "  bound TEXT, replaced TEXT, command TEXT);";
 
 static void now_iso(char out[32]) {
   time_t t = time(NULL);
@@ -48,11 +76,65 @@ static int exec_sql(hm_store *st, const char *sql) {
   return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* SQLite's own check of every page: b-trees, records, and every index entry
+ * against its row (a journal key index that lies would make a done call look
+ * unknown). About 4.5 s for a 200 MB state of 200,000 calls (docs/run.md). */
+static int check_pages(hm_store *st, const char *path, char *err, size_t errlen) {
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(st->db, "PRAGMA integrity_check(1)", -1, &s, NULL);
+  const char *first = NULL;
+  if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    first = (const char *)sqlite3_column_text(s, 0);
+  int ok = first && !strcmp(first, "ok");
+  if (!ok)
+    snprintf(err, errlen,
+             "%s is damaged (SQLite integrity check: %s): resuming from it could send creates "
+             "it has lost the record of. Put back a copy of it taken while no run was going "
+             "(with its -wal), or start over as docs/run.md \"Damaged or incomplete state\" says",
+             path, first ? first : sqlite3_errmsg(st->db));
+  sqlite3_finalize(s);
+  return ok ? 0 : 2;
+}
+
+static long long meta_count(hm_store *st, const char *key);
+
+/* The state's count of intents must reach its seal (see SEAL_OFF). */
+static int check_seal(hm_store *st, const char *path, long long seal, int accept, char *err,
+                      size_t errlen) {
+  long long have = meta_count(st, "intents");
+  if (have >= seal) return 0;
+  if (accept) {
+    char n[32];
+    snprintf(n, sizeof n, "%lld", seal);
+    return hm_store_set_meta(st, "intents", n) ? 2 : 0;
+  }
+  snprintf(err, errlen,
+           "%s has lost %lld recorded call(s): %s.lock vouches for %lld sent through it, the "
+           "state holds %lld (its -wal file was deleted after a crash, or an older copy was put "
+           "back). Resuming would create again what those calls created. Put back the missing "
+           "%s-wal if you still have it; otherwise run again with --recover: every create the "
+           "state does not know is then looked up in Gorgias first (see docs/run.md \"Damaged "
+           "or incomplete state\")",
+           path, seal - have, path, seal, have, path);
+  return 2;
+}
+
 int hm_store_open(hm_store **out, const char *path, int create, char *err, size_t errlen) {
   *out = NULL;
+  char lock_path[4096];
+  snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+  long long seal = read_seal(lock_path);
+  if (seal && access(path, F_OK) && !(create & HM_STORE_ACCEPT_LOST)) {
+    snprintf(err, errlen,
+             "%s is missing, but %s vouches for %lld call(s) sent through it: a new state would "
+             "create again what they created. Put the state back, or run with --recover (every "
+             "create looked up in Gorgias first); to really start over, delete %s too",
+             path, lock_path, seal, lock_path);
+    return 2;
+  }
   hm_store *st = calloc(1, sizeof *st);
   if (!st) { snprintf(err, errlen, "out of memory"); return 2; }
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  int flags = SQLITE_OPEN_READWRITE | (create & HM_STORE_CREATE ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "%s: cannot open the state database%s", path,
              create ? "" : " (no run has used it yet?)");
@@ -61,14 +143,20 @@ int hm_store_open(hm_store **out, const char *path, int create, char *err, size_
     return 2;
   }
   sqlite3_busy_timeout(st->db, 5000);
-  if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") || exec_sql(st, SCHEMA)) {
-    snprintf(err, errlen, "%s: not a usable state database: %s", path, sqlite3_errmsg(st->db));
-    sqlite3_close(st->db);
-    free(st);
-    return 2;
-  }
   hm_arena_init(&st->scratch, 4096);
   st->lock_fd = -1;
+  if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) {
+    snprintf(err, errlen, "%s: not a usable state database: %s", path, sqlite3_errmsg(st->db));
+    hm_store_close(st);
+    return 2;
+  }
+  int rc = check_pages(st, path, err, errlen);
+  if (!rc && exec_sql(st, SCHEMA)) {
+    snprintf(err, errlen, "%s: not a usable state database: %s", path, sqlite3_errmsg(st->db));
+    rc = 2;
+  }
+  if (!rc) rc = check_seal(st, path, seal, create & HM_STORE_ACCEPT_LOST, err, errlen);
+  if (rc) { hm_store_close(st); return rc; }
   *out = st;
   return 0;
 }
@@ -82,15 +170,15 @@ int hm_store_lock(hm_store *st, const char *path, char *err, size_t errlen) {
     char pid[32] = "";
     ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
     pid[n > 0 ? n : 0] = 0;
-    pid[strcspn(pid, "\n")] = 0;
+    pid[strcspn(pid, " \n")] = 0;
     snprintf(err, errlen, "%s is in use by another hmaprun (pid %s); two runs on one state would "
              "create the same records twice", path, pid[0] ? pid : "?");
     close(fd);
     return 2;
   }
-  char me[32];
-  int len = snprintf(me, sizeof me, "%ld\n", (long)getpid());
-  if (ftruncate(fd, 0) == 0 && pwrite(fd, me, (size_t)len, 0) < 0) { /* the pid is only informative */ }
+  char me[SEAL_OFF + 1];
+  snprintf(me, sizeof me, "%-*ld\n", SEAL_OFF - 1, (long)getpid());   /* the seal after it stays */
+  if (pwrite(fd, me, SEAL_OFF, 0) < 0) { /* the pid is only informative */ }
   st->lock_fd = fd;
   return 0;
 }
@@ -235,9 +323,7 @@ int hm_store_journal_get(hm_store *st, const char *call_key, hm_jrow *out) {
   return get_row(st, "SELECT " J_COLS " FROM journal WHERE call_key=?", call_key, fill_j, out);
 }
 
-int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash) {
-  char t[32];
-  now_iso(t);
+static int put_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash) {
   sqlite3_stmt *s = prep(st,
     "INSERT INTO journal(call_key,run_id,seq,phase,method,path,ref,subject_ref,object,key,target,"
     " body,hash,map_hash,state,status,error,updated) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,0,NULL,"
@@ -251,9 +337,33 @@ int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *m
   sqlite3_bind_int64(s, 3, j->seq);
   const char *v[] = { j->phase, j->method, j->path, j->ref, j->subject_ref, j->object, j->key,
                       j->target, j->body, j->hash, map_hash };
-  (void)t;
   bind_texts(s, 4, 11, v);
   return step_done(s);
+}
+
+/* A meta value as a number, without touching the scratch arena (the
+ * caller's strings from an earlier get stay valid). */
+static long long meta_count(hm_store *st, const char *key) {
+  sqlite3_stmt *s = prep(st, "SELECT CAST(value AS INTEGER) FROM meta WHERE key=?");
+  if (!s) return 0;
+  sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+  long long v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_finalize(s);
+  return v;
+}
+
+/* The intent and the raised count commit together; the seal follows before
+ * the caller may send (see SEAL_OFF). */
+int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *map_hash) {
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  int rc = put_intent(st, run, j, map_hash);
+  if (!rc)
+    rc = exec_sql(st,
+                  "INSERT INTO meta(key,value) VALUES('intents','1') ON CONFLICT(key) DO UPDATE"
+                  " SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)");
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  if (rc || st->lock_fd < 0) return rc;
+  return write_seal(st->lock_fd, meta_count(st, "intents"));
 }
 
 static int put_id(hm_store *st, const hm_idrow *id) {
@@ -445,3 +555,60 @@ int hm_store_gid_ours(hm_store *st, const char *path, long long gid) {
   sqlite3_finalize(s);
   return found;
 }
+
+const char *hm_store_last_run_target(hm_store *st) {
+  hm_arena_reset(&st->scratch);
+  sqlite3_stmt *s =
+      prep(st, "SELECT target FROM runs WHERE target IS NOT NULL ORDER BY id DESC LIMIT 1");
+  if (!s) return NULL;
+  const char *v = sqlite3_step(s) == SQLITE_ROW ? dup_col(st, s, 0) : NULL;
+  sqlite3_finalize(s);
+  return v;
+}
+
+/* The binding lives in meta (target_url, target_account, target_bound); the
+ * one it replaces moves to target_history in the same transaction. */
+int hm_store_target_set(hm_store *st, const char *url, const char *account, const char *command,
+                        int archive) {
+  char t[32];
+  now_iso(t);
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  int rc = 0;
+  if (archive) {
+    sqlite3_stmt *s = prep(st,
+        "INSERT INTO target_history(url,account,bound,replaced,command) SELECT"
+        " (SELECT value FROM meta WHERE key='target_url'),"
+        " (SELECT value FROM meta WHERE key='target_account'),"
+        " (SELECT value FROM meta WHERE key='target_bound'), ?, ?");
+    const char *v[] = { t, command };
+    if (s) bind_texts(s, 1, 2, v);
+    rc = s ? step_done(s) : -1;
+  }
+  if (!rc) rc = hm_store_set_meta(st, "target_url", url);
+  if (!rc) rc = hm_store_set_meta(st, "target_account", account);
+  if (!rc) rc = hm_store_set_meta(st, "target_bound", t);
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  return rc;
+}
+
+int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *const *row),
+                                 void *ctx) {
+  sqlite3_stmt *s =
+      prep(st, "SELECT url, account, bound, replaced, command FROM target_history ORDER BY id");
+  if (!s) return -1;
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    const char *row[5];
+    for (int i = 0; i < 5; i++) row[i] = col(s, i) ? col(s, i) : "";
+    rc = fn(ctx, row);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int hm_store_recovering(hm_store *st, int asked) {
+  if (asked) hm_store_set_meta(st, "recover", "1");
+  return meta_count(st, "recover") == 1;
+}
+
+void hm_store_recovered(hm_store *st) { hm_store_set_meta(st, "recover", "0"); }

@@ -10,6 +10,7 @@
 
 static const char *USAGE =
   "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] [--time-scale F]\n"
+  "                       [--retarget]\n"
   "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
 
 typedef struct obj { char *ref, *object, *target, *path; long long gid; int reused; } obj;
@@ -116,6 +117,12 @@ int hm_verify_main(int argc, char **argv) {
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
     fprintf(stderr, "hmaprun verify: %s\n", err);
+    hm_store_close(st);
+    return rc;
+  }
+  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 0, "verify", err, sizeof err))) {
+    fprintf(stderr, "hmaprun verify: %s\n", err);
+    hm_http_close(h);
     hm_store_close(st);
     return rc;
   }

@@ -554,6 +554,7 @@ static void fresh_state(env *e) {
   unlink(path_in(e, "state.db"));
   unlink(path_in(e, "state.db-wal"));
   unlink(path_in(e, "state.db-shm"));
+  unlink(path_in(e, "state.db.lock"));   /* it vouches for the state's writes (rn_store.c) */
   unlink(path_in(e, "state.db.report.json"));
 }
 
@@ -1083,10 +1084,12 @@ static int route_count(env *e, const char *route, const char *outcome) {
   return n;
 }
 
+/* The sandbox restarts on the same --db at another port (restart_on): the
+ * same account at a new address, the one use --retarget is for. */
 static int run_scan_plan(env *e) {
   return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "scan.ndjson"), "--target", e->base,
                     "--state", path_in(e, "state.db"), "--time-scale", "100", "--in-doubt-wait", "0",
-                    "--no-preflight", (const char *)NULL);
+                    "--no-preflight", "--retarget", (const char *)NULL);
 }
 
 static void restart_on(env *e, const char *db, const char *faults) {
@@ -1692,6 +1695,243 @@ static void scenario_hostile_paths(env *e) {
   close(decoy);
 }
 
+/* Objects of one kind in the sandbox, counted through its API. */
+static int api_count(env *e, const char *kind) {
+  char path[128];
+  snprintf(path, sizeof path, "/api/%s?limit=100", kind);
+  cJSON *l = NULL;
+  long st = sbx_call(e, "GET", path, NULL, &l);
+  int n = st == 200 ? cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "data")) : -1;
+  cJSON_Delete(l);
+  return n;
+}
+
+static int api_total(env *e) { return api_count(e, "customers") + api_count(e, "tickets"); }
+
+static int err_has(env *e, const char *needle) {
+  char *err = client_stderr(e);
+  int has = err && strstr(err, needle);
+  free(err);
+  return has;
+}
+
+/* A state made against account A is refused against account B (another
+ * migration's objects, with the same ids): rollback deletes nothing there,
+ * run creates and skips nothing, verify reads nothing. The same account at a
+ * new address is accepted with --retarget, which status then shows. */
+static void scenario_target(env *e) {
+  char db[600];
+  snprintf(db, sizeof db, "%s", path_in(e, "a.sqlite"));
+  restart_on(e, db, NULL);
+  char url_a[96];
+  snprintf(url_a, sizeof url_a, "%s", e->base);
+  int rc = first_run(e);
+  CHECK(rc == 0, "run into A: exit %d", rc);
+  env b = *e;
+  const char *prod[] = { "--domain", "acme-production", NULL };
+  CHECK(start_sandbox(&b, prod) == 0, "sandbox B did not start");
+  seed_existing(&b);
+  rc = run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                  path_in(e, "data"), "--target", b.base, "--state", path_in(e, "b.db"),
+                  "--time-scale", SCALE, (const char *)NULL);
+  CHECK(rc == 0, "the other migration into B: exit %d", rc);
+  int before = api_total(&b);
+  CHECK(before == N_PEOPLE + 1 + N_TICKETS, "B holds %d objects", before);
+  char want[300];
+  snprintf(want, sizeof want,
+           "it was made against %s (domain=sandbox), and --target is %s (domain=acme-production)",
+           url_a, b.base);
+  const char *cmds[] = { "rollback", "verify", "run" };
+  for (int i = 0; i < 3; i++) {
+    rc = i < 2 ? client_cmd(&b, cmds[i], NULL)
+               : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                            path_in(e, "data"), "--target", b.base, "--state",
+                            path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+    CHECK(rc == 2, "%s with A's state against B: exit %d, not 2", cmds[i], rc);
+    CHECK(err_has(e, "state.db belongs to another Gorgias account") && err_has(e, want),
+          "%s: the refusal does not name both targets (%s)", cmds[i], want);
+    CHECK(api_total(&b) == before, "%s with A's state changed B: %d objects, were %d", cmds[i],
+          api_total(&b), before);
+  }
+  CHECK(route_count(&b, "DELETE /api/customers", NULL) == 0 &&
+            route_count(&b, "POST /api/jobs", NULL) == 0,
+        "a refused rollback sent a DELETE to B");
+  stop_sandbox(&b);
+  /* A again, on another port with the same data: refused until --retarget. */
+  restart_on(e, db, NULL);
+  rc = client_cmd(e, "verify", NULL);
+  CHECK(rc == 2 && err_has(e, "pass --retarget only if"), "verify at A's new address: exit %d", rc);
+  rc = client_cmd(e, "verify", "--retarget");
+  CHECK(rc == 0, "verify --retarget at A's new address: exit %d", rc);
+  CHECK(err_has(e, "--retarget: ") && err_has(e, url_a),
+        "--retarget does not say what it replaced");
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "run at the recorded new address: exit %d", rc);
+  check_dump(e, 0, 1, "after --retarget");
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
+  char *out = client_stdout(e);
+  char bound[200], former[200];
+  snprintf(bound, sizeof bound, "target: %s (domain=sandbox)", e->base);
+  snprintf(former, sizeof former, "before: %s (domain=sandbox)", url_a);
+  CHECK(rc == 0 && out && strstr(out, bound) && strstr(out, former) &&
+            strstr(out, "by verify --retarget"),
+        "status does not show the binding and the former one: %s", out ? out : "");
+  free(out);
+  /* Another account answering at the bound URL: refused by its identity. */
+  const char *port = strrchr(e->base, ':') + 1;
+  stop_sandbox(e);
+  const char *other[] = { "--port", port, "--domain", "impostor", NULL };
+  CHECK(start_sandbox(e, other) == 0, "no sandbox on port %s again", port);
+  rc = client_cmd(e, "rollback", NULL);
+  snprintf(want, sizeof want, "(domain=sandbox), and --target is %s (domain=impostor)", e->base);
+  CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d", rc);
+}
+
+/* Customers and tickets each carry an external_id: none may be there twice. */
+static int duplicates(env *e) {
+  cJSON *d = dump(e);
+  int dups = count_dups(cJSON_GetObjectItemCaseSensitive(d, "customers"), "external_id") +
+             count_dups(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id");
+  cJSON_Delete(d);
+  return dups;
+}
+
+/* Objects of one kind, from the sandbox's dump (no rate limit: polled). */
+static int dump_count(env *e, const char *kind) {
+  cJSON *d = dump(e);
+  int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, kind));
+  cJSON_Delete(d);
+  return n;
+}
+
+static long file_size_of(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) ? -1 : (long)sb.st_size;
+}
+
+/* A whole page of a real state overwritten with garbage: every command
+ * refuses it (exit 2) before any API call, and nothing is created twice. */
+static void damaged_state(env *e) {
+  int rc = first_run(e);
+  CHECK(rc == 0, "run exit %d", rc);
+  long size = file_size_of(path_in(e, "state.db"));
+  CHECK(size >= 8 * 4096, "the state is only %ld bytes", size);
+  FILE *f = fopen(path_in(e, "state.db"), "r+b");
+  char junk[4096];
+  memset(junk, 0xA5, sizeof junk);
+  if (f) { fseek(f, (size / 2) & ~4095L, SEEK_SET); fwrite(junk, 1, sizeof junk, f); fclose(f); }
+  double requests = sbx_requests(e);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 2 && err_has(e, "state.db is damaged (SQLite integrity check:"),
+        "run on a damaged state: exit %d", rc);
+  const char *cmds[] = { "verify", "rollback" };
+  for (int i = 0; i < 2; i++) {
+    rc = client_cmd(e, cmds[i], NULL);
+    CHECK(rc == 2 && err_has(e, "is damaged"), "%s on a damaged state: exit %d", cmds[i], rc);
+  }
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
+  CHECK(rc == 2 && err_has(e, "is damaged"), "status on a damaged state: exit %d", rc);
+  CHECK(sbx_requests(e) == requests,
+        "a refused damaged state reached the API (%.0f requests, were %.0f)", sbx_requests(e),
+        requests);
+  check_dump(e, 0, 1, "after the damaged state");
+}
+
+/* kill -9 during a run, then its -wal deleted: the state lost committed
+ * intents and is refused (exit 2) with the way out; --recover then finishes
+ * the migration looking every unknown create up first: each object once. */
+static void lost_wal(env *e) {
+  sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
+  fresh_state(e);
+  seed_existing(e);
+  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"),
+                         "--data", path_in(e, "data"), "--target", e->base,
+                         "--state", path_in(e, "state.db"), "--time-scale", SCALE,
+                         "--in-doubt-wait", "0.3", NULL };
+  pid_t pid = spawn_client(e, NULL, argv);
+  for (int i = 0; i < 3000 && dump_count(e, "tickets") < 2; i++) sleep_ms(10);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  int tickets = dump_count(e, "tickets"), customers = dump_count(e, "customers");
+  CHECK(tickets >= 2 && tickets < N_TICKETS, "killed with %d tickets made", tickets);
+  CHECK(file_size_of(path_in(e, "state.db-wal")) > 0, "no -wal after the kill");
+  unlink(path_in(e, "state.db-wal"));
+  int rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 2 && err_has(e, "state.db has lost ") && err_has(e, "Put back the missing ") &&
+        err_has(e, "run again with --recover"), "run after the -wal was deleted: exit %d", rc);
+  CHECK(dump_count(e, "tickets") == tickets && dump_count(e, "customers") == customers,
+        "the refused run created something");
+  rc = client_cmd(e, "rollback", NULL);
+  CHECK(rc == 2 && err_has(e, "has lost"), "rollback after the -wal was deleted: exit %d", rc);
+  rc = run_plan(e, 0, 0, "--recover", NULL);
+  CHECK(rc == 0, "run --recover: exit %d", rc);
+  CHECK(duplicates(e) == 0, "--recover created %d duplicate(s)", duplicates(e));
+  check_dump(e, 0, 1, "after --recover");
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "the run after the recovery: exit %d", rc);
+  /* The state itself gone, its lock kept: refused, not started afresh. */
+  unlink(path_in(e, "state.db"));
+  unlink(path_in(e, "state.db-wal"));
+  unlink(path_in(e, "state.db-shm"));
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 2 && err_has(e, "state.db is missing, but "), "run without its state: exit %d", rc);
+  CHECK(duplicates(e) == 0, "%d duplicate(s) at the end", duplicates(e));
+}
+
+/* A create without unique fields whose answer was lost: nothing can prove it
+ * absent, so the resume does not send it again (exit 1, a review flag, still
+ * in doubt in status) until the operator says so with --resend-in-doubt. */
+static int run_nounique(env *e, const char *extra) {
+  return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nounique.ndjson"), "--target",
+                    e->base, "--state", path_in(e, "nu.db"), "--time-scale", "100",
+                    "--in-doubt-wait", "0", "--no-preflight", "--retarget", extra,
+                    (const char *)NULL);
+}
+
+static void unidentified_in_doubt(env *e) {
+  FILE *f = fopen(path_in(e, "nounique.ndjson"), "w");
+  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-nounique\"}\n"
+             "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/teams\","
+             "\"body\":{\"name\":\"Anonymous Team\"},"
+             "\"source\":{\"object\":\"Team\",\"key\":\"1\"},"
+             "\"target\":\"Team\",\"ref\":\"Team:1\"}\n");
+  fclose(f);
+  char db[600];
+  snprintf(db, sizeof db, "%s", path_in(e, "nu.sqlite"));
+  restart_on(e, db, "drop-after:1");
+  int rc = run_nounique(e, NULL);
+  CHECK(rc == 4, "a create whose answer is dropped: exit %d", rc);
+  restart_on(e, db, NULL);
+  rc = run_nounique(e, NULL);
+  CHECK(rc == 1, "the resume of an unidentifiable create in doubt: exit %d, not 1", rc);
+  hm_store *st;
+  char err[600];
+  int flagged = 0;
+  if (!hm_store_open(&st, path_in(e, "nu.db"), 0, err, sizeof err)) {
+    flagged = hm_store_each_flag(st, find_flag,
+                                 "not sent again; check Gorgias, and if it is not there run again "
+                                 "with --resend-in-doubt");
+    hm_store_close(st);
+  }
+  CHECK(flagged, "no review flag on the create left in doubt");
+  CHECK(dump_count(e, "teams") == 1, "the resume sent the team again: %d teams",
+        dump_count(e, "teams"));
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "nu.db"), (const char *)NULL);
+  char *out = client_stdout(e);
+  CHECK(out && strstr(out, "1 call(s) in doubt"), "status does not show it in doubt: %s",
+        out ? out : "");
+  free(out);
+  rc = run_nounique(e, "--resend-in-doubt");
+  CHECK(rc == 0 && dump_count(e, "teams") == 2, "--resend-in-doubt: exit %d, %d teams", rc,
+        dump_count(e, "teams"));
+}
+
+static void scenario_integrity(env *e) {
+  damaged_state(e);
+  lost_wal(e);
+  unidentified_in_doubt(e);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4 || (!strncmp(argv[1], "example", 7) && argc != 7)) {
     fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"
@@ -1727,6 +1967,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "delta_ref")) scenario_delta_ref(&e);
   else if (!strcmp(sc, "delta_gone")) scenario_delta_gone(&e);
   else if (!strcmp(sc, "hostile_paths")) scenario_hostile_paths(&e);
+  else if (!strcmp(sc, "target")) scenario_target(&e);
+  else if (!strcmp(sc, "integrity")) scenario_integrity(&e);
   else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
   else if (!strcmp(sc, "example_faults")) scenario_example_faults(&e, argv[4], argv[5], argv[6]);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }

@@ -264,6 +264,26 @@ static void test_same_origin(void) {
   CHECK(hm_url_same_origin(base, "http://evil.example/api", why, sizeof why) < 0);
 }
 
+/* The binding compares base URLs as Gorgias reads them (host case, trailing
+ * '/'), and the account by what GET /api/account names. */
+static void test_target_identity(void) {
+  char u[128], id[128];
+  hm_target_normalize("HTTPS://Acme.Gorgias.com/", u, sizeof u);
+  CHECK(!strcmp(u, "https://acme.gorgias.com"));
+  hm_target_normalize("http://127.0.0.1:8080/Api//", u, sizeof u);
+  CHECK(!strcmp(u, "http://127.0.0.1:8080/Api"));
+  hm_target_normalize("https://acme.gorgias.com", u, sizeof u);
+  CHECK(!strcmp(u, "https://acme.gorgias.com"));
+  cJSON *a = cJSON_Parse("{\"domain\":\"acme\",\"id\":42,\"status\":{\"status\":\"active\"}}");
+  hm_target_identity(a, id, sizeof id);
+  CHECK(!strcmp(id, "domain=acme, id=42"));
+  cJSON_Delete(a);
+  a = cJSON_Parse("{\"settings\":[]}");
+  hm_target_identity(a, id, sizeof id);
+  CHECK(id[0] == 0);
+  cJSON_Delete(a);
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -272,6 +292,7 @@ int main(void) {
   test_creds(dir);
   test_state(dir);
   test_diff();
+  test_target_identity();
   curl_global_init(CURL_GLOBAL_DEFAULT);
   test_list_paging();
   test_seen();
