@@ -11,6 +11,7 @@
 #include "hm_buf.h"
 #include "hm_bytecode.h"
 #include "hm_plan.h"
+#include "hm_gorgias.h"
 #include "hm_psettings.h"
 #include "hm_read.h"
 #include "hm_value.h"
