@@ -197,10 +197,21 @@ const hm_gorgias_kind *hm_gorgias_of(const char *name, const char *path) {
   return g ? g : hm_gorgias_at(path);
 }
 
+bool hm_gorgias_is_upload(const char *name, const char *path) {
+  hm_gkind k = hm_gorgias_kind_named(name);
+  const char *up = HM_GORGIAS[HM_GK_UPLOAD].collection;
+  return k == HM_GK_UPLOAD || k == HM_GK_ATTACHMENT || (path && !strncmp(path, up, strlen(up)));
+}
+
 int hm_gorgias_fill(char *out, size_t cap, const char *tmpl, const char *value) {
   const char *open = strchr(tmpl, '{'), *close = open ? strchr(open, '}') : NULL;
   if (!close) return snprintf(out, cap, "%s", tmpl);
   return snprintf(out, cap, "%.*s%s%s", (int)(open - tmpl), tmpl, value, close + 1);
+}
+
+int hm_gorgias_child(char *out, size_t cap, const char *parent_item, hm_gkind child) {
+  const char *close = strchr(HM_GORGIAS[child].collection, '}');
+  return snprintf(out, cap, "%s%s", parent_item, close ? close + 1 : "");
 }
 
 long long hm_gorgias_ticket_of_messages(const char *path) {

@@ -38,7 +38,8 @@ typedef struct hm_gfilter { const char *field, *param; } hm_gfilter;
 typedef struct hm_gorgias_kind {
   const char *name;          /* the schema's target name */
   const char *collection;    /* POST and list path; {x}: a setting or the parent's id */
-  const char *item;          /* GET/PUT/DELETE path of one object */
+  const char *item;          /* one object: the concrete collection + "/" + its id, which
+                                verify GETs, delta PUTs and rollback DELETEs; NULL: none */
   unsigned create_rank;      /* checker's source order: what others point to first */
   hm_gfilter filters[4];     /* lookups by unique field; NULL-terminated */
   const char *scope_param;   /* a filter every list of the kind needs, or NULL */
@@ -89,9 +90,18 @@ const hm_gorgias_kind *hm_gorgias_at(const char *path);
 /* By name, else by path: state rows carry both. */
 const hm_gorgias_kind *hm_gorgias_of(const char *name, const char *path);
 
+/* An uploaded file (Upload or Attachment by name, or a path under the
+ * upload route): nothing to read back, nothing to delete (§5.12, §5.16). */
+bool hm_gorgias_is_upload(const char *name, const char *path);
+
 /* tmpl with its first {hole} replaced by value, into out (snprintf rules:
  * returns the length it needs). */
 int hm_gorgias_fill(char *out, size_t cap, const char *tmpl, const char *value);
+
+/* The collection of kind `child` under one parent object: parent_item (a
+ * concrete item path) and what the child's template has after its first
+ * {hole}, e.g. a ticket's messages. snprintf rules. */
+int hm_gorgias_child(char *out, size_t cap, const char *parent_item, hm_gkind child);
 
 /* The ticket id of a concrete message collection path, or 0. */
 long long hm_gorgias_ticket_of_messages(const char *path);
