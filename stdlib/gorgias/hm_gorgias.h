@@ -79,6 +79,11 @@ extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
  * sandbox's default (sandbox/sbx_main.c) agrees. */
 #define HM_GORGIAS_UPLOAD_LIMIT_DEFAULT "26214400"
 
+/* Messages a ticket create carries at most (§5.1 "1-500", §6); the planner
+ * sends the rest as follow-up messages. The schema's `max 500` agrees
+ * (tests/arch/profile_schema.c). */
+#define HM_GORGIAS_TICKET_MESSAGES_MAX 500
+
 /* The row of a schema target name, or NULL. */
 const hm_gorgias_kind *hm_gorgias_named(const char *name);
 hm_gkind hm_gorgias_kind_named(const char *name);

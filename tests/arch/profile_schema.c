@@ -53,8 +53,13 @@ static void check_schema(const char *file) {
       continue;
     }
     if (line[0] == '}') { row = NULL; continue; }
-    if (!row || !strstr(line, " create_only")) continue;
     char field[128];
+    const char *mx = strstr(line, " max ");
+    if (row == &HM_GORGIAS[HM_GK_TICKET] && sscanf(line, " %127[a-z_0-9]:", field) == 1 &&
+        !strcmp(field, HM_GORGIAS_ROUTES.nested_list) &&
+        (!mx || atoi(mx + 5) != HM_GORGIAS_TICKET_MESSAGES_MAX))
+      fail("schema's ticket messages max differs from the profile", field, NULL);
+    if (!row || !strstr(line, " create_only")) continue;
     if (sscanf(line, " %127[a-z_0-9]:", field) == 1 && !listed(row->create_only, field))
       fail("schema create_only field missing from the profile", row->name, field);
   }
