@@ -1,8 +1,8 @@
 /* hm_gorgias: the Gorgias profile's data — one row per object kind, the
  * routes of no kind, the MIME table — and the lookups over them (see
  * hm_gorgias.h). Every fact names its source: "§n" is a section of
- * ../shared/reference/gorgias-api.md, "fidelity §n" of gorgias-fidelity.md;
- * [INF] marks what hmap infers where no source says. */
+ * ../shared/reference/gorgias-api.md; [INF] marks what hmap infers where no
+ * source says. */
 #include "hm_gorgias.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +99,7 @@ const hm_gorgias_kind HM_GORGIAS[HM_GK_COUNT] = {
 };
 
 const hm_gorgias_routes HM_GORGIAS_ROUTES = {
-  .account = "/api/account",                          /* fidelity: the preflight's first call */
+  .account = "/api/account",                          /* §1.1: a cheap credential probe */
   .jobs = "/api/jobs",                                /* §5.14 */
   .ticket_messages = "/api/messages?ticket_id=",      /* §3.4, §5.2, §7.3 */
   .messages_oldest_first = "&order_by=created_datetime:asc",   /* §5.2 */
