@@ -9,6 +9,7 @@
 #include "hm_builtins.h"
 #include "hm_compile.h"
 #include "hm_psettings.h"
+#include "hm_gorgias.h"
 
 #define MAXVARS 256
 
@@ -1037,13 +1038,11 @@ static int visit(chk *x, deps *d, int s, uint8_t *state, int *stack, int depth) 
 }
 
 static int source_rank(chk *x, uint32_t s) {
-  static const char *kinds[] = {"Tag", "CustomField", "Customer", "User", "Team", "Upload", "Attachment", "Ticket",
-                                "Message", "SatisfactionSurvey", "HelpCenterCategory", "HelpCenterArticle", "Rule"};
-  int best = 13;
+  int best = HM_GK_COUNT;   /* the Gorgias profile's creation rank; unknown kinds last */
   for (uint32_t i = 0; i < x->k->nrules; i++) {
     if (x->k->rules[i].source != (int)s || !x->k->rules[i].target) continue;
-    for (int r = 0; r < 13; r++)
-      if (!strcmp(x->k->rules[i].target->s, kinds[r]) && r < best) best = r;
+    const hm_gorgias_kind *g = hm_gorgias_named(x->k->rules[i].target->s);
+    if (g && (int)g->create_rank < best) best = (int)g->create_rank;
   }
   return best;
 }
@@ -1073,7 +1072,7 @@ static void order_sources(chk *x) {
   uint32_t *roots = calloc(x->k->nsources + 1, sizeof *roots);
   if (!roots) abort();
   uint32_t nroots = 0;
-  for (int rank = 0; rank <= 13; rank++)
+  for (int rank = 0; rank <= HM_GK_COUNT; rank++)
     for (uint32_t s = 0; s < x->k->nsources; s++)
       if (x->k->sources[s].parent < 0 && source_rank(x, s) == rank) roots[nroots++] = s;
   for (uint32_t i = 0; i < nroots; i++) visit(x, &d, (int)roots[i], state, stack, 0);
@@ -1174,10 +1173,10 @@ int hm_check(hm_compiler *c, int unit) {
     r->target = hm_schema_target(c, n->b->s);
     r->target_index = -1;
     if (!r->target) {
-      static const char *tg[] = {"Customer", "User", "Team", "Tag", "CustomField", "Ticket", "Message", "Attachment",
-                                 "Upload", "SatisfactionSurvey", "HelpCenterCategory", "HelpCenterArticle", "Rule"};
+      const char *tg[HM_GK_COUNT];
+      for (int g = 0; g < HM_GK_COUNT; g++) tg[g] = HM_GORGIAS[g].name;
       char dym[160];
-      did_you_mean(dym, sizeof dym, hm_suggest(n->b->s, tg, (int)(sizeof tg / sizeof *tg)));
+      did_you_mean(dym, sizeof dym, hm_suggest(n->b->s, tg, HM_GK_COUNT));
       D(&x, n->b, E0203, "Gorgias has no object '%s'%s (is `use gorgias` missing?)", n->b->s, dym);
     } else {
       r->target_index = add_target(k, r->target);

@@ -4,6 +4,7 @@
  * Paths may come from Windows servers (SmarterTrack), so '\' separates
  * folders as well as '/'. */
 #include "hm_std.h"
+#include "hm_gorgias.h"
 #include <string.h>
 
 static void base_span(const char **s, size_t *n) {
@@ -44,37 +45,12 @@ HM_BI_TEXT(ext) {
   return 0;
 }
 
-static const struct { const char *ext, *type; } mime_types[] = {
-  {"7z", "application/x-7z-compressed"}, {"avi", "video/x-msvideo"}, {"bmp", "image/bmp"},
-  {"csv", "text/csv"}, {"doc", "application/msword"},
-  {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-  {"eml", "message/rfc822"}, {"gif", "image/gif"}, {"gz", "application/gzip"},
-  {"heic", "image/heic"}, {"htm", "text/html"}, {"html", "text/html"}, {"ico", "image/vnd.microsoft.icon"},
-  {"ics", "text/calendar"}, {"jpeg", "image/jpeg"}, {"jpg", "image/jpeg"}, {"js", "text/javascript"},
-  {"json", "application/json"}, {"log", "text/plain"}, {"md", "text/markdown"}, {"mov", "video/quicktime"},
-  {"mp3", "audio/mpeg"}, {"mp4", "video/mp4"}, {"msg", "application/vnd.ms-outlook"},
-  {"odp", "application/vnd.oasis.opendocument.presentation"},
-  {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
-  {"odt", "application/vnd.oasis.opendocument.text"}, {"ogg", "audio/ogg"}, {"pdf", "application/pdf"},
-  {"png", "image/png"}, {"ppt", "application/vnd.ms-powerpoint"},
-  {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-  {"rar", "application/vnd.rar"}, {"rtf", "application/rtf"}, {"svg", "image/svg+xml"},
-  {"tar", "application/x-tar"}, {"tif", "image/tiff"}, {"tiff", "image/tiff"}, {"txt", "text/plain"},
-  {"wav", "audio/wav"}, {"webm", "video/webm"}, {"webp", "image/webp"}, {"xls", "application/vnd.ms-excel"},
-  {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-  {"xml", "application/xml"}, {"zip", "application/zip"},
-};
-
+/* The types are the Gorgias profile's one table (stdlib/gorgias/hm_gorgias.c). */
 HM_BI_TEXT(mime_type) {
   const char *e; size_t en;
   ext_span(s, n, &e, &en);
-  char low[8] = {0};
-  if (en < sizeof low) {
-    for (size_t i = 0; i < en; i++) low[i] = (char)((e[i] >= 'A' && e[i] <= 'Z') ? e[i] + 32 : e[i]);
-    for (size_t i = 0; i < sizeof mime_types / sizeof *mime_types; i++)
-      if (strcmp(low, mime_types[i].ext) == 0) { *out = hv_str(mime_types[i].type); return 0; }
-  }
-  *out = hv_str("application/octet-stream");
+  const char *type = hm_gorgias_mime(e, en);
+  *out = hv_str(type ? type : HM_GORGIAS_MIME_DEFAULT);
   return 0;
 }
 

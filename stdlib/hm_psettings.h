@@ -9,6 +9,7 @@
 #define HM_PSETTINGS_H
 #include <stdlib.h>
 #include <string.h>
+#include "hm_gorgias.h"
 
 typedef enum hm_pset_kind {
   HM_PSET_TEXT,    /* a string */
@@ -22,7 +23,7 @@ typedef enum hm_pset_kind {
     "fills {help_center_id} in Help Center paths (no public API lists it, gorgias-api.md 5.15)")     \
   X(KNOWN_AGENTS, "known_agents", HM_PSET_TEXT, NULL,                                                \
     "comma-separated e-mails of the account's agents: agent(e) of another e-mail is a miss")         \
-  X(MAX_UPLOAD_BYTES, "max_upload_bytes", HM_PSET_COUNT, "26214400",                                 \
+  X(MAX_UPLOAD_BYTES, "max_upload_bytes", HM_PSET_COUNT, HM_GORGIAS_UPLOAD_LIMIT_DEFAULT,            \
     "a bigger file is planned with a warn flag: the run will not upload it (run --max-upload-bytes)")
 
 typedef enum hm_pset_id {

@@ -11,6 +11,7 @@
 #include "hm_buf.h"
 #include "hm_bytecode.h"
 #include "hm_plan.h"
+#include "hm_gorgias.h"
 #include "hm_psettings.h"
 #include "hm_read.h"
 #include "hm_value.h"
@@ -132,7 +133,7 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
  * pl_keys.c, pl_host.c, pl_emit.c, pl_pass.c ====
  * One `plan` per `hmaprun plan` (or planning run); everything below takes it. */
 
-#define HM_MAX_MESSAGES 500   /* per ticket create: gorgias-api.md §6 */
+#define HM_MAX_MESSAGES HM_GORGIAS_TICKET_MESSAGES_MAX   /* per ticket create: the profile */
 #define FNV0 14695981039346656037ull   /* FNV-1a 64 offset basis */
 
 typedef struct kmap { uint64_t *h; char **v; size_t cap, n; bool values; } kmap;

@@ -72,19 +72,11 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   hm_rpt_call(pl->rpt, phase, target);
 }
 
+/* The type of a file by its extension: the Gorgias profile's MIME table. */
 static const char *content_type(const char *path) {
-  static const char *map[][2] = {
-    {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
-    {".pdf", "application/pdf"}, {".txt", "text/plain"}, {".csv", "text/csv"}, {".html", "text/html"},
-    {".htm", "text/html"}, {".zip", "application/zip"}, {".doc", "application/msword"},
-    {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-    {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-    {".json", "application/json"}, {".xml", "application/xml"}, {".eml", "message/rfc822"}};
   const char *dot = strrchr(path, '.');
-  if (dot)
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-      if (!strcasecmp(dot, map[i][0])) return map[i][1];
-  return "application/octet-stream";
+  const char *type = dot ? hm_gorgias_mime(dot + 1, strlen(dot + 1)) : NULL;
+  return type ? type : HM_GORGIAS_MIME_DEFAULT;
 }
 
 /* An upload call. ref NULL: an upload() of the map, named and deduplicated by
@@ -101,7 +93,8 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   hm_buf_puts(&x, ",\"content_type\":");
   put_jstr(&x, type ? type : content_type(rel));
   hm_buf_printf(&x, ",\"size\":%lld", size);
-  write_call(pl, rule, "upload", "POST", "/api/upload", NULL, 0, hm_buf_cstr(&x), "Upload",
+  const hm_gorgias_kind *up = &HM_GORGIAS[HM_GK_UPLOAD];
+  write_call(pl, rule, "upload", "POST", up->collection, NULL, 0, hm_buf_cstr(&x), up->name,
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
   long long max = (long long)pl->pset[HM_PSET_MAX_UPLOAD_BYTES].u.num;   /* a count: a number */
   if (size > max)
@@ -309,7 +302,8 @@ static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_va
     return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
                            utf8_chars(v.u.str, v.len), f->max);
   if (v.kind == HV_LIST) {
-    bool split = !strcmp(tn, "Ticket") && !strcmp(name, "messages");
+    bool split = hm_gorgias_kind_named(tn) == HM_GK_TICKET &&
+                 !strcmp(name, HM_GORGIAS_ROUTES.nested_list);
     if (f->min && v.u.list->n < f->min)
       return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
                              v.u.list->n, f->min);
@@ -345,7 +339,7 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       if (fresh) ss->made.v[i] = pl_xstrdup(kp);
     }
   }
-  if (!strcmp(tgt_name(pl, target), "User")) {
+  if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {
     hm_value e = hv_rec_get(&obj, "email");
     if (e.kind == HV_STR) {
       bool fresh;
@@ -360,6 +354,17 @@ static void body_of(plan *pl, uint32_t target, hm_value obj) {
   hm_wire_body(pl->wire, &pl->body, target, obj, &pl->arena);
 }
 
+/* The collection of a planned ticket's follow-up messages: the profile's
+ * message path with the ticket's {ref:R} in its hole. */
+static const char *message_path(plan *pl, const char *ref) {
+  const char *tmpl = HM_GORGIAS[HM_GK_MESSAGE].collection;
+  const char *hole = hm_arena_printf(&pl->arena, "{ref:%s}", ref);
+  int n = hm_gorgias_fill(NULL, 0, tmpl, hole);
+  char *out = hm_arena_alloc(&pl->arena, (size_t)n + 1);
+  hm_gorgias_fill(out, (size_t)n + 1, tmpl, hole);
+  return out;
+}
+
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   const char *tn = tgt_name(pl, target);
   const char *ref = pl_cat3(&pl->arena, src_name(pl, pl->src), ":", ref_keypart(pl, rule));
@@ -369,16 +374,17 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     pl_report_row(pl, HM_ROW_REJECT, NULL, why, pl_rule_loc(pl, rule), rule, field);
     return false;
   }
-  if (!strcmp(tn, "Ticket")) {
-    hm_value msgs = hv_rec_get(&obj, "messages");
+  hm_gkind gk = hm_gorgias_kind_named(tn);
+  if (gk == HM_GK_TICKET) {
+    hm_value msgs = hv_rec_get(&obj, HM_GORGIAS_ROUTES.nested_list);
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
       for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++) hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
-      hv_rec_set(&pl->arena, &obj, "messages", head);
+      hv_rec_set(&pl->arena, &obj, HM_GORGIAS_ROUTES.nested_list, head);
       rest = msgs;
     }
-  } else if (!strcmp(tn, "Message")) {
+  } else if (gk == HM_GK_MESSAGE) {
     if (fix_sent(pl, &obj, hv_missing(0)) < 0) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
                  "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
@@ -387,7 +393,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     }
   }
   flush_uploads(pl, rule);
-  if (!strcmp(tn, "Upload")) {
+  if (gk == HM_GK_UPLOAD) {
     hm_value f = hv_rec_get(&obj, "file");
     long long size = 0;
     char why[700] = "";
@@ -427,12 +433,13 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   write_call(pl, rule, "create", "POST", path, pl->body.data, pl->body.len, NULL, tn, ref, unique);
   remember(pl, rule, target, obj);
   if (rest.kind == HV_LIST) {
-    uint32_t mt = hm_wire_target(pl->p, "Message");
-    const char *mpath = hm_arena_printf(&pl->arena, "/api/tickets/{ref:%s}/messages", ref);
+    const hm_gorgias_kind *msg = &HM_GORGIAS[HM_GK_MESSAGE];
+    uint32_t mt = hm_wire_target(pl->p, msg->name);
+    const char *mpath = message_path(pl, ref);
     for (uint32_t i = HM_MAX_MESSAGES; i < rest.u.list->n; i++) {
       hm_value m = rest.u.list->items[i];
       body_of(pl, mt, m);
-      write_call(pl, rule, "message", "POST", mpath, pl->body.data, pl->body.len, NULL, "Message",
+      write_call(pl, rule, "message", "POST", mpath, pl->body.data, pl->body.len, NULL, msg->name,
                  hm_arena_printf(&pl->arena, "%s/message/%u", ref, i + 1),
                  mt != HM_BC_NONE ? unique_json(pl, mt, m) : NULL);
     }

@@ -309,7 +309,8 @@ static uint32_t *source_order(plan *pl, uint32_t *n) {
       bool users_first = false;
       for (uint32_t r = 0; r < p->nrules && s < p->nsources; r++) {
         const hm_rule *ru = &p->rules[r];
-        if (ru->source != s || strcmp(tgt_name(pl, ru->target), "User")) continue;
+        if (ru->source != s) continue;
+        if (hm_gorgias_kind_named(tgt_name(pl, ru->target)) != HM_GK_USER) continue;
         users_first = true;
         for (uint32_t c = 0; c < ru->body.ncode; c++)
           if (HM_OP(ru->body.code[c]) == HOP_LOOKUP) users_first = false;

@@ -8,25 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fields the API wants inside a nested envelope rather than at the top.
- * gorgias-api.md §5.15: Help Center categories and articles are created with
- * their localised text in `translation`; §5.3 has no `organization` field on
- * customers, so the schema's convenience field goes to meta.organization. */
-typedef struct wire_move { const char *target, *envelope; const char *fields[10]; } wire_move;
-static const wire_move wire_moves[] = {
-  {"HelpCenterCategory", "translation",
-   {"title", "description", "slug", "locale", "parent_category_id", "visibility_status", "seo_meta", NULL}},
-  {"HelpCenterArticle", "translation",
-   {"title", "content", "excerpt", "slug", "locale", "is_current", "visibility_status", "seo_meta", NULL}},
-  {"Customer", "meta", {"organization", NULL}},
-};
-
-/* Scalar fields the API wants wrapped in an object: gorgias-api.md §5.4 creates
- * users with `role: {"name": "agent"}`; the schema (and the map) say the name. */
-typedef struct wire_wrap { const char *target, *field, *key; } wire_wrap;
-static const wire_wrap wire_wraps[] = {
-  {"User", "role", "name"},
-};
+/* Fields the API wants inside a nested envelope rather than at the top, and
+ * scalars it wants wrapped in an object: the Gorgias profile's rows
+ * (envelope/enveloped, wrap_field/wrap_key; stdlib/gorgias/hm_gorgias.c). */
+typedef hm_gorgias_kind wire_move;
 
 uint32_t hm_wire_target(const hm_program *p, const char *name) {
   for (uint32_t i = 0; i < p->ntargets; i++)
@@ -48,7 +33,7 @@ typedef struct wire_target {
   wire_field *by_ptr;   /* the same by the name's address: no hashing of text */
   uint32_t mask;
   const wire_move *move;
-  const char **wrap;    /* per field: wire_wraps' key, or NULL */
+  const char **wrap;    /* per field: the profile's wrap_key, or NULL */
   hm_buf *key;          /* per field: its name as a JSON member name, colon included */
   bool *moved;          /* per field: goes into move->envelope */
   bool upload;          /* the Upload target */
@@ -79,21 +64,19 @@ static void put_slot(wire_field *slots, uint32_t mask, uint32_t h, const char *n
 }
 
 static const wire_move *move_of(const char *target) {
-  for (size_t i = 0; i < sizeof wire_moves / sizeof *wire_moves; i++)
-    if (!strcmp(wire_moves[i].target, target)) return &wire_moves[i];
-  return NULL;
+  const hm_gorgias_kind *g = hm_gorgias_named(target);
+  return g && g->envelope ? g : NULL;
 }
 
 static bool in_move(const wire_move *m, const char *field) {
-  for (int i = 0; m && m->fields[i]; i++)
-    if (!strcmp(m->fields[i], field)) return true;
+  for (int i = 0; m && m->enveloped[i]; i++)
+    if (!strcmp(m->enveloped[i], field)) return true;
   return false;
 }
 
 static const char *wrap_of(const char *target, const char *field) {
-  for (size_t i = 0; i < sizeof wire_wraps / sizeof *wire_wraps; i++)
-    if (!strcmp(wire_wraps[i].target, target) && !strcmp(wire_wraps[i].field, field)) return wire_wraps[i].key;
-  return NULL;
+  const hm_gorgias_kind *g = hm_gorgias_named(target);
+  return g && g->wrap_field && !strcmp(g->wrap_field, field) ? g->wrap_key : NULL;
 }
 
 static void index_target(const hm_program *p, const hm_target *tg, wire_target *wt) {
@@ -109,7 +92,7 @@ static void index_target(const hm_program *p, const hm_target *tg, wire_target *
   if (!wt->slots || !wt->by_ptr || !wt->key || !wt->required || !wt->wrap || !wt->moved) abort();
   wt->mask = size - 1;
   wt->move = move_of(tn);
-  wt->upload = !strcmp(tn, "Upload");
+  wt->upload = hm_gorgias_kind_named(tn) == HM_GK_UPLOAD;
   for (uint32_t i = 0; i < tg->nfields; i++) {
     if (tg->fields[i].name >= p->nconsts) continue;
     const char *name = p->consts[tg->fields[i].name].str;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hm_buf.h"
+#include "hm_gorgias.h"
 #include "hm_run.h"
 
 /* ==== rn_http.c, rn_ratelimit.c, rn_creds.c ====

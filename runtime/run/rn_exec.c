@@ -147,7 +147,8 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
                   .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
   int rc = hm_store_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
   free(fields);
-  if (k->target && !strcmp(k->target, "User") && ex->agents && obj) hm_resolve_learn_agent(ex->agents, obj);
+  if (hm_gorgias_kind_named(k->target) == HM_GK_USER && ex->agents && obj)
+    hm_resolve_learn_agent(ex->agents, obj);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
   return rc;
 }
@@ -267,11 +268,12 @@ static int learn_tag(void *ctx, const cJSON *t) {
 
 static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
   const cJSON *tags = cJSON_GetObjectItemCaseSensitive(body, "tags");
-  if (!k->target || strcmp(k->target, "Ticket") || !cJSON_GetArraySize(tags)) return 0;
+  if (hm_gorgias_kind_named(k->target) != HM_GK_TICKET || !cJSON_GetArraySize(tags)) return 0;
   if (!ex->known_tags) {
     ex->known_tags = cJSON_CreateObject();
     char err[300];
-    if (hm_http_list(ex->http, "/api/tags", 0, learn_tag, ex->known_tags, err, sizeof err))
+    if (hm_http_list(ex->http, HM_GORGIAS[HM_GK_TAG].collection, 0, learn_tag, ex->known_tags, err,
+                     sizeof err))
       hm_exec_note(ex, "warning", "cannot list the account's tags (%s): tags created by tickets will not be rolled back", err);
   }
   const cJSON *t;
@@ -291,12 +293,16 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
     if (!n || !id || cJSON_GetObjectItemCaseSensitive(ex->known_tags, n)) continue;
     cJSON_AddTrueToObject(ex->known_tags, n);
     char ref[400];
-    snprintf(ref, sizeof ref, "implicit:Tag:%s", n);
+    snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_TAG].name, n);
     char *fields = answer_fields(t);
-    hm_idrow id_row = { .ref = ref, .object = k->object, .key = k->key, .target = "Tag", .path = "/api/tags",
+    hm_idrow id_row = { .ref = ref, .object = k->object, .key = k->key,
+                        .target = HM_GORGIAS[HM_GK_TAG].name,
+                        .path = HM_GORGIAS[HM_GK_TAG].collection,
                         .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = id };
-    hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/tags", .ref = ref,
-                  .subject_ref = ref, .object = k->object, .key = k->key, .target = "Tag", .hash = "", .seq = k->seq };
+    hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST",
+                  .path = HM_GORGIAS[HM_GK_TAG].collection, .ref = ref, .subject_ref = ref,
+                  .object = k->object, .key = k->key, .target = HM_GORGIAS[HM_GK_TAG].name,
+                  .hash = "", .seq = k->seq };
     if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_store_done(ex->st, ref, 201, &id_row);
     free(fields);
   }
@@ -328,7 +334,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   const char *by = NULL;
   long st = 0;
   int has_unique = cJSON_IsObject(unique) && unique->child;
-  int prefer_existing = k->target && (!strcmp(k->target, "CustomField") || !strcmp(k->target, "User"));
+  int prefer_existing = hm_gorgias_named(k->target) && hm_gorgias_named(k->target)->prefer_existing;
   if (has_unique && (in_doubt || prefer_existing)) {
     cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
     if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
@@ -625,10 +631,11 @@ static int do_update(hm_exec *ex, const call *k_in) {
   return ex->fatal;
 }
 
-/* Fields Gorgias only takes on create (reference §5.1 "Update body"). */
+/* Fields Gorgias only takes on create: the profile's create_only (every kind
+ * has the ticket's, the one list the reference gives). */
 static void strip_create_only(cJSON *body) {
-  const char *k[] = { "messages", "created_datetime", "imported", "split_from" };
-  for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_DeleteItemFromObjectCaseSensitive(body, k[i]);
+  const char *const *k = HM_GORGIAS[HM_GK_TICKET].create_only;
+  for (size_t i = 0; k[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(body, k[i]);
 }
 
 static int has_message(const cJSON *old_msgs, const cJSON *m, int index) {
@@ -677,7 +684,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
       const char *ext = hm_rn_json_str(m, "external_id");
       if (ext) snprintf(key, sizeof key, "delta-message:%s:%s", k->ref, ext);
       else snprintf(key, sizeof key, "delta-message:%s:#%d", k->ref, i);
-      snprintf(mpath, sizeof mpath, "%s/messages", obj_path);
+      hm_gorgias_child(mpath, sizeof mpath, obj_path, HM_GK_MESSAGE);
       hm_jrow j;
       int known = hm_store_journal_get(ex->st, key, &j);
       if (!known || j.state != HM_J_DONE) {
@@ -735,7 +742,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
  * too (rollback must remove it), so look before and record it after. Returns
  * the e-mail when the ticket is about to create its customer. */
 static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *body) {
-  if (!k->target || strcmp(k->target, "Ticket")) return NULL;
+  if (hm_gorgias_kind_named(k->target) != HM_GK_TICKET) return NULL;
   const cJSON *cust = cJSON_GetObjectItemCaseSensitive(body, "customer");
   const char *email = hm_rn_json_str(cust, "email");
   if (!email || cJSON_GetObjectItemCaseSensitive(cust, "id")) return NULL;
@@ -743,7 +750,8 @@ static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *bo
   cJSON_AddStringToObject(u, "email", email);
   const char *by;
   long st;
-  cJSON *found = hm_resolve_lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON *found = hm_resolve_lookup(ex, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, NULL, &by,
+                                   &st);
   cJSON_Delete(u);
   int exists = found || st;
   cJSON_Delete(found);
@@ -755,16 +763,21 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   cJSON_AddStringToObject(u, "email", email);
   const char *by;
   long st;
-  cJSON *found = hm_resolve_lookup(ex, "/api/customers", NULL, u, NULL, &by, &st);
+  cJSON *found = hm_resolve_lookup(ex, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, NULL, &by,
+                                   &st);
   cJSON_Delete(u);
   if (!found) return;
   char ref[400];
-  snprintf(ref, sizeof ref, "implicit:Customer:%s", email);
+  snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_CUSTOMER].name, email);
   char *fields = answer_fields(found);
-  hm_idrow id = { .ref = ref, .object = k->object, .key = k->key, .target = "Customer", .path = "/api/customers",
+  hm_idrow id = { .ref = ref, .object = k->object, .key = k->key,
+                  .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
+                  .path = HM_GORGIAS[HM_GK_CUSTOMER].collection,
                   .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = hm_rn_json_id(found) };
-  hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST", .path = "/api/customers", .ref = ref,
-                .subject_ref = ref, .object = k->object, .key = k->key, .target = "Customer", .hash = "", .seq = k->seq };
+  hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST",
+                .path = HM_GORGIAS[HM_GK_CUSTOMER].collection, .ref = ref, .subject_ref = ref,
+                .object = k->object, .key = k->key, .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
+                .hash = "", .seq = k->seq };
   if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_store_done(ex->st, ref, 201, &id);
   free(fields);
   cJSON_Delete(found);
@@ -800,7 +813,7 @@ static int note_gone(void *ctx, const hm_idrow *row) {
   hm_exec *ex = ctx;
   if (!row->ref || row->reused || !strncmp(row->ref, "implicit:", 9) || hm_seen_has(&ex->planned_refs, row->ref))
     return 0;
-  if ((row->target && !strcmp(row->target, "Upload")) || (row->path && !strncmp(row->path, "/api/upload", 11)))
+  if (hm_gorgias_is_upload(row->target, row->path))
     return 0;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "object", row->object ? row->object : "");

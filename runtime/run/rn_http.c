@@ -54,7 +54,7 @@ static void header_value(const char *line, size_t len, const char *name, char *o
 
 static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
   hm_http *h = ud;
-  header_value(p, sz * n, "X-Gorgias-Account-Api-Call-Limit", h->limit_hdr, sizeof h->limit_hdr);
+  header_value(p, sz * n, HM_GORGIAS_ROUTES.rate_limit_header, h->limit_hdr, sizeof h->limit_hdr);
   header_value(p, sz * n, "Retry-After", h->retry_hdr, sizeof h->retry_hdr);
   return sz * n;
 }
@@ -201,7 +201,7 @@ static int seek_upload(void *ud, curl_off_t offset, int origin) {
 static curl_mime *build_mime(hm_http *h, upload_spec *u) {
   curl_mime *mime = curl_mime_init(h->curl);
   curl_mimepart *part = curl_mime_addpart(mime);
-  curl_mime_name(part, "file");
+  curl_mime_name(part, HM_GORGIAS_ROUTES.upload_part);
   u->pos = 0;
   if (curl_mime_data_cb(part, u->size, read_upload, seek_upload, NULL, u) != CURLE_OK) {
     curl_mime_free(mime);
@@ -426,7 +426,7 @@ static int list_advance(list_walk *w, const cJSON *meta) {
 long hm_http_list(hm_http *h, const char *path, int max_pages,
                   int (*fn)(void *ctx, const cJSON *item), void *ctx, char *err, size_t errlen) {
   /* Help Center lists are page-based, every other list is cursor-based. */
-  list_walk w = { .paged = strstr(path, "/api/help-center/") != NULL, .next_page = 1 };
+  list_walk w = { .paged = hm_gorgias_paged(path), .next_page = 1 };
   long rc = 0;
   for (int page = 0; max_pages <= 0 || page < max_pages; page++) {
     hm_buf url; hm_buf_init(&url);

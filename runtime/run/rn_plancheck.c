@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hm_apipath.h"
+#include "hm_gorgias.h"
 #include "hm_read.h"
 #include "rn.h"
 
@@ -35,8 +36,9 @@ static void quote_path(const char *path, char *out, size_t n) {
 static int check_upload(const cJSON *c, const char *data_dir, const char *path, char *why,
                         size_t n) {
   const char *file = hm_rn_json_str(c, "file");
-  if (strcmp(path, "/api/upload")) {
-    snprintf(why, n, "an upload goes to /api/upload, not %s", path);
+  const char *upload = HM_GORGIAS[HM_GK_UPLOAD].collection;
+  if (strcmp(path, upload)) {
+    snprintf(why, n, "an upload goes to %s, not %s", upload, path);
     return 2;
   }
   if (has_control(hm_rn_json_str(c, "name")) || has_control(hm_rn_json_str(c, "content_type"))) {

@@ -41,7 +41,7 @@ int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, 
 int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
   hm_http_resp r;
   hm_http_set_attempts(h, 3);   /* a wrong --target should not take a minute to say so */
-  hm_http_request(h, "GET", "/api/account", NULL, 1, &r);
+  hm_http_request(h, "GET", HM_GORGIAS_ROUTES.account, NULL, 1, &r);
   hm_http_set_attempts(h, 0);
   long st = r.status;
   if (st == 401 || st == 403) {
@@ -62,7 +62,7 @@ int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char 
   rules_ctx rc = { .active = 0 };
   hm_buf_init(&rc.names);
   /* every page: a rule past any cap could e-mail customers on each import */
-  long lst = hm_http_list(h, "/api/rules", 0, on_rule, &rc, err, errlen);
+  long lst = hm_http_list(h, HM_GORGIAS[HM_GK_RULE].collection, 0, on_rule, &rc, err, errlen);
   if (lst == 401 || lst == 403) { hm_buf_free(&rc.names); return 3; }
   if (lst) {
     char msg[700];

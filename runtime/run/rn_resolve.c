@@ -35,7 +35,8 @@ static long long agent_id(hm_exec *ex, const char *email) {
   if (!ex->agents) {
     ex->agents = cJSON_CreateObject();
     char err[300];
-    if (hm_http_list(ex->http, "/api/users", 0, hm_resolve_learn_agent, ex->agents, err, sizeof err))
+    const char *users = HM_GORGIAS[HM_GK_USER].collection;
+    if (hm_http_list(ex->http, users, 0, hm_resolve_learn_agent, ex->agents, err, sizeof err))
       hm_exec_note(ex, "warning", "cannot list Gorgias users: %s", err);
   }
   char low[330];
@@ -222,52 +223,43 @@ static int find_one(void *ctx, const cJSON *item) {
   return 0;
 }
 
-/* Server-side filters of the lists (reference §3.4): a lookup by one of these
- * is one call. Tags have only `search` (a case-insensitive substring), which
- * still narrows the list to a page; the match is checked exactly below. */
-static const struct { const char *coll, *field, *param; } FILTERS[] = {
-  { "/api/customers", "email", "email" },  { "/api/customers", "external_id", "external_id" },
-  { "/api/customers", "name", "name" },    { "/api/users", "email", "email" },
-  { "/api/users", "external_id", "external_id" }, { "/api/tickets", "external_id", "external_id" },
-  { "/api/tags", "name", "search" },
-};
-
-static const char *filter_param(const char *coll, const char *field) {
-  size_t n = strcspn(coll, "?");
-  for (size_t i = 0; i < sizeof FILTERS / sizeof *FILTERS; i++)
-    if (strlen(FILTERS[i].coll) == n && !strncmp(coll, FILTERS[i].coll, n) && !strcmp(field, FILTERS[i].field))
-      return FILTERS[i].param;
-  return NULL;
-}
-
 static void query_value(hm_buf *q, const cJSON *v) {
   if (cJSON_IsString(v)) hm_http_query_escape(q, v->valuestring);
   else hm_buf_printf(q, "%lld", (long long)v->valuedouble);
 }
 
+/* The value of a kind's required list filter in a create body (the scope's
+ * member, or the member of its nested object), or NULL. */
+static const char *scope_value(const hm_gorgias_kind *g, const cJSON *body) {
+  if (!g || !g->scope_param) return NULL;
+  if (!g->scope_from[1]) return hm_rn_json_str(body, g->scope_from[0]);
+  const cJSON *outer = cJSON_GetObjectItemCaseSensitive(body, g->scope_from[0]);
+  return hm_rn_json_str(outer, g->scope_from[1]);
+}
+
 /* The list to read for a lookup of unique field u: filtered by it when the
  * API can, else the whole list (only narrowed by what the endpoint needs). */
 static void lookup_query(hm_buf *q, const char *coll, const cJSON *body, const cJSON *u) {
-  long long tid = 0;
   /* The per-ticket message list is deprecated; the message list by ticket is
    * not. It has no external_id filter: the ticket's messages are compared. */
-  if (sscanf(coll, "/api/tickets/%lld/messages", &tid) == 1) { hm_buf_printf(q, "/api/messages?ticket_id=%lld", tid); return; }
+  long long tid = hm_gorgias_ticket_of_messages(coll);
+  if (tid) { hm_buf_printf(q, "%s%lld", HM_GORGIAS_ROUTES.ticket_messages, tid); return; }
   hm_buf_puts(q, coll);
   char sep = strchr(coll, '?') ? '&' : '?';
-  const char *param = filter_param(coll, u->string);
-  const char *ot = hm_rn_json_str(body, "object_type");
-  const char *loc = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(body, "translation"), "locale");
+  /* Server-side filters (reference §3.4, the profile's): one call. Tags have
+   * only `search` (a case-insensitive substring), which still narrows the list
+   * to a page; find_one checks the match exactly. */
+  const char *param = hm_gorgias_filter(coll, u->string);
+  const hm_gorgias_kind *g = hm_gorgias_at(coll);
+  const char *scope = scope_value(g, body);
   if (param) {
     hm_buf_printf(q, "%c%s=", sep, param);
     query_value(q, u);
-  } else if (ot && strstr(coll, "/api/custom-fields")) {
-    /* Custom fields can only be listed per object type (a required filter). */
-    hm_buf_printf(q, "%cobject_type=", sep);
-    hm_http_query_escape(q, ot);
-  } else if (loc && strstr(coll, "/api/help-center/")) {
-    /* Page-based, slug inside the translation: listed in its locale. */
-    hm_buf_printf(q, "%clocale=", sep);
-    hm_http_query_escape(q, loc);
+  } else if (scope) {
+    /* Custom fields are listed per object type, Help Center objects (page
+     * after page, slug inside the translation) per locale. */
+    hm_buf_printf(q, "%c%s=", sep, g->scope_param);
+    hm_http_query_escape(q, scope);
   }
 }
 

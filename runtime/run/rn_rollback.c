@@ -36,12 +36,17 @@ static int collect(void *ctx, const hm_idrow *r) {
 
 typedef struct rb { hm_http *h; hm_store *st; int dry, rc; long long deleted, kept, failed; } rb;
 
+/* The item's row in the Gorgias profile (by kind, else by path), or NULL. */
+static const hm_gorgias_kind *kind_of(const item *it) {
+  return hm_gorgias_of(it->target, it->path);
+}
+
 static int is_upload(const item *it) {
-  return !strcmp(it->target, "Upload") || !strcmp(it->target, "Attachment") || strstr(it->path, "/api/upload");
+  return hm_gorgias_is_upload(it->target, it->path);
 }
 
 static int undeletable(const item *it) {
-  return is_upload(it) || !strcmp(it->target, "SatisfactionSurvey") || strstr(it->path, "/api/satisfaction-surveys");
+  return is_upload(it) || (kind_of(it) && kind_of(it)->del == HM_GDEL_NONE);
 }
 
 static void gone(rb *b, const item *it) {
@@ -78,8 +83,8 @@ static void deactivate_field(rb *b, const item *it) {
   char key[600];
   snprintf(key, sizeof key, "create:%s", it->ref);
   cJSON *sent = hm_store_journal_get(b->st, key, &j) && j.body ? cJSON_Parse(j.body) : NULL;
-  const char *keep[] = { "object_type", "label", "definition" };
-  for (size_t i = 0; i < 3; i++) {
+  const char *const *keep = HM_GORGIAS[HM_GK_CUSTOM_FIELD].resend;
+  for (size_t i = 0; keep[i]; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(sent, keep[i]);
     if (!v) v = cJSON_GetObjectItemCaseSensitive(f, keep[i]);
     if (v) cJSON_AddItemToObject(body, keep[i], cJSON_Duplicate(v, 1));
@@ -89,7 +94,7 @@ static void deactivate_field(rb *b, const item *it) {
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  cJSON_AddStringToObject(body, "deactivated_datetime", now);
+  cJSON_AddStringToObject(body, HM_GORGIAS[HM_GK_CUSTOM_FIELD].stamp, now);
   char path[600], err[600];
   snprintf(path, sizeof path, "%s/%lld", it->path, it->gid);
   long st = send(b, "PUT", path, body, err, sizeof err);
@@ -107,7 +112,7 @@ static void delete_bulk(rb *b, item **v, size_t n) {
     size_t m = n - i < 100 ? n - i : 100;
     if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
     cJSON *body = cJSON_CreateObject();
-    cJSON *ids = cJSON_AddArrayToObject(body, "ids");
+    cJSON *ids = cJSON_AddArrayToObject(body, kind_of(v[i])->bulk_ids);
     for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
     char err[600];
     long st = send(b, "DELETE", v[i]->path, body, err, sizeof err);
@@ -120,22 +125,26 @@ static void delete_bulk(rb *b, item **v, size_t n) {
 /* A message of a ticket this rollback deletes goes with it: no call. Returns
  * that ticket's item, or NULL. */
 static const item *ticket_of(const items *o, const item *it) {
-  long long tid;
-  if (sscanf(it->path, "/api/tickets/%lld/messages", &tid) != 1) return NULL;
+  long long tid = hm_gorgias_ticket_of_messages(it->path);
+  if (!tid) return NULL;
   for (size_t i = 0; i < o->n; i++)
-    if (!strcmp(o->v[i].target, "Ticket") && o->v[i].gid == tid && !o->v[i].reused) return &o->v[i];
+    if (hm_gorgias_kind_named(o->v[i].target) == HM_GK_TICKET && o->v[i].gid == tid &&
+        !o->v[i].reused)
+      return &o->v[i];
   return NULL;
 }
 
+/* Deleted many a call: a bulk DELETE or a job (the profile's del). */
 static int bulk_kind(const char *target) {
-  return !strcmp(target, "Customer") || !strcmp(target, "Tag") || !strcmp(target, "Ticket");
+  const hm_gorgias_kind *g = hm_gorgias_named(target);
+  return g && (g->del == HM_GDEL_BULK || g->del == HM_GDEL_JOB);
 }
 
 /* Waits for a job to end: 1 done, 0 failed or too slow (the caller falls back
  * to deleting one by one, where 404 means the job got there first). */
 static int job_done(rb *b, long long job) {
   char path[64];
-  snprintf(path, sizeof path, "/api/jobs/%lld", job);
+  snprintf(path, sizeof path, "%s/%lld", HM_GORGIAS_ROUTES.jobs, job);
   for (int i = 0; i < 60 && !b->rc; i++) {
     hm_http_resp r;
     hm_http_request(b->h, "GET", path, NULL, 1, &r);
@@ -157,11 +166,12 @@ static void delete_tickets(rb *b, item **v, size_t n) {
     size_t m = n - i < 100 ? n - i : 100;
     if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
     cJSON *body = cJSON_CreateObject();
-    cJSON_AddStringToObject(body, "type", "deleteTicket");
-    cJSON *ids = cJSON_AddArrayToObject(cJSON_AddObjectToObject(body, "params"), "ticket_ids");
+    const hm_gorgias_kind *t = &HM_GORGIAS[HM_GK_TICKET];
+    cJSON_AddStringToObject(body, "type", t->job_type);
+    cJSON *ids = cJSON_AddArrayToObject(cJSON_AddObjectToObject(body, "params"), t->job_ids);
     for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
     hm_http_resp r;
-    hm_http_request(b->h, "POST", "/api/jobs", body, 1, &r);
+    hm_http_request(b->h, "POST", HM_GORGIAS_ROUTES.jobs, body, 1, &r);
     cJSON_Delete(body);
     long long job = r.status >= 200 && r.status < 300 ? hm_rn_json_id(r.json) : 0;
     if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err); b->rc = 3; }
@@ -225,13 +235,16 @@ int hm_rollback_main(int argc, char **argv) {
       }
       if (!it->gid) { if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
       if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
-      if (!strcmp(it->target, "CustomField") || strstr(it->path, "/api/custom-fields")) { deactivate_field(&b, it); continue; }
+      if (kind_of(it) && kind_of(it)->del == HM_GDEL_DEACTIVATE) {
+        deactivate_field(&b, it);
+        continue;
+      }
       if (bulk_kind(it->target)) queue[q++] = it;
       else delete_one(&b, it);
       if (b.rc) break;
     }
     if (q && !b.rc) {
-      if (!strcmp(kinds[k], "Ticket")) delete_tickets(&b, queue, q);
+      if (hm_gorgias_kind_named(kinds[k]) == HM_GK_TICKET) delete_tickets(&b, queue, q);
       else delete_bulk(&b, queue, q);
     }
   }

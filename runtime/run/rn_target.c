@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include "hm_gorgias.h"
 #include "rn.h"
 
 void hm_target_normalize(const char *url, char *out, size_t n) {
@@ -40,7 +41,7 @@ static int probe_account(hm_http *h, char *ident, size_t n, char *err, size_t er
   ident[0] = 0;
   hm_http_resp r;
   hm_http_set_attempts(h, 3);   /* a wrong --target should not take a minute to say so */
-  hm_http_request(h, "GET", "/api/account", NULL, 1, &r);
+  hm_http_request(h, "GET", HM_GORGIAS_ROUTES.account, NULL, 1, &r);
   hm_http_set_attempts(h, 0);
   int rc = -1;
   if (r.status == 401 || r.status == 403) {
