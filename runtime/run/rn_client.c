@@ -45,10 +45,7 @@ const char *hm_rn_json_str(const cJSON *o, const char *key) {
 }
 
 long long hm_rn_json_id(const cJSON *o) {
-  const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL;
-  if (cJSON_IsNumber(v)) return (long long)v->valuedouble;
-  if (cJSON_IsString(v)) return strtoll(v->valuestring, NULL, 10);
-  return 0;
+  return hm_answer_id(o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL);
 }
 
 void hm_hash_hex(const char *s, char out[17]) {
