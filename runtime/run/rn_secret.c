@@ -58,10 +58,11 @@ static void url_encode(const char *s, char *out, int lower) {
   *out = 0;
 }
 
-static void json_escape(const char *s, char *out) {
+/* slash: escape '/' as "\/" too (JSON allows both). */
+static void json_escape(const char *s, char *out, int slash) {
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\') { *out++ = '\\'; *out++ = (char)*p; }
-    else if (*p == '/') { *out++ = '\\'; *out++ = '/'; }
+    else if (*p == '/' && slash) { *out++ = '\\'; *out++ = '/'; }
     else if (*p < 0x20) out += sprintf(out, "\\u%04x", *p);
     else *out++ = (char)*p;
   }
@@ -71,7 +72,7 @@ static void json_escape(const char *s, char *out) {
 /* Every form of the key a server could echo, each NUL-terminated in one
  * buffer (wiped by the caller). Returns the number of forms. */
 enum { FORM_CAP = 6 * 1024 };
-typedef struct forms { char buf[9][FORM_CAP]; int n; } forms;
+typedef struct forms { char buf[10][FORM_CAP]; int n; } forms;
 
 static void make_forms(const hm_creds *c, forms *f) {
   char pair[sizeof c->email + sizeof c->key + 2];
@@ -84,7 +85,8 @@ static void make_forms(const hm_creds *c, forms *f) {
   b64((const unsigned char *)c->key, strlen(c->key), f->buf[f->n++], 1);
   url_encode(c->key, f->buf[f->n++], 0);
   url_encode(c->key, f->buf[f->n++], 1);
-  json_escape(c->key, f->buf[f->n++]);
+  json_escape(c->key, f->buf[f->n++], 0);
+  json_escape(c->key, f->buf[f->n++], 1);
   hm_secret_wipe(pair, sizeof pair);
 }
 
@@ -108,9 +110,17 @@ static size_t scrub_form(char *s, size_t n, const char *needle) {
   return n;
 }
 
+/* Longest forms first: one may contain another (with an e-mail of a length
+ * divisible by 3, base64 of the key ends base64 of "email:key"). */
 static size_t scrub_forms(const forms *f, char *s, size_t n) {
-  /* Forms that contain another (base64 of the pair before the key's) go first. */
-  for (int k = f->n - 1; k >= 0; k--) n = scrub_form(s, n, f->buf[k]);
+  int done[10] = { 0 };
+  for (int round = 0; round < f->n; round++) {
+    int best = -1;
+    for (int k = 0; k < f->n; k++)
+      if (!done[k] && (best < 0 || strlen(f->buf[k]) > strlen(f->buf[best]))) best = k;
+    done[best] = 1;
+    n = scrub_form(s, n, f->buf[best]);
+  }
   return n;
 }
 
