@@ -1590,6 +1590,41 @@ static void scenario_hostile_ids(env *e) {
   }
 }
 
+/* A customer without unique fields answered with id 0: nothing to look it
+ * up by, so it stays in doubt (exit 4), is not recorded, and the ticket and
+ * the update that refer to it are never sent (no "customer":{"id":0}, no
+ * PUT /api/tickets/0). */
+static void scenario_hostile_bare(env *e) {
+  restart_on(e, path_in(e, "sbx.db"), "answer-id0:1");
+  FILE *f = fopen(path_in(e, "bare.ndjson"), "w");
+  fputs("{\"hmap_plan\":1,\"map_hash\":\"e2e-bare\"}\n"
+        "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\",\"body\":{\"name\":\"No Key\","
+        "\"email\":\"nokey@example.com\"},\"source\":{\"object\":\"Person\",\"key\":\"1\"},\"target\":\"Customer\","
+        "\"ref\":\"Person:1\"}\n"
+        "{\"seq\":2,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{\"subject\":\"s\","
+        "\"channel\":\"api\",\"via\":\"api\",\"customer\":{\"id\":{\"$ref\":\"Person:1\"}},\"messages\":[{\"channel\":\"api\","
+        "\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$ref\":\"Person:1\"}},\"body_text\":\"hi\"}]},"
+        "\"source\":{\"object\":\"Req\",\"key\":\"1\"},\"target\":\"Ticket\",\"ref\":\"Req:1\"}\n"
+        "{\"seq\":3,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:Req:1}\",\"body\":{\"status\":"
+        "\"closed\"},\"source\":{\"object\":\"Req\",\"key\":\"1\"},\"target\":\"Ticket\"}\n", f);
+  fclose(f);
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "bare.ndjson"), "--target", e->base,
+                      "--state", path_in(e, "state.db"), "--time-scale", SCALE, "--in-doubt-wait", "0",
+                      "--log-json", (const char *)NULL);
+  CHECK(rc == 4, "a customer answered with id 0 and nothing to look it up by: exit %d", rc);
+  CHECK(stderr_has(e, "POST /api/customers (Person:1): the answer (HTTP 201) was an \\\"id\\\" that is not a positive "
+                      "integer (0); it stays in doubt, not recorded as created"), "no clear message");
+  CHECK(state_gid(e, "Person:1") == 0, "the customer was recorded from an answer with id 0");
+  CHECK(!stderr_has(e, "/api/tickets"), "a ticket call was sent for a customer with no valid id");
+  check_no_bad_ids(e, "answer-id0, no unique fields");
+  hm_store *st;
+  char err[300];
+  if (!hm_store_open(&st, path_in(e, "state.db"), 0, err, sizeof err)) {
+    CHECK(hm_store_in_doubt(st) == 1, "the create is not left in doubt (%lld)", hm_store_in_doubt(st));
+    hm_store_close(st);
+  }
+}
+
 /* A 2xx that is not JSON: creates are found by their unique fields; an upload
  * (nothing to look it up by) is not recorded, the run stops (exit 4) and the
  * resume sends it again. */
@@ -1785,6 +1820,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "delta_gone")) scenario_delta_gone(&e);
   else if (!strcmp(sc, "hostile_ids")) scenario_hostile_ids(&e);
   else if (!strcmp(sc, "hostile_text")) scenario_hostile_text(&e);
+  else if (!strcmp(sc, "hostile_bare")) scenario_hostile_bare(&e);
   else if (!strcmp(sc, "hostile_huge")) scenario_hostile_huge(&e);
   else if (!strcmp(sc, "echo_auth")) scenario_echo_auth(&e);
   else if (!strcmp(sc, "no_core")) scenario_no_core(&e);
