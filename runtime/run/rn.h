@@ -196,6 +196,7 @@ const volatile sig_atomic_t *hm_client_install_signals(void);
 typedef struct hm_target_args {
   const char *state, *target, *creds_file;
   double time_scale;
+  long max_answer_bytes;   /* 0: the default (HM_HTTP_MAX_ANSWER_DEFAULT) */
   int log_json, json, dry_run, help;
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
