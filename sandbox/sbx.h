@@ -79,8 +79,9 @@ typedef enum { HM_SBX_FAULT_NONE, HM_SBX_FAULT_429, HM_SBX_FAULT_500, HM_SBX_FAU
                HM_SBX_FAULT_DROP_AFTER,
                /* hostile answers (POST only): see hm_sbx_fault_answer, hm_sbx_fault_echo */
                HM_SBX_FAULT_ANSWER_TEXT, HM_SBX_FAULT_ANSWER_ARRAY, HM_SBX_FAULT_ANSWER_ID0,
-               HM_SBX_FAULT_ANSWER_ID_STRING, HM_SBX_FAULT_ANSWER_ID_NEGATIVE, HM_SBX_FAULT_ANSWER_ID_FLOAT,
-               HM_SBX_FAULT_ANSWER_HUGE, HM_SBX_FAULT_ECHO_AUTH, HM_SBX_FAULT_KINDS } hm_sbx_fault_kind;
+               HM_SBX_FAULT_ANSWER_ID_STRING, HM_SBX_FAULT_ANSWER_ID_NEGATIVE,
+               HM_SBX_FAULT_ANSWER_ID_FLOAT, HM_SBX_FAULT_ANSWER_HUGE, HM_SBX_FAULT_ECHO_AUTH,
+               HM_SBX_FAULT_KINDS } hm_sbx_fault_kind;
 #define HM_SBX_MAX_FAULTS 16
 typedef struct hm_sbx_faults {
   pthread_mutex_t mu;

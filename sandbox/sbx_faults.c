@@ -21,7 +21,8 @@ static const struct { const char *name; hm_sbx_fault_kind kind; } KINDS[] = {
   {"drop-after", HM_SBX_FAULT_DROP_AFTER},
   {"answer-text", HM_SBX_FAULT_ANSWER_TEXT}, {"answer-array", HM_SBX_FAULT_ANSWER_ARRAY},
   {"answer-id0", HM_SBX_FAULT_ANSWER_ID0}, {"answer-id-string", HM_SBX_FAULT_ANSWER_ID_STRING},
-  {"answer-id-negative", HM_SBX_FAULT_ANSWER_ID_NEGATIVE}, {"answer-id-float", HM_SBX_FAULT_ANSWER_ID_FLOAT},
+  {"answer-id-negative", HM_SBX_FAULT_ANSWER_ID_NEGATIVE},
+  {"answer-id-float", HM_SBX_FAULT_ANSWER_ID_FLOAT},
   {"answer-huge", HM_SBX_FAULT_ANSWER_HUGE}, {"echo-auth", HM_SBX_FAULT_ECHO_AUTH},
 };
 
@@ -79,8 +80,11 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
   for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
     if (strcmp(KINDS[i].name, name) == 0) k = (int)i;
   if (k < 0) {
-    snprintf(err, errlen, "fault \"%s\": unknown kind (429, 500, 502, 503, slow, drop-before, drop-after, answer-text, "
-             "answer-array, answer-id0, answer-id-string, answer-id-negative, answer-id-float, answer-huge, echo-auth)", name);
+    snprintf(err, errlen,
+             "fault \"%s\": unknown kind (429, 500, 502, 503, slow, drop-before, drop-after, "
+             "answer-text, answer-array, answer-id0, answer-id-string, answer-id-negative, "
+             "answer-id-float, answer-huge, echo-auth)",
+             name);
     return -1;
   }
   char *end;
@@ -99,7 +103,10 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
       a = (double)b;
     }
   } else if (kind == HM_SBX_FAULT_ANSWER_HUGE) {
-    if (!arg || parse_size(arg, &a) != 0) { snprintf(err, errlen, "fault \"answer-huge\": needs a size, e.g. answer-huge:1:20M"); return -1; }
+    if (!arg || parse_size(arg, &a) != 0) {
+      snprintf(err, errlen, "fault \"answer-huge\": needs a size, e.g. answer-huge:1:20M");
+      return -1;
+    }
   } else if (arg) {
     snprintf(err, errlen, "fault \"%s\": takes no argument", name);
     return -1;
@@ -160,7 +167,9 @@ hm_sbx_fault_kind hm_sbx_faults_next(hm_sbx_faults *f, double *arg) {
   return out;
 }
 
-int hm_sbx_fault_hostile(hm_sbx_fault_kind k) { return k >= HM_SBX_FAULT_ANSWER_TEXT && k < HM_SBX_FAULT_KINDS; }
+int hm_sbx_fault_hostile(hm_sbx_fault_kind k) {
+  return k >= HM_SBX_FAULT_ANSWER_TEXT && k < HM_SBX_FAULT_KINDS;
+}
 
 static void served(hm_sbx_faults *f, hm_sbx_fault_kind k) {
   pthread_mutex_lock(&f->mu);
@@ -223,7 +232,8 @@ static void url_encode(const char *s, char *out, size_t cap) {
   static const char hex[] = "0123456789ABCDEF";
   size_t o = 0;
   for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < cap; p++) {
-    if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || strchr("-_.~", *p)) out[o++] = (char)*p;
+    if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || strchr("-_.~", *p))
+      out[o++] = (char)*p;
     else { out[o++] = '%'; out[o++] = hex[*p >> 4]; out[o++] = hex[*p & 15]; }
   }
   out[o] = 0;

@@ -217,7 +217,9 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
   if (fault == HM_SBX_FAULT_DROP_BEFORE) { count(ctx, rq->method, pattern, "dropped-before"); return MHD_NO; }
   int post = strcmp(rq->method, "POST") == 0;
   if (fault == HM_SBX_FAULT_ECHO_AUTH && post) {
-    hm_sbx_fault_echo(&ctx->faults, MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), rs);
+    hm_sbx_fault_echo(
+        &ctx->faults,
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), rs);
     count(ctx, rq->method, pattern, "400");
     return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
   }

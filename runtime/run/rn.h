@@ -36,11 +36,16 @@ int hm_secret_no_core(void);
 /* Replace in s[0..n) every occurrence of the key, raw, base64 of "email:key"
  * (the Basic header) and of the key alone (standard and url alphabets,
  * unpadded, so padded forms are covered), URL-encoded (either hex case) and
- * JSON-escaped, by "***". Returns the new length (never longer). */
-size_t hm_secret_scrub_mem(const hm_creds *c, char *s, size_t n);
+ * JSON-escaped, by "***"; forms shorter than min (and than 3) are left.
+ * Returns the new length (never longer). */
+size_t hm_secret_scrub_mem(const hm_creds *c, char *s, size_t n, size_t min);
 /* The same on every string and member name of a parsed JSON tree (covers any
  * JSON escape a server used). */
-void hm_secret_scrub_json(const hm_creds *c, cJSON *json);
+void hm_secret_scrub_json(const hm_creds *c, cJSON *json, size_t min);
+/* Shortest form scrubbed from answers: a shorter key (a test key such as
+ * "sandbox") would match ordinary content (a download URL); error texts and
+ * logs are scrubbed of forms down to 3 characters. */
+#define HM_SECRET_ANSWER_MIN 16
 /* A random pad of n bytes; hm_secret_mask XORs credentials with it (apply
  * twice to get them back), so no plain copy is kept between requests. */
 void hm_secret_pad(unsigned char *pad, size_t n);
@@ -220,7 +225,8 @@ long long hm_answer_id(const cJSON *v);
  * of an upload (upload: an object, or an array of them, with a string url)?
  * 1 with *obj the object; 0 with why ("an answer that is not JSON", "an
  * \"id\" that is not a positive integer (0)"...). */
-int hm_answer_check(const cJSON *json, int upload, int need_id, const cJSON **obj, char *why, size_t whylen);
+int hm_answer_check(const cJSON *json, int upload, int need_id, const cJSON **obj, char *why,
+                    size_t whylen);
 /* The fields of an answer the state keeps (url, object_type, label, skipped;
  * strings of at most 8 KiB), as a JSON text to free. */
 char *hm_answer_fields(const cJSON *obj);

@@ -27,18 +27,26 @@ static void quote_id(const cJSON *v, char *out, size_t cap) {
   cJSON_free(t);
 }
 
-int hm_answer_check(const cJSON *json, int upload, int need_id, const cJSON **obj, char *why, size_t whylen) {
+int hm_answer_check(const cJSON *json, int upload, int need_id, const cJSON **obj, char *why,
+                    size_t whylen) {
   *obj = NULL;
   if (!json) { snprintf(why, whylen, "an answer that is not JSON"); return 0; }
   const cJSON *o = json;
   if (cJSON_IsArray(json)) {
-    if (!upload) { snprintf(why, whylen, "a JSON array instead of the object it created"); return 0; }
+    if (!upload) {
+      snprintf(why, whylen, "a JSON array instead of the object it created");
+      return 0;
+    }
     o = cJSON_GetArrayItem(json, 0);   /* uploads answer [ {...} ] */
   }
-  if (!cJSON_IsObject(o)) { snprintf(why, whylen, "an answer that is not a JSON object"); return 0; }
+  if (!cJSON_IsObject(o)) {
+    snprintf(why, whylen, "an answer that is not a JSON object");
+    return 0;
+  }
   if (upload) {
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(o, "url");
-    if (!cJSON_IsString(url) || !url->valuestring[0] || strlen(url->valuestring) > MAX_FIELD_BYTES) {
+    if (!cJSON_IsString(url) || !url->valuestring[0] ||
+        strlen(url->valuestring) > MAX_FIELD_BYTES) {
       snprintf(why, whylen, "an upload answer without a usable \"url\"");
       return 0;
     }

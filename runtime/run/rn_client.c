@@ -172,8 +172,8 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *v = NULL;
     size_t n = 0;
-    static const char *const valued[] = { "--state", "--target", "--credentials-file", "--time-scale",
-                                          "--max-answer-bytes" };
+    static const char *const valued[] = { "--state", "--target", "--credentials-file",
+                                          "--time-scale", "--max-answer-bytes" };
     for (size_t k = 0; k < 5; k++) {
       n = strlen(valued[k]);
       if (!strncmp(arg, valued[k], n) && (arg[n] == '=' || (!arg[n] && i + 1 < argc))) {

@@ -97,7 +97,7 @@ static void scrub_one(char *s, const char *secret) {
 
 void hm_creds_scrub(const hm_creds *c, char *s) {
   if (!c || !s) return;
-  hm_secret_scrub_mem(c, s, strlen(s) + 1);   /* the key in every form (rn_secret.c) */
+  hm_secret_scrub_mem(c, s, strlen(s) + 1, 3);   /* the key in every form (rn_secret.c) */
   scrub_one(s, c->email);
 }
 

@@ -295,25 +295,32 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
  * created again) and the run stops; it is never recorded as made, so nothing
  * refers to it. k->key_buf is the journal key. */
 static void settle_unusable(hm_exec *ex, const call *k, const char *path, const cJSON *body,
-                            const cJSON *unique, int with_id, int new_tags, long status, const char *why) {
+                            const cJSON *unique, int with_id, int new_tags, long status,
+                            const char *why) {
   const char *by = NULL;
   long st = 0;
   const char *what = k->ref ? k->ref : k->key_buf;
   cJSON *found = cJSON_IsObject(unique) && unique->child
                  ? hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st) : NULL;
   if (found) {
-    hm_exec_note(ex, "warning", "POST %s (%s): the answer (HTTP %ld) was %s; the object was found by its %s instead",
-                 path, what, status, why, by);
-    record_done(ex, k, k->key_buf, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
+    hm_exec_note(
+        ex, "warning",
+        "POST %s (%s): the answer (HTTP %ld) was %s; the object was found by its %s instead", path,
+        what, status, why, by);
+    record_done(ex, k, k->key_buf, path, 200, found, reused_from_before(ex, path, found, unique),
+                with_id);
     if (new_tags) record_new_tags(ex, k, found);
     count_add(ex, k->object, created_kind(k), 1);
     cJSON_Delete(found);
     return;
   }
   if (!stop_requested(ex))
-    hm_exec_note(ex, "error", "POST %s (%s): the answer (HTTP %ld) was %s%s%s; it stays in doubt, not recorded as "
-                 "created (it is looked up before anything is created again) — run the same command again to resume",
-                 path, what, status, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
+    hm_exec_note(
+        ex, "error",
+        "POST %s (%s): the answer (HTTP %ld) was %s%s%s; it stays in doubt, not recorded as "
+        "created (it is looked up before anything is created again) — run the same command again "
+        "to resume",
+        path, what, status, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
   ex->fatal = 4;
 }
 
@@ -500,8 +507,11 @@ static int do_upload(hm_exec *ex, const call *k) {
         record_done(ex, k, k->key_buf, k->path, r.status, obj, 0, 1);
         count_add(ex, k->object, "created", 1);
       } else {
-        hm_exec_note(ex, "error", "upload %s: the answer (HTTP %ld) was %s; not recorded (a file cannot be looked "
-                     "up: the next run sends it again) — run the same command again to resume", k->file, r.status, bad);
+        hm_exec_note(
+            ex, "error",
+            "upload %s: the answer (HTTP %ld) was %s; not recorded (a file cannot be looked "
+            "up: the next run sends it again) — run the same command again to resume",
+            k->file, r.status, bad);
         ex->fatal = 4;
       }
     } else if (is_auth(r.status)) {
@@ -637,7 +647,10 @@ static int has_message(const cJSON *old_msgs, const cJSON *m, int index) {
  * crash never appends twice), then the object is updated in place. */
 static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   long long gid = row_in->gid;
-  if (gid <= 0) { reject(ex, k, "failed", 0, "no valid Gorgias id was recorded for it: not updated"); return ex->fatal; }
+  if (gid <= 0) {
+    reject(ex, k, "failed", 0, "no valid Gorgias id was recorded for it: not updated");
+    return ex->fatal;
+  }
   char *obj_path = xprintf("%s/%lld", row_in->path, gid);
   char *coll = strdup(row_in->path);
   char *path = NULL, why[700];

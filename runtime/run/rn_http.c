@@ -67,8 +67,9 @@ static void scrub_text(const hm_http *h, char *s) {
 static void scrub_answer(const hm_http *h, hm_http_resp *r) {
   hm_creds c;
   creds_plain(h, &c);
-  if (r->body.len) r->body.len = hm_secret_scrub_mem(&c, r->body.data, r->body.len);
-  if (r->json) hm_secret_scrub_json(&c, r->json);
+  size_t min = HM_SECRET_ANSWER_MIN;
+  if (r->body.len) r->body.len = hm_secret_scrub_mem(&c, r->body.data, r->body.len, min);
+  if (r->json) hm_secret_scrub_json(&c, r->json, min);
   hm_creds_wipe(&c);
 }
 
@@ -194,7 +195,8 @@ static int maybe_delivered(CURLcode cc) {
 
 static void error_text(hm_http *h, hm_http_resp *r, CURLcode cc) {
   if (r->oversized) {
-    snprintf(r->err, sizeof r->err, "an answer larger than the %ld-byte limit (--max-answer-bytes), not read",
+    snprintf(r->err, sizeof r->err,
+             "an answer larger than the %ld-byte limit (--max-answer-bytes), not read",
              h->o.max_answer_bytes);
   } else if (cc != CURLE_OK) {
     snprintf(r->err, sizeof r->err, "%s", h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));

@@ -296,7 +296,8 @@ cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const
     if (st) { *status = st; return NULL; }
     if (f.found && !hm_rn_json_id(f.found)) {
       /* Found, but not with an id that can be recorded: as good as no answer. */
-      snprintf(ex->lookup_err, sizeof ex->lookup_err, "the %s found by %s has no valid id", coll, u->string);
+      snprintf(ex->lookup_err, sizeof ex->lookup_err, "the %s found by %s has no valid id", coll,
+               u->string);
       cJSON_Delete(f.found);
       *status = -1;
       return NULL;

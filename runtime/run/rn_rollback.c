@@ -185,7 +185,8 @@ int hm_rollback_main(int argc, char **argv) {
   }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err)))
+  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
+                               sizeof err)))
     hm_http_set_max_answer(h, a.max_answer_bytes);
   if (rc) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);

@@ -39,7 +39,8 @@ static size_t b64(const unsigned char *in, size_t n, char *out, int url) {
                         : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   size_t o = 0;
   for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                 (i + 2 < n ? in[i + 2] : 0);
     out[o++] = abc[v >> 18 & 63];
     out[o++] = abc[v >> 12 & 63];
     if (i + 1 < n) out[o++] = abc[v >> 6 & 63];
@@ -52,7 +53,8 @@ static size_t b64(const unsigned char *in, size_t n, char *out, int url) {
 static void url_encode(const char *s, char *out, int lower) {
   const char *hex = lower ? "0123456789abcdef" : "0123456789ABCDEF";
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || strchr("-_.~", *p)) *out++ = (char)*p;
+    if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || strchr("-_.~", *p))
+      *out++ = (char)*p;
     else { *out++ = '%'; *out++ = hex[*p >> 4]; *out++ = hex[*p & 15]; }
   }
   *out = 0;
@@ -92,10 +94,11 @@ static void make_forms(const hm_creds *c, forms *f) {
 
 /* ---- scrubbing ---- */
 
-/* Replace every occurrence of needle in s[0..n) by "***"; returns the new length. */
-static size_t scrub_form(char *s, size_t n, const char *needle) {
+/* Replace every occurrence of needle in s[0..n) by "***"; returns the new
+ * length. Forms shorter than min are left: they would match ordinary text. */
+static size_t scrub_form(char *s, size_t n, const char *needle, size_t min) {
   size_t m = strlen(needle);
-  if (m < 3) return n;   /* too short to scrub without mangling ordinary text */
+  if (m < 3 || m < min) return n;
   size_t i = 0;
   while (i + m <= n) {
     char *p = memmem(s + i, n - i, needle, m);
@@ -112,43 +115,45 @@ static size_t scrub_form(char *s, size_t n, const char *needle) {
 
 /* Longest forms first: one may contain another (with an e-mail of a length
  * divisible by 3, base64 of the key ends base64 of "email:key"). */
-static size_t scrub_forms(const forms *f, char *s, size_t n) {
+static size_t scrub_forms(const forms *f, char *s, size_t n, size_t min) {
   int done[10] = { 0 };
   for (int round = 0; round < f->n; round++) {
     int best = -1;
     for (int k = 0; k < f->n; k++)
       if (!done[k] && (best < 0 || strlen(f->buf[k]) > strlen(f->buf[best]))) best = k;
     done[best] = 1;
-    n = scrub_form(s, n, f->buf[best]);
+    n = scrub_form(s, n, f->buf[best], min);
   }
   return n;
 }
 
-size_t hm_secret_scrub_mem(const hm_creds *c, char *s, size_t n) {
+size_t hm_secret_scrub_mem(const hm_creds *c, char *s, size_t n, size_t min) {
   if (!c || !s || !c->key[0]) return n;
   forms *f = malloc(sizeof *f);
   if (!f) abort();
   make_forms(c, f);
-  n = scrub_forms(f, s, n);
+  n = scrub_forms(f, s, n, min);
   hm_secret_wipe(f, sizeof *f);
   free(f);
   return n;
 }
 
-static void scrub_tree(const forms *f, cJSON *node) {
+static void scrub_tree(const forms *f, cJSON *node, size_t min) {
   for (; node; node = node->next) {
-    if (node->string && !(node->type & cJSON_StringIsConst)) scrub_forms(f, node->string, strlen(node->string) + 1);
-    if (cJSON_IsString(node) && node->valuestring) scrub_forms(f, node->valuestring, strlen(node->valuestring) + 1);
-    if (node->child) scrub_tree(f, node->child);
+    if (node->string && !(node->type & cJSON_StringIsConst))
+      scrub_forms(f, node->string, strlen(node->string) + 1, min);
+    if (cJSON_IsString(node) && node->valuestring)
+      scrub_forms(f, node->valuestring, strlen(node->valuestring) + 1, min);
+    if (node->child) scrub_tree(f, node->child, min);
   }
 }
 
-void hm_secret_scrub_json(const hm_creds *c, cJSON *json) {
+void hm_secret_scrub_json(const hm_creds *c, cJSON *json, size_t min) {
   if (!c || !json || !c->key[0]) return;
   forms *f = malloc(sizeof *f);
   if (!f) abort();
   make_forms(c, f);
-  scrub_tree(f, json);
+  scrub_tree(f, json, min);
   hm_secret_wipe(f, sizeof *f);
   free(f);
 }
@@ -204,7 +209,8 @@ static void *w_realloc(void *p, size_t n) {
 }
 
 int hm_secret_curl_init(long flags) {
-  return curl_global_init_mem(flags, w_malloc, w_free, w_realloc, w_strdup, w_calloc) == CURLE_OK ? 0 : -1;
+  CURLcode rc = curl_global_init_mem(flags, w_malloc, w_free, w_realloc, w_strdup, w_calloc);
+  return rc == CURLE_OK ? 0 : -1;
 }
 
 int hm_run_curl_init(void) { return hm_secret_curl_init(CURL_GLOBAL_DEFAULT); }
