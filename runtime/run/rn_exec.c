@@ -300,13 +300,15 @@ static void settle_unusable(hm_exec *ex, const call *k, const char *path, const 
   const char *by = NULL;
   long st = 0;
   const char *what = k->ref ? k->ref : k->key_buf;
+  char http[32] = "";   /* an oversized answer has no status: it was not read */
+  if (status) snprintf(http, sizeof http, " (HTTP %ld)", status);
   cJSON *found = cJSON_IsObject(unique) && unique->child
                  ? hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st) : NULL;
   if (found) {
     hm_exec_note(
         ex, "warning",
-        "POST %s (%s): the answer (HTTP %ld) was %s; the object was found by its %s instead", path,
-        what, status, why, by);
+        "POST %s (%s): the answer%s was %s; the object was found by its %s instead", path,
+        what, http, why, by);
     record_done(ex, k, k->key_buf, path, 200, found, reused_from_before(ex, path, found, unique),
                 with_id);
     if (new_tags) record_new_tags(ex, k, found);
@@ -317,10 +319,10 @@ static void settle_unusable(hm_exec *ex, const call *k, const char *path, const 
   if (!stop_requested(ex))
     hm_exec_note(
         ex, "error",
-        "POST %s (%s): the answer (HTTP %ld) was %s%s%s; it stays in doubt, not recorded as "
+        "POST %s (%s): the answer%s was %s%s%s; it stays in doubt, not recorded as "
         "created (it is looked up before anything is created again) — run the same command again "
         "to resume",
-        path, what, status, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
+        path, what, http, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
   ex->fatal = 4;
 }
 
@@ -507,11 +509,13 @@ static int do_upload(hm_exec *ex, const call *k) {
         record_done(ex, k, k->key_buf, k->path, r.status, obj, 0, 1);
         count_add(ex, k->object, "created", 1);
       } else {
+        char http[32] = "";
+        if (r.status) snprintf(http, sizeof http, " (HTTP %ld)", r.status);
         hm_exec_note(
             ex, "error",
-            "upload %s: the answer (HTTP %ld) was %s; not recorded (a file cannot be looked "
+            "upload %s: the answer%s was %s; not recorded (a file cannot be looked "
             "up: the next run sends it again) — run the same command again to resume",
-            k->file, r.status, bad);
+            k->file, http, bad);
         ex->fatal = 4;
       }
     } else if (is_auth(r.status)) {
