@@ -68,14 +68,14 @@ int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
   } else {
     const char *e = getenv("GORGIAS_EMAIL"), *k = getenv("GORGIAS_API_KEY");
     if (!e || !k) {
-      forget_env_key();
+      forget_env_key();   /* a key without its e-mail is not kept either */
       snprintf(err, errlen, "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
       return 2;
     }
     rc = copy_value(c->email, sizeof c->email, e, "GORGIAS_EMAIL", err, errlen);
     if (!rc) rc = copy_value(c->key, sizeof c->key, k, "GORGIAS_API_KEY", err, errlen);
-    forget_env_key();
   }
+  forget_env_key();   /* with a credentials file too: an exported key is not needed */
   if (!rc && (!c->email[0] || !c->key[0])) {
     snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY", path ? path : "environment");
     rc = 2;
