@@ -158,7 +158,7 @@ static int cmd_run(int argc, char **argv) {
 
 /* The commands that talk to Gorgias, with libcurl initialised around them. */
 static int client_main(const char *cmd, int argc, char **argv) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  hm_run_curl_init();   /* curl_global_init, with an allocator that wipes what libcurl frees */
   int rc;
   if (!strcmp(cmd, "run")) rc = cmd_run(argc, argv);
   else if (!strcmp(cmd, "rollback")) rc = hm_rollback_main(argc, argv);

@@ -76,18 +76,24 @@ int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int 
 /* ---- faults (sbx_faults.c) ---- */
 typedef enum { HM_SBX_FAULT_NONE, HM_SBX_FAULT_429, HM_SBX_FAULT_500, HM_SBX_FAULT_502,
                HM_SBX_FAULT_503, HM_SBX_FAULT_SLOW, HM_SBX_FAULT_DROP_BEFORE,
-               HM_SBX_FAULT_DROP_AFTER } hm_sbx_fault_kind;
+               HM_SBX_FAULT_DROP_AFTER,
+               /* hostile answers (POST only): see hm_sbx_fault_answer, hm_sbx_fault_echo */
+               HM_SBX_FAULT_ANSWER_TEXT, HM_SBX_FAULT_ANSWER_ARRAY, HM_SBX_FAULT_ANSWER_ID0,
+               HM_SBX_FAULT_ANSWER_ID_STRING, HM_SBX_FAULT_ANSWER_ID_NEGATIVE,
+               HM_SBX_FAULT_ANSWER_ID_FLOAT, HM_SBX_FAULT_ANSWER_HUGE, HM_SBX_FAULT_ECHO_AUTH,
+               HM_SBX_FAULT_KINDS } hm_sbx_fault_kind;
 #define HM_SBX_MAX_FAULTS 16
 typedef struct hm_sbx_faults {
   pthread_mutex_t mu;
   int n;
   hm_sbx_fault_kind kind[HM_SBX_MAX_FAULTS];
   double prob[HM_SBX_MAX_FAULTS];
-  double arg[HM_SBX_MAX_FAULTS];  /* slow: seconds (unscaled); 429: burst length */
+  double arg[HM_SBX_MAX_FAULTS];  /* slow: seconds (unscaled); 429: burst length;
+                                     answer-huge: bytes of padding */
   uint64_t seed;
   uint64_t counter;               /* API requests seen so far */
   int burst_left;                 /* 429 burst still to serve */
-  uint64_t served[8];             /* per kind */
+  uint64_t served[HM_SBX_FAULT_KINDS];   /* per kind (hostile answers: when applied) */
 } hm_sbx_faults;
 int hm_sbx_faults_parse(hm_sbx_faults *f, const char *spec, char *err, size_t errlen);
 void hm_sbx_faults_init(hm_sbx_faults *f, uint64_t seed);
@@ -95,6 +101,16 @@ void hm_sbx_faults_reset(hm_sbx_faults *f);
 /* The fault for the next API request (deterministic by request number and seed). */
 hm_sbx_fault_kind hm_sbx_faults_next(hm_sbx_faults *f, double *arg);
 const char *hm_sbx_fault_name(hm_sbx_fault_kind k);
+struct hm_sbx_resp;
+/* Is k a hostile answer to a POST (applied by the two calls below)? */
+int hm_sbx_fault_hostile(hm_sbx_fault_kind k);
+/* Rewrite the 2xx answer of a committed POST: not JSON, an array, an id that
+ * is 0 / a string "<id>/../../evil" / negative / fractional, or padded by arg
+ * bytes. Counts the fault as served. */
+void hm_sbx_fault_answer(hm_sbx_faults *f, hm_sbx_fault_kind k, double arg, struct hm_sbx_resp *rs);
+/* echo-auth: a 400 whose message echoes the Authorization header, the decoded
+ * "email:key" pair and its URL-encoded form (nothing is written). */
+void hm_sbx_fault_echo(hm_sbx_faults *f, const char *authorization, struct hm_sbx_resp *rs);
 
 /* ---- validation (sbx_validate.c) ---- */
 typedef struct hm_sbx_schema hm_sbx_schema;

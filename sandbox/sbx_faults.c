@@ -3,15 +3,27 @@
  * against the same seed sees the same faults — a failing client test replays.
  * SPEC is a comma list of KIND:PROB[:ARG]; KIND is 429, 500, 502, 503, slow
  * (ARG = delay: 250ms, 2s), drop-before, drop-after; 429's ARG is a burst length
- * (that many consecutive 429s). Probabilities are cumulative over the list. */
+ * (that many consecutive 429s). Probabilities are cumulative over the list.
+ * Hostile answers (answer-text, answer-array, answer-id0, answer-id-string,
+ * answer-id-negative, answer-id-float, answer-huge:P:SIZE, echo-auth) only
+ * touch POST requests: the object is made and committed, then its 2xx answer
+ * is replaced by one a client must not trust; echo-auth refuses the POST with
+ * a 400 that echoes the credentials. Other requests drawing them are served
+ * normally. */
 #include "sbx.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct { const char *name; hm_sbx_fault_kind kind; } KINDS[] = {
   {"429", HM_SBX_FAULT_429}, {"500", HM_SBX_FAULT_500}, {"502", HM_SBX_FAULT_502},
   {"503", HM_SBX_FAULT_503}, {"slow", HM_SBX_FAULT_SLOW}, {"drop-before", HM_SBX_FAULT_DROP_BEFORE},
   {"drop-after", HM_SBX_FAULT_DROP_AFTER},
+  {"answer-text", HM_SBX_FAULT_ANSWER_TEXT}, {"answer-array", HM_SBX_FAULT_ANSWER_ARRAY},
+  {"answer-id0", HM_SBX_FAULT_ANSWER_ID0}, {"answer-id-string", HM_SBX_FAULT_ANSWER_ID_STRING},
+  {"answer-id-negative", HM_SBX_FAULT_ANSWER_ID_NEGATIVE},
+  {"answer-id-float", HM_SBX_FAULT_ANSWER_ID_FLOAT},
+  {"answer-huge", HM_SBX_FAULT_ANSWER_HUGE}, {"echo-auth", HM_SBX_FAULT_ECHO_AUTH},
 };
 
 const char *hm_sbx_fault_name(hm_sbx_fault_kind k) {
@@ -45,6 +57,19 @@ static int parse_duration(const char *s, double *out) {
   return 0;
 }
 
+/* "20M", "512K", "1000" (bytes), at most 1 GiB → bytes */
+static int parse_size(const char *s, double *out) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || !(v >= 1)) return -1;
+  if (!strcasecmp(end, "K")) v *= 1024;
+  else if (!strcasecmp(end, "M")) v *= 1024 * 1024;
+  else if (*end) return -1;
+  if (v > 1024.0 * 1024 * 1024) return -1;
+  *out = v;
+  return 0;
+}
+
 static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
   char *name = item, *prob = strchr(item, ':');
   if (!prob) { snprintf(err, errlen, "fault \"%s\": expected KIND:PROBABILITY", item); return -1; }
@@ -54,7 +79,14 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
   int k = -1;
   for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
     if (strcmp(KINDS[i].name, name) == 0) k = (int)i;
-  if (k < 0) { snprintf(err, errlen, "fault \"%s\": unknown kind (429, 500, 502, 503, slow, drop-before, drop-after)", name); return -1; }
+  if (k < 0) {
+    snprintf(err, errlen,
+             "fault \"%s\": unknown kind (429, 500, 502, 503, slow, drop-before, drop-after, "
+             "answer-text, answer-array, answer-id0, answer-id-string, answer-id-negative, "
+             "answer-id-float, answer-huge, echo-auth)",
+             name);
+    return -1;
+  }
   char *end;
   double p = strtod(prob, &end);
   if (end == prob || *end || !(p >= 0 && p <= 1)) { snprintf(err, errlen, "fault \"%s\": probability must be a number from 0 to 1", name); return -1; }
@@ -69,6 +101,11 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
       long b = strtol(arg, &end, 10);
       if (end == arg || *end || b < 1 || b > 1000) { snprintf(err, errlen, "fault \"429\": burst length must be 1..1000"); return -1; }
       a = (double)b;
+    }
+  } else if (kind == HM_SBX_FAULT_ANSWER_HUGE) {
+    if (!arg || parse_size(arg, &a) != 0) {
+      snprintf(err, errlen, "fault \"answer-huge\": needs a size, e.g. answer-huge:1:20M");
+      return -1;
     }
   } else if (arg) {
     snprintf(err, errlen, "fault \"%s\": takes no argument", name);
@@ -125,7 +162,93 @@ hm_sbx_fault_kind hm_sbx_faults_next(hm_sbx_faults *f, double *arg) {
       }
     }
   }
-  f->served[out]++;
+  if (!hm_sbx_fault_hostile(out)) f->served[out]++;   /* hostile ones count when applied */
   pthread_mutex_unlock(&f->mu);
   return out;
+}
+
+int hm_sbx_fault_hostile(hm_sbx_fault_kind k) {
+  return k >= HM_SBX_FAULT_ANSWER_TEXT && k < HM_SBX_FAULT_KINDS;
+}
+
+static void served(hm_sbx_faults *f, hm_sbx_fault_kind k) {
+  pthread_mutex_lock(&f->mu);
+  f->served[k]++;
+  pthread_mutex_unlock(&f->mu);
+}
+
+static void raw_answer(hm_sbx_resp *rs, char *text, const char *ctype) {
+  cJSON_Delete(rs->json);
+  rs->json = NULL;
+  free(rs->raw);
+  rs->raw = text;
+  rs->raw_len = text ? strlen(text) : 0;
+  snprintf(rs->ctype, sizeof rs->ctype, "%s", ctype);
+}
+
+/* The answer's "id" replaced by what kind says (only an object with an id). */
+static void lie_about_id(hm_sbx_fault_kind k, cJSON *o) {
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+  if (!cJSON_IsNumber(id)) return;
+  double real = id->valuedouble;
+  cJSON *bad;
+  if (k == HM_SBX_FAULT_ANSWER_ID0) bad = cJSON_CreateNumber(0);
+  else if (k == HM_SBX_FAULT_ANSWER_ID_NEGATIVE) bad = cJSON_CreateNumber(-real);
+  else if (k == HM_SBX_FAULT_ANSWER_ID_FLOAT) bad = cJSON_CreateNumber(real + 0.5);
+  else {
+    char s[64];
+    snprintf(s, sizeof s, "%.0f/../../evil", real);
+    bad = cJSON_CreateString(s);
+  }
+  cJSON_ReplaceItemInObjectCaseSensitive(o, "id", bad);
+}
+
+void hm_sbx_fault_answer(hm_sbx_faults *f, hm_sbx_fault_kind k, double arg, hm_sbx_resp *rs) {
+  served(f, k);
+  if (k == HM_SBX_FAULT_ANSWER_TEXT) {
+    raw_answer(rs, strdup("<html><body><h1>Created</h1></body></html>"), "text/html");
+  } else if (k == HM_SBX_FAULT_ANSWER_ARRAY) {
+    if (cJSON_IsObject(rs->json)) {
+      cJSON *arr = cJSON_CreateArray();
+      cJSON_AddItemToArray(arr, rs->json);
+      rs->json = arr;
+    }
+  } else if (k == HM_SBX_FAULT_ANSWER_HUGE) {
+    cJSON *o = cJSON_IsArray(rs->json) ? cJSON_GetArrayItem(rs->json, 0) : rs->json;
+    size_t n = (size_t)arg;
+    char *pad = malloc(n + 1);
+    if (!pad || !cJSON_IsObject(o)) { free(pad); return; }
+    memset(pad, 'x', n);
+    pad[n] = 0;
+    cJSON_AddStringToObject(o, "padding", pad);
+    free(pad);
+  } else if (cJSON_IsObject(rs->json)) {
+    lie_about_id(k, rs->json);
+  }
+}
+
+/* Percent-encoding of s (every byte but unreserved ones). */
+static void url_encode(const char *s, char *out, size_t cap) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < cap; p++) {
+    if ((*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z') || strchr("-_.~", *p))
+      out[o++] = (char)*p;
+    else { out[o++] = '%'; out[o++] = hex[*p >> 4]; out[o++] = hex[*p & 15]; }
+  }
+  out[o] = 0;
+}
+
+void hm_sbx_fault_echo(hm_sbx_faults *f, const char *authorization, hm_sbx_resp *rs) {
+  served(f, HM_SBX_FAULT_ECHO_AUTH);
+  char pair[600] = "", enc[1800] = "";
+  if (authorization && !strncasecmp(authorization, "Basic ", 6)) {
+    size_t n = 0;
+    unsigned char *dec = hm_sbx_b64_decode(authorization + 6, &n);
+    if (dec) snprintf(pair, sizeof pair, "%.*s", (int)n, (const char *)dec);
+    free(dec);
+  }
+  url_encode(pair, enc, sizeof enc);
+  hm_sbx_error(rs, 400, "Bad request. Debug: headers {Authorization: %s} credentials %s (url: %s)",
+               authorization ? authorization : "(none)", pair, enc);
 }

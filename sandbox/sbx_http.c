@@ -215,9 +215,19 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     return respond(rq->conn, rs, used, ctx->rate.capacity, fstatus == 429 ? retry : NULL);
   }
   if (fault == HM_SBX_FAULT_DROP_BEFORE) { count(ctx, rq->method, pattern, "dropped-before"); return MHD_NO; }
+  int post = strcmp(rq->method, "POST") == 0;
+  if (fault == HM_SBX_FAULT_ECHO_AUTH && post) {
+    hm_sbx_fault_echo(
+        &ctx->faults,
+        MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), rs);
+    count(ctx, rq->method, pattern, "400");
+    return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
+  }
   if (route) run_handler(ctx, route, rq, rs);
   else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
   else hm_sbx_error(rs, 404, "Not found.");
+  if (hm_sbx_fault_hostile(fault) && post && rs->status >= 200 && rs->status < 300)
+    hm_sbx_fault_answer(&ctx->faults, fault, arg, rs);
   if (fault == HM_SBX_FAULT_SLOW) hold_reply(ctx, arg / ctx->time_scale);
   if (fault == HM_SBX_FAULT_DROP_AFTER) { count(ctx, rq->method, pattern, "dropped-after"); return MHD_NO; }
   char st[8];

@@ -48,7 +48,7 @@ static void stats(hm_sbx_req *rq, hm_sbx_resp *rs) {
   pthread_mutex_unlock(&ctx->stats.mu);
   cJSON *faults = cJSON_AddObjectToObject(root, "faults");
   pthread_mutex_lock(&ctx->faults.mu);
-  for (int k = HM_SBX_FAULT_429; k <= HM_SBX_FAULT_DROP_AFTER; k++)
+  for (int k = HM_SBX_FAULT_429; k < HM_SBX_FAULT_KINDS; k++)
     cJSON_AddNumberToObject(faults, hm_sbx_fault_name((hm_sbx_fault_kind)k), (double)ctx->faults.served[k]);
   pthread_mutex_unlock(&ctx->faults.mu);
   hm_sbx_json(rs, 200, root);

@@ -25,6 +25,9 @@ int hm_run_main(int argc, char **argv);
 int hm_rollback_main(int argc, char **argv);
 int hm_verify_main(int argc, char **argv);
 int hm_status_main(int argc, char **argv);
+/* curl_global_init for the commands above, with an allocator that wipes every
+ * block libcurl frees (its request headers carry the Basic credentials). */
+int hm_run_curl_init(void);
 
 /* ---- executor, for a planner that plans and runs in one process ---- */
 
@@ -66,6 +69,7 @@ typedef struct hm_exec_opts {
   long sample;               /* >0: first N records of each object */
   double time_scale;         /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
   long max_upload_bytes;     /* default 25 MB */
+  long max_answer_bytes;     /* largest answer read; <= 0: 8 MiB (HM_HTTP_MAX_ANSWER_DEFAULT) */
   double in_doubt_wait;      /* seconds an unanswered create must age before its lookup (CLI default 30) */
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
   const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */

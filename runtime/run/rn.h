@@ -27,6 +27,37 @@ int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen);
 void hm_creds_scrub(const hm_creds *c, char *s);
 void hm_creds_wipe(hm_creds *c);
 
+/* ==== rn_secret.c ====
+ * hm_secret: the key's encodings scrubbed from what is printed or stored, the
+ * masked long-lived copy, the Authorization header in a wiped buffer, a
+ * libcurl allocator that wipes what it frees, core dumps off. */
+void hm_secret_wipe(void *p, size_t n);
+/* RLIMIT_CORE 0 and not dumpable (no core image, no ptrace by other users). */
+int hm_secret_no_core(void);
+/* Replace in s[0..n) every occurrence of the key, raw, base64 of "email:key"
+ * (the Basic header) and of the key alone (standard and url alphabets,
+ * unpadded, so padded forms are covered), URL-encoded (either hex case) and
+ * JSON-escaped, by "***"; forms shorter than min (and than 3) are left.
+ * Returns the new length (never longer). */
+size_t hm_secret_scrub_mem(const hm_creds *c, char *s, size_t n, size_t min);
+/* The same on every string and member name of a parsed JSON tree (covers any
+ * JSON escape a server used). */
+void hm_secret_scrub_json(const hm_creds *c, cJSON *json, size_t min);
+/* Shortest form scrubbed from answers: a shorter key (a test key such as
+ * "sandbox") would match ordinary content (a download URL); error texts and
+ * logs are scrubbed of forms down to 3 characters. */
+#define HM_SECRET_ANSWER_MIN 16
+/* A random pad of n bytes; hm_secret_mask XORs credentials with it (apply
+ * twice to get them back), so no plain copy is kept between requests. */
+void hm_secret_pad(unsigned char *pad, size_t n);
+void hm_secret_mask(hm_creds *c, const unsigned char *pad);
+/* "Authorization: Basic base64(email:key)" into out; its length, 0 if cap is
+ * too small. The caller wipes out after the transfer. */
+size_t hm_secret_auth_header(const hm_creds *c, char *out, size_t cap);
+/* curl_global_init with an allocator that wipes every block libcurl frees
+ * (the request headers it builds hold the Basic credentials). 0 or -1. */
+int hm_secret_curl_init(long flags);
+
 /* ---- rate limiter and backoff (rn_ratelimit.c) ---- */
 typedef struct hm_rl {
   double limit;        /* bucket size (40 API key, 80 OAuth) */
@@ -59,6 +90,8 @@ typedef struct hm_http_resp {
   int timed_out;       /* no answer within the transfer timeout: may still be in flight */
   int not_sent;        /* stopped (SIGINT/SIGTERM) before the request left, or throttled
                           (429, not processed): nothing happened on the server */
+  int oversized;       /* the answer was over max_answer_bytes: aborted, not read (status 0,
+                          body empty); a request that changes something may have landed */
 } hm_http_resp;
 void hm_http_resp_free(hm_http_resp *r);
 
@@ -73,9 +106,11 @@ typedef struct hm_http_opts {
   long connect_timeout_s, timeout_s;
   int max_attempts;        /* per call, default 8 */
   int log_json;            /* one JSON line per request on stderr */
+  long max_answer_bytes;   /* largest answer read (default HM_HTTP_MAX_ANSWER_DEFAULT) */
   const volatile sig_atomic_t *stop;   /* set by the signal handler: abort soon */
 } hm_http_opts;
 
+#define HM_HTTP_MAX_ANSWER_DEFAULT (8L << 20)
 hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opts *o,
                       char *err, size_t errlen);
 void hm_http_close(hm_http *h);
@@ -113,6 +148,9 @@ void hm_http_query_escape(hm_buf *b, const char *s);
 void hm_http_backoff(hm_http *h, int attempt);
 /* Attempts per request from now on (the preflight fails fast on a wrong URL). */
 void hm_http_set_attempts(hm_http *h, int n);
+/* Largest answer read from now on (<= 0: the default); a larger one is
+ * aborted and reported as oversized. */
+void hm_http_set_max_answer(hm_http *h, long bytes);
 const hm_http_stats *hm_http_get_stats(const hm_http *h);
 const hm_rl *hm_http_get_rl(const hm_http *h);
 int hm_http_stopped(const hm_http *h);
@@ -169,12 +207,13 @@ const volatile sig_atomic_t *hm_client_install_signals(void);
 typedef struct hm_target_args {
   const char *state, *target, *creds_file;
   double time_scale;
+  long max_answer_bytes;   /* 0: the default (HM_HTTP_MAX_ANSWER_DEFAULT) */
   int log_json, json, dry_run, help, retarget;
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 
 const char *hm_rn_json_str(const cJSON *o, const char *key);      /* NULL unless a string */
-long long hm_rn_json_id(const cJSON *o);                          /* "id" as integer, 0 if none */
+long long hm_rn_json_id(const cJSON *o);   /* "id" if a valid Gorgias id (hm_answer_id), else 0 */
 /* Compare expected (what was sent) with actual (what Gorgias holds): every
  * field of expected must be present and equal in actual (objects by subset,
  * arrays element-wise, datetimes by instant). Differences are appended to out
@@ -182,6 +221,21 @@ long long hm_rn_json_id(const cJSON *o);                          /* "id" as int
 int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path, hm_buf *out);
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
+
+/* ==== rn_answer.c ====
+ * hm_answer: the checks an answer passes before anything of it is recorded
+ * or reused, and the few answer fields the state keeps. */
+/* v as a Gorgias id: a JSON number, integral, 1..2^53-1; else 0 (strings too). */
+long long hm_answer_id(const cJSON *v);
+/* Is json the answer of a create (an object with a valid id when need_id) or
+ * of an upload (upload: an object, or an array of them, with a string url)?
+ * 1 with *obj the object; 0 with why ("an answer that is not JSON", "an
+ * \"id\" that is not a positive integer (0)"...). */
+int hm_answer_check(const cJSON *json, int upload, int need_id, const cJSON **obj, char *why,
+                    size_t whylen);
+/* The fields of an answer the state keeps (url, object_type, label, skipped;
+ * strings of at most 8 KiB), as a JSON text to free. */
+char *hm_answer_fields(const cJSON *obj);
 
 /* ==== rn_store.c ====
  * hm_store: the run's memory in SQLite (WAL) — runs, the id map from source

@@ -45,10 +45,7 @@ const char *hm_rn_json_str(const cJSON *o, const char *key) {
 }
 
 long long hm_rn_json_id(const cJSON *o) {
-  const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL;
-  if (cJSON_IsNumber(v)) return (long long)v->valuedouble;
-  if (cJSON_IsString(v)) return strtoll(v->valuestring, NULL, 10);
-  return 0;
+  return hm_answer_id(o ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL);
 }
 
 void hm_hash_hex(const char *s, char out[17]) {
@@ -175,15 +172,20 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *v = NULL;
     size_t n = 0;
-    static const char *const valued[] = { "--state", "--target", "--credentials-file", "--time-scale" };
-    for (size_t k = 0; k < 4; k++) {
+    static const char *const valued[] = { "--state", "--target", "--credentials-file",
+                                          "--time-scale", "--max-answer-bytes" };
+    for (size_t k = 0; k < 5; k++) {
       n = strlen(valued[k]);
       if (!strncmp(arg, valued[k], n) && (arg[n] == '=' || (!arg[n] && i + 1 < argc))) {
         v = arg[n] == '=' ? arg + n + 1 : argv[++i];
         if (k == 0) a->state = v;
         else if (k == 1) a->target = v;
         else if (k == 2) a->creds_file = v;
-        else a->time_scale = strtod(v, NULL);
+        else if (k == 3) a->time_scale = strtod(v, NULL);
+        else if ((a->max_answer_bytes = strtol(v, NULL, 10)) < 1024) {
+          fprintf(stderr, "hmaprun: --max-answer-bytes needs a number of bytes, at least 1024\n");
+          return 2;
+        }
         break;
       }
     }

@@ -43,6 +43,8 @@ static const char *RUN_USAGE =
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default: the plan's\n"
   "                         max_upload_bytes; another value than the plan's is refused)\n"
+  "  --max-answer-bytes N   largest answer read from Gorgias (default 8 MiB); a larger one\n"
+  "                         is aborted and the call is treated as unanswered\n"
   "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
   "                         looking them up (default 30 / time scale: requests in flight land)\n"
   "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
@@ -97,6 +99,11 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     } else if ((v = opt_value(argc, argv, &i, "--max-upload-bytes"))) {
       if (parse_long(v, &a->o.max_upload_bytes)) { fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n"); return 2; }
       a->max_upload_given = 1;
+    } else if ((v = opt_value(argc, argv, &i, "--max-answer-bytes"))) {
+      if (parse_long(v, &a->o.max_answer_bytes) || a->o.max_answer_bytes < 1024) {
+        fprintf(stderr, "hmaprun run: --max-answer-bytes needs a number of bytes, at least 1024\n");
+        return 2;
+      }
     } else if ((v = opt_value(argc, argv, &i, "--in-doubt-wait"))) {
       char *end;
       a->o.in_doubt_wait = strtod(v, &end);

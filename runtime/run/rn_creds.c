@@ -29,7 +29,8 @@ static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
   struct stat sb;
   if (!fstat(fileno(f), &sb) && (sb.st_mode & 077))
     fprintf(stderr, "hmaprun: warning: %s can be read by other users; chmod 600 it\n", path);
-  char line[1024];
+  char line[1024], iobuf[4096];
+  setvbuf(f, iobuf, _IOFBF, sizeof iobuf);   /* stdio's own buffer would be freed unwiped */
   int lineno = 0, rc = 0;
   while (!rc && fgets(line, sizeof line, f)) {
     lineno++;
@@ -45,24 +46,36 @@ static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
     if (rc) { char tmp[256]; snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err); snprintf(err, errlen, "%s", tmp); }
   }
   fclose(f);
-  memset(line, 0, sizeof line);
+  hm_secret_wipe(line, sizeof line);
+  hm_secret_wipe(iobuf, sizeof iobuf);
   return rc;
+}
+
+/* The key's variable is emptied in place (so /proc/PID/environ and the
+ * process image no longer hold it) and removed once it has been read. */
+static void forget_env_key(void) {
+  char *k = getenv("GORGIAS_API_KEY");
+  if (k) hm_secret_wipe(k, strlen(k));
+  unsetenv("GORGIAS_API_KEY");
 }
 
 int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
+  hm_secret_no_core();   /* before the key is in memory: a core image would hold it */
   int rc;
   if (path) {
     rc = load_file(c, path, err, errlen);
   } else {
     const char *e = getenv("GORGIAS_EMAIL"), *k = getenv("GORGIAS_API_KEY");
     if (!e || !k) {
+      forget_env_key();   /* a key without its e-mail is not kept either */
       snprintf(err, errlen, "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
       return 2;
     }
     rc = copy_value(c->email, sizeof c->email, e, "GORGIAS_EMAIL", err, errlen);
     if (!rc) rc = copy_value(c->key, sizeof c->key, k, "GORGIAS_API_KEY", err, errlen);
   }
+  forget_env_key();   /* with a credentials file too: an exported key is not needed */
   if (!rc && (!c->email[0] || !c->key[0])) {
     snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY", path ? path : "environment");
     rc = 2;
@@ -84,11 +97,8 @@ static void scrub_one(char *s, const char *secret) {
 
 void hm_creds_scrub(const hm_creds *c, char *s) {
   if (!c || !s) return;
-  scrub_one(s, c->key);
+  hm_secret_scrub_mem(c, s, strlen(s) + 1, 3);   /* the key in every form (rn_secret.c) */
   scrub_one(s, c->email);
 }
 
-void hm_creds_wipe(hm_creds *c) {
-  volatile char *p = (volatile char *)c;
-  for (size_t i = 0; i < sizeof *c; i++) p[i] = 0;
-}
+void hm_creds_wipe(hm_creds *c) { hm_secret_wipe(c, sizeof *c); }

@@ -123,25 +123,14 @@ void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) 
 
 /* ---- answers ---- */
 
-/* The fields later calls may reference: the top-level scalars of the answer. */
-static char *answer_fields(const cJSON *obj) {
-  cJSON *f = cJSON_CreateObject();
-  const cJSON *it;
-  cJSON_ArrayForEach(it, obj)
-    if (!cJSON_IsObject(it) && !cJSON_IsArray(it) && it->string) cJSON_AddItemToObject(f, it->string, cJSON_Duplicate(it, 0));
-  char *s = cJSON_PrintUnformatted(f);
-  cJSON_Delete(f);
-  return s;
-}
-
-static const cJSON *answer_object(const cJSON *json) {
-  if (cJSON_IsArray(json)) return cJSON_GetArrayItem(json, 0);   /* uploads answer [ {...} ] */
-  return json;
-}
-
 static int record_done(hm_exec *ex, const call *k, const char *key, const char *path, long status,
                        const cJSON *obj, int reused, int with_id) {
-  char *fields = obj ? answer_fields(obj) : strdup("{}");
+  if (with_id && k->ref && strcmp(k->phase, "upload") && !hm_rn_json_id(obj)) {
+    /* Every caller checked the id; a row without one would be used as 0. */
+    hm_exec_note(ex, "error", "%s: no valid Gorgias id to record; it stays in doubt", k->ref);
+    return ex->fatal = 4;
+  }
+  char *fields = obj ? hm_answer_fields(obj) : strdup("{}");
   hm_idrow id = { .ref = k->ref, .object = k->object, .key = k->key, .target = k->target,
                   .path = path, .fields = fields, .hash = k->hash, .map_hash = ex->o.map_hash,
                   .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
@@ -294,7 +283,7 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
     cJSON_AddTrueToObject(ex->known_tags, n);
     char ref[400];
     snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_TAG].name, n);
-    char *fields = answer_fields(t);
+    char *fields = hm_answer_fields(t);
     hm_idrow id_row = { .ref = ref, .object = k->object, .key = k->key,
                         .target = HM_GORGIAS[HM_GK_TAG].name,
                         .path = HM_GORGIAS[HM_GK_TAG].collection,
@@ -324,6 +313,44 @@ static int unidentified(hm_exec *ex, const call *k, const char *key, const char 
   count_add(ex, k->object, "failed", 1);
   ex->failed++;
   return ex->fatal;
+}
+
+/* A create answered, but not as a create answers (not a JSON object, no
+ * valid id, over the answer size limit): it may exist and its id is unknown.
+ * Found by its unique fields, it is recorded with the id the list gives.
+ * Otherwise it stays in doubt (its intent row: looked up before anything is
+ * created again) and the run stops; it is never recorded as made, so nothing
+ * refers to it. k->key_buf is the journal key. */
+static void settle_unusable(hm_exec *ex, const call *k, const char *path, const cJSON *body,
+                            const cJSON *unique, int with_id, int new_tags, long status,
+                            const char *why) {
+  const char *by = NULL;
+  long st = 0;
+  const char *what = k->ref ? k->ref : k->key_buf;
+  char http[32] = "";   /* an oversized answer has no status: it was not read */
+  if (status) snprintf(http, sizeof http, " (HTTP %ld)", status);
+  cJSON *found = cJSON_IsObject(unique) && unique->child
+                 ? hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st) : NULL;
+  if (found) {
+    hm_exec_note(
+        ex, "warning",
+        "POST %s (%s): the answer%s was %s; the object was found by its %s instead", path,
+        what, http, why, by);
+    record_done(ex, k, k->key_buf, path, 200, found, reused_from_before(ex, path, found, unique),
+                with_id);
+    if (new_tags) record_new_tags(ex, k, found);
+    count_add(ex, k->object, created_kind(k), 1);
+    cJSON_Delete(found);
+    return;
+  }
+  if (!stop_requested(ex))
+    hm_exec_note(
+        ex, "error",
+        "POST %s (%s): the answer%s was %s%s%s; it stays in doubt, not recorded as "
+        "created (it is looked up before anything is created again) — run the same command again "
+        "to resume",
+        path, what, http, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
+  ex->fatal = 4;
 }
 
 /* POST that creates one object, exactly once. key: journal key. */
@@ -374,17 +401,17 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       hm_http_resp_free(&r);
       return ex->fatal = 4;
     }
-    if (r.status >= 200 && r.status < 300) {
-      const cJSON *obj = answer_object(r.json);
-      cJSON *fetched = NULL;
-      if (with_id && k->ref && !hm_rn_json_id(obj) && has_unique) {
-        /* Some endpoints answer 2xx with an empty body; later calls need the id. */
-        fetched = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
-        if (fetched) obj = fetched;
+    if ((r.status >= 200 && r.status < 300) || r.oversized) {
+      const cJSON *obj = NULL;
+      char why[sizeof r.err];
+      snprintf(why, sizeof why, "%s", r.err);
+      if (r.oversized || !hm_answer_check(r.json, 0, with_id && k->ref, &obj, why, sizeof why)) {
+        settle_unusable(ex, &kk, path, body, unique, with_id, new_tags, r.status, why);
+        hm_http_resp_free(&r);
+        return ex->fatal;
       }
       record_done(ex, k, key, path, r.status, obj, 0, with_id);
       if (new_tags) record_new_tags(ex, k, obj);
-      cJSON_Delete(fetched);
       count_add(ex, k->object, created_kind(k), 1);
       hm_http_resp_free(&r);
       return ex->fatal;
@@ -517,9 +544,23 @@ static int do_upload(hm_exec *ex, const call *k) {
     if (r.not_sent) {
       hm_store_unsent(ex->st, k->key_buf);
       ex->fatal = 4;
-    } else if (r.status >= 200 && r.status < 300 && answer_object(r.json)) {
-      record_done(ex, k, k->key_buf, k->path, r.status, answer_object(r.json), 0, 1);
-      count_add(ex, k->object, "created", 1);
+    } else if ((r.status >= 200 && r.status < 300) || r.oversized) {
+      const cJSON *obj = NULL;
+      char bad[sizeof r.err];
+      snprintf(bad, sizeof bad, "%s", r.err);
+      if (!r.oversized && hm_answer_check(r.json, 1, 0, &obj, bad, sizeof bad)) {
+        record_done(ex, k, k->key_buf, k->path, r.status, obj, 0, 1);
+        count_add(ex, k->object, "created", 1);
+      } else {
+        char http[32] = "";
+        if (r.status) snprintf(http, sizeof http, " (HTTP %ld)", r.status);
+        hm_exec_note(
+            ex, "error",
+            "upload %s: the answer%s was %s; not recorded (a file cannot be looked "
+            "up: the next run sends it again) — run the same command again to resume",
+            k->file, http, bad);
+        ex->fatal = 4;
+      }
     } else if (is_auth(r.status)) {
       auth_stop(ex, &r);
     } else if (refused(r.status)) {
@@ -654,6 +695,10 @@ static int has_message(const cJSON *old_msgs, const cJSON *m, int index) {
  * crash never appends twice), then the object is updated in place. */
 static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   long long gid = row_in->gid;
+  if (gid <= 0) {
+    reject(ex, k, "failed", 0, "no valid Gorgias id was recorded for it: not updated");
+    return ex->fatal;
+  }
   char *obj_path = xprintf("%s/%lld", row_in->path, gid);
   char *coll = strdup(row_in->path);
   char *path = NULL, why[700];
@@ -769,7 +814,7 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   if (!found) return;
   char ref[400];
   snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_CUSTOMER].name, email);
-  char *fields = answer_fields(found);
+  char *fields = hm_answer_fields(found);
   hm_idrow id = { .ref = ref, .object = k->object, .key = k->key,
                   .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
                   .path = HM_GORGIAS[HM_GK_CUSTOMER].collection,
@@ -907,6 +952,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   else ex->report_path = xprintf("%s.report.json", o->state_path);
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
+  if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
   if (!rc)
     rc = hm_store_open(&ex->st, o->state_path,
                        HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);

@@ -18,7 +18,11 @@
 struct hm_http {
   CURL *curl;
   char *base;
-  hm_creds creds;
+  hm_creds creds;    /* masked with pad (rn_secret.c): no plain copy between requests */
+  unsigned char pad[sizeof(hm_creds)];
+  char auth[1600];   /* the Authorization header of the transfer in progress, wiped after it */
+  hm_buf *sink;      /* the answer being received */
+  int oversized;     /* the answer went over o.max_answer_bytes: the transfer was aborted */
   hm_http_opts o;
   hm_rl rl;
   hm_http_stats stats;
@@ -35,9 +39,38 @@ void hm_http_resp_free(hm_http_resp *r) {
   hm_buf_free(&r->body);
 }
 
+/* Answers are bounded: past the limit the transfer is aborted (0 bytes taken)
+ * and the call reports an oversized answer rather than growing without end. */
 static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
-  hm_buf_put((hm_buf *)ud, p, sz * n);
-  return sz * n;
+  hm_http *h = ud;
+  size_t len = sz * n;
+  if (h->sink->len + len > (size_t)h->o.max_answer_bytes) { h->oversized = 1; return 0; }
+  hm_buf_put(h->sink, p, len);
+  return len;
+}
+
+/* The credentials unmasked into c (wipe it after use). */
+static void creds_plain(const hm_http *h, hm_creds *c) {
+  *c = h->creds;
+  hm_secret_mask(c, h->pad);
+}
+
+static void scrub_text(const hm_http *h, char *s) {
+  hm_creds c;
+  creds_plain(h, &c);
+  hm_creds_scrub(&c, s);
+  hm_creds_wipe(&c);
+}
+
+/* An answer is scrubbed as soon as it is complete, bytes and parsed tree:
+ * whatever reads it later (errors, the state, verify) never sees the key. */
+static void scrub_answer(const hm_http *h, hm_http_resp *r) {
+  hm_creds c;
+  creds_plain(h, &c);
+  size_t min = HM_SECRET_ANSWER_MIN;
+  if (r->body.len) r->body.len = hm_secret_scrub_mem(&c, r->body.data, r->body.len, min);
+  if (r->json) hm_secret_scrub_json(&c, r->json, min);
+  hm_creds_wipe(&c);
 }
 
 static void header_value(const char *line, size_t len, const char *name, char *out, size_t cap) {
@@ -104,7 +137,10 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   if (h->o.connect_timeout_s <= 0) h->o.connect_timeout_s = 10;
   if (h->o.timeout_s <= 0) h->o.timeout_s = 120;
   if (h->o.max_attempts <= 0) h->o.max_attempts = 8;
+  if (h->o.max_answer_bytes <= 0) h->o.max_answer_bytes = HM_HTTP_MAX_ANSWER_DEFAULT;
   h->creds = *c;
+  hm_secret_pad(h->pad, sizeof h->pad);
+  hm_secret_mask(&h->creds, h->pad);
   size_t n = strlen(base_url);
   while (n && base_url[n - 1] == '/') n--;
   h->base = strndup(base_url, n);
@@ -112,9 +148,8 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   h->curl = curl_easy_init();
   if (!h->curl || !h->base) { snprintf(err, errlen, "cannot initialise libcurl"); hm_http_close(h); return NULL; }
   CURL *cu = h->curl;
-  curl_easy_setopt(cu, CURLOPT_USERNAME, h->creds.email);
-  curl_easy_setopt(cu, CURLOPT_PASSWORD, h->creds.key);
-  curl_easy_setopt(cu, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+  /* Basic auth is a header hmaprun builds per transfer in h->auth and wipes
+   * after it (CURLOPT_USERNAME/PASSWORD would keep copies in the handle). */
   curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, h->o.connect_timeout_s);
@@ -125,6 +160,7 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   curl_easy_setopt(cu, CURLOPT_USERAGENT, "hmaprun/1");
   curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, h->curl_err);
   curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(cu, CURLOPT_WRITEDATA, h);
   curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(cu, CURLOPT_HEADERDATA, h);
   curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
@@ -137,12 +173,17 @@ void hm_http_close(hm_http *h) {
   if (!h) return;
   if (h->curl) curl_easy_cleanup(h->curl);
   hm_creds_wipe(&h->creds);
+  hm_secret_wipe(h->pad, sizeof h->pad);
+  hm_secret_wipe(h->auth, sizeof h->auth);
   free(h->base);
   free(h);
 }
 
 const hm_http_stats *hm_http_get_stats(const hm_http *h) { return &h->stats; }
 void hm_http_set_attempts(hm_http *h, int n) { h->o.max_attempts = n > 0 ? n : 8; }
+void hm_http_set_max_answer(hm_http *h, long bytes) {
+  h->o.max_answer_bytes = bytes > 0 ? bytes : HM_HTTP_MAX_ANSWER_DEFAULT;
+}
 const hm_rl *hm_http_get_rl(const hm_http *h) { return &h->rl; }
 
 /* May a failed transfer have delivered the request? Only refusals before any
@@ -153,7 +194,11 @@ static int maybe_delivered(CURLcode cc) {
 }
 
 static void error_text(hm_http *h, hm_http_resp *r, CURLcode cc) {
-  if (cc != CURLE_OK) {
+  if (r->oversized) {
+    snprintf(r->err, sizeof r->err,
+             "an answer larger than the %ld-byte limit (--max-answer-bytes), not read",
+             h->o.max_answer_bytes);
+  } else if (cc != CURLE_OK) {
     snprintf(r->err, sizeof r->err, "%s", h->curl_err[0] ? h->curl_err : curl_easy_strerror(cc));
   } else if (r->status >= 400) {
     const cJSON *e = r->json ? cJSON_GetObjectItemCaseSensitive(r->json, "error") : NULL;
@@ -161,7 +206,7 @@ static void error_text(hm_http *h, hm_http_resp *r, CURLcode cc) {
     const char *msg = cJSON_IsString(m) ? m->valuestring : hm_buf_cstr(&r->body);
     snprintf(r->err, sizeof r->err, "HTTP %ld: %.400s", r->status, msg);
   }
-  hm_creds_scrub(&h->creds, r->err);
+  scrub_text(h, r->err);
 }
 
 static void log_request(hm_http *h, const char *method, const char *path, long status, double ms) {
@@ -173,7 +218,7 @@ static void log_request(hm_http *h, const char *method, const char *path, long s
   hm_buf_json_str(&b, path, strlen(path));
   hm_buf_printf(&b, ",\"status\":%ld,\"ms\":%.1f,\"bucket\":\"%s\"}\n", status, ms, h->limit_hdr);
   char *s = strdup(hm_buf_cstr(&b));
-  if (s) { hm_creds_scrub(&h->creds, s); fputs(s, stderr); free(s); }
+  if (s) { scrub_text(h, s); fputs(s, stderr); free(s); }
   hm_buf_free(&b);
 }
 
@@ -235,7 +280,10 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
     return CURLE_URL_MALFORMAT;
   }
   curl_easy_setopt(cu, CURLOPT_URL, hm_buf_cstr(&url));
-  curl_easy_setopt(cu, CURLOPT_WRITEDATA, &r->body);
+  h->sink = &r->body;
+  h->oversized = 0;
+  r->oversized = 0;
+  curl_easy_setopt(cu, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_answer_bytes);
   struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
   hdrs = curl_slist_append(hdrs, "Expect:");
   curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL);
@@ -257,7 +305,12 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
     curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
     if (strcmp(method, "POST")) curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
   }
-  curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdrs);
+  hm_creds plain;
+  creds_plain(h, &plain);
+  hm_secret_auth_header(&plain, h->auth, sizeof h->auth);
+  hm_creds_wipe(&plain);
+  struct curl_slist auth = { h->auth, hdrs };   /* ours: never given to curl_slist_free_all */
+  curl_easy_setopt(cu, CURLOPT_HTTPHEADER, &auth);
   /* libcurl silently re-sends a request whose reused keep-alive connection
    * died before any answer byte — after the server may have committed it. For
    * a create that is a duplicate, so creates always go on a fresh connection
@@ -273,14 +326,21 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   double t1 = hm_now();
   h->stats.last_t = t1;
   curl_easy_setopt(cu, CURLOPT_HTTPHEADER, NULL);
+  hm_secret_wipe(h->auth, sizeof h->auth);
   curl_slist_free_all(hdrs);
   if (mime) { curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL); curl_mime_free(mime); }
   hm_buf_free(&url);
+  if ((cc == CURLE_WRITE_ERROR && h->oversized) || cc == CURLE_FILESIZE_EXCEEDED) {
+    r->oversized = 1;
+    hm_buf_free(&r->body);
+    hm_buf_init(&r->body);
+  }
   if (cc == CURLE_OK) {
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
     hm_rl_observe(&h->rl, h->limit_hdr[0] ? h->limit_hdr : NULL, t1);
     if (r->body.len) r->json = cJSON_ParseWithLength(r->body.data, r->body.len);
   }
+  scrub_answer(h, r);
   r->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
   error_text(h, r, cc);
   log_request(h, method, path, cc == CURLE_OK ? r->status : 0, (t1 - t0) * 1000);
@@ -295,6 +355,7 @@ static void request_loop(hm_http *h, const char *method, const char *path, const
     CURLcode cc = perform_once(h, method, path, payload, up, idempotent, r);
     if (cc == CURLE_READ_ERROR && up) return;   /* the local file, not the network */
     if (cc == CURLE_URL_MALFORMAT) return;      /* refused before sending: no retry */
+    if (r->oversized) { r->status = 0; return; }   /* the same answer would come again */
     if (hm_http_stopped(h)) {
       /* A call that finished keeps its answer (the caller records it); one
        * that never left or was throttled is reported as not sent. */

@@ -61,7 +61,12 @@ static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int
     return NULL;
   }
   cJSON *out = NULL;
-  if (!field || !strcmp(field, "id")) {
+  if ((!field || !strcmp(field, "id")) && row.gid <= 0) {
+    /* No valid Gorgias id was ever recorded for it (an upload has none):
+     * never sent as 0 in a body or a path. */
+    snprintf(rc->missing, sizeof rc->missing, "%s (no Gorgias id)", ref);
+    *res = RES_MISSING;
+  } else if (!field || !strcmp(field, "id")) {
     out = cJSON_CreateNumber((double)row.gid);
   } else {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, field);
@@ -281,6 +286,14 @@ cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const
     long st = hm_http_list(ex->http, hm_buf_cstr(&q), 0, find_one, &f, ex->lookup_err, sizeof ex->lookup_err);
     hm_buf_free(&q);
     if (st) { *status = st; return NULL; }
+    if (f.found && !hm_rn_json_id(f.found)) {
+      /* Found, but not with an id that can be recorded: as good as no answer. */
+      snprintf(ex->lookup_err, sizeof ex->lookup_err, "the %s found by %s has no valid id", coll,
+               u->string);
+      cJSON_Delete(f.found);
+      *status = -1;
+      return NULL;
+    }
     if (f.found) { *by = u->string; return f.found; }
   }
   return NULL;

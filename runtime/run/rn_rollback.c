@@ -16,6 +16,7 @@
 static const char *USAGE =
   "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] [--time-scale F]\n"
   "                         [--retarget]\n"
+  "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
   "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n";
 
 typedef struct item { char *ref, *target, *path, *fields; long long gid, ord; int reused; } item;
@@ -195,7 +196,10 @@ int hm_rollback_main(int argc, char **argv) {
   }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
+  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
+                               sizeof err)))
+    hm_http_set_max_answer(h, a.max_answer_bytes);
+  if (rc) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
     hm_store_close(st);
     return rc;
@@ -233,7 +237,7 @@ int hm_rollback_main(int argc, char **argv) {
         if (!b.dry) hm_store_mark_deleted(st, it->ref);
         continue;
       }
-      if (!it->gid) { if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
+      if (it->gid <= 0) { if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
       if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
       if (kind_of(it) && kind_of(it)->del == HM_GDEL_DEACTIVATE) {
         deactivate_field(&b, it);

@@ -11,6 +11,7 @@
 static const char *USAGE =
   "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] [--time-scale F]\n"
   "                       [--retarget]\n"
+  "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
   "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
 
 typedef struct obj { char *ref, *object, *target, *path; long long gid; int reused; } obj;
@@ -18,7 +19,7 @@ typedef struct objs { obj *v; size_t n, cap; } objs;
 
 static int collect(void *ctx, const hm_idrow *r) {
   objs *o = ctx;
-  if (!r->gid) return 0;   /* uploads and skipped files: nothing to read back */
+  if (r->gid <= 0) return 0;   /* uploads and skipped files: nothing to read back */
   if (o->n == o->cap) {
     o->cap = o->cap ? o->cap * 2 : 64;
     obj *g = realloc(o->v, o->cap * sizeof *g);
@@ -120,7 +121,10 @@ int hm_verify_main(int argc, char **argv) {
   if (hm_store_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun verify: %s\n", err); return 2; }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if ((rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err, sizeof err))) {
+  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
+                               sizeof err)))
+    hm_http_set_max_answer(h, a.max_answer_bytes);
+  if (rc) {
     fprintf(stderr, "hmaprun verify: %s\n", err);
     hm_store_close(st);
     return rc;

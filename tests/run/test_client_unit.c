@@ -106,6 +106,68 @@ static void test_creds(const char *dir) {
   setenv("GORGIAS_EMAIL", "a@example.com", 1);
   setenv("GORGIAS_API_KEY", "k-123", 1);
   CHECK(hm_creds_load(&c, NULL, err, sizeof err) == 0 && !strcmp(c.key, "k-123"));
+  CHECK(!getenv("GORGIAS_API_KEY"));   /* read once, then gone from the environment */
+}
+
+/* Ids: JSON integers in 1..2^53-1 only. Answers: objects with an id
+ * (creates), objects or arrays of them with a url (uploads). Fields kept. */
+static void test_answers(void) {
+  const char *bad[] = { "0", "-5", "5.5", "\"5\"", "\"5/../../evil\"", "9007199254740992", "1e300",
+                        "null", "true", "[5]" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cJSON *v = cJSON_Parse(bad[i]);
+    CHECK(hm_answer_id(v) == 0);
+    cJSON_Delete(v);
+  }
+  cJSON *v = cJSON_Parse("9007199254740991");
+  CHECK(hm_answer_id(v) == 9007199254740991LL);
+  cJSON_Delete(v);
+  const cJSON *obj;
+  char why[200];
+  cJSON *a = cJSON_Parse("[{\"id\": 7}]");
+  CHECK(!hm_answer_check(a, 0, 1, &obj, why, sizeof why) && strstr(why, "JSON array"));
+  CHECK(!hm_answer_check(NULL, 0, 1, &obj, why, sizeof why) && strstr(why, "not JSON"));
+  cJSON *u = cJSON_Parse("[{\"url\": \"https://x/1\", \"name\": \"a\", \"size\": 3}]");
+  CHECK(hm_answer_check(u, 1, 0, &obj, why, sizeof why) && obj);
+  char *kept = hm_answer_fields(obj);
+  CHECK(!strcmp(kept, "{\"url\":\"https://x/1\"}"));
+  free(kept);
+  cJSON *s = cJSON_Parse("{\"id\": \"5/../../evil\"}");
+  CHECK(!hm_answer_check(s, 0, 1, &obj, why, sizeof why) && strstr(why, "\"5/../../evil\""));
+  cJSON_Delete(a);
+  cJSON_Delete(u);
+  cJSON_Delete(s);
+}
+
+/* Every encoding of the key is scrubbed; the header is the Basic one. */
+static void test_secret_forms(void) {
+  hm_creds c;
+  memset(&c, 0, sizeof c);
+  snprintf(c.email, sizeof c.email, "ops@example.com");
+  snprintf(c.key, sizeof c.key, "a\"b/c+d&e\\f");
+  char hdr[200];
+  CHECK(hm_secret_auth_header(&c, hdr, sizeof hdr) > 0);
+  CHECK(!strcmp(hdr, "Authorization: Basic b3BzQGV4YW1wbGUuY29tOmEiYi9jK2QmZVxm"));
+  char text[1400];
+  snprintf(text, sizeof text, "h=%s raw=%s url=a%%22b%%2Fc%%2Bd%%26e%%5Cf low=a%%22b%%2fc%%2bd%%26e%%5cf "
+           "json=a\\\"b/c+d&e\\\\f json2=a\\\"b\\/c+d&e\\\\f", hdr + 21, c.key);
+  size_t n = hm_secret_scrub_mem(&c, text, strlen(text) + 1, 3);
+  CHECK(n == strlen(text) + 1);
+  CHECK(!strcmp(text, "h=*** raw=*** url=*** low=*** json=*** json2=***"));
+  cJSON *j = cJSON_Parse("{\"error\": {\"msg\": \"key a\\\"b\\u002fc+d&e\\\\f\"}}");
+  hm_secret_scrub_json(&c, j, 3);
+  char url[] = "https://x/api/attachment/download/sandbox/7";
+  snprintf(c.key, sizeof c.key, "sandbox");   /* a short key: answers keep ordinary text */
+  CHECK(hm_secret_scrub_mem(&c, url, sizeof url, HM_SECRET_ANSWER_MIN) == sizeof url);
+  CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "msg")->valuestring, "key ***"));
+  cJSON_Delete(j);
+  unsigned char pad[sizeof c];
+  hm_creds masked = c;
+  hm_secret_pad(pad, sizeof pad);
+  hm_secret_mask(&masked, pad);
+  CHECK(memcmp(&masked, &c, sizeof c) != 0);
+  hm_secret_mask(&masked, pad);
+  CHECK(memcmp(&masked, &c, sizeof c) == 0);
 }
 
 static void test_state(const char *dir) {
@@ -290,6 +352,8 @@ int main(void) {
   test_pacing();
   test_retry_after_and_backoff();
   test_creds(dir);
+  test_answers();
+  test_secret_forms();
   test_state(dir);
   test_diff();
   test_target_identity();
