@@ -16,11 +16,13 @@
   re2c:flags:tags = 0;
 */
 
-static uint32_t col_of(const hm_lexer *lx, const unsigned char *p) {
-  uint32_t c = 1;
-  for (const unsigned char *q = lx->line_start; q < p; q++)
-    if ((*q & 0xC0) != 0x80) c++;
-  return c;
+/* Columns are counted from a cursor (col_at, col) that only moves forward
+   within a line, so a long line costs its length once, not once per token. */
+static uint32_t col_of(hm_lexer *lx, const unsigned char *p) {
+  if (lx->col_at < lx->line_start || lx->col_at > p) { lx->col_at = lx->line_start; lx->col = 1; }
+  for (; lx->col_at < p; lx->col_at++)
+    if ((*lx->col_at & 0xC0) != 0x80) lx->col++;
+  return lx->col;
 }
 
 static void newline(hm_lexer *lx, const unsigned char *after) {
