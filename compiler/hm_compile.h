@@ -7,10 +7,16 @@
 #include "hm_diag.h"
 #include "hm_bytecode.h"
 
+/* The deepest syntax tree a unit may have (E0106). The checker and codegen
+   walk expressions recursively, so this bounds their stack use; the parser
+   refuses deeper trees before either pass sees them. */
+#define HM_MAX_DEPTH 256
+
 typedef struct hm_unit {
   uint32_t file;
   hm_node *items;
   const char *module;          /* module name, NULL for a map */
+  int too_deep;                /* E0106 reported: no pass may walk it */
 } hm_unit;
 
 /* Checked view of the map, filled by hm_check, read by codegen. */

@@ -45,9 +45,13 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
 /* After this many syntax errors the rest of the file is noise: the lexer is
    sent to end of input so recovery always terminates. */
 #define HM_MAX_SYNTAX_ERRORS 100
+/* Bison's own stack (YYMAXDEPTH states) ends before the C stack would: its
+   "memory exhausted" is a nesting limit, reported as E0106 like the tree's. */
 static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *msg) {
   pc->errors++;
   if (pc->errors > HM_MAX_SYNTAX_ERRORS) { lx->cur = lx->end; return; }
+  if (!strcmp(msg, "memory exhausted"))
+    msg = "nested too deep: the parser's stack is full; split the expression into `let` steps";
   if (pc->report) pc->report(pc->user, loc, msg);
 }
 
