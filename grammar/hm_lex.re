@@ -117,17 +117,18 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"record", KW_RECORDT}, {"ref", KW_REF}, {"enum", KW_ENUM}, {"open", KW_OPEN}, {"any", KW_ANYT},
   };
   size_t n = (size_t)(lx->cur - s);
-  val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   val->str.len = (uint32_t)n;
-  if (followed_by_colon(lx->cur)) return IDENT;
   for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
-    if (strlen(kw[i].w) == n && memcmp(kw[i].w, s, n) == 0) {
+    if (strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
+      val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
+      if (followed_by_colon(lx->cur)) return IDENT;
       /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
       int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT || kw[i].tok == KW_BOOLT ||
                     kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
       if (is_type && *lx->cur == '(') return IDENT;
       return kw[i].tok;
     }
+  val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   return IDENT;
 }
 
