@@ -278,6 +278,10 @@ static int str_or_none(const hm_program *p, uint32_t k) { return k == HM_BC_NONE
 static int verify_code(const hm_program *p, const hm_rule *ru, const hm_code *c, const char *what, uint32_t ri,
                        uint32_t maxfields, char *err, size_t errlen) {
   CHECK(c->ncode > 0 && HM_OP(c->code[c->ncode - 1]) == HOP_RET, "rule %u %s: code does not end with RET", ri, what);
+  /* The VM allocates max(nslots) values up front: the count must be bounded by
+     the file like every table, and each slot is written by an instruction. */
+  CHECK(c->nslots <= c->ncode, "rule %u %s: %u local slots for %u instructions (corrupt slot count)", ri, what,
+        c->nslots, c->ncode);
   for (uint32_t pc = 0; pc < c->ncode; pc++) {
     uint32_t ins = c->code[pc];
     hm_opcode op = HM_OP(ins);
