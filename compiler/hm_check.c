@@ -110,8 +110,8 @@ static int new_slot(chk *x) {
 }
 
 static uint32_t add_slot(hm_compiler *c, hm_srcinfo *s, const char *name) {
-  for (uint32_t i = 0; i < s->nslots; i++)
-    if (strcmp(s->slots[i], name) == 0) return i;
+  int32_t had = hm_names_put(&s->slotnames, name, (int32_t)s->nslots);
+  if (had >= 0) return (uint32_t)had;
   if (s->nslots == s->capslots) {
     uint32_t cap = s->capslots ? s->capslots * 2 : 8;
     s->slots = hm_arena_realloc(&c->arena, s->slots, s->capslots * sizeof *s->slots, cap * sizeof *s->slots);
@@ -163,8 +163,24 @@ static void collect_narrow(chk *x, const hm_node *c) {
   if (v) narrow_value(x, v);
 }
 
+/* The declaration of field `name` of source s, or NULL. */
+static hm_node *source_field(const hm_srcinfo *s, const char *name) {
+  int32_t i = hm_names_get(&s->fieldnames, name);
+  return i < 0 ? NULL : s->fieldv[i];
+}
+
+static void index_fields(chk *x, hm_srcinfo *s) {
+  s->fieldv = hm_arena_alloc(&x->c->arena, ((size_t)hm_list_len(s->fields) + 1) * sizeof *s->fieldv);
+  int32_t i = 0;
+  for (hm_node *f = s->fields; f; f = f->next)
+    if (f->kind == N_FIELDDECL && f->s) {
+      s->fieldv[i] = f;
+      hm_names_put(&s->fieldnames, f->s, i++);
+    }
+}
+
 static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
-  hm_node *f = hm_schema_field(s->fields, e->s);
+  hm_node *f = source_field(s, e->s);
   if (!f && s->has_fields) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, e->s));
@@ -849,6 +865,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
       if (s->object->a) s->key = s->object->a->s;
     }
   }
+  index_fields(x, s);
 }
 
 /* Repeats are told apart by key among the records the planner reads one by
@@ -909,14 +926,14 @@ static void source_options(chk *x, hm_srcinfo *s) {
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
   if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
-  if (s->key && s->has_fields && !hm_schema_field(s->fields, s->key)) {
+  if (s->key && s->has_fields && !source_field(s, s->key)) {
     hm_node *at = s->decl;
     for (hm_node *o = s->decl->b; o; o = o->next) if (o->op == SO_KEY) at = o;
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->key));
     D(x, at, E0201, "key %s is not a field of %s%s", s->key, s->name, dym);
   }
-  if (s->parent_by && s->has_fields && !hm_schema_field(s->fields, s->parent_by->s)) {
+  if (s->parent_by && s->has_fields && !source_field(s, s->parent_by->s)) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->parent_by->s));
     D(x, s->parent_by, E0201, "%s has no field '%s' to join on%s", s->name, s->parent_by->s, dym);

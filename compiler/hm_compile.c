@@ -21,6 +21,10 @@ void hm_compiler_init(hm_compiler *c, const char *stdlib_dir) {
 void hm_compiler_free(hm_compiler *c) {
   hm_diags_free(&c->diags);
   free(c->units);
+  for (uint32_t i = 0; i < c->chk.nsources; i++) {
+    hm_names_free(&c->chk.sources[i].fieldnames);
+    hm_names_free(&c->chk.sources[i].slotnames);
+  }
   free(c->chk.sources);
   free(c->chk.rules);
   free(c->chk.settings);
