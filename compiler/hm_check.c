@@ -170,7 +170,8 @@ static hm_node *source_field(const hm_srcinfo *s, const char *name) {
 }
 
 static void index_fields(chk *x, hm_srcinfo *s) {
-  s->fieldv = hm_arena_alloc(&x->c->arena, ((size_t)hm_list_len(s->fields) + 1) * sizeof *s->fieldv);
+  size_t n = (size_t)hm_list_len(s->fields) + 1;
+  s->fieldv = hm_arena_alloc(&x->c->arena, n * sizeof *s->fieldv);
   int32_t i = 0;
   for (hm_node *f = s->fields; f; f = f->next)
     if (f->kind == N_FIELDDECL && f->s) {
@@ -244,7 +245,8 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
   int fallible = 0;
   hm_names given = {0};
   for (hm_node *f = e->a; f; f = f->next) {
-    if (hm_names_put(&given, f->s, 0) >= 0) D(x, f, E0304, "record field '%s' is given twice", f->s);
+    if (hm_names_put(&given, f->s, 0) >= 0)
+      D(x, f, E0304, "record field '%s' is given twice", f->s);
     hm_node *fd = obj ? hm_schema_field(obj->c, f->s) : NULL;
     if (obj && !fd) unknown_record_field(x, f, obj);
     expr(x, f->a, fd);
@@ -418,8 +420,10 @@ static void coalesce(chk *x, hm_node *e, hm_node *expect) {
 
 static __attribute__((noinline)) void check_regex_operand(chk *x, hm_node *re) {
   char err[256];
-  if (re->kind != N_STR) D(x, re, E0204, "the right side of =~ must be a constant regular expression");
-  else if (hm_regex_check(re->s, err, sizeof err)) D(x, re, E0211, "bad regular expression: %s", err);
+  if (re->kind != N_STR)
+    D(x, re, E0204, "the right side of =~ must be a constant regular expression");
+  else if (hm_regex_check(re->s, err, sizeof err))
+    D(x, re, E0211, "bad regular expression: %s", err);
 }
 
 static void binop(chk *x, hm_node *e, hm_node *expect) {
@@ -526,7 +530,8 @@ static __attribute__((noinline)) void unknown_name(chk *x, hm_node *e) {
   char dym[160];
   did_you_mean(dym, sizeof dym, hm_suggest(e->s, cands, x->nvars));
   if (source_index(x, e->s) >= 0)
-    D(x, e, E0207, "'%s' is a source, not a value: use lookup %s(key) or each %s as x { ... }", e->s, e->s, e->s);
+    D(x, e, E0207, "'%s' is a source, not a value: use lookup %s(key) or each %s as x { ... }",
+      e->s, e->s, e->s);
   else
     D(x, e, E0207, "unknown name '%s'%s", e->s, dym);
   e->ty = HT_ANY; e->maybe = 1;
@@ -1066,7 +1071,8 @@ static void report_cycle(chk *x, const int *stack, int depth, const dep *e) {
   int i = depth - 1;
   while (i >= 0 && stack[i] != e->to) i--;
   hm_buf cyc; hm_buf_init(&cyc);
-  for (int j = i < 0 ? 0 : i; j < depth; j++) hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
+  for (int j = i < 0 ? 0 : i; j < depth; j++)
+    hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
   hm_buf_puts(&cyc, x->k->sources[e->to].name);
   D(x, e->at, E0307, "lookups form a cycle: %s; move one of them into an `after` block", cyc.data);
   hm_buf_free(&cyc);
@@ -1156,7 +1162,8 @@ static void check_module_decls(chk *x, hm_unit *u) {
     if (n->kind != N_TARGET && n->kind != N_OBJECT) continue;
     hm_names seen = {0};
     for (hm_node *f = n->c; f; f = f->next) {
-      if (hm_names_put(&seen, f->s, 0) >= 0) D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
+      if (hm_names_put(&seen, f->s, 0) >= 0)
+        D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
       hm_node *t = f->a;
       while (t && t->op == TY_LIST && t->a) t = t->a;
       if (t && (t->op == TY_REF || t->op == TY_OBJECT) && n->kind == N_TARGET && !hm_schema_target(x->c, t->s))

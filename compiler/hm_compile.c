@@ -79,9 +79,10 @@ static void check_depth(hm_compiler *c, hm_unit *u) {
     hm_node *at = too_deep_at(&s, it);
     if (!at) continue;
     u->too_deep = 1;
-    hm_diag_at(&c->diags, at->loc, HC_E0106, "nested too deep: here the map is more than %d levels deep "
-               "(operators, brackets, calls, blocks); split the expression into `let` steps, a long "
-               "if/else if chain into a match", HM_MAX_DEPTH);
+    hm_diag_at(&c->diags, at->loc, HC_E0106,
+               "nested too deep: here the map is more than %d levels deep (operators, brackets, "
+               "calls, blocks); split the expression into `let` steps, a long if/else if chain "
+               "into a match", HM_MAX_DEPTH);
   }
   free(s.v);
 }

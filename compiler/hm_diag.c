@@ -93,7 +93,8 @@ static void index_lines(hm_srcfile *f) {
 
 static const char *line_text(hm_srcfile *f, uint32_t line, size_t *len) {
   index_lines(f);
-  const char *p = f->text + (line - 1 < f->nlines ? f->line_starts[line - 1] : f->len), *end = f->text + f->len;
+  const char *end = f->text + f->len;
+  const char *p = f->text + (line - 1 < f->nlines ? f->line_starts[line - 1] : f->len);
   const char *e = p;
   while (e < end && *e != '\n' && *e != '\r') e++;
   *len = (size_t)(e - p);
