@@ -39,12 +39,13 @@ awk -v n="$n" 'BEGIN {
   print "source T from csv \"t.csv\" key id { id: int required  name: string }"
   printf "rule T -> Tag { name = src.name ?? $s0 + $s%d }\n", n - 1
 }' >"$tmp/settings.hmap"
-measure() {  # LABEL CMD...: wall seconds and peak RSS of one run
+measure() {  # LABEL CMD...: wall and CPU (user + system) seconds, peak RSS of one run
   label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || true
+  /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || true
   grep -q "error:" "$tmp/err" && { head -5 "$tmp/err"; exit 1; }
-  read -r secs kb <"$tmp/time"
-  printf '%-34s %8s s %10s MB peak RSS\n' "$label" "$secs" "$(awk "BEGIN{printf \"%.1f\", $kb/1024}")"
+  read -r wall user sys kb <"$tmp/time"
+  printf '%-30s %7s s wall %7s s CPU %8s MB peak RSS\n' "$label" "$wall" \
+    "$(awk "BEGIN{print $user + $sys}")" "$(awk "BEGIN{printf \"%.1f\", $kb/1024}")"
 }
 for m in rules settings; do
   echo "$m.hmap: $(wc -l <"$tmp/$m.hmap") lines, $(wc -c <"$tmp/$m.hmap") bytes"
@@ -53,4 +54,5 @@ measure "hmapc check ($n rules)" "$hmapc" check "$tmp/rules.hmap"
 measure "hmapc build ($n rules)" "$hmapc" build "$tmp/rules.hmap" -o "$tmp/rules.hbc"
 measure "hmapc check ($n settings)" "$hmapc" check "$tmp/settings.hmap"
 measure "hmapc build ($n settings)" "$hmapc" build "$tmp/settings.hmap" -o "$tmp/settings.hbc"
-echo "bytecode: $(wc -c <"$tmp/rules.hbc") bytes (rules), $(wc -c <"$tmp/settings.hbc") bytes (settings)"
+echo "bytecode: $(wc -c <"$tmp/rules.hbc") bytes (rules)," \
+  "$(wc -c <"$tmp/settings.hbc") bytes (settings)"
