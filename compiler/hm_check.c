@@ -12,6 +12,10 @@
 #include "hm_psettings.h"
 
 #define MAXVARS 256
+/* "Did you mean" compares a name with every candidate (all sources, settings or
+   fields): past this many suggestions in one map the diagnostics go on without
+   one, so a map of n unknown names among n declarations stays linear. */
+#define MAX_SUGGESTIONS 100
 
 typedef struct var {
   const char *name;
@@ -40,6 +44,7 @@ typedef struct chk {
   const char *narrow[64];
   int nnarrow;
   hm_names srcnames, setnames;   /* first declaration of each name -> its index */
+  int nsuggest;                  /* suggestions made (MAX_SUGGESTIONS) */
 } chk;
 
 #define D(x, node, code, ...) hm_diag_at(&(x)->c->diags, (node)->loc, HC_##code, __VA_ARGS__)
@@ -67,7 +72,10 @@ static const char **field_names(chk *x, const hm_node *fields, int *n) {
   return v;
 }
 
+static int may_suggest(chk *x) { return x->nsuggest++ < MAX_SUGGESTIONS; }
+
 static const char *suggest_field(chk *x, const hm_node *fields, const char *name) {
+  if (!may_suggest(x)) return NULL;
   int n;
   const char **v = field_names(x, fields, &n);
   return hm_suggest(name, v, n);
@@ -77,6 +85,7 @@ static int source_index(chk *x, const char *name) { return hm_names_get(&x->srcn
 static int setting_index(chk *x, const char *name) { return hm_names_get(&x->setnames, name); }
 
 static const char *suggest_source(chk *x, const char *name) {
+  if (!may_suggest(x)) return NULL;
   const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsources + 1) * sizeof *v);
   for (uint32_t i = 0; i < x->k->nsources; i++) v[i] = x->k->sources[i].name;
   return hm_suggest(name, v, (int)x->k->nsources);
@@ -283,10 +292,11 @@ static __attribute__((noinline)) void check_const_args(chk *x, hm_node *e, const
 }
 
 static __attribute__((noinline)) void unknown_function(chk *x, hm_node *e) {
-  const char **names = hm_arena_alloc(&x->c->arena, (size_t)(hm_builtin_count + 1) * sizeof *names);
-  for (int i = 0; i < hm_builtin_count; i++) names[i] = hm_builtins[i].name;
+  int n = may_suggest(x) ? hm_builtin_count : 0;
+  const char **names = hm_arena_alloc(&x->c->arena, (size_t)(n + 1) * sizeof *names);
+  for (int i = 0; i < n; i++) names[i] = hm_builtins[i].name;
   char dym[160];
-  did_you_mean(dym, sizeof dym, hm_suggest(e->s, names, hm_builtin_count));
+  did_you_mean(dym, sizeof dym, hm_suggest(e->s, names, n));
   D(x, e, E0206, "unknown function '%s'%s", e->s, dym);
   e->ty = HT_ANY; e->maybe = 1;
 }
@@ -544,10 +554,11 @@ static void name(chk *x, hm_node *e) {
 }
 
 static __attribute__((noinline)) void unknown_setting(chk *x, hm_node *e) {
-  const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsettings + 1) * sizeof *v);
-  for (uint32_t j = 0; j < x->k->nsettings; j++) v[j] = x->k->settings[j].decl->s;
+  uint32_t n = may_suggest(x) ? x->k->nsettings : 0;
+  const char **v = hm_arena_alloc(&x->c->arena, (n + 1) * sizeof *v);
+  for (uint32_t j = 0; j < n; j++) v[j] = x->k->settings[j].decl->s;
   char dym[160];
-  did_you_mean(dym, sizeof dym, hm_suggest(e->s, v, (int)x->k->nsettings));
+  did_you_mean(dym, sizeof dym, hm_suggest(e->s, v, (int)n));
   D(x, e, E0207, "unknown setting '$%s'%s", e->s, dym);
   e->ty = HT_ANY;
 }
