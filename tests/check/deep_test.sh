@@ -2,7 +2,8 @@
 # Nesting and size limits of hmapc (docs/diagnostics.md#e0106): generated maps
 # with a 20,000-term `??` chain, a 5,000-term `+` chain and deeply nested
 # brackets, calls, records, lists, matches, ifs and else-ifs get exactly one
-# E0106 and exit 1, never a crash; a chain just under the limit compiles.
+# E0106 and exit 1, never a crash; a chain just under the limit compiles; and
+# "did you mean" suggestions stop after 100 in one map.
 # usage: deep_test.sh HMAPC WORKDIR
 set -u
 hmapc=$1 work=$2
@@ -59,6 +60,14 @@ expect ifs 1
   rep '  else if src.name == "b" { name = "b" }
 ' 5000; echo '  else { name = "c" }'; echo '}'; } >"$work/elseifs.hmap"
 expect elseifs 1
+# "did you mean" stops after 100 suggestions: each compares every declaration
+{ head; rep 'rule Tx -> Tag { name = "x" }
+' 150; } >"$work/unknowns.hmap"
+expect unknowns 1
+n=$(grep -c "did you mean 'T'" "$work/unknowns.err")
+[ "$n" = 100 ] || { echo "FAIL unknowns: $n suggestions, want 100"; fail=1; }
+n=$(grep -c "rule for unknown source 'Tx'" "$work/unknowns.err")
+[ "$n" = 150 ] || { echo "FAIL unknowns: $n diagnostics, want 150"; fail=1; }
 for f in nots ifs elseifs; do
   grep -q '\[E0106\]' "$work/$f.err" || { echo "FAIL $f: no E0106"; sed -n 1p "$work/$f.err"; fail=1; }
 done
