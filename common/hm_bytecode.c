@@ -17,12 +17,19 @@ const hm_opinfo hm_opinfo_table[HOP__COUNT] = {
 #undef OP
 };
 
+/* CRC-32 (IEEE, reflected 0xEDB88320) four bits at a time: nib[i] is the CRC
+   of nibble i, so a byte costs two lookups instead of eight shifts. */
 uint32_t hm_crc32(const void *data, size_t len) {
+  static const uint32_t nib[16] = {
+    0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+    0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+    0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
   const unsigned char *p = data;
   uint32_t crc = 0xFFFFFFFFu;
   for (size_t i = 0; i < len; i++) {
     crc ^= p[i];
-    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    crc = (crc >> 4) ^ nib[crc & 15];
+    crc = (crc >> 4) ^ nib[crc & 15];
   }
   return ~crc;
 }
@@ -272,6 +279,10 @@ static int str_or_none(const hm_program *p, uint32_t k) { return k == HM_BC_NONE
 static int verify_code(const hm_program *p, const hm_rule *ru, const hm_code *c, const char *what, uint32_t ri,
                        uint32_t maxfields, char *err, size_t errlen) {
   CHECK(c->ncode > 0 && HM_OP(c->code[c->ncode - 1]) == HOP_RET, "rule %u %s: code does not end with RET", ri, what);
+  /* The VM allocates max(nslots) values up front: the count must be bounded by
+     the file like every table, and each slot is written by an instruction. */
+  CHECK(c->nslots <= c->ncode, "rule %u %s: %u local slots for %u instructions (corrupt slot count)",
+        ri, what, c->nslots, c->ncode);
   for (uint32_t pc = 0; pc < c->ncode; pc++) {
     uint32_t ins = c->code[pc];
     hm_opcode op = HM_OP(ins);

@@ -114,7 +114,7 @@ typedef struct hm_line { uint32_t pc, line, col; } hm_line;
 typedef struct hm_code {
   uint32_t ncode; uint32_t *code;
   uint32_t nlines; hm_line *lines;
-  uint32_t nslots;          /* local slots the code uses */
+  uint32_t nslots;          /* local slots the code uses: at most ncode, each is written */
 } hm_code;
 
 typedef struct hm_rule {

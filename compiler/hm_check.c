@@ -8,10 +8,15 @@
 #include <string.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
+#include "hm_names.h"
 #include "hm_psettings.h"
 #include "hm_gorgias.h"
 
 #define MAXVARS 256
+/* "Did you mean" compares a name with every candidate (all sources, settings or
+   fields): past this many suggestions in one map the diagnostics go on without
+   one, so a map of n unknown names among n declarations stays linear. */
+#define MAX_SUGGESTIONS 100
 
 typedef struct var {
   const char *name;
@@ -39,6 +44,8 @@ typedef struct chk {
      "src.Phone", "addr" or "a.contents.filename": flow-sensitive narrowing. */
   const char *narrow[64];
   int nnarrow;
+  hm_names srcnames, setnames;   /* first declaration of each name -> its index */
+  int nsuggest;                  /* suggestions made (MAX_SUGGESTIONS) */
 } chk;
 
 #define D(x, node, code, ...) hm_diag_at(&(x)->c->diags, (node)->loc, HC_##code, __VA_ARGS__)
@@ -66,19 +73,20 @@ static const char **field_names(chk *x, const hm_node *fields, int *n) {
   return v;
 }
 
+static int may_suggest(chk *x) { return x->nsuggest++ < MAX_SUGGESTIONS; }
+
 static const char *suggest_field(chk *x, const hm_node *fields, const char *name) {
+  if (!may_suggest(x)) return NULL;
   int n;
   const char **v = field_names(x, fields, &n);
   return hm_suggest(name, v, n);
 }
 
-static int source_index(chk *x, const char *name) {
-  for (uint32_t i = 0; i < x->k->nsources; i++)
-    if (strcmp(x->k->sources[i].name, name) == 0) return (int)i;
-  return -1;
-}
+static int source_index(chk *x, const char *name) { return hm_names_get(&x->srcnames, name); }
+static int setting_index(chk *x, const char *name) { return hm_names_get(&x->setnames, name); }
 
 static const char *suggest_source(chk *x, const char *name) {
+  if (!may_suggest(x)) return NULL;
   const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsources + 1) * sizeof *v);
   for (uint32_t i = 0; i < x->k->nsources; i++) v[i] = x->k->sources[i].name;
   return hm_suggest(name, v, (int)x->k->nsources);
@@ -112,8 +120,8 @@ static int new_slot(chk *x) {
 }
 
 static uint32_t add_slot(hm_compiler *c, hm_srcinfo *s, const char *name) {
-  for (uint32_t i = 0; i < s->nslots; i++)
-    if (strcmp(s->slots[i], name) == 0) return i;
+  int32_t had = hm_names_put(&s->slotnames, name, (int32_t)s->nslots);
+  if (had >= 0) return (uint32_t)had;
   if (s->nslots == s->capslots) {
     uint32_t cap = s->capslots ? s->capslots * 2 : 8;
     s->slots = hm_arena_realloc(&c->arena, s->slots, s->capslots * sizeof *s->slots, cap * sizeof *s->slots);
@@ -165,8 +173,25 @@ static void collect_narrow(chk *x, const hm_node *c) {
   if (v) narrow_value(x, v);
 }
 
+/* The declaration of field `name` of source s, or NULL. */
+static hm_node *source_field(const hm_srcinfo *s, const char *name) {
+  int32_t i = hm_names_get(&s->fieldnames, name);
+  return i < 0 ? NULL : s->fieldv[i];
+}
+
+static void index_fields(chk *x, hm_srcinfo *s) {
+  size_t n = (size_t)hm_list_len(s->fields) + 1;
+  s->fieldv = hm_arena_alloc(&x->c->arena, n * sizeof *s->fieldv);
+  int32_t i = 0;
+  for (hm_node *f = s->fields; f; f = f->next)
+    if (f->kind == N_FIELDDECL && f->s) {
+      s->fieldv[i] = f;
+      hm_names_put(&s->fieldnames, f->s, i++);
+    }
+}
+
 static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
-  hm_node *f = hm_schema_field(s->fields, e->s);
+  hm_node *f = source_field(s, e->s);
   if (!f && s->has_fields) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, e->s));
@@ -218,19 +243,22 @@ static hm_node *list_object(chk *x, const hm_node *field) {
   return hm_schema_target(x->c, field->a->a->s);
 }
 
+static __attribute__((noinline)) void unknown_record_field(chk *x, hm_node *f, const hm_node *obj) {
+  char dym[160];
+  did_you_mean(dym, sizeof dym, suggest_field(x, obj->c, f->s));
+  D(x, f, E0202, "Gorgias %s has no field '%s'%s", obj->s, f->s, dym);
+}
+
 /* A record literal; with a known shape (an element of `messages`, say) its keys
    are checked like assignments: known fields, required ones present, enums. */
 static void record(chk *x, hm_node *e, hm_node *obj) {
   int fallible = 0;
+  hm_names given = {0};
   for (hm_node *f = e->a; f; f = f->next) {
-    for (hm_node *g = e->a; g != f; g = g->next)
-      if (strcmp(g->s, f->s) == 0) D(x, f, E0304, "record field '%s' is given twice", f->s);
+    if (hm_names_put(&given, f->s, 0) >= 0)
+      D(x, f, E0304, "record field '%s' is given twice", f->s);
     hm_node *fd = obj ? hm_schema_field(obj->c, f->s) : NULL;
-    if (obj && !fd) {
-      char dym[160];
-      did_you_mean(dym, sizeof dym, suggest_field(x, obj->c, f->s));
-      D(x, f, E0202, "Gorgias %s has no field '%s'%s", obj->s, f->s, dym);
-    }
+    if (obj && !fd) unknown_record_field(x, f, obj);
     expr(x, f->a, fd);
     if (fd) {
       if (hm_field_required(fd) && f->a->maybe && !f->a->fallible)
@@ -241,19 +269,17 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
     fallible |= f->a->fallible;
   }
   if (obj)
-    for (hm_node *fd = obj->c; fd; fd = fd->next) {
-      if (!hm_field_required(fd)) continue;
-      int found = 0;
-      for (hm_node *f = e->a; f; f = f->next) if (!strcmp(f->s, fd->s)) found = 1;
-      if (!found) D(x, e, E0303, "this %s needs its required field '%s'", obj->s, fd->s);
-    }
+    for (hm_node *fd = obj->c; fd; fd = fd->next)
+      if (hm_field_required(fd) && hm_names_get(&given, fd->s) < 0)
+        D(x, e, E0303, "this %s needs its required field '%s'", obj->s, fd->s);
+  hm_names_free(&given);
   e->decl = obj;
   e->ty = HT_REC;
   e->fallible = (uint8_t)fallible;
 }
 
 /* A constant regex or date format is checked now, not on every record. */
-static void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
+static __attribute__((noinline)) void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
   int is_re = !strcmp(b->name, "matches") || !strcmp(b->name, "capture") || !strcmp(b->name, "replace_re");
   int is_date = !strcmp(b->name, "date");
   if (!is_re && !is_date) return;
@@ -266,6 +292,16 @@ static void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
     D(x, arg, E0211, "bad date format: %s", err);
 }
 
+static __attribute__((noinline)) void unknown_function(chk *x, hm_node *e) {
+  int n = may_suggest(x) ? hm_builtin_count : 0;
+  const char **names = hm_arena_alloc(&x->c->arena, (size_t)(n + 1) * sizeof *names);
+  for (int i = 0; i < n; i++) names[i] = hm_builtins[i].name;
+  char dym[160];
+  did_you_mean(dym, sizeof dym, hm_suggest(e->s, names, n));
+  D(x, e, E0206, "unknown function '%s'%s", e->s, dym);
+  e->ty = HT_ANY; e->maybe = 1;
+}
+
 static void call(chk *x, hm_node *e) {
   int argc = hm_list_len(e->a);
   int bi = hm_builtin_find(e->s);
@@ -275,15 +311,7 @@ static void call(chk *x, hm_node *e) {
     maybe |= a->maybe;
     fallible |= a->fallible;
   }
-  if (bi < 0) {
-    const char **names = hm_arena_alloc(&x->c->arena, (size_t)(hm_builtin_count + 1) * sizeof *names);
-    for (int i = 0; i < hm_builtin_count; i++) names[i] = hm_builtins[i].name;
-    char dym[160];
-    did_you_mean(dym, sizeof dym, hm_suggest(e->s, names, hm_builtin_count));
-    D(x, e, E0206, "unknown function '%s'%s", e->s, dym);
-    e->ty = HT_ANY; e->maybe = 1;
-    return;
-  }
+  if (bi < 0) { unknown_function(x, e); return; }
   const hm_builtin *b = &hm_builtins[bi];
   if (argc < b->min_args || argc > b->max_args) {
     if (b->min_args == b->max_args)
@@ -307,15 +335,17 @@ static void call(chk *x, hm_node *e) {
   e->fallible = (uint8_t)(fallible || b->fallible);
 }
 
+static __attribute__((noinline)) void unknown_source(chk *x, hm_node *e, const char *what) {
+  char dym[160];
+  did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
+  D(x, e, E0203, "%s of unknown source '%s'%s", what, e->s, dym);
+}
+
 /* The source a `lookup S(k)` or `find S(k)` names, or -1 (reported). */
 static int named_source(chk *x, hm_node *e, const char *what) {
   expr(x, e->a, NULL);
   int s = source_index(x, e->s);
-  if (s < 0) {
-    char dym[160];
-    did_you_mean(dym, sizeof dym, suggest_source(x, e->s));
-    D(x, e, E0203, "%s of unknown source '%s'%s", what, e->s, dym);
-  }
+  if (s < 0) unknown_source(x, e, what);
   return s;
 }
 
@@ -343,39 +373,45 @@ static void lookup(chk *x, hm_node *e) {
 }
 
 /* Value-map arms: constants, no duplicates, nothing after `_`. */
+/* A match pattern as a map key: its kind, then its text ("s" + string,
+   "n" + number, "t", "f", "0"), so equal patterns and only those collide. */
+static const char *pattern_key(chk *x, const hm_node *p) {
+  switch (p->kind) {
+  case N_STR: return hm_arena_printf(&x->c->arena, "s%s", p->s);
+  case N_NUM: return hm_arena_printf(&x->c->arena, "n%.17g", p->num == 0 ? 0.0 : p->num);
+  case N_BOOL: return p->op ? "t" : "f";
+  default: return "0";
+  }
+}
+
+/* A closed subject (a source enum whose every value has an arm) needs no `_`. */
+static int match_closed(chk *x, const hm_node *e, hm_names *pats) {
+  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
+  if (!sd || !sd->a || sd->a->op != TY_ENUM) return 0;
+  for (hm_node *v = sd->a->b; v; v = v->next)
+    if (hm_names_get(pats, pattern_key(x, v)) < 0) return 0;
+  return 1;
+}
+
 static void match(chk *x, hm_node *e, hm_node *expect) {
   expr(x, e->a, NULL);
   int has_default = 0, maybe = 0, fallible = e->a->fallible;
   hm_type ty = HT_NULL;
+  hm_names pats = {0};
   for (hm_node *arm = e->b; arm; arm = arm->next) {
     if (has_default) D(x, arm, W0403, "this arm is unreachable: it comes after the default arm _");
     if (!arm->a) has_default = 1;
     for (hm_node *p = arm->a; p; p = p->next)
-      for (hm_node *q = e->b; q != arm && q; q = q->next)
-        for (hm_node *r = q->a; r; r = r->next)
-          if (r->kind == p->kind && ((p->kind == N_STR && strcmp(p->s, r->s) == 0) ||
-                                     (p->kind == N_NUM && p->num == r->num) || (p->kind == N_BOOL && p->op == r->op) ||
-                                     p->kind == N_NULL))
-            D(x, p, W0403, "this pattern is unreachable: an earlier arm already matches it");
+      if (hm_names_put(&pats, pattern_key(x, p), 0) >= 0)
+        D(x, p, W0403, "this pattern is unreachable: an earlier arm already matches it");
     expr(x, arm->b, expect);
     maybe |= arm->b->maybe;
     fallible |= arm->b->fallible;
     if (ty == HT_NULL) ty = (hm_type)arm->b->ty;
     else if (ty != arm->b->ty && arm->b->ty != HT_NULL) ty = HT_ANY;
   }
-  /* A closed subject (a source enum whose every value has an arm) needs no `_`. */
-  int closed = 0;
-  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
-  if (!has_default && sd && sd->a && sd->a->op == TY_ENUM) {
-    closed = 1;
-    for (hm_node *v = sd->a->b; v && closed; v = v->next) {
-      int found = 0;
-      for (hm_node *arm = e->b; arm && !found; arm = arm->next)
-        for (hm_node *p = arm->a; p; p = p->next)
-          if (p->kind == N_STR && strcmp(p->s, v->s) == 0) found = 1;
-      closed = found;
-    }
-  }
+  int closed = !has_default && match_closed(x, e, &pats);
+  hm_names_free(&pats);
   e->op = (uint16_t)(has_default || closed ? 0 : 1);   /* 1: may fall through (open) */
   e->ty = ty == HT_NULL ? HT_ANY : ty;
   e->maybe = (uint8_t)(maybe || e->op);
@@ -391,6 +427,14 @@ static void coalesce(chk *x, hm_node *e, hm_node *expect) {
   e->ty = e->a->ty == r->ty || r->ty == HT_NULL ? e->a->ty : e->a->ty == HT_NULL ? r->ty : HT_ANY;
   e->maybe = r->maybe;
   e->fallible = r->fallible;
+}
+
+static __attribute__((noinline)) void check_regex_operand(chk *x, hm_node *re) {
+  char err[256];
+  if (re->kind != N_STR)
+    D(x, re, E0204, "the right side of =~ must be a constant regular expression");
+  else if (hm_regex_check(re->s, err, sizeof err))
+    D(x, re, E0211, "bad regular expression: %s", err);
 }
 
 static void binop(chk *x, hm_node *e, hm_node *expect) {
@@ -419,11 +463,8 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
   case OPB_AND: case OPB_OR:
   case OPB_EQ: case OPB_NE: case OPB_LT: case OPB_LE: case OPB_GT: case OPB_GE:
     e->ty = HT_BOOL; e->maybe = 0; break;
-  case OPB_MATCHRE: {
-    char err[256];
-    if (e->b->kind != N_STR) D(x, e->b, E0204, "the right side of =~ must be a constant regular expression");
-    else if (hm_regex_check(e->b->s, err, sizeof err)) D(x, e->b, E0211, "bad regular expression: %s", err);
-  }
+  case OPB_MATCHRE:
+    check_regex_operand(x, e->b);
     e->ty = HT_BOOL; e->maybe = 0; break;
   default: e->ty = HT_ANY; e->maybe = 1; break;
   }
@@ -491,6 +532,46 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   e->fallible = e->a->fallible;
 }
 
+/* Diagnostics with suggestion buffers live in leaf functions of their own,
+   so the frames of the recursive walk (expr and the helpers it recurses
+   through) stay small: HM_MAX_DEPTH of them must fit in any stack. */
+static __attribute__((noinline)) void unknown_name(chk *x, hm_node *e) {
+  const char *cands[MAXVARS];
+  for (int i = 0; i < x->nvars; i++) cands[i] = x->vars[i].name;
+  char dym[160];
+  did_you_mean(dym, sizeof dym, hm_suggest(e->s, cands, x->nvars));
+  if (source_index(x, e->s) >= 0)
+    D(x, e, E0207, "'%s' is a source, not a value: use lookup %s(key) or each %s as x { ... }",
+      e->s, e->s, e->s);
+  else
+    D(x, e, E0207, "unknown name '%s'%s", e->s, dym);
+  e->ty = HT_ANY; e->maybe = 1;
+}
+
+static void name(chk *x, hm_node *e) {
+  var *v = find_var(x, e->s);
+  if (!v) { unknown_name(x, e); return; }
+  e->idx = v->slot; e->ty = v->ty; e->maybe = (uint8_t)(v->maybe && !narrowed(x, e));
+}
+
+static __attribute__((noinline)) void unknown_setting(chk *x, hm_node *e) {
+  uint32_t n = may_suggest(x) ? x->k->nsettings : 0;
+  const char **v = hm_arena_alloc(&x->c->arena, (n + 1) * sizeof *v);
+  for (uint32_t j = 0; j < n; j++) v[j] = x->k->settings[j].decl->s;
+  char dym[160];
+  did_you_mean(dym, sizeof dym, hm_suggest(e->s, v, (int)n));
+  D(x, e, E0207, "unknown setting '$%s'%s", e->s, dym);
+  e->ty = HT_ANY;
+}
+
+static void setref(chk *x, hm_node *e) {
+  int i = setting_index(x, e->s);
+  if (i < 0) { unknown_setting(x, e); return; }
+  x->k->settings[i].used = 1;
+  e->idx = (int32_t)i;
+  e->ty = (uint8_t)x->k->settings[i].type;
+}
+
 static void expr(chk *x, hm_node *e, hm_node *expect) {
   switch (e->kind) {
   case N_STR: e->ty = HT_STR; break;
@@ -502,41 +583,8 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     else D(x, e, E0207, "src is the current record, not a value: read one of its fields, src.NAME or src[\"Column name\"]");
     e->ty = HT_REC;
     break;
-  case N_NAME: {
-    var *v = find_var(x, e->s);
-    if (!v) {
-      const char *cands[MAXVARS];
-      for (int i = 0; i < x->nvars; i++) cands[i] = x->vars[i].name;
-      char dym[160];
-      did_you_mean(dym, sizeof dym, hm_suggest(e->s, cands, x->nvars));
-      if (source_index(x, e->s) >= 0)
-        D(x, e, E0207, "'%s' is a source, not a value: use lookup %s(key) or each %s as x { ... }", e->s, e->s, e->s);
-      else
-        D(x, e, E0207, "unknown name '%s'%s", e->s, dym);
-      e->ty = HT_ANY; e->maybe = 1;
-      break;
-    }
-    e->idx = v->slot; e->ty = v->ty; e->maybe = (uint8_t)(v->maybe && !narrowed(x, e));
-    break;
-  }
-  case N_SETREF: {
-    uint32_t i;
-    for (i = 0; i < x->k->nsettings; i++)
-      if (strcmp(x->k->settings[i].decl->s, e->s) == 0) break;
-    if (i == x->k->nsettings) {
-      const char **v = hm_arena_alloc(&x->c->arena, (x->k->nsettings + 1) * sizeof *v);
-      for (uint32_t j = 0; j < x->k->nsettings; j++) v[j] = x->k->settings[j].decl->s;
-      char dym[160];
-      did_you_mean(dym, sizeof dym, hm_suggest(e->s, v, (int)x->k->nsettings));
-      D(x, e, E0207, "unknown setting '$%s'%s", e->s, dym);
-      e->ty = HT_ANY;
-      break;
-    }
-    x->k->settings[i].used = 1;
-    e->idx = (int32_t)i;
-    e->ty = (uint8_t)x->k->settings[i].type;
-    break;
-  }
+  case N_NAME: name(x, e); break;
+  case N_SETREF: setref(x, e); break;
   case N_FIELD: field_access(x, e); break;
   case N_INDEX:
     /* x["Column name"] is x.Column name: export headers may hold spaces. */
@@ -834,6 +882,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
       if (s->object->a) s->key = s->object->a->s;
     }
   }
+  index_fields(x, s);
 }
 
 /* Repeats are told apart by key among the records the planner reads one by
@@ -894,14 +943,14 @@ static void source_options(chk *x, hm_srcinfo *s) {
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
   if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
-  if (s->key && s->has_fields && !hm_schema_field(s->fields, s->key)) {
+  if (s->key && s->has_fields && !source_field(s, s->key)) {
     hm_node *at = s->decl;
     for (hm_node *o = s->decl->b; o; o = o->next) if (o->op == SO_KEY) at = o;
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->key));
     D(x, at, E0201, "key %s is not a field of %s%s", s->key, s->name, dym);
   }
-  if (s->parent_by && s->has_fields && !hm_schema_field(s->fields, s->parent_by->s)) {
+  if (s->parent_by && s->has_fields && !source_field(s, s->parent_by->s)) {
     char dym[160];
     did_you_mean(dym, sizeof dym, suggest_field(x, s->fields, s->parent_by->s));
     D(x, s->parent_by, E0201, "%s has no field '%s' to join on%s", s->name, s->parent_by->s, dym);
@@ -1010,41 +1059,76 @@ static void collect_deps(hm_node *e, int from, deps *d) {
   }
 }
 
-static int visit(chk *x, deps *d, int s, uint8_t *state, int *stack, int depth) {
-  if (state[s] == 2) return 0;
-  if (state[s] == 1) {
-    int i = depth - 1;
-    while (i >= 0 && stack[i] != s) i--;
-    hm_buf cyc; hm_buf_init(&cyc);
-    for (int j = i < 0 ? 0 : i; j < depth; j++) hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
-    hm_buf_puts(&cyc, x->k->sources[s].name);
-    hm_node *at = NULL;
-    int last = depth > 0 ? stack[depth - 1] : s; /* depth > 0 here: s is on the stack */
-    for (int j = 0; j < d->n; j++) if (d->v[j].from == last && d->v[j].to == s) at = d->v[j].at;
-    hm_node fallback = {0};
-    if (!at) { fallback.loc = x->k->sources[s].decl->loc; at = &fallback; }
-    D(x, at, E0307, "lookups form a cycle: %s; move one of them into an `after` block", cyc.data);
-    hm_buf_free(&cyc);
-    return 1;
+/* The lookups as adjacency lists: the edges from source s are
+   edges[start[s] .. start[s + 1]), in the order the lookups appear. */
+typedef struct graph { uint32_t *start; const dep **edges; } graph;
+
+static graph make_graph(const deps *d, uint32_t nsources) {
+  graph g = {calloc(nsources + 2, sizeof *g.start), calloc((size_t)d->n + 1, sizeof *g.edges)};
+  uint32_t *fill = calloc(nsources + 1, sizeof *fill);
+  if (!g.start || !g.edges || !fill) abort();
+  for (int j = 0; j < d->n; j++) g.start[d->v[j].from + 1]++;
+  for (uint32_t s = 0; s < nsources; s++) g.start[s + 1] += g.start[s];
+  for (int j = 0; j < d->n; j++) {
+    int from = d->v[j].from;
+    g.edges[g.start[from] + fill[from]++] = &d->v[j];
   }
-  state[s] = 1;
-  stack[depth] = s;
-  int cyc = 0;
-  for (int j = 0; j < d->n && !cyc; j++)
-    if (d->v[j].from == s && d->v[j].to != s) cyc = visit(x, d, d->v[j].to, state, stack, depth + 1);
-  state[s] = 2;
-  if (!cyc) x->k->order[x->k->norder++] = (uint32_t)s;
+  free(fill);
+  return g;
+}
+
+/* stack[0 .. depth) is the path being visited; e closes a cycle onto e->to. */
+static void report_cycle(chk *x, const int *stack, int depth, const dep *e) {
+  int i = depth - 1;
+  while (i >= 0 && stack[i] != e->to) i--;
+  hm_buf cyc; hm_buf_init(&cyc);
+  for (int j = i < 0 ? 0 : i; j < depth; j++)
+    hm_buf_printf(&cyc, "%s -> ", x->k->sources[stack[j]].name);
+  hm_buf_puts(&cyc, x->k->sources[e->to].name);
+  D(x, e->at, E0307, "lookups form a cycle: %s; move one of them into an `after` block", cyc.data);
+  hm_buf_free(&cyc);
+}
+
+/* Depth-first from root with an explicit stack (a chain of lookups may be as
+   long as the map has sources). A source is ordered once everything it looks
+   up is; sources on a cycle are reported and left out. Returns 1 on a cycle. */
+static int visit(chk *x, const graph *g, int root, uint8_t *state, int *stack, uint32_t *cursor) {
+  if (state[root] == 2) return 0;
+  int depth = 0, cyc = 0;
+  stack[0] = root; state[root] = 1; cursor[0] = g->start[root];
+  while (depth >= 0) {
+    int s = stack[depth], next = -1;
+    while (!cyc && next < 0 && cursor[depth] < g->start[s + 1]) {
+      const dep *e = g->edges[cursor[depth]++];
+      if (e->to == s || state[e->to] == 2) continue;
+      if (state[e->to] == 1) { report_cycle(x, stack, depth + 1, e); cyc = 1; }
+      else next = e->to;
+    }
+    if (next >= 0) {
+      stack[++depth] = next; state[next] = 1; cursor[depth] = g->start[next];
+      continue;
+    }
+    state[s] = 2;
+    if (!cyc) x->k->order[x->k->norder++] = (uint32_t)s;
+    depth--;
+  }
   return cyc;
 }
 
-static int source_rank(chk *x, uint32_t s) {
-  int best = HM_GK_COUNT;   /* the Gorgias profile's creation rank; unknown kinds last */
+/* Per source, the earliest kind of Gorgias object its rules make, in the
+   order of an import (the profile's create_rank); sources making none rank
+   last (HM_GK_COUNT). */
+static int *source_ranks(chk *x) {
+  int *rank = malloc((x->k->nsources + 1) * sizeof *rank);
+  if (!rank) abort();
+  for (uint32_t s = 0; s < x->k->nsources; s++) rank[s] = HM_GK_COUNT;
   for (uint32_t i = 0; i < x->k->nrules; i++) {
-    if (x->k->rules[i].source != (int)s || !x->k->rules[i].target) continue;
-    const hm_gorgias_kind *g = hm_gorgias_named(x->k->rules[i].target->s);
-    if (g && (int)g->create_rank < best) best = (int)g->create_rank;
+    const hm_ruleinfo *r = &x->k->rules[i];
+    if (r->source < 0 || !r->target) continue;
+    const hm_gorgias_kind *g = hm_gorgias_named(r->target->s);
+    if (g && (int)g->create_rank < rank[r->source]) rank[r->source] = (int)g->create_rank;
   }
-  return best;
+  return rank;
 }
 
 static void order_sources(chk *x) {
@@ -1061,35 +1145,35 @@ static void order_sources(chk *x) {
     if (!x->k->sources[d.v[j].to].has_rule)
       D(x, d.v[j].at, E0306, "lookup %s(...): no rule migrates %s, so nothing can be found", x->k->sources[d.v[j].to].name,
         x->k->sources[d.v[j].to].name);
-  x->k->order = calloc(x->k->nsources + 1, sizeof *x->k->order);
-  uint8_t *state = calloc(x->k->nsources + 1, 1);
-  int *stack = calloc(x->k->nsources + 1, sizeof *stack);
-  if (!x->k->order || !state || !stack) abort();
+  uint32_t n = x->k->nsources;
+  x->k->order = calloc(n + 1, sizeof *x->k->order);
+  uint8_t *state = calloc(n + 1, 1);
+  int *stack = calloc(n + 1, sizeof *stack);
+  uint32_t *cursor = calloc(n + 1, sizeof *cursor);
+  if (!x->k->order || !state || !stack || !cursor) abort();
+  graph g = make_graph(&d, n);
   /* Roots in the natural order of a Gorgias import (tags and custom fields,
      people, uploads, tickets, surveys, help center), declaration order within a
      kind; lookups still pull whatever they need in front. Tags first means
      ticket tags reuse the described tags instead of creating bare ones. */
-  uint32_t *roots = calloc(x->k->nsources + 1, sizeof *roots);
-  if (!roots) abort();
-  uint32_t nroots = 0;
-  for (int rank = 0; rank <= HM_GK_COUNT; rank++)
-    for (uint32_t s = 0; s < x->k->nsources; s++)
-      if (x->k->sources[s].parent < 0 && source_rank(x, s) == rank) roots[nroots++] = s;
-  for (uint32_t i = 0; i < nroots; i++) visit(x, &d, (int)roots[i], state, stack, 0);
-  free(roots);
-  for (uint32_t s = 0; s < x->k->nsources; s++)   /* child sources last: they travel with their parent */
+  int *rank = source_ranks(x);
+  for (int r = 0; r <= HM_GK_COUNT; r++)
+    for (uint32_t s = 0; s < n; s++)
+      if (x->k->sources[s].parent < 0 && rank[s] == r) visit(x, &g, (int)s, state, stack, cursor);
+  for (uint32_t s = 0; s < n; s++)   /* child sources last: they travel with their parent */
     if (x->k->sources[s].parent >= 0 && !state[s]) x->k->order[x->k->norder++] = s;
-  free(state);
-  free(stack);
+  free(rank); free(g.start); free(g.edges);
+  free(state); free(stack); free(cursor);
   free(d.v);
 }
 
 static void check_module_decls(chk *x, hm_unit *u) {
   for (hm_node *n = u->items; n; n = n->next) {
     if (n->kind != N_TARGET && n->kind != N_OBJECT) continue;
+    hm_names seen = {0};
     for (hm_node *f = n->c; f; f = f->next) {
-      for (hm_node *g = n->c; g != f; g = g->next)
-        if (strcmp(g->s, f->s) == 0) D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
+      if (hm_names_put(&seen, f->s, 0) >= 0)
+        D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
       hm_node *t = f->a;
       while (t && t->op == TY_LIST && t->a) t = t->a;
       if (t && (t->op == TY_REF || t->op == TY_OBJECT) && n->kind == N_TARGET && !hm_schema_target(x->c, t->s))
@@ -1097,6 +1181,7 @@ static void check_module_decls(chk *x, hm_unit *u) {
       const hm_node *def = hm_field_opt(f, FO_DEFAULT);
       if (def && def->a && def->a->kind == N_STR) check_consts(x, def->a, f);
     }
+    hm_names_free(&seen);
   }
 }
 
@@ -1106,6 +1191,7 @@ int hm_check(hm_compiler *c, int unit) {
   chk x = {0};
   x.c = c; x.k = k; x.rule = -1; x.src = -1;
   hm_unit *u = &c->units[unit];
+  if (u->too_deep) return 0;   /* E0106 already counted: the tree is not walked */
 
   /* Pass 1: modules and declarations. */
   uint32_t nsrc = 0, nrule = 0, nset = 0, ngap = 0;
@@ -1124,8 +1210,9 @@ int hm_check(hm_compiler *c, int unit) {
     default: break;
     }
   }
+  u = &c->units[unit];   /* `use` may have loaded modules and moved the units */
   if (u->module) {
-    check_module_decls(&x, &c->units[unit]);
+    check_module_decls(&x, u);
     return (int)(c->diags.errors - errors_before);
   }
   if (!nmig) {
@@ -1142,15 +1229,18 @@ int hm_check(hm_compiler *c, int unit) {
 
   for (hm_node *n = u->items; n; n = n->next) {
     if (n->kind == N_SETTING) {
-      for (uint32_t i = 0; i < k->nsettings; i++)
-        if (strcmp(k->settings[i].decl->s, n->s) == 0) D(&x, n, E0208, "setting %s is declared twice", n->s);
+      if (hm_names_put(&x.setnames, n->s, (int32_t)k->nsettings) >= 0)
+        D(&x, n, E0208, "setting %s is declared twice", n->s);
       k->settings[k->nsettings].decl = n;
       k->settings[k->nsettings].type = setting_type(n->a);
       if (n->a->kind == N_NULL) D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
       k->settings[k->nsettings].used = planner_setting(&x, n);
       k->nsettings++;
     } else if (n->kind == N_SOURCE) {
-      if (source_index(&x, n->s) >= 0) { D(&x, n, E0208, "source %s is declared twice", n->s); continue; }
+      if (hm_names_put(&x.srcnames, n->s, (int32_t)k->nsources) >= 0) {
+        D(&x, n, E0208, "source %s is declared twice", n->s);
+        continue;
+      }
       declare_source(&x, n, &k->sources[k->nsources++]);
     }
   }
@@ -1207,5 +1297,7 @@ int hm_check(hm_compiler *c, int unit) {
       D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);
   for (uint32_t i = 0; i < k->nsettings; i++)
     if (!k->settings[i].used) D(&x, k->settings[i].decl, W0402, "setting %s is never used", k->settings[i].decl->s);
+  hm_names_free(&x.srcnames);
+  hm_names_free(&x.setnames);
   return (int)(c->diags.errors - errors_before);
 }

@@ -21,6 +21,10 @@ void hm_compiler_init(hm_compiler *c, const char *stdlib_dir) {
 void hm_compiler_free(hm_compiler *c) {
   hm_diags_free(&c->diags);
   free(c->units);
+  for (uint32_t i = 0; i < c->chk.nsources; i++) {
+    hm_names_free(&c->chk.sources[i].fieldnames);
+    hm_names_free(&c->chk.sources[i].slotnames);
+  }
   free(c->chk.sources);
   free(c->chk.rules);
   free(c->chk.settings);
@@ -33,7 +37,54 @@ void hm_compiler_free(hm_compiler *c) {
 static void report_parse(void *user, const YYLTYPE *l, const char *msg) {
   hm_compiler *c = user;
   hm_loc loc = {l->file, (uint32_t)l->first_line, (uint32_t)l->first_column, (uint32_t)l->last_line, (uint32_t)l->last_column};
-  hm_diag_at(&c->diags, loc, strncmp(msg, "syntax error", 12) == 0 ? HC_E0102 : HC_E0101, "%s", msg);
+  hm_dcode code = strncmp(msg, "syntax error", 12) == 0 ? HC_E0102
+                : strncmp(msg, "nested too deep", 15) == 0 ? HC_E0106 : HC_E0101;
+  hm_diag_at(&c->diags, loc, code, "%s", msg);
+}
+
+/* ---- depth limit: one walk with its own stack, so no input can exhaust the
+   C stack here; afterwards every tree is at most HM_MAX_DEPTH deep. ---- */
+
+typedef struct dframe { hm_node *n; uint32_t depth; } dframe;
+typedef struct dstack { dframe *v; size_t n, cap; } dstack;
+
+static void dpush(dstack *s, hm_node *n, uint32_t depth) {
+  if (!n) return;
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 256;
+    s->v = realloc(s->v, s->cap * sizeof *s->v);
+    if (!s->v) abort();
+  }
+  s->v[s->n++] = (dframe){n, depth};
+}
+
+/* The first node of item's tree deeper than HM_MAX_DEPTH, or NULL. Siblings
+   (`next`) share a depth; children (a, b, c, d, guard, annots) are one deeper. */
+static hm_node *too_deep_at(dstack *s, hm_node *item) {
+  s->n = 0;
+  dpush(s, item, 0);
+  while (s->n) {
+    dframe f = s->v[--s->n];
+    if (f.depth > HM_MAX_DEPTH) return f.n;
+    hm_node *kids[] = {f.n->a, f.n->b, f.n->c, f.n->d, f.n->guard, f.n->annots};
+    if (f.n != item) dpush(s, f.n->next, f.depth);
+    for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) dpush(s, kids[i], f.depth + 1);
+  }
+  return NULL;
+}
+
+static void check_depth(hm_compiler *c, hm_unit *u) {
+  dstack s = {0};
+  for (hm_node *it = u->items; it; it = it->next) {
+    hm_node *at = too_deep_at(&s, it);
+    if (!at) continue;
+    u->too_deep = 1;
+    hm_diag_at(&c->diags, at->loc, HC_E0106,
+               "nested too deep: here the map is more than %d levels deep (operators, brackets, "
+               "calls, blocks); split the expression into `let` steps, a long if/else if chain "
+               "into a match", HM_MAX_DEPTH);
+  }
+  free(s.v);
 }
 
 int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, size_t len) {
@@ -54,7 +105,9 @@ int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, s
   u->file = file;
   u->items = pc.items;
   u->module = NULL;
+  u->too_deep = 0;
   if (pc.items && pc.items->kind == N_MODULE) u->module = pc.items->s;
+  check_depth(c, u);
   return (int)c->nunits++;
 }
 

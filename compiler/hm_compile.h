@@ -5,12 +5,19 @@
 #define HM_COMPILE_H
 #include "hm_ast.h"
 #include "hm_diag.h"
+#include "hm_names.h"
 #include "hm_bytecode.h"
+
+/* The deepest syntax tree a unit may have (E0106). The checker and codegen
+   walk expressions recursively, so this bounds their stack use; the parser
+   refuses deeper trees before either pass sees them. */
+#define HM_MAX_DEPTH 256
 
 typedef struct hm_unit {
   uint32_t file;
   hm_node *items;
   const char *module;          /* module name, NULL for a map */
+  int too_deep;                /* E0106 reported: no pass may walk it */
 } hm_unit;
 
 /* Checked view of the map, filled by hm_check, read by codegen. */
@@ -27,6 +34,9 @@ typedef struct hm_srcinfo {
   int format, sep;
   int has_rule, used, looked_up;
   const char **slots; uint32_t nslots, capslots;   /* fields read with src.F (LOADCOL) */
+  hm_node **fieldv;            /* the field declarations by index, and by name: */
+  hm_names fieldnames;         /* name -> index into fieldv (the first of a name) */
+  hm_names slotnames;          /* name -> index into slots */
 } hm_srcinfo;
 
 typedef struct hm_ruleinfo {

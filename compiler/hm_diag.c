@@ -19,6 +19,7 @@ void hm_diags_init(hm_diags *d, hm_arena *arena) {
 }
 
 void hm_diags_free(hm_diags *d) {
+  for (uint32_t i = 0; i < d->nfiles; i++) free(d->files[i].line_starts);
   free(d->files);
   free(d->items);
   d->files = NULL; d->items = NULL;
@@ -30,7 +31,7 @@ uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size
     d->files = realloc(d->files, d->capfiles * sizeof *d->files);
     if (!d->files) abort();
   }
-  d->files[d->nfiles] = (hm_srcfile){path, text, len};
+  d->files[d->nfiles] = (hm_srcfile){path, text, len, NULL, 0};
   return d->nfiles++;
 }
 
@@ -57,60 +58,94 @@ static int diag_cmp(const void *x, const void *y) {
   return 0;
 }
 
-/* qsort is not stable; the index tiebreak keeps emission order for equal spots. */
-static void sort_diags(hm_diags *d) {
-  for (uint32_t i = 1; i < d->n; i++) {
-    hm_diag x = d->items[i];
-    uint32_t j = i;
-    while (j > 0 && diag_cmp(&d->items[j - 1], &x) > 0) { d->items[j] = d->items[j - 1]; j--; }
-    d->items[j] = x;
-  }
+static void merge(hm_diag *v, hm_diag *tmp, uint32_t lo, uint32_t mid, uint32_t hi) {
+  uint32_t i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) tmp[k++] = diag_cmp(&v[j], &v[i]) < 0 ? v[j++] : v[i++];
+  while (i < mid) tmp[k++] = v[i++];
+  while (j < hi) tmp[k++] = v[j++];
+  memcpy(v + lo, tmp + lo, (hi - lo) * sizeof *v);
 }
 
-static const char *line_text(const hm_srcfile *f, uint32_t line, size_t *len) {
-  const char *p = f->text, *end = f->text + f->len;
-  for (uint32_t l = 1; l < line && p < end; p++)
-    if (*p == '\n') l++;
+/* A stable merge sort (qsort is not stable): diagnostics at the same spot keep
+   the order they were emitted in, and n of them sort in O(n log n). */
+static void sort_diags(hm_diags *d) {
+  if (d->n < 2) return;
+  hm_diag *tmp = malloc(d->n * sizeof *tmp);
+  if (!tmp) abort();
+  for (uint32_t w = 1; w < d->n; w *= 2)
+    for (uint32_t lo = 0; lo + w < d->n; lo += 2 * w)
+      merge(d->items, tmp, lo, lo + w, lo + 2 * w < d->n ? lo + 2 * w : d->n);
+  free(tmp);
+}
+
+/* Start of every line of f, built once on the first diagnostic printed, so
+   printing n diagnostics does not rescan the file n times. */
+static void index_lines(hm_srcfile *f) {
+  if (f->line_starts) return;
+  uint32_t n = 1;
+  for (size_t i = 0; i < f->len; i++) if (f->text[i] == '\n') n++;
+  f->line_starts = malloc((n + 1) * sizeof *f->line_starts);
+  if (!f->line_starts) abort();
+  f->nlines = 0;
+  f->line_starts[f->nlines++] = 0;
+  for (size_t i = 0; i < f->len; i++) if (f->text[i] == '\n') f->line_starts[f->nlines++] = i + 1;
+}
+
+static const char *line_text(hm_srcfile *f, uint32_t line, size_t *len) {
+  index_lines(f);
+  const char *end = f->text + f->len;
+  const char *p = f->text + (line - 1 < f->nlines ? f->line_starts[line - 1] : f->len);
   const char *e = p;
   while (e < end && *e != '\n' && *e != '\r') e++;
   *len = (size_t)(e - p);
   return p;
 }
 
-static void print_caret(FILE *out, const char *text, size_t len, uint32_t col, uint32_t end_col) {
+static void print_caret(hm_buf *out, const char *text, size_t len, uint32_t col, uint32_t end_col) {
   /* Columns count characters; tabs are echoed so the caret lines up. */
-  fputs("  ", out);
+  hm_buf_puts(out, "  ");
   uint32_t c = 1;
   for (size_t i = 0; i < len && c < col; i++) {
     if (((unsigned char)text[i] & 0xC0) == 0x80) continue;
-    fputc(text[i] == '\t' ? '\t' : ' ', out);
+    hm_buf_putc(out, text[i] == '\t' ? '\t' : ' ');
     c++;
   }
-  fputc('^', out);
-  for (uint32_t k = col + 1; k < end_col; k++) fputc('~', out);
-  fputc('\n', out);
+  hm_buf_putc(out, '^');
+  for (uint32_t k = col + 1; k < end_col; k++) hm_buf_putc(out, '~');
+  hm_buf_putc(out, '\n');
 }
 
+static void print_one(hm_diags *d, const hm_diag *g, hm_buf *out, int color) {
+  hm_srcfile *f = &d->files[g->loc.file];
+  int err = hm_code_is_error(g->code);
+  char where[64] = "";
+  if (g->loc.line) snprintf(where, sizeof where, ":%u:%u", g->loc.line, g->loc.col);
+  if (color)
+    hm_buf_printf(out, "\033[1m%s%s: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, where,
+                  err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg, hm_code_id(g->code));
+  else
+    hm_buf_printf(out, "%s%s: %s: %s [%s]\n", f->path, where, err ? "error" : "warning", g->msg,
+                  hm_code_id(g->code));
+  if (g->loc.line == 0) return;
+  size_t len;
+  const char *t = line_text(f, g->loc.line, &len);
+  hm_buf_puts(out, "  ");
+  hm_buf_put(out, t, len);
+  hm_buf_putc(out, '\n');
+  uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
+  print_caret(out, t, len, g->loc.col, end);
+}
+
+/* Output goes through a buffer written in large pieces: stderr is unbuffered,
+   and a write per character made 100,000 warnings cost seconds. */
 void hm_diags_print(hm_diags *d, FILE *out, int color) {
   sort_diags(d);
+  hm_buf b; hm_buf_init(&b);
   for (uint32_t i = 0; i < d->n; i++) {
-    const hm_diag *g = &d->items[i];
-    const hm_srcfile *f = &d->files[g->loc.file];
-    int err = hm_code_is_error(g->code);
-    char where[64] = "";
-    if (g->loc.line) snprintf(where, sizeof where, ":%u:%u", g->loc.line, g->loc.col);
-    if (color)
-      fprintf(out, "\033[1m%s%s: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, where,
-              err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg, hm_code_id(g->code));
-    else
-      fprintf(out, "%s%s: %s: %s [%s]\n", f->path, where, err ? "error" : "warning", g->msg, hm_code_id(g->code));
-    if (g->loc.line == 0) continue;
-    size_t len;
-    const char *t = line_text(f, g->loc.line, &len);
-    fprintf(out, "  %.*s\n", (int)len, t);
-    uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
-    print_caret(out, t, len, g->loc.col, end);
+    print_one(d, &d->items[i], &b, color);
+    if (b.len >= 64 * 1024 || i + 1 == d->n) { fwrite(b.data, 1, b.len, out); b.len = 0; }
   }
+  hm_buf_free(&b);
 }
 
 void hm_diags_json(hm_diags *d, hm_buf *out) {

@@ -15,7 +15,10 @@ typedef enum hm_dcode {
   HC__COUNT
 } hm_dcode;
 
-typedef struct hm_srcfile { const char *path; const char *text; size_t len; } hm_srcfile;
+typedef struct hm_srcfile {
+  const char *path; const char *text; size_t len;
+  size_t *line_starts; uint32_t nlines;   /* offsets of each line, built when first printed */
+} hm_srcfile;
 
 typedef struct hm_diag {
   hm_loc loc;

@@ -9,13 +9,16 @@ hm_node *hm_node_new(hm_arena *a, hm_nkind kind, hm_loc loc) {
   return n;
 }
 
-hm_node *hm_list_append(hm_node *list, hm_node *item) {
+hm_nlist hm_list_add(hm_nlist list, hm_node *item) {
   if (!item) return list;
-  if (!list) return item;
-  hm_node *p = list;
-  while (p->next) p = p->next;
-  p->next = item;
+  if (list.tail) list.tail->next = item; else list.head = item;
+  list.tail = item;
   return list;
+}
+
+hm_nlist hm_list_one(hm_node *item) {
+  hm_nlist l = {item, item};
+  return l;
 }
 
 int hm_list_len(const hm_node *list) {

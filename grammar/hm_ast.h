@@ -75,8 +75,13 @@ struct hm_node {
   const void *decl;  /* resolved declaration (target/object field, source, rule) */
 };
 
+/* A list being built: head and last node of a `next` chain, so adding is O(1).
+   An added item is a single node (its `next` is NULL). */
+typedef struct hm_nlist { hm_node *head, *tail; } hm_nlist;
+
 hm_node *hm_node_new(hm_arena *a, hm_nkind kind, hm_loc loc);
-hm_node *hm_list_append(hm_node *list, hm_node *item);   /* returns the list head */
+hm_nlist hm_list_add(hm_nlist list, hm_node *item);
+hm_nlist hm_list_one(hm_node *item);
 int hm_list_len(const hm_node *list);
 const char *hm_nkind_name(hm_nkind k);
 

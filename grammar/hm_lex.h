@@ -20,6 +20,8 @@ typedef struct hm_lexer {
   uint32_t file;
   const unsigned char *cur, *mar, *end, *line_start;
   uint32_t line, tok_line;
+  const unsigned char *col_at;   /* a point on the current line whose column is col */
+  uint32_t col;
   void (*report)(void *user, const YYLTYPE *loc, const char *msg);  /* E0101 sink */
   void *user;
 } hm_lexer;

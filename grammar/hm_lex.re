@@ -16,11 +16,13 @@
   re2c:flags:tags = 0;
 */
 
-static uint32_t col_of(const hm_lexer *lx, const unsigned char *p) {
-  uint32_t c = 1;
-  for (const unsigned char *q = lx->line_start; q < p; q++)
-    if ((*q & 0xC0) != 0x80) c++;
-  return c;
+/* Columns are counted from a cursor (col_at, col) that only moves forward
+   within a line, so a long line costs its length once, not once per token. */
+static uint32_t col_of(hm_lexer *lx, const unsigned char *p) {
+  if (lx->col_at < lx->line_start || lx->col_at > p) { lx->col_at = lx->line_start; lx->col = 1; }
+  for (; lx->col_at < p; lx->col_at++)
+    if ((*lx->col_at & 0xC0) != 0x80) lx->col++;
+  return lx->col;
 }
 
 static void newline(hm_lexer *lx, const unsigned char *after) {
@@ -115,17 +117,18 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"record", KW_RECORDT}, {"ref", KW_REF}, {"enum", KW_ENUM}, {"open", KW_OPEN}, {"any", KW_ANYT},
   };
   size_t n = (size_t)(lx->cur - s);
-  val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   val->str.len = (uint32_t)n;
-  if (followed_by_colon(lx->cur)) return IDENT;
   for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
-    if (strlen(kw[i].w) == n && memcmp(kw[i].w, s, n) == 0) {
+    if (strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
+      val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
+      if (followed_by_colon(lx->cur)) return IDENT;
       /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
       int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT || kw[i].tok == KW_BOOLT ||
                     kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
       if (is_type && *lx->cur == '(') return IDENT;
       return kw[i].tok;
     }
+  val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   return IDENT;
 }
 

@@ -45,9 +45,13 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
 /* After this many syntax errors the rest of the file is noise: the lexer is
    sent to end of input so recovery always terminates. */
 #define HM_MAX_SYNTAX_ERRORS 100
+/* Bison's own stack (YYMAXDEPTH states) ends before the C stack would: its
+   "memory exhausted" is a nesting limit, reported as E0106 like the tree's. */
 static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *msg) {
   pc->errors++;
   if (pc->errors > HM_MAX_SYNTAX_ERRORS) { lx->cur = lx->end; return; }
+  if (!strcmp(msg, "memory exhausted"))
+    msg = "nested too deep: the parser's stack is full; split the expression into `let` steps";
   if (pc->report) pc->report(pc->user, loc, msg);
 }
 
@@ -73,6 +77,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   struct { hm_node *list; int given; } fields;   /* an inline field block: given even when empty */
   double num;
   hm_node *node;
+  hm_nlist list;
   int ival;
 }
 
@@ -93,10 +98,11 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'" KW_LISTT "'list'"
   KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'" KW_ANYT "'any'"
 
-%type <node> item type fielddecls fielddecl fopts fopt literal names srcopts srcopt
+%type <node> item type fielddecl fopt literal srcopt
+%type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
 %type <fields> opt_fields
-%type <node> stmts stmt block else_part annots opt_flag expr coalesce orx andx cmp add mul unary postfix primary
-%type <node> args exprs arms arm patterns pattern recfields recfield opt_where opt_guard opt_after strlist
+%type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
+%type <node> arm pattern recfield opt_where opt_guard opt_after
 %type <str> fname typename anyname
 %type <ival> severity
 
@@ -118,33 +124,33 @@ item:
   | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
   | KW_TARGET IDENT KW_PATH STRING opt_unique_start names '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
-      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6; $$->c = $8; }
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6.head; $$->c = $8.head; }
   | KW_TARGET IDENT KW_PATH STRING '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
-      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6; }
-  | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->c = $4; }
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head; }
+  | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->c = $4.head; }
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
-      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->c = $6; }
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->c = $6.head; }
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
-      $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6;
+      $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6.head;
       $$->c = $7.list; $$->op = $7.given ? HM_SRC_INLINE : 0; }
   | KW_SOURCE IDENT ':' IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
-      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8;
+      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8.head;
       $$->c = $9.list; $$->op = $9.given ? HM_SRC_INLINE : 0; }
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
       $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s, $4.len);
-      $$->guard = $5; $$->annots = $6; $$->c = $8; $$->d = $10; }
+      $$->guard = $5; $$->annots = $6.head; $$->c = $8.head; $$->d = $10; }
   | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
-      $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7; }
+      $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head; }
   | KW_GAP IDENT ARROW KW_INVENTORY STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 1;
-      $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6; }
+      $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6.head; }
   ;
 
 opt_unique_start: KW_UNIQUE ;
@@ -154,14 +160,14 @@ opt_unique_start: KW_UNIQUE ;
 srcformat: IDENT { $<node>$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
          | KW_CSV { $<node>$ = str_node(pc, N_NAME, @1, "csv", 3); } ;
 
-names: fname { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
-     | names ',' fname { $$ = hm_list_append($1, str_node(pc, N_NAME, @3, $3.s, $3.len)); } ;
+names: fname { $$ = hm_list_one(str_node(pc, N_NAME, @1, $1.s, $1.len)); }
+     | names ',' fname { $$ = hm_list_add($1, str_node(pc, N_NAME, @3, $3.s, $3.len)); } ;
 
-fielddecls: %empty { $$ = NULL; }
-          | fielddecls fielddecl { $$ = hm_list_append($1, $2); }
+fielddecls: %empty { $$ = (hm_nlist){0}; }
+          | fielddecls fielddecl { $$ = hm_list_add($1, $2); }
           | fielddecls error { $$ = $1; } ;
 
-fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3; $$->b = $4; } ;
+fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3; $$->b = $4.head; } ;
 
 type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
     | KW_NUMBERT { $$ = NEW(N_TYPE, @$); $$->op = TY_NUMBER; }
@@ -173,15 +179,15 @@ type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
     | KW_LISTT { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; }
     | KW_LISTT KW_OF type { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; $$->a = $3; }
     | KW_REF IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_REF; $$->s = $2.s; }
-    | KW_ENUM '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3; }
-    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN; $$->b = $4; }
+    | KW_ENUM '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3.head; }
+    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN; $$->b = $4.head; }
     | IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_OBJECT; $$->s = $1.s; }
     ;
 
-strlist: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
-       | strlist ',' STRING { $$ = hm_list_append($1, str_node(pc, N_STR, @3, $3.s, $3.len)); } ;
+strlist: STRING { $$ = hm_list_one(str_node(pc, N_STR, @1, $1.s, $1.len)); }
+       | strlist ',' STRING { $$ = hm_list_add($1, str_node(pc, N_STR, @3, $3.s, $3.len)); } ;
 
-fopts: %empty { $$ = NULL; } | fopts fopt { $$ = hm_list_append($1, $2); } ;
+fopts: %empty { $$ = (hm_nlist){0}; } | fopts fopt { $$ = hm_list_add($1, $2); } ;
 fopt: KW_REQUIRED { $$ = NEW(N_FOPT, @$); $$->op = FO_REQUIRED; }
     | KW_MAX NUMBER { $$ = NEW(N_FOPT, @$); $$->op = FO_MAX; $$->num = $2; }
     | KW_MIN NUMBER { $$ = NEW(N_FOPT, @$); $$->op = FO_MIN; $$->num = $2; }
@@ -199,7 +205,7 @@ literal: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
 
-srcopts: %empty { $$ = NULL; } | srcopts srcopt { $$ = hm_list_append($1, $2); } ;
+srcopts: %empty { $$ = (hm_nlist){0}; } | srcopts srcopt { $$ = hm_list_add($1, $2); } ;
 srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_KEY; }
       | KW_PARENT IDENT KW_BY fname {
           $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_PARENT;
@@ -210,12 +216,12 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
       ;
-opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2; $$.given = 1; } ;
+opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head; $$.given = 1; } ;
 
 opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
-opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3; } ;   /* an empty after is no after */
-annots: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
-      | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len); $$ = hm_list_append($1, n); } ;
+opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;   /* an empty after is no after */
+annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
+      | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len); $$ = hm_list_add($1, n); } ;
 
 /* Field names: identifiers, and keywords that cannot start a statement or an
    expression, so targets and sources may have fields like `source` or `path`.
@@ -231,11 +237,11 @@ anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_L
        | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT | KW_SRC ;
 typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
 
-block: '{' stmts '}' { $$ = $2; } ;
-stmts: %empty { $$ = NULL; } | stmts stmt { $$ = hm_list_append($1, $2); } | stmts error { $$ = $1; } ;
+block: '{' stmts '}' { $$ = $2.head; } ;
+stmts: %empty { $$ = (hm_nlist){0}; } | stmts stmt { $$ = hm_list_add($1, $2); } | stmts error { $$ = $1; } ;
 
-stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
-    | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4; }
+stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4.head; }
+    | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4.head; }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
     | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; }
@@ -294,39 +300,40 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_SRC { $$ = NEW(N_SRC, @1); }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
-       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3; }
+       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head; }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
        | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
        | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }
        | KW_UPLOAD '(' expr ')' { $$ = NEW(N_UPLOAD, @1); $$->a = $3; }
-       | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4; }
+       | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4.head; }
        | KW_EACH postfix KW_AS IDENT opt_where block {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
        /* the value is parenthesised so it never swallows the operators after it */
        | KW_EACH postfix KW_AS IDENT opt_where FATARROW '(' expr ')' {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8; $$->op = 1; }
-       | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2; }
+       | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
-       | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2; }
+       | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }
        | '(' expr ')' { $$ = $2; }
        ;
 opt_where: %empty { $$ = NULL; } | KW_WHERE expr { $$ = $2; } ;
-args: %empty { $$ = NULL; } | exprs ;
-exprs: expr | exprs ',' expr { $$ = hm_list_append($1, $3); } ;
-arms: arm | arms arm { $$ = hm_list_append($1, $2); } ;
-arm: patterns FATARROW expr { $$ = NEW(N_ARM, @1); $$->a = $1; $$->b = $3; }
+args: %empty { $$ = (hm_nlist){0}; } | exprs ;
+exprs: expr { $$ = hm_list_one($1); } | exprs ',' expr { $$ = hm_list_add($1, $3); } ;
+arms: arm { $$ = hm_list_one($1); } | arms arm { $$ = hm_list_add($1, $2); } ;
+arm: patterns FATARROW expr { $$ = NEW(N_ARM, @1); $$->a = $1.head; $$->b = $3; }
    | IDENT FATARROW expr {
        $$ = NEW(N_ARM, @1); $$->b = $3;
        if (strcmp($1.s, "_") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc, "a match arm is a constant or _ (the default)"); } }
    ;
-patterns: pattern | patterns ',' pattern { $$ = hm_list_append($1, $3); } ;
+patterns: pattern { $$ = hm_list_one($1); } | patterns ',' pattern { $$ = hm_list_add($1, $3); } ;
 pattern: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_TRUE { $$ = NEW(N_BOOL, @1); $$->op = 1; }
        | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
-recfields: %empty { $$ = NULL; } | recfield { $$ = $1; } | recfields ',' recfield { $$ = hm_list_append($1, $3); } ;
+recfields: %empty { $$ = (hm_nlist){0}; } | recfield { $$ = hm_list_one($1); }
+         | recfields ',' recfield { $$ = hm_list_add($1, $3); } ;
 recfield: IDENT ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; }
         | STRING ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; } ;
 

@@ -255,7 +255,8 @@ static void write_json(hm_rpt *r, FILE *f) {
   }
   fputs(p->nsources ? "\n  },\n" : "},\n", f);
 
-  qsort(r->calls, r->ncalls, sizeof *r->calls, cmp_calls);
+  /* calls is NULL when the plan made none: qsort must not see it */
+  if (r->ncalls > 1) qsort(r->calls, r->ncalls, sizeof *r->calls, cmp_calls);
   fprintf(f, "  \"calls\": {\"total\": %llu, \"by_phase\": {", (unsigned long long)r->total_calls);
   for (int ph = 0; ph < 4; ph++) {
     uint64_t n = 0;

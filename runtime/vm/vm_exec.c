@@ -133,11 +133,21 @@ static uint32_t max_slots(const hm_program *p) {
   return n;
 }
 
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, equal names are neighbours: n log n, whatever a loaded file holds. */
 static bool names_distinct(const char **names, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    for (uint32_t j = i + 1; j < n; j++)
-      if (!strcmp(names[i], names[j])) return false;
-  return true;
+  if (n < 2) return true;
+  const char **v = malloc(n * sizeof *v);
+  if (!v) abort();
+  memcpy(v, names, n * sizeof *v);
+  qsort(v, n, sizeof *v, cmp_names);
+  bool distinct = true;
+  for (uint32_t i = 1; i < n && distinct; i++) distinct = strcmp(v[i - 1], v[i]) != 0;
+  free(v);
+  return distinct;
 }
 
 /* What PUSHK and SETTGT would otherwise work out on every instruction. */
