@@ -169,7 +169,8 @@ static void data_type(const char *rest, char *buf, size_t cap) {
 /* data: URLs pass only in <img src>, only as raster images: an image
  * context never runs script (not even SVG's), and rasters cannot hold any;
  * a data: URL elsewhere could be navigated to or framed as a document. */
-static const char RASTER_TYPES[] = " image/png image/gif image/jpeg image/jpg image/webp image/bmp ";
+static const char RASTER_TYPES[] =
+  " image/png image/gif image/jpeg image/jpg image/webp image/bmp ";
 
 /* NULL when the URL may stay, else what to call it in the flag
  * ("javascript: URL", "data:text/html URL"). */
