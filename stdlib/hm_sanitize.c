@@ -107,6 +107,7 @@ static const policy *policy_of(const GumboElement *e) {
 /* True when name is a word of list (" a b c "). */
 static bool in_list(const char *list, const char *name) {
   size_t n = strlen(name);
+  if (!n) return false;
   for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
     if (p[-1] == ' ' && p[n] == ' ') return true;
   return false;
@@ -141,6 +142,8 @@ static void flag_removed(hm_bctx *ctx, const removed *r) {
 /* ---- URLs and styles ---- */
 
 static char lowc(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
+static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
 static bool ctl_or_space(unsigned char c) { return c <= 0x20 || c == 0x7F; }
 
 /* The scheme of a decoded URL as a browser finds it, lower-cased into buf:
@@ -256,6 +259,15 @@ static void put_escaped(hm_sb *b, const char *s, size_t n, bool attr) {
   hm_sb_put(b, s + run, n - run);
 }
 
+/* "onerror attribute": the name cut to 30 bytes, odd bytes as '?', so the
+ * flag stays one printable line whatever the markup held. */
+static const char *handler_name(hm_arena *a, const char *name) {
+  char *what = hm_arena_printf(a, "%.30s attribute", name);
+  for (char *p = what; *p != ' '; p++)
+    if (!(alnum(*p) || *p == '-' || *p == '_' || *p == ':')) *p = '?';
+  return what;
+}
+
 /* Judges every attribute (flagging handlers, bad URLs, scripted styles) and
  * writes the allowed ones when out is given. */
 static void put_attrs(san *s, const char *el, const GumboElement *e, const policy *p, bool out) {
@@ -263,7 +275,7 @@ static void put_attrs(san *s, const char *el, const GumboElement *e, const polic
     const GumboAttribute *at = e->attributes.data[i];
     const char *name = at->name, *v = at->value, *danger = NULL;
     if (lowc(name[0]) == 'o' && lowc(name[1]) == 'n' && name[2])
-      danger = hm_arena_printf(s->a, "%.30s attribute", name);
+      danger = handler_name(s->a, name);
     else if (in_list(URL_ATTRS, name))
       danger = url_danger(s->a, el, name, v);
     else if (strcmp(name, "style") == 0 && style_danger(s->a, v))
@@ -361,9 +373,6 @@ static void walk(san *s, const GumboNode *root) {
 }
 
 /* ---- the builtin ---- */
-
-static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
 
 /* Elements that never hold their own kind open: void ones, and those a
  * start tag of the same kind closes. */

@@ -142,6 +142,29 @@ static const char *judge(const char *s, size_t n) {
   return why;
 }
 
+/* Nesting no parser should be made to walk: 5000 deep <div>s, and markup
+ * that makes an HTML5 parser reopen every earlier <b> (quadratic nodes). Both
+ * must come back safe, flagged, as a fixed point. */
+static int check_deep(hm_arena *a) {
+  int bad = 0;
+  for (int k = 0; k < 2; k++) {
+    char *s = malloc(200000), *p = s;
+    for (int i = 0; i < 5000; i++)
+      p += k ? sprintf(p, "<div><b x=%d></div>", i) : sprintf(p, "<div>%d", i);
+    result r = sanitise(a, s, (size_t)(p - s));
+    result again = sanitise(a, r.out, r.n);
+    const char *why = judge(r.out, r.n);
+    if (why || !r.flags || strncmp(r.out, "<pre>", 5) != 0 || again.n != r.n || again.flags) {
+      fprintf(stderr, "deep markup %d: %s, %d flags, fixed point %d: %.80s\n", k,
+              why ? why : "safe", r.flags, again.n == r.n && !again.flags, r.out);
+      bad++;
+    }
+    free(s);
+    hm_arena_reset(a);
+  }
+  return bad;
+}
+
 static int check(const char *path) {
   static vec v[MAX_VECTORS];
   int n = read_vectors(path, v), bad = 0, caught = 0;
@@ -159,6 +182,7 @@ static int check(const char *path) {
     bad += why || again.n != r.n || memcmp(again.out, r.out, r.n) != 0 || again.flags;
     hm_arena_reset(&a);
   }
+  bad += check_deep(&a);
   hm_arena_free(&a);
   printf("%d vectors, %d unsafe after sanitize_html; %d caught unsanitised\n", n, bad, caught);
   /* The control: the same judge on the raw vectors must see script. */
