@@ -10,8 +10,8 @@
  *   GLOBAL_ATTRS, every value quoted with & < > " ' escaped, text with & < >
  *   escaped: nothing in it can open a tag, end a raw-text element or leave an
  *   attribute, whatever context a later parser was in;
- * - URL attributes hold relative URLs or http, https, mailto (cid and raster
- *   data:image for img src), judged on the value the parser decoded;
+ * - URL attributes hold relative URLs or http, https, mailto, tel (cid and
+ *   raster data:image for img src), judged on the value the parser decoded;
  * - it is a fixed point: sanitising it again gives the same text, no flag.
  * The parser allocates in the per-record arena; nothing is freed piecemeal. */
 #include "hm_std.h"
@@ -109,7 +109,7 @@ static bool in_list(const char *list, const char *name) {
   size_t n = strlen(name);
   if (!n) return false;
   for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
-    if (p[-1] == ' ' && p[n] == ' ') return true;
+    if (p > list && p[-1] == ' ' && p[n] == ' ') return true;
   return false;
 }
 
@@ -182,7 +182,7 @@ static const char *url_danger(hm_arena *a, const char *el, const char *attr, con
   const char *rest = NULL;
   if (!url_scheme(v, scheme, sizeof scheme, &rest)) return NULL;
   bool img_src = strcmp(el, "img") == 0 && strcmp(attr, "src") == 0;
-  if (in_list(" http https mailto ", scheme)) return NULL;
+  if (in_list(" http https mailto tel ", scheme)) return NULL;   /* tel: mail signatures */
   if (img_src && strcmp(scheme, "cid") == 0) return NULL;
   if (strcmp(scheme, "data") == 0) {
     data_type(rest, type, sizeof type);
