@@ -13,9 +13,9 @@ browser=$(command -v chromium || command -v chromium-browser || true)
   { echo "FAIL: chromium not installed (sh scripts/deps.sh installs it)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# dump PAGE: the DOM of PAGE after its scripts ran, network off.
+# dump PAGE NAME: the DOM of PAGE after its scripts ran, network off.
 dump() {
-  timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  timeout 240 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --host-resolver-rules='MAP * ~NOTFOUND' --user-data-dir="$tmp/profile-$2" \
     --virtual-time-budget=3000 --dump-dom "file://$1" 2>"$tmp/err-$2"
@@ -41,7 +41,7 @@ echo "sanitised vectors:     $clean"
 # HITS N id:how …; an id is v<line of vectors.txt> (of control.txt for the raw page)
 nraw=$(echo "$raw" | awk '{print $2}')
 [ "${nraw:-0}" -ge 10 ] ||
-  { echo "FAIL: the control ran only ${nraw:-0} raw vectors: the test is blind"; exit 1; }
+  { echo "FAIL: the raw vectors ran only ${nraw:-0} times (want 10): the test is blind"; exit 1; }
 [ "$clean" = "HITS 0 " ] || [ "$clean" = "HITS 0" ] ||
   { echo "FAIL: sanitised output ran script (vectors.txt lines): $clean"; exit 1; }
 echo "ok"
