@@ -83,9 +83,10 @@ static const char URL_ATTRS[] = " href src action formaction xlink:href data bac
  * output stays shallow enough for any parser, and re-parses to itself. */
 #define MAX_DEPTH 200
 /* A fragment the parser might nest deeper than this is not parsed (see
- * too_deep): the parser's scope checks walk the open elements, so a hostile
- * nest of 50,000 tags costs seconds. Browsers stop nesting at 512. */
-#define MAX_PARSE_DEPTH 1000
+ * too_deep): the parser's scope checks and end tags walk the open elements,
+ * so each tag costs up to this much, and a hostile nest of 50,000 tags costs
+ * seconds. Chromium stops nesting at 512 too. */
+#define MAX_PARSE_DEPTH 512
 /* What one parse may allocate: markup such as <div><b x=1></div><div><b x=2>
  * </div>… makes the parser reopen every earlier <b> (browsers do the same),
  * so nodes grow with the square of the input. Dense real markup takes about
