@@ -2,6 +2,10 @@
 # Installs the Debian packages hmap needs, skipping what is already there.
 set -eu
 PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config libpcre2-dev tzdata"
+# libgumbo-dev: the HTML5 parser of sanitize_html (stdlib/hm_sanitize.c)
+PKGS="$PKGS libgumbo-dev"
+# chromium: only the tests need it (tests/xss loads sanitised HTML in a real browser)
+PKGS="$PKGS chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -37,7 +37,7 @@ const hm_builtin hm_builtins[] = {
   /* html */
   ROW(html_to_text, 1, 1, S, 0, 0, 0, S, 0, 0, "html_to_text(s): plain text; blocks become line breaks, entities decoded, white space collapsed"),
   ROW(text_to_html, 1, 1, S, 0, 0, 0, S, 0, 0, "text_to_html(s): escaped HTML; blank lines make paragraphs, line breaks <br>"),
-  ROW(sanitize_html, 1, 1, S, 0, 0, 0, S, 0, 0, "sanitize_html(s): HTML without script/style/iframe/object/embed, on* handlers, javascript: URLs; flags review"),
+  ROW(sanitize_html, 1, 1, S, 0, 0, 0, S, 0, 0, "sanitize_html(s): HTML parsed as a browser does, written back from an allowlist of elements, attributes and URL schemes; flags review"),
   ROW(has_html, 1, 1, S, 0, 0, 0, B, 0, 0, "has_html(s): true when s contains HTML tags"),
   /* dates */
   ROW(date, 1, 3, S, S, S, 0, HT_DATE, 1, 0, "date(s[, format[, tz]]): ISO-8601 UTC \"YYYY-MM-DDTHH:MM:SS[.ffffff]Z\" (the input's fraction, up to 6 digits); format strptime-like, tz an IANA zone"),

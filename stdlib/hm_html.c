@@ -1,14 +1,10 @@
-/* hm_html: the HTML builtins — html_to_text, text_to_html, sanitize_html,
- * has_html — on one small forgiving tag scanner (no DOM, no allocation per
- * node). Helpdesk bodies are fragments pasted from mail clients: unclosed
- * tags, stray '<', odd case; the scanner never fails, and anything that is
- * not a well-formed tag is treated as text.
- *
- * sanitize_html is an allow-everything-except list, not a whitelist: it
- * removes what can run code (script, style, iframe, object, embed, frames,
- * applets, base/meta/link, on* handlers, javascript:/vbscript:/data:text/html
- * URLs, CSS expressions) and keeps the author's formatting. Gorgias sanitises
- * again on display; this pass exists so the report can say what was dropped. */
+/* hm_html: the HTML builtins that only read or write text — html_to_text,
+ * text_to_html, has_html — on one small forgiving tag scanner (no DOM, no
+ * allocation per node). Helpdesk bodies are fragments pasted from mail
+ * clients: unclosed tags, stray '<', odd case; the scanner never fails, and
+ * anything that is not a well-formed tag is treated as text. Nothing it
+ * writes is HTML a browser runs: sanitize_html (hm_sanitize.c) is the one
+ * builtin that passes HTML on, and it parses as a browser does. */
 #include "hm_std.h"
 #include <string.h>
 #include <stdlib.h>
@@ -31,32 +27,30 @@ enum {
   EL_PARA = 1,           /* html_to_text: a blank line around it */
   EL_LINE = 2,           /* html_to_text: a line break around it */
   EL_SKIP = 4,           /* html_to_text: dropped with its content */
-  EL_DANGER_BLOCK = 8,   /* sanitize_html: removed with its content */
-  EL_DANGER_TAG = 16,    /* sanitize_html: the tag removed */
-  EL_HTML = 32,          /* has_html: a real HTML element */
-  EL_CELL = 64           /* html_to_text: a table cell, separated by a space */
+  EL_HTML = 8,           /* has_html: a real HTML element */
+  EL_CELL = 16           /* html_to_text: a table cell, separated by a space */
 };
 static const struct element { const char *name; uint8_t cls; } elements[] = {
-  {"a", EL_HTML}, {"abbr", EL_HTML}, {"address", EL_PARA}, {"applet", EL_DANGER_BLOCK},
+  {"a", EL_HTML}, {"abbr", EL_HTML}, {"address", EL_PARA},
   {"article", EL_LINE | EL_HTML}, {"aside", EL_LINE}, {"audio", EL_HTML}, {"b", EL_HTML},
-  {"base", EL_DANGER_TAG}, {"blockquote", EL_PARA | EL_HTML}, {"body", EL_LINE | EL_HTML}, {"br", EL_HTML},
+  {"blockquote", EL_PARA | EL_HTML}, {"body", EL_LINE | EL_HTML}, {"br", EL_HTML},
   {"button", EL_HTML}, {"caption", EL_LINE | EL_HTML}, {"center", EL_LINE | EL_HTML}, {"code", EL_HTML},
   {"col", EL_HTML}, {"dd", EL_LINE | EL_HTML}, {"del", EL_HTML}, {"details", EL_LINE},
   {"div", EL_LINE | EL_HTML}, {"dl", EL_PARA | EL_HTML}, {"dt", EL_LINE | EL_HTML}, {"em", EL_HTML},
-  {"embed", EL_DANGER_TAG | EL_HTML}, {"fieldset", EL_LINE}, {"figure", EL_PARA | EL_HTML}, {"font", EL_HTML},
-  {"footer", EL_LINE | EL_HTML}, {"form", EL_LINE | EL_HTML}, {"frame", EL_DANGER_TAG},
-  {"frameset", EL_DANGER_BLOCK}, {"h1", EL_PARA | EL_HTML}, {"h2", EL_PARA | EL_HTML},
+  {"embed", EL_HTML}, {"fieldset", EL_LINE}, {"figure", EL_PARA | EL_HTML}, {"font", EL_HTML},
+  {"footer", EL_LINE | EL_HTML}, {"form", EL_LINE | EL_HTML},
+  {"h1", EL_PARA | EL_HTML}, {"h2", EL_PARA | EL_HTML},
   {"h3", EL_PARA | EL_HTML}, {"h4", EL_PARA | EL_HTML}, {"h5", EL_PARA | EL_HTML}, {"h6", EL_PARA | EL_HTML},
   {"head", EL_SKIP | EL_HTML}, {"header", EL_LINE | EL_HTML}, {"hr", EL_LINE | EL_HTML},
-  {"html", EL_LINE | EL_HTML}, {"i", EL_HTML}, {"iframe", EL_DANGER_BLOCK | EL_HTML}, {"img", EL_HTML},
+  {"html", EL_LINE | EL_HTML}, {"i", EL_HTML}, {"iframe", EL_HTML}, {"img", EL_HTML},
   {"input", EL_HTML}, {"ins", EL_HTML}, {"kbd", EL_HTML}, {"label", EL_HTML}, {"li", EL_LINE | EL_HTML},
-  {"link", EL_DANGER_TAG | EL_HTML}, {"main", EL_LINE | EL_HTML}, {"mark", EL_HTML},
-  {"meta", EL_DANGER_TAG | EL_HTML}, {"nav", EL_LINE | EL_HTML}, {"noembed", EL_DANGER_BLOCK},
-  {"noscript", EL_SKIP}, {"object", EL_DANGER_BLOCK | EL_HTML}, {"ol", EL_PARA | EL_HTML},
+  {"link", EL_HTML}, {"main", EL_LINE | EL_HTML}, {"mark", EL_HTML},
+  {"meta", EL_HTML}, {"nav", EL_LINE | EL_HTML},
+  {"noscript", EL_SKIP}, {"object", EL_HTML}, {"ol", EL_PARA | EL_HTML},
   {"option", EL_HTML}, {"p", EL_PARA | EL_HTML}, {"pre", EL_PARA | EL_HTML}, {"q", EL_HTML}, {"s", EL_HTML},
-  {"script", EL_SKIP | EL_DANGER_BLOCK | EL_HTML}, {"section", EL_LINE | EL_HTML}, {"select", EL_HTML},
+  {"script", EL_SKIP | EL_HTML}, {"section", EL_LINE | EL_HTML}, {"select", EL_HTML},
   {"small", EL_HTML}, {"source", EL_HTML}, {"span", EL_HTML}, {"strike", EL_HTML}, {"strong", EL_HTML},
-  {"style", EL_SKIP | EL_DANGER_BLOCK | EL_HTML}, {"sub", EL_HTML}, {"summary", EL_LINE}, {"sup", EL_HTML},
+  {"style", EL_SKIP | EL_HTML}, {"sub", EL_HTML}, {"summary", EL_LINE}, {"sup", EL_HTML},
   {"table", EL_PARA | EL_HTML}, {"tbody", EL_LINE | EL_HTML}, {"td", EL_HTML | EL_CELL},
   {"template", EL_SKIP}, {"textarea", EL_HTML}, {"tfoot", EL_LINE | EL_HTML}, {"th", EL_HTML | EL_CELL},
   {"thead", EL_LINE | EL_HTML}, {"title", EL_SKIP | EL_HTML}, {"tr", EL_LINE | EL_HTML}, {"tt", EL_HTML},
@@ -389,153 +383,6 @@ HM_BI_TEXT(text_to_html) {
     i = e + 1;
   }
   if (in_p) hm_sb_puts(&b, "</p>");
-  *out = hm_sb_value(&b);
-  return 0;
-}
-
-/* ---- sanitize_html ---- */
-
-typedef struct removed { const char *what[16]; int count[16]; int n; } removed;
-
-static void note(removed *r, hm_arena *a, const char *what, size_t len) {
-  for (int i = 0; i < r->n; i++)
-    if (strlen(r->what[i]) == len && memcmp(r->what[i], what, len) == 0) { r->count[i]++; return; }
-  if (r->n == 16) return;
-  r->what[r->n] = hm_arena_strndup(a, what, len);
-  r->count[r->n++] = 1;
-}
-
-static const char *url_attrs[] = {"href", "src", "action", "formaction", "xlink:href", "data", "background",
-                                  "poster", "lowsrc", "dynsrc", "srcset", "codebase", "cite", NULL};
-
-/* The value as a browser would read it for the scheme: entities decoded,
- * white space and control characters dropped, lower-cased ("jav&#x09;ascript:"). */
-static void scheme_view(const char *v, size_t vn, char *buf, size_t cap) {
-  size_t k = 0;
-  for (size_t i = 0; i < vn && k + 1 < cap;) {
-    uint32_t cp = (unsigned char)v[i];
-    size_t len = cp == '&' ? entity(v, vn, i, &cp) : 0;
-    i += len ? len : 1;
-    if (cp <= 0x20 || cp == 0x7F) continue;
-    buf[k++] = cp < 0x80 ? lowc((char)cp) : '?';
-  }
-  buf[k] = 0;
-}
-
-static const char *attr_danger(const attr *at) {
-  char name[24];
-  size_t nn = at->nn < sizeof name - 1 ? at->nn : sizeof name - 1;
-  for (size_t i = 0; i < nn; i++) name[i] = lowc(at->name[i]);
-  name[nn] = 0;
-  if (nn > 2 && name[0] == 'o' && name[1] == 'n') return "handler";
-  char view[64];
-  scheme_view(at->val ? at->val : "", at->vn, view, sizeof view);
-  for (int i = 0; url_attrs[i]; i++)
-    if (strcmp(name, url_attrs[i]) == 0) {
-      if (strncmp(view, "javascript:", 11) == 0 || strncmp(view, "vbscript:", 9) == 0 ||
-          strncmp(view, "data:text/html", 14) == 0 || strstr(view, ",javascript:"))
-        return strncmp(view, "vbscript:", 9) == 0 ? "vbscript: URL" : strncmp(view, "data:", 5) == 0 ? "data:text/html URL" : "javascript: URL";
-    }
-  if (strcmp(name, "style") == 0 && at->vn) {
-    char css[512];
-    scheme_view(at->val, at->vn, css, sizeof css);
-    if (strstr(css, "expression(") || strstr(css, "javascript:") || strstr(css, "-moz-binding")) return "script in style attribute";
-  }
-  return NULL;
-}
-
-static void put_tag(hm_sb *b, const tag *t, removed *r, hm_arena *a) {
-  hm_sb_putc(b, '<');
-  if (t->kind == TAG_END) hm_sb_putc(b, '/');
-  hm_sb_puts(b, t->name);
-  for (int k = 0; k < t->nattrs; k++) {
-    const attr *at = &t->attrs[k];
-    bool odd = false;                                  /* stray '=', quotes, '<' in a name: drop it */
-    for (size_t i = 0; i < at->nn; i++) odd |= !name_char(at->name[i]);
-    if (odd) continue;
-    const char *danger = attr_danger(at);
-    if (danger) {
-      if (strcmp(danger, "handler") == 0) {
-        char what[48];
-        size_t nn = at->nn < 30 ? at->nn : 30, k2 = 0;
-        for (size_t i = 0; i < nn; i++) what[k2++] = lowc(at->name[i]);
-        memcpy(what + k2, " attribute", 10);
-        note(r, a, what, k2 + 10);
-      } else {
-        note(r, a, danger, strlen(danger));
-      }
-      continue;
-    }
-    hm_sb_putc(b, ' ');
-    for (size_t i = 0; i < at->nn; i++) hm_sb_putc(b, lowc(at->name[i]));
-    if (!at->has_val) continue;
-    hm_sb_puts(b, "=\"");
-    for (size_t i = 0; i < at->vn; i++) {
-      if (at->val[i] == '"') hm_sb_puts(b, "&quot;");
-      else hm_sb_putc(b, at->val[i]);
-    }
-    hm_sb_putc(b, '"');
-  }
-  if (t->self_close) hm_sb_puts(b, " /");
-  hm_sb_putc(b, '>');
-}
-
-HM_BI_TEXT(sanitize_html) {
-  size_t lim = tag_limit(s, n);
-  hm_sb b;
-  hm_sb_init(&b, ctx->arena, n + 1);
-  removed r = {0};
-  size_t i = 0;
-  while (i < n) {
-    tag t;
-    if (s[i] != '<') {
-      size_t j = i;
-      while (j < n && s[j] != '<') j++;
-      hm_sb_put(&b, s + i, j - i);
-      i = j;
-      continue;
-    }
-    if (!parse_tag(ctx->arena, s, n, lim, i, &t)) { hm_sb_puts(&b, "&lt;"); i++; continue; }
-    size_t from = i;
-    i = t.end;
-    if (t.kind == TAG_COMMENT) continue;             /* may hide <!--[if IE]><script> */
-    if (t.kind == TAG_DECL) {
-      if (find_ci(s, t.end, from, "<!doctype") == (long)from) hm_sb_put(&b, s + from, t.end - from);
-      continue;
-    }
-    unsigned cls = el_class(&t);
-    bool container = cls & EL_DANGER_BLOCK, lone = cls & EL_DANGER_TAG;
-    if (container || lone) {
-      if (t.kind == TAG_START) {
-        char what[24] = "<";
-        strcat(what, t.name);
-        strcat(what, ">");
-        note(&r, ctx->arena, what, strlen(what));
-        if (container && !t.self_close) i = skip_element(s, n, i, &t);
-      }
-      continue;                                       /* stray end tags of them go too */
-    }
-    put_tag(&b, &t, &r, ctx->arena);
-  }
-  if (r.n) {
-    hm_sb msg;
-    hm_sb_init(&msg, ctx->arena, 128);
-    hm_sb_puts(&msg, "sanitize_html removed ");
-    for (int k = 0; k < r.n; k++) {
-      if (k) hm_sb_puts(&msg, ", ");
-      hm_sb_puts(&msg, r.what[k]);
-      if (r.count[k] > 1) {
-        char cnt[16];
-        int len = 0, c = r.count[k];
-        char digits[12];
-        while (c) { digits[len++] = (char)('0' + c % 10); c /= 10; }
-        cnt[0] = ' '; cnt[1] = 'x';
-        for (int d = 0; d < len; d++) cnt[2 + d] = digits[len - 1 - d];
-        hm_sb_put(&msg, cnt, (size_t)len + 2);
-      }
-    }
-    hm_flagf(ctx, HM_SEV_REVIEW, "%s", hm_sb_value(&msg).u.str);
-  }
   *out = hm_sb_value(&b);
   return 0;
 }

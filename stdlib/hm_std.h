@@ -93,7 +93,7 @@ HM_BI(first); HM_BI(last); HM_BI(count); HM_BI(unique); HM_BI(flatten);
 HM_BI(basename); HM_BI(ext); HM_BI(mime_type); HM_BI(b64_size);
 /* hm_regex.c */
 HM_BI(replace_re); HM_BI(matches); HM_BI(capture);
-/* hm_html.c */
+/* hm_html.c, hm_sanitize.c */
 HM_BI(html_to_text); HM_BI(text_to_html); HM_BI(sanitize_html); HM_BI(has_html);
 /* hm_date.c */
 HM_BI(date);

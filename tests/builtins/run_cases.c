@@ -475,7 +475,8 @@ static int fuzz_tzif(const char *path, int rounds) {
 static int hostile(void) {
   static const char *unit[] = {"<a ", "<!", "<a x=\"", "&#", "<!--", "<script>", "</", "< ", "é", "\xff", "a;",
                                "========== 2024-01-01 00:00:00 : x ",
-                               "\n========== 2024-01-01 00:00:00 : x (1) ============\n\n", "%Y", "  ", "@", ",", "(a"};
+                               "\n========== 2024-01-01 00:00:00 : x (1) ============\n\n", "%Y", "  ", "@", ",", "(a",
+                               "<div>", "<b></p>", "<p><b>", "<div></span>"};
   int bad = 0;
   hm_std_state *std = hm_std_state_new();
   hm_arena a;
