@@ -157,7 +157,7 @@ for n in $sizes; do
   mb=$(du -sk "$data" | awk '{printf "%.2f", $1 / 1024}')
   set -- $(measure "$work/hmap.out" "$hmaprun" plan "$work/bench.hbc" --data "$data" --out "$work/out-$n")
   hw=$1 hr=$2
-  hcalls=$(wc -l <"$work/out-$n/calls.ndjson")
+  hcalls=$(grep -c '^{"seq"' "$work/out-$n/calls.ndjson")   # the calls, not the header line
   set -- $(measure "$work/jq.out" jq -n -c --slurpfile cs "$data/comments.ndjson" -f "$work/bench.jq" "$data"/tickets/page-*.json)
   jw=$1 jr=$2
   jcalls=$(wc -l <"$work/jq.out")

@@ -22,7 +22,7 @@ set +e
 rc=$?
 set -e
 [ $rc -le 1 ] || { echo "plan failed (exit $rc)"; exit $rc; }
-echo "   calls planned: $(wc -l <"$out/plan/calls.ndjson")   (exit $rc: 1 means some records were rejected, see the report)"
+echo "   calls planned: $(grep -c '^{"seq"' "$out/plan/calls.ndjson")   (exit $rc: 1 means some records were rejected, see the report)"
 
 if [ ! -x "$build/sandbox/hmap-sandbox" ]; then echo "no sandbox built; stopping after the dry run"; exit 0; fi
 echo "== hmap-sandbox (a local Gorgias-compatible server)"
