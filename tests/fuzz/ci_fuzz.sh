@@ -2,7 +2,7 @@
 # ci_fuzz.sh: the bounded fuzzing step of the test suite. Builds every libFuzzer
 # harness with clang, ASan and UBSan into build-fuzz/, then runs each one for
 # FUZZ_SECONDS (default 30) on a copy of its seed corpus in a temporary folder,
-# so the tree stays clean. Harnesses run FUZZ_JOBS at a time (default: the
+# so the tree stays clean, with tests/fuzz/dict/<corpus>.dict when there is one. Harnesses run FUZZ_JOBS at a time (default: the
 # number of cores). Exit status is non-zero if any harness found a crash, a
 # leak, a timeout or an out-of-memory; the reproducer is kept in
 # build-fuzz/fuzz-artifacts/ and its path printed with the command that replays it.
@@ -21,7 +21,7 @@ ART=$ROOT/build-fuzz/fuzz-artifacts
 
 # name:folder of the harness binary and its corpus under the build and source trees
 ALL="fuzz_csv:tests/fuzz:csv fuzz_json:tests/fuzz:json fuzz_layout:tests/fuzz:layout
-fuzz_html:tests/fuzz:html fuzz_sandbox:tests/fuzz:sandbox
+fuzz_html:tests/fuzz:html fuzz_text:tests/fuzz:text fuzz_sandbox:tests/fuzz:sandbox
 fuzz_hmapc:tests/fuzz_compiler:hmapc fuzz_hbc:tests/fuzz_compiler:hbc"
 if [ $# -gt 0 ]; then
   SEL=""
@@ -58,9 +58,12 @@ run_one() {
   if [ "$name" = fuzz_hmapc ]; then   # the golden cases and the maps seed the compiler too
     cp "$ROOT"/tests/check/cases/*.hmap "$ROOT"/maps/*.hmap "$ROOT"/stdlib/*.hmap "$WORK/$name/"
   fi
+  dict=""
+  [ -f "$ROOT/tests/fuzz/dict/$corpus.dict" ] && dict="-dict=$ROOT/tests/fuzz/dict/$corpus.dict"
   set +e
+  # shellcheck disable=SC2086
   "$ROOT/build-fuzz/$dir/$name" "$WORK/$name" -max_total_time="$SECS" -max_len="$MAX_LEN" \
-    -rss_limit_mb="$RSS_MB" -timeout=10 -print_final_stats=1 \
+    -rss_limit_mb="$RSS_MB" -timeout=10 -print_final_stats=1 $dict \
     -artifact_prefix="$ART/$name-" >"$WORK/$name.log" 2>&1
   echo $? >"$WORK/$name.status"
   set -e
