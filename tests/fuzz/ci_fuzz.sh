@@ -2,10 +2,11 @@
 # ci_fuzz.sh: the bounded fuzzing step of the test suite. Builds every libFuzzer
 # harness with clang, ASan and UBSan into build-fuzz/, then runs each one for
 # FUZZ_SECONDS (default 30) on a copy of its seed corpus in a temporary folder,
-# so the tree stays clean, with tests/fuzz/dict/<corpus>.dict when there is one. Harnesses run FUZZ_JOBS at a time (default: the
-# number of cores). Exit status is non-zero if any harness found a crash, a
-# leak, a timeout or an out-of-memory; the reproducer is kept in
-# build-fuzz/fuzz-artifacts/ and its path printed with the command that replays it.
+# so the tree stays clean, with tests/fuzz/dict/<corpus>.dict when there is
+# one. Harnesses run FUZZ_JOBS at a time (default: the number of cores). Exit
+# status is non-zero if any harness found a crash, a leak, a timeout or an
+# out-of-memory; the reproducer is kept in build-fuzz/fuzz-artifacts/ and its
+# path printed with the command that replays it.
 #
 #   FUZZ_SECONDS=300 sh tests/fuzz/ci_fuzz.sh               # longer runs
 #   sh tests/fuzz/ci_fuzz.sh fuzz_html fuzz_sandbox          # only these harnesses

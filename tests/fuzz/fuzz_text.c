@@ -37,8 +37,9 @@ static hm_value arg_for(hm_arena *a, const hm_builtin *b, int k, const char *s) 
   int regex = k == 1 && (!strcmp(name, "replace_re") || !strcmp(name, "matches") ||
                          !strcmp(name, "capture"));
   if (regex && (strlen(s) > 64 || hm_regex_check(s, err, sizeof err) != 0)) s = "([a-z]+)@(\\w+)";
-  if (!strcmp(name, "date") && k == 1 && hm_date_format_check(s, err, sizeof err) != 0) s = "%d/%m/%Y";
-  if (!strcmp(name, "date") && k == 2 && hm_date_zone_check(s, err, sizeof err) != 0) s = "UTC";
+  int date = !strcmp(name, "date");
+  if (date && k == 1 && hm_date_format_check(s, err, sizeof err) != 0) s = "%d/%m/%Y";
+  if (date && k == 2 && hm_date_zone_check(s, err, sizeof err) != 0) s = "UTC";
   if (b->arg_types[k] == HT_NUM) return hv_num(strtod(s, NULL));
   return hv_str_copy(a, s, strlen(s));
 }
