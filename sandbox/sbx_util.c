@@ -162,8 +162,7 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
   if (ok) {
     const char *d = cJSON_GetArrayItem(j, 0)->valuestring;
     *prev = strcmp(d, "prev") == 0;
-    ok = *prev || strcmp(d, "next") == 0;
-    ok = hm_sbx_is_int(cJSON_GetArrayItem(j, 1)->valuedouble);
+    ok = (*prev || strcmp(d, "next") == 0) && hm_sbx_is_int(cJSON_GetArrayItem(j, 1)->valuedouble);
     *id = ok ? (long long)cJSON_GetArrayItem(j, 1)->valuedouble : 0;
     snprintf(key, keylen, "%s", cJSON_GetArrayItem(j, 2)->valuestring);
   }

@@ -50,6 +50,11 @@ int main(void) {
   static const char *const limit[] = {"limit", "101", NULL};
   expect("GET", "/api/customers", limit, NULL, 400, "limit");
   expect("GET", "/api/customers/2/", NULL, NULL, 200, "\"email\":\"b@x.test\"");
+  /* a cursor is base64 of [direction, id, sort key]; the direction is "next" or "prev" */
+  static const char *const next[] = {"cursor", "WyJuZXh0IiwxLCIiXQ==", NULL};   /* ["next",1,""] */
+  expect("GET", "/api/customers", next, NULL, 200, "b@x.test");
+  static const char *const bogus[] = {"cursor", "WyJib2d1cyIsMSwiIl0=", NULL};  /* ["bogus",1,""] */
+  expect("GET", "/api/customers", bogus, NULL, 400, "invalid cursor");
   expect("POST", "/api/customers", NULL, "{\"email\":", 400, "not valid JSON");
   expect("GET", "/api/nothing-here", NULL, NULL, 404, "Not found.");
   expect("PATCH", "/api/customers", NULL, NULL, 405, "Method PATCH is not allowed");
