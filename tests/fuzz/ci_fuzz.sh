@@ -22,6 +22,7 @@ ART=$ROOT/build-fuzz/fuzz-artifacts
 
 # name:folder of the harness binary and its corpus under the build and source trees
 ALL="fuzz_csv:tests/fuzz:csv fuzz_json:tests/fuzz:json fuzz_layout:tests/fuzz:layout
+fuzz_csv_full:tests/fuzz:csv fuzz_json_full:tests/fuzz:json
 fuzz_html:tests/fuzz:html fuzz_text:tests/fuzz:text fuzz_sandbox:tests/fuzz:sandbox
 fuzz_hmapc:tests/fuzz_compiler:hmapc fuzz_hbc:tests/fuzz_compiler:hbc"
 if [ $# -gt 0 ]; then

@@ -6,6 +6,7 @@
 # links replay_main.c. Either way ctest replays its seed corpus (and any extra
 # seed files) once as fuzz.replay_<name without fuzz_>, so a crash found once stays a test.
 set(HM_FUZZ_LIB_READERS hmreaders_tiny)   # tiny read buffer: refills everywhere
+set(HM_FUZZ_LIB_READERS_FULL hmreaders)  # as hmaprun reads: the fast paths
 set(HM_FUZZ_LIB_COMPILER hmcompiler)
 set(HM_FUZZ_LIB_STD hmstd)
 set(HM_FUZZ_LIB_SANDBOX hmsbx)
