@@ -1,7 +1,8 @@
 /* fuzz_common: what the reader harnesses share: a private folder (in /dev/shm
  * when there is one, so each input costs no disk I/O, removed at exit) holding
  * the input as files, since readers read files, and a loop that drains a reader
- * while checking the invariants callers rely on. */
+ * while checking the invariants callers rely on. Tests may look inside the
+ * readers, so hm_reader_impl.h is included too. */
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
 #include <dirent.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "hm_reader.h"
+#include "hm_reader_impl.h"
 #include "rt_prog.h"
 
 static char fuzz_dir_path[256];   /* one folder per fuzzing process, made once */
@@ -62,6 +64,18 @@ static void fuzz_write(const char *rel, const uint8_t *data, size_t n) {
   fclose(f);
 }
 
+/* The folder entry of FILE that the '*' of the source path matched (malloc'd):
+ * the segment of FILE at the star's segment index. */
+static char *fuzz_star_entry(const rt_prog *t, const char *file) {
+  const char *path = t->consts[t->src[0].path].str, *star = strchr(path, '*');
+  int seg = 0;
+  for (const char *c = path; c < star; c++) seg += *c == '/';
+  const char *s = file;
+  for (; seg > 0 && s; seg--) s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL;
+  if (!s) abort();
+  return strndup(s, strcspn(s, "/"));
+}
+
 /* A bad record's error is "FILE:LINE:COL: message", FILE a file of the data folder. */
 static int fuzz_names_file(const char *error) {
   const char *colon = strchr(error, ':');
@@ -84,6 +98,7 @@ static uint64_t fuzz_drain(rt_prog *t, int is_csv) {
   hm_record rec;
   int rc;
   uint64_t last = 0, good = 0;
+  char *last_entry = NULL;
   while ((rc = hm_reader_next(r, &a, &rec)) != 0) {
     if (rc == -2) break;
     if (rc == -1) { if (!fuzz_names_file(hm_reader_error(r))) abort(); continue; }
@@ -92,6 +107,13 @@ static uint64_t fuzz_drain(rt_prog *t, int is_csv) {
     good++;
     bool star = strchr(t->consts[t->src[0].path].str, '*') != NULL;
     if (!rec.file || star != (rec.path_key != NULL)) abort();
+    if (star) {                 /* files come in natural order of the names the '*' matched */
+      char *entry = fuzz_star_entry(t, rec.file);
+      int c = last_entry ? hm_srcpath_natcmp(last_entry, entry) : 0;
+      if (c > 0 || (last_entry && c != -hm_srcpath_natcmp(entry, last_entry))) abort();
+      free(last_entry);
+      last_entry = entry;
+    }
     if (is_csv) {
       const hm_rec *R = rec.value.u.rec;
       for (uint32_t i = 0; i < R->n; i++)
@@ -104,6 +126,7 @@ static uint64_t fuzz_drain(rt_prog *t, int is_csv) {
     cJSON_Delete(j);
     hm_arena_reset(&a);
   }
+  free(last_entry);
   hm_buf_free(&b);
   hm_arena_free(&a);
   hm_reader_close(r);
