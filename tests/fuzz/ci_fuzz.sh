@@ -48,7 +48,8 @@ for h in $SEL; do targets="$targets ${h%%:*}"; done
 cmake --build build-fuzz -j "$NCPU" --target $targets >/dev/null
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm_ci_fuzz.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT INT TERM
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
 rm -rf "$ART"
 mkdir -p "$ART"
 
