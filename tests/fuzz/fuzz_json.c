@@ -8,7 +8,7 @@
  * space, finite numbers, no \u0000, not nested near the depth limit) must read
  * as exactly those records, no error, each equal to cJSON's object: the
  * reader's fast in-place parser and its general path must agree with cJSON on
- * everything both accept. */
+ * everything both accept. Mode 0 likewise for NDJSON, line by line. */
 #include <float.h>
 #include <math.h>
 #include "fuzz_common.h"
@@ -62,6 +62,40 @@ static int same(const cJSON *a, const cJSON *b) {
   return !x && !y;
 }
 
+/* As expected_records for NDJSON: each line not blank (spaces and tabs, CRs
+ * before the LF) must be one object, read as cJSON reads the line. */
+static cJSON *expected_lines(const uint8_t *data, size_t size) {
+  if (hm_utf8_check(data, size) != size || (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0))
+    return NULL;
+  for (size_t i = 0; i < size; i++)
+    if (data[i] < 0x20 && !json_space(data[i])) return NULL;
+  for (size_t i = 0; i + 6 <= size; i++)
+    if (memcmp(data + i, "\\u0000", 6) == 0) return NULL;
+  cJSON *arr = cJSON_CreateArray();
+  const char *p = (const char *)data, *stop = p + size;
+  while (p < stop) {
+    const char *nl = memchr(p, '\n', (size_t)(stop - p)), *eol = nl ? nl : stop;
+    const char *e = eol;
+    while (e > p && e[-1] == '\r') e--;
+    const char *q = p;
+    while (q < e && (*q == ' ' || *q == '\t')) q++;
+    if (q < e) {
+      const char *end = NULL;
+      cJSON *o = cJSON_ParseWithLengthOpts(p, (size_t)(e - p), &end, 0);
+      while (o && end < e && json_space((uint8_t)*end)) end++;
+      int depth = o ? tree_depth(o) : -1;
+      if (!cJSON_IsObject(o) || end != e || depth < 0 || depth >= 900) {
+        cJSON_Delete(o);
+        cJSON_Delete(arr);
+        return NULL;
+      }
+      cJSON_AddItemToArray(arr, o);
+    }
+    p = nl ? nl + 1 : stop;
+  }
+  return arr;
+}
+
 static void check_records(rt_prog *t, const cJSON *arr) {
   char err[1024];
   hm_reader *r = hm_reader_open(&t->p, 0, fuzz_dir(), err, sizeof err);
@@ -110,7 +144,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   default: rt_init(&t, HF_JSON_PAGES, "in.json", "a.*.b.*", NULL, 0); break;
   }
   fuzz_drain(&t, 0);
-  cJSON *arr = data[0] % 8 == 1 && size - 1 < 4000 ? expected_records(data + 1, size - 1) : NULL;
+  cJSON *arr = NULL;
+  if (data[0] % 8 == 1 && size - 1 < 4000) arr = expected_records(data + 1, size - 1);
+  if (data[0] % 8 == 0 && size - 1 < 4000) arr = expected_lines(data + 1, size - 1);
   if (arr) check_records(&t, arr);
   cJSON_Delete(arr);
   return 0;
