@@ -144,7 +144,7 @@ typedef struct hm_sbx_ctx {
 typedef struct hm_sbx_resource hm_sbx_resource;
 typedef struct hm_sbx_req {
   hm_sbx_ctx *ctx;
-  struct MHD_Connection *conn; /* NULL: a request made without a server (tests, fuzzing) */
+  struct MHD_Connection *conn;  /* NULL: a request made without a server (tests, fuzzing) */
   const char *const *args;      /* without conn: query arguments name, value, ..., NULL */
   const char *method, *path;
   const char *body; size_t body_len;
