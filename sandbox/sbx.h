@@ -127,6 +127,9 @@ int hm_sbx_validate(const hm_sbx_schema *s, const char *name, cJSON *body, hm_sb
                     int refuse_create_only, char *msg, size_t msglen, char *field, size_t fieldlen);
 int hm_sbx_is_datetime(const char *s);
 
+/* The built-in schema JSON (sandbox/embed_schema.cmake), NULL when built without one. */
+extern const char *const hm_sbx_embedded_schema;
+
 /* ---- server context ---- */
 typedef struct hm_sbx_account { char email[128]; char key[128]; } hm_sbx_account;
 typedef struct hm_sbx_stats {
@@ -158,7 +161,8 @@ typedef struct hm_sbx_ctx {
 typedef struct hm_sbx_resource hm_sbx_resource;
 typedef struct hm_sbx_req {
   hm_sbx_ctx *ctx;
-  struct MHD_Connection *conn;
+  struct MHD_Connection *conn;  /* NULL: a request made without a server (tests, fuzzing) */
+  const char *const *args;      /* without conn: query arguments name, value, ..., NULL */
   const char *method, *path;
   const char *body; size_t body_len;
   const char *content_type;
@@ -189,6 +193,11 @@ typedef struct hm_sbx_route {
 } hm_sbx_route;
 
 int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err, size_t errlen);
+/* Routes an authenticated request (rq->path under /api/ or /_sandbox/, rq->account set)
+ * and runs its handler in one store transaction, or answers 404/405, into RS. No
+ * rate limit, faults or statistics: what the server adds around it. Callable
+ * without a server, as the request fuzzer does. */
+void hm_sbx_dispatch(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs);
 void hm_sbx_http_stop(hm_sbx_ctx *ctx);
 
 /* Route tables, one per resource family. Each ends with a {NULL} row. */

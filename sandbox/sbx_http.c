@@ -180,9 +180,30 @@ static void hold_reply(hm_sbx_ctx *ctx, double seconds) {
     hm_sbx_sleep(left < 0.05 ? left : 0.05);
 }
 
+/* The route of RQ's path (API or /_sandbox/ table by its prefix); NULL with
+ * *wrong_method set when only the method differs. */
+static const hm_sbx_route *route_of(hm_sbx_req *rq, int *wrong_method) {
+  static const hm_sbx_route *const OBS[] = {hm_sbx_routes_observe, NULL};
+  return find_route(strncmp(rq->path, "/_sandbox/", 10) == 0 ? OBS : TABLES, rq, wrong_method);
+}
+
+/* Runs ROUTE's handler, or answers 405 (WRONG: the path exists for another method) or 404. */
+static void dispatch(hm_sbx_ctx *ctx, const hm_sbx_route *route, int wrong, hm_sbx_req *rq,
+                     hm_sbx_resp *rs) {
+  if (route) run_handler(ctx, route, rq, rs);
+  else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
+  else hm_sbx_error(rs, 404, "Not found.");
+}
+
+void hm_sbx_dispatch(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
+  int wrong = 0;
+  const hm_sbx_route *route = route_of(rq, &wrong);
+  dispatch(ctx, route, wrong, rq, rs);
+}
+
 static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
   int wrong = 0;
-  const hm_sbx_route *route = find_route(TABLES, rq, &wrong);
+  const hm_sbx_route *route = route_of(rq, &wrong);
   const char *pattern = route ? route->pattern : "(unknown)";
   rq->account = authenticate(ctx, rq->conn);
   if (!rq->account) {
@@ -223,9 +244,7 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     count(ctx, rq->method, pattern, "400");
     return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
   }
-  if (route) run_handler(ctx, route, rq, rs);
-  else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
-  else hm_sbx_error(rs, 404, "Not found.");
+  dispatch(ctx, route, wrong, rq, rs);
   if (hm_sbx_fault_hostile(fault) && post && rs->status >= 200 && rs->status < 300)
     hm_sbx_fault_answer(&ctx->faults, fault, arg, rs);
   if (fault == HM_SBX_FAULT_SLOW) hold_reply(ctx, arg / ctx->time_scale);
@@ -237,12 +256,7 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
 }
 
 static enum MHD_Result serve_sandbox(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
-  static const hm_sbx_route *const OBS[] = {hm_sbx_routes_observe, NULL};
-  int wrong = 0;
-  const hm_sbx_route *route = find_route(OBS, rq, &wrong);
-  if (route) run_handler(ctx, route, rq, rs);
-  else if (wrong) hm_sbx_error(rs, 405, "Method %s is not allowed on %s.", rq->method, rq->path);
-  else hm_sbx_error(rs, 404, "Not found.");
+  hm_sbx_dispatch(ctx, rq, rs);
   return respond(rq->conn, rs, 0, 0, NULL);
 }
 

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const char *const hm_sbx_embedded_schema;
-
 static const char USAGE[] =
   "usage: hmap-sandbox [options]\n"
   "  A local Gorgias-compatible API server for tests and migration rehearsals.\n"

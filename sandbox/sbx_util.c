@@ -68,7 +68,10 @@ cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array) {
 }
 
 const char *hm_sbx_query_arg(hm_sbx_req *rq, const char *name) {
-  return rq->conn ? MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+  if (rq->conn) return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+  for (const char *const *a = rq->args; a && a[0] && a[1]; a += 2)
+    if (strcmp(a[0], name) == 0) return a[1];
+  return NULL;
 }
 
 int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body, hm_sbx_mode mode) {
@@ -159,8 +162,7 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
   if (ok) {
     const char *d = cJSON_GetArrayItem(j, 0)->valuestring;
     *prev = strcmp(d, "prev") == 0;
-    ok = *prev || strcmp(d, "next") == 0;
-    ok = hm_sbx_is_int(cJSON_GetArrayItem(j, 1)->valuedouble);
+    ok = (*prev || strcmp(d, "next") == 0) && hm_sbx_is_int(cJSON_GetArrayItem(j, 1)->valuedouble);
     *id = ok ? (long long)cJSON_GetArrayItem(j, 1)->valuedouble : 0;
     snprintf(key, keylen, "%s", cJSON_GetArrayItem(j, 2)->valuestring);
   }

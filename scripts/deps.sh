@@ -1,11 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages hmap needs, skipping what is already there.
+# Installs the Debian packages hmap needs, skipping what is already there
+# (clang and its libFuzzer runtime: the fuzzing step of scripts/test.sh).
 set -eu
 PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config libpcre2-dev tzdata"
 # libgumbo-dev: the HTML5 parser of sanitize_html (stdlib/hm_sanitize.c)
 PKGS="$PKGS libgumbo-dev"
 # chromium: only the tests need it (tests/xss loads sanitised HTML in a real browser)
 PKGS="$PKGS chromium"
+# clang and its runtime: the bounded fuzzing step of the test suite (tests/fuzz/ci_fuzz.sh)
+PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
