@@ -240,7 +240,8 @@ static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
 static int lookup_stop(hm_exec *ex, const call *k, const hm_found *f) {
   if (!stop_requested(ex))
     hm_exec_note(ex, "error", "%s %s: the answer was lost and looking the object up failed (%s); it stays in doubt — "
-                 "run the same command again to resume", k->method, k->path, f->err[0] ? f->err : "no answer");
+                 "run the same command again to resume", k->method, k->path,
+                 f->err[0] ? f->err : "no answer");
   return ex->fatal = 4;
 }
 
@@ -374,7 +375,8 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       count_add(ex, k->object, ours ? created_kind(k) : "reused", 1);
       if (!ours) {
         char msg[300];
-        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s", k->target ? k->target : "object", f.by);
+        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s",
+                 k->target ? k->target : "object", f.by);
         hm_exec_flag(ex, k, "info", msg);
       }
       return ex->fatal;

@@ -9,8 +9,12 @@ set -u
 root=$1
 bad=0
 hits=$(grep -nE '\bhm_exec|\bex->|\bconst call \*|\bcall \*k\b' "$root/runtime/run/rn_resolve.c")
-[ -n "$hits" ] && { echo "resolver_contract: rn_resolve.c reaches into the executor:"; echo "$hits"; bad=1; }
+if [ -n "$hits" ]; then
+  echo "resolver_contract: rn_resolve.c reaches into the executor:"; echo "$hits"; bad=1
+fi
 fields=$(sed -n '/^struct hm_exec {/,/^};/p' "$root/runtime/run/rn.h" |
          grep -nE '\b(unresolved|quiet|lookup_err)\b')
-[ -n "$fields" ] && { echo "resolver_contract: hm_exec holds resolution state:"; echo "$fields"; bad=1; }
+if [ -n "$fields" ]; then
+  echo "resolver_contract: hm_exec holds resolution state:"; echo "$fields"; bad=1
+fi
 exit $bad

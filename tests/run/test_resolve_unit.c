@@ -17,17 +17,24 @@
 #include "rn.h"
 
 static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+#define CHECK(c)                                                                \
+  do {                                                                          \
+    if (!(c)) {                                                                 \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);    \
+      failures++;                                                               \
+    }                                                                           \
+  } while (0)
 
 /* Users: two agents (one e-mail in capitals); customers: one by e-mail;
  * tags: always a server error; anything else: an empty list. */
 static const char *answer_for(const char *req, int *status) {
   *status = 200;
   if (strstr(req, "GET /api/users"))
-    return "{\"data\":[{\"id\":11,\"email\":\"Boss@Example.com\"},{\"id\":12,\"email\":\"a@example.com\"}],"
-           "\"meta\":{\"next_cursor\":null}}";
+    return "{\"data\":[{\"id\":11,\"email\":\"Boss@Example.com\"},"
+           "{\"id\":12,\"email\":\"a@example.com\"}],\"meta\":{\"next_cursor\":null}}";
   if (strstr(req, "GET /api/customers?"))
-    return "{\"data\":[{\"id\":21,\"email\":\"Jane@Example.com\"}],\"meta\":{\"next_cursor\":null}}";
+    return "{\"data\":[{\"id\":21,\"email\":\"Jane@Example.com\"}],"
+           "\"meta\":{\"next_cursor\":null}}";
   if (strstr(req, "GET /api/tags")) { *status = 500; return "{\"error\":\"down\"}"; }
   return "{\"data\":[],\"meta\":{\"next_cursor\":null}}";
 }
@@ -42,7 +49,8 @@ static void serve(int ls) {
     int status;
     const char *body = answer_for(req, &status);
     int len = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status, strlen(body), body);
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status, strlen(body),
+                       body);
     if (write(fd, resp, (size_t)len) < 0) {}
     close(fd);
   }
@@ -67,7 +75,8 @@ static hm_http *connect_to(int port) {
   return hm_http_open(base, &c, &o, err, sizeof err);
 }
 
-static int count_flag(void *ctx, const char *sev, const char *object, const char *key, const char *msg) {
+static int count_flag(void *ctx, const char *sev, const char *object, const char *key,
+                      const char *msg) {
   (void)sev; (void)object; (void)key; (void)msg;
   (*(int *)ctx)++;
   return 0;
@@ -80,19 +89,22 @@ static hm_store *state_with_ticket(const char *dir) {
   hm_store *st = NULL;
   if (hm_store_open(&st, path, HM_STORE_CREATE, err, sizeof err)) return NULL;
   long long run = hm_store_run_begin(st, "run", "aaaa", "http://x");
-  hm_jrow j = { .call_key = "create:T:1", .phase = "create", .method = "POST", .path = "/api/tickets",
-                .ref = "T:1", .subject_ref = "T:1", .object = "T", .key = "1", .target = "Ticket",
-                .hash = "h", .seq = 1 };
-  hm_idrow id = { .ref = "T:1", .object = "T", .key = "1", .target = "Ticket", .path = "/api/tickets",
-                  .fields = "{}", .hash = "h", .map_hash = "aaaa", .gid = 5 };
+  hm_jrow j = { .call_key = "create:T:1", .phase = "create", .method = "POST",
+                .path = "/api/tickets", .ref = "T:1", .subject_ref = "T:1", .object = "T",
+                .key = "1", .target = "Ticket", .hash = "h", .seq = 1 };
+  hm_idrow id = { .ref = "T:1", .object = "T", .key = "1", .target = "Ticket",
+                  .path = "/api/tickets", .fields = "{}", .hash = "h", .map_hash = "aaaa",
+                  .gid = 5 };
   hm_store_intent(st, run, &j, "aaaa");
   hm_store_done(st, "create:T:1", 201, &id);
   return st;
 }
 
 static void test_resolution(hm_resolver *rv, hm_store *st, hm_http *h) {
-  cJSON *body = cJSON_Parse("{\"ticket\":{\"$ref\":\"T:1\"},\"a\":{\"$agent\":\"boss@example.com\"},"
-                            "\"b\":{\"$agent\":\"gone@example.com\",\"fallback\":\"a@example.com\"},"
+  cJSON *body = cJSON_Parse("{\"ticket\":{\"$ref\":\"T:1\"},"
+                            "\"a\":{\"$agent\":\"boss@example.com\"},"
+                            "\"b\":{\"$agent\":\"gone@example.com\","
+                            "\"fallback\":\"a@example.com\"},"
                             "\"c\":{\"$agent\":\"lost@example.com\"}}");
   hm_resolved r;
   hm_resolve_call(rv, "/api/tickets/{ref:T:1}/messages", body, NULL, &r);
@@ -101,9 +113,11 @@ static void test_resolution(hm_resolver *rv, hm_store *st, hm_http *h) {
   CHECK(r.path && !strcmp(r.path, "/api/tickets/5/messages"));
   CHECK(r.unresolved == 3 && r.note[0] == 0 && r.nflags == 2);
   CHECK(r.nflags == 2 && !strcmp(r.flags[0].severity, "info") &&
-        !strcmp(r.flags[0].message, "agent gone@example.com not found in Gorgias: used fallback a@example.com"));
+        !strcmp(r.flags[0].message,
+                "agent gone@example.com not found in Gorgias: used fallback a@example.com"));
   CHECK(r.nflags == 2 && !strcmp(r.flags[1].severity, "warn") &&
-        !strcmp(r.flags[1].message, "agent lost@example.com not found in Gorgias: left unassigned"));
+        !strcmp(r.flags[1].message,
+                "agent lost@example.com not found in Gorgias: left unassigned"));
   free(txt);
   hm_resolved_free(&r);
   int flags = 0;
