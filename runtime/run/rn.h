@@ -379,9 +379,10 @@ int hm_url_same_origin(const char *base, const char *url, char *why, size_t n);
  * refused). 0, or 2 with `why` naming what is wrong. */
 int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n);
 
-/* ==== rn_exec.c, rn_resolve.c ====
- * hm_exec_int: what the executor's files share (rn_exec.c sends, rn_resolve.c
- * resolves references and finds existing objects). Internal to hmrun. */
+/* ==== rn_exec.c ====
+ * hm_exec_int: the executor's state (rn_exec.c sends). It reaches the resolver
+ * (rn_resolve.c, below) only through that section's calls and their results:
+ * no field of hm_exec is read or written by the resolver. Internal to hmrun. */
 typedef struct hm_count { long long read, created, updated, skipped, rejected, failed, reused, flagged; } hm_count;
 
 struct hm_exec {
@@ -391,16 +392,12 @@ struct hm_exec {
   long long run;
   char *report_path;
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
-  cJSON *agents;        /* lower(email) -> id; NULL until first needed */
+  struct hm_resolver *rv; /* references, agents and lookups (rn_resolve.c); owned */
   cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */
   hm_progress prog;
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;
   const char *last_phase;
-  int unresolved;       /* agents of the call being resolved that Gorgias does not have (yet):
-                           +1 per fallback used, +2 per agent left unassigned */
-  int quiet;            /* resolving only to test: no flags */
-  char lookup_err[600]; /* why the last lookup could not read its list to the end */
   hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
   int recovering;       /* run --recover, kept in the state until a run completes: a create
@@ -427,17 +424,51 @@ void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg);
 /* A note for the user (stderr, or a JSON event with --log-json). */
 void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* rn_resolve.c */
-/* A copy of {"body": body, "unique": unique} with every reference resolved and
- * the path's placeholders filled (*path, malloc'd); NULL with the reason in why
- * when a reference has no object. */
-cJSON *hm_resolve_copy(hm_exec *ex, const call *k, const cJSON *body, char **path, char *why, size_t whylen);
-/* An existing object by one unique field (each in turn when only is NULL),
- * listed under coll; *by names the field that matched, *status is 0 or the
- * failing HTTP status (-1: no answer). */
-cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
-                         const char *only, const char **by, long *status);
-/* Add a Gorgias user to the agents-by-e-mail map (ctx: the map). */
-int hm_resolve_learn_agent(void *ctx, const cJSON *user);
+/* ==== rn_resolve.c ====
+ * hm_resolver: what is sent for a planned call — references through the id
+ * map, agents by e-mail, files not uploaded dropped — and existing objects
+ * found by their unique fields. It reads the state (id map, journal) and
+ * lists Gorgias; it never writes the state nor reports to the user: what it
+ * found, and the flags and notes it raised, come back in its results for the
+ * caller to act on. Its one state is a cache of the account's agents. */
+typedef struct hm_resolver hm_resolver;
+/* NULL when out of memory. http and st stay the caller's and outlive it. */
+hm_resolver *hm_resolver_open(hm_http *http, hm_store *st);
+void hm_resolver_close(hm_resolver *rv);
+/* A user the run just created: an {"$agent"} of its e-mail resolves to it
+ * from now on. Invariant: the cache is empty until the account's users were
+ * listed, then holds that listing plus the users learnt since. */
+void hm_resolver_learn_user(hm_resolver *rv, const cJSON *user);
+
+/* A flag on the call's record raised while resolving (an agent replaced by its
+ * fallback: "info"; left unassigned: "warn"). */
+typedef struct hm_resolve_flag { const char *severity; char *message; } hm_resolve_flag;
+
+/* One resolution. wrap and path are both set, or both NULL with why; flags,
+ * unresolved and note are filled either way (a flag raised before a missing
+ * reference stays raised). Free with hm_resolved_free. */
+typedef struct hm_resolved {
+  cJSON *wrap;            /* {"body", "unique"} with every reference resolved */
+  char *path;             /* the path's placeholders filled */
+  char why[700];          /* a reference with no object, for the report */
+  int unresolved;         /* agents Gorgias does not have (yet): +1 per fallback used,
+                             +2 per agent left unassigned */
+  hm_resolve_flag *flags; /* nflags, in the order raised */
+  size_t nflags;
+  char note[400];         /* a warning for the user ("cannot list ... users"), or "" */
+} hm_resolved;
+void hm_resolve_call(hm_resolver *rv, const char *path, const cJSON *body, const cJSON *unique,
+                     hm_resolved *out);
+void hm_resolved_free(hm_resolved *r);
+
+/* How a lookup went: by names the unique field that matched (a member name
+ * of unique); status is 0 when the list was read to the end, else the failing
+ * HTTP status or -1 (no answer, or found without a valid id) with err saying
+ * why: "not found" cannot be concluded then. */
+typedef struct hm_found { const char *by; long status; char err[600]; } hm_found;
+/* An existing object (a new node) listed under coll by one of its unique
+ * fields, each in turn; NULL when none matched or the list failed (f). */
+cJSON *hm_resolve_lookup(hm_resolver *rv, const char *coll, const cJSON *body, const cJSON *unique,
+                         hm_found *f);
 
 #endif

@@ -116,7 +116,6 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
 /* ---- flags ---- */
 
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
-  if (ex->quiet) return;
   hm_store_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
   count_add(ex, k->object, "flagged", 1);
 }
@@ -136,8 +135,7 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
                   .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
   int rc = hm_store_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
   free(fields);
-  if (hm_gorgias_kind_named(k->target) == HM_GK_USER && ex->agents && obj)
-    hm_resolve_learn_agent(ex->agents, obj);
+  if (hm_gorgias_kind_named(k->target) == HM_GK_USER && obj) hm_resolver_learn_user(ex->rv, obj);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
   return rc;
 }
@@ -239,10 +237,11 @@ static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
 /* A create whose answer was lost, and the list that would show whether it
  * landed could not be read to the end: creating it again could duplicate it.
  * Stop; it stays in doubt and the next run looks again. */
-static int lookup_stop(hm_exec *ex, const call *k) {
+static int lookup_stop(hm_exec *ex, const call *k, const hm_found *f) {
   if (!stop_requested(ex))
     hm_exec_note(ex, "error", "%s %s: the answer was lost and looking the object up failed (%s); it stays in doubt — "
-                 "run the same command again to resume", k->method, k->path, ex->lookup_err[0] ? ex->lookup_err : "no answer");
+                 "run the same command again to resume", k->method, k->path,
+                 f->err[0] ? f->err : "no answer");
   return ex->fatal = 4;
 }
 
@@ -324,18 +323,17 @@ static int unidentified(hm_exec *ex, const call *k, const char *key, const char 
 static void settle_unusable(hm_exec *ex, const call *k, const char *path, const cJSON *body,
                             const cJSON *unique, int with_id, int new_tags, long status,
                             const char *why) {
-  const char *by = NULL;
-  long st = 0;
+  hm_found f = { 0 };
   const char *what = k->ref ? k->ref : k->key_buf;
   char http[32] = "";   /* an oversized answer has no status: it was not read */
   if (status) snprintf(http, sizeof http, " (HTTP %ld)", status);
   cJSON *found = cJSON_IsObject(unique) && unique->child
-                 ? hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st) : NULL;
+                 ? hm_resolve_lookup(ex->rv, path, body, unique, &f) : NULL;
   if (found) {
     hm_exec_note(
         ex, "warning",
         "POST %s (%s): the answer%s was %s; the object was found by its %s instead", path,
-        what, http, why, by);
+        what, http, why, f.by);
     record_done(ex, k, k->key_buf, path, 200, found, reused_from_before(ex, path, found, unique),
                 with_id);
     if (new_tags) record_new_tags(ex, k, found);
@@ -349,7 +347,7 @@ static void settle_unusable(hm_exec *ex, const call *k, const char *path, const 
         "POST %s (%s): the answer%s was %s%s%s; it stays in doubt, not recorded as "
         "created (it is looked up before anything is created again) — run the same command again "
         "to resume",
-        path, what, http, why, st ? "; looking it up failed: " : "", st ? ex->lookup_err : "");
+        path, what, http, why, f.status ? "; looking it up failed: " : "", f.status ? f.err : "");
   ex->fatal = 4;
 }
 
@@ -358,14 +356,14 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
                        const cJSON *unique, int in_doubt, int with_id) {
   call kk = *k;
   snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
-  const char *by = NULL;
-  long st = 0;
+  hm_found f = { 0 };
   int has_unique = cJSON_IsObject(unique) && unique->child;
   int prefer_existing = hm_gorgias_named(k->target) && hm_gorgias_named(k->target)->prefer_existing;
   if (has_unique && (in_doubt || prefer_existing)) {
-    cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
+    cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
+    long st = f.status;
     if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
-    if (in_doubt && (st < 0 || st >= 500)) return lookup_stop(ex, k);
+    if (in_doubt && (st < 0 || st >= 500)) return lookup_stop(ex, k, &f);
     if (st >= 400 && st < 500)
       hm_exec_note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
            k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
@@ -377,7 +375,8 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       count_add(ex, k->object, ours ? created_kind(k) : "reused", 1);
       if (!ours) {
         char msg[300];
-        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s", k->target ? k->target : "object", by);
+        snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s",
+                 k->target ? k->target : "object", f.by);
         hm_exec_flag(ex, k, "info", msg);
       }
       return ex->fatal;
@@ -418,14 +417,14 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (r.status == 409 && has_unique) {
-      cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
+      cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
         record_done(ex, k, key, path, r.status, found, reused_on_conflict(ex, path, found, unique), with_id);
         cJSON_Delete(found);
         count_add(ex, k->object, "reused", 1);
         char msg[300];
         snprintf(msg, sizeof msg, "reused the existing Gorgias %s with the same %s (answer 409)",
-                 k->target ? k->target : "object", by);
+                 k->target ? k->target : "object", f.by);
         hm_exec_flag(ex, k, "info", msg);
         hm_http_resp_free(&r);
         return ex->fatal;
@@ -444,14 +443,14 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
        * with one lookup (the stop waits for it) so the resume starts at once. */
       if (has_unique) {
         hm_http_finishing(ex->http, 1);
-        cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
+        cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
         hm_http_finishing(ex->http, 0);
         if (found) {
           record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
           if (new_tags) record_new_tags(ex, k, found);
           count_add(ex, k->object, created_kind(k), 1);
           cJSON_Delete(found);
-        } else if (st == 0 && !r.timed_out) {
+        } else if (f.status == 0 && !r.timed_out) {
           hm_store_unsent(ex->st, key);   /* it did not land */
         }
       }
@@ -469,7 +468,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
     if (has_unique) {
-      cJSON *found = hm_resolve_lookup(ex, path, body, unique, NULL, &by, &st);
+      cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
         record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
         if (new_tags) record_new_tags(ex, k, found);
@@ -478,7 +477,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         hm_http_resp_free(&r);
         return ex->fatal;
       }
-      if (st < 0 || st >= 500) { hm_http_resp_free(&r); return lookup_stop(ex, k); }
+      if (f.status < 0 || f.status >= 500) { hm_http_resp_free(&r); return lookup_stop(ex, k, &f); }
     }
     if (attempt >= 7) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
     hm_http_resp_free(&r);
@@ -600,10 +599,11 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
 }
 
 /* k with its hash marked when an agent did not resolve (see HM_UNRESOLVED_MARK). */
-static const call *mark_unresolved(hm_exec *ex, const call *k, call *copy, char *buf, size_t cap) {
-  if (!ex->unresolved || !k->hash) return k;
+static const call *mark_unresolved(int unresolved, const call *k, call *copy, char *buf,
+                                   size_t cap) {
+  if (!unresolved || !k->hash) return k;
   *copy = *k;
-  snprintf(buf, cap, "%s" HM_UNRESOLVED_MARK "%d", k->hash, ex->unresolved);
+  snprintf(buf, cap, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
   copy->hash = buf;
   return copy;
 }
@@ -617,54 +617,54 @@ static int marked_score(const char *hash, const char *want) {
   return atoi(hash + n + m);
 }
 
+/* What the resolver raised for call k: its note for the user, and (unless
+ * dry) its flags on k's record, in the order raised — whether or not the
+ * resolution succeeded. */
+static void take_resolution(hm_exec *ex, const call *k, const hm_resolved *res, int dry) {
+  if (res->note[0]) hm_exec_note(ex, "warning", "%s", res->note);
+  for (size_t i = 0; !dry && i < res->nflags; i++)
+    hm_exec_flag(ex, k, res->flags[i].severity, res->flags[i].message);
+}
+
 /* Do the call's agents resolve better now than when it was sent (score
  * then)? A dry resolution: nothing flagged. */
 static int now_resolves(hm_exec *ex, const call *k, int score) {
-  char *path = NULL, why[700];
-  ex->quiet = 1;
-  ex->unresolved = 0;
-  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
-  ex->quiet = 0;
-  int better = wrap && ex->unresolved < score;
-  cJSON_Delete(wrap);
-  free(path);
+  hm_resolved res;
+  hm_resolve_call(ex->rv, k->path, k->body, k->unique, &res);
+  take_resolution(ex, k, &res, 1);
+  int better = res.wrap && res.unresolved < score;
+  hm_resolved_free(&res);
   return better;
 }
 
-/* A call with its references resolved: wrap ({"body", "unique"}) and path,
- * or wrap NULL and why; k is the call, its hash marked when agents stayed
+/* A call with its references resolved (res: wrap {"body", "unique"} and path,
+ * or wrap NULL and why); k is the call, its hash marked when agents stayed
  * unresolved (mark_unresolved). */
 typedef struct resolved {
-  cJSON *wrap;
-  char *path;
-  char why[700];
+  hm_resolved res;
   const call *k;
   call copy;
   char hash[128];
 } resolved;
 
 static void resolve_call(hm_exec *ex, const call *k_in, resolved *r) {
-  r->path = NULL;
-  ex->unresolved = 0;
-  r->wrap = hm_resolve_copy(ex, k_in, k_in->body, &r->path, r->why, sizeof r->why);
-  r->k = mark_unresolved(ex, k_in, &r->copy, r->hash, sizeof r->hash);
+  hm_resolve_call(ex->rv, k_in->path, k_in->body, k_in->unique, &r->res);
+  take_resolution(ex, k_in, &r->res, 0);
+  r->k = mark_unresolved(r->res.unresolved, k_in, &r->copy, r->hash, sizeof r->hash);
 }
 
-static void resolved_free(resolved *r) {
-  cJSON_Delete(r->wrap);
-  free(r->path);
-}
+static void resolved_free(resolved *r) { hm_resolved_free(&r->res); }
 
 static int do_update(hm_exec *ex, const call *k_in) {
   resolved r;
   resolve_call(ex, k_in, &r);
   const call *k = r.k;
-  if (!r.wrap) { reject(ex, k, "failed", 0, r.why); resolved_free(&r); return ex->fatal; }
-  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.wrap, "body");
+  if (!r.res.wrap) { reject(ex, k, "failed", 0, r.res.why); resolved_free(&r); return ex->fatal; }
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.res.wrap, "body");
   long status = 0;
   if (stop_requested(ex)) ex->fatal = 4;   /* a graceful stop: not started */
-  else if (!journal_intent(ex, k, k->key_buf, r.path, body) &&
-      send_put(ex, k, k->key_buf, r.path, body, &status) == 0) {
+  else if (!journal_intent(ex, k, k->key_buf, r.res.path, body) &&
+      send_put(ex, k, k->key_buf, r.res.path, body, &status) == 0) {
     hm_store_done(ex->st, k->key_buf, status, NULL);
     count_add(ex, k->object, "second_pass", 1);
   }
@@ -701,12 +701,18 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   }
   char *obj_path = xprintf("%s/%lld", row_in->path, gid);
   char *coll = strdup(row_in->path);
-  char *path = NULL, why[700];
-  ex->unresolved = 0;
-  cJSON *wrap = hm_resolve_copy(ex, k, k->body, &path, why, sizeof why);
-  int unresolved = ex->unresolved;
-  if (!wrap) { reject(ex, k, "failed", 0, why); free(obj_path); free(coll); return ex->fatal; }
-  cJSON *body = cJSON_GetObjectItemCaseSensitive(wrap, "body");
+  hm_resolved res;
+  hm_resolve_call(ex->rv, k->path, k->body, k->unique, &res);
+  take_resolution(ex, k, &res, 0);
+  int unresolved = res.unresolved;
+  if (!res.wrap) {
+    reject(ex, k, "failed", 0, res.why);
+    hm_resolved_free(&res);
+    free(obj_path);
+    free(coll);
+    return ex->fatal;
+  }
+  cJSON *body = cJSON_GetObjectItemCaseSensitive(res.wrap, "body");
   hm_jrow old;
   cJSON *old_body = hm_store_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
   const cJSON *old_msgs = cJSON_GetObjectItemCaseSensitive(old_body, "messages");
@@ -775,8 +781,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
     cJSON_Delete(upd);
   }
   cJSON_Delete(merged);
-  cJSON_Delete(wrap);
-  free(path);
+  hm_resolved_free(&res);
   free(obj_path);
   free(coll);
   return ex->fatal;
@@ -793,12 +798,10 @@ static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *bo
   if (!email || cJSON_GetObjectItemCaseSensitive(cust, "id")) return NULL;
   cJSON *u = cJSON_CreateObject();
   cJSON_AddStringToObject(u, "email", email);
-  const char *by;
-  long st;
-  cJSON *found = hm_resolve_lookup(ex, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, NULL, &by,
-                                   &st);
+  hm_found f;
+  cJSON *found = hm_resolve_lookup(ex->rv, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, &f);
   cJSON_Delete(u);
-  int exists = found || st;
+  int exists = found || f.status;
   cJSON_Delete(found);
   return exists ? NULL : strdup(email);
 }
@@ -806,10 +809,8 @@ static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *bo
 static void record_implicit_customer(hm_exec *ex, const call *k, const char *email) {
   cJSON *u = cJSON_CreateObject();
   cJSON_AddStringToObject(u, "email", email);
-  const char *by;
-  long st;
-  cJSON *found = hm_resolve_lookup(ex, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, NULL, &by,
-                                   &st);
+  hm_found f;
+  cJSON *found = hm_resolve_lookup(ex->rv, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, &f);
   cJSON_Delete(u);
   if (!found) return;
   char ref[400];
@@ -832,15 +833,16 @@ static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
   resolved r;
   resolve_call(ex, k_in, &r);
   const call *k = r.k;
-  if (!r.wrap) {
+  if (!r.res.wrap) {
     /* Write the row so status and the report can show the failure. */
-    if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, r.why);
+    if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "failed", 0, r.res.why);
     resolved_free(&r);
     return ex->fatal;
   }
-  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.wrap, "body");
+  const cJSON *body = cJSON_GetObjectItemCaseSensitive(r.res.wrap, "body");
   char *implicit = implicit_customer_email(ex, k, body);
-  send_create(ex, k, k->key_buf, r.path, body, cJSON_GetObjectItemCaseSensitive(r.wrap, "unique"), in_doubt, 1);
+  send_create(ex, k, k->key_buf, r.res.path, body,
+              cJSON_GetObjectItemCaseSensitive(r.res.wrap, "unique"), in_doubt, 1);
   if (implicit && !ex->fatal) record_implicit_customer(ex, k, implicit);
   free(implicit);
   resolved_free(&r);
@@ -964,6 +966,10 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   if (!rc && !o->no_preflight)   /* the account was read by the binding */
     rc = hm_preflight_rules(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
   if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
+  if (!rc && !(ex->rv = hm_resolver_open(ex->http, ex->st))) {
+    snprintf(err, sizeof err, "out of memory");
+    rc = 2;
+  }
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
     hm_http_close(ex->http);
@@ -1101,7 +1107,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   hm_http_close(ex->http);
   hm_store_close(ex->st);
   cJSON_Delete(ex->counts);
-  cJSON_Delete(ex->agents);
+  hm_resolver_close(ex->rv);
   cJSON_Delete(ex->known_tags);
   cJSON_Delete(ex->source_gone);
   hm_seen_free(&ex->planned_refs);

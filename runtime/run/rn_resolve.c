@@ -3,7 +3,8 @@
  * map, agents matched by e-mail ({"$agent"}) through one listing of the
  * account's users, files that were not uploaded dropped with their element —
  * and finding an existing object by its unique fields, which is how a create
- * whose answer was lost is resolved without creating it twice. */
+ * whose answer was lost is resolved without creating it twice. It reads the
+ * state and lists Gorgias, and writes only into the results it returns. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,28 @@
 
 enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2 };
 
-typedef struct resolve_ctx { hm_exec *ex; const call *k; char missing[300]; } resolve_ctx;
+struct hm_resolver {
+  hm_http *http;
+  hm_store *st;
+  cJSON *agents;   /* lower(email) -> id; NULL until the account's users are first needed */
+};
 
-int hm_resolve_learn_agent(void *ctx, const cJSON *u) {
+/* One resolution under way: out collects what the caller acts on. */
+typedef struct resolve_ctx { hm_resolver *rv; hm_resolved *out; char missing[300]; } resolve_ctx;
+
+hm_resolver *hm_resolver_open(hm_http *http, hm_store *st) {
+  hm_resolver *rv = calloc(1, sizeof *rv);
+  if (rv) { rv->http = http; rv->st = st; }
+  return rv;
+}
+
+void hm_resolver_close(hm_resolver *rv) {
+  if (!rv) return;
+  cJSON_Delete(rv->agents);
+  free(rv);
+}
+
+static int learn_agent(void *ctx, const cJSON *u) {
   cJSON *map = ctx;
   const char *e = hm_rn_json_str(u, "email");
   long long id = hm_rn_json_id(u);
@@ -30,26 +50,33 @@ int hm_resolve_learn_agent(void *ctx, const cJSON *u) {
   return 0;
 }
 
-static long long agent_id(hm_exec *ex, const char *email) {
+void hm_resolver_learn_user(hm_resolver *rv, const cJSON *user) {
+  if (rv->agents && user) learn_agent(rv->agents, user);
+}
+
+/* The account's users are listed once, on the first agent to resolve; a
+ * listing that fails leaves the cache as far as it got (note says why). */
+static long long agent_id(resolve_ctx *rc, const char *email) {
+  hm_resolver *rv = rc->rv;
   if (!email) return 0;
-  if (!ex->agents) {
-    ex->agents = cJSON_CreateObject();
+  if (!rv->agents) {
+    rv->agents = cJSON_CreateObject();
     char err[300];
     const char *users = HM_GORGIAS[HM_GK_USER].collection;
-    if (hm_http_list(ex->http, users, 0, hm_resolve_learn_agent, ex->agents, err, sizeof err))
-      hm_exec_note(ex, "warning", "cannot list Gorgias users: %s", err);
+    if (hm_http_list(rv->http, users, 0, learn_agent, rv->agents, err, sizeof err))
+      snprintf(rc->out->note, sizeof rc->out->note, "cannot list Gorgias users: %s", err);
   }
   char low[330];
   snprintf(low, sizeof low, "%s", email);
   for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ex->agents, low);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(rv->agents, low);
   return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
 /* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
 static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
   hm_idrow row;
-  if (!hm_store_id_get(rc->ex->st, ref, &row) || row.deleted) {
+  if (!hm_store_id_get(rc->rv->st, ref, &row) || row.deleted) {
     snprintf(rc->missing, sizeof rc->missing, "%s", ref);
     *res = RES_MISSING;
     return NULL;
@@ -77,25 +104,35 @@ static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int
   return out;
 }
 
+/* A flag for the caller to record on the call's record. */
+static void raise_flag(resolve_ctx *rc, const char *severity, const char *msg) {
+  hm_resolved *o = rc->out;
+  hm_resolve_flag *f = realloc(o->flags, (o->nflags + 1) * sizeof *f);
+  char *m = strdup(msg);
+  if (!f || !m) abort();
+  o->flags = f;
+  o->flags[o->nflags++] = (hm_resolve_flag){ severity, m };
+}
+
 static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
   const char *email = hm_rn_json_str(node, "$agent");
-  long long id = agent_id(rc->ex, email);
+  long long id = agent_id(rc, email);
   if (id) return cJSON_CreateNumber((double)id);
-  rc->ex->unresolved++;   /* one for the fallback, two if left unassigned (below) */
+  rc->out->unresolved++;   /* one for the fallback, two if left unassigned (below) */
   const char *fb = hm_rn_json_str(node, "fallback");
   const char *text = hm_rn_json_str(node, "flag");
   char msg[700];
-  long long fid = agent_id(rc->ex, fb);
+  long long fid = agent_id(rc, fb);
   if (fid) {
     snprintf(msg, sizeof msg, "%s", text ? text : "");
     if (!text) snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s", email ? email : "?", fb);
-    hm_exec_flag(rc->ex, rc->k, "info", msg);
+    raise_flag(rc, "info", msg);
     return cJSON_CreateNumber((double)fid);
   }
-  rc->ex->unresolved++;
+  rc->out->unresolved++;
   snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
            fb ? " nor fallback " : "", fb ? fb : "");
-  hm_exec_flag(rc->ex, rc->k, "warn", msg);
+  raise_flag(rc, "warn", msg);
   return cJSON_CreateNull();
 }
 
@@ -186,13 +223,13 @@ static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
 }
 
 /* Why a reference is missing, for the report. */
-static void explain_missing(hm_exec *ex, const char *ref, char *out, size_t cap) {
+static void explain_missing(hm_store *st, const char *ref, char *out, size_t cap) {
   char key[600];
   const char *phases[] = { "create", "upload", "message" };
   for (size_t i = 0; i < 3; i++) {
     hm_jrow j;
     snprintf(key, sizeof key, "%s:%s", phases[i], ref);
-    if (hm_store_journal_get(ex->st, key, &j)) {
+    if (hm_store_journal_get(st, key, &j)) {
       snprintf(out, cap, "depends on %s, which %s", ref,
                j.state == HM_J_FAILED ? "was rejected or failed" : "has no created object");
       return;
@@ -268,54 +305,58 @@ static void lookup_query(hm_buf *q, const char *coll, const cJSON *body, const c
   }
 }
 
-/* Find an existing object by one unique field (or each in turn when only is
- * NULL). Returns a new node or NULL; *by names the field that matched. A
- * list that could not be read to the end sets *status and ex->lookup_err:
- * "not found" cannot be concluded from it. */
-cJSON *hm_resolve_lookup(hm_exec *ex, const char *coll, const cJSON *body, const cJSON *unique,
-                     const char *only, const char **by, long *status) {
-  *status = 0;
-  ex->lookup_err[0] = 0;
+/* Each unique field in turn: the first whose list holds a match wins. A list
+ * that could not be read to the end stops the lookup with f->status set. */
+cJSON *hm_resolve_lookup(hm_resolver *rv, const char *coll, const cJSON *body, const cJSON *unique,
+                         hm_found *f) {
+  f->by = NULL;
+  f->status = 0;
+  f->err[0] = 0;
   const cJSON *u;
   cJSON_ArrayForEach(u, unique) {
-    if (only && strcmp(u->string, only)) continue;
     if (!cJSON_IsString(u) && !cJSON_IsNumber(u)) continue;
     hm_buf q; hm_buf_init(&q);
     lookup_query(&q, coll, body, u);
-    find_ctx f = { u->string, u, NULL };
-    long st = hm_http_list(ex->http, hm_buf_cstr(&q), 0, find_one, &f, ex->lookup_err, sizeof ex->lookup_err);
+    find_ctx fc = { u->string, u, NULL };
+    long st = hm_http_list(rv->http, hm_buf_cstr(&q), 0, find_one, &fc, f->err, sizeof f->err);
     hm_buf_free(&q);
-    if (st) { *status = st; return NULL; }
-    if (f.found && !hm_rn_json_id(f.found)) {
+    if (st) { f->status = st; return NULL; }
+    if (fc.found && !hm_rn_json_id(fc.found)) {
       /* Found, but not with an id that can be recorded: as good as no answer. */
-      snprintf(ex->lookup_err, sizeof ex->lookup_err, "the %s found by %s has no valid id", coll,
-               u->string);
-      cJSON_Delete(f.found);
-      *status = -1;
+      snprintf(f->err, sizeof f->err, "the %s found by %s has no valid id", coll, u->string);
+      cJSON_Delete(fc.found);
+      f->status = -1;
       return NULL;
     }
-    if (f.found) { *by = u->string; return f.found; }
+    if (fc.found) { f->by = u->string; return fc.found; }
   }
   return NULL;
 }
 
-cJSON *hm_resolve_copy(hm_exec *ex, const call *k, const cJSON *body, char **path,
-                            char *why, size_t whylen) {
-  resolve_ctx rc = { ex, k, "" };
+void hm_resolve_call(hm_resolver *rv, const char *path, const cJSON *body, const cJSON *unique,
+                     hm_resolved *out) {
+  memset(out, 0, sizeof *out);
+  resolve_ctx rc = { rv, out, "" };
   cJSON *wrap = cJSON_CreateObject();
   if (body) cJSON_AddItemToObject(wrap, "body", cJSON_Duplicate(body, 1));
-  if (k->unique) cJSON_AddItemToObject(wrap, "unique", cJSON_Duplicate(k->unique, 1));
+  if (unique) cJSON_AddItemToObject(wrap, "unique", cJSON_Duplicate(unique, 1));
   hm_buf pb; hm_buf_init(&pb);
   int res = resolve_body(&rc, wrap);
-  if (!res) res = resolve_string(&rc, k->path, &pb);
+  if (!res) res = resolve_string(&rc, path, &pb);
   if (res) {
-    explain_missing(ex, rc.missing, why, whylen);
+    explain_missing(rv->st, rc.missing, out->why, sizeof out->why);
     cJSON_Delete(wrap);
-    hm_buf_free(&pb);
-    return NULL;
+  } else {
+    out->wrap = wrap;
+    out->path = strdup(hm_buf_cstr(&pb));
   }
-  *path = strdup(hm_buf_cstr(&pb));
   hm_buf_free(&pb);
-  return wrap;
 }
 
+void hm_resolved_free(hm_resolved *r) {
+  cJSON_Delete(r->wrap);
+  free(r->path);
+  for (size_t i = 0; i < r->nflags; i++) free(r->flags[i].message);
+  free(r->flags);
+  memset(r, 0, sizeof *r);
+}
