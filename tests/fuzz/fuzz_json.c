@@ -28,11 +28,39 @@ static int tree_depth(const cJSON *j) {
 
 static int json_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+/* Whether the reader reads data's numbers as cJSON does: it keeps a number no
+ * double holds exactly (long integers, exponents that overflow or underflow)
+ * as its source text, so inputs with 16 or more digits in a row or an
+ * exponent are left out of the comparison. */
+static int plain_numbers(const uint8_t *data, size_t size) {
+  size_t run = 0;
+  for (size_t i = 0; i < size; i++) {
+    run = data[i] >= '0' && data[i] <= '9' ? run + 1 : 0;
+    if (run >= 16) return 0;
+    if ((data[i] == 'e' || data[i] == 'E') && i && data[i - 1] >= '0' && data[i - 1] <= '9')
+      return 0;
+  }
+  return 1;
+}
+
+/* Whether an object anywhere in the tree repeats a member: the reader refuses
+ * such a record (a bad record naming the member), cJSON keeps both. */
+static int repeats_member(const cJSON *t) {
+  for (const cJSON *c = t->child; c; c = c->next) {
+    if (cJSON_IsObject(t))
+      for (const cJSON *d = c->next; d; d = d->next)
+        if (!strcmp(c->string, d->string)) return 1;
+    if (repeats_member(c)) return 1;
+  }
+  return 0;
+}
+
 /* The array cJSON reads from data, if the reader must give exactly its elements.
  * cJSON is laxer than JSON where the reader is not: it takes any control byte as
- * white space and stops before trailing bytes, so those inputs are left out. */
+ * white space, stops before trailing bytes and keeps repeated members, so those
+ * inputs are left out, and so are numbers the reader keeps as text. */
 static cJSON *expected_records(const uint8_t *data, size_t size) {
-  if (hm_utf8_check(data, size) != size) return NULL;
+  if (hm_utf8_check(data, size) != size || !plain_numbers(data, size)) return NULL;
   for (size_t i = 0; i < size; i++)
     if (data[i] < 0x20 && !json_space(data[i])) return NULL;
   for (size_t i = 0; i + 6 <= size; i++)
@@ -43,7 +71,7 @@ static cJSON *expected_records(const uint8_t *data, size_t size) {
   int depth = arr ? tree_depth(arr) : -1;
   int ok = end == (const char *)data + size && cJSON_IsArray(arr) && depth >= 0 && depth < 900;
   for (const cJSON *c = arr ? arr->child : NULL; ok && c; c = c->next) ok = cJSON_IsObject(c);
-  if (!ok) { cJSON_Delete(arr); return NULL; }
+  if (!ok || repeats_member(arr)) { cJSON_Delete(arr); return NULL; }
   return arr;
 }
 
@@ -65,7 +93,8 @@ static int same(const cJSON *a, const cJSON *b) {
 /* As expected_records for NDJSON: each line not blank (spaces and tabs, CRs
  * before the LF) must be one object, read as cJSON reads the line. */
 static cJSON *expected_lines(const uint8_t *data, size_t size) {
-  if (hm_utf8_check(data, size) != size || (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0))
+  if (hm_utf8_check(data, size) != size || (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) ||
+      !plain_numbers(data, size))
     return NULL;
   for (size_t i = 0; i < size; i++)
     if (data[i] < 0x20 && !json_space(data[i])) return NULL;
@@ -84,7 +113,7 @@ static cJSON *expected_lines(const uint8_t *data, size_t size) {
       cJSON *o = cJSON_ParseWithLengthOpts(p, (size_t)(e - p), &end, 0);
       while (o && end < e && json_space((uint8_t)*end)) end++;
       int depth = o ? tree_depth(o) : -1;
-      if (!cJSON_IsObject(o) || end != e || depth < 0 || depth >= 900) {
+      if (!cJSON_IsObject(o) || end != e || depth < 0 || depth >= 900 || repeats_member(o)) {
         cJSON_Delete(o);
         cJSON_Delete(arr);
         return NULL;
