@@ -333,10 +333,10 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   if (ss->looked_up || ss->has_after) {
     bool fresh;
     long i = pl_kmap_find(&ss->made, pl_khash(pl->key), true, &fresh);
-    if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+    if (fresh) ss->made.v[i] = hm_xstrdup(kp);
     if (pl->rule_suffix[rule][0]) {
       i = pl_kmap_find(&ss->made, pl_khash(kp), true, &fresh);
-      if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+      if (fresh) ss->made.v[i] = hm_xstrdup(kp);
     }
   }
   if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {
@@ -344,7 +344,7 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     if (e.kind == HV_STR) {
       bool fresh;
       long i = pl_kmap_find(&pl->agents, pl_khash(pl_lower_trim(&pl->arena, e)), true, &fresh);
-      if (fresh) pl->agents.v[i] = pl_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
+      if (fresh) pl->agents.v[i] = hm_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
     }
   }
 }
