@@ -57,6 +57,12 @@ size_t hm_utf8_count(const char *s, size_t n) {
   return k;
 }
 
+size_t hm_utf8_leads(const char *s, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return c;
+}
+
 size_t hm_utf8_encode(uint32_t cp, char out[4]) {
   if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
   if (cp < 0x80) { out[0] = (char)cp; return 1; }

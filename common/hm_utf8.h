@@ -20,6 +20,10 @@ bool hm_utf8_valid(const char *s, size_t n);
 #define HM_BAD_BYTE 0x80000000u
 uint32_t hm_utf8_next(const char *s, size_t n, size_t *i);
 size_t hm_utf8_count(const char *s, size_t n);   /* characters; a bad byte counts as one */
+/* Characters of s by its bytes that are not continuation bytes (10xxxxxx):
+ * hm_utf8_count for valid text, without decoding; on invalid text a stray
+ * continuation byte counts as nothing. Length limits use it. */
+size_t hm_utf8_leads(const char *s, size_t n);
 
 /* Encodes cp into out; a surrogate or a value above U+10FFFF becomes U+FFFD.
  * The number of bytes written (1..4). */

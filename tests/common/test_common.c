@@ -151,6 +151,9 @@ static void test_utf8_next(void) {
   }
   CHECK(hm_utf8_count(s, n) == 4);
   CHECK(hm_utf8_count("\xE2\x82", 2) == 2);   /* each bad byte counts as one */
+  CHECK(hm_utf8_leads(s, n) == 4);
+  CHECK(hm_utf8_leads("\xE2\x82", 2) == 1);   /* the stray continuation byte: nothing */
+  CHECK(hm_utf8_leads("", 0) == 0);
 }
 
 static void test_utf8_encode(void) {
