@@ -52,6 +52,13 @@ char *hm_arena_strndup(hm_arena *a, const char *s, size_t n) {
 
 char *hm_arena_strdup(hm_arena *a, const char *s) { return hm_arena_strndup(a, s, strlen(s)); }
 
+char *hm_xstrdup(const char *s) {
+  if (!s) return NULL;
+  char *d = strdup(s);
+  if (!d) abort();
+  return d;
+}
+
 char *hm_arena_printf(hm_arena *a, const char *fmt, ...) {
   va_list ap, ap2;
   va_start(ap, fmt);

@@ -28,6 +28,9 @@ static inline void *hm_arena_alloc(hm_arena *a, size_t n) {
 void *hm_arena_realloc(hm_arena *a, void *p, size_t old, size_t n);
 char *hm_arena_strndup(hm_arena *a, const char *s, size_t n);
 char *hm_arena_strdup(hm_arena *a, const char *s);
+/* A malloc'd copy of s (free() it), NULL for NULL; aborts when memory runs
+   out, as the arena does: no caller has a way to go on without it. */
+char *hm_xstrdup(const char *s);
 char *hm_arena_printf(hm_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Keep the first block, drop the rest: the per-record reset, cheap and leak-free. */
 void hm_arena_reset(hm_arena *a);

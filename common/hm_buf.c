@@ -1,5 +1,6 @@
 /* hm_buf: growable byte buffer; see hm_buf.h. */
 #include "hm_buf.h"
+#include "hm_utf8.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -39,18 +40,6 @@ void hm_buf_f64(hm_buf *b, double v) {
   uint64_t u; memcpy(&u, &v, 8);
   hm_buf_u32(b, (uint32_t)u);
   hm_buf_u32(b, (uint32_t)(u >> 32));
-}
-
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-  if (s[0] < 0x80) return 1;
-  size_t len = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-  if (!len || len > n) return 0;
-  for (size_t i = 1; i < len; i++) if ((s[i] & 0xC0) != 0x80) return 0;
-  if (len == 2 && s[0] < 0xC2) return 0;
-  if (len == 3 && s[0] == 0xE0 && s[1] < 0xA0) return 0;
-  if (len == 4 && (s[0] > 0xF4 || (s[0] == 0xF0 && s[1] < 0x90))) return 0;
-  return len;
 }
 
 /* Whether the 8 bytes in w are all printable ASCII other than '"', '\\' and
@@ -96,7 +85,7 @@ static size_t put_special(hm_buf *b, const unsigned char *s, size_t i, size_t n)
   if (c == '\t') { hm_buf_puts(b, "\\t"); return i + 1; }
   if (c < 0x20) { hm_buf_printf(b, "\\u%04x", c); return i + 1; }
   if (c < 0x80) { hm_buf_putc(b, (char)c); return i + 1; }
-  size_t k = utf8_seq(s + i, n - i);
+  size_t k = (size_t)hm_utf8_seq(s + i, n - i);
   if (k) { hm_buf_put(b, s + i, k); return i + k; }
   hm_buf_puts(b, "\xEF\xBF\xBD");
   return i + 1;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hm_arena.h"
+#include "hm_hash.h"
 
 const hm_opinfo hm_opinfo_table[HOP__COUNT] = {
 #define OP(name, operand, pops, pushes, doc) {#name, HOK_##operand, pops, pushes, doc},
@@ -34,15 +35,14 @@ uint32_t hm_crc32(const void *data, size_t len) {
   return ~crc;
 }
 
-/* 256-bit digest of the image for state rows: four FNV-1a-64 lanes with
-   different seeds. Not cryptographic: it detects a changed map, nothing more. */
+/* 256-bit digest of the image for state rows: hm_hash.h's lane digest, whose
+   output existing .hbc files and state databases hold. Not cryptographic: it
+   detects a changed map, nothing more. */
 static void digest(const void *data, size_t len, uint8_t out[32]) {
-  const unsigned char *p = data;
-  for (int lane = 0; lane < 4; lane++) {
-    uint64_t h = 1469598103934665603ull ^ (0x9E3779B97F4A7C15ull * (uint64_t)(lane + 1));
-    for (size_t i = 0; i < len; i++) { h ^= p[i]; h *= 1099511628211ull; h ^= h >> 29; }
-    for (int b = 0; b < 8; b++) out[lane * 8 + b] = (uint8_t)(h >> (8 * b));
-  }
+  hm_digest d;
+  hm_digest_init(&d);
+  hm_digest_add(&d, data, len);
+  hm_digest_out(&d, out);
 }
 
 /* ---------- writer ---------- */

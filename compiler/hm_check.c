@@ -10,6 +10,7 @@
 #include "hm_compile.h"
 #include "hm_names.h"
 #include "hm_psettings.h"
+#include "hm_utf8.h"
 #include "hm_gorgias.h"
 
 #define MAXVARS 256
@@ -699,8 +700,7 @@ static void check_consts(chk *x, hm_node *e, const hm_node *field) {
     }
     const hm_node *mx = hm_field_opt(field, FO_MAX);
     if (mx && (t->op == TY_STRING || t->op == TY_ENUM_OPEN)) {
-      uint32_t chars = 0;
-      for (uint32_t i = 0; i < e->slen; i++) if (((unsigned char)e->s[i] & 0xC0) != 0x80) chars++;
+      uint32_t chars = (uint32_t)hm_utf8_leads(e->s, e->slen);
       if (chars > (uint32_t)mx->num)
         D(x, e, E0209, "this text has %u characters; Gorgias accepts at most %.0f in %s", chars, mx->num, field->s);
     }

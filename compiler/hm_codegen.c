@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hm_compile.h"
+#include "hm_hash.h"
 #include "hm_value.h"
 
 typedef struct cbuf { uint32_t *v; uint32_t n, cap; hm_line *lines; uint32_t nlines, caplines; } cbuf;
@@ -29,9 +30,7 @@ typedef struct gen {
 /* ---------- constants ---------- */
 
 static uint64_t hash_bytes(const char *s, uint32_t n, uint32_t kind) {
-  uint64_t h = 1469598103934665603ull ^ kind;
-  for (uint32_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ull; }
-  return h;
+  return hm_fnv1a64_add(HM_FNV64_OFFSET ^ kind, s, n);
 }
 
 static void grow_consts(gen *g) {

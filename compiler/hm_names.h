@@ -1,15 +1,12 @@
-/* hm_names: a map from names to indexes (open addressing, FNV-1a), so the
+/* hm_names: a map from names to indexes (common/hm_hash.h's table), so the
  * checker resolves and de-duplicates n declarations in O(n), not O(n^2).
  * Keys are not copied: they must outlive the map (arena strings do). */
 #ifndef HM_NAMES_H
 #define HM_NAMES_H
 #include <stdint.h>
+#include "hm_hash.h"
 
-typedef struct hm_names {
-  const char **keys;   /* NULL: free slot */
-  int32_t *vals;
-  uint32_t n, cap;     /* cap is 0 or a power of two, n <= cap / 2 */
-} hm_names;
+typedef struct hm_names { hm_htab t; } hm_names;
 
 /* -1 when key is absent. */
 int32_t hm_names_get(const hm_names *m, const char *key);

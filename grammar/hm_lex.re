@@ -7,6 +7,7 @@
 #include <string.h>
 #include "hm_lex.h"
 #include "hm_parse.h"
+#include "hm_utf8.h"
 
 /*!re2c
   re2c:define:YYCTYPE = "unsigned char";
@@ -46,15 +47,6 @@ static int followed_by_colon(const unsigned char *p) {
   return p[0] == ':' && p[1] != ':';
 }
 
-static int put_utf8(char *d, unsigned long cp) {
-  if (cp < 0x80) { d[0] = (char)cp; return 1; }
-  if (cp < 0x800) { d[0] = (char)(0xC0 | (cp >> 6)); d[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-  if (cp < 0x10000) { d[0] = (char)(0xE0 | (cp >> 12)); d[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); d[2] = (char)(0x80 | (cp & 0x3F)); return 3; }
-  d[0] = (char)(0xF0 | (cp >> 18)); d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  d[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); d[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Unescape the body of a "..." string (quotes excluded). Returns 0 or reports. */
 static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *e, YYSTYPE *val, YYLTYPE *loc) {
   char *d = hm_arena_alloc(lx->arena, (size_t)(e - s) + 1);
@@ -81,7 +73,7 @@ static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *
         }
       }
       if (q < e && *q == '}' && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF)) {
-        n += (size_t)put_utf8(d + n, cp);
+        n += hm_utf8_encode((uint32_t)cp, d + n);   /* cp is a scalar value: checked above */
         p = q;
       } else {
         hm_lex_error(lx, loc, "bad \\u escape: write \\u{XXXX} with 1 to 6 hex digits");

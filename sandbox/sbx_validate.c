@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hm_utf8.h"
 
 struct hm_sbx_schema { cJSON *root; };
 
@@ -70,12 +71,6 @@ int hm_sbx_is_datetime(const char *s) {
     return (p[3] == '\0') || (digits(p + 3, 2) && p[5] == '\0');
   }
   return *p == '\0';
-}
-
-static size_t utf8_len(const char *s) {
-  size_t n = 0;
-  for (; *s; s++) if (((unsigned char)*s & 0xC0) != 0x80) n++;
-  return n;
 }
 
 typedef struct vstate {
@@ -188,7 +183,7 @@ static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *
   double min = field ? num_or(field, "min", -1e308) : -1e308, max = field ? num_or(field, "max", 1e308) : 1e308;
   if (strcmp(kind, "string") == 0) {
     if (!cJSON_IsString(val)) return fail(v, path, "%s", "must be a string.", 0);
-    size_t n = utf8_len(val->valuestring);
+    size_t n = hm_utf8_leads(val->valuestring, strlen(val->valuestring));
     if ((double)n > max) return fail(v, path, "must be at most %g characters long.", NULL, max);
     if (min > 0 && (double)n < min) return fail(v, path, "must be at least %g characters long.", NULL, min);
   } else if (strcmp(kind, "number") == 0 || strcmp(kind, "int") == 0) {

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "hm_builtins.h"
+#include "hm_utf8.h"
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -54,12 +55,7 @@ void hm_flagf(hm_bctx *ctx, hm_severity sev, const char *fmt, ...) __attribute__
 const char *hm_quote(hm_bctx *ctx, const char *s, size_t n);
 
 /* ---- UTF-8 ---- */
-/* Decodes the code point at s[*i] and advances *i. An invalid or truncated
- * sequence yields HM_BAD_BYTE | byte and advances one byte, so callers can
- * keep the byte as it was and never split or drop input. */
-#define HM_BAD_BYTE 0x80000000u
-uint32_t hm_utf8_next(const char *s, size_t n, size_t *i);
-size_t hm_utf8_count(const char *s, size_t n);   /* characters; a bad byte counts as one */
+/* hm_utf8_next, hm_utf8_count, HM_BAD_BYTE: common/hm_utf8.h. */
 uint32_t hm_cp_lower(uint32_t cp);
 uint32_t hm_cp_upper(uint32_t cp);
 bool hm_cp_space(uint32_t cp);                   /* ASCII and Unicode white space, BOM */

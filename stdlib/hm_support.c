@@ -38,20 +38,8 @@ void hm_sb_putc(hm_sb *b, char c) { hm_sb_put(b, &c, 1); }
 void hm_sb_put_cp(hm_sb *b, uint32_t cp) {
   char u[4];
   if (cp & HM_BAD_BYTE) { hm_sb_putc(b, (char)(cp & 0xff)); return; }
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
   if (cp < 0x80) { hm_sb_putc(b, (char)cp); return; }
-  if (cp < 0x800) {
-    u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F));
-    hm_sb_put(b, u, 2);
-  } else if (cp < 0x10000) {
-    u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    u[2] = (char)(0x80 | (cp & 0x3F));
-    hm_sb_put(b, u, 3);
-  } else {
-    u[0] = (char)(0xF0 | (cp >> 18)); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
-    hm_sb_put(b, u, 4);
-  }
+  hm_sb_put(b, u, hm_utf8_encode(cp, u));
 }
 
 hm_value hm_sb_value(hm_sb *b) {
@@ -109,33 +97,6 @@ const char *hm_quote(hm_bctx *ctx, const char *s, size_t n) {
     chars++;
   }
   return hm_sb_value(&b).u.str;
-}
-
-uint32_t hm_utf8_next(const char *s, size_t n, size_t *i) {
-  const unsigned char *p = (const unsigned char *)s + *i;
-  size_t left = n - *i;
-  uint32_t c = p[0];
-  if (c < 0x80) { (*i)++; return c; }
-  int need;
-  uint32_t min;
-  if (c >= 0xC2 && c <= 0xDF) { need = 1; c &= 0x1F; min = 0x80; }
-  else if (c >= 0xE0 && c <= 0xEF) { need = 2; c &= 0x0F; min = 0x800; }
-  else if (c >= 0xF0 && c <= 0xF4) { need = 3; c &= 0x07; min = 0x10000; }
-  else { (*i)++; return HM_BAD_BYTE | p[0]; }
-  if (left < (size_t)need + 1) { (*i)++; return HM_BAD_BYTE | p[0]; }
-  for (int k = 1; k <= need; k++) {
-    if ((p[k] & 0xC0) != 0x80) { (*i)++; return HM_BAD_BYTE | p[0]; }
-    c = (c << 6) | (p[k] & 0x3F);
-  }
-  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) { (*i)++; return HM_BAD_BYTE | p[0]; }
-  *i += (size_t)need + 1;
-  return c;
-}
-
-size_t hm_utf8_count(const char *s, size_t n) {
-  size_t i = 0, k = 0;
-  while (i < n) { hm_utf8_next(s, n, &i); k++; }
-  return k;
 }
 
 /* Pairs where upper and lower differ by a fixed distance over a range. */

@@ -273,13 +273,6 @@ HM_BI_TEXT(domain) {
   return 0;
 }
 
-static bool valid_utf8(const char *s, size_t n) {
-  size_t i = 0;
-  while (i < n)
-    if (hm_utf8_next(s, n, &i) & HM_BAD_BYTE) return false;
-  return true;
-}
-
 static bool local_ok(const char *s, size_t n) {
   if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.') return false;
   for (size_t i = 0; i < n; i++) {
@@ -319,7 +312,7 @@ static bool domain_ok(const char *s, size_t n) {
 HM_BI_TEXT(is_email) {
   hm_trim_span(&s, &n);
   long at = last_at((span){s, n});
-  bool ok = at > 0 && valid_utf8(s, n) && find_bytes(s, (size_t)at, "@", 1, 0) < 0 &&
+  bool ok = at > 0 && hm_utf8_valid(s, n) && find_bytes(s, (size_t)at, "@", 1, 0) < 0 &&
             local_ok(s, (size_t)at) && domain_ok(s + at + 1, n - (size_t)at - 1);
   *out = hv_bool(ok);
   return 0;

@@ -12,6 +12,7 @@
 #include "hm_bytecode.h"
 #include "hm_plan.h"
 #include "hm_gorgias.h"
+#include "hm_hash.h"
 #include "hm_psettings.h"
 #include "hm_read.h"
 #include "hm_value.h"
@@ -134,7 +135,7 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
  * One `plan` per `hmaprun plan` (or planning run); everything below takes it. */
 
 #define HM_MAX_MESSAGES HM_GORGIAS_TICKET_MESSAGES_MAX   /* per ticket create: the profile */
-#define FNV0 14695981039346656037ull   /* FNV-1a 64 offset basis */
+#define FNV0 HM_FNV64_OFFSET
 
 typedef struct kmap { uint64_t *h; char **v; size_t cap, n; bool values; } kmap;
 
@@ -205,7 +206,6 @@ int pl_keyset_has(keyset *k, const char *key);
 uint64_t pl_khash(const char *s);
 long pl_kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new);
 void pl_kmap_free(kmap *m);
-char *pl_xstrdup(const char *s);
 
 /* ---- pl_host.c ---- */
 hm_childidx *pl_build_find_index(plan *pl, uint32_t s, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include "hm_plan.h"
 #include "hm_apipath.h"
 #include "hm_calls.h"
+#include "hm_utf8.h"
 #include "pl.h"
 
 /* ---- writing calls ---- */
@@ -244,12 +245,6 @@ static bool fix_thread(plan *pl, uint32_t rule, hm_value msgs, hm_value fallback
 
 /* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
 
-static size_t utf8_chars(const char *s, size_t n) {
-  size_t c = 0;
-  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return c;
-}
-
 /* The schema's required/min/max of target t on obj (and on the elements of its
  * list-of-target fields). NULL if fine, else why Gorgias would answer 4xx.
  * Ticket messages beyond 500 are not an error: they become follow-up calls. */
@@ -298,9 +293,9 @@ static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_va
   const char *tn = K(p, p->targets[t].name);
   const char *name = K(p, f->name);
   *field = name;
-  if (v.kind == HV_STR && f->max && v.len > f->max && utf8_chars(v.u.str, v.len) > f->max)
+  if (v.kind == HV_STR && f->max && v.len > f->max && hm_utf8_leads(v.u.str, v.len) > f->max)
     return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
-                           utf8_chars(v.u.str, v.len), f->max);
+                           hm_utf8_leads(v.u.str, v.len), f->max);
   if (v.kind == HV_LIST) {
     bool split = hm_gorgias_kind_named(tn) == HM_GK_TICKET &&
                  !strcmp(name, HM_GORGIAS_ROUTES.nested_list);
@@ -333,10 +328,10 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   if (ss->looked_up || ss->has_after) {
     bool fresh;
     long i = pl_kmap_find(&ss->made, pl_khash(pl->key), true, &fresh);
-    if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+    if (fresh) ss->made.v[i] = hm_xstrdup(kp);
     if (pl->rule_suffix[rule][0]) {
       i = pl_kmap_find(&ss->made, pl_khash(kp), true, &fresh);
-      if (fresh) ss->made.v[i] = pl_xstrdup(kp);
+      if (fresh) ss->made.v[i] = hm_xstrdup(kp);
     }
   }
   if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {
@@ -344,7 +339,7 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     if (e.kind == HV_STR) {
       bool fresh;
       long i = pl_kmap_find(&pl->agents, pl_khash(pl_lower_trim(&pl->arena, e)), true, &fresh);
-      if (fresh) pl->agents.v[i] = pl_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
+      if (fresh) pl->agents.v[i] = hm_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
     }
   }
 }

@@ -13,12 +13,6 @@
  * Two different keys with the same FNV-1a 64 hash would be taken for one; at a
  * million keys the odds are about 1 in 10^7, which we accept for flat memory. */
 
-static uint64_t fnv(const void *data, size_t n, uint64_t h) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) { h ^= p[i]; h *= 1099511628211ull; }
-  return h;
-}
-
 /* The content hash of a call (for --delta): 8 bytes a step, little-endian
  * whatever the host, so plans hash the same everywhere. */
 uint64_t pl_body_hash(const void *data, size_t n, uint64_t h) {
@@ -30,11 +24,11 @@ uint64_t pl_body_hash(const void *data, size_t n, uint64_t h) {
     h ^= h >> 29;
     p += 8; n -= 8;
   }
-  return fnv(p, n, h);
+  return hm_fnv1a64_add(h, p, n);
 }
 
 uint64_t pl_khash(const char *s) {
-  uint64_t h = fnv(s, strlen(s), FNV0);
+  uint64_t h = hm_fnv1a64_str(s);
   return h ? h : 1;   /* 0 marks an empty slot */
 }
 
@@ -150,8 +144,3 @@ char *pl_cat3(hm_arena *ar, const char *a, const char *b, const char *c) {
   return d;
 }
 
-char *pl_xstrdup(const char *s) {
-  char *d = strdup(s);
-  if (!d) abort();
-  return d;
-}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hm_buf.h"
+#include "hm_hash.h"
 #include "hm_read.h"
 #include "hm_psettings.h"
 #include "pl.h"
@@ -69,7 +70,7 @@ static void init_rules(plan *pl) {
     if (first == HM_BC_NONE) buf[0] = 0;
     else if (!same_target_before) snprintf(buf, sizeof buf, ":%s", tn);
     else snprintf(buf, sizeof buf, ":%s:r%u", tn, r);
-    pl->rule_suffix[r] = pl_xstrdup(buf);
+    pl->rule_suffix[r] = hm_xstrdup(buf);
   }
 }
 
@@ -219,14 +220,6 @@ static int by_set_name(const void *a, const void *b) {
   return c ? c : (nx > ny) - (nx < ny);
 }
 
-/* 64-bit FNV-1a lanes, as the bytecode's own digest: it detects a change,
-   nothing more. */
-static void lanes_add(uint64_t h[4], const void *data, size_t len) {
-  const unsigned char *p = data;
-  for (int lane = 0; lane < 4; lane++)
-    for (size_t i = 0; i < len; i++) { h[lane] ^= p[i]; h[lane] *= 1099511628211ull; h[lane] ^= h[lane] >> 29; }
-}
-
 /* Each name once, with its last value (the one the planner keeps), sorted
    by name. */
 static int last_of_each_name(const char *const *sets, int nsets, const char **out) {
@@ -247,12 +240,12 @@ void hm_plan_map_hash(const hm_program *p, const char *const *sets, int nsets, c
   if (!last) abort();
   int n = last_of_each_name(sets, nsets, last);
   if (n) {
-    uint64_t h[4];
-    for (int lane = 0; lane < 4; lane++) h[lane] = 1469598103934665603ull ^ (0x9E3779B97F4A7C15ull * (uint64_t)(lane + 1));
-    lanes_add(h, p->hash, 32);
-    for (int i = 0; i < n; i++) lanes_add(h, last[i], strlen(last[i]) + 1);   /* NUL: "a=b","c" != "a=bc" */
-    for (int lane = 0; lane < 4; lane++)
-      for (int b = 0; b < 8; b++) d[lane * 8 + b] = (uint8_t)(h[lane] >> (8 * b));
+    hm_digest h;   /* the bytecode's own digest, as report.json has always shown */
+    hm_digest_init(&h);
+    hm_digest_add(&h, p->hash, 32);
+    for (int i = 0; i < n; i++)   /* with the NUL: "a=b","c" != "a=bc" */
+      hm_digest_add(&h, last[i], strlen(last[i]) + 1);
+    hm_digest_out(&h, d);
   }
   free(last);
   for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);

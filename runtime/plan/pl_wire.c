@@ -46,12 +46,6 @@ struct hm_wire {
   wire_target *t;
 };
 
-static uint32_t name_hash(const char *s) {
-  uint32_t h = 2166136261u;   /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
 static uint32_t ptr_hash(const char *s) {
   uint64_t x = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ull;
   return (uint32_t)(x >> 32);
@@ -101,7 +95,7 @@ static void index_target(const hm_program *p, const hm_target *tg, wire_target *
     hm_buf_json_str(&wt->key[i], name, strlen(name));
     hm_buf_putc(&wt->key[i], ':');
     wt->moved[i] = in_move(wt->move, name);
-    put_slot(wt->slots, wt->mask, name_hash(name), name, i);
+    put_slot(wt->slots, wt->mask, hm_fnv1a32_str(name), name, i);
     put_slot(wt->by_ptr, wt->mask, ptr_hash(name), name, i);
   }
 }
@@ -135,7 +129,7 @@ uint32_t hm_wire_field(const hm_wire *w, uint32_t t, const char *name) {
   /* the VM names members with the constant pool's strings: their address first */
   for (uint32_t h = ptr_hash(name) & wt->mask; wt->by_ptr[h].name; h = (h + 1) & wt->mask)
     if (wt->by_ptr[h].name == name) return wt->by_ptr[h].index;
-  for (uint32_t h = name_hash(name) & wt->mask; wt->slots[h].name; h = (h + 1) & wt->mask)
+  for (uint32_t h = hm_fnv1a32_str(name) & wt->mask; wt->slots[h].name; h = (h + 1) & wt->mask)
     if (!strcmp(wt->slots[h].name, name)) return wt->slots[h].index;
   return HM_BC_NONE;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hm_buf.h"
+#include "hm_hash.h"
+#include "hm_utf8.h"
 #include "hm_read.h"
 
 /* ==== rd_reader.c, rd_csv.c, rd_json.c, rd_srcpath.c ====
@@ -103,10 +105,7 @@ static inline uint64_t hm_in_col(const hm_reader *r) { return r->buf_abs + r->po
 void hm_reader_fail(hm_reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
 const char *hm_reader_file(const hm_reader *r);
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-int hm_utf8_seq(const unsigned char *s, size_t n);
-/* Offset of the first invalid UTF-8 byte in s[0..n), or n if valid. */
-size_t hm_utf8_check(const unsigned char *s, size_t n);
+/* UTF-8: hm_utf8_seq, hm_utf8_check (common/hm_utf8.h). */
 
 /* Per format. *_begin runs when a file is opened (CSV reads its header; -1 = bad file,
    error set); *_next is as hm_reader_next for the current file. */

@@ -116,8 +116,7 @@ static void put_text(hm_buf *b, const char *s, size_t n, bool repair) {
 
 static uint32_t keytab_id(keytab *kt, const char *k, size_t n) {
   if (!kt->slot && !(kt->slot = calloc(2 * KEYS_MAX, sizeof *kt->slot))) abort();
-  uint32_t h = 2166136261u;   /* FNV-1a */
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)k[i]) * 16777619u;
+  uint32_t h = hm_fnv1a32_add(HM_FNV32_OFFSET, k, n);
   for (h &= 2 * KEYS_MAX - 1; kt->slot[h]; h = (h + 1) & (2 * KEYS_MAX - 1)) {
     const char *name = kt->name[kt->slot[h] - 1];
     if (!strncmp(name, k, n) && !name[n]) return kt->slot[h] - 1;

@@ -8,10 +8,10 @@
 
 #define PAIRWISE_MAX 8
 
-static uint64_t name_hash(const char *s) {
-  uint64_t h = 1469598103934665603ull;        /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
+/* The home slot of name in a table of size (a power of two, >= 16): the top
+   bits of FNV-1a times the golden ratio, spread better than FNV's low bits. */
+static size_t home(const char *name, size_t size) {
+  return (size_t)((hm_fnv1a64_str(name) * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctzll(size)));
 }
 
 static bool pairwise_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
@@ -34,7 +34,7 @@ bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *f
   bool found = false;
   for (size_t i = 0; i < n && !found; i++) {
     if (skip_empty && !*names[i]) continue;
-    size_t h = (size_t)name_hash(names[i]) & (size - 1);
+    size_t h = home(names[i], size);
     while (slot[h] && strcmp(names[slot[h] - 1], names[i]) != 0) h = (h + 1) & (size - 1);
     if (slot[h]) { *first = slot[h] - 1; *second = i; found = true; }
     else slot[h] = i + 1;

@@ -30,41 +30,6 @@ void hm_reader_fail(hm_reader *r, uint64_t line, uint64_t col, const char *fmt, 
   va_end(ap);
 }
 
-/* ---- UTF-8 ---- */
-
-int hm_utf8_seq(const unsigned char *s, size_t n) {
-  unsigned c = s[0];
-  if (c < 0x80) return 1;
-  int len;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-  else return 0;
-  if (n < (size_t)len) return 0;
-  if (s[1] < lo || s[1] > hi) return 0;
-  for (int i = 2; i < len; i++) if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-  return len;
-}
-
-size_t hm_utf8_check(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    while (i + 8 <= n) {                   /* ASCII fast path, 8 bytes at a time */
-      uint64_t w;
-      memcpy(&w, s + i, 8);
-      if (w & 0x8080808080808080ull) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    if (s[i] < 0x80) { i++; continue; }
-    int l = hm_utf8_seq(s + i, n - i);
-    if (!l) return i;
-    i += (size_t)l;
-  }
-  return n;
-}
-
 /* ---- buffered input ---- */
 
 int hm_in_fill(hm_reader *r, size_t want) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hm_buf.h"
+#include "hm_hash.h"
 #include "hm_gorgias.h"
 #include "hm_run.h"
 
@@ -137,7 +138,7 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
 
 /* A set of strings kept as 64-bit hashes (16 bytes a member at most): two
  * strings with one hash count as one, about 1 in 10^10 at a million members. */
-typedef struct hm_seen { uint64_t *h; size_t cap, n; } hm_seen;
+typedef struct hm_seen { hm_htab t; } hm_seen;   /* keys: the strings' FNV-1a 64 */
 /* 1 when s was already in the set; else adds it and returns 0. */
 int hm_seen_add(hm_seen *s, const char *str);
 int hm_seen_has(const hm_seen *s, const char *str);

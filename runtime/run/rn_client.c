@@ -49,9 +49,8 @@ long long hm_rn_json_id(const cJSON *o) {
 }
 
 void hm_hash_hex(const char *s, char out[17]) {
-  unsigned long long h = 1469598103934665603ull;
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) { h ^= *p; h *= 1099511628211ull; }
-  snprintf(out, 17, "%016llx", h);
+  /* stored in state databases and compared across runs: the V0 basis */
+  snprintf(out, 17, "%016llx", (unsigned long long)hm_fnv1a64_v0_str(s));
 }
 
 /* ISO-8601 instant -> seconds since the epoch; a naive time is UTC (Gorgias

@@ -22,13 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "hm_psettings.h"
+#include "hm_arena.h"
 #include "hm_read.h"
 #include "rn.h"
 #include "hm_run.h"
 
 /* ---- small helpers ---- */
-
-static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 static void count_add(hm_exec *ex, const char *object, const char *what, long long n) {
   if (!object) object = "(none)";
@@ -109,7 +108,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
     const char *e = strchr(p, '}');
     if (e) k->subject = strndup(p + 5, (size_t)(e - p - 5));
   }
-  if (!k->subject) k->subject = xstrdup(k->ref);
+  if (!k->subject) k->subject = hm_xstrdup(k->ref);
   return 0;
 }
 

@@ -415,38 +415,21 @@ void hm_http_query_escape(hm_buf *b, const char *s) {
 /* ---- a set of strings by hash ---- */
 
 static uint64_t seen_hash(const char *s) {
-  uint64_t h = 14695981039346656037ull;
-  for (; *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ull; }
-  return h ? h : 1;   /* 0 marks an empty slot */
-}
-
-static size_t seen_slot(const hm_seen *s, uint64_t h) {
-  size_t j = h & (s->cap - 1);
-  while (s->h[j] && s->h[j] != h) j = (j + 1) & (s->cap - 1);
-  return j;
+  uint64_t h = hm_fnv1a64_str(s);
+  return h ? h : 1;   /* a table key is never 0 */
 }
 
 int hm_seen_has(const hm_seen *s, const char *str) {
-  return s->cap && s->h[seen_slot(s, seen_hash(str))] != 0;
+  return hm_htab_find_u64(&s->t, seen_hash(str)) != NULL;
 }
 
 int hm_seen_add(hm_seen *s, const char *str) {
-  if ((s->n + 1) * 2 > s->cap) {
-    hm_seen bigger = { calloc(s->cap ? s->cap * 2 : 64, sizeof *s->h), s->cap ? s->cap * 2 : 64, s->n };
-    if (!bigger.h) abort();
-    for (size_t i = 0; i < s->cap; i++) if (s->h[i]) bigger.h[seen_slot(&bigger, s->h[i])] = s->h[i];
-    free(s->h);
-    *s = bigger;
-  }
-  uint64_t h = seen_hash(str);
-  size_t j = seen_slot(s, h);
-  if (s->h[j]) return 1;
-  s->h[j] = h;
-  s->n++;
-  return 0;
+  bool fresh;
+  hm_htab_put_u64(&s->t, seen_hash(str), &fresh);
+  return !fresh;
 }
 
-void hm_seen_free(hm_seen *s) { free(s->h); memset(s, 0, sizeof *s); }
+void hm_seen_free(hm_seen *s) { hm_htab_free(&s->t); }
 
 /* ---- lists ---- */
 

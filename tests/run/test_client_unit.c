@@ -303,7 +303,7 @@ static void test_seen(void) {
   hm_seen s = { 0 };
   char k[32];
   for (int i = 0; i < 5000; i++) { snprintf(k, sizeof k, "Ref:%d", i); CHECK(!hm_seen_add(&s, k)); }
-  CHECK(s.n == 5000 && hm_seen_add(&s, "Ref:42") && hm_seen_has(&s, "Ref:4999") && !hm_seen_has(&s, "Ref:5000"));
+  CHECK(s.t.n == 5000 && hm_seen_add(&s, "Ref:42") && hm_seen_has(&s, "Ref:4999") && !hm_seen_has(&s, "Ref:5000"));
   hm_seen_free(&s);
   CHECK(!hm_seen_has(&s, "Ref:1"));
 }
