@@ -117,7 +117,7 @@ void hm_sbx_fault_echo(hm_sbx_faults *f, const char *authorization, struct hm_sb
 #define HM_SBX_CONF_REQUIRED 1u      /* required on create */
 #define HM_SBX_CONF_CREATE_ONLY 2u   /* refused (or dropped, --put-created-datetime) on update */
 #define HM_SBX_CONF_READ_ONLY 4u     /* refused in any body */
-#define HM_SBX_CONF_UNCONFIRMED 8u   /* no public source settles this row; SOURCE says what is open */
+#define HM_SBX_CONF_UNCONFIRMED 8u   /* no public source settles it; SOURCE says what is open */
 #define HM_SBX_CONF_NO_BOUND (-1.0)
 typedef struct hm_sbx_conf_row {
   const char *object, *field;
@@ -127,7 +127,8 @@ typedef struct hm_sbx_conf_row {
   double min, max;              /* characters, items or value; HM_SBX_CONF_NO_BOUND: none */
   unsigned flags;               /* HM_SBX_CONF_* */
   const char *dflt;             /* JSON a create fills in when the field is absent; NULL: none */
-  const char *source;           /* "api §5.1 (S7)" = gorgias-api.md, "fid §1.4" = gorgias-fidelity.md */
+  /* "api §5.1 (S7)" = gorgias-api.md, "fid §1.4" = gorgias-fidelity.md (shared/reference) */
+  const char *source;
 } hm_sbx_conf_row;
 const hm_sbx_conf_row *hm_sbx_conformance(size_t *n);
 /* The table in the `hmapc schema` JSON shape (plus "source"/"unconfirmed" per field),

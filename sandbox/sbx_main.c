@@ -118,7 +118,8 @@ static int load_schema(hm_sbx_ctx *ctx, const char *file) {
   hm_buf_free(&text);
   free(table);
   if (!ctx->schema) {
-    fprintf(stderr, "hmap-sandbox: %s: %s\n", file ? file : "conformance table", src ? err : "out of memory");
+    fprintf(stderr, "hmap-sandbox: %s: %s\n", file ? file : "conformance table",
+            src ? err : "out of memory");
     return -1;
   }
   return 0;

@@ -10,15 +10,28 @@
 #include <string.h>
 
 #define MAX_DOC 256
-typedef struct documented { char key[240]; int seen; } documented;
-typedef struct diffs { documented doc[MAX_DOC]; int ndoc, undocumented, total; } diffs;
+typedef struct documented {
+  char key[240];
+  int seen;
+} documented;
+typedef struct diffs {
+  documented doc[MAX_DOC];
+  int ndoc, undocumented, total;
+} diffs;
 
 static char *slurp(FILE *f) {
   size_t cap = 1 << 16, n = 0;
   char *s = malloc(cap);
   for (size_t r; s && (r = fread(s + n, 1, cap - n - 1, f)) > 0;) {
     n += r;
-    if (n + 1 == cap) { char *t = realloc(s, cap *= 2); if (!t) { free(s); return NULL; } s = t; }
+    if (n + 1 == cap) {
+      char *t = realloc(s, cap *= 2);
+      if (!t) {
+        free(s);
+        return NULL;
+      }
+      s = t;
+    }
   }
   if (s) s[n] = '\0';
   return s;
@@ -34,7 +47,10 @@ static void trim_cell(char *c) {
 /* rows "| `Object.field` | aspect | reason |" → keys "Object.field aspect" */
 static int read_documented(const char *path, diffs *d) {
   FILE *f = fopen(path, "r");
-  if (!f) { perror(path); return -1; }
+  if (!f) {
+    perror(path);
+    return -1;
+  }
   char line[2048];
   while (fgets(line, sizeof line, f) && d->ndoc < MAX_DOC) {
     char a[160], b[64];
@@ -48,22 +64,30 @@ static int read_documented(const char *path, diffs *d) {
   return 0;
 }
 
-static void report(diffs *d, const char *what, const char *aspect, const char *gorgias, const char *hmap) {
+static void report(diffs *d, const char *what, const char *aspect, const char *gorgias,
+                   const char *hmap) {
   char key[240];
   snprintf(key, sizeof key, "%s %s", what, aspect);
   int known = 0;
   for (int i = 0; i < d->ndoc; i++)
-    if (strcmp(d->doc[i].key, key) == 0) { d->doc[i].seen = 1; known = 1; }
+    if (strcmp(d->doc[i].key, key) == 0) {
+      d->doc[i].seen = 1;
+      known = 1;
+    }
   d->total++;
   if (!known) d->undocumented++;
-  printf("%-14s %-44s gorgias=%s hmap=%s\n", known ? "documented" : "UNDOCUMENTED", key, gorgias, hmap);
+  printf("%-14s %-44s gorgias=%s hmap=%s\n", known ? "documented" : "UNDOCUMENTED", key, gorgias,
+         hmap);
 }
 
-static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+static const cJSON *item(const cJSON *o, const char *k) {
+  return cJSON_GetObjectItemCaseSensitive(o, k);
+}
 
 static const cJSON *find_named(const cJSON *arr, const char *name) {
   for (const cJSON *e = arr ? arr->child : NULL; e; e = e->next)
-    if (cJSON_IsString(item(e, "name")) && strcmp(item(e, "name")->valuestring, name) == 0) return e;
+    if (cJSON_IsString(item(e, "name")) && strcmp(item(e, "name")->valuestring, name) == 0)
+      return e;
   return NULL;
 }
 
@@ -71,8 +95,12 @@ static const cJSON *find_named(const cJSON *arr, const char *name) {
 static void type_text(const cJSON *t, char *out, size_t n) {
   const cJSON *k = item(t, "kind"), *tg = item(t, "target"), *of = item(t, "of");
   size_t used = (size_t)snprintf(out, n, "%s", cJSON_IsString(k) ? k->valuestring : "?");
-  if (cJSON_IsString(tg) && used < n) used += (size_t)snprintf(out + used, n - used, ":%s", tg->valuestring);
-  if (of && used + 4 < n) { snprintf(out + used, n - used, " of "); type_text(of, out + used + 4, n - used - 4); }
+  if (cJSON_IsString(tg) && used < n)
+    used += (size_t)snprintf(out + used, n - used, ":%s", tg->valuestring);
+  if (of && used + 4 < n) {
+    snprintf(out + used, n - used, " of ");
+    type_text(of, out + used + 4, n - used - 4);
+  }
 }
 
 /* the same enum values (in any order) and the same open flag */
@@ -82,7 +110,8 @@ static int same_values(const cJSON *a, const cJSON *b) {
   if (cJSON_IsTrue(item(a, "open")) != cJSON_IsTrue(item(b, "open"))) return 0;
   for (const cJSON *e = va ? va->child : NULL; e; e = e->next) {
     int found = 0;
-    for (const cJSON *x = vb->child; x && !found; x = x->next) found = strcmp(x->valuestring, e->valuestring) == 0;
+    for (const cJSON *x = vb->child; x && !found; x = x->next)
+      found = strcmp(x->valuestring, e->valuestring) == 0;
     if (!found) return 0;
   }
   return 1;
@@ -92,11 +121,14 @@ static int same_values(const cJSON *a, const cJSON *b) {
 static void values_only(const cJSON *a, const cJSON *b, char *out, size_t n) {
   size_t used = 0;
   out[0] = '\0';
-  for (const cJSON *e = item(a, "values") ? item(a, "values")->child : NULL; e && used < n; e = e->next) {
+  for (const cJSON *e = item(a, "values") ? item(a, "values")->child : NULL; e && used < n;
+       e = e->next) {
     int found = 0;
-    for (const cJSON *x = item(b, "values") ? item(b, "values")->child : NULL; x && !found; x = x->next)
+    for (const cJSON *x = item(b, "values") ? item(b, "values")->child : NULL; x && !found;
+         x = x->next)
       found = strcmp(x->valuestring, e->valuestring) == 0;
-    if (!found) used += (size_t)snprintf(out + used, n - used, "%s+%s", used ? "," : "", e->valuestring);
+    if (!found)
+      used += (size_t)snprintf(out + used, n - used, "%s+%s", used ? "," : "", e->valuestring);
   }
   if (used < n && cJSON_IsTrue(item(a, "open")) && !cJSON_IsTrue(item(b, "open")))
     used += (size_t)snprintf(out + used, n - used, "%sopen", used ? "," : "");
@@ -114,12 +146,14 @@ static void text_of(const cJSON *v, char *out, size_t n) {
   free(s);
 }
 
-static void compare_flag(diffs *d, const char *what, const char *flag, const cJSON *g, const cJSON *h) {
+static void compare_flag(diffs *d, const char *what, const char *flag, const cJSON *g,
+                         const cJSON *h) {
   int a = cJSON_IsTrue(item(g, flag)), b = cJSON_IsTrue(item(h, flag));
   if (a != b) report(d, what, flag, a ? "true" : "false", b ? "true" : "false");
 }
 
-static void compare_value(diffs *d, const char *what, const char *key, const cJSON *g, const cJSON *h) {
+static void compare_value(diffs *d, const char *what, const char *key, const cJSON *g,
+                          const cJSON *h) {
   char a[200], b[200];
   const cJSON *x = item(g, key), *y = item(h, key);
   text_of(cJSON_IsNull(x) ? NULL : x, a, sizeof a);
@@ -131,10 +165,10 @@ static void compare_field(diffs *d, const char *what, const cJSON *g, const cJSO
   char a[200], b[200];
   type_text(item(g, "type"), a, sizeof a);
   type_text(item(h, "type"), b, sizeof b);
-  if (strcmp(a, b) != 0) report(d, what, "type", a, b);
+  if (strcmp(a, b) != 0)
+    report(d, what, "type", a, b);
   else if (strcmp(cJSON_GetStringValue(item(innermost(item(g, "type")), "kind")), "enum") == 0 &&
-           !same_values(innermost(item(g, "type")), innermost(item(h, "type"))))
-  {
+           !same_values(innermost(item(g, "type")), innermost(item(h, "type")))) {
     char only_g[200], only_h[200];
     values_only(innermost(item(g, "type")), innermost(item(h, "type")), only_g, sizeof only_g);
     values_only(innermost(item(h, "type")), innermost(item(g, "type")), only_h, sizeof only_h);
@@ -149,13 +183,17 @@ static void compare_field(diffs *d, const char *what, const cJSON *g, const cJSO
 }
 
 /* each field of FROM missing in OTHER; FROM_IS_TABLE says which side is which */
-static void compare_presence(diffs *d, const char *name, const cJSON *from, const cJSON *other, int from_is_table) {
+static void compare_presence(diffs *d, const char *name, const cJSON *from, const cJSON *other,
+                             int from_is_table) {
   for (const cJSON *f = item(from, "fields")->child; f; f = f->next) {
     char what[160];
     snprintf(what, sizeof what, "%s.%s", name, item(f, "name")->valuestring);
     const cJSON *o = other ? find_named(item(other, "fields"), item(f, "name")->valuestring) : NULL;
-    if (!o) report(d, what, "presence", from_is_table ? "accepted" : "unknown", from_is_table ? "absent" : "field");
-    else if (from_is_table) compare_field(d, what, f, o);
+    if (!o)
+      report(d, what, "presence", from_is_table ? "accepted" : "unknown",
+             from_is_table ? "absent" : "field");
+    else if (from_is_table)
+      compare_field(d, what, f, o);
   }
 }
 
@@ -164,7 +202,10 @@ static void compare(diffs *d, const cJSON *table, const cJSON *module) {
   for (const cJSON *t = tt->child; t; t = t->next) {
     const char *name = item(t, "name")->valuestring;
     const cJSON *m = find_named(mt, name);
-    if (!m) { report(d, name, "target", "modelled", "absent"); continue; }
+    if (!m) {
+      report(d, name, "target", "modelled", "absent");
+      continue;
+    }
     compare_presence(d, name, t, m, 1);
     compare_presence(d, name, m, t, 0);
   }
@@ -174,14 +215,20 @@ static void compare(diffs *d, const cJSON *table, const cJSON *module) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) { fprintf(stderr, "usage: %s HMAPC GORGIAS.hmap DIFFERENCES.md\n", argv[0]); return 2; }
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s HMAPC GORGIAS.hmap DIFFERENCES.md\n", argv[0]);
+    return 2;
+  }
   static diffs d;
   if (read_documented(argv[3], &d) != 0) return 2;
   char cmd[4096];
   snprintf(cmd, sizeof cmd, "'%s' schema '%s'", argv[1], argv[2]);
   FILE *p = popen(cmd, "r");
   char *text = p ? slurp(p) : NULL;
-  if (p && pclose(p) != 0) { fprintf(stderr, "hmapc schema failed\n"); return 2; }
+  if (p && pclose(p) != 0) {
+    fprintf(stderr, "hmapc schema failed\n");
+    return 2;
+  }
   char *tjson = hm_sbx_conformance_json();
   cJSON *module = cJSON_Parse(text ? text : ""), *table = cJSON_Parse(tjson ? tjson : "");
   free(text);
@@ -193,9 +240,12 @@ int main(int argc, char **argv) {
   compare(&d, table, module);
   int stale = 0;
   for (int i = 0; i < d.ndoc; i++)
-    if (!d.doc[i].seen) { printf("%-14s %s (written down, but the two agree)\n", "STALE", d.doc[i].key); stale++; }
-  printf("%d disagreement(s), %d not written down in %s, %d stale entr%s\n", d.total, d.undocumented,
-         argv[3], stale, stale == 1 ? "y" : "ies");
+    if (!d.doc[i].seen) {
+      printf("%-14s %s (written down, but the two agree)\n", "STALE", d.doc[i].key);
+      stale++;
+    }
+  printf("%d disagreement(s), %d not written down in %s, %d stale entr%s\n", d.total,
+         d.undocumented, argv[3], stale, stale == 1 ? "y" : "ies");
   cJSON_Delete(module);
   cJSON_Delete(table);
   return d.undocumented || stale ? 1 : 0;
