@@ -112,6 +112,29 @@ void hm_sbx_fault_answer(hm_sbx_faults *f, hm_sbx_fault_kind k, double arg, stru
  * "email:key" pair and its URL-encoded form (nothing is written). */
 void hm_sbx_fault_echo(hm_sbx_faults *f, const char *authorization, struct hm_sbx_resp *rs);
 
+/* ---- the conformance table (sbx_conformance.c) ---- */
+/* What Gorgias accepts in one request-body field, and the public source saying so. */
+#define HM_SBX_CONF_REQUIRED 1u      /* required on create */
+#define HM_SBX_CONF_CREATE_ONLY 2u   /* refused (or dropped, --put-created-datetime) on update */
+#define HM_SBX_CONF_READ_ONLY 4u     /* refused in any body */
+#define HM_SBX_CONF_UNCONFIRMED 8u   /* no public source settles it; SOURCE says what is open */
+#define HM_SBX_CONF_NO_BOUND (-1.0)
+typedef struct hm_sbx_conf_row {
+  const char *object, *field;
+  /* "string" "int" "number" "bool" "datetime" "record" "any", "enum"/"enum-open" (VALUES,
+   * '|'-separated), "ref:<Object>", "list:<type>", or an object name (a nested body) */
+  const char *type, *values;
+  double min, max;              /* characters, items or value; HM_SBX_CONF_NO_BOUND: none */
+  unsigned flags;               /* HM_SBX_CONF_* */
+  const char *dflt;             /* JSON a create fills in when the field is absent; NULL: none */
+  /* "api §5.1 (S7)" = gorgias-api.md, "fid §1.4" = gorgias-fidelity.md (shared/reference) */
+  const char *source;
+} hm_sbx_conf_row;
+const hm_sbx_conf_row *hm_sbx_conformance(size_t *n);
+/* The table in the `hmapc schema` JSON shape (plus "source"/"unconfirmed" per field),
+ * malloc'd; what the sandbox validates with unless --schema FILE is given. */
+char *hm_sbx_conformance_json(void);
+
 /* ---- validation (sbx_validate.c) ---- */
 typedef struct hm_sbx_schema hm_sbx_schema;
 hm_sbx_schema *hm_sbx_schema_parse(const char *json, char *err, size_t errlen);
@@ -127,8 +150,6 @@ int hm_sbx_validate(const hm_sbx_schema *s, const char *name, cJSON *body, hm_sb
                     int refuse_create_only, char *msg, size_t msglen, char *field, size_t fieldlen);
 int hm_sbx_is_datetime(const char *s);
 
-/* The built-in schema JSON (sandbox/embed_schema.cmake), NULL when built without one. */
-extern const char *const hm_sbx_embedded_schema;
 
 /* ---- server context ---- */
 typedef struct hm_sbx_account { char email[128]; char key[128]; } hm_sbx_account;

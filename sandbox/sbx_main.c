@@ -27,8 +27,8 @@ static const char USAGE[] =
   "                         e.g. 429:0.05,500:0.02,slow:0.02:500ms,drop-after:0.02\n"
   "  --seed N               seed of the fault schedule (default 1)\n"
   "  --max-upload BYTES     largest accepted upload, else 413 (default 26214400)\n"
-  "  --schema FILE          schema JSON (hmapc schema stdlib/gorgias.hmap) instead of\n"
-  "                         the one built in\n"
+  "  --schema FILE          validate with this schema JSON (`hmapc schema` format)\n"
+  "                         instead of the conformance table (sbx_conformance.c)\n"
   "  --put-created-datetime refuse|ignore\n"
   "                         a PUT carrying a create-only field such as\n"
   "                         created_datetime: 400 (default) or drop the field\n"
@@ -105,19 +105,22 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
 static int load_schema(hm_sbx_ctx *ctx, const char *file) {
   char err[256];
   hm_buf text; hm_buf_init(&text);
-  const char *src = hm_sbx_embedded_schema;
-  if (file) {
+  char *table = NULL;
+  const char *src;
+  if (!file) src = table = hm_sbx_conformance_json();
+  else {
     int e = hm_buf_read_path(&text, file);
     if (e) { fprintf(stderr, "hmap-sandbox: cannot read schema %s: %s\n", file, strerror(e)); hm_buf_free(&text); return -1; }
     src = hm_buf_cstr(&text);
   }
-  if (!src) {
-    fprintf(stderr, "hmap-sandbox: warning: no schema built in and no --schema: request bodies are not validated\n");
-    return 0;
-  }
-  ctx->schema = hm_sbx_schema_parse(src, err, sizeof err);
+  ctx->schema = src ? hm_sbx_schema_parse(src, err, sizeof err) : NULL;
   hm_buf_free(&text);
-  if (!ctx->schema) { fprintf(stderr, "hmap-sandbox: %s%s%s\n", file ? file : "built-in schema", ": ", err); return -1; }
+  free(table);
+  if (!ctx->schema) {
+    fprintf(stderr, "hmap-sandbox: %s: %s\n", file ? file : "conformance table",
+            src ? err : "out of memory");
+    return -1;
+  }
   return 0;
 }
 

@@ -1,6 +1,6 @@
-/* sbx_validate: checks request bodies against the Gorgias schema module
- * (stdlib/gorgias.hmap, as `hmapc schema` prints it) — the same definition the
- * compiler checks maps with, so the sandbox can never disagree with the checker.
+/* sbx_validate: checks request bodies against a schema in the `hmapc schema`
+ * JSON shape — the sandbox's conformance table (sbx_conformance.c) or a
+ * --schema FILE.
  * Each problem is reported as "<field path>: <what is wrong>." naming the first
  * offending field, e.g. "messages[0].channel: is required.". */
 #include "sbx.h"

@@ -31,8 +31,9 @@ static hm_sbx_ctx *sandbox(void) {
   pthread_mutex_init(&ctx.stats.mu, NULL);
   pthread_mutex_init(&ctx.log_mu, NULL);
   ctx.stats.by_route = cJSON_CreateObject();
-  const char *schema = hm_sbx_embedded_schema;
-  if (schema && !(ctx.schema = hm_sbx_schema_parse(schema, err, sizeof err))) abort();
+  char *schema = hm_sbx_conformance_json();   /* the sandbox's own rules, as it validates */
+  if (!schema || !(ctx.schema = hm_sbx_schema_parse(schema, err, sizeof err))) abort();
+  free(schema);
   if (!(ctx.store = hm_sbx_store_open(NULL, err, sizeof err))) abort();
   ready = 1;
   return &ctx;
