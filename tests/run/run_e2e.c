@@ -830,7 +830,7 @@ static void scenario_rollback(env *e) {
   cJSON *d = dump(e);
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == N_TICKETS, "dry run deleted something");
   cJSON_Delete(d);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   char *out = client_stdout(e);
   CHECK(rc == 0, "rollback exit %d: %s", rc, out ? out : "");
   CHECK(out && strstr(out, "uploaded file"), "rollback does not list the uploads it cannot delete: %s", out ? out : "");
@@ -851,7 +851,7 @@ static void scenario_rollback(env *e) {
   find_by(customers, "email", "existing@example.com", &n);
   CHECK(n == 1, "rollback deleted the customer that existed before the migration");
   cJSON_Delete(d);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   out = client_stdout(e);
   CHECK(rc == 0 && out && strstr(out, "rollback: 0 object(s) deleted"), "second rollback: %s", out ? out : "");
   free(out);
@@ -1429,7 +1429,7 @@ static void scenario_example(env *e, const char *hmapc, const char *map, const c
   CHECK(!strcmp(before, after), "the second run of the example changed the sandbox");
   free(before);
   free(after);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   CHECK(rc == 0, "rollback of the example: exit %d", rc);
   CHECK(kind_size(e, "tickets") == 0 && kind_size(e, "customers") == 0, "the example's records survived the rollback");
 }
@@ -2115,7 +2115,7 @@ static void scenario_target(env *e) {
            url_a, b.base);
   const char *cmds[] = { "rollback", "verify", "run" };
   for (int i = 0; i < 3; i++) {
-    rc = i < 2 ? client_cmd(&b, cmds[i], NULL)
+    rc = i < 2 ? client_cmd(&b, cmds[i], i == 0 ? "--yes" : NULL)
                : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
                             path_in(e, "data"), "--target", b.base, "--state",
                             path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
@@ -2154,7 +2154,7 @@ static void scenario_target(env *e) {
   stop_sandbox(e);
   const char *other[] = { "--port", port, "--domain", "impostor", NULL };
   CHECK(start_sandbox(e, other) == 0, "no sandbox on port %s again", port);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   snprintf(want, sizeof want, "(domain=sandbox), and --target is %s (domain=impostor)", e->base);
   CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d", rc);
 }
@@ -2194,7 +2194,7 @@ static void damaged_state(env *e) {
         "run on a damaged state: exit %d", rc);
   const char *cmds[] = { "verify", "rollback" };
   for (int i = 0; i < 2; i++) {
-    rc = client_cmd(e, cmds[i], NULL);
+    rc = client_cmd(e, cmds[i], i == 1 ? "--yes" : NULL);
     CHECK(rc == 2 && err_has(e, "is damaged"), "%s on a damaged state: exit %d", cmds[i], rc);
   }
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
@@ -2229,7 +2229,7 @@ static void lost_wal(env *e) {
         err_has(e, "run again with --recover"), "run after the -wal was deleted: exit %d", rc);
   CHECK(dump_count(e, "tickets") == tickets && dump_count(e, "customers") == customers,
         "the refused run created something");
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   CHECK(rc == 2 && err_has(e, "has lost"), "rollback after the -wal was deleted: exit %d", rc);
   rc = run_plan(e, 0, 0, "--recover", NULL);
   CHECK(rc == 0, "run --recover: exit %d", rc);
