@@ -251,6 +251,9 @@ void hm_hash_hex(const char *s, char out[17]);
  * the terminal answers y/yes to question; 1 when they decline; 2 when there is
  * no terminal to ask (why says so and how to proceed). */
 int hm_confirm(const char *question, int yes, char *why, size_t n);
+/* The same refusal, before anything is asked or sent: 0 when hm_confirm can
+ * get an answer (--yes, or a terminal), else 2 with why. */
+int hm_confirm_possible(int yes, char *why, size_t n);
 
 /* ==== rn_answer.c ====
  * hm_answer: the checks an answer passes before anything of it is recorded

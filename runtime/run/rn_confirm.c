@@ -7,13 +7,16 @@
 #include <unistd.h>
 #include "rn.h"
 
+int hm_confirm_possible(int yes, char *why, size_t n) {
+  if (yes || (isatty(0) && isatty(2))) return 0;
+  snprintf(why, n, "standard input is not a terminal, so nobody can confirm; "
+                   "run it again with --yes (or --dry-run to only see the list)");
+  return 2;
+}
+
 int hm_confirm(const char *question, int yes, char *why, size_t n) {
   if (yes) return 0;
-  if (!isatty(0) || !isatty(2)) {
-    snprintf(why, n, "standard input is not a terminal, so nobody can confirm; "
-                     "run it again with --yes (or --dry-run to only see the list)");
-    return 2;
-  }
+  if (hm_confirm_possible(yes, why, n)) return 2;
   fprintf(stderr, "%s [y/N] ", question);
   fflush(stderr);
   char line[64] = "";

@@ -317,20 +317,19 @@ static void items_free(items *o, tally *t) {
   free(t->done);
 }
 
-/* The preview, then consent; 0 to go on, else the exit code (dry run: 0
- * with *done set). */
-static int preview_and_confirm(const hm_target_args *a, const items *o, tally *t, int *done) {
-  long long total = preview(o, t, a->target);
-  *done = 0;
-  if (a->dry_run) {
-    printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n", total);
-    *done = 1;
-    return 0;
-  }
-  if (!total) return 0;   /* nothing to delete: no question */
+/* Consent to delete total objects (none needed for none): 0 to go on, else
+ * the exit code, or 0 with *done set when the person declined. With ask 0,
+ * only whether consent can be had (before any API call). */
+static int consent(const hm_target_args *a, long long total, int ask, int *done) {
   char q[1200], why[300];
-  snprintf(q, sizeof q, "Delete these %lld object(s) from %s?", total, a->target);
-  int rc = hm_confirm(q, a->yes, why, sizeof why);
+  int rc;
+  if (!total) return 0;
+  if (ask) {
+    snprintf(q, sizeof q, "Delete these %lld object(s) from %s?", total, a->target);
+    rc = hm_confirm(q, a->yes, why, sizeof why);
+  } else {
+    rc = hm_confirm_possible(a->yes, why, sizeof why);
+  }
   if (rc == 2) fprintf(stderr, "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n",
                        total, why);
   else if (rc == 1) { fprintf(stderr, "hmaprun rollback: %s\n", why); *done = 1; rc = 0; }
@@ -353,17 +352,19 @@ int hm_rollback_main(int argc, char **argv) {
   rb b = { 0 };
   b.st = st;
   kinds_of(&o, &b.t);
-  int done;
-  rc = preview_and_confirm(&a, &o, &b.t, &done);
+  long long total = preview(&o, &b.t, a.target);
+  int done = a.dry_run;
+  if (done) printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n", total);
+  else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if (!rc && !done) rc = connect_bound(&a, st, stop, &b.h);
+  if (!rc && !done) rc = consent(&a, total, 1, &done);   /* asked once the target is known good */
   if (rc || done) {
+    if (b.h) hm_http_close(b.h);
     items_free(&o, &b.t);
     hm_store_close(st);
     return rc;
   }
-  long long total = 0;
-  for (size_t k = 0; k < b.t.n; k++) total += b.t.planned[k];
   hm_progress_init(&b.prog, a.log_json, total, 2.0 * a.time_scale);
   hm_progress_configure(&b.prog, "rollback", "objects", a.log_every);
   long long uploads = 0, surveys = 0;
