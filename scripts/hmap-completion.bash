@@ -6,9 +6,9 @@
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in
     plan) echo "--data --out --sample --set --help" ;;
-    run) echo "--plan --data --target --state --sample --set --delta --force-map-change --retarget
-               --recover --resend-in-doubt --allow-active-rules --map-hash --report --max-upload-bytes
-               --max-answer-bytes --in-doubt-wait --time-scale --no-preflight --credentials-file
+    run) echo "--plan --data --target --state --sample --set --delta --force-map-change
+               --retarget --recover --resend-in-doubt --allow-active-rules --map-hash --report
+               --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
                     --max-answer-bytes --log-json --log-every --help" ;;
@@ -22,9 +22,10 @@ _hmap_words() {   # the options of hmaprun COMMAND
 _hmap_file_arg() {
   case "$1" in
     --data|--out|--stdlib) COMPREPLY=($(compgen -d -- "$2")); return 0 ;;
-    --state|--plan|--report|--credentials-file|-o|--db|--schema|--log) COMPREPLY=($(compgen -f -- "$2")); return 0 ;;
-    --target|--sample|--set|--map-hash|--time-scale|--log-every|--max-upload-bytes|--max-answer-bytes|\
-    --in-doubt-wait|--port|--listen|--rate|--faults|--seed|--account|--domain|--max-upload|\
+    --state|--plan|--report|--credentials-file|-o|--db|--schema|--log)
+      COMPREPLY=($(compgen -f -- "$2")); return 0 ;;
+    --target|--sample|--set|--map-hash|--time-scale|--log-every|--max-upload-bytes|\
+    --max-answer-bytes|--in-doubt-wait|--port|--listen|--rate|--faults|--seed|--account|--domain|--max-upload|\
     --put-created-datetime) COMPREPLY=(); return 0 ;;
   esac
   return 1

@@ -28,7 +28,8 @@ rc=0; sh scripts/demo.sh build >"$demo" 2>&1 || rc=$?
 # The dry run's counts: the sums of report.md's objects table.
 awk -F'|' '/^## Objects/ { t = 1; next } /^## / { t = 0 }
            t && $2 ~ /[A-Za-z]/ && $3 ~ /[0-9]/ { r += $3; p += $4; j += $5; f += $6; n++ }
-           END { printf "  dry run: %d objects, %d records read, %d planned, %d rejected, %d flagged\n", n, r, p, j, f }' \
+           END { printf "  dry run: %d objects, %d records read, %d planned, %d rejected, " \
+                         "%d flagged\n", n, r, p, j, f }' \
   out/demo/plan/report.md
 echo "  $(grep -m 1 -o '^[0-9]* API calls' out/demo/plan/report.md) planned"
 echo "  run: $(grep 'hmaprun run: ' "$demo" | tail -n 1 | sed 's/^[^ ]* hmaprun run: //')"

@@ -4,6 +4,7 @@
  * refused, so a script never deletes by accident. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "rn.h"
 
@@ -22,7 +23,7 @@ int hm_confirm(const char *question, int yes, char *why, size_t n) {
   char line[64] = "";
   if (!fgets(line, sizeof line, stdin)) line[0] = 0;
   line[strcspn(line, "\r\n")] = 0;
-  if (!strcmp(line, "y") || !strcmp(line, "Y") || !strcmp(line, "yes") || !strcmp(line, "YES")) return 0;
+  if (!strcasecmp(line, "y") || !strcasecmp(line, "yes")) return 0;
   snprintf(why, n, "not confirmed: nothing was deleted");
   return 1;
 }

@@ -6,6 +6,7 @@
  * exit code. No colour is ever written (NO_COLOR holds trivially). The ETA
  * uses the slower of the observed pace and the rate limit, so it never
  * promises more than the account's bucket can deliver. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -83,7 +84,8 @@ static void status_text(hm_progress *p, const char *object, char *out, size_t n)
   if (i >= 0 && p->obj_total[i] > 0) snprintf(per, sizeof per, " %lld/%lld", p->obj_done[i], p->obj_total[i]);
   else if (i >= 0) snprintf(per, sizeof per, " %lld", p->obj_done[i]);
   if (p->total > 0)
-    snprintf(out, n, "%s%s  (%s %lld/%lld, %.1f/s, ETA %s)", object, per, p->unit, p->done, p->total, rate, eta);
+    snprintf(out, n, "%s%s  (%s %lld/%lld, %.1f/s, ETA %s)", object, per, p->unit, p->done,
+             p->total, rate, eta);
   else
     snprintf(out, n, "%s%s  (%s %lld, %.1f/s)", object, per, p->unit, p->done, rate);
 }
@@ -177,7 +179,8 @@ static void outcome_text(const hm_progress *p, int rc, long long failures, const
   else if (rc == 1 && detail && detail[0]) snprintf(out, n, "done with %lld %s (%lld %s in %.0f s)",
                                                     failures, detail, p->done, p->unit, el);
   else if (rc == 1 && !failures) snprintf(out, n, "done with records rejected by the map "
-                                           "(%lld %s in %.0f s; see the report)", p->done, p->unit, el);
+                                           "(%lld %s in %.0f s; see the report)",
+                                           p->done, p->unit, el);
   else if (rc == 1) snprintf(out, n, "done with %lld failure%s (%lld %s in %.0f s)", failures,
                              failures == 1 ? "" : "s", p->done, p->unit, el);
   else if (rc == 4) snprintf(out, n, "interrupted — resume with: %s", detail && detail[0] ? detail
@@ -195,7 +198,8 @@ void hm_progress_outcome(hm_progress *p, int rc, long long failures, const char 
     hm_progress_json_open(&b, "end");
     hm_buf_puts(&b, ",\"command\":");
     hm_buf_json_str(&b, p->label, strlen(p->label));
-    hm_buf_printf(&b, ",\"exit\":%d,\"failures\":%lld,\"done\":%lld,\"text\":", rc, failures, p->done);
+    hm_buf_printf(&b, ",\"exit\":%d,\"failures\":%lld,\"done\":%lld,\"text\":", rc, failures,
+                  p->done);
     hm_buf_json_str(&b, text, strlen(text));
     hm_buf_puts(&b, "}\n");
     fputs(hm_buf_cstr(&b), stderr);
@@ -212,7 +216,7 @@ void hm_progress_outcome(hm_progress *p, int rc, long long failures, const char 
 static void shell_word(hm_buf *b, const char *arg) {
   int plain = arg[0] != 0;
   for (const char *c = arg; *c; c++)
-    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *c)) plain = 0;
+    if (!isalnum((unsigned char)*c) && !strchr("_@%+=:,./-", *c)) plain = 0;
   if (plain) { hm_buf_puts(b, arg); return; }
   hm_buf_putc(b, '\'');
   for (const char *c = arg; *c; c++) {

@@ -204,7 +204,9 @@ static void delete_tickets(rb *b, item **v, size_t n) {
 
 /* What the rollback does with one item; the preview and the deletion both
  * read it, so the counts shown are the counts deleted. */
-typedef enum rb_action { RB_KEEP, RB_LEAVE, RB_NONE, RB_WITH_TICKET, RB_DEACTIVATE, RB_DELETE } rb_action;
+typedef enum rb_action {
+  RB_KEEP, RB_LEAVE, RB_NONE, RB_WITH_TICKET, RB_DEACTIVATE, RB_DELETE
+} rb_action;
 
 static rb_action classify(const items *o, const item *it) {
   if (it->reused) return RB_KEEP;
@@ -268,7 +270,12 @@ static void delete_all(rb *b, items *o, const volatile sig_atomic_t *stop, long 
       if (strcmp(it->target, b->t.kind[k])) continue;
       if (*stop) { b->rc = 4; break; }
       rb_action a = classify(o, it);
-      if (a == RB_KEEP) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b->kept++; hm_store_mark_deleted(b->st, it->ref); continue; }
+      if (a == RB_KEEP) {
+        printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref);
+        b->kept++;
+        hm_store_mark_deleted(b->st, it->ref);
+        continue;
+      }
       if (a == RB_LEAVE) {
         /* Only files that reached Gorgias are left there (not the skipped ones). */
         if (is_upload(it)) *uploads += strstr(it->fields, "\"url\"") != NULL; else (*surveys)++;
@@ -299,7 +306,8 @@ static void delete_all(rb *b, items *o, const volatile sig_atomic_t *stop, long 
 static int connect_bound(const hm_target_args *a, hm_store *st, const volatile sig_atomic_t *stop,
                          hm_http **h) {
   char err[1024];
-  int rc = hm_client_connect(a->target, a->creds_file, a->time_scale, a->log_json, stop, h, err, sizeof err);
+  int rc = hm_client_connect(a->target, a->creds_file, a->time_scale, a->log_json, stop, h, err,
+                             sizeof err);
   if (!rc) {
     hm_http_set_max_answer(*h, a->max_answer_bytes);
     rc = hm_target_bind(st, *h, a->state, a->target, a->retarget, 1, "rollback", err, sizeof err);
@@ -310,7 +318,9 @@ static int connect_bound(const hm_target_args *a, hm_store *st, const volatile s
 }
 
 static void items_free(items *o, tally *t) {
-  for (size_t i = 0; i < o->n; i++) { free(o->v[i].ref); free(o->v[i].target); free(o->v[i].path); free(o->v[i].fields); }
+  for (size_t i = 0; i < o->n; i++) {
+    free(o->v[i].ref); free(o->v[i].target); free(o->v[i].path); free(o->v[i].fields);
+  }
   free(o->v);
   free(t->kind);
   free(t->planned);
@@ -330,8 +340,9 @@ static int consent(const hm_target_args *a, long long total, int ask, int *done)
   } else {
     rc = hm_confirm_possible(a->yes, why, sizeof why);
   }
-  if (rc == 2) fprintf(stderr, "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n",
-                       total, why);
+  if (rc == 2)
+    fprintf(stderr, "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n",
+            total, why);
   else if (rc == 1) { fprintf(stderr, "hmaprun rollback: %s\n", why); *done = 1; rc = 0; }
   return rc;
 }
@@ -354,7 +365,8 @@ int hm_rollback_main(int argc, char **argv) {
   kinds_of(&o, &b.t);
   long long total = preview(&o, &b.t, a.target);
   int done = a.dry_run;
-  if (done) printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n", total);
+  if (done) printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n",
+                   total);
   else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if (!rc && !done) rc = connect_bound(&a, st, stop, &b.h);

@@ -215,7 +215,8 @@ int hm_verify_main(int argc, char **argv) {
   hm_store_close(st);
   if (!rc && diffs) rc = 1;
   char *again = rc == 4 ? hm_command_line("hmaprun", argc, argv) : NULL;
-  if (rc == 1) hm_progress_outcome(&prog, rc, diffs ? diffs : 1, diffs ? "difference(s)" : "failed read(s)");
+  if (rc == 1)
+    hm_progress_outcome(&prog, rc, diffs ? diffs : 1, diffs ? "difference(s)" : "failed read(s)");
   else hm_progress_outcome(&prog, rc, 0, again);
   free(again);
   return rc;

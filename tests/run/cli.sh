@@ -18,13 +18,15 @@ for p in "$hmapc" "$hmaprun" "$sandbox"; do
     failed "$name --version prints \"$out\""
   rev=$(echo "$out" | sed -n 's/.*(git \([0-9a-f]*\).*/\1/p')
   if [ -n "$rev" ] && git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$src" cat-file -e "$rev^{commit}" 2>/dev/null || failed "$name --version names $rev, not a commit of $src"
+    git -C "$src" cat-file -e "$rev^{commit}" 2>/dev/null ||
+      failed "$name --version names $rev, not a commit of $src"
   fi
 done
 
 # Outside a git checkout the revision is "unknown" (cmake/version.cmake).
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cmake -DSRC="$tmp" -DOUT="$tmp/hm_version.h" -DVERSION=9.9.9 -P "$src/cmake/version.cmake" >/dev/null 2>&1
+cmake -DSRC="$tmp" -DOUT="$tmp/hm_version.h" -DVERSION=9.9.9 -P "$src/cmake/version.cmake" \
+  >/dev/null 2>&1
 grep -q '#define HM_GIT_REVISION "unknown"' "$tmp/hm_version.h" 2>/dev/null ||
   failed "version.cmake outside git: $(cat "$tmp/hm_version.h" 2>/dev/null)"
 
@@ -52,7 +54,9 @@ got=$(complete_words hmap-sandbox --ver | tr '\n' ' ')
 for cmd in run rollback verify status; do
   want=$("$hmaprun" $cmd --help 2>&1 | grep -o -- '--[a-z-]*' | sort -u)
   have=$(complete_words hmaprun $cmd -- | sort -u)
-  for o in $want; do echo "$have" | grep -qx -- "$o" || failed "hmaprun $cmd: $o is not completed"; done
+  for o in $want; do
+    echo "$have" | grep -qx -- "$o" || failed "hmaprun $cmd: $o is not completed"
+  done
 done
 
 # zsh, when installed: bashcompinit runs the same file.

@@ -2381,7 +2381,8 @@ static void scenario_log_outcome(env *e) {
   seed_existing(e);
   rc = run_plan_stop(e, 4, SIGINT);
   char end[2000];
-  check_log(e, "run", "hmaprun run: interrupted — resume with: hmaprun run --plan ", end, sizeof end);
+  check_log(e, "run", "hmaprun run: interrupted — resume with: hmaprun run --plan ", end,
+            sizeof end);
   CHECK(rc == 4 && strstr(end, path_in(e, "state.db")), "SIGINT: exit %d, last line %s", rc, end);
   rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0, "the resume exit %d", rc);
@@ -2396,7 +2397,8 @@ static void scenario_log_outcome(env *e) {
   long failed = 0;
   const char *w = strstr(end, "done with ");
   if (w) failed = strtol(w + 10, NULL, 10);
-  CHECK(rc == 1 && failed > 0 && strstr(end, " failure"), "with failures: exit %d, last line %s", rc, end);
+  CHECK(rc == 1 && failed > 0 && strstr(end, " failure"), "with failures: exit %d, last line %s",
+        rc, end);
   rc = client_cmd(e, "verify", NULL);
   check_log(e, "verify", "hmaprun verify: ", NULL, 0);
 }
@@ -2410,8 +2412,8 @@ static long long kind_counts(const char *out, const char *prefix, char *kinds, s
   for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
     char kind[64];
     long long c;
-    if (strncmp(line, prefix, strlen(prefix)) || sscanf(line + strlen(prefix), "%63s %lld", kind, &c) != 2)
-      continue;
+    size_t pl = strlen(prefix);
+    if (strncmp(line, prefix, pl) || sscanf(line + pl, "%63s %lld", kind, &c) != 2) continue;
     size_t used = strlen(kinds);
     snprintf(kinds + used, n - used, "%s=%lld;", kind, c);
     sum += c;
@@ -2434,7 +2436,8 @@ static void scenario_rollback_confirm(env *e) {
             err_has(e, " object(s) without confirmation: standard input is not a terminal, so nobody "
                        "can confirm; run it again with --yes (or --dry-run to only see the list)"),
         "rollback without --yes on a non-terminal: exit %d", rc);
-  CHECK(out && strstr(out, "rollback will delete "), "the refusal does not show the list: %s", out ? out : "");
+  CHECK(out && strstr(out, "rollback will delete "), "the refusal does not show the list: %s",
+        out ? out : "");
   char *after = canonical(e);
   CHECK(api_requests(e) == req0 && !strcmp(before, after), "a refused rollback reached the API");
   free(after);
@@ -2447,7 +2450,8 @@ static void scenario_rollback_confirm(env *e) {
         "dry run: exit %d, kinds %s: %s", rc, planned, out ? out : "");
   char line[128];
   snprintf(line, sizeof line, "rollback: %lld object(s) would be deleted", want);
-  CHECK(out && strstr(out, line), "the dry run's total is not its per-kind sum (%s): %s", line, out ? out : "");
+  CHECK(out && strstr(out, line), "the dry run's total is not its per-kind sum (%s): %s", line,
+        out ? out : "");
   free(out);
   after = canonical(e);
   CHECK(api_requests(e) == req0 && !strcmp(before, after), "the dry run reached the API");
@@ -2458,7 +2462,8 @@ static void scenario_rollback_confirm(env *e) {
   CHECK(rc == 0 && got == want && !strcmp(planned, deleted),
         "deleted %lld per kind %s, the dry run said %lld per kind %s", got, deleted, want, planned);
   snprintf(line, sizeof line, "rollback: %lld object(s) deleted", want);
-  CHECK(out && strstr(out, line), "the rollback's total differs from the dry run's (%s): %s", line, out ? out : "");
+  CHECK(out && strstr(out, line), "the rollback's total differs from the dry run's (%s): %s", line,
+        out ? out : "");
   free(out);
   check_log(e, "rollback", "hmaprun rollback: done (", NULL, 0);
   CHECK(kind_size(e, "tickets") == 0, "tickets left after rollback --yes");
