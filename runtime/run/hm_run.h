@@ -74,6 +74,7 @@ typedef struct hm_exec_opts {
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
   double log_every;          /* seconds between progress lines in a log; <= 0: 5 */
   const char *resume_cmd;    /* the command line that resumes (the last line after an interrupt) */
+  int planned_rejections;    /* the planner rejected records: a run that ends well exits 1 */
   const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */
 } hm_exec_opts;
 

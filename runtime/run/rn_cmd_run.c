@@ -483,13 +483,12 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   }
   rewind(pf.f);
   a->o.planned_calls = pf.n;
+  a->o.planned_rejections = planned_rejections;
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
     record_totals(&pf, a->o.state_path, ex);
-    int xrc = hm_exec_calls(ex, tmp_next, &pf);
-    if (!xrc && planned_rejections) xrc = 1;   /* the last line says so too */
-    rc = hm_exec_close(ex, xrc);
+    rc = hm_exec_close(ex, hm_exec_calls(ex, tmp_next, &pf));
   }
   plan_free(&pf);
   return rc;

@@ -1099,6 +1099,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   char *counts = cJSON_PrintUnformatted(ex->counts);
   hm_store_run_end(ex->st, ex->run, status, counts);
   free(counts);
+  if (!final && ex->o.planned_rejections) final = 1;   /* the run's status stays "done" */
   hm_progress_outcome(&ex->prog, final, ex->rejected + ex->failed,
                       final == 4 ? ex->o.resume_cmd : NULL);
   hm_http_close(ex->http);

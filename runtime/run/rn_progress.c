@@ -146,7 +146,10 @@ void hm_progress_phase(hm_progress *p, const char *phase) {
   }
   if (p->tty) return;   /* the line in place already names the object */
   char line[256];
-  snprintf(line, sizeof line, "phase %s (%s %lld/%lld so far)", phase, p->unit, p->done, p->total);
+  if (p->total > 0)
+    snprintf(line, sizeof line, "phase %s (%s %lld/%lld so far)", phase, p->unit, p->done, p->total);
+  else
+    snprintf(line, sizeof line, "phase %s (%s %lld so far)", phase, p->unit, p->done);
   log_line(p, line);
 }
 
