@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
+#include "hm_version.h"
 
 static const char *usage_text =
   "usage: hmapc check [--json] [--stdlib DIR] [--stdin-name NAME] FILE.hmap... (- reads stdin)\n"
@@ -16,6 +17,7 @@ static const char *usage_text =
   "       hmapc disasm FILE.hbc\n"
   "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
   "       hmapc builtins\n"
+  "       hmapc --version\n"
   "\n"
   "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
   "        --json prints one JSON array of {file, line, col, end_col, severity, code, message};\n"
@@ -197,6 +199,10 @@ int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("hmapc %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
+    return 0;
+  }
   if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
   if (!strcmp(cmd, "build")) return cmd_build(argc - 2, argv + 2);
   if (!strcmp(cmd, "disasm")) return cmd_disasm(argc - 2, argv + 2);

@@ -16,6 +16,7 @@
 #include "hm_psettings.h"
 #include "hm_run.h"
 #include "hmaprun_feed.h"
+#include "hm_version.h"
 
 static const char *usage_text =
   "usage: hmaprun <command> [options]\n"
@@ -28,6 +29,7 @@ static const char *usage_text =
   "  rollback --state state.db --target URL\n"
   "  verify --state state.db --target URL\n"
   "  status --state state.db\n"
+  "  --version         version and git revision\n"
   "\n"
   "Run `hmaprun <command> --help` for a command's options.\n";
 
@@ -173,6 +175,10 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     fputs(usage_text, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("hmaprun %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
     return 0;
   }
   if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);

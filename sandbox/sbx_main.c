@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hm_version.h"
 
 static const char USAGE[] =
   "usage: hmap-sandbox [options]\n"
@@ -34,7 +35,8 @@ static const char USAGE[] =
   "                         created_datetime: 400 (default) or drop the field\n"
   "  --log FILE             append one line per API request (time, method, route,\n"
   "                         status or fault) to FILE; also $HM_SBX_LOG\n"
-  "  --help                 this text\n";
+  "  --help                 this text\n"
+  "  --version              version and git revision\n";
 
 typedef struct opts {
   int port;
@@ -65,6 +67,10 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { fputs(USAGE, stdout); return 1; }
+    if (strcmp(a, "--version") == 0) {
+      printf("hmap-sandbox %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
+      return 1;
+    }
     if (i + 1 >= argc) return usage_error("missing value or unknown option", a);
     const char *v = argv[++i];
     char *end;

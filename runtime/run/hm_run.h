@@ -72,6 +72,9 @@ typedef struct hm_exec_opts {
   long max_answer_bytes;     /* largest answer read; <= 0: 8 MiB (HM_HTTP_MAX_ANSWER_DEFAULT) */
   double in_doubt_wait;      /* seconds an unanswered create must age before its lookup (CLI default 30) */
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
+  double log_every;          /* seconds between progress lines in a log; <= 0: 5 */
+  const char *resume_cmd;    /* the command line that resumes (the last line after an interrupt) */
+  int planned_rejections;    /* the planner rejected records: a run that ends well exits 1 */
   const volatile sig_atomic_t *stop;   /* set by a signal handler: stop soon, resumable */
 } hm_exec_opts;
 

@@ -160,13 +160,18 @@ int hm_http_stopped(const hm_http *h);
 void hm_http_finishing(hm_http *h, int on);
 
 /* ==== rn_progress.c ====
- * hm_progress: what the user sees while a run goes — one progress line on
- * stderr, rewritten in place, only when stderr is a terminal; JSON event lines
- * with --log-json; silence otherwise (cron, CI and pipes get no noise). */
+ * hm_progress: what the user sees while run, verify or rollback goes — one
+ * progress line on stderr, rewritten in place, when stderr is a terminal; a
+ * timestamped line every log_every seconds and at each phase otherwise; JSON
+ * event lines (each with an ISO-8601 UTC "ts") with --log-json. The last
+ * line (hm_progress_outcome) says how the command ended. */
 #define HM_PROGRESS_OBJECTS 64
+#define HM_PROGRESS_LOG_EVERY 5.0   /* seconds between log lines (--log-every) */
 typedef struct hm_progress {
   int tty, json;
-  double start, last_draw;
+  double start, last_draw, last_log, log_every;
+  char label[16];            /* the command: run, verify, rollback */
+  char unit[16];             /* what done/total count: "calls" unless set */
   long long done, total;     /* calls handled so far / planned (0 = unknown) */
   double max_rate;           /* calls per second the rate limit allows */
   int nobj;                  /* per source object: records handled / planned */
@@ -175,6 +180,9 @@ typedef struct hm_progress {
 } hm_progress;
 
 void hm_progress_init(hm_progress *p, int log_json, long long total, double max_rate);
+/* The command named on log lines, what it counts ("calls", "objects"), and
+ * seconds between log lines (<= 0: keep); NULL keeps a string. */
+void hm_progress_configure(hm_progress *p, const char *label, const char *unit, double log_every);
 /* One call handled (object, what happened: created/updated/skipped/...). */
 void hm_progress_step(hm_progress *p, const char *object, const char *outcome,
                       const char *ref, long status);
@@ -182,8 +190,22 @@ void hm_progress_step(hm_progress *p, const char *object, const char *outcome,
 void hm_progress_expect(hm_progress *p, const char *object, long long total);
 /* One record of object handled (creates and uploads; follow-ups are calls). */
 void hm_progress_record(hm_progress *p, const char *object);
+/* A new phase (upload, create, message, update; verify/rollback: a kind). */
+void hm_progress_phase(hm_progress *p, const char *phase);
 void hm_progress_note(hm_progress *p, const char *level, const char *text);
+/* Clears the terminal line (hm_progress_outcome calls it). */
 void hm_progress_end(hm_progress *p);
+/* The last line: "done", "done with N failures" ("done with N DETAIL" when
+ * DETAIL is given), "interrupted — resume with: DETAIL", "stopped: DETAIL";
+ * rc is the exit code the command returns. */
+void hm_progress_outcome(hm_progress *p, int rc, long long failures, const char *detail);
+/* Now as ISO-8601 UTC with milliseconds ("2026-12-07T03:22:01.123Z"). */
+void hm_progress_timestamp(char out[32]);
+/* Starts a --log-json line: {"ts":"...","event":EVENT (the caller closes it). */
+void hm_progress_json_open(hm_buf *b, const char *event);
+/* "PROGRAM ARGV..." with shell quoting where needed (malloc'd; NULL if out of
+ * memory): the command that resumes, on the last line after an interrupt. */
+char *hm_command_line(const char *program, int argc, char **argv);
 
 /* ==== rn_client.c, rn_preflight.c ====
  * hm_client: glue shared by the run, verify, rollback and status commands —
@@ -210,6 +232,8 @@ typedef struct hm_target_args {
   double time_scale;
   long max_answer_bytes;   /* 0: the default (HM_HTTP_MAX_ANSWER_DEFAULT) */
   int log_json, json, dry_run, help, retarget;
+  int yes;                 /* --yes: rollback deletes without asking */
+  double log_every;        /* --log-every SECONDS (0: the default) */
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 
@@ -222,6 +246,15 @@ long long hm_rn_json_id(const cJSON *o);   /* "id" if a valid Gorgias id (hm_ans
 int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path, hm_buf *out);
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
+
+/* ==== rn_confirm.c ====
+ * Consent for a destructive command: 0 with --yes (yes) or when the person at
+ * the terminal answers y/yes to question; 1 when they decline; 2 when there is
+ * no terminal to ask (why says so and how to proceed). */
+int hm_confirm(const char *question, int yes, char *why, size_t n);
+/* The same refusal, before anything is asked or sent: 0 when hm_confirm can
+ * get an answer (--yes, or a terminal), else 2 with why. */
+int hm_confirm_possible(int yes, char *why, size_t n);
 
 /* ==== rn_answer.c ====
  * hm_answer: the checks an answer passes before anything of it is recorded

@@ -172,8 +172,8 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
     const char *arg = argv[i], *v = NULL;
     size_t n = 0;
     static const char *const valued[] = { "--state", "--target", "--credentials-file",
-                                          "--time-scale", "--max-answer-bytes" };
-    for (size_t k = 0; k < 5; k++) {
+                                          "--time-scale", "--max-answer-bytes", "--log-every" };
+    for (size_t k = 0; k < 6; k++) {
       n = strlen(valued[k]);
       if (!strncmp(arg, valued[k], n) && (arg[n] == '=' || (!arg[n] && i + 1 < argc))) {
         v = arg[n] == '=' ? arg + n + 1 : argv[++i];
@@ -181,6 +181,12 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
         else if (k == 1) a->target = v;
         else if (k == 2) a->creds_file = v;
         else if (k == 3) a->time_scale = strtod(v, NULL);
+        else if (k == 5) {
+          if ((a->log_every = strtod(v, NULL)) <= 0) {
+            fprintf(stderr, "hmaprun: --log-every needs a positive number of seconds\n");
+            return 2;
+          }
+        }
         else if ((a->max_answer_bytes = strtol(v, NULL, 10)) < 1024) {
           fprintf(stderr, "hmaprun: --max-answer-bytes needs a number of bytes, at least 1024\n");
           return 2;
@@ -194,6 +200,7 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
     else if (!strcmp(arg, "--json")) a->json = 1;
     else if (!strcmp(arg, "--dry-run")) a->dry_run = 1;
     else if (!strcmp(arg, "--retarget")) a->retarget = 1;
+    else if (!strcmp(arg, "--yes")) a->yes = 1;
     else { fprintf(stderr, "hmaprun: unexpected argument %s\n%s", arg, usage); return 2; }
   }
   if (!a->state || !a->target || a->time_scale <= 0) {

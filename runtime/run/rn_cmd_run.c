@@ -39,6 +39,9 @@ static const char *RUN_USAGE =
   "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a lookup\n"
   "                         (after checking Gorgias: they may be there already)\n"
   "  --allow-active-rules   start although rules fire on ticket/message creation\n"
+  "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
+  "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
+  "                         often (default 5) and at each phase\n"
   "  --map-hash HEX         map digest for a --plan without a header line (hand-written)\n"
   "  --report FILE          reconciliation report (default: STATE.report.json)\n"
   "  --max-upload-bytes N   larger attachments are flagged, not sent (default: the plan's\n"
@@ -48,7 +51,6 @@ static const char *RUN_USAGE =
   "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
   "                         looking them up (default 30 / time scale: requests in flight land)\n"
   "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
-  "  --log-json             machine-readable log lines on stderr\n"
   "  --no-preflight         skip the account and rules checks (tests only)\n"
   "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted (resumable)\n";
 
@@ -109,6 +111,13 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->o.in_doubt_wait = strtod(v, &end);
       in_doubt_given = 1;
       if (*end || a->o.in_doubt_wait < 0) { fprintf(stderr, "hmaprun run: --in-doubt-wait needs seconds\n"); return 2; }
+    } else if ((v = opt_value(argc, argv, &i, "--log-every"))) {
+      char *end;
+      a->o.log_every = strtod(v, &end);
+      if (*end || end == v || a->o.log_every <= 0) {
+        fprintf(stderr, "hmaprun run: --log-every needs a positive number of seconds\n");
+        return 2;
+      }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
       a->o.time_scale = strtod(v, NULL);
       if (a->o.time_scale <= 0) { fprintf(stderr, "hmaprun run: --time-scale needs a positive number\n"); return 2; }
@@ -474,12 +483,12 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   }
   rewind(pf.f);
   a->o.planned_calls = pf.n;
+  a->o.planned_rejections = planned_rejections;
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
     record_totals(&pf, a->o.state_path, ex);
     rc = hm_exec_close(ex, hm_exec_calls(ex, tmp_next, &pf));
-    if (rc == 0 && planned_rejections) rc = 1;
   }
   plan_free(&pf);
   return rc;
@@ -491,7 +500,11 @@ int hm_run_main_with(int argc, char **argv, const hm_run_planner *planner) {
   if (rc) return rc;
   if (a.help) { fputs(RUN_USAGE, stdout); return 0; }
   a.o.stop = hm_client_install_signals();
-  return a.plan ? run_plan_file(&a) : run_planner(&a, planner);
+  char *resume = hm_command_line("hmaprun", argc, argv);   /* no secret is ever in argv */
+  a.o.resume_cmd = resume;
+  rc = a.plan ? run_plan_file(&a) : run_planner(&a, planner);
+  free(resume);
+  return rc;
 }
 
 int hm_run_main(int argc, char **argv) { return hm_run_main_with(argc, argv, NULL); }

@@ -952,6 +952,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   if (o->report_path) ex->report_path = strdup(o->report_path);
   else ex->report_path = xprintf("%s.report.json", o->state_path);
   hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
+  hm_progress_configure(&ex->prog, "run", NULL, o->log_every);
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
   if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
   if (!rc)
@@ -971,6 +972,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   }
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
+    hm_progress_outcome(&ex->prog, rc, 0, rc == 4 ? o->resume_cmd : "nothing was sent");
     hm_http_close(ex->http);
     hm_store_close(ex->st);
     cJSON_Delete(ex->counts);
@@ -1014,6 +1016,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     if (ex->last_phase) write_report(ex, "running");
     ex->last_phase = !strcmp(k.phase, "upload") ? "upload" : !strcmp(k.phase, "create") ? "create"
                    : !strcmp(k.phase, "message") ? "message" : "update";
+    hm_progress_phase(&ex->prog, ex->last_phase);
   }
   const char *outcome = "done";
   int creates = !strcmp(k.phase, "create") || !strcmp(k.phase, "upload");
@@ -1101,8 +1104,9 @@ int hm_exec_close(hm_exec *ex, int rc) {
   char *counts = cJSON_PrintUnformatted(ex->counts);
   hm_store_run_end(ex->st, ex->run, status, counts);
   free(counts);
-  hm_progress_end(&ex->prog);
-  if (final == 4) fprintf(stderr, "hmaprun: interrupted; run the same command again to resume\n");
+  if (!final && ex->o.planned_rejections) final = 1;   /* the run's status stays "done" */
+  hm_progress_outcome(&ex->prog, final, ex->rejected + ex->failed,
+                      final == 4 ? ex->o.resume_cmd : NULL);
   hm_http_close(ex->http);
   hm_store_close(ex->st);
   cJSON_Delete(ex->counts);

@@ -212,7 +212,8 @@ static void error_text(hm_http *h, hm_http_resp *r, CURLcode cc) {
 static void log_request(hm_http *h, const char *method, const char *path, long status, double ms) {
   if (!h->o.log_json) return;
   hm_buf b; hm_buf_init(&b);
-  hm_buf_puts(&b, "{\"event\":\"http\",\"method\":");
+  hm_progress_json_open(&b, "http");
+  hm_buf_puts(&b, ",\"method\":");
   hm_buf_json_str(&b, method, strlen(method));
   hm_buf_puts(&b, ",\"path\":");
   hm_buf_json_str(&b, path, strlen(path));

@@ -15,9 +15,12 @@
 
 static const char *USAGE =
   "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] [--time-scale F]\n"
-  "                         [--retarget]\n"
+  "                         [--retarget] [--yes] [--log-json] [--log-every SECONDS]\n"
   "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
-  "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n";
+  "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n"
+  "First shows what it will delete per kind (the counts its deletion uses; --dry-run stops\n"
+  "there, without any API call) and asks on a terminal; --yes confirms without asking, and\n"
+  "without a terminal it refuses (exit 2) unless --yes is given.\n";
 
 typedef struct item { char *ref, *target, *path, *fields; long long gid, ord; int reused; } item;
 typedef struct items { item *v; size_t n, cap; } items;
@@ -35,7 +38,20 @@ static int collect(void *ctx, const hm_idrow *r) {
   return 0;
 }
 
-typedef struct rb { hm_http *h; hm_store *st; int dry, rc; long long deleted, kept, failed; } rb;
+/* Per kind (Gorgias target): what the preview promises, what was deleted. */
+typedef struct tally { char **kind; long long *planned, *done; size_t n; } tally;
+
+typedef struct rb {
+  hm_http *h; hm_store *st; int rc; long long deleted, kept, failed;
+  hm_progress prog;
+  tally t;
+} rb;
+
+static size_t tally_slot(const tally *t, const char *kind) {
+  size_t k;
+  for (k = 0; k < t->n && strcmp(t->kind[k], kind); k++) {}
+  return k;   /* t->n: not a kind of this rollback (cannot happen: kinds come from the items) */
+}
 
 /* The item's row in the Gorgias profile (by kind, else by path), or NULL. */
 static const hm_gorgias_kind *kind_of(const item *it) {
@@ -51,8 +67,11 @@ static int undeletable(const item *it) {
 }
 
 static void gone(rb *b, const item *it) {
-  if (!b->dry) hm_store_mark_deleted(b->st, it->ref);
+  hm_store_mark_deleted(b->st, it->ref);
   b->deleted++;
+  size_t k = tally_slot(&b->t, it->target);
+  if (k < b->t.n) b->t.done[k]++;
+  hm_progress_step(&b->prog, it->target, "deleted", it->ref, 0);
 }
 
 static long send(rb *b, const char *method, const char *path, const cJSON *body, char *err, size_t errlen) {
@@ -69,15 +88,17 @@ static long send(rb *b, const char *method, const char *path, const cJSON *body,
 static void delete_one(rb *b, const item *it) {
   char path[600], err[600];
   snprintf(path, sizeof path, "%s/%lld", it->path, it->gid);
-  if (b->dry) { printf("would delete %s %lld (%s)\n", it->target, it->gid, it->ref); b->deleted++; return; }
   long st = send(b, "DELETE", path, NULL, err, sizeof err);
   if ((st >= 200 && st < 300) || st == 404) gone(b, it);
-  else if (!b->rc) { fprintf(stderr, "hmaprun rollback: %s %lld (%s): %s\n", it->target, it->gid, it->ref, err); b->failed++; }
+  else if (!b->rc) {
+    fprintf(stderr, "hmaprun rollback: %s %lld (%s): %s\n", it->target, it->gid, it->ref, err);
+    b->failed++;
+    hm_progress_step(&b->prog, it->target, "failed", it->ref, st);
+  }
 }
 
 /* Custom fields cannot be deleted: deactivate (PUT wants the definition back). */
 static void deactivate_field(rb *b, const item *it) {
-  if (b->dry) { printf("would deactivate custom field %lld (%s)\n", it->gid, it->ref); return; }
   cJSON *f = cJSON_Parse(it->fields);
   cJSON *body = cJSON_CreateObject();
   hm_jrow j;
@@ -111,7 +132,6 @@ static void deactivate_field(rb *b, const item *it) {
 static void delete_bulk(rb *b, item **v, size_t n) {
   for (size_t i = 0; i < n && !b->rc; i += 100) {
     size_t m = n - i < 100 ? n - i : 100;
-    if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
     cJSON *body = cJSON_CreateObject();
     cJSON *ids = cJSON_AddArrayToObject(body, kind_of(v[i])->bulk_ids);
     for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
@@ -165,7 +185,6 @@ static int job_done(rb *b, long long job) {
 static void delete_tickets(rb *b, item **v, size_t n) {
   for (size_t i = 0; i < n && !b->rc; i += 100) {
     size_t m = n - i < 100 ? n - i : 100;
-    if (b->dry) { for (size_t k = 0; k < m; k++) delete_one(b, v[i + k]); continue; }
     cJSON *body = cJSON_CreateObject();
     const hm_gorgias_kind *t = &HM_GORGIAS[HM_GK_TICKET];
     cJSON_AddStringToObject(body, "type", t->job_type);
@@ -183,6 +202,151 @@ static void delete_tickets(rb *b, item **v, size_t n) {
   }
 }
 
+/* What the rollback does with one item; the preview and the deletion both
+ * read it, so the counts shown are the counts deleted. */
+typedef enum rb_action {
+  RB_KEEP, RB_LEAVE, RB_NONE, RB_WITH_TICKET, RB_DEACTIVATE, RB_DELETE
+} rb_action;
+
+static rb_action classify(const items *o, const item *it) {
+  if (it->reused) return RB_KEEP;
+  if (undeletable(it)) return RB_LEAVE;
+  if (it->gid <= 0) return RB_NONE;
+  if (ticket_of(o, it)) return RB_WITH_TICKET;
+  if (kind_of(it) && kind_of(it)->del == HM_GDEL_DEACTIVATE) return RB_DEACTIVATE;
+  return RB_DELETE;
+}
+
+/* Counts per kind of what will go (deleted, deactivated, with its ticket);
+ * prints them on stdout. Returns their sum. */
+static long long preview(const items *o, tally *t, const char *target) {
+  long long total = 0, kept = 0;
+  for (size_t i = 0; i < o->n; i++) {
+    rb_action a = classify(o, &o->v[i]);
+    kept += a == RB_KEEP;
+    if (a != RB_WITH_TICKET && a != RB_DEACTIVATE && a != RB_DELETE) continue;
+    size_t k = tally_slot(t, o->v[i].target);
+    if (k < t->n) t->planned[k]++;
+    total++;
+  }
+  printf("rollback will delete %lld object(s) from %s:\n", total, target);
+  for (size_t k = 0; k < t->n; k++)
+    if (t->planned[k]) printf("  %-24s %8lld\n", t->kind[k], t->planned[k]);
+  if (kept) printf("  (%lld object(s) that existed before the migration are kept)\n", kept);
+  fflush(stdout);
+  return total;
+}
+
+/* After the deletion: per kind, what was deleted (the preview's numbers when
+ * nothing failed). */
+static void print_deleted(const tally *t) {
+  for (size_t k = 0; k < t->n; k++)
+    if (t->planned[k] || t->done[k])
+      printf("deleted %-24s %8lld of %lld\n", t->kind[k], t->done[k], t->planned[k]);
+}
+
+/* The kinds of the items, in order of their first creation (oldest first). */
+static void kinds_of(const items *o, tally *t) {
+  size_t n = o->n ? o->n : 1;
+  t->kind = calloc(n, sizeof *t->kind);
+  t->planned = calloc(n, sizeof *t->planned);
+  t->done = calloc(n, sizeof *t->done);
+  if (!t->kind || !t->planned || !t->done) abort();
+  for (size_t i = o->n; i-- > 0;)
+    if (tally_slot(t, o->v[i].target) == t->n) t->kind[t->n++] = o->v[i].target;
+}
+
+/* Deletes kind by kind, newest kind first (dependents go first). */
+static void delete_all(rb *b, items *o, const volatile sig_atomic_t *stop, long long *uploads,
+                       long long *surveys) {
+  size_t n = o->n;
+  item **queue = calloc(n ? n : 1, sizeof *queue);
+  if (!queue) abort();
+  for (size_t k = b->t.n; k-- > 0 && !b->rc;) {
+    size_t q = 0;
+    if (b->t.planned[k]) hm_progress_phase(&b->prog, b->t.kind[k]);
+    for (size_t i = 0; i < n; i++) {   /* newest first within a kind */
+      item *it = &o->v[i];
+      if (strcmp(it->target, b->t.kind[k])) continue;
+      if (*stop) { b->rc = 4; break; }
+      rb_action a = classify(o, it);
+      if (a == RB_KEEP) {
+        printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref);
+        b->kept++;
+        hm_store_mark_deleted(b->st, it->ref);
+        continue;
+      }
+      if (a == RB_LEAVE) {
+        /* Only files that reached Gorgias are left there (not the skipped ones). */
+        if (is_upload(it)) *uploads += strstr(it->fields, "\"url\"") != NULL; else (*surveys)++;
+        hm_store_mark_deleted(b->st, it->ref);
+        continue;
+      }
+      if (a == RB_NONE) { hm_store_mark_deleted(b->st, it->ref); continue; }
+      if (a == RB_WITH_TICKET) continue;   /* recorded once its ticket is gone, below */
+      if (a == RB_DEACTIVATE) { deactivate_field(b, it); continue; }
+      if (bulk_kind(it->target)) queue[q++] = it;
+      else delete_one(b, it);
+      if (b->rc) break;
+    }
+    if (q && !b->rc) {
+      if (hm_gorgias_kind_named(b->t.kind[k]) == HM_GK_TICKET) delete_tickets(b, queue, q);
+      else delete_bulk(b, queue, q);
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    const item *t = ticket_of(o, &o->v[i]);
+    hm_idrow row;
+    if (t && hm_store_id_get(b->st, t->ref, &row) && row.deleted) gone(b, &o->v[i]);
+  }
+  free(queue);
+}
+
+/* Connects and checks the state belongs to this account: 0 or an exit code. */
+static int connect_bound(const hm_target_args *a, hm_store *st, const volatile sig_atomic_t *stop,
+                         hm_http **h) {
+  char err[1024];
+  int rc = hm_client_connect(a->target, a->creds_file, a->time_scale, a->log_json, stop, h, err,
+                             sizeof err);
+  if (!rc) {
+    hm_http_set_max_answer(*h, a->max_answer_bytes);
+    rc = hm_target_bind(st, *h, a->state, a->target, a->retarget, 1, "rollback", err, sizeof err);
+    if (rc) { hm_http_close(*h); *h = NULL; }
+  }
+  if (rc) fprintf(stderr, "hmaprun rollback: %s\n", err);   /* before any DELETE */
+  return rc;
+}
+
+static void items_free(items *o, tally *t) {
+  for (size_t i = 0; i < o->n; i++) {
+    free(o->v[i].ref); free(o->v[i].target); free(o->v[i].path); free(o->v[i].fields);
+  }
+  free(o->v);
+  free(t->kind);
+  free(t->planned);
+  free(t->done);
+}
+
+/* Consent to delete total objects (none needed for none): 0 to go on, else
+ * the exit code, or 0 with *done set when the person declined. With ask 0,
+ * only whether consent can be had (before any API call). */
+static int consent(const hm_target_args *a, long long total, int ask, int *done) {
+  char q[1200], why[300];
+  int rc;
+  if (!total) return 0;
+  if (ask) {
+    snprintf(q, sizeof q, "Delete these %lld object(s) from %s?", total, a->target);
+    rc = hm_confirm(q, a->yes, why, sizeof why);
+  } else {
+    rc = hm_confirm_possible(a->yes, why, sizeof why);
+  }
+  if (rc == 2)
+    fprintf(stderr, "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n",
+            total, why);
+  else if (rc == 1) { fprintf(stderr, "hmaprun rollback: %s\n", why); *done = 1; rc = 0; }
+  return rc;
+}
+
 int hm_rollback_main(int argc, char **argv) {
   hm_target_args a;
   int rc = hm_target_args_parse(argc, argv, USAGE, &a);
@@ -194,78 +358,41 @@ int hm_rollback_main(int argc, char **argv) {
     hm_store_close(st);
     return 2;
   }
-  hm_http *h;
-  const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
-                               sizeof err)))
-    hm_http_set_max_answer(h, a.max_answer_bytes);
-  if (rc) {
-    fprintf(stderr, "hmaprun rollback: %s\n", err);
-    hm_store_close(st);
-    return rc;
-  }
-  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 1, "rollback", err, sizeof err))) {
-    fprintf(stderr, "hmaprun rollback: %s\n", err);   /* before any DELETE */
-    hm_http_close(h);
-    hm_store_close(st);
-    return rc;
-  }
   items o = { 0 };
   hm_store_each_id(st, 1, 0, collect, &o);
-  rb b = { h, st, a.dry_run, 0, 0, 0, 0 };
-  /* Kinds in reverse order of their first creation: dependents go first. */
-  size_t n = o.n;
-  item **queue = calloc(n ? n : 1, sizeof *queue);
-  char **kinds = calloc(n ? n : 1, sizeof *kinds);
-  size_t nk = 0;
-  for (size_t i = n; i-- > 0;) {   /* oldest first, to order kinds by first creation */
-    size_t k;
-    for (k = 0; k < nk && strcmp(kinds[k], o.v[i].target); k++) {}
-    if (k == nk) kinds[nk++] = o.v[i].target;
+  rb b = { 0 };
+  b.st = st;
+  kinds_of(&o, &b.t);
+  long long total = preview(&o, &b.t, a.target);
+  int done = a.dry_run;
+  if (done) printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n",
+                   total);
+  else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
+  const volatile sig_atomic_t *stop = hm_client_install_signals();
+  if (!rc && !done) rc = connect_bound(&a, st, stop, &b.h);
+  if (!rc && !done) rc = consent(&a, total, 1, &done);   /* asked once the target is known good */
+  if (rc || done) {
+    if (b.h) hm_http_close(b.h);
+    items_free(&o, &b.t);
+    hm_store_close(st);
+    return rc;
   }
+  hm_progress_init(&b.prog, a.log_json, total, 2.0 * a.time_scale);
+  hm_progress_configure(&b.prog, "rollback", "objects", a.log_every);
   long long uploads = 0, surveys = 0;
-  for (size_t k = nk; k-- > 0 && !b.rc;) {
-    size_t q = 0;
-    for (size_t i = 0; i < n; i++) {   /* newest first within a kind */
-      item *it = &o.v[i];
-      if (strcmp(it->target, kinds[k])) continue;
-      if (*stop) { b.rc = 4; break; }
-      if (it->reused) { printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref); b.kept++; if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
-      if (undeletable(it)) {
-        /* Only files that reached Gorgias are left there (not the skipped ones). */
-        if (is_upload(it)) uploads += strstr(it->fields, "\"url\"") != NULL; else surveys++;
-        if (!b.dry) hm_store_mark_deleted(st, it->ref);
-        continue;
-      }
-      if (it->gid <= 0) { if (!b.dry) hm_store_mark_deleted(st, it->ref); continue; }
-      if (ticket_of(&o, it)) continue;   /* recorded once its ticket is gone, below */
-      if (kind_of(it) && kind_of(it)->del == HM_GDEL_DEACTIVATE) {
-        deactivate_field(&b, it);
-        continue;
-      }
-      if (bulk_kind(it->target)) queue[q++] = it;
-      else delete_one(&b, it);
-      if (b.rc) break;
-    }
-    if (q && !b.rc) {
-      if (hm_gorgias_kind_named(kinds[k]) == HM_GK_TICKET) delete_tickets(&b, queue, q);
-      else delete_bulk(&b, queue, q);
-    }
-  }
-  for (size_t i = 0; i < n && !b.dry; i++) {
-    const item *t = ticket_of(&o, &o.v[i]);
-    hm_idrow row;
-    if (t && hm_store_id_get(st, t->ref, &row) && row.deleted) gone(&b, &o.v[i]);
-  }
+  delete_all(&b, &o, stop, &uploads, &surveys);
+  hm_progress_end(&b.prog);
   if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
   if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);
-  printf("rollback: %lld object(s) %s, %lld kept, %lld failed\n", b.deleted, b.dry ? "would be deleted" : "deleted", b.kept, b.failed);
-  if (b.rc == 4) fprintf(stderr, "hmaprun rollback: interrupted; run it again to continue\n");
-  for (size_t i = 0; i < n; i++) { free(o.v[i].ref); free(o.v[i].target); free(o.v[i].path); free(o.v[i].fields); }
-  free(o.v);
-  free(queue);
-  free(kinds);
-  hm_http_close(h);
+  print_deleted(&b.t);
+  printf("rollback: %lld object(s) deleted, %lld kept, %lld failed\n", b.deleted, b.kept, b.failed);
+  fflush(stdout);
+  rc = b.rc ? b.rc : b.failed ? 1 : 0;
+  char *again = rc == 4 ? hm_command_line("hmaprun", argc, argv) : NULL;
+  hm_progress_outcome(&b.prog, rc, b.failed, again);
+  free(again);
+  items_free(&o, &b.t);
+  hm_http_close(b.h);
   hm_store_close(st);
-  return b.rc ? b.rc : b.failed ? 1 : 0;
+  return rc;
 }

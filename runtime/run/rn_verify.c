@@ -10,7 +10,7 @@
 
 static const char *USAGE =
   "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] [--time-scale F]\n"
-  "                       [--retarget]\n"
+  "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
   "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
   "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
 
@@ -141,9 +141,13 @@ int hm_verify_main(int argc, char **argv) {
   cJSON *found = a.json ? cJSON_CreateArray() : NULL;
   long long diffs = 0, checked = 0;
   long long doubt = hm_store_in_doubt(st);
+  hm_progress prog;
+  hm_progress_init(&prog, a.log_json, (long long)o.n, 2.0 * a.time_scale);
+  hm_progress_configure(&prog, "verify", "objects", a.log_every);
   if (doubt) { hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n", doubt); diffs += doubt; }
   for (size_t i = 0; i < o.n && !rc; i++) {
     if (*stop) { rc = 4; break; }
+    if (!i || strcmp(o.v[i].target, o.v[i - 1].target)) hm_progress_phase(&prog, o.v[i].target);
     char path[600];
     snprintf(path, sizeof path, "%s/%lld", o.v[i].path, o.v[i].gid);
     hm_http_resp r;
@@ -188,7 +192,9 @@ int hm_verify_main(int argc, char **argv) {
       }
     }
     hm_http_resp_free(&r);
+    hm_progress_step(&prog, o.v[i].target, "checked", o.v[i].ref, 0);
   }
+  hm_progress_end(&prog);
   if (found) {
     cJSON *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "checked", (double)checked);
@@ -207,6 +213,11 @@ int hm_verify_main(int argc, char **argv) {
   objs_free(&o);
   hm_http_close(h);
   hm_store_close(st);
-  if (rc) return rc;
-  return diffs ? 1 : 0;
+  if (!rc && diffs) rc = 1;
+  char *again = rc == 4 ? hm_command_line("hmaprun", argc, argv) : NULL;
+  if (rc == 1)
+    hm_progress_outcome(&prog, rc, diffs ? diffs : 1, diffs ? "difference(s)" : "failed read(s)");
+  else hm_progress_outcome(&prog, rc, 0, again);
+  free(again);
+  return rc;
 }

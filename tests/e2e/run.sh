@@ -114,7 +114,7 @@ rc=$?
 [ $rc = 0 ] || { failed "hmaprun verify: exit $rc, wanted 0:"; cat "$tmp/verify.out"; }
 
 # ---- rollback leaves none of the run's records
-"$hmaprun" rollback --state "$tmp/state.db" --target "$url" >"$tmp/rollback.out" 2>&1
+"$hmaprun" rollback --yes --state "$tmp/state.db" --target "$url" >"$tmp/rollback.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { failed "hmaprun rollback: exit $rc, wanted 0:"; cat "$tmp/rollback.out"; }
 curl -sf "$url/_sandbox/dump" >"$tmp/after.json" || { echo "FAIL: GET /_sandbox/dump after rollback"; exit 1; }

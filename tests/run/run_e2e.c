@@ -6,6 +6,7 @@
  * it when the scenario says so — and checks what actually arrived in the
  * sandbox against the plan: every planned object exactly once, nothing else.
  *   run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -214,6 +215,8 @@ static pid_t spawn_client(env *e, const char *key, const char *const *argv) {
     int out = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     /* HM_E2E_LOG=1 keeps the stderr of every run (for debugging a failure). */
     int err = open(pe, O_WRONLY | O_CREAT | (getenv("HM_E2E_LOG") ? O_APPEND : O_TRUNC), 0644);
+    int in = open("/dev/null", O_RDONLY);   /* no terminal: rollback cannot ask */
+    if (in >= 0) dup2(in, 0);
     if (out >= 0) dup2(out, 1);
     if (err >= 0) dup2(err, 2);
     setenv("GORGIAS_EMAIL", EMAIL, 1);
@@ -582,16 +585,17 @@ static int first_run(env *e) {
   return run_plan(e, 0, 0, NULL, NULL);
 }
 
+static int check_log(env *e, const char *cmd, const char *want, char *last, size_t n);
+
 /* ---- scenarios ---- */
 
 static void scenario_full(env *e) {
   int rc = first_run(e);
   CHECK(rc == 0, "run exit %d", rc);
   check_dump(e, 0, 1, "full run");
-  /* Not a terminal: no progress line, and nothing else to say. */
-  char *quiet = client_stderr(e);
-  CHECK(quiet && !strchr(quiet, '\r') && !strstr(quiet, "calls"), "progress on a non-terminal: %s", quiet ? quiet : "");
-  free(quiet);
+  /* Not a terminal: no line rewritten in place; timestamped lines ending
+   * with the outcome. */
+  check_log(e, "run", "done (", NULL, 0);
   CHECK(report_num(e, "UserRequest", "created") == N_TICKETS, "report: tickets created");
   CHECK(report_num(e, "Person", "reused") == 1, "report: one customer reused by e-mail (409)");
   CHECK(has_flag(e, "left.company@example.com not found in Gorgias: used fallback agent@example.com"),
@@ -830,7 +834,7 @@ static void scenario_rollback(env *e) {
   cJSON *d = dump(e);
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == N_TICKETS, "dry run deleted something");
   cJSON_Delete(d);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   char *out = client_stdout(e);
   CHECK(rc == 0, "rollback exit %d: %s", rc, out ? out : "");
   CHECK(out && strstr(out, "uploaded file"), "rollback does not list the uploads it cannot delete: %s", out ? out : "");
@@ -851,7 +855,7 @@ static void scenario_rollback(env *e) {
   find_by(customers, "email", "existing@example.com", &n);
   CHECK(n == 1, "rollback deleted the customer that existed before the migration");
   cJSON_Delete(d);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   out = client_stdout(e);
   CHECK(rc == 0 && out && strstr(out, "rollback: 0 object(s) deleted"), "second rollback: %s", out ? out : "");
   free(out);
@@ -1429,7 +1433,7 @@ static void scenario_example(env *e, const char *hmapc, const char *map, const c
   CHECK(!strcmp(before, after), "the second run of the example changed the sandbox");
   free(before);
   free(after);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   CHECK(rc == 0, "rollback of the example: exit %d", rc);
   CHECK(kind_size(e, "tickets") == 0 && kind_size(e, "customers") == 0, "the example's records survived the rollback");
 }
@@ -2115,7 +2119,7 @@ static void scenario_target(env *e) {
            url_a, b.base);
   const char *cmds[] = { "rollback", "verify", "run" };
   for (int i = 0; i < 3; i++) {
-    rc = i < 2 ? client_cmd(&b, cmds[i], NULL)
+    rc = i < 2 ? client_cmd(&b, cmds[i], i == 0 ? "--yes" : NULL)
                : run_client(&b, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
                             path_in(e, "data"), "--target", b.base, "--state",
                             path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
@@ -2154,7 +2158,7 @@ static void scenario_target(env *e) {
   stop_sandbox(e);
   const char *other[] = { "--port", port, "--domain", "impostor", NULL };
   CHECK(start_sandbox(e, other) == 0, "no sandbox on port %s again", port);
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   snprintf(want, sizeof want, "(domain=sandbox), and --target is %s (domain=impostor)", e->base);
   CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d", rc);
 }
@@ -2194,7 +2198,7 @@ static void damaged_state(env *e) {
         "run on a damaged state: exit %d", rc);
   const char *cmds[] = { "verify", "rollback" };
   for (int i = 0; i < 2; i++) {
-    rc = client_cmd(e, cmds[i], NULL);
+    rc = client_cmd(e, cmds[i], i == 1 ? "--yes" : NULL);
     CHECK(rc == 2 && err_has(e, "is damaged"), "%s on a damaged state: exit %d", cmds[i], rc);
   }
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
@@ -2229,7 +2233,7 @@ static void lost_wal(env *e) {
         err_has(e, "run again with --recover"), "run after the -wal was deleted: exit %d", rc);
   CHECK(dump_count(e, "tickets") == tickets && dump_count(e, "customers") == customers,
         "the refused run created something");
-  rc = client_cmd(e, "rollback", NULL);
+  rc = client_cmd(e, "rollback", "--yes");
   CHECK(rc == 2 && err_has(e, "has lost"), "rollback after the -wal was deleted: exit %d", rc);
   rc = run_plan(e, 0, 0, "--recover", NULL);
   CHECK(rc == 0, "run --recover: exit %d", rc);
@@ -2300,6 +2304,173 @@ static void scenario_integrity(env *e) {
   unidentified_in_doubt(e);
 }
 
+/* ---- logs (stderr not a terminal) ---- */
+
+/* Does line start with an ISO-8601 UTC timestamp and a space
+ * ("2026-12-07T03:22:01.123Z ")? */
+static int timestamped(const char *line) {
+  const char *pat = "dddd-dd-ddTdd:dd:dd.dddZ ";
+  for (size_t i = 0; pat[i]; i++) {
+    if (pat[i] == 'd' ? !isdigit((unsigned char)line[i]) : line[i] != pat[i]) return 0;
+  }
+  return 1;
+}
+
+/* client.err as a log: nothing rewritten in place, no escape sequence, every
+ * "hmaprun CMD: " line timestamped, at least `phases` phase lines, and the
+ * last line timestamped with want in it. The last line is copied to last. */
+static int check_log(env *e, const char *cmd, const char *want, char *last, size_t n) {
+  char *log = client_stderr(e);
+  int bad = 0, phases = 0;
+  char tag[64], end[2000] = "";
+  snprintf(tag, sizeof tag, "hmaprun %s: ", cmd);
+  for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    if (strstr(line, tag) && !timestamped(line)) bad++;
+    if (strstr(line, tag) && strstr(line, ": phase ")) phases++;
+    snprintf(end, sizeof end, "%s", line);
+  }
+  int ok = log && !strchr(log, '\r') && !strchr(log, '\033');
+  free(log);
+  CHECK(ok && !bad, "%s log: %d untimestamped line(s), or a terminal sequence", cmd, bad);
+  CHECK(timestamped(end) && strstr(end, tag) && strstr(end, want),
+        "%s log: the last line is not the outcome \"%s\": %s", cmd, want, end);
+  if (last) snprintf(last, n, "%s", end);
+  return phases;
+}
+
+/* A run piped to a file: timestamped lines (every --log-every seconds and at
+ * each phase) ending with what happened, for a success, a run with failures
+ * (the sandbox refuses some creates) and a SIGINT; --log-json lines carry
+ * "ts"; the exit code matches the last line. */
+static void scenario_log_outcome(env *e) {
+  write_plan(e, 0, 0);
+  seed_existing(e);
+  int rc = run_plan(e, 0, 0, "--log-every", "0.01");
+  CHECK(rc == 0, "run exit %d", rc);
+  int phases = check_log(e, "run", "hmaprun run: done (", NULL, 0);
+  CHECK(phases >= 2, "%d phase line(s) in the log", phases);
+  CHECK(err_has(e, "(calls "), "no timestamped progress line with --log-every 0.01");
+  rc = run_plan(e, 0, 0, "--log-every", "0");
+  CHECK(rc == 2 && err_has(e, "hmaprun run: --log-every needs a positive number of seconds"),
+        "--log-every 0: exit %d", rc);
+  /* --log-json: every line an event with an ISO-8601 UTC ts; the last says how it ended. */
+  rc = run_plan(e, 0, 0, "--log-json", NULL);
+  CHECK(rc == 0, "--log-json run exit %d", rc);
+  char *log = client_stderr(e);
+  int lines = 0, bad = 0;
+  cJSON *last = NULL;
+  for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    cJSON_Delete(last);
+    last = cJSON_Parse(line);
+    const char *ts = hm_rn_json_str(last, "ts");
+    char probe[32];
+    snprintf(probe, sizeof probe, "%s ", ts ? ts : "");
+    lines++;
+    if (!ts || strlen(ts) != 24 || !timestamped(probe)) bad++;
+  }
+  free(log);
+  const char *ev = hm_rn_json_str(last, "event");
+  const cJSON *ex = cJSON_GetObjectItemCaseSensitive(last, "exit");
+  CHECK(lines > 3 && !bad, "--log-json: %d line(s), %d without an ISO-8601 UTC ts", lines, bad);
+  CHECK(ev && !strcmp(ev, "end") && cJSON_IsNumber(ex) && ex->valueint == 0,
+        "--log-json: the last line is not {\"event\":\"end\",\"exit\":0}");
+  cJSON_Delete(last);
+  /* SIGINT: interrupted, with the command that resumes; exit 4. */
+  fresh_state(e);
+  sbx_call(e, "POST", "/_sandbox/reset", "{}", NULL);
+  seed_existing(e);
+  rc = run_plan_stop(e, 4, SIGINT);
+  char end[2000];
+  check_log(e, "run", "hmaprun run: interrupted — resume with: hmaprun run --plan ", end,
+            sizeof end);
+  CHECK(rc == 4 && strstr(end, path_in(e, "state.db")), "SIGINT: exit %d, last line %s", rc, end);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  CHECK(rc == 0, "the resume exit %d", rc);
+  check_log(e, "run", "hmaprun run: done (", NULL, 0);
+  /* Failures: the sandbox refuses some creates (400); exit 1, "done with N failures". */
+  stop_sandbox(e);
+  const char *faults[] = { "--faults", "echo-auth:0.3", "--seed", "5", "--rate", "off", NULL };
+  CHECK(start_sandbox(e, faults) == 0, "the faulty sandbox did not start");
+  fresh_state(e);
+  rc = run_plan(e, 0, 0, NULL, NULL);
+  check_log(e, "run", "hmaprun run: done with ", end, sizeof end);
+  long failed = 0;
+  const char *w = strstr(end, "done with ");
+  if (w) failed = strtol(w + 10, NULL, 10);
+  CHECK(rc == 1 && failed > 0 && strstr(end, " failure"), "with failures: exit %d, last line %s",
+        rc, end);
+  rc = client_cmd(e, "verify", NULL);
+  check_log(e, "verify", "hmaprun verify: ", NULL, 0);
+}
+
+/* "  KIND   N" lines after "rollback will delete", or "deleted KIND N of M"
+ * lines: into kinds (KIND=N;...), and their sum. */
+static long long kind_counts(const char *out, const char *prefix, char *kinds, size_t n) {
+  long long sum = 0;
+  kinds[0] = 0;
+  char *copy = strdup(out ? out : "");
+  for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+    char kind[64];
+    long long c;
+    size_t pl = strlen(prefix);
+    if (strncmp(line, prefix, pl) || sscanf(line + pl, "%63s %lld", kind, &c) != 2) continue;
+    size_t used = strlen(kinds);
+    snprintf(kinds + used, n - used, "%s=%lld;", kind, c);
+    sum += c;
+  }
+  free(copy);
+  return sum;
+}
+
+/* rollback is safe by default: without --yes and without a terminal it
+ * refuses (exit 2, no API call); --dry-run shows per kind what will go; with
+ * --yes it deletes exactly those numbers. */
+static void scenario_rollback_confirm(env *e) {
+  int rc = first_run(e);
+  CHECK(rc == 0, "run exit %d", rc);
+  char *before = canonical(e);
+  long req0 = api_requests(e);
+  rc = client_cmd(e, "rollback", NULL);
+  char *out = client_stdout(e);
+  CHECK(rc == 2 && err_has(e, "hmaprun rollback: refusing to delete ") &&
+            err_has(e, " object(s) without confirmation: standard input is not a terminal, so nobody "
+                       "can confirm; run it again with --yes (or --dry-run to only see the list)"),
+        "rollback without --yes on a non-terminal: exit %d", rc);
+  CHECK(out && strstr(out, "rollback will delete "), "the refusal does not show the list: %s",
+        out ? out : "");
+  char *after = canonical(e);
+  CHECK(api_requests(e) == req0 && !strcmp(before, after), "a refused rollback reached the API");
+  free(after);
+  free(out);
+  rc = client_cmd(e, "rollback", "--dry-run");
+  out = client_stdout(e);
+  char planned[2000], deleted[2000];
+  long long want = kind_counts(out, "  ", planned, sizeof planned);
+  CHECK(rc == 0 && want > 0 && strstr(planned, "Ticket=") && strstr(planned, "Customer="),
+        "dry run: exit %d, kinds %s: %s", rc, planned, out ? out : "");
+  char line[128];
+  snprintf(line, sizeof line, "rollback: %lld object(s) would be deleted", want);
+  CHECK(out && strstr(out, line), "the dry run's total is not its per-kind sum (%s): %s", line,
+        out ? out : "");
+  free(out);
+  after = canonical(e);
+  CHECK(api_requests(e) == req0 && !strcmp(before, after), "the dry run reached the API");
+  free(after);
+  rc = client_cmd(e, "rollback", "--yes");
+  out = client_stdout(e);
+  long long got = kind_counts(out, "deleted ", deleted, sizeof deleted);
+  CHECK(rc == 0 && got == want && !strcmp(planned, deleted),
+        "deleted %lld per kind %s, the dry run said %lld per kind %s", got, deleted, want, planned);
+  snprintf(line, sizeof line, "rollback: %lld object(s) deleted", want);
+  CHECK(out && strstr(out, line), "the rollback's total differs from the dry run's (%s): %s", line,
+        out ? out : "");
+  free(out);
+  check_log(e, "rollback", "hmaprun rollback: done (", NULL, 0);
+  CHECK(kind_size(e, "tickets") == 0, "tickets left after rollback --yes");
+  free(before);
+}
+
+
 int main(int argc, char **argv) {
   if (argc < 4 || (!strncmp(argv[1], "example", 7) && argc != 7)) {
     fprintf(stderr, "usage: run_e2e SCENARIO SANDBOX_BIN CLIENT_BIN\n"
@@ -2324,6 +2495,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "delta_agent")) scenario_delta_agent(&e);
   else if (!strcmp(sc, "verify")) scenario_verify(&e);
   else if (!strcmp(sc, "rollback")) scenario_rollback(&e);
+  else if (!strcmp(sc, "log_outcome")) scenario_log_outcome(&e);
+  else if (!strcmp(sc, "rollback_confirm")) scenario_rollback_confirm(&e);
   else if (!strcmp(sc, "auth")) scenario_auth(&e);
   else if (!strcmp(sc, "rules")) scenario_rules(&e);
   else if (!strcmp(sc, "interrupt")) scenario_interrupt(&e);
