@@ -103,7 +103,7 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"migration", KW_MIGRATION}, {"module", KW_MODULE}, {"use", KW_USE}, {"setting", KW_SETTING},
     {"target", KW_TARGET}, {"object", KW_OBJECT}, {"source", KW_SOURCE}, {"from", KW_FROM},
     {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records", KW_RECORDS},
-    {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT}, {"rule", KW_RULE},
+    {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT}, {"ignore", KW_IGNORE}, {"rule", KW_RULE},
     {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
     {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag", KW_FLAG},
     {"info", KW_INFO}, {"warn", KW_WARN}, {"review", KW_REVIEW}, {"reject", KW_REJECT},
