@@ -38,6 +38,14 @@ static const char *record_key(plan *pl, const hm_record *rec) {
   return t.len ? t.u.str : NULL;
 }
 
+/* The example of a not-migrated value: the record's key, or FILE:LINE for a
+   source without a key. */
+static void count_unread(plan *pl, uint32_t s, const hm_record *rec, const char *key) {
+  if (pl->p->sources[s].key >= pl->p->nconsts || !key)
+    key = hm_arena_printf(&pl->arena, "%s:%llu", rec->file, (unsigned long long)rec->line);
+  hm_rpt_unread(pl->rpt, s, rec->value, key);
+}
+
 /* Runs every rule of the current source on one record (pass 1 or after). */
 static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after) {
   const hm_program *p = pl->p;
@@ -199,7 +207,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
     }
     if (!after) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
     pl->key = record_key(pl, &rec);
-    if (!after) hm_rpt_unread(pl->rpt, s, rec.value, pl->key);
+    if (!after) count_unread(pl, s, &rec, pl->key);
     const char *why = NULL;
     if (ss->sample) {
       why = hm_sample_reason(ss->sample, rec.index);
@@ -251,7 +259,7 @@ int pl_unread_pass(plan *pl, uint32_t s, char *err, size_t errlen) {
   int rc;
   while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
     if (rc == -2) { rc = fatal_read(r, err, errlen); break; }
-    if (rc == 1) hm_rpt_unread(pl->rpt, s, rec.value, record_key(pl, &rec));
+    if (rc == 1) count_unread(pl, s, &rec, record_key(pl, &rec));
   }
   hm_reader_close(r);
   return rc;

@@ -311,7 +311,11 @@ static void write_json(hm_rpt *r, FILE *f) {
     if (an->kind == HA_IGNORE) { fputs("\"object\": ", f); fjson_str(f, ignore_source(p, a)); fputs(", ", f); }
     else if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
     else if (gap_of(p, a)) { fputs("\"gap\": ", f); fjson_str(f, gap_of(p, a)); fputs(", ", f); }
-    if (an->field < p->nconsts) { fputs("\"field\": ", f); fjson_str(f, K(p, an->field)); fputs(", ", f); }
+    if (an->field < p->nconsts) {
+      fputs(an->kind == HA_IGNORE ? "\"column\": " : "\"field\": ", f);
+      fjson_str(f, K(p, an->field));
+      fputs(", ", f);
+    }
     fputs("\"reason\": ", f);
     fjson_str(f, K(p, an->message));
     fputs(", \"map\": ", f);

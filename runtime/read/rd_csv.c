@@ -251,7 +251,7 @@ int hm_csv_begin(hm_reader *r) {
   if (require_column(r, s->key, "key") < 0) return -1;
   if (!s->parent_by_path && require_column(r, s->parent_by, "parent field") < 0) return -1;
   for (uint32_t i = 0; i < s->nfields && (s->flags & HM_SRC_DECLARED); i++)
-    if (require_column(r, s->fields[i], "declared, and read by the map") < 0) return -1;
+    if (require_column(r, s->fields[i], "declared column") < 0) return -1;
   return 0;
 }
 
