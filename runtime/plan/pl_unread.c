@@ -113,8 +113,8 @@ void pl_unread_record(pl_unread *u, hm_rpt *r, uint32_t src, hm_value rec, const
     if (!has_value(rv->vals[i]) || !rv->keys[i]) continue;
     int64_t cls = lookup_class(u, src, rv->keys[i]);
     if (cls == CLASS_READ) continue;
+    if (cls < 0) { s->more_records++; continue; }   /* unread, past UNREAD_MAX */
     if (cls & CLASS_IGNORE_BIT) { hm_rpt_loss(r, (uint32_t)(cls & ~CLASS_IGNORE_BIT)); continue; }
-    if (cls < 0) { s->more_records++; continue; }
     unread_col *c = &s->cols[cls];
     if (!c->records++) c->example = pl_xstrdup(key ? key : "");
   }
