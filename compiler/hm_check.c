@@ -1317,6 +1317,11 @@ int hm_check(hm_compiler *c, int unit) {
   order_sources(&x);
 
   for (uint32_t i = 0; i < k->nsources; i++)
+    for (uint32_t j = 0; j < k->sources[i].nignores; j++)
+      if (hm_names_get(&k->sources[i].slotnames, k->sources[i].ignores[j]->s) >= 0)
+        D(&x, k->sources[i].ignores[j], W0404, "column '%s' is ignored, but the map reads it: it is migrated, "
+          "not lost (drop the ignore, or stop reading it)", k->sources[i].ignores[j]->s);
+  for (uint32_t i = 0; i < k->nsources; i++)
     if (!k->sources[i].used)
       D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);
   for (uint32_t i = 0; i < k->nsettings; i++)
