@@ -922,7 +922,8 @@ static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
 
 static void source_options(chk *x, hm_srcinfo *s) {
   int seen[8] = {0};
-  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct", "ignore"};
+  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct",
+                           "ignore"};
   for (hm_node *o = s->decl->b; o; o = o->next) {
     if (o->op != SO_IGNORE && seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
     switch (o->op) {
@@ -1319,8 +1320,9 @@ int hm_check(hm_compiler *c, int unit) {
   for (uint32_t i = 0; i < k->nsources; i++)
     for (uint32_t j = 0; j < k->sources[i].nignores; j++)
       if (hm_names_get(&k->sources[i].slotnames, k->sources[i].ignores[j]->s) >= 0)
-        D(&x, k->sources[i].ignores[j], W0404, "column '%s' is ignored, but the map reads it: it is migrated, "
-          "not lost (drop the ignore, or stop reading it)", k->sources[i].ignores[j]->s);
+        D(&x, k->sources[i].ignores[j], W0404,
+          "column '%s' is ignored, but the map reads it: it is migrated, not lost "
+          "(drop the ignore, or stop reading it)", k->sources[i].ignores[j]->s);
   for (uint32_t i = 0; i < k->nsources; i++)
     if (!k->sources[i].used)
       D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);

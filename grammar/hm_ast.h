@@ -12,8 +12,9 @@
  *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
  *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none) b=options(N_SRCOPT list)
  *     c=inline fields; op=HM_SRC_INLINE when a field block is given (c is NULL for `{}`); d=path(N_STR)
- *   N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL for path; distinct: no value;
- *     ignore: s=column a=reason(N_STR) — also a statement of a rule, about the rule's source)
+ *   N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL for path;
+ *     distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a rule,
+ *     about the rule's source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts; guard in `guard`, lossy in `annots`
  *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr; N_LET s=name a=expr;

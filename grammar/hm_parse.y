@@ -95,7 +95,8 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
   KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
   KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
-  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'" KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
+  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'"
+  KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
   KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'"
   KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
@@ -237,7 +238,8 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    (In declarations and record literals the lexer already turns `word:` into an
    identifier, so those positions take IDENT.) */
 fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
-     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_IGNORE | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE | KW_SETTING
+     | KW_IGNORE
+     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE | KW_SETTING
      | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
      | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;

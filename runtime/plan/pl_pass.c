@@ -92,10 +92,11 @@ static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
   if (so->format != HF_CSV) return;
   for (uint32_t i = 0; i < so->nfields; i++) {
     if (hm_reader_column(r, K(pl->p, so->fields[i])) >= 0) continue;
-    pl_report_row(pl, HM_ROW_FLAG, "warn",
-                  hm_arena_printf(&pl->arena, "%s: no column '%s' in the header: the map reads it, every record "
-                                  "reads it as missing", K(pl->p, so->path), K(pl->p, so->fields[i])),
-                  NULL, HM_BC_NONE, NULL);
+    const char *msg = hm_arena_printf(&pl->arena,
+                                      "%s: no column '%s' in the header: the map reads it, "
+                                      "every record reads it as missing",
+                                      K(pl->p, so->path), K(pl->p, so->fields[i]));
+    pl_report_row(pl, HM_ROW_FLAG, "warn", msg, NULL, HM_BC_NONE, NULL);
   }
   pl->flagged = false;
 }

@@ -308,8 +308,11 @@ static void write_json(hm_rpt *r, FILE *f) {
     annot_map(p, an, map, sizeof map);
     fputs(first ? "\n    {" : ",\n    {", f);
     first = false;
-    if (an->kind == HA_IGNORE) { fputs("\"object\": ", f); fjson_str(f, ignore_source(p, a)); fputs(", ", f); }
-    else if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
+    if (an->kind == HA_IGNORE) {
+      fputs("\"object\": ", f);
+      fjson_str(f, ignore_source(p, a));
+      fputs(", ", f);
+    } else if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
     else if (gap_of(p, a)) { fputs("\"gap\": ", f); fjson_str(f, gap_of(p, a)); fputs(", ", f); }
     if (an->field < p->nconsts) {
       fputs(an->kind == HA_IGNORE ? "\"column\": " : "\"field\": ", f);
@@ -416,7 +419,10 @@ static void write_md(hm_rpt *r, FILE *f) {
     if (an->kind != HA_LOSSY && an->kind != HA_IGNORE) continue;
     annot_map(p, an, map, sizeof map);
     fputs("- ", f);
-    if (an->kind == HA_IGNORE) { hm_md_text(f, ignore_source(p, a)); fputs(" (ignored column)", f); }
+    if (an->kind == HA_IGNORE) {
+      hm_md_text(f, ignore_source(p, a));
+      fputs(" (ignored column)", f);
+    }
     else if (an->rule < p->nrules) hm_md_text(f, K(p, p->rules[an->rule].name));
     else if (gap_of(p, a)) { hm_md_text(f, gap_of(p, a)); fputs(" (gap)", f); }
     else fputs("map", f);

@@ -75,10 +75,13 @@ static bool is_const(const hm_program *p, uint32_t k, const char *name) {
    unread (-2: not yet given an unread_col). */
 static int64_t classify(const pl_unread *u, uint32_t src, const char *name) {
   const hm_source *s = &u->p->sources[src];
-  if (is_const(u->p, s->key, name) || (!s->parent_by_path && is_const(u->p, s->parent_by, name))) return CLASS_READ;
-  for (uint32_t i = 0; i < s->nfields; i++) if (is_const(u->p, s->fields[i], name)) return CLASS_READ;
+  if (is_const(u->p, s->key, name)) return CLASS_READ;
+  if (!s->parent_by_path && is_const(u->p, s->parent_by, name)) return CLASS_READ;
+  for (uint32_t i = 0; i < s->nfields; i++)
+    if (is_const(u->p, s->fields[i], name)) return CLASS_READ;
   for (uint32_t i = 0; i < s->nignores; i++)
-    if (is_const(u->p, u->p->annots[s->ignores[i]].field, name)) return CLASS_IGNORE_BIT | s->ignores[i];
+    if (is_const(u->p, u->p->annots[s->ignores[i]].field, name))
+      return CLASS_IGNORE_BIT | s->ignores[i];
   return -2;
 }
 
@@ -132,7 +135,8 @@ void pl_unread_json(const pl_unread *u, FILE *f, void (*jstr)(FILE *, const char
       jstr(f, K(u->p, u->p->sources[i].name));
       fputs(", \"column\": ", f);
       jstr(f, more ? "(more columns)" : s->cols[c].name);
-      fprintf(f, ", \"records\": %llu", (unsigned long long)(more ? s->more_records : s->cols[c].records));
+      uint64_t n = more ? s->more_records : s->cols[c].records;
+      fprintf(f, ", \"records\": %llu", (unsigned long long)n);
       if (!more) { fputs(", \"example\": ", f); jstr(f, s->cols[c].example); }
       fputc('}', f);
     }
@@ -158,10 +162,11 @@ void pl_unread_md(const pl_unread *u, FILE *f) {
     if (s->more_records) {
       fputs("- ", f);
       hm_md_text(f, K(u->p, u->p->sources[i].name));
-      fprintf(f, ": %llu more values in columns past the first %d\n", (unsigned long long)s->more_records,
-              UNREAD_MAX);
+      fprintf(f, ": %llu more values in columns past the first %d\n",
+              (unsigned long long)s->more_records, UNREAD_MAX);
       any = true;
     }
   }
-  if (!any) fputs("None: every column with a value is read by the map or ignored with a reason.\n", f);
+  if (!any)
+    fputs("None: every column with a value is read by the map or ignored with a reason.\n", f);
 }

@@ -224,8 +224,9 @@ static int require_column(hm_reader *r, uint32_t field, const char *role) {
   const hm_source *s = &p->sources[r->src];
   const char *src = s->name < p->nconsts && p->consts[s->name].str ? p->consts[s->name].str : "?";
   const char *near = hm_closest_name(name, r->cols, r->ncols);
-  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)%s%s%s", name,
-                 role, src, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)%s%s%s",
+                 name, role, src, near ? "; did you mean '" : "", near ? near : "",
+                 near ? "'?" : "");
   return -1;
 }
 

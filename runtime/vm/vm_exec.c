@@ -417,7 +417,8 @@ static void builtin_flag(void *user, hm_severity sev, const char *msg) {
    that value (not a missing, null or empty one) is a report line naming it,
    at the match's location. */
 static void unmatched_value(hm_vm *vm, const hm_match *m, uint32_t to, hm_value v) {
-  if (to != m->default_pc || to >= vm->code->ncode || HM_OP(vm->code->code[to]) != HOP_PUSHMISSING) return;
+  if (to != m->default_pc || to >= vm->code->ncode) return;
+  if (HM_OP(vm->code->code[to]) != HOP_PUSHMISSING) return;
   hm_value t = hv_to_str(vm->arena, v);
   const char *msg = hm_arena_printf(vm->arena, "match: no arm for value \"%.200s\"", t.u.str);
   vm_raise(vm, HM_EV_BUILTIN, HM_BC_NONE, HM_SEV_WARN, msg, NULL, false);
