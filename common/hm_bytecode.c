@@ -82,6 +82,8 @@ void hm_bc_write(const hm_program *p, hm_buf *b) {
     for (size_t j = 0; j < sizeof v / sizeof *v; j++) hm_buf_u32(b, v[j]);
     hm_buf_u32(b, s->nfields);
     for (uint32_t j = 0; j < s->nfields; j++) hm_buf_u32(b, s->fields[j]);
+    hm_buf_u32(b, s->nignores);
+    for (uint32_t j = 0; j < s->nignores; j++) hm_buf_u32(b, s->ignores[j]);
   }
   hm_buf_u32(b, p->ntargets);
   for (uint32_t i = 0; i < p->ntargets; i++) {
@@ -203,7 +205,7 @@ static void read_program(rd *r, hm_program *p) {
   p->nsettings = count(r, 12);
   p->settings = alloc(r, p->nsettings, sizeof *p->settings);
   for (uint32_t i = 0; i < p->nsettings; i++) { p->settings[i].name = u32(r); p->settings[i].type = u32(r); p->settings[i].def = u32(r); }
-  p->nsources = count(r, 52);
+  p->nsources = count(r, 56);
   p->sources = alloc(r, p->nsources, sizeof *p->sources);
   for (uint32_t i = 0; i < p->nsources && !r->bad; i++) {
     hm_source *s = &p->sources[i];
@@ -212,6 +214,9 @@ static void read_program(rd *r, hm_program *p) {
     s->nfields = count(r, 4);
     s->fields = alloc(r, s->nfields, 4);
     for (uint32_t j = 0; j < s->nfields; j++) s->fields[j] = u32(r);
+    s->nignores = count(r, 4);
+    s->ignores = alloc(r, s->nignores, 4);
+    for (uint32_t j = 0; j < s->nignores; j++) s->ignores[j] = u32(r);
   }
   p->ntargets = count(r, 16);
   p->targets = alloc(r, p->ntargets, sizeof *p->targets);
@@ -341,6 +346,9 @@ static int verify(const hm_program *p, char *err, size_t errlen) {
     CHECK(!(s->flags & HM_SRC_DISTINCT) || (s->key != HM_BC_NONE && s->parent == HM_BC_NONE),
           "source %u: distinct without a key, or on a child source", i);
     for (uint32_t j = 0; j < s->nfields; j++) CHECK(is_str(p, s->fields[j]), "source %u: bad field name", i);
+    for (uint32_t j = 0; j < s->nignores; j++)
+      CHECK(s->ignores[j] < p->nannots && p->annots[s->ignores[j]].kind == HA_IGNORE &&
+            is_str(p, p->annots[s->ignores[j]].field), "source %u: bad ignore annotation", i);
   }
   uint32_t maxfields = 0;
   for (uint32_t i = 0; i < p->ntargets; i++) {
@@ -355,7 +363,7 @@ static int verify(const hm_program *p, char *err, size_t errlen) {
   }
   for (uint32_t i = 0; i < p->nannots; i++) {
     const hm_annot *a = &p->annots[i];
-    CHECK(a->kind <= HA_SKIP && a->severity <= 2, "annotation %u: bad kind", i);
+    CHECK(a->kind <= HA_IGNORE && a->severity <= 2, "annotation %u: bad kind", i);
     CHECK(is_str(p, a->message) && is_str(p, a->file) && str_or_none(p, a->field), "annotation %u: bad constant", i);
     CHECK(a->rule == HM_BC_NONE || a->rule < p->nrules, "annotation %u: rule out of range", i);
   }
@@ -520,6 +528,7 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
     hm_buf_puts(o, " key ");
     d_const(o, p, s->key);
     if (s->flags & HM_SRC_DISTINCT) hm_buf_puts(o, " distinct");
+    if (s->flags & HM_SRC_DECLARED) hm_buf_puts(o, " declared");
     if (s->parent != HM_BC_NONE) {
       hm_buf_printf(o, " parent %s by ", s->parent < p->nsources ? d_str(p, p->sources[s->parent].name) : "?");
       if (s->parent_by_path) hm_buf_puts(o, "path"); else d_const(o, p, s->parent_by);
@@ -530,6 +539,12 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
     hm_buf_puts(o, "\n     fields:");
     for (uint32_t j = 0; j < s->nfields; j++) hm_buf_printf(o, " %u=%s", j, d_str(p, s->fields[j]));
     hm_buf_putc(o, '\n');
+    if (s->nignores) hm_buf_puts(o, "     ignores:");
+    for (uint32_t j = 0; j < s->nignores; j++) {
+      uint32_t a = s->ignores[j];
+      hm_buf_printf(o, " %s(annot %u)", a < p->nannots ? d_str(p, p->annots[a].field) : "?", a);
+    }
+    if (s->nignores) hm_buf_putc(o, '\n');
   }
   hm_buf_printf(o, "\ntargets (%u)\n", p->ntargets);
   for (uint32_t i = 0; i < p->ntargets; i++) {

@@ -18,9 +18,10 @@
 #include "hm_buf.h"
 
 #define HM_BC_MAGIC "HMBC"
-/* 2: sources carry a flags word (HM_SRC_*). A version-1 file is refused with
-   "rebuild the map": the loader reads one layout only. */
-#define HM_BC_VERSION 2u
+/* 2: sources carry a flags word (HM_SRC_*). 3: sources list their `ignore`
+   annotations. An older file is refused with "rebuild the map": the loader
+   reads one layout only. */
+#define HM_BC_VERSION 3u
 #define HM_BC_NONE 0xFFFFFFFFu   /* "no index" in any optional index field */
 
 typedef enum hm_opcode {
@@ -69,11 +70,18 @@ typedef struct hm_source {
   uint32_t flags;          /* HM_SRC_* */
   uint32_t nfields;
   uint32_t *fields;        /* constant indexes of field names */
+  uint32_t nignores;       /* columns the map leaves out on purpose: */
+  uint32_t *ignores;       /* HA_IGNORE annotation indexes (field = the column) */
 } hm_source;
 /* A repeated key is an expected repeat, not a rejection: only the first record
    with a key is migrated. Only on a keyed source without a parent. */
 #define HM_SRC_DISTINCT 1u
-#define HM_SRC__ALL HM_SRC_DISTINCT
+/* The map declares the source's fields itself (an inline block): a CSV header
+   without a column the map reads is a typo, refused before anything is
+   planned. Without it (a stdlib schema) an export may leave a column out:
+   that is a report line, not an error. */
+#define HM_SRC_DECLARED 2u
+#define HM_SRC__ALL (HM_SRC_DISTINCT | HM_SRC_DECLARED)
 
 /* A target field as the runtime needs it (from stdlib/gorgias.hmap). */
 typedef struct hm_tfield {
@@ -96,7 +104,9 @@ typedef struct hm_target {
 
 /* Annotation: a flag, rejection, loss or gap message with the map location that
  * raised it, so every report row names file:line:col. */
-typedef enum hm_annot_kind { HA_FLAG = 0, HA_REJECT, HA_LOSSY, HA_SKIP } hm_annot_kind;
+/* HA_IGNORE: `ignore COLUMN "why"` (field = the column, rule = NONE); no
+   instruction raises it, the planner counts the records with a value there. */
+typedef enum hm_annot_kind { HA_FLAG = 0, HA_REJECT, HA_LOSSY, HA_SKIP, HA_IGNORE } hm_annot_kind;
 typedef struct hm_annot {
   uint32_t kind, severity;  /* severity: hm_severity for flags */
   uint32_t message;         /* constant */

@@ -191,7 +191,7 @@ static void index_fields(chk *x, hm_srcinfo *s) {
     }
 }
 
-static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
+static void src_field(chk *x, hm_node *e, hm_srcinfo *s, int src_index) {
   hm_node *f = source_field(s, e->s);
   if (!f && s->has_fields) {
     char dym[160];
@@ -204,7 +204,29 @@ static void src_field(chk *x, hm_node *e, const hm_srcinfo *s, int src_index) {
   e->ty = (uint8_t)(f ? (hm_type)hm_decl_type(f->a) : HT_ANY);
   e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
   if (e->maybe && narrowed(x, e)) e->maybe = 0;
-  if (src_index >= 0) e->idx = (int32_t)add_slot(x->c, &x->k->sources[src_index], e->s);
+  /* Every column read (src.F, find S(k).F, a child's c.F) is in its source's
+     slots: the planner counts the columns outside them as not migrated. */
+  int32_t slot = (int32_t)add_slot(x->c, s, e->s);
+  if (src_index >= 0) e->idx = slot;
+}
+
+/* `ignore COLUMN "why"` of source s (an option or a rule statement); a column
+   is ignored once per source. A node seen again (a rule checked twice) is kept once. */
+static void add_ignore(chk *x, hm_srcinfo *s, hm_node *ig) {
+  for (uint32_t i = 0; i < s->nignores; i++) {
+    if (s->ignores[i] == ig) return;
+    if (strcmp(s->ignores[i]->s, ig->s) == 0) {
+      D(x, ig, E0210, "'ignore %s' is given twice for source %s", ig->s, s->name);
+      return;
+    }
+  }
+  if (s->nignores == s->capignores) {
+    uint32_t cap = s->capignores ? s->capignores * 2 : 4;
+    s->ignores = hm_arena_realloc(&x->c->arena, s->ignores, s->capignores * sizeof *s->ignores,
+                                  cap * sizeof *s->ignores);
+    s->capignores = cap;
+  }
+  s->ignores[s->nignores++] = ig;
 }
 
 static void field_access(chk *x, hm_node *e) {
@@ -815,6 +837,7 @@ static void stmt(chk *x, hm_node *st, tstate *ts) {
   }
   case N_FLAG: case N_REJECT: break;
   case N_LOSSY: break;
+  case N_SRCOPT: if (x->src >= 0) add_ignore(x, &x->k->sources[x->src], st); break;
   default: break;
   }
 }
@@ -899,9 +922,10 @@ static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
 
 static void source_options(chk *x, hm_srcinfo *s) {
   int seen[8] = {0};
-  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct"};
+  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct",
+                           "ignore"};
   for (hm_node *o = s->decl->b; o; o = o->next) {
-    if (seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
+    if (o->op != SO_IGNORE && seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
     switch (o->op) {
     case SO_KEY: s->key = o->s; break;
     case SO_PARENT: {
@@ -938,6 +962,7 @@ static void source_options(chk *x, hm_srcinfo *s) {
     }
     case SO_FILES: s->files = o->s; break;
     case SO_DISTINCT: s->distinct = o; break;
+    case SO_IGNORE: add_ignore(x, s, o); break;
     }
   }
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
@@ -1292,6 +1317,12 @@ int hm_check(hm_compiler *c, int unit) {
   close_targets(&x);
   order_sources(&x);
 
+  for (uint32_t i = 0; i < k->nsources; i++)
+    for (uint32_t j = 0; j < k->sources[i].nignores; j++)
+      if (hm_names_get(&k->sources[i].slotnames, k->sources[i].ignores[j]->s) >= 0)
+        D(&x, k->sources[i].ignores[j], W0404,
+          "column '%s' is ignored, but the map reads it: it is migrated, not lost "
+          "(drop the ignore, or stop reading it)", k->sources[i].ignores[j]->s);
   for (uint32_t i = 0; i < k->nsources; i++)
     if (!k->sources[i].used)
       D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);

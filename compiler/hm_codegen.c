@@ -489,10 +489,15 @@ static void gen_sources(gen *g) {
     o->records = kopt(g, s->records);
     o->sep = (uint32_t)s->sep;
     o->files = kopt(g, s->files);
-    o->flags = s->distinct ? HM_SRC_DISTINCT : 0;
+    o->flags = (s->distinct ? HM_SRC_DISTINCT : 0) |
+               (s->decl->op & HM_SRC_INLINE ? HM_SRC_DECLARED : 0);
     o->nfields = s->nslots;
     o->fields = hm_arena_alloc(&g->c->arena, (s->nslots + 1) * sizeof *o->fields);
     for (uint32_t j = 0; j < s->nslots; j++) o->fields[j] = kstr(g, s->slots[j]);
+    o->nignores = s->nignores;
+    o->ignores = hm_arena_alloc(&g->c->arena, (s->nignores + 1) * sizeof *o->ignores);
+    for (uint32_t j = 0; j < s->nignores; j++)
+      o->ignores[j] = annot(g, HA_IGNORE, 0, s->ignores[j]->a->s, s->ignores[j]->s, s->ignores[j]);
   }
 }
 

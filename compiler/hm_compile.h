@@ -37,6 +37,8 @@ typedef struct hm_srcinfo {
   hm_node **fieldv;            /* the field declarations by index, and by name: */
   hm_names fieldnames;         /* name -> index into fieldv (the first of a name) */
   hm_names slotnames;          /* name -> index into slots */
+  /* `ignore COLUMN "why"` (N_SRCOPT), the source's and its rules' */
+  hm_node **ignores; uint32_t nignores, capignores;
 } hm_srcinfo;
 
 typedef struct hm_ruleinfo {

@@ -12,7 +12,9 @@
  *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
  *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none) b=options(N_SRCOPT list)
  *     c=inline fields; op=HM_SRC_INLINE when a field block is given (c is NULL for `{}`); d=path(N_STR)
- *   N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL for path; distinct: no value)
+ *   N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL for path;
+ *     distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a rule,
+ *     about the rule's source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts; guard in `guard`, lossy in `annots`
  *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr; N_LET s=name a=expr;
@@ -49,7 +51,8 @@ typedef enum hm_fopt { FO_REQUIRED, FO_MAX, FO_MIN, FO_DEFAULT, FO_CREATE_ONLY, 
 /* N_SOURCE op: the source declares its fields inline, so only those exist
    (an empty block declares none, unlike no block: the fields of its type). */
 enum { HM_SRC_INLINE = 1 };
-typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT } hm_srcopt;
+typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
+                         SO_IGNORE } hm_srcopt;
 
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {

@@ -65,6 +65,14 @@ static hm_node *str_node(hm_parse_ctx *pc, hm_nkind k, YYLTYPE loc, const char *
   n->s = s; n->slen = len;
   return n;
 }
+/* `ignore COLUMN "why"`: a column the map leaves out on purpose. */
+static hm_node *ignore_node(hm_parse_ctx *pc, YYLTYPE at, const char *col, uint32_t col_len,
+                            YYLTYPE why_at, const char *why, uint32_t why_len) {
+  hm_node *n = str_node(pc, N_SRCOPT, at, col, col_len);
+  n->op = SO_IGNORE;
+  n->a = str_node(pc, N_STR, why_at, why, why_len);
+  return n;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -87,7 +95,8 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
   KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
   KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
-  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
+  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'"
+  KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
   KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'"
   KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
@@ -215,6 +224,7 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_ENCODING STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_ENCODING; }
       | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
+      | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head; $$.given = 1; } ;
 
@@ -228,6 +238,7 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    (In declarations and record literals the lexer already turns `word:` into an
    identifier, so those positions take IDENT.) */
 fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
+     | KW_IGNORE
      | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE | KW_SETTING
      | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
@@ -247,6 +258,7 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
     | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; }
     | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }

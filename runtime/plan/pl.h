@@ -113,6 +113,9 @@ void hm_rpt_gap_record(hm_rpt *r, uint32_t gap);
 /* Sampling: the sample size asked and why a record was picked. */
 void hm_rpt_sample(hm_rpt *r, long n);
 void hm_rpt_sample_pick(hm_rpt *r, uint32_t src, const char *key, const char *reason);
+/* One record read of source src (its key, or NULL): columns with a value
+   that the map neither reads nor ignores (pl_unread.c). */
+void hm_rpt_unread(hm_rpt *r, uint32_t src, hm_value rec, const char *key);
 /* Writes report.json and report.md into out_dir. 0 or -1 with err. */
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen);
 
@@ -196,6 +199,17 @@ static inline const char *sev_name(uint32_t s) {
   return s < 3 ? n[s] : "info";
 }
 
+/* ---- pl_unread.c ---- */
+typedef struct pl_unread pl_unread;
+pl_unread *pl_unread_new(const hm_program *p);
+void pl_unread_free(pl_unread *u);
+/* Counts rec's members with a value: read ones nothing, ignored ones as
+   hm_rpt_loss of their annotation, the others per (source, column). */
+void pl_unread_record(pl_unread *u, hm_rpt *r, uint32_t src, hm_value rec, const char *key);
+/* report.json's "not_migrated" member (with its trailing comma), strings written by jstr. */
+void pl_unread_json(const pl_unread *u, FILE *f, void (*jstr)(FILE *, const char *));
+void pl_unread_md(const pl_unread *u, FILE *f);
+
 /* ---- pl_keys.c ---- */
 uint64_t pl_body_hash(const void *data, size_t n, uint64_t h);
 char *pl_cat3(hm_arena *ar, const char *a, const char *b, const char *c);
@@ -231,6 +245,9 @@ void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
 int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);
 int pl_plan_gap(plan *pl, uint32_t g, char *err, size_t errlen);
 int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen);
+/* A source read only through joins (children, find): its records' columns
+   for the not-migrated accounting. A gap's source is exported whole: skipped. */
+int pl_unread_pass(plan *pl, uint32_t s, char *err, size_t errlen);
 
 /* ---- pl_plan.c ---- */
 void pl_bad_child(void *user, uint32_t src, const char *error);

@@ -281,6 +281,11 @@ static int run_ordered(plan *pl, const uint32_t *order, uint32_t n, char *err, s
       uint64_t c = hm_childidx_count(pl->ss[s].cidx);
       for (uint64_t k = 0; k < c; k++) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
     }
+  for (uint32_t s = 0; s < p->nsources; s++)
+    if ((pl->ss[s].cidx || pl->ss[s].fidx) && !pl->ss[s].has_rules) {
+      int rc = pl_unread_pass(pl, s, err, errlen);
+      if (rc) return rc;
+    }
   for (uint32_t g = 0; g < p->ngaps; g++) {
     int rc = pl_plan_gap(pl, g, err, errlen);
     if (rc) return rc;

@@ -38,6 +38,7 @@ struct hm_rpt {
   phase_count *calls; uint32_t ncalls; uint64_t total_calls;
   long sample_n;
   pick *picks; uint32_t npicks, cap_picks;
+  pl_unread *unread;                /* columns not migrated */
 };
 
 
@@ -60,6 +61,7 @@ hm_rpt *hm_rpt_new(const hm_program *p, const char *map_hash) {
   r->gap_records = calloc(p->ngaps + 1, sizeof *r->gap_records);
   r->inventory = calloc(p->ngaps + 1, sizeof *r->inventory);
   r->sums = calloc(SUMMARY_MAX, sizeof *r->sums);
+  r->unread = pl_unread_new(p);
   if (!r->counts || !r->losses || !r->gap_records || !r->inventory || !r->sums) abort();
   return r;
 }
@@ -77,6 +79,7 @@ void hm_rpt_free(hm_rpt *r) {
   for (uint32_t i = 0; i < r->npicks; i++) { free(r->picks[i].key); free(r->picks[i].reason); }
   free(r->picks); free(r->calls); free(r->sums); free(r->inventory);
   free(r->gap_records); free(r->losses); free(r->counts);
+  pl_unread_free(r->unread);
   free(r);
 }
 
@@ -145,6 +148,18 @@ void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row) {
 }
 
 void hm_rpt_loss(hm_rpt *r, uint32_t annot) { if (annot < r->p->nannots) r->losses[annot]++; }
+
+void hm_rpt_unread(hm_rpt *r, uint32_t src, hm_value rec, const char *key) {
+  pl_unread_record(r->unread, r, src, rec, key);
+}
+
+/* The source an `ignore` annotation belongs to, or NULL. */
+static const char *ignore_source(const hm_program *p, uint32_t a) {
+  for (uint32_t s = 0; s < p->nsources; s++)
+    for (uint32_t i = 0; i < p->sources[s].nignores; i++)
+      if (p->sources[s].ignores[i] == a) return K(p, p->sources[s].name);
+  return NULL;
+}
 
 void hm_rpt_call(hm_rpt *r, const char *phase, const char *target) {
   r->total_calls++;
@@ -289,13 +304,21 @@ static void write_json(hm_rpt *r, FILE *f) {
   char map[512];
   for (uint32_t a = 0; a < p->nannots; a++) {
     const hm_annot *an = &p->annots[a];
-    if (an->kind != HA_LOSSY) continue;
+    if (an->kind != HA_LOSSY && an->kind != HA_IGNORE) continue;
     annot_map(p, an, map, sizeof map);
     fputs(first ? "\n    {" : ",\n    {", f);
     first = false;
-    if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
+    if (an->kind == HA_IGNORE) {
+      fputs("\"object\": ", f);
+      fjson_str(f, ignore_source(p, a));
+      fputs(", ", f);
+    } else if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
     else if (gap_of(p, a)) { fputs("\"gap\": ", f); fjson_str(f, gap_of(p, a)); fputs(", ", f); }
-    if (an->field < p->nconsts) { fputs("\"field\": ", f); fjson_str(f, K(p, an->field)); fputs(", ", f); }
+    if (an->field < p->nconsts) {
+      fputs(an->kind == HA_IGNORE ? "\"column\": " : "\"field\": ", f);
+      fjson_str(f, K(p, an->field));
+      fputs(", ", f);
+    }
     fputs("\"reason\": ", f);
     fjson_str(f, K(p, an->message));
     fputs(", \"map\": ", f);
@@ -303,6 +326,7 @@ static void write_json(hm_rpt *r, FILE *f) {
     fprintf(f, ", \"records\": %llu}", (unsigned long long)r->losses[a]);
   }
   fputs(first ? "],\n" : "\n  ],\n", f);
+  pl_unread_json(r->unread, f, fjson_str);
 
   fputs("  \"gaps\": [", f);
   for (uint32_t g = 0; g < p->ngaps; g++) {
@@ -392,10 +416,14 @@ static void write_md(hm_rpt *r, FILE *f) {
   char map[512];
   for (uint32_t a = 0; a < p->nannots; a++) {
     const hm_annot *an = &p->annots[a];
-    if (an->kind != HA_LOSSY) continue;
+    if (an->kind != HA_LOSSY && an->kind != HA_IGNORE) continue;
     annot_map(p, an, map, sizeof map);
     fputs("- ", f);
-    if (an->rule < p->nrules) hm_md_text(f, K(p, p->rules[an->rule].name));
+    if (an->kind == HA_IGNORE) {
+      hm_md_text(f, ignore_source(p, a));
+      fputs(" (ignored column)", f);
+    }
+    else if (an->rule < p->nrules) hm_md_text(f, K(p, p->rules[an->rule].name));
     else if (gap_of(p, a)) { hm_md_text(f, gap_of(p, a)); fputs(" (gap)", f); }
     else fputs("map", f);
     if (an->field < p->nconsts) { fputc(' ', f); hm_md_code(f, K(p, an->field)); }
@@ -407,6 +435,7 @@ static void write_md(hm_rpt *r, FILE *f) {
     any = true;
   }
   if (!any) fputs("None.\n", f);
+  pl_unread_md(r->unread, f);
   fputs("\n## Gaps: objects with no Gorgias home\n\n", f);
   for (uint32_t g = 0; g < p->ngaps; g++) {
     const hm_gap *gp = &p->gaps[g];

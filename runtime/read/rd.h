@@ -123,6 +123,11 @@ int hm_jsonsrc_next(hm_reader *r, hm_arena *a, hm_record *out);
 bool hm_names_dup(const char *const *names, size_t n, bool skip_empty, size_t *first,
                   size_t *second);
 
+/* ==== rd_closest.c ====
+ * The name of names[0..n) closest to `name` (case-insensitive edit distance,
+ * at most a third of its length), or NULL: the "did you mean" of a missing column. */
+const char *hm_closest_name(const char *name, const char *const *names, size_t n);
+
 /* ==== rd_value.c (JSON text) ====
  * A JSON number whose text no double holds exactly (an integer beyond 2^53,
  * a 20-digit id, an overflow to infinity, an underflow to 0) is read as the

@@ -223,8 +223,10 @@ static int require_column(hm_reader *r, uint32_t field, const char *role) {
     if (strcmp(r->cols[i], name) == 0) return 0;
   const hm_source *s = &p->sources[r->src];
   const char *src = s->name < p->nconsts && p->consts[s->name].str ? p->consts[s->name].str : "?";
-  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)", name, role,
-                 src);
+  const char *near = hm_closest_name(name, r->cols, r->ncols);
+  hm_reader_fail(r, r->rec_line, 1, "no column '%s' in the header (the %s of source %s)%s%s%s",
+                 name, role, src, near ? "; did you mean '" : "", near ? near : "",
+                 near ? "'?" : "");
   return -1;
 }
 
@@ -249,6 +251,8 @@ int hm_csv_begin(hm_reader *r) {
   const hm_source *s = &r->p->sources[r->src];
   if (require_column(r, s->key, "key") < 0) return -1;
   if (!s->parent_by_path && require_column(r, s->parent_by, "parent field") < 0) return -1;
+  for (uint32_t i = 0; i < s->nfields && (s->flags & HM_SRC_DECLARED); i++)
+    if (require_column(r, s->fields[i], "declared column") < 0) return -1;
   return 0;
 }
 

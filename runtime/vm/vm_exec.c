@@ -412,6 +412,18 @@ static void builtin_flag(void *user, hm_severity sev, const char *msg) {
   vm_raise(vm, HM_EV_BUILTIN, HM_BC_NONE, (uint8_t)sev, msg, NULL, false);
 }
 
+/* A match without a `_` arm goes, for a value no arm names, to the
+   PUSHMISSING codegen put there (a `_` arm never starts with PUSHMISSING):
+   that value (not a missing, null or empty one) is a report line naming it,
+   at the match's location. */
+static void unmatched_value(hm_vm *vm, const hm_match *m, uint32_t to, hm_value v) {
+  if (to != m->default_pc || to >= vm->code->ncode) return;
+  if (HM_OP(vm->code->code[to]) != HOP_PUSHMISSING) return;
+  hm_value t = hv_to_str(vm->arena, v);
+  const char *msg = hm_arena_printf(vm->arena, "match: no arm for value \"%.200s\"", t.u.str);
+  vm_raise(vm, HM_EV_BUILTIN, HM_BC_NONE, HM_SEV_WARN, msg, NULL, false);
+}
+
 /* ---- the loop -------------------------------------------------------- */
 
 static hm_vm_status fault(hm_vm *vm, const char *what) {
@@ -637,6 +649,10 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       for (uint32_t i = 0; i < m->narms; i++)
         if (arm_equal(a, vm->kv[m->arms[i].konst])) { to = m->arms[i].pc; break; }
       if (to == HM_BC_NONE) FAULT("match without a default arm had no arm for the value");
+      if (to == m->default_pc && !hv_is_nothing(a) && !(a.kind == HV_STR && !a.len)) {
+        SYNC();
+        unmatched_value(vm, m, to, a);
+      }
       pc = to;
       break;
     }

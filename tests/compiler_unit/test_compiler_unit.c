@@ -127,7 +127,10 @@ static void test_roundtrip(void) {
     EXPECT(q->rules[0].body.ncode == p.rules[0].body.ncode &&
            !memcmp(q->rules[0].body.code, p.rules[0].body.code, p.rules[0].body.ncode * 4), "code survives");
     EXPECT(q->sources[0].sep == ';' && q->sources[1].parent == 0 && q->sources[1].parent_by_path == 1, "source options survive");
-    EXPECT(q->sources[0].flags == HM_SRC_DISTINCT && q->sources[1].flags == 0, "distinct survives, on its source only");
+    EXPECT((q->sources[0].flags & HM_SRC_DISTINCT) && !(q->sources[1].flags & HM_SRC_DISTINCT),
+           "distinct survives, on its source only");
+    EXPECT(q->sources[0].flags == p.sources[0].flags && q->sources[1].flags == p.sources[1].flags,
+           "source flags (declared) survive");
     EXPECT(q->norder == 2 && q->order[0] == 0 && q->order[1] == 1, "order: parent then child");
     EXPECT((q->hash[0] | q->hash[1] | q->hash[2] | q->hash[3]) != 0, "the map digest is stored");
     /* every operand check: a jump past the end is refused even with a good checksum */

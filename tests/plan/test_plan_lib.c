@@ -17,7 +17,7 @@ typedef struct tp {
   hm_program p;
   hm_const k[128];
   hm_source src[4];
-  uint32_t f0[3], f1[4], f3[2];
+  uint32_t f0[3], f1[4], f2[3], f3[2];
   hm_target tgt[3];
   hm_tfield tf[3][8];
   hm_annot an[8];
@@ -50,11 +50,13 @@ static void build(tp *t) {
   uint32_t file = K(t, "test.hmap"), none = HM_BC_NONE;
   /* sources */
   t->f0[0] = K(t, "id"); t->f0[1] = K(t, "name"); t->f0[2] = K(t, "email");
+  /* hmapc tabulates the columns a child's records are read by (c.body): not "not migrated" */
+  t->f2[0] = K(t, "body"); t->f2[1] = K(t, "date"); t->f2[2] = K(t, "internal");
   t->f1[0] = K(t, "id"); t->f1[1] = K(t, "title"); t->f1[2] = K(t, "caller_id"); t->f1[3] = K(t, "parent_id");
-  t->src[0] = (hm_source){K(t, "Person"), K(t, "Person"), HF_CSV, K(t, "Person.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 3, t->f0};
-  t->src[1] = (hm_source){K(t, "Ticket"), K(t, "Ticket"), HF_NDJSON, K(t, "tickets.ndjson"), K(t, "id"), none, none, 0, none, 0, none, 0, 4, t->f1};
-  t->src[2] = (hm_source){K(t, "Comment"), K(t, "Comment"), HF_NDJSON, K(t, "comments.ndjson"), none, 1, K(t, "ticket_id"), 0, none, 0, none, 0, 0, NULL};
-  t->src[3] = (hm_source){K(t, "Device"), K(t, "Device"), HF_CSV, K(t, "Device.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 0, NULL};
+  t->src[0] = (hm_source){K(t, "Person"), K(t, "Person"), HF_CSV, K(t, "Person.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 3, t->f0, 0, NULL};
+  t->src[1] = (hm_source){K(t, "Ticket"), K(t, "Ticket"), HF_NDJSON, K(t, "tickets.ndjson"), K(t, "id"), none, none, 0, none, 0, none, 0, 4, t->f1, 0, NULL};
+  t->src[2] = (hm_source){K(t, "Comment"), K(t, "Comment"), HF_NDJSON, K(t, "comments.ndjson"), none, 1, K(t, "ticket_id"), 0, none, 0, none, 0, 3, t->f2, 0, NULL};
+  t->src[3] = (hm_source){K(t, "Device"), K(t, "Device"), HF_CSV, K(t, "Device.csv"), K(t, "id"), none, none, 0, none, 0, none, 0, 0, NULL, 0, NULL};
   p->sources = t->src; p->nsources = 4;
   t->order[0] = 0; t->order[1] = 2; t->order[2] = 1; t->order[3] = 3;
   p->order = t->order; p->norder = 4;
