@@ -42,6 +42,17 @@ typedef struct env {
 } env;
 
 static int failures;
+/* Under AddressSanitizer every allocation carries redzones and freed blocks sit
+ * in a quarantine, unwiped by the allocator hmaprun gives libcurl: memory
+ * bounds are looser there, and a memory scan for the key reports instead of
+ * failing (the normal build asserts both exactly). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HM_E2E_ASAN 1
+#else
+#define HM_E2E_ASAN 0
+#endif
+#define MAX_RSS_KIB (HM_E2E_ASAN ? 160 * 1024 : 64 * 1024)
+
 static int skipped;   /* exit 77: ctest reports the scenario as skipped */
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #c); \
   fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
@@ -1753,7 +1764,7 @@ static void scenario_hostile_huge(env *e) {
       stderr_has(e, "an answer larger than the 8388608-byte limit (--max-answer-bytes), not read"),
       "no message naming the answer limit");
   CHECK(fault_served(e, "answer-huge") >= N_PEOPLE, "the sandbox did not send huge answers");
-  CHECK(ru.ru_maxrss < 64 * 1024, "hmaprun peaked at %ld KiB reading 12 MiB answers", ru.ru_maxrss);
+  CHECK(ru.ru_maxrss < MAX_RSS_KIB, "hmaprun peaked at %ld KiB reading 12 MiB answers", ru.ru_maxrss);
   long state = file_size_of(path_in(e, "state.db")) + file_size_of(path_in(e, "state.db-wal"));
   CHECK(state < 1024 * 1024, "the state is %ld bytes after huge answers", state);
   CHECK(state_gid(e, "upload:files/a1.txt") == 0,
@@ -1866,8 +1877,11 @@ static void scenario_no_core(env *e) {
       "note: memory of the running hmaprun: %ld plain cop%s of the key, %ld of base64(email:key) "
       "(-1: the kernel refused to show it)\n",
       raw, raw == 1 ? "y" : "ies", enc);
-  CHECK(raw <= 0, "%ld plain copies of the key in the memory of the running hmaprun", raw);
-  CHECK(enc <= 1, "%ld copies of the Basic credentials in the memory of the running hmaprun", enc);
+  if (!HM_E2E_ASAN) {
+    CHECK(raw <= 0, "%ld plain copies of the key in the memory of the running hmaprun", raw);
+    CHECK(enc <= 1, "%ld copies of the Basic credentials in the memory of the running hmaprun",
+          enc);
+  }
   snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
   size_t n = 0;
   char *environ_bytes = slurp(path, &n);
