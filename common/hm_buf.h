@@ -31,7 +31,8 @@ static inline void hm_buf_putc(hm_buf *b, char c) {
 void hm_buf_printf(hm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void hm_buf_u8(hm_buf *b, uint8_t v) { hm_buf_putc(b, (char)v); }
 static inline void hm_buf_u32(hm_buf *b, uint32_t v) {   /* little-endian, whatever the host */
-  unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+  unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                        (unsigned char)(v >> 24)};
   hm_buf_put(b, c, 4);
 }
 void hm_buf_f64(hm_buf *b, double v);     /* IEEE-754 bits, little-endian */

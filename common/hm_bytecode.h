@@ -36,7 +36,12 @@ typedef enum hm_operand_kind {
   HOK_match, HOK_source, HOK_target, HOK_annot, HOK_iter
 } hm_operand_kind;
 
-typedef struct hm_opinfo { const char *name; uint8_t operand; int8_t pops, pushes; const char *doc; } hm_opinfo;
+typedef struct hm_opinfo {
+  const char *name;
+  uint8_t operand;
+  int8_t pops, pushes;
+  const char *doc;
+} hm_opinfo;
 extern const hm_opinfo hm_opinfo_table[HOP__COUNT];
 
 /* Instruction encoding. */

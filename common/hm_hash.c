@@ -7,7 +7,9 @@ uint64_t hm_fnv1a64(const void *data, size_t n) {
   return hm_fnv1a64_add(HM_FNV64_OFFSET, data, n);
 }
 uint32_t hm_fnv1a32(const void *data, size_t n) { return hm_fnv1a32_add(HM_FNV32_OFFSET, data, n); }
-uint64_t hm_fnv1a64_v0_str(const char *s) { return hm_fnv1a64_add(HM_FNV64_OFFSET_V0, s, strlen(s)); }
+uint64_t hm_fnv1a64_v0_str(const char *s) {
+  return hm_fnv1a64_add(HM_FNV64_OFFSET_V0, s, strlen(s));
+}
 
 /* ---- the lane digest ---- */
 

@@ -6,12 +6,14 @@
 #include <strings.h>
 
 const char *hm_type_name(hm_type t) {
-  static const char *names[] = {"any", "string", "number", "bool", "list", "record", "ref", "null", "datetime"};
+  static const char *names[] = {"any",    "string", "number", "bool",    "list",
+                                "record", "ref",    "null",   "datetime"};
   return (unsigned)t < sizeof names / sizeof *names ? names[t] : "?";
 }
 
 const char *hv_kind_name(hm_kind k) {
-  static const char *names[] = {"missing", "null", "bool", "number", "string", "list", "record", "ref"};
+  static const char *names[] = {"missing", "null", "bool",   "number",
+                                "string",  "list", "record", "ref"};
   return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 
@@ -75,7 +77,10 @@ void hv_list_push(hm_arena *a, hm_value *list, hm_value item) {
 void hv_rec_set(hm_arena *a, hm_value *recv, const char *key, hm_value val) {
   hm_rec *r = recv->u.rec;
   for (uint32_t i = 0; i < r->n; i++)
-    if (r->keys[i] == key || (r->keys[i][0] == key[0] && strcmp(r->keys[i], key) == 0)) { r->vals[i] = val; return; }
+    if (r->keys[i] == key || (r->keys[i][0] == key[0] && strcmp(r->keys[i], key) == 0)) {
+      r->vals[i] = val;
+      return;
+    }
   hv_rec_add(a, recv, key, val);
 }
 
@@ -92,7 +97,8 @@ hm_value hv_rec_get(const hm_value *recv, const char *key) {
   /* keys are often the very constant-pool string asked for; else the first
      byte spares most strcmp calls */
   for (uint32_t i = 0; i < r->n; i++)
-    if (r->keys[i] == key || (r->keys[i][0] == key[0] && strcmp(r->keys[i], key) == 0)) return r->vals[i];
+    if (r->keys[i] == key || (r->keys[i][0] == key[0] && strcmp(r->keys[i], key) == 0))
+      return r->vals[i];
   return hv_missing(HM_WHY_ABSENT);
 }
 
@@ -231,7 +237,10 @@ void hv_to_json_refs(hm_buf *out, hm_value v, hv_ref_writer ref, void *user) {
     hm_buf_json_str(out, v.u.ref->key, strlen(v.u.ref->key));
     const char *more[] = {",\"fallback\":", v.u.ref->fallback, ",\"flag\":", v.u.ref->flag};
     for (int i = 0; i < 4; i += 2)
-      if (more[i + 1]) { hm_buf_puts(out, more[i]); hm_buf_json_str(out, more[i + 1], strlen(more[i + 1])); }
+      if (more[i + 1]) {
+        hm_buf_puts(out, more[i]);
+        hm_buf_json_str(out, more[i + 1], strlen(more[i + 1]));
+      }
     hm_buf_putc(out, '}');
     break;
   }

@@ -79,12 +79,28 @@ typedef enum hm_type {
 const char *hm_type_name(hm_type t);
 
 /* Constructors. */
-static inline hm_value hv_missing(hm_missing_why why) { hm_value v = {0}; v.kind = HV_MISSING; v.why = (uint8_t)why; return v; }
+static inline hm_value hv_missing(hm_missing_why why) {
+  hm_value v = {0};
+  v.kind = HV_MISSING;
+  v.why = (uint8_t)why;
+  return v;
+}
 static inline hm_value hv_null(void) { hm_value v = {0}; v.kind = HV_NULL; return v; }
 static inline hm_value hv_bool(bool b) { hm_value v = {0}; v.kind = HV_BOOL; v.u.b = b; return v; }
-static inline hm_value hv_num(double d) { hm_value v = {0}; v.kind = HV_NUM; v.u.num = d; return v; }
+static inline hm_value hv_num(double d) {
+  hm_value v = {0};
+  v.kind = HV_NUM;
+  v.u.num = d;
+  return v;
+}
 /* hv_str does not copy: s must outlive the value (arena or constant pool). */
-static inline hm_value hv_strn(const char *s, size_t n) { hm_value v = {0}; v.kind = HV_STR; v.u.str = s; v.len = (uint32_t)n; return v; }
+static inline hm_value hv_strn(const char *s, size_t n) {
+  hm_value v = {0};
+  v.kind = HV_STR;
+  v.u.str = s;
+  v.len = (uint32_t)n;
+  return v;
+}
 hm_value hv_str(const char *s);
 hm_value hv_str_copy(hm_arena *a, const char *s, size_t n);
 hm_value hv_list_new(hm_arena *a, uint32_t cap);

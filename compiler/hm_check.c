@@ -104,7 +104,10 @@ static var *find_var(chk *x, const char *name) {
 }
 
 static var *push_var(chk *x, hm_node *at, const char *name) {
-  if (x->nvars == MAXVARS) { D(x, at, E0207, "too many local names in one rule (at most %d)", MAXVARS); return NULL; }
+  if (x->nvars == MAXVARS) {
+    D(x, at, E0207, "too many local names in one rule (at most %d)", MAXVARS);
+    return NULL;
+  }
   var *v = &x->vars[x->nvars++];
   memset(v, 0, sizeof *v);
   v->name = name;
@@ -125,7 +128,8 @@ static uint32_t add_slot(hm_compiler *c, hm_srcinfo *s, const char *name) {
   if (had >= 0) return (uint32_t)had;
   if (s->nslots == s->capslots) {
     uint32_t cap = s->capslots ? s->capslots * 2 : 8;
-    s->slots = hm_arena_realloc(&c->arena, s->slots, s->capslots * sizeof *s->slots, cap * sizeof *s->slots);
+    s->slots = hm_arena_realloc(&c->arena, s->slots, s->capslots * sizeof *s->slots,
+                                cap * sizeof *s->slots);
     s->capslots = cap;
   }
   s->slots[s->nslots] = name;
@@ -232,7 +236,12 @@ static void add_ignore(chk *x, hm_srcinfo *s, hm_node *ig) {
 static void field_access(chk *x, hm_node *e) {
   hm_node *obj = e->a;
   if (obj->kind == N_SRC) {
-    if (x->src < 0) { D(x, obj, E0207, "'src' is only available inside a rule"); e->ty = HT_ANY; e->maybe = 1; return; }
+    if (x->src < 0) {
+      D(x, obj, E0207, "'src' is only available inside a rule");
+      e->ty = HT_ANY;
+      e->maybe = 1;
+      return;
+    }
     obj->ty = HT_REC;
     src_field(x, e, &x->k->sources[x->src], x->src);
     return;
@@ -262,7 +271,9 @@ static void field_access(chk *x, hm_node *e) {
 
 /* The target T of a `list of T` field, or NULL. */
 static hm_node *list_object(chk *x, const hm_node *field) {
-  if (!field || !field->a || field->a->op != TY_LIST || !field->a->a || field->a->a->op != TY_OBJECT) return NULL;
+  if (!field || !field->a || field->a->op != TY_LIST || !field->a->a ||
+      field->a->a->op != TY_OBJECT)
+    return NULL;
   return hm_schema_target(x->c, field->a->a->s);
 }
 
@@ -285,7 +296,10 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
     expr(x, f->a, fd);
     if (fd) {
       if (hm_field_required(fd) && f->a->maybe && !f->a->fallible)
-        D(x, f->a, E0302, "%s is required, but this value may be missing or null: add ?? default or ?? reject \"why\"", f->s);
+        D(x, f->a, E0302,
+          "%s is required, but this value may be missing or null: add ?? default or ?? reject "
+          "\"why\"",
+          f->s);
       check_assign_type(x, f->a, fd, 0);
       check_consts(x, f->a, fd);
     }
@@ -303,7 +317,8 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
 
 /* A constant regex or date format is checked now, not on every record. */
 static __attribute__((noinline)) void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
-  int is_re = !strcmp(b->name, "matches") || !strcmp(b->name, "capture") || !strcmp(b->name, "replace_re");
+  int is_re =
+      !strcmp(b->name, "matches") || !strcmp(b->name, "capture") || !strcmp(b->name, "replace_re");
   int is_date = !strcmp(b->name, "date");
   if (!is_re && !is_date) return;
   hm_node *arg = e->a ? e->a->next : NULL;
@@ -338,9 +353,11 @@ static void call(chk *x, hm_node *e) {
   const hm_builtin *b = &hm_builtins[bi];
   if (argc < b->min_args || argc > b->max_args) {
     if (b->min_args == b->max_args)
-      D(x, e, E0206, "%s takes %d argument%s, not %d (%s)", b->name, b->min_args, b->min_args == 1 ? "" : "s", argc, b->doc ? b->doc : "");
+      D(x, e, E0206, "%s takes %d argument%s, not %d (%s)", b->name, b->min_args,
+        b->min_args == 1 ? "" : "s", argc, b->doc ? b->doc : "");
     else
-      D(x, e, E0206, "%s takes %d to %d arguments, not %d (%s)", b->name, b->min_args, b->max_args, argc, b->doc ? b->doc : "");
+      D(x, e, E0206, "%s takes %d to %d arguments, not %d (%s)", b->name, b->min_args, b->max_args,
+        argc, b->doc ? b->doc : "");
   }
   int i = 0;
   for (hm_node *a = e->a; a && i < HM_BUILTIN_MAXARGS; a = a->next, i++) {
@@ -349,7 +366,8 @@ static void call(chk *x, hm_node *e) {
     int scalar_want = want == HT_STR || want == HT_NUM || want == HT_BOOL || want == HT_DATE;
     int structured_got = got == HT_LIST || got == HT_REC || got == HT_REF;
     if (want != HT_ANY && got != HT_ANY && got != HT_NULL && scalar_want && structured_got)
-      D(x, a, E0204, "argument %d of %s is a %s, expected a %s", i + 1, b->name, hm_type_name(got), hm_type_name(want));
+      D(x, a, E0204, "argument %d of %s is a %s, expected a %s", i + 1, b->name, hm_type_name(got),
+        hm_type_name(want));
   }
   check_const_args(x, e, b);
   e->idx = bi;
@@ -473,13 +491,16 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
     else if (a == HT_STR || b == HT_STR || a == HT_DATE || b == HT_DATE) e->ty = HT_STR;
     else if (a == HT_NUM && b == HT_NUM) e->ty = HT_NUM;
     else e->ty = HT_ANY;
-    if ((a == HT_REC || a == HT_REF || a == HT_BOOL) || (b == HT_REC || b == HT_REF || b == HT_BOOL))
+    if ((a == HT_REC || a == HT_REF || a == HT_BOOL) ||
+        (b == HT_REC || b == HT_REF || b == HT_BOOL))
       D(x, e, E0204, "'+' cannot combine a %s and a %s", hm_type_name(a), hm_type_name(b));
     e->maybe = (uint8_t)(e->a->maybe | e->b->maybe);
     break;
   case OPB_SUB: case OPB_MUL: case OPB_DIV: case OPB_MOD:
-    if ((a != HT_ANY && a != HT_NUM && a != HT_STR && a != HT_DATE) || (b != HT_ANY && b != HT_NUM && b != HT_STR && b != HT_DATE))
-      D(x, e, E0204, "arithmetic needs numbers, not a %s and a %s", hm_type_name(a), hm_type_name(b));
+    if ((a != HT_ANY && a != HT_NUM && a != HT_STR && a != HT_DATE) ||
+        (b != HT_ANY && b != HT_NUM && b != HT_STR && b != HT_DATE))
+      D(x, e, E0204, "arithmetic needs numbers, not a %s and a %s", hm_type_name(a),
+        hm_type_name(b));
     e->ty = HT_NUM;
     e->maybe = 1;   /* a non-numeric text or a division by zero gives missing */
     break;
@@ -503,8 +524,10 @@ static int each_iterated(chk *x, hm_node *it) {
     it->idx = child;
     it->ty = HT_LIST;
     if (x->src < 0 || cs->parent != x->src)
-      D(x, it, E0203, "each %s: %s is not a child source of %s (declare it with `parent %s by ...`)", it->s, it->s,
-        x->src >= 0 ? x->k->sources[x->src].name : "this rule", x->src >= 0 ? x->k->sources[x->src].name : "P");
+      D(x, it, E0203,
+        "each %s: %s is not a child source of %s (declare it with `parent %s by ...`)", it->s,
+        it->s, x->src >= 0 ? x->k->sources[x->src].name : "this rule",
+        x->src >= 0 ? x->k->sources[x->src].name : "P");
     return child;
   }
   expr(x, it, NULL);
@@ -603,7 +626,10 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_NULL: e->ty = HT_NULL; e->maybe = 1; break;
   case N_SRC:
     if (x->src < 0) D(x, e, E0207, "'src' is only available inside a rule");
-    else D(x, e, E0207, "src is the current record, not a value: read one of its fields, src.NAME or src[\"Column name\"]");
+    else
+      D(x, e, E0207,
+        "src is the current record, not a value: read one of its fields, src.NAME or src[\"Column "
+        "name\"]");
     e->ty = HT_REC;
     break;
   case N_NAME: name(x, e); break;
@@ -626,7 +652,12 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_LOOKUP: lookup(x, e); break;
   case N_AGENT: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = 1; e->fallible = 1; break;
   case N_FIND: find(x, e); break;
-  case N_UPLOAD: expr(x, e->a, NULL); e->ty = HT_REF; e->maybe = e->a->maybe; e->fallible = e->a->fallible; break;
+  case N_UPLOAD:
+    expr(x, e->a, NULL);
+    e->ty = HT_REF;
+    e->maybe = e->a->maybe;
+    e->fallible = e->a->fallible;
+    break;
   case N_MATCH: match(x, e, expect); break;
   case N_EACH: each(x, e, expect); break;
   case N_LIST: {
@@ -643,7 +674,9 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_RECORD: {
     /* shaped by the field it goes to: an object field, or one element appended
        to a list of objects (`messages += { ... }`) */
-    hm_node *obj = expect && expect->a && expect->a->op == TY_OBJECT ? hm_schema_target(x->c, expect->a->s) : list_object(x, expect);
+    hm_node *obj = expect && expect->a && expect->a->op == TY_OBJECT
+                       ? hm_schema_target(x->c, expect->a->s)
+                       : list_object(x, expect);
     record(x, e, obj);
     break;
   }
@@ -656,7 +689,10 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     break;
   case N_COND:
     expr(x, e->a, NULL); expr(x, e->b, expect); expr(x, e->c, expect);
-    e->ty = e->b->ty == e->c->ty ? e->b->ty : e->b->ty == HT_NULL ? e->c->ty : e->c->ty == HT_NULL ? e->b->ty : HT_ANY;
+    e->ty = e->b->ty == e->c->ty  ? e->b->ty
+            : e->b->ty == HT_NULL ? e->c->ty
+            : e->c->ty == HT_NULL ? e->b->ty
+                                  : HT_ANY;
     e->maybe = (uint8_t)(e->b->maybe | e->c->maybe);
     e->fallible = (uint8_t)(e->a->fallible | e->b->fallible | e->c->fallible);
     break;
@@ -682,18 +718,29 @@ static void report_fallible(chk *x, hm_node *e) {
   hm_node *f = first_fallible(e);
   if (!f) f = e;
   if (f->kind == N_MATCH)
-    D(x, f, E0305, "this match has no default arm and its subject can hold any value: add `_ => ...` or handle it with ?? default, ?? reject \"why\" or ?? skip");
+    D(x, f, E0305,
+      "this match has no default arm and its subject can hold any value: add `_ => ...` or handle "
+      "it with ?? default, ?? reject \"why\" or ?? skip");
   else if (f->kind == N_LOOKUP)
-    D(x, f, E0301, "lookup %s(...) can find nothing: handle it with ?? default, ?? reject \"why\" or ?? skip", f->s);
+    D(x, f, E0301,
+      "lookup %s(...) can find nothing: handle it with ?? default, ?? reject \"why\" or ?? skip",
+      f->s);
   else if (f->kind == N_FIND || (f->kind == N_FIELD && f->a && f->a->kind == N_FIND))
-    D(x, f, E0301, "find %s(...) can find no record: handle it with ?? default, ?? reject \"why\" or ?? skip",
+    D(x, f, E0301,
+      "find %s(...) can find no record: handle it with ?? default, ?? reject \"why\" or ?? skip",
       f->kind == N_FIND ? f->s : f->a->s);
   else if (f->kind == N_AGENT)
-    D(x, f, E0301, "agent(...) can find no Gorgias user: handle it with ?? default, ?? reject \"why\" or ?? skip");
+    D(x, f, E0301,
+      "agent(...) can find no Gorgias user: handle it with ?? default, ?? reject \"why\" or ?? "
+      "skip");
   else if (f->kind == N_CALL)
-    D(x, f, E0301, "%s(...) can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip", f->s);
+    D(x, f, E0301,
+      "%s(...) can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip",
+      f->s);
   else
-    D(x, f, E0301, "this expression can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip");
+    D(x, f, E0301,
+      "this expression can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? "
+      "skip");
 }
 
 /* ---------- constants against the schema (enums, limits) ---------- */
@@ -715,8 +762,10 @@ static void check_consts(chk *x, hm_node *e, const hm_node *field) {
         hm_buf lst; hm_buf_init(&lst);
         for (i = 0; i < n && i < 12; i++) hm_buf_printf(&lst, "%s\"%s\"", i ? ", " : "", vals[i]);
         if (n > 12) hm_buf_puts(&lst, ", ...");
-        if (s) D(x, e, E0205, "Gorgias refuses \"%s\" for %s; did you mean \"%s\"?", e->s, field->s, s);
-        else D(x, e, E0205, "Gorgias refuses \"%s\" for %s (accepted: %s)", e->s, field->s, lst.data);
+        if (s)
+          D(x, e, E0205, "Gorgias refuses \"%s\" for %s; did you mean \"%s\"?", e->s, field->s, s);
+        else
+          D(x, e, E0205, "Gorgias refuses \"%s\" for %s (accepted: %s)", e->s, field->s, lst.data);
         hm_buf_free(&lst);
       }
     }
@@ -724,15 +773,18 @@ static void check_consts(chk *x, hm_node *e, const hm_node *field) {
     if (mx && (t->op == TY_STRING || t->op == TY_ENUM_OPEN)) {
       uint32_t chars = (uint32_t)hm_utf8_leads(e->s, e->slen);
       if (chars > (uint32_t)mx->num)
-        D(x, e, E0209, "this text has %u characters; Gorgias accepts at most %.0f in %s", chars, mx->num, field->s);
+        D(x, e, E0209, "this text has %u characters; Gorgias accepts at most %.0f in %s", chars,
+          mx->num, field->s);
     }
     break;
   }
   case N_NUM: {
     const hm_node *mx = hm_field_opt(field, FO_MAX), *mn = hm_field_opt(field, FO_MIN);
     if (field->a->op == TY_INT || field->a->op == TY_NUMBER) {
-      if (mx && e->num > mx->num) D(x, e, E0209, "%g is above the maximum %.0f of %s", e->num, mx->num, field->s);
-      if (mn && e->num < mn->num) D(x, e, E0209, "%g is below the minimum %.0f of %s", e->num, mn->num, field->s);
+      if (mx && e->num > mx->num)
+        D(x, e, E0209, "%g is above the maximum %.0f of %s", e->num, mx->num, field->s);
+      if (mn && e->num < mn->num)
+        D(x, e, E0209, "%g is below the minimum %.0f of %s", e->num, mn->num, field->s);
     }
     break;
   }
@@ -759,11 +811,14 @@ static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int appe
   default: break;
   }
   if (!bad) return;
-  if (append) D(x, e, E0204, "'+=' appends to a list, but %s is a %s", field->s, hm_type_name(want));
+  if (append)
+    D(x, e, E0204, "'+=' appends to a list, but %s is a %s", field->s, hm_type_name(want));
   else if (want == HT_REF && got == HT_STR)
-    D(x, e, E0204, "%s is a reference to a %s: use lookup Source(key) or agent(email), not a %s", field->s,
-      field->a->s, hm_type_name(got));
-  else D(x, e, E0204, "%s is a %s, but this value is a %s", field->s, hm_type_name(want), hm_type_name(got));
+    D(x, e, E0204, "%s is a reference to a %s: use lookup Source(key) or agent(email), not a %s",
+      field->s, field->a->s, hm_type_name(got));
+  else
+    D(x, e, E0204, "%s is a %s, but this value is a %s", field->s, hm_type_name(want),
+      hm_type_name(got));
 }
 
 /* ---------- statements ---------- */
@@ -787,13 +842,19 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
   st->decl = field;
   if (st->a->fallible) report_fallible(x, st->a);
   if (!ts && st->kind == N_APPEND)
-    D(x, st, E0204, "'+=' needs a Gorgias object field; inside a plain each, build the list with [ ... ] instead");
+    D(x, st, E0204,
+      "'+=' needs a Gorgias object field; inside a plain each, build the list with [ ... ] "
+      "instead");
   if (!field) return;
   if (st->kind == N_ASSIGN) {
-    if (ts->set[fi]) D(x, st, E0304, "%s is already set%s", st->s, ts->set[fi] == 1 ? " on some paths" : "");
+    if (ts->set[fi])
+      D(x, st, E0304, "%s is already set%s", st->s, ts->set[fi] == 1 ? " on some paths" : "");
     ts->set[fi] = 2;
     if (hm_field_required(field) && st->a->maybe && !st->a->fallible)
-      D(x, st->a, E0302, "%s is required, but this value may be missing or null: add ?? default or ?? reject \"why\"", st->s);
+      D(x, st->a, E0302,
+        "%s is required, but this value may be missing or null: add ?? default or ?? reject "
+        "\"why\"",
+        st->s);
   } else {
     if (!ts->set[fi]) ts->set[fi] = 2;
   }
@@ -898,7 +959,10 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
       if (n->a->next)
         D(x, n->a->next, E0203, "no source object '%s' in the modules this map uses", tname);
       else
-        D(x, n, E0203, "no source object '%s' in the modules this map uses: name its type (source %s : Type from ...) or declare its fields inline", tname, n->s);
+        D(x, n, E0203,
+          "no source object '%s' in the modules this map uses: name its type (source %s : Type "
+          "from ...) or declare its fields inline",
+          tname, n->s);
     } else {
       s->fields = s->object->c;
       s->has_fields = s->fields != NULL;
@@ -913,10 +977,13 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
    without a key every record is its own identity. */
 static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
   if (has_parent)
-    D(x, s->distinct, E0212, "distinct applies to top-level sources: the records of child source %s belong to their "
-      "parent, and `each` lists every one of them (drop distinct, or the parent link)", s->name);
+    D(x, s->distinct, E0212,
+      "distinct applies to top-level sources: the records of child source %s belong to their "
+      "parent, and `each` lists every one of them (drop distinct, or the parent link)",
+      s->name);
   else if (!s->key)
-    D(x, s->distinct, E0212, "distinct needs a key: %s has none, so no record can repeat another (add `key FIELD`)",
+    D(x, s->distinct, E0212,
+      "distinct needs a key: %s has none, so no record can repeat another (add `key FIELD`)",
       s->name);
 }
 
@@ -957,7 +1024,9 @@ static void source_options(chk *x, hm_srcinfo *s) {
       char low[32] = {0};
       for (uint32_t i = 0; i < o->slen && i < 31; i++) low[i] = (char)(o->s[i] | 0x20);
       if (strcmp(low, "utf-8") != 0 && strcmp(low, "utf8") != 0)
-        D(x, o, E0210, "encoding \"%s\" is not read: convert the export to UTF-8 first (iconv -f ... -t UTF-8)", o->s);
+        D(x, o, E0210,
+          "encoding \"%s\" is not read: convert the export to UTF-8 first (iconv -f ... -t UTF-8)",
+          o->s);
       break;
     }
     case SO_FILES: s->files = o->s; break;
@@ -967,7 +1036,8 @@ static void source_options(chk *x, hm_srcinfo *s) {
   }
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
-  if (star && strchr(star + 1, '*')) D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
+  if (star && strchr(star + 1, '*'))
+    D(x, s->decl->d, E0210, "a source path may contain at most one '*'");
   if (s->key && s->has_fields && !source_field(s, s->key)) {
     hm_node *at = s->decl;
     for (hm_node *o = s->decl->b; o; o = o->next) if (o->op == SO_KEY) at = o;
@@ -1016,7 +1086,8 @@ static int planner_setting(chk *x, const hm_node *n) {
   const hm_pset *d = hm_pset_get((hm_pset_id)ps);
   const hm_node *v = n->a;
   if (!hm_pset_fits(d->kind, v->kind == N_STR, v->kind == N_NUM, v->num) && v->kind != N_NULL)
-    D(x, v, E0204, "%s is a planner setting: it needs a %s (docs/plan.md)", n->s, hm_pset_kind_name(d->kind));
+    D(x, v, E0204, "%s is a planner setting: it needs a %s (docs/plan.md)", n->s,
+      hm_pset_kind_name(d->kind));
   return 1;
 }
 
@@ -1043,8 +1114,8 @@ static void check_rule(chk *x, int ri) {
     int i = 0;
     for (hm_node *f = r->target->c; f; f = f->next, i++)
       if (hm_field_required(f) && ts.set[i] != 2) {
-        D(x, n, E0303, "%s -> %s: the %s field '%s' is required and %s", n->a->s, n->b->s, r->target->s, f->s,
-          ts.set[i] ? "is not set on every path" : "is never set");
+        D(x, n, E0303, "%s -> %s: the %s field '%s' is required and %s", n->a->s, n->b->s,
+          r->target->s, f->s, ts.set[i] ? "is not set on every path" : "is never set");
       }
   }
   r->nslots = (uint32_t)x->maxslots;
@@ -1059,7 +1130,8 @@ static void check_rule(chk *x, int ri) {
     stmts(x, n->d, r->target ? &ta : NULL);
     for (hm_node *s = n->d; s; s = s->next)
       if (s->kind == N_ASSIGN && s->decl && hm_field_has(s->decl, FO_CREATE_ONLY))
-        D(x, s, E0202, "%s can only be set when the object is created, not in an after block", s->s);
+        D(x, s, E0202, "%s can only be set when the object is created, not in an after block",
+          s->s);
     r->nslots_after = (uint32_t)x->maxslots;
     x->in_after = 0;
   }
@@ -1075,7 +1147,11 @@ typedef struct deps { dep *v; int n, cap; } deps;
 static void collect_deps(hm_node *e, int from, deps *d) {
   for (; e; e = e->next) {
     if (e->kind == N_LOOKUP && e->idx >= 0) {
-      if (d->n == d->cap) { d->cap = d->cap ? d->cap * 2 : 16; d->v = realloc(d->v, (size_t)d->cap * sizeof *d->v); if (!d->v) abort(); }
+      if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = realloc(d->v, (size_t)d->cap * sizeof *d->v);
+        if (!d->v) abort();
+      }
       d->v[d->n++] = (dep){from, e->idx, e};
     }
     collect_deps(e->a, from, d); collect_deps(e->b, from, d); collect_deps(e->c, from, d);
@@ -1168,8 +1244,8 @@ static void order_sources(chk *x) {
   /* A lookup of an object no rule produces can never resolve. */
   for (int j = 0; j < d.n; j++)
     if (!x->k->sources[d.v[j].to].has_rule)
-      D(x, d.v[j].at, E0306, "lookup %s(...): no rule migrates %s, so nothing can be found", x->k->sources[d.v[j].to].name,
-        x->k->sources[d.v[j].to].name);
+      D(x, d.v[j].at, E0306, "lookup %s(...): no rule migrates %s, so nothing can be found",
+        x->k->sources[d.v[j].to].name, x->k->sources[d.v[j].to].name);
   uint32_t n = x->k->nsources;
   x->k->order = calloc(n + 1, sizeof *x->k->order);
   uint8_t *state = calloc(n + 1, 1);
@@ -1201,7 +1277,8 @@ static void check_module_decls(chk *x, hm_unit *u) {
         D(x, f, E0208, "%s declares field '%s' twice", n->s, f->s);
       hm_node *t = f->a;
       while (t && t->op == TY_LIST && t->a) t = t->a;
-      if (t && (t->op == TY_REF || t->op == TY_OBJECT) && n->kind == N_TARGET && !hm_schema_target(x->c, t->s))
+      if (t && (t->op == TY_REF || t->op == TY_OBJECT) && n->kind == N_TARGET &&
+          !hm_schema_target(x->c, t->s))
         D(x, t, E0203, "no target '%s' in the schema", t->s);
       const hm_node *def = hm_field_opt(f, FO_DEFAULT);
       if (def && def->a && def->a->kind == N_STR) check_consts(x, def->a, f);
@@ -1243,8 +1320,13 @@ int hm_check(hm_compiler *c, int unit) {
   if (!nmig) {
     hm_node at = {0};
     if (u->items) at = *u->items;
-    else { at.loc.file = u->file; at.loc.line = at.loc.col = at.loc.end_line = 1; at.loc.end_col = 2; }
-    D(&x, &at, E0105, "a map starts with its migration header: migration \"Customer X: iTop to Gorgias\"");
+    else {
+      at.loc.file = u->file;
+      at.loc.line = at.loc.col = at.loc.end_line = 1;
+      at.loc.end_col = 2;
+    }
+    D(&x, &at, E0105,
+      "a map starts with its migration header: migration \"Customer X: iTop to Gorgias\"");
   }
   k->sources = calloc(nsrc + 1, sizeof *k->sources);
   k->rules = calloc(nrule + 1, sizeof *k->rules);
@@ -1258,7 +1340,8 @@ int hm_check(hm_compiler *c, int unit) {
         D(&x, n, E0208, "setting %s is declared twice", n->s);
       k->settings[k->nsettings].decl = n;
       k->settings[k->nsettings].type = setting_type(n->a);
-      if (n->a->kind == N_NULL) D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
+      if (n->a->kind == N_NULL)
+        D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
       k->settings[k->nsettings].used = planner_setting(&x, n);
       k->nsettings++;
     } else if (n->kind == N_SOURCE) {
@@ -1308,7 +1391,8 @@ int hm_check(hm_compiler *c, int unit) {
     else if (n->op == 0) {
       char dym[160];
       did_you_mean(dym, sizeof dym, suggest_source(&x, n->s));
-      D(&x, n, E0203, "gap %s -> export csv needs a declared source %s to export%s", n->s, n->s, dym);
+      D(&x, n, E0203, "gap %s -> export csv needs a declared source %s to export%s", n->s, n->s,
+        dym);
     }
     n->idx = s;
   }
@@ -1325,9 +1409,11 @@ int hm_check(hm_compiler *c, int unit) {
           "(drop the ignore, or stop reading it)", k->sources[i].ignores[j]->s);
   for (uint32_t i = 0; i < k->nsources; i++)
     if (!k->sources[i].used)
-      D(&x, k->sources[i].decl, W0401, "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);
+      D(&x, k->sources[i].decl, W0401,
+        "source %s is never used: no rule, each, lookup or gap reads it", k->sources[i].name);
   for (uint32_t i = 0; i < k->nsettings; i++)
-    if (!k->settings[i].used) D(&x, k->settings[i].decl, W0402, "setting %s is never used", k->settings[i].decl->s);
+    if (!k->settings[i].used)
+      D(&x, k->settings[i].decl, W0402, "setting %s is never used", k->settings[i].decl->s);
   hm_names_free(&x.srcnames);
   hm_names_free(&x.setnames);
   return (int)(c->diags.errors - errors_before);

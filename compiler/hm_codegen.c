@@ -10,7 +10,12 @@
 #include "hm_hash.h"
 #include "hm_value.h"
 
-typedef struct cbuf { uint32_t *v; uint32_t n, cap; hm_line *lines; uint32_t nlines, caplines; } cbuf;
+typedef struct cbuf {
+  uint32_t *v;
+  uint32_t n, cap;
+  hm_line *lines;
+  uint32_t nlines, caplines;
+} cbuf;
 
 typedef struct gen {
   hm_compiler *c;
@@ -36,7 +41,8 @@ static uint64_t hash_bytes(const char *s, uint32_t n, uint32_t kind) {
 static void grow_consts(gen *g) {
   if (g->p->nconsts < g->capconsts) return;
   uint32_t cap = g->capconsts ? g->capconsts * 2 : 64;
-  g->p->consts = hm_arena_realloc(&g->c->arena, g->p->consts, g->capconsts * sizeof *g->p->consts, cap * sizeof *g->p->consts);
+  g->p->consts = hm_arena_realloc(&g->c->arena, g->p->consts, g->capconsts * sizeof *g->p->consts,
+                                  cap * sizeof *g->p->consts);
   g->capconsts = cap;
 }
 
@@ -66,7 +72,8 @@ static uint32_t intern(gen *g, uint32_t kind, const char *s, uint32_t n, double 
   uint32_t h = (uint32_t)hash_bytes(ks, kn, kind) & (g->capslots - 1);
   while (g->slots[h] != 0xFFFFFFFFu) {
     const hm_const *k = &g->p->consts[g->slots[h]];
-    if (k->kind == kind && (kind == HK_NUM ? memcmp(&k->num, &num, sizeof num) == 0 : (k->len == n && memcmp(k->str, s, n) == 0)))
+    if (k->kind == kind && (kind == HK_NUM ? memcmp(&k->num, &num, sizeof num) == 0
+                                           : (k->len == n && memcmp(k->str, s, n) == 0)))
       return g->slots[h];
     h = (h + 1) & (g->capslots - 1);
   }
@@ -94,10 +101,12 @@ static uint32_t emit(gen *g, uint32_t ins) {
     c->v = hm_arena_realloc(&g->c->arena, c->v, c->cap * sizeof *c->v, cap * sizeof *c->v);
     c->cap = cap;
   }
-  if (!c->nlines || c->lines[c->nlines - 1].line != g->cur.line || c->lines[c->nlines - 1].col != g->cur.col) {
+  if (!c->nlines || c->lines[c->nlines - 1].line != g->cur.line ||
+      c->lines[c->nlines - 1].col != g->cur.col) {
     if (c->nlines == c->caplines) {
       uint32_t cap = c->caplines ? c->caplines * 2 : 32;
-      c->lines = hm_arena_realloc(&g->c->arena, c->lines, c->caplines * sizeof *c->lines, cap * sizeof *c->lines);
+      c->lines = hm_arena_realloc(&g->c->arena, c->lines, c->caplines * sizeof *c->lines,
+                                  cap * sizeof *c->lines);
       c->caplines = cap;
     }
     if (c->nlines && c->lines[c->nlines - 1].pc == c->n) c->nlines--;
@@ -113,11 +122,13 @@ static void patch(gen *g, uint32_t at, uint32_t target) {
 }
 static void at_node(gen *g, const hm_node *n) { g->cur = n->loc; }
 
-static uint32_t annot(gen *g, hm_annot_kind kind, int sev, const char *msg, const char *field, const hm_node *at) {
+static uint32_t annot(gen *g, hm_annot_kind kind, int sev, const char *msg, const char *field,
+                      const hm_node *at) {
   hm_program *p = g->p;
   if (p->nannots == g->capannots) {
     uint32_t cap = g->capannots ? g->capannots * 2 : 32;
-    p->annots = hm_arena_realloc(&g->c->arena, p->annots, g->capannots * sizeof *p->annots, cap * sizeof *p->annots);
+    p->annots = hm_arena_realloc(&g->c->arena, p->annots, g->capannots * sizeof *p->annots,
+                                 cap * sizeof *p->annots);
     g->capannots = cap;
   }
   hm_annot *a = &p->annots[p->nannots];
@@ -140,7 +151,8 @@ static void match(gen *g, hm_node *e, const char *field) {
   hm_program *p = g->p;
   if (p->nmatches == g->capmatches) {
     uint32_t cap = g->capmatches ? g->capmatches * 2 : 16;
-    p->matches = hm_arena_realloc(&g->c->arena, p->matches, g->capmatches * sizeof *p->matches, cap * sizeof *p->matches);
+    p->matches = hm_arena_realloc(&g->c->arena, p->matches, g->capmatches * sizeof *p->matches,
+                                  cap * sizeof *p->matches);
     g->capmatches = cap;
   }
   uint32_t mi = p->nmatches++;
@@ -155,8 +167,10 @@ static void match(gen *g, hm_node *e, const char *field) {
     uint32_t pc = here(g);
     if (!arm->a) { if (m.default_pc == HM_BC_NONE) m.default_pc = pc; }
     for (hm_node *pt = arm->a; pt; pt = pt->next) {
-      uint32_t k = pt->kind == N_NUM ? knum(g, pt->num) : pt->kind == N_STR ? kstrn(g, pt->s, pt->slen)
-                 : kstr(g, pt->kind == N_BOOL ? (pt->op ? "true" : "false") : "null");
+      uint32_t k = pt->kind == N_NUM ? knum(g, pt->num)
+                   : pt->kind == N_STR
+                       ? kstrn(g, pt->s, pt->slen)
+                       : kstr(g, pt->kind == N_BOOL ? (pt->op ? "true" : "false") : "null");
       m.arms[m.narms++] = (hm_match_arm){k, pc};
     }
     expr(g, arm->b, field);
@@ -179,7 +193,8 @@ static uint32_t target_index_of(gen *g, const hm_node *target) {
 static void each(gen *g, hm_node *e) {
   hm_node *it = e->a;
   at_node(g, e);
-  if (it->kind == N_NAME && it->idx >= 0 && it->ty == HT_LIST) emit(g, HM_INS(HOP_CHILDREN, (uint32_t)it->idx));
+  if (it->kind == N_NAME && it->idx >= 0 && it->ty == HT_LIST)
+    emit(g, HM_INS(HOP_CHILDREN, (uint32_t)it->idx));
   else expr(g, it, NULL);
   at_node(g, e);
   emit(g, HM_INS(HOP_ITER, (uint32_t)e->idx));
@@ -262,24 +277,39 @@ static void logic(gen *g, hm_node *e) {
 
 static void expr(gen *g, hm_node *e, const char *field) {
   static const hm_opcode binops[] = {
-    [OPB_ADD] = HOP_ADD, [OPB_SUB] = HOP_SUB, [OPB_MUL] = HOP_MUL, [OPB_DIV] = HOP_DIV, [OPB_MOD] = HOP_MOD,
-    [OPB_EQ] = HOP_EQ, [OPB_NE] = HOP_NE, [OPB_LT] = HOP_LT, [OPB_LE] = HOP_LE, [OPB_GT] = HOP_GT,
-    [OPB_GE] = HOP_GE, [OPB_MATCHRE] = HOP_MATCHRE};
+      [OPB_ADD] = HOP_ADD, [OPB_SUB] = HOP_SUB, [OPB_MUL] = HOP_MUL, [OPB_DIV] = HOP_DIV,
+      [OPB_MOD] = HOP_MOD, [OPB_EQ] = HOP_EQ,   [OPB_NE] = HOP_NE,   [OPB_LT] = HOP_LT,
+      [OPB_LE] = HOP_LE,   [OPB_GT] = HOP_GT,   [OPB_GE] = HOP_GE,   [OPB_MATCHRE] = HOP_MATCHRE};
   switch (e->kind) {
   case N_STR: at_node(g, e); emit(g, HM_INS(HOP_PUSHK, kstrn(g, e->s, e->slen))); break;
   case N_NUM: at_node(g, e); emit(g, HM_INS(HOP_PUSHK, knum(g, e->num))); break;
   case N_BOOL: at_node(g, e); emit(g, HM_INS(e->op ? HOP_PUSHTRUE : HOP_PUSHFALSE, 0)); break;
   case N_NULL: at_node(g, e); emit(g, HM_INS(HOP_PUSHNULL, 0)); break;
   case N_SRC: at_node(g, e); emit(g, HM_INS(HOP_PUSHNULL, 0)); break;
-  case N_NAME: at_node(g, e); emit(g, HM_INS(HOP_LOADLOCAL, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
-  case N_SETREF: at_node(g, e); emit(g, HM_INS(HOP_LOADSET, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
+  case N_NAME:
+    at_node(g, e);
+    emit(g, HM_INS(HOP_LOADLOCAL, (uint32_t)(e->idx < 0 ? 0 : e->idx)));
+    break;
+  case N_SETREF:
+    at_node(g, e);
+    emit(g, HM_INS(HOP_LOADSET, (uint32_t)(e->idx < 0 ? 0 : e->idx)));
+    break;
   case N_FIELD:
-    if (e->a->kind == N_SRC) { at_node(g, e); emit(g, HM_INS(HOP_LOADCOL, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break; }
+    if (e->a->kind == N_SRC) {
+      at_node(g, e);
+      emit(g, HM_INS(HOP_LOADCOL, (uint32_t)(e->idx < 0 ? 0 : e->idx)));
+      break;
+    }
     expr(g, e->a, NULL);
     at_node(g, e);
     emit(g, HM_INS(HOP_GETFIELD, kstr(g, e->s)));
     break;
-  case N_INDEX: expr(g, e->a, NULL); expr(g, e->b, NULL); at_node(g, e); emit(g, HM_INS(HOP_INDEX, 0)); break;
+  case N_INDEX:
+    expr(g, e->a, NULL);
+    expr(g, e->b, NULL);
+    at_node(g, e);
+    emit(g, HM_INS(HOP_INDEX, 0));
+    break;
   case N_CALL: {
     int argc = 0;
     for (hm_node *a = e->a; a; a = a->next, argc++) expr(g, a, NULL);
@@ -287,21 +317,37 @@ static void expr(gen *g, hm_node *e, const char *field) {
     emit(g, HM_INS_AB(HOP_CALL, (uint32_t)(e->idx < 0 ? 0 : e->idx), (uint32_t)argc));
     break;
   }
-  case N_LOOKUP: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_LOOKUP, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
+  case N_LOOKUP:
+    expr(g, e->a, NULL);
+    at_node(g, e);
+    emit(g, HM_INS(HOP_LOOKUP, (uint32_t)(e->idx < 0 ? 0 : e->idx)));
+    break;
   case N_AGENT: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_AGENT, 0)); break;
-  case N_FIND: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_FIND, (uint32_t)(e->idx < 0 ? 0 : e->idx))); break;
+  case N_FIND:
+    expr(g, e->a, NULL);
+    at_node(g, e);
+    emit(g, HM_INS(HOP_FIND, (uint32_t)(e->idx < 0 ? 0 : e->idx)));
+    break;
   case N_UPLOAD: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(HOP_UPLOAD, 0)); break;
   case N_MATCH: match(g, e, field); break;
   case N_EACH: each(g, e); break;
   case N_LIST:
     at_node(g, e);
     emit(g, HM_INS(HOP_NEWLIST, 0));
-    for (hm_node *i = e->a; i; i = i->next) { expr(g, i, NULL); at_node(g, e); emit(g, HM_INS(HOP_APPEND, 0)); }
+    for (hm_node *i = e->a; i; i = i->next) {
+      expr(g, i, NULL);
+      at_node(g, e);
+      emit(g, HM_INS(HOP_APPEND, 0));
+    }
     break;
   case N_RECORD:
     at_node(g, e);
     emit(g, HM_INS(HOP_NEWREC, 0));
-    for (hm_node *f = e->a; f; f = f->next) { expr(g, f->a, NULL); at_node(g, f); emit(g, HM_INS(HOP_SETREC, kstr(g, f->s))); }
+    for (hm_node *f = e->a; f; f = f->next) {
+      expr(g, f->a, NULL);
+      at_node(g, f);
+      emit(g, HM_INS(HOP_SETREC, kstr(g, f->s)));
+    }
     break;
   case N_BIN:
     if (e->op == OPB_AND || e->op == OPB_OR) { logic(g, e); break; }
@@ -309,7 +355,11 @@ static void expr(gen *g, hm_node *e, const char *field) {
     at_node(g, e);
     emit(g, HM_INS(binops[e->op], 0));
     break;
-  case N_UN: expr(g, e->a, NULL); at_node(g, e); emit(g, HM_INS(e->op == OPU_NOT ? HOP_NOT : HOP_NEG, 0)); break;
+  case N_UN:
+    expr(g, e->a, NULL);
+    at_node(g, e);
+    emit(g, HM_INS(e->op == OPU_NOT ? HOP_NOT : HOP_NEG, 0));
+    break;
   case N_COND: {
     expr(g, e->a, NULL);
     at_node(g, e);
@@ -339,10 +389,15 @@ static void stmt(gen *g, hm_node *st) {
     expr(g, st->a, st->s);
     at_node(g, st);
     if (g->plain) { emit(g, HM_INS(HOP_SETREC, kstr(g, st->s))); break; }
-    emit(g, HM_INS(st->kind == N_ASSIGN ? HOP_SETTGT : HOP_APPENDTGT, (uint32_t)(st->idx < 0 ? 0 : st->idx)));
+    emit(g, HM_INS(st->kind == N_ASSIGN ? HOP_SETTGT : HOP_APPENDTGT,
+                   (uint32_t)(st->idx < 0 ? 0 : st->idx)));
     lossy_annots(g, st->annots, st->s);
     break;
-  case N_LET: expr(g, st->a, NULL); at_node(g, st); emit(g, HM_INS(HOP_STORELOCAL, (uint32_t)(st->idx < 0 ? 0 : st->idx))); break;
+  case N_LET:
+    expr(g, st->a, NULL);
+    at_node(g, st);
+    emit(g, HM_INS(HOP_STORELOCAL, (uint32_t)(st->idx < 0 ? 0 : st->idx)));
+    break;
   case N_IF: {
     expr(g, st->a, NULL);
     at_node(g, st);
@@ -358,9 +413,15 @@ static void stmt(gen *g, hm_node *st) {
     }
     break;
   }
-  case N_FLAG: at_node(g, st); emit(g, HM_INS(HOP_FLAG, annot(g, HA_FLAG, st->op, st->s, NULL, st))); break;
+  case N_FLAG:
+    at_node(g, st);
+    emit(g, HM_INS(HOP_FLAG, annot(g, HA_FLAG, st->op, st->s, NULL, st)));
+    break;
   case N_REJECT: reject_here(g, st->s, NULL, st); break;
-  case N_LOSSY: at_node(g, st); emit(g, HM_INS(HOP_LOSSY, annot(g, HA_LOSSY, 0, st->s, NULL, st))); break;
+  case N_LOSSY:
+    at_node(g, st);
+    emit(g, HM_INS(HOP_LOSSY, annot(g, HA_LOSSY, 0, st->s, NULL, st)));
+    break;
   default: break;
   }
 }
@@ -510,8 +571,10 @@ static void gen_settings(gen *g) {
     hm_setting *o = &p->settings[i];
     o->name = kstr(g, d->s);
     o->type = (uint32_t)g->k->settings[i].type;
-    o->def = d->a->kind == N_STR ? kstrn(g, d->a->s, d->a->slen) : d->a->kind == N_NUM ? knum(g, d->a->num)
-           : d->a->kind == N_BOOL ? knum(g, d->a->op) : HM_BC_NONE;
+    o->def = d->a->kind == N_STR    ? kstrn(g, d->a->s, d->a->slen)
+             : d->a->kind == N_NUM  ? knum(g, d->a->num)
+             : d->a->kind == N_BOOL ? knum(g, d->a->op)
+                                    : HM_BC_NONE;
   }
 }
 

@@ -36,7 +36,8 @@ void hm_compiler_free(hm_compiler *c) {
 
 static void report_parse(void *user, const YYLTYPE *l, const char *msg) {
   hm_compiler *c = user;
-  hm_loc loc = {l->file, (uint32_t)l->first_line, (uint32_t)l->first_column, (uint32_t)l->last_line, (uint32_t)l->last_column};
+  hm_loc loc = {l->file, (uint32_t)l->first_line, (uint32_t)l->first_column, (uint32_t)l->last_line,
+                (uint32_t)l->last_column};
   hm_dcode code = strncmp(msg, "syntax error", 12) == 0 ? HC_E0102
                 : strncmp(msg, "nested too deep", 15) == 0 ? HC_E0106 : HC_E0101;
   hm_diag_at(&c->diags, loc, code, "%s", msg);
@@ -161,8 +162,12 @@ static hm_node *find_decl(hm_compiler *c, hm_nkind kind, const char *name, const
   return NULL;
 }
 
-hm_node *hm_schema_target(hm_compiler *c, const char *name) { return find_decl(c, N_TARGET, name, NULL); }
-hm_node *hm_schema_object(hm_compiler *c, const char *name, const char **module) { return find_decl(c, N_OBJECT, name, module); }
+hm_node *hm_schema_target(hm_compiler *c, const char *name) {
+  return find_decl(c, N_TARGET, name, NULL);
+}
+hm_node *hm_schema_object(hm_compiler *c, const char *name, const char **module) {
+  return find_decl(c, N_OBJECT, name, module);
+}
 
 hm_node *hm_schema_field(hm_node *fields, const char *name) {
   for (hm_node *f = fields; f; f = f->next)
@@ -176,7 +181,9 @@ const hm_node *hm_field_opt(const hm_node *field, hm_fopt opt) {
   return NULL;
 }
 int hm_field_has(const hm_node *field, hm_fopt opt) { return hm_field_opt(field, opt) != NULL; }
-int hm_field_required(const hm_node *field) { return hm_field_has(field, FO_REQUIRED) && !hm_field_has(field, FO_DEFAULT); }
+int hm_field_required(const hm_node *field) {
+  return hm_field_has(field, FO_REQUIRED) && !hm_field_has(field, FO_DEFAULT);
+}
 
 int hm_decl_type(const hm_node *t) {
   if (!t) return HT_ANY;
@@ -205,11 +212,15 @@ static void json_lit(hm_buf *out, const hm_node *lit) {
 }
 
 static void json_type(hm_compiler *c, hm_buf *out, const hm_node *t) {
-  static const char *kinds[] = {"string", "number", "int", "bool", "datetime", "any", "record", "list", "ref", "enum", "enum", "object"};
+  static const char *kinds[] = {"string", "number", "int", "bool", "datetime", "any",
+                                "record", "list",   "ref", "enum", "enum",     "object"};
   if (!t) { hm_buf_puts(out, "null"); return; }
   hm_buf_printf(out, "{\"kind\": \"%s\"", kinds[t->op]);
   if (t->op == TY_LIST) { hm_buf_puts(out, ", \"of\": "); json_type(c, out, t->a); }
-  if (t->op == TY_REF || t->op == TY_OBJECT) { hm_buf_puts(out, ", \"target\": "); hm_buf_json_str(out, t->s, strlen(t->s)); }
+  if (t->op == TY_REF || t->op == TY_OBJECT) {
+    hm_buf_puts(out, ", \"target\": ");
+    hm_buf_json_str(out, t->s, strlen(t->s));
+  }
   if (t->op == TY_ENUM || t->op == TY_ENUM_OPEN) {
     hm_buf_puts(out, ", \"values\": [");
     for (const hm_node *v = t->b; v; v = v->next) {
@@ -229,7 +240,8 @@ static void json_field(hm_compiler *c, hm_buf *out, const hm_node *f) {
   hm_buf_puts(out, ", \"type\": ");
   json_type(c, out, f->a);
   hm_buf_printf(out, ", \"required\": %s, \"create_only\": %s, \"readonly\": %s",
-                hm_field_has(f, FO_REQUIRED) ? "true" : "false", hm_field_has(f, FO_CREATE_ONLY) ? "true" : "false",
+                hm_field_has(f, FO_REQUIRED) ? "true" : "false",
+                hm_field_has(f, FO_CREATE_ONLY) ? "true" : "false",
                 hm_field_has(f, FO_READONLY) ? "true" : "false");
   if (mx) hm_buf_printf(out, ", \"max\": %.0f", mx->num); else hm_buf_puts(out, ", \"max\": null");
   if (mn) hm_buf_printf(out, ", \"min\": %.0f", mn->num); else hm_buf_puts(out, ", \"min\": null");

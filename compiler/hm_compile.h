@@ -26,7 +26,7 @@ typedef struct hm_srcinfo {
   const char *name;
   hm_node *object;             /* N_OBJECT of its type, or NULL */
   hm_node *fields;             /* field declarations (object's or inline) */
-  int has_fields;              /* fields declared (an inline block, even empty): others are errors */
+  int has_fields; /* fields declared (an inline block, even empty): others are errors */
   int parent;                  /* source index or -1 */
   hm_node *parent_by;          /* N_NAME or NULL (by path) */
   hm_node *distinct;           /* the `distinct` option, or NULL */
@@ -57,7 +57,8 @@ typedef struct hm_checked {
   hm_ruleinfo *rules; uint32_t nrules;
   hm_setinfo *settings; uint32_t nsettings;
   hm_node **gaps; uint32_t ngaps;
-  hm_node **targets; uint32_t ntargets, captargets;   /* N_TARGETs the program uses (closure over refs) */
+  hm_node **targets;
+  uint32_t ntargets, captargets; /* N_TARGETs the program uses (closure over refs) */
   uint32_t *order; uint32_t norder;                   /* source indexes, dependencies first */
 } hm_checked;
 
@@ -78,12 +79,12 @@ int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, s
 int hm_compiler_module(hm_compiler *c, const char *name);
 
 /* Schema lookups over declaration nodes. */
-hm_node *hm_schema_target(hm_compiler *c, const char *name);              /* N_TARGET in any loaded module */
+hm_node *hm_schema_target(hm_compiler *c, const char *name); /* N_TARGET in any loaded module */
 hm_node *hm_schema_object(hm_compiler *c, const char *name, const char **module);
 hm_node *hm_schema_field(hm_node *fields, const char *name);              /* N_FIELDDECL */
 int hm_field_has(const hm_node *field, hm_fopt opt);
 const hm_node *hm_field_opt(const hm_node *field, hm_fopt opt);
-int hm_field_required(const hm_node *field);                               /* required and no default */
+int hm_field_required(const hm_node *field); /* required and no default */
 /* The value type (hm_type) a declared type holds; datetime is HT_DATE (ISO text). */
 int hm_decl_type(const hm_node *type);
 /* `hmapc schema`: the module's targets/objects as JSON (the sandbox embeds it). */

@@ -122,7 +122,8 @@ static void print_one(hm_diags *d, const hm_diag *g, hm_buf *out, int color) {
   if (g->loc.line) snprintf(where, sizeof where, ":%u:%u", g->loc.line, g->loc.col);
   if (color)
     hm_buf_printf(out, "\033[1m%s%s: %s%s:\033[0m\033[1m %s [%s]\033[0m\n", f->path, where,
-                  err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg, hm_code_id(g->code));
+                  err ? "\033[31m" : "\033[35m", err ? "error" : "warning", g->msg,
+                  hm_code_id(g->code));
   else
     hm_buf_printf(out, "%s%s: %s: %s [%s]\n", f->path, where, err ? "error" : "warning", g->msg,
                   hm_code_id(g->code));
@@ -158,8 +159,11 @@ void hm_diags_json(hm_diags *d, hm_buf *out) {
     if (i) hm_buf_putc(out, ',');
     hm_buf_puts(out, "\n  {\"file\": ");
     hm_buf_json_str(out, path, strlen(path));
-    hm_buf_printf(out, ", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", \"code\": \"%s\", \"message\": ",
-                  g->loc.line, g->loc.col, end, hm_code_is_error(g->code) ? "error" : "warning", hm_code_id(g->code));
+    hm_buf_printf(out,
+                  ", \"line\": %u, \"col\": %u, \"end_col\": %u, \"severity\": \"%s\", \"code\": "
+                  "\"%s\", \"message\": ",
+                  g->loc.line, g->loc.col, end, hm_code_is_error(g->code) ? "error" : "warning",
+                  hm_code_id(g->code));
     hm_buf_json_str(out, g->msg, strlen(g->msg));
     hm_buf_putc(out, '}');
   }

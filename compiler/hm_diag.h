@@ -36,7 +36,8 @@ typedef struct hm_diags {
 void hm_diags_init(hm_diags *d, hm_arena *arena);
 void hm_diags_free(hm_diags *d);
 uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len);
-void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 const char *hm_code_id(hm_dcode c);
 int hm_code_is_error(hm_dcode c);
 /* Prints every diagnostic, sorted by file, line and column. */

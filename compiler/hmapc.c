@@ -73,8 +73,16 @@ static int cmd_check(int argc, char **argv) {
   int first_json = 1;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) { json = 1; continue; }
-    if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; continue; }
-    if (!strcmp(argv[i], "--stdin-name")) { if (++i == argc) return usage("--stdin-name needs a name"); stdin_name = argv[i]; continue; }
+    if (!strcmp(argv[i], "--stdlib")) {
+      if (++i == argc) return usage("--stdlib needs a directory");
+      lib = argv[i];
+      continue;
+    }
+    if (!strcmp(argv[i], "--stdin-name")) {
+      if (++i == argc) return usage("--stdin-name needs a name");
+      stdin_name = argv[i];
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1]) { hm_buf_free(&out); return usage("unknown option"); }
   }
   if (json) hm_buf_putc(&out, '[');
@@ -84,7 +92,8 @@ static int cmd_check(int argc, char **argv) {
     nfiles++;
     hm_compiler c;
     hm_compiler_init(&c, stdlib_dir(lib));
-    int unit, rc = strcmp(argv[i], "-") ? compile(&c, argv[i], &unit) : compile_stdin(&c, stdin_name, &unit);
+    int unit, rc = strcmp(argv[i], "-") ? compile(&c, argv[i], &unit)
+                                        : compile_stdin(&c, stdin_name, &unit);
     if (rc > worst) worst = rc;
     if (json) {
       hm_buf one; hm_buf_init(&one);
@@ -101,7 +110,10 @@ static int cmd_check(int argc, char **argv) {
     hm_compiler_free(&c);
   }
   if (!nfiles) { hm_buf_free(&out); return usage("check needs at least one file"); }
-  if (json) { hm_buf_puts(&out, first_json ? "]\n" : "\n]\n"); fwrite(out.data, 1, out.len, stdout); }
+  if (json) {
+    hm_buf_puts(&out, first_json ? "]\n" : "\n]\n");
+    fwrite(out.data, 1, out.len, stdout);
+  }
   hm_buf_free(&out);
   return worst;
 }
@@ -124,9 +136,12 @@ static int write_file(const char *path, const void *data, size_t len) {
 static int cmd_build(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *lib = NULL;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "-o")) { if (++i == argc) return usage("-o needs a file"); out = argv[i]; }
-    else if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; }
-    else if (argv[i][0] == '-' && argv[i][1]) return usage("unknown option");
+    if (!strcmp(argv[i], "-o")) { if (++i == argc) return usage("-o needs a file"); out = argv[i];
+    } else if (!strcmp(argv[i], "--stdlib")) {
+      if (++i == argc) return usage("--stdlib needs a directory");
+      lib = argv[i];
+    } else if (argv[i][0] == '-' && argv[i][1])
+      return usage("unknown option");
     else if (in) return usage("build takes one map");
     else in = argv[i];
   }
@@ -163,21 +178,27 @@ static int cmd_disasm(int argc, char **argv) {
 static int cmd_schema(int argc, char **argv) {
   const char *lib = NULL, *what = NULL;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--stdlib")) { if (++i == argc) return usage("--stdlib needs a directory"); lib = argv[i]; }
-    else if (what) return usage("schema takes one module");
+    if (!strcmp(argv[i], "--stdlib")) {
+      if (++i == argc) return usage("--stdlib needs a directory");
+      lib = argv[i];
+    } else if (what)
+      return usage("schema takes one module");
     else what = argv[i];
   }
   if (!what) return usage("schema needs a module file or name");
   hm_compiler c;
   hm_compiler_init(&c, stdlib_dir(lib));
-  int unit = strchr(what, '/') || strstr(what, ".hmap") ? hm_compiler_load_file(&c, what) : hm_compiler_module(&c, what);
+  int unit = strchr(what, '/') || strstr(what, ".hmap") ? hm_compiler_load_file(&c, what)
+                                                        : hm_compiler_module(&c, what);
   int rc = 0;
   if (unit < 0) { fprintf(stderr, "hmapc: no module %s\n", what); rc = 2; }
   else {
     hm_check(&c, unit);
-    if (c.diags.errors) { hm_diags_print(&c.diags, stderr, 0); rc = 1; }
-    else if (!c.units[unit].module) { fprintf(stderr, "hmapc: %s is not a schema module (no `module NAME`)\n", what); rc = 2; }
-    else {
+    if (c.diags.errors) { hm_diags_print(&c.diags, stderr, 0); rc = 1;
+    } else if (!c.units[unit].module) {
+      fprintf(stderr, "hmapc: %s is not a schema module (no `module NAME`)\n", what);
+      rc = 2;
+    } else {
       hm_buf o; hm_buf_init(&o);
       hm_schema_json(&c, unit, &o);
       fwrite(o.data, 1, o.len, stdout);
@@ -198,7 +219,10 @@ static int cmd_builtins(void) {
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { fputs(usage_text, stdout); return 0; }
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
     printf("hmapc %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
     return 0;

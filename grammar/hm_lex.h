@@ -28,6 +28,7 @@ typedef struct hm_lexer {
 
 void hm_lex_init(hm_lexer *lx, hm_arena *arena, uint32_t file, const char *text, size_t len,
                  void (*report)(void *, const YYLTYPE *, const char *), void *user);
-void hm_lex_error(hm_lexer *lx, const YYLTYPE *loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hm_lex_error(hm_lexer *lx, const YYLTYPE *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

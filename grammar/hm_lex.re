@@ -48,7 +48,8 @@ static int followed_by_colon(const unsigned char *p) {
 }
 
 /* Unescape the body of a "..." string (quotes excluded). Returns 0 or reports. */
-static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *e, YYSTYPE *val, YYLTYPE *loc) {
+static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *e, YYSTYPE *val,
+    YYLTYPE *loc) {
   char *d = hm_arena_alloc(lx->arena, (size_t)(e - s) + 1);
   size_t n = 0;
   for (const unsigned char *p = s; p < e; p++) {
@@ -66,7 +67,8 @@ static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *
       if (*q == '{') {
         q++;
         while (q < e && *q != '}') {
-          int h = (*q >= '0' && *q <= '9') ? *q - '0' : (*q | 32) >= 'a' && (*q | 32) <= 'f' ? (*q | 32) - 'a' + 10 : -1;
+          int h = (*q >= '0' && *q <= '9') ? *q - '0' : (*q | 32) >= 'a' && (*q | 32) <= 'f' ? (*q
+              | 32) - 'a' + 10 : -1;
           if (h < 0) break;
           cp = cp * 16 + (unsigned long)h;
           q++;
@@ -94,14 +96,18 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
   static const struct { const char *w; int tok; } kw[] = {
     {"migration", KW_MIGRATION}, {"module", KW_MODULE}, {"use", KW_USE}, {"setting", KW_SETTING},
     {"target", KW_TARGET}, {"object", KW_OBJECT}, {"source", KW_SOURCE}, {"from", KW_FROM},
-    {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records", KW_RECORDS},
+    {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records",
+        KW_RECORDS},
     {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT},
     {"ignore", KW_IGNORE}, {"rule", KW_RULE},
     {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
-    {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag", KW_FLAG},
+    {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag",
+        KW_FLAG},
     {"info", KW_INFO}, {"warn", KW_WARN}, {"review", KW_REVIEW}, {"reject", KW_REJECT},
-    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"agent", KW_AGENT},
-    {"upload", KW_UPLOAD}, {"each", KW_EACH}, {"as", KW_AS}, {"where", KW_WHERE}, {"match", KW_MATCH},
+    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"agent",
+        KW_AGENT},
+    {"upload", KW_UPLOAD}, {"each", KW_EACH}, {"as", KW_AS}, {"where", KW_WHERE}, {"match",
+        KW_MATCH},
     {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
     {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"max", KW_MAX}, {"min", KW_MIN},
     {"default", KW_DEFAULT}, {"unique", KW_UNIQUE}, {"create_only", KW_CREATE_ONLY},
@@ -116,8 +122,10 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
       val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
       if (followed_by_colon(lx->cur)) return IDENT;
       /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
-      int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT || kw[i].tok == KW_BOOLT ||
-                    kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
+      int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT
+          || kw[i].tok == KW_BOOLT ||
+                    kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT
+                        || kw[i].tok == KW_ANYT;
       if (is_type && *lx->cur == '(') return IDENT;
       return kw[i].tok;
     }
@@ -139,7 +147,8 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
       num = digits ("." digits)? ([eE] [+-]? digits)?;
 
       end {
-        if (lx->cur - 1 < lx->end) { set_loc(lx, loc, start); hm_lex_error(lx, loc, "NUL byte in source"); continue; }
+        if (lx->cur - 1 < lx->end) { set_loc(lx, loc, start); hm_lex_error(lx, loc,
+            "NUL byte in source"); continue; }
         lx->cur--; set_loc(lx, loc, start); return 0;
       }
       ws { continue; }
@@ -149,15 +158,19 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
       "`" [^`\x00\r\n]+ "`" {
         /* `Full Name`: a name with spaces, as some exports' headers have */
         set_loc(lx, loc, start);
-        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1, (size_t)(lx->cur - start - 2));
+        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1,
+            (size_t)(lx->cur - start - 2));
         val->str.len = (uint32_t)(lx->cur - start - 2);
         return IDENT;
       }
-      "$" id { set_loc(lx, loc, start); val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 1, (size_t)(lx->cur - start - 1)); val->str.len = (uint32_t)(lx->cur - start - 1); return SETREF; }
+      "$" id { set_loc(lx, loc, start); val->str.s = hm_arena_strndup(lx->arena,
+          (const char *)start + 1, (size_t)(lx->cur - start - 1));
+              val->str.len = (uint32_t)(lx->cur - start - 1); return SETREF; }
       num { set_loc(lx, loc, start); val->num = strtod((const char *)start, NULL); return NUMBER; }
       "r\"" [^"\x00\r\n]* "\"" {
         set_loc(lx, loc, start);
-        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 2, (size_t)(lx->cur - start - 3));
+        val->str.s = hm_arena_strndup(lx->arena, (const char *)start + 2,
+            (size_t)(lx->cur - start - 3));
         val->str.len = (uint32_t)(lx->cur - start - 3);
         return STRING;
       }
@@ -184,7 +197,8 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
       [-+*/%<>=?:.,()[\]{}] { set_loc(lx, loc, start); return *start; }
       [\x80-\xff]+ | [^] {
         set_loc(lx, loc, start);
-        hm_lex_error(lx, loc, "unexpected character '%.*s'", (int)(lx->cur - start), (const char *)start);
+        hm_lex_error(lx, loc, "unexpected character '%.*s'", (int)(lx->cur - start),
+            (const char *)start);
         continue;
       }
     */

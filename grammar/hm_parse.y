@@ -35,11 +35,17 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
 #include <string.h>
 #define yylex hm_lex
 #define YYLLOC_DEFAULT(Cur, Rhs, N) do { \
-    if (N) { (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; \
-             (Cur).last_line = YYRHSLOC(Rhs, N).last_line; (Cur).last_column = YYRHSLOC(Rhs, N).last_column; \
-             (Cur).file = YYRHSLOC(Rhs, 1).file; } \
-    else { (Cur).first_line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line; \
-           (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; (Cur).file = YYRHSLOC(Rhs, 0).file; } \
+    if (N) { \
+      (Cur).first_line = YYRHSLOC(Rhs, 1).first_line; \
+      (Cur).first_column = YYRHSLOC(Rhs, 1).first_column; \
+      (Cur).last_line = YYRHSLOC(Rhs, N).last_line; \
+      (Cur).last_column = YYRHSLOC(Rhs, N).last_column; \
+      (Cur).file = YYRHSLOC(Rhs, 1).file; \
+    } else { \
+      (Cur).first_line = (Cur).last_line = YYRHSLOC(Rhs, 0).last_line; \
+      (Cur).first_column = (Cur).last_column = YYRHSLOC(Rhs, 0).last_column; \
+      (Cur).file = YYRHSLOC(Rhs, 0).file; \
+    } \
     (Cur).first_column_adj = 0; } while (0)
 
 /* After this many syntax errors the rest of the file is noise: the lexer is
@@ -56,7 +62,8 @@ static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *ms
 }
 
 static hm_loc L(YYLTYPE l) {
-  hm_loc r = {l.file, (uint32_t)l.first_line, (uint32_t)l.first_column, (uint32_t)l.last_line, (uint32_t)l.last_column};
+  hm_loc r = {l.file, (uint32_t)l.first_line, (uint32_t)l.first_column,
+               (uint32_t)l.last_line, (uint32_t)l.last_column};
   return r;
 }
 #define NEW(kind, loc) hm_node_new(pc->arena, kind, L(loc))
@@ -91,21 +98,26 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %token <str> IDENT "identifier" STRING "string" SETREF "setting reference"
 %token <num> NUMBER "number"
-%token ARROW "->" FATARROW "=>" COALESCE "??" EQ "==" NE "!=" LE "<=" GE ">=" MATCHRE "=~" PLUSEQ "+="
+%token ARROW "->" FATARROW "=>" COALESCE "??" EQ "==" NE "!=" LE "<=" GE ">=" MATCHRE "=~"
+    PLUSEQ "+="
 %token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
   KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
   KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
   KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'"
   KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
-  KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'"
+  KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'"
+      KW_REVIEW "'review'"
   KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
-  KW_UPLOAD "'upload'" KW_FIND "'find'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'" KW_MATCH "'match'"
+  KW_UPLOAD "'upload'" KW_FIND "'find'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'"
+      KW_MATCH "'match'"
   KW_TRUE "'true'" KW_FALSE "'false'" KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'"
   KW_SRC "'src'" KW_REQUIRED "'required'" KW_MAX "'max'" KW_MIN "'min'" KW_DEFAULT "'default'"
   KW_UNIQUE "'unique'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'" KW_STRINGT "'string'"
-  KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'" KW_LISTT "'list'"
-  KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'" KW_ANYT "'any'"
+  KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'"
+      KW_LISTT "'list'"
+  KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'"
+      KW_ANYT "'any'"
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
@@ -137,9 +149,11 @@ item:
   | KW_TARGET IDENT KW_PATH STRING '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
       $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head; }
-  | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->c = $4.head; }
+  | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len);
+      $$->c = $4.head; }
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
-      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->c = $6.head; }
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len);
+          $$->c = $6.head; }
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6.head;
@@ -152,7 +166,8 @@ item:
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
-      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s, $4.len);
+      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
+          $4.len);
       $$->guard = $5; $$->annots = $6.head; $$->c = $8.head; $$->d = $10; }
   | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
@@ -176,7 +191,8 @@ fielddecls: %empty { $$ = (hm_nlist){0}; }
           | fielddecls fielddecl { $$ = hm_list_add($1, $2); }
           | fielddecls error { $$ = $1; } ;
 
-fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3; $$->b = $4.head; } ;
+fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3;
+    $$->b = $4.head; } ;
 
 type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
     | KW_NUMBERT { $$ = NEW(N_TYPE, @$); $$->op = TY_NUMBER; }
@@ -189,7 +205,8 @@ type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
     | KW_LISTT KW_OF type { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; $$->a = $3; }
     | KW_REF IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_REF; $$->s = $2.s; }
     | KW_ENUM '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3.head; }
-    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN; $$->b = $4.head; }
+    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN;
+        $$->b = $4.head; }
     | IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_OBJECT; $$->s = $1.s; }
     ;
 
@@ -226,12 +243,15 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       ;
-opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head; $$.given = 1; } ;
+opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
+    $$.given = 1; } ;
 
 opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
-opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;   /* an empty after is no after */
+opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;
+    /* an empty after is no after */
 annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
-      | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len); $$ = hm_list_add($1, n); } ;
+      | annots KW_LOSSY STRING { hm_node *n = str_node(pc, N_LOSSY, @2, $3.s, $3.len);
+          $$ = hm_list_add($1, n); } ;
 
 /* Field names: identifiers, and keywords that cannot start a statement or an
    expression, so targets and sources may have fields like `source` or `path`.
@@ -239,30 +259,39 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    identifier, so those positions take IDENT.) */
 fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
      | KW_IGNORE
-     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE | KW_SETTING
+     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE |
+         KW_SETTING
      | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
      | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;
 /* After a '.', every word is a field name: `src.agent`, `c.match`. */
-anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP | KW_LOOKUP | KW_AGENT
-       | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT | KW_SRC ;
-typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT | KW_ANYT ;
+anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP |
+    KW_LOOKUP | KW_AGENT
+       | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT |
+           KW_SRC ;
+typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT |
+    KW_ANYT ;
 
 block: '{' stmts '}' { $$ = $2.head; } ;
-stmts: %empty { $$ = (hm_nlist){0}; } | stmts stmt { $$ = hm_list_add($1, $2); } | stmts error { $$ = $1; } ;
+stmts: %empty { $$ = (hm_nlist){0}; } | stmts stmt { $$ = hm_list_add($1, $2); } | stmts error
+    { $$ = $1; } ;
 
-stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4.head; }
-    | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3; $$->annots = $4.head; }
+stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
+    $$->a = $3; $$->annots = $4.head; }
+    | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s,
+        $1.len); $$->a = $3; $$->annots = $4.head; }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
-    | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; }
+    | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2;
+        }
     | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }
-         | KW_ELSE KW_IF expr block else_part { $$ = NEW(N_IF, @2); $$->a = $3; $$->b = $4; $$->c = $5; }
+         | KW_ELSE KW_IF expr block else_part { $$ = NEW(N_IF, @2); $$->a = $3; $$->b = $4;
+             $$->c = $5; }
          ;
 severity: KW_INFO { $$ = 0; } | KW_WARN { $$ = 1; } | KW_REVIEW { $$ = 2; } ;
 
@@ -270,12 +299,16 @@ expr: coalesce
     | coalesce '?' expr ':' expr { $$ = NEW(N_COND, @$); $$->a = $1; $$->b = $3; $$->c = $5; }
     ;
 coalesce: orx
-    | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4; }
-    | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
-    | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP, @3); $$->c = $4; }
+    | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4;
+        }
+    | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1;
+        $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
+    | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP,
+        @3); $$->c = $4; }
     ;
 opt_flag: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
-        | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2; } ;
+        | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+            $$->op = (uint16_t)$2; } ;
 orx: andx | orx KW_OR andx { $$ = NEW(N_BIN, @2); $$->op = OPB_OR; $$->a = $1; $$->b = $3; } ;
 andx: cmp | andx KW_AND cmp { $$ = NEW(N_BIN, @2); $$->op = OPB_AND; $$->a = $1; $$->b = $3; } ;
 cmp: add
@@ -322,7 +355,8 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
        /* the value is parenthesised so it never swallows the operators after it */
        | KW_EACH postfix KW_AS IDENT opt_where FATARROW '(' expr ')' {
-           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8; $$->op = 1; }
+           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8;
+               $$->op = 1; }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }
@@ -335,7 +369,8 @@ arms: arm { $$ = hm_list_one($1); } | arms arm { $$ = hm_list_add($1, $2); } ;
 arm: patterns FATARROW expr { $$ = NEW(N_ARM, @1); $$->a = $1.head; $$->b = $3; }
    | IDENT FATARROW expr {
        $$ = NEW(N_ARM, @1); $$->b = $3;
-       if (strcmp($1.s, "_") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc, "a match arm is a constant or _ (the default)"); } }
+       if (strcmp($1.s, "_") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc,
+           "a match arm is a constant or _ (the default)"); } }
    ;
 patterns: pattern { $$ = hm_list_one($1); } | patterns ',' pattern { $$ = hm_list_add($1, $3); } ;
 pattern: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }

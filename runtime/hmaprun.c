@@ -19,38 +19,43 @@
 #include "hm_version.h"
 
 static const char *usage_text =
-  "usage: hmaprun <command> [options]\n"
-  "\n"
-  "commands:\n"
-  "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
-  "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
-  "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta] [--set NAME=VALUE]...\n"
-  "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
-  "  rollback --state state.db --target URL\n"
-  "  verify --state state.db --target URL\n"
-  "  status --state state.db\n"
-  "  --version         version and git revision\n"
-  "\n"
-  "Run `hmaprun <command> --help` for a command's options.\n";
+    "usage: hmaprun <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+    "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
+    "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta] [--set "
+    "NAME=VALUE]...\n"
+    "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
+    "  rollback --state state.db --target URL\n"
+    "  verify --state state.db --target URL\n"
+    "  status --state state.db\n"
+    "  --version         version and git revision\n"
+    "\n"
+    "Run `hmaprun <command> --help` for a command's options.\n";
 
 static const char *plan_usage =
-  "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
-  "\n"
-  "  --data DIR        the exported records (source paths are relative to it)\n"
-  "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
-  "  --sample N        a stratified sample of N records per object (the report says why each was picked)\n"
-  "  --set NAME=VALUE  override a setting of the map (converted to its type), or give a planner setting\n"
-  "\n"
-  "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
+    "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+    "\n"
+    "  --data DIR        the exported records (source paths are relative to it)\n"
+    "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
+    "  --sample N        a stratified sample of N records per object (the report says why each was "
+    "picked)\n"
+    "  --set NAME=VALUE  override a setting of the map (converted to its type), or give a planner "
+    "setting\n"
+    "\n"
+    "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
 
 /* The usage, then the planner settings from their one table. */
 static void plan_help(FILE *f) {
   fputs(plan_usage, f);
-  fputs("\nplanner settings (the planner reads them; --set gives them whether or not the map declares them):\n", f);
+  fputs("\nplanner settings (the planner reads them; --set gives them whether or not the map "
+        "declares them):\n",
+        f);
   for (int i = 0; i < HM_PSET__COUNT; i++) {
     const hm_pset *d = hm_pset_get((hm_pset_id)i);
-    fprintf(f, "  %-18s %s%s%s\n  %-18s %s\n", d->name, hm_pset_kind_name(d->kind), d->def ? ", default " : "",
-            d->def ? d->def : "", "", d->meaning);
+    fprintf(f, "  %-18s %s%s%s\n  %-18s %s\n", d->name, hm_pset_kind_name(d->kind),
+            d->def ? ", default " : "", d->def ? d->def : "", "", d->meaning);
   }
 }
 
@@ -77,7 +82,8 @@ static int plan_main(int argc, char **argv) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { plan_help(stdout); free(sets); return 0; }
-    if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") || !strcmp(a, "--set")) {
+    if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") ||
+        !strcmp(a, "--set")) {
       if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
       i++;
       if (!strcmp(a, "--data")) o.data_dir = val;
@@ -87,7 +93,8 @@ static int plan_main(int argc, char **argv) {
         char *end;
         errno = 0;
         o.sample = strtol(val, &end, 10);
-        if (*end || errno || o.sample <= 0) rc = usage_error("--sample expects a positive number", plan_usage);
+        if (*end || errno || o.sample <= 0)
+          rc = usage_error("--sample expects a positive number", plan_usage);
       }
     } else if (a[0] == '-' && a[1]) {
       char msg[300];
@@ -125,7 +132,8 @@ static int plan_main(int argc, char **argv) {
 
 /* `run --max-upload-bytes N` without `--set max_upload_bytes=...`: the
    planner's limit too, so the plan flags the uploads the run skips. */
-static const char *upload_limit_set(int argc, char **argv, const char *const *sets, int nsets, char *buf, size_t n) {
+static const char *upload_limit_set(int argc, char **argv, const char *const *sets, int nsets,
+                                    char *buf, size_t n) {
   for (int i = 0; i < nsets; i++)
     if (!strncmp(sets[i], "max_upload_bytes=", 17)) return NULL;
   for (int i = 0; i + 1 < argc; i++)

@@ -53,8 +53,8 @@ static int read_header(runner *r, const char *hash_hex, long long *max_upload_by
   return ok ? 0 : 2;
 }
 
-static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample, char hash_hex[65],
-                  long long *max_upload_bytes, char *err, size_t errlen) {
+static int r_open(void *self, const char *hbc_path, const char *data_dir, long sample,
+                  char hash_hex[65], long long *max_upload_bytes, char *err, size_t errlen) {
   runner *r = self;
   r->p = hm_plan_load(hbc_path, err, errlen);
   if (!r->p || hm_plan_check_sets(r->p, r->sets, r->nsets, err, errlen)) return 2;

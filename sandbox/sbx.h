@@ -26,7 +26,8 @@ int hm_sbx_store_commit(hm_sbx_store *st);
 void hm_sbx_store_rollback(hm_sbx_store *st);
 /* Allocates the next id of KIND, sets doc.id (and doc.uri from URI_FMT, which
  * takes the id as its one %lld, unless NULL), stores it; returns the id or -1. */
-long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc, const char *uri_fmt);
+long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc,
+                              const char *uri_fmt);
 int hm_sbx_store_put(hm_sbx_store *st, const char *kind, long long id, const cJSON *doc);
 cJSON *hm_sbx_store_get(hm_sbx_store *st, const char *kind, long long id); /* NULL: none */
 long long hm_sbx_store_parent(hm_sbx_store *st, const char *kind, long long id);
@@ -71,7 +72,8 @@ void hm_sbx_rate_free(hm_sbx_ratelimit *rl);
 void hm_sbx_rate_reset(hm_sbx_ratelimit *rl);
 /* Takes one slot for ACCOUNT at time NOW. Returns 1 allowed, 0 refused; *used is
  * the bucket level after the call, *retry_after the wait (seconds) when refused. */
-int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int *used, double *retry_after);
+int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int *used,
+                     double *retry_after);
 
 /* ---- faults (sbx_faults.c) ---- */
 typedef enum { HM_SBX_FAULT_NONE, HM_SBX_FAULT_429, HM_SBX_FAULT_500, HM_SBX_FAULT_502,
@@ -233,7 +235,8 @@ extern const hm_sbx_route hm_sbx_routes_fieldvalues[];
 extern const hm_sbx_resource hm_sbx_res_tickets, hm_sbx_res_customers;
 
 /* ---- helpers shared by the routes (sbx_util.c) ---- */
-void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void hm_sbx_field_error(hm_sbx_resp *rs, const char *field, const char *msg);
 void hm_sbx_json(hm_sbx_resp *rs, int status, cJSON *body);
 void hm_sbx_empty(hm_sbx_resp *rs, int status);
@@ -241,7 +244,8 @@ void hm_sbx_empty(hm_sbx_resp *rs, int status);
 cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array);
 const char *hm_sbx_query_arg(hm_sbx_req *rq, const char *name);
 /* Validates BODY against the schema target; sets a 400 and returns -1 on error. */
-int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body, hm_sbx_mode mode);
+int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body,
+                 hm_sbx_mode mode);
 void hm_sbx_now(char out[40]);     /* wall clock, UTC, microseconds */
 double hm_sbx_clock(void);      /* monotonic seconds */
 void hm_sbx_sleep(double seconds);
@@ -267,7 +271,11 @@ void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v);
 typedef struct hm_sbx_filter { const char *arg, *path; int contains; } hm_sbx_filter;
 /* An API member maps never set, so the schema does not list it: taken out before
  * the schema check, refused with MSG unless OK(value), put back after. */
-typedef struct hm_sbx_extra { const char *field; int (*ok)(const cJSON *v); const char *msg; } hm_sbx_extra;
+typedef struct hm_sbx_extra {
+  const char *field;
+  int (*ok)(const cJSON *v);
+  const char *msg;
+} hm_sbx_extra;
 #define HM_SBX_MAX_EXTRAS 4  /* per resource */
 /* A member a create fills in when the body leaves it out (JSON text). */
 typedef struct hm_sbx_fill { const char *field, *json; } hm_sbx_fill;
@@ -321,24 +329,30 @@ int hm_sbx_crud_parent(hm_sbx_req *rq, hm_sbx_resp *rs);
 void hm_sbx_crud_fill(const hm_sbx_resource *r, cJSON *doc);
 
 /* Loads KIND/id or answers 404 "<Label> <id> not found." and returns NULL. */
-cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label);
+cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id,
+                   const char *label);
 /* Stamps created/updated datetimes (created kept if given), inserts, sets uri
  * (URI_FMT gets the new id) and answers 201 with the stored document. Returns the id or -1. */
-long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent, cJSON *doc, const char *uri_fmt);
+long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent,
+                        cJSON *doc, const char *uri_fmt);
 /* Stores DOC as KIND/id after stamping updated_datetime; answers STATUS with it. */
-void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc, int status);
-void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label, int status);
+void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc,
+                 int status);
+void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id,
+                       const char *label, int status);
 /* Finds the first object of KIND whose JSON path equals VALUE; returns its id or 0. */
 long long hm_sbx_find(hm_sbx_store *st, const char *kind, const char *path, const char *value);
 /* A query on KIND with the request's arguments named in FILTERS as filters. */
-void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const hm_sbx_filter *filters);
+void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind,
+                       const hm_sbx_filter *filters);
 /* Turns a path parameter into the id list of a bulk body {"ids": [...]}; 400 if malformed. */
 int hm_sbx_ids(hm_sbx_resp *rs, const cJSON *body, const char *key, long long **ids, int *n);
 
 /* ---- custom-field values (sbx_fieldvalues.c) ---- */
 /* [{id, value}] of OBJECT_TYPE ("Ticket", "Customer") field definitions → the
  * stored {"<id>": {id, value}}; NULL after a 400 naming PREFIX[i]. */
-cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix);
+cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals,
+                           const char *object_type, const char *prefix);
 
 /* ---- shared by tickets and tags (sbx_routes_tickets.c) ---- */
 /* The tag named NAME, created if it does not exist yet (a ticket's tags are sent

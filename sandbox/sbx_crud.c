@@ -7,34 +7,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label) {
+cJSON *hm_sbx_load(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id,
+                   const char *label) {
   cJSON *doc = hm_sbx_store_get(rq->ctx->store, kind, id);
   if (!doc) hm_sbx_error(rs, 404, "%s %lld not found.", label, id);
   return doc;
 }
 
-long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent, cJSON *doc, const char *uri_fmt) {
+long long hm_sbx_create(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long parent,
+                        cJSON *doc, const char *uri_fmt) {
   char now[40];
   hm_sbx_now(now);
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "created_datetime"))) hm_sbx_set_str(doc, "created_datetime", now);
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "updated_datetime"))) hm_sbx_set_str(doc, "updated_datetime", now);
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "created_datetime")))
+    hm_sbx_set_str(doc, "created_datetime", now);
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "updated_datetime")))
+    hm_sbx_set_str(doc, "updated_datetime", now);
   long long id = hm_sbx_store_insert(rq->ctx->store, kind, parent, doc, uri_fmt);
   if (id < 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return -1; }
   hm_sbx_json(rs, 201, doc);
   return id;
 }
 
-void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc, int status) {
+void hm_sbx_save(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, cJSON *doc,
+                 int status) {
   char now[40];
   hm_sbx_now(now);
   /* a client may set updated_datetime itself (imports backdate it) */
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rq->json, "updated_datetime"))) hm_sbx_set_str(doc, "updated_datetime", now);
-  if (hm_sbx_store_put(rq->ctx->store, kind, id, doc) != 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return; }
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rq->json, "updated_datetime")))
+    hm_sbx_set_str(doc, "updated_datetime", now);
+  if (hm_sbx_store_put(rq->ctx->store, kind, id, doc) != 0) {
+    cJSON_Delete(doc);
+    hm_sbx_error(rs, 500, "Storage error.");
+    return;
+  }
   hm_sbx_json(rs, status, doc);
 }
 
-void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id, const char *label, int status) {
-  if (hm_sbx_store_delete(rq->ctx->store, kind, id) <= 0) { hm_sbx_error(rs, 404, "%s %lld not found.", label, id); return; }
+void hm_sbx_delete_one(hm_sbx_req *rq, hm_sbx_resp *rs, const char *kind, long long id,
+                       const char *label, int status) {
+  if (hm_sbx_store_delete(rq->ctx->store, kind, id) <= 0) {
+    hm_sbx_error(rs, 404, "%s %lld not found.", label, id);
+    return;
+  }
   hm_sbx_empty(rs, status);
 }
 
@@ -49,7 +63,8 @@ long long hm_sbx_find(hm_sbx_store *st, const char *kind, const char *path, cons
   return id;
 }
 
-void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind, const hm_sbx_filter *filters) {
+void hm_sbx_query_init(hm_sbx_req *rq, hm_sbx_query *q, const char *kind,
+                       const hm_sbx_filter *filters) {
   memset(q, 0, sizeof *q);
   q->kind = kind;
   q->parent = -1;
@@ -67,7 +82,12 @@ int hm_sbx_ids(hm_sbx_resp *rs, const cJSON *body, const char *key, long long **
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, key);
   *ids = NULL;
   *n = 0;
-  if (!cJSON_IsArray(arr)) { char m[128]; snprintf(m, sizeof m, "%s: must be a list of ids.", key); hm_sbx_field_error(rs, key, m); return -1; }
+  if (!cJSON_IsArray(arr)) {
+    char m[128];
+    snprintf(m, sizeof m, "%s: must be a list of ids.", key);
+    hm_sbx_field_error(rs, key, m);
+    return -1;
+  }
   *ids = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof **ids);
   if (!*ids) { hm_sbx_error(rs, 500, "Out of memory."); return -1; }
   for (const cJSON *e = arr->child; e; e = e->next) {
@@ -106,7 +126,10 @@ cJSON *hm_sbx_crud_load(hm_sbx_req *rq, hm_sbx_resp *rs, long long *id) {
   *id = r->parent ? rq->id[1] : rq->id[0];
   if (r->parent && !stored_under(r) && hm_sbx_crud_parent(rq, rs) != 0) return NULL;
   cJSON *doc = get_doc(rq, r, *id);
-  if (doc && stored_under(r) && hm_sbx_store_parent(rq->ctx->store, r->kind, *id) != rq->id[0]) { cJSON_Delete(doc); doc = NULL; }
+  if (doc && stored_under(r) && hm_sbx_store_parent(rq->ctx->store, r->kind, *id) != rq->id[0]) {
+    cJSON_Delete(doc);
+    doc = NULL;
+  }
   if (doc) return doc;
   if (!stored_under(r)) { hm_sbx_error(rs, 404, "%s %lld not found.", r->label, *id); return NULL; }
   char parent[64];
@@ -127,7 +150,8 @@ static int taken(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *doc, long long se
     snprintf(path, sizeof path, "$.%s", r->unique[i]);
     long long other = hm_sbx_find(rq->ctx->store, r->kind, path, v->valuestring);
     if (other && other != self) {
-      hm_sbx_error(rs, 409, "%s with %s \"%s\" already exists (id %lld).", r->label, r->unique[i], v->valuestring, other);
+      hm_sbx_error(rs, 409, "%s with %s \"%s\" already exists (id %lld).", r->label, r->unique[i],
+                   v->valuestring, other);
       return 1;
     }
   }
@@ -139,7 +163,10 @@ static int take_extras(const hm_sbx_resource *r, hm_sbx_resp *rs, cJSON *doc, cJ
   for (int i = 0; i < HM_SBX_MAX_EXTRAS; i++) out[i] = NULL;
   for (int i = 0; r->extras && i < HM_SBX_MAX_EXTRAS && r->extras[i].field; i++) {
     out[i] = cJSON_DetachItemFromObjectCaseSensitive(doc, r->extras[i].field);
-    if (out[i] && !r->extras[i].ok(out[i])) { hm_sbx_field_error(rs, r->extras[i].field, r->extras[i].msg); return -1; }
+    if (out[i] && !r->extras[i].ok(out[i])) {
+      hm_sbx_field_error(rs, r->extras[i].field, r->extras[i].msg);
+      return -1;
+    }
   }
   return 0;
 }
@@ -155,7 +182,8 @@ static void drop_extras(cJSON **ex) {
 
 /* The body as the resource stores it: checked against the schema and the
  * resource's own rules, references resolved. NULL after an error answer. */
-static cJSON *accept_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *body, hm_sbx_mode mode, long long self) {
+static cJSON *accept_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *body, hm_sbx_mode mode,
+                          long long self) {
   const hm_sbx_resource *r = rq->res;
   cJSON *doc = cJSON_Duplicate(body, 1), *ex[HM_SBX_MAX_EXTRAS];
   int bad = take_extras(r, rs, doc, ex) != 0;
@@ -170,7 +198,8 @@ static cJSON *accept_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *body, hm
 
 void hm_sbx_crud_fill(const hm_sbx_resource *r, cJSON *doc) {
   for (const hm_sbx_fill *f = r->fills; f && f->field; f++)
-    if (!cJSON_GetObjectItemCaseSensitive(doc, f->field)) cJSON_AddItemToObject(doc, f->field, cJSON_Parse(f->json));
+    if (!cJSON_GetObjectItemCaseSensitive(doc, f->field))
+      cJSON_AddItemToObject(doc, f->field, cJSON_Parse(f->json));
 }
 
 /* ---- the handlers ---- */
@@ -213,7 +242,8 @@ static void keep_identity(const cJSON *old, cJSON *doc) {
   static const char *const KEEP[] = {"id", "uri", "created_datetime", NULL};
   for (int i = 0; KEEP[i]; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(old, KEEP[i]);
-    if (v && !cJSON_GetObjectItemCaseSensitive(doc, KEEP[i])) cJSON_AddItemToObject(doc, KEEP[i], cJSON_Duplicate(v, 1));
+    if (v && !cJSON_GetObjectItemCaseSensitive(doc, KEEP[i]))
+      cJSON_AddItemToObject(doc, KEEP[i], cJSON_Duplicate(v, 1));
   }
 }
 

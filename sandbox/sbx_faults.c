@@ -89,17 +89,29 @@ static int parse_one(hm_sbx_faults *f, char *item, char *err, size_t errlen) {
   }
   char *end;
   double p = strtod(prob, &end);
-  if (end == prob || *end || !(p >= 0 && p <= 1)) { snprintf(err, errlen, "fault \"%s\": probability must be a number from 0 to 1", name); return -1; }
-  if (f->n == HM_SBX_MAX_FAULTS) { snprintf(err, errlen, "too many faults (at most %d)", HM_SBX_MAX_FAULTS); return -1; }
+  if (end == prob || *end || !(p >= 0 && p <= 1)) {
+    snprintf(err, errlen, "fault \"%s\": probability must be a number from 0 to 1", name);
+    return -1;
+  }
+  if (f->n == HM_SBX_MAX_FAULTS) {
+    snprintf(err, errlen, "too many faults (at most %d)", HM_SBX_MAX_FAULTS);
+    return -1;
+  }
   double a = 0;
   hm_sbx_fault_kind kind = KINDS[k].kind;
   if (kind == HM_SBX_FAULT_SLOW) {
-    if (!arg || parse_duration(arg, &a) != 0) { snprintf(err, errlen, "fault \"slow\": needs a delay, e.g. slow:0.02:500ms"); return -1; }
+    if (!arg || parse_duration(arg, &a) != 0) {
+      snprintf(err, errlen, "fault \"slow\": needs a delay, e.g. slow:0.02:500ms");
+      return -1;
+    }
   } else if (kind == HM_SBX_FAULT_429) {
     a = 1;
     if (arg) {
       long b = strtol(arg, &end, 10);
-      if (end == arg || *end || b < 1 || b > 1000) { snprintf(err, errlen, "fault \"429\": burst length must be 1..1000"); return -1; }
+      if (end == arg || *end || b < 1 || b > 1000) {
+        snprintf(err, errlen, "fault \"429\": burst length must be 1..1000");
+        return -1;
+      }
       a = (double)b;
     }
   } else if (kind == HM_SBX_FAULT_ANSWER_HUGE) {
@@ -123,11 +135,15 @@ int hm_sbx_faults_parse(hm_sbx_faults *f, const char *spec, char *err, size_t er
   if (!copy) return -1;
   int rc = 0;
   double total = 0;
-  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *item = strtok_r(copy, ",", &save); item;
+       item = strtok_r(NULL, ",", &save)) {
     if ((rc = parse_one(f, item, err, errlen)) != 0) break;
     total += f->prob[f->n - 1];
   }
-  if (rc == 0 && total > 1 + 1e-9) { snprintf(err, errlen, "fault probabilities add up to more than 1"); rc = -1; }
+  if (rc == 0 && total > 1 + 1e-9) {
+    snprintf(err, errlen, "fault probabilities add up to more than 1");
+    rc = -1;
+  }
   free(copy);
   return rc;
 }

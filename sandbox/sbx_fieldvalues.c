@@ -9,7 +9,8 @@
 
 
 /* custom_fields: [{id, value}] of OBJECT_TYPE field definitions → {"<id>": {id, value}} */
-cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, const char *object_type, const char *prefix) {
+cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals,
+                           const char *object_type, const char *prefix) {
   cJSON *out = cJSON_CreateObject();
   int i = 0;
   for (const cJSON *v = vals->child; v; v = v->next, i++) {
@@ -22,7 +23,8 @@ cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, c
       char msg[128];
       snprintf(msg, sizeof msg, "%s: must be an object with an id and a value.", field);
       hm_sbx_field_error(rs, field, msg);
-    } else if (!(cJSON_IsString(value) || cJSON_IsNumber(value) || cJSON_IsBool(value) || cJSON_IsNull(value))) {
+    } else if (!(cJSON_IsString(value) || cJSON_IsNumber(value) || cJSON_IsBool(value) ||
+                 cJSON_IsNull(value))) {
       char msg[128];
       snprintf(msg, sizeof msg, "%s.value: must be a string, a number or a boolean.", field);
       hm_sbx_field_error(rs, field, msg);
@@ -31,7 +33,8 @@ cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals, c
       const cJSON *ot = def ? cJSON_GetObjectItemCaseSensitive(def, "object_type") : NULL;
       if (!def || !cJSON_IsString(ot) || strcmp(ot->valuestring, object_type) != 0) {
         char msg[160];
-        snprintf(msg, sizeof msg, "%s.id: no %s custom field with id %lld.", field, object_type, id);
+        snprintf(msg, sizeof msg, "%s.id: no %s custom field with id %lld.", field, object_type,
+                 id);
         hm_sbx_field_error(rs, field, msg);
         cJSON_Delete(def);
         def = NULL;
@@ -62,7 +65,8 @@ static cJSON *value_entry(hm_sbx_req *rq, const cJSON *v) {
 static cJSON *values_list(hm_sbx_req *rq, const cJSON *t) {
   cJSON *out = cJSON_CreateObject(), *data = cJSON_AddArrayToObject(out, "data");
   const cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  for (const cJSON *v = cJSON_IsObject(cf) ? cf->child : NULL; v; v = v->next) cJSON_AddItemToArray(data, value_entry(rq, v));
+  for (const cJSON *v = cJSON_IsObject(cf) ? cf->child : NULL; v; v = v->next)
+    cJSON_AddItemToArray(data, value_entry(rq, v));
   return out;
 }
 
@@ -81,11 +85,18 @@ static void put_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *items, int 
   long long oid;
   cJSON *t = hm_sbx_crud_load(rq, rs, &oid);
   if (!t) return;
-  if (!cJSON_IsArray(items)) { hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}."); cJSON_Delete(t); return; }
+  if (!cJSON_IsArray(items)) {
+    hm_sbx_error(rs, 400, "The request body must be a JSON array of {id, value}.");
+    cJSON_Delete(t);
+    return;
+  }
   cJSON *vals = hm_sbx_field_values(rq, rs, items, o->label, "body");
   if (!vals) { cJSON_Delete(t); return; }
   cJSON *cf = cJSON_GetObjectItemCaseSensitive(t, "custom_fields");
-  if (replace || !cJSON_IsObject(cf)) { cf = cJSON_CreateObject(); hm_sbx_set_item(t, "custom_fields", cf); }
+  if (replace || !cJSON_IsObject(cf)) {
+    cf = cJSON_CreateObject();
+    hm_sbx_set_item(t, "custom_fields", cf);
+  }
   hm_sbx_merge(cf, vals);
   cJSON *out = replace ? values_list(rq, t) : value_entry(rq, vals->child);
   cJSON_Delete(vals);

@@ -62,7 +62,8 @@ static int match(const char *pattern, const char *path, hm_sbx_req *rq) {
 }
 
 /* Finds the route; returns it, or NULL with *wrong_method set if only the method differs. */
-static const hm_sbx_route *find_route(const hm_sbx_route *const *tables, hm_sbx_req *rq, int *wrong_method) {
+static const hm_sbx_route *find_route(const hm_sbx_route *const *tables, hm_sbx_req *rq,
+                                      int *wrong_method) {
   *wrong_method = 0;
   for (int t = 0; tables[t]; t++)
     for (const hm_sbx_route *r = tables[t]; r->method; r++) {
@@ -90,7 +91,8 @@ static const char *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
   if (colon && strlen((char *)dec) == n) {
     *colon = '\0';
     for (int i = 0; i < ctx->naccounts && !found; i++)
-      if (strcmp(ctx->accounts[i].email, (char *)dec) == 0 && strcmp(ctx->accounts[i].key, colon + 1) == 0)
+      if (strcmp(ctx->accounts[i].email, (char *)dec) == 0 &&
+          strcmp(ctx->accounts[i].key, colon + 1) == 0)
         found = ctx->accounts[i].email;
   }
   free(dec);
@@ -123,7 +125,8 @@ static void format_seconds(char *out, size_t n, double s, double time_scale) {
   else snprintf(out, n, "%.3f", fmax(0.001, ceil(s * 1000 - 1e-6) / 1000));
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, hm_sbx_resp *rs, int used, int capacity, const char *retry_after) {
+static enum MHD_Result respond(struct MHD_Connection *conn, hm_sbx_resp *rs, int used, int capacity,
+                               const char *retry_after) {
   char *text = NULL;
   size_t len = 0;
   if (rs->json) {
@@ -134,7 +137,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, hm_sbx_resp *rs, int
     len = rs->raw_len;
     rs->raw = NULL;
   }
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      len, text ? text : (char *)"", text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   if (!r) { free(text); return MHD_NO; }
   if (rs->ctype[0]) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->ctype);
   if (capacity > 0) {
@@ -148,7 +152,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, hm_sbx_resp *rs, int
   return ok;
 }
 
-static void run_handler(hm_sbx_ctx *ctx, const hm_sbx_route *route, hm_sbx_req *rq, hm_sbx_resp *rs) {
+static void run_handler(hm_sbx_ctx *ctx, const hm_sbx_route *route, hm_sbx_req *rq,
+                        hm_sbx_resp *rs) {
   hm_sbx_store_lock(ctx->store);
   if (hm_sbx_store_begin(ctx->store) != 0) {
     hm_sbx_error(rs, 500, "Storage error.");
@@ -156,7 +161,10 @@ static void run_handler(hm_sbx_ctx *ctx, const hm_sbx_route *route, hm_sbx_req *
     rq->res = route->res;
     route->fn(rq, rs);
     if (rs->status >= 400) hm_sbx_store_rollback(ctx->store);
-    else if (hm_sbx_store_commit(ctx->store) != 0) { hm_sbx_store_rollback(ctx->store); hm_sbx_error(rs, 500, "Storage error."); }
+    else if (hm_sbx_store_commit(ctx->store) != 0) {
+      hm_sbx_store_rollback(ctx->store);
+      hm_sbx_error(rs, 500, "Storage error.");
+    }
   }
   hm_sbx_store_unlock(ctx->store);
 }
@@ -176,7 +184,8 @@ static const char *fault_message(hm_sbx_fault_kind k, int *status) {
  * slow network; drop-before covers the uncommitted case. Short steps, so SIGTERM
  * never waits for a long delay to run out. */
 static void hold_reply(hm_sbx_ctx *ctx, double seconds) {
-  for (double left = seconds; left > 0 && !__atomic_load_n(&ctx->stopping, __ATOMIC_RELAXED); left -= 0.05)
+  for (double left = seconds; left > 0 && !__atomic_load_n(&ctx->stopping, __ATOMIC_RELAXED);
+       left -= 0.05)
     hm_sbx_sleep(left < 0.05 ? left : 0.05);
 }
 
@@ -218,7 +227,8 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     pthread_mutex_lock(&ctx->stats.mu);
     ctx->stats.rate_limited++;
     pthread_mutex_unlock(&ctx->stats.mu);
-    hm_sbx_error(rs, 429, "Too many requests: the limit is %d calls per %g seconds.", ctx->rate.capacity, ctx->rate.window * ctx->time_scale);
+    hm_sbx_error(rs, 429, "Too many requests: the limit is %d calls per %g seconds.",
+                 ctx->rate.capacity, ctx->rate.window * ctx->time_scale);
     count(ctx, rq->method, pattern, "429");
     format_seconds(retry, sizeof retry, wait, ctx->time_scale);
     return respond(rq->conn, rs, used, ctx->rate.capacity, retry);
@@ -235,7 +245,10 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     if (fstatus == 429) format_seconds(retry, sizeof retry, 1.0 / ctx->time_scale, ctx->time_scale);
     return respond(rq->conn, rs, used, ctx->rate.capacity, fstatus == 429 ? retry : NULL);
   }
-  if (fault == HM_SBX_FAULT_DROP_BEFORE) { count(ctx, rq->method, pattern, "dropped-before"); return MHD_NO; }
+  if (fault == HM_SBX_FAULT_DROP_BEFORE) {
+    count(ctx, rq->method, pattern, "dropped-before");
+    return MHD_NO;
+  }
   int post = strcmp(rq->method, "POST") == 0;
   if (fault == HM_SBX_FAULT_ECHO_AUTH && post) {
     hm_sbx_fault_echo(
@@ -248,7 +261,10 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
   if (hm_sbx_fault_hostile(fault) && post && rs->status >= 200 && rs->status < 300)
     hm_sbx_fault_answer(&ctx->faults, fault, arg, rs);
   if (fault == HM_SBX_FAULT_SLOW) hold_reply(ctx, arg / ctx->time_scale);
-  if (fault == HM_SBX_FAULT_DROP_AFTER) { count(ctx, rq->method, pattern, "dropped-after"); return MHD_NO; }
+  if (fault == HM_SBX_FAULT_DROP_AFTER) {
+    count(ctx, rq->method, pattern, "dropped-after");
+    return MHD_NO;
+  }
   char st[8];
   snprintf(st, sizeof st, "%d", rs->status);
   count(ctx, rq->method, pattern, st);
@@ -260,8 +276,9 @@ static enum MHD_Result serve_sandbox(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_res
   return respond(rq->conn, rs, 0, 0, NULL);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
   (void)version;
   hm_sbx_ctx *ctx = cls;
   conn_state *cs = *con_cls;
@@ -269,7 +286,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     cs = calloc(1, sizeof *cs);
     if (!cs) return MHD_NO;
     hm_buf_init(&cs->body);
-    cs->limit = strncmp(url, "/api/upload", 11) == 0 ? ctx->max_upload + (1u << 20) : JSON_BODY_LIMIT;
+    cs->limit =
+        strncmp(url, "/api/upload", 11) == 0 ? ctx->max_upload + (1u << 20) : JSON_BODY_LIMIT;
     *con_cls = cs;
     return MHD_YES;
   }
@@ -287,10 +305,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   rq.path = url;
   rq.body = cs->body.data;
   rq.body_len = cs->body.len;
-  rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+  rq.content_type =
+      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
   enum MHD_Result ret;
   if (cs->too_large) {
-    if (strncmp(url, "/api/upload", 11) == 0) hm_sbx_error(&rs, 413, "File too large: the limit is %zu bytes.", ctx->max_upload);
+    if (strncmp(url, "/api/upload", 11) == 0)
+      hm_sbx_error(&rs, 413, "File too large: the limit is %zu bytes.", ctx->max_upload);
     else hm_sbx_error(&rs, 413, "Request body too large: the limit is %zu bytes.", cs->limit);
     ret = respond(conn, &rs, 0, 0, NULL);
   } else if (strncmp(url, "/_sandbox/", 10) == 0) {
@@ -307,7 +327,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
   (void)cls; (void)conn; (void)toe;
   conn_state *cs = *con_cls;
   if (!cs) return;
@@ -316,21 +337,26 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   *con_cls = NULL;
 }
 
-int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err, size_t errlen) {
+int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err,
+                      size_t errlen) {
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, listen_addr, &sa.sin_addr) != 1) { snprintf(err, errlen, "bad listen address: %s", listen_addr); return -1; }
-  ctx->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-                                 (uint16_t)port, NULL, NULL, on_request, ctx,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                 MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                                 MHD_OPTION_END);
-  if (!ctx->daemon) { snprintf(err, errlen, "cannot listen on %s:%d", listen_addr, port); return -1; }
+  if (inet_pton(AF_INET, listen_addr, &sa.sin_addr) != 1) {
+    snprintf(err, errlen, "bad listen address: %s", listen_addr);
+    return -1;
+  }
+  ctx->daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
+      (uint16_t)port, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+      MHD_OPTION_END);
+  if (!ctx->daemon) {
+    snprintf(err, errlen, "cannot listen on %s:%d", listen_addr, port);
+    return -1;
+  }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(ctx->daemon, MHD_DAEMON_INFO_BIND_PORT);
   ctx->port = info ? info->port : port;
   snprintf(ctx->base_url, sizeof ctx->base_url, "http://%s:%d", listen_addr, ctx->port);

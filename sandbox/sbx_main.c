@@ -52,7 +52,9 @@ static int usage_error(const char *msg, const char *arg) {
 
 static int add_account(hm_sbx_ctx *ctx, const char *pair) {
   const char *colon = strchr(pair, ':');
-  if (!colon || colon == pair || (size_t)(colon - pair) >= sizeof ctx->accounts[0].email || strlen(colon + 1) >= sizeof ctx->accounts[0].key || !colon[1]) return -1;
+  if (!colon || colon == pair || (size_t)(colon - pair) >= sizeof ctx->accounts[0].email ||
+      strlen(colon + 1) >= sizeof ctx->accounts[0].key || !colon[1])
+    return -1;
   hm_sbx_account *na = realloc(ctx->accounts, (size_t)(ctx->naccounts + 1) * sizeof *na);
   if (!na) return -1;
   ctx->accounts = na;
@@ -87,14 +89,15 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
     else if (strcmp(a, "--domain") == 0) {
       if (!*v || strlen(v) >= sizeof ctx->domain) return usage_error("bad --domain", v);
       snprintf(ctx->domain, sizeof ctx->domain, "%s", v);
-    }
-    else if (strcmp(a, "--account") == 0) { if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v); }
-    else if (strcmp(a, "--seed") == 0) {
+    } else if (strcmp(a, "--account") == 0) {
+      if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v);
+    } else if (strcmp(a, "--seed") == 0) {
       o->seed = strtoull(v, &end, 10);
       if (*end || end == v) return usage_error("bad --seed", v);
     } else if (strcmp(a, "--time-scale") == 0) {
       o->time_scale = strtod(v, &end);
-      if (*end || end == v || !(o->time_scale >= 0.001) || o->time_scale > 1e6) return usage_error("bad --time-scale", v);
+      if (*end || end == v || !(o->time_scale >= 0.001) || o->time_scale > 1e6)
+        return usage_error("bad --time-scale", v);
     } else if (strcmp(a, "--max-upload") == 0) {
       unsigned long long m = strtoull(v, &end, 10);
       if (*end || end == v || m == 0 || m > (1ull << 34)) return usage_error("bad --max-upload", v);
@@ -103,7 +106,8 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
       if (strcmp(v, "refuse") == 0) ctx->refuse_created_on_put = 1;
       else if (strcmp(v, "ignore") == 0) ctx->refuse_created_on_put = 0;
       else return usage_error("--put-created-datetime takes refuse or ignore", v);
-    } else return usage_error("unknown option", a);
+    } else
+      return usage_error("unknown option", a);
   }
   return 0;
 }
@@ -116,7 +120,11 @@ static int load_schema(hm_sbx_ctx *ctx, const char *file) {
   if (!file) src = table = hm_sbx_conformance_json();
   else {
     int e = hm_buf_read_path(&text, file);
-    if (e) { fprintf(stderr, "hmap-sandbox: cannot read schema %s: %s\n", file, strerror(e)); hm_buf_free(&text); return -1; }
+    if (e) {
+      fprintf(stderr, "hmap-sandbox: cannot read schema %s: %s\n", file, strerror(e));
+      hm_buf_free(&text);
+      return -1;
+    }
     src = hm_buf_cstr(&text);
   }
   ctx->schema = src ? hm_sbx_schema_parse(src, err, sizeof err) : NULL;
@@ -155,7 +163,10 @@ int main(int argc, char **argv) {
   ctx.time_scale = o.time_scale;
   int cap;
   double win;
-  if (hm_sbx_rate_parse(o.rate, &cap, &win) != 0) { free(ctx.accounts); return usage_error("bad --rate (N/SECONDS or off)", o.rate); }
+  if (hm_sbx_rate_parse(o.rate, &cap, &win) != 0) {
+    free(ctx.accounts);
+    return usage_error("bad --rate (N/SECONDS or off)", o.rate);
+  }
   hm_sbx_rate_init(&ctx.rate, cap, win / o.time_scale);
   hm_sbx_faults_init(&ctx.faults, o.seed);
   pthread_mutex_init(&ctx.stats.mu, NULL);
@@ -168,7 +179,11 @@ int main(int argc, char **argv) {
   }
   if (load_schema(&ctx, o.schema_file) != 0) { cleanup(&ctx); return 2; }
   if (!o.log) o.log = getenv("HM_SBX_LOG");
-  if (o.log && *o.log && !(ctx.log = fopen(o.log, "a"))) { fprintf(stderr, "hmap-sandbox: cannot open log %s\n", o.log); cleanup(&ctx); return 2; }
+  if (o.log && *o.log && !(ctx.log = fopen(o.log, "a"))) {
+    fprintf(stderr, "hmap-sandbox: cannot open log %s\n", o.log);
+    cleanup(&ctx);
+    return 2;
+  }
   ctx.store = hm_sbx_store_open(o.db, err, sizeof err);
   if (!ctx.store) { fprintf(stderr, "hmap-sandbox: %s\n", err); cleanup(&ctx); return 2; }
 

@@ -6,9 +6,20 @@
 #include "sbx.h"
 #include <string.h>
 
-static const char *const KINDS[] = {"customers", "users", "teams", "tags", "custom_fields", "tickets", "uploads",
-                                    "help_center_categories", "help_center_articles", "satisfaction_surveys",
-                                    "rules", "jobs", "messages", NULL};
+static const char *const KINDS[] = {"customers",
+                                    "users",
+                                    "teams",
+                                    "tags",
+                                    "custom_fields",
+                                    "tickets",
+                                    "uploads",
+                                    "help_center_categories",
+                                    "help_center_articles",
+                                    "satisfaction_surveys",
+                                    "rules",
+                                    "jobs",
+                                    "messages",
+                                    NULL};
 
 static int known_kind(const char *k) {
   for (int i = 0; KINDS[i]; i++) if (strcmp(KINDS[i], k) == 0) return 1;
@@ -49,14 +60,16 @@ static void stats(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *faults = cJSON_AddObjectToObject(root, "faults");
   pthread_mutex_lock(&ctx->faults.mu);
   for (int k = HM_SBX_FAULT_429; k < HM_SBX_FAULT_KINDS; k++)
-    cJSON_AddNumberToObject(faults, hm_sbx_fault_name((hm_sbx_fault_kind)k), (double)ctx->faults.served[k]);
+    cJSON_AddNumberToObject(faults, hm_sbx_fault_name((hm_sbx_fault_kind)k),
+                            (double)ctx->faults.served[k]);
   pthread_mutex_unlock(&ctx->faults.mu);
   hm_sbx_json(rs, 200, root);
 }
 
 /* public, not an internal note, no sent_datetime: Gorgias would send it */
 static int would_send(const cJSON *m) {
-  const cJSON *pub = cJSON_GetObjectItemCaseSensitive(m, "public"), *ch = cJSON_GetObjectItemCaseSensitive(m, "channel"),
+  const cJSON *pub = cJSON_GetObjectItemCaseSensitive(m, "public"),
+              *ch = cJSON_GetObjectItemCaseSensitive(m, "channel"),
               *sent = cJSON_GetObjectItemCaseSensitive(m, "sent_datetime");
   if (cJSON_IsFalse(pub)) return 0;
   if (cJSON_IsString(ch) && strcmp(ch->valuestring, "internal-note") == 0) return 0;
@@ -110,7 +123,11 @@ static void raw_put(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON_Delete(old);
   cJSON *doc = cJSON_Duplicate(b, 1);
   hm_sbx_set_num(doc, "id", (double)rq->id[0]);
-  if (hm_sbx_store_put(rq->ctx->store, rq->word, rq->id[0], doc) != 0) { cJSON_Delete(doc); hm_sbx_error(rs, 500, "Storage error."); return; }
+  if (hm_sbx_store_put(rq->ctx->store, rq->word, rq->id[0], doc) != 0) {
+    cJSON_Delete(doc);
+    hm_sbx_error(rs, 500, "Storage error.");
+    return;
+  }
   hm_sbx_json(rs, 200, doc);
 }
 

@@ -56,7 +56,8 @@ static hm_sbx_bucket *bucket_for(hm_sbx_ratelimit *rl, const char *account, doub
   return b;
 }
 
-int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int *used, double *retry_after) {
+int hm_sbx_rate_take(hm_sbx_ratelimit *rl, const char *account, double now, int *used,
+                     double *retry_after) {
   *retry_after = 0;
   if (rl->capacity <= 0) { *used = 0; return 1; }
   pthread_mutex_lock(&rl->mu);

@@ -27,26 +27,43 @@ static const hm_sbx_resource TAG = {
 
 /* ---- custom fields ---- */
 
-static int is_datetime_or_null(const cJSON *v) { return cJSON_IsNull(v) || (cJSON_IsString(v) && hm_sbx_is_datetime(v->valuestring)); }
+static int is_datetime_or_null(const cJSON *v) {
+  return cJSON_IsNull(v) || (cJSON_IsString(v) && hm_sbx_is_datetime(v->valuestring));
+}
 
 static int field_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
   const char *ot = hm_sbx_query_arg(rq, "object_type");
-  if (!ot) { hm_sbx_field_error(rs, "object_type", "object_type: is required (Ticket or Customer)."); return -1; }
-  if (strcmp(ot, "Ticket") != 0 && strcmp(ot, "Customer") != 0) { hm_sbx_field_error(rs, "object_type", "object_type: must be Ticket or Customer."); return -1; }
+  if (!ot) {
+    hm_sbx_field_error(rs, "object_type", "object_type: is required (Ticket or Customer).");
+    return -1;
+  }
+  if (strcmp(ot, "Ticket") != 0 && strcmp(ot, "Customer") != 0) {
+    hm_sbx_field_error(rs, "object_type", "object_type: must be Ticket or Customer.");
+    return -1;
+  }
   const char *archived = hm_sbx_query_arg(rq, "archived");
-  if (archived && strcmp(archived, "false") == 0) { q->fpath[q->nfilters] = "$.deactivated_datetime"; q->fvalue[q->nfilters++] = NULL; }
+  if (archived && strcmp(archived, "false") == 0) {
+    q->fpath[q->nfilters] = "$.deactivated_datetime";
+    q->fvalue[q->nfilters++] = NULL;
+  }
   return 0;
 }
 
 static const hm_sbx_resource FIELD = {
-  .kind = "custom_fields", .label = "Custom field", .target = "CustomField", .uri = "/api/custom-fields/%lld/",
-  .filters = (const hm_sbx_filter[]){{"object_type", "$.object_type", 0}, {NULL, NULL, 0}},
-  .order_by = (const char *const[]){"priority", NULL},
-  /* an API field the schema does not list (it is not something a map sets) */
-  .extras = (const hm_sbx_extra[]){{"deactivated_datetime", is_datetime_or_null, "deactivated_datetime: must be an ISO-8601 datetime or null."}, {NULL, NULL, NULL}},
-  .fills = (const hm_sbx_fill[]){{"deactivated_datetime", "null"}, {NULL, NULL}},
-  .no_delete = "Custom fields cannot be deleted: set deactivated_datetime instead.",
-  .list_args = field_list_args,
+    .kind = "custom_fields",
+    .label = "Custom field",
+    .target = "CustomField",
+    .uri = "/api/custom-fields/%lld/",
+    .filters = (const hm_sbx_filter[]){{"object_type", "$.object_type", 0}, {NULL, NULL, 0}},
+    .order_by = (const char *const[]){"priority", NULL},
+    /* an API field the schema does not list (it is not something a map sets) */
+    .extras =
+        (const hm_sbx_extra[]){{"deactivated_datetime", is_datetime_or_null,
+                                "deactivated_datetime: must be an ISO-8601 datetime or null."},
+                               {NULL, NULL, NULL}},
+    .fills = (const hm_sbx_fill[]){{"deactivated_datetime", "null"}, {NULL, NULL}},
+    .no_delete = "Custom fields cannot be deleted: set deactivated_datetime instead.",
+    .list_args = field_list_args,
 };
 
 /* ---- rules ---- */
@@ -71,7 +88,9 @@ static void flatten_ids(cJSON *doc) {
 
 /* the ticket and customer exist; one survey per ticket */
 static int survey_refs(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long self) {
-  static const struct { const char *field, *kind, *what; } R[] = {{"ticket_id", "tickets", "ticket"}, {"customer_id", "customers", "customer"}};
+  static const struct {
+    const char *field, *kind, *what;
+  } R[] = {{"ticket_id", "tickets", "ticket"}, {"customer_id", "customers", "customer"}};
   flatten_ids(doc);
   for (int i = 0; i < 2; i++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, R[i].field);
@@ -89,7 +108,11 @@ static int survey_refs(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long long se
       char val[32];
       snprintf(val, sizeof val, "%lld", id);
       long long other = hm_sbx_find(rq->ctx->store, "satisfaction_surveys", "$.ticket_id", val);
-      if (other && other != self) { hm_sbx_error(rs, 409, "Ticket %lld already has a satisfaction survey (id %lld).", id, other); return -1; }
+      if (other && other != self) {
+        hm_sbx_error(rs, 409, "Ticket %lld already has a satisfaction survey (id %lld).", id,
+                     other);
+        return -1;
+      }
     }
   }
   return 0;
@@ -111,23 +134,42 @@ static const hm_sbx_resource JOB = {
   .order_by = (const char *const[]){"created_datetime", NULL},
 };
 
-static const char *const JOB_TYPES[] = {"applyMacro", "deleteTicket", "exportTicket", "exportMacro", "importMacro",
-                                        "updateTicket", "exportTicketDrilldown", "exportConvertCampaignSalesDrilldown", NULL};
+static const char *const JOB_TYPES[] = {
+    "applyMacro",  "deleteTicket", "exportTicket",          "exportMacro",
+    "importMacro", "updateTicket", "exportTicketDrilldown", "exportConvertCampaignSalesDrilldown",
+    NULL};
 
 static void job_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0);
   if (!b) return;
-  const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type"), *params = cJSON_GetObjectItemCaseSensitive(b, "params");
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type"),
+              *params = cJSON_GetObjectItemCaseSensitive(b, "params");
   int known = 0;
-  for (int i = 0; cJSON_IsString(type) && JOB_TYPES[i]; i++) known |= strcmp(JOB_TYPES[i], type->valuestring) == 0;
+  for (int i = 0; cJSON_IsString(type) && JOB_TYPES[i]; i++)
+    known |= strcmp(JOB_TYPES[i], type->valuestring) == 0;
   if (!type) { hm_sbx_field_error(rs, "type", "type: is required."); return; }
-  if (!known) { hm_sbx_field_error(rs, "type", "type: is not a job type (applyMacro, deleteTicket, exportTicket, exportMacro, importMacro, updateTicket, ...)."); return; }
-  if (!cJSON_IsObject(params)) { hm_sbx_field_error(rs, "params", "params: is required and must be an object."); return; }
-  if (strcmp(type->valuestring, "deleteTicket") != 0) { hm_sbx_field_error(rs, "type", "type: the sandbox only runs deleteTicket jobs."); return; }
+  if (!known) {
+    hm_sbx_field_error(rs, "type",
+                       "type: is not a job type (applyMacro, deleteTicket, exportTicket, "
+                       "exportMacro, importMacro, updateTicket, ...).");
+    return;
+  }
+  if (!cJSON_IsObject(params)) {
+    hm_sbx_field_error(rs, "params", "params: is required and must be an object.");
+    return;
+  }
+  if (strcmp(type->valuestring, "deleteTicket") != 0) {
+    hm_sbx_field_error(rs, "type", "type: the sandbox only runs deleteTicket jobs.");
+    return;
+  }
   long long *ids;
   int n;
   if (hm_sbx_ids(rs, params, "ticket_ids", &ids, &n) != 0) return;
-  if (n > 100) { free(ids); hm_sbx_field_error(rs, "ticket_ids", "ticket_ids: must contain at most 100 ids."); return; }
+  if (n > 100) {
+    free(ids);
+    hm_sbx_field_error(rs, "ticket_ids", "ticket_ids: must contain at most 100 ids.");
+    return;
+  }
   int deleted = 0;
   for (int i = 0; i < n; i++) {
     hm_sbx_store_delete_children(rq->ctx->store, "messages", ids[i]);

@@ -25,7 +25,8 @@ static void header_param(const char *line, size_t len, const char *key, char *ou
   out[0] = '\0';
   size_t klen = strlen(key);
   for (size_t i = 0; i + klen + 1 < len; i++) {
-    if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == ';') && strncasecmp(line + i, key, klen) == 0 && line[i + klen] == '=') {
+    if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == ';') &&
+        strncasecmp(line + i, key, klen) == 0 && line[i + klen] == '=') {
       const char *v = line + i + klen + 1, *end = line + len;
       const char *stop;
       if (*v == '"') { v++; stop = memchr(v, '"', (size_t)(end - v)); }
@@ -62,7 +63,8 @@ static void parse_part_headers(const char *h, size_t len, part *p) {
 }
 
 /* Splits a multipart body into parts; returns the count or -1 if malformed. */
-static int parse_multipart(const char *body, size_t len, const char *boundary, part *parts, int max) {
+static int parse_multipart(const char *body, size_t len, const char *boundary, part *parts,
+                           int max) {
   char delim[300];
   int dl = snprintf(delim, sizeof delim, "--%s", boundary);
   if (dl <= 2 || (size_t)dl >= sizeof delim) return -1;
@@ -91,18 +93,28 @@ static int parse_multipart(const char *body, size_t len, const char *boundary, p
   return -1;
 }
 
-static const char *const UPLOAD_TYPES[] = {"attachment", "public_attachment", "profile_picture", "widget_picture", NULL};
+static const char *const UPLOAD_TYPES[] = {"attachment", "public_attachment", "profile_picture",
+                                           "widget_picture", NULL};
 
 static void upload(hm_sbx_req *rq, hm_sbx_resp *rs) {
   const char *type = hm_sbx_query_arg(rq, "type");
   int known = !type;
   for (int i = 0; type && UPLOAD_TYPES[i]; i++) known |= strcmp(type, UPLOAD_TYPES[i]) == 0;
-  if (!known) { hm_sbx_field_error(rs, "type", "type: must be one of: attachment, public_attachment, profile_picture, widget_picture."); return; }
+  if (!known) {
+    hm_sbx_field_error(
+        rs, "type",
+        "type: must be one of: attachment, public_attachment, profile_picture, widget_picture.");
+    return;
+  }
   if (!type) type = "attachment";
   char boundary[256] = "";
   const char *ct = rq->content_type;
-  if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0) header_param(ct, strlen(ct), "boundary", boundary, sizeof boundary);
-  if (!boundary[0]) { hm_sbx_error(rs, 400, "The upload must be multipart/form-data with a boundary."); return; }
+  if (ct && strncasecmp(ct, "multipart/form-data", 19) == 0)
+    header_param(ct, strlen(ct), "boundary", boundary, sizeof boundary);
+  if (!boundary[0]) {
+    hm_sbx_error(rs, 400, "The upload must be multipart/form-data with a boundary.");
+    return;
+  }
   part parts[32];
   int n = parse_multipart(rq->body ? rq->body : "", rq->body_len, boundary, parts, 32);
   if (n < 0) { hm_sbx_error(rs, 400, "The multipart body is malformed."); return; }
@@ -110,14 +122,21 @@ static void upload(hm_sbx_req *rq, hm_sbx_resp *rs) {
   for (int i = 0; i < n; i++) {
     if (!parts[i].filename[0]) continue;
     files++;
-    if (parts[i].len > rq->ctx->max_upload) { hm_sbx_error(rs, 413, "File too large: the limit is %zu bytes.", rq->ctx->max_upload); return; }
+    if (parts[i].len > rq->ctx->max_upload) {
+      hm_sbx_error(rs, 413, "File too large: the limit is %zu bytes.", rq->ctx->max_upload);
+      return;
+    }
   }
-  if (!files) { hm_sbx_error(rs, 400, "The upload has no file part (a part with a filename)."); return; }
+  if (!files) {
+    hm_sbx_error(rs, 400, "The upload has no file part (a part with a filename).");
+    return;
+  }
   cJSON *out = cJSON_CreateArray();
   for (int i = 0; i < n; i++) {
     if (!parts[i].filename[0]) continue;
     cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "content_type", parts[i].ctype[0] ? parts[i].ctype : "application/octet-stream");
+    cJSON_AddStringToObject(doc, "content_type",
+                            parts[i].ctype[0] ? parts[i].ctype : "application/octet-stream");
     cJSON_AddStringToObject(doc, "name", parts[i].filename);
     cJSON_AddNumberToObject(doc, "size", (double)parts[i].len);
     cJSON_AddStringToObject(doc, "label", parts[i].name);
@@ -145,13 +164,16 @@ static void download(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *doc = hm_sbx_store_get(rq->ctx->store, "uploads", rq->id[0]);
   const cJSON *type = doc ? cJSON_GetObjectItemCaseSensitive(doc, "type") : NULL;
   size_t len = 0;
-  void *data = doc && cJSON_IsString(type) && strcmp(type->valuestring, rq->word) == 0 ? hm_sbx_store_get_blob(rq->ctx->store, rq->id[0], &len) : NULL;
+  void *data = doc && cJSON_IsString(type) && strcmp(type->valuestring, rq->word) == 0
+                   ? hm_sbx_store_get_blob(rq->ctx->store, rq->id[0], &len)
+                   : NULL;
   if (!data) { cJSON_Delete(doc); hm_sbx_error(rs, 404, "File not found."); return; }
   hm_sbx_empty(rs, 200);
   rs->raw = data;
   rs->raw_len = len;
   const cJSON *ct = cJSON_GetObjectItemCaseSensitive(doc, "content_type");
-  snprintf(rs->ctype, sizeof rs->ctype, "%s", cJSON_IsString(ct) ? ct->valuestring : "application/octet-stream");
+  snprintf(rs->ctype, sizeof rs->ctype, "%s",
+           cJSON_IsString(ct) ? ct->valuestring : "application/octet-stream");
   cJSON_Delete(doc);
 }
 

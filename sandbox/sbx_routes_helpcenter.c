@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const LOCALES[] = {"en-US", "en-GB", "fr-FR", "fr-CA", "es-ES", "de-DE", "nl-NL", "cs-CZ",
-                                      "da-DK", "no-NO", "it-IT", "sv-SE", "fi-FI", "ja-JP", "pt-BR", NULL};
+static const char *const LOCALES[] = {"en-US", "en-GB", "fr-FR", "fr-CA", "es-ES", "de-DE",
+                                      "nl-NL", "cs-CZ", "da-DK", "no-NO", "it-IT", "sv-SE",
+                                      "fi-FI", "ja-JP", "pt-BR", NULL};
 /* wire-only translation members the schema has no field for */
 static const char *const WIRE_ONLY[] = {"seo_meta", "image_url", NULL};
 
@@ -42,25 +43,30 @@ static const hc_facts *facts(const hm_sbx_req *rq) { return rq->res->more; }
 
 /* Checks TOP (top-level members) with TRANS (the translation) flattened in as
  * schema TARGET; fills schema defaults back into TRANS. */
-static int check_flat(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, const cJSON *top, cJSON *trans, hm_sbx_mode mode) {
+static int check_flat(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, const cJSON *top,
+                      cJSON *trans, hm_sbx_mode mode) {
   cJSON *flat = cJSON_CreateObject();
   for (const cJSON *m = top ? top->child : NULL; m; m = m->next)
-    if (strcmp(m->string, "translation") != 0) cJSON_AddItemToObject(flat, m->string, cJSON_Duplicate(m, 1));
+    if (strcmp(m->string, "translation") != 0)
+      cJSON_AddItemToObject(flat, m->string, cJSON_Duplicate(m, 1));
   for (const cJSON *m = trans ? trans->child : NULL; m; m = m->next)
     if (!is_in(m->string, WIRE_ONLY)) hm_sbx_set_item(flat, m->string, cJSON_Duplicate(m, 1));
   char msg[512], field[256];
-  int rc = hm_sbx_validate(rq->ctx->schema, target, flat, mode, 1, msg, sizeof msg, field, sizeof field);
+  int rc =
+      hm_sbx_validate(rq->ctx->schema, target, flat, mode, 1, msg, sizeof msg, field, sizeof field);
   if (rc != 0) {
     char root[256];
     snprintf(root, sizeof root, "%.*s", (int)strcspn(field, ".["), field);
-    int from_top = top && cJSON_GetObjectItemCaseSensitive(top, root) && strcmp(root, "translation") != 0;
+    int from_top =
+        top && cJSON_GetObjectItemCaseSensitive(top, root) && strcmp(root, "translation") != 0;
     char m2[600], f2[300];
     snprintf(m2, sizeof m2, "%s%s", from_top ? "" : "translation.", msg);
     snprintf(f2, sizeof f2, "%s%s", from_top ? "" : "translation.", field);
     hm_sbx_field_error(rs, f2, m2);
   } else if (trans) {
     for (const cJSON *m = flat->child; m; m = m->next)
-      if (!(top && cJSON_GetObjectItemCaseSensitive(top, m->string)) && !cJSON_GetObjectItemCaseSensitive(trans, m->string))
+      if (!(top && cJSON_GetObjectItemCaseSensitive(top, m->string)) &&
+          !cJSON_GetObjectItemCaseSensitive(trans, m->string))
         cJSON_AddItemToObject(trans, m->string, cJSON_Duplicate(m, 1));
   }
   cJSON_Delete(flat);
@@ -70,10 +76,13 @@ static int check_flat(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, const
 static int check_category_ref(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *v, const char *field) {
   long long id;
   if (!v || cJSON_IsNull(v)) return 0;
-  cJSON *c = hm_sbx_get_id(v, &id) == 0 ? hm_sbx_store_get(rq->ctx->store, "help_center_categories", id) : NULL;
+  cJSON *c = hm_sbx_get_id(v, &id) == 0
+                 ? hm_sbx_store_get(rq->ctx->store, "help_center_categories", id)
+                 : NULL;
   if (c) { cJSON_Delete(c); return 0; }
   char msg[128];
-  snprintf(msg, sizeof msg, "%s: no category with id %lld in help center %lld.", field, id, rq->id[0]);
+  snprintf(msg, sizeof msg, "%s: no category with id %lld in help center %lld.", field, id,
+           rq->id[0]);
   hm_sbx_field_error(rs, field, msg);
   return -1;
 }
@@ -81,14 +90,16 @@ static int check_category_ref(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *v, c
 static cJSON *take_translation(hm_sbx_resp *rs, cJSON *body) {
   cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "translation");
   if (cJSON_IsObject(t)) return t;
-  hm_sbx_field_error(rs, "translation", t ? "translation: must be an object." : "translation: is required.");
+  hm_sbx_field_error(rs, "translation",
+                     t ? "translation: must be an object." : "translation: is required.");
   return NULL;
 }
 
 /* The stored doc keeps every translation; a read shows one (?locale= or the first). */
 static cJSON *present(hm_sbx_req *rq, cJSON *doc) {
   const char *want = hm_sbx_query_arg(rq, "locale");
-  cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations"), *pick = ts ? ts->child : NULL, *locales = cJSON_CreateArray();
+  cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations"), *pick = ts ? ts->child : NULL,
+        *locales = cJSON_CreateArray();
   for (cJSON *t = ts ? ts->child : NULL; t; t = t->next) {
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "locale");
     if (cJSON_IsString(l)) {
@@ -106,7 +117,8 @@ static cJSON *present(hm_sbx_req *rq, cJSON *doc) {
 static void present_in_place(hm_sbx_req *rq, cJSON *doc) {
   cJSON *p = present(rq, doc);
   while (doc->child) cJSON_Delete(cJSON_DetachItemViaPointer(doc, doc->child));
-  for (cJSON *m = p->child; m; m = m->next) cJSON_AddItemToObject(doc, m->string, cJSON_Duplicate(m, 1));
+  for (cJSON *m = p->child; m; m = m->next)
+    cJSON_AddItemToObject(doc, m->string, cJSON_Duplicate(m, 1));
   cJSON_Delete(p);
 }
 
@@ -114,7 +126,8 @@ static void stamp_translation(cJSON *t, const char *owner_key, long long owner) 
   char now[40];
   hm_sbx_now(now);
   hm_sbx_set_num(t, owner_key, (double)owner);
-  if (!cJSON_GetObjectItemCaseSensitive(t, "created_datetime")) hm_sbx_set_str(t, "created_datetime", now);
+  if (!cJSON_GetObjectItemCaseSensitive(t, "created_datetime"))
+    hm_sbx_set_str(t, "created_datetime", now);
   hm_sbx_set_str(t, "updated_datetime", now);
 }
 
@@ -125,10 +138,13 @@ static void create_item(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (hm_sbx_crud_parent(rq, rs) != 0) return;
   cJSON *b = hm_sbx_body(rq, rs, 0), *trans = b ? take_translation(rs, b) : NULL;
   if (!trans) return;
-  cJSON *doc = cJSON_Duplicate(b, 1), *t = cJSON_DetachItemFromObjectCaseSensitive(doc, "translation");
+  cJSON *doc = cJSON_Duplicate(b, 1),
+        *t = cJSON_DetachItemFromObjectCaseSensitive(doc, "translation");
   if (check_flat(rq, rs, r->target, b, t, HM_SBX_CREATE) != 0 ||
-      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(doc, ref_field), ref_field) != 0 ||
-      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(t, ref_field), "translation.parent_category_id") != 0) {
+      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(doc, ref_field), ref_field) !=
+          0 ||
+      check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(t, ref_field),
+                         "translation.parent_category_id") != 0) {
     cJSON_Delete(t); cJSON_Delete(doc);
     return;
   }
@@ -162,9 +178,11 @@ static void article_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   if (cJSON_GetObjectItemCaseSensitive(b, "translation")) {
-    hm_sbx_field_error(rs, "translation", "translation: update it with PUT .../translations/{locale}.");
+    hm_sbx_field_error(rs, "translation",
+                       "translation: update it with PUT .../translations/{locale}.");
   } else if (check_flat(rq, rs, rq->res->target, b, NULL, HM_SBX_UPDATE) == 0 &&
-             check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(b, "category_id"), "category_id") == 0) {
+             check_category_ref(rq, rs, cJSON_GetObjectItemCaseSensitive(b, "category_id"),
+                                "category_id") == 0) {
     hm_sbx_merge(doc, b);
     hm_sbx_save(rq, rs, rq->res->kind, id, doc, 200);
     rs->json = present(rq, doc);  /* save handed DOC to the response: this takes it back */
@@ -198,10 +216,17 @@ static void translation_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   cJSON *t = cJSON_Duplicate(b, 1);
-  if (check_flat(rq, rs, r->target, NULL, t, HM_SBX_CREATE) != 0) { cJSON_Delete(t); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, r->target, NULL, t, HM_SBX_CREATE) != 0) {
+    cJSON_Delete(t);
+    cJSON_Delete(doc);
+    return;
+  }
   cJSON *ts = cJSON_GetObjectItemCaseSensitive(doc, "translations");
   const cJSON *lv = cJSON_GetObjectItemCaseSensitive(t, "locale");
-  if (!cJSON_IsString(lv)) { hm_sbx_set_str(t, "locale", "en-US"); lv = cJSON_GetObjectItemCaseSensitive(t, "locale"); }
+  if (!cJSON_IsString(lv)) {
+    hm_sbx_set_str(t, "locale", "en-US");
+    lv = cJSON_GetObjectItemCaseSensitive(t, "locale");
+  }
   const char *locale = lv->valuestring;
   if (find_locale(ts, locale)) {
     hm_sbx_error(rs, 409, "%s %lld already has a %s translation.", r->label, id, locale);
@@ -222,12 +247,20 @@ static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0), *doc = b ? hm_sbx_crud_load(rq, rs, &id) : NULL;
   if (!doc) return;
   cJSON *cur = find_locale(cJSON_GetObjectItemCaseSensitive(doc, "translations"), rq->word);
-  if (!cur) { hm_sbx_error(rs, 404, "%s %lld has no %s translation.", r->label, id, rq->word); cJSON_Delete(doc); return; }
+  if (!cur) {
+    hm_sbx_error(rs, 404, "%s %lld has no %s translation.", r->label, id, rq->word);
+    cJSON_Delete(doc);
+    return;
+  }
   cJSON *merged = cJSON_Duplicate(cur, 1);
   hm_sbx_merge(merged, b);
   const char *const STAMPS[] = {owner_key, "created_datetime", "updated_datetime", NULL};
   for (int i = 0; STAMPS[i]; i++) cJSON_DeleteItemFromObjectCaseSensitive(merged, STAMPS[i]);
-  if (check_flat(rq, rs, r->target, NULL, merged, HM_SBX_CREATE) != 0) { cJSON_Delete(merged); cJSON_Delete(doc); return; }
+  if (check_flat(rq, rs, r->target, NULL, merged, HM_SBX_CREATE) != 0) {
+    cJSON_Delete(merged);
+    cJSON_Delete(doc);
+    return;
+  }
   hm_sbx_merge(cur, merged);
   cJSON_Delete(merged);
   stamp_translation(cur, owner_key, id);
@@ -237,15 +270,26 @@ static void translation_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
 }
 
 static const hm_sbx_resource CATEGORY = {
-  .kind = "help_center_categories", .label = "Category", .target = "HelpCenterCategory", .parent = &HELP_CENTER,
-  .paged = 1, .show = present_in_place, .list_show = present_in_place, .may_delete = category_empty,
-  .more = &(const hc_facts){"parent_category_id", "category_id"},
+    .kind = "help_center_categories",
+    .label = "Category",
+    .target = "HelpCenterCategory",
+    .parent = &HELP_CENTER,
+    .paged = 1,
+    .show = present_in_place,
+    .list_show = present_in_place,
+    .may_delete = category_empty,
+    .more = &(const hc_facts){"parent_category_id", "category_id"},
 };
 
 static const hm_sbx_resource ARTICLE = {
-  .kind = "help_center_articles", .label = "Article", .target = "HelpCenterArticle", .parent = &HELP_CENTER,
-  .paged = 1, .show = present_in_place, .list_show = present_in_place,
-  .more = &(const hc_facts){"category_id", "article_id"},
+    .kind = "help_center_articles",
+    .label = "Article",
+    .target = "HelpCenterArticle",
+    .parent = &HELP_CENTER,
+    .paged = 1,
+    .show = present_in_place,
+    .list_show = present_in_place,
+    .more = &(const hc_facts){"category_id", "article_id"},
 };
 
 static void hc_list(hm_sbx_req *rq, hm_sbx_resp *rs) {

@@ -43,10 +43,18 @@ static int customer_fields(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, long lon
 }
 
 const hm_sbx_resource hm_sbx_res_customers = {
-  .kind = "customers", .label = "Customer", .target = "Customer", .uri = "/api/customers/%lld/",
-  .filters = (const hm_sbx_filter[]){{"email", "$.email", 0}, {"external_id", "$.external_id", 0}, {"name", "$.name", 0}, {NULL, NULL, 0}},
-  .order_by = PERSON_ORDER, .unique = EMAIL,
-  .resolve = customer_fields, .on_create = customer_channels,
+    .kind = "customers",
+    .label = "Customer",
+    .target = "Customer",
+    .uri = "/api/customers/%lld/",
+    .filters = (const hm_sbx_filter[]){{"email", "$.email", 0},
+                                       {"external_id", "$.external_id", 0},
+                                       {"name", "$.name", 0},
+                                       {NULL, NULL, 0}},
+    .order_by = PERSON_ORDER,
+    .unique = EMAIL,
+    .resolve = customer_fields,
+    .on_create = customer_channels,
 };
 
 /* ---- users ---- */
@@ -55,7 +63,8 @@ const hm_sbx_resource hm_sbx_res_customers = {
 static void role_to_name(cJSON *doc) {
   cJSON *role = cJSON_GetObjectItemCaseSensitive(doc, "role");
   const cJSON *name = cJSON_IsObject(role) ? cJSON_GetObjectItemCaseSensitive(role, "name") : NULL;
-  if (cJSON_IsString(name) && cJSON_GetArraySize(role) == 1) cJSON_ReplaceItemInObjectCaseSensitive(doc, "role", cJSON_CreateString(name->valuestring));
+  if (cJSON_IsString(name) && cJSON_GetArraySize(role) == 1)
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "role", cJSON_CreateString(name->valuestring));
 }
 
 static void role_to_object(cJSON *doc) {
@@ -67,10 +76,18 @@ static void role_to_object(cJSON *doc) {
 }
 
 static const hm_sbx_resource USER = {
-  .kind = "users", .label = "User", .target = "User", .uri = "/api/users/%lld/",
-  .filters = (const hm_sbx_filter[]){{"email", "$.email", 0}, {"external_id", "$.external_id", 0}, {"roles", "$.role.name", 0}, {NULL, NULL, 0}},
-  .order_by = PERSON_ORDER, .unique = EMAIL,
-  .to_schema = role_to_name, .to_stored = role_to_object,
+    .kind = "users",
+    .label = "User",
+    .target = "User",
+    .uri = "/api/users/%lld/",
+    .filters = (const hm_sbx_filter[]){{"email", "$.email", 0},
+                                       {"external_id", "$.external_id", 0},
+                                       {"roles", "$.role.name", 0},
+                                       {NULL, NULL, 0}},
+    .order_by = PERSON_ORDER,
+    .unique = EMAIL,
+    .to_schema = role_to_name,
+    .to_stored = role_to_object,
 };
 
 /* ---- teams ---- */

@@ -39,7 +39,10 @@ static int resolve_customer(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
   hm_sbx_store *st = rq->ctx->store;
   if (hm_sbx_get_id(c, &id) != 0) {
     const cJSON *email = cJSON_GetObjectItemCaseSensitive(c, "email");
-    if (!cJSON_IsString(email)) { hm_sbx_field_error(rs, "customer", "customer: needs an id or an email."); return -1; }
+    if (!cJSON_IsString(email)) {
+      hm_sbx_field_error(rs, "customer", "customer: needs an id or an email.");
+      return -1;
+    }
     id = hm_sbx_find(st, "customers", "$.email", email->valuestring);
     if (!id) {
       cJSON *nc = cJSON_Duplicate(c, 1);
@@ -58,12 +61,15 @@ static int resolve_customer(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc) {
   return 0;
 }
 
-static int resolve_ref(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const char *field, const char *kind,
-                       const char *what, const char *const *keys) {
+static int resolve_ref(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *doc, const char *field,
+                       const char *kind, const char *what, const char *const *keys) {
   cJSON *r = cJSON_GetObjectItemCaseSensitive(doc, field);
   if (!r || cJSON_IsNull(r)) return 0;
   const cJSON *idv = cJSON_IsObject(r) ? cJSON_GetObjectItemCaseSensitive(r, "id") : r;
-  if (cJSON_IsNull(idv)) { cJSON_ReplaceItemInObjectCaseSensitive(doc, field, cJSON_CreateNull()); return 0; }  /* unassign */
+  if (cJSON_IsNull(idv)) {
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, field, cJSON_CreateNull());
+    return 0;
+  } /* unassign */
   long long id;
   if (hm_sbx_get_id(r, &id) != 0) {
     char msg[96];
@@ -127,7 +133,9 @@ static cJSON *resolve_tags(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *tags) {
     if (!tag) { cJSON_Delete(out); return NULL; }
     int dup = 0;
     for (const cJSON *o = out->child; o; o = o->next)
-      if (cJSON_GetObjectItemCaseSensitive(o, "id")->valuedouble == cJSON_GetObjectItemCaseSensitive(tag, "id")->valuedouble) dup = 1;
+      if (cJSON_GetObjectItemCaseSensitive(o, "id")->valuedouble ==
+          cJSON_GetObjectItemCaseSensitive(tag, "id")->valuedouble)
+        dup = 1;
     if (!dup) cJSON_AddItemToArray(out, compact(tag, TAG_KEYS));
     cJSON_Delete(tag);
   }
@@ -180,9 +188,12 @@ static long long insert_message(hm_sbx_req *rq, long long ticket_id, cJSON *m) {
   char now[40];
   hm_sbx_now(now);
   hm_sbx_set_num(m, "ticket_id", (double)ticket_id);
-  if (!cJSON_GetObjectItemCaseSensitive(m, "public")) cJSON_AddBoolToObject(m, "public", message_is_public(m));
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "created_datetime"))) hm_sbx_set_str(m, "created_datetime", now);
-  if (!cJSON_GetObjectItemCaseSensitive(m, "sent_datetime")) cJSON_AddNullToObject(m, "sent_datetime");
+  if (!cJSON_GetObjectItemCaseSensitive(m, "public"))
+    cJSON_AddBoolToObject(m, "public", message_is_public(m));
+  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, "created_datetime")))
+    hm_sbx_set_str(m, "created_datetime", now);
+  if (!cJSON_GetObjectItemCaseSensitive(m, "sent_datetime"))
+    cJSON_AddNullToObject(m, "sent_datetime");
   char uri_fmt[96];  /* the ticket part fixed now, the message id left to the store */
   snprintf(uri_fmt, sizeof uri_fmt, "/api/tickets/%lld/messages/%%lld/", ticket_id);
   return hm_sbx_store_insert(rq->ctx->store, "messages", ticket_id, m, uri_fmt);
@@ -202,9 +213,12 @@ static void touch_ticket(hm_sbx_req *rq, long long ticket_id, int creating) {
   cJSON *msgs = ticket_messages(rq, ticket_id);
   int n = cJSON_GetArraySize(msgs);
   hm_sbx_set_num(t, "messages_count", n);
-  const cJSON *last = n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime") : NULL;
+  const cJSON *last =
+      n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime")
+        : NULL;
   int given = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "last_message_datetime"));
-  if (cJSON_IsString(last) && !(creating && given)) hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
+  if (cJSON_IsString(last) && !(creating && given))
+    hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
   char now[40];
   hm_sbx_now(now);
   if (!creating) hm_sbx_set_str(t, "updated_datetime", now);
@@ -220,24 +234,35 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!b) return;
   cJSON *doc = cJSON_Duplicate(b, 1);
   tags_to_names(doc);
-  if (hm_sbx_check(rq, rs, hm_sbx_res_tickets.target, doc, HM_SBX_CREATE) != 0) { cJSON_Delete(doc); return; }
+  if (hm_sbx_check(rq, rs, hm_sbx_res_tickets.target, doc, HM_SBX_CREATE) != 0) {
+    cJSON_Delete(doc);
+    return;
+  }
   cJSON *msgs = cJSON_DetachItemFromObjectCaseSensitive(doc, "messages");
   int n = cJSON_GetArraySize(msgs);
   if (!rq->ctx->schema && (n < 1 || n > 500)) {
-    hm_sbx_field_error(rs, "messages", n < 1 ? "messages: must contain at least 1 item(s)." : "messages: must contain at most 500 item(s).");
+    hm_sbx_field_error(rs, "messages",
+                       n < 1 ? "messages: must contain at least 1 item(s)."
+                             : "messages: must contain at most 500 item(s).");
     cJSON_Delete(msgs); cJSON_Delete(doc);
     return;
   }
   /* Gorgias takes the customer from the first incoming message's sender */
-  const cJSON *first = msgs ? msgs->child : NULL, *sender = first ? cJSON_GetObjectItemCaseSensitive(first, "sender") : NULL;
-  if (!cJSON_GetObjectItemCaseSensitive(doc, "customer") && cJSON_IsObject(sender) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "from_agent")))
+  const cJSON *first = msgs ? msgs->child : NULL,
+              *sender = first ? cJSON_GetObjectItemCaseSensitive(first, "sender") : NULL;
+  if (!cJSON_GetObjectItemCaseSensitive(doc, "customer") && cJSON_IsObject(sender) &&
+      !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "from_agent")))
     cJSON_AddItemToObject(doc, "customer", cJSON_Duplicate(sender, 1));
   if (resolve_ticket(rq, rs, doc, b) != 0) { cJSON_Delete(msgs); cJSON_Delete(doc); return; }
   hm_sbx_crud_fill(&hm_sbx_res_tickets, doc);
   long long id = hm_sbx_create(rq, rs, hm_sbx_res_tickets.kind, 0, doc, hm_sbx_res_tickets.uri);
   if (id < 0) { cJSON_Delete(msgs); return; }
   for (cJSON *m = msgs ? msgs->child : NULL; m; m = m->next)
-    if (insert_message(rq, id, m) < 0) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
+    if (insert_message(rq, id, m) < 0) {
+      cJSON_Delete(msgs);
+      hm_sbx_error(rs, 500, "Storage error.");
+      return;
+    }
   touch_ticket(rq, id, 1);
   cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
   if (!t) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
@@ -273,21 +298,32 @@ static int is_bool(const cJSON *v) { return cJSON_IsBool(v); }
 
 /* POST is ticket_create; the rows below it (update, get, list, delete) are generic */
 const hm_sbx_resource hm_sbx_res_tickets = {
-  .kind = "tickets", .label = "Ticket", .target = "Ticket", .uri = "/api/tickets/%lld/",
-  .filters = (const hm_sbx_filter[]){{"external_id", "$.external_id", 0}, {"customer_id", "$.customer.id", 0}, {NULL, NULL, 0}},
-  .order_by = (const char *const[]){"created_datetime", "updated_datetime", NULL},
-  .extras = (const hm_sbx_extra[]){{"is_unread", is_bool, "is_unread: must be a boolean."}, {NULL, NULL, NULL}},  /* update-only wire field */
-  .fills = (const hm_sbx_fill[]){{"tags", "[]"}, {"trashed_datetime", "null"}, {NULL, NULL}},
-  .child_kind = "messages",
-  .to_schema = tags_to_names, .resolve = resolve_update, .show = with_messages, .list_args = ticket_list_args,
+    .kind = "tickets",
+    .label = "Ticket",
+    .target = "Ticket",
+    .uri = "/api/tickets/%lld/",
+    .filters = (const hm_sbx_filter[]){{"external_id", "$.external_id", 0},
+                                       {"customer_id", "$.customer.id", 0},
+                                       {NULL, NULL, 0}},
+    .order_by = (const char *const[]){"created_datetime", "updated_datetime", NULL},
+    .extras = (const hm_sbx_extra[]){{"is_unread", is_bool, "is_unread: must be a boolean."},
+                                     {NULL, NULL, NULL}}, /* update-only wire field */
+    .fills = (const hm_sbx_fill[]){{"tags", "[]"}, {"trashed_datetime", "null"}, {NULL, NULL}},
+    .child_kind = "messages",
+    .to_schema = tags_to_names,
+    .resolve = resolve_update,
+    .show = with_messages,
+    .list_args = ticket_list_args,
 };
 
 /* ---- ticket tags: {"ids": [...], "names": [...]} ---- */
 
 static cJSON *tags_from_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *b) {
-  const cJSON *ids = cJSON_GetObjectItemCaseSensitive(b, "ids"), *names = cJSON_GetObjectItemCaseSensitive(b, "names");
+  const cJSON *ids = cJSON_GetObjectItemCaseSensitive(b, "ids"),
+              *names = cJSON_GetObjectItemCaseSensitive(b, "names");
   if ((ids && !cJSON_IsArray(ids)) || (names && !cJSON_IsArray(names))) {
-    hm_sbx_field_error(rs, ids && !cJSON_IsArray(ids) ? "ids" : "names", "ids and names: must be lists.");
+    hm_sbx_field_error(rs, ids && !cJSON_IsArray(ids) ? "ids" : "names",
+                       "ids and names: must be lists.");
     return NULL;
   }
   for (const cJSON *m = b->child; m; m = m->next)
@@ -298,8 +334,10 @@ static cJSON *tags_from_body(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *b) {
       return NULL;
     }
   cJSON *all = cJSON_CreateArray();
-  for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next) cJSON_AddItemToArray(all, cJSON_Duplicate(i, 1));
-  for (const cJSON *n = names ? names->child : NULL; n; n = n->next) cJSON_AddItemToArray(all, cJSON_Duplicate(n, 1));
+  for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next)
+    cJSON_AddItemToArray(all, cJSON_Duplicate(i, 1));
+  for (const cJSON *n = names ? names->child : NULL; n; n = n->next)
+    cJSON_AddItemToArray(all, cJSON_Duplicate(n, 1));
   cJSON *out = resolve_tags(rq, rs, all);
   cJSON_Delete(all);
   return out;
@@ -323,10 +361,12 @@ static void ticket_tags_change(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *out = cJSON_CreateArray();
   if (!replace && cJSON_IsArray(cur))
     for (const cJSON *c = cur->child; c; c = c->next)
-      if (add || !has_tag(given, cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
+      if (add || !has_tag(given, cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble))
+        cJSON_AddItemToArray(out, cJSON_Duplicate(c, 1));
   if (add || replace)
     for (const cJSON *g = given->child; g; g = g->next)
-      if (!has_tag(out, cJSON_GetObjectItemCaseSensitive(g, "id")->valuedouble)) cJSON_AddItemToArray(out, cJSON_Duplicate(g, 1));
+      if (!has_tag(out, cJSON_GetObjectItemCaseSensitive(g, "id")->valuedouble))
+        cJSON_AddItemToArray(out, cJSON_Duplicate(g, 1));
   cJSON_Delete(given);
   hm_sbx_set_item(t, "tags", out);
   hm_sbx_save(rq, rs, "tickets", id, t, 200);
@@ -370,7 +410,10 @@ static int message_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
   if (rq->nid > 0 || !tid) return 0;
   char *end;
   long long v = strtoll(tid, &end, 10);
-  if (*end || end == tid || v < 0) { hm_sbx_field_error(rs, "ticket_id", "ticket_id: must be an integer id."); return -1; }
+  if (*end || end == tid || v < 0) {
+    hm_sbx_field_error(rs, "ticket_id", "ticket_id: must be an integer id.");
+    return -1;
+  }
   q->parent = v;
   return 0;
 }

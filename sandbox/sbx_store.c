@@ -14,27 +14,30 @@ struct hm_sbx_store {
 };
 
 static const char *SCHEMA_SQL =
-  "CREATE TABLE IF NOT EXISTS objects(kind TEXT NOT NULL, id INTEGER NOT NULL,"
-  " parent INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY(kind, id));"
-  "CREATE INDEX IF NOT EXISTS objects_parent ON objects(kind, parent);"
-  "CREATE INDEX IF NOT EXISTS objects_email ON objects(kind, json_extract(doc, '$.email'));"
-  "CREATE INDEX IF NOT EXISTS objects_external_id ON objects(kind, json_extract(doc, '$.external_id'));"
-  "CREATE INDEX IF NOT EXISTS objects_name ON objects(kind, json_extract(doc, '$.name'));"
-  "CREATE TABLE IF NOT EXISTS seq(kind TEXT PRIMARY KEY, next INTEGER NOT NULL);"
-  "CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS objects(kind TEXT NOT NULL, id INTEGER NOT NULL,"
+    " parent INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL, PRIMARY KEY(kind, id));"
+    "CREATE INDEX IF NOT EXISTS objects_parent ON objects(kind, parent);"
+    "CREATE INDEX IF NOT EXISTS objects_email ON objects(kind, json_extract(doc, '$.email'));"
+    "CREATE INDEX IF NOT EXISTS objects_external_id ON objects(kind, json_extract(doc, "
+    "'$.external_id'));"
+    "CREATE INDEX IF NOT EXISTS objects_name ON objects(kind, json_extract(doc, '$.name'));"
+    "CREATE TABLE IF NOT EXISTS seq(kind TEXT PRIMARY KEY, next INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS blobs(id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 hm_sbx_store *hm_sbx_store_open(const char *path, char *err, size_t errlen) {
   hm_sbx_store *st = calloc(1, sizeof *st);
   if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
   const char *p = path ? path : ":memory:";
-  if (sqlite3_open_v2(p, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+  if (sqlite3_open_v2(p, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
     snprintf(err, errlen, "cannot open database %s: %s", p, st->db ? sqlite3_errmsg(st->db) : "?");
     sqlite3_close(st->db);
     free(st);
     return NULL;
   }
   char *msg = NULL;
-  if (path) sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+  if (path)
+    sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
   if (sqlite3_exec(st->db, SCHEMA_SQL, NULL, NULL, &msg) != SQLITE_OK) {
     snprintf(err, errlen, "cannot initialise database %s: %s", p, msg ? msg : "?");
     sqlite3_free(msg);
@@ -56,8 +59,12 @@ void hm_sbx_store_close(hm_sbx_store *st) {
 void hm_sbx_store_lock(hm_sbx_store *st) { pthread_mutex_lock(&st->mu); }
 void hm_sbx_store_unlock(hm_sbx_store *st) { pthread_mutex_unlock(&st->mu); }
 
-int hm_sbx_store_begin(hm_sbx_store *st) { return sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
-int hm_sbx_store_commit(hm_sbx_store *st) { return sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+int hm_sbx_store_begin(hm_sbx_store *st) {
+  return sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+int hm_sbx_store_commit(hm_sbx_store *st) {
+  return sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 void hm_sbx_store_rollback(hm_sbx_store *st) { sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL); }
 
 static sqlite3_stmt *prep(hm_sbx_store *st, const char *sql) {
@@ -78,10 +85,14 @@ static long long int_of(hm_sbx_store *st, const char *sql, const char *kind, lon
 }
 
 static long long next_id(hm_sbx_store *st, const char *kind) {
-  return int_of(st, "INSERT INTO seq(kind, next) VALUES(?1, 2) ON CONFLICT(kind) DO UPDATE SET next = next + 1 RETURNING next - 1", kind, 0);
+  return int_of(st,
+                "INSERT INTO seq(kind, next) VALUES(?1, 2) ON CONFLICT(kind) DO UPDATE SET next = "
+                "next + 1 RETURNING next - 1",
+                kind, 0);
 }
 
-static int write_doc(hm_sbx_store *st, const char *sql, const char *kind, long long id, long long parent, const cJSON *doc) {
+static int write_doc(hm_sbx_store *st, const char *sql, const char *kind, long long id,
+                     long long parent, const cJSON *doc) {
   char *text = cJSON_PrintUnformatted(doc);
   sqlite3_stmt *s = text ? prep(st, sql) : NULL;
   int rc = -1;
@@ -97,7 +108,8 @@ static int write_doc(hm_sbx_store *st, const char *sql, const char *kind, long l
   return rc;
 }
 
-long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc, const char *uri_fmt) {
+long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long parent, cJSON *doc,
+                              const char *uri_fmt) {
   long long id = next_id(st, kind);
   if (id < 0) return -1;
   if (uri_fmt) {
@@ -117,13 +129,17 @@ long long hm_sbx_store_insert(hm_sbx_store *st, const char *kind, long long pare
     rest->prev = idv;
     idv->prev = last;  /* cJSON keeps the last member in child->prev */
   }
-  if (write_doc(st, "INSERT INTO objects(kind, id, parent, doc) VALUES(?1, ?2, ?3, ?4)", kind, id, parent < 0 ? 0 : parent, doc) != 0) return -1;
+  if (write_doc(st, "INSERT INTO objects(kind, id, parent, doc) VALUES(?1, ?2, ?3, ?4)", kind, id,
+                parent < 0 ? 0 : parent, doc) != 0)
+    return -1;
   return id;
 }
 
 int hm_sbx_store_put(hm_sbx_store *st, const char *kind, long long id, const cJSON *doc) {
   long long parent = hm_sbx_store_parent(st, kind, id);
-  return write_doc(st, "INSERT OR REPLACE INTO objects(kind, id, parent, doc) VALUES(?1, ?2, ?3, ?4)", kind, id, parent < 0 ? 0 : parent, doc);
+  return write_doc(st,
+                   "INSERT OR REPLACE INTO objects(kind, id, parent, doc) VALUES(?1, ?2, ?3, ?4)",
+                   kind, id, parent < 0 ? 0 : parent, doc);
 }
 
 cJSON *hm_sbx_store_get(hm_sbx_store *st, const char *kind, long long id) {
@@ -160,7 +176,10 @@ int hm_sbx_store_delete_children(hm_sbx_store *st, const char *kind, long long p
 }
 
 int hm_sbx_store_reset(hm_sbx_store *st) {
-  return sqlite3_exec(st->db, "DELETE FROM objects; DELETE FROM seq; DELETE FROM blobs;", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+  return sqlite3_exec(st->db, "DELETE FROM objects; DELETE FROM seq; DELETE FROM blobs;", NULL,
+                      NULL, NULL) == SQLITE_OK
+             ? 0
+             : -1;
 }
 
 int hm_sbx_store_put_blob(hm_sbx_store *st, long long id, const void *data, size_t len) {
@@ -190,7 +209,8 @@ void *hm_sbx_store_get_blob(hm_sbx_store *st, long long id, size_t *len) {
 /* String fields with an expression index: compared as text with the path inlined
  * (the index only applies to the identical expression). Paths are code constants. */
 static int indexed(const char *path) {
-  return strcmp(path, "$.email") == 0 || strcmp(path, "$.external_id") == 0 || strcmp(path, "$.name") == 0;
+  return strcmp(path, "$.email") == 0 || strcmp(path, "$.external_id") == 0 ||
+         strcmp(path, "$.name") == 0;
 }
 
 cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
@@ -199,9 +219,16 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   if (q->parent >= 0) n += snprintf(sql + n, sizeof sql - n, " AND parent = ?2");
   for (int i = 0; i < q->nfilters; i++) {
     /* lower() folds ASCII only, like the strncasecmp search it replaced */
-    if (q->fcontains[i]) n += snprintf(sql + n, sizeof sql - n, " AND instr(lower(CAST(json_extract(doc, ?%d) AS TEXT)), lower(?%d)) > 0", 10 + 2 * i, 11 + 2 * i);
-    else if (q->fvalue[i] && indexed(q->fpath[i])) n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, '%s') = ?%d", q->fpath[i], 11 + 2 * i);
-    else if (q->fvalue[i]) n += snprintf(sql + n, sizeof sql - n, " AND CAST(json_extract(doc, ?%d) AS TEXT) = ?%d", 10 + 2 * i, 11 + 2 * i);
+    if (q->fcontains[i])
+      n += snprintf(sql + n, sizeof sql - n,
+                    " AND instr(lower(CAST(json_extract(doc, ?%d) AS TEXT)), lower(?%d)) > 0",
+                    10 + 2 * i, 11 + 2 * i);
+    else if (q->fvalue[i] && indexed(q->fpath[i]))
+      n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, '%s') = ?%d", q->fpath[i],
+                    11 + 2 * i);
+    else if (q->fvalue[i])
+      n += snprintf(sql + n, sizeof sql - n, " AND CAST(json_extract(doc, ?%d) AS TEXT) = ?%d",
+                    10 + 2 * i, 11 + 2 * i);
     else n += snprintf(sql + n, sizeof sql - n, " AND json_extract(doc, ?%d) IS NULL", 10 + 2 * i);
   }
   /* walking backwards (prev page) flips the order, the caller flips it back */
@@ -209,11 +236,13 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   const char *op = desc ? "<" : ">", *dir = desc ? "DESC" : "ASC";
   static const char KEY[] = "COALESCE(CAST(json_extract(doc, ?4) AS TEXT), '')";
   if (q->after > 0 && q->sort_path)
-    n += snprintf(sql + n, sizeof sql - n, " AND (%s %s ?5 OR (%s = ?5 AND id %s ?3))", KEY, op, KEY, op);
+    n += snprintf(sql + n, sizeof sql - n, " AND (%s %s ?5 OR (%s = ?5 AND id %s ?3))", KEY, op,
+                  KEY, op);
   else if (q->after > 0)
     n += snprintf(sql + n, sizeof sql - n, " AND id %s ?3", op);
   int by_index = 0;
-  for (int i = 0; i < q->nfilters; i++) by_index |= q->fvalue[i] && !q->fcontains[i] && indexed(q->fpath[i]);
+  for (int i = 0; i < q->nfilters; i++)
+    by_index |= q->fvalue[i] && !q->fcontains[i] && indexed(q->fpath[i]);
   /* "+id" keeps the planner on the filter's index instead of walking the primary key */
   if (q->sort_path) n += snprintf(sql + n, sizeof sql - n, " ORDER BY %s %s, id %s", KEY, dir, dir);
   else n += snprintf(sql + n, sizeof sql - n, " ORDER BY %sid %s", by_index ? "+" : "", dir);
@@ -224,9 +253,11 @@ cJSON *hm_sbx_store_query(hm_sbx_store *st, const hm_sbx_query *q) {
   if (q->parent >= 0) sqlite3_bind_int64(s, 2, q->parent);
   if (q->after > 0) sqlite3_bind_int64(s, 3, q->after);
   if (q->sort_path) sqlite3_bind_text(s, 4, q->sort_path, -1, SQLITE_STATIC);
-  if (q->sort_path && q->after > 0) sqlite3_bind_text(s, 5, q->after_key ? q->after_key : "", -1, SQLITE_STATIC);
+  if (q->sort_path && q->after > 0)
+    sqlite3_bind_text(s, 5, q->after_key ? q->after_key : "", -1, SQLITE_STATIC);
   for (int i = 0; i < q->nfilters; i++) {
-    if (q->fcontains[i] || !indexed(q->fpath[i]) || !q->fvalue[i]) sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
+    if (q->fcontains[i] || !indexed(q->fpath[i]) || !q->fvalue[i])
+      sqlite3_bind_text(s, 10 + 2 * i, q->fpath[i], -1, SQLITE_STATIC);
     if (q->fvalue[i]) sqlite3_bind_text(s, 11 + 2 * i, q->fvalue[i], -1, SQLITE_STATIC);
   }
   cJSON *arr = cJSON_CreateArray();

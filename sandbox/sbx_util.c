@@ -39,7 +39,9 @@ void hm_sbx_error(hm_sbx_resp *rs, int status, const char *fmt, ...) {
   error_body(rs, status, msg, NULL);
 }
 
-void hm_sbx_field_error(hm_sbx_resp *rs, const char *field, const char *msg) { error_body(rs, 400, msg, field); }
+void hm_sbx_field_error(hm_sbx_resp *rs, const char *field, const char *msg) {
+  error_body(rs, 400, msg, field);
+}
 
 void hm_sbx_json(hm_sbx_resp *rs, int status, cJSON *body) {
   resp_clear(rs);
@@ -55,11 +57,20 @@ void hm_sbx_empty(hm_sbx_resp *rs, int status) {
 
 cJSON *hm_sbx_body(hm_sbx_req *rq, hm_sbx_resp *rs, int allow_array) {
   if (!rq->json) {
-    if (!rq->body || rq->body_len == 0) { hm_sbx_error(rs, 400, "The request body must be a JSON %s.", allow_array ? "array" : "object"); return NULL; }
+    if (!rq->body || rq->body_len == 0) {
+      hm_sbx_error(rs, 400, "The request body must be a JSON %s.",
+                   allow_array ? "array" : "object");
+      return NULL;
+    }
     const char *end = NULL;
     rq->json = cJSON_ParseWithLengthOpts(rq->body, rq->body_len, &end, 0);
-    while (rq->json && end < rq->body + rq->body_len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
-    if (rq->json && end != rq->body + rq->body_len) { cJSON_Delete(rq->json); rq->json = NULL; }  /* trailing bytes */
+    while (rq->json && end < rq->body + rq->body_len &&
+           (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
+      end++;
+    if (rq->json && end != rq->body + rq->body_len) {
+      cJSON_Delete(rq->json);
+      rq->json = NULL;
+    } /* trailing bytes */
     if (!rq->json) { hm_sbx_error(rs, 400, "The request body is not valid JSON."); return NULL; }
   }
   if (cJSON_IsObject(rq->json) || (allow_array && cJSON_IsArray(rq->json))) return rq->json;
@@ -74,9 +85,12 @@ const char *hm_sbx_query_arg(hm_sbx_req *rq, const char *name) {
   return NULL;
 }
 
-int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body, hm_sbx_mode mode) {
+int hm_sbx_check(hm_sbx_req *rq, hm_sbx_resp *rs, const char *target, cJSON *body,
+                 hm_sbx_mode mode) {
   char msg[512], field[256];
-  if (hm_sbx_validate(rq->ctx->schema, target, body, mode, rq->ctx->refuse_created_on_put, msg, sizeof msg, field, sizeof field) == 0) return 0;
+  if (hm_sbx_validate(rq->ctx->schema, target, body, mode, rq->ctx->refuse_created_on_put, msg,
+                      sizeof msg, field, sizeof field) == 0)
+    return 0;
   hm_sbx_field_error(rs, field, msg);
   return -1;
 }
@@ -108,7 +122,8 @@ char *hm_sbx_b64_encode(const unsigned char *p, size_t n) {
   char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
   if (!out) return NULL;
   for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+    unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                 (i + 2 < n ? p[i + 2] : 0);
     *o++ = B64[v >> 18 & 63];
     *o++ = B64[v >> 12 & 63];
     *o++ = i + 1 < n ? B64[v >> 6 & 63] : '=';
@@ -157,8 +172,9 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
   if (!text) return -1;
   cJSON *j = cJSON_Parse((const char *)text);
   free(text);
-  int ok = cJSON_IsArray(j) && cJSON_GetArraySize(j) == 3 && cJSON_IsString(cJSON_GetArrayItem(j, 0)) &&
-           cJSON_IsNumber(cJSON_GetArrayItem(j, 1)) && cJSON_IsString(cJSON_GetArrayItem(j, 2));
+  int ok = cJSON_IsArray(j) && cJSON_GetArraySize(j) == 3 &&
+           cJSON_IsString(cJSON_GetArrayItem(j, 0)) && cJSON_IsNumber(cJSON_GetArrayItem(j, 1)) &&
+           cJSON_IsString(cJSON_GetArrayItem(j, 2));
   if (ok) {
     const char *d = cJSON_GetArrayItem(j, 0)->valuestring;
     *prev = strcmp(d, "prev") == 0;
@@ -174,7 +190,8 @@ static int read_cursor(const char *cur, int *prev, long long *id, char *key, siz
 static void sort_key(const cJSON *doc, const char *field, char *out, size_t n) {
   const cJSON *v = field ? cJSON_GetObjectItemCaseSensitive(doc, field) : NULL;
   if (cJSON_IsString(v)) snprintf(out, n, "%s", v->valuestring);
-  else if (cJSON_IsNumber(v) && hm_sbx_is_int(v->valuedouble)) snprintf(out, n, "%lld", (long long)v->valuedouble);
+  else if (cJSON_IsNumber(v) && hm_sbx_is_int(v->valuedouble))
+    snprintf(out, n, "%lld", (long long)v->valuedouble);
   else if (cJSON_IsNumber(v)) snprintf(out, n, "%.15g", v->valuedouble);
   else if (cJSON_IsBool(v)) snprintf(out, n, "%d", cJSON_IsTrue(v));
   else out[0] = '\0';
@@ -189,7 +206,8 @@ static int parse_limit(const char *s, int *out) {
 }
 
 /* order_by=<field>:asc|desc; FIELD gets the field (empty: none given). */
-static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order_ok, int *desc, char *field, size_t fieldlen) {
+static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order_ok, int *desc,
+                       char *field, size_t fieldlen) {
   const char *ob = hm_sbx_query_arg(rq, "order_by");
   *desc = 0;
   field[0] = '\0';
@@ -202,7 +220,9 @@ static int parse_order(hm_sbx_req *rq, hm_sbx_resp *rs, const char *const *order
   for (size_t i = 0; i < flen && field_ok; i++)
     if (!(ob[i] == '_' || (ob[i] >= 'a' && ob[i] <= 'z'))) field_ok = 0;
   if (!field_ok || (colon && strcmp(colon, ":asc") != 0 && strcmp(colon, ":desc") != 0)) {
-    hm_sbx_field_error(rs, "order_by", "order_by: invalid value; expected <field>:asc or <field>:desc with a field this list can be ordered by.");
+    hm_sbx_field_error(rs, "order_by",
+                       "order_by: invalid value; expected <field>:asc or <field>:desc with a field "
+                       "this list can be ordered by.");
     return -1;
   }
   *desc = colon && strcmp(colon, ":desc") == 0;
@@ -220,12 +240,18 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
   int limit = 30, prev = 0;
   const char *ls = hm_sbx_query_arg(rq, "limit"), *cur = hm_sbx_query_arg(rq, "cursor");
   char field[64], path[72], key[1100] = "";
-  if (ls && parse_limit(ls, &limit) != 0) { hm_sbx_field_error(rs, "limit", "limit: must be an integer from 1 to 100."); return; }
+  if (ls && parse_limit(ls, &limit) != 0) {
+    hm_sbx_field_error(rs, "limit", "limit: must be an integer from 1 to 100.");
+    return;
+  }
   if (parse_order(rq, rs, order_ok, &q->desc, field, sizeof field) != 0) return;
   snprintf(path, sizeof path, "$.%s", field);
   q->sort_path = field[0] ? path : NULL;
   q->after = 0;
-  if (cur && *cur && read_cursor(cur, &prev, &q->after, key, sizeof key) != 0) { hm_sbx_field_error(rs, "cursor", "cursor: invalid cursor."); return; }
+  if (cur && *cur && read_cursor(cur, &prev, &q->after, key, sizeof key) != 0) {
+    hm_sbx_field_error(rs, "cursor", "cursor: invalid cursor.");
+    return;
+  }
   q->after_key = key;
   q->before_mode = prev;
   q->limit = limit + 1;  /* one extra row tells whether another page exists */
@@ -264,7 +290,11 @@ void hm_sbx_list(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q, const char *c
 void hm_sbx_page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
   const char *ps = hm_sbx_query_arg(rq, "page"), *pps = hm_sbx_query_arg(rq, "per_page");
   long page = ps ? strtol(ps, NULL, 10) : 1, per = pps ? strtol(pps, NULL, 10) : 20;
-  if (page < 1 || page > 1000000 || per < 1 || per > 100) { cJSON_Delete(all); hm_sbx_error(rs, 400, "page must be from 1 to 1000000 and per_page from 1 to 100."); return; }
+  if (page < 1 || page > 1000000 || per < 1 || per > 100) {
+    cJSON_Delete(all);
+    hm_sbx_error(rs, 400, "page must be from 1 to 1000000 and per_page from 1 to 100.");
+    return;
+  }
   int n = cJSON_GetArraySize(all);
   long pages = (n + per - 1) / per;
   cJSON *data = cJSON_CreateArray();
@@ -280,7 +310,8 @@ void hm_sbx_page_list(hm_sbx_req *rq, hm_sbx_resp *rs, cJSON *all) {
   cJSON_AddNumberToObject(meta, "current_page", (double)page);
   cJSON_AddNumberToObject(meta, "item_count", n);
   cJSON_AddNumberToObject(meta, "nb_pages", (double)pages);
-  cJSON_AddItemToObject(meta, "next_page", page < pages ? cJSON_CreateNumber((double)page + 1) : cJSON_CreateNull());
+  cJSON_AddItemToObject(meta, "next_page",
+                        page < pages ? cJSON_CreateNumber((double)page + 1) : cJSON_CreateNull());
   hm_sbx_json(rs, 200, root);
 }
 
@@ -288,7 +319,8 @@ void hm_sbx_merge(cJSON *dst, const cJSON *src) {
   for (const cJSON *it = src ? src->child : NULL; it; it = it->next) {
     cJSON *dup = cJSON_Duplicate(it, 1);
     if (!dup) continue;
-    if (cJSON_GetObjectItemCaseSensitive(dst, it->string)) cJSON_ReplaceItemInObjectCaseSensitive(dst, it->string, dup);
+    if (cJSON_GetObjectItemCaseSensitive(dst, it->string))
+      cJSON_ReplaceItemInObjectCaseSensitive(dst, it->string, dup);
     else cJSON_AddItemToObject(dst, it->string, dup);
   }
 }
@@ -305,5 +337,9 @@ void hm_sbx_set_item(cJSON *o, const char *k, cJSON *v) {
   if (cJSON_GetObjectItemCaseSensitive(o, k)) cJSON_ReplaceItemInObjectCaseSensitive(o, k, v);
   else cJSON_AddItemToObject(o, k, v);
 }
-void hm_sbx_set_str(cJSON *o, const char *k, const char *v) { hm_sbx_set_item(o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull()); }
-void hm_sbx_set_num(cJSON *o, const char *k, double v) { hm_sbx_set_item(o, k, cJSON_CreateNumber(v)); }
+void hm_sbx_set_str(cJSON *o, const char *k, const char *v) {
+  hm_sbx_set_item(o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+void hm_sbx_set_num(cJSON *o, const char *k, double v) {
+  hm_sbx_set_item(o, k, cJSON_CreateNumber(v));
+}

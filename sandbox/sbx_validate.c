@@ -20,7 +20,8 @@ hm_sbx_schema *hm_sbx_schema_parse(const char *json, char *err, size_t errlen) {
     return NULL;
   }
   for (const cJSON *t = targets->child; t; t = t->next) {
-    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "name")) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(t, "fields"))) {
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "name")) ||
+        !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(t, "fields"))) {
       snprintf(err, errlen, "schema: every target needs a \"name\" and a \"fields\" array");
       cJSON_Delete(root);
       return NULL;
@@ -53,8 +54,9 @@ static int digits(const char *s, int n) {
 
 /* ISO-8601 date-time: date, 'T' or ' ', hh:mm[:ss[.frac]], then Z, ±hh:mm, ±hhmm or nothing */
 int hm_sbx_is_datetime(const char *s) {
-  if (strlen(s) < 16 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) ||
-      (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2))
+  if (strlen(s) < 16 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+      !digits(s + 8, 2) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2) || s[13] != ':' ||
+      !digits(s + 14, 2))
     return 0;
   int mo = atoi(s + 5), d = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return 0;
@@ -62,7 +64,11 @@ int hm_sbx_is_datetime(const char *s) {
   if (*p == ':') {
     if (!digits(p + 1, 2) || atoi(p + 1) > 60) return 0;
     p += 3;
-    if (*p == '.') { p++; if (!isdigit((unsigned char)*p)) return 0; while (isdigit((unsigned char)*p)) p++; }
+    if (*p == '.') {
+      p++;
+      if (!isdigit((unsigned char)*p)) return 0;
+      while (isdigit((unsigned char)*p)) p++;
+    }
   }
   if (*p == 'Z') return p[1] == '\0';
   if (*p == '+' || *p == '-') {
@@ -107,7 +113,8 @@ static int check_enum(vstate *v, const cJSON *type, const cJSON *val, const char
   char list[300] = "";
   size_t n = 0;
   for (const cJSON *e = values ? values->child : NULL; e && n < sizeof list - 8; e = e->next)
-    if (cJSON_IsString(e)) n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", e->valuestring);
+    if (cJSON_IsString(e))
+      n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", e->valuestring);
   if (n >= sizeof list - 8) snprintf(list + sizeof list - 8, 8, ", ...");
   char what[400];
   if (cJSON_IsString(val)) {
@@ -139,7 +146,8 @@ static int takes_bare_id(const char *path) {
 
 static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char *path) {
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(type, "target");
-  int person = cJSON_IsString(t) && strcmp(t->valuestring, "Customer") == 0;  /* {email, name} finds or creates one */
+  int person = cJSON_IsString(t) &&
+               strcmp(t->valuestring, "Customer") == 0; /* {email, name} finds or creates one */
   int bare = takes_bare_id(path);
   /* an upload is referenced by the url POST /api/upload returned (attachments[].url) */
   if (cJSON_IsString(t) && strcmp(t->valuestring, "Upload") == 0) {
@@ -149,19 +157,25 @@ static int check_ref(vstate *v, const cJSON *type, const cJSON *val, const char 
   if (bare && is_int(val) && val->valuedouble >= 0) return 0;
   if (cJSON_IsObject(val)) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(val, "id");
-    if (id && !cJSON_IsNull(id) && !is_int(id)) return fail(v, path, "%s", "id must be an integer.", 0);
+    if (id && !cJSON_IsNull(id) && !is_int(id))
+      return fail(v, path, "%s", "id must be an integer.", 0);
     if (id) return 0;
     if (person && (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(val, "email")) ||
                    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(val, "name"))))
       return 0;
   }
-  return fail(v, path, "%s", bare ? "must be an id or an object with an id." :
-                             person ? "must be an object with an id, email or name." : "must be an object with an id.", 0);
+  return fail(v, path, "%s",
+              bare     ? "must be an id or an object with an id."
+              : person ? "must be an object with an id, email or name."
+                       : "must be an object with an id.",
+              0);
 }
 
-static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *val, const char *path);
+static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *val,
+                       const char *path);
 
-static int check_list(vstate *v, const cJSON *field, const cJSON *type, cJSON *val, const char *path) {
+static int check_list(vstate *v, const cJSON *field, const cJSON *type, cJSON *val,
+                      const char *path) {
   if (!cJSON_IsArray(val)) return fail(v, path, "%s", "must be a list.", 0);
   int n = cJSON_GetArraySize(val);
   double min = num_or(field, "min", -1), max = num_or(field, "max", -1);
@@ -177,24 +191,29 @@ static int check_list(vstate *v, const cJSON *field, const cJSON *type, cJSON *v
   return 0;
 }
 
-static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *val, const char *path) {
+static int check_value(vstate *v, const cJSON *field, const cJSON *type, cJSON *val,
+                       const char *path) {
   const cJSON *kj = cJSON_GetObjectItemCaseSensitive(type, "kind");
   const char *kind = cJSON_IsString(kj) ? kj->valuestring : "any";
-  double min = field ? num_or(field, "min", -1e308) : -1e308, max = field ? num_or(field, "max", 1e308) : 1e308;
+  double min = field ? num_or(field, "min", -1e308) : -1e308,
+         max = field ? num_or(field, "max", 1e308) : 1e308;
   if (strcmp(kind, "string") == 0) {
     if (!cJSON_IsString(val)) return fail(v, path, "%s", "must be a string.", 0);
     size_t n = hm_utf8_leads(val->valuestring, strlen(val->valuestring));
     if ((double)n > max) return fail(v, path, "must be at most %g characters long.", NULL, max);
-    if (min > 0 && (double)n < min) return fail(v, path, "must be at least %g characters long.", NULL, min);
+    if (min > 0 && (double)n < min)
+      return fail(v, path, "must be at least %g characters long.", NULL, min);
   } else if (strcmp(kind, "number") == 0 || strcmp(kind, "int") == 0) {
     int want_int = kind[0] == 'i';
-    if (!cJSON_IsNumber(val) || (want_int && !is_int(val))) return fail(v, path, "%s", want_int ? "must be an integer." : "must be a number.", 0);
+    if (!cJSON_IsNumber(val) || (want_int && !is_int(val)))
+      return fail(v, path, "%s", want_int ? "must be an integer." : "must be a number.", 0);
     if (val->valuedouble > max) return fail(v, path, "must be at most %g.", NULL, max);
     if (val->valuedouble < min) return fail(v, path, "must be at least %g.", NULL, min);
   } else if (strcmp(kind, "bool") == 0) {
     if (!cJSON_IsBool(val)) return fail(v, path, "%s", "must be a boolean.", 0);
   } else if (strcmp(kind, "datetime") == 0) {
-    if (!cJSON_IsString(val) || !hm_sbx_is_datetime(val->valuestring)) return fail(v, path, "%s", "must be an ISO-8601 datetime.", 0);
+    if (!cJSON_IsString(val) || !hm_sbx_is_datetime(val->valuestring))
+      return fail(v, path, "%s", "must be an ISO-8601 datetime.", 0);
   } else if (strcmp(kind, "record") == 0) {
     if (!cJSON_IsObject(val)) return fail(v, path, "%s", "must be an object.", 0);
   } else if (strcmp(kind, "enum") == 0) {
@@ -235,15 +254,18 @@ static int check_target(vstate *v, const cJSON *target, cJSON *obj, const char *
     const cJSON *f = find_field(target, m->string);
     if (!f) return fail(v, sub, "%s", "unknown field.", 0);
     for (const cJSON *o = m->next; o; o = o->next)
-      if (strcmp(o->string, m->string) == 0) return fail(v, sub, "%s", "appears more than once.", 0);
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "readonly"))) return fail(v, sub, "%s", "is read-only.", 0);
+      if (strcmp(o->string, m->string) == 0)
+        return fail(v, sub, "%s", "appears more than once.", 0);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "readonly")))
+      return fail(v, sub, "%s", "is read-only.", 0);
     if (mode == HM_SBX_UPDATE && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "create_only"))) {
       if (v->refuse_create_only) return fail(v, sub, "%s", "cannot be changed after creation.", 0);
       cJSON_DeleteItemFromObjectCaseSensitive(obj, m->string);
       continue;
     }
     if (cJSON_IsNull(m)) {
-      if (mode == HM_SBX_CREATE && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "required"))) return fail(v, sub, "%s", "must not be null.", 0);
+      if (mode == HM_SBX_CREATE && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "required")))
+        return fail(v, sub, "%s", "must not be null.", 0);
       continue;
     }
     if (check_value(v, f, cJSON_GetObjectItemCaseSensitive(f, "type"), m, sub) != 0) return -1;
@@ -254,7 +276,8 @@ static int check_target(vstate *v, const cJSON *target, cJSON *obj, const char *
     if (!cJSON_IsString(n) || cJSON_GetObjectItemCaseSensitive(obj, n->valuestring)) continue;
     char sub[256];
     join_path(sub, sizeof sub, path, n->valuestring);
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "required"))) return fail(v, sub, "%s", "is required.", 0);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "required")))
+      return fail(v, sub, "%s", "is required.", 0);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(f, "default");
     if (d && !cJSON_IsNull(d)) cJSON_AddItemToObject(obj, n->valuestring, cJSON_Duplicate(d, 1));
   }
@@ -262,7 +285,8 @@ static int check_target(vstate *v, const cJSON *target, cJSON *obj, const char *
 }
 
 int hm_sbx_validate(const hm_sbx_schema *s, const char *name, cJSON *body, hm_sbx_mode mode,
-                    int refuse_create_only, char *msg, size_t msglen, char *field, size_t fieldlen) {
+                    int refuse_create_only, char *msg, size_t msglen, char *field,
+                    size_t fieldlen) {
   msg[0] = field[0] = '\0';
   if (!s) return 0;
   const cJSON *target = hm_sbx_schema_target(s, name);

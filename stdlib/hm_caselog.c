@@ -47,7 +47,8 @@ static bool valid_stamp(const char *p, size_t n) {
   for (int i = 0; i < 19; i++)
     if (shape[i] == 'd' ? !dig(p[i]) : p[i] != shape[i]) return false;
   int mon = two(p + 5), day = two(p + 8);
-  return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && two(p + 11) <= 23 && two(p + 14) <= 59 && two(p + 17) <= 59;
+  return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && two(p + 11) <= 23 && two(p + 14) <= 59 &&
+         two(p + 17) <= 59;
 }
 
 static const char OPEN[] = "========== ";      /* 10 '=' and a space */
@@ -59,7 +60,8 @@ static const char CLOSE[] = " ============";    /* a space and 12 '=' */
  * otherwise the close must end exactly at limit (a whole line). */
 static size_t match_sep(const char *p, size_t limit, bool first_close, sep *out) {
   size_t ol = sizeof OPEN - 1, cl = sizeof CLOSE - 1;
-  if (limit < ol + 19 + 3 + 3 + cl || memcmp(p, OPEN, ol) != 0 || !valid_stamp(p + ol, limit - ol)) return 0;
+  if (limit < ol + 19 + 3 + 3 + cl || memcmp(p, OPEN, ol) != 0 || !valid_stamp(p + ol, limit - ol))
+    return 0;
   size_t name = ol + 19;
   if (memcmp(p + name, " : ", 3) != 0 && memcmp(p + name, " :", 2) != 0) return 0;
   name += p[name + 2] == ' ' ? 3 : 2;
@@ -104,7 +106,8 @@ static void add_entry(hm_bctx *ctx, hm_value *list, const sep *s, const char *te
     hv_rec_set(a, &rec, "user", un ? hv_str_copy(a, u, un) : hv_null());
     size_t z = 0;
     while (z < s->idn && s->uid[z] == '0') z++;
-    hv_rec_set(a, &rec, "user_id", z == s->idn ? hv_null() : hv_str_copy(a, s->uid + z, s->idn - z));
+    hv_rec_set(a, &rec, "user_id",
+               z == s->idn ? hv_null() : hv_str_copy(a, s->uid + z, s->idn - z));
   } else {
     hv_rec_set(a, &rec, "date", hv_null());
     hv_rec_set(a, &rec, "user", hv_null());
@@ -126,7 +129,8 @@ static size_t find_line_seps(const char *s, size_t n, sep *out, size_t max) {
     sep sp;
     size_t m = match_sep(s + i, len, false, &sp);
     /* followed by the blank line iTop writes, or by the end of the text */
-    bool blank = e >= n || (e + 1 >= n) || s[e + 1] == '\n' || (s[e + 1] == '\r' && e + 2 < n && s[e + 2] == '\n');
+    bool blank = e >= n || (e + 1 >= n) || s[e + 1] == '\n' ||
+                 (s[e + 1] == '\r' && e + 2 < n && s[e + 2] == '\n');
     if (m && blank && (!last_date || cmp_stamp(sp.date, last_date) <= 0)) {
       sp.start = i;
       sp.end = e;

@@ -41,7 +41,8 @@ static bool decimal_syntax(const char *s, size_t n, bool *integral) {
 
 /* strtod needs a NUL-terminated copy; hmap never calls setlocale, so the
  * decimal point strtod expects is '.', matching decimal_syntax. */
-static int parse_number(hm_bctx *ctx, const hm_value *argv, hm_value *out, const char *what, bool want_int) {
+static int parse_number(hm_bctx *ctx, const hm_value *argv, hm_value *out, const char *what,
+                        bool want_int) {
   HM_PROPAGATE(argv[0], out);
   hm_value v = argv[0];
   double d;
@@ -55,7 +56,8 @@ static int parse_number(hm_bctx *ctx, const hm_value *argv, hm_value *out, const
       return hm_fail(ctx, out, "%s \"%s\" is not a number", what, hm_quote(ctx, v.u.str, v.len));
     char *copy = hm_arena_strndup(ctx->arena, s, n);
     d = strtod(copy, NULL);
-    if (!isfinite(d)) return hm_fail(ctx, out, "%s \"%s\" is out of range", what, hm_quote(ctx, v.u.str, v.len));
+    if (!isfinite(d))
+      return hm_fail(ctx, out, "%s \"%s\" is out of range", what, hm_quote(ctx, v.u.str, v.len));
   } else {
     return hm_fail(ctx, out, "%s: a %s is not a number", what, hv_kind_name((hm_kind)v.kind));
   }

@@ -56,7 +56,8 @@ typedef struct scan {
 
 static const char *months[] = {"january", "february", "march", "april", "may", "june", "july",
                                "august", "september", "october", "november", "december"};
-static const char *weekdays[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+static const char *weekdays[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                 "friday", "saturday", "sunday"};
 
 static bool bad(scan *sc, const char *fmt, const char *what) {
   snprintf(sc->why, sizeof sc->why, fmt, what);
@@ -69,13 +70,17 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool digits(scan *sc, int lo, int hi, int64_t *v, const char *what) {
   int k = 0;
   int64_t x = 0;
-  while (k < hi && sc->i < sc->n && is_digit(sc->s[sc->i])) { x = x * 10 + (sc->s[sc->i++] - '0'); k++; }
+  while (k < hi && sc->i < sc->n && is_digit(sc->s[sc->i])) {
+    x = x * 10 + (sc->s[sc->i++] - '0');
+    k++;
+  }
   if (k < lo) return bad(sc, "expected %s", what);
   *v = x;
   return true;
 }
 
-static bool field(scan *sc, int lo_digits, int hi_digits, int min, int max, int *out, const char *what) {
+static bool field(scan *sc, int lo_digits, int hi_digits, int min, int max, int *out,
+                  const char *what) {
   int64_t v;
   if (!digits(sc, lo_digits, hi_digits, &v, what)) return false;
   if (v < min || v > max) {
@@ -112,13 +117,20 @@ static int name_match(scan *sc, const char *const *names, int count) {
 
 /* Z, z, ±HH, ±HHMM, ±HH:MM. */
 static bool offset(scan *sc, dt *d) {
-  if (sc->i < sc->n && (sc->s[sc->i] == 'Z' || sc->s[sc->i] == 'z')) { sc->i++; d->has_off = true; d->off = 0; return true; }
-  if (sc->i >= sc->n || (sc->s[sc->i] != '+' && sc->s[sc->i] != '-')) return bad(sc, "expected %s", "an offset like +02:00 or Z");
+  if (sc->i < sc->n && (sc->s[sc->i] == 'Z' || sc->s[sc->i] == 'z')) {
+    sc->i++;
+    d->has_off = true;
+    d->off = 0;
+    return true;
+  }
+  if (sc->i >= sc->n || (sc->s[sc->i] != '+' && sc->s[sc->i] != '-'))
+    return bad(sc, "expected %s", "an offset like +02:00 or Z");
   int sign = sc->s[sc->i++] == '-' ? -1 : 1;
   int h, m = 0;
   if (!field(sc, 2, 2, 0, 18, &h, "offset hour")) return false;
   if (sc->i < sc->n && sc->s[sc->i] == ':') sc->i++;
-  if (sc->i < sc->n && is_digit(sc->s[sc->i]) && !field(sc, 2, 2, 0, 59, &m, "offset minute")) return false;
+  if (sc->i < sc->n && is_digit(sc->s[sc->i]) && !field(sc, 2, 2, 0, 59, &m, "offset minute"))
+    return false;
   d->has_off = true;
   d->off = sign * (h * 3600 + m * 60);
   return true;
@@ -130,20 +142,23 @@ static bool zone_name(scan *sc, dt *d) {
   size_t start = sc->i;
   while (sc->i < sc->n) {
     char c = sc->s[sc->i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '/' || c == '_' || c == '-' || (c >= '0' && c <= '9' && sc->i > start)))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '/' || c == '_' || c == '-' ||
+          (c >= '0' && c <= '9' && sc->i > start)))
       break;
     sc->i++;
   }
   size_t len = sc->i - start;
   const char *z = sc->s + start;
   if (!len) return bad(sc, "expected %s", "a time zone name");
-  if ((len == 3 && (memcmp(z, "UTC", 3) == 0 || memcmp(z, "GMT", 3) == 0)) || (len == 1 && *z == 'Z')) {
+  if ((len == 3 && (memcmp(z, "UTC", 3) == 0 || memcmp(z, "GMT", 3) == 0)) ||
+      (len == 1 && *z == 'Z')) {
     d->has_off = true;
     d->off = 0;
     return true;
   }
   char *name = hm_arena_strndup(sc->a, z, len);
-  if (!memchr(z, '/', len)) return bad(sc, "time zone abbreviation \"%s\" is ambiguous; use %%z or a tz argument", name);
+  if (!memchr(z, '/', len))
+    return bad(sc, "time zone abbreviation \"%s\" is ambiguous; use %%z or a tz argument", name);
   d->zone = name;
   return true;
 }
@@ -214,7 +229,8 @@ static bool parse_fmt(scan *sc, const char *fmt, dt *d, int depth) {
       continue;
     }
     if (*f == ' ') {   /* one space in the format matches a run of white space */
-      if (sc->i >= sc->n || (sc->s[sc->i] != ' ' && sc->s[sc->i] != '\t')) return bad(sc, "expected %s", "a space");
+      if (sc->i >= sc->n || (sc->s[sc->i] != ' ' && sc->s[sc->i] != '\t'))
+        return bad(sc, "expected %s", "a space");
       while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t')) sc->i++;
       continue;
     }
@@ -232,7 +248,8 @@ static bool parse_iso(scan *sc, dt *d) {
   if (!parse_fmt(sc, "%Y-%m-%d", d, 0)) return false;
   if (sc->i == sc->n) return true;
   char sep = sc->s[sc->i];
-  if (sep != 'T' && sep != 't' && sep != ' ') return bad(sc, "expected %s", "\"T\" or a space after the date");
+  if (sep != 'T' && sep != 't' && sep != ' ')
+    return bad(sc, "expected %s", "\"T\" or a space after the date");
   sc->i++;
   if (!parse_fmt(sc, "%H:%M", d, 0)) return false;
   if (sc->i < sc->n && sc->s[sc->i] == ':') {
@@ -281,11 +298,14 @@ static void put_digits(char *p, int v, int width) {
 typedef struct input { const char *s; size_t n; } input;
 static const char *quoted(hm_bctx *ctx, const input *in) { return hm_quote(ctx, in->s, in->n); }
 
-static int fmt_utc(hm_bctx *ctx, int64_t t, frac fr, hm_value *out, const input *in, const char *fmt) {
+static int fmt_utc(hm_bctx *ctx, int64_t t, frac fr, hm_value *out, const input *in,
+                   const char *fmt) {
   int64_t days = t / 86400 - (t % 86400 < 0), secs = t - days * 86400;
   int64_t y; int m, d;
   hm_civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999) return hm_fail(ctx, out, "date \"%s\" (format \"%s\") is outside years 0000-9999", quoted(ctx, in), fmt);
+  if (y < 0 || y > 9999)
+    return hm_fail(ctx, out, "date \"%s\" (format \"%s\") is outside years 0000-9999",
+                   quoted(ctx, in), fmt);
   /* By hand: snprintf costs more than the whole parse on the hot path. */
   char buf[20 + 1 + FRAC_MAX + 1];
   put_digits(buf, (int)y, 4); buf[4] = '-';
@@ -302,12 +322,16 @@ static int fmt_utc(hm_bctx *ctx, int64_t t, frac fr, hm_value *out, const input 
   return 0;
 }
 
-static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, const input *in, const char *fmt) {
-  int64_t local = hm_days_from_civil(d->year, d->mon, d->day) * 86400 + d->hour * 3600 + d->min * 60 + d->sec;
+static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, const input *in,
+                  const char *fmt) {
+  int64_t local =
+      hm_days_from_civil(d->year, d->mon, d->day) * 86400 + d->hour * 3600 + d->min * 60 + d->sec;
   if (d->has_off) return fmt_utc(ctx, local - d->off, d->fr, out, in, fmt);
   const char *zone = d->zone ? d->zone : tzname;
   if (!zone)
-    return hm_fail(ctx, out, "no time zone for \"%s\": give date() a tz argument or use a format with %%z", quoted(ctx, in));
+    return hm_fail(ctx, out,
+                   "no time zone for \"%s\": give date() a tz argument or use a format with %%z",
+                   quoted(ctx, in));
   bool owned;
   hm_tz *tz = hm_state_zone(ctx->std, zone, &owned);
   if (!tz) {
@@ -322,13 +346,17 @@ static int to_utc(hm_bctx *ctx, const dt *d, const char *tzname, hm_value *out, 
   if (owned) hm_tz_free(tz);
   if (fold != HM_TZ_UNIQUE) {
     char when[40];
-    snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", (int)d->year, d->mon, d->day, d->hour, d->min, d->sec);
+    snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d:%02d", (int)d->year, d->mon, d->day,
+             d->hour, d->min, d->sec);
     int oh = (off < 0 ? -off : off) / 3600, om = (off < 0 ? -off : off) / 60 % 60;
     char sign = off < 0 ? '-' : '+';
     if (fold == HM_TZ_OVERLAP)
-      hm_flagf(ctx, HM_SEV_WARN, "local time %s happens twice in %s: took the first (%c%02d:%02d)", when, zone, sign, oh, om);
+      hm_flagf(ctx, HM_SEV_WARN, "local time %s happens twice in %s: took the first (%c%02d:%02d)",
+               when, zone, sign, oh, om);
     else
-      hm_flagf(ctx, HM_SEV_WARN, "local time %s does not exist in %s (clocks went forward): read as %c%02d:%02d", when, zone, sign, oh, om);
+      hm_flagf(ctx, HM_SEV_WARN,
+               "local time %s does not exist in %s (clocks went forward): read as %c%02d:%02d",
+               when, zone, sign, oh, om);
   }
   return fmt_utc(ctx, utc, d->fr, out, in, fmt);
 }
@@ -344,7 +372,8 @@ static int64_t epoch_secs(dt *d) {
 
 static bool finish_fields(scan *sc, dt *d) {
   if (d->epoch) return true;
-  if (!d->has_year || !d->has_mon || !d->has_day) return bad(sc, "%s", "the format has no complete date (needs year, month and day)");
+  if (!d->has_year || !d->has_mon || !d->has_day)
+    return bad(sc, "%s", "the format has no complete date (needs year, month and day)");
   if (d->pm >= 0) {
     if (!d->h12 && d->hour > 12) return bad(sc, "%s", "hour above 12 with AM/PM");
     d->hour = d->hour % 12 + (d->pm ? 12 : 0);
@@ -355,7 +384,8 @@ static bool finish_fields(scan *sc, dt *d) {
   bool leap = (d->year % 4 == 0 && d->year % 100 != 0) || d->year % 400 == 0;
   int max = d->mon == 2 && !leap ? 28 : mdays[d->mon - 1];
   if (d->day > max) {
-    snprintf(sc->why, sizeof sc->why, "day %d is past the end of %04d-%02d", d->day, (int)d->year, d->mon);
+    snprintf(sc->why, sizeof sc->why, "day %d is past the end of %04d-%02d", d->day, (int)d->year,
+             d->mon);
     return false;
   }
   return true;
@@ -381,14 +411,18 @@ HM_BI(date) {
   d.pm = -1;
   scan sc = {s, n, 0, ctx->arena, {0}};
   const char *fname = fmt ? fmt : "ISO-8601";
-  if (!fmt && parse_msjson(s, n, &d)) return fmt_utc(ctx, d.epoch_secs, d.fr, out, &in, "/Date(ms)/");
+  if (!fmt && parse_msjson(s, n, &d))
+    return fmt_utc(ctx, d.epoch_secs, d.fr, out, &in, "/Date(ms)/");
   bool ok = fmt ? parse_fmt(&sc, fmt, &d, 0) : parse_iso(&sc, &d);
   if (ok && sc.i < n) {
     ok = false;
-    snprintf(sc.why, sizeof sc.why, "unexpected \"%s\" at the end", hm_quote(ctx, s + sc.i, n - sc.i));
+    snprintf(sc.why, sizeof sc.why, "unexpected \"%s\" at the end",
+             hm_quote(ctx, s + sc.i, n - sc.i));
   }
   if (ok) ok = finish_fields(&sc, &d);
-  if (!ok) return hm_fail(ctx, out, "date \"%s\" does not match \"%s\": %s", quoted(ctx, &in), fname, sc.why);
+  if (!ok)
+    return hm_fail(ctx, out, "date \"%s\" does not match \"%s\": %s", quoted(ctx, &in), fname,
+                   sc.why);
   if (d.epoch) return fmt_utc(ctx, epoch_secs(&d), d.fr, out, &in, fname);
   return to_utc(ctx, &d, tz, out, &in, fname);
 }
@@ -400,15 +434,22 @@ int hm_date_format_check(const char *fmt, char *err, size_t errlen) {
     if (*f != '%') continue;
     char c = *++f;
     if (!c) { snprintf(err, errlen, "format \"%s\" ends with a lone %%", fmt); return -1; }
-    if (!strchr("YymdHIMSfbBhaApzZTFRs%", c)) { snprintf(err, errlen, "unknown directive %%%c in format \"%s\"", c, fmt); return -1; }
+    if (!strchr("YymdHIMSfbBhaApzZTFRs%", c)) {
+      snprintf(err, errlen, "unknown directive %%%c in format \"%s\"", c, fmt);
+      return -1;
+    }
     if (c == 'Y' || c == 'y' || c == 'F') date = true;
     if (c == 's') epoch = true;
     if (c == 'I') h12 = true;
     if (c == 'p') pm = true;
   }
-  bool month = strstr(fmt, "%m") || strstr(fmt, "%b") || strstr(fmt, "%B") || strstr(fmt, "%h") || strstr(fmt, "%F");
+  bool month = strstr(fmt, "%m") || strstr(fmt, "%b") || strstr(fmt, "%B") || strstr(fmt, "%h") ||
+               strstr(fmt, "%F");
   bool day = strstr(fmt, "%d") || strstr(fmt, "%F");
-  if (!epoch && !(date && month && day)) { snprintf(err, errlen, "format \"%s\" has no complete date (needs year, month and day)", fmt); return -1; }
+  if (!epoch && !(date && month && day)) {
+    snprintf(err, errlen, "format \"%s\" has no complete date (needs year, month and day)", fmt);
+    return -1;
+  }
   if (h12 && !pm) { snprintf(err, errlen, "format \"%s\" uses %%I without %%p", fmt); return -1; }
   return 0;
 }

@@ -67,7 +67,8 @@ HM_BI_TEXT(b64_size) {
   if (n >= 5 && memcmp(s, "data:", 5) == 0) {
     size_t i = 0;
     while (i < n && s[i] != ',') i++;
-    if (i == n) return hm_fail(ctx, out, "b64_size: data URL without ',' in \"%s\"", hm_quote(ctx, orig, on));
+    if (i == n)
+      return hm_fail(ctx, out, "b64_size: data URL without ',' in \"%s\"", hm_quote(ctx, orig, on));
     if (i < 7 || memcmp(s + i - 7, ";base64", 7) != 0)
       return hm_fail(ctx, out, "b64_size: data URL \"%s\" is not base64", hm_quote(ctx, orig, on));
     s += i + 1; n -= i + 1;
@@ -78,14 +79,16 @@ HM_BI_TEXT(b64_size) {
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
     if (c == '=' ) { pad++; continue; }
     if (!b64_char(c) || pad)
-      return hm_fail(ctx, out, "b64_size: \"%s\" is not base64 (byte %zu)", hm_quote(ctx, orig, on), (size_t)(s - orig) + i + 1);
+      return hm_fail(ctx, out, "b64_size: \"%s\" is not base64 (byte %zu)", hm_quote(ctx, orig, on),
+                     (size_t)(s - orig) + i + 1);
   }
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if (b64_char(c)) chars++;
   }
   if (chars % 4 == 1 || pad > 2 || (pad && (chars + pad) % 4 != 0))
-    return hm_fail(ctx, out, "b64_size: \"%s\" has a truncated last group", hm_quote(ctx, orig, on));
+    return hm_fail(ctx, out, "b64_size: \"%s\" has a truncated last group",
+                   hm_quote(ctx, orig, on));
   size_t bytes = chars / 4 * 3 + (chars % 4 == 2 ? 1 : chars % 4 == 3 ? 2 : 0);
   *out = hv_num((double)bytes);
   return 0;

@@ -30,31 +30,93 @@ enum {
   EL_HTML = 8,           /* has_html: a real HTML element */
   EL_CELL = 16           /* html_to_text: a table cell, separated by a space */
 };
-static const struct element { const char *name; uint8_t cls; } elements[] = {
-  {"a", EL_HTML}, {"abbr", EL_HTML}, {"address", EL_PARA},
-  {"article", EL_LINE | EL_HTML}, {"aside", EL_LINE}, {"audio", EL_HTML}, {"b", EL_HTML},
-  {"blockquote", EL_PARA | EL_HTML}, {"body", EL_LINE | EL_HTML}, {"br", EL_HTML},
-  {"button", EL_HTML}, {"caption", EL_LINE | EL_HTML}, {"center", EL_LINE | EL_HTML}, {"code", EL_HTML},
-  {"col", EL_HTML}, {"dd", EL_LINE | EL_HTML}, {"del", EL_HTML}, {"details", EL_LINE},
-  {"div", EL_LINE | EL_HTML}, {"dl", EL_PARA | EL_HTML}, {"dt", EL_LINE | EL_HTML}, {"em", EL_HTML},
-  {"embed", EL_HTML}, {"fieldset", EL_LINE}, {"figure", EL_PARA | EL_HTML}, {"font", EL_HTML},
-  {"footer", EL_LINE | EL_HTML}, {"form", EL_LINE | EL_HTML},
-  {"h1", EL_PARA | EL_HTML}, {"h2", EL_PARA | EL_HTML},
-  {"h3", EL_PARA | EL_HTML}, {"h4", EL_PARA | EL_HTML}, {"h5", EL_PARA | EL_HTML}, {"h6", EL_PARA | EL_HTML},
-  {"head", EL_SKIP | EL_HTML}, {"header", EL_LINE | EL_HTML}, {"hr", EL_LINE | EL_HTML},
-  {"html", EL_LINE | EL_HTML}, {"i", EL_HTML}, {"iframe", EL_HTML}, {"img", EL_HTML},
-  {"input", EL_HTML}, {"ins", EL_HTML}, {"kbd", EL_HTML}, {"label", EL_HTML}, {"li", EL_LINE | EL_HTML},
-  {"link", EL_HTML}, {"main", EL_LINE | EL_HTML}, {"mark", EL_HTML},
-  {"meta", EL_HTML}, {"nav", EL_LINE | EL_HTML},
-  {"noscript", EL_SKIP}, {"object", EL_HTML}, {"ol", EL_PARA | EL_HTML},
-  {"option", EL_HTML}, {"p", EL_PARA | EL_HTML}, {"pre", EL_PARA | EL_HTML}, {"q", EL_HTML}, {"s", EL_HTML},
-  {"script", EL_SKIP | EL_HTML}, {"section", EL_LINE | EL_HTML}, {"select", EL_HTML},
-  {"small", EL_HTML}, {"source", EL_HTML}, {"span", EL_HTML}, {"strike", EL_HTML}, {"strong", EL_HTML},
-  {"style", EL_SKIP | EL_HTML}, {"sub", EL_HTML}, {"summary", EL_LINE}, {"sup", EL_HTML},
-  {"table", EL_PARA | EL_HTML}, {"tbody", EL_LINE | EL_HTML}, {"td", EL_HTML | EL_CELL},
-  {"template", EL_SKIP}, {"textarea", EL_HTML}, {"tfoot", EL_LINE | EL_HTML}, {"th", EL_HTML | EL_CELL},
-  {"thead", EL_LINE | EL_HTML}, {"title", EL_SKIP | EL_HTML}, {"tr", EL_LINE | EL_HTML}, {"tt", EL_HTML},
-  {"u", EL_HTML}, {"ul", EL_PARA | EL_HTML}, {"video", EL_HTML},
+static const struct element { const char *name; uint8_t cls;
+} elements[] = {
+    {"a", EL_HTML},
+    {"abbr", EL_HTML},
+    {"address", EL_PARA},
+    {"article", EL_LINE | EL_HTML},
+    {"aside", EL_LINE},
+    {"audio", EL_HTML},
+    {"b", EL_HTML},
+    {"blockquote", EL_PARA | EL_HTML},
+    {"body", EL_LINE | EL_HTML},
+    {"br", EL_HTML},
+    {"button", EL_HTML},
+    {"caption", EL_LINE | EL_HTML},
+    {"center", EL_LINE | EL_HTML},
+    {"code", EL_HTML},
+    {"col", EL_HTML},
+    {"dd", EL_LINE | EL_HTML},
+    {"del", EL_HTML},
+    {"details", EL_LINE},
+    {"div", EL_LINE | EL_HTML},
+    {"dl", EL_PARA | EL_HTML},
+    {"dt", EL_LINE | EL_HTML},
+    {"em", EL_HTML},
+    {"embed", EL_HTML},
+    {"fieldset", EL_LINE},
+    {"figure", EL_PARA | EL_HTML},
+    {"font", EL_HTML},
+    {"footer", EL_LINE | EL_HTML},
+    {"form", EL_LINE | EL_HTML},
+    {"h1", EL_PARA | EL_HTML},
+    {"h2", EL_PARA | EL_HTML},
+    {"h3", EL_PARA | EL_HTML},
+    {"h4", EL_PARA | EL_HTML},
+    {"h5", EL_PARA | EL_HTML},
+    {"h6", EL_PARA | EL_HTML},
+    {"head", EL_SKIP | EL_HTML},
+    {"header", EL_LINE | EL_HTML},
+    {"hr", EL_LINE | EL_HTML},
+    {"html", EL_LINE | EL_HTML},
+    {"i", EL_HTML},
+    {"iframe", EL_HTML},
+    {"img", EL_HTML},
+    {"input", EL_HTML},
+    {"ins", EL_HTML},
+    {"kbd", EL_HTML},
+    {"label", EL_HTML},
+    {"li", EL_LINE | EL_HTML},
+    {"link", EL_HTML},
+    {"main", EL_LINE | EL_HTML},
+    {"mark", EL_HTML},
+    {"meta", EL_HTML},
+    {"nav", EL_LINE | EL_HTML},
+    {"noscript", EL_SKIP},
+    {"object", EL_HTML},
+    {"ol", EL_PARA | EL_HTML},
+    {"option", EL_HTML},
+    {"p", EL_PARA | EL_HTML},
+    {"pre", EL_PARA | EL_HTML},
+    {"q", EL_HTML},
+    {"s", EL_HTML},
+    {"script", EL_SKIP | EL_HTML},
+    {"section", EL_LINE | EL_HTML},
+    {"select", EL_HTML},
+    {"small", EL_HTML},
+    {"source", EL_HTML},
+    {"span", EL_HTML},
+    {"strike", EL_HTML},
+    {"strong", EL_HTML},
+    {"style", EL_SKIP | EL_HTML},
+    {"sub", EL_HTML},
+    {"summary", EL_LINE},
+    {"sup", EL_HTML},
+    {"table", EL_PARA | EL_HTML},
+    {"tbody", EL_LINE | EL_HTML},
+    {"td", EL_HTML | EL_CELL},
+    {"template", EL_SKIP},
+    {"textarea", EL_HTML},
+    {"tfoot", EL_LINE | EL_HTML},
+    {"th", EL_HTML | EL_CELL},
+    {"thead", EL_LINE | EL_HTML},
+    {"title", EL_SKIP | EL_HTML},
+    {"tr", EL_LINE | EL_HTML},
+    {"tt", EL_HTML},
+    {"u", EL_HTML},
+    {"ul", EL_PARA | EL_HTML},
+    {"video", EL_HTML},
 };
 
 static int element_cmp(const void *key, const void *el) {
@@ -63,11 +125,14 @@ static int element_cmp(const void *key, const void *el) {
 
 static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-static bool name_char(char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' || c == '.'; }
+static bool name_char(char c) {
+  return alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '-' || c == '.';
+}
 static char lowc(char c) { return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c); }
 
 static unsigned el_class(const tag *t) {
-  const struct element *e = bsearch(t->name, elements, sizeof elements / sizeof *elements, sizeof *elements, element_cmp);
+  const struct element *e =
+      bsearch(t->name, elements, sizeof elements / sizeof *elements, sizeof *elements, element_cmp);
   return e ? e->cls : 0;
 }
 
@@ -99,7 +164,8 @@ static bool parse_tag(hm_arena *a, const char *s, size_t full, size_t n, size_t 
     long end = find_ci(s, full, p + 3, "-->");
     t->kind = TAG_COMMENT;
     t->closed = end >= 0;
-    t->end = end < 0 ? full : (size_t)end + 3;   /* an unclosed comment runs to the end, as in browsers */
+    t->end =
+        end < 0 ? full : (size_t)end + 3; /* an unclosed comment runs to the end, as in browsers */
     return true;
   }
   if (p >= n) return false;
@@ -127,7 +193,9 @@ static bool parse_tag(hm_arena *a, const char *s, size_t full, size_t n, size_t 
     if (p >= n) return false;
     if (s[p] == '>') { t->end = p + 1; return true; }
     attr at = {s + p, NULL, 0, 0, false};
-    while (p < n && !space(s[p]) && s[p] != '>' && s[p] != '=' && !(s[p] == '/' && p + 1 < n && s[p + 1] == '>')) p++;
+    while (p < n && !space(s[p]) && s[p] != '>' && s[p] != '=' &&
+           !(s[p] == '/' && p + 1 < n && s[p + 1] == '>'))
+      p++;
     at.nn = (size_t)(s + p - at.name);
     if (at.nn == 0) at.nn = 1, p++;   /* a lone '=' or quote: skip it */
     size_t q = p;
@@ -154,7 +222,8 @@ static bool parse_tag(hm_arena *a, const char *s, size_t full, size_t n, size_t 
     if (a) {
       if (t->nattrs == cap) {
         int ncap = cap ? cap * 2 : 8;
-        t->attrs = hm_arena_realloc(a, t->attrs, (size_t)cap * sizeof(attr), (size_t)ncap * sizeof(attr));
+        t->attrs =
+            hm_arena_realloc(a, t->attrs, (size_t)cap * sizeof(attr), (size_t)ncap * sizeof(attr));
         cap = ncap;
       }
       t->attrs[t->nattrs++] = at;
@@ -164,22 +233,26 @@ static bool parse_tag(hm_arena *a, const char *s, size_t full, size_t n, size_t 
 
 /* ---- entities ---- */
 
-static const struct { const char *name; uint32_t cp; } entities[] = {
-  {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0},
-  {"copy", 0xA9}, {"reg", 0xAE}, {"trade", 0x2122}, {"hellip", 0x2026}, {"mdash", 0x2014},
-  {"ndash", 0x2013}, {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
-  {"laquo", 0xAB}, {"raquo", 0xBB}, {"euro", 0x20AC}, {"pound", 0xA3}, {"yen", 0xA5}, {"cent", 0xA2},
-  {"sect", 0xA7}, {"deg", 0xB0}, {"plusmn", 0xB1}, {"times", 0xD7}, {"divide", 0xF7}, {"middot", 0xB7},
-  {"bull", 0x2022}, {"para", 0xB6}, {"shy", 0xAD}, {"iexcl", 0xA1}, {"iquest", 0xBF},
-  {"agrave", 0xE0}, {"aacute", 0xE1}, {"acirc", 0xE2}, {"atilde", 0xE3}, {"auml", 0xE4}, {"aring", 0xE5},
-  {"aelig", 0xE6}, {"ccedil", 0xE7}, {"egrave", 0xE8}, {"eacute", 0xE9}, {"ecirc", 0xEA}, {"euml", 0xEB},
-  {"igrave", 0xEC}, {"iacute", 0xED}, {"icirc", 0xEE}, {"iuml", 0xEF}, {"ntilde", 0xF1}, {"ograve", 0xF2},
-  {"oacute", 0xF3}, {"ocirc", 0xF4}, {"otilde", 0xF5}, {"ouml", 0xF6}, {"oslash", 0xF8}, {"ugrave", 0xF9},
-  {"uacute", 0xFA}, {"ucirc", 0xFB}, {"uuml", 0xFC}, {"yacute", 0xFD}, {"yuml", 0xFF}, {"szlig", 0xDF},
-  {"Agrave", 0xC0}, {"Aacute", 0xC1}, {"Acirc", 0xC2}, {"Auml", 0xC4}, {"Aring", 0xC5}, {"AElig", 0xC6},
-  {"Ccedil", 0xC7}, {"Egrave", 0xC8}, {"Eacute", 0xC9}, {"Ecirc", 0xCA}, {"Iacute", 0xCD}, {"Ntilde", 0xD1},
-  {"Oacute", 0xD3}, {"Ouml", 0xD6}, {"Oslash", 0xD8}, {"Uacute", 0xDA}, {"Uuml", 0xDC}, {"oelig", 0x153},
-  {"OElig", 0x152}, {"zwnj", 0x200C}, {"zwj", 0x200D}, {"ensp", 0x2002}, {"emsp", 0x2003}, {"thinsp", 0x2009},
+static const struct { const char *name; uint32_t cp;
+} entities[] = {
+    {"amp", '&'},      {"lt", '<'},        {"gt", '>'},       {"quot", '"'},     {"apos", '\''},
+    {"nbsp", 0xA0},    {"copy", 0xA9},     {"reg", 0xAE},     {"trade", 0x2122}, {"hellip", 0x2026},
+    {"mdash", 0x2014}, {"ndash", 0x2013},  {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C},
+    {"rdquo", 0x201D}, {"laquo", 0xAB},    {"raquo", 0xBB},   {"euro", 0x20AC},  {"pound", 0xA3},
+    {"yen", 0xA5},     {"cent", 0xA2},     {"sect", 0xA7},    {"deg", 0xB0},     {"plusmn", 0xB1},
+    {"times", 0xD7},   {"divide", 0xF7},   {"middot", 0xB7},  {"bull", 0x2022},  {"para", 0xB6},
+    {"shy", 0xAD},     {"iexcl", 0xA1},    {"iquest", 0xBF},  {"agrave", 0xE0},  {"aacute", 0xE1},
+    {"acirc", 0xE2},   {"atilde", 0xE3},   {"auml", 0xE4},    {"aring", 0xE5},   {"aelig", 0xE6},
+    {"ccedil", 0xE7},  {"egrave", 0xE8},   {"eacute", 0xE9},  {"ecirc", 0xEA},   {"euml", 0xEB},
+    {"igrave", 0xEC},  {"iacute", 0xED},   {"icirc", 0xEE},   {"iuml", 0xEF},    {"ntilde", 0xF1},
+    {"ograve", 0xF2},  {"oacute", 0xF3},   {"ocirc", 0xF4},   {"otilde", 0xF5},  {"ouml", 0xF6},
+    {"oslash", 0xF8},  {"ugrave", 0xF9},   {"uacute", 0xFA},  {"ucirc", 0xFB},   {"uuml", 0xFC},
+    {"yacute", 0xFD},  {"yuml", 0xFF},     {"szlig", 0xDF},   {"Agrave", 0xC0},  {"Aacute", 0xC1},
+    {"Acirc", 0xC2},   {"Auml", 0xC4},     {"Aring", 0xC5},   {"AElig", 0xC6},   {"Ccedil", 0xC7},
+    {"Egrave", 0xC8},  {"Eacute", 0xC9},   {"Ecirc", 0xCA},   {"Iacute", 0xCD},  {"Ntilde", 0xD1},
+    {"Oacute", 0xD3},  {"Ouml", 0xD6},     {"Oslash", 0xD8},  {"Uacute", 0xDA},  {"Uuml", 0xDC},
+    {"oelig", 0x153},  {"OElig", 0x152},   {"zwnj", 0x200C},  {"zwj", 0x200D},   {"ensp", 0x2002},
+    {"emsp", 0x2003},  {"thinsp", 0x2009},
 };
 
 /* Decodes the entity at s[i] == '&'; returns its length (0 if none). */
@@ -193,7 +266,9 @@ static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp) {
     size_t start = p;
     while (p < n && p - start < 8) {
       char c = s[p];
-      int d = c >= '0' && c <= '9' ? c - '0' : hex && lowc(c) >= 'a' && lowc(c) <= 'f' ? lowc(c) - 'a' + 10 : -1;
+      int d = c >= '0' && c <= '9'                      ? c - '0'
+              : hex && lowc(c) >= 'a' && lowc(c) <= 'f' ? lowc(c) - 'a' + 10
+                                                        : -1;
       if (d < 0) break;
       v = v * (hex ? 16 : 10) + (uint32_t)d;
       p++;
@@ -206,7 +281,8 @@ static size_t entity(const char *s, size_t n, size_t i, uint32_t *cp) {
   while (p < n && p - start < 10 && (alpha(s[p]) || (s[p] >= '0' && s[p] <= '9'))) p++;
   if (p == start || p >= n || s[p] != ';') return 0;
   for (size_t k = 0; k < sizeof entities / sizeof *entities; k++)
-    if (strlen(entities[k].name) == p - start && memcmp(entities[k].name, s + start, p - start) == 0) {
+    if (strlen(entities[k].name) == p - start &&
+        memcmp(entities[k].name, s + start, p - start) == 0) {
       *cp = entities[k].cp;
       return p + 1 - i;
     }
@@ -281,7 +357,11 @@ HM_BI_TEXT(html_to_text) {
       bool start = t.kind == TAG_START;
       unsigned cls = el_class(&t);
       if (start && (cls & EL_SKIP)) { if (!t.self_close) i = skip_element(s, n, i, &t); continue; }
-      if (strcmp(t.name, "br") == 0) { o.nl = o.nl < 2 ? o.nl + 1 : 2; if (!o.sb.len) o.nl = 0; continue; }
+      if (strcmp(t.name, "br") == 0) {
+        o.nl = o.nl < 2 ? o.nl + 1 : 2;
+        if (!o.sb.len) o.nl = 0;
+        continue;
+      }
       if (strcmp(t.name, "pre") == 0) pre += start ? 1 : (pre > 0 ? -1 : 0);
       if (cls & EL_PARA) owe_break(&o, 2);
       else if (cls & EL_LINE) owe_break(&o, 1);
@@ -291,7 +371,8 @@ HM_BI_TEXT(html_to_text) {
         if (start) {
           href = NULL;
           for (int k = 0; k < t.nattrs; k++)
-            if (t.attrs[k].nn == 4 && find_ci(t.attrs[k].name, 4, 0, "href") == 0 && t.attrs[k].vn) {
+            if (t.attrs[k].nn == 4 && find_ci(t.attrs[k].name, 4, 0, "href") == 0 &&
+                t.attrs[k].vn) {
               href = t.attrs[k].val;
               hn = t.attrs[k].vn;
             }
@@ -302,7 +383,8 @@ HM_BI_TEXT(html_to_text) {
           size_t tn = hn;
           if (find_ci(target, tn, 0, "mailto:") == 0) { target += 7; tn -= 7; }
           bool shown = contains_bytes(o.sb.p + link_start, o.sb.len - link_start, target, tn);
-          if (!shown && (find_ci(href, hn, 0, "http") == 0 || find_ci(href, hn, 0, "mailto:") == 0)) {
+          if (!shown &&
+              (find_ci(href, hn, 0, "http") == 0 || find_ci(href, hn, 0, "mailto:") == 0)) {
             put_text(&o, " (", 2);
             hm_sb_put(&o.sb, href, hn);
             hm_sb_putc(&o.sb, ')');

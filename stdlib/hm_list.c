@@ -48,7 +48,8 @@ HM_BI(unique) {
   hm_value list = hv_list_new(ctx->arena, n);
   for (uint32_t i = 0; i < n; i++) {
     bool seen = false;
-    for (uint32_t j = 0; j < list.u.list->n && !seen; j++) seen = hv_equal(list.u.list->items[j], it[i]);
+    for (uint32_t j = 0; j < list.u.list->n && !seen; j++)
+      seen = hv_equal(list.u.list->items[j], it[i]);
     if (!seen) hv_list_push(ctx->arena, &list, it[i]);
   }
   *out = list;

@@ -18,13 +18,14 @@ typedef enum hm_pset_kind {
 } hm_pset_kind;
 
 /* X(ID, "name", kind, "default" or NULL, "meaning") */
-#define HM_PSETTINGS(X)                                                                              \
-  X(HELP_CENTER_ID, "help_center_id", HM_PSET_ID, NULL,                                              \
-    "fills {help_center_id} in Help Center paths (no public API lists it, gorgias-api.md 5.15)")     \
-  X(KNOWN_AGENTS, "known_agents", HM_PSET_TEXT, NULL,                                                \
-    "comma-separated e-mails of the account's agents: agent(e) of another e-mail is a miss")         \
-  X(MAX_UPLOAD_BYTES, "max_upload_bytes", HM_PSET_COUNT, HM_GORGIAS_UPLOAD_LIMIT_DEFAULT,            \
-    "a bigger file is planned with a warn flag: the run will not upload it (run --max-upload-bytes)")
+#define HM_PSETTINGS(X)                                                                            \
+  X(HELP_CENTER_ID, "help_center_id", HM_PSET_ID, NULL,                                            \
+    "fills {help_center_id} in Help Center paths (no public API lists it, gorgias-api.md 5.15)")   \
+  X(KNOWN_AGENTS, "known_agents", HM_PSET_TEXT, NULL,                                              \
+    "comma-separated e-mails of the account's agents: agent(e) of another e-mail is a miss")       \
+  X(MAX_UPLOAD_BYTES, "max_upload_bytes", HM_PSET_COUNT, HM_GORGIAS_UPLOAD_LIMIT_DEFAULT,          \
+    "a bigger file is planned with a warn flag: the run will not upload it (run "                  \
+    "--max-upload-bytes)")
 
 typedef enum hm_pset_id {
 #define HM_PSET_ENUM(id, name, kind, def, meaning) HM_PSET_##id,
@@ -59,7 +60,9 @@ static inline int hm_pset_find(const char *name, size_t n) {
 }
 
 static inline const char *hm_pset_kind_name(hm_pset_kind k) {
-  return k == HM_PSET_COUNT ? "positive whole number" : k == HM_PSET_ID ? "string or number" : "string";
+  return k == HM_PSET_COUNT ? "positive whole number"
+         : k == HM_PSET_ID  ? "string or number"
+                            : "string";
 }
 
 /* A HM_PSET_COUNT value written as text (a --set, a default), or 0. */

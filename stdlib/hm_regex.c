@@ -30,7 +30,10 @@ static void rx_close(rx *r) {
 static pcre2_match_data *rx_match(const rx *r, const char *s, size_t n) {
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->code, NULL);
   if (!md) return NULL;
-  if (pcre2_match(r->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL) < 0) { pcre2_match_data_free(md); return NULL; }
+  if (pcre2_match(r->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL) < 0) {
+    pcre2_match_data_free(md);
+    return NULL;
+  }
   return md;
 }
 
@@ -51,7 +54,8 @@ HM_BI(matches) {
 
 /* Group number from the optional third argument: a number, a digit string or
  * a group name. Default: 1 when the pattern has groups, else the whole match. */
-static int group_of(hm_bctx *ctx, int argc, const hm_value *argv, const rx *r, uint32_t *g, hm_value *out) {
+static int group_of(hm_bctx *ctx, int argc, const hm_value *argv, const rx *r, uint32_t *g,
+                    hm_value *out) {
   uint32_t groups = 0;
   pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
   if (argc < 3 || hv_is_nothing(argv[2])) { *g = groups ? 1 : 0; return 0; }
@@ -92,11 +96,13 @@ HM_BI(capture) {
   int rc = group_of(ctx, argc, argv, &r, &g, out);
   pcre2_match_data *md = rc ? NULL : rx_match(&r, s, n);
   if (!rc && !md)
-    rc = hm_fail(ctx, out, "\"%s\" does not match /%s/", hm_quote(ctx, s, n), hm_quote(ctx, pat, pn));
+    rc = hm_fail(ctx, out, "\"%s\" does not match /%s/", hm_quote(ctx, s, n),
+                 hm_quote(ctx, pat, pn));
   if (!rc) {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     if (g >= pcre2_get_ovector_count(md) || ov[2 * g] == PCRE2_UNSET)
-      rc = hm_fail(ctx, out, "group %u of /%s/ took no part in the match", g, hm_quote(ctx, pat, pn));
+      rc = hm_fail(ctx, out, "group %u of /%s/ took no part in the match", g,
+                   hm_quote(ctx, pat, pn));
     else
       *out = hv_str_copy(ctx->arena, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
   }
@@ -106,7 +112,8 @@ HM_BI(capture) {
 }
 
 /* Checks the groups `to` refers to (\0..\9) exist, before any output. */
-static int check_refs(hm_bctx *ctx, const rx *r, const char *to, size_t tn, const char *pat, size_t pn, hm_value *out) {
+static int check_refs(hm_bctx *ctx, const rx *r, const char *to, size_t tn, const char *pat,
+                      size_t pn, hm_value *out) {
   uint32_t groups = 0;
   pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
   for (size_t i = 0; i + 1 < tn; i++) {
@@ -121,7 +128,8 @@ static int check_refs(hm_bctx *ctx, const rx *r, const char *to, size_t tn, cons
 
 /* `to` with \N replaced by group N of the match (empty if it took no part)
  * and \\ by one backslash; any other character is literal, $ included. */
-static void put_replacement(hm_sb *b, const char *s, const PCRE2_SIZE *ov, const char *to, size_t tn) {
+static void put_replacement(hm_sb *b, const char *s, const PCRE2_SIZE *ov, const char *to,
+                            size_t tn) {
   for (size_t i = 0; i < tn; i++) {
     char c = to[i];
     if (c == '\\' && i + 1 < tn) {
@@ -159,7 +167,8 @@ HM_BI(replace_re) {
   size_t start = 0, copied = 0;
   uint32_t opts = 0;
   while (start <= n) {
-    int m = pcre2_match(r.code, (PCRE2_SPTR)s, n, start, opts | (start ? PCRE2_NO_UTF_CHECK : 0), md, NULL);
+    int m = pcre2_match(r.code, (PCRE2_SPTR)s, n, start, opts | (start ? PCRE2_NO_UTF_CHECK : 0),
+                        md, NULL);
     if (m == PCRE2_ERROR_NOMATCH && opts) {      /* no non-empty match here: step one character */
       opts = 0;
       if (start >= n) break;

@@ -48,8 +48,10 @@ bool hm_arg_int(hm_bctx *ctx, hm_value v, long *out);
 
 /* ---- failure and flags ---- */
 /* Sets ctx->error (printf-style, in the arena), *out = missing(PARSE), returns -1. */
-int hm_fail(hm_bctx *ctx, hm_value *out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void hm_flagf(hm_bctx *ctx, hm_severity sev, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int hm_fail(hm_bctx *ctx, hm_value *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void hm_flagf(hm_bctx *ctx, hm_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* A short, printable quote of user text for messages: at most 60 characters,
  * invalid UTF-8 shown as U+FFFD, control characters as spaces. */
 const char *hm_quote(hm_bctx *ctx, const char *s, size_t n);

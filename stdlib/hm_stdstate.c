@@ -45,7 +45,8 @@ void hm_std_state_free(hm_std_state *st) {
 static pcre2_code *compile_regex(const char *pat, size_t n, char *err, size_t errlen) {
   int code;
   PCRE2_SIZE off;
-  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+  pcre2_code *re = pcre2_compile(
+      (PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
   if (!re) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(code, msg, sizeof msg);
@@ -54,7 +55,8 @@ static pcre2_code *compile_regex(const char *pat, size_t n, char *err, size_t er
   return re;
 }
 
-pcre2_code *hm_state_regex(hm_std_state *st, const char *pat, size_t n, char *err, size_t errlen, bool *owned) {
+pcre2_code *hm_state_regex(hm_std_state *st, const char *pat, size_t n, char *err, size_t errlen,
+                           bool *owned) {
   *owned = st == NULL;
   if (!st) {
     pcre2_code *re = compile_regex(pat, n, err, errlen);

@@ -106,7 +106,7 @@ uint32_t hm_cp_lower(uint32_t cp) {
   if (cp < 0xC0) return cp;
   if (cp <= 0xDE && cp != 0xD7) return cp + 32;
   if (cp == 0x130) return 'i';                                          /* İ */
-  if (cp >= 0x100 && cp <= 0x137) return cp | 1;                       /* Ā..ķ: even upper, odd lower */
+  if (cp >= 0x100 && cp <= 0x137) return cp | 1; /* Ā..ķ: even upper, odd lower */
   if (cp >= 0x139 && cp <= 0x148) return (cp & 1) ? cp + 1 : cp;        /* Ĺ..ň: odd upper */
   if (cp >= 0x14A && cp <= 0x177) return cp | 1;
   if (cp == 0x178) return 0xFF;

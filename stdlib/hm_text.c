@@ -84,7 +84,10 @@ HM_BI(split) {
     size_t i = 0, start = 0;
     while (i < n) {
       size_t j = i;
-      if (hm_cp_space(hm_utf8_next(s, n, &j))) { push_trimmed(ctx, &list, s + start, i - start); start = j; }
+      if (hm_cp_space(hm_utf8_next(s, n, &j))) {
+        push_trimmed(ctx, &list, s + start, i - start);
+        start = j;
+      }
       i = j;
     }
     push_trimmed(ctx, &list, s + start, n - start);
@@ -101,11 +104,13 @@ HM_BI(split) {
   return 0;
 }
 
-static void join_part(hm_bctx *ctx, hm_sb *b, const char *sep, size_t sn, hm_value v, int *parts, int depth) {
+static void join_part(hm_bctx *ctx, hm_sb *b, const char *sep, size_t sn, hm_value v, int *parts,
+                      int depth) {
   if (hv_is_nothing(v)) return;
   if (v.kind == HV_LIST) {
     if (depth > 32) return;
-    for (uint32_t i = 0; i < v.u.list->n; i++) join_part(ctx, b, sep, sn, v.u.list->items[i], parts, depth + 1);
+    for (uint32_t i = 0; i < v.u.list->n; i++)
+      join_part(ctx, b, sep, sn, v.u.list->items[i], parts, depth + 1);
     return;
   }
   const char *s; size_t n;
@@ -153,9 +158,9 @@ HM_BI(truncate) {
 typedef struct span { const char *s; size_t n; } span;
 
 static bool is_particle(span w) {
-  static const char *particles[] = {"van", "von", "de", "da", "di", "del", "della", "der", "den", "du",
-                                    "le", "la", "ter", "ten", "bin", "ibn", "al", "el", "dos", "das",
-                                    "do", "st.", "mac", NULL};
+  static const char *particles[] = {"van", "von", "de",  "da",  "di",  "del", "della", "der",
+                                    "den", "du",  "le",  "la",  "ter", "ten", "bin",   "ibn",
+                                    "al",  "el",  "dos", "das", "do",  "st.", "mac",   NULL};
   for (int i = 0; particles[i]; i++)
     if (ascii_ieq(w.s, w.n, particles[i])) return true;
   return false;
@@ -277,7 +282,8 @@ static bool local_ok(const char *s, size_t n) {
   if (n == 0 || n > 64 || s[0] == '.' || s[n - 1] == '.') return false;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+    if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+      continue;
     if (c == '.' && s[i + 1] != '.') continue;
     if (c && strchr("!#$%&'*+/=?^_`{|}~-", c)) continue;
     return false;
@@ -292,7 +298,8 @@ static bool domain_ok(const char *s, size_t n) {
   for (size_t i = 0; i <= n; i++) {
     if (i < n && s[i] != '.') {
       unsigned char c = (unsigned char)s[i];
-      if (!(c >= 0x80 || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+      if (!(c >= 0x80 || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9')))
         return false;
       continue;
     }
@@ -336,7 +343,8 @@ HM_BI(contains) {
   HM_PROPAGATE(argv[1], out);
   if (argv[0].kind == HV_LIST) {
     bool hit = false;
-    for (uint32_t i = 0; i < argv[0].u.list->n && !hit; i++) hit = text_equal(ctx, argv[0].u.list->items[i], argv[1]);
+    for (uint32_t i = 0; i < argv[0].u.list->n && !hit; i++)
+      hit = text_equal(ctx, argv[0].u.list->items[i], argv[1]);
     *out = hv_bool(hit);
     return 0;
   }
@@ -406,10 +414,10 @@ HM_BI_TEXT(slug) {
     else if (cp >= 0xC0 && cp <= 0xFF) ascii = latin1_ascii[cp - 0xC0];
     else if (cp == 0x133) ascii = "ij";
     else if (cp == 0x153) ascii = "oe";
-    else if (cp >= 0x100 && cp <= 0x17F) { one[0] = latin_ext_a[cp - 0x100]; ascii = one; }
-    else if (!(cp & HM_BAD_BYTE) && cp >= 0x370 && !(cp >= 0x2000 && cp <= 0x2BFF) &&
-             !(cp >= 0x3000 && cp <= 0x303F) && !(cp >= 0xFE00 && cp <= 0xFE6F) && !(cp >= 0xFF00 && cp <= 0xFF0F) &&
-             !hm_cp_space(cp))
+    else if (cp >= 0x100 && cp <= 0x17F) { one[0] = latin_ext_a[cp - 0x100]; ascii = one;
+    } else if (!(cp & HM_BAD_BYTE) && cp >= 0x370 && !(cp >= 0x2000 && cp <= 0x2BFF) &&
+               !(cp >= 0x3000 && cp <= 0x303F) && !(cp >= 0xFE00 && cp <= 0xFE6F) &&
+               !(cp >= 0xFF00 && cp <= 0xFF0F) && !hm_cp_space(cp))
       keep_cp = true;
     if (!ascii && !keep_cp) { dash = b.len > 0; continue; }
     if (dash) { hm_sb_putc(&b, '-'); dash = false; }

@@ -35,7 +35,9 @@ void hm_civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+static int64_t floor_div(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -151,8 +153,12 @@ static int32_t rule_offset(const hm_tzrule *r, int64_t t) {
 
 /* ---- TZif ---- */
 
-static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static int64_t be64(const unsigned char *p) { return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4)); }
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static int64_t be64(const unsigned char *p) {
+  return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
 
 typedef struct tzif_counts { uint32_t isut, isstd, leap, time, type, chars; } tzif_counts;
 
@@ -165,7 +171,8 @@ static bool read_counts(const unsigned char *p, size_t n, tzif_counts *c) {
 }
 
 static size_t block_size(const tzif_counts *c, size_t tsize) {
-  return c->time * tsize + c->time + c->type * 6 + c->chars + c->leap * (tsize + 4) + c->isstd + c->isut;
+  return c->time * tsize + c->time + c->type * 6 + c->chars + c->leap * (tsize + 4) + c->isstd +
+         c->isut;
 }
 
 static hm_tz *fail(hm_tz *tz, char *err, size_t errlen, const char *fmt, const char *name) {
@@ -178,15 +185,18 @@ hm_tz *hm_tz_parse(const char *name, const unsigned char *p, size_t n, char *err
   tzif_counts c;
   hm_tz *tz = calloc(1, sizeof *tz);
   if (!tz) abort();
-  if (!read_counts(p, n, &c)) return fail(tz, err, errlen, "time zone file for \"%s\" is not TZif", name);
+  if (!read_counts(p, n, &c))
+    return fail(tz, err, errlen, "time zone file for \"%s\" is not TZif", name);
   size_t tsize = 4, at = 44;
   if (p[4] >= '2') {   /* skip the 32-bit block; the 64-bit one follows with its own header */
     at += block_size(&c, 4);
-    if (at > n || !read_counts(p + at, n - at, &c)) return fail(tz, err, errlen, "time zone file for \"%s\" is truncated", name);
+    if (at > n || !read_counts(p + at, n - at, &c))
+      return fail(tz, err, errlen, "time zone file for \"%s\" is truncated", name);
     at += 44;
     tsize = 8;
   }
-  if (at + block_size(&c, tsize) > n) return fail(tz, err, errlen, "time zone file for \"%s\" is truncated", name);
+  if (at + block_size(&c, tsize) > n)
+    return fail(tz, err, errlen, "time zone file for \"%s\" is truncated", name);
   const unsigned char *times = p + at, *idx = times + c.time * tsize, *types = idx + c.time;
   tz->n = (int)c.time;
   tz->ntypes = (int)c.type;
@@ -202,7 +212,8 @@ hm_tz *hm_tz_parse(const char *name, const unsigned char *p, size_t n, char *err
   }
   for (uint32_t i = 0; i < c.type; i++) {
     int32_t off = (int32_t)be32(types + i * 6);
-    if (off < -25 * 3600 || off > 26 * 3600) return fail(tz, err, errlen, "time zone file for \"%s\" is corrupt", name);
+    if (off < -25 * 3600 || off > 26 * 3600)
+      return fail(tz, err, errlen, "time zone file for \"%s\" is corrupt", name);
     tz->off[i] = off;
   }
   tz->first_off = tz->off[0];
@@ -256,8 +267,8 @@ static bool safe_zone_name(const char *name) {
   if (n == 0 || n > 64 || name[0] == '/' || name[0] == '.') return false;
   for (size_t i = 0; i < n; i++) {
     char c = name[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-          c == '+' || c == '/' || c == '.'))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-' || c == '+' || c == '/' || c == '.'))
       return false;
     if (c == '.' && (name[i - 1] == '/' || name[i - 1] == '.')) return false;
   }
@@ -265,16 +276,23 @@ static bool safe_zone_name(const char *name) {
 }
 
 hm_tz *hm_tz_load(const char *name, char *err, size_t errlen) {
-  static const char *utc_names[] = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Zulu", "Etc/Zulu", "UCT", "Etc/UCT", NULL};
+  static const char *utc_names[] = {"UTC",  "Etc/UTC",  "GMT", "Etc/GMT", "Z",
+                                    "Zulu", "Etc/Zulu", "UCT", "Etc/UCT", NULL};
   for (int i = 0; utc_names[i]; i++)
     if (strcmp(name, utc_names[i]) == 0) return fixed_zone(name, 0);
   int32_t off;
   if (parse_fixed(name, &off)) return fixed_zone(name, off);
-  if (!safe_zone_name(name)) { snprintf(err, errlen, "unknown time zone \"%.64s\"", name); return NULL; }
+  if (!safe_zone_name(name)) {
+    snprintf(err, errlen, "unknown time zone \"%.64s\"", name);
+    return NULL;
+  }
   char path[128];
   snprintf(path, sizeof path, HM_ZONEINFO "%s", name);
   FILE *f = fopen(path, "rb");
-  if (!f) { snprintf(err, errlen, "unknown time zone \"%s\" (not in " HM_ZONEINFO ")", name); return NULL; }
+  if (!f) {
+    snprintf(err, errlen, "unknown time zone \"%s\" (not in " HM_ZONEINFO ")", name);
+    return NULL;
+  }
   /* Zone files are a few KB; grow only for the odd large one, up to a cap. */
   size_t cap = 16 * 1024, n = 0;
   unsigned char *buf = malloc(cap);

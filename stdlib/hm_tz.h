@@ -10,7 +10,11 @@
 #include <stdint.h>
 
 /* A POSIX TZ rule: "CET-1CEST,M3.5.0,M10.5.0/3". */
-typedef struct hm_tzdate { char kind; int m, w, d; int32_t secs; } hm_tzdate;  /* kind 'M', 'J' or 'n' */
+typedef struct hm_tzdate {
+  char kind;
+  int m, w, d;
+  int32_t secs;
+} hm_tzdate; /* kind 'M', 'J' or 'n' */
 typedef struct hm_tzrule {
   int32_t std_off, dst_off;    /* seconds east of UTC */
   bool has_dst;

@@ -17,7 +17,8 @@ hm_program *hm_plan_load(const char *path, char *err, size_t errlen);
 /* The --set values that can be refused before planning: a setting the map
    passes as date()'s zone must name a zone date() can load. Returns 0, or 2
    (usage error) with err naming the setting, its value and the map line. */
-int hm_plan_check_sets(const hm_program *p, const char *const *sets, int nsets, char *err, size_t errlen);
+int hm_plan_check_sets(const hm_program *p, const char *const *sets, int nsets, char *err,
+                       size_t errlen);
 
 /* ==== pl_plan.c ====
  * hm_plan: the dry-run planner. It streams every source (in the program's

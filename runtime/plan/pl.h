@@ -79,7 +79,13 @@ typedef enum hm_rpt_counter {
   HM_RPT_BAD, HM_RPT_REPEATS, HM_RPT__NCOUNT
 } hm_rpt_counter;
 
-typedef enum hm_rpt_kind { HM_ROW_FLAG = 0, HM_ROW_REJECT, HM_ROW_SKIP, HM_ROW_BAD, HM_ROW__N } hm_rpt_kind;
+typedef enum hm_rpt_kind {
+  HM_ROW_FLAG = 0,
+  HM_ROW_REJECT,
+  HM_ROW_SKIP,
+  HM_ROW_BAD,
+  HM_ROW__N
+} hm_rpt_kind;
 
 /* One report row. Strings are copied; NULL members are left out. */
 typedef struct hm_rpt_row {
@@ -190,9 +196,13 @@ typedef struct plan {
 
 static inline const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
 
-static inline const char *src_name(plan *pl, uint32_t s) { return K(pl->p, pl->p->sources[s].name); }
+static inline const char *src_name(plan *pl, uint32_t s) {
+  return K(pl->p, pl->p->sources[s].name);
+}
 
-static inline const char *tgt_name(plan *pl, uint32_t t) { return K(pl->p, pl->p->targets[t].name); }
+static inline const char *tgt_name(plan *pl, uint32_t t) {
+  return K(pl->p, pl->p->targets[t].name);
+}
 
 static inline const char *sev_name(uint32_t s) {
   static const char *n[] = {"info", "warn", "review"};
@@ -252,7 +262,8 @@ int pl_unread_pass(plan *pl, uint32_t s, char *err, size_t errlen);
 /* ---- pl_plan.c ---- */
 void pl_bad_child(void *user, uint32_t src, const char *error);
 const char *pl_map_loc(plan *pl, const char *file, uint32_t line, uint32_t col);
-void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map, uint32_t rule, const char *field);
+void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
+                   uint32_t rule, const char *field);
 const char *pl_rule_loc(plan *pl, uint32_t r);
 
 #endif

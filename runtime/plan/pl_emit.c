@@ -32,9 +32,9 @@ void pl_write_header(plan *pl, const char *map_hash, long long max_upload_bytes)
 }
 
 /* One line of calls.ndjson; body (JSON text) or the upload members in extra. */
-static void write_call(plan *pl, uint32_t rule, const char *phase, const char *method, const char *path,
-                       const char *body, size_t blen, const char *extra, const char *target,
-                       const char *ref, const char *unique) {
+static void write_call(plan *pl, uint32_t rule, const char *phase, const char *method,
+                       const char *path, const char *body, size_t blen, const char *extra,
+                       const char *target, const char *ref, const char *unique) {
   hm_buf *b = &pl->line;
   b->len = 0;
   uint64_t h = pl_body_hash(method, strlen(method), FNV0);
@@ -99,16 +99,20 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
   long long max = (long long)pl->pset[HM_PSET_MAX_UPLOAD_BYTES].u.num;   /* a count: a number */
   if (size > max)
-    pl_report_row(pl, HM_ROW_FLAG, "warn",
-               hm_arena_printf(&pl->arena, "%s is %lld bytes, over the %lld-byte upload limit: the run will not upload it",
-                               rel, size, max),
-               pl_rule_loc(pl, rule), rule, NULL);
+    pl_report_row(
+        pl, HM_ROW_FLAG, "warn",
+        hm_arena_printf(
+            &pl->arena,
+            "%s is %lld bytes, over the %lld-byte upload limit: the run will not upload it", rel,
+            size, max),
+        pl_rule_loc(pl, rule), rule, NULL);
   hm_buf_free(&x);
   if (!ref) pl_kmap_find(&pl->uploaded, pl_khash(rel), true, NULL);
 }
 
 static void flush_uploads(plan *pl, uint32_t rule) {
-  for (uint32_t i = 0; i < pl->npend; i++) write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
+  for (uint32_t i = 0; i < pl->npend; i++)
+    write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
   pl->npend = 0;
 }
 
@@ -147,13 +151,17 @@ static int shared_unique(plan *pl, uint32_t rule, uint32_t t, hm_value obj) {
     char *low = pl_lower_trim(&pl->arena, v);
     char num[16];
     snprintf(num, sizeof num, "%u:", t);
-    int fresh = pl_keyset_add(&pl->uniq, pl_cat3(&pl->arena, num, f, pl_cat3(&pl->arena, ":", low, "")), pl->keyset_max);
+    int fresh = pl_keyset_add(
+        &pl->uniq, pl_cat3(&pl->arena, num, f, pl_cat3(&pl->arena, ":", low, "")), pl->keyset_max);
     if (fresh < 0) return -1;
     if (!fresh)
-      pl_report_row(pl, HM_ROW_FLAG, "review",
-                 hm_arena_printf(&pl->arena, "%s %s %s is already planned for another record: Gorgias keeps one, "
-                                 "the run will reuse it for this record", K(pl->p, tg->name), f, low),
-                 pl_rule_loc(pl, rule), rule, f);
+      pl_report_row(
+          pl, HM_ROW_FLAG, "review",
+          hm_arena_printf(&pl->arena,
+                          "%s %s %s is already planned for another record: Gorgias keeps one, "
+                          "the run will reuse it for this record",
+                          K(pl->p, tg->name), f, low),
+          pl_rule_loc(pl, rule), rule, f);
   }
   return 0;
 }
@@ -161,7 +169,8 @@ static int shared_unique(plan *pl, uint32_t rule, uint32_t t, hm_value obj) {
 static hm_value without(hm_arena *a, hm_value obj, const char *field) {
   hm_value r = hv_rec_new(a, obj.u.rec->n);
   for (uint32_t i = 0; i < obj.u.rec->n; i++)
-    if (strcmp(obj.u.rec->keys[i], field)) hv_rec_set(a, &r, obj.u.rec->keys[i], obj.u.rec->vals[i]);
+    if (strcmp(obj.u.rec->keys[i], field))
+      hv_rec_set(a, &r, obj.u.rec->keys[i], obj.u.rec->vals[i]);
   return r;
 }
 
@@ -230,16 +239,20 @@ static bool fix_thread(plan *pl, uint32_t rule, hm_value msgs, hm_value fallback
     int r = fix_sent(pl, &msgs.u.list->items[i], fallback);
     if (r < 0) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
-                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
-                 pl_rule_loc(pl, rule), rule, "sent_datetime");
+                    "a public message has neither sent_datetime nor created_datetime: Gorgias "
+                    "would e-mail it",
+                    pl_rule_loc(pl, rule), rule, "sent_datetime");
       return false;
     }
     fixed += r;
   }
   if (fixed)
     pl_report_row(pl, HM_ROW_FLAG, "info",
-               hm_arena_printf(&pl->arena, "%d public message(s) without sent_datetime: set from created_datetime so Gorgias does not e-mail them", fixed),
-               pl_rule_loc(pl, rule), rule, "sent_datetime");
+                  hm_arena_printf(&pl->arena,
+                                  "%d public message(s) without sent_datetime: set from "
+                                  "created_datetime so Gorgias does not e-mail them",
+                                  fixed),
+                  pl_rule_loc(pl, rule), rule, "sent_datetime");
   return true;
 }
 
@@ -270,8 +283,8 @@ static bool limited(const hm_program *p, const hm_tfield *f) {
 }
 
 /* What Gorgias would refuse in field f of target t holding v; NULL if fine. */
-static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
-                                 int depth);
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v,
+                                 const char **field, int depth);
 
 static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **field, int depth) {
   const hm_program *p = pl->p;
@@ -287,24 +300,24 @@ static const char *refused(plan *pl, uint32_t t, hm_value obj, const char **fiel
   return why;
 }
 
-static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v, const char **field,
-                                 int depth) {
+static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_value v,
+                                 const char **field, int depth) {
   const hm_program *p = pl->p;
   const char *tn = K(p, p->targets[t].name);
   const char *name = K(p, f->name);
   *field = name;
   if (v.kind == HV_STR && f->max && v.len > f->max && hm_utf8_leads(v.u.str, v.len) > f->max)
-    return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn, name,
-                           hm_utf8_leads(v.u.str, v.len), f->max);
+    return hm_arena_printf(&pl->arena, "%s: %s has %zu characters, Gorgias accepts at most %u", tn,
+                           name, hm_utf8_leads(v.u.str, v.len), f->max);
   if (v.kind == HV_LIST) {
     bool split = hm_gorgias_kind_named(tn) == HM_GK_TICKET &&
                  !strcmp(name, HM_GORGIAS_ROUTES.nested_list);
     if (f->min && v.u.list->n < f->min)
-      return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn, name,
-                             v.u.list->n, f->min);
+      return hm_arena_printf(&pl->arena, "%s: %s has %u item(s), Gorgias needs at least %u", tn,
+                             name, v.u.list->n, f->min);
     if (f->max && v.u.list->n > f->max && !split)
-      return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn, name,
-                             v.u.list->n, f->max);
+      return hm_arena_printf(&pl->arena, "%s: %s has %u items, Gorgias accepts at most %u", tn,
+                             name, v.u.list->n, f->max);
     if (f->ref_target < p->ntargets && f->type != HT_REF)
       for (uint32_t k = 0; k < v.u.list->n; k++) {
         const char *why = refused(pl, f->ref_target, v.u.list->items[k], field, depth + 1);
@@ -312,7 +325,8 @@ static const char *refused_value(plan *pl, uint32_t t, const hm_tfield *f, hm_va
       }
   }
   if (v.kind == HV_NUM && (f->min || f->max) && (v.u.num < f->min || (f->max && v.u.num > f->max)))
-    return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num, f->min, f->max);
+    return hm_arena_printf(&pl->arena, "%s: %s is %g, Gorgias accepts %u to %u", tn, name, v.u.num,
+                           f->min, f->max);
   return NULL;
 }
 
@@ -339,7 +353,9 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     if (e.kind == HV_STR) {
       bool fresh;
       long i = pl_kmap_find(&pl->agents, pl_khash(pl_lower_trim(&pl->arena, e)), true, &fresh);
-      if (fresh) pl->agents.v[i] = hm_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
+      if (fresh)
+        pl->agents.v[i] =
+            hm_xstrdup(hm_arena_printf(&pl->arena, "%s:%s", src_name(pl, pl->src), kp));
     }
   }
 }
@@ -375,15 +391,17 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
-      for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++) hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
+      for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++)
+        hv_list_push(&pl->arena, &head, msgs.u.list->items[i]);
       hv_rec_set(&pl->arena, &obj, HM_GORGIAS_ROUTES.nested_list, head);
       rest = msgs;
     }
   } else if (gk == HM_GK_MESSAGE) {
     if (fix_sent(pl, &obj, hv_missing(0)) < 0) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
-                 "a public message has neither sent_datetime nor created_datetime: Gorgias would e-mail it",
-                 pl_rule_loc(pl, rule), rule, "sent_datetime");
+                    "a public message has neither sent_datetime nor created_datetime: Gorgias "
+                    "would e-mail it",
+                    pl_rule_loc(pl, rule), rule, "sent_datetime");
       return false;
     }
   }
@@ -401,7 +419,8 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
-    write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL, ct.kind == HV_STR ? ct.u.str : NULL);
+    write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL,
+                 ct.kind == HV_STR ? ct.u.str : NULL);
     remember(pl, rule, target, obj);
     return true;
   }
@@ -411,10 +430,13 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   const char *hole = unresolved(path);
   if (hole) {
     pl_report_row(pl, HM_ROW_REJECT, NULL,
-               hm_arena_printf(&pl->arena, "the API path %s needs %.*s: add `setting %.*s = ...` to the map or plan with --set %.*s=...",
-                               path, (int)strcspn(hole + 1, "}"), hole + 1, (int)strcspn(hole + 1, "}"), hole + 1,
-                               (int)strcspn(hole + 1, "}"), hole + 1),
-               pl_rule_loc(pl, rule), rule, NULL);
+                  hm_arena_printf(&pl->arena,
+                                  "the API path %s needs %.*s: add `setting %.*s = ...` to the map "
+                                  "or plan with --set %.*s=...",
+                                  path, (int)strcspn(hole + 1, "}"), hole + 1,
+                                  (int)strcspn(hole + 1, "}"), hole + 1,
+                                  (int)strcspn(hole + 1, "}"), hole + 1),
+                  pl_rule_loc(pl, rule), rule, NULL);
     return false;
   }
   const char *bad_path = hm_apipath_problem(path);
@@ -465,5 +487,6 @@ void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
   const char *path = hm_arena_printf(&pl->arena, "%s/{ref:%s}", base, ref);
   body_of(pl, target, obj);
-  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL, tgt_name(pl, target), ref, NULL);
+  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL,
+             tgt_name(pl, target), ref, NULL);
 }

@@ -57,7 +57,8 @@ hm_value pl_h_agent(void *u, hm_value email, hm_arena *a) {
   if (i >= 0 && pl->agents.v[i]) {
     char *ref = pl->agents.v[i];   /* "Source:keypart" */
     char *colon = strchr(ref, ':');
-    return hv_ref(a, HM_REF_OBJECT, hm_arena_strndup(a, ref, (size_t)(colon - ref)), hm_arena_strdup(a, colon + 1));
+    return hv_ref(a, HM_REF_OBJECT, hm_arena_strndup(a, ref, (size_t)(colon - ref)),
+                  hm_arena_strdup(a, colon + 1));
   }
   hm_value known = pl->pset[HM_PSET_KNOWN_AGENTS];
   if (known.kind == HV_STR && !listed(known, e, a)) return hv_missing(HM_WHY_LOOKUP);
@@ -109,7 +110,8 @@ hm_value pl_h_upload(void *u, hm_value path, hm_arena *a) {
   if (!known) {
     if (pl->npend == pl->cap_pend) {
       uint32_t cap = pl->cap_pend ? pl->cap_pend * 2 : 8;
-      pl->pend = hm_arena_realloc(a, pl->pend, pl->cap_pend * sizeof *pl->pend, cap * sizeof *pl->pend);
+      pl->pend =
+          hm_arena_realloc(a, pl->pend, pl->cap_pend * sizeof *pl->pend, cap * sizeof *pl->pend);
       pl->cap_pend = cap;
     }
     pl->pend[pl->npend++] = (upload){rel, size};
@@ -172,7 +174,8 @@ void pl_mark_finds(plan *pl) {
       const hm_code *c = pass ? &p->rules[r].after : &p->rules[r].body;
       if (pass && !p->rules[r].has_after) continue;
       for (uint32_t pc = 0; pc < c->ncode; pc++)
-        if (HM_OP(c->code[pc]) == HOP_FIND && HM_A(c->code[pc]) < p->nsources) pl->ss[HM_A(c->code[pc])].find_used = true;
+        if (HM_OP(c->code[pc]) == HOP_FIND && HM_A(c->code[pc]) < p->nsources)
+          pl->ss[HM_A(c->code[pc])].find_used = true;
     }
 }
 
@@ -204,7 +207,9 @@ void pl_h_event(void *u, const hm_vm_event *e) {
     return;
   }
   if (e->kind == HM_EV_LOSSY) { hm_rpt_loss(pl->rpt, e->annot); return; }
-  hm_rpt_kind k = e->kind == HM_EV_REJECT ? HM_ROW_REJECT : e->kind == HM_EV_SKIP ? HM_ROW_SKIP : HM_ROW_FLAG;
+  hm_rpt_kind k = e->kind == HM_EV_REJECT ? HM_ROW_REJECT
+                  : e->kind == HM_EV_SKIP ? HM_ROW_SKIP
+                                          : HM_ROW_FLAG;
   hm_rpt_row row = {k, pl->src, pl->key,
                     k == HM_ROW_FLAG ? sev_name(e->severity) : NULL, e->message,
                     pl_map_loc(pl, e->file ? e->file : "", e->line, e->col),

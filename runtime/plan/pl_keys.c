@@ -18,8 +18,9 @@
 uint64_t pl_body_hash(const void *data, size_t n, uint64_t h) {
   const unsigned char *p = data;
   while (n >= 8) {
-    uint64_t w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-                 (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+    uint64_t w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                 (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                 (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
     h = (h ^ w) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
     p += 8; n -= 8;
@@ -82,20 +83,30 @@ void pl_kmap_free(kmap *m) {
  * insert a page read and write (a fifth of a million-ticket plan). */
 static int keyset_open(keyset *k) {
   return sqlite3_open("", &k->db) != SQLITE_OK ||
-         sqlite3_exec(k->db, "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                             "CREATE TABLE k(key BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(key) VALUES (?)", -1, &k->ins, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(k->db, "SELECT 1 FROM k WHERE key = ?", -1, &k->has, NULL) != SQLITE_OK
-             ? -1 : 0;
+                 sqlite3_exec(
+                     k->db,
+                     "PRAGMA cache_size=-1024; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                     "CREATE TABLE k(key BLOB PRIMARY KEY) WITHOUT ROWID; BEGIN",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+                 sqlite3_prepare_v2(k->db, "INSERT OR IGNORE INTO k(key) VALUES (?)", -1, &k->ins,
+                                    NULL) != SQLITE_OK ||
+                 sqlite3_prepare_v2(k->db, "SELECT 1 FROM k WHERE key = ?", -1, &k->has, NULL) !=
+                     SQLITE_OK
+             ? -1
+             : 0;
 }
 /* key on disk: its length (4 bytes, big-endian) then its text, so the
    B-tree's order is shorter first, which is counting order for ids ("99999"
    before "100000"; by text alone every id past it would land mid-table). */
 static void keyset_bind(sqlite3_stmt *st, const char *key) {
   size_t n = strlen(key);
-  unsigned char small[256], *b = n + 4 <= sizeof small ? small : malloc(n + 4);   /* no malloc per usual key */
+  unsigned char small[256],
+      *b = n + 4 <= sizeof small ? small : malloc(n + 4); /* no malloc per usual key */
   if (!b) abort();
-  b[0] = (unsigned char)(n >> 24); b[1] = (unsigned char)(n >> 16); b[2] = (unsigned char)(n >> 8); b[3] = (unsigned char)n;
+  b[0] = (unsigned char)(n >> 24);
+  b[1] = (unsigned char)(n >> 16);
+  b[2] = (unsigned char)(n >> 8);
+  b[3] = (unsigned char)n;
   memcpy(b + 4, key, n);
   sqlite3_bind_blob(st, 1, b, (int)(n + 4), SQLITE_TRANSIENT);
   if (b != small) free(b);

@@ -23,8 +23,8 @@ typedef struct use_at { const hm_rule *rule; const hm_code *code; uint32_t pc; }
 static bool zone_use_in(const hm_code *c, uint32_t k, int date_fn, uint32_t *pc) {
   for (uint32_t i = 1; i < c->ncode; i++) {
     uint32_t ins = c->code[i], prev = c->code[i - 1];
-    if (HM_OP(ins) == HOP_CALL && (int)HM_A16(ins) == date_fn && HM_B(ins) == 3 && HM_OP(prev) == HOP_LOADSET &&
-        HM_A(prev) == k) {
+    if (HM_OP(ins) == HOP_CALL && (int)HM_A16(ins) == date_fn && HM_B(ins) == 3 &&
+        HM_OP(prev) == HOP_LOADSET && HM_A(prev) == k) {
       *pc = i;
       return true;
     }
@@ -63,16 +63,18 @@ static void use_location(const hm_program *p, const use_at *at, char *buf, size_
   snprintf(buf, n, "%s:%u:%u", file, line, col);
 }
 
-int hm_plan_check_sets(const hm_program *p, const char *const *sets, int nsets, char *err, size_t errlen) {
+int hm_plan_check_sets(const hm_program *p, const char *const *sets, int nsets, char *err,
+                       size_t errlen) {
   for (int i = 0; i < nsets; i++) {
     const char *eq = strchr(sets[i], '=');
     uint32_t k = eq ? setting_index(p, sets[i], (size_t)(eq - sets[i])) : HM_BC_NONE;
     use_at at;
     char why[300], where[300];
-    if (k == HM_BC_NONE || !zone_use(p, k, &at) || !hm_date_zone_check(eq + 1, why, sizeof why)) continue;
+    if (k == HM_BC_NONE || !zone_use(p, k, &at) || !hm_date_zone_check(eq + 1, why, sizeof why))
+      continue;
     use_location(p, &at, where, sizeof where);
-    snprintf(err, errlen, "--set %s: %s; setting %.*s is the time zone of date() at %s", sets[i], why,
-             (int)(eq - sets[i]), sets[i], where);
+    snprintf(err, errlen, "--set %s: %s; setting %.*s is the time zone of date() at %s", sets[i],
+             why, (int)(eq - sets[i]), sets[i], where);
     return 2;
   }
   return 0;

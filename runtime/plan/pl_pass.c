@@ -14,8 +14,12 @@ static const hm_value *bind_cols(plan *pl, hm_reader *r, const hm_record *rec) {
   const hm_source *s = &pl->p->sources[pl->src];
   src_state *ss = &pl->ss[pl->src];
   if (!ss->bound || ss->gen != hm_reader_file_generation(r)) {
-    if (!ss->colmap) { ss->colmap = calloc(s->nfields + 1, sizeof *ss->colmap); if (!ss->colmap) abort(); }
-    for (uint32_t a = 0; a < s->nfields; a++) ss->colmap[a] = hm_reader_column(r, K(pl->p, s->fields[a]));
+    if (!ss->colmap) {
+      ss->colmap = calloc(s->nfields + 1, sizeof *ss->colmap);
+      if (!ss->colmap) abort();
+    }
+    for (uint32_t a = 0; a < s->nfields; a++)
+      ss->colmap[a] = hm_reader_column(r, K(pl->p, s->fields[a]));
     ss->gen = hm_reader_file_generation(r);
     ss->bound = true;
   }
@@ -31,7 +35,8 @@ static const hm_value *bind_cols(plan *pl, hm_reader *r, const hm_record *rec) {
 
 static const char *record_key(plan *pl, const hm_record *rec) {
   const hm_source *s = &pl->p->sources[pl->src];
-  if (s->key >= pl->p->nconsts) return hm_arena_printf(&pl->arena, "%llu", (unsigned long long)rec->index);
+  if (s->key >= pl->p->nconsts)
+    return hm_arena_printf(&pl->arena, "%llu", (unsigned long long)rec->index);
   hm_value v = hv_rec_get(&rec->value, K(pl->p, s->key));
   if (v.kind != HV_STR && v.kind != HV_NUM && v.kind != HV_BOOL) return NULL;
   hm_value t = hv_to_str(&pl->arena, v);
@@ -60,8 +65,9 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
     if (pl->dry) { pl->dry_emits += st == HM_VM_EMITTED; continue; }
     if (st == HM_VM_ERROR) {
-      pl_report_row(pl, HM_ROW_REJECT, NULL, hm_arena_printf(&pl->arena, "run-time fault: %s", hm_vm_error(pl->vm)),
-                 pl_rule_loc(pl, ru), ru, NULL);
+      pl_report_row(pl, HM_ROW_REJECT, NULL,
+                    hm_arena_printf(&pl->arena, "run-time fault: %s", hm_vm_error(pl->vm)),
+                    pl_rule_loc(pl, ru), ru, NULL);
       rejected = true;
     } else if (st == HM_VM_REJECTED) {
       rejected = true;
@@ -130,7 +136,8 @@ static int dry_pass(plan *pl, uint32_t s, bool collect, char *err, size_t errlen
     bool fresh = false;
     if (!pl->key || (pl_kmap_find(&seen, pl_khash(pl->key), true, &fresh), !fresh)) continue;
     if (collect) {
-      if (hm_sample_reason(ss->sample, rec.index) || needed(pl, s, pl->key)) plan_record(pl, r, &rec, false);
+      if (hm_sample_reason(ss->sample, rec.index) || needed(pl, s, pl->key))
+        plan_record(pl, r, &rec, false);
       continue;
     }
     memset(&pl->feat, 0, sizeof pl->feat);
@@ -161,15 +168,21 @@ int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen) {
   return dry_pass(pl, s, true, err, errlen);
 }
 
-static bool is_distinct(const plan *pl, uint32_t s) { return pl->p->sources[s].flags & HM_SRC_DISTINCT; }
+static bool is_distinct(const plan *pl, uint32_t s) {
+  return pl->p->sources[s].flags & HM_SRC_DISTINCT;
+}
 
 /* A record whose key an earlier record had: no rule runs on it. In a distinct
    source it is an expected repeat, otherwise a rejection. */
 static void repeated_key(plan *pl, uint32_t s, const hm_record *rec) {
   if (is_distinct(pl, s)) { hm_rpt_count(pl->rpt, s, HM_RPT_REPEATS); return; }
-  pl_report_row(pl, HM_ROW_REJECT, NULL,
-             hm_arena_printf(&pl->arena, "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
-                             src_name(pl, s), pl->key, rec->file, (unsigned long long)rec->line), NULL, HM_BC_NONE, NULL);
+  pl_report_row(
+      pl, HM_ROW_REJECT, NULL,
+      hm_arena_printf(
+          &pl->arena,
+          "duplicate key: another record of %s has key %s (%s:%llu); only the first is migrated",
+          src_name(pl, s), pl->key, rec->file, (unsigned long long)rec->line),
+      NULL, HM_BC_NONE, NULL);
   hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
   pl->rejected_any = 1;
 }
@@ -218,7 +231,8 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
       if (!why) continue;
     }
     if (after) {   /* a duplicate's after block must not update the first record's object */
-      if (pl->key && pl_keyset_add(&ss->seen, pl->key, pl->keyset_max) == 1) plan_record(pl, r, &rec, true);
+      if (pl->key && pl_keyset_add(&ss->seen, pl->key, pl->keyset_max) == 1)
+        plan_record(pl, r, &rec, true);
       continue;
     }
     if (!pl->key) {
@@ -232,8 +246,9 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
       if (!pl->dry_emits) { hm_rpt_count(pl->rpt, s, HM_RPT_GUARDED); continue; }
       const hm_source *so = &pl->p->sources[s];
       pl_report_row(pl, HM_ROW_REJECT, NULL,
-                 hm_arena_printf(&pl->arena, "record %s:%llu has no key (%s)", rec.file, (unsigned long long)rec.line,
-                                 K(pl->p, so->key)), NULL, HM_BC_NONE, NULL);
+                    hm_arena_printf(&pl->arena, "record %s:%llu has no key (%s)", rec.file,
+                                    (unsigned long long)rec.line, K(pl->p, so->key)),
+                    NULL, HM_BC_NONE, NULL);
       hm_rpt_count(pl->rpt, s, HM_RPT_REJECTED);
       pl->rejected_any = 1;
       continue;
@@ -297,7 +312,11 @@ int pl_plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
   hm_rpt_csv *csv = NULL;
   if (gp->kind == HG_EXPORT_CSV) {
     const char *dest = K(pl->p, gp->dest);
-    if (strchr(dest, '/')) { snprintf(err, errlen, "gap export file \"%s\" must be a plain file name", dest); hm_reader_close(r); return 2; }
+    if (strchr(dest, '/')) {
+      snprintf(err, errlen, "gap export file \"%s\" must be a plain file name", dest);
+      hm_reader_close(r);
+      return 2;
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", pl->o->out_dir, dest);
     csv = hm_rpt_csv_open(path, err, errlen);
@@ -321,6 +340,9 @@ int pl_plan_gap(plan *pl, uint32_t g, char *err, size_t errlen) {
   pl_keyset_free(&once);
   hm_reader_close(r);
   if (rc) { hm_rpt_csv_close(csv); return rc; }
-  if (hm_rpt_csv_close(csv)) { snprintf(err, errlen, "%s: cannot write", K(pl->p, gp->dest)); return 2; }
+  if (hm_rpt_csv_close(csv)) {
+    snprintf(err, errlen, "%s: cannot write", K(pl->p, gp->dest));
+    return 2;
+  }
   return 0;
 }

@@ -29,8 +29,17 @@ const char *pl_rule_loc(plan *pl, uint32_t r) {
 void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
                        uint32_t rule, const char *field) {
   if (pl->dry) { if (kind == HM_ROW_FLAG) pl->feat.flagged = 1; return; }
-  hm_rpt_row row = {kind, pl->src, pl->key, sev, msg, map,
-                    rule < pl->p->nrules ? K(pl->p, pl->p->rules[rule].name) : NULL, field, NULL, NULL, NULL};
+  hm_rpt_row row = {kind,
+                    pl->src,
+                    pl->key,
+                    sev,
+                    msg,
+                    map,
+                    rule < pl->p->nrules ? K(pl->p, pl->p->rules[rule].name) : NULL,
+                    field,
+                    NULL,
+                    NULL,
+                    NULL};
   hm_rpt_add(pl->rpt, &row);
   if (kind == HM_ROW_FLAG) pl->flagged = true;
 }
@@ -57,7 +66,8 @@ static void init_rules(plan *pl) {
     }
     scan_code(pl, &ru->body);
     if (ru->has_after) scan_code(pl, &ru->after);
-    /* first rule of the source: plain ref; another target: ":Target"; the same target again: ":Target:rN" */
+    /* first rule of the source: plain ref; another target: ":Target"; the same target again:
+     * ":Target:rN" */
     uint32_t first = HM_BC_NONE;
     bool same_target_before = false;
     for (uint32_t q = 0; q < r; q++) {
@@ -149,7 +159,8 @@ static void known_settings(const hm_program *p, hm_buf *b) {
     sep = ", ";
   }
   hm_buf_puts(b, *sep ? "; planner settings: " : "none; planner settings: ");
-  for (int i = 0; i < HM_PSET__COUNT; i++) hm_buf_printf(b, "%s%s", i ? ", " : "", hm_pset_get((hm_pset_id)i)->name);
+  for (int i = 0; i < HM_PSET__COUNT; i++)
+    hm_buf_printf(b, "%s%s", i ? ", " : "", hm_pset_get((hm_pset_id)i)->name);
 }
 
 /* A setting the map declares takes its --set converted to its type (the VM
@@ -194,11 +205,14 @@ static int planner_settings(plan *pl, const char *const *given, char *err, size_
     hm_value v = hm_vm_setting(pl->vm, d->name);
     if (v.kind == HV_MISSING && given[i]) v = pset_value(d->kind, strchr(given[i], '=') + 1);
     else if (v.kind == HV_MISSING && d->def) v = pset_value(d->kind, d->def);
-    if (v.kind != HV_MISSING &&
-        !hm_pset_fits(d->kind, v.kind == HV_STR, v.kind == HV_NUM, v.kind == HV_NUM ? v.u.num : 0)) {
-      if (given[i]) snprintf(err, errlen, "--set %s: setting %s expects a %s", given[i], d->name, hm_pset_kind_name(d->kind));
-      else snprintf(err, errlen, "setting %s of the map expects a %s, got %s", d->name, hm_pset_kind_name(d->kind),
-                    hv_to_str(&pl->arena, v).u.str);
+    if (v.kind != HV_MISSING && !hm_pset_fits(d->kind, v.kind == HV_STR, v.kind == HV_NUM,
+                                              v.kind == HV_NUM ? v.u.num : 0)) {
+      if (given[i])
+        snprintf(err, errlen, "--set %s: setting %s expects a %s", given[i], d->name,
+                 hm_pset_kind_name(d->kind));
+      else
+        snprintf(err, errlen, "setting %s of the map expects a %s, got %s", d->name,
+                 hm_pset_kind_name(d->kind), hv_to_str(&pl->arena, v).u.str);
       return 2;
     }
     pl->pset[i] = v;
@@ -336,7 +350,8 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
   hm_buf_init(&pl.scratch);
-  static const hm_vm_host host_tmpl = {NULL, pl_h_lookup, pl_h_agent, pl_h_upload, pl_h_children, pl_h_emit, pl_h_event, pl_h_find};
+  static const hm_vm_host host_tmpl = {NULL,          pl_h_lookup, pl_h_agent, pl_h_upload,
+                                       pl_h_children, pl_h_emit,   pl_h_event, pl_h_find};
   hm_vm_host host = host_tmpl;
   host.user = &pl;
   pl.vm = hm_vm_new(p, &host, o->builtins, o->nbuiltins);
@@ -353,24 +368,33 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   const char *given[HM_PSET__COUNT] = {0};
   int rc = apply_sets(&pl, given, err, errlen);
   if (!rc) rc = planner_settings(&pl, given, err, errlen);
-  if (!rc) hm_rpt_upload_limit(pl.rpt, (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num);   /* a count: a number */
+  if (!rc)
+    hm_rpt_upload_limit(pl.rpt,
+                        (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num); /* a count: a number */
   if (!rc) rc = check_inputs(&pl, err, errlen);
   if (!rc) rc = make_out_dir(o->out_dir, err, errlen);
   FILE *own = NULL;
-  char *obuf = NULL;   /* glibc ignores setvbuf's size without a buffer: 4 KiB writes were 5% of a plan */
+  char *obuf =
+      NULL; /* glibc ignores setvbuf's size without a buffer: 4 KiB writes were 5% of a plan */
   if (!rc) {
     if (o->calls) {
       pl.calls = o->calls;
     } else {
       char path[4096];
       snprintf(path, sizeof path, "%s/calls.ndjson", o->out_dir);
-      if (!(own = pl.calls = fopen(path, "w"))) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); rc = 2; }
-      else if ((obuf = malloc(1 << 20))) setvbuf(own, obuf, _IOFBF, 1 << 20);
+      if (!(own = pl.calls = fopen(path, "w"))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        rc = 2;
+      } else if ((obuf = malloc(1 << 20)))
+        setvbuf(own, obuf, _IOFBF, 1 << 20);
     }
   }
   if (!rc) pl_write_header(&pl, map_hash, (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num);
   if (!rc) rc = run_passes(&pl, err, errlen);
-  if (own && fclose(own) && !rc) { snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir); rc = 2; }
+  if (own && fclose(own) && !rc) {
+    snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir);
+    rc = 2;
+  }
   free(obuf);
   if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
   if (!rc && !o->quiet) {
@@ -381,10 +405,12 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
       repeats += hm_rpt_get(pl.rpt, s, HM_RPT_REPEATS);
     }
     char rep[64] = "";   /* said only when there are some: they explain read > planned */
-    if (repeats) snprintf(rep, sizeof rep, ", %llu repeats of distinct keys", (unsigned long long)repeats);
-    fprintf(stderr, "hmaprun: planned %llu records in %llu calls, %llu rejected%s; see %s/report.md\n",
-            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt), (unsigned long long)rejected, rep,
-            o->out_dir);
+    if (repeats)
+      snprintf(rep, sizeof rep, ", %llu repeats of distinct keys", (unsigned long long)repeats);
+    fprintf(stderr,
+            "hmaprun: planned %llu records in %llu calls, %llu rejected%s; see %s/report.md\n",
+            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt),
+            (unsigned long long)rejected, rep, o->out_dir);
   }
   if (!rc && pl.rejected_any) rc = 1;
   plan_free(&pl);

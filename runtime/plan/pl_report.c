@@ -129,7 +129,8 @@ void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row) {
   hm_buf_init(&b);
   bool first = true;
   hm_buf_putc(&b, '{');
-  json_member(&b, "object", row->src < r->p->nsources ? K(r->p, r->p->sources[row->src].name) : NULL, &first);
+  json_member(&b, "object",
+              row->src < r->p->nsources ? K(r->p, r->p->sources[row->src].name) : NULL, &first);
   json_member(&b, "key", row->key, &first);
   json_member(&b, "severity", row->severity, &first);
   json_member(&b, "message", row->message, &first);
@@ -164,7 +165,10 @@ static const char *ignore_source(const hm_program *p, uint32_t a) {
 void hm_rpt_call(hm_rpt *r, const char *phase, const char *target) {
   r->total_calls++;
   for (uint32_t i = 0; i < r->ncalls; i++)
-    if (!strcmp(r->calls[i].phase, phase) && !strcmp(r->calls[i].target, target)) { r->calls[i].n++; return; }
+    if (!strcmp(r->calls[i].phase, phase) && !strcmp(r->calls[i].target, target)) {
+      r->calls[i].n++;
+      return;
+    }
   phase_count *n = realloc(r->calls, (r->ncalls + 1) * sizeof *n);
   if (!n) abort();
   r->calls = n;
@@ -188,7 +192,10 @@ void hm_rpt_sample_pick(hm_rpt *r, uint32_t src, const char *key, const char *re
 
 void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char *label) {
   if (gap >= r->p->ngaps) return;
-  if (!r->inventory[gap] && !(r->inventory[gap] = tmpfile())) { perror("hmaprun: inventory spool"); abort(); }
+  if (!r->inventory[gap] && !(r->inventory[gap] = tmpfile())) {
+    perror("hmaprun: inventory spool");
+    abort();
+  }
   /* the row as it will be written: escaped, so always one line whatever the data */
   FILE *spool = r->inventory[gap];
   fputs("| ", spool); hm_md_text(spool, key ? key : "");
@@ -204,7 +211,10 @@ static const char *phases[] = {"upload", "create", "message", "update"};
 static int cmp_calls(const void *x, const void *y) {
   const phase_count *a = x, *b = y;
   int pa = 4, pb = 4;
-  for (int i = 0; i < 4; i++) { if (!strcmp(a->phase, phases[i])) pa = i; if (!strcmp(b->phase, phases[i])) pb = i; }
+  for (int i = 0; i < 4; i++) {
+    if (!strcmp(a->phase, phases[i])) pa = i;
+    if (!strcmp(b->phase, phases[i])) pb = i;
+  }
   if (pa != pb) return pa - pb;
   return strcmp(a->target, b->target);
 }
@@ -259,13 +269,15 @@ static void write_json(hm_rpt *r, FILE *f) {
   /* and uploads over the limit the plan flagged, so the run skips the same ones */
   if (r->max_upload_bytes > 0) fprintf(f, ",\n  \"max_upload_bytes\": %lld", r->max_upload_bytes);
   fputs(",\n  \"objects\": {", f);
-  static const char *cn[HM_RPT__NCOUNT] = {"read", "planned", "rejected", "flagged", "guarded", "bad", "repeats"};
+  static const char *cn[HM_RPT__NCOUNT] = {"read",    "planned", "rejected", "flagged",
+                                           "guarded", "bad",     "repeats"};
   for (uint32_t s = 0; s < p->nsources; s++) {
     fputs(s ? ",\n    " : "\n    ", f);
     fjson_str(f, K(p, p->sources[s].name));
     fputs(": {", f);
     for (int c = 0; c < HM_RPT__NCOUNT; c++)
-      fprintf(f, "%s\"%s\": %llu", c ? ", " : "", cn[c], (unsigned long long)hm_rpt_get(r, s, (hm_rpt_counter)c));
+      fprintf(f, "%s\"%s\": %llu", c ? ", " : "", cn[c],
+              (unsigned long long)hm_rpt_get(r, s, (hm_rpt_counter)c));
     fputc('}', f);
   }
   fputs(p->nsources ? "\n  },\n" : "},\n", f);
@@ -275,7 +287,8 @@ static void write_json(hm_rpt *r, FILE *f) {
   fprintf(f, "  \"calls\": {\"total\": %llu, \"by_phase\": {", (unsigned long long)r->total_calls);
   for (int ph = 0; ph < 4; ph++) {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < r->ncalls; i++) if (!strcmp(r->calls[i].phase, phases[ph])) n += r->calls[i].n;
+    for (uint32_t i = 0; i < r->ncalls; i++)
+      if (!strcmp(r->calls[i].phase, phases[ph])) n += r->calls[i].n;
     fprintf(f, "%s\"%s\": %llu", ph ? ", " : "", phases[ph], (unsigned long long)n);
   }
   fputs("}, \"by_target\": [", f);
@@ -290,8 +303,10 @@ static void write_json(hm_rpt *r, FILE *f) {
   double s40 = (double)r->total_calls * 20.0 / 40.0, s80 = (double)r->total_calls * 20.0 / 80.0;
   duration(h1, sizeof h1, s40);
   duration(h2, sizeof h2, s80);
-  fprintf(f, "  \"estimate\": {\"calls\": %llu, \"api_key\": {\"requests_per_20s\": 40, \"seconds\": %.0f, \"duration\": \"%s\"}, "
-             "\"oauth\": {\"requests_per_20s\": 80, \"seconds\": %.0f, \"duration\": \"%s\"}},\n",
+  fprintf(f,
+          "  \"estimate\": {\"calls\": %llu, \"api_key\": {\"requests_per_20s\": 40, \"seconds\": "
+          "%.0f, \"duration\": \"%s\"}, "
+          "\"oauth\": {\"requests_per_20s\": 80, \"seconds\": %.0f, \"duration\": \"%s\"}},\n",
           (unsigned long long)r->total_calls, s40, h1, s80, h2);
 
   put_rows(f, r, "flags", HM_ROW_FLAG, false);
@@ -312,8 +327,15 @@ static void write_json(hm_rpt *r, FILE *f) {
       fputs("\"object\": ", f);
       fjson_str(f, ignore_source(p, a));
       fputs(", ", f);
-    } else if (an->rule < p->nrules) { fputs("\"rule\": ", f); fjson_str(f, K(p, p->rules[an->rule].name)); fputs(", ", f); }
-    else if (gap_of(p, a)) { fputs("\"gap\": ", f); fjson_str(f, gap_of(p, a)); fputs(", ", f); }
+    } else if (an->rule < p->nrules) {
+      fputs("\"rule\": ", f);
+      fjson_str(f, K(p, p->rules[an->rule].name));
+      fputs(", ", f);
+    } else if (gap_of(p, a)) {
+      fputs("\"gap\": ", f);
+      fjson_str(f, gap_of(p, a));
+      fputs(", ", f);
+    }
     if (an->field < p->nconsts) {
       fputs(an->kind == HA_IGNORE ? "\"column\": " : "\"field\": ", f);
       fjson_str(f, K(p, an->field));
@@ -333,9 +355,13 @@ static void write_json(hm_rpt *r, FILE *f) {
     const hm_gap *gp = &p->gaps[g];
     fputs(g ? ",\n    {\"object\": " : "\n    {\"object\": ", f);
     fjson_str(f, K(p, gp->name));
-    fprintf(f, ", \"kind\": \"%s\", \"destination\": ", gp->kind == HG_EXPORT_CSV ? "export_csv" : "inventory");
+    fprintf(f, ", \"kind\": \"%s\", \"destination\": ",
+            gp->kind == HG_EXPORT_CSV ? "export_csv" : "inventory");
     fjson_str(f, K(p, gp->dest));
-    if (gp->lossy < p->nannots) { fputs(", \"reason\": ", f); fjson_str(f, K(p, p->annots[gp->lossy].message)); }
+    if (gp->lossy < p->nannots) {
+      fputs(", \"reason\": ", f);
+      fjson_str(f, K(p, p->annots[gp->lossy].message));
+    }
     snprintf(map, sizeof map, "%s:%u:%u", K(p, gp->file), gp->line, gp->col);
     fputs(", \"map\": ", f);
     fjson_str(f, map);
@@ -363,7 +389,9 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
   uint64_t total = r->nrows[k];
   fprintf(f, "\n## %s (%llu)\n\n", title, (unsigned long long)total);
   if (!total) { fputs("None.\n", f); return; }
-  fputs("| object | severity | count | message | map | rule | records |\n|---|---|---|---|---|---|---|\n", f);
+  fputs("| object | severity | count | message | map | rule | records "
+        "|\n|---|---|---|---|---|---|---|\n",
+        f);
   for (uint32_t i = 0; i < r->nsums; i++) {
     summary *s = &r->sums[i];
     if (s->kind != k) continue;
@@ -377,10 +405,13 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
     fputs(" | ", f);
     for (uint32_t j = 0; j < s->nkeys; j++) { if (j) fputs(", ", f); hm_md_text(f, s->keys[j]); }
     if (!s->nkeys) fputc('-', f);
-    else if (s->count > s->nkeys) fprintf(f, " and %llu more", (unsigned long long)(s->count - s->nkeys));
+    else if (s->count > s->nkeys)
+      fprintf(f, " and %llu more", (unsigned long long)(s->count - s->nkeys));
     fputs(" |\n", f);
   }
-  if (r->sums_dropped) fprintf(f, "\n%llu more rows with other messages: see report.json.\n", (unsigned long long)r->sums_dropped);
+  if (r->sums_dropped)
+    fprintf(f, "\n%llu more rows with other messages: see report.json.\n",
+            (unsigned long long)r->sums_dropped);
 }
 
 static void write_md(hm_rpt *r, FILE *f) {
@@ -388,12 +419,16 @@ static void write_md(hm_rpt *r, FILE *f) {
   fputs("# Migration plan: ", f);
   hm_md_text(f, K(p, p->title));
   fputs("\n\n", f);
-  if (r->sample_n > 0) fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
-  fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | repeats |\n|---|---|---|---|---|---|---|---|\n", f);
+  if (r->sample_n > 0)
+    fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
+  fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | "
+        "repeats |\n|---|---|---|---|---|---|---|---|\n",
+        f);
   for (uint32_t s = 0; s < p->nsources; s++) {
     fputs("| ", f);
     hm_md_text(f, K(p, p->sources[s].name));
-    for (int c = 0; c < HM_RPT__NCOUNT; c++) fprintf(f, " | %llu", (unsigned long long)hm_rpt_get(r, s, (hm_rpt_counter)c));
+    for (int c = 0; c < HM_RPT__NCOUNT; c++)
+      fprintf(f, " | %llu", (unsigned long long)hm_rpt_get(r, s, (hm_rpt_counter)c));
     fputs(" |\n", f);
   }
   char h1[64], h2[64];
@@ -515,8 +550,10 @@ hm_rpt_csv *hm_rpt_csv_open(const char *path, char *err, size_t errlen) {
 }
 
 void hm_rpt_csv_cell(FILE *f, const char *s, size_t n) {
-  bool danger = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
-  bool quote = danger || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) || memchr(s, '\r', n);
+  bool danger = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+                      s[0] == '\r');
+  bool quote =
+      danger || memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n) || memchr(s, '\r', n);
   if (quote) fputc('"', f);
   if (danger) fputc('\'', f);
   for (size_t i = 0; i < n; i++) {
@@ -559,7 +596,8 @@ void hm_rpt_csv_row(hm_rpt_csv *c, hm_value rec) {
   hm_buf_init(&extra);
   for (uint32_t i = 0; i < rec.u.rec->n; i++) {
     bool known = false;
-    for (uint32_t j = 0; j < c->ncols && !known; j++) known = !strcmp(c->cols[j], rec.u.rec->keys[i]);
+    for (uint32_t j = 0; j < c->ncols && !known; j++)
+      known = !strcmp(c->cols[j], rec.u.rec->keys[i]);
     if (known) continue;
     hm_buf_putc(&extra, extra.len ? ',' : '{');
     hm_buf_json_str(&extra, rec.u.rec->keys[i], strlen(rec.u.rec->keys[i]));

@@ -10,8 +10,8 @@
 #include "hm_plan.h"
 
 enum { ST_THREAD, ST_UPLOADS, ST_NONASCII, ST_HTML, ST_FALLBACK, ST_FLAG, ST__N };
-static const char *stratum_reason[ST__N] = {
-  "longest thread", "most attachments", "non-ASCII text", "HTML body", "takes a fallback", "raises a flag"};
+static const char *stratum_reason[ST__N] = {"longest thread", "most attachments", "non-ASCII text",
+                                            "HTML body",      "takes a fallback", "raises a flag"};
 
 typedef struct cand { uint64_t index; uint64_t score; char *key; } cand;
 typedef struct chosen { uint64_t index; char *key; const char *reason; } chosen;
@@ -74,7 +74,8 @@ void hm_sample_finish(hm_sample *s) {
   }
   for (uint32_t i = 0; i < s->nfirst && (long)s->npicks < s->n; i++)
     if (!taken(s, s->first[i].index))
-      s->picks[s->npicks++] = (chosen){s->first[i].index, dupkey(s->first[i].key), "fills the sample in record order"};
+      s->picks[s->npicks++] =
+          (chosen){s->first[i].index, dupkey(s->first[i].key), "fills the sample in record order"};
   qsort(s->picks, s->npicks, sizeof *s->picks, by_index);
 }
 

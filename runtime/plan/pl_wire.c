@@ -15,7 +15,8 @@ typedef hm_gorgias_kind wire_move;
 
 uint32_t hm_wire_target(const hm_program *p, const char *name) {
   for (uint32_t i = 0; i < p->ntargets; i++)
-    if (p->targets[i].name < p->nconsts && !strcmp(p->consts[p->targets[i].name].str, name)) return i;
+    if (p->targets[i].name < p->nconsts && !strcmp(p->consts[p->targets[i].name].str, name))
+      return i;
   return HM_BC_NONE;
 }
 
@@ -51,9 +52,11 @@ static uint32_t ptr_hash(const char *s) {
   return (uint32_t)(x >> 32);
 }
 
-static void put_slot(wire_field *slots, uint32_t mask, uint32_t h, const char *name, uint32_t index) {
+static void put_slot(wire_field *slots, uint32_t mask, uint32_t h, const char *name,
+                     uint32_t index) {
   for (h &= mask; slots[h].name; h = (h + 1) & mask)
-    if (slots[h].name == name || !strcmp(slots[h].name, name)) return;   /* a repeated name keeps its first */
+    if (slots[h].name == name || !strcmp(slots[h].name, name))
+      return; /* a repeated name keeps its first */
   slots[h] = (wire_field){name, index};
 }
 
@@ -172,7 +175,9 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
 /* A plain value (meta, source, records the schema does not describe): JSON,
  * with references as placeholders. */
 static void ref_writer(hm_buf *out, const hm_ref *r, void *a) { put_ref(out, r, a); }
-static void put_plain(hm_buf *out, hm_value v, hm_arena *a) { hv_to_json_refs(out, v, ref_writer, a); }
+static void put_plain(hm_buf *out, hm_value v, hm_arena *a) {
+  hv_to_json_refs(out, v, ref_writer, a);
+}
 
 static bool is_id_name(const char *n) {
   size_t l = strlen(n);
@@ -261,8 +266,8 @@ static bool member_moved(const wire_target *wt, uint32_t fi, const char *k) {
   return fi != HM_BC_NONE ? wt->moved[fi] : in_move(wt->move, k);
 }
 
-static void put_members(hm_buf *out, const hm_wire *w, uint32_t target, hm_value obj, bool inside, int *first,
-                        hm_arena *a) {
+static void put_members(hm_buf *out, const hm_wire *w, uint32_t target, hm_value obj, bool inside,
+                        int *first, hm_arena *a) {
   const wire_target *wt = &w->t[target];
   for (uint32_t i = 0; i < obj.u.rec->n; i++) {
     const char *k = obj.u.rec->keys[i];
@@ -270,7 +275,8 @@ static void put_members(hm_buf *out, const hm_wire *w, uint32_t target, hm_value
     if (v.kind == HV_MISSING) continue;
     uint32_t f = hm_wire_field(w, target, k);
     if (member_moved(wt, f, k) != inside) continue;
-    if (!inside && wt->move && !strcmp(k, wt->move->envelope)) continue;   /* merged with the moved fields */
+    if (!inside && wt->move && !strcmp(k, wt->move->envelope))
+      continue; /* merged with the moved fields */
     const hm_tfield *tf = f == HM_BC_NONE ? NULL : &w->p->targets[target].fields[f];
     if (tf && (tf->flags & HM_TF_READONLY)) continue;
     if (!*first) hm_buf_putc(out, ',');
@@ -289,7 +295,8 @@ static void put_members(hm_buf *out, const hm_wire *w, uint32_t target, hm_value
 }
 
 /* The envelope: the map's own envelope record (e.g. meta) plus the moved fields. */
-static void put_envelope(hm_buf *out, const hm_wire *w, uint32_t target, hm_value obj, int *first, hm_arena *a) {
+static void put_envelope(hm_buf *out, const hm_wire *w, uint32_t target, hm_value obj, int *first,
+                         hm_arena *a) {
   const wire_move *m = w->t[target].move;
   hm_value env = hv_rec_get(&obj, m->envelope);
   bool any = env.kind == HV_REC && env.u.rec->n;

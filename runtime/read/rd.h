@@ -30,7 +30,7 @@
 #define HM_STR(x) HM_STR_(x)
 #define HM_JSON_MAX_DEPTH 1000             /* as cJSON's nesting limit */
 #ifndef HM_CSV_MAX_FIELDS
-#define HM_CSV_MAX_FIELDS (1u << 20)       /* cells in a CSV row or header: bounds a record's memory */
+#define HM_CSV_MAX_FIELDS (1u << 20) /* cells in a CSV row or header: bounds a record's memory */
 #endif
 
 /* One file of a source and the key its path gave it. */
@@ -100,8 +100,11 @@ struct hm_reader {
 const char *hm_reader_raw_json(const hm_reader *r, size_t *len);
 
 /* Input layer (rd_reader.c). */
-int hm_in_fill(hm_reader *r, size_t want);   /* ensure want bytes at pos unless EOF: avail, or -1 on I/O error */
-static inline uint64_t hm_in_col(const hm_reader *r) { return r->buf_abs + r->pos - r->line_start + 1; }
+int hm_in_fill(hm_reader *r,
+               size_t want); /* ensure want bytes at pos unless EOF: avail, or -1 on I/O error */
+static inline uint64_t hm_in_col(const hm_reader *r) {
+  return r->buf_abs + r->pos - r->line_start + 1;
+}
 void hm_reader_fail(hm_reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
 const char *hm_reader_file(const hm_reader *r);

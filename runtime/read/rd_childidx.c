@@ -67,8 +67,8 @@ static int key_cmp(const char *a, const char *b) {
 }
 
 /* The record's parent key as text in a, or NULL with why set. */
-static const char *parent_key(const hm_source *s, const char *field, const hm_record *rec, hm_arena *a,
-                              const char **why) {
+static const char *parent_key(const hm_source *s, const char *field, const hm_record *rec,
+                              hm_arena *a, const char **why) {
   if (s->parent_by_path || !field) {
     if (!rec->path_key) *why = "no parent key: the source path has no '*' to take it from";
     return rec->path_key;
@@ -76,9 +76,13 @@ static const char *parent_key(const hm_source *s, const char *field, const hm_re
   hm_value v = hv_rec_get(&rec->value, field);
   switch (v.kind) {
   case HV_STR: case HV_NUM: case HV_BOOL: return hv_to_str(a, v).u.str;
-  case HV_MISSING: *why = hm_arena_printf(a, "no parent key: field '%s' is missing", field); return NULL;
+  case HV_MISSING:
+    *why = hm_arena_printf(a, "no parent key: field '%s' is missing", field);
+    return NULL;
   case HV_NULL: *why = hm_arena_printf(a, "no parent key: field '%s' is null", field); return NULL;
-  default: *why = hm_arena_printf(a, "no parent key: field '%s' is %s", field, v.kind == HV_LIST ? "a list" : "a record");
+  default:
+    *why = hm_arena_printf(a, "no parent key: field '%s' is %s", field,
+                           v.kind == HV_LIST ? "a list" : "a record");
     return NULL;
   }
 }
@@ -136,7 +140,8 @@ static void keytab_free(keytab *kt) {
 
 static void put_key(hm_buf *b, keytab *kt, const char *k, bool repair) {
   size_t n = strlen(k);
-  uint32_t id = repair && hm_utf8_check((const unsigned char *)k, n) < n ? KEY_INLINE : keytab_id(kt, k, n);
+  uint32_t id =
+      repair && hm_utf8_check((const unsigned char *)k, n) < n ? KEY_INLINE : keytab_id(kt, k, n);
   unsigned char c[2] = {(unsigned char)id, (unsigned char)(id >> 8)};
   hm_buf_put(b, c, 2);
   if (id == KEY_INLINE) put_text(b, k, n, repair);
@@ -217,9 +222,13 @@ static hm_value decode(dec *d, hm_arena *a, int depth) {
   case ENC_STR: { uint32_t n; const char *s = take_text(d, a, &n); return hv_strn(s, n); }
   case ENC_LIST: {
     uint32_t n = take_u32(d);
-    if (n > (size_t)(d->end - d->p)) { d->bad = true; return hv_null(); }   /* each item is a byte at least */
+    if (n > (size_t)(d->end - d->p)) {
+      d->bad = true;
+      return hv_null();
+    } /* each item is a byte at least */
     hm_value v = hv_list_new(a, n);
-    for (uint32_t i = 0; i < n && !d->bad; i++) v.u.list->items[v.u.list->n++] = decode(d, a, depth + 1);
+    for (uint32_t i = 0; i < n && !d->bad; i++)
+      v.u.list->items[v.u.list->n++] = decode(d, a, depth + 1);
     return v;
   }
   case ENC_REC: {
@@ -247,7 +256,10 @@ static void report(hm_bad_record_fn bad, void *user, uint32_t src, const char *m
 static bool from_json_text(const hm_reader *r) {
   size_t len = 0;
   const char *text = hm_reader_raw_json(r, &len);
-  while (text && len && (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')) { text++; len--; }
+  while (text && len && (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')) {
+    text++;
+    len--;
+  }
   return text && len && *text == '{';
 }
 
@@ -290,10 +302,11 @@ static void spill_error(char *err, size_t errlen) {
            getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
 }
 
-static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r, hm_bad_record_fn bad,
-                void *user, char *err, size_t errlen) {
+static int fill(hm_childidx *x, const hm_program *p, uint32_t src, hm_reader *r,
+                hm_bad_record_fn bad, void *user, char *err, size_t errlen) {
   const hm_source *s = &p->sources[src];
-  const char *field = s->parent_by != HM_BC_NONE && s->parent_by < p->nconsts ? p->consts[s->parent_by].str : NULL;
+  const char *field =
+      s->parent_by != HM_BC_NONE && s->parent_by < p->nconsts ? p->consts[s->parent_by].str : NULL;
   hm_arena a;
   hm_arena_init(&a, 64 * 1024);
   hm_buf row, prev;
@@ -330,7 +343,8 @@ static uint32_t le32(const unsigned char *p) {
 
 /* The row at off: its key (valid until the next read of the spill), where its
    data lies and where the next row starts. */
-static int read_head(hm_childidx *x, uint64_t off, const char **key, uint64_t *data, uint32_t *len) {
+static int read_head(hm_childidx *x, uint64_t off, const char **key, uint64_t *data,
+                     uint32_t *len) {
   const unsigned char *h = hm_spill_view(&x->rows, off, 8);
   if (!h) return -1;
   uint32_t klen = le32(h), dlen = le32(h + 4);
@@ -369,13 +383,17 @@ static int push_row(hm_childidx *x, uint64_t data, uint32_t len, hm_arena *a, hm
   return 0;
 }
 
-static int exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+static int exec(sqlite3 *db, const char *sql) {
+  return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 /* Every row's key and offset into the index, in one transaction; the index
    on them made after the rows (cheaper than keeping it up to date). */
 static int index_rows(hm_childidx *x) {
   sqlite3_stmt *ins = NULL;
-  if (sqlite3_prepare_v2(x->db, "INSERT INTO row(pkey, off) VALUES (?, ?)", -1, &ins, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_prepare_v2(x->db, "INSERT INTO row(pkey, off) VALUES (?, ?)", -1, &ins, NULL) !=
+      SQLITE_OK)
+    return -1;
   int rc = exec(x->db, "BEGIN");
   for (uint64_t off = 0; !rc && off < hm_spill_size(&x->rows);) {
     const char *key;
@@ -403,8 +421,10 @@ static int need_index(hm_childidx *x) {
                   "CREATE TABLE row(pkey TEXT NOT NULL, off INTEGER NOT NULL)") < 0 ||
       index_rows(x) < 0)
     return -1;
-  return sqlite3_prepare_v2(x->db, "SELECT off FROM row WHERE pkey = ? ORDER BY off", -1, &x->get, NULL) ==
-                 SQLITE_OK ? 0 : -1;
+  return sqlite3_prepare_v2(x->db, "SELECT off FROM row WHERE pkey = ? ORDER BY off", -1, &x->get,
+                            NULL) == SQLITE_OK
+             ? 0
+             : -1;
 }
 
 /* Whether each key is a single run (as many runs as keys; ascending keys are
@@ -414,7 +434,8 @@ static int check_grouped(hm_childidx *x) {
   if (x->grouped) return 0;
   if (need_index(x) < 0) return -1;
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM row", -1, &st, NULL) != SQLITE_OK) return -1;
+  if (sqlite3_prepare_v2(x->db, "SELECT count(DISTINCT pkey) FROM row", -1, &st, NULL) != SQLITE_OK)
+    return -1;
   x->grouped = sqlite3_step(st) == SQLITE_ROW && (uint64_t)sqlite3_column_int64(st, 0) == x->runs;
   sqlite3_finalize(st);
   return 0;
@@ -463,7 +484,8 @@ static int take_run(hm_childidx *x, const char *parent_key, hm_arena *a, hm_valu
 }
 
 /* Through the index; *end is where the key's last row ends (0 when none). */
-static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out, uint64_t *end) {
+static int lookup(hm_childidx *x, const char *parent_key, hm_arena *a, hm_value *out,
+                  uint64_t *end) {
   sqlite3_bind_text(x->get, 1, parent_key, -1, SQLITE_STATIC);
   int rc;
   while ((rc = sqlite3_step(x->get)) == SQLITE_ROW) {

@@ -22,7 +22,8 @@
 static void put(hm_reader *r, const char *p, size_t n) {
   if (r->bad) return;
   if (r->scratch.len + n > HM_MAX_RECORD) {
-    hm_reader_fail(r, r->rec_line, 1, "record larger than %s (an unterminated quote?)", HM_MAX_RECORD_TEXT);
+    hm_reader_fail(r, r->rec_line, 1, "record larger than %s (an unterminated quote?)",
+                   HM_MAX_RECORD_TEXT);
     r->bad = true;
     return;
   }
@@ -58,7 +59,8 @@ static int take_utf8(hm_reader *r) {
   int l = hm_utf8_seq((const unsigned char *)r->buf + r->pos, (size_t)n);
   if (!l) {
     if (!r->bad)
-      hm_reader_fail(r, r->line, hm_in_col(r), "invalid UTF-8 byte 0x%02X", (unsigned char)r->buf[r->pos]);
+      hm_reader_fail(r, r->line, hm_in_col(r), "invalid UTF-8 byte 0x%02X",
+                     (unsigned char)r->buf[r->pos]);
     r->bad = true;
     l = 1;
   }
@@ -261,7 +263,8 @@ int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out) {
   if (rc <= 0) return rc;
   if (r->bad) return -1;
   if (r->ncell != r->ncols) {
-    hm_reader_fail(r, r->rec_line, 1, "wrong number of fields: %zu, the header has %u", r->ncell, r->ncols);
+    hm_reader_fail(r, r->rec_line, 1, "wrong number of fields: %zu, the header has %u", r->ncell,
+                   r->ncols);
     return -1;
   }
   char *bytes = hm_arena_alloc(a, r->scratch.len);

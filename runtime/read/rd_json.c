@@ -99,7 +99,8 @@ static bool scalar_byte(unsigned char c) {
 }
 
 static const unsigned char str_stop[256] = {['"'] = 1, ['\\'] = 1, ['\n'] = 1};
-static const unsigned char struct_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1};
+static const unsigned char struct_stop[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1};
 
 /* Scans the extent of one value at pos, appending its bytes to dst (NULL: skip).
  * 0 = scanned (*big: too large to keep), -1 = broken structure (error set), -2 = I/O. */
@@ -113,7 +114,8 @@ static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
   if (c == '"') in_str = true;
   else if (c != '{' && c != '[') {
     if (c < 0 || !scalar_byte((unsigned char)c)) {
-      hm_reader_fail(r, r->line, hm_in_col(r), "expected a JSON value, found %s", describe(c, what, sizeof what));
+      hm_reader_fail(r, r->line, hm_in_col(r), "expected a JSON value, found %s",
+                     describe(c, what, sizeof what));
       return -1;
     }
     scalar = true;
@@ -160,7 +162,8 @@ static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
     } else if (b == '{' || b == '[') {
       if (depth >= HM_JSON_MAX_DEPTH) {
         r->pos = i;
-        hm_reader_fail(r, r->line, hm_in_col(r), "JSON nested deeper than %d levels", HM_JSON_MAX_DEPTH);
+        hm_reader_fail(r, r->line, hm_in_col(r), "JSON nested deeper than %d levels",
+                       HM_JSON_MAX_DEPTH);
         return -1;
       }
       if (b == '{') kinds[depth / 8] |= (uint8_t)(1u << (depth % 8));
@@ -170,7 +173,8 @@ static int scan_value(hm_reader *r, hm_buf *dst, bool *big) {
       bool obj = (kinds[(depth - 1) / 8] >> ((depth - 1) % 8)) & 1;
       if (obj != (b == '}')) {
         r->pos = i;
-        hm_reader_fail(r, r->line, hm_in_col(r), "'%c' closes a JSON %s", b, obj ? "object" : "array");
+        hm_reader_fail(r, r->line, hm_in_col(r), "'%c' closes a JSON %s", b,
+                       obj ? "object" : "array");
         return -1;
       }
       if (--depth == 0) { i++; break; }
@@ -196,7 +200,8 @@ static const char *json_kind(const cJSON *j) {
 }
 
 /* Position of byte `off` of the record text that starts at line:col. */
-static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uint64_t *l, uint64_t *c) {
+static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uint64_t *l,
+                   uint64_t *c) {
   for (size_t i = 0; i < off && i < t->len; i++) {
     if (t->data[i] == '\n') { line++; col = 1; }
     else col++;
@@ -225,8 +230,8 @@ static void fj_ws(fastjson *f) {   /* not a NUL: cJSON's path reports it */
 static bool fj_value(fastjson *f, hm_value *out, int depth);
 
 /* The escapes the fast parser decodes itself; \u is cJSON's business. */
-static const unsigned char simple_escape[256] = {['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
-                                                 ['"'] = 1, ['\\'] = 1, ['/'] = 1};
+static const unsigned char simple_escape[256] = {
+    ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1, ['"'] = 1, ['\\'] = 1, ['/'] = 1};
 
 /* Whether a byte of a string needs a look: its end, an escape, a NUL (cJSON's
    strings end at one) or part of a multi-byte character. */
@@ -324,9 +329,9 @@ static bool small_int(const char *num, size_t n, double *d) {
 }
 
 /* The bytes cJSON takes into a number before handing it to strtod. */
-static const unsigned char number_byte[256] = {['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-                                               ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['-'] = 1,
-                                               ['e'] = 1, ['E'] = 1, ['.'] = 1};
+static const unsigned char number_byte[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['+'] = 1, ['-'] = 1, ['e'] = 1, ['E'] = 1, ['.'] = 1};
 
 static bool fj_number(fastjson *f, hm_value *out) {
   char num[64];
@@ -438,10 +443,12 @@ static bool fj_value(fastjson *f, hm_value *out, int depth) {
 /* The record whose text starts at p (at most up to end) as a value and where
  * it ends, or false (see above). Only objects and scalars: an array is an
  * error cJSON's path reports. */
-static bool fast_record(const char *p, const char *end, hm_arena *a, hm_value *out, const char **stop) {
+static bool fast_record(const char *p, const char *end, hm_arena *a, hm_value *out,
+                        const char **stop) {
   fastjson f = {p, end, a};
   fj_ws(&f);
-  if (f.p >= f.end || *f.p == '[' || (unsigned char)*f.p == 0xEF) return false;   /* 0xEF: a BOM cJSON skips */
+  if (f.p >= f.end || *f.p == '[' || (unsigned char)*f.p == 0xEF)
+    return false; /* 0xEF: a BOM cJSON skips */
   hm_value v;
   if (!fj_value(&f, &v, 0)) return false;
   if (v.kind != HV_REC) {   /* a scalar element: the record {"value": ...}, as below */
@@ -481,8 +488,8 @@ static size_t nul_at(const char *s, size_t len) {
 /* Parses the record text in scratch (starting at line:col) into *out. With
  * try_fast false the fast parser has already refused this very text, so only
  * cJSON runs. 1 or -1. */
-static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col, bool whole_line,
-                        bool try_fast) {
+static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line, uint64_t col,
+                        bool whole_line, bool try_fast) {
   hm_buf *t = &r->scratch;
   uint64_t el, ec;
   r->raw = t->data;
@@ -494,7 +501,8 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
     return -1;
   }
   const char *end = NULL, *tend = t->data + t->len;
-  if (try_fast && fast_record(t->data, tend, a, &out->value, &end) && (!whole_line || only_blanks(end, tend))) {
+  if (try_fast && fast_record(t->data, tend, a, &out->value, &end) &&
+      (!whole_line || only_blanks(end, tend))) {
     out->line = line;
     return 1;
   }
@@ -502,7 +510,8 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
   if (nul < t->len) {
     locate(t, nul, line, col, &el, &ec);
     hm_reader_fail(r, el, ec, "%s",
-                   t->data[nul] ? "\\u0000 (a NUL character) in a JSON string" : "NUL byte in JSON text");
+                   t->data[nul] ? "\\u0000 (a NUL character) in a JSON string"
+                                : "NUL byte in JSON text");
     return -1;
   }
   cJSON *j = cJSON_ParseWithLengthOpts(t->data, t->len, &end, 0);
@@ -515,7 +524,8 @@ static int parse_record(hm_reader *r, hm_arena *a, hm_record *out, uint64_t line
   }
   if (whole_line) {
     size_t off = (size_t)(end - t->data);
-    while (off < t->len && (t->data[off] == ' ' || t->data[off] == '\t' || t->data[off] == '\r')) off++;
+    while (off < t->len && (t->data[off] == ' ' || t->data[off] == '\t' || t->data[off] == '\r'))
+      off++;
     if (off < t->len) {
       cJSON_Delete(j);
       locate(t, off, line, col, &el, &ec);
@@ -559,7 +569,8 @@ static bool record_in_place(hm_reader *r, hm_arena *a, hm_record *out) {
   r->raw = p;
   r->rawlen = (size_t)(stop - p);
   out->line = r->line;
-  for (const char *nl = memchr(p, '\n', r->rawlen); nl; nl = memchr(nl + 1, '\n', (size_t)(stop - nl - 1)))
+  for (const char *nl = memchr(p, '\n', r->rawlen); nl;
+       nl = memchr(nl + 1, '\n', (size_t)(stop - nl - 1)))
     newline_at(r, (size_t)(nl - r->buf));
   r->pos = (size_t)(stop - r->buf);
   return true;
@@ -596,7 +607,8 @@ static int visit(hm_reader *r, uint32_t comp, hm_arena *a, hm_record *out) {
   int c = peek(r);
   if (c == '[' && strcmp(r->comp[comp], "*") != 0) {
     /* a named step meets an array: say so rather than find nothing */
-    hm_reader_fail(r, r->line, hm_in_col(r), "expected an object holding \"%s\" (records path \"%s\"), found an array",
+    hm_reader_fail(r, r->line, hm_in_col(r),
+                   "expected an object holding \"%s\" (records path \"%s\"), found an array",
                    r->comp[comp], r->records_path);
     bool big = false;
     int rc = scan_value(r, NULL, &big);
@@ -617,8 +629,8 @@ static int visit(hm_reader *r, uint32_t comp, hm_arena *a, hm_record *out) {
 static int broken(hm_reader *r, const char *expected, int c) {
   char what[16];
   if (c == -2) return -2;
-  hm_reader_fail(r, r->line, hm_in_col(r), "expected %s, found %s%s", expected, describe(c, what, sizeof what),
-                 c < 0 ? "" : "; skipping the rest of the file");
+  hm_reader_fail(r, r->line, hm_in_col(r), "expected %s, found %s%s", expected,
+                 describe(c, what, sizeof what), c < 0 ? "" : "; skipping the rest of the file");
   r->dead = true;
   return -1;
 }
@@ -656,8 +668,9 @@ static int next_member(hm_reader *r, hm_arena *a, hm_record *out) {
     r->pos++;
     r->sp--;
     if (close == '}' && !L->seen && strcmp(r->comp[L->comp], "*") != 0) {
-      hm_reader_fail(r, r->line, hm_in_col(r) - 1, "no \"%s\" member in this object (records path \"%s\")",
-                     r->comp[L->comp], r->records_path);
+      hm_reader_fail(r, r->line, hm_in_col(r) - 1,
+                     "no \"%s\" member in this object (records path \"%s\")", r->comp[L->comp],
+                     r->records_path);
       return -1;
     }
     return 0;

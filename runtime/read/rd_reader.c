@@ -89,7 +89,8 @@ static int open_file(hm_reader *r) {
 
 /* The attachment folder a source's metadata rows point into (`files "DIR"`)
    must exist too: finding it missing after half the plan would be too late. */
-static int check_files_dir(const hm_program *p, const hm_source *s, const char *data_dir, char *err, size_t errlen) {
+static int check_files_dir(const hm_program *p, const hm_source *s, const char *data_dir, char *err,
+                           size_t errlen) {
   const char *files = cstr(p, s->files);
   if (!files || strchr(files, '*')) return 0;
   int fd = hm_contain_open(data_dir, files, O_RDONLY | O_DIRECTORY, err, errlen);
@@ -100,13 +101,21 @@ static int check_files_dir(const hm_program *p, const hm_source *s, const char *
   return -1;
 }
 
-hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_dir, char *err, size_t errlen) {
-  if (!p || src >= p->nsources) { snprintf(err, errlen, "no source #%u in the program", src); return NULL; }
+hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_dir, char *err,
+                          size_t errlen) {
+  if (!p || src >= p->nsources) {
+    snprintf(err, errlen, "no source #%u in the program", src);
+    return NULL;
+  }
   const hm_source *s = &p->sources[src];
   const char *path = cstr(p, s->path);
   if (!path || !*path) { snprintf(err, errlen, "source #%u has no path", src); return NULL; }
-  if (s->format > HF_JSON_PAGES) { snprintf(err, errlen, "%s: unknown format %u", path, s->format); return NULL; }
-  if (s->format == HF_CSV && (s->sep == '"' || s->sep == '\n' || s->sep == '\r' || s->sep >= 0x80)) {
+  if (s->format > HF_JSON_PAGES) {
+    snprintf(err, errlen, "%s: unknown format %u", path, s->format);
+    return NULL;
+  }
+  if (s->format == HF_CSV &&
+      (s->sep == '"' || s->sep == '\n' || s->sep == '\r' || s->sep >= 0x80)) {
     snprintf(err, errlen, "%s: cannot use byte 0x%02X as the CSV separator", path, s->sep);
     return NULL;
   }
@@ -121,7 +130,8 @@ hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_di
   hm_buf_init(&r->key);
   r->data_dir = hm_arena_strdup(&r->life, data_dir && *data_dir ? data_dir : ".");
   r->sep = s->sep ? (char)s->sep : ',';
-  if (hm_srcpath_expand(&r->life, r->data_dir, path, r->fmt == HF_JSON_PAGES, &r->files, &r->nfiles, err, errlen) < 0) {
+  if (hm_srcpath_expand(&r->life, r->data_dir, path, r->fmt == HF_JSON_PAGES, &r->files, &r->nfiles,
+                        err, errlen) < 0) {
     hm_reader_close(r);
     return NULL;
   }

@@ -63,7 +63,8 @@ static int fill_window(hm_spill *s, uint64_t off, size_t want) {
   hm_buf_reserve(&s->win, want);
   s->win_off = off;
   while (s->win.len < want) {
-    ssize_t r = pread(s->fd, s->win.data + s->win.len, want - s->win.len, (off_t)(off + s->win.len));
+    ssize_t r =
+        pread(s->fd, s->win.data + s->win.len, want - s->win.len, (off_t)(off + s->win.len));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return -1;
     s->win.len += (size_t)r;

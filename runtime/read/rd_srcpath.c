@@ -75,7 +75,8 @@ static const char **list_dir(hm_arena *a, const char *data_dir, const char *rel,
     const char *nm = e->d_name;
     size_t len = strlen(nm);
     if (nm[0] == '.') continue;            /* hidden files, . and .. are never data */
-    if (len < npre + nsuf || strncmp(nm, pre, npre) != 0 || strcmp(nm + len - nsuf, suf) != 0) continue;
+    if (len < npre + nsuf || strncmp(nm, pre, npre) != 0 || strcmp(nm + len - nsuf, suf) != 0)
+      continue;
     if (n == cap) names = realloc(names, (cap *= 2) * sizeof *names);
     names[n++] = hm_arena_strdup(a, nm);
   }
@@ -105,7 +106,8 @@ static int add_entry(hm_arena *a, const char *data_dir, const char *rel, int k, 
                      const char *key, files_out *o, char *err, size_t errlen) {
   if (k == 'f') { add_file(a, o, rel, key); return 0; }
   if (k != 'd' || !pages) {
-    snprintf(err, errlen, "%s: %s", rel, k == 'd' ? "is a folder, expected a file" : "is not a regular file");
+    snprintf(err, errlen, "%s: %s", rel,
+             k == 'd' ? "is a folder, expected a file" : "is not a regular file");
     return -1;
   }
   size_t n = 0;
@@ -114,7 +116,10 @@ static int add_entry(hm_arena *a, const char *data_dir, const char *rel, int k, 
   const char **pg = list_dir(a, data_dir, rel, "page-", 5, ".json", 5, &n, &errnum,
                              why, sizeof why);
   if (!pg && errnum == EXDEV) { snprintf(err, errlen, "%s", why); return -1; }
-  if (!pg) { snprintf(err, errlen, "%s: cannot read folder: %s", rel, strerror(errnum)); return -1; }
+  if (!pg) {
+    snprintf(err, errlen, "%s: cannot read folder: %s", rel, strerror(errnum));
+    return -1;
+  }
   for (size_t i = 0; i < n; i++) add_file(a, o, hm_arena_printf(a, "%s/%s", rel, pg[i]), key);
   return 0;
 }
@@ -128,12 +133,17 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
     int k = kind_of(data_dir, path, err, errlen);
     if (k == 'x') return -1;
     if (!k) {
-      snprintf(err, errlen, "%s: no such %s in the data folder", path, pages ? "file or folder" : "file");
+      snprintf(err, errlen, "%s: no such %s in the data folder", path,
+               pages ? "file or folder" : "file");
       return -1;
     }
-    if (add_entry(a, data_dir, hm_arena_strdup(a, path), k, pages, NULL, &o, err, errlen) < 0) return -1;
+    if (add_entry(a, data_dir, hm_arena_strdup(a, path), k, pages, NULL, &o, err, errlen) < 0)
+      return -1;
   } else {
-    if (strchr(star + 1, '*')) { snprintf(err, errlen, "%s: more than one '*' in a source path", path); return -1; }
+    if (strchr(star + 1, '*')) {
+      snprintf(err, errlen, "%s: more than one '*' in a source path", path);
+      return -1;
+    }
     const char *seg = star;                 /* the segment holding the star: [seg, segend) */
     while (seg > path && seg[-1] != '/') seg--;
     const char *segend = strchr(star, '/');
@@ -154,7 +164,8 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
       else if (errnum == ENOENT || errnum == ENOTDIR)
         snprintf(err, errlen, "%s: no such folder in the data folder (source path %s)", d, path);
       else
-        snprintf(err, errlen, "%s: cannot read folder (source path %s): %s", d, path, strerror(errnum));
+        snprintf(err, errlen, "%s: cannot read folder (source path %s): %s", d, path,
+                 strerror(errnum));
       return -1;
     }
     for (size_t i = 0; i < n; i++) {

@@ -157,7 +157,8 @@ cJSON *hm_value_to_json(hm_value v) {
   case HV_STR: return str_to_json(v);
   case HV_LIST: {
     cJSON *arr = cJSON_CreateArray();
-    for (uint32_t i = 0; i < v.u.list->n; i++) cJSON_AddItemToArray(arr, hm_value_to_json(v.u.list->items[i]));
+    for (uint32_t i = 0; i < v.u.list->n; i++)
+      cJSON_AddItemToArray(arr, hm_value_to_json(v.u.list->items[i]));
     return arr;
   }
   case HV_REC: {

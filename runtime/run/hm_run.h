@@ -67,10 +67,11 @@ typedef struct hm_exec_opts {
   int recover;               /* the state lost writes: look every unknown create up first */
   int resend_in_doubt;       /* send again the in-doubt creates that nothing identifies */
   long sample;               /* >0: first N records of each object */
-  double time_scale;         /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
+  double time_scale; /* X: rate window and backoff divided by X, as hmap-sandbox --time-scale X */
   long max_upload_bytes;     /* default 25 MB */
   long max_answer_bytes;     /* largest answer read; <= 0: 8 MiB (HM_HTTP_MAX_ANSWER_DEFAULT) */
-  double in_doubt_wait;      /* seconds an unanswered create must age before its lookup (CLI default 30) */
+  double
+      in_doubt_wait; /* seconds an unanswered create must age before its lookup (CLI default 30) */
   long long planned_calls;   /* for progress and ETA; 0 = unknown */
   double log_every;          /* seconds between progress lines in a log; <= 0: 5 */
   const char *resume_cmd;    /* the command line that resumes (the last line after an interrupt) */

@@ -103,7 +103,8 @@ typedef struct hm_http_stats {
 
 typedef struct hm_http hm_http;
 typedef struct hm_http_opts {
-  double time_scale;       /* 1 = real Gorgias timing; X = windows divided by X (hmap-sandbox --time-scale X) */
+  double time_scale; /* 1 = real Gorgias timing; X = windows divided by X (hmap-sandbox --time-scale
+                        X) */
   long connect_timeout_s, timeout_s;
   int max_attempts;        /* per call, default 8 */
   int log_json;            /* one JSON line per request on stderr */
@@ -220,7 +221,8 @@ int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, 
 /* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
  * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
 int hm_preflight_account(hm_http *h, char *err, size_t errlen);
-int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err,
+                       size_t errlen);
 
 /* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable
  * state: a signal handler cannot be given a context). */
@@ -318,7 +320,8 @@ int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err,
 const char *hm_store_get_meta(hm_store *st, const char *key);   /* NULL if unset */
 int hm_store_set_meta(hm_store *st, const char *key, const char *value);
 
-long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash, const char *target);
+long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash,
+                             const char *target);
 void hm_store_run_end(hm_store *st, long long run, const char *status, const char *counts_json);
 
 int hm_store_id_get(hm_store *st, const char *ref, hm_idrow *out);   /* 1 found, 0 not */
@@ -350,7 +353,10 @@ int hm_store_each_id(hm_store *st, int newest_first, int all,
 int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx);
 
-typedef struct hm_store_count { const char *object; long long total, done, failed, intent, deleted, reused; } hm_store_count;
+typedef struct hm_store_count {
+  const char *object;
+  long long total, done, failed, intent, deleted, reused;
+} hm_store_count;
 int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
 int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
@@ -417,7 +423,9 @@ int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n)
  * hm_exec_int: the executor's state (rn_exec.c sends). It reaches the resolver
  * (rn_resolve.c, below) only through that section's calls and their results:
  * no field of hm_exec is read or written by the resolver. Internal to hmrun. */
-typedef struct hm_count { long long read, created, updated, skipped, rejected, failed, reused, flagged; } hm_count;
+typedef struct hm_count {
+  long long read, created, updated, skipped, rejected, failed, reused, flagged;
+} hm_count;
 
 struct hm_exec {
   hm_exec_opts o;
@@ -456,7 +464,8 @@ typedef struct call {
 /* A flag on the call's record (state flags table + report count). */
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg);
 /* A note for the user (stderr, or a JSON event with --log-json). */
-void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ==== rn_resolve.c ====
  * hm_resolver: what is sent for a planned call — references through the id

@@ -76,7 +76,7 @@ static int parse_instant(const char *s, double *out) {
     p += strlen(p);
   }
   if (*p) return 0;
-  struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi };
+  struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
   *out = (double)timegm(&tm) + sec - off;
   return 1;
 }
@@ -195,7 +195,11 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
       }
     }
     if (v) continue;
-    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { a->help = 1; fputs(usage, stdout); return 0; }
+    if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+      a->help = 1;
+      fputs(usage, stdout);
+      return 0;
+    }
     if (!strcmp(arg, "--log-json")) a->log_json = 1;
     else if (!strcmp(arg, "--json")) a->json = 1;
     else if (!strcmp(arg, "--dry-run")) a->dry_run = 1;

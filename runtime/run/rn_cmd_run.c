@@ -19,40 +19,44 @@ typedef struct run_args {
 } run_args;
 
 static const char *RUN_USAGE =
-  "usage: hmaprun run FILE.hbc --data DIR --target URL --state state.db [options]\n"
-  "       hmaprun run --plan calls.ndjson --target URL --state state.db [--data DIR] [options]\n"
-  "Migrates into Gorgias, exactly once: after any crash or kill, the same command resumes.\n"
-  "Credentials: GORGIAS_EMAIL and GORGIAS_API_KEY, or --credentials-file FILE (KEY=value lines).\n"
-  "  --plan FILE            rehearsal: execute a calls.ndjson written by `hmaprun plan`\n"
-  "  --data DIR             export directory (uploads are read relative to it)\n"
-  "  --target URL           https://{domain}.gorgias.com or an hmap-sandbox URL\n"
-  "  --state FILE           state database (created if missing)\n"
-  "  --sample N             the stratified sample `hmaprun plan --sample N` shows\n"
-  "                         (with --plan: the first N records of each object)\n"
-  "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does (not with --plan)\n"
-  "  --delta                cutover re-run: new records created, changed ones updated\n"
-  "  --force-map-change     resume a state written by another map or other --set values\n"
-  "  --retarget             the state was made against another URL of this same account:\n"
-  "                         bind it to --target (never for another account: use a new state)\n"
-  "  --recover              the state lost its record of some calls (refused otherwise): every\n"
-  "                         create it does not know is looked up in Gorgias before it is sent\n"
-  "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a lookup\n"
-  "                         (after checking Gorgias: they may be there already)\n"
-  "  --allow-active-rules   start although rules fire on ticket/message creation\n"
-  "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
-  "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
-  "                         often (default 5) and at each phase\n"
-  "  --map-hash HEX         map digest for a --plan without a header line (hand-written)\n"
-  "  --report FILE          reconciliation report (default: STATE.report.json)\n"
-  "  --max-upload-bytes N   larger attachments are flagged, not sent (default: the plan's\n"
-  "                         max_upload_bytes; another value than the plan's is refused)\n"
-  "  --max-answer-bytes N   largest answer read from Gorgias (default 8 MiB); a larger one\n"
-  "                         is aborted and the call is treated as unanswered\n"
-  "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
-  "                         looking them up (default 30 / time scale: requests in flight land)\n"
-  "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
-  "  --no-preflight         skip the account and rules checks (tests only)\n"
-  "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted (resumable)\n";
+    "usage: hmaprun run FILE.hbc --data DIR --target URL --state state.db [options]\n"
+    "       hmaprun run --plan calls.ndjson --target URL --state state.db [--data DIR] [options]\n"
+    "Migrates into Gorgias, exactly once: after any crash or kill, the same command resumes.\n"
+    "Credentials: GORGIAS_EMAIL and GORGIAS_API_KEY, or --credentials-file FILE (KEY=value "
+    "lines).\n"
+    "  --plan FILE            rehearsal: execute a calls.ndjson written by `hmaprun plan`\n"
+    "  --data DIR             export directory (uploads are read relative to it)\n"
+    "  --target URL           https://{domain}.gorgias.com or an hmap-sandbox URL\n"
+    "  --state FILE           state database (created if missing)\n"
+    "  --sample N             the stratified sample `hmaprun plan --sample N` shows\n"
+    "                         (with --plan: the first N records of each object)\n"
+    "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does (not with "
+    "--plan)\n"
+    "  --delta                cutover re-run: new records created, changed ones updated\n"
+    "  --force-map-change     resume a state written by another map or other --set values\n"
+    "  --retarget             the state was made against another URL of this same account:\n"
+    "                         bind it to --target (never for another account: use a new state)\n"
+    "  --recover              the state lost its record of some calls (refused otherwise): every\n"
+    "                         create it does not know is looked up in Gorgias before it is sent\n"
+    "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a "
+    "lookup\n"
+    "                         (after checking Gorgias: they may be there already)\n"
+    "  --allow-active-rules   start although rules fire on ticket/message creation\n"
+    "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
+    "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
+    "                         often (default 5) and at each phase\n"
+    "  --map-hash HEX         map digest for a --plan without a header line (hand-written)\n"
+    "  --report FILE          reconciliation report (default: STATE.report.json)\n"
+    "  --max-upload-bytes N   larger attachments are flagged, not sent (default: the plan's\n"
+    "                         max_upload_bytes; another value than the plan's is refused)\n"
+    "  --max-answer-bytes N   largest answer read from Gorgias (default 8 MiB); a larger one\n"
+    "                         is aborted and the call is treated as unanswered\n"
+    "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
+    "                         looking them up (default 30 / time scale: requests in flight land)\n"
+    "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
+    "  --no-preflight         skip the account and rules checks (tests only)\n"
+    "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted "
+    "(resumable)\n";
 
 /* --name value or --name=value. Returns the value or NULL; advances *i. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name) {
@@ -97,9 +101,15 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if ((v = opt_value(argc, argv, &i, "--map-hash"))) a->map_hash_arg = v;
     else if ((v = opt_value(argc, argv, &i, "--report"))) a->o.report_path = v;
     else if ((v = opt_value(argc, argv, &i, "--sample"))) {
-      if (parse_long(v, &a->o.sample) || !a->o.sample) { fprintf(stderr, "hmaprun run: --sample needs a positive number\n"); return 2; }
+      if (parse_long(v, &a->o.sample) || !a->o.sample) {
+        fprintf(stderr, "hmaprun run: --sample needs a positive number\n");
+        return 2;
+      }
     } else if ((v = opt_value(argc, argv, &i, "--max-upload-bytes"))) {
-      if (parse_long(v, &a->o.max_upload_bytes)) { fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n"); return 2; }
+      if (parse_long(v, &a->o.max_upload_bytes)) {
+        fprintf(stderr, "hmaprun run: --max-upload-bytes needs a number\n");
+        return 2;
+      }
       a->max_upload_given = 1;
     } else if ((v = opt_value(argc, argv, &i, "--max-answer-bytes"))) {
       if (parse_long(v, &a->o.max_answer_bytes) || a->o.max_answer_bytes < 1024) {
@@ -110,7 +120,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       char *end;
       a->o.in_doubt_wait = strtod(v, &end);
       in_doubt_given = 1;
-      if (*end || a->o.in_doubt_wait < 0) { fprintf(stderr, "hmaprun run: --in-doubt-wait needs seconds\n"); return 2; }
+      if (*end || a->o.in_doubt_wait < 0) {
+        fprintf(stderr, "hmaprun run: --in-doubt-wait needs seconds\n");
+        return 2;
+      }
     } else if ((v = opt_value(argc, argv, &i, "--log-every"))) {
       char *end;
       a->o.log_every = strtod(v, &end);
@@ -120,7 +133,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
       a->o.time_scale = strtod(v, NULL);
-      if (a->o.time_scale <= 0) { fprintf(stderr, "hmaprun run: --time-scale needs a positive number\n"); return 2; }
+      if (a->o.time_scale <= 0) {
+        fprintf(stderr, "hmaprun run: --time-scale needs a positive number\n");
+        return 2;
+      }
     } else if (!strncmp(arg, "--api-key", 9) || !strncmp(arg, "--password", 10)) {
       fprintf(stderr, "hmaprun run: credentials are never taken from the command line; "
                       "use GORGIAS_EMAIL/GORGIAS_API_KEY or --credentials-file\n");
@@ -132,13 +148,22 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else { fprintf(stderr, "hmaprun run: unexpected argument %s\n", arg); return 2; }
   }
   if (!in_doubt_given) a->o.in_doubt_wait = 30 / a->o.time_scale;   /* rehearsals scale it too */
-  if (!a->plan && !a->hbc) { fprintf(stderr, "hmaprun run: give FILE.hbc or --plan calls.ndjson\n%s", RUN_USAGE); return 2; }
-  if (a->plan && a->nsets) {   /* the plan's calls and map_hash already carry its settings */
-    fprintf(stderr, "hmaprun run: --set cannot change %s: its settings were fixed when `hmaprun plan` made it; "
-                    "plan again with these --set values, or run FILE.hbc --set ...\n", a->plan);
+  if (!a->plan && !a->hbc) {
+    fprintf(stderr, "hmaprun run: give FILE.hbc or --plan calls.ndjson\n%s", RUN_USAGE);
     return 2;
   }
-  if (!a->o.target || !a->o.state_path) { fprintf(stderr, "hmaprun run: --target and --state are required\n%s", RUN_USAGE); return 2; }
+  if (a->plan && a->nsets) {   /* the plan's calls and map_hash already carry its settings */
+    fprintf(
+        stderr,
+        "hmaprun run: --set cannot change %s: its settings were fixed when `hmaprun plan` made it; "
+        "plan again with these --set values, or run FILE.hbc --set ...\n",
+        a->plan);
+    return 2;
+  }
+  if (!a->o.target || !a->o.state_path) {
+    fprintf(stderr, "hmaprun run: --target and --state are required\n%s", RUN_USAGE);
+    return 2;
+  }
   return 0;
 }
 
@@ -179,10 +204,12 @@ static int read_header(plan_file *pf, const cJSON *c, char *err, size_t errlen) 
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "hmap_plan");
   const cJSON *max = cJSON_GetObjectItemCaseSensitive(c, "max_upload_bytes");
   const char *h = hm_rn_json_str(c, "map_hash");
-  if (pf->lineno != 1) snprintf(err, errlen, "%s:%ld: a plan header after the first line", pf->path, pf->lineno);
+  if (pf->lineno != 1)
+    snprintf(err, errlen, "%s:%ld: a plan header after the first line", pf->path, pf->lineno);
   else if (!cJSON_IsNumber(v) || v->valuedouble != HM_PLAN_FORMAT)
-    snprintf(err, errlen, "%s:1: plan format %g, this hmaprun reads %d: plan again with this hmaprun",
-             pf->path, cJSON_IsNumber(v) ? v->valuedouble : -1.0, HM_PLAN_FORMAT);
+    snprintf(err, errlen,
+             "%s:1: plan format %g, this hmaprun reads %d: plan again with this hmaprun", pf->path,
+             cJSON_IsNumber(v) ? v->valuedouble : -1.0, HM_PLAN_FORMAT);
   else if (!h || !*h || strlen(h) > 64 || strspn(h, HASH_CHARS) != strlen(h))
     snprintf(err, errlen, "%s:1: the header's map_hash is not 1 to 64 letters, digits, - or _",
              pf->path);
@@ -203,8 +230,10 @@ static int take_upload_limit(run_args *a, long long plan_max) {
   if (plan_max <= 0) return 0;
   if (!a->max_upload_given) { a->o.max_upload_bytes = (long)plan_max; return 0; }
   if (a->o.max_upload_bytes == plan_max) return 0;
-  fprintf(stderr, "hmaprun run: --max-upload-bytes %ld differs from the plan's max_upload_bytes %lld (the uploads the "
-                  "plan flagged are the ones the run skips); plan with --set max_upload_bytes=%ld\n",
+  fprintf(stderr,
+          "hmaprun run: --max-upload-bytes %ld differs from the plan's max_upload_bytes %lld (the "
+          "uploads the "
+          "plan flagged are the ones the run skips); plan with --set max_upload_bytes=%ld\n",
           a->o.max_upload_bytes, plan_max, a->o.max_upload_bytes);
   return 2;
 }
@@ -252,10 +281,13 @@ static int sample_keep(plan_file *pf, const cJSON *c) {
     const char *obj = call_object(c);
     cJSON *n = cJSON_GetObjectItemCaseSensitive(pf->per_object, obj ? obj : "?");
     if (!n) n = cJSON_AddNumberToObject(pf->per_object, obj ? obj : "?", 0);
-    if (n->valuedouble >= (double)pf->sample && !(hm_rn_json_str(c, "phase") && !strcmp(hm_rn_json_str(c, "phase"), "upload"))) keep = 0;
+    if (n->valuedouble >= (double)pf->sample &&
+        !(hm_rn_json_str(c, "phase") && !strcmp(hm_rn_json_str(c, "phase"), "upload")))
+      keep = 0;
     else cJSON_SetNumberValue(n, n->valuedouble + 1);
   }
-  if (!keep && ref && !cJSON_GetObjectItemCaseSensitive(pf->dropped, ref)) cJSON_AddTrueToObject(pf->dropped, ref);
+  if (!keep && ref && !cJSON_GetObjectItemCaseSensitive(pf->dropped, ref))
+    cJSON_AddTrueToObject(pf->dropped, ref);
   return keep;
 }
 
@@ -264,10 +296,13 @@ static const char *plan_line_problem(const cJSON *c) {
   const char *phase = hm_rn_json_str(c, "phase"), *method = hm_rn_json_str(c, "method");
   if (!hm_rn_json_str(c, "path")) return "planned call without \"path\"";
   if (cJSON_GetObjectItemCaseSensitive(c, "phase") && !phase) return "\"phase\" is not a string";
-  if (phase && strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update"))
+  if (phase && strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") &&
+      strcmp(phase, "update"))
     return "\"phase\" must be upload, create, message or update";
-  if (method && strcmp(method, "POST") && strcmp(method, "PUT")) return "\"method\" must be POST or PUT";
-  if (phase && !strcmp(phase, "upload") && !hm_rn_json_str(c, "file")) return "an upload needs \"file\"";
+  if (method && strcmp(method, "POST") && strcmp(method, "PUT"))
+    return "\"method\" must be POST or PUT";
+  if (phase && !strcmp(phase, "upload") && !hm_rn_json_str(c, "file"))
+    return "an upload needs \"file\"";
   const cJSON *body = cJSON_GetObjectItemCaseSensitive(c, "body");
   if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body)) return "\"body\" must be an object";
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(c, "ref");
@@ -431,14 +466,20 @@ static int run_plan_file(run_args *a) {
 
 static int run_planner(run_args *a, const hm_run_planner *planner) {
   if (!planner) {
-    fprintf(stderr, "hmaprun run: this build cannot plan %s in-process; run `hmaprun plan` and then "
-                    "`hmaprun run --plan OUT/calls.ndjson`\n", a->hbc);
+    fprintf(stderr,
+            "hmaprun run: this build cannot plan %s in-process; run `hmaprun plan` and then "
+            "`hmaprun run --plan OUT/calls.ndjson`\n",
+            a->hbc);
     return 2;
   }
-  if (!a->o.data_dir) { fprintf(stderr, "hmaprun run: --data DIR is required with FILE.hbc\n"); return 2; }
+  if (!a->o.data_dir) {
+    fprintf(stderr, "hmaprun run: --data DIR is required with FILE.hbc\n");
+    return 2;
+  }
   char hash[65] = "", err[512] = "";
   long long plan_max = 0;
-  int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, &plan_max, err, sizeof err);
+  int rc = planner->open(planner->self, a->hbc, a->o.data_dir, a->o.sample, hash, &plan_max, err,
+                         sizeof err);
   int planned_rejections = rc == 1;   /* records the map rejected: reported by `plan`, exit 1 */
   if (planned_rejections) rc = 0;
   if (rc) { fprintf(stderr, "hmaprun run: %s\n", err); planner->close(planner->self); return rc; }
@@ -477,7 +518,8 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   }
   planner->close(planner->self);
   if (!pf.f || it.rc || fflush(pf.f) || ferror(pf.f)) {
-    fprintf(stderr, "hmaprun run: %s\n", it.rc ? it.err : "cannot write a temporary file of the planned calls");
+    fprintf(stderr, "hmaprun run: %s\n",
+            it.rc ? it.err : "cannot write a temporary file of the planned calls");
     plan_free(&pf);
     return it.rc ? it.rc : 2;
   }
@@ -545,7 +587,8 @@ static int status_row(void *ctx, const hm_store_count *c) {
 
 typedef struct flag_counts { long long review, warn, info, other; } flag_counts;
 
-static int count_flag(void *ctx, const char *sev, const char *object, const char *key, const char *msg) {
+static int count_flag(void *ctx, const char *sev, const char *object, const char *key,
+                      const char *msg) {
   flag_counts *c = ctx;
   (void)object; (void)key; (void)msg;
   if (sev && !strcmp(sev, "review")) c->review++;
@@ -560,15 +603,27 @@ int hm_status_main(int argc, char **argv) {
   int json = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(STATUS_USAGE, stdout); return 0; }
-    else if (!strcmp(argv[i], "--json")) json = 1;
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(STATUS_USAGE, stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--json"))
+      json = 1;
     else if ((v = opt_value(argc, argv, &i, "--state"))) state = v;
-    else { fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE); return 2; }
+    else {
+      fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE);
+      return 2;
+    }
   }
-  if (!state) { fprintf(stderr, "hmaprun status: --state is required\n%s", STATUS_USAGE); return 2; }
+  if (!state) {
+    fprintf(stderr, "hmaprun status: --state is required\n%s", STATUS_USAGE);
+    return 2;
+  }
   hm_store *st;
   char err[512];
-  if (hm_store_open(&st, state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun status: %s\n", err); return 2; }
+  if (hm_store_open(&st, state, 0, err, sizeof err)) {
+    fprintf(stderr, "hmaprun status: %s\n", err);
+    return 2;
+  }
   status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
   if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
                     "in-doubt", "left", "reused", "rolledbk");

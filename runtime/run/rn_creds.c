@@ -41,9 +41,15 @@ static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
     char *eq = strchr(p, '=');
     if (!eq) { snprintf(err, errlen, "%s:%d: expected KEY=value", path, lineno); rc = 2; break; }
     *eq = 0;
-    if (!strcmp(p, "GORGIAS_EMAIL")) rc = copy_value(c->email, sizeof c->email, eq + 1, "GORGIAS_EMAIL", err, errlen);
-    else if (!strcmp(p, "GORGIAS_API_KEY")) rc = copy_value(c->key, sizeof c->key, eq + 1, "GORGIAS_API_KEY", err, errlen);
-    if (rc) { char tmp[256]; snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err); snprintf(err, errlen, "%s", tmp); }
+    if (!strcmp(p, "GORGIAS_EMAIL"))
+      rc = copy_value(c->email, sizeof c->email, eq + 1, "GORGIAS_EMAIL", err, errlen);
+    else if (!strcmp(p, "GORGIAS_API_KEY"))
+      rc = copy_value(c->key, sizeof c->key, eq + 1, "GORGIAS_API_KEY", err, errlen);
+    if (rc) {
+      char tmp[256];
+      snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err);
+      snprintf(err, errlen, "%s", tmp);
+    }
   }
   fclose(f);
   hm_secret_wipe(line, sizeof line);
@@ -69,7 +75,9 @@ int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
     const char *e = getenv("GORGIAS_EMAIL"), *k = getenv("GORGIAS_API_KEY");
     if (!e || !k) {
       forget_env_key();   /* a key without its e-mail is not kept either */
-      snprintf(err, errlen, "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
+      snprintf(
+          err, errlen,
+          "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
       return 2;
     }
     rc = copy_value(c->email, sizeof c->email, e, "GORGIAS_EMAIL", err, errlen);
@@ -77,7 +85,8 @@ int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
   }
   forget_env_key();   /* with a credentials file too: an exported key is not needed */
   if (!rc && (!c->email[0] || !c->key[0])) {
-    snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY", path ? path : "environment");
+    snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY",
+             path ? path : "environment");
     rc = 2;
   }
   if (rc) hm_creds_wipe(c);

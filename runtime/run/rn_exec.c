@@ -34,8 +34,8 @@ static void count_add(hm_exec *ex, const char *object, const char *what, long lo
   cJSON *o = cJSON_GetObjectItemCaseSensitive(ex->counts, object);
   if (!o) {
     o = cJSON_AddObjectToObject(ex->counts, object);
-    const char *k[] = { "read", "created", "updated", "skipped", "rejected", "failed", "reused", "flagged",
-                        "messages_added", "second_pass" };
+    const char *k[] = {"read",   "created", "updated", "skipped",        "rejected",
+                       "failed", "reused",  "flagged", "messages_added", "second_pass"};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_AddNumberToObject(o, k[i], 0);
   }
   cJSON *v = cJSON_GetObjectItemCaseSensitive(o, what);
@@ -115,7 +115,8 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
 /* ---- flags ---- */
 
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
-  hm_store_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg, ex->o.map_hash);
+  hm_store_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg,
+                ex->o.map_hash);
   count_add(ex, k->object, "flagged", 1);
 }
 
@@ -157,11 +158,15 @@ static int is_auth(long status) { return status == 401 || status == 403; }
 
 /* The target looked at the request and said no (a rejected record). 408 and a
  * 429 that outlasted every retry are not about the record. */
-static int refused(long status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
+static int refused(long status) {
+  return status >= 400 && status < 500 && status != 408 && status != 429;
+}
 
 static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
-  hm_exec_note(ex, "error", "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
-       "and that the key's user may create these objects", r->err);
+  hm_exec_note(ex, "error",
+               "Gorgias refused the credentials (%s); check GORGIAS_EMAIL/GORGIAS_API_KEY "
+               "and that the key's user may create these objects",
+               r->err);
   ex->fatal = 3;
 }
 
@@ -172,14 +177,25 @@ static void reject(hm_exec *ex, const call *k, const char *kind, long status, co
   count_add(ex, k->object, kind, 1);
   if (!strcmp(kind, "rejected")) ex->rejected++; else ex->failed++;
   hm_exec_flag(ex, k, "review", why);
-  hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "", k->ref ? k->ref : k->key_buf, why);
+  hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "",
+               k->ref ? k->ref : k->key_buf, why);
 }
 
-static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body) {
+static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path,
+                          const cJSON *body) {
   char *txt = body ? cJSON_PrintUnformatted(body) : NULL;
-  hm_jrow j = { .call_key = key, .phase = k->phase, .method = k->method, .path = path, .ref = k->ref,
-                .subject_ref = k->subject, .object = k->object, .key = k->key, .target = k->target,
-                .body = txt, .hash = k->hash, .seq = k->seq };
+  hm_jrow j = {.call_key = key,
+               .phase = k->phase,
+               .method = k->method,
+               .path = path,
+               .ref = k->ref,
+               .subject_ref = k->subject,
+               .object = k->object,
+               .key = k->key,
+               .target = k->target,
+               .body = txt,
+               .hash = k->hash,
+               .seq = k->seq};
   int rc = hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash);
   free(txt);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
@@ -199,15 +215,18 @@ static int found_is_ours(const cJSON *found, const cJSON *unique) {
  * carries our external_id (an earlier attempt whose answer was lost) or a run
  * made it for another record. Without an external_id to tell, it is treated
  * as pre-existing: rollback must never delete what it cannot prove it made. */
-static int reused_on_conflict(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
-  const char *want = hm_rn_json_str(unique, "external_id"), *have = hm_rn_json_str(found, "external_id");
+static int reused_on_conflict(hm_exec *ex, const char *path, const cJSON *found,
+                              const cJSON *unique) {
+  const char *want = hm_rn_json_str(unique, "external_id"),
+             *have = hm_rn_json_str(found, "external_id");
   if (want && have && !strcmp(want, have)) return 0;
   return !hm_store_gid_ours(ex->st, path, hm_rn_json_id(found));
 }
 
 /* Reused means "existed before the migration": an object this migration made
  * for another record (two source people with one e-mail) is ours to delete. */
-static int reused_from_before(hm_exec *ex, const char *path, const cJSON *found, const cJSON *unique) {
+static int reused_from_before(hm_exec *ex, const char *path, const cJSON *found,
+                              const cJSON *unique) {
   return !found_is_ours(found, unique) && !hm_store_gid_ours(ex->st, path, hm_rn_json_id(found));
 }
 
@@ -228,8 +247,10 @@ static void pause_seconds(hm_exec *ex, double seconds) {
 
 static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
   if (stop_requested(ex)) { ex->fatal = 4; return; }
-  hm_exec_note(ex, "error", "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
-       k->method, k->path, r->err[0] ? r->err : "no answer");
+  hm_exec_note(
+      ex, "error",
+      "%s %s: Gorgias did not answer (%s); stopping — run the same command again to resume",
+      k->method, k->path, r->err[0] ? r->err : "no answer");
   ex->fatal = 4;
 }
 
@@ -238,9 +259,11 @@ static void unreachable(hm_exec *ex, const call *k, const hm_http_resp *r) {
  * Stop; it stays in doubt and the next run looks again. */
 static int lookup_stop(hm_exec *ex, const call *k, const hm_found *f) {
   if (!stop_requested(ex))
-    hm_exec_note(ex, "error", "%s %s: the answer was lost and looking the object up failed (%s); it stays in doubt — "
-                 "run the same command again to resume", k->method, k->path,
-                 f->err[0] ? f->err : "no answer");
+    hm_exec_note(
+        ex, "error",
+        "%s %s: the answer was lost and looking the object up failed (%s); it stays in doubt — "
+        "run the same command again to resume",
+        k->method, k->path, f->err[0] ? f->err : "no answer");
   return ex->fatal = 4;
 }
 
@@ -261,7 +284,10 @@ static int names_new_tags(hm_exec *ex, const call *k, const cJSON *body) {
     char err[300];
     if (hm_http_list(ex->http, HM_GORGIAS[HM_GK_TAG].collection, 0, learn_tag, ex->known_tags, err,
                      sizeof err))
-      hm_exec_note(ex, "warning", "cannot list the account's tags (%s): tags created by tickets will not be rolled back", err);
+      hm_exec_note(
+          ex, "warning",
+          "cannot list the account's tags (%s): tags created by tickets will not be rolled back",
+          err);
   }
   const cJSON *t;
   cJSON_ArrayForEach(t, tags) {
@@ -290,7 +316,8 @@ static void record_new_tags(hm_exec *ex, const call *k, const cJSON *answer) {
                   .path = HM_GORGIAS[HM_GK_TAG].collection, .ref = ref, .subject_ref = ref,
                   .object = k->object, .key = k->key, .target = HM_GORGIAS[HM_GK_TAG].name,
                   .hash = "", .seq = k->seq };
-    if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash)) hm_store_done(ex->st, ref, 201, &id_row);
+    if (!hm_store_intent(ex->st, ex->run, &j, ex->o.map_hash))
+      hm_store_done(ex->st, ref, 201, &id_row);
     free(fields);
   }
 }
@@ -351,8 +378,8 @@ static void settle_unusable(hm_exec *ex, const call *k, const char *path, const 
 }
 
 /* POST that creates one object, exactly once. key: journal key. */
-static int send_create(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body,
-                       const cJSON *unique, int in_doubt, int with_id) {
+static int send_create(hm_exec *ex, const call *k, const char *key, const char *path,
+                       const cJSON *body, const cJSON *unique, int in_doubt, int with_id) {
   call kk = *k;
   snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
   hm_found f = { 0 };
@@ -361,11 +388,17 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
   if (has_unique && (in_doubt || prefer_existing)) {
     cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
     long st = f.status;
-    if (is_auth(st)) { hm_http_resp r = { .status = st }; snprintf(r.err, sizeof r.err, "HTTP %ld", st); auth_stop(ex, &r); return ex->fatal; }
+    if (is_auth(st)) {
+      hm_http_resp r = {.status = st};
+      snprintf(r.err, sizeof r.err, "HTTP %ld", st);
+      auth_stop(ex, &r);
+      return ex->fatal;
+    }
     if (in_doubt && (st < 0 || st >= 500)) return lookup_stop(ex, k, &f);
     if (st >= 400 && st < 500)
-      hm_exec_note(ex, "warning", "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
-           k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
+      hm_exec_note(ex, "warning",
+                   "%s: looking up %s by its unique fields was refused (HTTP %ld); creating it",
+                   k->ref ? k->ref : k->key_buf, k->target ? k->target : "object", st);
     if (found) {
       int ours = !reused_from_before(ex, path, found, unique);
       if (!journal_intent(ex, k, key, path, body))
@@ -418,7 +451,8 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     if (r.status == 409 && has_unique) {
       cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
-        record_done(ex, k, key, path, r.status, found, reused_on_conflict(ex, path, found, unique), with_id);
+        record_done(ex, k, key, path, r.status, found, reused_on_conflict(ex, path, found, unique),
+                    with_id);
         cJSON_Delete(found);
         count_add(ex, k->object, "reused", 1);
         char msg[300];
@@ -445,7 +479,8 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
         cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
         hm_http_finishing(ex->http, 0);
         if (found) {
-          record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
+          record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique),
+                      with_id);
           if (new_tags) record_new_tags(ex, k, found);
           count_add(ex, k->object, created_kind(k), 1);
           cJSON_Delete(found);
@@ -469,7 +504,8 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
     if (has_unique) {
       cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
-        record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique), with_id);
+        record_done(ex, k, key, path, 200, found, reused_from_before(ex, path, found, unique),
+                    with_id);
         if (new_tags) record_new_tags(ex, k, found);
         cJSON_Delete(found);
         count_add(ex, k->object, created_kind(k), 1);
@@ -513,7 +549,8 @@ static int skip_upload(hm_exec *ex, const call *k, const char *why) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddTrueToObject(o, "skipped");
   char *path_copy = strdup(k->path);
-  if (!journal_intent(ex, k, k->key_buf, path_copy, NULL)) record_done(ex, k, k->key_buf, path_copy, 0, o, 0, 1);
+  if (!journal_intent(ex, k, k->key_buf, path_copy, NULL))
+    record_done(ex, k, k->key_buf, path_copy, 0, o, 0, 1);
   free(path_copy);
   cJSON_Delete(o);
   count_add(ex, k->object, "rejected", 1);
@@ -576,7 +613,8 @@ static int do_upload(hm_exec *ex, const call *k) {
   return rc;
 }
 
-static int send_put(hm_exec *ex, const call *k, const char *key, const char *path, const cJSON *body, long *status) {
+static int send_put(hm_exec *ex, const call *k, const char *key, const char *path,
+                    const cJSON *body, long *status) {
   for (int attempt = 0;; attempt++) {
     hm_http_resp r;
     hm_http_request(ex->http, "PUT", path, body, 1, &r);
@@ -591,7 +629,11 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
       hm_http_resp_free(&r);
       return -1;
     }
-    if (stop_requested(ex) || attempt >= 3) { unreachable(ex, k, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (stop_requested(ex) || attempt >= 3) {
+      unreachable(ex, k, &r);
+      hm_http_resp_free(&r);
+      return ex->fatal;
+    }
     hm_http_resp_free(&r);
     hm_http_backoff(ex->http, attempt);
   }
@@ -713,7 +755,8 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   }
   cJSON *body = cJSON_GetObjectItemCaseSensitive(res.wrap, "body");
   hm_jrow old;
-  cJSON *old_body = hm_store_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
+  cJSON *old_body =
+      hm_store_journal_get(ex->st, k->key_buf, &old) && old.body ? cJSON_Parse(old.body) : NULL;
   const cJSON *old_msgs = cJSON_GetObjectItemCaseSensitive(old_body, "messages");
   const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
   /* What Gorgias will hold: the messages sent before plus the ones appended. */
@@ -724,7 +767,8 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
     if (has_message(old_msgs, m, i)) {
       const char *ext = hm_rn_json_str(m, "external_id");
       const cJSON *o = NULL, *it;
-      cJSON_ArrayForEach(it, old_msgs) if (ext && hm_rn_json_str(it, "external_id") && !strcmp(hm_rn_json_str(it, "external_id"), ext)) o = it;
+      cJSON_ArrayForEach(it, old_msgs) if (ext && hm_rn_json_str(it, "external_id") &&
+                                           !strcmp(hm_rn_json_str(it, "external_id"), ext)) o = it;
       if (!ext) o = cJSON_GetArrayItem(old_msgs, i);
       hm_buf d; hm_buf_init(&d);
       if (o && hm_rn_json_diff(m, o, "", &d)) edited++;
@@ -747,7 +791,8 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         send_create(ex, &mk, key, mpath, m, uniq, doubt, 0);
         cJSON_Delete(uniq);
         if (ex->fatal) break;
-        if (hm_store_journal_get(ex->st, key, &j) && j.state == HM_J_DONE) cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
+        if (hm_store_journal_get(ex->st, key, &j) && j.state == HM_J_DONE)
+          cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
       } else {
         cJSON_AddItemToArray(merged, cJSON_Duplicate(m, 1));
       }
@@ -767,11 +812,13 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
     long status = 0;
     if (send_put(ex, k, k->key_buf, obj_path, upd, &status) == 0 && !ex->fatal) {
       /* The journal keeps what Gorgias now holds: verify compares against it. */
-      if (msgs) cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
+      if (msgs)
+        cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
       if (!journal_intent(ex, k, k->key_buf, coll, body)) {
         hm_store_done(ex->st, k->key_buf, status, NULL);
         char marked[128];
-        if (unresolved) snprintf(marked, sizeof marked, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
+        if (unresolved)
+          snprintf(marked, sizeof marked, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
         else snprintf(marked, sizeof marked, "%s", k->hash);
         hm_store_id_rehash(ex->st, k->ref, marked);
         count_add(ex, k->object, "updated", 1);
@@ -815,10 +862,15 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   char ref[400];
   snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_CUSTOMER].name, email);
   char *fields = hm_answer_fields(found);
-  hm_idrow id = { .ref = ref, .object = k->object, .key = k->key,
-                  .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
-                  .path = HM_GORGIAS[HM_GK_CUSTOMER].collection,
-                  .fields = fields, .hash = "", .map_hash = ex->o.map_hash, .gid = hm_rn_json_id(found) };
+  hm_idrow id = {.ref = ref,
+                 .object = k->object,
+                 .key = k->key,
+                 .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
+                 .path = HM_GORGIAS[HM_GK_CUSTOMER].collection,
+                 .fields = fields,
+                 .hash = "",
+                 .map_hash = ex->o.map_hash,
+                 .gid = hm_rn_json_id(found)};
   hm_jrow j = { .call_key = ref, .phase = "implicit", .method = "POST",
                 .path = HM_GORGIAS[HM_GK_CUSTOMER].collection, .ref = ref, .subject_ref = ref,
                 .object = k->object, .key = k->key, .target = HM_GORGIAS[HM_GK_CUSTOMER].name,
@@ -857,7 +909,8 @@ static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
  * objects that existed before the migration are not offered. */
 static int note_gone(void *ctx, const hm_idrow *row) {
   hm_exec *ex = ctx;
-  if (!row->ref || row->reused || !strncmp(row->ref, "implicit:", 9) || hm_seen_has(&ex->planned_refs, row->ref))
+  if (!row->ref || row->reused || !strncmp(row->ref, "implicit:", 9) ||
+      hm_seen_has(&ex->planned_refs, row->ref))
     return 0;
   if (hm_gorgias_is_upload(row->target, row->path))
     return 0;
@@ -880,8 +933,11 @@ static void find_source_gone(hm_exec *ex) {
   hm_store_each_id(ex->st, 0, 0, note_gone, ex);
   int n = cJSON_GetArraySize(ex->source_gone);
   if (n)
-    hm_exec_note(ex, "warning", "%d object(s) migrated earlier have no record in this export any more; nothing was "
-                 "deleted — they are listed under \"source_gone\" in %s", n, ex->report_path ? ex->report_path : "the report");
+    hm_exec_note(
+        ex, "warning",
+        "%d object(s) migrated earlier have no record in this export any more; nothing was "
+        "deleted — they are listed under \"source_gone\" in %s",
+        n, ex->report_path ? ex->report_path : "the report");
 }
 
 /* ---- the report ---- */
@@ -951,9 +1007,11 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   ex->counts = cJSON_CreateObject();
   if (o->report_path) ex->report_path = strdup(o->report_path);
   else ex->report_path = xprintf("%s.report.json", o->state_path);
-  hm_progress_init(&ex->prog, o->log_json, o->planned_calls, 2.0 * (o->time_scale > 0 ? o->time_scale : 1));
+  hm_progress_init(&ex->prog, o->log_json, o->planned_calls,
+                   2.0 * (o->time_scale > 0 ? o->time_scale : 1));
   hm_progress_configure(&ex->prog, "run", NULL, o->log_every);
-  int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop, &ex->http, err, sizeof err);
+  int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop,
+                             &ex->http, err, sizeof err);
   if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
   if (!rc)
     rc = hm_store_open(&ex->st, o->state_path,
@@ -983,14 +1041,17 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   ex->run = hm_store_run_begin(ex->st, o->delta ? "delta" : "run", ex->o.map_hash, o->target);
   long long doubt = hm_store_in_doubt(ex->st);
   if (doubt) {
-    hm_exec_note(ex, "info", "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
-         "before anything is created again", doubt);
+    hm_exec_note(ex, "info",
+                 "resuming: %lld call(s) were sent without a recorded answer; each is looked up "
+                 "before anything is created again",
+                 doubt);
     /* A request sent just before the crash may still be in flight (a proxy's
      * queue, a slow server): looking it up too early finds nothing and the
      * create would be repeated. Wait until the newest one is old enough. */
     double wait = ex->o.in_doubt_wait - hm_store_in_doubt_age(ex->st);
     if (wait > 0) {
-      hm_exec_note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed", wait);
+      hm_exec_note(ex, "info", "waiting %.1f s so that calls in flight at the crash have landed",
+                   wait);
       pause_seconds(ex, wait);
     }
   }
@@ -1004,7 +1065,8 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   call k;
   char err[300];
   int unusable = unpack(c, &k, err, sizeof err);
-  if (ex->o.delta && k.ref) hm_seen_add(&ex->planned_refs, k.ref);   /* its record is still in the source */
+  if (ex->o.delta && k.ref)
+    hm_seen_add(&ex->planned_refs, k.ref); /* its record is still in the source */
   if (unusable) {
     hm_exec_note(ex, "error", "%s", err);
     count_add(ex, "(plan)", "failed", 1);
@@ -1050,7 +1112,8 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     int done = known && j.state == HM_J_DONE && j.hash && !strcmp(j.hash, k.hash);
     int score = known && j.state == HM_J_DONE ? marked_score(j.hash, k.hash) : 0;
     if (!creates && score)
-      done = !(ex->o.delta && now_resolves(ex, &k, score));   /* an agent missing then: retried by --delta */
+      done = !(ex->o.delta &&
+               now_resolves(ex, &k, score)); /* an agent missing then: retried by --delta */
     int in_doubt = known ? j.state == HM_J_INTENT : ex->recovering;
     if (!creates && done) {
       outcome = "skipped";
@@ -1098,7 +1161,8 @@ int hm_exec_close(hm_exec *ex, int rc) {
     const cJSON *o;
     cJSON_ArrayForEach(o, ex->counts) {
       const cJSON *rd = cJSON_GetObjectItemCaseSensitive(o, "read");
-      if (o->string && cJSON_IsNumber(rd) && rd->valuedouble > 0) hm_store_set_total(ex->st, o->string, (long long)rd->valuedouble);
+      if (o->string && cJSON_IsNumber(rd) && rd->valuedouble > 0)
+        hm_store_set_total(ex->st, o->string, (long long)rd->valuedouble);
     }
   }
   char *counts = cJSON_PrintUnformatted(ex->counts);

@@ -127,7 +127,8 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   const char *host = strstr(base_url, "://") + 3;
   const char *at = strchr(host, '@'), *slash = strchr(host, '/');
   if (at && (!slash || at < slash)) {
-    snprintf(err, errlen, "--target: credentials in the URL are refused; use GORGIAS_EMAIL/GORGIAS_API_KEY");
+    snprintf(err, errlen,
+             "--target: credentials in the URL are refused; use GORGIAS_EMAIL/GORGIAS_API_KEY");
     return NULL;
   }
   hm_http *h = calloc(1, sizeof *h);
@@ -146,7 +147,11 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   h->base = strndup(base_url, n);
   hm_rl_init(&h->rl, 20 / h->o.time_scale, 0, (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
   h->curl = curl_easy_init();
-  if (!h->curl || !h->base) { snprintf(err, errlen, "cannot initialise libcurl"); hm_http_close(h); return NULL; }
+  if (!h->curl || !h->base) {
+    snprintf(err, errlen, "cannot initialise libcurl");
+    hm_http_close(h);
+    return NULL;
+  }
   CURL *cu = h->curl;
   /* Basic auth is a header hmaprun builds per transfer in h->auth and wipes
    * after it (CURLOPT_USERNAME/PASSWORD would keep copies in the handle). */
@@ -445,7 +450,8 @@ typedef struct list_walk {
 
 static void list_url(const list_walk *w, const char *path, hm_buf *url) {
   hm_buf_puts(url, path);
-  if (w->paged) hm_buf_printf(url, "%cpage=%ld&per_page=100", strchr(path, '?') ? '&' : '?', w->next_page);
+  if (w->paged)
+    hm_buf_printf(url, "%cpage=%ld&per_page=100", strchr(path, '?') ? '&' : '?', w->next_page);
   else hm_buf_puts(url, strchr(path, '?') ? "&limit=100" : "?limit=100");
   if (w->cursor) { hm_buf_puts(url, "&cursor="); hm_http_query_escape(url, w->cursor); }
 }
@@ -485,7 +491,8 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
       hm_http_resp_free(&r);
       break;
     }
-    const cJSON *data = cJSON_IsArray(r.json) ? r.json : cJSON_GetObjectItemCaseSensitive(r.json, "data");
+    const cJSON *data =
+        cJSON_IsArray(r.json) ? r.json : cJSON_GetObjectItemCaseSensitive(r.json, "data");
     const cJSON *it;
     int stop = 0;
     cJSON_ArrayForEach(it, data) if ((stop = fn(ctx, it))) break;
@@ -494,8 +501,10 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
     if (more == HM_HTTP_CURSOR_LOOP) {
       /* Going on would read the same pages forever; what was not read yet
        * is unknown, so the caller must not take "not found" from this. */
-      snprintf(err, errlen, "GET %s: page %d handed back a cursor given before: the list does not end, "
-               "stopped reading it", path, page + 1);
+      snprintf(err, errlen,
+               "GET %s: page %d handed back a cursor given before: the list does not end, "
+               "stopped reading it",
+               path, page + 1);
       rc = HM_HTTP_CURSOR_LOOP;
     }
     if (more != 1) break;

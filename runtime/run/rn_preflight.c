@@ -45,12 +45,15 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
   hm_http_set_attempts(h, 0);
   long st = r.status;
   if (st == 401 || st == 403) {
-    snprintf(err, errlen, "Gorgias refused the credentials (%s): check GORGIAS_EMAIL and GORGIAS_API_KEY", r.err);
+    snprintf(err, errlen,
+             "Gorgias refused the credentials (%s): check GORGIAS_EMAIL and GORGIAS_API_KEY",
+             r.err);
     hm_http_resp_free(&r);
     return 3;
   }
   if (st < 200 || st >= 300) {
-    snprintf(err, errlen, "the target account is not reachable: %s", r.err[0] ? r.err : "unexpected answer");
+    snprintf(err, errlen, "the target account is not reachable: %s",
+             r.err[0] ? r.err : "unexpected answer");
     hm_http_resp_free(&r);
     return hm_http_stopped(h) ? 4 : 3;
   }
@@ -58,7 +61,8 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
   return 0;
 }
 
-int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen) {
+int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err,
+                       size_t errlen) {
   rules_ctx rc = { .active = 0 };
   hm_buf_init(&rc.names);
   /* every page: a rule past any cap could e-mail customers on each import */
@@ -66,7 +70,8 @@ int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char 
   if (lst == 401 || lst == 403) { hm_buf_free(&rc.names); return 3; }
   if (lst) {
     char msg[700];
-    snprintf(msg, sizeof msg, "cannot list automation rules (%s); make sure none fires on ticket creation", err);
+    snprintf(msg, sizeof msg,
+             "cannot list automation rules (%s); make sure none fires on ticket creation", err);
     hm_progress_note(p, "warning", msg);
     err[0] = 0;
   }
@@ -75,15 +80,20 @@ int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char 
     if (allow_active_rules) {
       char *msg = NULL;
       hm_buf b; hm_buf_init(&b);
-      hm_buf_printf(&b, "%d active rule(s) fire on ticket/message creation (allowed by --allow-active-rules):%s",
-                    rc.active, hm_buf_cstr(&rc.names));
+      hm_buf_printf(
+          &b,
+          "%d active rule(s) fire on ticket/message creation (allowed by --allow-active-rules):%s",
+          rc.active, hm_buf_cstr(&rc.names));
       msg = (char *)hm_buf_cstr(&b);
       hm_progress_note(p, "warning", msg);
       hm_buf_free(&b);
     } else {
-      snprintf(err, errlen, "%d active Gorgias rule(s) fire on ticket-created or ticket-message-created and "
-               "could e-mail customers or bill imported tickets:%s\ndeactivate them during the import, or "
-               "pass --allow-active-rules", rc.active, hm_buf_cstr(&rc.names));
+      snprintf(err, errlen,
+               "%d active Gorgias rule(s) fire on ticket-created or ticket-message-created and "
+               "could e-mail customers or bill imported tickets:%s\ndeactivate them during the "
+               "import, or "
+               "pass --allow-active-rules",
+               rc.active, hm_buf_cstr(&rc.names));
       rc_code = 3;
     }
   }

@@ -81,7 +81,8 @@ static void status_text(hm_progress *p, const char *object, char *out, size_t n)
   }
   char per[128] = "";
   int i = object[0] ? slot(p, object) : -1;
-  if (i >= 0 && p->obj_total[i] > 0) snprintf(per, sizeof per, " %lld/%lld", p->obj_done[i], p->obj_total[i]);
+  if (i >= 0 && p->obj_total[i] > 0)
+    snprintf(per, sizeof per, " %lld/%lld", p->obj_done[i], p->obj_total[i]);
   else if (i >= 0) snprintf(per, sizeof per, " %lld", p->obj_done[i]);
   if (p->total > 0)
     snprintf(out, n, "%s%s  (%s %lld/%lld, %.1f/s, ETA %s)", object, per, p->unit, p->done,
@@ -147,7 +148,8 @@ void hm_progress_phase(hm_progress *p, const char *phase) {
   if (p->tty) return;   /* the line in place already names the object */
   char line[256];
   if (p->total > 0)
-    snprintf(line, sizeof line, "phase %s (%s %lld/%lld so far)", phase, p->unit, p->done, p->total);
+    snprintf(line, sizeof line, "phase %s (%s %lld/%lld so far)", phase, p->unit, p->done,
+             p->total);
   else
     snprintf(line, sizeof line, "phase %s (%s %lld so far)", phase, p->unit, p->done);
   log_line(p, line);

@@ -98,7 +98,10 @@ static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int
   } else {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(fields, field);
     if (v) out = cJSON_Duplicate(v, 1);
-    else { snprintf(rc->missing, sizeof rc->missing, "%s (field %s)", ref, field); *res = RES_MISSING; }
+    else {
+      snprintf(rc->missing, sizeof rc->missing, "%s (field %s)", ref, field);
+      *res = RES_MISSING;
+    }
   }
   cJSON_Delete(fields);
   return out;
@@ -125,13 +128,15 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
   long long fid = agent_id(rc, fb);
   if (fid) {
     snprintf(msg, sizeof msg, "%s", text ? text : "");
-    if (!text) snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s", email ? email : "?", fb);
+    if (!text)
+      snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s",
+               email ? email : "?", fb);
     raise_flag(rc, "info", msg);
     return cJSON_CreateNumber((double)fid);
   }
   rc->out->unresolved++;
-  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned", email ? email : "?",
-           fb ? " nor fallback " : "", fb ? fb : "");
+  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned",
+           email ? email : "?", fb ? " nor fallback " : "", fb ? fb : "");
   raise_flag(rc, "warn", msg);
   return cJSON_CreateNull();
 }
@@ -218,7 +223,10 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
  * With no list in between, the call cannot be made. */
 static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
   int r = resolve_node(rc, NULL, wrapper);
-  if (r == RES_DROP) { snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded"); r = RES_MISSING; }
+  if (r == RES_DROP) {
+    snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded");
+    r = RES_MISSING;
+  }
   return r;
 }
 
@@ -248,7 +256,8 @@ typedef struct find_ctx { const char *field; const cJSON *want; cJSON *found; } 
  * or a lookup would take "VIP" for "vip" and never create the tag it needs. */
 static int same_scalar(const char *field, const cJSON *a, const cJSON *b) {
   if (cJSON_IsString(a) && cJSON_IsString(b))
-    return !strcmp(field, "email") ? !strcasecmp(a->valuestring, b->valuestring) : !strcmp(a->valuestring, b->valuestring);
+    return !strcmp(field, "email") ? !strcasecmp(a->valuestring, b->valuestring)
+                                   : !strcmp(a->valuestring, b->valuestring);
   if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) return a->valuedouble == b->valuedouble;
   return 0;
 }
@@ -257,7 +266,9 @@ static int find_one(void *ctx, const cJSON *item) {
   find_ctx *f = ctx;
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, f->field);
   /* Help Center articles and categories keep slug and title in their translation. */
-  if (!v) v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "translation"), f->field);
+  if (!v)
+    v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "translation"),
+                                         f->field);
   if (same_scalar(f->field, v, f->want)) {
     f->found = cJSON_Duplicate(item, 1);
     return 1;

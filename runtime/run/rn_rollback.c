@@ -14,13 +14,14 @@
 #include "hm_run.h"
 
 static const char *USAGE =
-  "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] [--time-scale F]\n"
-  "                         [--retarget] [--yes] [--log-json] [--log-every SECONDS]\n"
-  "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
-  "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n"
-  "First shows what it will delete per kind (the counts its deletion uses; --dry-run stops\n"
-  "there, without any API call) and asks on a terminal; --yes confirms without asking, and\n"
-  "without a terminal it refuses (exit 2) unless --yes is given.\n";
+    "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] "
+    "[--time-scale F]\n"
+    "                         [--retarget] [--yes] [--log-json] [--log-every SECONDS]\n"
+    "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
+    "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n"
+    "First shows what it will delete per kind (the counts its deletion uses; --dry-run stops\n"
+    "there, without any API call) and asks on a terminal; --yes confirms without asking, and\n"
+    "without a terminal it refuses (exit 2) unless --yes is given.\n";
 
 typedef struct item { char *ref, *target, *path, *fields; long long gid, ord; int reused; } item;
 typedef struct items { item *v; size_t n, cap; } items;
@@ -33,8 +34,13 @@ static int collect(void *ctx, const hm_idrow *r) {
     if (!g) return 1;
     o->v = g;
   }
-  o->v[o->n++] = (item){ strdup(r->ref), strdup(r->target ? r->target : ""), strdup(r->path ? r->path : ""),
-                         strdup(r->fields ? r->fields : "{}"), r->gid, r->seq, r->reused };
+  o->v[o->n++] = (item){strdup(r->ref),
+                        strdup(r->target ? r->target : ""),
+                        strdup(r->path ? r->path : ""),
+                        strdup(r->fields ? r->fields : "{}"),
+                        r->gid,
+                        r->seq,
+                        r->reused};
   return 0;
 }
 
@@ -74,14 +80,18 @@ static void gone(rb *b, const item *it) {
   hm_progress_step(&b->prog, it->target, "deleted", it->ref, 0);
 }
 
-static long send(rb *b, const char *method, const char *path, const cJSON *body, char *err, size_t errlen) {
+static long send(rb *b, const char *method, const char *path, const cJSON *body, char *err,
+                 size_t errlen) {
   hm_http_resp r;
   hm_http_request(b->h, method, path, body, 1, &r);
   long st = r.status;
   snprintf(err, errlen, "%s", r.err);
   hm_http_resp_free(&r);
-  if (st == 401 || st == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", err); b->rc = 3; }
-  else if (st == 0) b->rc = 4;
+  if (st == 401 || st == 403) {
+    fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", err);
+    b->rc = 3;
+  } else if (st == 0)
+    b->rc = 4;
   return st;
 }
 
@@ -120,8 +130,14 @@ static void deactivate_field(rb *b, const item *it) {
   char path[600], err[600];
   snprintf(path, sizeof path, "%s/%lld", it->path, it->gid);
   long st = send(b, "PUT", path, body, err, sizeof err);
-  if ((st >= 200 && st < 300) || st == 404) { printf("deactivated custom field %lld (%s): Gorgias cannot delete custom fields\n", it->gid, it->ref); gone(b, it); }
-  else if (!b->rc) { fprintf(stderr, "hmaprun rollback: custom field %lld: %s\n", it->gid, err); b->failed++; }
+  if ((st >= 200 && st < 300) || st == 404) {
+    printf("deactivated custom field %lld (%s): Gorgias cannot delete custom fields\n", it->gid,
+           it->ref);
+    gone(b, it);
+  } else if (!b->rc) {
+    fprintf(stderr, "hmaprun rollback: custom field %lld: %s\n", it->gid, err);
+    b->failed++;
+  }
   cJSON_Delete(body);
   cJSON_Delete(sent);
   cJSON_Delete(f);
@@ -134,7 +150,8 @@ static void delete_bulk(rb *b, item **v, size_t n) {
     size_t m = n - i < 100 ? n - i : 100;
     cJSON *body = cJSON_CreateObject();
     cJSON *ids = cJSON_AddArrayToObject(body, kind_of(v[i])->bulk_ids);
-    for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
+    for (size_t k = 0; k < m; k++)
+      cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
     char err[600];
     long st = send(b, "DELETE", v[i]->path, body, err, sizeof err);
     cJSON_Delete(body);
@@ -171,7 +188,8 @@ static int job_done(rb *b, long long job) {
     hm_http_request(b->h, "GET", path, NULL, 1, &r);
     const char *st = r.status == 200 ? hm_rn_json_str(r.json, "status") : NULL;
     int done = st && !strcmp(st, "done");
-    int over = !st || !strcmp(st, "errored") || !strcmp(st, "fatal_errored") || !strcmp(st, "canceled");
+    int over =
+        !st || !strcmp(st, "errored") || !strcmp(st, "fatal_errored") || !strcmp(st, "canceled");
     hm_http_resp_free(&r);
     if (done) return 1;
     if (over) return 0;
@@ -189,12 +207,16 @@ static void delete_tickets(rb *b, item **v, size_t n) {
     const hm_gorgias_kind *t = &HM_GORGIAS[HM_GK_TICKET];
     cJSON_AddStringToObject(body, "type", t->job_type);
     cJSON *ids = cJSON_AddArrayToObject(cJSON_AddObjectToObject(body, "params"), t->job_ids);
-    for (size_t k = 0; k < m; k++) cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
+    for (size_t k = 0; k < m; k++)
+      cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)v[i + k]->gid));
     hm_http_resp r;
     hm_http_request(b->h, "POST", HM_GORGIAS_ROUTES.jobs, body, 1, &r);
     cJSON_Delete(body);
     long long job = r.status >= 200 && r.status < 300 ? hm_rn_json_id(r.json) : 0;
-    if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err); b->rc = 3; }
+    if (r.status == 401 || r.status == 403) {
+      fprintf(stderr, "hmaprun rollback: Gorgias refused the credentials (%s)\n", r.err);
+      b->rc = 3;
+    }
     hm_http_resp_free(&r);
     if (b->rc) return;
     if (job && job_done(b, job)) for (size_t k = 0; k < m; k++) gone(b, v[i + k]);
@@ -271,7 +293,8 @@ static void delete_all(rb *b, items *o, const volatile sig_atomic_t *stop, long 
       if (*stop) { b->rc = 4; break; }
       rb_action a = classify(o, it);
       if (a == RB_KEEP) {
-        printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid, it->ref);
+        printf("kept %s %lld (%s): it existed before the migration\n", it->target, it->gid,
+               it->ref);
         b->kept++;
         hm_store_mark_deleted(b->st, it->ref);
         continue;
@@ -341,8 +364,9 @@ static int consent(const hm_target_args *a, long long total, int ask, int *done)
     rc = hm_confirm_possible(a->yes, why, sizeof why);
   }
   if (rc == 2)
-    fprintf(stderr, "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n",
-            total, why);
+    fprintf(stderr,
+            "hmaprun rollback: refusing to delete %lld object(s) without confirmation: %s\n", total,
+            why);
   else if (rc == 1) { fprintf(stderr, "hmaprun rollback: %s\n", why); *done = 1; rc = 0; }
   return rc;
 }
@@ -353,7 +377,8 @@ int hm_rollback_main(int argc, char **argv) {
   if (rc || a.help) return rc;
   hm_store *st;
   char err[1024];
-  if (hm_store_open(&st, a.state, 0, err, sizeof err) || hm_store_lock(st, a.state, err, sizeof err)) {
+  if (hm_store_open(&st, a.state, 0, err, sizeof err) ||
+      hm_store_lock(st, a.state, err, sizeof err)) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
     hm_store_close(st);
     return 2;
@@ -382,8 +407,12 @@ int hm_rollback_main(int argc, char **argv) {
   long long uploads = 0, surveys = 0;
   delete_all(&b, &o, stop, &uploads, &surveys);
   hm_progress_end(&b.prog);
-  if (uploads) printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n", uploads);
-  if (surveys) printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n", surveys);
+  if (uploads)
+    printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n",
+           uploads);
+  if (surveys)
+    printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n",
+           surveys);
   print_deleted(&b.t);
   printf("rollback: %lld object(s) deleted, %lld kept, %lld failed\n", b.deleted, b.kept, b.failed);
   fflush(stdout);

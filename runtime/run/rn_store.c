@@ -241,8 +241,10 @@ int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err,
   const char *old = hm_store_get_meta(st, "map_hash");
   if (old && strcmp(old, map_hash)) {
     if (!force) {
-      snprintf(err, errlen, "the state database was written by another map or other --set values "
-               "(%.16s…, now %.16s…); resuming would mix two mappings. Use --force-map-change to continue anyway",
+      snprintf(err, errlen,
+               "the state database was written by another map or other --set values "
+               "(%.16s…, now %.16s…); resuming would mix two mappings. Use --force-map-change to "
+               "continue anyway",
                old, map_hash);
       return 2;
     }
@@ -250,10 +252,12 @@ int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err,
   return hm_store_set_meta(st, "map_hash", map_hash) ? 2 : 0;
 }
 
-long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash, const char *target) {
+long long hm_store_run_begin(hm_store *st, const char *mode, const char *map_hash,
+                             const char *target) {
   char t[32];
   now_iso(t);
-  sqlite3_stmt *s = prep(st, "INSERT INTO runs(started,mode,map_hash,target,status) VALUES(?,?,?,?,'running')");
+  sqlite3_stmt *s =
+      prep(st, "INSERT INTO runs(started,mode,map_hash,target,status) VALUES(?,?,?,?,'running')");
   if (!s) return 0;
   const char *v[] = { t, mode, map_hash, target };
   bind_texts(s, 1, 4, v);
@@ -274,7 +278,8 @@ void hm_store_run_end(hm_store *st, long long run, const char *status, const cha
 
 #define ID_COLS "ref,object,key,target,path,gid,fields,hash,map_hash,ord,deleted,reused"
 
-static void id_from(sqlite3_stmt *s, hm_idrow *r, const char *(*get)(sqlite3_stmt *, int, void *), void *ud) {
+static void id_from(sqlite3_stmt *s, hm_idrow *r, const char *(*get)(sqlite3_stmt *, int, void *),
+                    void *ud) {
   r->ref = get(s, 0, ud); r->object = get(s, 1, ud); r->key = get(s, 2, ud);
   r->target = get(s, 3, ud); r->path = get(s, 4, ud); r->gid = sqlite3_column_int64(s, 5);
   r->fields = get(s, 6, ud); r->hash = get(s, 7, ud); r->map_hash = get(s, 8, ud);
@@ -286,8 +291,8 @@ static const char *get_dup(sqlite3_stmt *s, int i, void *ud) { return dup_col(ud
 static const char *get_raw(sqlite3_stmt *s, int i, void *ud) { (void)ud; return col(s, i); }
 
 /* One row by its text key, copied into the scratch arena by fill. */
-static int get_row(hm_store *st, const char *sql, const char *key, void (*fill)(sqlite3_stmt *, void *, hm_store *),
-                   void *out) {
+static int get_row(hm_store *st, const char *sql, const char *key,
+                   void (*fill)(sqlite3_stmt *, void *, hm_store *), void *out) {
   hm_arena_reset(&st->scratch);
   sqlite3_stmt *s = prep(st, sql);
   if (!s) return 0;
@@ -305,9 +310,11 @@ int hm_store_id_get(hm_store *st, const char *ref, hm_idrow *out) {
   return get_row(st, "SELECT " ID_COLS " FROM idmap WHERE ref=?", ref, fill_id, out);
 }
 
-#define J_COLS "call_key,phase,method,path,ref,subject_ref,object,key,target,body,hash,error,seq,state,status"
+#define J_COLS                                                                                     \
+  "call_key,phase,method,path,ref,subject_ref,object,key,target,body,hash,error,seq,state,status"
 
-static void j_from(sqlite3_stmt *s, hm_jrow *j, const char *(*get)(sqlite3_stmt *, int, void *), void *ud) {
+static void j_from(sqlite3_stmt *s, hm_jrow *j, const char *(*get)(sqlite3_stmt *, int, void *),
+                   void *ud) {
   j->call_key = get(s, 0, ud); j->phase = get(s, 1, ud); j->method = get(s, 2, ud);
   j->path = get(s, 3, ud); j->ref = get(s, 4, ud); j->subject_ref = get(s, 5, ud);
   j->object = get(s, 6, ud); j->key = get(s, 7, ud); j->target = get(s, 8, ud);
@@ -369,12 +376,16 @@ int hm_store_intent(hm_store *st, long long run, const hm_jrow *j, const char *m
 static int put_id(hm_store *st, const hm_idrow *id) {
   char t[32];
   now_iso(t);
-  sqlite3_stmt *s = prep(st,
-    "INSERT INTO idmap(ref,object,key,target,path,gid,fields,hash,map_hash,run_id,ord,created,deleted,reused)"
-    " VALUES(?,?,?,?,?,?,?,?,?,(SELECT MAX(id) FROM runs),(SELECT IFNULL(MAX(ord),0)+1 FROM idmap),?,0,?)"
-    " ON CONFLICT(ref) DO UPDATE SET gid=excluded.gid, fields=excluded.fields, hash=excluded.hash,"
-    " map_hash=excluded.map_hash, path=excluded.path, deleted=0, reused=excluded.reused,"
-    " ord=excluded.ord");
+  sqlite3_stmt *s = prep(
+      st,
+      "INSERT INTO "
+      "idmap(ref,object,key,target,path,gid,fields,hash,map_hash,run_id,ord,created,deleted,reused)"
+      " VALUES(?,?,?,?,?,?,?,?,?,(SELECT MAX(id) FROM runs),(SELECT IFNULL(MAX(ord),0)+1 FROM "
+      "idmap),?,0,?)"
+      " ON CONFLICT(ref) DO UPDATE SET gid=excluded.gid, fields=excluded.fields, "
+      "hash=excluded.hash,"
+      " map_hash=excluded.map_hash, path=excluded.path, deleted=0, reused=excluded.reused,"
+      " ord=excluded.ord");
   if (!s) return -1;
   const char *v[] = { id->ref, id->object, id->key, id->target, id->path };
   bind_texts(s, 1, 5, v);
@@ -385,10 +396,12 @@ static int put_id(hm_store *st, const hm_idrow *id) {
   return step_done(s);
 }
 
-static int set_state(hm_store *st, const char *call_key, int state, long status, const char *error) {
+static int set_state(hm_store *st, const char *call_key, int state, long status,
+                     const char *error) {
   char t[32];
   now_iso(t);
-  sqlite3_stmt *s = prep(st, "UPDATE journal SET state=?, status=?, error=?, updated=? WHERE call_key=?");
+  sqlite3_stmt *s =
+      prep(st, "UPDATE journal SET state=?, status=?, error=?, updated=? WHERE call_key=?");
   if (!s) return -1;
   sqlite3_bind_int(s, 1, state);
   sqlite3_bind_int64(s, 2, status);
@@ -445,8 +458,9 @@ int hm_store_mark_deleted(hm_store *st, const char *ref) {
 
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash) {
-  sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
-                             " VALUES(?,?,?,?,?,?,?)");
+  sqlite3_stmt *s =
+      prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
+               " VALUES(?,?,?,?,?,?,?)");
   if (!s) return -1;
   sqlite3_bind_int64(s, 1, run);
   const char *v[] = { ref, object, key, severity, message, map_hash };
@@ -482,7 +496,8 @@ int hm_store_each_id(hm_store *st, int newest_first, int all,
 
 int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx) {
-  sqlite3_stmt *s = prep(st, "SELECT " J_COLS " FROM journal WHERE subject_ref=? AND state=2 ORDER BY seq");
+  sqlite3_stmt *s =
+      prep(st, "SELECT " J_COLS " FROM journal WHERE subject_ref=? AND state=2 ORDER BY seq");
   if (!s) return -1;
   sqlite3_bind_text(s, 1, subject_ref, -1, SQLITE_TRANSIENT);
   int rc = 0;
@@ -496,16 +511,19 @@ int hm_store_each_call_of(hm_store *st, const char *subject_ref,
 }
 
 int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
-  sqlite3_stmt *s = prep(st,
-    "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
-    "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
-    " SELECT o.object, IFNULL((SELECT total FROM totals t WHERE t.object=o.object),-1),"
-    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=2),"
-    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=3),"
-    "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN ('create','upload') AND j.state=1),"
-    "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.deleted=1),"
-    "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.reused=1)"
-    " FROM objs o ORDER BY o.object");
+  sqlite3_stmt *s =
+      prep(st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
+               "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
+               " SELECT o.object, IFNULL((SELECT total FROM totals t WHERE t.object=o.object),-1),"
+               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
+               "('create','upload') AND j.state=2),"
+               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
+               "('create','upload') AND j.state=3),"
+               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
+               "('create','upload') AND j.state=1),"
+               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.deleted=1),"
+               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.reused=1)"
+               " FROM objs o ORDER BY o.object");
   if (!s) return -1;
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {
@@ -523,7 +541,8 @@ int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const
   sqlite3_stmt *s = prep(st, "SELECT severity, object, key, message FROM flags ORDER BY id");
   if (!s) return -1;
   int rc = 0;
-  while (!rc && sqlite3_step(s) == SQLITE_ROW) rc = fn(ctx, col(s, 0), col(s, 1), col(s, 2), col(s, 3));
+  while (!rc && sqlite3_step(s) == SQLITE_ROW)
+    rc = fn(ctx, col(s, 0), col(s, 1), col(s, 2), col(s, 3));
   sqlite3_finalize(s);
   return rc;
 }
@@ -547,7 +566,8 @@ double hm_store_in_doubt_age(hm_store *st) {
 }
 
 int hm_store_gid_ours(hm_store *st, const char *path, long long gid) {
-  sqlite3_stmt *s = prep(st, "SELECT 1 FROM idmap WHERE path=? AND gid=? AND deleted=0 AND reused=0 LIMIT 1");
+  sqlite3_stmt *s =
+      prep(st, "SELECT 1 FROM idmap WHERE path=? AND gid=? AND deleted=0 AND reused=0 LIMIT 1");
   if (!s) return 0;
   sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, gid);

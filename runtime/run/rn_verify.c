@@ -9,10 +9,11 @@
 #include "hm_run.h"
 
 static const char *USAGE =
-  "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] [--time-scale F]\n"
-  "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
-  "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
-  "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
+    "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] "
+    "[--time-scale F]\n"
+    "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
+    "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
+    "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
 
 typedef struct obj { char *ref, *object, *target, *path; long long gid; int reused; } obj;
 typedef struct objs { obj *v; size_t n, cap; } objs;
@@ -26,13 +27,22 @@ static int collect(void *ctx, const hm_idrow *r) {
     if (!g) return 1;
     o->v = g;
   }
-  o->v[o->n++] = (obj){ strdup(r->ref), strdup(r->object ? r->object : ""),
-                        strdup(r->target ? r->target : ""), strdup(r->path ? r->path : ""), r->gid, r->reused };
+  o->v[o->n++] = (obj){strdup(r->ref),
+                       strdup(r->object ? r->object : ""),
+                       strdup(r->target ? r->target : ""),
+                       strdup(r->path ? r->path : ""),
+                       r->gid,
+                       r->reused};
   return 0;
 }
 
 static void objs_free(objs *o) {
-  for (size_t i = 0; i < o->n; i++) { free(o->v[i].ref); free(o->v[i].object); free(o->v[i].target); free(o->v[i].path); }
+  for (size_t i = 0; i < o->n; i++) {
+    free(o->v[i].ref);
+    free(o->v[i].object);
+    free(o->v[i].target);
+    free(o->v[i].path);
+  }
   free(o->v);
 }
 
@@ -40,7 +50,8 @@ static void objs_free(objs *o) {
 static int build_expected(void *ctx, const hm_jrow *j) {
   cJSON **exp = ctx;
   /* delta-message rows are already part of the merged create body. */
-  if (strcmp(j->phase, "create") && strcmp(j->phase, "message") && strcmp(j->phase, "update")) return 0;
+  if (strcmp(j->phase, "create") && strcmp(j->phase, "message") && strcmp(j->phase, "update"))
+    return 0;
   cJSON *body = j->body ? cJSON_Parse(j->body) : NULL;
   if (!body) return 0;
   if (!strcmp(j->phase, "create") && j->status == 409) {
@@ -118,7 +129,10 @@ int hm_verify_main(int argc, char **argv) {
   if (rc || a.help) return rc;
   hm_store *st;
   char err[1024];
-  if (hm_store_open(&st, a.state, 0, err, sizeof err)) { fprintf(stderr, "hmaprun verify: %s\n", err); return 2; }
+  if (hm_store_open(&st, a.state, 0, err, sizeof err)) {
+    fprintf(stderr, "hmaprun verify: %s\n", err);
+    return 2;
+  }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
@@ -144,7 +158,11 @@ int hm_verify_main(int argc, char **argv) {
   hm_progress prog;
   hm_progress_init(&prog, a.log_json, (long long)o.n, 2.0 * a.time_scale);
   hm_progress_configure(&prog, "verify", "objects", a.log_every);
-  if (doubt) { hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n", doubt); diffs += doubt; }
+  if (doubt) {
+    hm_buf_printf(&report, "state: %lld call(s) sent without a recorded answer (resume the run)\n",
+                  doubt);
+    diffs += doubt;
+  }
   for (size_t i = 0; i < o.n && !rc; i++) {
     if (*stop) { rc = 4; break; }
     if (!i || strcmp(o.v[i].target, o.v[i - 1].target)) hm_progress_phase(&prog, o.v[i].target);
@@ -153,20 +171,25 @@ int hm_verify_main(int argc, char **argv) {
     hm_http_resp r;
     hm_http_request(h, "GET", path, NULL, 1, &r);
     checked++;
-    if (r.status == 401 || r.status == 403) { fprintf(stderr, "hmaprun verify: Gorgias refused the credentials (%s)\n", r.err); rc = 3; }
-    else if (r.status == 404) {
-      hm_buf_printf(&report, "%s %s (Gorgias %s %lld): missing in Gorgias\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid);
+    if (r.status == 401 || r.status == 403) {
+      fprintf(stderr, "hmaprun verify: Gorgias refused the credentials (%s)\n", r.err);
+      rc = 3;
+    } else if (r.status == 404) {
+      hm_buf_printf(&report, "%s %s (Gorgias %s %lld): missing in Gorgias\n", o.v[i].object,
+                    o.v[i].ref, o.v[i].target, o.v[i].gid);
       finding(found, &o.v[i], "missing", NULL);
       diffs++;
-    }
-    else if (r.status < 200 || r.status >= 300) { fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err); rc = r.status ? 1 : 4; }
-    else if (!o.v[i].reused) {
+    } else if (r.status < 200 || r.status >= 300) {
+      fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err);
+      rc = r.status ? 1 : 4;
+    } else if (!o.v[i].reused) {
       cJSON *exp = NULL;
       hm_store_each_call_of(st, o.v[i].ref, build_expected, &exp);
       if (exp) {
         drop_write_only(exp, &o.v[i]);
         cJSON *actual = r.json;
-        if (cJSON_GetObjectItemCaseSensitive(exp, "messages") && !cJSON_GetObjectItemCaseSensitive(actual, "messages")) {
+        if (cJSON_GetObjectItemCaseSensitive(exp, "messages") &&
+            !cJSON_GetObjectItemCaseSensitive(actual, "messages")) {
           char q[128];
           snprintf(q, sizeof q, "%s%lld%s", HM_GORGIAS_ROUTES.ticket_messages, o.v[i].gid,
                    HM_GORGIAS_ROUTES.messages_oldest_first);
@@ -177,7 +200,8 @@ int hm_verify_main(int argc, char **argv) {
         int n = hm_rn_json_diff(exp, actual, "", &d);
         if (n) {
           diffs += n;
-          hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object, o.v[i].ref, o.v[i].target, o.v[i].gid, n);
+          hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object,
+                        o.v[i].ref, o.v[i].target, o.v[i].gid, n);
           finding(found, &o.v[i], "different", hm_buf_cstr(&d));
           const char *line = hm_buf_cstr(&d);
           while (*line) {

@@ -47,7 +47,7 @@ struct hm_vm {
   vm_tgt *tgts; uint32_t ntgt, tgt_cap;
   vm_loop *loops; uint32_t nloop, loop_cap;
   vm_regex *res; uint32_t nres;
-  int matches_fn;             /* the builtins' `matches` (PCRE2), so =~ and matches() agree; -1: POSIX here */
+  int matches_fn; /* the builtins' `matches` (PCRE2), so =~ and matches() agree; -1: POSIX here */
   /* the nothing the last failed JMPSOME dropped, for FLAGWHY */
   hm_value last_nothing;
   const char *last_detail;
@@ -178,7 +178,8 @@ hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
   vm->p = p; vm->host = host; vm->builtins = builtins; vm->nbuiltins = nbuiltins;
   vm->matches_fn = -1;
   for (int i = 0; i < nbuiltins; i++)
-    if (builtins[i].name && !strcmp(builtins[i].name, "matches") && builtins[i].min_args <= 2 && builtins[i].max_args >= 2)
+    if (builtins[i].name && !strcmp(builtins[i].name, "matches") && builtins[i].min_args <= 2 &&
+        builtins[i].max_args >= 2)
       vm->matches_fn = i;
   vm->settings = calloc(p->nsettings + 1, sizeof(hm_value));
   if (!vm->settings) abort();
@@ -282,7 +283,11 @@ static hm_value op_add(hm_arena *ar, hm_value a, hm_value b) {
   if (nothing_result(a, b, &r)) return r;
   if (a.kind == HV_NUM && b.kind == HV_NUM) return hv_num(a.u.num + b.u.num);
   if (a.kind == HV_LIST && b.kind == HV_LIST) return concat_lists(ar, a, b);
-  if (a.kind == HV_LIST) { hm_value l = concat_lists(ar, a, hv_list_new(ar, 0)); hv_list_push(ar, &l, b); return l; }
+  if (a.kind == HV_LIST) {
+    hm_value l = concat_lists(ar, a, hv_list_new(ar, 0));
+    hv_list_push(ar, &l, b);
+    return l;
+  }
   hm_value sa = hv_to_str(ar, a), sb = hv_to_str(ar, b);
   char *s = hm_arena_alloc(ar, (size_t)sa.len + sb.len + 1);
   memcpy(s, sa.u.str, sa.len);
@@ -382,7 +387,8 @@ static void vm_raise(hm_vm *vm, uint8_t kind, uint32_t annot, uint8_t sev, const
                   const char *field, bool with_why) {
   const hm_program *p = vm->p;
   if (vm->spec) {   /* a speculated branch reports nothing; its flag text is kept */
-    if (kind == HM_EV_FLAG && annot < p->nannots) vm->spec_flag = hm_vm_const(p, p->annots[annot].message);
+    if (kind == HM_EV_FLAG && annot < p->nannots)
+      vm->spec_flag = hm_vm_const(p, p->annots[annot].message);
     return;
   }
   if (!vm->host || !vm->host->event) return;
@@ -519,7 +525,8 @@ static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref,
   vm->spec_email = vm->spec_flag = NULL;
   vm->last_nothing = hv_missing(HM_WHY_LOOKUP);
   hm_vm_status st = exec(vm, rec);
-  bool ok = st == HM_VM__STOP && vm->sp == sp + 1 && vm->stack[vm->sp - 1].kind == HV_REF && vm->spec_email;
+  bool ok = st == HM_VM__STOP && vm->sp == sp + 1 && vm->stack[vm->sp - 1].kind == HV_REF &&
+            vm->spec_email;
   const char *email = vm->spec_email, *flag = vm->spec_flag;
   vm->spec = false; vm->stop_pc = HM_BC_NONE; vm->pc = pc + 1;
   vm->sp = sp; vm->ntgt = ntgt; vm->nloop = nloop; vm->cur = cur;
@@ -561,7 +568,12 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
   for (;;) {
     if (pc >= lim) {   /* vm->cur stays: a speculation's caller restores it */
       if (pc == vm->stop_pc) { vm->pc = pc; vm->sp = sp; return HM_VM__STOP; }
-      if (pc >= vm->code->ncode) { vm->pc = pc; vm->cur = pc; vm->sp = sp; return fault(vm, "ran past the end of the code"); }
+      if (pc >= vm->code->ncode) {
+        vm->pc = pc;
+        vm->cur = pc;
+        vm->sp = sp;
+        return fault(vm, "ran past the end of the code");
+      }
     }
     uint32_t ins = code[pc++];
     uint32_t A = HM_A(ins);
@@ -671,7 +683,10 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_AGENT:
       NEED(1);
       a = POP();
-      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) { PUSH(hv_missing(HM_WHY_LOOKUP)); break; }
+      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) {
+        PUSH(hv_missing(HM_WHY_LOOKUP));
+        break;
+      }
       if (vm->spec) vm->spec_email = hv_to_str(ar, a).u.str;
       b = vm->host->agent(vm->host->user, a, ar);
       if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->fallback) {
@@ -736,7 +751,8 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       a = POP();
       if (!vm->ntgt) FAULT("field set outside a target");
       vm_tgt *tg = &vm->tgts[vm->ntgt - 1];
-      if (tg->target >= p->ntargets || A >= vm->tinfo[tg->target].nfields) FAULT("bad target field");
+      if (tg->target >= p->ntargets || A >= vm->tinfo[tg->target].nfields)
+        FAULT("bad target field");
       if (a.kind != HV_MISSING) set_tfield(vm, tg, A, HM_OP(ins) == HOP_APPENDTGT, a);
       break;
     }
@@ -752,7 +768,8 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       if (tg->target >= p->ntargets) FAULT("EMIT of an element with no target");
       vm->emitted = true;
       if (vm->host && vm->host->emit) {
-        vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after, tg->target, tg->rec);
+        vm->host->emit(vm->host->user, vm->rule, vm->code == &p->rules[vm->rule].after, tg->target,
+                       tg->rec);
         tg->set = ~(uint64_t)0;   /* the host holds the record now and may change it */
       }
       break;
@@ -787,7 +804,10 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
 hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
                        const hm_vm_record *rec, hm_arena *a) {
   vm->err[0] = 0;
-  if (rule >= vm->p->nrules) { snprintf(vm->err, sizeof vm->err, "no rule %u", rule); return HM_VM_ERROR; }
+  if (rule >= vm->p->nrules) {
+    snprintf(vm->err, sizeof vm->err, "no rule %u", rule);
+    return HM_VM_ERROR;
+  }
   const hm_rule *r = &vm->p->rules[rule];
   if (is_after && !r->has_after) return HM_VM_GUARDED;
   vm->rule = rule;
@@ -796,6 +816,9 @@ hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
   vm->arena = a; vm->emitted = false;
   vm->spec = false; vm->stop_pc = HM_BC_NONE;
   vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL; vm->call_error = NULL;
-  for (uint32_t i = 0; i < vm->nslots; i++) { vm->slots[i] = hv_missing(HM_WHY_ABSENT); vm->slot_pos[i] = 0; }
+  for (uint32_t i = 0; i < vm->nslots; i++) {
+    vm->slots[i] = hv_missing(HM_WHY_ABSENT);
+    vm->slot_pos[i] = 0;
+  }
   return exec(vm, rec);
 }

@@ -36,7 +36,10 @@ typedef struct flags { flag_rec items[8]; int n; } flags;
 
 static void on_flag(void *user, hm_severity sev, const char *msg) {
   flags *f = user;
-  if (f->n < 8) { f->items[f->n].sev = sev; snprintf(f->items[f->n].msg, sizeof f->items[0].msg, "%s", msg); }
+  if (f->n < 8) {
+    f->items[f->n].sev = sev;
+    snprintf(f->items[f->n].msg, sizeof f->items[0].msg, "%s", msg);
+  }
   f->n++;
 }
 
@@ -44,11 +47,21 @@ static void on_flag(void *user, hm_severity sev, const char *msg) {
 typedef struct parser { const char *p; hm_arena *a; const char *err; } parser;
 
 static void skip_ws(parser *ps) { while (*ps->p == ' ' || *ps->p == '\t') ps->p++; }
-static int eat(parser *ps, char c) { skip_ws(ps); if (*ps->p == c) { ps->p++; return 1; } return 0; }
+static int eat(parser *ps, char c) {
+  skip_ws(ps);
+  if (*ps->p == c) {
+    ps->p++;
+    return 1;
+  }
+  return 0;
+}
 static int word(parser *ps, const char *w) {
   skip_ws(ps);
   size_t n = strlen(w);
-  if (strncmp(ps->p, w, n) == 0 && !((ps->p[n] >= 'a' && ps->p[n] <= 'z') || ps->p[n] == '_')) { ps->p += n; return 1; }
+  if (strncmp(ps->p, w, n) == 0 && !((ps->p[n] >= 'a' && ps->p[n] <= 'z') || ps->p[n] == '_')) {
+    ps->p += n;
+    return 1;
+  }
   return 0;
 }
 
@@ -61,8 +74,10 @@ static int hexval(char c) {
 
 static void put_utf8(hm_buf *b, unsigned cp) {
   if (cp < 0x80) hm_buf_putc(b, (char)cp);
-  else if (cp < 0x800) { hm_buf_putc(b, (char)(0xC0 | (cp >> 6))); hm_buf_putc(b, (char)(0x80 | (cp & 0x3F))); }
-  else if (cp < 0x10000) {
+  else if (cp < 0x800) {
+    hm_buf_putc(b, (char)(0xC0 | (cp >> 6)));
+    hm_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
     hm_buf_putc(b, (char)(0xE0 | (cp >> 12))); hm_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
     hm_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
   } else {
@@ -169,7 +184,10 @@ static int parse_value(parser *ps, hm_value *out) {
 /* ---- printing values for failure messages ---- */
 static void show(hm_buf *b, hm_value v) {
   static const char *whys[] = {"absent", "lookup", "parse", "nomatch", "empty"};
-  if (v.kind == HV_MISSING) { hm_buf_printf(b, "missing(%s)", v.why < 5 ? whys[v.why] : "?"); return; }
+  if (v.kind == HV_MISSING) {
+    hm_buf_printf(b, "missing(%s)", v.why < 5 ? whys[v.why] : "?");
+    return;
+  }
   if (v.kind == HV_STR) {
     hm_buf_putc(b, '"');
     for (uint32_t i = 0; i < v.len; i++) {
@@ -184,7 +202,10 @@ static void show(hm_buf *b, hm_value v) {
   }
   if (v.kind == HV_LIST) {
     hm_buf_putc(b, '[');
-    for (uint32_t i = 0; i < v.u.list->n; i++) { if (i) hm_buf_puts(b, ", "); show(b, v.u.list->items[i]); }
+    for (uint32_t i = 0; i < v.u.list->n; i++) {
+      if (i) hm_buf_puts(b, ", ");
+      show(b, v.u.list->items[i]);
+    }
     hm_buf_putc(b, ']');
     return;
   }
@@ -207,13 +228,15 @@ static int same(hm_value a, hm_value b) {
   if (a.kind == HV_MISSING) return a.why == b.why;
   if (a.kind == HV_LIST) {
     if (a.u.list->n != b.u.list->n) return 0;
-    for (uint32_t i = 0; i < a.u.list->n; i++) if (!same(a.u.list->items[i], b.u.list->items[i])) return 0;
+    for (uint32_t i = 0; i < a.u.list->n; i++)
+      if (!same(a.u.list->items[i], b.u.list->items[i])) return 0;
     return 1;
   }
   if (a.kind == HV_REC) {
     if (a.u.rec->n != b.u.rec->n) return 0;
     for (uint32_t i = 0; i < a.u.rec->n; i++)
-      if (strcmp(a.u.rec->keys[i], b.u.rec->keys[i]) || !same(a.u.rec->vals[i], b.u.rec->vals[i])) return 0;
+      if (strcmp(a.u.rec->keys[i], b.u.rec->keys[i]) || !same(a.u.rec->vals[i], b.u.rec->vals[i]))
+        return 0;
     return 1;
   }
   return hv_equal(a, b);
@@ -231,12 +254,16 @@ static int well_formed(hm_value v) {
   return 1;
 }
 
-static const char *sev_name(hm_severity s) { return s == HM_SEV_INFO ? "info" : s == HM_SEV_WARN ? "warn" : "review"; }
+static const char *sev_name(hm_severity s) {
+  return s == HM_SEV_INFO ? "info" : s == HM_SEV_WARN ? "warn" : "review";
+}
 
 typedef struct run { int cases, failures; hm_std_state *std; int use_std; char seen[256]; } run;
 
-static void fail_case(run *r, const char *file, int line, const char *text, const char *why, hm_buf *detail) {
-  fprintf(stderr, "%s:%d: FAIL %s\n  %s%s\n", file, line, text, why, detail && detail->len ? hm_buf_cstr(detail) : "");
+static void fail_case(run *r, const char *file, int line, const char *text, const char *why,
+                      hm_buf *detail) {
+  fprintf(stderr, "%s:%d: FAIL %s\n  %s%s\n", file, line, text, why,
+          detail && detail->len ? hm_buf_cstr(detail) : "");
   r->failures++;
 }
 
@@ -279,12 +306,19 @@ static void run_line(run *r, const char *file, int lineno, const char *text) {
     else { ps.err = "expected info, warn or review"; goto bad; }
     hm_value m;
     if (parse_string(&ps, &m)) goto bad;
-    if (want.n < 8) { want.items[want.n].sev = sev; snprintf(want.items[want.n].msg, 512, "%s", m.u.str); want.n++; }
+    if (want.n < 8) {
+      want.items[want.n].sev = sev;
+      snprintf(want.items[want.n].msg, 512, "%s", m.u.str);
+      want.n++;
+    }
   }
   skip_ws(&ps);
   if (*ps.p) { ps.err = "trailing text"; goto bad; }
   const hm_builtin *b = &hm_builtins[idx];
-  if (argc < b->min_args || argc > b->max_args) { ps.err = "wrong number of arguments for the table"; goto bad; }
+  if (argc < b->min_args || argc > b->max_args) {
+    ps.err = "wrong number of arguments for the table";
+    goto bad;
+  }
 
   flags got = {0};
   hm_bctx ctx = {&a, &got, on_flag, NULL, r->use_std ? r->std : NULL};
@@ -292,31 +326,48 @@ static void run_line(run *r, const char *file, int lineno, const char *text) {
   int rc = b->fn(&ctx, argc, args, &out);
   r->cases++;
   if (want_fail) {
-    if (rc != -1) { show(&msg, out); fail_case(r, file, lineno, text, "expected failure, got ", &msg); goto done; }
+    if (rc != -1) {
+      show(&msg, out);
+      fail_case(r, file, lineno, text, "expected failure, got ", &msg);
+      goto done;
+    }
     if (!ctx.error || strcmp(ctx.error, expect_err.u.str) != 0) {
-      hm_buf_printf(&msg, "expected reason: %s\n  got reason:      %s", expect_err.u.str, ctx.error ? ctx.error : "(none)");
+      hm_buf_printf(&msg, "expected reason: %s\n  got reason:      %s", expect_err.u.str,
+                    ctx.error ? ctx.error : "(none)");
       fail_case(r, file, lineno, text, "", &msg);
       goto done;
     }
-    if (out.kind != HV_MISSING || out.why != HM_WHY_PARSE) { fail_case(r, file, lineno, text, "failure without missing(parse) result", NULL); goto done; }
+    if (out.kind != HV_MISSING || out.why != HM_WHY_PARSE) {
+      fail_case(r, file, lineno, text, "failure without missing(parse) result", NULL);
+      goto done;
+    }
   } else {
-    if (rc != 0) { hm_buf_printf(&msg, "%s", ctx.error ? ctx.error : "(no reason)"); fail_case(r, file, lineno, text, "unexpected failure: ", &msg); goto done; }
+    if (rc != 0) {
+      hm_buf_printf(&msg, "%s", ctx.error ? ctx.error : "(no reason)");
+      fail_case(r, file, lineno, text, "unexpected failure: ", &msg);
+      goto done;
+    }
     if (!same(out, expect)) {
       hm_buf_puts(&msg, "expected: "); show(&msg, expect);
       hm_buf_puts(&msg, "\n  got:      "); show(&msg, out);
       fail_case(r, file, lineno, text, "", &msg);
       goto done;
     }
-    if (!well_formed(out)) { fail_case(r, file, lineno, text, "string result not NUL-terminated", NULL); goto done; }
+    if (!well_formed(out)) {
+      fail_case(r, file, lineno, text, "string result not NUL-terminated", NULL);
+      goto done;
+    }
   }
   int ok = got.n == want.n;
   for (int i = 0; ok && i < got.n && i < 8; i++)
     ok = got.items[i].sev == want.items[i].sev && strcmp(got.items[i].msg, want.items[i].msg) == 0;
   if (!ok) {
     hm_buf_puts(&msg, "expected flags:");
-    for (int i = 0; i < want.n && i < 8; i++) hm_buf_printf(&msg, " %s \"%s\";", sev_name(want.items[i].sev), want.items[i].msg);
+    for (int i = 0; i < want.n && i < 8; i++)
+      hm_buf_printf(&msg, " %s \"%s\";", sev_name(want.items[i].sev), want.items[i].msg);
     hm_buf_puts(&msg, "\n  got flags:     ");
-    for (int i = 0; i < got.n && i < 8; i++) hm_buf_printf(&msg, " %s \"%s\";", sev_name(got.items[i].sev), got.items[i].msg);
+    for (int i = 0; i < got.n && i < 8; i++)
+      hm_buf_printf(&msg, " %s \"%s\";", sev_name(got.items[i].sev), got.items[i].msg);
     fail_case(r, file, lineno, text, "", &msg);
   }
   goto done;
@@ -349,16 +400,55 @@ static int run_file(run *r, const char *file) {
 }
 
 /* ---- fuzz: hostile arguments must never crash, and results stay well formed ---- */
-static uint64_t rng_next(uint64_t *s) { *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; return *s >> 33; }
+static uint64_t rng_next(uint64_t *s) {
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return *s >> 33;
+}
 
 static hm_value fuzz_value(hm_arena *a, uint64_t *s, int depth) {
-  static const char *pool[] = {
-    "", " ", "\xff\xfe", "\xc3", "a\xe2\x82", "\xed\xa0\x80", "é", "日本語", "<script>alert(1)</script>",
-    "<p onclick=\"x\">a</p><", "<!--", "&#x110000;&#0;&amp", "a@b", "@", "Smith, ", " , ", "x\0y",
-    "2024-03-31T02:30:00", "31/02/2024", "/Date(-1)/", "/Date(99999999999999999999)/", "%Y%m%d%H%M%S%z",
-    "%", "%q", "Europe/Paris", "../../etc/passwd", "(", "(a)|b", "\\1\\9$0", "(?<n>x)", "data:;base64,",
-    "====", "\n========== 2024-01-02 09:00:00 : A (1) ============\n\n", "9999-12-31T23:59:59+14:00",
-    "-0", "1e309", "0x10", "   \t\n", "ÀÉÎõü ß", "Ǆ", "\xe2\x80\xa8", "%s", "-99999999999999999999"};
+  static const char *pool[] = {"",
+                               " ",
+                               "\xff\xfe",
+                               "\xc3",
+                               "a\xe2\x82",
+                               "\xed\xa0\x80",
+                               "é",
+                               "日本語",
+                               "<script>alert(1)</script>",
+                               "<p onclick=\"x\">a</p><",
+                               "<!--",
+                               "&#x110000;&#0;&amp",
+                               "a@b",
+                               "@",
+                               "Smith, ",
+                               " , ",
+                               "x\0y",
+                               "2024-03-31T02:30:00",
+                               "31/02/2024",
+                               "/Date(-1)/",
+                               "/Date(99999999999999999999)/",
+                               "%Y%m%d%H%M%S%z",
+                               "%",
+                               "%q",
+                               "Europe/Paris",
+                               "../../etc/passwd",
+                               "(",
+                               "(a)|b",
+                               "\\1\\9$0",
+                               "(?<n>x)",
+                               "data:;base64,",
+                               "====",
+                               "\n========== 2024-01-02 09:00:00 : A (1) ============\n\n",
+                               "9999-12-31T23:59:59+14:00",
+                               "-0",
+                               "1e309",
+                               "0x10",
+                               "   \t\n",
+                               "ÀÉÎõü ß",
+                               "Ǆ",
+                               "\xe2\x80\xa8",
+                               "%s",
+                               "-99999999999999999999"};
   uint64_t k = rng_next(s) % 16;
   if (k == 0) return hv_missing(HM_WHY_ABSENT);
   if (k == 1) return hv_null();
@@ -378,10 +468,53 @@ static hm_value fuzz_value(hm_arena *a, uint64_t *s, int depth) {
     return hv_strn(p, n);
   }
   if (k == 8 || k == 9) {   /* tokens that matter to the HTML, date, regex and case-log scanners */
-    static const char *tok[] = {"<", ">", "/", "=", "\"", "'", "&", "#", ";", "x", "1", "2024-05-02", ":", " ",
-                                "\n", "========== ", " ============", " : ", "(", ")", "%", "Y", "%F", "%T", "%z",
-                                "\xc3", "\xa9", "script", "on", "javascript:", "&#x", "<!--", "-->", "@", ",",
-                                "\\", "\\1", "[", "*", "+02:00", "Z", "T", ".", "Europe/Paris", "/Date(", "<p", "br"};
+    static const char *tok[] = {"<",
+                                ">",
+                                "/",
+                                "=",
+                                "\"",
+                                "'",
+                                "&",
+                                "#",
+                                ";",
+                                "x",
+                                "1",
+                                "2024-05-02",
+                                ":",
+                                " ",
+                                "\n",
+                                "========== ",
+                                " ============",
+                                " : ",
+                                "(",
+                                ")",
+                                "%",
+                                "Y",
+                                "%F",
+                                "%T",
+                                "%z",
+                                "\xc3",
+                                "\xa9",
+                                "script",
+                                "on",
+                                "javascript:",
+                                "&#x",
+                                "<!--",
+                                "-->",
+                                "@",
+                                ",",
+                                "\\",
+                                "\\1",
+                                "[",
+                                "*",
+                                "+02:00",
+                                "Z",
+                                "T",
+                                ".",
+                                "Europe/Paris",
+                                "/Date(",
+                                "<p",
+                                "br"};
     hm_buf b;
     hm_buf_init(&b);
     uint64_t n = rng_next(s) % 30;
@@ -391,7 +524,8 @@ static hm_value fuzz_value(hm_arena *a, uint64_t *s, int depth) {
     return v;
   }
   if (k == 7) {   /* two pool strings glued */
-    const char *x = pool[rng_next(s) % (sizeof pool / sizeof *pool)], *y = pool[rng_next(s) % (sizeof pool / sizeof *pool)];
+    const char *x = pool[rng_next(s) % (sizeof pool / sizeof *pool)],
+               *y = pool[rng_next(s) % (sizeof pool / sizeof *pool)];
     return hv_str(hm_arena_printf(a, "%s%s", x, y));
   }
   const char *x = pool[rng_next(s) % (sizeof pool / sizeof *pool)];
@@ -413,9 +547,15 @@ static int fuzz(int rounds) {
       hm_bctx ctx = {&a, NULL, NULL, NULL, round % 2 ? std : NULL};
       hm_value out;
       int rc = b->fn(&ctx, argc, args, &out);
-      if (rc == -1 && (!ctx.error || out.kind != HV_MISSING)) { fprintf(stderr, "fuzz: %s failed without reason\n", b->name); bad++; }
+      if (rc == -1 && (!ctx.error || out.kind != HV_MISSING)) {
+        fprintf(stderr, "fuzz: %s failed without reason\n", b->name);
+        bad++;
+      }
       if (rc != 0 && rc != -1) { fprintf(stderr, "fuzz: %s returned %d\n", b->name, rc); bad++; }
-      if (rc == 0 && !well_formed(out)) { fprintf(stderr, "fuzz: %s returned a malformed string\n", b->name); bad++; }
+      if (rc == 0 && !well_formed(out)) {
+        fprintf(stderr, "fuzz: %s returned a malformed string\n", b->name);
+        bad++;
+      }
       /* Sanitised HTML is a fixed point: sanitising it again changes nothing and flags nothing. */
       if (rc == 0 && out.kind == HV_STR && strcmp(b->name, "sanitize_html") == 0) {
         flags got = {0};
@@ -424,7 +564,11 @@ static int fuzz(int rounds) {
         if (b->fn(&again, 1, &out, &twice) != 0 || !hv_equal(out, twice) || got.n) {
           hm_buf m;
           hm_buf_init(&m);
-          show(&m, args[0]); hm_buf_puts(&m, " -> "); show(&m, out); hm_buf_puts(&m, " -> "); show(&m, twice);
+          show(&m, args[0]);
+          hm_buf_puts(&m, " -> ");
+          show(&m, out);
+          hm_buf_puts(&m, " -> ");
+          show(&m, twice);
           fprintf(stderr, "fuzz: sanitize_html is not idempotent: %s\n", hm_buf_cstr(&m));
           hm_buf_free(&m);
           bad++;
@@ -454,7 +598,8 @@ static int fuzz_tzif(const char *path, int rounds) {
     memcpy(buf, orig, n);
     size_t len = n;
     int flips = (int)(rng_next(&seed) % 8) + 1;
-    for (int k = 0; k < flips; k++) buf[rng_next(&seed) % n] ^= (unsigned char)(1u << (rng_next(&seed) % 8));
+    for (int k = 0; k < flips; k++)
+      buf[rng_next(&seed) % n] ^= (unsigned char)(1u << (rng_next(&seed) % 8));
     if (rng_next(&seed) % 4 == 0) len = rng_next(&seed) % n;
     tz = hm_tz_parse("fuzz", buf, len, err, sizeof err);
     if (tz) {   /* whatever was read must answer without crashing */
@@ -473,10 +618,28 @@ static int fuzz_tzif(const char *path, int rounds) {
 
 /* Big hostile inputs: every builtin must stay close to linear on them. */
 static int hostile(void) {
-  static const char *unit[] = {"<a ", "<!", "<a x=\"", "&#", "<!--", "<script>", "</", "< ", "é", "\xff", "a;",
+  static const char *unit[] = {"<a ",
+                               "<!",
+                               "<a x=\"",
+                               "&#",
+                               "<!--",
+                               "<script>",
+                               "</",
+                               "< ",
+                               "é",
+                               "\xff",
+                               "a;",
                                "========== 2024-01-01 00:00:00 : x ",
-                               "\n========== 2024-01-01 00:00:00 : x (1) ============\n\n", "%Y", "  ", "@", ",", "(a",
-                               "<div>", "<b></p>", "<p><b>", "<div></span>"};
+                               "\n========== 2024-01-01 00:00:00 : x (1) ============\n\n",
+                               "%Y",
+                               "  ",
+                               "@",
+                               ",",
+                               "(a",
+                               "<div>",
+                               "<b></p>",
+                               "<p><b>",
+                               "<div></span>"};
   int bad = 0;
   hm_std_state *std = hm_std_state_new();
   hm_arena a;
@@ -497,7 +660,11 @@ static int hostile(void) {
       clock_t t0 = clock();
       bi->fn(&ctx, bi->max_args, args, &out);
       double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-      if (secs > 0.5) { fprintf(stderr, "hostile: %s took %.2fs on %zu x \"%s\"\n", bi->name, secs, (size_t)200000 / strlen(unit[u]), unit[u]); bad++; }
+      if (secs > 0.5) {
+        fprintf(stderr, "hostile: %s took %.2fs on %zu x \"%s\"\n", bi->name, secs,
+                (size_t)200000 / strlen(unit[u]), unit[u]);
+        bad++;
+      }
     }
     hm_arena_reset(&a);
   }
@@ -522,12 +689,21 @@ static int check_docs(const char *file) {
   fclose(f);
   int missing = 0;
   for (int i = 0; i < hm_builtin_count; i++)
-    if (!seen[i]) { fprintf(stderr, "%s: no \"### %s\" entry\n", file, hm_builtins[i].name); missing++; }
+    if (!seen[i]) {
+      fprintf(stderr, "%s: no \"### %s\" entry\n", file, hm_builtins[i].name);
+      missing++;
+    }
   return missing ? 1 : 0;
 }
 
 /* The table itself and the compile-time check helpers. */
-#define EXPECT(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond); bad++; } } while (0)
+#define EXPECT(cond)                                                                               \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #cond);                              \
+      bad++;                                                                                       \
+    }                                                                                              \
+  } while (0)
 static int check_api(void) {
   int bad = 0;
   EXPECT(hm_builtin_count == 40);
@@ -544,15 +720,20 @@ static int check_api(void) {
   EXPECT(hm_builtins[hm_builtin_find("join")].may_miss);
   char err[200];
   EXPECT(hm_regex_check("^\\d+$", err, sizeof err) == 0);
-  EXPECT(hm_regex_check("(", err, sizeof err) == -1 && strcmp(err, "missing closing parenthesis at offset 1") == 0);
+  EXPECT(hm_regex_check("(", err, sizeof err) == -1 &&
+         strcmp(err, "missing closing parenthesis at offset 1") == 0);
   EXPECT(hm_date_format_check("%Y-%m-%d %H:%M:%S", err, sizeof err) == 0);
   EXPECT(hm_date_format_check("%F %T %z", err, sizeof err) == 0);
   EXPECT(hm_date_format_check("%s", err, sizeof err) == 0);
   EXPECT(hm_date_format_check("%d %b %Y %I:%M %p", err, sizeof err) == 0);
-  EXPECT(hm_date_format_check("%Y-%m-%q", err, sizeof err) == -1 && strcmp(err, "unknown directive %q in format \"%Y-%m-%q\"") == 0);
-  EXPECT(hm_date_format_check("%H:%M", err, sizeof err) == -1 && strcmp(err, "format \"%H:%M\" has no complete date (needs year, month and day)") == 0);
-  EXPECT(hm_date_format_check("%F %I:%M", err, sizeof err) == -1 && strcmp(err, "format \"%F %I:%M\" uses %I without %p") == 0);
-  EXPECT(hm_date_format_check("%F %", err, sizeof err) == -1 && strcmp(err, "format \"%F %\" ends with a lone %") == 0);
+  EXPECT(hm_date_format_check("%Y-%m-%q", err, sizeof err) == -1 &&
+         strcmp(err, "unknown directive %q in format \"%Y-%m-%q\"") == 0);
+  EXPECT(hm_date_format_check("%H:%M", err, sizeof err) == -1 &&
+         strcmp(err, "format \"%H:%M\" has no complete date (needs year, month and day)") == 0);
+  EXPECT(hm_date_format_check("%F %I:%M", err, sizeof err) == -1 &&
+         strcmp(err, "format \"%F %I:%M\" uses %I without %p") == 0);
+  EXPECT(hm_date_format_check("%F %", err, sizeof err) == -1 &&
+         strcmp(err, "format \"%F %\" ends with a lone %") == 0);
   /* A builtin called with no flag callback and no state must still work. */
   hm_arena a;
   hm_arena_init(&a, 1024);
@@ -565,7 +746,10 @@ static int check_api(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: run_cases [--api|--cover|--docs|--fuzz N] FILE...\n"); return 2; }
+  if (argc < 2) {
+    fprintf(stderr, "usage: run_cases [--api|--cover|--docs|--fuzz N] FILE...\n");
+    return 2;
+  }
   if (strcmp(argv[1], "--api") == 0) return check_api();
   if (strcmp(argv[1], "--hostile") == 0) return hostile();
   if (strcmp(argv[1], "--tzif") == 0) return argc > 2 ? fuzz_tzif(argv[2], 3000) : 2;
@@ -583,7 +767,10 @@ int main(int argc, char **argv) {
   hm_std_state_free(r.std);
   if (cover)
     for (int i = 0; i < hm_builtin_count; i++)
-      if (!r.seen[i]) { fprintf(stderr, "no test case for builtin %s\n", hm_builtins[i].name); r.failures++; }
+      if (!r.seen[i]) {
+        fprintf(stderr, "no test case for builtin %s\n", hm_builtins[i].name);
+        r.failures++;
+      }
   printf("%d cases, %d failures\n", r.cases, r.failures);
   return r.failures ? 1 : 0;
 }

@@ -11,8 +11,13 @@
 #include "hm_utf8.h"
 
 static int failures;
-#define CHECK(c) \
-  do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c);                                 \
+      failures++;                                                                                  \
+    }                                                                                              \
+  } while (0)
 
 static void test_fnv(void) {
   CHECK(hm_fnv1a64("", 0) == 0xcbf29ce484222325ull);

@@ -1,10 +1,10 @@
 /* check_plan: invariants every calls.ndjson must keep, whatever the map:
  * line 1 is the typed header (common/hm_calls.h: hmap_plan, a 64-hex map_hash,
- * max_upload_bytes); seq counts up from 1 on the lines after it; each call has a known phase, a method, a path, a
- * source and a hash; refs are created once; and every reference ({"$ref": R}
- * in a body, {ref:R} in a path) names a ref an EARLIER call created — the
- * dependency order the run relies on. With a run report (the client's
- * STATE.report.json), also checks the run created what the plan planned.
+ * max_upload_bytes); seq counts up from 1 on the lines after it; each call has a known phase, a
+ * method, a path, a source and a hash; refs are created once; and every reference ({"$ref": R} in a
+ * body, {ref:R} in a path) names a ref an EARLIER call created — the dependency order the run
+ * relies on. With a run report (the client's STATE.report.json), also checks the run created what
+ * the plan planned.
  *
  * usage: check_plan CALLS.ndjson [RUN_REPORT.json] */
 #include <cjson/cJSON.h>
@@ -33,14 +33,16 @@ static int fails;
 static long lineno;
 
 static void fail(const char *what, const char *detail) {
-  fprintf(stderr, "calls.ndjson:%ld: %s%s%s\n", lineno, what, detail ? ": " : "", detail ? detail : "");
+  fprintf(stderr, "calls.ndjson:%ld: %s%s%s\n", lineno, what, detail ? ": " : "",
+          detail ? detail : "");
   fails++;
 }
 
 static void check_refs(const cJSON *j, const refs *made) {
   if (cJSON_IsObject(j)) {
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "$ref");
-    if (cJSON_IsString(r) && !has(made, r->valuestring)) fail("reference to a ref not created before", r->valuestring);
+    if (cJSON_IsString(r) && !has(made, r->valuestring))
+      fail("reference to a ref not created before", r->valuestring);
   }
   for (const cJSON *c = j ? j->child : NULL; c; c = c->next) check_refs(c, made);
 }
@@ -92,15 +94,20 @@ int main(int argc, char **argv) {
     const char *phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "phase"));
     const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "path"));
     const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "ref"));
-    if (!cJSON_IsNumber(seq) || (long)seq->valuedouble != lineno - 1) fail("seq is not the line number", NULL);
-    if (!phase || (strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") && strcmp(phase, "update")))
+    if (!cJSON_IsNumber(seq) || (long)seq->valuedouble != lineno - 1)
+      fail("seq is not the line number", NULL);
+    if (!phase || (strcmp(phase, "upload") && strcmp(phase, "create") && strcmp(phase, "message") &&
+                   strcmp(phase, "update")))
       fail("unknown phase", phase);
-    if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "method")) || !path) fail("no method or path", NULL);
+    if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "method")) || !path)
+      fail("no method or path", NULL);
     if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "source"))) fail("no source", NULL);
     if (!cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "hash"))) fail("no hash", NULL);
-    if (phase && !strcmp(phase, "upload") && !cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file")))
+    if (phase && !strcmp(phase, "upload") &&
+        !cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "file")))
       fail("upload without file", NULL);
-    if (phase && strcmp(phase, "upload") && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "body")))
+    if (phase && strcmp(phase, "upload") &&
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(c, "body")))
       fail("no body", NULL);
     if (path) check_path(path, &made);
     check_refs(cJSON_GetObjectItemCaseSensitive(c, "body"), &made);
@@ -125,10 +132,15 @@ int main(int argc, char **argv) {
     cJSON *rep = cJSON_Parse(buf);
     const cJSON *objects = cJSON_GetObjectItemCaseSensitive(rep, "objects");
     const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rep, "status"));
-    long created = count_member(objects, "created"), added = count_member(objects, "messages_added");
-    if (!status || strcmp(status, "done")) { fprintf(stderr, "run status %s, want done\n", status ? status : "?"); fails++; }
+    long created = count_member(objects, "created"),
+         added = count_member(objects, "messages_added");
+    if (!status || strcmp(status, "done")) {
+      fprintf(stderr, "run status %s, want done\n", status ? status : "?");
+      fails++;
+    }
     if (created != creates || added != messages) {
-      fprintf(stderr, "run created %ld objects and %ld messages; the plan has %ld and %ld\n", created, added, creates, messages);
+      fprintf(stderr, "run created %ld objects and %ld messages; the plan has %ld and %ld\n",
+              created, added, creates, messages);
       fails++;
     }
     cJSON_Delete(rep);

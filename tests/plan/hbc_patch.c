@@ -21,7 +21,10 @@ static void put_u32(unsigned char *p, uint32_t v) {
 int main(int argc, char **argv) {
   if (argc != 4) { fputs("usage: hbc_patch IN OUT slots|consts\n", stderr); return 2; }
   hm_buf in; hm_buf_init(&in);
-  if (hm_buf_read_path(&in, argv[1]) || in.len < 20) { fprintf(stderr, "cannot read %s\n", argv[1]); return 2; }
+  if (hm_buf_read_path(&in, argv[1]) || in.len < 20) {
+    fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 2;
+  }
   int rc = 2;
   if (!strcmp(argv[3], "consts")) {
     unsigned char *d = (unsigned char *)in.data;

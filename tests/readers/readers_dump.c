@@ -49,7 +49,8 @@ static int dump_children(rt_prog *t, const char *dir, char **keys, int nkeys) {
 
 int main(int argc, char **argv) {
   if (argc < 4 || format_of(argv[2]) < 0) {
-    fprintf(stderr, "usage: readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=F] [key=K...]\n");
+    fprintf(stderr,
+            "usage: readers_dump DATA_DIR FORMAT PATH [records=P] [sep=C] [by=F] [key=K...]\n");
     return 2;
   }
   const char *records = NULL, *by = NULL, *files = NULL, *keyfield = NULL;
@@ -59,7 +60,8 @@ int main(int argc, char **argv) {
   int nkeys = 0;
   for (int i = 4; i < argc; i++) {
     if (strncmp(argv[i], "records=", 8) == 0) records = argv[i] + 8;
-    else if (strncmp(argv[i], "sep=", 4) == 0) sep = strcmp(argv[i] + 4, "tab") == 0 ? '\t' : argv[i][4];
+    else if (strncmp(argv[i], "sep=", 4) == 0)
+      sep = strcmp(argv[i] + 4, "tab") == 0 ? '\t' : argv[i][4];
     else if (strncmp(argv[i], "by=", 3) == 0) by = argv[i] + 3;
     else if (strncmp(argv[i], "key=", 4) == 0 && nkeys < 64) keys[nkeys++] = argv[i] + 4;
     else if (strcmp(argv[i], "count") == 0) count_only = 1;

@@ -21,8 +21,14 @@
 static int failures;
 static char dir[4096];
 
-#define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); if (strcmp(g_, w_)) { failures++; \
-  fprintf(stderr, "%s:%d: got %s\n  want %s\n", __FILE__, __LINE__, g_, w_); } } while (0)
+#define CHECK_STR(got, want)                                                                       \
+  do {                                                                                             \
+    const char *g_ = (got), *w_ = (want);                                                          \
+    if (strcmp(g_, w_)) {                                                                          \
+      failures++;                                                                                  \
+      fprintf(stderr, "%s:%d: got %s\n  want %s\n", __FILE__, __LINE__, g_, w_);                   \
+    }                                                                                              \
+  } while (0)
 
 /* A file of the data folder, opened for writing (the test stops if it cannot). */
 static FILE *create(const char *rel) {
@@ -68,18 +74,31 @@ typedef struct ask { const char *key, *want; } ask;
 typedef struct order_case { const char *name, *file, *text; ask asks[8]; } order_case;
 
 static const order_case ORDERS[] = {
-  /* ascending keys, asked in order, then back to 2 and 10 (the index, made on
-     that first need), then ahead again */
-  {"sorted", "sorted.ndjson",
-   "{\"p\":1,\"n\":1}\n{\"p\":1,\"n\":2}\n{\"p\":2,\"n\":3}\n{\"p\":3,\"n\":4}\n{\"p\":3,\"n\":5}\n"
-   "{\"p\":10,\"n\":6}\n",
-   {{"1", "1 2"}, {"0", ""}, {"3", "4 5"}, {"2", "3"}, {"10", "6"}, {"3", "4 5"}, {"11", ""}, {NULL, NULL}}},
-  /* each key one run, not ascending: the cursor, and the index behind it */
-  {"grouped", "grouped.ndjson", "{\"p\":5,\"n\":1}\n{\"p\":5,\"n\":2}\n{\"p\":2,\"n\":3}\n{\"p\":9,\"n\":4}\n",
-   {{"5", "1 2"}, {"9", "4"}, {"2", "3"}, {"5", "1 2"}, {"7", ""}, {NULL, NULL}}},
-  /* two runs of one key: every parent goes through the index */
-  {"scattered", "scattered.ndjson", "{\"p\":4,\"n\":1}\n{\"p\":8,\"n\":2}\n{\"p\":4,\"n\":3}\n",
-   {{"4", "1 3"}, {"8", "2"}, {"4", "1 3"}, {NULL, NULL}}},
+    /* ascending keys, asked in order, then back to 2 and 10 (the index, made on
+       that first need), then ahead again */
+    {"sorted",
+     "sorted.ndjson",
+     "{\"p\":1,\"n\":1}\n{\"p\":1,\"n\":2}\n{\"p\":2,\"n\":3}\n{\"p\":3,\"n\":4}\n{\"p\":3,\"n\":5}"
+     "\n"
+     "{\"p\":10,\"n\":6}\n",
+     {{"1", "1 2"},
+      {"0", ""},
+      {"3", "4 5"},
+      {"2", "3"},
+      {"10", "6"},
+      {"3", "4 5"},
+      {"11", ""},
+      {NULL, NULL}}},
+    /* each key one run, not ascending: the cursor, and the index behind it */
+    {"grouped",
+     "grouped.ndjson",
+     "{\"p\":5,\"n\":1}\n{\"p\":5,\"n\":2}\n{\"p\":2,\"n\":3}\n{\"p\":9,\"n\":4}\n",
+     {{"5", "1 2"}, {"9", "4"}, {"2", "3"}, {"5", "1 2"}, {"7", ""}, {NULL, NULL}}},
+    /* two runs of one key: every parent goes through the index */
+    {"scattered",
+     "scattered.ndjson",
+     "{\"p\":4,\"n\":1}\n{\"p\":8,\"n\":2}\n{\"p\":4,\"n\":3}\n",
+     {{"4", "1 3"}, {"8", "2"}, {"4", "1 3"}, {NULL, NULL}}},
 };
 
 static void test_orders(hm_arena *a) {
@@ -91,7 +110,8 @@ static void test_orders(hm_arena *a) {
       const char *got = ns(x, q->key, a);
       if (strcmp(got, q->want)) {
         failures++;
-        fprintf(stderr, "%s: children of %s: got \"%s\", want \"%s\"\n", ORDERS[c].name, q->key, got, q->want);
+        fprintf(stderr, "%s: children of %s: got \"%s\", want \"%s\"\n", ORDERS[c].name, q->key,
+                got, q->want);
       }
     }
     hm_childidx_free(x);
@@ -115,7 +135,11 @@ static void test_long_run(hm_arena *a) {
     fprintf(stderr, "long run: %u children\n", v.u.list->n);
   } else {
     for (uint32_t i = 0; i < 2000; i++)
-      if (hv_rec_get(&v.u.list->items[i], "n").u.num != i) { failures++; fprintf(stderr, "child %u out of order\n", i); break; }
+      if (hv_rec_get(&v.u.list->items[i], "n").u.num != i) {
+        failures++;
+        fprintf(stderr, "child %u out of order\n", i);
+        break;
+      }
   }
   CHECK_STR(ns(x, "3", a), "-3");
   CHECK_STR(ns(x, "1", a), "-2");
@@ -141,11 +165,18 @@ static void test_many_names(hm_arena *a) {
     for (int i = 0; i < 5000; i += 1234) {
       char k[16];
       snprintf(k, sizeof k, "k%d", i);
-      if (hv_rec_get(&r, k).u.num != i) { failures++; fprintf(stderr, "many names: %s wrong\n", k); }
+      if (hv_rec_get(&r, k).u.num != i) {
+        failures++;
+        fprintf(stderr, "many names: %s wrong\n", k);
+      }
     }
-    if (hv_rec_get(&r, "k4999").u.num != 4999) { failures++; fprintf(stderr, "many names: k4999 wrong\n"); }
+    if (hv_rec_get(&r, "k4999").u.num != 4999) {
+      failures++;
+      fprintf(stderr, "many names: k4999 wrong\n");
+    }
   }
-  if (hm_childidx_get(x, "2", a, &v) || v.u.list->n != 1 || hv_rec_get(&v.u.list->items[0], "k4999").u.num != -1 ||
+  if (hm_childidx_get(x, "2", a, &v) || v.u.list->n != 1 ||
+      hv_rec_get(&v.u.list->items[0], "k4999").u.num != -1 ||
       hv_rec_get(&v.u.list->items[0], "k0").u.num != -2) {
     failures++;
     fprintf(stderr, "many names: second record wrong\n");
@@ -165,8 +196,9 @@ static void test_no_tmpdir(void) {
   char err[1024] = "";
   hm_childidx *x = hm_childidx_build(&t.p, 0, dir, NULL, NULL, err, sizeof err);
   if (TINY) {
-    CHECK_STR(x ? "built" : err, "child index: cannot write a temporary file in /nonexistent-hmap-tmp: "
-                                 "No such file or directory");
+    CHECK_STR(x ? "built" : err,
+              "child index: cannot write a temporary file in /nonexistent-hmap-tmp: "
+              "No such file or directory");
   } else {
     CHECK_STR(x ? "built" : err, "built");
   }
@@ -187,7 +219,8 @@ int main(void) {
   if (!TINY) test_many_names(&a);
   test_no_tmpdir();   /* the tiny readers' 4 KiB record limit refuses its 5,000-member record */
   hm_arena_free(&a);
-  const char *files[] = {"sorted.ndjson", "grouped.ndjson", "scattered.ndjson", "long.ndjson", "names.ndjson", "small.ndjson"};
+  const char *files[] = {"sorted.ndjson", "grouped.ndjson", "scattered.ndjson",
+                         "long.ndjson",   "names.ndjson",   "small.ndjson"};
   char path[8192];
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, files[i]);

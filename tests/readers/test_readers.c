@@ -16,8 +16,15 @@
 static int failures;
 static char dir[4096];
 
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-  fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      failures++;                                                                                  \
+      fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                              \
+      fprintf(stderr, __VA_ARGS__);                                                                \
+      fputc('\n', stderr);                                                                         \
+    }                                                                                              \
+  } while (0)
 #define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); \
   CHECK(g_ && strcmp(g_, w_) == 0, "got \"%s\", want \"%s\"", g_ ? g_ : "(null)", w_); } while (0)
 #define CHECK_INT(got, want) do { long long g_ = (long long)(got), w_ = (long long)(want); \
@@ -79,7 +86,8 @@ static void test_csv_big_record(void) {
   hm_record rec;
   CHECK_INT(hm_reader_next(r, &a, &rec), 1);
   hm_value body = rec.value.u.rec->vals[1];
-  size_t want = (1u << 20) - 1 - strlen("\"id\",\"body\"\n1,\"") + 3 + (b.len - start - strlen("\"\n2,short\n")) / 5 * 4;
+  size_t want = (1u << 20) - 1 - strlen("\"id\",\"body\"\n1,\"") + 3 +
+                (b.len - start - strlen("\"\n2,short\n")) / 5 * 4;
   CHECK_INT(body.len, want);
   CHECK(memcmp(body.u.str + want - 4, "ab\"\n", 4) == 0, "tail of the big cell");
   CHECK(memmem(body.u.str, body.len, "x\xE2\x82\xAC" "ab\"", 7) != NULL, "euro sign kept");
@@ -120,7 +128,8 @@ static void test_csv_values(void) {
   CHECK(rec.path_key == NULL, "no path key");
   CHECK_STR(rec.file, "p.csv");
   CHECK_INT(hm_reader_next(r, &a, &rec), 1);
-  CHECK_STR(json_of(rec.value, &a), "{\"id\":\"8\",\"name\":\"\",\"note\":\"two\\r\\nlines \\\"quoted\\\"\"}");
+  CHECK_STR(json_of(rec.value, &a),
+            "{\"id\":\"8\",\"name\":\"\",\"note\":\"two\\r\\nlines \\\"quoted\\\"\"}");
   CHECK_INT(rec.value.u.rec->vals[1].kind, HV_STR);
   CHECK_INT(rec.value.u.rec->vals[1].len, 0);
   /* the shared header keys are copied, not overwritten, when the VM adds one */
@@ -162,7 +171,8 @@ static void test_wildcard_generations(void) {
 
 /* JSON keeps its types; a JSON source has no stable columns. */
 static void test_json_kinds(void) {
-  write_str("k.json", "[{\"n\": 1.5, \"z\": null, \"t\": true, \"l\": [1, \"a\"], \"o\": {\"x\": \"y\"}}]");
+  write_str("k.json",
+            "[{\"n\": 1.5, \"z\": null, \"t\": true, \"l\": [1, \"a\"], \"o\": {\"x\": \"y\"}}]");
   rt_prog t;
   rt_init(&t, HF_JSON, "k.json", NULL, NULL, 0);
   hm_reader *r = open_src(&t);
@@ -201,7 +211,8 @@ static void test_value_to_json(void) {
   hv_rec_set(&a, &rec, "l", l);
   cJSON *j = hm_value_to_json(rec);
   char *s = cJSON_PrintUnformatted(j);
-  CHECK_STR(s, "{\"ref\":{\"$ref\":\"object\",\"object\":\"Person\",\"key\":\"12\"},\"l\":[null,3]}");
+  CHECK_STR(s,
+            "{\"ref\":{\"$ref\":\"object\",\"object\":\"Person\",\"key\":\"12\"},\"l\":[null,3]}");
   cJSON_free(s);
   cJSON_Delete(j);
   CHECK_INT(hm_json_to_value(NULL, &a).kind, HV_MISSING);
@@ -227,7 +238,8 @@ static void test_json_str(void) {
   CHECK_STR(json_str_of(&b, "abcdefghi\\j", 11), "<\"abcdefghi\\\\j\"");
   CHECK_STR(json_str_of(&b, "x\ny\tz\r", 6), "<\"x\\ny\\tz\\r\"");
   CHECK_STR(json_str_of(&b, "\x01\x1f", 2), "<\"\\u0001\\u001f\"");
-  CHECK_STR(json_str_of(&b, "caf\xc3\xa9 and some more text", 24), "<\"caf\xc3\xa9 and some more text\"");
+  CHECK_STR(json_str_of(&b, "caf\xc3\xa9 and some more text", 24),
+            "<\"caf\xc3\xa9 and some more text\"");
   CHECK_STR(json_str_of(&b, "ab\xff\xc3", 4), "<\"ab\xef\xbf\xbd\xef\xbf\xbd\"");
   CHECK_STR(json_str_of(&b, "\x7f~ ", 3), "<\"\x7f~ \"");
   CHECK_STR(json_str_of(&b, "a\0b", 3), "<\"a\\u0000b\"");

@@ -40,7 +40,11 @@ static void expect(rt_prog *t, const char *want) {
   hm_record rec;
   int rc;
   while (r && (rc = hm_reader_next(r, &a, &rec)) != 0) {
-    if (rc < 0) { hm_buf_printf(&out, "bad: %s\n", hm_reader_error(r)); if (rc == -2) break; continue; }
+    if (rc < 0) {
+      hm_buf_printf(&out, "bad: %s\n", hm_reader_error(r));
+      if (rc == -2) break;
+      continue;
+    }
     js.len = 0;
     hv_to_json(&js, rec.value);
     hm_buf_printf(&out, "%llu %s\n", (unsigned long long)rec.line, hm_buf_cstr(&js));
@@ -48,7 +52,8 @@ static void expect(rt_prog *t, const char *want) {
   }
   if (strcmp(hm_buf_cstr(&out), want) != 0) {
     failures++;
-    fprintf(stderr, "%s: got\n%s---want\n%s", t->p.consts[t->p.sources[0].path].str, hm_buf_cstr(&out), want);
+    fprintf(stderr, "%s: got\n%s---want\n%s", t->p.consts[t->p.sources[0].path].str,
+            hm_buf_cstr(&out), want);
   }
   hm_reader_close(r);
   hm_arena_free(&a);

@@ -54,8 +54,15 @@ static int failures;
 #define MAX_RSS_KIB (HM_E2E_ASAN ? 160 * 1024 : 64 * 1024)
 
 static int skipped;   /* exit 77: ctest reports the scenario as skipped */
-#define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #c); \
-  fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); failures++; } } while (0)
+#define CHECK(c, ...)                                                                              \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #c);                               \
+      fprintf(stderr, __VA_ARGS__);                                                                \
+      fputc('\n', stderr);                                                                         \
+      failures++;                                                                                  \
+    }                                                                                              \
+  } while (0)
 
 static void sleep_ms(long ms) {
   struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -127,7 +134,12 @@ static int start_sandbox(env *e, const char *const *extra) {
   line[len] = 0;
   close(fds[0]);
   const char *url = strstr(line, "http://");
-  if (!url) { fprintf(stderr, "sandbox did not start: '%s'\n", line); kill(pid, SIGKILL); waitpid(pid, NULL, 0); return -1; }
+  if (!url) {
+    fprintf(stderr, "sandbox did not start: '%s'\n", line);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+  }
   snprintf(e->base, sizeof e->base, "%s", url);
   e->sbx = pid;
   return 0;
@@ -137,7 +149,10 @@ static void stop_sandbox(env *e) {
   if (e->sbx > 0) { kill(e->sbx, SIGTERM); waitpid(e->sbx, NULL, 0); e->sbx = 0; }
 }
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud) { hm_buf_put(ud, p, sz * n); return sz * n; }
+static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
+  hm_buf_put(ud, p, sz * n);
+  return sz * n;
+}
 
 /* An HTTP call to the sandbox (authenticated; /_sandbox ignores it). */
 static long sbx_call(env *e, const char *method, const char *path, const char *body, cJSON **out) {
@@ -190,7 +205,10 @@ static long seed_post(env *e, const char *path, const char *body, const char *un
     if (i && unique_query) {   /* a dropped answer may hide a success */
       cJSON *l = NULL;
       if (sbx_call(e, "GET", unique_query, NULL, &l) == 200 &&
-          cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "data")) > 0) { cJSON_Delete(l); return 201; }
+          cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "data")) > 0) {
+        cJSON_Delete(l);
+        return 201;
+      }
       cJSON_Delete(l);
     }
     st = sbx_call(e, "POST", path, body, NULL);
@@ -202,12 +220,15 @@ static long seed_post(env *e, const char *path, const char *body, const char *un
 
 /* The customer that exists in Gorgias before the migration (409 -> reuse). */
 static void seed_existing(env *e) {
-  long st = seed_post(e, "/api/customers", "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}",
+  long st = seed_post(e, "/api/customers",
+                      "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}",
                       "/api/customers?email=existing%40example.com");
   CHECK(st == 201 || st == 200, "seeding the existing customer answered %ld", st);
   /* The agent that tickets are assigned to, matched by e-mail at run time. */
-  st = seed_post(e, "/api/users", "{\"email\":\"Agent@Example.com\",\"name\":\"Agent\",\"role\":{\"name\":\"agent\"}}",
-                 "/api/users?email=Agent%40Example.com");
+  st = seed_post(
+      e, "/api/users",
+      "{\"email\":\"Agent@Example.com\",\"name\":\"Agent\",\"role\":{\"name\":\"agent\"}}",
+      "/api/users?email=Agent%40Example.com");
   CHECK(st == 201 || st == 200, "seeding the agent answered %ld", st);
 }
 
@@ -252,7 +273,8 @@ static int wait_client(pid_t pid, int kill_ms, int sig) {
     sleep_ms(5);
     waited += 5;
   }
-  if ((double)time(NULL) - t0 > 20) fprintf(stderr, "note: a client run took %.0f s\n", (double)time(NULL) - t0);
+  if ((double)time(NULL) - t0 > 20)
+    fprintf(stderr, "note: a client run took %.0f s\n", (double)time(NULL) - t0);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
@@ -274,9 +296,10 @@ static int run_client(env *e, int kill_ms, int sig, const char *key, ...) {
 static int run_plan(env *e, int kill_ms, int sig, const char *extra1, const char *extra2) {
   if (getenv("HM_E2E_LOG") && !extra1) extra1 = "--log-json";
   else if (getenv("HM_E2E_LOG") && !extra2) extra2 = "--log-json";
-  return run_client(e, kill_ms, sig, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                    "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
-                    "--in-doubt-wait", "0.3", extra1, extra2, (const char *)NULL);
+  return run_client(e, kill_ms, sig, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                    path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                    "--time-scale", SCALE, "--in-doubt-wait", "0.3", extra1, extra2,
+                    (const char *)NULL);
 }
 
 /* Requests the sandbox has served on /api/ so far (its /_sandbox/ routes not
@@ -301,7 +324,8 @@ static long api_requests(env *e) {
 static int wait_requests(env *e, pid_t pid, long base, long more) {
   for (int i = 0; i < 30000; i++) {
     siginfo_t si = {0};
-    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) return 0;
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+      return 0;
     long n = api_requests(e);
     if (n >= base + more) return 1;
     sleep_ms(5);
@@ -358,63 +382,98 @@ static void write_plan(env *e, int variant, int bad_line) {
     if (existing) snprintf(email, sizeof email, "existing@example.com");
     else snprintf(email, sizeof email, "c%d@example.com", i);
     snprintf(ext, sizeof ext, "itop:Person:%d", existing ? 99 : i);
-    fprintf(f, "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
-               "\"body\":{\"email\":\"%s\",\"name\":\"Customer %d\",\"external_id\":\"%s\","
-               "\"channels\":[{\"type\":\"email\",\"address\":\"%s\",\"preferred\":true}]},"
-               "\"source\":{\"object\":\"Person\",\"key\":\"%d\"},\"rule\":\"Person -> Customer\",\"target\":\"Customer\","
-               "\"ref\":\"Person:%d\",\"unique\":{\"external_id\":\"%s\",\"email\":\"%s\"}}\n",
+    fprintf(f,
+            "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
+            "\"body\":{\"email\":\"%s\",\"name\":\"Customer %d\",\"external_id\":\"%s\","
+            "\"channels\":[{\"type\":\"email\",\"address\":\"%s\",\"preferred\":true}]},"
+            "\"source\":{\"object\":\"Person\",\"key\":\"%d\"},\"rule\":\"Person -> "
+            "Customer\",\"target\":\"Customer\","
+            "\"ref\":\"Person:%d\",\"unique\":{\"external_id\":\"%s\",\"email\":\"%s\"}}\n",
             ++seq, email, i, ext, email, existing ? 99 : i, existing ? 99 : i, ext, email);
     if (bad_line && seq == 2) fputs("{\"seq\": 3, \"phase\": \"create\", oops\n", f);
   }
   for (int i = 1; i <= 3; i++)
-    fprintf(f, "{\"seq\":%d,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\","
-               "\"file\":\"files/a%d.txt\",\"name\":\"a%d.txt\",\"content_type\":\"text/plain\","
-               "\"source\":{\"object\":\"Attachment\",\"key\":\"%d\"},\"target\":\"Upload\",\"ref\":\"upload:files/a%d.txt\"}\n",
+    fprintf(f,
+            "{\"seq\":%d,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\","
+            "\"file\":\"files/a%d.txt\",\"name\":\"a%d.txt\",\"content_type\":\"text/plain\","
+            "\"source\":{\"object\":\"Attachment\",\"key\":\"%d\"},\"target\":\"Upload\",\"ref\":"
+            "\"upload:files/a%d.txt\"}\n",
             ++seq, i, i, i, i);
   int tickets = N_TICKETS + (variant == 1);
   for (int t = 1; t <= tickets; t++) {
     int person = t == 10 ? 99 : 1 + (t - 1) % N_PEOPLE;
     hm_buf b; hm_buf_init(&b);
-    hm_buf_printf(&b, "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{"
-                      "\"subject\":\"Request %d%s\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,"
-                      "\"status\":\"open\",\"external_id\":\"itop:UserRequest:%d\","
-                      "\"customer\":{\"id\":{\"$ref\":\"Person:%d\"}},\"created_datetime\":\"2021-03-%02dT10:00:00Z\","
-                      "\"messages\":[",
-                  ++seq, t, variant == 1 && t == 3 ? " (edited)" : "", t, person, t);
+    hm_buf_printf(
+        &b,
+        "{\"seq\":%d,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{"
+        "\"subject\":\"Request %d%s\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,"
+        "\"status\":\"open\",\"external_id\":\"itop:UserRequest:%d\","
+        "\"customer\":{\"id\":{\"$ref\":\"Person:%d\"}},\"created_datetime\":\"2021-03-%02dT10:00:"
+        "00Z\","
+        "\"messages\":[",
+        ++seq, t, variant == 1 && t == 3 ? " (edited)" : "", t, person, t);
     for (int m = 1; m <= n_messages(t, variant); m++) {
-      hm_buf_printf(&b, "%s{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$ref\":\"Person:%d\"}},"
-                        "\"body_text\":\"message %d.%d\",\"external_id\":\"itop:UserRequest:%d:log:%d\","
-                        "\"created_datetime\":\"2021-03-%02dT1%d:00:00Z\",\"sent_datetime\":\"2021-03-%02dT1%d:00:00Z\"",
-                    m > 1 ? "," : "", person, t, m, t, m, t, m, t, m);
+      hm_buf_printf(
+          &b,
+          "%s{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$"
+          "ref\":\"Person:%d\"}},"
+          "\"body_text\":\"message %d.%d\",\"external_id\":\"itop:UserRequest:%d:log:%d\","
+          "\"created_datetime\":\"2021-03-%02dT1%d:00:00Z\",\"sent_datetime\":\"2021-03-%02dT1%d:"
+          "00:00Z\"",
+          m > 1 ? "," : "", person, t, m, t, m, t, m, t, m);
       if (m == 1 && t <= 3)
-        hm_buf_printf(&b, ",\"attachments\":[{\"url\":{\"$ref\":\"upload:files/a%d.txt\",\"field\":\"url\"},"
-                          "\"name\":\"a%d.txt\",\"content_type\":\"text/plain\"}]", t, t);
+        hm_buf_printf(
+            &b,
+            ",\"attachments\":[{\"url\":{\"$ref\":\"upload:files/a%d.txt\",\"field\":\"url\"},"
+            "\"name\":\"a%d.txt\",\"content_type\":\"text/plain\"}]",
+            t, t);
       hm_buf_putc(&b, '}');
     }
-    hm_buf_printf(&b, "]},\"source\":{\"object\":\"UserRequest\",\"key\":\"%d\"},\"rule\":\"UserRequest -> Ticket\","
-                      "\"target\":\"Ticket\",\"ref\":\"UserRequest:%d\",\"unique\":{\"external_id\":\"itop:UserRequest:%d\"}}\n",
+    hm_buf_printf(&b,
+                  "]},\"source\":{\"object\":\"UserRequest\",\"key\":\"%d\"},\"rule\":"
+                  "\"UserRequest -> Ticket\","
+                  "\"target\":\"Ticket\",\"ref\":\"UserRequest:%d\",\"unique\":{\"external_id\":"
+                  "\"itop:UserRequest:%d\"}}\n",
                   t, t, t);
     fputs(hm_buf_cstr(&b), f);
     hm_buf_free(&b);
   }
   /* Follow-up messages beyond the first POST, and a second-pass update. */
   for (int m = 2; m <= 3; m++)
-    fprintf(f, "{\"seq\":%d,\"phase\":\"message\",\"method\":\"POST\",\"path\":\"/api/tickets/{ref:UserRequest:1}/messages\","
-               "\"body\":{\"channel\":\"internal-note\",\"via\":\"api\",\"from_agent\":true,\"public\":false,"
-               "\"body_text\":\"follow-up %d\",\"body_html\":\"<p>see <img src=\\\"{ref:upload:files/a1.txt#url}\\\"></p>\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%d:00:00Z\","
-               "\"created_datetime\":\"2021-03-01T2%d:00:00Z\"},"
-               "\"source\":{\"object\":\"UserRequest\",\"key\":\"1\"},\"target\":\"Message\",\"ref\":\"UserRequest:1/message/%d\","
-               "\"unique\":{\"external_id\":\"itop:UserRequest:1:extra:%d\"}}\n",
+    fprintf(f,
+            "{\"seq\":%d,\"phase\":\"message\",\"method\":\"POST\",\"path\":\"/api/tickets/"
+            "{ref:UserRequest:1}/messages\","
+            "\"body\":{\"channel\":\"internal-note\",\"via\":\"api\",\"from_agent\":true,"
+            "\"public\":false,"
+            "\"body_text\":\"follow-up %d\",\"body_html\":\"<p>see <img "
+            "src=\\\"{ref:upload:files/a1.txt#url}\\\"></"
+            "p>\",\"external_id\":\"itop:UserRequest:1:extra:%d\",\"sent_datetime\":\"2021-03-01T2%"
+            "d:00:00Z\","
+            "\"created_datetime\":\"2021-03-01T2%d:00:00Z\"},"
+            "\"source\":{\"object\":\"UserRequest\",\"key\":\"1\"},\"target\":\"Message\",\"ref\":"
+            "\"UserRequest:1/message/%d\","
+            "\"unique\":{\"external_id\":\"itop:UserRequest:1:extra:%d\"}}\n",
             ++seq, m, m, m, m, m, m);
-  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:2}\","
-             "\"body\":{\"status\":\"closed\"},\"source\":{\"object\":\"UserRequest\",\"key\":\"2\"},\"target\":\"Ticket\"}\n", ++seq);
+  fprintf(f,
+          "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/"
+          "{ref:UserRequest:2}\","
+          "\"body\":{\"status\":\"closed\"},\"source\":{\"object\":\"UserRequest\",\"key\":\"2\"},"
+          "\"target\":\"Ticket\"}\n",
+          ++seq);
   /* Agents by e-mail: a known one (any case), and an unknown one with a fallback. */
-  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:5}\","
-             "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"agent@example.com\"}}},"
-             "\"source\":{\"object\":\"UserRequest\",\"key\":\"5\"},\"target\":\"Ticket\"}\n", ++seq);
-  fprintf(f, "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/{ref:UserRequest:6}\","
-             "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"left.company@example.com\",\"fallback\":\"agent@example.com\"}}},"
-             "\"source\":{\"object\":\"UserRequest\",\"key\":\"6\"},\"target\":\"Ticket\"}\n", ++seq);
+  fprintf(f,
+          "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/"
+          "{ref:UserRequest:5}\","
+          "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"agent@example.com\"}}},"
+          "\"source\":{\"object\":\"UserRequest\",\"key\":\"5\"},\"target\":\"Ticket\"}\n",
+          ++seq);
+  fprintf(f,
+          "{\"seq\":%d,\"phase\":\"update\",\"method\":\"PUT\",\"path\":\"/api/tickets/"
+          "{ref:UserRequest:6}\","
+          "\"body\":{\"assignee_user\":{\"id\":{\"$agent\":\"left.company@example.com\","
+          "\"fallback\":\"agent@example.com\"}}},"
+          "\"source\":{\"object\":\"UserRequest\",\"key\":\"6\"},\"target\":\"Ticket\"}\n",
+          ++seq);
   fclose(f);
 }
 
@@ -437,8 +496,9 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
   const cJSON *customers = cJSON_GetObjectItemCaseSensitive(d, "customers");
   const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(d, "tickets");
   int people = N_PEOPLE + (variant == 1), ntickets = N_TICKETS + (variant == 1), n;
-  CHECK(cJSON_GetArraySize(customers) == people + 1, "%s: %d customers in the sandbox, planned %d + 1 existing",
-        label, cJSON_GetArraySize(customers), people);
+  CHECK(cJSON_GetArraySize(customers) == people + 1,
+        "%s: %d customers in the sandbox, planned %d + 1 existing", label,
+        cJSON_GetArraySize(customers), people);
   for (int i = 1; i <= people; i++) {
     char ext[64];
     snprintf(ext, sizeof ext, "itop:Person:%d", i);
@@ -446,8 +506,10 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
     CHECK(n == 1, "%s: customer %s present %d times", label, ext, n);
   }
   find_by(customers, "email", "existing@example.com", &n);
-  CHECK(n == 1, "%s: the existing customer is there %d times (must be reused, not duplicated)", label, n);
-  CHECK(cJSON_GetArraySize(tickets) == ntickets, "%s: %d tickets, planned %d", label, cJSON_GetArraySize(tickets), ntickets);
+  CHECK(n == 1, "%s: the existing customer is there %d times (must be reused, not duplicated)",
+        label, n);
+  CHECK(cJSON_GetArraySize(tickets) == ntickets, "%s: %d tickets, planned %d", label,
+        cJSON_GetArraySize(tickets), ntickets);
   for (int t = 1; t <= ntickets; t++) {
     char ext[64];
     snprintf(ext, sizeof ext, "itop:UserRequest:%d", t);
@@ -456,7 +518,8 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
     if (!tk) continue;
     const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(tk, "messages");
     int want = n_messages(t, variant) + (t == 1 ? 2 : 0);
-    CHECK(cJSON_GetArraySize(msgs) == want, "%s: ticket %d has %d messages, planned %d", label, t, cJSON_GetArraySize(msgs), want);
+    CHECK(cJSON_GetArraySize(msgs) == want, "%s: ticket %d has %d messages, planned %d", label, t,
+          cJSON_GetArraySize(msgs), want);
     for (int m = 1; m <= n_messages(t, variant); m++) {
       char mext[80];
       snprintf(mext, sizeof mext, "itop:UserRequest:%d:log:%d", t, m);
@@ -467,15 +530,20 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
       const cJSON *fu = find_by(msgs, "external_id", "itop:UserRequest:1:extra:2", &n);
       CHECK(n == 1, "%s: follow-up 2 present %d times", label, n);
       const cJSON *html = cJSON_GetObjectItemCaseSensitive(fu, "body_html");
-      CHECK(cJSON_IsString(html) && strstr(html->valuestring, expect_attachments ? "<img src=\"http" : "<img src=\"\"")
-            && !strstr(html->valuestring, "{ref:"),
-            "%s: the inline image was not re-pointed to its uploaded url (or emptied when not uploaded)", label);
+      CHECK(
+          cJSON_IsString(html) &&
+              strstr(html->valuestring, expect_attachments ? "<img src=\"http" : "<img src=\"\"") &&
+              !strstr(html->valuestring, "{ref:"),
+          "%s: the inline image was not re-pointed to its uploaded url (or emptied when not "
+          "uploaded)",
+          label);
       find_by(msgs, "external_id", "itop:UserRequest:1:extra:3", &n);
       CHECK(n == 1, "%s: follow-up 3 present %d times", label, n);
     }
     const char *subject = cJSON_GetObjectItemCaseSensitive(tk, "subject")->valuestring;
     char want_subject[64];
-    snprintf(want_subject, sizeof want_subject, "Request %d%s", t, variant == 1 && t == 3 ? " (edited)" : "");
+    snprintf(want_subject, sizeof want_subject, "Request %d%s", t,
+             variant == 1 && t == 3 ? " (edited)" : "");
     CHECK(!strcmp(subject, want_subject), "%s: ticket %d subject '%s'", label, t, subject);
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(tk, "status");
     CHECK(cJSON_IsString(status) && !strcmp(status->valuestring, t == 2 ? "closed" : "open"),
@@ -485,12 +553,14 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
     char want_email[64];
     if (t == 10) snprintf(want_email, sizeof want_email, "existing@example.com");
     else snprintf(want_email, sizeof want_email, "c%d@example.com", 1 + (t - 1) % N_PEOPLE);
-    CHECK(cJSON_IsString(cemail) && !strcmp(cemail->valuestring, want_email), "%s: ticket %d customer", label, t);
+    CHECK(cJSON_IsString(cemail) && !strcmp(cemail->valuestring, want_email),
+          "%s: ticket %d customer", label, t);
     if (t == 5 || t == 6) {
       const cJSON *au = cJSON_GetObjectItemCaseSensitive(tk, "assignee_user");
       const cJSON *ae = cJSON_GetObjectItemCaseSensitive(au, "email");
       const cJSON *aid = cJSON_GetObjectItemCaseSensitive(au, "id");
-      CHECK(cJSON_IsNumber(aid) && aid->valuedouble > 0 && (!ae || !strcmp(ae->valuestring, "Agent@Example.com")),
+      CHECK(cJSON_IsNumber(aid) && aid->valuedouble > 0 &&
+                (!ae || !strcmp(ae->valuestring, "Agent@Example.com")),
             "%s: ticket %d is not assigned to the agent matched by e-mail", label, t);
     }
     if (t <= 3) {
@@ -498,7 +568,8 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
       const cJSON *att = cJSON_GetObjectItemCaseSensitive(first, "attachments");
       if (expect_attachments) {
         const cJSON *url = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(att, 0), "url");
-        CHECK(cJSON_GetArraySize(att) == 1 && cJSON_IsString(url) && strstr(url->valuestring, "/download/"),
+        CHECK(cJSON_GetArraySize(att) == 1 && cJSON_IsString(url) &&
+                  strstr(url->valuestring, "/download/"),
               "%s: ticket %d attachment url", label, t);
       } else {
         CHECK(cJSON_GetArraySize(att) == 0, "%s: ticket %d should carry no attachment", label, t);
@@ -507,7 +578,8 @@ static int check_dump(env *e, int variant, int expect_attachments, const char *l
   }
   cJSON *ob = NULL;
   sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "%s: the outbox is not empty", label);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0,
+        "%s: the outbox is not empty", label);
   cJSON_Delete(ob);
   cJSON_Delete(d);
   return failures == before ? 0 : -1;
@@ -522,10 +594,13 @@ static char *canonical(env *e) {
   for (int k = 0; k < 2; k++) {
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, kinds[k])) {
-      const char *drop[] = { "id", "uri", "created_datetime", "updated_datetime", "customer", "last_message_datetime" };
+      const char *drop[] = {
+          "id", "uri", "created_datetime", "updated_datetime", "customer", "last_message_datetime"};
       cJSON *c = cJSON_Duplicate(it, 1);
-      const cJSON *ce = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(it, "customer"), "email");
-      for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) cJSON_DeleteItemFromObjectCaseSensitive(c, drop[i]);
+      const cJSON *ce = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(it, "customer"), "email");
+      for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(c, drop[i]);
       if (cJSON_IsString(ce)) cJSON_AddStringToObject(c, "customer_email", ce->valuestring);
       cJSON *m;
       cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "messages")) {
@@ -557,8 +632,10 @@ static double report_num(env *e, const char *object, const char *field) {
   char *txt = slurp(path_in(e, "state.db.report.json"), NULL);
   cJSON *r = txt ? cJSON_Parse(txt) : NULL;
   free(txt);
-  const cJSON *o = object ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "objects"), object)
-                          : cJSON_GetObjectItemCaseSensitive(r, "http");
+  const cJSON *o =
+      object
+          ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "objects"), object)
+          : cJSON_GetObjectItemCaseSensitive(r, "http");
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
   double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
   cJSON_Delete(r);
@@ -573,7 +650,8 @@ static void fresh_state(env *e) {
   unlink(path_in(e, "state.db.report.json"));
 }
 
-static int find_flag(void *ctx, const char *sev, const char *object, const char *key, const char *msg) {
+static int find_flag(void *ctx, const char *sev, const char *object, const char *key,
+                     const char *msg) {
   (void)sev; (void)object; (void)key;
   return strstr(msg, (const char *)ctx) != NULL;
 }
@@ -609,12 +687,14 @@ static void scenario_full(env *e) {
   check_log(e, "run", "done (", NULL, 0);
   CHECK(report_num(e, "UserRequest", "created") == N_TICKETS, "report: tickets created");
   CHECK(report_num(e, "Person", "reused") == 1, "report: one customer reused by e-mail (409)");
-  CHECK(has_flag(e, "left.company@example.com not found in Gorgias: used fallback agent@example.com"),
-        "the agent fallback is not flagged");
+  CHECK(
+      has_flag(e, "left.company@example.com not found in Gorgias: used fallback agent@example.com"),
+      "the agent fallback is not flagged");
   CHECK(has_flag(e, "reused the existing Gorgias Customer"), "the reused customer is not flagged");
   CHECK(report_num(e, NULL, "throttled_429") == 0, "a sandbox without faults answered 429");
   /* The API key is nowhere in the state database (nor its WAL) or the report. */
-  const char *files[] = { "state.db", "state.db-wal", "state.db.report.json", "client.err", "client.out" };
+  const char *files[] = {"state.db", "state.db-wal", "state.db.report.json", "client.err",
+                         "client.out"};
   for (size_t i = 0; i < 5; i++) {
     size_t n = 0;
     char *bytes = slurp(path_in(e, files[i]), &n);
@@ -649,17 +729,20 @@ static void scenario_full(env *e) {
   /* The state belongs to one map: another one is refused unless asked for. */
   rc = run_plan(e, 0, 0, "--map-hash", "another-map");
   char *err = client_stderr(e);
-  CHECK(rc == 2 && err && strstr(err, "--force-map-change"), "resume with another map: exit %d: %s", rc, err ? err : "");
+  CHECK(rc == 2 && err && strstr(err, "--force-map-change"), "resume with another map: exit %d: %s",
+        rc, err ? err : "");
   free(err);
-  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                  "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
-                  "--map-hash", "another-map", "--force-map-change", (const char *)NULL);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                  path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                  "--time-scale", SCALE, "--map-hash", "another-map", "--force-map-change",
+                  (const char *)NULL);
   CHECK(rc == 0, "--force-map-change exit %d", rc);
   char *out = NULL;
   rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
   free(out);
   out = client_stdout(e);
-  CHECK(rc == 0 && out && strstr(out, "UserRequest") && strstr(out, "Person"), "status output: %s", out ? out : "");
+  CHECK(rc == 0 && out && strstr(out, "UserRequest") && strstr(out, "Person"), "status output: %s",
+        out ? out : "");
   free(out);
 }
 
@@ -693,8 +776,9 @@ static void scenario_faults(env *e) {
   CHECK(rc == 0, "clean run exit %d", rc);
   char *clean = canonical(e);
   stop_sandbox(e);
-  const char *faults[] = { "--faults", "429:0.1:4,500:0.05,502:0.03,503:0.03,drop-before:0.05,drop-after:0.06",
-                           "--seed", "11", NULL };
+  const char *faults[] = {"--faults",
+                          "429:0.1:4,500:0.05,502:0.03,503:0.03,drop-before:0.05,drop-after:0.06",
+                          "--seed", "11", NULL};
   CHECK(start_sandbox(e, faults) == 0, "faulty sandbox");
   seed_existing(e);
   fresh_state(e);
@@ -702,7 +786,8 @@ static void scenario_faults(env *e) {
   CHECK(rc == 0, "run under faults exit %d", rc);
   check_dump(e, 0, 1, "faults");
   char *faulty = canonical(e);
-  CHECK(!strcmp(clean, faulty), "the run under faults differs from the clean run:\n%s\n---\n%s", clean, faulty);
+  CHECK(!strcmp(clean, faulty), "the run under faults differs from the clean run:\n%s\n---\n%s",
+        clean, faulty);
   double retried = report_num(e, NULL, "retries") + report_num(e, NULL, "transport_errors");
   CHECK(retried > 0, "no fault was exercised");
   CHECK(report_num(e, NULL, "throttled_429") > 0, "no 429 was exercised");
@@ -717,10 +802,12 @@ static void scenario_delta(env *e) {
   rc = run_plan(e, 0, 0, "--delta", NULL);
   CHECK(rc == 0, "delta run exit %d", rc);
   check_dump(e, 1, 1, "delta");
-  CHECK(report_num(e, "UserRequest", "updated") == 2, "delta: 2 tickets updated (got %.0f)", report_num(e, "UserRequest", "updated"));
+  CHECK(report_num(e, "UserRequest", "updated") == 2, "delta: 2 tickets updated (got %.0f)",
+        report_num(e, "UserRequest", "updated"));
   CHECK(report_num(e, "UserRequest", "created") == 1, "delta: 1 new ticket");
   CHECK(report_num(e, "Person", "created") == 1, "delta: 1 new customer");
-  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS - 2, "delta: unchanged tickets skipped");
+  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS - 2,
+        "delta: unchanged tickets skipped");
   rc = client_cmd(e, "verify", NULL);
   char *out = client_stdout(e);
   CHECK(rc == 0, "verify after delta exit %d: %s", rc, out ? out : "");
@@ -734,20 +821,27 @@ static void scenario_delta_agent(env *e) {
   write_plan(e, 0, 0);
   FILE *f = fopen(path_in(e, "calls.ndjson"), "a");
   fputs("{\"seq\":900,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/tickets\",\"body\":{"
-        "\"subject\":\"Assigned at birth\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,\"status\":\"open\","
+        "\"subject\":\"Assigned at "
+        "birth\",\"via\":\"api\",\"channel\":\"api\",\"from_agent\":false,\"status\":\"open\","
         "\"external_id\":\"itop:UserRequest:900\",\"customer\":{\"id\":{\"$ref\":\"Person:1\"}},"
         "\"assignee_user\":{\"id\":{\"$agent\":\"agent@example.com\"}},"
-        "\"messages\":[{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{\"id\":{\"$ref\":\"Person:1\"}},"
-        "\"body_text\":\"hello\",\"external_id\":\"itop:UserRequest:900:log:1\",\"sent_datetime\":\"2021-03-01T10:00:00Z\"}]},"
-        "\"source\":{\"object\":\"UserRequest\",\"key\":\"900\"},\"target\":\"Ticket\",\"ref\":\"UserRequest:900\","
-        "\"unique\":{\"external_id\":\"itop:UserRequest:900\"}}\n", f);
+        "\"messages\":[{\"channel\":\"api\",\"via\":\"api\",\"from_agent\":false,\"sender\":{"
+        "\"id\":{\"$ref\":\"Person:1\"}},"
+        "\"body_text\":\"hello\",\"external_id\":\"itop:UserRequest:900:log:1\",\"sent_datetime\":"
+        "\"2021-03-01T10:00:00Z\"}]},"
+        "\"source\":{\"object\":\"UserRequest\",\"key\":\"900\"},\"target\":\"Ticket\",\"ref\":"
+        "\"UserRequest:900\","
+        "\"unique\":{\"external_id\":\"itop:UserRequest:900\"}}\n",
+        f);
   fclose(f);
-  long st = seed_post(e, "/api/customers", "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}",
+  long st = seed_post(e, "/api/customers",
+                      "{\"email\":\"existing@example.com\",\"name\":\"Existing Person\"}",
                       "/api/customers?email=existing%40example.com");
   CHECK(st == 201 || st == 200, "seeding the existing customer answered %ld", st);
   int rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0 || rc == 1, "first run (no agent in Gorgias) exit %d", rc);
-  CHECK(has_flag(e, "agent agent@example.com not found in Gorgias: left unassigned"), "the missing agent is not flagged");
+  CHECK(has_flag(e, "agent agent@example.com not found in Gorgias: left unassigned"),
+        "the missing agent is not flagged");
   seed_existing(e);   /* now the agent exists */
   rc = run_plan(e, 0, 0, "--delta", NULL);
   CHECK(rc == 0 || rc == 1, "delta run exit %d", rc);
@@ -756,17 +850,24 @@ static void scenario_delta_agent(env *e) {
   for (int t = 5; t <= 6; t++) {   /* the updates naming the agent, and its fallback */
     char ext[64];
     snprintf(ext, sizeof ext, "itop:UserRequest:%d", t);
-    const cJSON *tt = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", ext, &n);
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tt, "assignee_user"), "id");
-    CHECK(n == 1 && cJSON_IsNumber(a) && a->valuedouble > 0, "ticket %d was not assigned by --delta", t);
+    const cJSON *tt =
+        find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", ext, &n);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(tt, "assignee_user"), "id");
+    CHECK(n == 1 && cJSON_IsNumber(a) && a->valuedouble > 0,
+          "ticket %d was not assigned by --delta", t);
   }
   cJSON *ob = NULL;
   sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "delta_agent: the outbox is not empty");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0,
+        "delta_agent: the outbox is not empty");
   cJSON_Delete(ob);
-  const cJSON *tk = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id", "itop:UserRequest:900", &n);
-  const cJSON *aid = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tk, "assignee_user"), "id");
-  CHECK(n == 1 && cJSON_IsNumber(aid) && aid->valuedouble > 0, "the ticket created unassigned was not assigned by --delta");
+  const cJSON *tk = find_by(cJSON_GetObjectItemCaseSensitive(d, "tickets"), "external_id",
+                            "itop:UserRequest:900", &n);
+  const cJSON *aid =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tk, "assignee_user"), "id");
+  CHECK(n == 1 && cJSON_IsNumber(aid) && aid->valuedouble > 0,
+        "the ticket created unassigned was not assigned by --delta");
   cJSON_Delete(d);
   char *before = canonical(e);
   double req0 = sbx_requests(e);
@@ -774,7 +875,8 @@ static void scenario_delta_agent(env *e) {
   CHECK(rc == 0 || rc == 1, "second delta exit %d", rc);
   char *after = canonical(e);
   CHECK(before && after && !strcmp(before, after), "a second --delta changed the sandbox");
-  CHECK(report_num(e, "UserRequest", "updated") == 0, "second delta updated %.0f tickets", report_num(e, "UserRequest", "updated"));
+  CHECK(report_num(e, "UserRequest", "updated") == 0, "second delta updated %.0f tickets",
+        report_num(e, "UserRequest", "updated"));
   CHECK(sbx_requests(e) - req0 < 20, "second delta sent %.0f requests", sbx_requests(e) - req0);
   free(before);
   free(after);
@@ -808,14 +910,16 @@ static void scenario_verify(env *e) {
   rc = client_cmd(e, "verify", NULL);
   char *out = client_stdout(e);
   CHECK(rc == 1, "verify after tampering exit %d", rc);
-  CHECK(out && strstr(out, "UserRequest:5") && strstr(out, "subject") && strstr(out, "Tampered subject"),
+  CHECK(out && strstr(out, "UserRequest:5") && strstr(out, "subject") &&
+            strstr(out, "Tampered subject"),
         "verify output does not name the altered field: %s", out ? out : "");
   free(out);
   /* A deleted customer is missing; --json lists both findings. */
   long long cid = 0;
   cJSON *d = dump(e);
   int n;
-  const cJSON *c = find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "external_id", "itop:Person:7", &n);
+  const cJSON *c =
+      find_by(cJSON_GetObjectItemCaseSensitive(d, "customers"), "external_id", "itop:Person:7", &n);
   if (c) cid = (long long)cJSON_GetObjectItemCaseSensitive(c, "id")->valuedouble;
   cJSON_Delete(d);
   snprintf(path, sizeof path, "/_sandbox/raw/customers/%lld", cid);
@@ -843,24 +947,30 @@ static void scenario_rollback(env *e) {
   rc = client_cmd(e, "rollback", "--dry-run");
   CHECK(rc == 0, "rollback --dry-run exit %d", rc);
   cJSON *d = dump(e);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == N_TICKETS, "dry run deleted something");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == N_TICKETS,
+        "dry run deleted something");
   cJSON_Delete(d);
   rc = client_cmd(e, "rollback", "--yes");
   char *out = client_stdout(e);
   CHECK(rc == 0, "rollback exit %d: %s", rc, out ? out : "");
-  CHECK(out && strstr(out, "uploaded file"), "rollback does not list the uploads it cannot delete: %s", out ? out : "");
+  CHECK(out && strstr(out, "uploaded file"),
+        "rollback does not list the uploads it cannot delete: %s", out ? out : "");
   free(out);
   cJSON *stats = NULL;
   sbx_call(e, "GET", "/_sandbox/stats", NULL, &stats);
   char *st_txt = cJSON_PrintUnformatted(stats);
-  CHECK(st_txt && strstr(st_txt, "\"POST /api/jobs\"") && strstr(st_txt, "\"DELETE /api/customers\""),
-        "rollback did not delete in bulk (deleteTicket job, bulk customer delete): %s", st_txt ? st_txt : "");
+  CHECK(st_txt && strstr(st_txt, "\"POST /api/jobs\"") &&
+            strstr(st_txt, "\"DELETE /api/customers\""),
+        "rollback did not delete in bulk (deleteTicket job, bulk customer delete): %s",
+        st_txt ? st_txt : "");
   free(st_txt);
   cJSON_Delete(stats);
   d = dump(e);
   const cJSON *customers = cJSON_GetObjectItemCaseSensitive(d, "customers");
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0, "tickets left after rollback");
-  CHECK(cJSON_GetArraySize(customers) == 1, "%d customers left after rollback (only the pre-existing one may stay)",
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0,
+        "tickets left after rollback");
+  CHECK(cJSON_GetArraySize(customers) == 1,
+        "%d customers left after rollback (only the pre-existing one may stay)",
         cJSON_GetArraySize(customers));
   int n;
   find_by(customers, "email", "existing@example.com", &n);
@@ -868,7 +978,8 @@ static void scenario_rollback(env *e) {
   cJSON_Delete(d);
   rc = client_cmd(e, "rollback", "--yes");
   out = client_stdout(e);
-  CHECK(rc == 0 && out && strstr(out, "rollback: 0 object(s) deleted"), "second rollback: %s", out ? out : "");
+  CHECK(rc == 0 && out && strstr(out, "rollback: 0 object(s) deleted"), "second rollback: %s",
+        out ? out : "");
   free(out);
   /* After a rollback the same run starts over and completes. */
   rc = run_plan(e, 0, 0, NULL, NULL);
@@ -878,8 +989,9 @@ static void scenario_rollback(env *e) {
 
 static void scenario_auth(env *e) {
   write_plan(e, 0, 0);
-  int rc = run_client(e, 0, 0, "wrong-key-123456", "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                      "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+  int rc = run_client(e, 0, 0, "wrong-key-123456", "run", "--plan", path_in(e, "calls.ndjson"),
+                      "--data", path_in(e, "data"), "--target", e->base, "--state",
+                      path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
   char *err = client_stderr(e);
   CHECK(rc == 3, "wrong key exit %d", rc);
   CHECK(err && strstr(err, "refused"), "no clear message: %s", err ? err : "");
@@ -897,23 +1009,28 @@ static void scenario_auth(env *e) {
                   "--state", path_in(e, "state.db"), "--api-key", "x", (const char *)NULL);
   CHECK(rc == 2, "a key on the command line must be refused (exit %d)", rc);
   cJSON *d = dump(e);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")) == 0, "something was created");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")) == 0,
+        "something was created");
   cJSON_Delete(d);
 }
 
 static void scenario_rules(env *e) {
   write_plan(e, 0, 0);
   seed_existing(e);
-  long st = sbx_call(e, "POST", "/api/rules", "{\"name\":\"Auto-reply to new tickets\",\"code\":\"if (true) {}\","
-                                               "\"event_types\":\"ticket-created\"}", NULL);
+  long st = sbx_call(e, "POST", "/api/rules",
+                     "{\"name\":\"Auto-reply to new tickets\",\"code\":\"if (true) {}\","
+                     "\"event_types\":\"ticket-created\"}",
+                     NULL);
   CHECK(st == 201 || st == 200, "rule create answered %ld", st);
   int rc = run_plan(e, 0, 0, NULL, NULL);
   char *err = client_stderr(e);
   CHECK(rc == 3, "active rule: exit %d", rc);
-  CHECK(err && strstr(err, "Auto-reply to new tickets"), "the rule is not named: %s", err ? err : "");
+  CHECK(err && strstr(err, "Auto-reply to new tickets"), "the rule is not named: %s",
+        err ? err : "");
   free(err);
   cJSON *d = dump(e);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0, "tickets created despite the rule");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0,
+        "tickets created despite the rule");
   cJSON_Delete(d);
   rc = run_plan(e, 0, 0, "--allow-active-rules", NULL);
   CHECK(rc == 0, "--allow-active-rules exit %d", rc);
@@ -924,18 +1041,30 @@ static void scenario_interrupt(env *e) {
   write_plan(e, 0, 0);
   seed_existing(e);
   /* Two processes on one state: the second is refused, the first goes on. */
-  const char *argv[] = { e->client_bin, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                         "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, NULL };
+  const char *argv[] = {e->client_bin,
+                        "run",
+                        "--plan",
+                        path_in(e, "calls.ndjson"),
+                        "--data",
+                        path_in(e, "data"),
+                        "--target",
+                        e->base,
+                        "--state",
+                        path_in(e, "state.db"),
+                        "--time-scale",
+                        SCALE,
+                        NULL};
   e->err_name = "first.err";
   long base = api_requests(e);
   pid_t first = spawn_client(e, NULL, argv);
   e->err_name = NULL;
   CHECK(wait_requests(e, first, base, 1), "the first run ended before it made a request");
-  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                      "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
+  int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                      path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                      "--time-scale", SCALE, (const char *)NULL);
   char *err = client_stderr(e);
-  CHECK(rc == 2 && err && strstr(err, "in use by another hmaprun"), "a second run on the same state: exit %d: %s",
-        rc, err ? err : "");
+  CHECK(rc == 2 && err && strstr(err, "in use by another hmaprun"),
+        "a second run on the same state: exit %d: %s", rc, err ? err : "");
   free(err);
   rc = wait_client(first, 400, SIGTERM);
   CHECK(rc == 4 || rc == 0, "the first run: exit %d", rc);
@@ -944,7 +1073,8 @@ static void scenario_interrupt(env *e) {
   seed_existing(e);
   rc = run_plan_stop(e, 6, SIGTERM);
   CHECK(rc == 4, "SIGTERM exit %d (want 4, resumable)", rc);
-  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
+  rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json",
+                  (const char *)NULL);
   CHECK(rc == 0, "status exit %d", rc);
   rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 0, "resume exit %d", rc);
@@ -959,7 +1089,8 @@ static void scenario_interrupt(env *e) {
     int sig = round % 2 ? SIGINT : SIGTERM;
     rc = run_plan_stop(e, 1 + 3 * round, sig);
     CHECK(rc == 4, "round %d: graceful stop exit %d (want 4)", round, rc);
-    rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
+    rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json",
+                    (const char *)NULL);
     char *out = client_stdout(e);
     cJSON *j = out ? cJSON_Parse(out) : NULL;
     const cJSON *doubt = cJSON_GetObjectItemCaseSensitive(j, "in_doubt");
@@ -968,11 +1099,12 @@ static void scenario_interrupt(env *e) {
     cJSON_Delete(j);
     free(out);
     time_t t0 = time(NULL);
-    rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data", path_in(e, "data"),
-                    "--target", e->base, "--state", path_in(e, "state.db"), "--time-scale", SCALE,
-                    "--in-doubt-wait", "60", (const char *)NULL);
+    rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                    path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                    "--time-scale", SCALE, "--in-doubt-wait", "60", (const char *)NULL);
     CHECK(rc == 0, "round %d: resume after a graceful stop exit %d", round, rc);
-    CHECK(time(NULL) - t0 < 30, "round %d: the resume waited %ld s (in-doubt wait)", round, (long)(time(NULL) - t0));
+    CHECK(time(NULL) - t0 < 30, "round %d: the resume waited %ld s (in-doubt wait)", round,
+          (long)(time(NULL) - t0));
     char label[64];
     snprintf(label, sizeof label, "graceful stop round %d", round);
     if (check_dump(e, 0, 1, label)) break;
@@ -985,18 +1117,21 @@ static void scenario_bad_plan(env *e) {
   int rc = run_plan(e, 0, 0, NULL, NULL);
   char *err = client_stderr(e);
   CHECK(rc == 2, "bad plan exit %d", rc);
-  CHECK(err && strstr(err, "calls.ndjson:4"), "the error does not name file:line: %s", err ? err : "");
+  CHECK(err && strstr(err, "calls.ndjson:4"), "the error does not name file:line: %s",
+        err ? err : "");
   free(err);
   CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
   FILE *bad = fopen(path_in(e, "bad2.ndjson"), "w");
-  fputs("{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\",\"body\":{}}\n"
-        "{\"seq\":2,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\"}\n", bad);
+  fputs("{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/"
+        "customers\",\"body\":{}}\n"
+        "{\"seq\":2,\"phase\":\"upload\",\"method\":\"POST\",\"path\":\"/api/upload\"}\n",
+        bad);
   fclose(bad);
   rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "bad2.ndjson"), "--target", e->base,
                   "--state", path_in(e, "state.db"), (const char *)NULL);
   err = client_stderr(e);
-  CHECK(rc == 2 && err && strstr(err, "bad2.ndjson:2: an upload needs \"file\""), "upload without file: exit %d: %s",
-        rc, err ? err : "");
+  CHECK(rc == 2 && err && strstr(err, "bad2.ndjson:2: an upload needs \"file\""),
+        "upload without file: exit %d: %s", rc, err ? err : "");
   free(err);
   CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
   rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nope.ndjson"), "--target", e->base,
@@ -1004,7 +1139,8 @@ static void scenario_bad_plan(env *e) {
   CHECK(rc == 2, "missing plan exit %d", rc);
   rc = run_client(e, 0, 0, NULL, "run", "--bogus", (const char *)NULL);
   CHECK(rc == 2, "unknown option exit %d", rc);
-  rc = run_client(e, 0, 0, NULL, "verify", "--state", path_in(e, "absent.db"), "--target", e->base, (const char *)NULL);
+  rc = run_client(e, 0, 0, NULL, "verify", "--state", path_in(e, "absent.db"), "--target", e->base,
+                  (const char *)NULL);
   CHECK(rc == 2, "verify without a state exit %d", rc);
 }
 
@@ -1015,9 +1151,11 @@ static void scenario_oversize(env *e) {
   CHECK(rc == 1, "oversize attachments: exit %d (want 1: flagged records)", rc);
   check_dump(e, 0, 0, "oversize");
   cJSON *d = dump(e);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 0, "an oversize file was sent");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "uploads")) == 0,
+        "an oversize file was sent");
   cJSON_Delete(d);
-  CHECK(report_num(e, "Attachment", "rejected") == 3, "the report does not count the 3 oversize files");
+  CHECK(report_num(e, "Attachment", "rejected") == 3,
+        "the report does not count the 3 oversize files");
 }
 
 static void scenario_sample(env *e) {
@@ -1028,7 +1166,8 @@ static void scenario_sample(env *e) {
   cJSON *d = dump(e);
   const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(d, "tickets");
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")) == 4,
-        "sample: %d customers (3 sampled + the existing one)", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")));
+        "sample: %d customers (3 sampled + the existing one)",
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "customers")));
   CHECK(cJSON_GetArraySize(tickets) == 3, "sample: %d tickets", cJSON_GetArraySize(tickets));
   for (int t = 1; t <= 3; t++) {
     char ext[64];
@@ -1093,7 +1232,9 @@ static int seed_many(env *e, const char *path, const char *fmt, int n) {
 static int route_count(env *e, const char *route, const char *outcome) {
   cJSON *s = NULL;
   sbx_call(e, "GET", "/_sandbox/stats", NULL, &s);
-  const cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "routes"), route), *it;
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "routes"),
+                                                    route),
+              *it;
   int n = 0;
   cJSON_ArrayForEach(it, r) if (!outcome || !strcmp(it->string, outcome)) n += (int)it->valuedouble;
   cJSON_Delete(s);
@@ -1104,8 +1245,8 @@ static int route_count(env *e, const char *route, const char *outcome) {
  * same account at a new address, the one use --retarget is for. */
 static int run_scan_plan(env *e) {
   return run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "scan.ndjson"), "--target", e->base,
-                    "--state", path_in(e, "state.db"), "--time-scale", "100", "--in-doubt-wait", "0",
-                    "--no-preflight", "--retarget", (const char *)NULL);
+                    "--state", path_in(e, "state.db"), "--time-scale", "100", "--in-doubt-wait",
+                    "0", "--no-preflight", "--retarget", (const char *)NULL);
 }
 
 static void restart_on(env *e, const char *db, const char *faults) {
@@ -1121,9 +1262,11 @@ static int crash_then_resume(env *e, const char *db, const char *post_route) {
   restart_on(e, db, "drop-after:1");
   int rc = run_scan_plan(e);
   CHECK(rc == 4, "a run whose every answer is dropped: exit %d", rc);
-  CHECK(route_count(e, post_route, "dropped-after") == 1, "%s: not exactly one create landed unanswered", post_route);
+  CHECK(route_count(e, post_route, "dropped-after") == 1,
+        "%s: not exactly one create landed unanswered", post_route);
   char *err = client_stderr(e);
-  CHECK(err && strstr(err, "stays in doubt"), "the stop does not say the create is in doubt: %s", err ? err : "");
+  CHECK(err && strstr(err, "stays in doubt"), "the stop does not say the create is in doubt: %s",
+        err ? err : "");
   free(err);
   restart_on(e, db, NULL);
   return run_scan_plan(e);
@@ -1139,15 +1282,22 @@ static int count_named(env *e, const char *kind, const char *field, const char *
   return n;
 }
 
-#define SCAN_TEAM "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/teams\",\"body\":{\"name\":\"Migrated Team\"}," \
-  "\"source\":{\"object\":\"Group\",\"key\":\"1\"},\"target\":\"Team\",\"ref\":\"Group:1\",\"unique\":{\"name\":\"Migrated Team\"}}\n"
-#define SCAN_CUSTOMER "{\"seq\":2,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\",\"body\":{" \
-  "\"email\":\"late@example.com\",\"name\":\"Late Customer\",\"external_id\":\"scan:Person:1\"},\"source\":{\"object\":\"Person\"," \
-  "\"key\":\"1\"},\"target\":\"Customer\",\"ref\":\"Person:1\",\"unique\":{\"external_id\":\"scan:Person:1\",\"email\":\"late@example.com\"}}\n"
+#define SCAN_TEAM                                                                                  \
+  "{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/"                           \
+  "teams\",\"body\":{\"name\":\"Migrated Team\"},"                                                 \
+  "\"source\":{\"object\":\"Group\",\"key\":\"1\"},\"target\":\"Team\",\"ref\":\"Group:1\","       \
+  "\"unique\":{\"name\":\"Migrated Team\"}}\n"
+#define SCAN_CUSTOMER                                                                              \
+  "{\"seq\":2,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\",\"body\":{"     \
+  "\"email\":\"late@example.com\",\"name\":\"Late "                                                \
+  "Customer\",\"external_id\":\"scan:Person:1\"},\"source\":{\"object\":\"Person\","               \
+  "\"key\":\"1\"},\"target\":\"Customer\",\"ref\":\"Person:1\",\"unique\":{\"external_id\":"       \
+  "\"scan:Person:1\",\"email\":\"late@example.com\"}}\n"
 
 static void write_scan_plan(env *e, int with_customer) {
   FILE *f = fopen(path_in(e, "scan.ndjson"), "w");
-  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-scan\"}\n%s%s", SCAN_TEAM, with_customer ? SCAN_CUSTOMER : "");
+  fprintf(f, "{\"hmap_plan\":1,\"map_hash\":\"e2e-scan\"}\n%s%s", SCAN_TEAM,
+          with_customer ? SCAN_CUSTOMER : "");
   fclose(f);
 }
 
@@ -1162,11 +1312,14 @@ static void scenario_lookup_scan(env *e) {
   snprintf(db, sizeof db, "%s", path_in(e, "sbx.db"));
   restart_on(e, db, NULL);
   CHECK(seed_many(e, "/api/teams", "{\"name\":\"Seed team %d\"}", 5001) == 0, "seeding teams");
-  CHECK(seed_many(e, "/api/customers", "{\"email\":\"seed%d@example.com\",\"name\":\"Seed %d\"}", 150) == 0, "seeding customers");
+  CHECK(seed_many(e, "/api/customers", "{\"email\":\"seed%d@example.com\",\"name\":\"Seed %d\"}",
+                  150) == 0,
+        "seeding customers");
   write_scan_plan(e, 0);
   int total = 0, rc = crash_then_resume(e, db, "POST /api/teams");
   CHECK(rc == 0, "the resume after the lost team create: exit %d", rc);
-  CHECK(route_count(e, "GET /api/teams", "200") == 51, "the team lookup read %d pages, not the 51 of 5,002 teams",
+  CHECK(route_count(e, "GET /api/teams", "200") == 51,
+        "the team lookup read %d pages, not the 51 of 5,002 teams",
         route_count(e, "GET /api/teams", "200"));
   CHECK(route_count(e, "POST /api/teams", NULL) == 0, "the resume created the team again");
   CHECK(count_named(e, "teams", "name", "Migrated Team", &total) == 1 && total == 5002,
@@ -1174,9 +1327,11 @@ static void scenario_lookup_scan(env *e) {
   write_scan_plan(e, 1);
   rc = crash_then_resume(e, db, "POST /api/customers");
   CHECK(rc == 0, "the resume after the lost customer create: exit %d", rc);
-  CHECK(route_count(e, "GET /api/customers", NULL) == 1, "the customer lookup took %d calls, not one filtered call",
+  CHECK(route_count(e, "GET /api/customers", NULL) == 1,
+        "the customer lookup took %d calls, not one filtered call",
         route_count(e, "GET /api/customers", NULL));
-  CHECK(route_count(e, "POST /api/customers", NULL) == 0 && route_count(e, "GET /api/teams", NULL) == 0,
+  CHECK(route_count(e, "POST /api/customers", NULL) == 0 &&
+            route_count(e, "GET /api/teams", NULL) == 0,
         "the resume sent more than the one lookup");
   CHECK(count_named(e, "customers", "external_id", "scan:Person:1", &total) == 1 && total == 151,
         "customers: %d in all", total);
@@ -1210,13 +1365,16 @@ static void scenario_lookup_case(env *e) {
   char db[600];
   snprintf(db, sizeof db, "%s", path_in(e, "sbx.db"));
   restart_on(e, db, NULL);
-  CHECK(seed_many(e, "/api/teams", "{\"name\":\"MIGRATED TEAM\"}", 1) == 0, "seeding the other-case team");
+  CHECK(seed_many(e, "/api/teams", "{\"name\":\"MIGRATED TEAM\"}", 1) == 0,
+        "seeding the other-case team");
   write_scan_plan(e, 0);
   int total = 0, rc = crash_then_resume(e, db, "POST /api/teams");
   CHECK(rc == 0, "the resume after the lost team create: exit %d", rc);
-  CHECK(count_named(e, "teams", "name", "Migrated Team", &total) == 1 && total == 2, "teams: %d in all", total);
+  CHECK(count_named(e, "teams", "name", "Migrated Team", &total) == 1 && total == 2,
+        "teams: %d in all", total);
   long long want = sbx_id(e, "teams", "name", "Migrated Team"), got = state_gid(e, "Group:1");
-  CHECK(want > 0 && got == want, "Group:1 is team %lld in the state, the created Migrated Team is %lld", got, want);
+  CHECK(want > 0 && got == want,
+        "Group:1 is team %lld in the state, the created Migrated Team is %lld", got, want);
 }
 
 /* Copies calls.ndjson without the lines holding any of the needles (NULL-ended). */
@@ -1243,22 +1401,28 @@ static void plan_without(env *e, const char *const *needles, const char *replace
  * them all, once. */
 static void scenario_delta_ref(env *e) {
   write_plan(e, 0, 0);
-  plan_without(e, NULL, "\"name\":\"Customer 1\",", "\"name\":\"Customer 1\",\"nickname\":\"Bob\",");
+  plan_without(e, NULL, "\"name\":\"Customer 1\",",
+               "\"name\":\"Customer 1\",\"nickname\":\"Bob\",");
   seed_existing(e);
   int rc = run_plan(e, 0, 0, NULL, NULL);
   CHECK(rc == 1, "first run with a refused customer: exit %d", rc);
-  CHECK(has_flag(e, "depends on Person:1, which was rejected or failed"), "the tickets of the refused customer are not flagged");
-  CHECK(report_num(e, "UserRequest", "failed") == 4, "first run: %.0f ticket calls failed, expected 2 tickets + 2 follow-ups",
+  CHECK(has_flag(e, "depends on Person:1, which was rejected or failed"),
+        "the tickets of the refused customer are not flagged");
+  CHECK(report_num(e, "UserRequest", "failed") == 4,
+        "first run: %.0f ticket calls failed, expected 2 tickets + 2 follow-ups",
         report_num(e, "UserRequest", "failed"));
   write_plan(e, 0, 0);
   rc = run_plan(e, 0, 0, "--delta", NULL);
   CHECK(rc == 0, "delta over the corrected export: exit %d", rc);
   check_dump(e, 0, 1, "delta_ref");
-  CHECK(report_num(e, "Person", "created") == 1, "delta: Person 1 created %.0f times", report_num(e, "Person", "created"));
-  CHECK(report_num(e, "UserRequest", "created") == 2 && report_num(e, "UserRequest", "messages_added") == 2,
-        "delta: %.0f tickets and %.0f follow-ups created, expected 2 and 2", report_num(e, "UserRequest", "created"),
-        report_num(e, "UserRequest", "messages_added"));
-  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS - 2, "delta: the other tickets were not skipped");
+  CHECK(report_num(e, "Person", "created") == 1, "delta: Person 1 created %.0f times",
+        report_num(e, "Person", "created"));
+  CHECK(report_num(e, "UserRequest", "created") == 2 &&
+            report_num(e, "UserRequest", "messages_added") == 2,
+        "delta: %.0f tickets and %.0f follow-ups created, expected 2 and 2",
+        report_num(e, "UserRequest", "created"), report_num(e, "UserRequest", "messages_added"));
+  CHECK(report_num(e, "UserRequest", "skipped") == N_TICKETS - 2,
+        "delta: the other tickets were not skipped");
   rc = client_cmd(e, "verify", NULL);
   CHECK(rc == 0, "verify after the delta exit %d", rc);
 }
@@ -1279,7 +1443,8 @@ static long long sbx_id(env *e, const char *kind, const char *field, const char 
   if (!strcmp(kind, "messages"))
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "tickets"))
       if (!hit) hit = find_by(cJSON_GetObjectItemCaseSensitive(t, "messages"), field, value, &n);
-  if (strcmp(kind, "messages")) hit = find_by(cJSON_GetObjectItemCaseSensitive(d, kind), field, value, &n);
+  if (strcmp(kind, "messages"))
+    hit = find_by(cJSON_GetObjectItemCaseSensitive(d, kind), field, value, &n);
   long long id = hit ? (long long)cJSON_GetObjectItemCaseSensitive(hit, "id")->valuedouble : -1;
   cJSON_Delete(d);
   return id;
@@ -1290,7 +1455,8 @@ static int str_is(const cJSON *o, const char *field, const char *want) {
   return cJSON_IsString(v) && !strcmp(v->valuestring, want);
 }
 
-static int gone_listed(const cJSON *list, const char *object, const char *key, const char *target, long long id) {
+static int gone_listed(const cJSON *list, const char *object, const char *key, const char *target,
+                       long long id) {
   const cJSON *g;
   cJSON_ArrayForEach(g, list)
     if (str_is(g, "object", object) && str_is(g, "key", key) && str_is(g, "target", target) &&
@@ -1305,27 +1471,34 @@ static int gone_listed(const cJSON *list, const char *object, const char *key, c
 static void scenario_delta_gone(env *e) {
   int rc = first_run(e);
   CHECK(rc == 0, "first run exit %d", rc);
-  const char *gone[] = { "\"ref\":\"Person:8\"", "\"ref\":\"UserRequest:8\"", "\"ref\":\"UserRequest:1/message/3\"", NULL };
+  const char *gone[] = {"\"ref\":\"Person:8\"", "\"ref\":\"UserRequest:8\"",
+                        "\"ref\":\"UserRequest:1/message/3\"", NULL};
   plan_without(e, gone, NULL, NULL);
   double req0 = sbx_requests(e);
   rc = run_plan(e, 0, 0, "--delta", NULL);
   CHECK(rc == 0, "delta without three records: exit %d", rc);
-  CHECK(sbx_requests(e) - req0 <= 3, "the delta sent %.0f requests (only the preflight's expected)", sbx_requests(e) - req0);
+  CHECK(sbx_requests(e) - req0 <= 3, "the delta sent %.0f requests (only the preflight's expected)",
+        sbx_requests(e) - req0);
   check_dump(e, 0, 1, "delta_gone: nothing deleted");
   cJSON *r = read_report(e);
   const cJSON *g = cJSON_GetObjectItemCaseSensitive(r, "source_gone");
   const cJSON *list = cJSON_GetObjectItemCaseSensitive(g, "objects");
   CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(g, "count")) &&
-        cJSON_GetObjectItemCaseSensitive(g, "count")->valuedouble == 3 && cJSON_GetArraySize(list) == 3,
+            cJSON_GetObjectItemCaseSensitive(g, "count")->valuedouble == 3 &&
+            cJSON_GetArraySize(list) == 3,
         "report: source_gone is not the 3 records deleted from the export");
-  CHECK(gone_listed(list, "Person", "8", "Customer", sbx_id(e, "customers", "external_id", "itop:Person:8")),
+  CHECK(gone_listed(list, "Person", "8", "Customer",
+                    sbx_id(e, "customers", "external_id", "itop:Person:8")),
         "report: Person 8 not listed with its customer id");
-  CHECK(gone_listed(list, "UserRequest", "8", "Ticket", sbx_id(e, "tickets", "external_id", "itop:UserRequest:8")),
+  CHECK(gone_listed(list, "UserRequest", "8", "Ticket",
+                    sbx_id(e, "tickets", "external_id", "itop:UserRequest:8")),
         "report: UserRequest 8 not listed with its ticket id");
-  CHECK(gone_listed(list, "UserRequest", "1", "Message", sbx_id(e, "messages", "external_id", "itop:UserRequest:1:extra:3")),
+  CHECK(gone_listed(list, "UserRequest", "1", "Message",
+                    sbx_id(e, "messages", "external_id", "itop:UserRequest:1:extra:3")),
         "report: ticket 1's deleted follow-up not listed with its message id");
   cJSON_Delete(r);
-  CHECK(report_num(e, "Person", "source_gone") == 1 && report_num(e, "UserRequest", "source_gone") == 2,
+  CHECK(report_num(e, "Person", "source_gone") == 1 &&
+            report_num(e, "UserRequest", "source_gone") == 2,
         "report: per-object source_gone counts");
   char *err = client_stderr(e);
   CHECK(err && strstr(err, "3 object(s) migrated earlier have no record in this export any more"),
@@ -1334,7 +1507,8 @@ static void scenario_delta_gone(env *e) {
   /* Only a --delta run over the whole export can tell. */
   rc = run_plan(e, 0, 0, NULL, NULL);
   r = read_report(e);
-  CHECK(rc == 0 && !cJSON_GetObjectItemCaseSensitive(r, "source_gone"), "a run without --delta reported records gone");
+  CHECK(rc == 0 && !cJSON_GetObjectItemCaseSensitive(r, "source_gone"),
+        "a run without --delta reported records gone");
   cJSON_Delete(r);
 }
 
@@ -1357,7 +1531,9 @@ static void check_unique_external_ids(env *e, const char *kind, const char *labe
   const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, kind), *a, *b;
   int dups = 0;
   cJSON_ArrayForEach(a, arr) {
-    const char *ea = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "external_id")) ? cJSON_GetObjectItemCaseSensitive(a, "external_id")->valuestring : NULL;
+    const char *ea = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "external_id"))
+                         ? cJSON_GetObjectItemCaseSensitive(a, "external_id")->valuestring
+                         : NULL;
     if (!ea) continue;
     for (b = a->next; b; b = b->next) {
       const cJSON *eb = cJSON_GetObjectItemCaseSensitive(b, "external_id");
@@ -1394,10 +1570,12 @@ static void scenario_example(env *e, const char *hmapc, const char *map, const c
    * kill -9: a kill between a ticket's create and its record leaves the
    * customer Gorgias created with it behind — a documented limit that would
    * trip the counts below.) */
-  rc = run_client(e, 1000, SIGTERM, NULL, "run", hbc, "--data", data, "--target", e->base, "--state",
-                  path_in(e, "state.db"), "--time-scale", SCALE, "--in-doubt-wait", "0.3", (const char *)NULL);
+  rc = run_client(e, 1000, SIGTERM, NULL, "run", hbc, "--data", data, "--target", e->base,
+                  "--state", path_in(e, "state.db"), "--time-scale", SCALE, "--in-doubt-wait",
+                  "0.3", (const char *)NULL);
   if (rc == 4) {
-    rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json", (const char *)NULL);
+    rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), "--json",
+                    (const char *)NULL);
     char *out = client_stdout(e);
     cJSON *j = out ? cJSON_Parse(out) : NULL;
     const cJSON *o;
@@ -1411,34 +1589,41 @@ static void scenario_example(env *e, const char *hmapc, const char *map, const c
       n++;
     }
     CHECK(rc == 0 && n > 0 && !unknown && planned > 0 && left > 0,
-          "status after an interrupted run: %d of %d objects without planned/left (planned %.0f, left %.0f): %s",
+          "status after an interrupted run: %d of %d objects without planned/left (planned %.0f, "
+          "left %.0f): %s",
           unknown, n, planned, left, out ? out : "");
     cJSON_Delete(j);
     free(out);
     rc = run_client(e, 0, 0, NULL, "status", "--state", path_in(e, "state.db"), (const char *)NULL);
     out = client_stdout(e);
-    CHECK(out && !strstr(out, " ? "), "status after an interrupted run shows '?': %s", out ? out : "");
+    CHECK(out && !strstr(out, " ? "), "status after an interrupted run shows '?': %s",
+          out ? out : "");
     free(out);
   } else {
     fprintf(stderr, "note: the run to kill ended first (exit %d)\n", rc);
   }
-  rc = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state", path_in(e, "state.db"),
-                  "--time-scale", SCALE, "--in-doubt-wait", "0.3", (const char *)NULL);
+  rc = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state",
+                  path_in(e, "state.db"), "--time-scale", SCALE, "--in-doubt-wait", "0.3",
+                  (const char *)NULL);
   CHECK(rc == 0 || rc == 1, "hmaprun run on the example: exit %d", rc);
   long tickets = state_count(e, "Ticket"), customers = state_count(e, "Customer");
-  CHECK(tickets > 0 && customers > 0, "nothing migrated (%ld tickets, %ld customers)", tickets, customers);
-  CHECK(kind_size(e, "tickets") == tickets, "%d tickets in the sandbox, %ld in the state", kind_size(e, "tickets"), tickets);
-  CHECK(kind_size(e, "customers") == customers, "%d customers in the sandbox, %ld in the state", kind_size(e, "customers"), customers);
+  CHECK(tickets > 0 && customers > 0, "nothing migrated (%ld tickets, %ld customers)", tickets,
+        customers);
+  CHECK(kind_size(e, "tickets") == tickets, "%d tickets in the sandbox, %ld in the state",
+        kind_size(e, "tickets"), tickets);
+  CHECK(kind_size(e, "customers") == customers, "%d customers in the sandbox, %ld in the state",
+        kind_size(e, "customers"), customers);
   check_unique_external_ids(e, "tickets", "example");
   check_unique_external_ids(e, "customers", "example");
   check_unique_external_ids(e, "users", "example");
   cJSON *ob = NULL;
   sbx_call(e, "GET", "/_sandbox/outbox", NULL, &ob);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0, "example: the outbox is not empty");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ob, "data")) == 0,
+        "example: the outbox is not empty");
   cJSON_Delete(ob);
   char *before = canonical(e);
-  int rc2 = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state", path_in(e, "state.db"),
-                       "--time-scale", SCALE, (const char *)NULL);
+  int rc2 = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state",
+                       path_in(e, "state.db"), "--time-scale", SCALE, (const char *)NULL);
   CHECK(rc2 == rc, "second run exit %d (first %d)", rc2, rc);
   char *after = canonical(e);
   CHECK(!strcmp(before, after), "the second run of the example changed the sandbox");
@@ -1446,7 +1631,8 @@ static void scenario_example(env *e, const char *hmapc, const char *map, const c
   free(after);
   rc = client_cmd(e, "rollback", "--yes");
   CHECK(rc == 0, "rollback of the example: exit %d", rc);
-  CHECK(kind_size(e, "tickets") == 0 && kind_size(e, "customers") == 0, "the example's records survived the rollback");
+  CHECK(kind_size(e, "tickets") == 0 && kind_size(e, "customers") == 0,
+        "the example's records survived the rollback");
 }
 
 /* A string member of o, or NULL. */
@@ -1464,8 +1650,10 @@ static int count_dups(const cJSON *arr, const char *field) {
     const cJSON *ta = cJSON_GetObjectItemCaseSensitive(a, "translations");
     if (ta) {
       const cJSON *x, *y;
-      cJSON_ArrayForEach(x, ta) for (b = a->next; b; b = b->next) cJSON_ArrayForEach(y, cJSON_GetObjectItemCaseSensitive(b, "translations")) {
-        const char *sx = str_at(x, field), *sy = str_at(y, field), *lx = str_at(x, "locale"), *ly = str_at(y, "locale");
+      cJSON_ArrayForEach(x, ta) for (b = a->next; b; b = b->next)
+          cJSON_ArrayForEach(y, cJSON_GetObjectItemCaseSensitive(b, "translations")) {
+        const char *sx = str_at(x, field), *sy = str_at(y, field), *lx = str_at(x, "locale"),
+                   *ly = str_at(y, "locale");
         if (sx && sy && !strcmp(sx, sy) && (!lx || !ly || !strcmp(lx, ly))) {
           fprintf(stderr, "duplicate %s '%s'\n", field, sx);
           dups++;
@@ -1496,31 +1684,48 @@ static void scenario_example_faults(env *e, const char *hmapc, const char *map, 
   e->client_bin = hmapc;
   int rc = run_client(e, 0, 0, NULL, "build", map, "-o", hbc, (const char *)NULL);
   e->client_bin = client;
-  if (rc) { fprintf(stderr, "example_faults: hmapc build %s failed (exit %d): skipped\n", map, rc); skipped = 1; return; }
+  if (rc) {
+    fprintf(stderr, "example_faults: hmapc build %s failed (exit %d): skipped\n", map, rc);
+    skipped = 1;
+    return;
+  }
   for (int attempt = 0; attempt < 6; attempt++) {
-    rc = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state", path_in(e, "state.db"),
-                    "--time-scale", SCALE, "--in-doubt-wait", "0.3", (const char *)NULL);
+    rc = run_client(e, 0, 0, NULL, "run", hbc, "--data", data, "--target", e->base, "--state",
+                    path_in(e, "state.db"), "--time-scale", SCALE, "--in-doubt-wait", "0.3",
+                    (const char *)NULL);
     if (rc != 4) break;   /* Gorgias did not answer a lookup: the same command resumes */
   }
   CHECK(rc == 0 || rc == 1, "hmaprun run on the example under faults: exit %d", rc);
   cJSON *st = NULL;
   sbx_call(e, "GET", "/_sandbox/stats", NULL, &st);
-  const cJSON *drops = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "faults"), "drop-after");
-  CHECK(cJSON_IsNumber(drops) && drops->valuedouble > 0, "no answer was dropped: the scenario exercised nothing");
+  const cJSON *drops = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(st, "faults"), "drop-after");
+  CHECK(cJSON_IsNumber(drops) && drops->valuedouble > 0,
+        "no answer was dropped: the scenario exercised nothing");
   cJSON_Delete(st);
   cJSON *d = dump(e);
-  struct { const char *kind, *field; } u[] = {
-    { "tickets", "external_id" }, { "customers", "external_id" }, { "customers", "email" },
-    { "users", "external_id" }, { "users", "email" }, { "tags", "name" }, { "teams", "name" },
-    { "custom_fields", "external_id" }, { "help_center_articles", "slug" }, { "help_center_categories", "slug" },
+  struct { const char *kind, *field;
+  } u[] = {
+      {"tickets", "external_id"},
+      {"customers", "external_id"},
+      {"customers", "email"},
+      {"users", "external_id"},
+      {"users", "email"},
+      {"tags", "name"},
+      {"teams", "name"},
+      {"custom_fields", "external_id"},
+      {"help_center_articles", "slug"},
+      {"help_center_categories", "slug"},
   };
   for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
     int n = count_dups(cJSON_GetObjectItemCaseSensitive(d, u[i].kind), u[i].field);
     CHECK(n == 0, "example under faults: %d %s share a %s", n, u[i].kind, u[i].field);
   }
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "help_center_articles")) > 0, "no Help Center article was migrated");
-  CHECK(kind_size(e, "tickets") == state_count(e, "Ticket"), "%d tickets in the sandbox, %ld in the state",
-        kind_size(e, "tickets"), state_count(e, "Ticket"));
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "help_center_articles")) > 0,
+        "no Help Center article was migrated");
+  CHECK(kind_size(e, "tickets") == state_count(e, "Ticket"),
+        "%d tickets in the sandbox, %ld in the state", kind_size(e, "tickets"),
+        state_count(e, "Ticket"));
   cJSON_Delete(d);
 }
 /* ---- hostile answers and leaked credentials ---- */
@@ -1764,7 +1969,8 @@ static void scenario_hostile_huge(env *e) {
       stderr_has(e, "an answer larger than the 8388608-byte limit (--max-answer-bytes), not read"),
       "no message naming the answer limit");
   CHECK(fault_served(e, "answer-huge") >= N_PEOPLE, "the sandbox did not send huge answers");
-  CHECK(ru.ru_maxrss < MAX_RSS_KIB, "hmaprun peaked at %ld KiB reading 12 MiB answers", ru.ru_maxrss);
+  CHECK(ru.ru_maxrss < MAX_RSS_KIB, "hmaprun peaked at %ld KiB reading 12 MiB answers",
+        ru.ru_maxrss);
   long state = file_size_of(path_in(e, "state.db")) + file_size_of(path_in(e, "state.db-wal"));
   CHECK(state < 1024 * 1024, "the state is %ld bytes after huge answers", state);
   CHECK(state_gid(e, "upload:files/a1.txt") == 0,
@@ -2174,7 +2380,8 @@ static void scenario_target(env *e) {
   CHECK(start_sandbox(e, other) == 0, "no sandbox on port %s again", port);
   rc = client_cmd(e, "rollback", "--yes");
   snprintf(want, sizeof want, "(domain=sandbox), and --target is %s (domain=impostor)", e->base);
-  CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d", rc);
+  CHECK(rc == 2 && err_has(e, want), "rollback against another account at the same URL: exit %d",
+        rc);
 }
 
 /* Customers and tickets each carry an external_id: none may be there twice. */
@@ -2447,8 +2654,9 @@ static void scenario_rollback_confirm(env *e) {
   rc = client_cmd(e, "rollback", NULL);
   char *out = client_stdout(e);
   CHECK(rc == 2 && err_has(e, "hmaprun rollback: refusing to delete ") &&
-            err_has(e, " object(s) without confirmation: standard input is not a terminal, so nobody "
-                       "can confirm; run it again with --yes (or --dry-run to only see the list)"),
+            err_has(e,
+                    " object(s) without confirmation: standard input is not a terminal, so nobody "
+                    "can confirm; run it again with --yes (or --dry-run to only see the list)"),
         "rollback without --yes on a non-terminal: exit %d", rc);
   CHECK(out && strstr(out, "rollback will delete "), "the refusal does not show the list: %s",
         out ? out : "");
@@ -2499,7 +2707,8 @@ int main(int argc, char **argv) {
   const char *slow[] = { "--faults", "slow:0.2:1s,drop-after:0.03", "--seed", "5", NULL };
   const char *sc = argv[1];
   /* the rehearsal that created "Embedded training video" twice */
-  const char *rehearsal[] = { "--faults", "429:0.1:5,500:0.05,502:0.02,drop-after:0.03", "--seed", "7", NULL };
+  const char *rehearsal[] = {"--faults", "429:0.1:5,500:0.05,502:0.02,drop-after:0.03", "--seed",
+                             "7", NULL};
   if (start_sandbox(&e, !strcmp(sc, "kill_resume") || !strcmp(sc, "interrupt") ? slow
                         : !strcmp(sc, "example_faults") ? rehearsal : NULL)) return 2;
   if (!strcmp(sc, "full")) scenario_full(&e);

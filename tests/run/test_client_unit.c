@@ -17,7 +17,13 @@
 #include "rn.h"
 
 static int failures;
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+#define CHECK(c)                                                                                   \
+  do {                                                                                             \
+    if (!(c)) {                                                                                    \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                        \
+      failures++;                                                                                  \
+    }                                                                                              \
+  } while (0)
 #define NEAR(a, b) (((a) - (b)) < 1e-6 && ((b) - (a)) < 1e-6)
 
 static void test_pacing(void) {
@@ -82,7 +88,9 @@ static void test_creds(const char *dir) {
   hm_creds c;
   snprintf(path, sizeof path, "%s/creds", dir);
   FILE *f = fopen(path, "w");
-  fputs("# migration account\nexport GORGIAS_EMAIL=ops@example.com\nGORGIAS_API_KEY=\"s3cr3t-KEY\"\n", f);
+  fputs(
+      "# migration account\nexport GORGIAS_EMAIL=ops@example.com\nGORGIAS_API_KEY=\"s3cr3t-KEY\"\n",
+      f);
   fclose(f);
   chmod(path, 0600);
   CHECK(hm_creds_load(&c, path, err, sizeof err) == 0);
@@ -149,8 +157,10 @@ static void test_secret_forms(void) {
   CHECK(hm_secret_auth_header(&c, hdr, sizeof hdr) > 0);
   CHECK(!strcmp(hdr, "Authorization: Basic b3BzQGV4YW1wbGUuY29tOmEiYi9jK2QmZVxm"));
   char text[1400];
-  snprintf(text, sizeof text, "h=%s raw=%s url=a%%22b%%2Fc%%2Bd%%26e%%5Cf low=a%%22b%%2fc%%2bd%%26e%%5cf "
-           "json=a\\\"b/c+d&e\\\\f json2=a\\\"b\\/c+d&e\\\\f", hdr + 21, c.key);
+  snprintf(text, sizeof text,
+           "h=%s raw=%s url=a%%22b%%2Fc%%2Bd%%26e%%5Cf low=a%%22b%%2fc%%2bd%%26e%%5cf "
+           "json=a\\\"b/c+d&e\\\\f json2=a\\\"b\\/c+d&e\\\\f",
+           hdr + 21, c.key);
   size_t n = hm_secret_scrub_mem(&c, text, strlen(text) + 1, 3);
   CHECK(n == strlen(text) + 1);
   CHECK(!strcmp(text, "h=*** raw=*** url=*** low=*** json=*** json2=***"));
@@ -159,7 +169,8 @@ static void test_secret_forms(void) {
   char url[] = "https://x/api/attachment/download/sandbox/7";
   snprintf(c.key, sizeof c.key, "sandbox");   /* a short key: answers keep ordinary text */
   CHECK(hm_secret_scrub_mem(&c, url, sizeof url, HM_SECRET_ANSWER_MIN) == sizeof url);
-  CHECK(!strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "msg")->valuestring, "key ***"));
+  CHECK(
+      !strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "msg")->valuestring, "key ***"));
   cJSON_Delete(j);
   unsigned char pad[sizeof c];
   hm_creds masked = c;
@@ -179,20 +190,37 @@ static void test_state(const char *dir) {
   CHECK(hm_store_check_map(st, "aaaa", 0, err, sizeof err) == 0);
   long long run = hm_store_run_begin(st, "run", "aaaa", "http://x");
   CHECK(run > 0);
-  hm_jrow j = { .call_key = "create:P:1", .phase = "create", .method = "POST", .path = "/api/customers",
-                .ref = "P:1", .subject_ref = "P:1", .object = "P", .key = "1", .target = "Customer",
-                .body = "{\"email\":\"x@example.com\"}", .hash = "h1", .seq = 1 };
+  hm_jrow j = {.call_key = "create:P:1",
+               .phase = "create",
+               .method = "POST",
+               .path = "/api/customers",
+               .ref = "P:1",
+               .subject_ref = "P:1",
+               .object = "P",
+               .key = "1",
+               .target = "Customer",
+               .body = "{\"email\":\"x@example.com\"}",
+               .hash = "h1",
+               .seq = 1};
   CHECK(hm_store_intent(st, run, &j, "aaaa") == 0);
   CHECK(hm_store_in_doubt(st) == 1);
   hm_idrow out;
   CHECK(!hm_store_id_get(st, "P:1", &out));
-  hm_idrow id = { .ref = "P:1", .object = "P", .key = "1", .target = "Customer", .path = "/api/customers",
-                  .fields = "{\"id\":7}", .hash = "h1", .map_hash = "aaaa", .gid = 7 };
+  hm_idrow id = {.ref = "P:1",
+                 .object = "P",
+                 .key = "1",
+                 .target = "Customer",
+                 .path = "/api/customers",
+                 .fields = "{\"id\":7}",
+                 .hash = "h1",
+                 .map_hash = "aaaa",
+                 .gid = 7};
   CHECK(hm_store_done(st, "create:P:1", 201, &id) == 0);
   CHECK(hm_store_in_doubt(st) == 0);
   CHECK(hm_store_id_get(st, "P:1", &out) && out.gid == 7 && !strcmp(out.hash, "h1"));
   hm_jrow got;
-  CHECK(hm_store_journal_get(st, "create:P:1", &got) && got.state == HM_J_DONE && got.status == 201);
+  CHECK(hm_store_journal_get(st, "create:P:1", &got) && got.state == HM_J_DONE &&
+        got.status == 201);
   CHECK(hm_store_mark_deleted(st, "P:1") == 0);
   CHECK(hm_store_id_get(st, "P:1", &out) && out.deleted == 1);
   CHECK(hm_store_journal_get(st, "create:P:1", &got) && got.state == HM_J_NONE);
@@ -204,10 +232,12 @@ static void test_state(const char *dir) {
 }
 
 static void test_diff(void) {
-  cJSON *e = cJSON_Parse("{\"subject\":\"A\",\"customer\":{\"id\":3},\"created_datetime\":\"2021-03-01T10:00:00Z\","
-                         "\"messages\":[{\"body_text\":\"hi\"}],\"custom_fields\":[{\"id\":5,\"value\":\"x\"}]}");
+  cJSON *e = cJSON_Parse(
+      "{\"subject\":\"A\",\"customer\":{\"id\":3},\"created_datetime\":\"2021-03-01T10:00:00Z\","
+      "\"messages\":[{\"body_text\":\"hi\"}],\"custom_fields\":[{\"id\":5,\"value\":\"x\"}]}");
   cJSON *a = cJSON_Parse("{\"id\":9,\"subject\":\"A\",\"customer\":{\"id\":3,\"email\":\"e\"},"
-                         "\"created_datetime\":\"2021-03-01T10:00:00.000000\",\"messages\":[{\"id\":1,\"body_text\":\"hi\"}],"
+                         "\"created_datetime\":\"2021-03-01T10:00:00.000000\",\"messages\":[{"
+                         "\"id\":1,\"body_text\":\"hi\"}],"
                          "\"custom_fields\":{\"5\":{\"value\":\"x\"}}}");
   hm_buf out; hm_buf_init(&out);
   CHECK(hm_rn_json_diff(e, a, "", &out) == 0);
@@ -252,8 +282,10 @@ static void serve(int ls) {
     char *eol = strstr(req, "\r\n");
     if (eol) *eol = 0;
     char cur[32], body[160], resp[400];
-    snprintf(body, sizeof body, "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,\"next_cursor\":%s}}",
-             next_cursor(req, cur, sizeof cur));
+    snprintf(
+        body, sizeof body,
+        "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,\"next_cursor\":%s}}",
+        next_cursor(req, cur, sizeof cur));
     int len = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                        "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
     if (write(fd, resp, (size_t)len) < 0) {}
@@ -267,7 +299,8 @@ static void test_list_paging(void) {
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
   socklen_t al = sizeof a;
-  if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 16) || getsockname(ls, (struct sockaddr *)&a, &al)) {
+  if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 16) ||
+      getsockname(ls, (struct sockaddr *)&a, &al)) {
     CHECK(!"cannot listen on loopback");
     return;
   }
@@ -287,7 +320,8 @@ static void test_list_paging(void) {
   CHECK(h && hm_http_get_stats(h)->requests == 120);
   items = 0;
   /* A, B, then A again: stopped with a reason, not read forever. */
-  CHECK(h && hm_http_list(h, "/api/loop?x=1", 0, count_item, &items, err, sizeof err) == HM_HTTP_CURSOR_LOOP);
+  CHECK(h && hm_http_list(h, "/api/loop?x=1", 0, count_item, &items, err, sizeof err) ==
+                 HM_HTTP_CURSOR_LOOP);
   CHECK(items == 6 && strstr(err, "cursor given before") && strstr(err, "/api/loop"));
   CHECK(h && hm_http_get_stats(h)->requests == 123);
   items = 0;
@@ -303,7 +337,8 @@ static void test_seen(void) {
   hm_seen s = { 0 };
   char k[32];
   for (int i = 0; i < 5000; i++) { snprintf(k, sizeof k, "Ref:%d", i); CHECK(!hm_seen_add(&s, k)); }
-  CHECK(s.t.n == 5000 && hm_seen_add(&s, "Ref:42") && hm_seen_has(&s, "Ref:4999") && !hm_seen_has(&s, "Ref:5000"));
+  CHECK(s.t.n == 5000 && hm_seen_add(&s, "Ref:42") && hm_seen_has(&s, "Ref:4999") &&
+        !hm_seen_has(&s, "Ref:5000"));
   hm_seen_free(&s);
   CHECK(!hm_seen_has(&s, "Ref:1"));
 }

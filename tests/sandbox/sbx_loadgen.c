@@ -66,11 +66,14 @@ static void *worker(void *arg) {
   pthread_barrier_wait(jb->go);
   for (int i = 0; i < jb->count; i++) {
     snprintf(email, sizeof email, "t%d-%d@load.test", jb->thread, i);
-    snprintf(body, sizeof body, "{\"email\":\"%s\",\"external_id\":\"load:%d:%d\"}", email, jb->thread, i);
+    snprintf(body, sizeof body, "{\"email\":\"%s\",\"external_id\":\"load:%d:%d\"}", email,
+             jb->thread, i);
     snprintf(url, sizeof url, "%s/api/customers", jb->url);
     cJSON *r = call(c, "POST", url, body, &st);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id"), *em = cJSON_GetObjectItemCaseSensitive(r, "email");
-    if (st != 201 || !cJSON_IsNumber(id) || !cJSON_IsString(em) || strcmp(em->valuestring, email) != 0) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id"),
+                *em = cJSON_GetObjectItemCaseSensitive(r, "email");
+    if (st != 201 || !cJSON_IsNumber(id) || !cJSON_IsString(em) ||
+        strcmp(em->valuestring, email) != 0) {
       fprintf(stderr, "thread %d create %d: status %ld, bad body\n", jb->thread, i, st);
       jb->errors++;
       cJSON_Delete(r);
@@ -115,7 +118,10 @@ int main(int argc, char **argv) {
   for (int t = 0; t < n; t++) { pthread_join(th[t], NULL); errors += jobs[t].errors; }
   qsort(ids, (size_t)n * (size_t)m, sizeof *ids, cmp_ll);
   for (size_t i = 1; i < (size_t)n * (size_t)m; i++)
-    if (ids[i] == ids[i - 1] && ids[i]) { fprintf(stderr, "duplicate id %lld\n", ids[i]); errors++; }
+    if (ids[i] == ids[i - 1] && ids[i]) {
+      fprintf(stderr, "duplicate id %lld\n", ids[i]);
+      errors++;
+    }
   printf("%d threads x %d writes: %d errors\n", n, m, errors);
   pthread_barrier_destroy(&go);
   free(jobs); free(th); free(ids);

@@ -49,11 +49,16 @@ static void tp_init(tp *t) {
   t->tgt[1] = (hm_target){K(t, "Message"), K(t, ""), 0, NULL, 1, t->tf[1]};
   p->targets = t->tgt; p->ntargets = 2;
   t->srcf[0] = K(t, "id"); t->srcf[1] = K(t, "title");
-  t->src[0] = (hm_source){.name = K(t, "Req"), .key = K(t, "id"), .parent = HM_BC_NONE, .nfields = 2, .fields = t->srcf};
+  t->src[0] = (hm_source){.name = K(t, "Req"),
+                          .key = K(t, "id"),
+                          .parent = HM_BC_NONE,
+                          .nfields = 2,
+                          .fields = t->srcf};
   t->src[1] = (hm_source){.name = K(t, "Comment"), .key = HM_BC_NONE, .parent = 0};
   p->sources = t->src; p->nsources = 2;
   uint32_t f = K(t, "map.hmap");
-  t->an[0] = (hm_annot){HA_FLAG, HM_SEV_WARN, K(t, "no title: default"), 0, K(t, "subject"), f, 7, 13};
+  t->an[0] =
+      (hm_annot){HA_FLAG, HM_SEV_WARN, K(t, "no title: default"), 0, K(t, "subject"), f, 7, 13};
   t->an[1] = (hm_annot){HA_SKIP, 0, K(t, "comment without body"), 0, HM_BC_NONE, f, 9, 5};
   t->an[2] = (hm_annot){HA_REJECT, 0, K(t, "no customer"), 0, K(t, "customer"), f, 11, 3};
   t->an[3] = (hm_annot){HA_LOSSY, 0, K(t, "html dropped"), 0, HM_BC_NONE, f, 12, 3};
@@ -79,7 +84,8 @@ typedef struct log_host { hm_buf log; hm_value children; } log_host;
 
 static hm_value h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a) {
   (void)u;
-  if (key.kind == HV_STR && !strcmp(key.u.str, "42")) return hv_ref(a, HM_REF_OBJECT, src ? "Other" : "Req", "42");
+  if (key.kind == HV_STR && !strcmp(key.u.str, "42"))
+    return hv_ref(a, HM_REF_OBJECT, src ? "Other" : "Req", "42");
   return hv_missing(HM_WHY_LOOKUP);
 }
 static hm_value h_agent(void *u, hm_value email, hm_arena *a) {
@@ -133,7 +139,11 @@ static void run_case(const char *name, tp *t, hm_value *cols, uint32_t ncols, hm
   log_host h;
   hm_buf_init(&h.log);
   h.children = children;
-  hm_vm_host host = {.user = &h, .lookup = h_lookup, .agent = h_agent, .children = h_children, .emit = h_emit,
+  hm_vm_host host = {.user = &h,
+                     .lookup = h_lookup,
+                     .agent = h_agent,
+                     .children = h_children,
+                     .emit = h_emit,
                      .event = h_event};
   hm_vm *vm = hm_vm_new(&t->p, &host, test_builtins, 2);
   hm_arena a;
@@ -143,7 +153,8 @@ static void run_case(const char *name, tp *t, hm_value *cols, uint32_t ncols, hm
   if (st == HM_VM_ERROR) hm_buf_printf(&h.log, "error %s\n", hm_vm_error(vm));
   const char *got = hm_buf_cstr(&h.log);
   if (st != want_status || strcmp(got, want_log)) {
-    fprintf(stderr, "FAIL %s: status %d (want %d)\n--- got\n%s--- want\n%s", name, st, want_status, got, want_log);
+    fprintf(stderr, "FAIL %s: status %d (want %d)\n--- got\n%s--- want\n%s", name, st, want_status,
+            got, want_log);
     failures++;
   }
   hm_arena_free(&a);
@@ -201,11 +212,14 @@ static void test_match(void) {
                      I(SETTGT, 1), I0(EMIT), I0(RET)};
   tp_code(&t, code, 11);
   hm_value c1[] = {hv_num(3)};   /* a number matches the arm "3" */
-  RUN("match number vs string arm", &t, c1, 1, hv_missing(0), HM_VM_EMITTED, "emit r0 t0 {\"subject\":\"high\"}\n");
+  RUN("match number vs string arm", &t, c1, 1, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":\"high\"}\n");
   hm_value c2[] = {hv_str("9")};
-  RUN("match default", &t, c2, 1, hv_missing(0), HM_VM_EMITTED, "emit r0 t0 {\"subject\":\"low\"}\n");
+  RUN("match default", &t, c2, 1, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":\"low\"}\n");
   hm_value c3[] = {hv_str("1")};
-  RUN("match first arm", &t, c3, 1, hv_missing(0), HM_VM_EMITTED, "emit r0 t0 {\"subject\":\"critical\"}\n");
+  RUN("match first arm", &t, c3, 1, hv_missing(0), HM_VM_EMITTED,
+      "emit r0 t0 {\"subject\":\"critical\"}\n");
 }
 
 static void test_each(void) {
@@ -269,7 +283,8 @@ static void test_nested_each_where(void) {
   hm_value c[] = {hv_str("5")};
   RUN("nested each, where, skip in the inner loop", &t, c, 1, kids, HM_VM_EMITTED,
       "event k3 s0 \"comment without body\" map.hmap:9:5\n"
-      "emit r0 t0 {\"messages\":[{\"body_text\":[\"a+\",\"c+\"]},{\"body_text\":[\"b+\",\"c+\"]}]}\n");
+      "emit r0 t0 "
+      "{\"messages\":[{\"body_text\":[\"a+\",\"c+\"]},{\"body_text\":[\"b+\",\"c+\"]}]}\n");
   hm_arena_free(&a);
 }
 
@@ -317,7 +332,8 @@ static void test_call_and_settings(void) {
   /* the builtin's own flag names the line of its CALL (pc 2 -> line 4 col 1) */
   RUN("call, builtin flag, failing builtin", &t, c, 2, hv_missing(0), HM_VM_EMITTED,
       "event k16 s0 \"long text\" map.hmap:4:1\n"
-      "event k0 s1 \"no title: default\" map.hmap:7:13 field=subject trigger=missing why=parse detail=not a date\n"
+      "event k0 s1 \"no title: default\" map.hmap:7:13 field=subject trigger=missing why=parse "
+      "detail=not a date\n"
       "emit r0 t0 {\"subject\":\"U:hello\",\"external_id\":\"lead@example.com\"}\n");
 
   log_host h; hm_buf_init(&h.log);
@@ -327,7 +343,10 @@ static void test_call_and_settings(void) {
   if (hm_vm_set(vm, "limit", "12.5", err, sizeof err) || hm_vm_setting(vm, "limit").u.num != 12.5) {
     fprintf(stderr, "FAIL --set number\n"); failures++;
   }
-  if (hm_vm_setting(vm, "agent").len != 16) { fprintf(stderr, "FAIL setting default\n"); failures++; }
+  if (hm_vm_setting(vm, "agent").len != 16) {
+    fprintf(stderr, "FAIL setting default\n");
+    failures++;
+  }
   if (hm_vm_set(vm, "limit", "lots", err, sizeof err) == 0 ||
       strcmp(err, "setting limit expects a number, got \"lots\"")) {
     fprintf(stderr, "FAIL bad --set value: %s\n", err); failures++;
@@ -336,7 +355,10 @@ static void test_call_and_settings(void) {
     fprintf(stderr, "FAIL unknown --set: %s\n", err); failures++;
   }
   hm_vm_set(vm, "agent", "other@example.com", err, sizeof err);
-  if (strcmp(hm_vm_setting(vm, "agent").u.str, "other@example.com")) { fprintf(stderr, "FAIL --set string\n"); failures++; }
+  if (strcmp(hm_vm_setting(vm, "agent").u.str, "other@example.com")) {
+    fprintf(stderr, "FAIL --set string\n");
+    failures++;
+  }
   hm_vm_free(vm);
   hm_buf_free(&h.log);
 }
@@ -344,22 +366,62 @@ static void test_call_and_settings(void) {
 static void test_arith(void) {
   tp t; tp_init(&t);
   /* list of results: 7-"2", 1/0, null+"x", "10" > 9, "abc" =~ "^a.c$", -"3", "a"+1, [1]+[2] */
-  uint32_t code[] = {
-    I(BEGIN, 0), I0(NEWLIST),
-    I(PUSHK, KN(&t, 7)), I(PUSHK, K(&t, "2")), I0(SUB), I0(APPEND),
-    I(PUSHK, KN(&t, 1)), I(PUSHK, KN(&t, 0)), I0(DIV), I0(APPEND),
-    I0(PUSHNULL), I(PUSHK, K(&t, "x")), I0(ADD), I0(APPEND),
-    I(PUSHK, K(&t, "10")), I(PUSHK, KN(&t, 9)), I0(GT), I0(APPEND),
-    I(PUSHK, K(&t, "abc")), I(PUSHK, K(&t, "^a.c$")), I0(MATCHRE), I0(APPEND),
-    I(PUSHK, K(&t, "3")), I0(NEG), I0(APPEND),
-    I(PUSHK, K(&t, "a")), I(PUSHK, KN(&t, 1.5)), I0(ADD), I0(APPEND),
-    I0(NEWLIST), I(PUSHK, KN(&t, 1)), I0(APPEND), I0(NEWLIST), I(PUSHK, KN(&t, 2)), I0(APPEND), I0(ADD),
-    I0(APPEND),
-    I0(NEWREC), I(PUSHK, K(&t, "v")), I(SETREC, K(&t, "k")), I0(DUP), I(GETFIELD, K(&t, "k")),
-    I0(POP), I(PUSHK, K(&t, "k")), I0(INDEX), I0(APPEND),
-    I(PUSHK, KN(&t, 7)), I(PUSHK, KN(&t, 3)), I0(MOD), I0(APPEND),
-    I0(PUSHMISSING), I0(NOT), I0(APPEND),
-    I(SETTGT, 2), I0(EMIT), I0(RET)};
+  uint32_t code[] = {I(BEGIN, 0),
+                     I0(NEWLIST),
+                     I(PUSHK, KN(&t, 7)),
+                     I(PUSHK, K(&t, "2")),
+                     I0(SUB),
+                     I0(APPEND),
+                     I(PUSHK, KN(&t, 1)),
+                     I(PUSHK, KN(&t, 0)),
+                     I0(DIV),
+                     I0(APPEND),
+                     I0(PUSHNULL),
+                     I(PUSHK, K(&t, "x")),
+                     I0(ADD),
+                     I0(APPEND),
+                     I(PUSHK, K(&t, "10")),
+                     I(PUSHK, KN(&t, 9)),
+                     I0(GT),
+                     I0(APPEND),
+                     I(PUSHK, K(&t, "abc")),
+                     I(PUSHK, K(&t, "^a.c$")),
+                     I0(MATCHRE),
+                     I0(APPEND),
+                     I(PUSHK, K(&t, "3")),
+                     I0(NEG),
+                     I0(APPEND),
+                     I(PUSHK, K(&t, "a")),
+                     I(PUSHK, KN(&t, 1.5)),
+                     I0(ADD),
+                     I0(APPEND),
+                     I0(NEWLIST),
+                     I(PUSHK, KN(&t, 1)),
+                     I0(APPEND),
+                     I0(NEWLIST),
+                     I(PUSHK, KN(&t, 2)),
+                     I0(APPEND),
+                     I0(ADD),
+                     I0(APPEND),
+                     I0(NEWREC),
+                     I(PUSHK, K(&t, "v")),
+                     I(SETREC, K(&t, "k")),
+                     I0(DUP),
+                     I(GETFIELD, K(&t, "k")),
+                     I0(POP),
+                     I(PUSHK, K(&t, "k")),
+                     I0(INDEX),
+                     I0(APPEND),
+                     I(PUSHK, KN(&t, 7)),
+                     I(PUSHK, KN(&t, 3)),
+                     I0(MOD),
+                     I0(APPEND),
+                     I0(PUSHMISSING),
+                     I0(NOT),
+                     I0(APPEND),
+                     I(SETTGT, 2),
+                     I0(EMIT),
+                     I0(RET)};
   tp_code(&t, code, sizeof code / sizeof *code);
   RUN("arithmetic", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
       "emit r0 t0 {\"messages\":[5,null,true,true,-3,\"a1.5\",1,2,\"v\",1,true]}\n");
@@ -382,20 +444,27 @@ static void test_fault(void) {
  * a missing value leaves the field unset. */
 static void test_settgt(void) {
   tp t; tp_init(&t);
-  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(PUSHK, K(&t, "b")), I(SETTGT, 0),
-                     I(PUSHK, K(&t, "c")), I(SETTGT, 1), I(PUSHK, K(&t, "x")), I(APPENDTGT, 2),
-                     I(PUSHK, K(&t, "y")), I(APPENDTGT, 2), I0(PUSHMISSING), I(SETTGT, 3), I0(EMIT), I0(RET)};
+  uint32_t code[] = {I(BEGIN, 0),     I(PUSHK, K(&t, "a")),
+                     I(SETTGT, 1),    I(PUSHK, K(&t, "b")),
+                     I(SETTGT, 0),    I(PUSHK, K(&t, "c")),
+                     I(SETTGT, 1),    I(PUSHK, K(&t, "x")),
+                     I(APPENDTGT, 2), I(PUSHK, K(&t, "y")),
+                     I(APPENDTGT, 2), I0(PUSHMISSING),
+                     I(SETTGT, 3),    I0(EMIT),
+                     I0(RET)};
   tp_code(&t, code, sizeof code / sizeof *code);
   RUN("settgt replaces, appendtgt accumulates", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
       "emit r0 t0 {\"subject\":\"c\",\"external_id\":\"b\",\"messages\":[\"x\",\"y\"]}\n");
   t.tf[0][3].name = K(&t, "subject");
-  uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(PUSHK, K(&t, "b")), I(SETTGT, 3),
-                      I0(EMIT), I0(RET)};
+  uint32_t code2[] = {
+      I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(PUSHK, K(&t, "b")), I(SETTGT, 3), I0(EMIT),
+      I0(RET)};
   tp_code(&t, code2, sizeof code2 / sizeof *code2);
   RUN("two target fields of one name", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
       "emit r0 t0 {\"subject\":\"b\"}\n");
-  uint32_t code3[] = {I(BEGIN, 0), I(PUSHK, K(&t, "x")), I(APPENDTGT, 3), I(PUSHK, K(&t, "y")), I(APPENDTGT, 1),
-                      I(PUSHK, K(&t, "z")), I(APPENDTGT, 3), I0(EMIT), I0(RET)};
+  uint32_t code3[] = {I(BEGIN, 0),     I(PUSHK, K(&t, "x")), I(APPENDTGT, 3), I(PUSHK, K(&t, "y")),
+                      I(APPENDTGT, 1), I(PUSHK, K(&t, "z")), I(APPENDTGT, 3), I0(EMIT),
+                      I0(RET)};
   tp_code(&t, code3, sizeof code3 / sizeof *code3);
   RUN("appends to two target fields of one name", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
       "emit r0 t0 {\"subject\":[\"x\",\"y\",\"z\"]}\n");
@@ -426,7 +495,8 @@ static void test_settgt_after_emit(void) {
   const char *want = "emit r0 t0 {\"subject\":\"a\"}\n"
                      "emit r0 t0 {\"subject\":\"a\",\"external_id\":\"z\"}\n";
   if (st != HM_VM_EMITTED || strcmp(hm_buf_cstr(&h.log), want)) {
-    fprintf(stderr, "FAIL settgt after emit: status %d\n--- got\n%s--- want\n%s", st, hm_buf_cstr(&h.log), want);
+    fprintf(stderr, "FAIL settgt after emit: status %d\n--- got\n%s--- want\n%s", st,
+            hm_buf_cstr(&h.log), want);
     failures++;
   }
   hm_arena_free(&a);
@@ -440,10 +510,21 @@ static void test_settgt_after_emit(void) {
 static void test_settgt_resurrected(void) {
   tp t; tp_init(&t);
   uint32_t ext = K(&t, "external_id");
-  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a")), I(SETTGT, 1), I(CHILDREN, 1), I(ITER, 0), /* 0-4 */
-                     IAB(NEXT, 11, 0), I0(POP), I0(ENDREC), I(PUSHK, K(&t, "s")), I(SETREC, ext),   /* 5-9 */
-                     I(SKIPCHILD, 1),                                                              /* 10 */
-                     I(PUSHK, K(&t, "z")), I(SETTGT, 0), I0(EMIT), I0(RET)};                        /* 11-14 */
+  uint32_t code[] = {I(BEGIN, 0),
+                     I(PUSHK, K(&t, "a")),
+                     I(SETTGT, 1),
+                     I(CHILDREN, 1),
+                     I(ITER, 0), /* 0-4 */
+                     IAB(NEXT, 11, 0),
+                     I0(POP),
+                     I0(ENDREC),
+                     I(PUSHK, K(&t, "s")),
+                     I(SETREC, ext), /* 5-9 */
+                     I(SKIPCHILD, 1), /* 10 */
+                     I(PUSHK, K(&t, "z")),
+                     I(SETTGT, 0),
+                     I0(EMIT),
+                     I0(RET)}; /* 11-14 */
   tp_code(&t, code, sizeof code / sizeof *code);
   hm_arena a; hm_arena_init(&a, 4096);
   hm_value kids = hv_list_new(&a, 1);
@@ -451,9 +532,10 @@ static void test_settgt_resurrected(void) {
   RUN("settgt after a skip", &t, NULL, 0, kids, HM_VM_EMITTED,
       "event k3 s0 \"comment without body\" map.hmap:9:5\n"
       "emit r0 t0 {\"subject\":\"a\",\"external_id\":\"z\"}\n");
-  uint32_t code2[] = {I(BEGIN, 0), I(PUSHK, K(&t, "a@x")), I0(AGENT), I(JMPSOME, 9),            /* 0-3 */
-                      I0(ENDREC), I(PUSHK, K(&t, "s")), I(SETREC, ext), I0(POP), I0(PUSHNULL),  /* 4-8 */
-                      I(SETTGT, 3), I(PUSHK, K(&t, "z")), I(SETTGT, 0), I0(EMIT), I0(RET)};      /* 9-13 */
+  uint32_t code2[] = {
+      I(BEGIN, 0),  I(PUSHK, K(&t, "a@x")), I0(AGENT),      I(JMPSOME, 9), /* 0-3 */
+      I0(ENDREC),   I(PUSHK, K(&t, "s")),   I(SETREC, ext), I0(POP),       I0(PUSHNULL), /* 4-8 */
+      I(SETTGT, 3), I(PUSHK, K(&t, "z")),   I(SETTGT, 0),   I0(EMIT),      I0(RET)}; /* 9-13 */
   tp_code(&t, code2, sizeof code2 / sizeof *code2);
   RUN("settgt after a speculation", &t, NULL, 0, hv_missing(0), HM_VM_EMITTED,
       "emit r0 t0 {\"external_id\":\"z\",\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\"}}\n");
@@ -464,10 +546,15 @@ static void test_settgt_resurrected(void) {
  * the stack's growth. */
 static void test_deep_stack(void) {
   tp t; tp_init(&t);
-  uint32_t code[] = {I(BEGIN, 0), I(PUSHK, KN(&t, 0)), I(CHILDREN, 1), I(STORELOCAL, 1),       /* 0-3 */
-                     I(LOADLOCAL, 1), I(ITER, 0), IAB(NEXT, 8, 0), I(JMP, 6),                   /* 4-7 */
-                     I(LOADLOCAL, 1), I(ITER, 0), IAB(NEXT, 14, 0), I0(POP), I0(ADD), I(JMP, 10), /* 8-13 */
-                     I(SETTGT, 1), I0(EMIT), I0(RET)};                                            /* 14-16 */
+  uint32_t code[] = {I(BEGIN, 0),      I(PUSHK, KN(&t, 0)),
+                     I(CHILDREN, 1),   I(STORELOCAL, 1), /* 0-3 */
+                     I(LOADLOCAL, 1),  I(ITER, 0),
+                     IAB(NEXT, 8, 0),  I(JMP, 6), /* 4-7 */
+                     I(LOADLOCAL, 1),  I(ITER, 0),
+                     IAB(NEXT, 14, 0), I0(POP),
+                     I0(ADD),          I(JMP, 10), /* 8-13 */
+                     I(SETTGT, 1),     I0(EMIT),
+                     I0(RET)}; /* 14-16 */
   tp_code(&t, code, sizeof code / sizeof *code);
   hm_arena a; hm_arena_init(&a, 4096);
   hm_value kids = hv_list_new(&a, 100);
