@@ -880,6 +880,13 @@ static void record_implicit_customer(hm_exec *ex, const call *k, const char *ema
   cJSON_Delete(found);
 }
 
+/* Whether this create is now in the id map with a Gorgias id (whatever else
+ * happened since: a stop requested during it sets ex->fatal too). */
+static int ticket_recorded(hm_exec *ex, const call *k) {
+  hm_idrow row;
+  return k->ref && hm_store_id_get(ex->st, k->ref, &row) == 1 && row.gid > 0;
+}
+
 static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
   resolved r;
   resolve_call(ex, k_in, &r);
@@ -894,7 +901,13 @@ static int do_create(hm_exec *ex, const call *k_in, int in_doubt) {
   char *implicit = implicit_customer_email(ex, k, body);
   send_create(ex, k, k->key_buf, r.res.path, body,
               cJSON_GetObjectItemCaseSensitive(r.res.wrap, "unique"), in_doubt, 1);
-  if (implicit && !ex->fatal) record_implicit_customer(ex, k, implicit);
+  if (implicit && ticket_recorded(ex, k)) {
+    /* Part of the call in flight, even when a stop came during it: the
+     * customer the ticket made must be in the state or rollback misses it. */
+    hm_http_finishing(ex->http, 1);
+    record_implicit_customer(ex, k, implicit);
+    hm_http_finishing(ex->http, 0);
+  }
   free(implicit);
   resolved_free(&r);
   return ex->fatal;
