@@ -1,5 +1,6 @@
 /* hm_diag: collecting, sorting and printing diagnostics; see hm_diag.h. */
 #include "hm_diag.h"
+#include "hm_edit.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,36 +171,13 @@ void hm_diags_json(hm_diags *d, hm_buf *out) {
   hm_buf_puts(out, d->n ? "\n]\n" : "]\n");
 }
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64) return (size_t)-1;
-  size_t row[65];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t prev = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t cur = row[j];
-      char ca = a[i - 1], cb = b[j - 1];
-      if (ca >= 'A' && ca <= 'Z') ca = (char)(ca + 32);
-      if (cb >= 'A' && cb <= 'Z') cb = (char)(cb + 32);
-      size_t best = prev + (ca == cb ? 0 : 1);
-      if (row[j] + 1 < best) best = row[j] + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      prev = cur;
-    }
-  }
-  return row[lb];
-}
-
 const char *hm_suggest(const char *word, const char *const *cands, int n) {
   const char *best = NULL;
   size_t bestd = (size_t)-1;
   size_t limit = strlen(word) / 3 + 1;
   if (limit > 3) limit = 3;
   for (int i = 0; i < n; i++) {
-    size_t dist = edit_distance(word, cands[i]);
+    size_t dist = hm_edit_distance(word, cands[i]);
     if (dist < bestd) { bestd = dist; best = cands[i]; }
   }
   return bestd <= limit ? best : NULL;

@@ -238,6 +238,11 @@ typedef struct hm_target_args {
   double log_every;        /* --log-every SECONDS (0: the default) */
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
+struct hm_store;
+/* Connect with a's options and bind the state to the account (rn_client.c). */
+int hm_client_connect_bound(const hm_target_args *a, struct hm_store *st,
+                            const volatile sig_atomic_t *stop, int strict, const char *command,
+                            hm_http **h);
 
 const char *hm_rn_json_str(const cJSON *o, const char *key);      /* NULL unless a string */
 long long hm_rn_json_id(const cJSON *o);   /* "id" if a valid Gorgias id (hm_answer_id), else 0 */

@@ -26,6 +26,25 @@ const volatile sig_atomic_t *hm_client_install_signals(void) {
   return &hm_client_stop_flag;
 }
 
+/* Connects with a's options and checks the state belongs to this account
+ * (hm_target_bind; strict: an account that does not answer is refused). 0, or
+ * an exit code with the reason on stderr and *h NULL: before any write. */
+int hm_client_connect_bound(const hm_target_args *a, hm_store *st,
+                            const volatile sig_atomic_t *stop, int strict, const char *command,
+                            hm_http **h) {
+  char err[1024];
+  int rc = hm_client_connect(a->target, a->creds_file, a->time_scale, a->log_json, stop, h, err,
+                             sizeof err);
+  if (!rc) {
+    hm_http_set_max_answer(*h, a->max_answer_bytes);
+    rc = hm_target_bind(st, *h, a->state, a->target, a->retarget, strict, command, err,
+                        sizeof err);
+    if (rc) { hm_http_close(*h); *h = NULL; }
+  }
+  if (rc) fprintf(stderr, "hmaprun %s: %s\n", command, err);
+  return rc;
+}
+
 int hm_client_connect(const char *target, const char *creds_file, double time_scale, int log_json,
                       const volatile sig_atomic_t *stop, hm_http **out, char *err, size_t errlen) {
   *out = NULL;

@@ -833,6 +833,15 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
   return ex->fatal;
 }
 
+/* The Gorgias customer with this e-mail, or NULL (f says why). */
+static cJSON *customer_by_email(hm_exec *ex, const char *email, hm_found *f) {
+  cJSON *u = cJSON_CreateObject();
+  cJSON_AddStringToObject(u, "email", email);
+  cJSON *found = hm_resolve_lookup(ex->rv, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, f);
+  cJSON_Delete(u);
+  return found;
+}
+
 /* A ticket naming its customer only by e-mail makes Gorgias create that
  * customer when none has the address. Such a customer is the migration's
  * too (rollback must remove it), so look before and record it after. Returns
@@ -842,22 +851,16 @@ static char *implicit_customer_email(hm_exec *ex, const call *k, const cJSON *bo
   const cJSON *cust = cJSON_GetObjectItemCaseSensitive(body, "customer");
   const char *email = hm_rn_json_str(cust, "email");
   if (!email || cJSON_GetObjectItemCaseSensitive(cust, "id")) return NULL;
-  cJSON *u = cJSON_CreateObject();
-  cJSON_AddStringToObject(u, "email", email);
   hm_found f;
-  cJSON *found = hm_resolve_lookup(ex->rv, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, &f);
-  cJSON_Delete(u);
+  cJSON *found = customer_by_email(ex, email, &f);
   int exists = found || f.status;
   cJSON_Delete(found);
   return exists ? NULL : strdup(email);
 }
 
 static void record_implicit_customer(hm_exec *ex, const call *k, const char *email) {
-  cJSON *u = cJSON_CreateObject();
-  cJSON_AddStringToObject(u, "email", email);
   hm_found f;
-  cJSON *found = hm_resolve_lookup(ex->rv, HM_GORGIAS[HM_GK_CUSTOMER].collection, NULL, u, &f);
-  cJSON_Delete(u);
+  cJSON *found = customer_by_email(ex, email, &f);
   if (!found) return;
   char ref[400];
   snprintf(ref, sizeof ref, "implicit:%s:%s", HM_GORGIAS[HM_GK_CUSTOMER].name, email);

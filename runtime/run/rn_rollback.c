@@ -325,21 +325,6 @@ static void delete_all(rb *b, items *o, const volatile sig_atomic_t *stop, long 
   free(queue);
 }
 
-/* Connects and checks the state belongs to this account: 0 or an exit code. */
-static int connect_bound(const hm_target_args *a, hm_store *st, const volatile sig_atomic_t *stop,
-                         hm_http **h) {
-  char err[1024];
-  int rc = hm_client_connect(a->target, a->creds_file, a->time_scale, a->log_json, stop, h, err,
-                             sizeof err);
-  if (!rc) {
-    hm_http_set_max_answer(*h, a->max_answer_bytes);
-    rc = hm_target_bind(st, *h, a->state, a->target, a->retarget, 1, "rollback", err, sizeof err);
-    if (rc) { hm_http_close(*h); *h = NULL; }
-  }
-  if (rc) fprintf(stderr, "hmaprun rollback: %s\n", err);   /* before any DELETE */
-  return rc;
-}
-
 static void items_free(items *o, tally *t) {
   for (size_t i = 0; i < o->n; i++) {
     free(o->v[i].ref); free(o->v[i].target); free(o->v[i].path); free(o->v[i].fields);
@@ -394,7 +379,7 @@ int hm_rollback_main(int argc, char **argv) {
                    total);
   else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
   const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if (!rc && !done) rc = connect_bound(&a, st, stop, &b.h);
+  if (!rc && !done) rc = hm_client_connect_bound(&a, st, stop, 1, "rollback", &b.h);
   if (!rc && !done) rc = consent(&a, total, 1, &done);   /* asked once the target is known good */
   if (rc || done) {
     if (b.h) hm_http_close(b.h);

@@ -135,17 +135,7 @@ int hm_verify_main(int argc, char **argv) {
   }
   hm_http *h;
   const volatile sig_atomic_t *stop = hm_client_install_signals();
-  if (!(rc = hm_client_connect(a.target, a.creds_file, a.time_scale, a.log_json, stop, &h, err,
-                               sizeof err)))
-    hm_http_set_max_answer(h, a.max_answer_bytes);
-  if (rc) {
-    fprintf(stderr, "hmaprun verify: %s\n", err);
-    hm_store_close(st);
-    return rc;
-  }
-  if ((rc = hm_target_bind(st, h, a.state, a.target, a.retarget, 0, "verify", err, sizeof err))) {
-    fprintf(stderr, "hmaprun verify: %s\n", err);
-    hm_http_close(h);
+  if ((rc = hm_client_connect_bound(&a, st, stop, 0, "verify", &h))) {
     hm_store_close(st);
     return rc;
   }
