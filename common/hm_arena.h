@@ -9,6 +9,9 @@ typedef struct hm_arena_block hm_arena_block;
 typedef struct hm_arena {
   hm_arena_block *head;   /* current block; older blocks chain behind it */
   unsigned char *cur, *end;   /* the free part of head */
+  unsigned char *dirty;       /* head's bytes from cur up to here may be non-zero; past it,
+                                 fresh blocks are zero already (calloc/mmap), so the big
+                                 compile arena is not zeroed twice */
   size_t block_size;      /* default size of a fresh block */
   size_t total;           /* bytes obtained from malloc, for peak-memory figures */
 } hm_arena;
@@ -20,9 +23,9 @@ void *hm_arena_alloc_block(hm_arena *a, size_t n);     /* the slow path: a fresh
 static inline void *hm_arena_alloc(hm_arena *a, size_t n) {
   n = (n + 15) & ~(size_t)15;
   if (!a->cur || (size_t)(a->end - a->cur) < n) return hm_arena_alloc_block(a, n);
-  void *p = a->cur;
+  unsigned char *p = a->cur;
   a->cur += n;
-  memset(p, 0, n);
+  if (p < a->dirty) memset(p, 0, (size_t)(a->dirty - p) < n ? (size_t)(a->dirty - p) : n);
   return p;
 }
 void *hm_arena_realloc(hm_arena *a, void *p, size_t old, size_t n);

@@ -117,8 +117,10 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
   };
   size_t n = (size_t)(lx->cur - s);
   val->str.len = (uint32_t)n;
+  /* The first-letter test keeps the linear scan cheap: identifiers outnumber keywords, and
+     most of them differ from every keyword in their first letter. */
   for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
-    if (strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
+    if (kw[i].w[0] == s[0] && strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
       val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
       if (followed_by_colon(lx->cur)) return IDENT;
       /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
