@@ -1056,9 +1056,25 @@ static void scenario_interrupt(env *e) {
                         NULL};
   e->err_name = "first.err";
   long base = api_requests(e);
+  /* Core dumps allowed for the child to begin with, so its own limit is what is seen. */
+  struct rlimit core_on = {RLIM_INFINITY, RLIM_INFINITY};
+  if (setrlimit(RLIMIT_CORE, &core_on) != 0) {   /* not root: raise the soft limit only */
+    CHECK(getrlimit(RLIMIT_CORE, &core_on) == 0 && core_on.rlim_max != 0,
+          "core dumps cannot be allowed here, so their refusal cannot be seen");
+    core_on.rlim_cur = core_on.rlim_max;
+    setrlimit(RLIMIT_CORE, &core_on);
+  }
   pid_t first = spawn_client(e, NULL, argv);
   e->err_name = NULL;
   CHECK(wait_requests(e, first, base, 1), "the first run ended before it made a request");
+  /* With the key loaded the process allows no core image (docs/security.md, "Secrets"). */
+  char lim_path[64];
+  snprintf(lim_path, sizeof lim_path, "/proc/%d/limits", (int)first);
+  char *lim = slurp(lim_path, NULL);
+  const char *core = lim ? strstr(lim, "Max core file size") : NULL;
+  CHECK(core && strncmp(core + strcspn(core, "0123456789u"), "0 ", 2) == 0,
+        "a run holding the key allows core dumps: %.80s", core ? core : "(no limits)");
+  free(lim);
   int rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
                       path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
                       "--time-scale", SCALE, (const char *)NULL);
