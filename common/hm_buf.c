@@ -44,8 +44,8 @@ void hm_buf_f64(hm_buf *b, double v) {
 
 /* Whether the 8 bytes in w are all printable ASCII other than '"', '\\' and
  * DEL (which the byte loop then takes): the classic "has a byte less than n" word tricks, each
- * exact for "any byte", which is all that is asked. Most text is such runs, and a byte at a time
- * was a tenth of a plan. */
+ * exact for "any byte", which is all that is asked. Most text is such runs; a byte at a time
+ * costs a tenth of a plan. */
 static bool plain8(uint64_t w) {
   const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
   uint64_t ctl = (w - ones * 0x20) & ~w;                    /* a byte < 0x20 */

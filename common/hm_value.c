@@ -158,7 +158,7 @@ int hv_compare(hm_value a, hm_value b, bool *ok) {
 }
 
 /* Integral values (ids, counts: nearly every number in an export) are written
- * by hand: snprintf's float formatting was a tenth of a plan's time. The text
+ * by hand: snprintf's float formatting costs a tenth of a plan's time. The text
  * is what "%.0f" gives; -0 keeps going through snprintf for its "-0". */
 static void num_text(char *buf, size_t n, double d) {
   if (isfinite(d) && d == floor(d) && fabs(d) < 1e15) {

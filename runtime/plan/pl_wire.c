@@ -23,7 +23,7 @@ uint32_t hm_wire_target(const hm_program *p, const char *name) {
 /* The index: per target, its fields by name in an open-addressing table,
  * and what the tables above say of each field, worked out once. Members are
  * looked up for every object written and checked: a search of the target's
- * field list (60 for a Ticket) was a tenth of a plan. */
+ * field list (60 for a Ticket) costs a tenth of a plan. */
 typedef struct wire_field {
   const char *name;     /* the constant pool's string: the VM names members with it */
   uint32_t index;       /* in the target's field list */

@@ -3,9 +3,9 @@
  * compact binary encoding of their values (below), are written in runs of
  * equal parent keys as rows of an hm_spill (memory, then an unlinked
  * temporary file in $TMPDIR), in source order. The encoding, not JSON text,
- * because reading children back was a JSON parse per comment: a third of a
- * plan's time. SQLite, before, held the rows too; writing them through its
- * pages was another third.
+ * because reading children back as JSON is a parse per comment, a third of a
+ * plan's time; holding the rows in SQLite would cost another third (writing
+ * them through its pages).
  *
  * Children are read back in one of two ways. When every parent's children
  * are one run of consecutive rows (the case in every export we know), by a
@@ -33,7 +33,7 @@
  * kept once, here, and a record's members refer to it by number (a u16;
  * KEY_INLINE then the text, for names past KEYS_MAX or needing repair).
  * Records read back share these copies of their names. Writing and copying
- * every name of every child was a tenth of a plan. */
+ * every name of every child costs a tenth of a plan. */
 #define KEYS_MAX 4096u
 #define KEY_INLINE 0xFFFFu
 typedef struct keytab {

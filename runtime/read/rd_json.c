@@ -211,7 +211,7 @@ static void locate(const hm_buf *t, size_t off, uint64_t line, uint64_t col, uin
 }
 
 /* A record's text straight into arena values: cJSON's tree (a malloc per
- * node) and the copy out of it were a third of a plan's time. It reads the
+ * node) and the copy out of it cost a third of a plan's time. It reads the
  * common subset of what cJSON accepts and gives exactly the values cJSON +
  * hm_json_text_to_value give (cJSON's whitespace is any byte <= 32 but NUL;
  * its numbers are strtod over the run of [0-9+-eE.], or their text when no

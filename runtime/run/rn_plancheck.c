@@ -3,7 +3,7 @@
  * a hostile or damaged plan sends nothing. A path is appended to the target
  * URL, so it must be a plain /api/ path (hm_apipath); the method must be the
  * one its phase sends; an upload's file must open inside the export folder
- * given by --data (hm_contain_open, the function the planner used to size it
+ * given by --data (hm_contain_open, the function the planner sizes it with
  * and the executor uses to send it). The export folder is never taken from the
  * plan: a plan naming its own folder could name "/". */
 #include <fcntl.h>

@@ -1319,7 +1319,7 @@ static void write_scan_plan(env *e, int with_customer) {
 
 /* A create whose answer was lost is found after the crash however long the
  * list: teams have no server-side filter, so the lookup pages through 5,002
- * of them (51 pages; it used to stop after 50 and create a duplicate);
+ * of them (51 pages; stopping after 50 would create a duplicate);
  * customers are found with ?external_id= in one call among 151. The sandbox
  * keeps its objects in a file across the restarts that switch faults on and
  * off. */

@@ -314,7 +314,7 @@ static void test_list_paging(void) {
   hm_http *h = hm_http_open(base, &c, &o, err, sizeof err);
   CHECK(h != NULL);
   int items = 0;
-  /* Past the 50 pages lookups used to stop at: read to the end. */
+  /* Past 50 pages (a common client limit): read to the end. */
   CHECK(h && hm_http_list(h, "/api/long", 0, count_item, &items, err, sizeof err) == 0);
   CHECK(items == 240);
   CHECK(h && hm_http_get_stats(h)->requests == 120);
