@@ -10,22 +10,28 @@
  *   N_FIELDDECL s=name a=type b=options(N_FOPT list)
  *   N_TYPE op=hm_tykind s=ref/object name a=element type (list) b=enum values (N_STR list)
  *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
- *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none) b=options(N_SRCOPT list)
- *     c=inline fields; op=HM_SRC_INLINE when a field block is given (c is NULL for `{}`);
- * d=path(N_STR) N_SRCOPT op=hm_srcopt s=value  (parent: s=parent name, a=N_NAME by-field or NULL
- * for path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a rule,
- *     about the rule's source)
- *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts; guard in `guard`, lossy in
- * `annots` N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list Statements: N_ASSIGN
- * s=field a=expr annots; N_APPEND s=field a=expr; N_LET s=name a=expr; N_IF a=cond b=then
- * c=else(stmts, or one N_IF); N_FLAG op=severity s=msg; N_REJECT s=msg; N_LOSSY s=msg Expressions:
- * N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s; N_FIELD a=obj s=field;
- * N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key; N_AGENT a; N_UPLOAD a; N_FIND s=source
- * a=key (the export record: a join); N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value
- * (a=NULL: default `_`); N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element,
- * `each S as x => e`); N_LIST a=items; N_RECORD a=N_RECFIELD list; N_RECFIELD s=key a=value; N_BIN
- * op=token a b; N_UN op a; N_COND a b c; N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP)
- * c=flag(N_FLAG|NULL); N_REJECTX s; N_SKIP */
+ *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none)
+ *     b=options(N_SRCOPT list) c=inline fields; op=HM_SRC_INLINE when a field block is
+ *     given (c is NULL for `{}`); d=path(N_STR)
+ *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
+ *     path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a
+ *     rule, about the rule's source)
+ *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
+ *     guard in `guard`, lossy in `annots`
+ *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
+ *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr;
+ *     N_LET s=name a=expr; N_IF a=cond b=then c=else(stmts, or one N_IF);
+ *     N_FLAG op=severity s=msg; N_REJECT s=msg; N_LOSSY s=msg
+ *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s;
+ *     N_FIELD a=obj s=field; N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key;
+ *     N_AGENT a; N_UPLOAD a; N_FIND s=source a=key (the export record: a join);
+ *     N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
+ *     N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element,
+ *       `each S as x => e`);
+ *     N_LIST a=items; N_RECORD a=N_RECFIELD list; N_RECFIELD s=key a=value;
+ *     N_BIN op=token a b; N_UN op a; N_COND a b c;
+ *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL);
+ *     N_REJECTX s; N_SKIP */
 #ifndef HM_AST_H
 #define HM_AST_H
 #include <stdint.h>

@@ -159,9 +159,9 @@ static void build(tp *t) {
   t->set[0] = (hm_setting){K(t, "prefix"), HT_STR, K(t, "itop")};
   p->settings = t->set; p->nsettings = 1;
 
-  /* rule 0: Person -> Customer { email = src.email ?? reject; name = src.name;
-   *                             external_id = $prefix + ":person:" + src.id; organization = "ACME"
-   * } */
+  /* rule 0: Person -> Customer {
+   *   email = src.email ?? reject; name = src.name;
+   *   external_id = $prefix + ":person:" + src.id; organization = "ACME" } */
   uint32_t c0[] = {
     I(BEGIN, 0), I(LOADCOL, 2), I(JMPSOME, 4), I(REJECT, 0), I(SETTGT, 0),
     I(LOADCOL, 1), I(SETTGT, 1),
@@ -172,9 +172,10 @@ static void build(tp *t) {
   memcpy(code0, c0, sizeof c0);
   /* rule 1: Ticket -> Ticket { subject = src.title ?? "(no title)" flag review;
    *   customer = lookup Person(src.caller_id) ?? reject; tags += "migrated";
-   *   messages = each Comment as c { body_text = c.body; channel = c.internal ? "internal-note" :
-   * "api"; created_datetime = c.date } lossy; external_id = "itop:ticket:" + src.id } after { meta
-   * = { parent: lookup Ticket(src.parent_id) ?? skip } } */
+   *   messages = each Comment as c { body_text = c.body;
+   *     channel = c.internal ? "internal-note" : "api"; created_datetime = c.date } lossy;
+   *   external_id = "itop:ticket:" + src.id }
+   * after { meta = { parent: lookup Ticket(src.parent_id) ?? skip } } */
   uint32_t c1[] = {/* 0 */ I(BEGIN, 1),
                    I(LOADCOL, 1),
                    I(JMPSOME, 5),
