@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
+#include "hm_fmt.h"
+#include "hm_lsp.h"
 #include "hm_version.h"
 
 static const char *usage_text =
@@ -17,6 +19,8 @@ static const char *usage_text =
   "       hmapc disasm FILE.hbc\n"
   "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
   "       hmapc builtins\n"
+  "       hmapc fmt [--check] FILE.hmap...\n"
+  "       hmapc lsp [--stdlib DIR]\n"
   "       hmapc --version\n"
   "\n"
   "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
@@ -26,6 +30,10 @@ static const char *usage_text =
   "disasm  print every table and instruction of a bytecode file\n"
   "schema  print a schema module (e.g. gorgias) as JSON\n"
   "builtins list the builtin functions\n"
+  "fmt     rewrite each map in the one layout (indentation, blank lines, trailing blanks);\n"
+  "        --check changes nothing and exits 1 naming each map that is not formatted\n"
+  "lsp     a Language Server on stdin/stdout (diagnostics, completion, hover, definition,\n"
+  "        symbols, formatting) for any editor: docs/editors.md\n"
   "\n"
   "Schema modules (`use gorgias`) come from the ones built into hmapc, or from\n"
   "--stdlib DIR / $HMAP_STDLIB when given. Exit status: 0 clean, 1 errors, 2 usage\n"
@@ -216,6 +224,41 @@ static int cmd_builtins(void) {
   return 0;
 }
 
+static int cmd_fmt(int argc, char **argv) {
+  int check = 0, files = 0, worst = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--check")) { check = 1; continue; }
+    if (argv[i][0] == '-') return usage("unknown option");
+  }
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--check")) continue;
+    files++;
+    hm_buf in, out; hm_buf_init(&in); hm_buf_init(&out);
+    int err = hm_buf_read_path(&in, argv[i]);
+    if (err) {
+      fprintf(stderr, "hmapc: cannot read %s: %s\n", argv[i], strerror(err));
+      worst = 2;
+    } else {
+      hm_fmt(in.data ? in.data : "", in.len, &out);
+      int same = out.len == in.len && (!in.len || !memcmp(out.data, in.data, in.len));
+      if (check && !same) { printf("%s: not formatted (hmapc fmt %s)\n", argv[i], argv[i]);
+        if (!worst) worst = 1;
+      } else if (!check && !same && write_file(argv[i], out.data, out.len)) worst = 2;
+    }
+    hm_buf_free(&in); hm_buf_free(&out);
+  }
+  return files ? worst : usage("fmt needs at least one file");
+}
+
+static int cmd_lsp(int argc, char **argv) {
+  const char *lib = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "--stdlib") && i + 1 < argc) lib = argv[++i];
+    else if (strcmp(argv[i], "--stdio")) return usage("lsp takes --stdlib DIR (and --stdio)");
+  }
+  return hm_lsp_serve(stdin, stdout, stdlib_dir(lib));
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -232,6 +275,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "disasm")) return cmd_disasm(argc - 2, argv + 2);
   if (!strcmp(cmd, "schema")) return cmd_schema(argc - 2, argv + 2);
   if (!strcmp(cmd, "builtins")) return cmd_builtins();
+  if (!strcmp(cmd, "fmt")) return cmd_fmt(argc - 2, argv + 2);
+  if (!strcmp(cmd, "lsp")) return cmd_lsp(argc - 2, argv + 2);
   fprintf(stderr, "hmapc: unknown command '%s'\n", cmd);
   return usage(NULL);
 }

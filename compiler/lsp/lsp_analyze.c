@@ -1,0 +1,165 @@
+/* lsp_analyze: one compile of an open document (parse, and check when the parse is
+ * clean: the same passes as `hmapc check`), and what the editor asks of the result —
+ * diagnostics, document symbols, the declaration a name refers to. */
+#include <string.h>
+#include "lsp.h"
+
+void lsp_analyze(lsp_unit *u, const lsp_doc *doc, const char *stdlib_dir) {
+  hm_compiler_init(&u->c, stdlib_dir);
+  char *text = hm_arena_strndup(&u->c.arena, doc->text, doc->len);
+  u->unit = hm_compiler_parse_text(&u->c, doc->path, text, doc->len);
+  u->checked = 0;
+  if (u->unit >= 0 && !u->c.diags.errors) {
+    hm_check(&u->c, u->unit);
+    u->checked = 1;
+  }
+}
+
+void lsp_unit_free(lsp_unit *u) { hm_compiler_free(&u->c); }
+
+static const hm_node *items(const lsp_unit *u) {
+  return u->unit >= 0 ? u->c.units[u->unit].items : NULL;
+}
+
+cJSON *lsp_diagnostics(lsp_unit *u, const lsp_doc *doc) {
+  cJSON *params = cJSON_CreateObject(), *list = cJSON_CreateArray();
+  cJSON_AddStringToObject(params, "uri", doc->uri);
+  cJSON_AddNumberToObject(params, "version", doc->version);
+  uint32_t file = u->unit >= 0 ? u->c.units[u->unit].file : 0;
+  for (uint32_t i = 0; i < u->c.diags.n; i++) {
+    const hm_diag *g = &u->c.diags.items[i];
+    if (u->unit < 0 || g->loc.file != file) continue;   /* a stdlib module's own problem */
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddItemToObject(d, "range", lsp_range(doc->text, doc->len, g->loc));
+    cJSON_AddNumberToObject(d, "severity", hm_code_is_error(g->code) ? 1 : 2);
+    cJSON_AddStringToObject(d, "code", hm_code_id(g->code));
+    cJSON_AddStringToObject(d, "source", "hmapc");
+    cJSON_AddStringToObject(d, "message", g->msg);
+    cJSON_AddItemToArray(list, d);
+  }
+  cJSON_AddItemToObject(params, "diagnostics", list);
+  return params;
+}
+
+/* ---- symbols ---- */
+
+static uint32_t line_of(const lsp_doc *doc, size_t off) {
+  uint32_t line = 1;
+  for (size_t i = 0; i < off && i < doc->len; i++)
+    if (doc->text[i] == '\n') line++;
+  return line;
+}
+
+/* The last line of top-level item it: the line before the next item (comments between
+   belong to the item before them), or the document's last. */
+static uint32_t item_end(const lsp_doc *doc, const hm_node *it) {
+  if (it->next) return it->next->loc.line > it->loc.line ? it->next->loc.line - 1 : it->loc.line;
+  return line_of(doc, doc->len);
+}
+
+enum { SK_MODULE = 2, SK_CLASS = 5, SK_FIELD = 8, SK_FUNCTION = 12, SK_CONSTANT = 14,
+       SK_KEY = 20, SK_STRUCT = 23 };
+
+/* A symbol whose selection is loc (its name) and whose range runs to line `last`. */
+static cJSON *symbol_to(const lsp_doc *doc, const char *name, int kind, hm_loc loc,
+                        uint32_t last) {
+  cJSON *s = cJSON_CreateObject();
+  cJSON_AddStringToObject(s, "name", name && *name ? name : "?");
+  cJSON_AddNumberToObject(s, "kind", kind);
+  hm_loc whole = loc;
+  if (last > loc.line) { whole.end_line = last; whole.end_col = UINT32_MAX; }
+  cJSON_AddItemToObject(s, "range", lsp_range(doc->text, doc->len, whole));
+  cJSON_AddItemToObject(s, "selectionRange", lsp_range(doc->text, doc->len, loc));
+  return s;
+}
+
+static cJSON *symbol(const lsp_doc *doc, const char *name, int kind, hm_loc loc) {
+  return symbol_to(doc, name, kind, loc, loc.line);
+}
+
+static void add_fields(cJSON *parent, const lsp_doc *doc, const hm_node *fields) {
+  cJSON *kids = cJSON_AddArrayToObject(parent, "children");
+  for (const hm_node *f = fields; f; f = f->next)
+    if (f->kind == N_FIELDDECL) cJSON_AddItemToArray(kids, symbol(doc, f->s, SK_FIELD, f->loc));
+}
+
+static cJSON *item_symbol(const lsp_doc *doc, const hm_node *it) {
+  char name[256];
+  switch (it->kind) {
+  case N_MIGRATION: return symbol(doc, it->s, SK_MODULE, it->loc);
+  case N_MODULE: return symbol(doc, it->s, SK_MODULE, it->loc);
+  case N_SETTING:
+    snprintf(name, sizeof name, "$%s", it->s);
+    return symbol(doc, name, SK_CONSTANT, it->loc);
+  case N_SOURCE: {
+    cJSON *s = symbol(doc, it->s, SK_STRUCT, it->loc);
+    if (it->c) add_fields(s, doc, it->c);
+    return s;
+  }
+  case N_TARGET: case N_OBJECT: {
+    cJSON *s = symbol(doc, it->s, SK_CLASS, it->loc);
+    add_fields(s, doc, it->c);
+    return s;
+  }
+  case N_RULE:
+    snprintf(name, sizeof name, "%s -> %s", it->a ? it->a->s : "?", it->b ? it->b->s : "?");
+    return symbol_to(doc, name, SK_FUNCTION, it->loc, item_end(doc, it));
+  case N_GAP: return symbol(doc, it->s, SK_KEY, it->loc);
+  default: return NULL;
+  }
+}
+
+cJSON *lsp_symbols(lsp_unit *u, const lsp_doc *doc) {
+  cJSON *list = cJSON_CreateArray();
+  for (const hm_node *it = items(u); it; it = it->next) {
+    cJSON *s = item_symbol(doc, it);
+    if (s) cJSON_AddItemToArray(list, s);
+  }
+  return list;
+}
+
+/* ---- definitions ---- */
+
+const hm_node *lsp_rule_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
+  uint32_t line = line_of(doc, off);
+  for (const hm_node *it = items(u); it; it = it->next)
+    if (it->kind == N_RULE && it->loc.line <= line && line <= item_end(doc, it)) return it;
+  return NULL;
+}
+
+static int named(const hm_node *n, const char *w, size_t len) {
+  return n->s && strlen(n->s) == len && !memcmp(n->s, w, len);
+}
+
+/* The last `let w` in stmts (and the blocks inside them) that starts before line. */
+static const hm_node *find_let(const hm_node *stmts, const char *w, size_t len, uint32_t line) {
+  const hm_node *best = NULL;
+  for (const hm_node *s = stmts; s && s->loc.line <= line; s = s->next) {
+    if (s->kind == N_LET && named(s, w, len)) best = s;
+    const hm_node *inner = NULL;
+    if (s->kind == N_IF) {
+      inner = find_let(s->b, w, len, line);
+      if (!inner) inner = find_let(s->c, w, len, line);
+    } else if ((s->kind == N_ASSIGN || s->kind == N_APPEND) && s->a && s->a->kind == N_EACH) {
+      inner = find_let(s->a->c, w, len, line);
+    }
+    if (inner) best = inner;
+  }
+  return best;
+}
+
+const hm_node *lsp_definition(lsp_unit *u, const lsp_doc *doc, size_t off) {
+  size_t start, len = lsp_word_at(doc->text, doc->len, off, &start);
+  if (!len) return NULL;
+  const char *w = doc->text + start;
+  int setting = start > 0 && doc->text[start - 1] == '$';
+  for (const hm_node *it = items(u); it; it = it->next) {
+    if (setting && it->kind == N_SETTING && named(it, w, len)) return it;
+    if (!setting && it->kind == N_SOURCE && named(it, w, len)) return it;
+  }
+  const hm_node *rule = setting ? NULL : lsp_rule_at(u, doc, off);
+  if (!rule) return NULL;
+  uint32_t line = line_of(doc, off);
+  const hm_node *let = find_let(rule->c, w, len, line);
+  return let ? let : find_let(rule->d, w, len, line);
+}
