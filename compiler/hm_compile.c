@@ -43,6 +43,13 @@ static void report_parse(void *user, const YYLTYPE *l, const char *msg) {
   hm_diag_at(&c->diags, loc, code, "%s", msg);
 }
 
+static void fix_parse(void *user, const YYLTYPE *l, const char *text) {
+  hm_compiler *c = user;
+  hm_loc loc = {l->file, (uint32_t)l->first_line, (uint32_t)l->first_column, (uint32_t)l->last_line,
+                (uint32_t)l->last_column};
+  hm_diag_fix(&c->diags, loc, text);
+}
+
 /* ---- depth limit: one walk with its own stack, so no input can exhaust the
    C stack here; afterwards every tree is at most HM_MAX_DEPTH deep. ---- */
 
@@ -95,6 +102,7 @@ int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, s
   hm_parse_ctx pc = {0};
   pc.arena = &c->arena;
   pc.report = report_parse;
+  pc.fix = fix_parse;
   pc.user = c;
   hm_parse_file(&pc, &lx);
   if (c->nunits == c->capunits) {

@@ -47,9 +47,18 @@ void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...) {
     d->items = realloc(d->items, d->cap * sizeof *d->items);
     if (!d->items) abort();
   }
-  d->items[d->n++] = (hm_diag){loc, code, hm_arena_strdup(d->arena, msg)};
+  d->items[d->n++] = (hm_diag){loc, code, hm_arena_strdup(d->arena, msg), NULL, loc};
   if (hm_code_is_error(code)) d->errors++; else d->warnings++;
 }
+
+void hm_diag_fix(hm_diags *d, hm_loc at, const char *text) {
+  if (!d->n) return;
+  d->items[d->n - 1].fix = hm_arena_strdup(d->arena, text);
+  d->items[d->n - 1].fix_loc = at;
+}
+
+/* The end column of a one-line span (a point is one character wide). */
+static uint32_t span_end(hm_loc l) { return l.end_line == l.line ? l.end_col : l.col + 1; }
 
 static int diag_cmp(const void *x, const void *y) {
   const hm_diag *a = x, *b = y;
@@ -134,8 +143,15 @@ static void print_one(hm_diags *d, const hm_diag *g, hm_buf *out, int color) {
   hm_buf_puts(out, "  ");
   hm_buf_put(out, t, len);
   hm_buf_putc(out, '\n');
-  uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
-  print_caret(out, t, len, g->loc.col, end);
+  print_caret(out, t, len, g->loc.col, span_end(g->loc));
+  if (g->fix) {
+    if (g->fix_loc.end_line == g->fix_loc.line && g->fix_loc.end_col == g->fix_loc.col)
+      hm_buf_printf(out, "  fix: insert `%s` at %u:%u\n", g->fix, g->fix_loc.line,
+                    g->fix_loc.col);
+    else
+      hm_buf_printf(out, "  fix: replace %u:%u-%u with `%s`\n", g->fix_loc.line,
+                    g->fix_loc.col, span_end(g->fix_loc), g->fix);
+  }
 }
 
 /* Output goes through a buffer written in large pieces: stderr is unbuffered,
@@ -156,7 +172,7 @@ void hm_diags_json(hm_diags *d, hm_buf *out) {
   for (uint32_t i = 0; i < d->n; i++) {
     const hm_diag *g = &d->items[i];
     const char *path = d->files[g->loc.file].path;
-    uint32_t end = g->loc.end_line == g->loc.line ? g->loc.end_col : g->loc.col + 1;
+    uint32_t end = span_end(g->loc);
     if (i) hm_buf_putc(out, ',');
     hm_buf_puts(out, "\n  {\"file\": ");
     hm_buf_json_str(out, path, strlen(path));
@@ -166,6 +182,13 @@ void hm_diags_json(hm_diags *d, hm_buf *out) {
                   g->loc.line, g->loc.col, end, hm_code_is_error(g->code) ? "error" : "warning",
                   hm_code_id(g->code));
     hm_buf_json_str(out, g->msg, strlen(g->msg));
+    if (g->fix) {   /* a one-line span, as the diagnostic's own; empty: an insertion */
+      hm_buf_printf(out, ", \"fixes\": [{\"line\": %u, \"col\": %u, \"end_col\": %u, "
+                    "\"text\": ", g->fix_loc.line, g->fix_loc.col,
+                    g->fix_loc.end_line == g->fix_loc.line ? g->fix_loc.end_col : g->fix_loc.col);
+      hm_buf_json_str(out, g->fix, strlen(g->fix));
+      hm_buf_puts(out, "}]");
+    }
     hm_buf_putc(out, '}');
   }
   hm_buf_puts(out, d->n ? "\n]\n" : "]\n");

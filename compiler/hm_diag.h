@@ -24,6 +24,8 @@ typedef struct hm_diag {
   hm_loc loc;
   hm_dcode code;
   const char *msg;
+  const char *fix;              /* a fix-it: replace the text at fix_loc with this, or NULL */
+  hm_loc fix_loc;
 } hm_diag;
 
 typedef struct hm_diags {
@@ -38,6 +40,9 @@ void hm_diags_free(hm_diags *d);
 uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len);
 void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Attaches a fix-it to the diagnostic added last: the text at `at` becomes `text` (an
+   empty span at `at` inserts it). Printed as a "fix:" line, in JSON as `fixes`. */
+void hm_diag_fix(hm_diags *d, hm_loc at, const char *text);
 const char *hm_code_id(hm_dcode c);
 int hm_code_is_error(hm_dcode c);
 /* Prints every diagnostic, sorted by file, line and column. */

@@ -20,6 +20,7 @@ static const char *usage_text =
   "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
   "       hmapc builtins\n"
   "       hmapc fmt [--check] FILE.hmap...\n"
+  "       hmapc explain CODE\n"
   "       hmapc lsp [--stdlib DIR]\n"
   "       hmapc --version\n"
   "\n"
@@ -32,6 +33,7 @@ static const char *usage_text =
   "builtins list the builtin functions\n"
   "fmt     rewrite each map in the one layout (indentation, blank lines, trailing blanks);\n"
   "        --check changes nothing and exits 1 naming each map that is not formatted\n"
+  "explain print what a diagnostic code means, with an example and the fix (E0102, W0402)\n"
   "lsp     a Language Server on stdin/stdout (diagnostics, completion, hover, definition,\n"
   "        symbols, formatting) for any editor: docs/editors.md\n"
   "\n"
@@ -65,6 +67,13 @@ static int compile_stdin(hm_compiler *c, const char *name, int *unit) {
   if (c->diags.errors) return 1;
   hm_check(c, *unit);
   return c->diags.errors ? 1 : 0;
+}
+
+/* The last line after a map's diagnostics: how many of each (none when it is clean). */
+static void print_counts(const hm_diags *d, const char *path) {
+  if (!d->errors && !d->warnings) return;
+  fprintf(stderr, "%s: %u error%s, %u warning%s\n", path, d->errors, d->errors == 1 ? "" : "s",
+          d->warnings, d->warnings == 1 ? "" : "s");
 }
 
 static const char *stdlib_dir(const char *opt) {
@@ -114,6 +123,7 @@ static int cmd_check(int argc, char **argv) {
       hm_buf_free(&one);
     } else {
       hm_diags_print(&c.diags, stderr, isatty(2));
+      print_counts(&c.diags, strcmp(argv[i], "-") ? argv[i] : stdin_name);
     }
     hm_compiler_free(&c);
   }
@@ -158,6 +168,7 @@ static int cmd_build(int argc, char **argv) {
   hm_compiler_init(&c, stdlib_dir(lib));
   int unit, rc = compile(&c, in, &unit);
   hm_diags_print(&c.diags, stderr, isatty(2));
+  print_counts(&c.diags, in);
   if (rc == 0) {
     hm_program p;
     hm_codegen(&c, unit, &p);
@@ -250,6 +261,26 @@ static int cmd_fmt(int argc, char **argv) {
   return files ? worst : usage("fmt needs at least one file");
 }
 
+extern const char hm_diagnostics_doc[];   /* docs/diagnostics.md, embedded at build time */
+
+/* The `## CODE` section of docs/diagnostics.md, up to the next section. */
+static int cmd_explain(int argc, char **argv) {
+  if (argc != 1) return usage("explain takes one code, e.g. E0102");
+  char head[32];
+  snprintf(head, sizeof head, "\n## %s\n", argv[0]);
+  for (char *h = head; *h; h++) *h = (char)(*h >= 'a' && *h <= 'z' ? *h - 32 : *h);
+  const char *s = strstr(hm_diagnostics_doc, head);
+  if (!s || strlen(argv[0]) > 8) {
+    fprintf(stderr, "hmapc: no diagnostic code '%s' (the codes: docs/diagnostics.md)\n",
+            argv[0]);
+    return 2;
+  }
+  s++;
+  const char *e = strstr(s + 1, "\n## ");
+  fwrite(s, 1, e ? (size_t)(e - s) + 1 : strlen(s), stdout);
+  return 0;
+}
+
 static int cmd_lsp(int argc, char **argv) {
   const char *lib = NULL;
   for (int i = 0; i < argc; i++) {
@@ -277,6 +308,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "builtins")) return cmd_builtins();
   if (!strcmp(cmd, "fmt")) return cmd_fmt(argc - 2, argv + 2);
   if (!strcmp(cmd, "lsp")) return cmd_lsp(argc - 2, argv + 2);
+  if (!strcmp(cmd, "explain")) return cmd_explain(argc - 2, argv + 2);
   fprintf(stderr, "hmapc: unknown command '%s'\n", cmd);
   return usage(NULL);
 }

@@ -15,6 +15,8 @@ typedef struct hm_yyltype {
 #define YYLTYPE_IS_DECLARED 1
 #define YYLTYPE_IS_TRIVIAL 1
 
+#define HM_LEX_BRACES 64
+
 typedef struct hm_lexer {
   hm_arena *arena;
   uint32_t file;
@@ -24,6 +26,10 @@ typedef struct hm_lexer {
   uint32_t col;
   void (*report)(void *user, const YYLTYPE *loc, const char *msg);  /* E0101 sink */
   void *user;
+  /* The `{` not closed yet, innermost last (deeper ones are counted, not kept): a syntax
+     error at the next declaration names the brace left open, not only where it broke. */
+  YYLTYPE open_brace[HM_LEX_BRACES];
+  uint32_t nbraces;
 } hm_lexer;
 
 void hm_lex_init(hm_lexer *lx, hm_arena *arena, uint32_t file, const char *text, size_t len,

@@ -196,7 +196,14 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx) {
       ">=" { set_loc(lx, loc, start); return GE; }
       "=~" { set_loc(lx, loc, start); return MATCHRE; }
       "+=" { set_loc(lx, loc, start); return PLUSEQ; }
-      [-+*/%<>=?:.,()[\]{}] { set_loc(lx, loc, start); return *start; }
+      "{" {
+        set_loc(lx, loc, start);
+        if (lx->nbraces < HM_LEX_BRACES) lx->open_brace[lx->nbraces] = *loc;
+        lx->nbraces++;
+        return '{';
+      }
+      "}" { set_loc(lx, loc, start); if (lx->nbraces) lx->nbraces--; return '}'; }
+      [-+*/%<>=?:.,()[\]] { set_loc(lx, loc, start); return *start; }
       [\x80-\xff]+ | [^] {
         set_loc(lx, loc, start);
         hm_lex_error(lx, loc, "unexpected character '%.*s'", (int)(lx->cur - start),

@@ -20,8 +20,11 @@ typedef struct hm_parse_ctx {
   hm_node *items;        /* top-level declarations, in order */
   hm_node *items_tail;
   void (*report)(void *user, const YYLTYPE *loc, const char *msg);   /* E0102 sink */
+  /* A fix-it for the diagnostic just reported: replace the text at loc with `text`. */
+  void (*fix)(void *user, const YYLTYPE *loc, const char *text);
   void *user;
   int errors;
+  int brace_reported_line, brace_reported_col;   /* an open `{` already named */
 } hm_parse_ctx;
 int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx);
 }
@@ -53,12 +56,50 @@ int hm_lex(YYSTYPE *val, YYLTYPE *loc, hm_lexer *lx);
 #define HM_MAX_SYNTAX_ERRORS 100
 /* Bison's own stack (YYMAXDEPTH states) ends before the C stack would: its
    "memory exhausted" is a nesting limit, reported as E0106 like the tree's. */
+/* A syntax error on a line that starts a declaration (`rule`, `source`, ... at column 1)
+   or at the end of the file while a `{` is open is most often that brace's missing `}`:
+   the open brace is named too, once, so no one searches from where the parse broke. */
+static int starts_declaration(const hm_lexer *lx, const YYLTYPE *loc) {
+  static const char *const words[] = {"rule ", "source ", "setting ", "gap ", "target ",
+                                      "object ", "migration ", "use ", "module "};
+  if (loc->first_column == 1) return 1;
+  if ((uint32_t)loc->first_line != lx->line) return 0;
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+    if (!strncmp((const char *)lx->line_start, words[i], strlen(words[i]))) return 1;
+  return 0;
+}
+
+static void report_open_brace(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc) {
+  int at_end = lx->cur >= lx->end;
+  if (!lx->nbraces || (!at_end && !starts_declaration(lx, loc)) || !pc->report) return;
+  uint32_t i = lx->nbraces <= HM_LEX_BRACES ? lx->nbraces - 1 : HM_LEX_BRACES - 1;
+  YYLTYPE b = lx->open_brace[i];
+  if (b.first_line == pc->brace_reported_line && b.first_column == pc->brace_reported_col)
+    return;
+  pc->brace_reported_line = b.first_line;
+  pc->brace_reported_col = b.first_column;
+  char msg[160];
+  if (at_end)
+    snprintf(msg, sizeof msg, "syntax error: this `{` is never closed (the file ends first)");
+  else
+    snprintf(msg, sizeof msg, "syntax error: this `{` is not closed before line %d (a `}` "
+             "is missing)", loc->first_line);
+  pc->report(pc->user, &b, msg);
+}
+
 static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *msg) {
   pc->errors++;
   if (pc->errors > HM_MAX_SYNTAX_ERRORS) { lx->cur = lx->end; return; }
   if (!strcmp(msg, "memory exhausted"))
     msg = "nested too deep: the parser's stack is full; split the expression into `let` steps";
+  /* `if a = b`: `=` where only an expression can go is a comparison written as assignment */
+  /* (after a whole operand: Bison then expects only a few tokens, and lists them) */
+  const char *expecting = strstr(msg, "unexpected '=', expecting");
+  int eq_slip = expecting && !strstr(expecting + 15, "'='") && !strstr(expecting, "+=");
+  if (eq_slip) msg = "syntax error: `=` sets a field; to compare two values write `==`";
   if (pc->report) pc->report(pc->user, loc, msg);
+  if (eq_slip && pc->fix) pc->fix(pc->user, loc, "==");
+  report_open_brace(loc, lx, pc);
 }
 
 static hm_loc L(YYLTYPE l) {

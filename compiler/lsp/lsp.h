@@ -55,6 +55,8 @@ void lsp_unit_free(lsp_unit *u);
 /* publishDiagnostics params for doc: every diagnostic of the document's own file. */
 cJSON *lsp_diagnostics(lsp_unit *u, const lsp_doc *doc);
 cJSON *lsp_symbols(lsp_unit *u, const lsp_doc *doc);
+/* Quick fixes: the fix-its of the document's diagnostics on lines first..last (1-based). */
+cJSON *lsp_code_actions(lsp_unit *u, const lsp_doc *doc, uint32_t first, uint32_t last);
 /* The declaration (N_SOURCE, N_SETTING, N_LET) the name at off refers to, or NULL. */
 const hm_node *lsp_definition(lsp_unit *u, const lsp_doc *doc, size_t off);
 /* The rule whose body holds byte offset off (by its opening line), or NULL. */

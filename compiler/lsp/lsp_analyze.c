@@ -1,6 +1,7 @@
 /* lsp_analyze: one compile of an open document (parse, and check when the parse is
  * clean: the same passes as `hmapc check`), and what the editor asks of the result —
  * diagnostics, document symbols, the declaration a name refers to. */
+#include <stdio.h>
 #include <string.h>
 #include "lsp.h"
 
@@ -39,6 +40,33 @@ cJSON *lsp_diagnostics(lsp_unit *u, const lsp_doc *doc) {
   }
   cJSON_AddItemToObject(params, "diagnostics", list);
   return params;
+}
+
+cJSON *lsp_code_actions(lsp_unit *u, const lsp_doc *doc, uint32_t first, uint32_t last) {
+  cJSON *list = cJSON_CreateArray();
+  uint32_t file = u->unit >= 0 ? u->c.units[u->unit].file : 0;
+  for (uint32_t i = 0; u->unit >= 0 && i < u->c.diags.n; i++) {
+    const hm_diag *g = &u->c.diags.items[i];
+    if (!g->fix || g->loc.file != file || g->loc.line < first || g->loc.line > last) continue;
+    char title[256];
+    snprintf(title, sizeof title, "Write `%s` (%s)", g->fix, hm_code_id(g->code));
+    cJSON *a = cJSON_CreateObject(), *edit = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "title", title);
+    cJSON_AddStringToObject(a, "kind", "quickfix");
+    cJSON *changes = cJSON_AddObjectToObject(edit, "changes");
+    cJSON *edits = cJSON_AddArrayToObject(changes, doc->uri), *e = cJSON_CreateObject();
+    hm_loc at = g->fix_loc;
+    if (at.end_line != at.line) { at.end_line = at.line; at.end_col = at.col; }
+    cJSON *r = cJSON_CreateObject();   /* an empty span is an insertion: no +1 widening */
+    cJSON_AddItemToObject(r, "start", lsp_position(doc->text, doc->len, at.line, at.col));
+    cJSON_AddItemToObject(r, "end", lsp_position(doc->text, doc->len, at.line, at.end_col));
+    cJSON_AddItemToObject(e, "range", r);
+    cJSON_AddStringToObject(e, "newText", g->fix);
+    cJSON_AddItemToArray(edits, e);
+    cJSON_AddItemToObject(a, "edit", edit);
+    cJSON_AddItemToArray(list, a);
+  }
+  return list;
 }
 
 /* ---- symbols ---- */

@@ -1,6 +1,6 @@
 /* lsp_server: the request loop of `hmapc lsp` — lifecycle (initialize, shutdown, exit),
  * document sync (full text on open and change, diagnostics published after each), and
- * the requests: completion, hover, definition, documentSymbol, formatting. */
+ * the requests: completion, hover, definition, documentSymbol, formatting, codeAction. */
 #include <stdlib.h>
 #include <string.h>
 #include "hm_fmt.h"
@@ -25,6 +25,7 @@ static cJSON *capabilities(void) {
   cJSON_AddBoolToObject(caps, "definitionProvider", 1);
   cJSON_AddBoolToObject(caps, "documentSymbolProvider", 1);
   cJSON_AddBoolToObject(caps, "documentFormattingProvider", 1);
+  cJSON_AddBoolToObject(caps, "codeActionProvider", 1);
   cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
   cJSON_AddStringToObject(info, "name", "hmapc");
   cJSON_AddStringToObject(info, "version", HM_VERSION);
@@ -109,12 +110,20 @@ static void on_document(server *s, const char *method, const cJSON *id, const cJ
   const cJSON *ch = cJSON_GetObjectItemCaseSensitive(pos, "character");
   size_t off = lsp_offset(doc->text, doc->len, cJSON_IsNumber(ln) ? ln->valueint : 0,
                           cJSON_IsNumber(ch) ? ch->valueint : 0);
+  const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
+  const cJSON *l0 = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(range, "start"), "line"),
+              *l1 = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(range, "end"), "line");
+  uint32_t first = cJSON_IsNumber(l0) && l0->valueint >= 0 ? (uint32_t)l0->valueint + 1 : 1;
+  uint32_t last = cJSON_IsNumber(l1) && l1->valueint >= 0 ? (uint32_t)l1->valueint + 1 : first;
   lsp_unit u;
   lsp_analyze(&u, doc, s->stdlib_dir);
   cJSON *r = !strcmp(method, "textDocument/completion") ? lsp_completion(&u, doc, off)
            : !strcmp(method, "textDocument/hover") ? lsp_hover(&u, doc, off)
            : !strcmp(method, "textDocument/definition") ? definition_of(doc, &u, off)
            : !strcmp(method, "textDocument/documentSymbol") ? lsp_symbols(&u, doc)
+           : !strcmp(method, "textDocument/codeAction") ? lsp_code_actions(&u, doc, first, last)
            : formatting(doc);
   lsp_unit_free(&u);
   lsp_reply(s->out, id, r);
@@ -123,7 +132,7 @@ static void on_document(server *s, const char *method, const cJSON *id, const cJ
 static int is_document_request(const char *m) {
   static const char *const reqs[] = {"textDocument/completion", "textDocument/hover",
                                      "textDocument/definition", "textDocument/documentSymbol",
-                                     "textDocument/formatting"};
+                                     "textDocument/formatting", "textDocument/codeAction"};
   for (size_t i = 0; i < sizeof reqs / sizeof *reqs; i++)
     if (!strcmp(m, reqs[i])) return 1;
   return 0;

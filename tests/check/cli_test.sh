@@ -21,6 +21,13 @@ expect_text "--help" "$tmp/help" "usage: hmapc check"
 "$hmapc" check "$tmp/none.hmap" 2>"$tmp/err"; expect "unreadable map" 2 $?
 expect_text "unreadable map" "$tmp/err" "cannot read $tmp/none.hmap: No such file or directory [E0103]"
 "$hmapc" build "$dir/cases/clean.hmap" >/dev/null 2>&1; expect "build without -o" 2 $?
+# explain: the code's section of docs/diagnostics.md (embedded), any case; unknown: exit 2
+"$hmapc" explain e0102 >"$tmp/explain" 2>&1; expect "explain e0102" 0 $?
+expect_text "explain e0102" "$tmp/explain" "**syntax error** (error)"
+expect_text "explain e0102" "$tmp/explain" "E0102_unclosed_brace.hmap"
+grep -q "^## E0104" "$tmp/explain" && { echo "FAIL: explain runs into the next section"; fail=1; }
+"$hmapc" explain E9999 2>"$tmp/err"; expect "explain of an unknown code" 2 $?
+expect_text "explain E9999" "$tmp/err" "no diagnostic code 'E9999'"
 
 cd "$dir/cases"
 "$hmapc" check clean.hmap W0401_unused_source.hmap 2>"$tmp/multi"; expect "two clean files" 0 $?
