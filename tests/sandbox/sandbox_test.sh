@@ -8,6 +8,11 @@ t_cli() {
   "$SBX" --help >"$TMP/help"; [ $? = 0 ] || fail "--help exit"
   grep -q -- "--faults SPEC" "$TMP/help" || fail "--help does not document --faults"
   grep -q "drop-after" "$TMP/help" || fail "--help does not document drop-after"
+  for o in --help-center-port --help-center-token-ttl --setting --anonymous-sender "EMAIL:KEY\[:ROLE\]"; do
+    grep -q -- "$o" "$TMP/help" || fail "--help does not document $o"
+  done
+  "$SBX" --help-center-port 70000 2>"$TMP/e"; [ $? = 2 ] || fail "bad --help-center-port must exit 2"
+  "$SBX" --help-center-token-ttl 0 2>"$TMP/e"; [ $? = 2 ] || fail "bad --help-center-token-ttl must exit 2"
   "$SBX" --bogus 1 2>"$TMP/e"; [ $? = 2 ] || fail "unknown option must exit 2"
   grep -q "unknown option: --bogus" "$TMP/e" || fail "unknown option message: $(cat "$TMP/e")"
   "$SBX" --faults "boom:0.1" 2>"$TMP/e"; [ $? = 2 ] || fail "bad faults must exit 2"
