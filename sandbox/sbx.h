@@ -411,6 +411,7 @@ void hm_sbx_automation_fire(hm_sbx_req *rq, const char *event, long long ticket_
 void hm_sbx_automation_settings(hm_sbx_req *rq, long long ticket_id, const cJSON *before,
                                 const cJSON *msg, int created);
 cJSON *hm_sbx_settings_defaults(void);  /* every setting, all off */
+void hm_sbx_settings_all(hm_sbx_ctx *ctx, int on);  /* every switch on (1) or off (0) */
 /* A setting value by "type.key" (e.g. "auto-merge.tickets.enabled"), NULL if unset. */
 const cJSON *hm_sbx_setting(const hm_sbx_ctx *ctx, const char *path);
 /* "type.key[.key]=JSON" into CTX->settings; -1 on a malformed one. */

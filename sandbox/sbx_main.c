@@ -48,6 +48,11 @@ static const char USAGE[] =
   "                         auto-merge.tickets.enabled=true,\n"
   "                         ticket-assignment.auto_assign_ticket_to_responding_agent=true,\n"
   "                         ticket-assignment.unassign_on_reply=true (all off by default)\n"
+  "  --fidelity strict|lenient\n"
+  "                         strict: --anonymous-sender refuse, --put-created-datetime\n"
+  "                         refuse, the Help Center on its own host (a free port unless\n"
+  "                         --help-center-port), every --setting switch on; lenient:\n"
+  "                         accept, ignore, no own host, all off. Later options win\n"
   "  --anonymous-sender accept|refuse\n"
   "                         a message whose sender has neither id nor email: stored\n"
   "                         (default) or 400\n"
@@ -138,6 +143,14 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
         return usage_error("bad --help-center-token-ttl", v);
     } else if (strcmp(a, "--setting") == 0) {
       if (hm_sbx_setting_parse(ctx, v) != 0) return usage_error("bad --setting (TYPE.KEY=JSON)", v);
+    } else if (strcmp(a, "--fidelity") == 0) {
+      int strict = strcmp(v, "strict") == 0;
+      if (!strict && strcmp(v, "lenient") != 0)
+        return usage_error("--fidelity takes strict or lenient", v);
+      ctx->refuse_anonymous_sender = ctx->refuse_created_on_put = strict;
+      if (strict && o->hc_port < 0) o->hc_port = 0;
+      if (!strict) o->hc_port = -1;
+      hm_sbx_settings_all(ctx, strict);
     } else if (strcmp(a, "--anonymous-sender") == 0) {
       if (strcmp(v, "refuse") == 0) ctx->refuse_anonymous_sender = 1;
       else if (strcmp(v, "accept") == 0) ctx->refuse_anonymous_sender = 0;

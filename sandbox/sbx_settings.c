@@ -59,6 +59,14 @@ int hm_sbx_setting_parse(hm_sbx_ctx *ctx, const char *spec) {
   return 0;
 }
 
+static void all_to(cJSON *o, int on) {
+  for (cJSON *c = o ? o->child : NULL; c; c = c->next)
+    if (cJSON_IsBool(c)) c->type = (c->type & ~0xFF) | (on ? cJSON_True : cJSON_False);
+    else all_to(c, on);
+}
+
+void hm_sbx_settings_all(hm_sbx_ctx *ctx, int on) { all_to(ctx->settings, on); }
+
 cJSON *hm_sbx_settings_list(const hm_sbx_ctx *ctx) {
   cJSON *out = cJSON_CreateArray();
   for (const cJSON *t = ctx->settings ? ctx->settings->child : NULL; t; t = t->next) {

@@ -831,5 +831,30 @@ t_enterprise() {
   stop
 }
 
+# --fidelity strict|lenient: the two configurations a probe must tell apart
+t_fidelity() {
+  anon='{"messages":[{"channel":"api","via":"api","from_agent":true,"sender":{"name":"jdoe"}}]}'
+  USE_BUILTIN_SCHEMA=1 start --fidelity strict
+  for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/out")" -ge 2 ] && break; sleep 0.05; done
+  case "$(sed -n 2p "$TMP/out")" in "help center on http://127.0.0.1:"*) ;; *) fail "strict: no help center host";; esac
+  req GET /api/account; expect '[.settings[].data | .. | booleans] | unique' '[true]'
+  req POST /api/tickets "$anon"; expect_error 400 "messages[0].sender: needs an id or an email."
+  req GET /api/help-center/help-centers; expect_status 403
+  stop
+  USE_BUILTIN_SCHEMA=1 start --fidelity lenient
+  [ "$(wc -l <"$TMP/out")" = 1 ] || fail "lenient: a help center host"
+  req GET /api/account; expect '[.settings[].data | .. | booleans] | unique' '[false]'
+  req POST /api/tickets "$anon"; expect_status 201
+  req PUT /api/tickets/1 '{"created_datetime":"2020-01-01T00:00:00Z","subject":"s"}'; expect_status 200
+  req GET /api/help-center/help-centers; expect_status 200
+  stop
+  # later options win
+  USE_BUILTIN_SCHEMA=1 start --fidelity strict --anonymous-sender accept --setting auto-merge.tickets.enabled=false
+  req POST /api/tickets "$anon"; expect_status 201
+  req GET /api/account; expect '.settings[1].data.tickets.enabled' false
+  stop
+  "$SBX" --fidelity medium 2>"$TMP/e"; [ $? = 2 ] || fail "bad --fidelity must exit 2"
+}
+
 "t_$1"
 finish
