@@ -224,6 +224,20 @@ void hm_sbx_dispatch(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
   dispatch(ctx, route, wrong, rq, rs);
 }
 
+/* Files uploaded as public_attachment (and the pictures shown to visitors) are
+ * fetched by Help Center visitors without credentials; an `attachment` stays
+ * private (gorgias-fidelity.md §1.5: the type parameter from [DTO] and [BP], the
+ * public effect an inference). */
+static int public_download(const hm_sbx_req *rq) {
+  static const char *const PUBLIC[] = {"/api/public_attachment/download/",
+                                       "/api/profile_picture/download/",
+                                       "/api/widget_picture/download/", NULL};
+  if (strcmp(rq->method, "GET") != 0) return 0;
+  for (int i = 0; PUBLIC[i]; i++)
+    if (strncmp(rq->path, PUBLIC[i], strlen(PUBLIC[i])) == 0) return 1;
+  return 0;
+}
+
 /* 403 (Gorgias' error body): the key's role may not write this kind, or a
  * Help Center route asked on the account's host while the Help Center has its
  * own (gorgias-fidelity.md §1.2: [HC1] got 403 there). */
@@ -244,6 +258,14 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
   const char *pattern = route ? route->pattern : "(unknown)";
   const hm_sbx_account *acct = rq->help_center_host ? authenticate_hc(ctx, rq->conn)
                                                     : authenticate(ctx, rq->conn);
+  if (!acct && public_download(rq)) {  /* a visitor: no account, no bucket, no faults */
+    rq->account = rq->role = "";
+    dispatch(ctx, route, wrong, rq, rs);
+    char st[8];
+    snprintf(st, sizeof st, "%d", rs->status);
+    count(ctx, rq->method, pattern, st);
+    return respond(rq->conn, rs, 0, 0, NULL);
+  }
   if (!acct) {
     hm_sbx_error(rs, 401, "Unauthorized.");
     count(ctx, rq->method, pattern, "401");

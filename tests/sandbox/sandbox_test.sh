@@ -326,16 +326,24 @@ t_upload() {
   case "$url" in "$URL/api/attachment/download/sandbox/1") ;; *) fail "upload url $url";; esac
   curl -s -u "$AUTH" -o "$TMP/back" "$url"; cmp -s "$TMP/back" "$TMP/pic.png" || fail "downloaded bytes differ"
   ST=$(curl -s -o /dev/null -w '%{http_code}' "$url"); [ "$ST" = 401 ] || fail "download without auth: $ST"
+  # a public_attachment is what a Help Center visitor fetches: no credentials needed
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/pic.png;type=image/png" "$URL/api/upload?type=public_attachment"); B=$(cat "$TMP/body")
+  pub=$(printf '%s' "$B" | jq -r '.[0].url')
+  case "$pub" in "$URL/api/public_attachment/download/sandbox/2") ;; *) fail "public upload url $pub";; esac
+  curl -s -o "$TMP/back" "$pub"; cmp -s "$TMP/back" "$TMP/pic.png" || fail "a visitor cannot fetch the public attachment"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/attachment/download/sandbox/2"); [ "$ST" = 401 ] || fail "private path of a public file without auth: $ST"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/public_attachment/download/sandbox/1"); [ "$ST" = 404 ] || fail "a private file by the public path: $ST"
   printf 'hello' >"$TMP/a.txt"; printf 'world!' >"$TMP/b.txt"
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "one=@$TMP/a.txt;type=text/plain" -F "two=@$TMP/b.txt" "$URL/api/upload"); B=$(cat "$TMP/body")
   expect_status 201; expect '[.[] | [.name,.size]]' '[["a.txt",5],["b.txt",6]]'
+  expect '[.[].url | test("/sandbox/[34]$")]' '[true,true]'
   head -c 1500 /dev/urandom >"$TMP/big.bin"
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/big.bin" "$URL/api/upload"); B=$(cat "$TMP/body")
   expect_error 413 "File too large: the limit is 1000 bytes."
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/a.txt" "$URL/api/upload?type=weird"); B=$(cat "$TMP/body")
   expect_error 400 "type: must be one of: attachment, public_attachment, profile_picture, widget_picture."
   req POST /api/upload '{"file":"x"}'; expect_error 400 "The upload must be multipart/form-data with a boundary."
-  sbx GET /_sandbox/dump; expect '[.uploads[] | [.id,.name,.label,.type]]' '[[1,"pic.png","file","attachment"],[2,"a.txt","one","attachment"],[3,"b.txt","two","attachment"]]'
+  sbx GET /_sandbox/dump; expect '[.uploads[] | [.id,.name,.label,.type]]' '[[1,"pic.png","file","attachment"],[2,"pic.png","file","public_attachment"],[3,"a.txt","one","attachment"],[4,"b.txt","two","attachment"]]'
   stop
 }
 
