@@ -231,19 +231,24 @@ static void settings_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   hm_sbx_json(rs, 200, cJSON_Duplicate(rq->ctx->settings, 1));
 }
 
-/* {"type.key": value, ...}: each must name an existing setting */
+/* {"type.key": value, ...}: each must name an existing setting; all or none apply */
 static void settings_put(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0);
   if (!b) return;
+  cJSON *kept = rq->ctx->settings;
+  rq->ctx->settings = cJSON_Duplicate(kept, 1);
   for (const cJSON *m = b->child; m; m = m->next) {
     char *v = cJSON_PrintUnformatted(m), spec[512];
     snprintf(spec, sizeof spec, "%s=%s", m->string, v ? v : "null");
     free(v);
     if (hm_sbx_setting_parse(rq->ctx, spec) != 0) {
+      cJSON_Delete(rq->ctx->settings);
+      rq->ctx->settings = kept;
       hm_sbx_error(rs, 400, "%s: no such setting.", m->string);
       return;
     }
   }
+  cJSON_Delete(kept);
   settings_get(rq, rs);
 }
 

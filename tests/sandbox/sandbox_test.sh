@@ -692,7 +692,8 @@ t_settings() {
   req PUT /api/tickets/3 '{"status":"closed"}'; expect_status 200
   sbx GET /_sandbox/outbox; expect '[.data[].ticket_id]' '[1,3]'
   # settings through the sandbox route; an unknown one is a 400
-  sbx PUT /_sandbox/settings '{"auto-merge.tickets.nope":true}'; expect_error 400 "auto-merge.tickets.nope: no such setting."
+  sbx PUT /_sandbox/settings '{"auto-merge.tickets.enabled":true,"auto-merge.tickets.nope":true}'; expect_error 400 "auto-merge.tickets.nope: no such setting."
+  sbx GET /_sandbox/settings; expect '."auto-merge".tickets.enabled' false
   sbx PUT /_sandbox/settings '{"ticket-assignment.auto_assign_ticket_to_responding_agent":true,"ticket-assignment.unassign_on_reply":true,"auto-merge.tickets.enabled":true}'
   expect_status 200; expect '."auto-merge".tickets' '{"enabled":true,"merging_window_days":7}'
   req POST /api/users '{"email":"agent@x.test","name":"Agent","role":{"name":"agent"}}'; expect_status 201
