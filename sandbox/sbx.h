@@ -154,7 +154,30 @@ int hm_sbx_is_datetime(const char *s);
 
 
 /* ---- server context ---- */
-typedef struct hm_sbx_account { char email[128]; char key[128]; } hm_sbx_account;
+typedef struct hm_sbx_account {
+  char email[128]; char key[128];
+  char role[32];                /* --account EMAIL:KEY:ROLE; "" = admin */
+} hm_sbx_account;
+
+/* ---- roles (sbx_roles.c) ---- */
+int hm_sbx_role_known(const char *role);
+/* May a key of ROLE make this call? Reads are open to every role. */
+int hm_sbx_role_may(const char *role, const char *method, const char *path);
+
+/* ---- Help Center tokens (sbx_hctoken.c) ---- */
+typedef struct hm_sbx_token { char token[40]; char account[128]; double expires; } hm_sbx_token;
+typedef struct hm_sbx_tokens {
+  pthread_mutex_t mu;
+  hm_sbx_token *t; int n, cap;
+  double ttl;                   /* seconds, already divided by the time scale */
+} hm_sbx_tokens;
+void hm_sbx_tokens_init(hm_sbx_tokens *tk, double ttl);
+void hm_sbx_tokens_free(hm_sbx_tokens *tk);
+/* A new token for ACCOUNT at time NOW into OUT; 0 or -1 (no memory, no randomness). */
+int hm_sbx_token_issue(hm_sbx_tokens *tk, const char *account, double now, char out[40]);
+/* The account a token was issued to (copied into ACCOUNT), 1; 0 unknown; -1 expired. */
+int hm_sbx_token_check(hm_sbx_tokens *tk, const char *token, double now, char account[128]);
+void hm_sbx_tokens_expire(hm_sbx_tokens *tk);  /* every token issued so far */
 typedef struct hm_sbx_stats {
   pthread_mutex_t mu;
   cJSON *by_route;              /* {"GET /api/tickets": {"200": n}} */
@@ -168,6 +191,15 @@ typedef struct hm_sbx_ctx {
   hm_sbx_faults faults;
   hm_sbx_stats stats;
   hm_sbx_account *accounts; int naccounts;
+  hm_sbx_tokens tokens;         /* Help Center Bearer tokens */
+  struct MHD_Daemon *hc_daemon; /* --help-center-port: the Help Center's own host */
+  int hc_port;
+  char hc_base_url[96];
+  /* account settings by type, {"satisfaction-surveys": {...}, ...}; read and
+   * changed only under the store lock (every handler runs under it) */
+  cJSON *settings;
+  int refuse_anonymous_sender;  /* --refuse-anonymous-sender: a message sender
+                                   with neither id nor email is a 400 */
   double time_scale;
   size_t max_upload;
   int refuse_created_on_put;    /* --put-created-datetime refuse|ignore */
@@ -190,6 +222,8 @@ typedef struct hm_sbx_req {
   const char *body; size_t body_len;
   const char *content_type;
   const char *account;          /* the authenticated account's email */
+  const char *role;             /* its role ("" = admin) */
+  int help_center_host;         /* arrived on the Help Center's own host */
   long long id[3]; int nid;     /* integer path parameters, in order */
   char word[64];                /* a non-integer path parameter (a locale) */
   cJSON *json;                  /* parsed body, owned by the request */
@@ -216,6 +250,10 @@ typedef struct hm_sbx_route {
 } hm_sbx_route;
 
 int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err, size_t errlen);
+/* The Help Center's own host: a second listener serving only /api/help-center/
+ * routes, to Bearer tokens from POST /api/help-center/auth. */
+int hm_sbx_http_start_hc(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err,
+                         size_t errlen);
 /* Routes an authenticated request (rq->path under /api/ or /_sandbox/, rq->account set)
  * and runs its handler in one store transaction, or answers 404/405, into RS. No
  * rate limit, faults or statistics: what the server adds around it. Callable
@@ -310,6 +348,8 @@ struct hm_sbx_resource {
   void (*list_show)(hm_sbx_req *rq, cJSON *doc);  /* each object of a list */
   int (*list_args)(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q);  /* other list arguments */
   int (*may_delete)(hm_sbx_req *rq, hm_sbx_resp *rs, long long id);
+  /* after a successful PUT: BEFORE is the object as it was */
+  void (*after_update)(hm_sbx_req *rq, long long id, const cJSON *before);
   void (*after_delete)(hm_sbx_req *rq, long long parent);
   cJSON *(*load)(hm_sbx_req *rq, long long id);   /* an object not in the store */
   const void *more;              /* facts only its own family's handlers read */
@@ -358,5 +398,32 @@ cJSON *hm_sbx_field_values(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *vals,
 /* The tag named NAME, created if it does not exist yet (a ticket's tags are sent
  * by name). Returns the stored tag (caller frees) or NULL after a 400. */
 cJSON *hm_sbx_tag_by_name(hm_sbx_req *rq, hm_sbx_resp *rs, const char *name, const char *field);
+
+/* ---- automation (sbx_automation.c): rules and account settings acting on tickets ---- */
+/* Fires EVENT ("ticket-created", "ticket-updated", "ticket-assigned",
+ * "ticket-message-created") on ticket TICKET_ID: every active rule listening to
+ * it whose modelled conditions hold runs its modelled actions; each firing is
+ * recorded (kind "automation"), mail it would send goes to kind "outbox". */
+void hm_sbx_automation_fire(hm_sbx_req *rq, const char *event, long long ticket_id);
+/* The account settings acting on a ticket after a change: a satisfaction survey
+ * for a ticket that became closed, auto-assign / unassign on reply after
+ * message MSG (NULL: no new message), auto-merge of a new ticket (CREATED). */
+void hm_sbx_automation_settings(hm_sbx_req *rq, long long ticket_id, const cJSON *before,
+                                const cJSON *msg, int created);
+cJSON *hm_sbx_settings_defaults(void);  /* every setting, all off */
+void hm_sbx_settings_all(hm_sbx_ctx *ctx, int on);  /* every switch on (1) or off (0) */
+/* A setting value by "type.key" (e.g. "auto-merge.tickets.enabled"), NULL if unset. */
+const cJSON *hm_sbx_setting(const hm_sbx_ctx *ctx, const char *path);
+/* "type.key[.key]=JSON" into CTX->settings; -1 on a malformed one. */
+int hm_sbx_setting_parse(hm_sbx_ctx *ctx, const char *spec);
+/* The settings in the GET /api/account shape: [{"type", "data"}]. */
+cJSON *hm_sbx_settings_list(const hm_sbx_ctx *ctx);
+/* Records one firing (also used by the routes for events without a rule). */
+void hm_sbx_automation_record(hm_sbx_req *rq, const char *event, long long ticket_id,
+                              const char *source, const char *name, cJSON *actions);
+/* Stores an outbox entry: what Gorgias would e-mail because of automation. */
+void hm_sbx_outbox_add(hm_sbx_req *rq, const char *why, long long ticket_id, const char *to,
+                       const char *subject);
+extern const hm_sbx_route hm_sbx_routes_automation[];
 
 #endif

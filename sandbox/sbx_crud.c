@@ -254,6 +254,7 @@ void hm_sbx_crud_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!doc) return;
   cJSON *upd = accept_body(rq, rs, b, r->put_replaces ? HM_SBX_CREATE : HM_SBX_UPDATE, id);
   if (!upd) { cJSON_Delete(doc); return; }
+  cJSON *before = r->after_update ? cJSON_Duplicate(doc, 1) : NULL;
   if (r->put_replaces) {
     keep_identity(doc, upd);
     cJSON_Delete(doc);
@@ -263,6 +264,8 @@ void hm_sbx_crud_update(hm_sbx_req *rq, hm_sbx_resp *rs) {
     cJSON_Delete(upd);
   }
   hm_sbx_save(rq, rs, r->kind, id, doc, r->update_status ? r->update_status : 200);
+  if (before && rs->status < 400) r->after_update(rq, id, before);
+  cJSON_Delete(before);
 }
 
 void hm_sbx_crud_delete(hm_sbx_req *rq, hm_sbx_resp *rs) {

@@ -74,29 +74,41 @@ static const hm_sbx_route *find_route(const hm_sbx_route *const *tables, hm_sbx_
   return NULL;
 }
 
-static const char *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
+static const hm_sbx_account *authenticate(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
   const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   if (h && strncasecmp(h, "Bearer ", 7) == 0) {
     /* OAuth2 apps: the sandbox takes an account's key as its access token */
     for (int i = 0; i < ctx->naccounts; i++)
-      if (strcmp(ctx->accounts[i].key, h + 7) == 0) return ctx->accounts[i].email;
+      if (strcmp(ctx->accounts[i].key, h + 7) == 0) return &ctx->accounts[i];
     return NULL;
   }
   if (!h || strncasecmp(h, "Basic ", 6) != 0) return NULL;
   size_t n;
   unsigned char *dec = hm_sbx_b64_decode(h + 6, &n);
   if (!dec) return NULL;
-  const char *found = NULL;
+  const hm_sbx_account *found = NULL;
   char *colon = memchr(dec, ':', n);
   if (colon && strlen((char *)dec) == n) {
     *colon = '\0';
     for (int i = 0; i < ctx->naccounts && !found; i++)
       if (strcmp(ctx->accounts[i].email, (char *)dec) == 0 &&
           strcmp(ctx->accounts[i].key, colon + 1) == 0)
-        found = ctx->accounts[i].email;
+        found = &ctx->accounts[i];
   }
   free(dec);
   return found;
+}
+
+/* On the Help Center host: only a live token from POST /api/help-center/auth. */
+static const hm_sbx_account *authenticate_hc(hm_sbx_ctx *ctx, struct MHD_Connection *conn) {
+  const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  char account[128];
+  if (!h || strncasecmp(h, "Bearer ", 7) != 0 ||
+      hm_sbx_token_check(&ctx->tokens, h + 7, hm_sbx_clock(), account) != 1)
+    return NULL;
+  for (int i = 0; i < ctx->naccounts; i++)
+    if (strcmp(ctx->accounts[i].email, account) == 0) return &ctx->accounts[i];
+  return NULL;
 }
 
 static void count(hm_sbx_ctx *ctx, const char *method, const char *pattern, const char *status) {
@@ -192,7 +204,9 @@ static void hold_reply(hm_sbx_ctx *ctx, double seconds) {
 /* The route of RQ's path (API or /_sandbox/ table by its prefix); NULL with
  * *wrong_method set when only the method differs. */
 static const hm_sbx_route *route_of(hm_sbx_req *rq, int *wrong_method) {
-  static const hm_sbx_route *const OBS[] = {hm_sbx_routes_observe, NULL};
+  static const hm_sbx_route *const OBS[] = {hm_sbx_routes_observe, hm_sbx_routes_automation, NULL};
+  static const hm_sbx_route *const HC[] = {hm_sbx_routes_helpcenter, NULL};
+  if (rq->help_center_host) return find_route(HC, rq, wrong_method);
   return find_route(strncmp(rq->path, "/_sandbox/", 10) == 0 ? OBS : TABLES, rq, wrong_method);
 }
 
@@ -210,16 +224,55 @@ void hm_sbx_dispatch(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
   dispatch(ctx, route, wrong, rq, rs);
 }
 
+/* Files uploaded as public_attachment (and the pictures shown to visitors) are
+ * fetched by Help Center visitors without credentials; an `attachment` stays
+ * private (gorgias-fidelity.md §1.5: the type parameter from [DTO] and [BP], the
+ * public effect an inference). */
+static int public_download(const hm_sbx_req *rq) {
+  static const char *const PUBLIC[] = {"/api/public_attachment/download/",
+                                       "/api/profile_picture/download/",
+                                       "/api/widget_picture/download/", NULL};
+  if (strcmp(rq->method, "GET") != 0) return 0;
+  for (int i = 0; PUBLIC[i]; i++)
+    if (strncmp(rq->path, PUBLIC[i], strlen(PUBLIC[i])) == 0) return 1;
+  return 0;
+}
+
+/* 403 (Gorgias' error body): the key's role may not write this kind, or a
+ * Help Center route asked on the account's host while the Help Center has its
+ * own (gorgias-fidelity.md §1.2: [HC1] got 403 there). */
+static int forbidden(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
+  if (ctx->hc_daemon && !rq->help_center_host && strncmp(rq->path, "/api/help-center/", 17) == 0 &&
+      strcmp(rq->path, "/api/help-center/auth") != 0) {
+    hm_sbx_error(rs, 403, "Forbidden: the Help Center API is served on its own host.");
+    return 1;
+  }
+  if (hm_sbx_role_may(rq->role, rq->method, rq->path)) return 0;
+  hm_sbx_error(rs, 403, "Forbidden: the role %s may not %s %s.", rq->role, rq->method, rq->path);
+  return 1;
+}
+
 static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *rs) {
   int wrong = 0;
   const hm_sbx_route *route = route_of(rq, &wrong);
   const char *pattern = route ? route->pattern : "(unknown)";
-  rq->account = authenticate(ctx, rq->conn);
-  if (!rq->account) {
+  const hm_sbx_account *acct = rq->help_center_host ? authenticate_hc(ctx, rq->conn)
+                                                    : authenticate(ctx, rq->conn);
+  if (!acct && public_download(rq)) {  /* a visitor: no account, no bucket, no faults */
+    rq->account = rq->role = "";
+    dispatch(ctx, route, wrong, rq, rs);
+    char st[8];
+    snprintf(st, sizeof st, "%d", rs->status);
+    count(ctx, rq->method, pattern, st);
+    return respond(rq->conn, rs, 0, 0, NULL);
+  }
+  if (!acct) {
     hm_sbx_error(rs, 401, "Unauthorized.");
     count(ctx, rq->method, pattern, "401");
     return respond(rq->conn, rs, 0, 0, NULL);
   }
+  rq->account = acct->email;
+  rq->role = acct->role;
   int used = 0;
   double wait = 0;
   char retry[32];
@@ -232,6 +285,10 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     count(ctx, rq->method, pattern, "429");
     format_seconds(retry, sizeof retry, wait, ctx->time_scale);
     return respond(rq->conn, rs, used, ctx->rate.capacity, retry);
+  }
+  if (forbidden(ctx, rq, rs)) {
+    count(ctx, rq->method, pattern, "403");
+    return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
   }
   double arg = 0;
   hm_sbx_fault_kind fault = hm_sbx_faults_next(&ctx->faults, &arg);
@@ -276,11 +333,10 @@ static enum MHD_Result serve_sandbox(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_res
   return respond(rq->conn, rs, 0, 0, NULL);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls) {
-  (void)version;
-  hm_sbx_ctx *ctx = cls;
+/* One request on either host (HC: the Help Center's own). */
+static enum MHD_Result handle(hm_sbx_ctx *ctx, int hc, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls) {
   conn_state *cs = *con_cls;
   if (!cs) {
     cs = calloc(1, sizeof *cs);
@@ -301,6 +357,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   hm_sbx_resp rs = {0};
   rq.ctx = ctx;
   rq.conn = conn;
+  rq.help_center_host = hc;
   rq.method = method;
   rq.path = url;
   rq.body = cs->body.data;
@@ -313,7 +370,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
       hm_sbx_error(&rs, 413, "File too large: the limit is %zu bytes.", ctx->max_upload);
     else hm_sbx_error(&rs, 413, "Request body too large: the limit is %zu bytes.", cs->limit);
     ret = respond(conn, &rs, 0, 0, NULL);
-  } else if (strncmp(url, "/_sandbox/", 10) == 0) {
+  } else if (strncmp(url, "/_sandbox/", 10) == 0 && !hc) {
     ret = serve_sandbox(ctx, &rq, &rs);
   } else if (strncmp(url, "/api/", 5) == 0) {
     ret = serve_api(ctx, &rq, &rs);
@@ -327,6 +384,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   return ret;
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+  (void)version;
+  return handle(cls, 0, conn, url, method, upload_data, upload_data_size, con_cls);
+}
+
+static enum MHD_Result on_request_hc(void *cls, struct MHD_Connection *conn, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload_data, size_t *upload_data_size,
+                                     void **con_cls) {
+  (void)version;
+  return handle(cls, 1, conn, url, method, upload_data, upload_data_size, con_cls);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
   (void)cls; (void)conn; (void)toe;
@@ -337,33 +409,50 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   *con_cls = NULL;
 }
 
-int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err,
-                      size_t errlen) {
+static struct MHD_Daemon *listen_on(hm_sbx_ctx *ctx, int hc, const char *listen_addr, int port,
+                                    int *bound, char *url, size_t urlcap, char *err,
+                                    size_t errlen) {
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, listen_addr, &sa.sin_addr) != 1) {
     snprintf(err, errlen, "bad listen address: %s", listen_addr);
-    return -1;
+    return NULL;
   }
-  ctx->daemon = MHD_start_daemon(
+  struct MHD_Daemon *d = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL,
-      (uint16_t)port, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx, MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-      MHD_OPTION_END);
-  if (!ctx->daemon) {
+      (uint16_t)port, NULL, NULL, hc ? on_request_hc : on_request, ctx, MHD_OPTION_SOCK_ADDR,
+      (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+  if (!d) {
     snprintf(err, errlen, "cannot listen on %s:%d", listen_addr, port);
-    return -1;
+    return NULL;
   }
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(ctx->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  ctx->port = info ? info->port : port;
-  snprintf(ctx->base_url, sizeof ctx->base_url, "http://%s:%d", listen_addr, ctx->port);
-  return 0;
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  *bound = info ? info->port : port;
+  snprintf(url, urlcap, "http://%s:%d", listen_addr, *bound);
+  return d;
+}
+
+int hm_sbx_http_start(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err,
+                      size_t errlen) {
+  ctx->daemon = listen_on(ctx, 0, listen_addr, port, &ctx->port, ctx->base_url,
+                          sizeof ctx->base_url, err, errlen);
+  return ctx->daemon ? 0 : -1;
+}
+
+int hm_sbx_http_start_hc(hm_sbx_ctx *ctx, const char *listen_addr, int port, char *err,
+                         size_t errlen) {
+  ctx->hc_daemon = listen_on(ctx, 1, listen_addr, port, &ctx->hc_port, ctx->hc_base_url,
+                             sizeof ctx->hc_base_url, err, errlen);
+  return ctx->hc_daemon ? 0 : -1;
 }
 
 void hm_sbx_http_stop(hm_sbx_ctx *ctx) {
+  if (ctx->hc_daemon) MHD_stop_daemon(ctx->hc_daemon);
+  ctx->hc_daemon = NULL;
   if (ctx->daemon) MHD_stop_daemon(ctx->daemon);
   ctx->daemon = NULL;
 }

@@ -14,7 +14,10 @@ static const char USAGE[] =
   "  --port N               TCP port (0 picks a free one; default 8080)\n"
   "  --listen ADDR          IPv4 address to bind (default 127.0.0.1)\n"
   "  --db FILE              SQLite file to keep objects in (default: in memory)\n"
-  "  --account EMAIL:KEY    accepted Basic-auth pair, repeatable\n"
+  "  --account EMAIL:KEY[:ROLE]\n"
+  "                         accepted Basic-auth pair, repeatable; ROLE (admin, agent,\n"
+  "                         basic-agent, internal-agent, bot, lite-agent, observer-agent;\n"
+  "                         default admin) decides which kinds the key may write (403)\n"
   "  --domain NAME          the account's domain in GET /api/account (default sandbox)\n"
   "                         (default sandbox@example.com:sandbox)\n"
   "  --rate N/SECONDS       leaky bucket per account (default 40/20; 80/20 = OAuth,\n"
@@ -33,6 +36,26 @@ static const char USAGE[] =
   "  --put-created-datetime refuse|ignore\n"
   "                         a PUT carrying a create-only field such as\n"
   "                         created_datetime: 400 (default) or drop the field\n"
+  "  --help-center-port N   serve the Help Center on its own host (0: a free port;\n"
+  "                         printed as the second stdout line) to Bearer tokens from\n"
+  "                         POST /api/help-center/auth; the account's host then\n"
+  "                         answers its Help Center routes 403 (default: no own host)\n"
+  "  --help-center-token-ttl SECONDS\n"
+  "                         lifetime of a Help Center token, scaled (default 1800)\n"
+  "  --setting TYPE.KEY=JSON\n"
+  "                         switch an account setting, repeatable, e.g.\n"
+  "                         satisfaction-surveys.send_survey_for_email=true,\n"
+  "                         auto-merge.tickets.enabled=true,\n"
+  "                         ticket-assignment.auto_assign_ticket_to_responding_agent=true,\n"
+  "                         ticket-assignment.unassign_on_reply=true (all off by default)\n"
+  "  --fidelity strict|lenient\n"
+  "                         strict: --anonymous-sender refuse, --put-created-datetime\n"
+  "                         refuse, the Help Center on its own host (a free port unless\n"
+  "                         --help-center-port), every --setting switch on; lenient:\n"
+  "                         accept, ignore, no own host, all off. Later options win\n"
+  "  --anonymous-sender accept|refuse\n"
+  "                         a message whose sender has neither id nor email: stored\n"
+  "                         (default) or 400\n"
   "  --log FILE             append one line per API request (time, method, route,\n"
   "                         status or fault) to FILE; also $HM_SBX_LOG\n"
   "  --help                 this text\n"
@@ -41,16 +64,35 @@ static const char USAGE[] =
 typedef struct opts {
   int port;
   const char *listen, *db, *rate, *faults, *schema_file, *log;
-  double time_scale;
+  double time_scale, hc_ttl;
+  int hc_port;                  /* -1: no Help Center host */
   unsigned long long seed;
 } opts;
+
+static int add_pair(hm_sbx_ctx *ctx, const char *pair);
 
 static int usage_error(const char *msg, const char *arg) {
   fprintf(stderr, "hmap-sandbox: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", USAGE);
   return 2;
 }
 
+/* EMAIL:KEY[:ROLE]: the last part is a role only when it names one, so a key
+ * holding colons still works. */
 static int add_account(hm_sbx_ctx *ctx, const char *pair) {
+  char buf[300];
+  if (strlen(pair) >= sizeof buf) return -1;
+  snprintf(buf, sizeof buf, "%s", pair);
+  char *last = strrchr(buf, ':'), role[32] = "";
+  if (last && last != strchr(buf, ':') && hm_sbx_role_known(last + 1)) {
+    snprintf(role, sizeof role, "%s", last + 1);
+    *last = '\0';
+  }
+  if (add_pair(ctx, buf) != 0) return -1;
+  snprintf(ctx->accounts[ctx->naccounts - 1].role, sizeof role, "%s", role);
+  return 0;
+}
+
+static int add_pair(hm_sbx_ctx *ctx, const char *pair) {
   const char *colon = strchr(pair, ':');
   if (!colon || colon == pair || (size_t)(colon - pair) >= sizeof ctx->accounts[0].email ||
       strlen(colon + 1) >= sizeof ctx->accounts[0].key || !colon[1])
@@ -90,7 +132,29 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
       if (!*v || strlen(v) >= sizeof ctx->domain) return usage_error("bad --domain", v);
       snprintf(ctx->domain, sizeof ctx->domain, "%s", v);
     } else if (strcmp(a, "--account") == 0) {
-      if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY)", v);
+      if (add_account(ctx, v) != 0) return usage_error("bad --account (EMAIL:KEY[:ROLE])", v);
+    } else if (strcmp(a, "--help-center-port") == 0) {
+      long p = strtol(v, &end, 10);
+      if (*end || end == v || p < 0 || p > 65535) return usage_error("bad --help-center-port", v);
+      o->hc_port = (int)p;
+    } else if (strcmp(a, "--help-center-token-ttl") == 0) {
+      o->hc_ttl = strtod(v, &end);
+      if (*end || end == v || !(o->hc_ttl > 0) || o->hc_ttl > 1e7)
+        return usage_error("bad --help-center-token-ttl", v);
+    } else if (strcmp(a, "--setting") == 0) {
+      if (hm_sbx_setting_parse(ctx, v) != 0) return usage_error("bad --setting (TYPE.KEY=JSON)", v);
+    } else if (strcmp(a, "--fidelity") == 0) {
+      int strict = strcmp(v, "strict") == 0;
+      if (!strict && strcmp(v, "lenient") != 0)
+        return usage_error("--fidelity takes strict or lenient", v);
+      ctx->refuse_anonymous_sender = ctx->refuse_created_on_put = strict;
+      if (strict && o->hc_port < 0) o->hc_port = 0;
+      if (!strict) o->hc_port = -1;
+      hm_sbx_settings_all(ctx, strict);
+    } else if (strcmp(a, "--anonymous-sender") == 0) {
+      if (strcmp(v, "refuse") == 0) ctx->refuse_anonymous_sender = 1;
+      else if (strcmp(v, "accept") == 0) ctx->refuse_anonymous_sender = 0;
+      else return usage_error("--anonymous-sender takes accept or refuse", v);
     } else if (strcmp(a, "--seed") == 0) {
       o->seed = strtoull(v, &end, 10);
       if (*end || end == v) return usage_error("bad --seed", v);
@@ -147,6 +211,8 @@ static void cleanup(hm_sbx_ctx *ctx) {
   pthread_mutex_destroy(&ctx->stats.mu);
   cJSON_Delete(ctx->stats.by_route);
   free(ctx->accounts);
+  hm_sbx_tokens_free(&ctx->tokens);
+  cJSON_Delete(ctx->settings);
   if (ctx->log) fclose(ctx->log);
   pthread_mutex_destroy(&ctx->log_mu);
 }
@@ -156,15 +222,20 @@ int main(int argc, char **argv) {
   memset(&ctx, 0, sizeof ctx);
   ctx.max_upload = 26214400;
   ctx.refuse_created_on_put = 1;
-  opts o = {.port = 8080, .listen = "127.0.0.1", .rate = "40/20", .time_scale = 1, .seed = 1};
+  opts o = {.port = 8080, .listen = "127.0.0.1", .rate = "40/20", .time_scale = 1, .seed = 1,
+            .hc_ttl = 1800, .hc_port = -1};
+  ctx.settings = hm_sbx_settings_defaults();
   int rc = parse_args(argc, argv, &o, &ctx);
-  if (rc) { free(ctx.accounts); return rc == 1 ? 0 : rc; }
+  if (rc) { free(ctx.accounts); cJSON_Delete(ctx.settings); return rc == 1 ? 0 : rc; }
   if (ctx.naccounts == 0) add_account(&ctx, "sandbox@example.com:sandbox");
   ctx.time_scale = o.time_scale;
+  hm_sbx_tokens_init(&ctx.tokens, o.hc_ttl / o.time_scale);
   int cap;
   double win;
   if (hm_sbx_rate_parse(o.rate, &cap, &win) != 0) {
     free(ctx.accounts);
+    cJSON_Delete(ctx.settings);
+    hm_sbx_tokens_free(&ctx.tokens);
     return usage_error("bad --rate (N/SECONDS or off)", o.rate);
   }
   hm_sbx_rate_init(&ctx.rate, cap, win / o.time_scale);
@@ -200,7 +271,13 @@ int main(int argc, char **argv) {
     cleanup(&ctx);
     return 2;
   }
+  if (o.hc_port >= 0 && hm_sbx_http_start_hc(&ctx, o.listen, o.hc_port, err, sizeof err) != 0) {
+    fprintf(stderr, "hmap-sandbox: help center: %s\n", err);
+    cleanup(&ctx);
+    return 2;
+  }
   printf("listening on %s\n", ctx.base_url);
+  if (ctx.hc_daemon) printf("help center on %s\n", ctx.hc_base_url);
   fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);

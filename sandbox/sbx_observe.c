@@ -1,8 +1,9 @@
 /* sbx_observe: the sandbox-only routes under /_sandbox (no auth, no rate limit,
  * no faults) that tests use to look behind the API: a dump of every stored
- * object, request statistics, the outbox of messages Gorgias would have e-mailed,
- * a reset, and raw access to stored documents that bypasses validation so
- * verify tests can tamper with what a migration wrote. */
+ * object, request statistics, the outbox of messages Gorgias would have e-mailed
+ * (and what rules and settings would send, kind "outbox"), a reset, and raw
+ * access to stored documents that bypasses validation so verify tests can
+ * tamper with what a migration wrote. */
 #include "sbx.h"
 #include <string.h>
 
@@ -80,6 +81,10 @@ static void outbox(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *all = all_of(rq->ctx->store, "messages", -1), *data = cJSON_CreateArray();
   for (cJSON *m = all->child; m; m = m->next)
     if (would_send(m)) cJSON_AddItemToArray(data, cJSON_Duplicate(m, 1));
+  cJSON_Delete(all);
+  /* then what automation would send (sbx_automation.c, sbx_settings.c) */
+  all = all_of(rq->ctx->store, "outbox", -1);
+  for (cJSON *m = all->child; m; m = m->next) cJSON_AddItemToArray(data, cJSON_Duplicate(m, 1));
   cJSON_Delete(all);
   cJSON *root = cJSON_CreateObject();
   cJSON_AddItemToObject(root, "data", data);

@@ -11,9 +11,27 @@ static void account_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON_AddStringToObject(a, "created_datetime", "2020-01-01T00:00:00.000000+00:00");
   cJSON *status = cJSON_AddObjectToObject(a, "status");
   cJSON_AddStringToObject(status, "status", "active");
-  cJSON_AddArrayToObject(a, "settings");
+  cJSON_AddItemToObject(a, "settings", hm_sbx_settings_list(rq->ctx));
   cJSON *me = cJSON_AddObjectToObject(a, "current_user");
   cJSON_AddStringToObject(me, "email", rq->account);
+  cJSON *role = cJSON_AddObjectToObject(me, "role");
+  cJSON_AddStringToObject(role, "name", rq->role && *rq->role ? rq->role : "admin");
+  hm_sbx_json(rs, 200, a);
+}
+
+/* POST /api/help-center/auth (Basic auth): a Bearer token for the Help Center
+ * host, {access_token, token_type, expires_in} (sbx_hctoken.c). expires_in is
+ * the scaled lifetime, so a client renewing before it holds under --time-scale. */
+static void help_center_auth(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  char token[40];
+  if (hm_sbx_token_issue(&rq->ctx->tokens, rq->account, hm_sbx_clock(), token) != 0) {
+    hm_sbx_error(rs, 500, "Cannot issue a token.");
+    return;
+  }
+  cJSON *a = cJSON_CreateObject();
+  cJSON_AddStringToObject(a, "access_token", token);
+  cJSON_AddStringToObject(a, "token_type", "Bearer");
+  cJSON_AddNumberToObject(a, "expires_in", rq->ctx->tokens.ttl);
   hm_sbx_json(rs, 200, a);
 }
 
@@ -133,6 +151,7 @@ static const hm_sbx_resource TEAM = {
 
 const hm_sbx_route hm_sbx_routes_people[] = {
   {"GET", "/api/account", account_get, NULL},
+  {"POST", "/api/help-center/auth", help_center_auth, NULL},
   {"POST", "/api/customers", hm_sbx_crud_create, &hm_sbx_res_customers},
   {"GET", "/api/customers", hm_sbx_crud_list, &hm_sbx_res_customers},
   {"DELETE", "/api/customers", hm_sbx_crud_bulk_delete, &hm_sbx_res_customers},

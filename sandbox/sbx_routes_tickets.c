@@ -205,26 +205,84 @@ static cJSON *ticket_messages(hm_sbx_req *rq, long long ticket_id) {
   return rows ? rows : cJSON_CreateArray();
 }
 
-/* Keeps the ticket's message count and last-message datetime in step. On
- * create (CREATING) the datetimes the client gave are kept: imports backdate. */
-static void touch_ticket(hm_sbx_req *rq, long long ticket_id, int creating) {
+/* Keeps the ticket's message count in step. Its time-line fields are what the
+ * request said, or now: a create keeps last_message_datetime and
+ * last_received_message_datetime when given and stamps them now otherwise, a
+ * new message (NEW_MSG) stamps them now — never a date taken from the messages,
+ * which nothing shows Gorgias does (gorgias-fidelity.md §1.8). */
+static void touch_ticket(hm_sbx_req *rq, long long ticket_id, int creating, const cJSON *new_msg) {
   cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", ticket_id);
   if (!t) return;
   cJSON *msgs = ticket_messages(rq, ticket_id);
-  int n = cJSON_GetArraySize(msgs);
+  int n = cJSON_GetArraySize(msgs), incoming = 0;
+  for (const cJSON *m = msgs->child; m; m = m->next)
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "from_agent"))) incoming = 1;
   hm_sbx_set_num(t, "messages_count", n);
-  const cJSON *last =
-      n ? cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(msgs, n - 1), "created_datetime")
-        : NULL;
-  int given = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "last_message_datetime"));
-  if (cJSON_IsString(last) && !(creating && given))
-    hm_sbx_set_str(t, "last_message_datetime", last->valuestring);
   char now[40];
   hm_sbx_now(now);
+  int is_in = new_msg && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(new_msg, "from_agent"));
+  if (new_msg || (creating && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+                                  t, "last_message_datetime"))))
+    hm_sbx_set_str(t, "last_message_datetime", now);
+  if (is_in || (creating && incoming && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+                                            t, "last_received_message_datetime"))))
+    hm_sbx_set_str(t, "last_received_message_datetime", now);
   if (!creating) hm_sbx_set_str(t, "updated_datetime", now);
   hm_sbx_store_put(rq->ctx->store, "tickets", ticket_id, t);
   cJSON_Delete(msgs);
   cJSON_Delete(t);
+}
+
+/* --anonymous-sender refuse: a sender object with neither id nor email is a 400
+ * (gorgias-fidelity.md §1.4: real clients always send one; one source). */
+static int anonymous_sender(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *m, const char *prefix) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(m, "sender");
+  if (!rq->ctx->refuse_anonymous_sender || !cJSON_IsObject(s)) return 0;
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id"),
+              *em = cJSON_GetObjectItemCaseSensitive(s, "email");
+  if (cJSON_IsNumber(id) || (cJSON_IsString(em) && *em->valuestring)) return 0;
+  char field[48], msg[96];
+  snprintf(field, sizeof field, "%ssender", prefix);
+  snprintf(msg, sizeof msg, "%s: needs an id or an email.", field);
+  hm_sbx_field_error(rs, field, msg);
+  return -1;
+}
+
+static int anonymous_senders(hm_sbx_req *rq, hm_sbx_resp *rs, const cJSON *msgs) {
+  int i = 0;
+  for (const cJSON *m = msgs ? msgs->child : NULL; m; m = m->next, i++) {
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "messages[%d].", i);
+    if (anonymous_sender(rq, rs, m, prefix) != 0) return -1;
+  }
+  return 0;
+}
+
+/* The events Gorgias fires on a ticket that was just created. */
+static void created_events(hm_sbx_req *rq, long long id) {
+  hm_sbx_automation_settings(rq, id, NULL, NULL, 1);
+  cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
+  if (!t) return;  /* merged away */
+  int assigned = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(t, "assignee_user"));
+  cJSON_Delete(t);
+  hm_sbx_automation_fire(rq, "ticket-created", id);
+  hm_sbx_automation_fire(rq, "ticket-updated", id);
+  if (assigned) hm_sbx_automation_fire(rq, "ticket-assigned", id);
+}
+
+/* After a PUT: "ticket updated" always, "ticket assigned" when the assignee changed to someone. */
+static void ticket_updated(hm_sbx_req *rq, long long id, const cJSON *before) {
+  cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
+  if (!t) return;
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(t, "assignee_user"),
+              *b = cJSON_GetObjectItemCaseSensitive(before, "assignee_user");
+  long long ai = 0, bi = 0;
+  int now_assigned = hm_sbx_get_id(a, &ai) == 0;
+  int changed = now_assigned && (hm_sbx_get_id(b, &bi) != 0 || ai != bi);
+  cJSON_Delete(t);
+  hm_sbx_automation_settings(rq, id, before, NULL, 0);
+  hm_sbx_automation_fire(rq, "ticket-updated", id);
+  if (changed) hm_sbx_automation_fire(rq, "ticket-assigned", id);
 }
 
 /* ---- tickets ---- */
@@ -253,7 +311,11 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   if (!cJSON_GetObjectItemCaseSensitive(doc, "customer") && cJSON_IsObject(sender) &&
       !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(first, "from_agent")))
     cJSON_AddItemToObject(doc, "customer", cJSON_Duplicate(sender, 1));
-  if (resolve_ticket(rq, rs, doc, b) != 0) { cJSON_Delete(msgs); cJSON_Delete(doc); return; }
+  if (anonymous_senders(rq, rs, msgs) != 0 || resolve_ticket(rq, rs, doc, b) != 0) {
+    cJSON_Delete(msgs);
+    cJSON_Delete(doc);
+    return;
+  }
   hm_sbx_crud_fill(&hm_sbx_res_tickets, doc);
   long long id = hm_sbx_create(rq, rs, hm_sbx_res_tickets.kind, 0, doc, hm_sbx_res_tickets.uri);
   if (id < 0) { cJSON_Delete(msgs); return; }
@@ -263,11 +325,12 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
       hm_sbx_error(rs, 500, "Storage error.");
       return;
     }
-  touch_ticket(rq, id, 1);
+  touch_ticket(rq, id, 1, NULL);
   cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", id);
   if (!t) { cJSON_Delete(msgs); hm_sbx_error(rs, 500, "Storage error."); return; }
   cJSON_AddItemToObject(t, "messages", msgs);
-  hm_sbx_json(rs, 201, t);
+  hm_sbx_json(rs, 201, t);  /* the ticket as created: automation acts after */
+  created_events(rq, id);
 }
 
 static int ticket_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
@@ -312,6 +375,7 @@ const hm_sbx_resource hm_sbx_res_tickets = {
     .child_kind = "messages",
     .to_schema = tags_to_names,
     .resolve = resolve_update,
+    .after_update = ticket_updated,
     .show = with_messages,
     .list_args = ticket_list_args,
 };
@@ -370,7 +434,9 @@ static void ticket_tags_change(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON_Delete(given);
   hm_sbx_set_item(t, "tags", out);
   hm_sbx_save(rq, rs, "tickets", id, t, 200);
+  if (rs->status >= 400) return;
   hm_sbx_empty(rs, add ? 201 : replace ? 202 : 204);
+  hm_sbx_automation_fire(rq, "ticket-updated", id);
 }
 
 static void ticket_tags_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
@@ -386,6 +452,27 @@ static void ticket_tags_get(hm_sbx_req *rq, hm_sbx_resp *rs) {
 
 /* ---- messages ---- */
 
+/* "When your customer writes back ... that same ticket was previously closed, it
+ * will automatically be reopened" (gorgias-fidelity.md §1.6, one source): a
+ * customer message (from_agent false) into a closed ticket opens it. */
+static void reopen_on_reply(hm_sbx_req *rq, long long tid, const cJSON *m) {
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "from_agent"))) return;
+  cJSON *t = hm_sbx_store_get(rq->ctx->store, "tickets", tid);
+  const cJSON *st = t ? cJSON_GetObjectItemCaseSensitive(t, "status") : NULL;
+  if (cJSON_IsString(st) && strcmp(st->valuestring, "closed") == 0) {
+    hm_sbx_set_str(t, "status", "open");
+    hm_sbx_set_item(t, "closed_datetime", cJSON_CreateNull());
+    hm_sbx_store_put(rq->ctx->store, "tickets", tid, t);
+    cJSON *acts = cJSON_CreateArray(), *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "action", "setStatus");
+    cJSON_AddStringToObject(a, "effect", "reopened by the customer's message");
+    cJSON_AddItemToArray(acts, a);
+    hm_sbx_automation_record(rq, "ticket-message-created", tid, "gorgias", "reopen on reply",
+                             acts);
+  }
+  cJSON_Delete(t);
+}
+
 static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0);
   if (!b || hm_sbx_crud_parent(rq, rs) != 0) return;
@@ -397,11 +484,22 @@ static void message_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
     cJSON_Delete(m);
     return;
   }
-  if (hm_sbx_check(rq, rs, rq->res->target, m, HM_SBX_CREATE) != 0) { cJSON_Delete(m); return; }
+  if (hm_sbx_check(rq, rs, rq->res->target, m, HM_SBX_CREATE) != 0 ||
+      anonymous_sender(rq, rs, m, "") != 0) {
+    cJSON_Delete(m);
+    return;
+  }
   long long id = insert_message(rq, rq->id[0], m);
   if (id < 0) { cJSON_Delete(m); hm_sbx_error(rs, 500, "Storage error."); return; }
-  touch_ticket(rq, rq->id[0], 0);
-  hm_sbx_json(rs, 201, m);
+  cJSON *before = hm_sbx_store_get(rq->ctx->store, "tickets", rq->id[0]);
+  touch_ticket(rq, rq->id[0], 0, m);
+  reopen_on_reply(rq, rq->id[0], m);
+  hm_sbx_json(rs, 201, cJSON_Duplicate(m, 1));
+  hm_sbx_automation_settings(rq, rq->id[0], before, m, 0);
+  hm_sbx_automation_fire(rq, "ticket-message-created", rq->id[0]);
+  hm_sbx_automation_fire(rq, "ticket-updated", rq->id[0]);
+  cJSON_Delete(before);
+  cJSON_Delete(m);
 }
 
 /* /api/messages?ticket_id= (the nested list has the ticket in its path) */
@@ -421,7 +519,9 @@ static int message_list_args(hm_sbx_req *rq, hm_sbx_resp *rs, hm_sbx_query *q) {
 /* the message stays on the ticket in its path */
 static void drop_ticket_id(cJSON *m) { cJSON_DeleteItemFromObjectCaseSensitive(m, "ticket_id"); }
 
-static void message_deleted(hm_sbx_req *rq, long long ticket_id) { touch_ticket(rq, ticket_id, 0); }
+static void message_deleted(hm_sbx_req *rq, long long ticket_id) {
+  touch_ticket(rq, ticket_id, 0, NULL);
+}
 
 /* reference §5.2: PUT answers 202, DELETE 200 with an empty body */
 static const hm_sbx_resource MESSAGE = {

@@ -25,6 +25,8 @@ static hm_sbx_ctx *sandbox(void) {
   ctx.max_upload = 4096;
   ctx.refuse_created_on_put = 1;
   ctx.time_scale = 1;
+  ctx.settings = hm_sbx_settings_defaults();
+  hm_sbx_tokens_init(&ctx.tokens, 1800);
   snprintf(ctx.base_url, sizeof ctx.base_url, "http://127.0.0.1:1");
   hm_sbx_rate_init(&ctx.rate, 0, 1);
   hm_sbx_faults_init(&ctx.faults, 1);

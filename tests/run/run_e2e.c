@@ -595,7 +595,8 @@ static char *canonical(env *e) {
     const cJSON *it;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, kinds[k])) {
       const char *drop[] = {
-          "id", "uri", "created_datetime", "updated_datetime", "customer", "last_message_datetime"};
+          "id", "uri", "created_datetime", "updated_datetime", "customer", "last_message_datetime",
+          "last_received_message_datetime"};
       cJSON *c = cJSON_Duplicate(it, 1);
       const cJSON *ce = cJSON_GetObjectItemCaseSensitive(
           cJSON_GetObjectItemCaseSensitive(it, "customer"), "email");

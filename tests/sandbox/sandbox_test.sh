@@ -8,6 +8,11 @@ t_cli() {
   "$SBX" --help >"$TMP/help"; [ $? = 0 ] || fail "--help exit"
   grep -q -- "--faults SPEC" "$TMP/help" || fail "--help does not document --faults"
   grep -q "drop-after" "$TMP/help" || fail "--help does not document drop-after"
+  for o in --help-center-port --help-center-token-ttl --setting --anonymous-sender "EMAIL:KEY\[:ROLE\]"; do
+    grep -q -- "$o" "$TMP/help" || fail "--help does not document $o"
+  done
+  "$SBX" --help-center-port 70000 2>"$TMP/e"; [ $? = 2 ] || fail "bad --help-center-port must exit 2"
+  "$SBX" --help-center-token-ttl 0 2>"$TMP/e"; [ $? = 2 ] || fail "bad --help-center-token-ttl must exit 2"
   "$SBX" --bogus 1 2>"$TMP/e"; [ $? = 2 ] || fail "unknown option must exit 2"
   grep -q "unknown option: --bogus" "$TMP/e" || fail "unknown option message: $(cat "$TMP/e")"
   "$SBX" --faults "boom:0.1" 2>"$TMP/e"; [ $? = 2 ] || fail "bad faults must exit 2"
@@ -165,7 +170,8 @@ t_tickets() {
   expect '.tags' '[{"id":1,"name":"migrated","decoration":null}]'
   expect '[.messages[] | [.id,.ticket_id,.public,.created_datetime,.sent_datetime]]' \
     '[[1,1,true,"2021-03-01T10:00:00Z","2021-03-01T10:00:00Z"],[2,1,false,"2021-03-01T11:00:00Z",null]]'
-  expect '.last_message_datetime' '"2021-03-01T11:00:00Z"'
+  # not invented from the messages (2021-03-01T11:00:00Z): not given, so now
+  expect '[.last_message_datetime > "2025", .last_received_message_datetime > "2025"]' '[true,true]'
   req POST /api/tickets '{"updated_datetime":"2021-05-05T05:05:05Z","last_message_datetime":"2021-05-04T00:00:00Z","messages":[{"channel":"api","from_agent":false,"created_datetime":"2021-05-01T00:00:00Z"}]}'
   expect '[.updated_datetime,.last_message_datetime]' '["2021-05-05T05:05:05Z","2021-05-04T00:00:00Z"]'
   req DELETE /api/tickets/2; expect_status 204
@@ -320,16 +326,24 @@ t_upload() {
   case "$url" in "$URL/api/attachment/download/sandbox/1") ;; *) fail "upload url $url";; esac
   curl -s -u "$AUTH" -o "$TMP/back" "$url"; cmp -s "$TMP/back" "$TMP/pic.png" || fail "downloaded bytes differ"
   ST=$(curl -s -o /dev/null -w '%{http_code}' "$url"); [ "$ST" = 401 ] || fail "download without auth: $ST"
+  # a public_attachment is what a Help Center visitor fetches: no credentials needed
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/pic.png;type=image/png" "$URL/api/upload?type=public_attachment"); B=$(cat "$TMP/body")
+  pub=$(printf '%s' "$B" | jq -r '.[0].url')
+  case "$pub" in "$URL/api/public_attachment/download/sandbox/2") ;; *) fail "public upload url $pub";; esac
+  curl -s -o "$TMP/back" "$pub"; cmp -s "$TMP/back" "$TMP/pic.png" || fail "a visitor cannot fetch the public attachment"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/attachment/download/sandbox/2"); [ "$ST" = 401 ] || fail "private path of a public file without auth: $ST"
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/public_attachment/download/sandbox/1"); [ "$ST" = 404 ] || fail "a private file by the public path: $ST"
   printf 'hello' >"$TMP/a.txt"; printf 'world!' >"$TMP/b.txt"
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "one=@$TMP/a.txt;type=text/plain" -F "two=@$TMP/b.txt" "$URL/api/upload"); B=$(cat "$TMP/body")
   expect_status 201; expect '[.[] | [.name,.size]]' '[["a.txt",5],["b.txt",6]]'
+  expect '[.[].url | test("/sandbox/[34]$")]' '[true,true]'
   head -c 1500 /dev/urandom >"$TMP/big.bin"
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/big.bin" "$URL/api/upload"); B=$(cat "$TMP/body")
   expect_error 413 "File too large: the limit is 1000 bytes."
   ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -F "file=@$TMP/a.txt" "$URL/api/upload?type=weird"); B=$(cat "$TMP/body")
   expect_error 400 "type: must be one of: attachment, public_attachment, profile_picture, widget_picture."
   req POST /api/upload '{"file":"x"}'; expect_error 400 "The upload must be multipart/form-data with a boundary."
-  sbx GET /_sandbox/dump; expect '[.uploads[] | [.id,.name,.label,.type]]' '[[1,"pic.png","file","attachment"],[2,"a.txt","one","attachment"],[3,"b.txt","two","attachment"]]'
+  sbx GET /_sandbox/dump; expect '[.uploads[] | [.id,.name,.label,.type]]' '[[1,"pic.png","file","attachment"],[2,"pic.png","file","public_attachment"],[3,"a.txt","one","attachment"],[4,"b.txt","two","attachment"]]'
   stop
 }
 
@@ -609,6 +623,246 @@ t_conformance() {
   req POST /api/help-center/help-centers/1/articles '{"translation":{"title":"T","content":"<p>c</p>"}}'
   expect_status 201; expect '.translation.is_current' true
   stop
+}
+
+# the automation Gorgias runs on tickets: stored rules on its events, every firing
+# recorded at /_sandbox/automation, mail a rule would send in the outbox
+t_automation() {
+  USE_BUILTIN_SCHEMA=1 start
+  req POST /api/users '{"email":"agent@x.test","name":"Agent","role":{"name":"agent"}}'; expect_status 201
+  req POST /api/rules '{"name":"Tag updates","event_types":"ticket-updated","code":"if (eq(ticket.status, '"'"'open'"'"')) { Action('"'"'addTags'"'"', {tags: '"'"'touched, auto'"'"'}) }"}'
+  expect_status 201
+  req POST /api/rules '{"name":"Auto-reply","event_types":"ticket-created,ticket-message-created","priority":5,"code":"if (true) { Action('"'"'sendEmail'"'"', {body_text: '"'"'Thanks'"'"'}) }"}'
+  expect_status 201
+  req POST /api/rules '{"name":"Close on assign","event_types":"ticket-assigned","code":"Action('"'"'setStatus'"'"', {status: '"'"'closed'"'"'})"}'
+  expect_status 201
+  req POST /api/rules '{"name":"Off","event_types":"ticket-created","deactivated_datetime":"2024-01-01T00:00:00Z","code":"Action('"'"'sendEmail'"'"', {})"}'
+  expect_status 201
+  # a create fires ticket-created and ticket-updated; the answer is the ticket as created
+  req POST /api/tickets '{"customer":{"email":"c@x.test"},"channel":"api","via":"api","messages":[{"channel":"api","via":"api","from_agent":false,"sender":{"email":"c@x.test"},"sent_datetime":"2021-01-01T00:00:00Z"}]}'
+  expect_status 201; expect '.tags' '[]'
+  sbx GET /_sandbox/automation
+  expect '[.data[] | [.event,.object_id,.source,.name,[.actions[].effect]]]' \
+    '[["ticket-created",1,"rule","Auto-reply",["outbox"]],["ticket-updated",1,"rule","Tag updates",["tags added"]]]'
+  expect '[.data[] | .condition_modelled]' '[true,true]'
+  sbx GET /_sandbox/outbox; expect '[.data[] | [.kind,.cause,.ticket_id,.to,.subject]]' '[["automation","Auto-reply",1,"c@x.test","sendEmail"]]'
+  req GET /api/tickets/1; expect '[.tags[].name]' '["touched","auto"]'
+  # assignment fires ticket-assigned (and ticket-updated); the rule closes the ticket
+  req PUT /api/tickets/1 '{"assignee_user":{"id":1}}'; expect_status 200
+  sbx GET /_sandbox/automation; expect '[.data[2:][] | [.event,.name]]' '[["ticket-updated","Tag updates"],["ticket-assigned","Close on assign"]]'
+  req GET /api/tickets/1; expect '.status' '"closed"'
+  # a status change on a closed ticket: the eq() condition no longer holds
+  req PUT /api/tickets/1 '{"priority":"high"}'; expect_status 200
+  sbx GET /_sandbox/automation; expect '.data | length' 4
+  # tags through the sub-route are an update too; a message fires ticket-message-created
+  req PUT /api/tickets/1 '{"status":"open"}'; expect_status 200
+  req POST /api/tickets/1/tags '{"names":["x"]}'; expect_status 201
+  req POST /api/tickets/1/messages '{"channel":"api","via":"api","from_agent":true,"sender":{"id":1},"sent_datetime":"2021-01-02T00:00:00Z"}'
+  expect_status 201
+  sbx GET /_sandbox/automation; expect '[.data[4:][] | [.event,.name]]' \
+    '[["ticket-updated","Tag updates"],["ticket-updated","Tag updates"],["ticket-message-created","Auto-reply"],["ticket-updated","Tag updates"]]'
+  # a refused request leaves no firing
+  req PUT /api/tickets/1 '{"assignee_user":{"id":77}}'; expect_status 400
+  sbx GET /_sandbox/automation; expect '.data | length' 8
+  # a condition outside the modelled subset is taken as true, and said so
+  req POST /api/rules '{"name":"Intent","event_types":"ticket-updated","code":"if (containsAny(message.intents, ['"'"'x'"'"'])) { Action('"'"'snoozeTicket'"'"', {}) }"}'
+  req PUT /api/tickets/1 '{"priority":"low"}'; expect_status 200
+  sbx GET /_sandbox/automation; expect '[.data[-2:][] | [.name,.condition_modelled,[.actions[].effect]]]' \
+    '[["Tag updates",true,["tags added"]],["Intent",false,["not modelled"]]]'
+  # no rule active: nothing fires
+  sbx POST /_sandbox/reset; sbx GET /_sandbox/automation; expect '.data' '[]'
+  stop
+}
+
+# account settings that act on tickets: off by default, switched on by option or
+# /_sandbox/settings, listed by GET /api/account
+t_settings() {
+  USE_BUILTIN_SCHEMA=1 start --setting satisfaction-surveys.send_survey_for_email=true
+  req GET /api/account; expect '[.settings[].type]' '["satisfaction-surveys","auto-merge","ticket-assignment"]'
+  expect '.settings[0].data.send_survey_for_email' true; expect '.settings[1].data.tickets.enabled' false
+  expect '.current_user.role.name' '"admin"'
+  m='{"channel":"email","via":"email","from_agent":false,"sender":{"email":"c@x.test"},"sent_datetime":"2021-01-01T00:00:00Z"}'
+  # a closed e-mail ticket: a survey lands in the outbox; an api-channel one does not
+  req POST /api/tickets "{\"customer\":{\"email\":\"c@x.test\"},\"channel\":\"email\",\"status\":\"closed\",\"messages\":[$m]}"; expect_status 201
+  req POST /api/tickets "{\"customer\":{\"email\":\"c@x.test\"},\"channel\":\"api\",\"status\":\"closed\",\"messages\":[$m]}"; expect_status 201
+  sbx GET /_sandbox/outbox; expect '[.data[] | [.cause,.ticket_id,.to]]' '[["satisfaction-surveys",1,"c@x.test"]]'
+  sbx GET /_sandbox/automation; expect '[.data[] | [.source,.name,.object_id]]' '[["setting","satisfaction-surveys",1]]'
+  # closing by PUT also sends one
+  req POST /api/tickets "{\"customer\":{\"email\":\"c@x.test\"},\"channel\":\"email\",\"messages\":[$m]}"; expect_status 201
+  req PUT /api/tickets/3 '{"status":"closed"}'; expect_status 200
+  sbx GET /_sandbox/outbox; expect '[.data[].ticket_id]' '[1,3]'
+  # settings through the sandbox route; an unknown one is a 400
+  sbx PUT /_sandbox/settings '{"auto-merge.tickets.enabled":true,"auto-merge.tickets.nope":true}'; expect_error 400 "auto-merge.tickets.nope: no such setting."
+  sbx GET /_sandbox/settings; expect '."auto-merge".tickets.enabled' false
+  sbx PUT /_sandbox/settings '{"ticket-assignment.auto_assign_ticket_to_responding_agent":true,"ticket-assignment.unassign_on_reply":true,"auto-merge.tickets.enabled":true}'
+  expect_status 200; expect '."auto-merge".tickets' '{"enabled":true,"merging_window_days":7}'
+  req POST /api/users '{"email":"agent@x.test","name":"Agent","role":{"name":"agent"}}'; expect_status 201
+  # auto-assign to the agent who answers; unassign when the customer replies
+  req POST /api/tickets/3/messages '{"channel":"email","via":"api","from_agent":true,"sender":{"id":1},"sent_datetime":"2021-01-02T00:00:00Z"}'
+  req GET /api/tickets/3; expect '[.status,.assignee_user.id]' '["closed",1]'
+  req POST /api/tickets/3/messages "$m"; expect_status 201
+  req GET /api/tickets/3; expect '[.status,.assignee_user]' '["open",null]'
+  # auto-merge: a new open ticket of the same customer goes into the open one
+  req POST /api/tickets "{\"customer\":{\"email\":\"c@x.test\"},\"channel\":\"email\",\"messages\":[$m]}"; expect_status 201
+  expect .id 4
+  req GET /api/tickets/4; expect_error 404 "Ticket 4 not found."
+  req GET /api/tickets/3; expect '.messages | length' 4
+  sbx GET /_sandbox/automation
+  expect '[.data[] | select(.source != "rule") | .name]' '["satisfaction-surveys","satisfaction-surveys","ticket-assignment","reopen on reply","ticket-assignment","auto-merge"]'
+  # a rule that closes the ticket: a survey too
+  req POST /api/rules '{"name":"Close","event_types":"ticket-updated","code":"if (eq(ticket.status, '"'"'open'"'"')) { Action('"'"'setStatus'"'"', {status: '"'"'closed'"'"'}) }"}'
+  req PUT /api/tickets/3 '{"priority":"high"}'; expect_status 200
+  req GET /api/tickets/3; expect .status '"closed"'
+  sbx GET /_sandbox/outbox; expect '[.data[] | [.cause,.ticket_id]]' '[["satisfaction-surveys",1],["satisfaction-surveys",3],["satisfaction-surveys",3]]'
+  stop
+  "$SBX" --setting nope=1 2>"$TMP/e"; [ $? = 2 ] || fail "unknown setting must exit 2"
+  grep -q "bad --setting (TYPE.KEY=JSON): nope=1" "$TMP/e" || fail "setting message: $(cat "$TMP/e")"
+}
+
+# roles: a key whose role may not write a kind gets 403 there only
+t_roles() {
+  USE_BUILTIN_SCHEMA=1 start --account admin@x.test:ka --account lead@x.test:kl:agent \
+    --account obs@x.test:ko:observer-agent --account odd@x.test:a:b:c
+  AUTH="lead@x.test:kl"
+  req GET /api/account; expect '.current_user.role.name' '"agent"'
+  req POST /api/users '{"email":"u@x.test","name":"U","role":{"name":"agent"}}'
+  expect_error 403 "Forbidden: the role agent may not POST /api/users."
+  req POST /api/customers '{"email":"c@x.test"}'; expect_status 201
+  req GET /api/users; expect_status 200
+  req POST /api/rules '{"name":"r","event_types":"ticket-created"}'; expect_status 403
+  AUTH="obs@x.test:ko"
+  req GET /api/customers; expect_status 200; expect '.data | length' 1
+  req POST /api/customers '{"email":"d@x.test"}'; expect_error 403 "Forbidden: the role observer-agent may not POST /api/customers."
+  req PUT /api/customers/1 '{"name":"x"}'; expect_status 403
+  AUTH="admin@x.test:ka"
+  req POST /api/users '{"email":"u@x.test","name":"U","role":{"name":"agent"}}'; expect_status 201
+  req GET /api/account; expect '.current_user.role.name' '"admin"'
+  # a key with colons and no role name at its end keeps them
+  AUTH="odd@x.test:a:b:c"; req GET /api/account; expect_status 200
+  sbx GET /_sandbox/stats; expect '.routes["POST /api/users"]' '{"403":1,"201":1}'
+  stop
+}
+
+# the Help Center on its own host, to tokens that expire
+t_hchost() {
+  USE_BUILTIN_SCHEMA=1 start --help-center-port 0 --help-center-token-ttl 3600 --time-scale 2
+  for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/out")" -ge 2 ] && break; sleep 0.05; done
+  line=$(sed -n 2p "$TMP/out")
+  case "$line" in "help center on http://127.0.0.1:"*) HC=${line#help center on } ;; *) fail "no help center line: $line"; stop; return ;; esac
+  [ "$HC" != "$URL" ] || fail "the help center shares the API's port"
+  # on the account's host: the token exchange only
+  req GET /api/help-center/help-centers; expect_error 403 "Forbidden: the Help Center API is served on its own host."
+  req POST /api/help-center/auth; expect_status 200
+  expect '[.token_type,.expires_in,(.access_token|length > 20)]' '["Bearer",1800,true]'
+  tok=$(printf '%s' "$B" | jq -r .access_token)
+  AUTH=bad:bad; req POST /api/help-center/auth; expect_error 401 "Unauthorized."; AUTH="sandbox@example.com:sandbox"
+  hc() {  # hc TOKEN METHOD PATH [JSON]
+    local data=(); [ $# -ge 4 ] && data=(-H 'Content-Type: application/json' --data-binary "$4")
+    ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $1" -X "$2" "${data[@]}" "$HC$3")
+    B=$(cat "$TMP/body")
+  }
+  hc "$tok" POST /api/help-center/help-centers/1/categories '{"translation":{"title":"FAQ","slug":"faq","locale":"en-US"}}'
+  expect_status 201; expect '.translation.title' '"FAQ"'
+  hc "$tok" GET /api/help-center/help-centers/1/categories; expect_status 200; expect '.data | length' 1
+  # Basic auth, an account key or an unknown token do not open the Help Center host
+  ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" "$HC/api/help-center/help-centers"); B=$(cat "$TMP/body"); expect_error 401 "Unauthorized."
+  hc sandbox GET /api/help-center/help-centers; expect_error 401 "Unauthorized."
+  hc "$tok" GET /api/customers; expect_error 404 "Not found."
+  hc "$tok" POST /api/help-center/auth; expect_error 404 "Not found."
+  ST=$(curl -s -o /dev/null -w '%{http_code}' "$HC/_sandbox/dump"); [ "$ST" = 404 ] || fail "/_sandbox on the help center host: $ST"
+  # expiry: every token issued so far expires; a new one works
+  sbx POST /_sandbox/help-center/expire-tokens; expect_status 204
+  hc "$tok" GET /api/help-center/help-centers; expect_error 401 "Unauthorized."
+  req POST /api/help-center/auth; tok2=$(printf '%s' "$B" | jq -r .access_token)
+  [ "$tok2" != "$tok" ] || fail "the same token twice"
+  hc "$tok2" GET /api/help-center/help-centers; expect_status 200
+  stop
+  # a real lifetime: 0.2 s at time scale 10; the token is refused once it has run out
+  USE_BUILTIN_SCHEMA=1 start --help-center-port 0 --help-center-token-ttl 2 --time-scale 10
+  for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/out")" -ge 2 ] && break; sleep 0.05; done
+  HC=$(sed -n 2p "$TMP/out"); HC=${HC#help center on }
+  req POST /api/help-center/auth; expect '.expires_in' 0.2; tok=$(printf '%s' "$B" | jq -r .access_token)
+  sleep 0.5
+  hc "$tok" GET /api/help-center/help-centers; expect_error 401 "Unauthorized."
+  stop
+  # without --help-center-port the account's host serves the Help Center (old behaviour)
+  USE_BUILTIN_SCHEMA=1 start; req GET /api/help-center/help-centers; expect_status 200; stop
+}
+
+# ticket behaviour from Gorgias' documentation: reopen on a customer's reply,
+# anonymous senders (behind a switch), time-line fields as sent or now
+t_ticketmodel() {
+  USE_BUILTIN_SCHEMA=1 start
+  req POST /api/tickets '{"status":"closed","closed_datetime":"2021-01-03T00:00:00Z","last_message_datetime":"2021-01-02T00:00:00Z","last_received_message_datetime":"2021-01-01T00:00:00Z","messages":[{"channel":"api","via":"api","from_agent":false,"sender":{"email":"c@x.test"},"created_datetime":"2021-01-01T00:00:00Z","sent_datetime":"2021-01-01T00:00:00Z"}]}'
+  expect '[.last_message_datetime,.last_received_message_datetime]' '["2021-01-02T00:00:00Z","2021-01-01T00:00:00Z"]'
+  # an agent's back-dated message: the ticket stays closed; last_message_datetime is now
+  req POST /api/tickets/1/messages '{"channel":"api","via":"api","from_agent":true,"created_datetime":"2021-01-04T00:00:00Z","sent_datetime":"2021-01-04T00:00:00Z"}'
+  req GET /api/tickets/1
+  expect '[.status,.last_message_datetime > "2025",.last_received_message_datetime]' '["closed",true,"2021-01-01T00:00:00Z"]'
+  # the customer writes into the closed ticket: reopened, recorded
+  req POST /api/tickets/1/messages '{"channel":"api","via":"api","from_agent":false,"sender":{"email":"c@x.test"},"created_datetime":"2021-01-05T00:00:00Z","sent_datetime":"2021-01-05T00:00:00Z"}'
+  req GET /api/tickets/1
+  expect '[.status,.closed_datetime,.last_received_message_datetime > "2025",.messages_count]' '["open",null,true,3]'
+  sbx GET /_sandbox/automation; expect '[.data[] | [.source,.name,.event]]' '[["gorgias","reopen on reply","ticket-message-created"]]'
+  # a sender with neither id nor email is accepted by default
+  req POST /api/tickets/1/messages '{"channel":"api","via":"api","from_agent":true,"sender":{"name":"jdoe"}}'; expect_status 201
+  stop
+  USE_BUILTIN_SCHEMA=1 start --anonymous-sender refuse
+  req POST /api/tickets '{"messages":[{"channel":"api","via":"api","from_agent":false,"sender":{"email":"c@x.test"}},{"channel":"api","via":"api","from_agent":true,"sender":{"name":"jdoe"}}]}'
+  expect_error 400 "messages[1].sender: needs an id or an email."
+  req POST /api/tickets '{"messages":[{"channel":"api","via":"api","from_agent":false,"sender":{"email":"c@x.test"}}]}'; expect_status 201
+  req POST /api/tickets/1/messages '{"channel":"api","via":"api","from_agent":true,"sender":{"name":"jdoe","email":""}}'
+  expect_error 400 "sender: needs an id or an email."
+  req POST /api/tickets/1/messages '{"channel":"internal-note","via":"api","from_agent":true}'; expect_status 201
+  stop
+  "$SBX" --anonymous-sender maybe 2>"$TMP/e"; [ $? = 2 ] || fail "bad --anonymous-sender must exit 2"
+}
+
+# the enterprise window: --rate 40/10 is Gorgias' enterprise bucket (40 calls
+# draining over 10 s): the 41st call of a burst is refused, the header counts to
+# 40, the 429 names the window. Time scale 0.001 stretches the window to 10,000 s
+# so nothing drains during the burst, however slow the machine.
+t_enterprise() {
+  start --rate 40/10 --time-scale 0.001
+  for i in $(seq 1 40); do
+    req GET /api/account; [ "$ST" = 200 ] || fail "call $i: $ST"
+  done
+  [ "$(header X-Gorgias-Account-Api-Call-Limit)" = "40/40" ] || fail "limit header: $(header X-Gorgias-Account-Api-Call-Limit)"
+  req GET /api/account; expect_error 429 "Too many requests: the limit is 40 calls per 10 seconds."
+  # one slot drains in 10/40 s of the window: the wait is a quarter of a 20 s bucket's half
+  ra=$(header Retry-after)
+  awk -v r="$ra" 'BEGIN { exit !(r > 200 && r <= 250) }' || fail "Retry-after $ra is not one slot of a 10 s window (250 s scaled)"
+  stop
+  start --rate 40/20 --time-scale 0.001
+  for i in $(seq 1 41); do req GET /api/account; done; expect_status 429
+  ra=$(header Retry-after)
+  awk -v r="$ra" 'BEGIN { exit !(r > 450 && r <= 500) }' || fail "Retry-after $ra is not one slot of a 20 s window (500 s scaled)"
+  stop
+}
+
+# --fidelity strict|lenient: the two configurations a probe must tell apart
+t_fidelity() {
+  anon='{"messages":[{"channel":"api","via":"api","from_agent":true,"sender":{"name":"jdoe"}}]}'
+  USE_BUILTIN_SCHEMA=1 start --fidelity strict
+  for _ in $(seq 1 100); do [ "$(wc -l <"$TMP/out")" -ge 2 ] && break; sleep 0.05; done
+  case "$(sed -n 2p "$TMP/out")" in "help center on http://127.0.0.1:"*) ;; *) fail "strict: no help center host";; esac
+  req GET /api/account; expect '[.settings[].data | .. | booleans] | unique' '[true]'
+  req POST /api/tickets "$anon"; expect_error 400 "messages[0].sender: needs an id or an email."
+  req GET /api/help-center/help-centers; expect_status 403
+  stop
+  USE_BUILTIN_SCHEMA=1 start --fidelity lenient
+  [ "$(wc -l <"$TMP/out")" = 1 ] || fail "lenient: a help center host"
+  req GET /api/account; expect '[.settings[].data | .. | booleans] | unique' '[false]'
+  req POST /api/tickets "$anon"; expect_status 201
+  req PUT /api/tickets/1 '{"created_datetime":"2020-01-01T00:00:00Z","subject":"s"}'; expect_status 200
+  req GET /api/help-center/help-centers; expect_status 200
+  stop
+  # later options win
+  USE_BUILTIN_SCHEMA=1 start --fidelity strict --anonymous-sender accept --setting auto-merge.tickets.enabled=false
+  req POST /api/tickets "$anon"; expect_status 201
+  req GET /api/account; expect '.settings[1].data.tickets.enabled' false
+  stop
+  "$SBX" --fidelity medium 2>"$TMP/e"; [ $? = 2 ] || fail "bad --fidelity must exit 2"
 }
 
 "t_$1"
