@@ -550,7 +550,7 @@ static void gen_sources(gen *g) {
     o->records = kopt(g, s->records);
     o->sep = (uint32_t)s->sep;
     o->files = kopt(g, s->files);
-    o->flags = (s->distinct ? HM_SRC_DISTINCT : 0) |
+    o->flags = (s->distinct ? HM_SRC_DISTINCT : 0) | (s->optional ? HM_SRC_OPTIONAL : 0) |
                (s->decl->op & HM_SRC_INLINE ? HM_SRC_DECLARED : 0);
     o->nfields = s->nslots;
     o->fields = hm_arena_alloc(&g->c->arena, (s->nslots + 1) * sizeof *o->fields);
