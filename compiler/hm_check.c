@@ -522,6 +522,7 @@ static int each_iterated(chk *x, hm_node *it) {
     hm_srcinfo *cs = &x->k->sources[child];
     cs->used = 1;
     it->idx = child;
+    it->op = 1;                           /* a child source, not a value: codegen's CHILDREN */
     it->ty = HT_LIST;
     if (x->src < 0 || cs->parent != x->src)
       D(x, it, E0203,

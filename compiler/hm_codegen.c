@@ -193,7 +193,7 @@ static uint32_t target_index_of(gen *g, const hm_node *target) {
 static void each(gen *g, hm_node *e) {
   hm_node *it = e->a;
   at_node(g, e);
-  if (it->kind == N_NAME && it->idx >= 0 && it->ty == HT_LIST)
+  if (it->kind == N_NAME && it->op == 1)   /* a child source (the checker's mark), not a local */
     emit(g, HM_INS(HOP_CHILDREN, (uint32_t)it->idx));
   else expr(g, it, NULL);
   at_node(g, e);
