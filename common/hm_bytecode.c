@@ -629,6 +629,7 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
     hm_buf_puts(o, " key ");
     d_const(o, p, s->key);
     if (s->flags & HM_SRC_DISTINCT) hm_buf_puts(o, " distinct");
+    if (s->flags & HM_SRC_OPTIONAL) hm_buf_puts(o, " optional");
     if (s->flags & HM_SRC_DECLARED) hm_buf_puts(o, " declared");
     if (s->parent != HM_BC_NONE) {
       hm_buf_printf(o, " parent %s by ",

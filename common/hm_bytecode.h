@@ -86,7 +86,10 @@ typedef struct hm_source {
    planned. Without it (a stdlib schema) an export may leave a column out:
    that is a report line, not an error. */
 #define HM_SRC_DECLARED 2u
-#define HM_SRC__ALL (HM_SRC_DISTINCT | HM_SRC_DECLARED)
+/* The export may lack the source's file (or the folder of its '*'): the plan
+   reads it as no records and says so in the report, instead of stopping. */
+#define HM_SRC_OPTIONAL 4u
+#define HM_SRC__ALL (HM_SRC_DISTINCT | HM_SRC_DECLARED | HM_SRC_OPTIONAL)
 
 /* A target field as the runtime needs it (from stdlib/gorgias.hmap). */
 typedef struct hm_tfield {

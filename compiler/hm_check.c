@@ -522,6 +522,7 @@ static int each_iterated(chk *x, hm_node *it) {
     hm_srcinfo *cs = &x->k->sources[child];
     cs->used = 1;
     it->idx = child;
+    it->op = 1;                           /* a child source, not a value: codegen's CHILDREN */
     it->ty = HT_LIST;
     if (x->src < 0 || cs->parent != x->src)
       D(x, it, E0203,
@@ -988,9 +989,9 @@ static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
 }
 
 static void source_options(chk *x, hm_srcinfo *s) {
-  int seen[8] = {0};
+  int seen[9] = {0};
   const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct",
-                           "ignore"};
+                           "ignore", "optional"};
   for (hm_node *o = s->decl->b; o; o = o->next) {
     if (o->op != SO_IGNORE && seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
     switch (o->op) {
@@ -1032,6 +1033,7 @@ static void source_options(chk *x, hm_srcinfo *s) {
     case SO_FILES: s->files = o->s; break;
     case SO_DISTINCT: s->distinct = o; break;
     case SO_IGNORE: add_ignore(x, s, o); break;
+    case SO_OPTIONAL: s->optional = o; break;
     }
   }
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);

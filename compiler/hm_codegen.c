@@ -193,7 +193,7 @@ static uint32_t target_index_of(gen *g, const hm_node *target) {
 static void each(gen *g, hm_node *e) {
   hm_node *it = e->a;
   at_node(g, e);
-  if (it->kind == N_NAME && it->idx >= 0 && it->ty == HT_LIST)
+  if (it->kind == N_NAME && it->op == 1)   /* a child source (the checker's mark), not a local */
     emit(g, HM_INS(HOP_CHILDREN, (uint32_t)it->idx));
   else expr(g, it, NULL);
   at_node(g, e);
@@ -550,7 +550,7 @@ static void gen_sources(gen *g) {
     o->records = kopt(g, s->records);
     o->sep = (uint32_t)s->sep;
     o->files = kopt(g, s->files);
-    o->flags = (s->distinct ? HM_SRC_DISTINCT : 0) |
+    o->flags = (s->distinct ? HM_SRC_DISTINCT : 0) | (s->optional ? HM_SRC_OPTIONAL : 0) |
                (s->decl->op & HM_SRC_INLINE ? HM_SRC_DECLARED : 0);
     o->nfields = s->nslots;
     o->fields = hm_arena_alloc(&g->c->arena, (s->nslots + 1) * sizeof *o->fields);

@@ -30,6 +30,7 @@ typedef struct hm_srcinfo {
   int parent;                  /* source index or -1 */
   hm_node *parent_by;          /* N_NAME or NULL (by path) */
   hm_node *distinct;           /* the `distinct` option, or NULL */
+  hm_node *optional;           /* the `optional` option, or NULL */
   const char *key, *records, *files;
   int format, sep;
   int has_rule, used, looked_up;

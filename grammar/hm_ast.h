@@ -22,7 +22,9 @@
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr;
  *     N_LET s=name a=expr; N_IF a=cond b=then c=else(stmts, or one N_IF);
  *     N_FLAG op=severity s=msg; N_REJECT s=msg; N_LOSSY s=msg
- *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC; N_NAME s; N_SETREF s;
+ *   Expressions: N_STR s; N_NUM num; N_BOOL op; N_NULL; N_SRC;
+ *     N_NAME s (op 1: the child source an each iterates, set by the checker; 0: a local);
+ *     N_SETREF s;
  *     N_FIELD a=obj s=field; N_INDEX a b; N_CALL s=fn a=args; N_LOOKUP s=source a=key;
  *     N_AGENT a; N_UPLOAD a; N_FIND s=source a=key (the export record: a join);
  *     N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
@@ -67,7 +69,7 @@ typedef enum hm_fopt {
    (an empty block declares none, unlike no block: the fields of its type). */
 enum { HM_SRC_INLINE = 1 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
-                         SO_IGNORE } hm_srcopt;
+                         SO_IGNORE, SO_OPTIONAL } hm_srcopt;
 
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {

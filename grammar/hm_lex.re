@@ -99,6 +99,7 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records",
         KW_RECORDS},
     {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT},
+    {"optional", KW_OPTIONAL},
     {"ignore", KW_IGNORE}, {"rule", KW_RULE},
     {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
     {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag",

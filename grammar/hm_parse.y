@@ -144,7 +144,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
   KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
   KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
-  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'"
+  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'" KW_OPTIONAL "'optional'"
   KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
   KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'"
@@ -282,6 +282,7 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_ENCODING STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_ENCODING; }
       | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
+      | KW_OPTIONAL { $$ = NEW(N_SRCOPT, @1); $$->op = SO_OPTIONAL; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
@@ -300,7 +301,8 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    identifier, so those positions take IDENT.) */
 fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
      | KW_IGNORE
-     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_RULE | KW_TARGET | KW_OBJECT | KW_MODULE | KW_USE |
+     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_OPTIONAL | KW_RULE | KW_TARGET | KW_OBJECT
+     | KW_MODULE | KW_USE |
          KW_SETTING
      | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
      | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY

@@ -95,11 +95,32 @@ void pl_bad_child(void *user, uint32_t src, const char *error) {
   pl->src = keep; pl->key = key;
 }
 
+/* An `optional` source the export lacks reads as no records: one report line
+   says so, so a missing file is never a silent loss. -1 when s cannot open. */
+static int optional_absent(plan *pl, uint32_t s, char *err, size_t errlen) {
+  const hm_program *p = pl->p;
+  if (!(p->sources[s].flags & HM_SRC_OPTIONAL)) return 0;
+  hm_reader *r = hm_reader_open(p, s, pl->o->data_dir, err, errlen);
+  if (!r) return -1;
+  if (hm_reader_absent(r)) {
+    const char *msg = hm_arena_printf(&pl->arena,
+                                      "%s: not in the export; optional source %s read as "
+                                      "no records",
+                                      K(p, p->sources[s].path), K(p, p->sources[s].name));
+    pl->src = s; pl->key = NULL;
+    pl_report_row(pl, HM_ROW_FLAG, "info", msg, NULL, HM_BC_NONE, NULL);
+    pl->flagged = false;
+  }
+  hm_reader_close(r);
+  return 0;
+}
+
 /* Every input is opened (and child indexes built) before any output exists. */
 static int check_inputs(plan *pl, char *err, size_t errlen) {
   const hm_program *p = pl->p;
   pl_mark_finds(pl);
   for (uint32_t s = 0; s < p->nsources; s++) {
+    if (optional_absent(pl, s, err, errlen) < 0) return 2;
     if (pl->ss[s].find_used && p->sources[s].key != HM_BC_NONE) {
       pl->ss[s].fidx = pl_build_find_index(pl, s, err, errlen);
       if (!pl->ss[s].fidx) return 2;

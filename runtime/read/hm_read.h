@@ -51,6 +51,9 @@ const char *hm_reader_error(const hm_reader *r);
 int hm_reader_column(const hm_reader *r, const char *field);
 /* Increments each time the reader moves to a new file, so the VM knows to re-bind columns. */
 uint32_t hm_reader_file_generation(const hm_reader *r);
+/* The source is `optional` and its file (or the folder of its '*') is not in the export: the
+   reader has no files and yields no record. */
+bool hm_reader_absent(const hm_reader *r);
 void hm_reader_close(hm_reader *r);
 
 /* ==== rd_childidx.c ====

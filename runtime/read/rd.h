@@ -46,6 +46,10 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
                       hm_srcfile **files, size_t *nfiles, char *err, size_t errlen);
 /* strcmp, except that digit runs compare as numbers ("2" < "10"). */
 int hm_srcpath_natcmp(const char *a, const char *b);
+/* True when path names nothing in the export: without a '*' the file is
+   missing, with one the folder holding the '*' is (an `optional` source then
+   reads as no records). A refused path is not absent: opening it says why. */
+bool hm_srcpath_absent(const char *data_dir, const char *path);
 
 /* A container being walked: its closing byte, the records path component its
    members are matched against, and whether that (named) member was seen. */
@@ -60,6 +64,7 @@ struct hm_reader {
   hm_srcfile *files;
   size_t nfiles, cur;
   bool open;                   /* files[cur] is open */
+  bool absent;                 /* an optional source whose path names nothing: no files */
   uint32_t generation;
   uint64_t index;
   char err[1024];

@@ -130,8 +130,9 @@ hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_di
   hm_buf_init(&r->key);
   r->data_dir = hm_arena_strdup(&r->life, data_dir && *data_dir ? data_dir : ".");
   r->sep = s->sep ? (char)s->sep : ',';
-  if (hm_srcpath_expand(&r->life, r->data_dir, path, r->fmt == HF_JSON_PAGES, &r->files, &r->nfiles,
-                        err, errlen) < 0) {
+  r->absent = (s->flags & HM_SRC_OPTIONAL) && hm_srcpath_absent(r->data_dir, path);
+  if (!r->absent && hm_srcpath_expand(&r->life, r->data_dir, path, r->fmt == HF_JSON_PAGES,
+                                      &r->files, &r->nfiles, err, errlen) < 0) {
     hm_reader_close(r);
     return NULL;
   }
@@ -185,6 +186,8 @@ int hm_reader_column(const hm_reader *r, const char *field) {
 }
 
 uint32_t hm_reader_file_generation(const hm_reader *r) { return r->generation; }
+
+bool hm_reader_absent(const hm_reader *r) { return r->absent; }
 
 void hm_reader_close(hm_reader *r) {
   if (!r) return;

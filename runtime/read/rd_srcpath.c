@@ -55,6 +55,17 @@ static int kind_of(const char *data_dir, const char *rel, char *err, size_t errl
   return S_ISDIR(st.st_mode) ? 'd' : S_ISREG(st.st_mode) ? 'f' : 'o';
 }
 
+bool hm_srcpath_absent(const char *data_dir, const char *path) {
+  char err[600], dir[4096];
+  const char *star = strchr(path, '*');
+  if (!star) return kind_of(data_dir, path, err, sizeof err) == 0;
+  const char *seg = star;
+  while (seg > path && seg[-1] != '/') seg--;
+  if (seg == path) return false;            /* the export folder itself */
+  snprintf(dir, sizeof dir, "%.*s", (int)(seg - path - 1), path);
+  return kind_of(data_dir, dir, err, sizeof err) == 0;
+}
+
 /* Names in folder `rel` of the export matching prefix*suffix, sorted;
  * NULL-terminated, in arena. A folder leading out of the export is refused
  * (*errnum EXDEV, why says so). */
