@@ -123,12 +123,13 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
   for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
     if (kw[i].w[0] == s[0] && strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
       val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
-      if (followed_by_colon(lx->cur)) return IDENT;
+      /* The literals stay literals before ':' (`c ? null : x`); no field is called null. */
+      int literal = kw[i].tok == KW_NULL || kw[i].tok == KW_TRUE || kw[i].tok == KW_FALSE;
+      if (!literal && followed_by_colon(lx->cur)) return IDENT;
       /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
       int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT
-          || kw[i].tok == KW_BOOLT ||
-                    kw[i].tok == KW_DATETIMET || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT
-                        || kw[i].tok == KW_ANYT;
+                    || kw[i].tok == KW_BOOLT || kw[i].tok == KW_DATETIMET
+                    || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
       if (is_type && *lx->cur == '(') return IDENT;
       return kw[i].tok;
     }
