@@ -95,7 +95,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
    open) reads as missing on every record: one report line per column. */
 static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
   const hm_source *so = &pl->p->sources[s];
-  if (so->format != HF_CSV) return;
+  if (so->format != HF_CSV && so->format != HF_SQLITE) return;
   for (uint32_t i = 0; i < so->nfields; i++) {
     if (hm_reader_column(r, K(pl->p, so->fields[i])) >= 0) continue;
     const char *msg = hm_arena_printf(&pl->arena,
