@@ -107,6 +107,20 @@ static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
   pl->flagged = false;
 }
 
+/* Bits written as words (PowerShell's Export-Csv writes True/False) are read as 1/0 by
+   comparisons: the report says which format was assumed, once per source. */
+static void bit_words(plan *pl, hm_reader *r, uint32_t s) {
+  uint64_t n = hm_reader_bit_words(r);
+  if (!n) return;
+  const hm_source *so = &pl->p->sources[s];
+  const char *msg = hm_arena_printf(&pl->arena,
+                                    "%s: %llu cells are True/False: read as the bits 1/0 "
+                                    "(a PowerShell Export-Csv export; docs/exports.md)",
+                                    K(pl->p, so->path), (unsigned long long)n);
+  pl_report_row(pl, HM_ROW_FLAG, "info", msg, NULL, HM_BC_NONE, NULL);
+  pl->flagged = false;
+}
+
 static int fatal_read(hm_reader *r, char *err, size_t errlen) {
   snprintf(err, errlen, "%s", hm_reader_error(r));
   return 2;
@@ -259,6 +273,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
     if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
     plan_record(pl, r, &rec, false);
   }
+  if (!after) bit_words(pl, r, s);
   hm_reader_close(r);
   pl_keyset_free(&ss->seen);
   return 0;

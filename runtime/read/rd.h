@@ -62,6 +62,7 @@ struct hm_reader {
   bool open;                   /* files[cur] is open */
   uint32_t generation;
   uint64_t index;
+  uint64_t bit_words;          /* cells "True"/"False" (hm_reader_bit_words) */
   char err[1024];
 
   /* buffered input of the current file */
@@ -124,6 +125,8 @@ int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out);
    two that would become one), and refuses a file without the key, the parent field or (a
    declared source) a declared column, naming the closest column. 0, or -1 with the error set. */
 int hm_header_set(hm_reader *r, const char **cols, uint32_t n);
+/* Counts a cell that is "True" or "False" in any case (hm_reader_bit_words). */
+void hm_count_bit_word(hm_reader *r, const char *s, size_t n);
 /* rd_sqlite.c: a table of a SQLite database, as rows of text like a CSV export of it (NULL is
    ""). begin opens files[cur] and the source's table; close releases them. */
 int hm_sqlite_begin(hm_reader *r);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <strings.h>
 
 static void put(hm_reader *r, const char *p, size_t n) {
   if (r->bad) return;
@@ -301,6 +302,11 @@ int hm_csv_begin(hm_reader *r) {
   return hm_header_set(r, cols, (uint32_t)r->ncell);
 }
 
+void hm_count_bit_word(hm_reader *r, const char *s, size_t n) {
+  if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 5 && strncasecmp(s, "false", 5) == 0))
+    r->bit_words++;
+}
+
 int hm_header_set(hm_reader *r, const char **cols, uint32_t n) {
   r->ncols = n;
   size_t first, second;
@@ -340,6 +346,7 @@ int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out) {
     size_t start = r->cell[i];
     size_t stop = i + 1 < r->ncols ? r->cell[i + 1] - 1 : r->scratch.len - 1;
     rec->vals[i] = hv_strn(bytes + start, stop - start);
+    hm_count_bit_word(r, bytes + start, stop - start);
   }
   memset(&out->value, 0, sizeof out->value);
   out->value.kind = HV_REC;

@@ -189,6 +189,8 @@ int hm_reader_column(const hm_reader *r, const char *field) {
 
 uint32_t hm_reader_file_generation(const hm_reader *r) { return r->generation; }
 
+uint64_t hm_reader_bit_words(const hm_reader *r) { return r->bit_words; }
+
 void hm_reader_close(hm_reader *r) {
   if (!r) return;
   close_file(r);

@@ -110,6 +110,7 @@ static int cell(hm_reader *r, int i, hm_arena *a, hm_value *out) {
   if (n) memcpy(s, t, n);
   s[n] = 0;
   *out = hv_strn(s, n);
+  hm_count_bit_word(r, s, n);
   return 0;
 }
 

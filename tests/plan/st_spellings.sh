@@ -35,7 +35,22 @@ copy module keep 's/^//'
 awk '/^object /{t=tolower($2)} /^}/{t=""}
      t && /^  [A-Za-z_]+: /{c=$1; sub(":","",c); ty=$2
        s=(ty=="int"||ty=="ref"||ty=="bool")?"INTEGER":(ty=="number")?"REAL":"TEXT"
-       print t, tolower(c), s}' "$root/stdlib/smartertrack.hmap" >"$work/types"
+       print t, tolower(c), s, ty}' "$root/stdlib/smartertrack.hmap" >"$work/types"
+
+# PowerShell's Export-Csv: every bool column True/False (the files without quoted cells)
+mkdir -p "$work/words"; cp -r "$fix"/* "$work/words/"
+for f in "$fix"/*.csv; do
+  grep -q '"' "$f" && continue
+  t=$(basename "$f" .csv | tr 'A-Z' 'a-z')
+  awk -v t="$t" -v types="$work/types" 'BEGIN { FS = OFS = ","
+      while ((getline l < types) > 0) { split(l, x, " "); if (x[4] == "bool") b[x[1] " " x[2]] = 1 } }
+    { sub(/\r$/, "") }
+    NR == 1 { h = $0; sub(/^\xEF\xBB\xBF/, "", h); for (i = 1; i <= split(h, c, ","); i++)
+                if (b[t " " tolower(c[i])]) bit[i] = 1 }
+    NR > 1 { for (i in bit) if ($i == "1") $i = "True"; else if ($i == "0") $i = "False" }
+    { printf "%s\r\n", $0 }' "$f" >"$work/words/$(basename "$f")"
+done
+grep -q ',True,' "$work/words/st_Users.csv" || die "no True/False written"
 
 # sqlite DIR FROM: a database of typed tables (lower-case names, the CSV header's spelling),
 # every empty cell NULL, built from the CSV copy FROM.
@@ -65,13 +80,15 @@ plan() {   # plan NAME HBC DIR: calls.ndjson without its map-hash line, and the 
 }
 plan fixtures "$work/csv.hbc" "$fix"
 [ "$(wc -l <"$work/fixtures.calls")" -gt 50 ] || die "the fixtures plan too few calls"
-for v in ids lowercase; do plan "$v" "$work/csv.hbc" "$work/$v"; done
+for v in ids lowercase words; do plan "$v" "$work/csv.hbc" "$work/$v"; done
 for v in db-ids db-module; do plan "$v" "$work/sqlite.hbc" "$work/$v"; done
-for v in ids lowercase db-ids db-module; do
+for v in ids lowercase words db-ids db-module; do
   cmp -s "$work/fixtures.calls" "$work/$v.calls" || { die "$v plans other calls";
     diff "$work/fixtures.calls" "$work/$v.calls" | head -5 >&2; }
   cmp -s "$work/fixtures.sum" "$work/$v.sum" || die "$v: $(cat "$work/$v.sum")"
 done
+grep -qF '"st_Users.csv: 60 cells are True/False: read as the bits 1/0' "$work/out-words/report.json" ||
+  die "words: the report does not say True/False was read as bits"
 n=$(sqlite3 "$work/db-ids/smartertrack.db" "SELECT count(*) FROM st_tickets WHERE UserID_Customer IS NULL")
 [ "$n" -gt 0 ] || die "the database has no NULL to read"
 
