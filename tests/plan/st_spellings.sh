@@ -4,8 +4,9 @@
 # `TicketID`-style headers and `UserID_Customer` (scripts against real SmarterTrack
 # databases), all-lower-case headers (PostgreSQL
 # folds names), and straight from a SQLite database (SmarterTrack's default) built here from
-# the schema module's column types, NULL for an empty cell, in both spellings. Then the
-# reader's refusals: two columns one name ignoring case, a missing table, binary data.
+# the schema module's column types, NULL for an empty cell, in both spellings, and with
+# bits written True/False. A locale-formatted date is refused. Then the reader's
+# refusals: two columns one name ignoring case, a missing table, binary data.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
 fix=$root/tests/fixtures/smartertrack
@@ -91,6 +92,18 @@ grep -qF '"st_Users.csv: 60 cells are True/False: read as the bits 1/0' "$work/o
   die "words: the report does not say True/False was read as bits"
 n=$(sqlite3 "$work/db-ids/smartertrack.db" "SELECT count(*) FROM st_tickets WHERE UserID_Customer IS NULL")
 [ "$n" -gt 0 ] || die "the database has no NULL to read"
+
+# A locale-formatted export (Export-Csv on en-US: 5/2/2024 9:14:00 AM) is refused, never
+# half-read: every ticket is rejected naming the column, none is planned without its date.
+mkdir -p "$work/locale"; cp -r "$fix"/* "$work/locale/"
+awk 'BEGIN { FS = OFS = "," } NR > 1 && $3 ~ /^20/ { split($3, a, /[- :.]/)
+       $3 = a[2] + 0 "/" a[3] + 0 "/" a[1] " " a[4] + 0 ":" a[5] ":" a[6] " AM" } { print }' \
+  "$fix/st_Tickets.csv" >"$work/locale/st_Tickets.csv"
+"$hmaprun" plan "$work/csv.hbc" --data "$work/locale" --out "$work/out-locale" 2>"$work/locale.err"
+grep -qF '"DateOpenedUtc is not a date hmap reads (a locale-formatted export? docs/exports.md)"' \
+  "$work/out-locale/report.json" || die "locale: no ticket rejected for its date"
+grep -q '"path":"/api/tickets","body".*"source":{"object":"Ticket"' "$work/out-locale/calls.ndjson" &&
+  die "locale: a ticket is planned without its date"
 
 # expect NAME TEXT: the plan NAME fails (exit 2) and says TEXT
 expect() {
