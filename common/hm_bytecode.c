@@ -400,7 +400,7 @@ static int verify(const hm_program *p, char *err, size_t errlen) {
     const hm_source *s = &p->sources[i];
     CHECK(is_str(p, s->name) && is_str(p, s->type_name) && is_str(p, s->path),
           "source %u: bad name or path", i);
-    CHECK(s->format <= HF_JSON_PAGES, "source %u: unknown format %u", i, s->format);
+    CHECK(s->format <= HF_SQLITE, "source %u: unknown format %u", i, s->format);
     CHECK(str_or_none(p, s->key) && str_or_none(p, s->parent_by) && str_or_none(p, s->records) &&
               str_or_none(p, s->files),
           "source %u: bad option constant", i);
@@ -600,7 +600,7 @@ static void d_code(hm_buf *o, const hm_program *p, const hm_rule *r, const hm_co
 }
 
 void hm_bc_disasm(const hm_program *p, hm_buf *o) {
-  static const char *formats[] = {"csv", "ndjson", "json", "json_pages"};
+  static const char *formats[] = {"csv", "ndjson", "json", "json_pages", "sqlite"};
   static const char *akinds[] = {"flag", "reject", "lossy", "skip"};
   static const char *sevs[] = {"info", "warn", "review"};
   hm_buf_printf(o, "hmap bytecode version %u\nmigration ", HM_BC_VERSION);
@@ -624,7 +624,7 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
   for (uint32_t i = 0; i < p->nsources; i++) {
     const hm_source *s = &p->sources[i];
     hm_buf_printf(o, "  %u  %s : %s from %s ", i, d_str(p, s->name), d_str(p, s->type_name),
-                  s->format <= 3 ? formats[s->format] : "?");
+                  s->format <= HF_SQLITE ? formats[s->format] : "?");
     d_const(o, p, s->path);
     hm_buf_puts(o, " key ");
     d_const(o, p, s->key);

@@ -55,7 +55,8 @@ extern const hm_opinfo hm_opinfo_table[HOP__COUNT];
 typedef enum hm_const_kind { HK_STR = 0, HK_NUM = 1 } hm_const_kind;
 typedef struct hm_const { uint32_t kind; uint32_t len; const char *str; double num; } hm_const;
 
-typedef enum hm_format { HF_CSV = 0, HF_NDJSON, HF_JSON, HF_JSON_PAGES } hm_format;
+/* HF_SQLITE: path is the database file, records the table. */
+typedef enum hm_format { HF_CSV = 0, HF_NDJSON, HF_JSON, HF_JSON_PAGES, HF_SQLITE } hm_format;
 
 /* A setting: name and default (a constant index; type from hm_type). */
 typedef struct hm_setting { uint32_t name, type, def; } hm_setting;

@@ -934,6 +934,7 @@ static int format_of(const char *s) {
   if (strcmp(s, "ndjson") == 0) return HF_NDJSON;
   if (strcmp(s, "json") == 0) return HF_JSON;
   if (strcmp(s, "json_pages") == 0) return HF_JSON_PAGES;
+  if (strcmp(s, "sqlite") == 0) return HF_SQLITE;
   return -1;
 }
 
@@ -944,10 +945,11 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
   s->parent = -1;
   s->format = format_of(n->a->s);
   if (s->format < 0) {
-    static const char *fmts[] = {"csv", "ndjson", "json", "json_pages"};
+    static const char *fmts[] = {"csv", "ndjson", "json", "json_pages", "sqlite"};
     char dym[160];
-    did_you_mean(dym, sizeof dym, hm_suggest(n->a->s, fmts, 4));
-    D(x, n->a, E0210, "unknown format '%s' (csv, ndjson, json or json_pages)%s", n->a->s, dym);
+    did_you_mean(dym, sizeof dym, hm_suggest(n->a->s, fmts, 5));
+    D(x, n->a, E0210, "unknown format '%s' (csv, ndjson, json, json_pages or sqlite)%s", n->a->s,
+      dym);
   }
   const char *tname = n->a->next ? n->a->next->s : n->s;
   if (n->op & HM_SRC_INLINE) {
@@ -989,9 +991,9 @@ static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
 }
 
 static void source_options(chk *x, hm_srcinfo *s) {
-  int seen[9] = {0};
-  const char *optname[] = {"key", "parent", "records", "sep", "encoding", "files", "distinct",
-                           "ignore", "optional"};
+  static const char *const optname[] = {"key", "parent", "records", "sep", "encoding", "files",
+                                        "distinct", "ignore", "optional", "table"};
+  int seen[sizeof optname / sizeof *optname] = {0};   /* indexed by hm_srcopt */
   for (hm_node *o = s->decl->b; o; o = o->next) {
     if (o->op != SO_IGNORE && seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
     switch (o->op) {
@@ -1034,8 +1036,14 @@ static void source_options(chk *x, hm_srcinfo *s) {
     case SO_DISTINCT: s->distinct = o; break;
     case SO_IGNORE: add_ignore(x, s, o); break;
     case SO_OPTIONAL: s->optional = o; break;
+    case SO_TABLE:
+      s->records = o->s;     /* the bytecode keeps a sqlite source's table where json's path is */
+      if (s->format != HF_SQLITE) D(x, o, E0210, "table applies to sqlite sources only");
+      break;
     }
   }
+  if (s->format == HF_SQLITE && !seen[SO_TABLE])
+    D(x, s->decl, E0210, "a sqlite source names its table: table \"st_tickets\"");
   if (s->distinct) distinct_option(x, s, seen[SO_PARENT] > 0);
   const char *star = strchr(s->decl->d->s, '*');
   if (star && strchr(star + 1, '*'))

@@ -69,7 +69,7 @@ typedef enum hm_fopt {
    (an empty block declares none, unlike no block: the fields of its type). */
 enum { HM_SRC_INLINE = 1 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
-                         SO_IGNORE, SO_OPTIONAL } hm_srcopt;
+                         SO_IGNORE, SO_OPTIONAL, SO_TABLE } hm_srcopt;
 
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {

@@ -101,6 +101,7 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
     {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT},
     {"optional", KW_OPTIONAL},
     {"ignore", KW_IGNORE}, {"rule", KW_RULE},
+    {"table", KW_TABLE},
     {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
     {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag",
         KW_FLAG},

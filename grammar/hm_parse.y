@@ -146,6 +146,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
   KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'" KW_OPTIONAL "'optional'"
   KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
+  KW_TABLE "'table'"
   KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
   KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'"
       KW_REVIEW "'review'"
@@ -283,6 +284,7 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_FILES STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_FILES; }
       | KW_DISTINCT { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DISTINCT; }
       | KW_OPTIONAL { $$ = NEW(N_SRCOPT, @1); $$->op = SO_OPTIONAL; }
+      | KW_TABLE STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_TABLE; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
@@ -300,7 +302,7 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    (In declarations and record literals the lexer already turns `word:` into an
    identifier, so those positions take IDENT.) */
 fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
-     | KW_IGNORE
+     | KW_IGNORE | KW_TABLE
      | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_OPTIONAL | KW_RULE | KW_TARGET | KW_OBJECT
      | KW_MODULE | KW_USE |
          KW_SETTING

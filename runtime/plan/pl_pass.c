@@ -95,7 +95,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
    open) reads as missing on every record: one report line per column. */
 static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
   const hm_source *so = &pl->p->sources[s];
-  if (so->format != HF_CSV || hm_reader_absent(r)) return;
+  if ((so->format != HF_CSV && so->format != HF_SQLITE) || hm_reader_absent(r)) return;
   for (uint32_t i = 0; i < so->nfields; i++) {
     if (hm_reader_column(r, K(pl->p, so->fields[i])) >= 0) continue;
     const char *msg = hm_arena_printf(&pl->arena,
@@ -104,6 +104,20 @@ static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
                                       K(pl->p, so->path), K(pl->p, so->fields[i]));
     pl_report_row(pl, HM_ROW_FLAG, "warn", msg, NULL, HM_BC_NONE, NULL);
   }
+  pl->flagged = false;
+}
+
+/* Bits written as words (PowerShell's Export-Csv writes True/False) are read as 1/0 by
+   comparisons: the report says which format was assumed, once per source. */
+static void bit_words(plan *pl, hm_reader *r, uint32_t s) {
+  uint64_t n = hm_reader_bit_words(r);
+  if (!n) return;
+  const hm_source *so = &pl->p->sources[s];
+  const char *msg = hm_arena_printf(&pl->arena,
+                                    "%s: %llu cells are True/False: read as the bits 1/0 "
+                                    "(a PowerShell Export-Csv export; docs/exports.md)",
+                                    K(pl->p, so->path), (unsigned long long)n);
+  pl_report_row(pl, HM_ROW_FLAG, "info", msg, NULL, HM_BC_NONE, NULL);
   pl->flagged = false;
 }
 
@@ -259,6 +273,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
     if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
     plan_record(pl, r, &rec, false);
   }
+  if (!after) bit_words(pl, r, s);
   hm_reader_close(r);
   pl_keyset_free(&ss->seen);
   return 0;

@@ -49,6 +49,9 @@ const char *hm_reader_error(const hm_reader *r);
    record. When it returns i >= 0, record.value.u.rec->keys[i] is that field for every record of the
    current file. */
 int hm_reader_column(const hm_reader *r, const char *field);
+/* Cells read so far that are a bit written as a word ("True"/"False", any case: PowerShell's
+   Export-Csv), which comparisons with 1/0 read as bits; the report says so. */
+uint64_t hm_reader_bit_words(const hm_reader *r);
 /* Increments each time the reader moves to a new file, so the VM knows to re-bind columns. */
 uint32_t hm_reader_file_generation(const hm_reader *r);
 /* The source is `optional` and its file (or the folder of its '*') is not in the export: the

@@ -67,6 +67,7 @@ struct hm_reader {
   bool absent;                 /* an optional source whose path names nothing: no files */
   uint32_t generation;
   uint64_t index;
+  uint64_t bit_words;          /* cells "True"/"False" (hm_reader_bit_words) */
   char err[1024];
 
   /* buffered input of the current file */
@@ -88,6 +89,11 @@ struct hm_reader {
   const char **cols;           /* header of the current file (in life) */
   uint32_t ncols;
   size_t *cell, ncell, cellcap;/* cell start offsets into scratch */
+
+  /* SQLite */
+  struct sqlite3 *db;
+  struct sqlite3_stmt *stmt;
+  uint64_t row;
 
   /* JSON */
   const char **comp;           /* records path components ("*" walks) */
@@ -119,6 +125,18 @@ const char *hm_reader_file(const hm_reader *r);
    error set); *_next is as hm_reader_next for the current file. */
 int hm_csv_begin(hm_reader *r);
 int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out);
+/* The column names of the current file (CSV header, SQLite table), cols in r->life: refuses a
+   repeated name, renames columns to the map's spelling when they differ only in case (refusing
+   two that would become one), and refuses a file without the key, the parent field or (a
+   declared source) a declared column, naming the closest column. 0, or -1 with the error set. */
+int hm_header_set(hm_reader *r, const char **cols, uint32_t n);
+/* Counts a cell that is "True" or "False" in any case (hm_reader_bit_words). */
+void hm_count_bit_word(hm_reader *r, const char *s, size_t n);
+/* rd_sqlite.c: a table of a SQLite database, as rows of text like a CSV export of it (NULL is
+   ""). begin opens files[cur] and the source's table; close releases them. */
+int hm_sqlite_begin(hm_reader *r);
+int hm_sqlite_next(hm_reader *r, hm_arena *a, hm_record *out);
+void hm_sqlite_close(hm_reader *r);
 void hm_jsonsrc_init(hm_reader *r);            /* records path of the source */
 int hm_jsonsrc_begin(hm_reader *r);
 int hm_ndjson_next(hm_reader *r, hm_arena *a, hm_record *out);

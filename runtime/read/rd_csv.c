@@ -18,6 +18,8 @@
 #include "rd.h"
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
+#include <strings.h>
 
 static void put(hm_reader *r, const char *p, size_t n) {
   if (r->bad) return;
@@ -232,23 +234,90 @@ static int require_column(hm_reader *r, uint32_t field, const char *role) {
   return -1;
 }
 
+/* Whether two column names are one ignoring case and '_': SQL identifiers are
+   case-insensitive (TicketID is TicketId), and scripts against real SmarterTrack databases
+   write userid_customer where the schema has UserIdCustomer. */
+static bool same_name(const char *a, const char *b) {
+  for (;;) {
+    while (*a == '_') a++;
+    while (*b == '_') b++;
+    if (!*a || !*b) return !*a && !*b;
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return false;
+    a++, b++;
+  }
+}
+
+/* The name the map reads for header column `col`: an exact name the map knows stays; else the
+   first known name that is the same ignoring case and '_'. */
+static const char *known_spelling(const hm_reader *r, const char *col) {
+  const hm_program *p = r->p;
+  const hm_source *s = &p->sources[r->src];
+  const char *pick = NULL;
+  for (uint32_t i = 0; i < s->nfields + 3; i++) {
+    uint32_t k = i < s->nfields ? s->fields[i]
+                 : i == s->nfields ? s->key : i == s->nfields + 1 ? s->parent_by : HM_BC_NONE;
+    const char *name = k < p->nconsts ? p->consts[k].str : NULL;
+    if (!name) continue;
+    if (strcmp(name, col) == 0) return col;
+    if (!pick && same_name(name, col)) pick = name;
+  }
+  for (uint32_t i = 0; i < s->nignores; i++) {
+    uint32_t a = s->ignores[i];
+    uint32_t k = a < p->nannots ? p->annots[a].field : HM_BC_NONE;
+    const char *name = k < p->nconsts ? p->consts[k].str : NULL;
+    if (!name) continue;
+    if (strcmp(name, col) == 0) return col;
+    if (!pick && same_name(name, col)) pick = name;
+  }
+  return pick ? pick : col;
+}
+
+/* Renames each header column to the map's spelling of it. Two columns that are one name
+   that way (TicketID and TicketId) cannot both be that name: the header is refused. */
+static int canonical_header(hm_reader *r, const char **cols, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const char *want = known_spelling(r, cols[i]);
+    if (want == cols[i]) continue;
+    for (size_t j = 0; j < n; j++) {
+      if (j == i || !same_name(cols[j], want)) continue;
+      size_t a = i < j ? i : j, b = i < j ? j : i;
+      hm_reader_fail(r, r->rec_line, 1,
+                     "columns '%s' and '%s' are one name ignoring case and '_' "
+                     "(fields %zu and %zu): keep one", cols[a], cols[b], a + 1, b + 1);
+      return -1;
+    }
+    cols[i] = want;
+  }
+  return 0;
+}
+
 int hm_csv_begin(hm_reader *r) {
   init_classes(r);
   int rc = read_record(r);
   if (rc < 0) return -1;
   if (rc == 0) { hm_reader_fail(r, r->line, 1, "empty file, expected a header row"); return -1; }
   if (r->bad) return -1;
-  r->ncols = (uint32_t)r->ncell;
   const char **cols = hm_arena_alloc(&r->life, r->ncell * sizeof *cols);
   for (size_t i = 0; i < r->ncell; i++) cols[i] = r->scratch.data + r->cell[i];
+  return hm_header_set(r, cols, (uint32_t)r->ncell);
+}
+
+void hm_count_bit_word(hm_reader *r, const char *s, size_t n) {
+  if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 5 && strncasecmp(s, "false", 5) == 0))
+    r->bit_words++;
+}
+
+int hm_header_set(hm_reader *r, const char **cols, uint32_t n) {
+  r->ncols = n;
   size_t first, second;
-  if (hm_names_dup(cols, r->ncell, true, &first, &second)) {
+  if (hm_names_dup(cols, n, true, &first, &second)) {
     hm_reader_fail(r, r->rec_line, 1,
                    "column '%s' appears twice in the header (fields %zu and %zu)", cols[second],
                    first + 1, second + 1);
     return -1;
   }
-  for (size_t i = 0; i < r->ncell; i++) cols[i] = hm_arena_strdup(&r->life, cols[i]);
+  for (size_t i = 0; i < n; i++) cols[i] = hm_arena_strdup(&r->life, cols[i]);
+  if (canonical_header(r, cols, n) < 0) return -1;
   r->cols = cols;
   const hm_source *s = &r->p->sources[r->src];
   if (require_column(r, s->key, "key") < 0) return -1;
@@ -277,6 +346,7 @@ int hm_csv_next(hm_reader *r, hm_arena *a, hm_record *out) {
     size_t start = r->cell[i];
     size_t stop = i + 1 < r->ncols ? r->cell[i + 1] - 1 : r->scratch.len - 1;
     rec->vals[i] = hv_strn(bytes + start, stop - start);
+    hm_count_bit_word(r, bytes + start, stop - start);
   }
   memset(&out->value, 0, sizeof out->value);
   out->value.kind = HV_REC;

@@ -1,7 +1,7 @@
 /* hm_reader: the reader's front door. Owns opening a source (path expansion,
  * per-file open/close, generations), the buffered input every format reads
  * through (big reads, line tracking for error positions) and dispatch by
- * format. The formats themselves live in rd_csv.c and rd_json.c. */
+ * format. The formats themselves live in rd_csv.c, rd_json.c and rd_sqlite.c. */
 #include "rd.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +56,7 @@ int hm_in_fill(hm_reader *r, size_t want) {
 }
 
 static void close_file(hm_reader *r) {
+  hm_sqlite_close(r);
   if (r->fd >= 0) close(r->fd);
   r->fd = -1;
   r->open = false;
@@ -75,6 +76,7 @@ static int open_file(hm_reader *r) {
   r->line_start = 0;
   r->ncols = 0;
   r->cols = NULL;
+  if (r->fmt == HF_SQLITE) return hm_sqlite_begin(r);
   int n = hm_in_fill(r, 3);
   if (n < 0) return -1;
   if (n == 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -110,7 +112,7 @@ hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_di
   const hm_source *s = &p->sources[src];
   const char *path = cstr(p, s->path);
   if (!path || !*path) { snprintf(err, errlen, "source #%u has no path", src); return NULL; }
-  if (s->format > HF_JSON_PAGES) {
+  if (s->format > HF_SQLITE) {
     snprintf(err, errlen, "%s: unknown format %u", path, s->format);
     return NULL;
   }
@@ -137,7 +139,7 @@ hm_reader *hm_reader_open(const hm_program *p, uint32_t src, const char *data_di
     return NULL;
   }
   r->buf = malloc(HM_READ_BUF);
-  if (r->fmt != HF_CSV) hm_jsonsrc_init(r);
+  if (r->fmt != HF_CSV && r->fmt != HF_SQLITE) hm_jsonsrc_init(r);
   if (r->nfiles && open_file(r) < 0) {
     snprintf(err, errlen, "%s", r->err);
     hm_reader_close(r);
@@ -155,6 +157,7 @@ int hm_reader_next(hm_reader *r, hm_arena *a, hm_record *out) {
     int rc;
     switch (r->fmt) {
     case HF_CSV: rc = hm_csv_next(r, a, out); break;
+    case HF_SQLITE: rc = hm_sqlite_next(r, a, out); break;
     case HF_NDJSON: rc = hm_ndjson_next(r, a, out); break;
     default: rc = hm_jsonsrc_next(r, a, out); break;
     }
@@ -173,13 +176,13 @@ int hm_reader_next(hm_reader *r, hm_arena *a, hm_record *out) {
 const char *hm_reader_error(const hm_reader *r) { return r->err; }
 
 const char *hm_reader_raw_json(const hm_reader *r, size_t *len) {
-  if (r->fmt == HF_CSV || !r->raw) return NULL;
+  if (r->fmt == HF_CSV || r->fmt == HF_SQLITE || !r->raw) return NULL;
   *len = r->rawlen;
   return r->raw;
 }
 
 int hm_reader_column(const hm_reader *r, const char *field) {
-  if (r->fmt != HF_CSV || !r->open) return -1;
+  if (!r->cols || !r->open) return -1;
   for (uint32_t i = 0; i < r->ncols; i++)
     if (strcmp(r->cols[i], field) == 0) return (int)i;
   return -1;
@@ -188,6 +191,7 @@ int hm_reader_column(const hm_reader *r, const char *field) {
 uint32_t hm_reader_file_generation(const hm_reader *r) { return r->generation; }
 
 bool hm_reader_absent(const hm_reader *r) { return r->absent; }
+uint64_t hm_reader_bit_words(const hm_reader *r) { return r->bit_words; }
 
 void hm_reader_close(hm_reader *r) {
   if (!r) return;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +136,33 @@ static int add_entry(hm_arena *a, const char *data_dir, const char *rel, int k, 
   return 0;
 }
 
+/* A path missing as spelled: its last segment looked up ignoring case in its folder, as
+   databases name tables (st_tickets is st_Tickets). One match is the file; two are refused,
+   since either could be meant. 0 = none (err untouched), 1 = *found, -1 = err. */
+static int casefold_path(hm_arena *a, const char *data_dir, const char *path, const char **found,
+                         char *err, size_t errlen) {
+  const char *slash = strrchr(path, '/');
+  const char *dir = slash ? hm_arena_strndup(a, path, (size_t)(slash - path)) : "";
+  const char *base = slash ? slash + 1 : path;
+  size_t n = 0;
+  int errnum = 0;
+  char why[600];
+  const char **names = list_dir(a, data_dir, dir, "", 0, "", 0, &n, &errnum, why, sizeof why);
+  const char *pick = NULL;
+  for (size_t i = 0; names && i < n; i++) {
+    if (strcasecmp(names[i], base) != 0) continue;
+    if (pick) {
+      snprintf(err, errlen, "%s: no such file, and both %s and %s match it ignoring case", path,
+               pick, names[i]);
+      return -1;
+    }
+    pick = names[i];
+  }
+  if (!pick) return 0;
+  *found = hm_arena_printf(a, "%s%s%s", dir, *dir ? "/" : "", pick);
+  return 1;
+}
+
 int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool pages,
                       hm_srcfile **files, size_t *nfiles, char *err, size_t errlen) {
   files_out o = {0};
@@ -143,6 +171,12 @@ int hm_srcpath_expand(hm_arena *a, const char *data_dir, const char *path, bool 
   if (!star) {
     int k = kind_of(data_dir, path, err, errlen);
     if (k == 'x') return -1;
+    if (!k) {
+      int c = casefold_path(a, data_dir, path, &path, err, errlen);
+      if (c < 0) return -1;
+      if (c > 0) k = kind_of(data_dir, path, err, errlen);
+      if (k == 'x') return -1;
+    }
     if (!k) {
       snprintf(err, errlen, "%s: no such %s in the data folder", path,
                pages ? "file or folder" : "file");

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* set: bit f clear means field f is surely not in rec yet, so SETTGT can append
    without hv_rec_set's search; set bits (and fields past 63) take the search. */
@@ -242,13 +243,25 @@ static bool num_of(hm_value v, double *d) {
   return false;
 }
 
-/* Equality as maps expect it: 1 == "1" (CSV cells are strings), and
+/* A bit written as a word: "True"/"False" in any case (PowerShell's Export-Csv writes SQL
+   bits so) is 1/0, else -1. */
+static int bit_word(hm_value v) {
+  if (v.kind != HV_STR) return -1;
+  if (v.len == 4 && strncasecmp(v.u.str, "true", 4) == 0) return 1;
+  if (v.len == 5 && strncasecmp(v.u.str, "false", 5) == 0) return 0;
+  return -1;
+}
+
+/* Equality as maps expect it: 1 == "1" (CSV cells are strings), 1 == "True" and
+ * 0 == "False" (a bit as a word: `src.IsDeleted == 1` must not silently turn false), and
  * `x == null` holds for a missing x too (an absent JSON member and a null one
  * mean the same to a comparison; `??` and the report still tell them apart). */
 static bool loose_equal(hm_value a, hm_value b) {
   if (hv_is_nothing(a) && hv_is_nothing(b)) return true;
   if ((a.kind == HV_NUM) != (b.kind == HV_NUM) && (a.kind == HV_STR || b.kind == HV_STR)) {
     double x, y;
+    int w = bit_word(a.kind == HV_STR ? a : b);
+    if (w >= 0) return (a.kind == HV_NUM ? a.u.num : b.u.num) == w;
     return num_of(a, &x) && num_of(b, &y) && x == y;
   }
   return hv_equal(a, b);

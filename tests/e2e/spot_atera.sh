@@ -25,7 +25,7 @@ else
   [ -n "$cid" ] || failed "Atera: no customer $email (contact 9120)"
   expect_eq "Atera ticket 48213 customer.id (contact 9120 $email)" "$cid" "$(tq '.customer.id')"
   # the attachments, on one internal note, their bytes uploaded
-  for name in $(jq -r '.[] | sub(".*/"; "")' "$data/tickets/48213/attachments.json"); do
+  for name in $(jq -r '.[] | sub("[?#].*"; "") | sub(".*/"; "")' "$data/tickets/48213/attachments.json"); do
     u=$(tq --arg n "$name" '[.messages[] | select(.channel == "internal-note" and .public == false) | .attachments // [] | .[] | select(.name == $n)] | .[0].url // empty')
     if [ -z "$u" ]; then failed "Atera ticket 48213: $name is not attached to an internal note"
     else
