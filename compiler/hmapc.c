@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
+#include "hm_propose.h"
 #include "hm_version.h"
 
 static const char *usage_text =
@@ -17,6 +18,8 @@ static const char *usage_text =
   "       hmapc disasm FILE.hbc\n"
   "       hmapc schema [--stdlib DIR] MODULE.hmap|NAME\n"
   "       hmapc builtins\n"
+  "       hmapc propose EXPORT_DIR [--from itop|smartertrack|atera|auto] -o MAP.hmap\n"
+  "       hmapc values EXPORT_DIR FILE COLUMN\n"
   "       hmapc --version\n"
   "\n"
   "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
@@ -26,6 +29,9 @@ static const char *usage_text =
   "disasm  print every table and instruction of a bytecode file\n"
   "schema  print a schema module (e.g. gorgias) as JSON\n"
   "builtins list the builtin functions\n"
+  "propose draft a map from an export: its sources with inferred types, rules into Gorgias,\n"
+  "        `# confirm:` comments with the evidence, unmapped columns as `ignore`\n"
+  "values  a column's distinct values with their counts, most frequent first\n"
   "\n"
   "Schema modules (`use gorgias`) come from the ones built into hmapc, or from\n"
   "--stdlib DIR / $HMAP_STDLIB when given. Exit status: 0 clean, 1 errors, 2 usage\n"
@@ -216,6 +222,39 @@ static int cmd_builtins(void) {
   return 0;
 }
 
+static int cmd_propose(int argc, char **argv) {
+  const char *dir = NULL, *out = NULL;
+  int from = HM_SYS_AUTO;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o")) {
+      if (++i == argc) return usage("-o needs a file");
+      out = argv[i];
+    } else if (!strcmp(argv[i], "--from")) {
+      if (++i == argc || (from = hm_propose_system_parse(argv[i])) < 0)
+        return usage("--from takes itop, smartertrack, atera or auto");
+    } else if (argv[i][0] == '-' && argv[i][1]) return usage("unknown option");
+    else if (dir) return usage("propose takes one export folder");
+    else dir = argv[i];
+  }
+  if (!dir || !out) return usage("propose needs EXPORT_DIR -o MAP.hmap");
+  hm_buf b; hm_buf_init(&b);
+  char err[512];
+  int rc = hm_propose(dir, (hm_propose_system)from, &b, err, sizeof err);
+  if (rc) fprintf(stderr, "hmapc: %s\n", err);
+  else rc = !strcmp(out, "-") ? (fwrite(b.data, 1, b.len, stdout) == b.len ? 0 : 2)
+                              : write_file(out, b.data, b.len);
+  hm_buf_free(&b);
+  return rc;
+}
+
+static int cmd_values(int argc, char **argv) {
+  if (argc != 3) return usage("values takes EXPORT_DIR FILE COLUMN");
+  char err[512];
+  int rc = hm_values(argv[0], argv[1], argv[2], stdout, err, sizeof err);
+  if (rc) fprintf(stderr, "hmapc: %s\n", err);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -232,6 +271,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "disasm")) return cmd_disasm(argc - 2, argv + 2);
   if (!strcmp(cmd, "schema")) return cmd_schema(argc - 2, argv + 2);
   if (!strcmp(cmd, "builtins")) return cmd_builtins();
+  if (!strcmp(cmd, "propose")) return cmd_propose(argc - 2, argv + 2);
+  if (!strcmp(cmd, "values")) return cmd_values(argc - 2, argv + 2);
   fprintf(stderr, "hmapc: unknown command '%s'\n", cmd);
   return usage(NULL);
 }
