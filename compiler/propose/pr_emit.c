@@ -56,7 +56,7 @@ static bool is_enum(const pr_col *c) {
 static bool shape_ok(const pr_col *c, int want) {
   if (!ident(c->name) || !c->filled || c->nnested) return false;
   switch (want) {
-  case W_STR: return c->nstr == c->filled && pr_col_datefmt(c) < 0;
+  case W_STR: return c->nstr == c->filled && pr_col_datefmt(c) < 0 && !pr_col_is_int(c);
   case W_DATE: return pr_col_datefmt(c) >= 0;
   case W_EMAIL: return c->nemail * 2 > c->filled;
   default: return true;
@@ -97,15 +97,22 @@ static const char *src_sys(const em *e) {
   return e->x->sys == HM_SYS_UNKNOWN ? "src" : pr_system_name(e->x->sys);
 }
 
+static void date_expr(em *e, const pr_src *s, const char *v, int c, hm_buf *o) {
+  int f = pr_col_datefmt(&s->cols[c]);
+  hm_buf_printf(o, "date(%s.%s, ", v, s->cols[c].name);
+  put_lit(o, pr_date_formats[f]);
+  hm_buf_puts(o, ", $source_timezone)");
+  e->tz = true;
+}
+
 static void date_line(em *e, pr_src *s, const char *field, const char *v, int c) {
   const pr_col *col = &s->cols[c];
   int f = pr_col_datefmt(col);
-  hm_buf_printf(e->o, "%s%s = date(%s.%s, ", *v == 'm' ? "    " : "  ", field, v, col->name);
-  put_lit(e->o, pr_date_formats[f]);
-  hm_buf_printf(e->o, ", $source_timezone) ?? skip   # confirm: %llu of %llu records read as %s\n",
+  hm_buf_printf(e->o, "%s%s = ", *v == 'm' ? "    " : "  ", field);
+  date_expr(e, s, v, c, e->o);
+  hm_buf_printf(e->o, " ?? skip   # confirm: %llu of %llu records read as %s\n",
                 (unsigned long long)col->filled, (unsigned long long)s->nrec,
                 f ? pr_date_formats[f] : "ISO 8601");
-  e->tz = true;
 }
 
 static const char *status_of(const char *v) {
@@ -186,7 +193,13 @@ static void message_each(em *e, const pr_src *t, uint32_t child) {
   hm_buf_printf(e->o, "  # confirm: %s are %s's messages (%s)\n", m->name, t->name,
                 m->parent_by >= 0 ? "a column names the ticket's key" : "by folder");
   hm_buf_printf(e->o, "  messages += each %s as m {\n", m->name);
-  hm_buf_puts(e->o, "    channel = \"api\"\n    via = \"api\"\n");
+  char n[128];
+  norm(m->name, n, sizeof n);
+  if (strstr(n, "private") || strstr(n, "internal"))
+    hm_buf_puts(e->o, "    channel = \"internal-note\"\n    via = \"internal-note\"\n"
+                "    public = false   # confirm: private by its name\n");
+  else
+    hm_buf_puts(e->o, "    channel = \"api\"\n    via = \"api\"\n");
   hm_buf_puts(e->o, "    from_agent = false   # confirm: which messages agents wrote\n");
   int b = pick(m, body_syn, W_STR, used), h = b < 0 ? pick(m, html_syn, W_STR, used) : -1;
   if (b >= 0) { use_col(m, b, used); hm_buf_printf(e->o, "    body_text = m.%s ?? \"\"\n",
@@ -198,8 +211,32 @@ static void message_each(em *e, const pr_src *t, uint32_t child) {
   if (d >= 0) {
     use_col(m, d, used);
     date_line(e, m, "created_datetime", "m", d);
+    date_line(e, m, "sent_datetime", "m", d);
+  } else if (!strstr(n, "private") && !strstr(n, "internal")) {
+    hm_buf_puts(e->o, "    public = false   # confirm: no date column: kept as notes, never "
+                "e-mailed\n");
   }
   hm_buf_puts(e->o, "  }\n");
+}
+
+/* The ticket's own text as its first message (Gorgias needs one), dated as
+   the ticket so that Gorgias stores it and e-mails nobody. */
+static void first_message(em *e, const pr_src *s, int body, int subj, int created) {
+  hm_buf_puts(e->o, "  messages = [{ channel: \"api\", via: \"api\", from_agent: false,\n"
+              "                body_text: ");
+  if (body >= 0) hm_buf_printf(e->o, "nonempty(src.%s) ?? ", s->cols[body].name);
+  hm_buf_printf(e->o, "src.%s ?? \"(no text)\"", s->cols[subj].name);
+  if (created < 0) {
+    hm_buf_puts(e->o, ", public: false }]   # confirm: no date: a note, never e-mailed\n");
+    return;
+  }
+  const char *f[2] = {"created_datetime", "sent_datetime"};
+  for (int i = 0; i < 2; i++) {
+    hm_buf_printf(e->o, ",\n                %s: ", f[i]);
+    date_expr(e, s, "src", created, e->o);
+    hm_buf_puts(e->o, " ?? skip");
+  }
+  hm_buf_puts(e->o, " }]\n");
 }
 
 static void ticket_rule(em *e, pr_src *s, uint32_t si) {
@@ -218,7 +255,8 @@ static void ticket_rule(em *e, pr_src *s, uint32_t si) {
   hm_buf_printf(e->o, "\nrule %s -> %s {\n", s->name, HM_GORGIAS[HM_GK_TICKET].name);
   int c = pick(s, subj, W_STR, used);
   use_col(s, c, used);
-  hm_buf_printf(e->o, "  subject = nonempty(src.%s) ?? \"(no subject)\"\n", s->cols[c].name);
+  hm_buf_printf(e->o, "  subject = truncate(nonempty(src.%s) ?? \"(no subject)\", 998)\n",
+                s->cols[c].name);
   int st = pick(s, status, W_ANY, used);
   if (st >= 0 && is_enum(&s->cols[st])) match_line(e, s, "status", st, status_of, "open", used);
   int pr = pick(s, prio, W_ANY, used);
@@ -242,7 +280,7 @@ static void ticket_rule(em *e, pr_src *s, uint32_t si) {
     char n[64]; norm(s->cols[t].name, n, sizeof n);
     hm_buf_printf(e->o, "\n  tags += tag(\"%s\", src.%s) ?? skip\n", n, s->cols[t].name);
   }
-  int d = pick(s, created_syn, W_DATE, used);
+  int d = pick(s, created_syn, W_DATE, used), created = d;
   if (d >= 0) { use_col(s, d, used); date_line(e, s, "created_datetime", "src", d); }
   if ((d = pick(s, closed, W_DATE, used)) >= 0) {
     use_col(s, d, used); date_line(e, s, "closed_datetime", "src", d);
@@ -254,11 +292,10 @@ static void ticket_rule(em *e, pr_src *s, uint32_t si) {
   hm_buf_puts(e->o, "  imported = true\n");
   int b = pick(s, body_syn, W_STR, used);
   if (b >= 0) use_col(s, b, used);
-  hm_buf_printf(e->o, "  messages = [{ channel: \"api\", via: \"api\", from_agent: false, "
-                "body_text: %s%s%s src.%s ?? \"(no text)\" }]\n", b >= 0 ? "nonempty(src." : "",
-                b >= 0 ? s->cols[b].name : "", b >= 0 ? ") ??" : "", s->cols[c].name);
+  first_message(e, s, b, c, created);
   for (uint32_t i = 0; i < e->x->n; i++)
-    if (e->x->srcs[i].target == PT_MESSAGE && e->x->srcs[i].parent == (int)si) message_each(e, s, i);
+    if (e->x->srcs[i].target == PT_MESSAGE && e->x->srcs[i].parent == (int)si)
+      message_each(e, s, i);
   hm_buf_puts(e->o, "}\n");
 }
 
@@ -266,23 +303,27 @@ static const char *const email_syn[] = {"email", "emailaddress", "enduseremail",
                                         "contactemail", NULL};
 static const char *const first_syn[] = {"firstname", "givenname", NULL};
 static const char *const last_syn[] = {"lastname", "surname", "familyname", NULL};
-static const char *const name_syn[] = {"fullname", "displayname", "friendlyname", "customername",
-                                       "username", "name", "login", NULL};
+static const char *const full_syn[] = {"fullname", "displayname", "friendlyname", "customername",
+                                       NULL};
+static const char *const name_syn[] = {"name", "username", "login", NULL};
 
+/* A whole name column, else first and last joined, else a bare name or login. */
 static void person_names(em *e, pr_src *s, bool *used) {
   int f = pick(s, first_syn, W_STR, used), l = pick(s, last_syn, W_STR, used);
   if (f >= 0) { use_col(s, f, used);
     hm_buf_printf(e->o, "  firstname = nonempty(src.%s) ?? skip\n", s->cols[f].name); }
   if (l >= 0) { use_col(s, l, used);
     hm_buf_printf(e->o, "  lastname = nonempty(src.%s) ?? skip\n", s->cols[l].name); }
-  int n = pick(s, name_syn, W_STR, used);
-  if (n >= 0) {
-    use_col(s, n, used);
-    hm_buf_printf(e->o, "  name = nonempty(src.%s) ?? skip\n", s->cols[n].name);
-  } else if (f >= 0 && l >= 0) {
+  int n = pick(s, full_syn, W_STR, used);
+  if (n < 0 && f >= 0 && l >= 0) {
     hm_buf_printf(e->o, "  name = join(\" \", src.%s, src.%s) ?? skip\n", s->cols[f].name,
                   s->cols[l].name);
+    return;
   }
+  if (n < 0) n = pick(s, name_syn, W_STR, used);
+  if (n < 0) return;
+  use_col(s, n, used);
+  hm_buf_printf(e->o, "  name = nonempty(src.%s) ?? skip\n", s->cols[n].name);
 }
 
 static void customer_rule(em *e, pr_src *s) {

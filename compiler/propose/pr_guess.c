@@ -77,6 +77,8 @@ static const char *source_name(pr_export *x, const pr_src *s) {
     if (!(n == 1 && *p == '*') && !(n > 1 && *p == '*')) name_part(p, n, &b);
     p += n + (p[n] == '/');
   }
+  const char *log = s->records ? strstr(s->records, ".fields.") : NULL;
+  if (log) name_part(log + 8, strcspn(log + 8, "."), &b);
   if (!b.len || isdigit((unsigned char)b.data[0])) hm_buf_puts(&b, "Src");
   const char *base = hm_arena_strndup(&x->a, b.data, b.len);
   hm_buf_free(&b);
@@ -238,6 +240,23 @@ static void settle(pr_export *x, pr_src *s) {
   if (s->target == PT_USER && !email) s->target = PT_NONE;
 }
 
+/* "rest/UserRequest/ *.json": the folder names the source whose keys the
+   files are named by (UserRequest.csv). */
+static void path_parent_by_folder(pr_export *x, pr_src *s) {
+  const char *star = strstr(s->path, "/*");
+  if (s->path_parent >= 0 || !star) return;
+  const char *seg = star;
+  while (seg > s->path && seg[-1] != '/') seg--;
+  hm_buf b; hm_buf_init(&b);
+  name_part(seg, (size_t)(star - seg), &b);
+  hm_buf_putc(&b, 0);
+  for (uint32_t i = 0; i < x->n; i++)
+    if (&x->srcs[i] != s && !strchr(x->srcs[i].path, '*') && x->srcs[i].key >= 0 &&
+        !strcmp(x->srcs[i].name, b.data))
+      s->path_parent = (int)i;
+  hm_buf_free(&b);
+}
+
 void pr_guess(pr_export *x, hm_propose_system from) {
   x->sys = from == HM_SYS_AUTO ? detect(x) : from;
   for (uint32_t i = 0; i < x->n; i++) x->srcs[i].name = source_name(x, &x->srcs[i]);
@@ -245,6 +264,7 @@ void pr_guess(pr_export *x, hm_propose_system from) {
     x->srcs[i].key = find_key(&x->srcs[i]);
     x->srcs[i].target = target_by_name(&x->srcs[i]);
   }
+  for (uint32_t i = 0; i < x->n; i++) path_parent_by_folder(x, &x->srcs[i]);
   for (uint32_t i = 0; i < x->n; i++) find_refs(x, &x->srcs[i]);
   for (uint32_t i = 0; i < x->n; i++)
     if (x->srcs[i].target != PT_MESSAGE) settle(x, &x->srcs[i]);

@@ -65,16 +65,24 @@ static bool has_pages(hm_arena *a, const char *path) {
 
 /* Where the records of a JSON document are: the document itself when it is an
    array; else an Atera envelope's items, iTop REST's objects.*.fields, or the
-   first member holding an array of objects. NULL = the document itself. */
-static const char *json_records(hm_arena *a, const char *file) {
+   first member holding an array of objects. NULL = the document itself. Under
+   objects.*.fields, each member holding {"entries": [...]} (an iTop case log)
+   is a records path of its own, listed in logs[]. */
+static const char *json_records(hm_arena *a, const char *file, const char **logs, int *nlogs,
+                                int maxlogs) {
   hm_buf b; hm_buf_init(&b);
   const char *rec = NULL;
+  *nlogs = 0;
   if (hm_buf_read_path(&b, file) == 0) {
     cJSON *j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
     if (cJSON_IsObject(j)) {
       cJSON *objs = cJSON_GetObjectItemCaseSensitive(j, "objects");
-      if (cJSON_IsObject(objs) && objs->child && cJSON_GetObjectItem(objs->child, "fields"))
-        rec = "objects.*.fields";
+      cJSON *fields =
+          cJSON_IsObject(objs) && objs->child ? cJSON_GetObjectItem(objs->child, "fields") : NULL;
+      if (fields) rec = "objects.*.fields";
+      for (cJSON *m = fields ? fields->child : NULL; m && *nlogs < maxlogs; m = m->next)
+        if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "entries")))
+          logs[(*nlogs)++] = hm_arena_printf(a, "objects.*.fields.%s.entries.*", m->string);
       for (cJSON *m = j->child; !rec && m; m = m->next)
         if (cJSON_IsArray(m) && cJSON_IsObject(m->child))
           rec = hm_arena_printf(a, "%s.*", m->string);
@@ -101,11 +109,19 @@ static pr_src *add_src(pr_export *x, const char *path, int fmt, const char *reco
   return s;
 }
 
+static void add_json(pr_export *x, const char *rel, const char *full, int path_parent) {
+  const char *logs[8];
+  int nlogs;
+  const char *rec = json_records(&x->a, full, logs, &nlogs, 8);
+  add_src(x, rel, HF_JSON, rec, path_parent);
+  for (int i = 0; i < nlogs; i++) add_src(x, rel, HF_JSON, logs[i], path_parent);
+}
+
 static void add_file(pr_export *x, const char *rel, const char *full, int path_parent) {
   if (has_suffix(rel, ".csv")) add_src(x, rel, HF_CSV, NULL, path_parent);
   else if (has_suffix(rel, ".ndjson") || has_suffix(rel, ".jsonl"))
     add_src(x, rel, HF_NDJSON, NULL, path_parent);
-  else if (has_suffix(rel, ".json")) add_src(x, rel, HF_JSON, json_records(&x->a, full), path_parent);
+  else if (has_suffix(rel, ".json")) add_json(x, rel, full, path_parent);
   else x->nother++;
 }
 
@@ -129,7 +145,7 @@ static void walk_record_folders(pr_export *x, const char *rel, const char *full,
       char *pat = hm_arena_printf(&x->a, "%s/*/%s", rel, ent[j]);
       if (is_dir(efull) && has_pages(&x->a, efull)) add_src(x, pat, HF_JSON_PAGES, NULL, parent);
       else if (!is_dir(efull) && has_suffix(ent[j], ".json"))
-        add_src(x, pat, HF_JSON, json_records(&x->a, efull), parent);
+        add_json(x, pat, efull, parent);
       else x->nother++;
     }
   }
@@ -155,8 +171,7 @@ static void walk_dir(pr_export *x, const char *rel, const char *full, int depth)
   }
   if (njson > 1 && njson == nfiles) {
     const char *pat = hm_arena_printf(&x->a, "%s/*.json", rel);
-    add_src(x, pat, HF_JSON,
-            json_records(&x->a, hm_arena_printf(&x->a, "%s/%s", full, v[0])), -1);
+    add_json(x, pat, hm_arena_printf(&x->a, "%s/%s", full, v[0]), -1);
     return;
   }
   if (depth < 3) walk(x, rel, depth + 1);
@@ -210,8 +225,11 @@ static bool reads_as(int f, const char *s) {
   struct tm tm;
   if (f == 0) {
     memset(&tm, 0, sizeof tm);
-    const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!e) return false;
+    const char *e = strptime(s, "%Y-%m-%d", &tm);
+    if (!e || (*e != 'T' && *e != ' ')) return false;
+    bool space = *e == ' ';
+    if (!(e = strptime(e + 1, "%H:%M:%S", &tm))) return false;
+    if (space && *e != '.') return false;   /* "Y-m-d H:M:S" alone: an explicit format */
     if (*e == '.') for (e++; isdigit((unsigned char)*e); e++) {}
     return !*e || !strcmp(e, "Z") || ((*e == '+' || *e == '-') && strlen(e) <= 6);
   }
@@ -301,7 +319,10 @@ int pr_scan(pr_export *x, const char *dir, char *err, size_t errlen) {
   x->dir = hm_arena_strdup(&x->a, dir);
   if (!is_dir(dir)) { snprintf(err, errlen, "%s: not a folder", dir); return 2; }
   walk(x, "", 0);
-  if (!x->n) { snprintf(err, errlen, "%s: no CSV, NDJSON or JSON file in the folder", dir); return 2; }
+  if (!x->n) {
+    snprintf(err, errlen, "%s: no CSV, NDJSON or JSON file in the folder", dir);
+    return 2;
+  }
   for (uint32_t i = 0; i < x->n; i++) read_source(x, &x->srcs[i]);
   return 0;
 }

@@ -33,7 +33,7 @@ static const pr_src *find_src(const pr_export *x, const char *file) {
 /* "did you mean" over a list of names: the closest within a third of its length. */
 static const char *closest(const char *want, const char *const *names, uint32_t n) {
   const char *best = NULL;
-  size_t bd = strlen(want) / 3 + 1;
+  size_t bd = strlen(want) / 3 + 2;
   for (uint32_t i = 0; i < n; i++) {
     size_t d = hm_edit_distance(want, names[i]);
     if (d < bd) { bd = d; best = names[i]; }
@@ -43,11 +43,14 @@ static const char *closest(const char *want, const char *const *names, uint32_t 
 
 static void print_values(const pr_src *s, const pr_col *c, FILE *out) {
   vc *v = malloc((c->ndistinct + 1) * sizeof *v);
-  for (uint32_t i = 0; i < c->ndistinct; i++) v[i] = (vc){c->order[i], pr_val_count(c, c->order[i]), i};
+  for (uint32_t i = 0; i < c->ndistinct; i++)
+    v[i] = (vc){c->order[i], pr_val_count(c, c->order[i]), i};
   qsort(v, c->ndistinct, sizeof *v, by_count);
-  for (uint32_t i = 0; i < c->ndistinct; i++) fprintf(out, "%llu\t%s\n", (unsigned long long)v[i].n, v[i].v);
+  for (uint32_t i = 0; i < c->ndistinct; i++)
+    fprintf(out, "%llu\t%s\n", (unsigned long long)v[i].n, v[i].v);
   free(v);
-  if (c->capped) fprintf(out, "# more than %u distinct values: the first ones only\n", PR_MAX_DISTINCT);
+  if (c->capped)
+    fprintf(out, "# more than %u distinct values: the first ones only\n", PR_MAX_DISTINCT);
   if (c->nnested) fprintf(out, "%llu\t(nested records or lists)\n", (unsigned long long)c->nnested);
   fprintf(out, "%llu\t(empty, null or missing)\n", (unsigned long long)(s->nrec - c->filled));
 }
