@@ -48,7 +48,8 @@ _hmaprun() {
 _hmapc() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check build disasm schema builtins --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check build disasm schema builtins propose values --help --version" \
+                          -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0
@@ -56,6 +57,14 @@ _hmapc() {
     check) COMPREPLY=($(compgen -W "--json --stdlib --stdin-name" -- "$cur")) ;;
     build) COMPREPLY=($(compgen -W "--stdlib -o" -- "$cur")) ;;
     schema) COMPREPLY=($(compgen -W "--stdlib" -- "$cur")) ;;
+    propose)
+      if [ "$prev" = --from ]; then
+        COMPREPLY=($(compgen -W "auto itop smartertrack atera" -- "$cur")); return 0
+      fi
+      COMPREPLY=($(compgen -W "--from -o" -- "$cur")) ;;
+  esac
+  case "${COMP_WORDS[1]}" in
+    propose|values) [[ $cur != -* ]] && COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
   esac
   if [[ $cur != -* ]]; then
     local ext='!*.hmap'

@@ -303,8 +303,7 @@ static const char *const email_syn[] = {"email", "emailaddress", "enduseremail",
                                         "contactemail", NULL};
 static const char *const first_syn[] = {"firstname", "givenname", NULL};
 static const char *const last_syn[] = {"lastname", "surname", "familyname", NULL};
-static const char *const full_syn[] = {"fullname", "displayname", "friendlyname", "customername",
-                                       NULL};
+static const char *const full_syn[] = {"fullname", "displayname", "friendlyname", NULL};
 static const char *const name_syn[] = {"name", "username", "login", NULL};
 
 /* A whole name column, else first and last joined, else a bare name or login. */
