@@ -41,6 +41,7 @@ void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg,
                     NULL,
                     NULL};
   hm_rpt_add(pl->rpt, &row);
+  hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
   if (kind == HM_ROW_FLAG) pl->flagged = true;
 }
 
