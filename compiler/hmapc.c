@@ -33,9 +33,17 @@ static const char *usage_text =
   "        `# confirm:` comments with the evidence, unmapped columns as `ignore`\n"
   "values  a column's distinct values with their counts, most frequent first\n"
   "\n"
+  "Diagnostics are coloured on a terminal unless NO_COLOR is set (non-empty).\n"
   "Schema modules (`use gorgias`) come from the ones built into hmapc, or from\n"
   "--stdlib DIR / $HMAP_STDLIB when given. Exit status: 0 clean, 1 errors, 2 usage\n"
   "or unreadable input.\n";
+
+/* Colour only on a terminal, and never when NO_COLOR is set to anything
+   non-empty (no-color.org). */
+static int color_ok(void) {
+  const char *no = getenv("NO_COLOR");
+  return isatty(2) && !(no && *no);
+}
 
 static int usage(const char *msg) {
   if (msg) fprintf(stderr, "hmapc: %s\n", msg);
@@ -111,7 +119,7 @@ static int cmd_check(int argc, char **argv) {
       if (n) { if (!first_json) hm_buf_putc(&out, ','); hm_buf_put(&out, s, n); first_json = 0; }
       hm_buf_free(&one);
     } else {
-      hm_diags_print(&c.diags, stderr, isatty(2));
+      hm_diags_print(&c.diags, stderr, color_ok());
     }
     hm_compiler_free(&c);
   }
@@ -155,7 +163,7 @@ static int cmd_build(int argc, char **argv) {
   hm_compiler c;
   hm_compiler_init(&c, stdlib_dir(lib));
   int unit, rc = compile(&c, in, &unit);
-  hm_diags_print(&c.diags, stderr, isatty(2));
+  hm_diags_print(&c.diags, stderr, color_ok());
   if (rc == 0) {
     hm_program p;
     hm_codegen(&c, unit, &p);

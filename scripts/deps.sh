@@ -7,6 +7,8 @@ PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-
 PKGS="$PKGS libgumbo-dev"
 # chromium: only the tests need it (tests/xss loads sanitised HTML in a real browser)
 PKGS="$PKGS chromium"
+# zsh: only the tests need it (tests/run/cli.sh completes words in zsh too)
+PKGS="$PKGS zsh"
 # clang and its runtime: the bounded fuzzing step of the test suite (tests/fuzz/ci_fuzz.sh)
 PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""

@@ -1,7 +1,8 @@
 # Shell completion for hmapc, hmaprun and hmap-sandbox: commands, options, and
 # file names where an option takes a file. bash: `source scripts/hmap-completion.bash`
-# (or copy it to /etc/bash_completion.d/); zsh: `autoload -U +X bashcompinit &&
-# bashcompinit && source scripts/hmap-completion.bash`.
+# (or copy it to /etc/bash_completion.d/); zsh (after compinit, which a usual
+# .zshrc runs): `autoload -U +X bashcompinit && bashcompinit && source
+# scripts/hmap-completion.bash`.
 
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in

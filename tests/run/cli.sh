@@ -59,11 +59,35 @@ for cmd in run rollback verify status; do
   done
 done
 
-# zsh, when installed: bashcompinit runs the same file.
-if command -v zsh >/dev/null 2>&1; then
-  zsh -c "autoload -U +X bashcompinit && bashcompinit && source '$comp' && (( \${+_comps[hmaprun]} ))" ||
-    failed "zsh: the completion does not load through bashcompinit"
-fi
+got=$(complete_words hmapc pro | tr '\n' ' ')
+[ "$got" = "propose " ] || failed "hmapc pro completes to \"$got\""
+got=$(complete_words hmapc propose x --from a | sort | tr '\n' ' ')
+[ "$got" = "atera auto " ] || failed "hmapc propose --from a completes to \"$got\""
+
+# zsh (scripts/deps.sh installs it): bashcompinit runs the same file. The
+# functions run as zsh's _bash_complete runs them (sh emulation); zsh itself
+# keeps the words that start with what was typed, as compadd does.
+command -v zsh >/dev/null 2>&1 || failed "zsh is not installed (sh scripts/deps.sh installs it)"
+zsh -c "autoload -U +X compinit && compinit -u -D; autoload -U +X bashcompinit && bashcompinit &&
+        source '$comp' && (( \${+_comps[hmaprun]} ))" ||
+  failed "zsh: the completion does not load through bashcompinit"
+zsh_words() {   # zsh_words PROG WORD...: what zsh offers for the last word
+  zsh -c 'autoload -U +X compinit && compinit -u -D; autoload -U +X bashcompinit && bashcompinit
+          source "$1"; shift
+          fn=${${_comps[$1]}##* }
+          t() { emulate -L sh; setopt kshglob noshglob braceexpand
+                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); $fn
+                printf "%s\n" "${COMPREPLY[@]}"; }
+          t "$@" | grep -- "^${@[-1]}" || true' _ "$comp" "$@"
+}
+got=$(zsh_words hmaprun r | sort | tr '\n' ' ')
+[ "$got" = "rollback run " ] || failed "zsh: hmaprun r completes to \"$got\""
+got=$(zsh_words hmaprun rollback --y | tr '\n' ' ')
+[ "$got" = "--yes " ] || failed "zsh: hmaprun rollback --y completes to \"$got\""
+got=$(zsh_words hmapc pro | tr '\n' ' ')
+[ "$got" = "propose " ] || failed "zsh: hmapc pro completes to \"$got\""
+got=$(zsh_words hmap-sandbox --ver | tr '\n' ' ')
+[ "$got" = "--version " ] || failed "zsh: hmap-sandbox --ver completes to \"$got\""
 
 [ $fails = 0 ] && echo "cli: ok"
 exit $((fails > 0))
