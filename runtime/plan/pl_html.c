@@ -114,8 +114,8 @@ static void scope(FILE *f, const cJSON *j) {
   const cJSON *calls = cJSON_GetObjectItem(j, "calls"), *est = cJSON_GetObjectItem(j, "estimate");
   fputs("<h2 id=\"scope\">Scope</h2>\n<table>\n", f);
   fprintf(f, "<tr><th>objects</th><td class=\"n\" id=\"n-objects\">%d</td></tr>\n", n);
-  fprintf(f, "<tr><th>objects whose every record is planned</th><td class=\"n\">%d of %d</td></tr>\n",
-          clean, n);
+  fprintf(f, "<tr><th>objects whose every record is planned</th>"
+          "<td class=\"n\">%d of %d</td></tr>\n", clean, n);
   fprintf(f, "<tr><th>records read</th><td class=\"n\" id=\"n-read\">%.0f</td></tr>\n", read);
   fprintf(f, "<tr><th>records planned</th><td class=\"n\" id=\"n-planned\">%.0f</td></tr>\n",
           planned);
