@@ -24,6 +24,8 @@ static const char *usage_text =
     "commands:\n"
     "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
     "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
+    "  scope FILE.hbc --data DIR --out DIR [--set NAME=VALUE]...\n"
+    "      the plan's counts without its calls: prints scope.md (objects, calls, time, grade)\n"
     "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta] [--set "
     "NAME=VALUE]...\n"
     "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
@@ -72,7 +74,9 @@ static hm_program *load_program(const char *path) {
   return p;
 }
 
-static int plan_main(int argc, char **argv) {
+/* `plan`, or with scope set `scope`: the same dry run with its calls
+   thrown away (never written) and scope.md printed on stdout. */
+static int plan_main(int argc, char **argv, int scope) {
   const char *hbc = NULL;
   hm_plan_opts o = {0};
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -121,8 +125,17 @@ static int plan_main(int argc, char **argv) {
     o.nbuiltins = hm_builtin_count;
     o.std = hm_std_state_new();
     char err[1024] = "";
-    rc = hm_plan_run(p, &o, err, sizeof err);
+    FILE *sink = scope ? fopen("/dev/null", "w") : NULL;
+    if (scope && !sink) { fprintf(stderr, "hmaprun: /dev/null: %s\n", strerror(errno)); rc = 2; }
+    o.calls = sink;
+    o.quiet = scope;
+    if (!rc) rc = hm_plan_run(p, &o, err, sizeof err);
     if (rc == 2) fprintf(stderr, "hmaprun: %s\n", err);
+    if (sink) fclose(sink);
+    if (scope && rc < 2 && hm_plan_scope(p, o.out_dir, stdout, err, sizeof err)) {
+      fprintf(stderr, "hmaprun: %s\n", err);
+      rc = 2;
+    }
     hm_std_state_free(o.std);
   }
   if (p) hm_bc_free(p);
@@ -189,7 +202,8 @@ int main(int argc, char **argv) {
     printf("hmaprun %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
     return 0;
   }
-  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1, 0);
+  if (!strcmp(cmd, "scope")) return plan_main(argc - 1, argv + 1, 1);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
       !strcmp(cmd, "status"))
     return client_main(cmd, argc - 1, argv + 1);

@@ -7,6 +7,7 @@
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in
     plan) echo "--data --out --sample --set --help" ;;
+    scope) echo "--data --out --set --help" ;;
     run) echo "--plan --data --target --state --sample --set --delta --force-map-change
                --retarget --recover --resend-in-doubt --allow-active-rules --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --no-preflight --credentials-file
@@ -35,7 +36,7 @@ _hmap_file_arg() {
 _hmaprun() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "plan run rollback verify status --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "plan scope run rollback verify status --help --version" -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0
