@@ -386,7 +386,36 @@ static void named_rule(em *e, pr_src *s, const char *target) {
   hm_buf_puts(e->o, "}\n");
 }
 
+/* A file with no column read (empty, unreadable, not the format its name
+   says) declares nothing: the plan would stop on it. */
+static bool unusable(const pr_src *s) { return s->ncols == 0; }
+
+/* A source keeps its target only if the columns the target needs are there
+   (so no rule falls back to a gap after another rule looked it up), and
+   messages only under a ticket that kept its own. */
+static void viable(pr_export *x) {
+  static const char *const subj[] = {"subject", "title", "tickettitle", "summary", "name", NULL};
+  static const char *const nm[] = {"name", "title", "label", "customername", NULL};
+  for (uint32_t i = 0; i < x->n; i++) {
+    pr_src *s = &x->srcs[i];
+    bool used[1024] = {0};
+    if (s->ncols > 1024) { s->target = PT_NONE; continue; }
+    if ((s->target == PT_TICKET && pick(s, subj, W_STR, used) < 0) ||
+        (s->target == PT_USER && pick(s, email_syn, W_EMAIL, used) < 0) ||
+        ((s->target == PT_TEAM || s->target == PT_TAG) && pick(s, nm, W_STR, used) < 0))
+      s->target = PT_NONE;
+  }
+  for (uint32_t i = 0; i < x->n; i++) {
+    pr_src *s = &x->srcs[i];
+    if (s->target == PT_MESSAGE && x->srcs[s->parent].target != PT_TICKET) {
+      s->target = PT_NONE;
+      s->parent = s->parent_by = -1;
+    }
+  }
+}
+
 static void rules(em *e) {
+  viable(e->x);
   for (uint32_t i = 0; i < e->x->n; i++) {
     pr_src *s = &e->x->srcs[i];
     switch (s->target) {
@@ -397,6 +426,7 @@ static void rules(em *e) {
     case PT_TAG: named_rule(e, s, HM_GORGIAS[HM_GK_TAG].name); break;
     case PT_MESSAGE: break;
     default:
+      if (unusable(s)) break;
       hm_buf_printf(e->o, "\n# confirm: %s has no Gorgias home found by its name: exported whole\n"
                     "gap %s -> export csv \"%s.csv\"\n", s->name, s->name, s->name);
     }
@@ -435,6 +465,11 @@ static void col_note(const pr_export *x, const pr_src *s, int i, hm_buf *o) {
 }
 
 static void source_decl(const pr_export *x, const pr_src *s, hm_buf *o) {
+  if (unusable(s)) {
+    hm_buf_printf(o, "\n# confirm: %s is left out: no record could be read (%s)\n", s->path,
+                  s->first_error ? s->first_error : "no records");
+    return;
+  }
   hm_buf_printf(o, "\n# %s: %llu records, %u columns", s->path, (unsigned long long)s->nrec,
                 s->ncols);
   if (s->nbad) hm_buf_printf(o, "; %llu unreadable (first: %s)", (unsigned long long)s->nbad,
