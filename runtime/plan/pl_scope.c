@@ -94,7 +94,10 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
     fprintf(f, "| %u %s | ", (unsigned)n[i], sc_title[i]);
     int shown = 0;
     for (uint32_t s = 0; s < p->nsources; s++)
-      if (k[s] == (sc_kind)i) { fputs(shown++ ? ", " : "", f); hm_md_text(f, K(p, p->sources[s].name)); }
+      if (k[s] == (sc_kind)i) {
+        fputs(shown++ ? ", " : "", f);
+        hm_md_text(f, K(p, p->sources[s].name));
+      }
     fputs(" |\n", f);
   }
   fputs("\n## Records per object\n\n| object | records | planned | rejected |\n|---|---|---|---|\n",
