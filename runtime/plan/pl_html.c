@@ -14,7 +14,7 @@
 
 #define EXAMPLES 5          /* example records per reason */
 
-static void esc(FILE *f, const char *s) {
+void pl_html_esc(FILE *f, const char *s) {
   for (; s && *s; s++) {
     switch (*s) {
     case '<': fputs("&lt;", f); break;
@@ -36,6 +36,8 @@ static double num(const cJSON *o, const char *k) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
   return cJSON_IsNumber(j) ? j->valuedouble : 0;
 }
+
+static void esc(FILE *f, const char *s) { pl_html_esc(f, s); }
 
 /* ---- human identifiers of a record ---- */
 
@@ -101,7 +103,7 @@ static const char *style =
     "th{background:#f3f3f3}h2{border-bottom:2px solid #ddd;margin-top:2em}"
     ".ex{color:#555;font-size:90%}svg text{font:12px sans-serif}";
 
-static void scope(FILE *f, const cJSON *j) {
+static void scope(const hm_program *p, FILE *f, const cJSON *j) {
   const cJSON *objs = cJSON_GetObjectItem(j, "objects"), *o;
   double read = 0, planned = 0, rejected = 0, flagged = 0;
   int n = 0, clean = 0;
@@ -112,7 +114,9 @@ static void scope(FILE *f, const cJSON *j) {
     clean += num(o, "read") > 0 && num(o, "planned") == num(o, "read");
   }
   const cJSON *calls = cJSON_GetObjectItem(j, "calls"), *est = cJSON_GetObjectItem(j, "estimate");
-  fputs("<h2 id=\"scope\">Scope</h2>\n<table>\n", f);
+  fputs("<h2 id=\"scope\">Scope</h2>\n", f);
+  pl_scope_html(p, j, f);
+  fputs("<table>\n", f);
   fprintf(f, "<tr><th>objects</th><td class=\"n\" id=\"n-objects\">%d</td></tr>\n", n);
   fprintf(f, "<tr><th>objects whose every record is planned</th>"
           "<td class=\"n\">%d of %d</td></tr>\n", clean, n);
@@ -330,7 +334,7 @@ int pl_html_write(const pl_html_in *in, FILE *f) {
   fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>Migration plan: ", style);
   esc(f, str(j, "migration"));
   fputs("</h1>\n", f);
-  scope(f, j);
+  scope(in->p, f, j);
   chart(f, j);
   grouped(&c, cJSON_GetObjectItem(j, "rejected"), "Rejected records", "rejected", false);
   grouped(&c, cJSON_GetObjectItem(j, "flags"), "Flags", "flags", true);

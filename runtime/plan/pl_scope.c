@@ -85,10 +85,46 @@ static char grade(double api_key_secs, int hard, int objects) {
   return (char)('A' + g);
 }
 
+/* How the objects land (kinds per source, counts per kind) and the grade. */
+typedef struct sc_fig { sc_kind *k; int n[SC__N]; sc_calls c; double total; char grade; } sc_fig;
+
+static void figures(const hm_program *p, const cJSON *j, sc_fig *g) {
+  memset(g, 0, sizeof *g);
+  g->k = calloc(p->nsources + 1, sizeof *g->k);
+  for (uint32_t s = 0; s < p->nsources; s++) g->n[g->k[s] = kind_of(p, s, j)]++;
+  g->c = count_calls(p, j);
+  g->total = g->c.writes + g->c.lookups + g->c.verify;
+  g->grade = grade(g->total * 0.5, g->n[SC_LOSSY] + g->n[SC_GAP], (int)p->nsources);
+}
+
+void pl_scope_html(const hm_program *p, const cJSON *j, FILE *f) {
+  sc_fig g;
+  figures(p, j, &g);
+  fprintf(f, "<table id=\"scope-kinds\"><tr><th>of %u objects</th><th></th></tr>\n",
+          p->nsources);
+  for (int i = 0; i < SC__N; i++) {
+    fprintf(f, "<tr><td class=\"n\" data-k=\"kind%d\">%d</td><td>%s: ", i, g.n[i], sc_title[i]);
+    int shown = 0;
+    for (uint32_t s = 0; s < p->nsources; s++)
+      if (g.k[s] == (sc_kind)i) {
+        fputs(shown++ ? ", " : "", f);
+        pl_html_esc(f, K(p, p->sources[s].name));
+      }
+    fputs("</td></tr>\n", f);
+  }
+  fprintf(f, "</table>\n<p>%.0f requests (%.0f planned calls, %.0f lookups, %.0f verify reads). "
+          "Complexity grade: <strong id=\"grade\">%c</strong> (A under 1 h at the API-key rate, "
+          "B under 8 h, C under 48 h, D beyond; one step worse when more than a third of the "
+          "objects are lossy or have no home).</p>\n", g.total, g.c.writes, g.c.lookups,
+          g.c.verify, g.grade);
+  free(g.k);
+}
+
 static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
-  int n[SC__N] = {0};
-  sc_kind *k = calloc(p->nsources + 1, sizeof *k);
-  for (uint32_t s = 0; s < p->nsources; s++) n[k[s] = kind_of(p, s, j)]++;
+  sc_fig g;
+  figures(p, j, &g);
+  int *n = g.n;
+  sc_kind *k = g.k;
   fprintf(f, "# Scope: %s\n\n| of %u objects | |\n|---|---|\n", K(p, p->title), p->nsources);
   for (int i = 0; i < SC__N; i++) {
     fprintf(f, "| %u %s | ", (unsigned)n[i], sc_title[i]);
@@ -114,8 +150,8 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
     hm_md_text(f, cJSON_IsString(tg) ? tg->valuestring : "?");
     fprintf(f, " | %.0f |\n", num(o, "calls"));
   }
-  sc_calls c = count_calls(p, j);
-  double total = c.writes + c.lookups + c.verify;
+  sc_calls c = g.c;
+  double total = g.total;
   static const struct { const char *name; double per, window; } rate[3] = {
     {"API key, 40 per 20 s", 40, 20}, {"OAuth app, 80 per 20 s", 80, 20},
     {"enterprise, 40 per 10 s", 40, 10}};
@@ -134,7 +170,7 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
   fprintf(f, "\nComplexity grade: **%c** (docs/guide.md, \"Scope\": A under 1 h at the API-key "
           "rate, B under 8 h, C under 48 h, D beyond; one step worse when more than a third of "
           "the objects are lossy or have no home).\n",
-          grade(total * 0.5, n[SC_LOSSY] + n[SC_GAP], (int)p->nsources));
+          g.grade);
   free(k);
 }
 

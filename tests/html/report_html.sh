@@ -9,6 +9,7 @@
 # - per object, read/planned/rejected/flagged/guarded/bad/repeats equal
 #   report.json's; the totals and the API calls too; the grouped rejections
 #   and flags add up to report.json's rows;
+# - the scope's kinds of object add up to the objects, its grade is scope.md's;
 # - an example names a record by its human identifiers (SRC's expected text).
 set -u
 hmapc=$1 hmaprun=$2 root=$3 src=$4
@@ -74,6 +75,12 @@ sum() { grep "<tr class=\"$1\"" "$tmp/report.dom" | sed -n 's/.*data-k="count">\
         awk '{ s += $1 } END { print s + 0 }'; }
 [ "$(sum rejected)" = "$(jq '.rejected | length' "$json")" ] || failed "rejections: page $(sum rejected)"
 [ "$(sum flags)" = "$(jq '.flags | length' "$json")" ] || failed "flags: page $(sum flags)"
+
+# the scope: the kinds of object add up to every object; the grade is scope.md's
+kinds=$(sed -n 's/.*data-k="kind[0-9]">\([0-9]*\)<.*/\1/p' "$tmp/report.dom" | awk '{ s += $1 } END { print s + 0 }')
+[ "$kinds" = "$(jq '.objects | length' "$json")" ] || failed "scope kinds add up to $kinds"
+g=$(sed -n 's/.*<strong id="grade">\([A-D]\)<.*/\1/p' "$tmp/report.dom")
+grep -q "Complexity grade: \*\*$g\*\*" "$tmp/plan/scope.md" || failed "grade $g is not scope.md's"
 
 # human identifiers in the examples (HTML-escaped as the DOM serialises them)
 case $src in
