@@ -73,7 +73,9 @@ static const char *json_records(hm_arena *a, const char *file, const char **logs
   hm_buf b; hm_buf_init(&b);
   const char *rec = NULL;
   *nlogs = 0;
-  if (hm_buf_read_path(&b, file) == 0) {
+  struct stat st;
+  /* the shape is read from the whole first file: a huge one is taken as an array */
+  if (stat(file, &st) == 0 && st.st_size <= 64 * 1024 * 1024 && hm_buf_read_path(&b, file) == 0) {
     cJSON *j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
     if (cJSON_IsObject(j)) {
       cJSON *objs = cJSON_GetObjectItemCaseSensitive(j, "objects");
@@ -238,14 +240,15 @@ static bool reads_as(int f, const char *s) {
   return e && !*e;
 }
 
-static void add_distinct(pr_export *x, pr_col *c, const char *s, size_t n) {
+/* t: the value, NUL-terminated, in the record's arena; copied into the
+   export's arena only the first time it is seen. */
+static void add_distinct(pr_export *x, pr_col *c, const char *t) {
   if (c->capped) return;
-  char *key = hm_arena_strndup(&x->a, s, n);
-  bool fresh;
-  void **slot = hm_htab_put_str(&c->vals, key, &fresh);
-  *slot = (void *)((uintptr_t)*slot + 1);
-  if (!fresh) return;
+  void **seen = hm_htab_find_str(&c->vals, t);
+  if (seen) { *seen = (void *)((uintptr_t)*seen + 1); return; }
   if (c->ndistinct == PR_MAX_DISTINCT) { c->capped = true; return; }
+  char *key = hm_arena_strdup(&x->a, t);
+  *hm_htab_put_str(&c->vals, key, NULL) = (void *)1;
   if (c->ndistinct == c->cap) {
     uint32_t nc = c->cap ? 2 * c->cap : 16;
     c->order = hm_arena_realloc(&x->a, c->order, c->cap * sizeof *c->order, nc * sizeof *c->order);
@@ -254,7 +257,9 @@ static void add_distinct(pr_export *x, pr_col *c, const char *s, size_t n) {
   c->order[c->ndistinct++] = key;
 }
 
-static void profile(pr_export *x, pr_col *c, hm_value v) {
+/* tmp: the record's arena (reset per record), so that profiling keeps only
+   the distinct values, never the whole export. */
+static void profile(pr_export *x, pr_col *c, hm_value v, hm_arena *tmp) {
   char num[64];
   const char *s = NULL;
   size_t n = 0;
@@ -266,14 +271,14 @@ static void profile(pr_export *x, pr_col *c, hm_value v) {
   default: return;
   }
   c->filled++;
-  char *t = hm_arena_strndup(&x->a, s, n);
+  char *t = hm_arena_strndup(tmp, s, n);
   if (looks_int(t)) c->nint++;
   if (v.kind == HV_STR) {
     if (looks_email(t)) c->nemail++;
     for (int f = 0; f < PR_NDATEFMT; f++)
       if (reads_as(f, t)) c->ndate[f]++;
   }
-  add_distinct(x, c, s, n);
+  add_distinct(x, c, t);
 }
 
 /* A program of one source, so that runtime/read opens the file as hmaprun would. */
@@ -305,7 +310,8 @@ static int read_source(pr_export *x, pr_src *s) {
     }
     s->nrec++;
     const hm_rec *rr = out.value.kind == HV_REC ? out.value.u.rec : NULL;
-    for (uint32_t i = 0; rr && i < rr->n; i++) profile(x, col_of(x, s, rr->keys[i]), rr->vals[i]);
+    for (uint32_t i = 0; rr && i < rr->n; i++)
+      profile(x, col_of(x, s, rr->keys[i]), rr->vals[i], &rec);
     hm_arena_reset(&rec);
   }
   hm_arena_free(&rec);
