@@ -26,6 +26,7 @@ typedef struct pr_col {
   uint64_t filled;                 /* values neither empty, null nor missing */
   uint64_t nint, nbool, nemail, nnested, nstr;
   uint64_t ndate[PR_NDATEFMT];     /* values read by each pr_date_formats entry */
+  uint64_t noffset;                /* ISO values that carry their offset (Z, +02:00) */
   hm_htab vals;                    /* value text -> (uintptr_t) count */
   const char **order;              /* distinct values in first-seen order */
   uint32_t ndistinct, cap;

@@ -97,6 +97,14 @@ static const char *src_sys(const em *e) {
   return e->x->sys == HM_SYS_UNKNOWN ? "src" : pr_system_name(e->x->sys);
 }
 
+/* What the values say of their zone: all carry an offset, or none does (then
+   $source_timezone is what they mean), or some do. */
+static const char *tz_note(const pr_col *c) {
+  if (c->noffset == c->filled) return ", every one with its offset";
+  return c->noffset ? ", some without an offset ($source_timezone)"
+                    : ", no offset: $source_timezone";
+}
+
 static void date_expr(em *e, const pr_src *s, const char *v, int c, hm_buf *o) {
   int f = pr_col_datefmt(&s->cols[c]);
   hm_buf_printf(o, "date(%s.%s, ", v, s->cols[c].name);
@@ -110,9 +118,9 @@ static void date_line(em *e, pr_src *s, const char *field, const char *v, int c)
   int f = pr_col_datefmt(col);
   hm_buf_printf(e->o, "%s%s = ", *v == 'm' ? "    " : "  ", field);
   date_expr(e, s, v, c, e->o);
-  hm_buf_printf(e->o, " ?? skip   # confirm: %llu of %llu records read as %s\n",
+  hm_buf_printf(e->o, " ?? skip   # confirm: %llu of %llu records read as %s%s\n",
                 (unsigned long long)col->filled, (unsigned long long)s->nrec,
-                f ? pr_date_formats[f] : "ISO 8601");
+                f ? pr_date_formats[f] : "ISO 8601", tz_note(col));
 }
 
 static const char *status_of(const char *v) {
@@ -455,10 +463,10 @@ static void col_note(const pr_export *x, const pr_src *s, int i, hm_buf *o) {
   if (i == s->key) hm_buf_printf(o, "; the key: %llu distinct values",
                                  (unsigned long long)c->filled);
   else if (c->ref >= 0) hm_buf_printf(o, "; names %s", x->srcs[c->ref].name);
-  else if (pr_col_datefmt(c) >= 0) hm_buf_printf(o, "; dates %s",
+  else if (pr_col_datefmt(c) >= 0) hm_buf_printf(o, "; dates %s%s",
                                                   pr_date_formats[pr_col_datefmt(c)][0]
                                                       ? pr_date_formats[pr_col_datefmt(c)]
-                                                      : "ISO 8601");
+                                                      : "ISO 8601", tz_note(c));
   else if (is_enum(c)) { hm_buf_puts(o, "; "); values_note(o, c); }
   else if (c->nemail * 2 > c->filled && c->filled) hm_buf_puts(o, "; e-mail addresses");
   hm_buf_putc(o, '\n');

@@ -277,6 +277,10 @@ static void profile(pr_export *x, pr_col *c, hm_value v, hm_arena *tmp) {
     if (looks_email(t)) c->nemail++;
     for (int f = 0; f < PR_NDATEFMT; f++)
       if (reads_as(f, t)) c->ndate[f]++;
+    size_t len = strlen(t);
+    if (reads_as(0, t) && len > 6 &&
+        (t[len - 1] == 'Z' || ((t[len - 6] == '+' || t[len - 6] == '-') && t[len - 3] == ':')))
+      c->noffset++;
   }
   add_distinct(x, c, t);
 }
