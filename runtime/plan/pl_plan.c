@@ -398,7 +398,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   }
   free(obuf);
   if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
-  if (!rc && hm_plan_scope(p, o->out_dir, NULL, err, errlen)) rc = 2;
+  if (!rc && hm_plan_scope(p, o->out_dir, NULL, 0, err, errlen)) rc = 2;
   if (!rc && !o->quiet) {
     uint64_t planned = 0, rejected = 0, repeats = 0;
     for (uint32_t s = 0; s < p->nsources; s++) {

@@ -120,7 +120,7 @@ void pl_scope_html(const hm_program *p, const cJSON *j, FILE *f) {
   free(g.k);
 }
 
-static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
+static void write_scope(const hm_program *p, const cJSON *j, FILE *f, double account) {
   sc_fig g;
   figures(p, j, &g);
   int *n = g.n;
@@ -159,13 +159,19 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
           "updates), %.0f lookups of existing objects, %.0f reads to verify.\n\n"
           "| rate | run | verify | total |\n|---|---|---|---|\n", total, c.writes, c.lookups,
           c.verify);
-  for (int i = 0; i < 3; i++) {
+  for (int i = account > 0 ? -1 : 0; i < 3; i++) {
     char a[32], b[32], t[32];
-    double per = rate[i].window / rate[i].per;
+    double per = i < 0 ? 20.0 / account : rate[i].window / rate[i].per;
+    if (i < 0) {
+      snprintf(a, sizeof a, "%.0f", account);
+      fprintf(f, "| this account, %s per 20 s (its answer) ", a);
+    } else {
+      fprintf(f, "| %s ", rate[i].name);
+    }
     hms(a, sizeof a, (c.writes + c.lookups) * per);
     hms(b, sizeof b, c.verify * per);
     hms(t, sizeof t, total * per);
-    fprintf(f, "| %s | %s | %s | %s |\n", rate[i].name, a, b, t);
+    fprintf(f, "| %s | %s | %s |\n", a, b, t);
   }
   fprintf(f, "\nComplexity grade: **%c** (docs/guide.md, \"Scope\": A under 1 h at the API-key "
           "rate, B under 8 h, C under 48 h, D beyond; one step worse when more than a third of "
@@ -174,8 +180,8 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f) {
   free(k);
 }
 
-int hm_plan_scope(const hm_program *p, const char *out_dir, FILE *echo, char *err,
-                  size_t errlen) {
+int hm_plan_scope(const hm_program *p, const char *out_dir, FILE *echo, double account_limit,
+                  char *err, size_t errlen) {
   char path[4096];
   hm_buf b; hm_buf_init(&b);
   snprintf(path, sizeof path, "%s/report.json", out_dir);
@@ -186,7 +192,7 @@ int hm_plan_scope(const hm_program *p, const char *out_dir, FILE *echo, char *er
   snprintf(path, sizeof path, "%s/scope.md", out_dir);
   FILE *f = fopen(path, "w+");
   if (!f) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); cJSON_Delete(j); return -1; }
-  write_scope(p, j, f);
+  write_scope(p, j, f, account_limit);
   cJSON_Delete(j);
   if (echo) {
     rewind(f);

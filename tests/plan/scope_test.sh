@@ -5,11 +5,14 @@
 # report.json: the five kinds of object add up to every source, records per
 # object, requests = planned calls + one lookup per create of a target with
 # unique fields + one verify read per create, the time at 40/20 s, and the
-# grade by the rule of docs/guide.md. `plan` writes the same scope.md.
+# grade by the rule of docs/guide.md. `plan` writes the same scope.md. With
+# --target, the time at the account's own rate, read from its answer: an
+# hmap-sandbox started with --rate 80/20 says 80; without credentials, exit 2.
 set -u
-hmapc=$1 hmaprun=$2 root=$3
+hmapc=$1 hmaprun=$2 root=$3 sandbox=$4
 . "$root/tests/e2e/lib.sh"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); sbx_pid=
+trap '[ -n "$sbx_pid" ] && kill "$sbx_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$root" || exit 2
 "$hmapc" build maps/itop_to_gorgias.hmap -o "$tmp/m.hbc" || exit 1
 # shellcheck disable=SC2046
@@ -41,4 +44,19 @@ grep -q 'Complexity grade: \*\*B\*\*' "$md" || failed "grade: $(grep grade "$md"
 # shellcheck disable=SC2046
 "$hmaprun" plan "$tmp/m.hbc" --data tests/fixtures/itop --out "$tmp/p" $(e2e_plan_opts itop) 2>/dev/null
 cmp -s "$tmp/p/scope.md" "$md" || failed "plan's scope.md differs from scope's"
+
+. "$root/tests/lib/sandbox.sh"
+start_sandbox "$sandbox" "$tmp" --rate 80/20
+GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox \
+  "$hmaprun" scope "$tmp/m.hbc" --data tests/fixtures/itop --out "$tmp/t" --target "$sbx_url" \
+  $(e2e_plan_opts itop) >"$tmp/t.out" 2>"$tmp/t.err"
+[ $? = 1 ] || failed "scope --target: exit $?: $(cat "$tmp/t.err")"
+a=$(( ((total + lookups + creates) * 20 + 40) / 80 ))   # 0.25 s a request, rounded
+grep -q "^| this account, 80 per 20 s (its answer) | .* | 0h 00m $(printf %02d $a)s |$" "$tmp/t.out" ||
+  failed "no row at the account's rate (${a}s): $(grep 'this account' "$tmp/t.out")"
+env -u GORGIAS_EMAIL -u GORGIAS_API_KEY "$hmaprun" scope "$tmp/m.hbc" --data tests/fixtures/itop \
+  --out "$tmp/u" --target "$sbx_url" >/dev/null 2>"$tmp/u.err"
+[ $? = 2 ] || failed "scope --target without credentials: exit $?"
+grep -q '^hmaprun scope: .*GORGIAS_EMAIL' "$tmp/u.err" || failed "no reason: $(cat "$tmp/u.err")"
+[ -e "$tmp/u/scope.md" ] && failed "a scope was written after the account refused"
 exit $fail
