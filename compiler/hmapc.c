@@ -11,6 +11,7 @@
 #include "hm_compile.h"
 #include "hm_fmt.h"
 #include "hm_lsp.h"
+#include "hm_propose.h"
 #include "hm_version.h"
 
 static const char *usage_text =
@@ -22,6 +23,8 @@ static const char *usage_text =
   "       hmapc fmt [--check] FILE.hmap...\n"
   "       hmapc explain CODE\n"
   "       hmapc lsp [--stdlib DIR]\n"
+  "       hmapc propose EXPORT_DIR [--from itop|smartertrack|atera|auto] -o MAP.hmap\n"
+  "       hmapc values EXPORT_DIR FILE COLUMN\n"
   "       hmapc --version\n"
   "\n"
   "check   report every error and warning of each map (file:line:col: error: text [E0NN]);\n"
@@ -36,10 +39,21 @@ static const char *usage_text =
   "explain print what a diagnostic code means, with an example and the fix (E0102, W0402)\n"
   "lsp     a Language Server on stdin/stdout (diagnostics, completion, hover, definition,\n"
   "        symbols, formatting) for any editor: docs/editors.md\n"
+  "propose draft a map from an export: its sources with inferred types, rules into Gorgias,\n"
+  "        `# confirm:` comments with the evidence, unmapped columns as `ignore`\n"
+  "values  a column's distinct values with their counts, most frequent first\n"
   "\n"
+  "Diagnostics are coloured on a terminal unless NO_COLOR is set (non-empty).\n"
   "Schema modules (`use gorgias`) come from the ones built into hmapc, or from\n"
   "--stdlib DIR / $HMAP_STDLIB when given. Exit status: 0 clean, 1 errors, 2 usage\n"
   "or unreadable input.\n";
+
+/* Colour only on a terminal, and never when NO_COLOR is set to anything
+   non-empty (no-color.org). */
+static int color_ok(void) {
+  const char *no = getenv("NO_COLOR");
+  return isatty(2) && !(no && *no);
+}
 
 static int usage(const char *msg) {
   if (msg) fprintf(stderr, "hmapc: %s\n", msg);
@@ -122,7 +136,7 @@ static int cmd_check(int argc, char **argv) {
       if (n) { if (!first_json) hm_buf_putc(&out, ','); hm_buf_put(&out, s, n); first_json = 0; }
       hm_buf_free(&one);
     } else {
-      hm_diags_print(&c.diags, stderr, isatty(2));
+      hm_diags_print(&c.diags, stderr, color_ok());
       print_counts(&c.diags, strcmp(argv[i], "-") ? argv[i] : stdin_name);
     }
     hm_compiler_free(&c);
@@ -167,7 +181,7 @@ static int cmd_build(int argc, char **argv) {
   hm_compiler c;
   hm_compiler_init(&c, stdlib_dir(lib));
   int unit, rc = compile(&c, in, &unit);
-  hm_diags_print(&c.diags, stderr, isatty(2));
+  hm_diags_print(&c.diags, stderr, color_ok());
   print_counts(&c.diags, in);
   if (rc == 0) {
     hm_program p;
@@ -290,6 +304,39 @@ static int cmd_lsp(int argc, char **argv) {
   return hm_lsp_serve(stdin, stdout, stdlib_dir(lib));
 }
 
+static int cmd_propose(int argc, char **argv) {
+  const char *dir = NULL, *out = NULL;
+  int from = HM_SYS_AUTO;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o")) {
+      if (++i == argc) return usage("-o needs a file");
+      out = argv[i];
+    } else if (!strcmp(argv[i], "--from")) {
+      if (++i == argc || (from = hm_propose_system_parse(argv[i])) < 0)
+        return usage("--from takes itop, smartertrack, atera or auto");
+    } else if (argv[i][0] == '-' && argv[i][1]) return usage("unknown option");
+    else if (dir) return usage("propose takes one export folder");
+    else dir = argv[i];
+  }
+  if (!dir || !out) return usage("propose needs EXPORT_DIR -o MAP.hmap");
+  hm_buf b; hm_buf_init(&b);
+  char err[512];
+  int rc = hm_propose(dir, (hm_propose_system)from, &b, err, sizeof err);
+  if (rc) fprintf(stderr, "hmapc: %s\n", err);
+  else rc = !strcmp(out, "-") ? (fwrite(b.data, 1, b.len, stdout) == b.len ? 0 : 2)
+                              : write_file(out, b.data, b.len);
+  hm_buf_free(&b);
+  return rc;
+}
+
+static int cmd_values(int argc, char **argv) {
+  if (argc != 3) return usage("values takes EXPORT_DIR FILE COLUMN");
+  char err[512];
+  int rc = hm_values(argv[0], argv[1], argv[2], stdout, err, sizeof err);
+  if (rc) fprintf(stderr, "hmapc: %s\n", err);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage(NULL);
   const char *cmd = argv[1];
@@ -309,6 +356,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "fmt")) return cmd_fmt(argc - 2, argv + 2);
   if (!strcmp(cmd, "lsp")) return cmd_lsp(argc - 2, argv + 2);
   if (!strcmp(cmd, "explain")) return cmd_explain(argc - 2, argv + 2);
+  if (!strcmp(cmd, "propose")) return cmd_propose(argc - 2, argv + 2);
+  if (!strcmp(cmd, "values")) return cmd_values(argc - 2, argv + 2);
   fprintf(stderr, "hmapc: unknown command '%s'\n", cmd);
   return usage(NULL);
 }

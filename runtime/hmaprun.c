@@ -24,6 +24,9 @@ static const char *usage_text =
     "commands:\n"
     "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
     "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
+    "  scope FILE.hbc --data DIR --out DIR [--target URL] [--set NAME=VALUE]...\n"
+    "      the plan's counts without its calls: prints scope.md (objects, calls, time, grade;\n"
+    "      with --target, the time at that account's rate too)\n"
     "  run FILE.hbc --data DIR --target URL --state state.db [--sample N] [--delta] [--set "
     "NAME=VALUE]...\n"
     "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
@@ -72,8 +75,10 @@ static hm_program *load_program(const char *path) {
   return p;
 }
 
-static int plan_main(int argc, char **argv) {
-  const char *hbc = NULL;
+/* `plan`, or with scope set `scope`: the same dry run with its calls
+   thrown away (never written) and scope.md printed on stdout. */
+static int plan_main(int argc, char **argv, int scope) {
+  const char *hbc = NULL, *target = NULL, *creds = NULL;
   hm_plan_opts o = {0};
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   if (!sets) abort();
@@ -82,7 +87,11 @@ static int plan_main(int argc, char **argv) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { plan_help(stdout); free(sets); return 0; }
-    if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") ||
+    if (scope && (!strcmp(a, "--target") || !strcmp(a, "--credentials-file"))) {
+      if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
+      *(strcmp(a, "--target") ? &creds : &target) = val;
+      i++;
+    } else if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") ||
         !strcmp(a, "--set")) {
       if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
       i++;
@@ -115,14 +124,31 @@ static int plan_main(int argc, char **argv) {
     rc = hm_plan_check_sets(p, sets, o.nsets, err, sizeof err);
     if (rc) fprintf(stderr, "hmaprun: %s\n", err);
   }
+  double limit = 0;   /* scope --target: the account's own rate */
+  if (!rc && target) {
+    char err[1024] = "";
+    hm_run_curl_init();
+    rc = hm_account_limit(target, creds, &limit, err, sizeof err);
+    curl_global_cleanup();
+    if (rc) fprintf(stderr, "hmaprun scope: %s\n", err);
+  }
   if (!rc) {
     o.sets = sets;
     o.builtins = hm_builtins;
     o.nbuiltins = hm_builtin_count;
     o.std = hm_std_state_new();
     char err[1024] = "";
-    rc = hm_plan_run(p, &o, err, sizeof err);
+    FILE *sink = scope ? fopen("/dev/null", "w") : NULL;
+    if (scope && !sink) { fprintf(stderr, "hmaprun: /dev/null: %s\n", strerror(errno)); rc = 2; }
+    o.calls = sink;
+    o.quiet = scope;
+    if (!rc) rc = hm_plan_run(p, &o, err, sizeof err);
     if (rc == 2) fprintf(stderr, "hmaprun: %s\n", err);
+    if (sink) fclose(sink);
+    if (scope && rc < 2 && hm_plan_scope(p, o.out_dir, stdout, limit, err, sizeof err)) {
+      fprintf(stderr, "hmaprun: %s\n", err);
+      rc = 2;
+    }
     hm_std_state_free(o.std);
   }
   if (p) hm_bc_free(p);
@@ -189,7 +215,8 @@ int main(int argc, char **argv) {
     printf("hmaprun %s (git %s)\n", HM_VERSION, HM_GIT_REVISION);
     return 0;
   }
-  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1, 0);
+  if (!strcmp(cmd, "scope")) return plan_main(argc - 1, argv + 1, 1);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
       !strcmp(cmd, "status"))
     return client_main(cmd, argc - 1, argv + 1);

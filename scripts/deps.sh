@@ -9,6 +9,8 @@ PKGS="$PKGS libgumbo-dev"
 PKGS="$PKGS chromium"
 # neovim: only the tests need it (tests/editor drives `hmapc lsp` from a real editor)
 PKGS="$PKGS neovim"
+# zsh: only the tests need it (tests/run/cli.sh completes words in zsh too)
+PKGS="$PKGS zsh"
 # clang and its runtime: the bounded fuzzing step of the test suite (tests/fuzz/ci_fuzz.sh)
 PKGS="$PKGS clang libclang-rt-14-dev"
 missing=""

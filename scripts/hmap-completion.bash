@@ -1,11 +1,13 @@
 # Shell completion for hmapc, hmaprun and hmap-sandbox: commands, options, and
 # file names where an option takes a file. bash: `source scripts/hmap-completion.bash`
-# (or copy it to /etc/bash_completion.d/); zsh: `autoload -U +X bashcompinit &&
-# bashcompinit && source scripts/hmap-completion.bash`.
+# (or copy it to /etc/bash_completion.d/); zsh (after compinit, which a usual
+# .zshrc runs): `autoload -U +X bashcompinit && bashcompinit && source
+# scripts/hmap-completion.bash`.
 
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in
     plan) echo "--data --out --sample --set --help" ;;
+    scope) echo "--data --out --set --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --delta --force-map-change
                --retarget --recover --resend-in-doubt --allow-active-rules --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --no-preflight --credentials-file
@@ -34,7 +36,7 @@ _hmap_file_arg() {
 _hmaprun() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "plan run rollback verify status --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "plan scope run rollback verify status --help --version" -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0
@@ -48,7 +50,8 @@ _hmaprun() {
 _hmapc() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "check build disasm schema builtins --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check build disasm schema builtins propose values --help --version" \
+                          -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0
@@ -56,6 +59,14 @@ _hmapc() {
     check) COMPREPLY=($(compgen -W "--json --stdlib --stdin-name" -- "$cur")) ;;
     build) COMPREPLY=($(compgen -W "--stdlib -o" -- "$cur")) ;;
     schema) COMPREPLY=($(compgen -W "--stdlib" -- "$cur")) ;;
+    propose)
+      if [ "$prev" = --from ]; then
+        COMPREPLY=($(compgen -W "auto itop smartertrack atera" -- "$cur")); return 0
+      fi
+      COMPREPLY=($(compgen -W "--from -o" -- "$cur")) ;;
+  esac
+  case "${COMP_WORDS[1]}" in
+    propose|values) [[ $cur != -* ]] && COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
   esac
   if [[ $cur != -* ]]; then
     local ext='!*.hmap'

@@ -62,6 +62,15 @@ typedef struct hm_plan_opts {
  * a missing data file is found before anything is written). */
 int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen);
 
+/* scope.md in out_dir from the report.json a plan wrote there (pl_scope.c):
+   objects 1:1, lossy, many:1, without a home (N of M), records and calls per
+   object, the time at each Gorgias rate with lookups and verify, the
+   complexity grade; with account_limit > 0 (requests per 20 s, read from the
+   target account) the time at that rate too. A copy goes to echo when it is
+   not NULL. 0 or -1 + err. */
+int hm_plan_scope(const hm_program *p, const char *out_dir, FILE *echo, double account_limit,
+                  char *err, size_t errlen);
+
 /* The map digest (64 hex digits) that `run FILE.hbc` stamps on the state and
  * `plan` writes into report.json (read back by `run --plan`): one function, so
  * both refuse a resume under other settings alike. With --set values it also

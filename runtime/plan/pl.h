@@ -26,6 +26,28 @@
 void hm_md_text(FILE *f, const char *s);
 void hm_md_code(FILE *f, const char *s);
 
+/* ==== pl_html.c ====
+ * report.html from the report.json just written (so its numbers are
+ * report.json's), with the human identifiers of example records, the
+ * inventories' spooled rows, the map's settings and the tool's version. */
+typedef struct pl_html_in {
+  const hm_program *p;
+  const char *report_json;
+  const char *(*label)(void *u, const char *object, const char *key);   /* or NULL */
+  void *u;
+  FILE *const *inventory;     /* per gap: spooled Markdown rows "| key | label |", or NULL */
+  const char *version;
+} pl_html_in;
+int pl_html_write(const pl_html_in *in, FILE *f);
+/* Text escaped for HTML (element content and quoted attributes). */
+void pl_html_esc(FILE *f, const char *s);
+/* ---- pl_scope.c (for report.html) ----
+ * The scope's kinds of object, requests and grade as HTML, from report.json. */
+void pl_scope_html(const hm_program *p, const struct cJSON *j, FILE *f);
+/* "REF SUBJECT <EMAIL>" / "NAME <EMAIL>" of a source record from the columns
+   that usually carry them; NULL when it has none. malloc'd. */
+char *pl_record_label(const hm_value *rec);
+
 /* ==== pl_wire.c ====
  * hm_wire: how a built target object looks on the Gorgias wire. The map and
  * the schema speak in fields (`customer` is a ref Customer, `tags` a list of
@@ -122,6 +144,9 @@ void hm_rpt_sample_pick(hm_rpt *r, uint32_t src, const char *key, const char *re
 /* One record read of source src (its key, or NULL): columns with a value
    that the map neither reads nor ignores (pl_unread.c). */
 void hm_rpt_unread(hm_rpt *r, uint32_t src, hm_value rec, const char *key);
+/* The human identifiers of record key of src (pl_record_label of rec), kept
+   for report.html's examples of the rows just added. */
+void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec);
 /* Writes report.json and report.md into out_dir. 0 or -1 with err. */
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen);
 

@@ -215,5 +215,6 @@ void pl_h_event(void *u, const hm_vm_event *e) {
                     pl_map_loc(pl, e->file ? e->file : "", e->line, e->col),
                     K(pl->p, pl->p->rules[e->rule].name), e->field, e->trigger, e->why, e->detail};
   hm_rpt_add(pl->rpt, &row);
+  hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
   if (k == HM_ROW_FLAG) pl->flagged = true;
 }

@@ -147,6 +147,7 @@ static int dry_pass(plan *pl, uint32_t s, bool collect, char *err, size_t errlen
     if (rc == -2) break;
     if (rc == -1) continue;
     pl->key = record_key(pl, &rec);
+    pl->whole = rec.value;
     bool fresh = false;
     if (!pl->key || (pl_kmap_find(&seen, pl_khash(pl->key), true, &fresh), !fresh)) continue;
     if (collect) {
@@ -225,6 +226,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
   while (hm_arena_reset(&pl->arena), (rc = hm_reader_next(r, &pl->arena, &rec)) != 0) {
     if (rc == -2) { int x = fatal_read(r, err, errlen); hm_reader_close(r); return x; }
     pl->key = NULL;
+    pl->whole = hv_missing(HM_WHY_ABSENT);   /* report rows name this record, never the last */
     if (rc == -1) {
       if (after) continue;
       hm_rpt_count(pl->rpt, s, HM_RPT_READ);
@@ -235,6 +237,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
     }
     if (!after) hm_rpt_count(pl->rpt, s, HM_RPT_READ);
     pl->key = record_key(pl, &rec);
+    pl->whole = rec.value;
     if (!after) count_unread(pl, s, &rec, pl->key);
     const char *why = NULL;
     if (ss->sample) {

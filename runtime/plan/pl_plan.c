@@ -41,6 +41,7 @@ void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg,
                     NULL,
                     NULL};
   hm_rpt_add(pl->rpt, &row);
+  hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
   if (kind == HM_ROW_FLAG) pl->flagged = true;
 }
 
@@ -418,6 +419,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   }
   free(obuf);
   if (!rc && hm_rpt_write(pl.rpt, o->out_dir, err, errlen)) rc = 2;
+  if (!rc && hm_plan_scope(p, o->out_dir, NULL, 0, err, errlen)) rc = 2;
   if (!rc && !o->quiet) {
     uint64_t planned = 0, rejected = 0, repeats = 0;
     for (uint32_t s = 0; s < p->nsources; s++) {

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hm_buf.h"
+#include "hm_version.h"
 #include "hm_vm.h"
 
 #define SUMMARY_MAX 256     /* distinct messages summarised in report.md */
 #define SUMMARY_KEYS 10     /* example keys per summary line */
+#define LABELS_MAX 100000   /* record labels kept for report.html: bounded memory */
 
 typedef struct summary {
   hm_rpt_kind kind;
@@ -39,6 +41,7 @@ struct hm_rpt {
   long sample_n;
   pick *picks; uint32_t npicks, cap_picks;
   pl_unread *unread;                /* columns not migrated */
+  hm_htab labels;                   /* "OBJECT\x1fKEY" -> its human identifiers (report.html) */
 };
 
 
@@ -80,6 +83,9 @@ void hm_rpt_free(hm_rpt *r) {
   free(r->picks); free(r->calls); free(r->sums); free(r->inventory);
   free(r->gap_records); free(r->losses); free(r->counts);
   pl_unread_free(r->unread);
+  for (size_t i = 0; i < r->labels.cap; i++)
+    if (r->labels.h && r->labels.h[i]) { free((char *)r->labels.k[i]); free(r->labels.v[i]); }
+  hm_htab_free(&r->labels);
   free(r);
 }
 
@@ -202,6 +208,25 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
   fputs(" | ", spool); hm_md_text(spool, label ? label : "");
   fputs(" |\n", spool);
   r->gap_records[gap]++;
+}
+
+void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec) {
+  if (!key || src >= r->p->nsources || r->labels.n >= LABELS_MAX) return;
+  hm_buf b; hm_buf_init(&b);
+  hm_buf_printf(&b, "%s\x1f%s", K(r->p, r->p->sources[src].name), key);
+  if (hm_htab_find_str(&r->labels, hm_buf_cstr(&b))) { hm_buf_free(&b); return; }
+  char *label = pl_record_label(rec);
+  if (label) *hm_htab_put_str(&r->labels, hm_xstrdup(hm_buf_cstr(&b)), NULL) = label;
+  hm_buf_free(&b);
+}
+
+static const char *label_of(void *u, const char *object, const char *key) {
+  hm_rpt *r = u;
+  hm_buf b; hm_buf_init(&b);
+  hm_buf_printf(&b, "%s\x1f%s", object, key);
+  void **v = hm_htab_find_str(&r->labels, hm_buf_cstr(&b));
+  hm_buf_free(&b);
+  return v ? *v : NULL;
 }
 
 /* ---- writing ---- */
@@ -527,9 +552,32 @@ static int write_file(const char *dir, const char *name, void (*fn)(hm_rpt *, FI
   return 0;
 }
 
+static void write_html(hm_rpt *r, FILE *f, const char *json) {
+  pl_html_in in = {r->p, json, label_of, r, r->inventory,
+                   "hmaprun " HM_VERSION " (git " HM_GIT_REVISION ")"};
+  pl_html_write(&in, f);
+}
+
+/* report.html beside report.md, from the report.json just written. */
+static int write_report_html(hm_rpt *r, const char *dir, char *err, size_t errlen) {
+  char path[4096];
+  hm_buf json; hm_buf_init(&json);
+  snprintf(path, sizeof path, "%s/report.json", dir);
+  int e = hm_buf_read_path(&json, path);
+  if (e) { snprintf(err, errlen, "%s: %s", path, strerror(e)); hm_buf_free(&json); return -1; }
+  snprintf(path, sizeof path, "%s/report.html", dir);
+  FILE *f = fopen(path, "w");
+  if (!f) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); hm_buf_free(&json); return -1; }
+  write_html(r, f, hm_buf_cstr(&json));
+  hm_buf_free(&json);
+  if (fclose(f)) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
+  return 0;
+}
+
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen) {
   if (write_file(out_dir, "report.json", write_json, r, err, errlen)) return -1;
   if (write_file(out_dir, "report.md", write_md, r, err, errlen)) return -1;
+  if (write_report_html(r, out_dir, err, errlen)) return -1;
   for (uint32_t g = 0; g < r->p->ngaps; g++)
     if (r->p->gaps[g].kind == HG_INVENTORY)
       return write_file(out_dir, "inventory.md", write_inventory, r, err, errlen);

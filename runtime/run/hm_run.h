@@ -25,6 +25,12 @@ int hm_run_main(int argc, char **argv);
 int hm_rollback_main(int argc, char **argv);
 int hm_verify_main(int argc, char **argv);
 int hm_status_main(int argc, char **argv);
+/* The request limit of the account at target (per 20 s), as its answer to
+   GET /api/account gives it (X-Gorgias-Account-Api-Call-Limit; 40 when it
+   says nothing). Credentials from creds_file or the environment. 0, or an
+   exit code (2 unreadable credentials, 3 or 4 refused) with err. */
+int hm_account_limit(const char *target, const char *creds_file, double *limit, char *err,
+                     size_t errlen);
 /* curl_global_init for the commands above, with an allocator that wipes every
  * block libcurl frees (its request headers carry the Basic credentials). */
 int hm_run_curl_init(void);

@@ -58,6 +58,17 @@ int hm_client_connect(const char *target, const char *creds_file, double time_sc
   return *out ? 0 : 2;
 }
 
+int hm_account_limit(const char *target, const char *creds_file, double *limit, char *err,
+                     size_t errlen) {
+  hm_http *h;
+  int rc = hm_client_connect(target, creds_file, 1.0, 0, NULL, &h, err, errlen);
+  if (rc) return rc;
+  rc = hm_preflight_account(h, err, errlen);
+  if (!rc) *limit = hm_http_get_rl(h)->limit;
+  hm_http_close(h);
+  return rc;
+}
+
 const char *hm_rn_json_str(const cJSON *o, const char *key) {
   const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
   return cJSON_IsString(v) ? v->valuestring : NULL;

@@ -42,6 +42,8 @@ complete_words() {   # complete_words WORD... : what bash offers for the last wo
 }
 got=$(complete_words hmaprun r | sort | tr '\n' ' ')
 [ "$got" = "rollback run " ] || failed "hmaprun r completes to \"$got\", not \"rollback run \""
+got=$(complete_words hmaprun s | sort | tr '\n' ' ')
+[ "$got" = "scope status " ] || failed "hmaprun s completes to \"$got\""
 got=$(complete_words hmaprun rollback --y | tr '\n' ' ')
 [ "$got" = "--yes " ] || failed "hmaprun rollback --y completes to \"$got\""
 got=$(complete_words hmaprun run --log- | sort | tr '\n' ' ')
@@ -59,11 +61,33 @@ for cmd in run rollback verify status; do
   done
 done
 
-# zsh, when installed: bashcompinit runs the same file.
-if command -v zsh >/dev/null 2>&1; then
-  zsh -c "autoload -U +X bashcompinit && bashcompinit && source '$comp' && (( \${+_comps[hmaprun]} ))" ||
-    failed "zsh: the completion does not load through bashcompinit"
-fi
+got=$(complete_words hmapc pro | tr '\n' ' ')
+[ "$got" = "propose " ] || failed "hmapc pro completes to \"$got\""
+got=$(complete_words hmapc propose x --from a | sort | tr '\n' ' ')
+[ "$got" = "atera auto " ] || failed "hmapc propose --from a completes to \"$got\""
+
+# zsh (scripts/deps.sh installs it): bashcompinit runs the same file. The
+# functions run as zsh's _bash_complete runs them (sh emulation); zsh itself
+# keeps the words that start with what was typed, as compadd does.
+command -v zsh >/dev/null 2>&1 || failed "zsh is not installed (sh scripts/deps.sh installs it)"
+zsh -c "autoload -U +X compinit && compinit -u -D; autoload -U +X bashcompinit && bashcompinit &&
+        source '$comp' && (( \${+_comps[hmaprun]} ))" ||
+  failed "zsh: the completion does not load through bashcompinit"
+# One zsh for every query (compinit is slow on a loaded machine): each line
+# of the queries is a command line; the answer is the words offered for its
+# last word, space-separated and sorted, one line per query.
+printf '%s\n' 'hmaprun r' 'hmaprun rollback --y' 'hmapc pro' 'hmap-sandbox --ver' >"$tmp/zq"
+zsh -c 'autoload -U +X compinit && compinit -u -D; autoload -U +X bashcompinit && bashcompinit
+        source "$1"
+        t() { emulate -L sh; setopt kshglob noshglob braceexpand
+              COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); $fn
+              printf "%s\n" "${COMPREPLY[@]}"; }
+        while IFS= read -r q; do
+          w=(${(s: :)q}); fn=${${_comps[$w[1]]}##* }
+          print -r -- "$(t "${w[@]}" | grep -- "^${w[-1]}" | sort | tr "\n" " ")"
+        done <"$2"' _ "$comp" "$tmp/zq" >"$tmp/za" 2>&1
+printf '%s\n' 'rollback run ' '--yes ' 'propose ' '--version ' >"$tmp/zw"
+cmp -s "$tmp/zw" "$tmp/za" || failed "zsh completes differently (want, got): $(paste -d'|' "$tmp/zw" "$tmp/za")"
 
 [ $fails = 0 ] && echo "cli: ok"
 exit $((fails > 0))
