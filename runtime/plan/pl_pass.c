@@ -220,6 +220,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
   if (!r) return 2;
   ss->bound = false;
   pl->key = NULL;
+  pl->whole = hv_missing(HM_WHY_ABSENT);   /* rows about the file name no record */
   if (!after) absent_columns(pl, r, s);
   hm_record rec;
   int rc;
@@ -276,6 +277,8 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
     if (why) hm_rpt_sample_pick(pl->rpt, s, pl->key, why);
     plan_record(pl, r, &rec, false);
   }
+  pl->key = NULL;                          /* the last record's memory is reset by now */
+  pl->whole = hv_missing(HM_WHY_ABSENT);
   if (!after) bit_words(pl, r, s);
   hm_reader_close(r);
   pl_keyset_free(&ss->seen);

@@ -13,7 +13,7 @@ cd "$root" || exit 2
 printf '3\tMedium\n2\tHigh\n2\tLow\n1\tCritical\n0\t(empty, null or missing)\n' >"$tmp/want"
 diff -u "$tmp/want" "$tmp/out" || failed "atera TicketPriority"
 "$hmapc" values tests/fixtures/itop Person status >"$tmp/out2" || failed "by source name: exit $?"
-printf '11\tactive\n2\tinactive\n0\t(empty, null or missing)\n' >"$tmp/want2"
+printf '11\tactive\n1\tinactive\n0\t(empty, null or missing)\n' >"$tmp/want2"
 diff -u "$tmp/want2" "$tmp/out2" || failed "itop Person status"
 "$hmapc" values tests/fixtures/itop Person.csv emial >/dev/null 2>"$tmp/err"
 rc=$?
