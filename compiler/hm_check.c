@@ -1072,6 +1072,35 @@ static int format_of(const char *s) {
   return -1;
 }
 
+/* `source S from ... + { F: T ... }`: the object's fields in their order, a
+   field the block declares again taking the block's declaration, then the
+   block's new fields. The object's nodes are shared by every source of that
+   type, so the list is built of copies. */
+static hm_node *extend_fields(chk *x, const hm_node *base, hm_node *ext) {
+  hm_nlist out = {0};
+  hm_names given = {0};
+  for (hm_node *f = ext; f; f = f->next)
+    if (f->kind == N_FIELDDECL && f->s && hm_names_put(&given, f->s, 0) >= 0)
+      D(x, f, E0208, "column '%s' is declared twice in this block", f->s);
+  for (const hm_node *f = base; f; f = f->next) {
+    if (f->kind != N_FIELDDECL || !f->s) continue;
+    hm_node *own = hm_schema_field(ext, f->s);
+    hm_node *copy = hm_node_new(&x->c->arena, N_FIELDDECL, (own ? own : f)->loc);
+    *copy = own ? *own : *f;
+    copy->next = NULL;
+    out = hm_list_add(out, copy);
+  }
+  for (hm_node *f = ext; f; f = f->next) {
+    if (f->kind != N_FIELDDECL || !f->s || hm_schema_field((hm_node *)base, f->s)) continue;
+    hm_node *copy = hm_node_new(&x->c->arena, N_FIELDDECL, f->loc);
+    *copy = *f;
+    copy->next = NULL;
+    out = hm_list_add(out, copy);
+  }
+  hm_names_free(&given);
+  return out.head;
+}
+
 static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
   memset(s, 0, sizeof *s);
   s->decl = n;
@@ -1085,7 +1114,12 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
     D(x, n->a, E0210, "unknown format '%s' (csv, ndjson, json or json_pages)%s", n->a->s, dym);
   }
   const char *tname = n->a->next ? n->a->next->s : n->s;
-  if (n->op & HM_SRC_INLINE) {
+  if (n->op == HM_SRC_INLINE && n->a->next)
+    D(x, n->a->next, E0210,
+      "a field block after `: %s` would replace every field of %s: write `+ { ... }` to add "
+      "or override columns of %s, or drop `: %s` to declare every column yourself",
+      tname, tname, tname, tname);
+  if (n->op == HM_SRC_INLINE) {
     s->fields = n->c;
     s->has_fields = 1;
   } else {
@@ -1100,7 +1134,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
           "from ...) or declare its fields inline",
           tname, n->s);
     } else {
-      s->fields = s->object->c;
+      s->fields = n->op == HM_SRC_EXTEND ? extend_fields(x, s->object->c, n->c) : s->object->c;
       s->has_fields = s->fields != NULL;
       if (s->object->a) s->key = s->object->a->s;
     }
