@@ -25,6 +25,7 @@ typedef struct var {
   int slot;
   uint8_t ty, maybe;
   int child_src;          /* each over a child source: its index; else -1 */
+  hm_node *val;           /* a let's value (its leaves are checked where it is used) */
 } var;
 
 /* Assignment state of the target being built: per field, 0 never, 1 maybe, 2 surely. */
@@ -908,6 +909,15 @@ static void check_scalar(chk *x, hm_node *e, const hm_node *field, hm_type want)
   case N_MATCH:
     for (hm_node *a = e->b; a; a = a->next) check_scalar(x, a->b, field, want);
     return;
+  case N_NAME: {   /* `let s = "open"` ... `status = s`: the let's own leaves decide */
+    var *v = find_var(x, e->s);
+    if (v && v->val && v->val->kind != N_NAME && want == HT_STR && field->a->op == TY_ENUM) {
+      check_scalar(x, v->val, field, want);
+      check_consts(x, v->val, field);
+      return;
+    }
+    break;
+  }
   default: break;
   }
   hm_type got = (hm_type)e->ty;
@@ -1005,7 +1015,7 @@ static void stmt(chk *x, hm_node *st, tstate *ts) {
     expr(x, st->a, NULL);
     if (st->a->fallible) report_fallible(x, st->a);
     var *v = push_var(x, st, st->s);
-    if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; st->idx = v->slot; }
+    if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; v->val = st->a; st->idx = v->slot; }
     break;
   }
   case N_IF: {

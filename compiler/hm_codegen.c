@@ -246,6 +246,26 @@ static void reject_here(gen *g, const char *msg, const char *field, const hm_nod
   }
 }
 
+/* The flag of `a ?? b flag ...` says b gave the value: when b is itself
+   missing or null (its own `??`, or the record's reject, decides), it is not
+   raised. `?? skip flag` is the outcome itself, and a b that cannot be
+   missing (a constant: the checker's maybe bit) always gives it, so those
+   raise it unguarded.
+     DUP; JMPSOME has; JMP end; has: POP; FLAGWHY; end:
+   (JMPSOME pops the copy only when it is nothing, which leaves b as it was.) */
+static void flag_if_taken(gen *g, hm_node *e, const char *field) {
+  uint32_t flag = annot(g, HA_FLAG, e->c->op, e->c->s, field, e->c);
+  at_node(g, e->c);
+  if (e->b->kind == N_SKIP || !e->b->maybe) { emit(g, HM_INS(HOP_FLAGWHY, flag)); return; }
+  emit(g, HM_INS(HOP_DUP, 0));
+  uint32_t has = emit(g, HM_INS(HOP_JMPSOME, 0));
+  uint32_t end = emit(g, HM_INS(HOP_JMP, 0));
+  patch(g, has, here(g));
+  emit(g, HM_INS(HOP_POP, 0));
+  emit(g, HM_INS(HOP_FLAGWHY, flag));
+  patch(g, end, here(g));
+}
+
 static void coalesce(gen *g, hm_node *e, const char *field) {
   expr(g, e->a, field);
   at_node(g, e);
@@ -253,10 +273,7 @@ static void coalesce(gen *g, hm_node *e, const char *field) {
   if (e->b->kind == N_REJECTX) reject_here(g, e->b->s, field, e->b);
   else if (e->b->kind == N_SKIP) { at_node(g, e->b); emit(g, HM_INS(HOP_PUSHMISSING, 0)); }
   else expr(g, e->b, field);
-  if (e->c) {
-    at_node(g, e->c);
-    emit(g, HM_INS(HOP_FLAGWHY, annot(g, HA_FLAG, e->c->op, e->c->s, field, e->c)));
-  }
+  if (e->c) flag_if_taken(g, e, field);
   patch(g, j, here(g));
 }
 

@@ -214,6 +214,5 @@ void pl_h_event(void *u, const hm_vm_event *e) {
                     k == HM_ROW_FLAG ? sev_name(e->severity) : NULL, e->message,
                     pl_map_loc(pl, e->file ? e->file : "", e->line, e->col),
                     K(pl->p, pl->p->rules[e->rule].name), e->field, e->trigger, e->why, e->detail};
-  hm_rpt_add(pl->rpt, &row);
-  if (k == HM_ROW_FLAG) pl->flagged = true;
+  pl_row(pl, &row);
 }
