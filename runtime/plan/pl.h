@@ -270,9 +270,10 @@ void pl_bad_child(void *user, uint32_t src, const char *error);
 const char *pl_map_loc(plan *pl, const char *file, uint32_t line, uint32_t col);
 void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
                    uint32_t rule, const char *field);
-/* One report row of a VM event of the record being planned (a flag is held
-   while pl->hold); pl_report_row writes the planner's own rows at once. */
-void pl_row(plan *pl, const hm_rpt_row *row);
+/* One report row of a VM event of the record being planned: a flag is held
+   while pl->hold, and dropped if the rule rejects unless `always` (a fact about
+   the data, such as a value no match arm names). */
+void pl_row(plan *pl, const hm_rpt_row *row, bool always);
 /* The held flag rows: reported when the rule's outcome stands (keep), else dropped. */
 void pl_release_flags(plan *pl, bool keep);
 const char *pl_rule_loc(plan *pl, uint32_t r);

@@ -45,7 +45,7 @@ void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg,
   hold_row(pl, &row, true);
 }
 
-void pl_row(plan *pl, const hm_rpt_row *row) { hold_row(pl, row, false); }
+void pl_row(plan *pl, const hm_rpt_row *row, bool always) { hold_row(pl, row, always); }
 
 /* A flag row while a rule runs waits in order with the others; `always`
    (the planner's own) is reported whatever the outcome. */
