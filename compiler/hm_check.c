@@ -58,6 +58,7 @@ static void stmts(chk *x, hm_node *list, tstate *ts);
 static void check_consts(chk *x, hm_node *e, const hm_node *field);
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append);
 static void report_fallible(chk *x, hm_node *e);
+static const char *enum_values(chk *x, const hm_node *t);
 
 /* ---------- helpers ---------- */
 
@@ -456,6 +457,30 @@ static const char *match_uncovered(chk *x, const hm_node *e) {
   return r;
 }
 
+/* Arms of a match over a source field with a declared enum name its values:
+   one that names no value is a typo or a value the schema does not know. */
+static __attribute__((noinline)) void arms_in_enum(chk *x, const hm_node *e) {
+  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
+  if (!sd || !sd->a || sd->a->op != TY_ENUM) return;
+  int n = hm_list_len(sd->a->b);
+  const char **vals = hm_arena_alloc(&x->c->arena, (size_t)(n + 1) * sizeof *vals);
+  int i = 0;
+  for (const hm_node *v = sd->a->b; v; v = v->next) vals[i++] = v->s;
+  for (const hm_node *arm = e->b; arm; arm = arm->next)
+    for (hm_node *p = arm->a; p; p = p->next) {
+      if (p->kind != N_STR && p->kind != N_NUM) continue;
+      const char *t = p->kind == N_STR ? p->s : hm_arena_printf(&x->c->arena, "%g", p->num);
+      int known = 0;
+      for (i = 0; i < n && !known; i++) known = !strcmp(vals[i], t);
+      if (known) continue;
+      char dym[160];
+      did_you_mean(dym, sizeof dym, strlen(t) > 2 ? hm_suggest(t, vals, n) : NULL);
+      const char *subject = path_of(x, e->a);
+      D(x, p, W0405, "\"%s\" is not a value of %s's declared enum (%s)%s", t,
+        subject ? subject : sd->s, enum_values(x, sd->a), dym);
+    }
+}
+
 static void match(chk *x, hm_node *e, hm_node *expect) {
   expr(x, e->a, NULL);
   int has_default = 0, maybe = 0, fallible = e->a->fallible;
@@ -473,6 +498,7 @@ static void match(chk *x, hm_node *e, hm_node *expect) {
     if (ty == HT_NULL) ty = (hm_type)arm->b->ty;
     else if (ty != arm->b->ty && arm->b->ty != HT_NULL) ty = HT_ANY;
   }
+  arms_in_enum(x, e);
   int closed = !has_default && match_closed(x, e, &pats);
   hm_names_free(&pats);
   e->op = (uint16_t)(has_default || closed ? 0 : 1);   /* 1: may fall through (open) */
