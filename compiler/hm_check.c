@@ -209,6 +209,9 @@ static void src_field(chk *x, hm_node *e, hm_srcinfo *s, int src_index) {
   }
   e->decl = f;
   e->ty = (uint8_t)(f ? (hm_type)hm_decl_type(f->a) : HT_ANY);
+  /* An export's datetime is text in the source system's own format and zone
+     (iTop "2024-01-02 10:00:00", local time): date(...) makes it Gorgias'. */
+  if (e->ty == HT_DATE) e->ty = HT_STR;
   e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
   if (e->maybe && narrowed(x, e)) e->maybe = 0;
   /* Every column read (src.F, find S(k).F, a child's c.F) is in its source's
