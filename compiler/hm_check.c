@@ -6,6 +6,7 @@
  * derives the dependency order of sources from lookups. Codegen trusts its work. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "hm_builtins.h"
 #include "hm_compile.h"
 #include "hm_names.h"
@@ -24,6 +25,7 @@ typedef struct var {
   int slot;
   uint8_t ty, maybe;
   int child_src;          /* each over a child source: its index; else -1 */
+  hm_node *val;           /* a let's value (its leaves are checked where it is used) */
 } var;
 
 /* Assignment state of the target being built: per field, 0 never, 1 maybe, 2 surely. */
@@ -56,6 +58,7 @@ static void stmts(chk *x, hm_node *list, tstate *ts);
 static void check_consts(chk *x, hm_node *e, const hm_node *field);
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append);
 static void report_fallible(chk *x, hm_node *e);
+static const char *enum_values(chk *x, const hm_node *t);
 
 /* ---------- helpers ---------- */
 
@@ -206,6 +209,9 @@ static void src_field(chk *x, hm_node *e, hm_srcinfo *s, int src_index) {
   }
   e->decl = f;
   e->ty = (uint8_t)(f ? (hm_type)hm_decl_type(f->a) : HT_ANY);
+  /* An export's datetime is text in the source system's own format and zone
+     (iTop "2024-01-02 10:00:00", local time): date(...) makes it Gorgias'. */
+  if (e->ty == HT_DATE) e->ty = HT_STR;
   e->maybe = (uint8_t)!(f && hm_field_has(f, FO_REQUIRED));
   if (e->maybe && narrowed(x, e)) e->maybe = 0;
   /* Every column read (src.F, find S(k).F, a child's c.F) is in its source's
@@ -434,6 +440,50 @@ static int match_closed(chk *x, const hm_node *e, hm_names *pats) {
   return 1;
 }
 
+/* The values of the subject's declared source enum that no arm of match e
+   names, as "a", "b" (at most 8 named); NULL when the subject has no closed enum. */
+static const char *match_uncovered(chk *x, const hm_node *e) {
+  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
+  if (!sd || !sd->a || sd->a->op != TY_ENUM) return NULL;
+  hm_names pats = {0};
+  for (const hm_node *arm = e->b; arm; arm = arm->next)
+    for (const hm_node *p = arm->a; p; p = p->next) hm_names_put(&pats, pattern_key(x, p), 0);
+  hm_buf b; hm_buf_init(&b);
+  int n = 0;
+  for (const hm_node *v = sd->a->b; v; v = v->next)
+    if (hm_names_get(&pats, pattern_key(x, v)) < 0 && n++ < 8)
+      hm_buf_printf(&b, "%s\"%s\"", n > 1 ? ", " : "", v->s);
+  if (n > 8) hm_buf_printf(&b, " and %d more", n - 8);
+  const char *r = hm_arena_printf(&x->c->arena, "%s", b.data ? b.data : "");
+  hm_buf_free(&b);
+  hm_names_free(&pats);
+  return r;
+}
+
+/* Arms of a match over a source field with a declared enum name its values:
+   one that names no value is a typo or a value the schema does not know. */
+static __attribute__((noinline)) void arms_in_enum(chk *x, const hm_node *e) {
+  const hm_node *sd = e->a->kind == N_FIELD ? e->a->decl : NULL;
+  if (!sd || !sd->a || sd->a->op != TY_ENUM) return;
+  int n = hm_list_len(sd->a->b);
+  const char **vals = hm_arena_alloc(&x->c->arena, (size_t)(n + 1) * sizeof *vals);
+  int i = 0;
+  for (const hm_node *v = sd->a->b; v; v = v->next) vals[i++] = v->s;
+  for (const hm_node *arm = e->b; arm; arm = arm->next)
+    for (hm_node *p = arm->a; p; p = p->next) {
+      if (p->kind != N_STR && p->kind != N_NUM) continue;
+      const char *t = p->kind == N_STR ? p->s : hm_arena_printf(&x->c->arena, "%g", p->num);
+      int known = 0;
+      for (i = 0; i < n && !known; i++) known = !strcmp(vals[i], t);
+      if (known) continue;
+      char dym[160];
+      did_you_mean(dym, sizeof dym, strlen(t) > 2 ? hm_suggest(t, vals, n) : NULL);
+      const char *subject = path_of(x, e->a);
+      D(x, p, W0405, "\"%s\" is not a value of %s's declared enum (%s)%s", t,
+        subject ? subject : sd->s, enum_values(x, sd->a), dym);
+    }
+}
+
 static void match(chk *x, hm_node *e, hm_node *expect) {
   expr(x, e->a, NULL);
   int has_default = 0, maybe = 0, fallible = e->a->fallible;
@@ -451,6 +501,7 @@ static void match(chk *x, hm_node *e, hm_node *expect) {
     if (ty == HT_NULL) ty = (hm_type)arm->b->ty;
     else if (ty != arm->b->ty && arm->b->ty != HT_NULL) ty = HT_ANY;
   }
+  arms_in_enum(x, e);
   int closed = !has_default && match_closed(x, e, &pats);
   hm_names_free(&pats);
   e->op = (uint16_t)(has_default || closed ? 0 : 1);   /* 1: may fall through (open) */
@@ -718,7 +769,13 @@ static hm_node *first_fallible(hm_node *e) {
 static void report_fallible(chk *x, hm_node *e) {
   hm_node *f = first_fallible(e);
   if (!f) f = e;
-  if (f->kind == N_MATCH)
+  const char *uncovered = f->kind == N_MATCH ? match_uncovered(x, f) : NULL;
+  if (uncovered)
+    D(x, f, E0305,
+      "this match has no arm for %s of %s (its declared enum) nor a default: add the arms, "
+      "`_ => ...`, or say what happens with ?? default, ?? reject \"why\" or ?? skip",
+      uncovered, path_of(x, f->a) ? path_of(x, f->a) : f->a->s);
+  else if (f->kind == N_MATCH)
     D(x, f, E0305,
       "this match has no default arm and its subject can hold any value: add `_ => ...` or handle "
       "it with ?? default, ?? reject \"why\" or ?? skip");
@@ -796,16 +853,134 @@ static void check_consts(chk *x, hm_node *e, const hm_node *field) {
   }
 }
 
-/* Structural compatibility of a value with a target field (scalars convert at run time). */
+/* "true" for a text that reads as yes, "false" for no, else NULL. */
+static const char *bool_word(const char *s) {
+  static const char *yes[] = {"yes", "true", "1", "on", "y", "oui"};
+  static const char *no[] = {"no", "false", "0", "off", "n", "non"};
+  for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+    if (!strcasecmp(s, yes[i])) return "true";
+    if (!strcasecmp(s, no[i])) return "false";
+  }
+  return NULL;
+}
+
+/* A closed enum's values as "a", "b", ... (at most 8 named). */
+static const char *enum_values(chk *x, const hm_node *t) {
+  hm_buf b; hm_buf_init(&b);
+  int i = 0;
+  for (const hm_node *v = t->b; v && i < 8; v = v->next, i++)
+    hm_buf_printf(&b, "%s\"%s\"", i ? ", " : "", v->s);
+  if (i == 8 && hm_list_len(t->b) > 8) hm_buf_puts(&b, ", ...");
+  const char *r = hm_arena_printf(&x->c->arena, "%s", b.data ? b.data : "");
+  hm_buf_free(&b);
+  return r;
+}
+
+/* The fix for a scalar of type got where field wants another scalar: the
+   explicit conversion (docs/builtins.md "conversions") or the constant to write. */
+static __attribute__((noinline)) void scalar_mismatch(chk *x, hm_node *e, const hm_node *field,
+                                                      hm_type want, hm_type got) {
+  const char *wn = hm_type_name(want), *gn = hm_type_name(got), *f = field->s;
+  const char *word = e->kind == N_STR ? bool_word(e->s) : NULL;
+  if (want == HT_STR && field->a->op == TY_ENUM)
+    D(x, e, E0204, "%s takes one of %s, not a %s: write one of them, or map the source's "
+      "values with match", f, enum_values(x, field->a), gn);
+  else if (want == HT_STR && e->kind == N_NUM)
+    D(x, e, E0204, "%s is a string, but this value is a number: write \"%g\"", f, e->num);
+  else if (want == HT_STR)
+    D(x, e, E0204, "%s is a string, but this value is a %s: convert it with text(...)", f, gn);
+  else if (want == HT_BOOL && word)
+    D(x, e, E0204, "%s is a bool, but this value is a string: write %s (no quotes)", f, word);
+  else if (want == HT_BOOL)
+    D(x, e, E0204, "%s is a bool, but this value is a %s: write true or false, or compare "
+      "(x == \"yes\") to get a bool", f, gn);
+  else if (want == HT_NUM && got == HT_STR)
+    D(x, e, E0204, "%s is a number, but this value is a string: convert it with %s(...) "
+      "?? default", f, field->a->op == TY_INT ? "int" : "number");
+  else if (want == HT_DATE && got == HT_STR)
+    D(x, e, E0204, "%s is a datetime, but this value is a string: parse it with "
+      "date(...) ?? default, or write it as \"2024-03-01T08:00:00Z\"", f);
+  else
+    D(x, e, E0204, "%s is a %s, but this value is a %s", f, wn, gn);
+}
+
+/* Whether a scalar of type got may go into a scalar field of type want as it
+   is: only a date into text (ISO-8601 is text) converts implicitly; every other
+   conversion is an explicit builtin, so the run never meets a 400 for a shape. */
+static int scalar_fits(hm_type want, hm_type got, const hm_node *t) {
+  if (want == got) return 1;
+  return want == HT_STR && got == HT_DATE && t->op != TY_ENUM;
+}
+
+/* A constant written as Gorgias reads a datetime: "YYYY-MM-DDTHH:MM:SS", an
+   optional fraction, then Z or an offset +HH:MM. */
+static int iso_datetime(const char *s) {
+  const char *shape = "dddd-dd-ddTdd:dd:dd";
+  for (int i = 0; shape[i]; i++, s++)
+    if (shape[i] == 'd' ? !(*s >= '0' && *s <= '9') : *s != shape[i]) return 0;
+  if (*s == '.') do s++; while (*s >= '0' && *s <= '9');
+  if (*s == 'Z') return s[1] == 0;
+  const char *off = "+dd:dd";
+  if (*s != '+' && *s != '-') return 0;
+  for (int i = 1; off[i]; i++)
+    if (off[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != off[i]) return 0;
+  return s[6] == 0;
+}
+
+/* The leaves of e that decide its value: the arms of a match, both sides of a
+   condition and of ??. A mismatch is reported at the leaf, where the fix goes. */
+static void check_scalar(chk *x, hm_node *e, const hm_node *field, hm_type want) {
+  switch (e->kind) {
+  case N_COND: check_scalar(x, e->b, field, want); check_scalar(x, e->c, field, want); return;
+  case N_COALESCE:
+    check_scalar(x, e->a, field, want);
+    if (e->b->kind != N_REJECTX && e->b->kind != N_SKIP) check_scalar(x, e->b, field, want);
+    return;
+  case N_MATCH:
+    for (hm_node *a = e->b; a; a = a->next) check_scalar(x, a->b, field, want);
+    return;
+  case N_NAME: {   /* `let s = "open"` ... `status = s`: the let's own leaves decide */
+    var *v = find_var(x, e->s);
+    if (v && v->val && v->val->kind != N_NAME && want == HT_STR && field->a->op == TY_ENUM) {
+      check_scalar(x, v->val, field, want);
+      check_consts(x, v->val, field);
+      return;
+    }
+    break;
+  }
+  default: break;
+  }
+  hm_type got = (hm_type)e->ty;
+  if (got == HT_ANY || got == HT_NULL) return;
+  int scalar_got = got == HT_STR || got == HT_NUM || got == HT_BOOL || got == HT_DATE;
+  if (!scalar_got) {
+    D(x, e, E0204, "%s is a %s, but this value is a %s", field->s, hm_type_name(want),
+      hm_type_name(got));
+    return;
+  }
+  if (want == HT_DATE && e->kind == N_STR && iso_datetime(e->s)) return;
+  if (field->a->op == TY_ENUM && got == HT_STR && e->kind != N_STR && e->kind != N_SETREF) {
+    D(x, e, E0205, "%s takes only %s, and this value comes from the data: map it with "
+      "match { \"...\" => %s  _ => ... }", field->s, enum_values(x, field->a),
+      field->a->b ? hm_arena_printf(&x->c->arena, "\"%s\"", field->a->b->s) : "...");
+    return;
+  }
+  if (!scalar_fits(want, got, field->a)) scalar_mismatch(x, e, field, want, got);
+}
+
+/* Type of a value against a target field: scalars must match (or be converted
+   explicitly), lists go to lists, records to records, references to references. */
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append) {
   if (!field->a) return;
   hm_type want = (hm_type)hm_decl_type(field->a), got = (hm_type)e->ty;
-  if (got == HT_ANY || want == HT_ANY || got == HT_NULL) return;
-  int scalar_got = got == HT_STR || got == HT_NUM || got == HT_BOOL || got == HT_DATE;
+  if (want == HT_STR || want == HT_NUM || want == HT_BOOL || want == HT_DATE) {
+    if (!append) { check_scalar(x, e, field, want); return; }
+  }
+  if (want == HT_ANY || (!append && (got == HT_ANY || got == HT_NULL))) return;
+  if (append && (got == HT_ANY || got == HT_NULL) && want == HT_LIST) return;
   int bad = 0;
   if (append) bad = want != HT_LIST;
   else switch (want) {
-  case HT_STR: case HT_NUM: case HT_BOOL: case HT_DATE: bad = !scalar_got; break;
   case HT_LIST: bad = got != HT_LIST; break;
   case HT_REC: bad = got != HT_REC; break;
   case HT_REF: bad = !(got == HT_REF || got == HT_REC || got == HT_NUM); break;
@@ -870,7 +1045,7 @@ static void stmt(chk *x, hm_node *st, tstate *ts) {
     expr(x, st->a, NULL);
     if (st->a->fallible) report_fallible(x, st->a);
     var *v = push_var(x, st, st->s);
-    if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; st->idx = v->slot; }
+    if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; v->val = st->a; st->idx = v->slot; }
     break;
   }
   case N_IF: {
@@ -938,6 +1113,35 @@ static int format_of(const char *s) {
   return -1;
 }
 
+/* `source S from ... + { F: T ... }`: the object's fields in their order, a
+   field the block declares again taking the block's declaration, then the
+   block's new fields. The object's nodes are shared by every source of that
+   type, so the list is built of copies. */
+static hm_node *extend_fields(chk *x, const hm_node *base, hm_node *ext) {
+  hm_nlist out = {0};
+  hm_names given = {0};
+  for (hm_node *f = ext; f; f = f->next)
+    if (f->kind == N_FIELDDECL && f->s && hm_names_put(&given, f->s, 0) >= 0)
+      D(x, f, E0208, "column '%s' is declared twice in this block", f->s);
+  for (const hm_node *f = base; f; f = f->next) {
+    if (f->kind != N_FIELDDECL || !f->s) continue;
+    hm_node *own = hm_schema_field(ext, f->s);
+    hm_node *copy = hm_node_new(&x->c->arena, N_FIELDDECL, (own ? own : f)->loc);
+    *copy = own ? *own : *f;
+    copy->next = NULL;
+    out = hm_list_add(out, copy);
+  }
+  for (hm_node *f = ext; f; f = f->next) {
+    if (f->kind != N_FIELDDECL || !f->s || hm_schema_field((hm_node *)base, f->s)) continue;
+    hm_node *copy = hm_node_new(&x->c->arena, N_FIELDDECL, f->loc);
+    *copy = *f;
+    copy->next = NULL;
+    out = hm_list_add(out, copy);
+  }
+  hm_names_free(&given);
+  return out.head;
+}
+
 static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
   memset(s, 0, sizeof *s);
   s->decl = n;
@@ -952,7 +1156,12 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
       dym);
   }
   const char *tname = n->a->next ? n->a->next->s : n->s;
-  if (n->op & HM_SRC_INLINE) {
+  if (n->op == HM_SRC_INLINE && n->a->next)
+    D(x, n->a->next, E0210,
+      "a field block after `: %s` would replace every field of %s: write `+ { ... }` to add "
+      "or override columns of %s, or drop `: %s` to declare every column yourself",
+      tname, tname, tname, tname);
+  if (n->op == HM_SRC_INLINE) {
     s->fields = n->c;
     s->has_fields = 1;
   } else {
@@ -967,7 +1176,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
           "from ...) or declare its fields inline",
           tname, n->s);
     } else {
-      s->fields = s->object->c;
+      s->fields = n->op == HM_SRC_EXTEND ? extend_fields(x, s->object->c, n->c) : s->object->c;
       s->has_fields = s->fields != NULL;
       if (s->object->a) s->key = s->object->a->s;
     }

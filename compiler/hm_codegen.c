@@ -246,6 +246,26 @@ static void reject_here(gen *g, const char *msg, const char *field, const hm_nod
   }
 }
 
+/* The flag of `a ?? b flag ...` says b gave the value: when b is itself
+   missing or null (its own `??`, or the record's reject, decides), it is not
+   raised. `?? skip flag` is the outcome itself, and a b that cannot be
+   missing (a constant: the checker's maybe bit) always gives it, so those
+   raise it unguarded.
+     DUP; JMPSOME has; JMP end; has: POP; FLAGWHY; end:
+   (JMPSOME pops the copy only when it is nothing, which leaves b as it was.) */
+static void flag_if_taken(gen *g, hm_node *e, const char *field) {
+  uint32_t flag = annot(g, HA_FLAG, e->c->op, e->c->s, field, e->c);
+  at_node(g, e->c);
+  if (e->b->kind == N_SKIP || !e->b->maybe) { emit(g, HM_INS(HOP_FLAGWHY, flag)); return; }
+  emit(g, HM_INS(HOP_DUP, 0));
+  uint32_t has = emit(g, HM_INS(HOP_JMPSOME, 0));
+  uint32_t end = emit(g, HM_INS(HOP_JMP, 0));
+  patch(g, has, here(g));
+  emit(g, HM_INS(HOP_POP, 0));
+  emit(g, HM_INS(HOP_FLAGWHY, flag));
+  patch(g, end, here(g));
+}
+
 static void coalesce(gen *g, hm_node *e, const char *field) {
   expr(g, e->a, field);
   at_node(g, e);
@@ -253,10 +273,7 @@ static void coalesce(gen *g, hm_node *e, const char *field) {
   if (e->b->kind == N_REJECTX) reject_here(g, e->b->s, field, e->b);
   else if (e->b->kind == N_SKIP) { at_node(g, e->b); emit(g, HM_INS(HOP_PUSHMISSING, 0)); }
   else expr(g, e->b, field);
-  if (e->c) {
-    at_node(g, e->c);
-    emit(g, HM_INS(HOP_FLAGWHY, annot(g, HA_FLAG, e->c->op, e->c->s, field, e->c)));
-  }
+  if (e->c) flag_if_taken(g, e, field);
   patch(g, j, here(g));
 }
 
@@ -435,6 +452,58 @@ static hm_code finish(cbuf *c, uint32_t nslots) {
   return code;
 }
 
+/* A new match table (filled by the caller). */
+static uint32_t new_match(gen *g) {
+  hm_program *p = g->p;
+  if (p->nmatches == g->capmatches) {
+    uint32_t cap = g->capmatches ? g->capmatches * 2 : 16;
+    p->matches = hm_arena_realloc(&g->c->arena, p->matches, g->capmatches * sizeof *p->matches,
+                                  cap * sizeof *p->matches);
+    g->capmatches = cap;
+  }
+  p->matches[p->nmatches] = (hm_match){0, NULL, HM_BC_NONE};
+  return p->nmatches++;
+}
+
+/* Column F of source s, read by the map and declared `enum(...)` by its
+   schema: a value outside the enum is a warn line with the record key (the
+   export holds what the schema did not foresee). Empty and missing are not. */
+static void enum_check(gen *g, const hm_srcinfo *s, uint32_t slot, const hm_node *fd,
+                       const hm_node *at) {
+  hm_buf b; hm_buf_init(&b);
+  int n = 0;
+  for (const hm_node *v = fd->a->b; v; v = v->next, n++)
+    if (n < 6) hm_buf_printf(&b, "%s\"%s\"", n ? ", " : "", v->s);
+  if (n > 6) hm_buf_puts(&b, ", ...");
+  char *msg = hm_arena_printf(&g->c->arena, "%s.%s: a value outside the enum the schema "
+                              "declares (%s)", s->name, fd->s, b.data ? b.data : "");
+  hm_buf_free(&b);
+  at_node(g, at);
+  emit(g, HM_INS(HOP_LOADCOL, slot));
+  uint32_t mi = new_match(g);
+  emit(g, HM_INS(HOP_MATCH, mi));
+  hm_match m = {0, hm_arena_alloc(&g->c->arena, ((size_t)n + 3) * sizeof(hm_match_arm)), here(g)};
+  emit(g, HM_INS(HOP_FLAG, annot(g, HA_FLAG, 1, msg, NULL, at)));
+  uint32_t ok = here(g);
+  for (const hm_node *v = fd->a->b; v; v = v->next)
+    m.arms[m.narms++] = (hm_match_arm){kstrn(g, v->s, v->slen), ok};
+  m.arms[m.narms++] = (hm_match_arm){kstrn(g, "", 0), ok};
+  m.arms[m.narms++] = (hm_match_arm){kstr(g, "null"), ok};
+  g->p->matches[mi] = m;
+}
+
+/* The enum checks of a source run once per record: in its first rule. */
+static void enum_checks(gen *g, uint32_t ri, const hm_node *at) {
+  int src = g->k->rules[ri].source;
+  for (uint32_t i = 0; i < ri; i++) if (g->k->rules[i].source == src) return;
+  const hm_srcinfo *s = &g->k->sources[src];
+  for (uint32_t j = 0; j < s->nslots; j++) {
+    int32_t fi = hm_names_get(&s->fieldnames, s->slots[j]);
+    const hm_node *fd = fi < 0 ? NULL : s->fieldv[fi];
+    if (fd && fd->a && fd->a->op == TY_ENUM && fd->a->b) enum_check(g, s, j, fd, at);
+  }
+}
+
 static void gen_rule(gen *g, uint32_t ri) {
   hm_ruleinfo *r = &g->k->rules[ri];
   hm_rule *out = &g->p->rules[ri];
@@ -465,6 +534,7 @@ static void gen_rule(gen *g, uint32_t ri) {
     if (out->lossy == HM_BC_NONE) out->lossy = a;
     emit(g, HM_INS(HOP_LOSSY, a));
   }
+  enum_checks(g, ri, n);
   at_node(g, n);
   emit(g, HM_INS(HOP_BEGIN, out->target));
   stmts(g, n->c);

@@ -12,7 +12,7 @@
  *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
  *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none)
  *     b=options(N_SRCOPT list) c=inline fields; op=HM_SRC_INLINE when a field block is
- *     given (c is NULL for `{}`); d=path(N_STR)
+ *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`; d=path(N_STR)
  *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
  *     path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a
  *     rule, about the rule's source)
@@ -66,8 +66,9 @@ typedef enum hm_fopt {
   FO_DOC
 } hm_fopt;
 /* N_SOURCE op: the source declares its fields inline, so only those exist
-   (an empty block declares none, unlike no block: the fields of its type). */
-enum { HM_SRC_INLINE = 1 };
+   (an empty block declares none, unlike no block: the fields of its type);
+   HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
+enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
                          SO_IGNORE, SO_OPTIONAL, SO_TABLE } hm_srcopt;
 

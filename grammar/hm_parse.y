@@ -130,7 +130,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %union {
   struct { const char *s; uint32_t len; } str;
-  struct { hm_node *list; int given; } fields;   /* an inline field block: given even when empty */
+  struct { hm_node *list; int given; } fields;   /* a field block: its HM_SRC_* kind, even empty */
   double num;
   hm_node *node;
   hm_nlist list;
@@ -199,12 +199,12 @@ item:
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6.head;
-      $$->c = $7.list; $$->op = $7.given ? HM_SRC_INLINE : 0; }
+      $$->c = $7.list; $$->op = (uint16_t)$7.given; }
   | KW_SOURCE IDENT ':' IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
       $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8.head;
-      $$->c = $9.list; $$->op = $9.given ? HM_SRC_INLINE : 0; }
+      $$->c = $9.list; $$->op = (uint16_t)$9.given; }
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
@@ -288,7 +288,9 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
-    $$.given = 1; } ;
+    $$.given = HM_SRC_INLINE; }
+  /* `+ { ... }`: columns added to (or overriding) the source's stdlib object */
+  | '+' '{' fielddecls '}' { $$.list = $3.head; $$.given = HM_SRC_EXTEND; } ;
 
 opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
 opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;

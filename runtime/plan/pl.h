@@ -215,6 +215,12 @@ typedef struct plan {
   size_t keyset_max;
   upload *pend; uint32_t npend, cap_pend;
   bool got; uint32_t got_target; hm_value got_obj;
+  /* The map's flags (VM events: a `??` flag, a builtin's) of the rule being
+     run wait for its outcome: a rule that rejects the record reports its
+     rejection only (pl_row, pl_release_flags). The planner's own rows (an
+     upload refused, a thread fixed) explain the data: they wait in order
+     with the others but are reported whatever the outcome. */
+  bool hold; hm_rpt_row *held; bool *held_always; uint32_t nheld, capheld;
   hm_sample_feat feat;
   int rejected_any;
 } plan;
@@ -289,6 +295,12 @@ void pl_bad_child(void *user, uint32_t src, const char *error);
 const char *pl_map_loc(plan *pl, const char *file, uint32_t line, uint32_t col);
 void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
                    uint32_t rule, const char *field);
+/* One report row of a VM event of the record being planned: a flag is held
+   while pl->hold, and dropped if the rule rejects unless `always` (a fact about
+   the data, such as a value no match arm names). */
+void pl_row(plan *pl, const hm_rpt_row *row, bool always);
+/* The held flag rows: reported when the rule's outcome stands (keep), else dropped. */
+void pl_release_flags(plan *pl, bool keep);
 const char *pl_rule_loc(plan *pl, uint32_t r);
 
 #endif

@@ -203,7 +203,8 @@ void pl_h_event(void *u, const hm_vm_event *e) {
   plan *pl = u;
   if (pl->dry) {
     if (e->trigger) pl->feat.fallback = 1;
-    if (e->kind == HM_EV_FLAG || e->kind == HM_EV_BUILTIN) pl->feat.flagged = 1;
+    if (e->kind == HM_EV_FLAG || e->kind == HM_EV_BUILTIN || e->kind == HM_EV_UNMATCHED)
+      pl->feat.flagged = 1;
     return;
   }
   if (e->kind == HM_EV_LOSSY) { hm_rpt_loss(pl->rpt, e->annot); return; }
@@ -214,7 +215,5 @@ void pl_h_event(void *u, const hm_vm_event *e) {
                     k == HM_ROW_FLAG ? sev_name(e->severity) : NULL, e->message,
                     pl_map_loc(pl, e->file ? e->file : "", e->line, e->col),
                     K(pl->p, pl->p->rules[e->rule].name), e->field, e->trigger, e->why, e->detail};
-  hm_rpt_add(pl->rpt, &row);
-  hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
-  if (k == HM_ROW_FLAG) pl->flagged = true;
+  pl_row(pl, &row, e->kind == HM_EV_UNMATCHED);
 }

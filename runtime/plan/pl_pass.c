@@ -62,23 +62,27 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
     pl->got = false;
     pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
+    pl->hold = !pl->dry;
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
-    if (pl->dry) { pl->dry_emits += st == HM_VM_EMITTED; continue; }
-    if (st == HM_VM_ERROR) {
+    bool refused = false;
+    if (pl->dry) {
+      pl->dry_emits += st == HM_VM_EMITTED;
+    } else if (st == HM_VM_ERROR) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
                     hm_arena_printf(&pl->arena, "run-time fault: %s", hm_vm_error(pl->vm)),
                     pl_rule_loc(pl, ru), ru, NULL);
-      rejected = true;
+      refused = true;
     } else if (st == HM_VM_REJECTED) {
-      rejected = true;
+      refused = true;
+    } else if (st == HM_VM_EMITTED && pl->got && after) {
+      pl_plan_update(pl, ru, pl->got_target, pl->got_obj);
     } else if (st == HM_VM_EMITTED && pl->got) {
-      if (after) { pl_plan_update(pl, ru, pl->got_target, pl->got_obj); continue; }
-      if (pl_plan_create(pl, ru, pl->got_target, pl->got_obj)) {
-        planned = true;   /* a lossy rule counts through its LOSSY instruction */
-      } else {
-        rejected = true;
-      }
+      /* a lossy rule counts through its LOSSY instruction */
+      if (pl_plan_create(pl, ru, pl->got_target, pl->got_obj)) planned = true;
+      else refused = true;
     }
+    pl_release_flags(pl, !refused);   /* a rejected record carries its rejection only */
+    rejected |= refused;
   }
   if (pl->dry || after) return;
   if (planned) hm_rpt_count(pl->rpt, pl->src, HM_RPT_PLANNED);

@@ -26,6 +26,8 @@ const char *pl_rule_loc(plan *pl, uint32_t r) {
   return pl_map_loc(pl, K(pl->p, ru->file), ru->line, ru->col);
 }
 
+static void hold_row(plan *pl, const hm_rpt_row *row, bool always);
+
 void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
                        uint32_t rule, const char *field) {
   if (pl->dry) { if (kind == HM_ROW_FLAG) pl->feat.flagged = 1; return; }
@@ -40,9 +42,44 @@ void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg,
                     NULL,
                     NULL,
                     NULL};
-  hm_rpt_add(pl->rpt, &row);
-  hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
-  if (kind == HM_ROW_FLAG) pl->flagged = true;
+  hold_row(pl, &row, true);
+}
+
+void pl_row(plan *pl, const hm_rpt_row *row, bool always) { hold_row(pl, row, always); }
+
+/* A flag row while a rule runs waits in order with the others; `always`
+   (the planner's own) is reported whatever the outcome. */
+static void hold_row(plan *pl, const hm_rpt_row *row, bool always) {
+  if (!pl->hold || row->kind != HM_ROW_FLAG) {
+    hm_rpt_add(pl->rpt, row);
+    hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);   /* names it for report.html */
+    if (row->kind == HM_ROW_FLAG) pl->flagged = true;
+    return;
+  }
+  if (pl->nheld == pl->capheld) {
+    uint32_t cap = pl->capheld ? pl->capheld * 2 : 4;
+    pl->held = hm_arena_realloc(&pl->arena, pl->held, pl->capheld * sizeof *pl->held,
+                                cap * sizeof *pl->held);
+    pl->held_always = hm_arena_realloc(&pl->arena, pl->held_always, pl->capheld, cap);
+    pl->capheld = cap;
+  }
+  pl->held_always[pl->nheld] = always;
+  /* a builtin's message lives in a buffer its next call reuses: keep copies */
+  hm_rpt_row *h = &pl->held[pl->nheld++];
+  *h = *row;
+  const char **text[] = {&h->key, &h->severity, &h->message, &h->map, &h->rule,
+                         &h->field, &h->trigger, &h->why, &h->detail};
+  for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+    if (*text[i]) *text[i] = hm_arena_strdup(&pl->arena, *text[i]);
+}
+
+void pl_release_flags(plan *pl, bool keep) {
+  pl->hold = false;
+  for (uint32_t i = 0; i < pl->nheld; i++)
+    if (keep || pl->held_always[i]) hold_row(pl, &pl->held[i], true);
+  pl->held = NULL;
+  pl->held_always = NULL;
+  pl->nheld = pl->capheld = 0;
 }
 
 /* ---- set-up ---- */

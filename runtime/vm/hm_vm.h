@@ -17,8 +17,10 @@
 
 /* What raised a report event: an annotation instruction (kind = hm_annot_kind)
  * or a builtin's own flag (truncate cut text, sanitize removed a script). */
+/* HM_EV_UNMATCHED: a value no arm of a match names (a warn flag about the data,
+   reported whatever the record's outcome, unlike the map's and builtins' flags). */
 enum { HM_EV_FLAG = HA_FLAG, HM_EV_REJECT = HA_REJECT, HM_EV_LOSSY = HA_LOSSY,
-       HM_EV_SKIP = HA_SKIP, HM_EV_BUILTIN = 16 };
+       HM_EV_SKIP = HA_SKIP, HM_EV_BUILTIN = 16, HM_EV_UNMATCHED = 17 };
 
 typedef struct hm_vm_event {
   uint8_t kind;            /* HM_EV_* */

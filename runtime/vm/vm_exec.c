@@ -440,7 +440,7 @@ static void unmatched_value(hm_vm *vm, const hm_match *m, uint32_t to, hm_value 
   if (HM_OP(vm->code->code[to]) != HOP_PUSHMISSING) return;
   hm_value t = hv_to_str(vm->arena, v);
   const char *msg = hm_arena_printf(vm->arena, "match: no arm for value \"%.200s\"", t.u.str);
-  vm_raise(vm, HM_EV_BUILTIN, HM_BC_NONE, HM_SEV_WARN, msg, NULL, false);
+  vm_raise(vm, HM_EV_UNMATCHED, HM_BC_NONE, HM_SEV_WARN, msg, NULL, false);
 }
 
 /* ---- the loop -------------------------------------------------------- */

@@ -6,6 +6,8 @@
 #   under not_migrated for UserRequest, 1 record, example 45;
 # - a value no arm covers (priority "7" on request 44, whose match has no `_`):
 #   a warn flag naming the value, key 44, at the match's map line;
+# - a value outside the enum the schema declares (status "on_hold" on 43): a
+#   warn flag naming the column, key 43;
 # - a column the map reads renamed in the header (`origin` -> `origine`): a warn
 #   line naming the file and the column, and `origine` not migrated.
 # The clean fixture raises none of them.
@@ -24,6 +26,7 @@ awk 'NR == 1 { print $0 ",\"contract_level\""; next }
      /^45,/ { print $0 ",\"gold\""; next }
      { print $0 ",\"\"" }' "$work/ur.lines" |
   awk -v key=44 -v col=17 -v val=7 -f "$root/tests/plan/csv_setf.awk" |
+  awk -v key=43 -v col=13 -v val=on_hold -f "$root/tests/plan/csv_setf.awk" |
   sed '1s/"origin"/"origine"/' | tr '\001' '\n' >"$ur"
 
 plan() {   # plan DATA OUT: exit 0 or 1 expected
@@ -47,6 +50,10 @@ renamed='(.flags | any(.object == "UserRequest" and (.key | not)
   and (.not_migrated | any(.object == "UserRequest" and .column == "origine"))'
 want "extra column listed as not migrated, example 45" "$extra" "$m"
 want "uncovered priority 7 flagged on 44 at the match" "$nomatch" "$m"
+outside='.flags | any(.object == "UserRequest" and .key == "43" and .severity == "warn"
+  and (.message | startswith("UserRequest.status: a value outside the enum the schema declares")))'
+want "status on_hold, outside the schema's enum, flagged on 43" "$outside" "$m"
+want "clean: no value outside an enum" "(.flags | any(.message | test(\"outside the enum\"))) | not" "$c"
 want "renamed column named, and its new name not migrated" "$renamed" "$m"
 want "clean: no contract_level" "($extra) | not" "$c"
 want "clean: no uncovered match" "(.flags | any(.message | startswith(\"match: no arm\"))) | not" "$c"
