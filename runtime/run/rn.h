@@ -348,6 +348,11 @@ int hm_store_mark_deleted(hm_store *st, const char *ref);
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash);
 void hm_store_set_total(hm_store *st, const char *object, long long total);
+/* Forget the flags runs before run raised on ref (its call succeeded since);
+ * a flag raised again keeps the newest run (hm_store_flag). */
+void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run);
+/* The run's counts so far (the ledger's "updated" sums them over runs). */
+void hm_store_run_counts(hm_store *st, long long run, const char *counts_json);
 
 /* Iterate id map rows (not deleted unless all) in creation order or newest
  * first; fn returns non-zero to stop (that value is returned). */
@@ -358,9 +363,19 @@ int hm_store_each_id(hm_store *st, int newest_first, int all,
 int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx);
 
+/* One source object's records in the ledger (see hm_store_each_count in
+ * rn_store.c for the definitions, docs/run.md "Counts" for the words). */
 typedef struct hm_store_count {
   const char *object;
-  long long total, done, failed, intent, deleted, reused;
+  long long total;      /* planned (-1: not known) */
+  long long done;       /* created: Gorgias answered the create, the object is ours */
+  long long failed;     /* ended without an object, not refused by Gorgias */
+  long long intent;     /* in doubt: sent, no answer recorded */
+  long long deleted;    /* rolled back */
+  long long reused;     /* matched to an object that existed before the migration */
+  long long rejected;   /* refused by Gorgias (4xx other than 408, 429) */
+  long long flagged;    /* records with at least one flag */
+  long long updated;    /* changed in place by --delta runs */
 } hm_store_count;
 int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
@@ -390,6 +405,21 @@ int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *
 int hm_store_recovering(hm_store *st, int asked);
 /* A run completed under --recover: every call is accounted for again. */
 void hm_store_recovered(hm_store *st);
+
+/* ==== rn_ledger.c ====
+ * hm_ledger: the counts of the whole migration, from the state alone, for
+ * status, the run's report, verify and rollback (one definition each). */
+/* Records neither created, reused, rejected, failed nor in doubt (-1: the
+ * planned total is not known). */
+long long hm_ledger_left(const hm_store_count *c);
+/* The words of one object's row as members of o. */
+void hm_ledger_add_json(const hm_store_count *c, cJSON *o);
+/* {"Object": {planned, created, ...}, ...}: the caller owns it. */
+cJSON *hm_ledger_json(hm_store *st);
+/* The sum over every object (total -1 when one object's is not known). */
+void hm_ledger_sum(hm_store *st, hm_store_count *sum);
+/* "ledger: planned N, created N, ..." and a newline, appended to out. */
+void hm_ledger_line(hm_store *st, hm_buf *out);
 
 /* ==== rn_target.c ====
  * hm_target: which Gorgias account a state belongs to. Its ids mean something

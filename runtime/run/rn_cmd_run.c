@@ -397,16 +397,11 @@ static void plan_free(plan_file *pf) {
   cJSON_Delete(pf->totals);
 }
 
-static void record_totals(plan_file *pf, const char *state_path, hm_exec *ex) {
-  hm_store *st;
-  char err[300];
-  if (hm_store_open(&st, state_path, 1, err, sizeof err)) return;
+/* The planned totals, into the state the executor holds open (one open, one
+ * integrity check per run). */
+static void record_totals(plan_file *pf, hm_exec *ex) {
   const cJSON *it;
-  cJSON_ArrayForEach(it, pf->totals) {
-    hm_store_set_total(st, it->string, (long long)it->valuedouble);
-    hm_exec_expect(ex, it->string, (long long)it->valuedouble);
-  }
-  hm_store_close(st);
+  cJSON_ArrayForEach(it, pf->totals) hm_exec_expect(ex, it->string, (long long)it->valuedouble);
 }
 
 /* ---- run ---- */
@@ -448,7 +443,7 @@ static int run_plan_file(run_args *a) {
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    record_totals(&pf, a->o.state_path, ex);
+    record_totals(&pf, ex);
     sample_reset(&pf);   /* the executing pass samples again, identically */
     pf.lineno = 0;
     pf.f = fopen(a->plan, "r");
@@ -529,7 +524,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    record_totals(&pf, a->o.state_path, ex);
+    record_totals(&pf, ex);
     rc = hm_exec_close(ex, hm_exec_calls(ex, tmp_next, &pf));
   }
   plan_free(&pf);
@@ -555,32 +550,29 @@ int hm_run_main(int argc, char **argv) { return hm_run_main_with(argc, argv, NUL
 
 static const char *STATUS_USAGE =
   "usage: hmaprun status --state state.db [--json]\n"
-  "Per object: planned, done, failed, in doubt (sent, answer not recorded), left.\n";
+  "Per object, the ledger of the whole migration (docs/run.md, \"Counts\"): planned,\n"
+  "created, updated, rejected, failed, in doubt, left, reused, flagged, rolled back.\n";
 
 typedef struct status_ctx { int json; cJSON *arr; long long left; } status_ctx;
 
+/* One object's line of the ledger (rn_ledger.c): the same words and numbers
+ * as the run's report, verify and rollback. */
 static int status_row(void *ctx, const hm_store_count *c) {
   status_ctx *s = ctx;
-  long long left = c->total >= 0 ? c->total - c->done - c->failed : -1;
-  if (left < 0 && c->total >= 0) left = 0;
+  long long left = hm_ledger_left(c);
   if (left > 0) s->left += left;
   if (s->json) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "object", c->object ? c->object : "");
-    cJSON_AddNumberToObject(o, "planned", (double)c->total);
-    cJSON_AddNumberToObject(o, "done", (double)c->done);
-    cJSON_AddNumberToObject(o, "failed", (double)c->failed);
-    cJSON_AddNumberToObject(o, "in_doubt", (double)c->intent);
-    cJSON_AddNumberToObject(o, "left", (double)left);
-    cJSON_AddNumberToObject(o, "reused", (double)c->reused);
-    cJSON_AddNumberToObject(o, "rolled_back", (double)c->deleted);
+    hm_ledger_add_json(c, o);
     cJSON_AddItemToArray(s->arr, o);
   } else {
     char planned[32], lefts[32];
     snprintf(planned, sizeof planned, c->total >= 0 ? "%lld" : "?", c->total);
     snprintf(lefts, sizeof lefts, left >= 0 ? "%lld" : "?", left);
-    printf("%-28s %8s %8lld %8lld %8lld %8s %8lld %8lld\n", c->object ? c->object : "", planned,
-           c->done, c->failed, c->intent, lefts, c->reused, c->deleted);
+    printf("%-24s %7s %7lld %7lld %7lld %7lld %7lld %7s %7lld %7lld %7lld\n",
+           c->object ? c->object : "", planned, c->done, c->updated, c->rejected, c->failed,
+           c->intent, lefts, c->reused, c->flagged, c->deleted);
   }
   return 0;
 }
@@ -625,8 +617,9 @@ int hm_status_main(int argc, char **argv) {
     return 2;
   }
   status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
-  if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
-                    "in-doubt", "left", "reused", "rolledbk");
+  if (!json)
+    printf("%-24s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "object", "planned", "created",
+           "updated", "rejected", "failed", "indoubt", "left", "reused", "flagged", "rolledbk");
   hm_store_each_count(st, status_row, &s);
   flag_counts fc = { 0, 0, 0, 0 };
   hm_store_each_flag(st, count_flag, &fc);

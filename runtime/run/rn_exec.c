@@ -134,6 +134,9 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
                   .path = path, .fields = fields, .hash = k->hash, .map_hash = ex->o.map_hash,
                   .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
   int rc = hm_store_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
+  /* What earlier runs flagged on this call (its failure) is no longer true;
+   * this run's flags on it stay. */
+  if (!rc) hm_store_flags_clear_before(ex->st, k->ref ? k->ref : key, ex->run);
   free(fields);
   if (hm_gorgias_kind_named(k->target) == HM_GK_USER && obj) hm_resolver_learn_user(ex->rv, obj);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
@@ -959,13 +962,18 @@ static void find_source_gone(hm_exec *ex) {
 /* ---- the report ---- */
 
 static void write_report(hm_exec *ex, const char *status) {
+  char *counts = cJSON_PrintUnformatted(ex->counts);
+  hm_store_run_counts(ex->st, ex->run, counts);   /* the ledger's "updated" sums the runs */
+  free(counts);
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "status", status);
   cJSON_AddStringToObject(r, "map_hash", ex->o.map_hash ? ex->o.map_hash : "");
   cJSON_AddStringToObject(r, "target", ex->o.target);
   cJSON_AddNumberToObject(r, "run", (double)ex->run);
   cJSON_AddBoolToObject(r, "delta", ex->o.delta);
-  cJSON_AddItemToObject(r, "objects", cJSON_Duplicate(ex->counts, 1));
+  /* the whole migration from the ledger; what this leg did beside it */
+  cJSON_AddItemToObject(r, "objects", hm_ledger_json(ex->st));
+  cJSON_AddItemToObject(r, "this_run", cJSON_Duplicate(ex->counts, 1));
   const hm_http_stats *s = hm_http_get_stats(ex->http);
   const hm_rl *rl = hm_http_get_rl(ex->http);
   cJSON *h = cJSON_AddObjectToObject(r, "http");
@@ -1149,6 +1157,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
 }
 
 void hm_exec_expect(hm_exec *ex, const char *object, long long records) {
+  hm_store_set_total(ex->st, object, records);
   hm_progress_expect(&ex->prog, object, records);
 }
 

@@ -459,13 +459,30 @@ int hm_store_mark_deleted(hm_store *st, const char *ref) {
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash) {
   sqlite3_stmt *s =
-      prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
-               " VALUES(?,?,?,?,?,?,?)");
+      prep(st, "INSERT INTO flags(run_id,ref,object,key,severity,message,map_hash)"
+               " VALUES(?,?,?,?,?,?,?) ON CONFLICT(ref,severity,message)"
+               " DO UPDATE SET run_id=excluded.run_id");
   if (!s) return -1;
   sqlite3_bind_int64(s, 1, run);
   const char *v[] = { ref, object, key, severity, message, map_hash };
   bind_texts(s, 2, 6, v);
   return step_done(s);
+}
+
+void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run) {
+  sqlite3_stmt *s = prep(st, "DELETE FROM flags WHERE ref=? AND run_id<?");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, run);
+  step_done(s);
+}
+
+void hm_store_run_counts(hm_store *st, long long run, const char *counts_json) {
+  sqlite3_stmt *s = prep(st, "UPDATE runs SET counts=? WHERE id=?");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, counts_json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, run);
+  step_done(s);
 }
 
 void hm_store_set_total(hm_store *st, const char *object, long long total) {
@@ -510,26 +527,43 @@ int hm_store_each_call_of(hm_store *st, const char *subject_ref,
   return rc;
 }
 
+/* The ledger's one definition of each count (docs/run.md, "Counts"): a
+ * record is a create or upload call of the plan; its journal row and id map
+ * row say what became of it. Gorgias refusing it (4xx other than 408/429) is
+ * "rejected", anything else that ended it without an object is "failed".
+ * "updated" is summed over the runs' own counts (a --delta update rewrites
+ * the create's row, so the journal cannot tell it apart). */
+#define REC "(SELECT j.object o, j.state s, j.status st, IFNULL(i.reused,0) ru," \
+            " CASE WHEN json_valid(i.fields) THEN IFNULL(json_extract(i.fields,'$.skipped'),0)" \
+            " ELSE 0 END sk FROM journal j LEFT JOIN idmap i ON i.ref=j.ref" \
+            " WHERE j.phase IN ('create','upload'))"
+/* Refused: by Gorgias, or an upload the run would not send (over the limit,
+ * unreadable: recorded as skipped so that attachments drop it). */
+#define REFUSED "((s=3 AND st BETWEEN 400 AND 499 AND st NOT IN (408,429)) OR (s=2 AND sk=1))"
 int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
   sqlite3_stmt *s =
       prep(st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
-               "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
-               " SELECT o.object, IFNULL((SELECT total FROM totals t WHERE t.object=o.object),-1),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=2),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=3),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=1),"
-               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.deleted=1),"
-               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.reused=1)"
-               " FROM objs o ORDER BY o.object");
+               "  WHERE phase IN ('create','upload') AND object IS NOT NULL), rec AS " REC
+               " SELECT b.object, IFNULL((SELECT total FROM totals t WHERE t.object=b.object),-1),"
+               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=0 AND sk=0),"
+               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=3 AND NOT " REFUSED "),"
+               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=1),"
+               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=b.object AND i.deleted=1),"
+               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=1),"
+               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND " REFUSED "),"
+               "  (SELECT COUNT(DISTINCT IFNULL(f.key, f.ref)) FROM flags f"
+               "    WHERE f.object=b.object),"
+               "  (SELECT IFNULL(SUM(json_extract(r.counts, '$.\"' || b.object || '\".updated')),0)"
+               "    FROM runs r WHERE json_valid(r.counts))"
+               " FROM objs b ORDER BY b.object");
   if (!s) return -1;
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {
     hm_store_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
                          sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
-                         sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6) };
+                         sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6),
+                         sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8),
+                         sqlite3_column_int64(s, 9) };
     rc = fn(ctx, &c);
   }
   sqlite3_finalize(s);

@@ -215,6 +215,9 @@ int hm_verify_main(int argc, char **argv) {
     cJSON_AddNumberToObject(out, "differences", (double)diffs);
     cJSON_AddNumberToObject(out, "in_doubt", (double)doubt);
     cJSON_AddItemToObject(out, "objects", found);
+    hm_store_count sum;   /* the records behind the objects read back, as status counts them */
+    hm_ledger_sum(st, &sum);
+    hm_ledger_add_json(&sum, cJSON_AddObjectToObject(out, "ledger"));
     char *t = cJSON_Print(out);
     if (t) puts(t);
     free(t);
@@ -222,6 +225,11 @@ int hm_verify_main(int argc, char **argv) {
   } else {
     fputs(hm_buf_cstr(&report), stdout);
     printf("verify: %lld object(s) read back, %lld difference(s)\n", checked, diffs);
+    hm_buf l;
+    hm_buf_init(&l);
+    hm_ledger_line(st, &l);
+    fputs(hm_buf_cstr(&l), stdout);
+    hm_buf_free(&l);
   }
   hm_buf_free(&report);
   objs_free(&o);

@@ -632,10 +632,10 @@ static double report_num(env *e, const char *object, const char *field) {
   char *txt = slurp(path_in(e, "state.db.report.json"), NULL);
   cJSON *r = txt ? cJSON_Parse(txt) : NULL;
   free(txt);
-  const cJSON *o =
-      object
-          ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "objects"), object)
-          : cJSON_GetObjectItemCaseSensitive(r, "http");
+  /* this leg's counts ("objects" is the ledger of the whole migration) */
+  const cJSON *leg = cJSON_GetObjectItemCaseSensitive(r, "this_run");
+  const cJSON *o = object ? cJSON_GetObjectItemCaseSensitive(leg, object)
+                          : cJSON_GetObjectItemCaseSensitive(r, "http");
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, field);
   double x = cJSON_IsNumber(v) ? v->valuedouble : -1;
   cJSON_Delete(r);
