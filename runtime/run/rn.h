@@ -376,8 +376,12 @@ typedef struct hm_store_count {
   long long rejected;   /* refused by Gorgias (4xx other than 408, 429) */
   long long flagged;    /* records with at least one flag */
   long long updated;    /* changed in place by --delta runs */
+  long long follow_ups_failed;   /* messages, updates of records that failed (calls) */
 } hm_store_count;
-int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
+/* run 0: the whole migration; else the records whose last call that run made
+ * (created, reused, rejected, failed, in doubt of one leg). */
+int hm_store_each_count(hm_store *st, long long run,
+                        int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
 int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx);
@@ -418,6 +422,9 @@ void hm_ledger_add_json(const hm_store_count *c, cJSON *o);
 cJSON *hm_ledger_json(hm_store *st);
 /* The sum over every object (total -1 when one object's is not known). */
 void hm_ledger_sum(hm_store *st, hm_store_count *sum);
+/* Into counts ({"Object": {word: n}}, one run's report), that run's
+ * created, reused, rejected and failed records from the ledger. */
+void hm_ledger_run_into(hm_store *st, long long run, cJSON *counts);
 /* "ledger: planned N, created N, ..." and a newline, appended to out. */
 void hm_ledger_line(hm_store *st, hm_buf *out);
 
@@ -476,6 +483,8 @@ struct hm_exec {
   long long rejected, failed;
   const char *last_phase;
   hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
+  hm_seen flagged;      /* "object\tkey" of the records this run flagged (counted once) */
+  hm_seen records;      /* "object\tkey" of the records this run met (read counts them) */
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
   int recovering;       /* run --recover, kept in the state until a run completes: a create
                            the journal does not know is in doubt (looked up before it is sent) */

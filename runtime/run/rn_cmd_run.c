@@ -186,6 +186,7 @@ typedef struct plan_file {
   cJSON *per_object;   /* sample: object -> records kept (per pass) */
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
+  hm_seen records;     /* "object\tkey" of the records counted in totals */
   char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
@@ -246,6 +247,21 @@ static const char *call_object(const cJSON *c) {
 static int creates(const cJSON *c) {
   const char *ph = hm_rn_json_str(c, "phase");
   return !ph || !strcmp(ph, "create") || !strcmp(ph, "upload");
+}
+
+/* One more planned record of c's object, unless c is another call of a
+ * record already counted (a ticket's create and its uploads are one record:
+ * the plan's "planned", docs/run.md "Counts"). */
+static void count_record(plan_file *pf, const cJSON *c) {
+  if (!creates(c)) return;
+  const char *obj = call_object(c);
+  const char *key = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "key");
+  char rec[700];
+  snprintf(rec, sizeof rec, "%s\t%s", obj ? obj : "?", key ? key : hm_rn_json_str(c, "ref"));
+  if (key && hm_seen_add(&pf->records, rec)) return;
+  cJSON *t = cJSON_GetObjectItemCaseSensitive(pf->totals, obj ? obj : "?");
+  if (!t) t = cJSON_AddNumberToObject(pf->totals, obj ? obj : "?", 0);
+  cJSON_SetNumberValue(t, t->valuedouble + 1);
 }
 
 /* Does any {"$ref"} or "{ref:...}" in c name a dropped ref? */
@@ -363,12 +379,7 @@ static int plan_check(plan_file *pf, const char *path, long sample, char *err, s
     rc = read_call(pf, len, &c, err, errlen);
     if (!c) continue;
     pf->n++;
-    if ((!pf->sample || sample_keep(pf, c)) && creates(c)) {
-      const char *obj = call_object(c);
-      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf->totals, obj ? obj : "?");
-      if (!t) t = cJSON_AddNumberToObject(pf->totals, obj ? obj : "?", 0);
-      cJSON_SetNumberValue(t, t->valuedouble + 1);
-    }
+    if (!pf->sample || sample_keep(pf, c)) count_record(pf, c);
     cJSON_Delete(c);
   }
   fclose(f);
@@ -395,6 +406,7 @@ static void plan_free(plan_file *pf) {
   cJSON_Delete(pf->per_object);
   cJSON_Delete(pf->dropped);
   cJSON_Delete(pf->totals);
+  hm_seen_free(&pf->records);
 }
 
 /* The planned totals, into the state the executor holds open (one open, one
@@ -500,12 +512,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
       cJSON_Delete(c);
       break;
     }
-    if (creates(c)) {
-      const char *obj = call_object(c);
-      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf.totals, obj ? obj : "?");
-      if (!t) t = cJSON_AddNumberToObject(pf.totals, obj ? obj : "?", 0);
-      cJSON_SetNumberValue(t, t->valuedouble + 1);
-    }
+    count_record(&pf, c);
     char *line = cJSON_PrintUnformatted(c);
     if (line) { fputs(line, pf.f); fputc('\n', pf.f); }
     free(line);
@@ -620,7 +627,7 @@ int hm_status_main(int argc, char **argv) {
   if (!json)
     printf("%-24s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "object", "planned", "created",
            "updated", "rejected", "failed", "indoubt", "left", "reused", "flagged", "rolledbk");
-  hm_store_each_count(st, status_row, &s);
+  hm_store_each_count(st, 0, status_row, &s);
   flag_counts fc = { 0, 0, 0, 0 };
   hm_store_each_flag(st, count_flag, &fc);
   long long doubt = hm_store_in_doubt(st);

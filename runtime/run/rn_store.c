@@ -58,6 +58,7 @@ static const char *SCHEMA =
   "  target TEXT, body TEXT, hash TEXT, map_hash TEXT, state INTEGER, status INTEGER,"
   "  error TEXT, updated TEXT);"
   "CREATE INDEX IF NOT EXISTS journal_subject ON journal(subject_ref, seq);"
+  "CREATE INDEX IF NOT EXISTS journal_record ON journal(object, key);"
   "CREATE TABLE IF NOT EXISTS flags(id INTEGER PRIMARY KEY, run_id INTEGER, ref TEXT,"
   "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
   "  UNIQUE(ref, severity, message));"
@@ -385,6 +386,7 @@ static int put_id(hm_store *st, const hm_idrow *id) {
       " ON CONFLICT(ref) DO UPDATE SET gid=excluded.gid, fields=excluded.fields, "
       "hash=excluded.hash,"
       " map_hash=excluded.map_hash, path=excluded.path, deleted=0, reused=excluded.reused,"
+      " run_id=excluded.run_id,"
       " ord=excluded.ord");
   if (!s) return -1;
   const char *v[] = { id->ref, id->object, id->key, id->target, id->path };
@@ -527,43 +529,53 @@ int hm_store_each_call_of(hm_store *st, const char *subject_ref,
   return rc;
 }
 
-/* The ledger's one definition of each count (docs/run.md, "Counts"): a
- * record is a create or upload call of the plan; its journal row and id map
- * row say what became of it. Gorgias refusing it (4xx other than 408/429) is
- * "rejected", anything else that ended it without an object is "failed".
+/* The ledger's one definition of each count (docs/run.md, "Counts"). A
+ * record is a source record with a create or upload call; its main call is
+ * its create (else its upload), and the outcome of that call is the record's.
+ * Gorgias refusing it (4xx other than 408/429), or an upload the run would
+ * not send (recorded as skipped so that attachments drop it), is "rejected";
+ * anything else that ended it without an object is "failed". Its other
+ * calls (messages, updates, a ticket's uploads) that failed are follow-ups.
  * "updated" is summed over the runs' own counts (a --delta update rewrites
  * the create's row, so the journal cannot tell it apart). */
-#define REC "(SELECT j.object o, j.state s, j.status st, IFNULL(i.reused,0) ru," \
-            " CASE WHEN json_valid(i.fields) THEN IFNULL(json_extract(i.fields,'$.skipped'),0)" \
-            " ELSE 0 END sk FROM journal j LEFT JOIN idmap i ON i.ref=j.ref" \
-            " WHERE j.phase IN ('create','upload'))"
-/* Refused: by Gorgias, or an upload the run would not send (over the limit,
- * unreadable: recorded as skipped so that attachments drop it). */
+#define ROWS "rows AS (SELECT j.object o, IFNULL(j.key, j.ref) k, j.phase ph, j.state s," \
+  " j.status st, IFNULL(i.reused,0) ru, IFNULL(i.deleted,0) dl, CASE WHEN json_valid(i.fields)" \
+  " THEN IFNULL(json_extract(i.fields,'$.skipped'),0) ELSE 0 END sk FROM journal j" \
+  " LEFT JOIN idmap i ON i.ref=j.ref WHERE j.phase IN ('create','upload')" \
+  " AND (?1 = 0 OR IFNULL(i.run_id, j.run_id) = ?1))"
+#define REC "rec AS (SELECT * FROM rows r WHERE r.ph='create' OR NOT EXISTS" \
+  " (SELECT 1 FROM rows c WHERE c.o=r.o AND c.k=r.k AND c.ph='create'))"
+#define EXTRA "extra AS (SELECT * FROM rows r WHERE r.ph='upload' AND EXISTS" \
+  " (SELECT 1 FROM rows c WHERE c.o=r.o AND c.k=r.k AND c.ph='create'))"
 #define REFUSED "((s=3 AND st BETWEEN 400 AND 499 AND st NOT IN (408,429)) OR (s=2 AND sk=1))"
-int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
-  sqlite3_stmt *s =
-      prep(st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
-               "  WHERE phase IN ('create','upload') AND object IS NOT NULL), rec AS " REC
-               " SELECT b.object, IFNULL((SELECT total FROM totals t WHERE t.object=b.object),-1),"
-               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=0 AND sk=0),"
-               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=3 AND NOT " REFUSED "),"
-               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=1),"
-               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=b.object AND i.deleted=1),"
-               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=1),"
-               "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND " REFUSED "),"
-               "  (SELECT COUNT(DISTINCT IFNULL(f.key, f.ref)) FROM flags f"
-               "    WHERE f.object=b.object),"
-               "  (SELECT IFNULL(SUM(json_extract(r.counts, '$.\"' || b.object || '\".updated')),0)"
-               "    FROM runs r WHERE json_valid(r.counts))"
-               " FROM objs b ORDER BY b.object");
+int hm_store_each_count(hm_store *st, long long run,
+                        int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
+  sqlite3_stmt *s = prep(
+      st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
+          "  WHERE phase IN ('create','upload') AND object IS NOT NULL), " ROWS ", " REC ", " EXTRA
+          " SELECT b.object, IFNULL((SELECT total FROM totals t WHERE t.object=b.object),-1),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=0 AND sk=0),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=3 AND NOT " REFUSED "),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=1),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND dl=1),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=1),"
+          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND " REFUSED "),"
+          "  (SELECT COUNT(DISTINCT IFNULL(f.key, f.ref)) FROM flags f WHERE f.object=b.object),"
+          "  (SELECT IFNULL(SUM(json_extract(r.counts, '$.\"' || b.object || '\".updated')),0)"
+          "    FROM runs r WHERE json_valid(r.counts)),"
+          "  (SELECT COUNT(*) FROM journal j WHERE j.object=b.object AND j.state=3"
+          "    AND j.phase NOT IN ('create','upload'))"
+          "  + (SELECT COUNT(*) FROM extra WHERE o=b.object AND (s=3 OR sk=1))"
+          " FROM objs b ORDER BY b.object");
   if (!s) return -1;
+  sqlite3_bind_int64(s, 1, run);
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {
     hm_store_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
                          sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
                          sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6),
                          sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8),
-                         sqlite3_column_int64(s, 9) };
+                         sqlite3_column_int64(s, 9), sqlite3_column_int64(s, 10) };
     rc = fn(ctx, &c);
   }
   sqlite3_finalize(s);
