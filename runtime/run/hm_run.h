@@ -24,6 +24,11 @@
 int hm_run_main(int argc, char **argv);
 int hm_rollback_main(int argc, char **argv);
 int hm_verify_main(int argc, char **argv);
+struct hm_run_planner;
+/* verify with a planner: `--map FILE.hbc --data DIR [--sample N]` compares
+ * Gorgias with what the export says it should hold (`--set` is the
+ * planner's, given to it by the caller). */
+int hm_verify_main_with(int argc, char **argv, const struct hm_run_planner *planner);
 int hm_status_main(int argc, char **argv);
 /* curl_global_init for the commands above, with an allocator that wipes every
  * block libcurl frees (its request headers carry the Basic credentials). */

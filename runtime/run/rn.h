@@ -254,6 +254,29 @@ int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
 
+/* ==== rn_verify_src.c, rn_verify.c ====
+ * verify --map FILE.hbc --data DIR: the expected objects recomputed from the
+ * export by the planner (the map's calls, references resolved as the run
+ * resolves them), compared with what Gorgias answers. */
+typedef struct hm_verify_src {
+  hm_http *h;
+  struct hm_store *st;
+  const char *state_path;
+  const volatile sig_atomic_t *stop;
+  hm_buf *report;            /* text lines (without --json) */
+  cJSON *found;              /* --json findings, or NULL */
+  long long checked, diffs, unmigrated;
+  int rc;                    /* 3 refused, 4 no answer, 1 a read failed */
+} hm_verify_src;
+/* Every planned record's object compared; 0, or an exit code (2 another map
+ * or unreadable export, 3, 4). Differences are counted in v->diffs. */
+int hm_verify_source(hm_verify_src *v, const hm_run_planner *pl, const char *hbc,
+                     const char *data, long sample);
+/* One record's differences ("field: expected X, found Y" lines): to the text
+ * report or the JSON findings (rn_verify.c). */
+void hm_verify_src_report(hm_verify_src *v, const char *object, const char *key,
+                          const char *target, long long gid, const char *lines, long long n);
+
 /* ==== rn_confirm.c ====
  * Consent for a destructive command: 0 with --yes (yes) or when the person at
  * the terminal answers y/yes to question; 1 when they decline; 2 when there is

@@ -556,7 +556,8 @@ int hm_run_main(int argc, char **argv) { return hm_run_main_with(argc, argv, NUL
 /* ---- status ---- */
 
 static const char *STATUS_USAGE =
-  "usage: hmaprun status --state state.db [--json]\n"
+  "usage: hmaprun status --state state.db [--json] [--flags]\n"
+  "--flags lists every flag of the migration (severity, object, key, text), one a line.\n"
   "Per object, the ledger of the whole migration (docs/run.md, \"Counts\"): planned,\n"
   "created, updated, rejected, failed, in doubt, left, reused, flagged, rolled back.\n";
 
@@ -586,6 +587,14 @@ static int status_row(void *ctx, const hm_store_count *c) {
 
 typedef struct flag_counts { long long review, warn, info, other; } flag_counts;
 
+static int print_flag(void *ctx, const char *sev, const char *object, const char *key,
+                      const char *msg) {
+  (void)ctx;
+  printf("%s %s %s: %s\n", sev ? sev : "?", object ? object : "-", key ? key : "-",
+         msg ? msg : "");
+  return 0;
+}
+
 static int count_flag(void *ctx, const char *sev, const char *object, const char *key,
                       const char *msg) {
   flag_counts *c = ctx;
@@ -599,7 +608,7 @@ static int count_flag(void *ctx, const char *sev, const char *object, const char
 
 int hm_status_main(int argc, char **argv) {
   const char *state = NULL;
-  int json = 0;
+  int json = 0, flags = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -607,6 +616,8 @@ int hm_status_main(int argc, char **argv) {
       return 0;
     } else if (!strcmp(argv[i], "--json"))
       json = 1;
+    else if (!strcmp(argv[i], "--flags"))
+      flags = 1;
     else if ((v = opt_value(argc, argv, &i, "--state"))) state = v;
     else {
       fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE);
@@ -622,6 +633,11 @@ int hm_status_main(int argc, char **argv) {
   if (hm_store_open(&st, state, 0, err, sizeof err)) {
     fprintf(stderr, "hmaprun status: %s\n", err);
     return 2;
+  }
+  if (flags) {   /* the flags themselves: what the counts below count */
+    hm_store_each_flag(st, print_flag, NULL);
+    hm_store_close(st);
+    return 0;
   }
   status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
   if (!json)
