@@ -90,8 +90,10 @@ int hm_exec_open(hm_exec **ex, const hm_exec_opts *o);
  * the run (3 auth, 4 interrupted/unreachable); rejected records return 0 and
  * are counted. */
 int hm_exec_call(hm_exec *ex, const cJSON *call);
-/* Records planned for one source object, when known up front (progress). */
+/* Records planned for one source object, when known up front (progress and
+ * the ledger); creates: the plan creates them (their uploads are not records). */
 void hm_exec_expect(hm_exec *ex, const char *object, long long records);
+void hm_exec_expect_creates(hm_exec *ex, const char *object);
 /* Execute a whole stream: next(ctx) returns the next call (owned by the caller
  * of next, freed by hm_exec_calls) or NULL at the end. */
 int hm_exec_calls(hm_exec *ex, cJSON *(*next)(void *ctx), void *ctx);

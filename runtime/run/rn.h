@@ -266,6 +266,7 @@ typedef struct hm_verify_src {
   hm_buf *report;            /* text lines (without --json) */
   cJSON *found;              /* --json findings, or NULL */
   long long checked, diffs, unmigrated;
+  long long merged;          /* created as 409: another record's object, not compared */
   int rc;                    /* 3 refused, 4 no answer, 1 a read failed */
 } hm_verify_src;
 /* Every planned record's object compared; 0, or an exit code (2 another map
@@ -371,6 +372,9 @@ int hm_store_mark_deleted(hm_store *st, const char *ref);
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash);
 void hm_store_set_total(hm_store *st, const char *object, long long total);
+/* The plan creates object's records (their uploads are not records): a
+ * ticket whose upload is done and whose create is not is not created yet. */
+void hm_store_set_creates(hm_store *st, const char *object);
 /* Forget the flags runs before run raised on ref (its call succeeded since);
  * a flag raised again keeps the newest run (hm_store_flag). */
 void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run);

@@ -187,6 +187,7 @@ typedef struct plan_file {
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
   hm_seen records;     /* "object\tkey" of the records counted in totals */
+  cJSON *creates;      /* objects with a create call: their records are their creates */
   char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
@@ -255,6 +256,9 @@ static int creates(const cJSON *c) {
 static void count_record(plan_file *pf, const cJSON *c) {
   if (!creates(c)) return;
   const char *obj = call_object(c);
+  const char *ph = hm_rn_json_str(c, "phase");
+  if (ph && !strcmp(ph, "create") && obj && !cJSON_HasObjectItem(pf->creates, obj))
+    cJSON_AddTrueToObject(pf->creates, obj);
   const char *key = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "key");
   char rec[700];
   snprintf(rec, sizeof rec, "%s\t%s", obj ? obj : "?", key ? key : hm_rn_json_str(c, "ref"));
@@ -367,6 +371,7 @@ static int plan_check(plan_file *pf, const char *path, long sample, char *err, s
   pf->path = path;
   pf->sample = sample;
   pf->totals = cJSON_CreateObject();
+  pf->creates = cJSON_CreateObject();
   sample_reset(pf);
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
@@ -406,6 +411,7 @@ static void plan_free(plan_file *pf) {
   cJSON_Delete(pf->per_object);
   cJSON_Delete(pf->dropped);
   cJSON_Delete(pf->totals);
+  cJSON_Delete(pf->creates);
   hm_seen_free(&pf->records);
 }
 
@@ -414,6 +420,7 @@ static void plan_free(plan_file *pf) {
 static void record_totals(plan_file *pf, hm_exec *ex) {
   const cJSON *it;
   cJSON_ArrayForEach(it, pf->totals) hm_exec_expect(ex, it->string, (long long)it->valuedouble);
+  cJSON_ArrayForEach(it, pf->creates) hm_exec_expect_creates(ex, it->string);
 }
 
 /* ---- run ---- */
@@ -500,6 +507,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   memset(&pf, 0, sizeof pf);
   pf.path = "(planner)";
   pf.totals = cJSON_CreateObject();
+  pf.creates = cJSON_CreateObject();
   pf.f = tmpfile();
   planner_iter it = { planner, 0, "" };
   cJSON *c;

@@ -1181,6 +1181,10 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   return ex->fatal;
 }
 
+void hm_exec_expect_creates(hm_exec *ex, const char *object) {
+  hm_store_set_creates(ex->st, object);
+}
+
 void hm_exec_expect(hm_exec *ex, const char *object, long long records) {
   hm_store_set_total(ex->st, object, records);
   hm_progress_expect(&ex->prog, object, records);

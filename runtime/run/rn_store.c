@@ -63,6 +63,7 @@ static const char *SCHEMA =
   "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
   "  UNIQUE(ref, severity, message));"
   "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);"
+  "CREATE TABLE IF NOT EXISTS record_creates(object TEXT PRIMARY KEY);"
   "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
   "  bound TEXT, replaced TEXT, command TEXT);";
 
@@ -487,6 +488,13 @@ void hm_store_run_counts(hm_store *st, long long run, const char *counts_json) {
   step_done(s);
 }
 
+void hm_store_set_creates(hm_store *st, const char *object) {
+  sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO record_creates(object) VALUES(?)");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, object, -1, SQLITE_TRANSIENT);
+  step_done(s);
+}
+
 void hm_store_set_total(hm_store *st, const char *object, long long total) {
   sqlite3_stmt *s = prep(st, "INSERT INTO totals(object,total) VALUES(?,?)"
                              " ON CONFLICT(object) DO UPDATE SET total=excluded.total");
@@ -538,35 +546,38 @@ int hm_store_each_call_of(hm_store *st, const char *subject_ref,
  * calls (messages, updates, a ticket's uploads) that failed are follow-ups.
  * "updated" is summed over the runs' own counts (a --delta update rewrites
  * the create's row, so the journal cannot tell it apart). */
-#define ROWS "rows AS (SELECT j.object o, IFNULL(j.key, j.ref) k, j.phase ph, j.state s," \
-  " j.status st, IFNULL(i.reused,0) ru, IFNULL(i.deleted,0) dl, CASE WHEN json_valid(i.fields)" \
-  " THEN IFNULL(json_extract(i.fields,'$.skipped'),0) ELSE 0 END sk FROM journal j" \
-  " LEFT JOIN idmap i ON i.ref=j.ref WHERE j.phase IN ('create','upload')" \
-  " AND (?1 = 0 OR IFNULL(i.run_id, j.run_id) = ?1))"
-#define REC "rec AS (SELECT * FROM rows r WHERE r.ph='create' OR NOT EXISTS" \
-  " (SELECT 1 FROM rows c WHERE c.o=r.o AND c.k=r.k AND c.ph='create'))"
-#define EXTRA "extra AS (SELECT * FROM rows r WHERE r.ph='upload' AND EXISTS" \
-  " (SELECT 1 FROM rows c WHERE c.o=r.o AND c.k=r.k AND c.ph='create'))"
+#define ROWS "rows AS (SELECT j.object o, IFNULL(j.key, j.ref) k, j.phase ph, j.seq sq," \
+  " j.state s, j.status st, IFNULL(i.reused,0) ru, IFNULL(i.deleted,0) dl," \
+  " IFNULL(i.run_id, j.run_id) rid," \
+  " CASE WHEN json_valid(i.fields) THEN IFNULL(json_extract(i.fields,'$.skipped'),0)" \
+  " ELSE 0 END sk FROM journal j LEFT JOIN idmap i ON i.ref=j.ref" \
+  " WHERE j.phase IN ('create','upload'))"
+/* rn 1: the record's main call (its create first; an upload never, when the
+ * plan said its object's records are creates); rn > 1: its other uploads.
+ * Ranked over every run, so that one run's counts (?1) see the same records. */
+#define RANKED "ranked AS (SELECT *, CASE WHEN ph = 'upload' AND o IN" \
+  " (SELECT object FROM record_creates) THEN 2 ELSE ROW_NUMBER() OVER (PARTITION BY o, k" \
+  " ORDER BY ph <> 'create', sq) END rn FROM rows)"
 #define REFUSED "((s=3 AND st BETWEEN 400 AND 499 AND st NOT IN (408,429)) OR (s=2 AND sk=1))"
+#define AGG "agg AS (SELECT o, SUM(rn=1 AND s=2 AND ru=0 AND sk=0) cr," \
+  " SUM(rn=1 AND s=3 AND NOT " REFUSED ") fa, SUM(rn=1 AND s=1) dbt, SUM(rn=1 AND dl=1) rb," \
+  " SUM(rn=1 AND s=2 AND ru=1) reu, SUM(rn=1 AND " REFUSED ") rej," \
+  " SUM(rn>1 AND (s=3 OR sk=1)) fx FROM ranked WHERE ?1 = 0 OR rid = ?1 GROUP BY o)"
 int hm_store_each_count(hm_store *st, long long run,
                         int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
   sqlite3_stmt *s = prep(
       st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
-          "  WHERE phase IN ('create','upload') AND object IS NOT NULL), " ROWS ", " REC ", " EXTRA
+          "  WHERE phase IN ('create','upload') AND object IS NOT NULL), " ROWS ", " RANKED
+          ", " AGG
           " SELECT b.object, IFNULL((SELECT total FROM totals t WHERE t.object=b.object),-1),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=0 AND sk=0),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=3 AND NOT " REFUSED "),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=1),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND dl=1),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND s=2 AND ru=1),"
-          "  (SELECT COUNT(*) FROM rec WHERE o=b.object AND " REFUSED "),"
+          "  IFNULL(a.cr,0), IFNULL(a.fa,0), IFNULL(a.dbt,0), IFNULL(a.rb,0), IFNULL(a.reu,0),"
+          "  IFNULL(a.rej,0),"
           "  (SELECT COUNT(DISTINCT IFNULL(f.key, f.ref)) FROM flags f WHERE f.object=b.object),"
           "  (SELECT IFNULL(SUM(json_extract(r.counts, '$.\"' || b.object || '\".updated')),0)"
           "    FROM runs r WHERE json_valid(r.counts)),"
           "  (SELECT COUNT(*) FROM journal j WHERE j.object=b.object AND j.state=3"
-          "    AND j.phase NOT IN ('create','upload'))"
-          "  + (SELECT COUNT(*) FROM extra WHERE o=b.object AND (s=3 OR sk=1))"
-          " FROM objs b ORDER BY b.object");
+          "    AND j.phase NOT IN ('create','upload')) + IFNULL(a.fx,0)"
+          " FROM objs b LEFT JOIN agg a ON a.o=b.object ORDER BY b.object");
   if (!s) return -1;
   sqlite3_bind_int64(s, 1, run);
   int rc = 0;

@@ -234,7 +234,7 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
                   doubt);
     diffs += doubt;
   }
-  hm_verify_src vs = { h, st, a.state, stop, &report, found, 0, 0, 0, 0 };
+  hm_verify_src vs = { h, st, a.state, stop, &report, found, 0, 0, 0, 0, 0 };
   if (sa.map) {   /* against the export: the journal's bodies are not the reference */
     rc = hm_verify_source(&vs, planner, sa.map, sa.data, sa.sample);
     checked = vs.checked;

@@ -209,7 +209,15 @@ static long long check_record(hm_verify_src *v, const char *ref, cJSON *slot) {
     v->unmigrated++;   /* rejected, failed or left: the ledger counts it */
     return 0;
   }
-  if (row.reused) return 0;   /* another record's object, or one from before */
+  if (row.reused) return 0;   /* an object from before the migration */
+  char ckey[600];
+  hm_jrow j;
+  snprintf(ckey, sizeof ckey, "create:%s", ref);
+  if (hm_store_journal_get(v->st, ckey, &j) && j.status == 409) {
+    v->merged++;   /* another record's object (two people, one e-mail): not this one's */
+    return 0;
+  }
+  hm_store_id_get(v->st, ref, &row);   /* row's strings did not survive the journal read */
   hm_idrow keep = row;
   char *path = strdup(row.path ? row.path : ""), *target = strdup(row.target ? row.target : "");
   char *object = strdup(row.object ? row.object : "");
