@@ -18,7 +18,8 @@ static const char *USAGE =
     "Without --map it compares with what the runs sent (the journal); with --map and --data\n"
     "with what the export says Gorgias should hold (the map planned again in memory):\n"
     "fields, messages and notes in number and order, attachments, tags as a set.\n"
-    "--sample N checks the planner's sample of N records per object.\n";
+    "--sample N checks the planner's sample of N records per object (without --map: the\n"
+    "first N objects of each source object).\n";
 
 /* The source options, taken out of argv before the shared ones are parsed. */
 typedef struct src_args { const char *map, *data; long sample; int nrest; char **rest; } src_args;
@@ -47,12 +48,21 @@ static int take_src_args(int argc, char **argv, src_args *s) {
       }
     } else s->rest[s->nrest++] = argv[i];
   }
-  if ((s->map != NULL) != (s->data != NULL) || (s->sample && !s->map)) {
-    fprintf(stderr, "hmaprun verify: --map FILE.hbc and --data DIR go together (--sample "
-                    "with them)\n%s", USAGE);
+  if ((s->map != NULL) != (s->data != NULL)) {
+    fprintf(stderr, "hmaprun verify: --map FILE.hbc and --data DIR go together\n%s", USAGE);
     return 2;
   }
   return 0;
+}
+
+/* --sample N without --map: the first N objects of each source object (in
+ * creation order) are read back. 1 when this one is among them. */
+static int sample_take(cJSON *per_object, const char *object, long n) {
+  cJSON *c = cJSON_GetObjectItemCaseSensitive(per_object, object);
+  if (!c) c = cJSON_AddNumberToObject(per_object, object, 0);
+  if (c->valuedouble >= (double)n) return 0;
+  cJSON_SetNumberValue(c, c->valuedouble + 1);
+  return 1;
 }
 
 void hm_verify_src_report(hm_verify_src *v, const char *object, const char *key,
@@ -241,8 +251,10 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
     diffs += vs.diffs;
     if (vs.rc == 1 && !rc) rc = 1;
   }
+  cJSON *per_object = sa.sample ? cJSON_CreateObject() : NULL;
   for (size_t i = 0; i < o.n && !rc && !sa.map; i++) {
     if (*stop) { rc = 4; break; }
+    if (per_object && !sample_take(per_object, o.v[i].object, sa.sample)) continue;
     if (!i || strcmp(o.v[i].target, o.v[i - 1].target)) hm_progress_phase(&prog, o.v[i].target);
     char path[600];
     snprintf(path, sizeof path, "%s/%lld", o.v[i].path, o.v[i].gid);
@@ -296,6 +308,7 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
     hm_http_resp_free(&r);
     hm_progress_step(&prog, o.v[i].target, "checked", o.v[i].ref, 0);
   }
+  cJSON_Delete(per_object);
   hm_progress_end(&prog);
   if (found) {
     cJSON *out = cJSON_CreateObject();

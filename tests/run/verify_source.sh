@@ -50,6 +50,14 @@ some=$(jq .checked "$tmp/sample.json")
 [ $rc = 0 ] && [ "$some" -gt 0 ] && [ "$some" -lt "$all" ] ||
   failed "verify --sample 2: exit $rc, $some of $all records checked"
 
+# without --map, --sample N reads back the first N objects of each source object
+"$hmaprun" verify --state "$tmp/state.db" --target "$url" --time-scale 50 --json --sample 1 \
+  >"$tmp/jsample.json" 2>/dev/null
+rc=$?
+objects=$("$hmaprun" status --state "$tmp/state.db" --json | jq '[.objects[] | select(.created > 0)] | length')
+[ $rc = 0 ] && [ "$(jq .checked "$tmp/jsample.json")" = "$objects" ] ||
+  failed "verify --sample 1: exit $rc, $(jq .checked "$tmp/jsample.json") objects read, wanted $objects"
+
 # ---- tampering
 curl -sf "$url/_sandbox/dump" >"$tmp/dump.json"
 ticket() { jq ".tickets[] | select(.meta.atera_ticket_number == \"$1\")" "$tmp/dump.json"; }
