@@ -7,7 +7,8 @@
 # - four kinds of tampering through /_sandbox/raw and the API: a ticket's
 #   meta key overwritten, a message deleted, an internal note duplicated, a
 #   customer's name blanked; each is a difference naming the record's key,
-#   the field and both values (exit 1), and nothing else is reported;
+#   the field and both values (exit 1), and nothing else is reported (a
+#   ticket's tags put in another order are no difference: a set);
 # - verify with another map's settings is refused (exit 2), not compared.
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
@@ -78,6 +79,12 @@ cust=$(jq '.customers[] | select(.email == "dana@contoso.example") | .id' "$tmp/
 curl -sf "$url/_sandbox/raw/customers/$cust" | jq -c '.name = ""' |
   curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
     "$url/_sandbox/raw/customers/$cust" >/dev/null || failed "raw PUT of customer $cust"
+
+# tags are a set: the same tags in another order are no difference
+t2=$(ticket 48214 | jq .id)
+curl -sf "$url/_sandbox/raw/tickets/$t2" | jq -c '.tags |= reverse' |
+  curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
+    "$url/_sandbox/raw/tickets/$t2" >/dev/null || failed "raw PUT of ticket $t2"
 
 verify >"$tmp/tampered.json"
 rc=$?
