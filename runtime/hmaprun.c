@@ -31,7 +31,7 @@ static const char *usage_text =
     "NAME=VALUE]...\n"
     "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
     "  rollback --state state.db --target URL\n"
-    "  verify --state state.db --target URL\n"
+    "  verify --state state.db --target URL [--map FILE.hbc --data DIR [--sample N]]\n"
     "  status --state state.db\n"
     "  --version         version and git revision\n"
     "\n"
@@ -192,13 +192,29 @@ static int cmd_run(int argc, char **argv) {
   return rc;
 }
 
+/* `verify --map FILE.hbc --data DIR`: the planner recomputes what Gorgias
+   should hold, with the same --set values as the run. */
+static int cmd_verify(int argc, char **argv) {
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  if (!sets) abort();
+  int nsets = 0;
+  for (int i = 0; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--set")) sets[nsets++] = argv[++i];
+  hm_run_planner *pl = hm_plan_runner_new();
+  hm_plan_runner_sets(pl, sets, nsets);
+  int rc = hm_verify_main_with(argc, argv, pl);
+  hm_plan_runner_free(pl);
+  free(sets);
+  return rc;
+}
+
 /* The commands that talk to Gorgias, with libcurl initialised around them. */
 static int client_main(const char *cmd, int argc, char **argv) {
   hm_run_curl_init();   /* curl_global_init, with an allocator that wipes what libcurl frees */
   int rc;
   if (!strcmp(cmd, "run")) rc = cmd_run(argc, argv);
   else if (!strcmp(cmd, "rollback")) rc = hm_rollback_main(argc, argv);
-  else if (!strcmp(cmd, "verify")) rc = hm_verify_main(argc, argv);
+  else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc, argv);
   else rc = hm_status_main(argc, argv);
   curl_global_cleanup();
   return rc;

@@ -15,8 +15,8 @@ _hmap_words() {   # the options of hmaprun COMMAND
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
                     --max-answer-bytes --log-json --log-every --help" ;;
     verify) echo "--state --target --credentials-file --json --retarget --time-scale
-                  --max-answer-bytes --log-json --log-every --help" ;;
-    status) echo "--state --json --help" ;;
+                  --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
+    status) echo "--state --json --flags --help" ;;
   esac
 }
 

@@ -24,6 +24,11 @@
 int hm_run_main(int argc, char **argv);
 int hm_rollback_main(int argc, char **argv);
 int hm_verify_main(int argc, char **argv);
+struct hm_run_planner;
+/* verify with a planner: `--map FILE.hbc --data DIR [--sample N]` compares
+ * Gorgias with what the export says it should hold (`--set` is the
+ * planner's, given to it by the caller). */
+int hm_verify_main_with(int argc, char **argv, const struct hm_run_planner *planner);
 int hm_status_main(int argc, char **argv);
 /* The request limit of the account at target (per 20 s), as its answer to
    GET /api/account gives it (X-Gorgias-Account-Api-Call-Limit; 40 when it
@@ -91,8 +96,10 @@ int hm_exec_open(hm_exec **ex, const hm_exec_opts *o);
  * the run (3 auth, 4 interrupted/unreachable); rejected records return 0 and
  * are counted. */
 int hm_exec_call(hm_exec *ex, const cJSON *call);
-/* Records planned for one source object, when known up front (progress). */
+/* Records planned for one source object, when known up front (progress and
+ * the ledger); creates: the plan creates them (their uploads are not records). */
 void hm_exec_expect(hm_exec *ex, const char *object, long long records);
+void hm_exec_expect_creates(hm_exec *ex, const char *object);
 /* Execute a whole stream: next(ctx) returns the next call (owned by the caller
  * of next, freed by hm_exec_calls) or NULL at the end. */
 int hm_exec_calls(hm_exec *ex, cJSON *(*next)(void *ctx), void *ctx);

@@ -254,6 +254,30 @@ int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
 
+/* ==== rn_verify_src.c, rn_verify.c ====
+ * verify --map FILE.hbc --data DIR: the expected objects recomputed from the
+ * export by the planner (the map's calls, references resolved as the run
+ * resolves them), compared with what Gorgias answers. */
+typedef struct hm_verify_src {
+  hm_http *h;
+  struct hm_store *st;
+  const char *state_path;
+  const volatile sig_atomic_t *stop;
+  hm_buf *report;            /* text lines (without --json) */
+  cJSON *found;              /* --json findings, or NULL */
+  long long checked, diffs, unmigrated;
+  long long merged;          /* created as 409: another record's object, not compared */
+  int rc;                    /* 3 refused, 4 no answer, 1 a read failed */
+} hm_verify_src;
+/* Every planned record's object compared; 0, or an exit code (2 another map
+ * or unreadable export, 3, 4). Differences are counted in v->diffs. */
+int hm_verify_source(hm_verify_src *v, const hm_run_planner *pl, const char *hbc,
+                     const char *data, long sample);
+/* One record's differences ("field: expected X, found Y" lines): to the text
+ * report or the JSON findings (rn_verify.c). */
+void hm_verify_src_report(hm_verify_src *v, const char *object, const char *key,
+                          const char *target, long long gid, const char *lines, long long n);
+
 /* ==== rn_confirm.c ====
  * Consent for a destructive command: 0 with --yes (yes) or when the person at
  * the terminal answers y/yes to question; 1 when they decline; 2 when there is
@@ -348,6 +372,14 @@ int hm_store_mark_deleted(hm_store *st, const char *ref);
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash);
 void hm_store_set_total(hm_store *st, const char *object, long long total);
+/* The plan creates object's records (their uploads are not records): a
+ * ticket whose upload is done and whose create is not is not created yet. */
+void hm_store_set_creates(hm_store *st, const char *object);
+/* Forget the flags runs before run raised on ref (its call succeeded since);
+ * a flag raised again keeps the newest run (hm_store_flag). */
+void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run);
+/* The run's counts so far (the ledger's "updated" sums them over runs). */
+void hm_store_run_counts(hm_store *st, long long run, const char *counts_json);
 
 /* Iterate id map rows (not deleted unless all) in creation order or newest
  * first; fn returns non-zero to stop (that value is returned). */
@@ -358,11 +390,25 @@ int hm_store_each_id(hm_store *st, int newest_first, int all,
 int hm_store_each_call_of(hm_store *st, const char *subject_ref,
                           int (*fn)(void *ctx, const hm_jrow *row), void *ctx);
 
+/* One source object's records in the ledger (see hm_store_each_count in
+ * rn_store.c for the definitions, docs/run.md "Counts" for the words). */
 typedef struct hm_store_count {
   const char *object;
-  long long total, done, failed, intent, deleted, reused;
+  long long total;      /* planned (-1: not known) */
+  long long done;       /* created: Gorgias answered the create, the object is ours */
+  long long failed;     /* ended without an object, not refused by Gorgias */
+  long long intent;     /* in doubt: sent, no answer recorded */
+  long long deleted;    /* rolled back */
+  long long reused;     /* matched to an object that existed before the migration */
+  long long rejected;   /* refused by Gorgias (4xx other than 408, 429) */
+  long long flagged;    /* records with at least one flag */
+  long long updated;    /* changed in place by --delta runs */
+  long long follow_ups_failed;   /* messages, updates of records that failed (calls) */
 } hm_store_count;
-int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
+/* run 0: the whole migration; else the records whose last call that run made
+ * (created, reused, rejected, failed, in doubt of one leg). */
+int hm_store_each_count(hm_store *st, long long run,
+                        int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
 int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx);
@@ -390,6 +436,24 @@ int hm_store_each_target_history(hm_store *st, int (*fn)(void *ctx, const char *
 int hm_store_recovering(hm_store *st, int asked);
 /* A run completed under --recover: every call is accounted for again. */
 void hm_store_recovered(hm_store *st);
+
+/* ==== rn_ledger.c ====
+ * hm_ledger: the counts of the whole migration, from the state alone, for
+ * status, the run's report, verify and rollback (one definition each). */
+/* Records neither created, reused, rejected, failed nor in doubt (-1: the
+ * planned total is not known). */
+long long hm_ledger_left(const hm_store_count *c);
+/* The words of one object's row as members of o. */
+void hm_ledger_add_json(const hm_store_count *c, cJSON *o);
+/* {"Object": {planned, created, ...}, ...}: the caller owns it. */
+cJSON *hm_ledger_json(hm_store *st);
+/* The sum over every object (total -1 when one object's is not known). */
+void hm_ledger_sum(hm_store *st, hm_store_count *sum);
+/* Into counts ({"Object": {word: n}}, one run's report), that run's
+ * created, reused, rejected and failed records from the ledger. */
+void hm_ledger_run_into(hm_store *st, long long run, cJSON *counts);
+/* "ledger: planned N, created N, ..." and a newline, appended to out. */
+void hm_ledger_line(hm_store *st, hm_buf *out);
 
 /* ==== rn_target.c ====
  * hm_target: which Gorgias account a state belongs to. Its ids mean something
@@ -446,6 +510,8 @@ struct hm_exec {
   long long rejected, failed;
   const char *last_phase;
   hm_seen planned_refs; /* --delta: refs of this run's calls, to find what left the source */
+  hm_seen flagged;      /* "object\tkey" of the records this run flagged (counted once) */
+  hm_seen records;      /* "object\tkey" of the records this run met (read counts them) */
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
   int recovering;       /* run --recover, kept in the state until a run completes: a create
                            the journal does not know is in doubt (looked up before it is sent) */

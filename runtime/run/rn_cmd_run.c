@@ -186,6 +186,8 @@ typedef struct plan_file {
   cJSON *per_object;   /* sample: object -> records kept (per pass) */
   cJSON *dropped;      /* sample: refs left out (per pass) */
   cJSON *totals;       /* object -> records planned, after the sample */
+  hm_seen records;     /* "object\tkey" of the records counted in totals */
+  cJSON *creates;      /* objects with a create call: their records are their creates */
   char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
@@ -246,6 +248,24 @@ static const char *call_object(const cJSON *c) {
 static int creates(const cJSON *c) {
   const char *ph = hm_rn_json_str(c, "phase");
   return !ph || !strcmp(ph, "create") || !strcmp(ph, "upload");
+}
+
+/* One more planned record of c's object, unless c is another call of a
+ * record already counted (a ticket's create and its uploads are one record:
+ * the plan's "planned", docs/run.md "Counts"). */
+static void count_record(plan_file *pf, const cJSON *c) {
+  if (!creates(c)) return;
+  const char *obj = call_object(c);
+  const char *ph = hm_rn_json_str(c, "phase");
+  if (ph && !strcmp(ph, "create") && obj && !cJSON_HasObjectItem(pf->creates, obj))
+    cJSON_AddTrueToObject(pf->creates, obj);
+  const char *key = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(c, "source"), "key");
+  char rec[700];
+  snprintf(rec, sizeof rec, "%s\t%s", obj ? obj : "?", key ? key : hm_rn_json_str(c, "ref"));
+  if (key && hm_seen_add(&pf->records, rec)) return;
+  cJSON *t = cJSON_GetObjectItemCaseSensitive(pf->totals, obj ? obj : "?");
+  if (!t) t = cJSON_AddNumberToObject(pf->totals, obj ? obj : "?", 0);
+  cJSON_SetNumberValue(t, t->valuedouble + 1);
 }
 
 /* Does any {"$ref"} or "{ref:...}" in c name a dropped ref? */
@@ -351,6 +371,7 @@ static int plan_check(plan_file *pf, const char *path, long sample, char *err, s
   pf->path = path;
   pf->sample = sample;
   pf->totals = cJSON_CreateObject();
+  pf->creates = cJSON_CreateObject();
   sample_reset(pf);
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "%s: cannot read the plan", path); return 2; }
@@ -363,12 +384,7 @@ static int plan_check(plan_file *pf, const char *path, long sample, char *err, s
     rc = read_call(pf, len, &c, err, errlen);
     if (!c) continue;
     pf->n++;
-    if ((!pf->sample || sample_keep(pf, c)) && creates(c)) {
-      const char *obj = call_object(c);
-      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf->totals, obj ? obj : "?");
-      if (!t) t = cJSON_AddNumberToObject(pf->totals, obj ? obj : "?", 0);
-      cJSON_SetNumberValue(t, t->valuedouble + 1);
-    }
+    if (!pf->sample || sample_keep(pf, c)) count_record(pf, c);
     cJSON_Delete(c);
   }
   fclose(f);
@@ -395,18 +411,16 @@ static void plan_free(plan_file *pf) {
   cJSON_Delete(pf->per_object);
   cJSON_Delete(pf->dropped);
   cJSON_Delete(pf->totals);
+  cJSON_Delete(pf->creates);
+  hm_seen_free(&pf->records);
 }
 
-static void record_totals(plan_file *pf, const char *state_path, hm_exec *ex) {
-  hm_store *st;
-  char err[300];
-  if (hm_store_open(&st, state_path, 1, err, sizeof err)) return;
+/* The planned totals, into the state the executor holds open (one open, one
+ * integrity check per run). */
+static void record_totals(plan_file *pf, hm_exec *ex) {
   const cJSON *it;
-  cJSON_ArrayForEach(it, pf->totals) {
-    hm_store_set_total(st, it->string, (long long)it->valuedouble);
-    hm_exec_expect(ex, it->string, (long long)it->valuedouble);
-  }
-  hm_store_close(st);
+  cJSON_ArrayForEach(it, pf->totals) hm_exec_expect(ex, it->string, (long long)it->valuedouble);
+  cJSON_ArrayForEach(it, pf->creates) hm_exec_expect_creates(ex, it->string);
 }
 
 /* ---- run ---- */
@@ -448,7 +462,7 @@ static int run_plan_file(run_args *a) {
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    record_totals(&pf, a->o.state_path, ex);
+    record_totals(&pf, ex);
     sample_reset(&pf);   /* the executing pass samples again, identically */
     pf.lineno = 0;
     pf.f = fopen(a->plan, "r");
@@ -493,6 +507,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   memset(&pf, 0, sizeof pf);
   pf.path = "(planner)";
   pf.totals = cJSON_CreateObject();
+  pf.creates = cJSON_CreateObject();
   pf.f = tmpfile();
   planner_iter it = { planner, 0, "" };
   cJSON *c;
@@ -505,12 +520,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
       cJSON_Delete(c);
       break;
     }
-    if (creates(c)) {
-      const char *obj = call_object(c);
-      cJSON *t = cJSON_GetObjectItemCaseSensitive(pf.totals, obj ? obj : "?");
-      if (!t) t = cJSON_AddNumberToObject(pf.totals, obj ? obj : "?", 0);
-      cJSON_SetNumberValue(t, t->valuedouble + 1);
-    }
+    count_record(&pf, c);
     char *line = cJSON_PrintUnformatted(c);
     if (line) { fputs(line, pf.f); fputc('\n', pf.f); }
     free(line);
@@ -529,7 +539,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
-    record_totals(&pf, a->o.state_path, ex);
+    record_totals(&pf, ex);
     rc = hm_exec_close(ex, hm_exec_calls(ex, tmp_next, &pf));
   }
   plan_free(&pf);
@@ -554,38 +564,44 @@ int hm_run_main(int argc, char **argv) { return hm_run_main_with(argc, argv, NUL
 /* ---- status ---- */
 
 static const char *STATUS_USAGE =
-  "usage: hmaprun status --state state.db [--json]\n"
-  "Per object: planned, done, failed, in doubt (sent, answer not recorded), left.\n";
+  "usage: hmaprun status --state state.db [--json] [--flags]\n"
+  "--flags lists every flag of the migration (severity, object, key, text), one a line.\n"
+  "Per object, the ledger of the whole migration (docs/run.md, \"Counts\"): planned,\n"
+  "created, updated, rejected, failed, in doubt, left, reused, flagged, rolled back.\n";
 
 typedef struct status_ctx { int json; cJSON *arr; long long left; } status_ctx;
 
+/* One object's line of the ledger (rn_ledger.c): the same words and numbers
+ * as the run's report, verify and rollback. */
 static int status_row(void *ctx, const hm_store_count *c) {
   status_ctx *s = ctx;
-  long long left = c->total >= 0 ? c->total - c->done - c->failed : -1;
-  if (left < 0 && c->total >= 0) left = 0;
+  long long left = hm_ledger_left(c);
   if (left > 0) s->left += left;
   if (s->json) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "object", c->object ? c->object : "");
-    cJSON_AddNumberToObject(o, "planned", (double)c->total);
-    cJSON_AddNumberToObject(o, "done", (double)c->done);
-    cJSON_AddNumberToObject(o, "failed", (double)c->failed);
-    cJSON_AddNumberToObject(o, "in_doubt", (double)c->intent);
-    cJSON_AddNumberToObject(o, "left", (double)left);
-    cJSON_AddNumberToObject(o, "reused", (double)c->reused);
-    cJSON_AddNumberToObject(o, "rolled_back", (double)c->deleted);
+    hm_ledger_add_json(c, o);
     cJSON_AddItemToArray(s->arr, o);
   } else {
     char planned[32], lefts[32];
     snprintf(planned, sizeof planned, c->total >= 0 ? "%lld" : "?", c->total);
     snprintf(lefts, sizeof lefts, left >= 0 ? "%lld" : "?", left);
-    printf("%-28s %8s %8lld %8lld %8lld %8s %8lld %8lld\n", c->object ? c->object : "", planned,
-           c->done, c->failed, c->intent, lefts, c->reused, c->deleted);
+    printf("%-24s %7s %7lld %7lld %7lld %7lld %7lld %7s %7lld %7lld %7lld\n",
+           c->object ? c->object : "", planned, c->done, c->updated, c->rejected, c->failed,
+           c->intent, lefts, c->reused, c->flagged, c->deleted);
   }
   return 0;
 }
 
 typedef struct flag_counts { long long review, warn, info, other; } flag_counts;
+
+static int print_flag(void *ctx, const char *sev, const char *object, const char *key,
+                      const char *msg) {
+  (void)ctx;
+  printf("%s %s %s: %s\n", sev ? sev : "?", object ? object : "-", key ? key : "-",
+         msg ? msg : "");
+  return 0;
+}
 
 static int count_flag(void *ctx, const char *sev, const char *object, const char *key,
                       const char *msg) {
@@ -600,7 +616,7 @@ static int count_flag(void *ctx, const char *sev, const char *object, const char
 
 int hm_status_main(int argc, char **argv) {
   const char *state = NULL;
-  int json = 0;
+  int json = 0, flags = 0;
   for (int i = 1; i < argc; i++) {
     const char *v;
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -608,6 +624,8 @@ int hm_status_main(int argc, char **argv) {
       return 0;
     } else if (!strcmp(argv[i], "--json"))
       json = 1;
+    else if (!strcmp(argv[i], "--flags"))
+      flags = 1;
     else if ((v = opt_value(argc, argv, &i, "--state"))) state = v;
     else {
       fprintf(stderr, "hmaprun status: unexpected argument %s\n%s", argv[i], STATUS_USAGE);
@@ -624,10 +642,16 @@ int hm_status_main(int argc, char **argv) {
     fprintf(stderr, "hmaprun status: %s\n", err);
     return 2;
   }
+  if (flags) {   /* the flags themselves: what the counts below count */
+    hm_store_each_flag(st, print_flag, NULL);
+    hm_store_close(st);
+    return 0;
+  }
   status_ctx s = { json, json ? cJSON_CreateArray() : NULL, 0 };
-  if (!json) printf("%-28s %8s %8s %8s %8s %8s %8s %8s\n", "object", "planned", "done", "failed",
-                    "in-doubt", "left", "reused", "rolledbk");
-  hm_store_each_count(st, status_row, &s);
+  if (!json)
+    printf("%-24s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n", "object", "planned", "created",
+           "updated", "rejected", "failed", "indoubt", "left", "reused", "flagged", "rolledbk");
+  hm_store_each_count(st, 0, status_row, &s);
   flag_counts fc = { 0, 0, 0, 0 };
   hm_store_each_flag(st, count_flag, &fc);
   long long doubt = hm_store_in_doubt(st);

@@ -34,8 +34,9 @@ static void count_add(hm_exec *ex, const char *object, const char *what, long lo
   cJSON *o = cJSON_GetObjectItemCaseSensitive(ex->counts, object);
   if (!o) {
     o = cJSON_AddObjectToObject(ex->counts, object);
-    const char *k[] = {"read",   "created", "updated", "skipped",        "rejected",
-                       "failed", "reused",  "flagged", "messages_added", "second_pass"};
+    const char *k[] = {"read",    "created",        "updated",     "skipped",
+                       "rejected", "failed",        "reused",      "flagged",
+                       "messages_added", "second_pass", "follow_ups_failed"};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++) cJSON_AddNumberToObject(o, k[i], 0);
   }
   cJSON *v = cJSON_GetObjectItemCaseSensitive(o, what);
@@ -117,10 +118,18 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
 void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) {
   hm_store_flag(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, sev, msg,
                 ex->o.map_hash);
-  count_add(ex, k->object, "flagged", 1);
+  char rec[700];   /* "flagged" counts records, as the ledger does, not flags */
+  snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key ? k->key : k->key_buf);
+  if (!hm_seen_add(&ex->flagged, rec)) count_add(ex, k->object, "flagged", 1);
 }
 
 /* ---- answers ---- */
+
+/* What earlier runs flagged on a call that is now done (its failure) is no
+ * longer true; this run's flags on it stay. */
+static void clear_old_flags(hm_exec *ex, const call *k) {
+  hm_store_flags_clear_before(ex->st, k->ref ? k->ref : k->key_buf, ex->run);
+}
 
 static int record_done(hm_exec *ex, const call *k, const char *key, const char *path, long status,
                        const cJSON *obj, int reused, int with_id) {
@@ -134,6 +143,7 @@ static int record_done(hm_exec *ex, const call *k, const char *key, const char *
                   .path = path, .fields = fields, .hash = k->hash, .map_hash = ex->o.map_hash,
                   .gid = obj ? hm_rn_json_id(obj) : 0, .reused = reused };
   int rc = hm_store_done(ex->st, key, status, with_id && k->ref ? &id : NULL);
+  if (!rc) clear_old_flags(ex, k);
   free(fields);
   if (hm_gorgias_kind_named(k->target) == HM_GK_USER && obj) hm_resolver_learn_user(ex->rv, obj);
   if (rc) { hm_exec_note(ex, "error", "state database write failed"); ex->fatal = 2; }
@@ -174,7 +184,10 @@ static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
 
 static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
   hm_store_failed(ex->st, k->key_buf, status, why);
-  count_add(ex, k->object, kind, 1);
+  /* rejected and failed count records (their create or upload), as the
+   * ledger does; a message or update of a record is a follow-up */
+  int record = !strcmp(k->phase, "create") || !strcmp(k->phase, "upload");
+  count_add(ex, k->object, record ? kind : "follow_ups_failed", 1);
   if (!strcmp(kind, "rejected")) ex->rejected++; else ex->failed++;
   hm_exec_flag(ex, k, "review", why);
   hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "",
@@ -707,6 +720,7 @@ static int do_update(hm_exec *ex, const call *k_in) {
   else if (!journal_intent(ex, k, k->key_buf, r.res.path, body) &&
       send_put(ex, k, k->key_buf, r.res.path, body, &status) == 0) {
     hm_store_done(ex->st, k->key_buf, status, NULL);
+    clear_old_flags(ex, k);
     count_add(ex, k->object, "second_pass", 1);
   }
   resolved_free(&r);
@@ -816,6 +830,7 @@ static int do_delta_update(hm_exec *ex, const call *k, const hm_idrow *row_in) {
         cJSON_ReplaceItemInObjectCaseSensitive(body, "messages", cJSON_Duplicate(merged, 1));
       if (!journal_intent(ex, k, k->key_buf, coll, body)) {
         hm_store_done(ex->st, k->key_buf, status, NULL);
+        clear_old_flags(ex, k);
         char marked[128];
         if (unresolved)
           snprintf(marked, sizeof marked, "%s" HM_UNRESOLVED_MARK "%d", k->hash, unresolved);
@@ -959,13 +974,20 @@ static void find_source_gone(hm_exec *ex) {
 /* ---- the report ---- */
 
 static void write_report(hm_exec *ex, const char *status) {
+  char *counts = cJSON_PrintUnformatted(ex->counts);
+  hm_store_run_counts(ex->st, ex->run, counts);   /* the ledger's "updated" sums the runs */
+  free(counts);
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "status", status);
   cJSON_AddStringToObject(r, "map_hash", ex->o.map_hash ? ex->o.map_hash : "");
   cJSON_AddStringToObject(r, "target", ex->o.target);
   cJSON_AddNumberToObject(r, "run", (double)ex->run);
   cJSON_AddBoolToObject(r, "delta", ex->o.delta);
-  cJSON_AddItemToObject(r, "objects", cJSON_Duplicate(ex->counts, 1));
+  /* the whole migration from the ledger; what this leg did beside it */
+  cJSON_AddItemToObject(r, "objects", hm_ledger_json(ex->st));
+  cJSON *leg = cJSON_Duplicate(ex->counts, 1);
+  hm_ledger_run_into(ex->st, ex->run, leg);   /* its records by the ledger's definitions */
+  cJSON_AddItemToObject(r, "this_run", leg);
   const hm_http_stats *s = hm_http_get_stats(ex->http);
   const hm_rl *rl = hm_http_get_rl(ex->http);
   cJSON *h = cJSON_AddObjectToObject(r, "http");
@@ -1075,6 +1097,14 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   return 0;
 }
 
+/* A ticket's create and its uploads are one record ("read" counts records). */
+static int first_call_of_record(hm_exec *ex, const call *k) {
+  if (!k->key) return 1;
+  char rec[700];
+  snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key);
+  return !hm_seen_add(&ex->records, rec);
+}
+
 int hm_exec_call(hm_exec *ex, const cJSON *c) {
   if (ex->fatal) return ex->fatal;
   if (stop_requested(ex)) return ex->fatal = 4;
@@ -1098,7 +1128,10 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   }
   const char *outcome = "done";
   int creates = !strcmp(k.phase, "create") || !strcmp(k.phase, "upload");
-  if (creates) { count_add(ex, k.object, "read", 1); hm_progress_record(&ex->prog, k.object); }
+  if (creates && first_call_of_record(ex, &k)) {
+    count_add(ex, k.object, "read", 1);
+    hm_progress_record(&ex->prog, k.object);
+  }
   hm_idrow row;
   hm_jrow j;
   if (creates && k.ref && hm_store_id_get(ex->st, k.ref, &row) && !row.deleted) {
@@ -1148,7 +1181,12 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
   return ex->fatal;
 }
 
+void hm_exec_expect_creates(hm_exec *ex, const char *object) {
+  hm_store_set_creates(ex->st, object);
+}
+
 void hm_exec_expect(hm_exec *ex, const char *object, long long records) {
+  hm_store_set_total(ex->st, object, records);
   hm_progress_expect(&ex->prog, object, records);
 }
 
@@ -1194,6 +1232,8 @@ int hm_exec_close(hm_exec *ex, int rc) {
   cJSON_Delete(ex->known_tags);
   cJSON_Delete(ex->source_gone);
   hm_seen_free(&ex->planned_refs);
+  hm_seen_free(&ex->flagged);
+  hm_seen_free(&ex->records);
   free(ex->report_path);
   free(ex);
   return final;

@@ -356,6 +356,16 @@ static int consent(const hm_target_args *a, long long total, int ask, int *done)
   return rc;
 }
 
+/* The migration's records as status counts them (before: what a rollback
+ * would take back; after: what it did, under rolled_back). */
+static void print_ledger(hm_store *st) {
+  hm_buf b;
+  hm_buf_init(&b);
+  hm_ledger_line(st, &b);
+  fputs(hm_buf_cstr(&b), stdout);
+  hm_buf_free(&b);
+}
+
 int hm_rollback_main(int argc, char **argv) {
   hm_target_args a;
   int rc = hm_target_args_parse(argc, argv, USAGE, &a);
@@ -375,8 +385,10 @@ int hm_rollback_main(int argc, char **argv) {
   kinds_of(&o, &b.t);
   long long total = preview(&o, &b.t, a.target);
   int done = a.dry_run;
-  if (done) printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n",
-                   total);
+  if (done) {
+    printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n", total);
+    print_ledger(st);
+  }
   else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
   const volatile sig_atomic_t *stop = hm_client_install_signals();
   if (!rc && !done) rc = hm_client_connect_bound(&a, st, stop, 1, "rollback", &b.h);
@@ -400,6 +412,7 @@ int hm_rollback_main(int argc, char **argv) {
            surveys);
   print_deleted(&b.t);
   printf("rollback: %lld object(s) deleted, %lld kept, %lld failed\n", b.deleted, b.kept, b.failed);
+  print_ledger(st);
   fflush(stdout);
   rc = b.rc ? b.rc : b.failed ? 1 : 0;
   char *again = rc == 4 ? hm_command_line("hmaprun", argc, argv) : NULL;

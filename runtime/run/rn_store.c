@@ -58,10 +58,12 @@ static const char *SCHEMA =
   "  target TEXT, body TEXT, hash TEXT, map_hash TEXT, state INTEGER, status INTEGER,"
   "  error TEXT, updated TEXT);"
   "CREATE INDEX IF NOT EXISTS journal_subject ON journal(subject_ref, seq);"
+  "CREATE INDEX IF NOT EXISTS journal_record ON journal(object, key);"
   "CREATE TABLE IF NOT EXISTS flags(id INTEGER PRIMARY KEY, run_id INTEGER, ref TEXT,"
   "  object TEXT, key TEXT, severity TEXT, message TEXT, map_hash TEXT,"
   "  UNIQUE(ref, severity, message));"
   "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);"
+  "CREATE TABLE IF NOT EXISTS record_creates(object TEXT PRIMARY KEY);"
   "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
   "  bound TEXT, replaced TEXT, command TEXT);";
 
@@ -385,6 +387,7 @@ static int put_id(hm_store *st, const hm_idrow *id) {
       " ON CONFLICT(ref) DO UPDATE SET gid=excluded.gid, fields=excluded.fields, "
       "hash=excluded.hash,"
       " map_hash=excluded.map_hash, path=excluded.path, deleted=0, reused=excluded.reused,"
+      " run_id=excluded.run_id,"
       " ord=excluded.ord");
   if (!s) return -1;
   const char *v[] = { id->ref, id->object, id->key, id->target, id->path };
@@ -459,13 +462,37 @@ int hm_store_mark_deleted(hm_store *st, const char *ref) {
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash) {
   sqlite3_stmt *s =
-      prep(st, "INSERT OR IGNORE INTO flags(run_id,ref,object,key,severity,message,map_hash)"
-               " VALUES(?,?,?,?,?,?,?)");
+      prep(st, "INSERT INTO flags(run_id,ref,object,key,severity,message,map_hash)"
+               " VALUES(?,?,?,?,?,?,?) ON CONFLICT(ref,severity,message)"
+               " DO UPDATE SET run_id=excluded.run_id");
   if (!s) return -1;
   sqlite3_bind_int64(s, 1, run);
   const char *v[] = { ref, object, key, severity, message, map_hash };
   bind_texts(s, 2, 6, v);
   return step_done(s);
+}
+
+void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run) {
+  sqlite3_stmt *s = prep(st, "DELETE FROM flags WHERE ref=? AND run_id<?");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, run);
+  step_done(s);
+}
+
+void hm_store_run_counts(hm_store *st, long long run, const char *counts_json) {
+  sqlite3_stmt *s = prep(st, "UPDATE runs SET counts=? WHERE id=?");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, counts_json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, run);
+  step_done(s);
+}
+
+void hm_store_set_creates(hm_store *st, const char *object) {
+  sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO record_creates(object) VALUES(?)");
+  if (!s) return;
+  sqlite3_bind_text(s, 1, object, -1, SQLITE_TRANSIENT);
+  step_done(s);
 }
 
 void hm_store_set_total(hm_store *st, const char *object, long long total) {
@@ -510,26 +537,56 @@ int hm_store_each_call_of(hm_store *st, const char *subject_ref,
   return rc;
 }
 
-int hm_store_each_count(hm_store *st, int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
-  sqlite3_stmt *s =
-      prep(st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
-               "  WHERE phase IN ('create','upload') AND object IS NOT NULL)"
-               " SELECT o.object, IFNULL((SELECT total FROM totals t WHERE t.object=o.object),-1),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=2),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=3),"
-               "  (SELECT COUNT(*) FROM journal j WHERE j.object=o.object AND j.phase IN "
-               "('create','upload') AND j.state=1),"
-               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.deleted=1),"
-               "  (SELECT COUNT(*) FROM idmap i WHERE i.object=o.object AND i.reused=1)"
-               " FROM objs o ORDER BY o.object");
+/* The ledger's one definition of each count (docs/run.md, "Counts"). A
+ * record is a source record with a create or upload call; its main call is
+ * its create (else its upload), and the outcome of that call is the record's.
+ * Gorgias refusing it (4xx other than 408/429), or an upload the run would
+ * not send (recorded as skipped so that attachments drop it), is "rejected";
+ * anything else that ended it without an object is "failed". Its other
+ * calls (messages, updates, a ticket's uploads) that failed are follow-ups.
+ * "updated" is summed over the runs' own counts (a --delta update rewrites
+ * the create's row, so the journal cannot tell it apart). */
+#define ROWS "rows AS (SELECT j.object o, IFNULL(j.key, j.ref) k, j.phase ph, j.seq sq," \
+  " j.state s, j.status st, IFNULL(i.reused,0) ru, IFNULL(i.deleted,0) dl," \
+  " IFNULL(i.run_id, j.run_id) rid," \
+  " CASE WHEN json_valid(i.fields) THEN IFNULL(json_extract(i.fields,'$.skipped'),0)" \
+  " ELSE 0 END sk FROM journal j LEFT JOIN idmap i ON i.ref=j.ref" \
+  " WHERE j.phase IN ('create','upload'))"
+/* rn 1: the record's main call (its create first; an upload never, when the
+ * plan said its object's records are creates); rn > 1: its other uploads.
+ * Ranked over every run, so that one run's counts (?1) see the same records. */
+#define RANKED "ranked AS (SELECT *, CASE WHEN ph = 'upload' AND o IN" \
+  " (SELECT object FROM record_creates) THEN 2 ELSE ROW_NUMBER() OVER (PARTITION BY o, k" \
+  " ORDER BY ph <> 'create', sq) END rn FROM rows)"
+#define REFUSED "((s=3 AND st BETWEEN 400 AND 499 AND st NOT IN (408,429)) OR (s=2 AND sk=1))"
+#define AGG "agg AS (SELECT o, SUM(rn=1 AND s=2 AND ru=0 AND sk=0) cr," \
+  " SUM(rn=1 AND s=3 AND NOT " REFUSED ") fa, SUM(rn=1 AND s=1) dbt, SUM(rn=1 AND dl=1) rb," \
+  " SUM(rn=1 AND s=2 AND ru=1) reu, SUM(rn=1 AND " REFUSED ") rej," \
+  " SUM(rn>1 AND (s=3 OR sk=1)) fx FROM ranked WHERE ?1 = 0 OR rid = ?1 GROUP BY o)"
+int hm_store_each_count(hm_store *st, long long run,
+                        int (*fn)(void *ctx, const hm_store_count *c), void *ctx) {
+  sqlite3_stmt *s = prep(
+      st, "WITH objs AS (SELECT object FROM totals UNION SELECT object FROM journal"
+          "  WHERE phase IN ('create','upload') AND object IS NOT NULL), " ROWS ", " RANKED
+          ", " AGG
+          " SELECT b.object, IFNULL((SELECT total FROM totals t WHERE t.object=b.object),-1),"
+          "  IFNULL(a.cr,0), IFNULL(a.fa,0), IFNULL(a.dbt,0), IFNULL(a.rb,0), IFNULL(a.reu,0),"
+          "  IFNULL(a.rej,0),"
+          "  (SELECT COUNT(DISTINCT IFNULL(f.key, f.ref)) FROM flags f WHERE f.object=b.object),"
+          "  (SELECT IFNULL(SUM(json_extract(r.counts, '$.\"' || b.object || '\".updated')),0)"
+          "    FROM runs r WHERE json_valid(r.counts)),"
+          "  (SELECT COUNT(*) FROM journal j WHERE j.object=b.object AND j.state=3"
+          "    AND j.phase NOT IN ('create','upload')) + IFNULL(a.fx,0)"
+          " FROM objs b LEFT JOIN agg a ON a.o=b.object ORDER BY b.object");
   if (!s) return -1;
+  sqlite3_bind_int64(s, 1, run);
   int rc = 0;
   while (!rc && sqlite3_step(s) == SQLITE_ROW) {
     hm_store_count c = { col(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
                          sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
-                         sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6) };
+                         sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6),
+                         sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8),
+                         sqlite3_column_int64(s, 9), sqlite3_column_int64(s, 10) };
     rc = fn(ctx, &c);
   }
   sqlite3_finalize(s);

@@ -13,7 +13,89 @@ static const char *USAGE =
     "[--time-scale F]\n"
     "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
     "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
-    "Reads back every migrated record and lists field-level differences; exit 1 on any.\n";
+    "       [--map FILE.hbc --data DIR [--set NAME=VALUE]... [--sample N]]\n"
+    "Reads back every migrated record and lists field-level differences; exit 1 on any.\n"
+    "Without --map it compares with what the runs sent (the journal); with --map and --data\n"
+    "with what the export says Gorgias should hold (the map planned again in memory):\n"
+    "fields, messages and notes in number and order, attachments, tags as a set.\n"
+    "--sample N checks the planner's sample of N records per object (without --map: the\n"
+    "first N objects of each source object).\n";
+
+/* The source options, taken out of argv before the shared ones are parsed. */
+typedef struct src_args { const char *map, *data; long sample; int nrest; char **rest; } src_args;
+
+static int take_src_args(int argc, char **argv, src_args *s) {
+  memset(s, 0, sizeof *s);
+  s->rest = calloc((size_t)argc + 1, sizeof *s->rest);
+  if (!s->rest) return 2;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    int valued = !strcmp(a, "--map") || !strcmp(a, "--data") || !strcmp(a, "--sample") ||
+                 !strcmp(a, "--set");
+    if (valued && i + 1 >= argc) {
+      fprintf(stderr, "hmaprun verify: %s needs a value\n%s", a, USAGE);
+      return 2;
+    }
+    if (!strcmp(a, "--map")) s->map = argv[++i];
+    else if (!strcmp(a, "--data")) s->data = argv[++i];
+    else if (!strcmp(a, "--set")) i++;   /* the planner's, given to it by hmaprun */
+    else if (!strcmp(a, "--sample")) {
+      char *end;
+      s->sample = strtol(argv[++i], &end, 10);
+      if (*end || s->sample <= 0) {
+        fprintf(stderr, "hmaprun verify: --sample wants a positive count\n");
+        return 2;
+      }
+    } else s->rest[s->nrest++] = argv[i];
+  }
+  if ((s->map != NULL) != (s->data != NULL)) {
+    fprintf(stderr, "hmaprun verify: --map FILE.hbc and --data DIR go together\n%s", USAGE);
+    return 2;
+  }
+  return 0;
+}
+
+/* --sample N without --map: the first N objects of each source object (in
+ * creation order) are read back. 1 when this one is among them. */
+static int sample_take(cJSON *per_object, const char *object, long n) {
+  cJSON *c = cJSON_GetObjectItemCaseSensitive(per_object, object);
+  if (!c) c = cJSON_AddNumberToObject(per_object, object, 0);
+  if (c->valuedouble >= (double)n) return 0;
+  cJSON_SetNumberValue(c, c->valuedouble + 1);
+  return 1;
+}
+
+void hm_verify_src_report(hm_verify_src *v, const char *object, const char *key,
+                          const char *target, long long gid, const char *lines, long long n) {
+  if (v->found) {
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "object", object);
+    cJSON_AddStringToObject(f, "key", key);
+    cJSON_AddStringToObject(f, "target", target);
+    cJSON_AddNumberToObject(f, "id", (double)gid);
+    cJSON_AddStringToObject(f, "kind", strstr(lines, "missing in Gorgias") == lines
+                                           ? "missing" : "different");
+    cJSON *d = cJSON_AddArrayToObject(f, "differences");
+    for (const char *l = lines; *l;) {
+      const char *e = strchr(l, '\n');
+      size_t len = e ? (size_t)(e - l) : strlen(l);
+      char *one = strndup(l, len);
+      if (one) cJSON_AddItemToArray(d, cJSON_CreateString(one));
+      free(one);
+      l += len + (e ? 1 : 0);
+    }
+    cJSON_AddItemToArray(v->found, f);
+    return;
+  }
+  hm_buf_printf(v->report, "%s %s (Gorgias %s %lld): %lld difference(s)\n", object, key, target,
+                gid, n);
+  for (const char *l = lines; *l;) {
+    const char *e = strchr(l, '\n');
+    size_t len = e ? (size_t)(e - l) : strlen(l);
+    hm_buf_printf(v->report, "  %s %s: %.*s\n", object, key, (int)len, l);
+    l += len + (e ? 1 : 0);
+  }
+}
 
 typedef struct obj { char *ref, *object, *target, *path; long long gid; int reused; } obj;
 typedef struct objs { obj *v; size_t n, cap; } objs;
@@ -123,10 +205,19 @@ static void drop_write_only(cJSON *exp, const obj *o) {
   cJSON_ArrayForEach(m, msgs) drop_unechoed(m, &HM_GORGIAS[HM_GK_MESSAGE]);
 }
 
-int hm_verify_main(int argc, char **argv) {
+int hm_verify_main(int argc, char **argv) { return hm_verify_main_with(argc, argv, NULL); }
+
+int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
+  src_args sa;
+  int rc = take_src_args(argc, argv, &sa);
   hm_target_args a;
-  int rc = hm_target_args_parse(argc, argv, USAGE, &a);
+  if (!rc) rc = hm_target_args_parse(sa.nrest, sa.rest, USAGE, &a);
+  free(sa.rest);
   if (rc || a.help) return rc;
+  if (sa.map && !planner) {
+    fprintf(stderr, "hmaprun verify: this build cannot plan %s in-process\n", sa.map);
+    return 2;
+  }
   hm_store *st;
   char err[1024];
   if (hm_store_open(&st, a.state, 0, err, sizeof err)) {
@@ -153,8 +244,17 @@ int hm_verify_main(int argc, char **argv) {
                   doubt);
     diffs += doubt;
   }
-  for (size_t i = 0; i < o.n && !rc; i++) {
+  hm_verify_src vs = { h, st, a.state, stop, &report, found, 0, 0, 0, 0, 0 };
+  if (sa.map) {   /* against the export: the journal's bodies are not the reference */
+    rc = hm_verify_source(&vs, planner, sa.map, sa.data, sa.sample);
+    checked = vs.checked;
+    diffs += vs.diffs;
+    if (vs.rc == 1 && !rc) rc = 1;
+  }
+  cJSON *per_object = sa.sample ? cJSON_CreateObject() : NULL;
+  for (size_t i = 0; i < o.n && !rc && !sa.map; i++) {
     if (*stop) { rc = 4; break; }
+    if (per_object && !sample_take(per_object, o.v[i].object, sa.sample)) continue;
     if (!i || strcmp(o.v[i].target, o.v[i - 1].target)) hm_progress_phase(&prog, o.v[i].target);
     char path[600];
     snprintf(path, sizeof path, "%s/%lld", o.v[i].path, o.v[i].gid);
@@ -208,6 +308,7 @@ int hm_verify_main(int argc, char **argv) {
     hm_http_resp_free(&r);
     hm_progress_step(&prog, o.v[i].target, "checked", o.v[i].ref, 0);
   }
+  cJSON_Delete(per_object);
   hm_progress_end(&prog);
   if (found) {
     cJSON *out = cJSON_CreateObject();
@@ -215,6 +316,9 @@ int hm_verify_main(int argc, char **argv) {
     cJSON_AddNumberToObject(out, "differences", (double)diffs);
     cJSON_AddNumberToObject(out, "in_doubt", (double)doubt);
     cJSON_AddItemToObject(out, "objects", found);
+    hm_store_count sum;   /* the records behind the objects read back, as status counts them */
+    hm_ledger_sum(st, &sum);
+    hm_ledger_add_json(&sum, cJSON_AddObjectToObject(out, "ledger"));
     char *t = cJSON_Print(out);
     if (t) puts(t);
     free(t);
@@ -222,6 +326,11 @@ int hm_verify_main(int argc, char **argv) {
   } else {
     fputs(hm_buf_cstr(&report), stdout);
     printf("verify: %lld object(s) read back, %lld difference(s)\n", checked, diffs);
+    hm_buf l;
+    hm_buf_init(&l);
+    hm_ledger_line(st, &l);
+    fputs(hm_buf_cstr(&l), stdout);
+    hm_buf_free(&l);
   }
   hm_buf_free(&report);
   objs_free(&o);

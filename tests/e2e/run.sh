@@ -14,7 +14,8 @@
 # - spot checks field by field (spot_SRC below): a ticket's created_datetime is
 #   the fixture's timestamp in UTC, its messages in order with their
 #   sent_datetime, an internal note, the customer linked by id, an attachment;
-# - /_sandbox/outbox is empty; `hmaprun verify` exits 0;
+# - /_sandbox/outbox is empty; `hmaprun verify` exits 0, and so does
+#   `hmaprun verify --map FILE.hbc --data DIR` (against the export);
 # - `hmaprun rollback` exits 0 and leaves none of the run's records (uploads
 #   cannot be deleted in Gorgias: it names exactly how many it leaves; custom
 #   fields are deactivated).
@@ -112,6 +113,12 @@ out=$(curl -sf "$url/_sandbox/outbox" | jq -c '.data')
 "$hmaprun" verify --state "$tmp/state.db" --target "$url" >"$tmp/verify.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { failed "hmaprun verify: exit $rc, wanted 0:"; cat "$tmp/verify.out"; }
+# against the export too (the map planned again in memory): nothing differs
+# shellcheck disable=SC2086
+"$hmaprun" verify --state "$tmp/state.db" --target "$url" --map "$tmp/map.hbc" --data "$data" \
+  $popts >"$tmp/verify_src.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { failed "hmaprun verify --map: exit $rc, wanted 0:"; cat "$tmp/verify_src.out"; }
 
 # ---- rollback leaves none of the run's records
 "$hmaprun" rollback --yes --state "$tmp/state.db" --target "$url" >"$tmp/rollback.out" 2>&1
