@@ -15,8 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 itop_skip_if_down "$STATE"
 . "$STATE/ids"
-tmp=$(mktemp -d); pid=
-trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); pid=; [ -n "${KEEP:-}" ] && echo "keeping $tmp"
+trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 fail=0
 failed() { echo "FAIL: $*"; fail=1; }
@@ -58,8 +58,10 @@ dq() { jq "$@" "$tmp/dump.json"; }
 
 # ---- tickets and their case logs, against REST
 for cls in UserRequest Incident Change; do
+  logs=public_log,private_log
+  [ "$cls" = Change ] && logs=private_log
   rest "{\"operation\":\"core/get\",\"class\":\"$cls\",\"key\":\"SELECT $cls\",
-    \"output_fields\":\"id,public_log,private_log\"}" >"$tmp/$cls.json" || exit 1
+    \"output_fields\":\"id,$logs\"}" >"$tmp/$cls.json" || exit 1
   for id in $(jq -r '.objects[].key' "$tmp/$cls.json"); do
     t=$(dq -c --arg p "itop:$cls:$id:" '[.tickets[] | select(.external_id | startswith($p))]')
     [ "$(printf '%s' "$t" | jq length)" = 1 ] || { failed "$cls $id: not exactly one ticket"; continue; }
@@ -83,11 +85,13 @@ for cls in UserRequest Incident Change; do
     i=0
     while [ "$i" -lt "$n" ]; do
       who=$(f "public_log.entries[$i].user_login")
-      email=$(rest "{\"operation\":\"core/get\",\"class\":\"User\",\"key\":\"SELECT User WHERE
-        id = $(f "public_log.entries[$i].user_id")\",\"output_fields\":\"email,profile_list\"}" |
+      uid=$(f "public_log.entries[$i].user_id")
+      email=$(rest "{\"operation\":\"core/get\",\"class\":\"User\",\"key\":\"SELECT User WHERE id = $uid\",
+        \"output_fields\":\"email,profile_list\"}" |
         jq -r '.objects[].fields | select(any(.profile_list[]; .profileid != "2")) | .email')
-      got=$(printf '%s' "$t" | jq -r --argjson i "$i" '[.[0].messages[1:][] |
-        select(.channel != "internal-note")][$i].sender.email // ""')
+      sid=$(printf '%s' "$t" | jq -r --argjson i "$i" '[.[0].messages[1:][] |
+        select(.channel != "internal-note")][$i].sender.id // 0')
+      got=$(dq -r --argjson s "$sid" '[.users[] | select(.id == $s) | .email][0] // ""')
       if [ -n "$email" ] && [ "$email" != "$got" ]; then
         known "$cls $id public entry $i by $who sent as [$got], not $email (attribution)"
       fi
@@ -101,8 +105,9 @@ same "tickets" "$(cat "$tmp"/UserRequest.json "$tmp"/Incident.json "$tmp"/Change
 # ---- attachments: every saved one of a ticket uploaded at its size, the draft not
 rest '{"operation":"core/get","class":"Attachment","key":"SELECT Attachment",
   "output_fields":"item_id,temp_id,contents"}' >"$tmp/att.json" || exit 1
-jq -r '.objects[].fields | select(.temp_id == "") | [.contents.filename, (.contents.data | @base64d
-  | length)] | @tsv' "$tmp/att.json" | while IFS="$(printf '\t')" read -r name size; do
+jq -r '.objects[].fields | select(.temp_id == "") | [.contents.filename, .contents.data] | @tsv' \
+  "$tmp/att.json" | while IFS="$(printf '\t')" read -r name b64; do
+  size=$(printf '%s' "$b64" | base64 -d | wc -c)
   [ "$size" -le 50000 ] || continue
   [ "$(dq --arg n "$name" --argjson s "$size" '[.uploads[] | select(.name == $n and .size == $s)]
     | length')" -ge 1 ] || failed "attachment $name ($size bytes) was not uploaded"
