@@ -86,8 +86,9 @@ static void case_log(hm_buf *b, const cJSON *entries) {
     hm_buf_printf(&cell, "\n========== %s : %s (%s) ============\n\n",
                   str_of(cJSON_GetObjectItemCaseSensitive(e, "date")),
                   str_of(cJSON_GetObjectItemCaseSensitive(e, "user_login")), id);
-    hm_buf_puts(&cell, cJSON_IsString(html) ? html->valuestring
-                                            : str_of(cJSON_GetObjectItemCaseSensitive(e, "message")));
+    const cJSON *text =
+        cJSON_IsString(html) ? html : cJSON_GetObjectItemCaseSensitive(e, "message");
+    hm_buf_puts(&cell, str_of(text));
   }
   csv_quoted(b, hm_buf_cstr(&cell));
   hm_buf_free(&cell);
