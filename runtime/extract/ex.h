@@ -55,5 +55,7 @@ void ex_safe_name(char *out, size_t cap, const char *name);
 /* Write b to dir/rel (folders made) through a temporary file and a rename, so
  * a stopped extraction never leaves a half file. 0 or -1 with errno. */
 int ex_write_file(const char *dir, const char *rel, const void *data, size_t len);
+/* dir/rel and its parents as folders (an empty class still has its folder). */
+int ex_make_dir(const char *dir, const char *rel);
 
 #endif

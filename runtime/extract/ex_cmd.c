@@ -245,7 +245,12 @@ static int fetch_pages(ex_run *x, const ex_job *j, int delta, job_out *out, char
 
 static int write_out(ex_run *x, const ex_job *j, job_out *out, char *err, size_t errlen) {
   int rc = 0;
-  if (j->kind == EX_CSV) {
+  if (j->kind == EX_OBJFILES) {
+    /* the folder of the per-object files, even with none in it */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(strchr(j->path, '*') - j->path), j->path);
+    rc = ex_make_dir(x->o.out, dir);
+  } else if (j->kind == EX_CSV) {
     rc = ex_write_file(x->o.out, j->path, out->csv.data, out->csv.len);
   } else if (j->kind == EX_JSON) {
     cJSON *reply = cJSON_CreateObject();

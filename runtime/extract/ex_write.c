@@ -175,6 +175,16 @@ static int mkdirs(char *path) {
   return 0;
 }
 
+int ex_make_dir(const char *dir, const char *rel) {
+  size_t n = strlen(dir) + strlen(rel) + 3;
+  char *full = malloc(n);
+  if (!full) { errno = ENOMEM; return -1; }
+  snprintf(full, n, "%s/%s/", dir, rel);
+  int rc = mkdirs(full);
+  free(full);
+  return rc;
+}
+
 int ex_write_file(const char *dir, const char *rel, const void *data, size_t len) {
   size_t n = strlen(dir) + strlen(rel) + 16;
   char *full = malloc(n), *tmp = malloc(n + 8);

@@ -266,4 +266,9 @@ void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg,
                    uint32_t rule, const char *field);
 const char *pl_rule_loc(plan *pl, uint32_t r);
 
+/* ---- pl_manifest.c ---- */
+/* Each file's count in the export's manifest.json (hmaprun extract) against
+   the records read from it: a difference is a review flag. */
+void pl_check_manifest(plan *pl);
+
 #endif
