@@ -63,7 +63,8 @@ static void link_set(hm_buf *b, const cJSON *items, const ex_job *j, const char 
       const char *k = f->string, *v = str_of(f);
       int own = (ends_with(k, "id") && strcmp(k, "id")) || ends_with(k, "_code") ||
                 !strcmp(k, "reason");
-      if (!own || back_key(k, v, j, host_id)) continue;
+      /* export-v2 leaves out an attribute without a value */
+      if (!own || !*v || back_key(k, v, j, host_id)) continue;
       if (cJSON_IsNumber(f)) continue;
       if (natt++) hm_buf_putc(&cell, ';');
       hm_buf_printf(&cell, "'%s:%s'", k, v);

@@ -51,10 +51,11 @@ static void profiles(void) {
   ex_job j = { .kind = EX_CSV, .cls = "User", .path = "User.csv", .fields = fields, .nfields = 2 };
   cJSON *obj = cJSON_Parse("{\"id\":\"1\",\"profile_list\":[{\"userid\":\"1\","
                            "\"userlogin\":\"admin\",\"profileid\":\"1\","
-                           "\"profile\":\"Administrator\",\"reason\":\"x\"}]}");
+                           "\"profile\":\"Administrator\",\"reason\":\"x\"},"
+                           "{\"userid\":\"1\",\"profileid\":\"4\",\"reason\":\"\"}]}");
   hm_buf b; hm_buf_init(&b);
   ex_csv_row(&b, &j, obj);
-  EXPECT_STR("1,\"'profileid:1';'reason:x'\"\n", hm_buf_cstr(&b));
+  EXPECT_STR("1,\"'profileid:1';'reason:x'|'profileid:4'\"\n", hm_buf_cstr(&b));
   hm_buf_free(&b);
   cJSON_Delete(obj);
 }
