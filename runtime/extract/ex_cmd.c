@@ -397,10 +397,11 @@ static int extract(ex_run *x, const hm_creds *c, char *err, size_t errlen) {
 int hm_extract_main(int argc, char **argv) {
   ex_run x;
   memset(&x, 0, sizeof x);
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    fputs(usage, stdout);
-    return 0;
-  }
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(usage, stdout);
+      return 0;
+    }
   if (parse_opts(argc, argv, &x.o)) {
     fputs(usage, stderr);
     return 2;

@@ -47,6 +47,10 @@ env -u HMAP_ITOP_USER -u HMAP_ITOP_PASSWORD "$hmaprun" extract itop --url "$ITOP
 rc=$?
 [ $rc = 2 ] || failed "no credentials: exit $rc, wanted 2"
 grep -q 'set HMAP_ITOP_USER and HMAP_ITOP_PASSWORD' "$tmp/none.err" || failed "no credentials: $(cat "$tmp/none.err")"
+"$hmaprun" extract itop --url "$ITOP_URL" --help >"$tmp/help.out" 2>&1 || failed "--help: exit $?"
+grep -q '^usage: hmaprun extract itop --url URL --out DIR MAP.hbc' "$tmp/help.out" || failed "--help"
+"$hmaprun" extract itop --url "$ITOP_URL" "$tmp/map.hbc" 2>/dev/null
+[ $? = 2 ] || failed "no --out: not exit 2"
 # the environment works as the file does, and the password is in no message
 pw=$(sed -n 's/^password=//p' "$STATE/creds")
 HMAP_ITOP_USER=migr HMAP_ITOP_PASSWORD=$pw "$hmaprun" extract itop --url "$ITOP_URL" \
