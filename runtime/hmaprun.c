@@ -12,6 +12,7 @@
 #include <string.h>
 #include "hm_builtins.h"
 #include "hm_bytecode.h"
+#include "hm_extract.h"
 #include "hm_plan.h"
 #include "hm_psettings.h"
 #include "hm_run.h"
@@ -33,6 +34,8 @@ static const char *usage_text =
     "  rollback --state state.db --target URL\n"
     "  verify --state state.db --target URL [--map FILE.hbc --data DIR [--sample N]]\n"
     "  status --state state.db\n"
+    "  extract itop --url URL --out DIR FILE.hbc [--since DATE]\n"
+    "      the export folder the map reads, from a live iTop (HMAP_ITOP_USER, HMAP_ITOP_PASSWORD)\n"
     "  --version         version and git revision\n"
     "\n"
     "Run `hmaprun <command> --help` for a command's options.\n";
@@ -233,6 +236,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "plan")) return plan_main(argc - 1, argv + 1, 0);
   if (!strcmp(cmd, "scope")) return plan_main(argc - 1, argv + 1, 1);
+  if (!strcmp(cmd, "extract")) return hm_extract_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
       !strcmp(cmd, "status"))
     return client_main(cmd, argc - 1, argv + 1);

@@ -13,6 +13,9 @@ PKGS="$PKGS neovim"
 PKGS="$PKGS zsh"
 # clang and its runtime: the bounded fuzzing step of the test suite (tests/fuzz/ci_fuzz.sh)
 PKGS="$PKGS clang libclang-rt-14-dev"
+# PHP and MariaDB: only the tests need them (tests/itop runs a live iTop 3.2.0 from its tarball)
+PKGS="$PKGS php-cli php-mysql php-xml php-mbstring php-gd php-zip php-curl php-ldap php-soap php-intl"
+PKGS="$PKGS php-apcu mariadb-server mariadb-client graphviz jq"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

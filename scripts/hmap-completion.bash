@@ -17,6 +17,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     verify) echo "--state --target --credentials-file --json --retarget --time-scale
                   --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
+    extract) echo "itop --url --out --since --resume --credentials-file --page-size --rate --help" ;;
   esac
 }
 
@@ -26,7 +27,7 @@ _hmap_file_arg() {
     --data|--out|--stdlib) COMPREPLY=($(compgen -d -- "$2")); return 0 ;;
     --state|--plan|--report|--credentials-file|-o|--db|--schema|--log)
       COMPREPLY=($(compgen -f -- "$2")); return 0 ;;
-    --target|--sample|--set|--map-hash|--time-scale|--log-every|--max-upload-bytes|\
+    --url|--since|--page-size|--target|--sample|--set|--map-hash|--time-scale|--log-every|--max-upload-bytes|\
     --max-answer-bytes|--in-doubt-wait|--port|--listen|--rate|--faults|--seed|--account|--domain|--max-upload|\
     --put-created-datetime) COMPREPLY=(); return 0 ;;
   esac
@@ -36,7 +37,7 @@ _hmap_file_arg() {
 _hmaprun() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "plan scope run rollback verify status --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "plan scope run rollback verify status extract --help --version" -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0

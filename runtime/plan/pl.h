@@ -303,4 +303,9 @@ void pl_row(plan *pl, const hm_rpt_row *row, bool always);
 void pl_release_flags(plan *pl, bool keep);
 const char *pl_rule_loc(plan *pl, uint32_t r);
 
+/* ---- pl_manifest.c ---- */
+/* Each file's count in the export's manifest.json (hmaprun extract) against
+   the records read from it: a difference is a review flag. */
+void pl_check_manifest(plan *pl);
+
 #endif

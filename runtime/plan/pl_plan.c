@@ -450,6 +450,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   }
   if (!rc) pl_write_header(&pl, map_hash, (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num);
   if (!rc) rc = run_passes(&pl, err, errlen);
+  if (!rc) pl_check_manifest(&pl);
   if (own && fclose(own) && !rc) {
     snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir);
     rc = 2;
