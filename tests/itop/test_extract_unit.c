@@ -100,6 +100,7 @@ static void jobs_of_map(const char *hbc) {
     EXPECT_STR("0 Organization Organization.csv\n0 Person Person.csv\n0 Team Team.csv\n"
                "0 User User.csv\n0 URP_UserProfile URP_UserProfile.csv\n"
                "0 UserRequest UserRequest.csv\n0 Incident Incident.csv\n0 Change Change.csv\n"
+               "0 ApprovedChange ApprovedChange.csv\n"
                "0 Service Service.csv\n0 ServiceSubcategory ServiceSubcategory.csv\n"
                "0 FunctionalCI FunctionalCI.csv\n0 FAQ FAQ.csv\n0 FAQCategory FAQCategory.csv\n"
                "0 SLA SLA.csv\n0 SLT SLT.csv\n"
