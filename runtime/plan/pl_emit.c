@@ -70,7 +70,8 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   hm_buf_put(b, hex, 16);
   hm_buf_puts(b, "\"}\n");
   fwrite(b->data, 1, b->len, pl->calls);
-  hm_rpt_call(pl->rpt, phase, target);
+  hm_rpt_call(pl->rpt, phase, target, !pl->surplus);
+  pl->surplus = false;
 }
 
 /* The type of a file by its extension: the Gorgias profile's MIME table. */
@@ -336,16 +337,22 @@ static const char *ref_keypart(plan *pl, uint32_t rule) {
   return pl_cat3(&pl->arena, pl->key, pl->rule_suffix[rule], "");
 }
 
+uint64_t pl_made_ord(plan *pl, uint32_t rule) {
+  kmap *m = &pl->ss[pl->src].made;
+  long i = pl_kmap_find(m, pl_khash(ref_keypart(pl, rule)), false, NULL);
+  return i < 0 || !m->ord ? 0 : m->ord[i];
+}
+
 static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   src_state *ss = &pl->ss[pl->src];
   const char *kp = ref_keypart(pl, rule);
   if (ss->looked_up || ss->has_after) {
     bool fresh;
     long i = pl_kmap_find(&ss->made, pl_khash(pl->key), true, &fresh);
-    if (fresh) ss->made.v[i] = hm_xstrdup(kp);
+    if (fresh) { ss->made.v[i] = hm_xstrdup(kp); ss->made.ord[i] = pl->seq; }
     if (pl->rule_suffix[rule][0]) {
       i = pl_kmap_find(&ss->made, pl_khash(kp), true, &fresh);
-      if (fresh) ss->made.v[i] = hm_xstrdup(kp);
+      if (fresh) { ss->made.v[i] = hm_xstrdup(kp); ss->made.ord[i] = pl->seq; }
     }
   }
   if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {

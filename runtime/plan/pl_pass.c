@@ -62,7 +62,10 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
     pl->got = false;
     pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
+    if (after) { pl->cur_ord = pl_made_ord(pl, ru); pl->later_ref = false; }
+    pl->in_after = after;
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
+    pl->in_after = false;
     if (pl->dry) { pl->dry_emits += st == HM_VM_EMITTED; continue; }
     if (st == HM_VM_ERROR) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
@@ -72,8 +75,13 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     } else if (st == HM_VM_REJECTED) {
       rejected = true;
     } else if (st == HM_VM_EMITTED && pl->got) {
-      if (after) { pl_plan_update(pl, ru, pl->got_target, pl->got_obj); continue; }
-      if (pl_plan_create(pl, ru, pl->got_target, pl->got_obj)) {
+      if (after) {
+        if (pl_update_needed(pl, ru))
+          pl_plan_update(pl, ru, pl->got_target, pl_update_with_created(pl, ru, &vr, pl->got_obj));
+        pl->surplus = false;   /* the update may have been left out (nothing to send) */
+        continue;
+      }
+      if (pl_plan_create(pl, ru, pl->got_target, pl_fold_after(pl, ru, &vr, pl->got_obj))) {
         planned = true;   /* a lossy rule counts through its LOSSY instruction */
       } else {
         rejected = true;
