@@ -441,6 +441,7 @@ struct hm_exec {
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
   struct hm_resolver *rv; /* references, agents and lookups (rn_resolve.c); owned */
   cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */
+  cJSON *forbidden;     /* "METHOD Target" -> why, for kinds Gorgias answered 403 (rn_exec.c) */
   hm_progress prog;
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;

@@ -154,7 +154,11 @@ static char *xprintf(const char *fmt, ...) {
   return s;
 }
 
-static int is_auth(long status) { return status == 401 || status == 403; }
+/* 401: the credentials. 403 is per endpoint ("the API token provided does not
+ * have the permissions to perform the request ... mainly due to the role",
+ * Gorgias reference/errors): a refusal of that kind of object, not a stop
+ * (forbid below). */
+static int is_auth(long status) { return status == 401; }
 
 /* The target looked at the request and said no (a rejected record). 408 and a
  * 429 that outlasted every retry are not about the record. */
@@ -172,6 +176,9 @@ static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
 
 /* ---- sending ---- */
 
+static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path,
+                          const cJSON *body);
+
 static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
   hm_store_failed(ex->st, k->key_buf, status, why);
   count_add(ex, k->object, kind, 1);
@@ -179,6 +186,35 @@ static void reject(hm_exec *ex, const call *k, const char *kind, long status, co
   hm_exec_flag(ex, k, "review", why);
   hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "",
                k->ref ? k->ref : k->key_buf, why);
+}
+
+/* The kind a 403 is about: the call's target and method (the key's role may
+   create tickets but not write agents, or create but not update). */
+static void kind_of(const call *k, char *out, size_t n) {
+  snprintf(out, n, "%s %s", k->method ? k->method : "", k->target ? k->target : k->object);
+}
+
+/* A 403: this record is refused with Gorgias' message, and so is every later
+   record of its kind, without a call (forbidden_before); the run goes on. */
+static void forbid(hm_exec *ex, const call *k, const hm_http_resp *r) {
+  char kind[200], why[sizeof r->err + 300];
+  kind_of(k, kind, sizeof kind);
+  snprintf(why, sizeof why,
+           "refused by Gorgias (%s): the API key's role may not %s; the rest of the "
+           "migration goes on", r->err, kind);
+  if (!ex->forbidden) ex->forbidden = cJSON_CreateObject();
+  if (!cJSON_GetObjectItemCaseSensitive(ex->forbidden, kind))
+    cJSON_AddStringToObject(ex->forbidden, kind, why);
+  reject(ex, k, "rejected", 403, why);
+}
+
+static int forbidden_before(hm_exec *ex, const call *k) {
+  char kind[200];
+  kind_of(k, kind, sizeof kind);
+  const char *why = hm_rn_json_str(ex->forbidden, kind);
+  if (!why) return 0;
+  if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "rejected", 403, why);
+  return 1;
 }
 
 static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path,
@@ -448,6 +484,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status == 403) { forbid(ex, &kk, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (r.status == 409 && has_unique) {
       cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
@@ -598,6 +635,8 @@ static int do_upload(hm_exec *ex, const call *k) {
       }
     } else if (is_auth(r.status)) {
       auth_stop(ex, &r);
+    } else if (r.status == 403) {
+      forbid(ex, k, &r);
     } else if (refused(r.status)) {
       snprintf(why, sizeof why, "upload refused: %s", r.err);
       skip_upload(ex, k, why);
@@ -622,6 +661,13 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
     if (r.not_sent) { hm_store_unsent(ex->st, key); hm_http_resp_free(&r); return ex->fatal = 4; }
     if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status == 403) {
+      call kk = *k;
+      snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
+      forbid(ex, &kk, &r);
+      hm_http_resp_free(&r);
+      return -1;
+    }
     if (refused(r.status)) {
       call kk = *k;
       snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
@@ -1133,6 +1179,8 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     int in_doubt = known ? j.state == HM_J_INTENT : ex->recovering;
     if (!creates && done) {
       outcome = "skipped";
+    } else if (forbidden_before(ex, &k)) {
+      outcome = "rejected";
     } else if (!strcmp(k.phase, "upload")) {
       do_upload(ex, &k);
     } else if (!strcmp(k.phase, "update") || !strcmp(k.method, "PUT")) {
@@ -1192,6 +1240,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   cJSON_Delete(ex->counts);
   hm_resolver_close(ex->rv);
   cJSON_Delete(ex->known_tags);
+  cJSON_Delete(ex->forbidden);
   cJSON_Delete(ex->source_gone);
   hm_seen_free(&ex->planned_refs);
   free(ex->report_path);
