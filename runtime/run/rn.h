@@ -215,13 +215,16 @@ char *hm_command_line(const char *program, int argc, char **argv);
 /* Credentials (file or environment) + connection. 0, or 2 with err. */
 int hm_client_connect(const char *target, const char *creds_file, double time_scale, int log_json,
                       const volatile sig_atomic_t *stop, hm_http **out, char *err, size_t errlen);
-/* Account reachable, credentials accepted, no active rule that fires on
- * ticket-created / ticket-message-created (unless allowed). 0, 3 or 4. */
-int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+/* Active rules allowed: all (--allow-active-rules) or these names (--allow-rule). */
+typedef struct hm_rule_allow { int all; const char *const *names; int n; } hm_rule_allow;
+/* Account reachable, credentials accepted, no active rule that listens to a
+ * ticket event the run causes (unless allowed). 0, 3 or 4. */
+int hm_preflight(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
+                 size_t errlen);
 /* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
  * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
 int hm_preflight_account(hm_http *h, char *err, size_t errlen);
-int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err,
+int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 
 /* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable

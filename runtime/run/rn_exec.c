@@ -1084,7 +1084,10 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                         !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight)   /* the account was read by the binding */
-    rc = hm_preflight_rules(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+    rc = hm_preflight_rules(ex->http,
+                            &(hm_rule_allow){o->allow_active_rules, o->allow_rules,
+                                             o->nallow_rules},
+                            &ex->prog, err, sizeof err);
   if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
   if (!rc && !(ex->rv = hm_resolver_open(ex->http, ex->st))) {
     snprintf(err, sizeof err, "out of memory");
