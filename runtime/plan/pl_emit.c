@@ -383,6 +383,25 @@ static const char *message_path(plan *pl, const char *ref) {
   return out;
 }
 
+/* After a ticket's follow-up messages: its status and datetimes as the create
+   gave them (HM_GORGIAS_TICKET_RESTORE), which the messages moved. */
+static void plan_restore(plan *pl, uint32_t rule, uint32_t target, hm_value obj, const char *ref) {
+  hm_value r = hv_rec_new(&pl->arena, 8);
+  for (const char *const *f = HM_GORGIAS_TICKET_RESTORE; *f; f++) {
+    hm_value v = hv_rec_get(&obj, *f);
+    if (!hv_is_nothing(v)) hv_rec_set(&pl->arena, &r, *f, v);
+  }
+  hm_value st = hv_rec_get(&r, HM_GORGIAS_TICKET_RESTORE[0]);
+  bool open = st.kind == HV_STR && !strcmp(st.u.str, HM_GORGIAS_TICKET_STATUS_OPEN);
+  if (!r.u.rec->n || (r.u.rec->n == 1 && open)) return;   /* nothing a message moves */
+  const hm_target *tg = &pl->p->targets[target];
+  const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
+  const char *path = hm_arena_printf(&pl->arena, "%s/{ref:%s}", base, ref);
+  body_of(pl, target, r);
+  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL,
+             tgt_name(pl, target), hm_arena_printf(&pl->arena, "%s/restore", ref), NULL);
+}
+
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   const char *tn = tgt_name(pl, target);
   const char *ref = pl_cat3(&pl->arena, src_name(pl, pl->src), ":", ref_keypart(pl, rule));
@@ -467,6 +486,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
                  hm_arena_printf(&pl->arena, "%s/message/%u", ref, i + 1),
                  mt != HM_BC_NONE ? unique_json(pl, mt, m) : NULL);
     }
+    plan_restore(pl, rule, target, obj, ref);
   }
   return true;
 }

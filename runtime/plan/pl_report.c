@@ -442,8 +442,9 @@ static void write_md(hm_rpt *r, FILE *f) {
              "(API key): %s. At 80 requests per 20 s (OAuth): %s.\n\n",
           (unsigned long long)r->total_calls, (unsigned long long)r->min_calls, h1, h2);
   fputs("The minimum: one create per object (a ticket's first 500 messages inside it), one call "
-        "per upload and per message past the 500th, one update per record whose `after` block "
-        "names a record created after it.\n\n| phase | target | calls | minimum |\n"
+        "per upload and per message past the 500th (then one update restoring the ticket's status "
+        "and datetimes), one update per record whose `after` block names a record created "
+        "after it.\n\n| phase | target | calls | minimum |\n"
         "|---|---|---|---|\n", f);
   for (uint32_t i = 0; i < r->ncalls; i++) {
     fputs("| ", f); hm_md_text(f, r->calls[i].phase);

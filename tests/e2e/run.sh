@@ -114,6 +114,16 @@ lost=$(jq -n --slurpfile c "$calls" --slurpfile d "$dump" '
      | "\($w.x): \($w.k - .k | join(","))"] | join("; ")')
 [ "$lost" = '""' ] || failed "meta keys written at creation are gone from the dump: $lost"
 
+# a ticket whose messages did not all fit in its create (follow-up message
+# calls) ends with the status and datetimes its create gave
+moved=$(jq -n --slurpfile c "$calls" --slurpfile d "$dump" '
+  ([$c[] | select(.phase == "message") | .path | capture("[{]ref:(?<r>[^}]*)[}]").r] | unique) as $long
+  | [$c[] | select(.phase == "create" and .target == "Ticket" and (.ref as $r | $long | index($r)))
+     | .body as $b | ($d[0].tickets[] | select(.external_id == $b.external_id)) as $t
+     | ["status", "updated_datetime", "closed_datetime"][] | select($b[.] != null and $t[.] != $b[.])
+     | "\($b.external_id) \(.): \($t[.]) (create: \($b[.]))"] | join("; ")')
+[ "$moved" = '""' ] || failed "a long ticket does not end as created: $moved"
+
 # ---- spot checks
 utc() { # utc ZONE "Y-m-d H:M:S" -> ISO-8601 UTC
   date -u -d "TZ=\"$1\" $2" +%Y-%m-%dT%H:%M:%SZ
