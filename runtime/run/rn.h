@@ -155,6 +155,10 @@ void hm_http_set_attempts(hm_http *h, int n);
 void hm_http_set_max_answer(hm_http *h, long bytes);
 const hm_http_stats *hm_http_get_stats(const hm_http *h);
 const hm_rl *hm_http_get_rl(const hm_http *h);
+/* The bucket's drain window in Gorgias seconds (--rate-window; divided by the
+   time scale): the limit comes from every answer's header, the window does not
+   (enterprise accounts drain 40 in 10 s, others in 20). <= 0: unchanged. */
+void hm_http_set_window(hm_http *h, double seconds);
 int hm_http_stopped(const hm_http *h);
 /* While on, a stop request is ignored (a graceful stop finishing the lookup
  * of a create whose answer was lost, so nothing is left in doubt). */

@@ -42,6 +42,8 @@ static const char *RUN_USAGE =
     "lookup\n"
     "                         (after checking Gorgias: they may be there already)\n"
     "  --allow-active-rules   start although active rules listen to ticket events\n"
+    "  --rate-window SECONDS  the account's bucket drains in SECONDS (default 20; 10 for\n"
+    "                         enterprise accounts); the limit is read from every answer\n"
     "  --allow-rule NAME      start although the active rule NAME listens to ticket events\n"
     "                         (repeatable; the others still stop the run)\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
@@ -137,6 +139,14 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->o.log_every = strtod(v, &end);
       if (*end || end == v || a->o.log_every <= 0) {
         fprintf(stderr, "hmaprun run: --log-every needs a positive number of seconds\n");
+        return 2;
+      }
+    } else if ((v = opt_value(argc, argv, &i, "--rate-window"))) {
+      char *end;
+      a->o.rate_window = strtod(v, &end);
+      if (*end || end == v || !(a->o.rate_window > 0) || a->o.rate_window > 3600) {
+        fprintf(stderr, "hmaprun run: --rate-window needs seconds (10 for an enterprise "
+                        "account's 40 per 10 s)\n");
         return 2;
       }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {

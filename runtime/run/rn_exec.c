@@ -1075,6 +1075,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop,
                              &ex->http, err, sizeof err);
   if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
+  if (!rc) hm_http_set_window(ex->http, o->rate_window);
   if (!rc)
     rc = hm_store_open(&ex->st, o->state_path,
                        HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);
