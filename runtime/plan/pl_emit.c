@@ -84,7 +84,7 @@ static const char *content_type(const char *path) {
 /* An upload call. ref NULL: an upload() of the map, named and deduplicated by
  * its path; otherwise an Upload rule's object (name and type from its body). */
 static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size, const char *ref,
-                         const char *name, const char *type) {
+                         const char *name, const char *type, const char *utype) {
   const char *slash = strrchr(rel, '/');
   hm_buf x;
   hm_buf_init(&x);
@@ -95,6 +95,10 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   hm_buf_puts(&x, ",\"content_type\":");
   put_jstr(&x, type ? type : content_type(rel));
   hm_buf_printf(&x, ",\"size\":%lld", size);
+  if (utype && strcmp(utype, HM_GORGIAS_UPLOAD_DEFAULT)) {   /* "upload_type": hm_calls.h */
+    hm_buf_puts(&x, ",\"upload_type\":");
+    put_jstr(&x, utype);
+  }
   const hm_gorgias_kind *up = &HM_GORGIAS[HM_GK_UPLOAD];
   write_call(pl, rule, "upload", "POST", up->collection, NULL, 0, hm_buf_cstr(&x), up->name,
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
@@ -111,9 +115,13 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   if (!ref) pl_kmap_find(&pl->uploaded, pl_khash(rel), true, NULL);
 }
 
+/* upload() in a Help Center rule: the file is shown in public content. */
 static void flush_uploads(plan *pl, uint32_t rule) {
+  hm_gkind gk = hm_gorgias_kind_named(tgt_name(pl, pl->p->rules[rule].target));
+  const char *utype = gk == HM_GK_HC_ARTICLE || gk == HM_GK_HC_CATEGORY ? HM_GORGIAS_UPLOAD_PUBLIC
+                                                                         : NULL;
   for (uint32_t i = 0; i < pl->npend; i++)
-    write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
+    write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL, utype);
   pl->npend = 0;
 }
 
@@ -445,8 +453,9 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
+    hm_value ut = hv_rec_get(&obj, HM_GORGIAS_UPLOAD_TYPE_PARAM);
     write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL,
-                 ct.kind == HV_STR ? ct.u.str : NULL);
+                 ct.kind == HV_STR ? ct.u.str : NULL, ut.kind == HV_STR ? ut.u.str : NULL);
     remember(pl, rule, target, obj);
     return true;
   }

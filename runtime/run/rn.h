@@ -468,6 +468,7 @@ struct hm_exec {
 typedef struct call {
   long long seq;
   const char *phase, *method, *path, *object, *key, *target, *ref, *hash, *file, *name, *ctype;
+  const char *utype;    /* an upload's type (upload_type), NULL: the default */
   const char *flag_text;
   const cJSON *body, *unique;
   char key_buf[600], hash_buf[17], num_key[32];

@@ -74,6 +74,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   k->file = hm_rn_json_str(c, "file");
   k->name = hm_rn_json_str(c, "name");
   k->ctype = hm_rn_json_str(c, "content_type");
+  k->utype = hm_rn_json_str(c, "upload_type");
   k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
   k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
   if (!k->phase) k->phase = k->file ? "upload" : "create";
@@ -612,7 +613,16 @@ static int do_upload(hm_exec *ex, const call *k) {
     rc = ex->fatal = 4;   /* a graceful stop: not started */
   } else if (!journal_intent(ex, k, k->key_buf, k->path, NULL)) {
     hm_http_resp r;
-    hm_http_upload(ex->http, k->path, fd, size, k->name ? k->name : k->file, k->ctype, &r);
+    hm_buf path;   /* the type as the route's query: planned paths have none (hm_apipath) */
+    hm_buf_init(&path);
+    hm_buf_puts(&path, k->path);
+    if (k->utype) {
+      hm_buf_printf(&path, "?%s=", HM_GORGIAS_UPLOAD_TYPE_PARAM);
+      hm_http_query_escape(&path, k->utype);
+    }
+    hm_http_upload(ex->http, hm_buf_cstr(&path), fd, size, k->name ? k->name : k->file, k->ctype,
+                   &r);
+    hm_buf_free(&path);
     if (r.not_sent) {
       hm_store_unsent(ex->st, k->key_buf);
       ex->fatal = 4;

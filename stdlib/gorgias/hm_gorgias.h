@@ -89,6 +89,13 @@ extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
  * datetimes): a ticket whose messages did not fit in its create gets them back
  * from the create with one update after its last message. NULL-terminated. */
 extern const char *const HM_GORGIAS_TICKET_RESTORE[];
+/* The upload's type, a query parameter of the upload route (gorgias-fidelity.md
+ * 1.5): files shown in public content (Help Center article images) must be
+ * public, an attachment's URL is private. */
+#define HM_GORGIAS_UPLOAD_TYPE_PARAM "type"
+#define HM_GORGIAS_UPLOAD_PUBLIC "public_attachment"
+#define HM_GORGIAS_UPLOAD_DEFAULT "attachment"
+
 /* The status a message leaves as it is (a reply reopens; nothing closes). */
 #define HM_GORGIAS_TICKET_STATUS_OPEN "open"
 

@@ -36,7 +36,7 @@ plan "$root/tests/fixtures/itop" "$work/clean"
 m=$work/mutated/report.json c=$work/clean/report.json
 extra='.not_migrated | any(.object == "UserRequest" and .column == "contract_level" and .records == 1 and .example == "45")'
 nomatch='.flags | any(.object == "UserRequest" and .key == "44" and .severity == "warn"
-  and .message == "match: no arm for value \"7\"" and (.map | test("itop_to_gorgias.hmap:187:")))'
+  and .message == "match: no arm for value \"7\"" and (.map | test("itop_to_gorgias.hmap:189:")))'
 renamed='(.flags | any(.object == "UserRequest" and (.key | not)
   and .message == "UserRequest.csv: no column '"'origin'"' in the header: the map reads it, every record reads it as missing"))
   and (.not_migrated | any(.object == "UserRequest" and .column == "origine"))'
