@@ -10,8 +10,9 @@
  *   exactly those uploads.
  * Every further line is one call: seq, phase (upload|create|message|update),
  * method, path, body or file, source {object, key}, rule, target, ref,
- * unique, hash (docs/plan.md "Calls"). A line is a header exactly when it has
- * "hmap_plan" and no "path". */
+ * unique, hash, and for an upload shown in public content upload_type (the
+ * upload route's type; absent: the default) (docs/plan.md "Calls"). A line is
+ * a header exactly when it has "hmap_plan" and no "path". */
 #ifndef HM_CALLS_H
 #define HM_CALLS_H
 

@@ -210,7 +210,9 @@ typedef struct hm_sbx_ctx {
   int stopping;                 /* set on SIGTERM: slow replies stop waiting */
   FILE *log;                    /* --log FILE: one line per API request */
   pthread_mutex_t log_mu;
+  char deny_write[8][64]; int ndeny;   /* --deny-write PREFIX (sbx_deny.c) */
 } hm_sbx_ctx;
+
 
 /* ---- requests and responses (sbx_http.c, sbx_util.c) ---- */
 typedef struct hm_sbx_resource hm_sbx_resource;
@@ -237,6 +239,12 @@ typedef struct hm_sbx_resp {
   char ctype[128];
   int committed_write;          /* the route changed the store */
 } hm_sbx_resp;
+
+/* ---- a key whose role may not write some kinds (sbx_deny.c) ---- */
+/* --deny-write PREFIX: 0, or -1 when PREFIX is not an /api/ path or too many. */
+int hm_sbx_deny_add(hm_sbx_ctx *ctx, const char *prefix);
+/* A write under a denied prefix: answers 403 with Gorgias' body and returns 1. */
+int hm_sbx_denied(hm_sbx_ctx *ctx, const hm_sbx_req *rq, hm_sbx_resp *rs);
 
 typedef void (*hm_sbx_handler)(hm_sbx_req *rq, hm_sbx_resp *rs);
 /* One row per route. RES says what the resource differs in, so one generic

@@ -314,6 +314,10 @@ static enum MHD_Result serve_api(hm_sbx_ctx *ctx, hm_sbx_req *rq, hm_sbx_resp *r
     count(ctx, rq->method, pattern, "400");
     return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
   }
+  if (hm_sbx_denied(ctx, rq, rs)) {
+    count(ctx, rq->method, pattern, "403");
+    return respond(rq->conn, rs, used, ctx->rate.capacity, NULL);
+  }
   dispatch(ctx, route, wrong, rq, rs);
   if (hm_sbx_fault_hostile(fault) && post && rs->status >= 200 && rs->status < 300)
     hm_sbx_fault_answer(&ctx->faults, fault, arg, rs);

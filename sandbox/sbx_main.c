@@ -18,6 +18,8 @@ static const char USAGE[] =
   "                         accepted Basic-auth pair, repeatable; ROLE (admin, agent,\n"
   "                         basic-agent, internal-agent, bot, lite-agent, observer-agent;\n"
   "                         default admin) decides which kinds the key may write (403)\n"
+  "  --deny-write PREFIX    403 on POST/PUT/DELETE under PREFIX (/api/users: a key whose\n"
+  "                         role may not write agents), repeatable, at most 8\n"
   "  --domain NAME          the account's domain in GET /api/account (default sandbox)\n"
   "                         (default sandbox@example.com:sandbox)\n"
   "  --rate N/SECONDS       leaky bucket per account (default 40/20; 80/20 = OAuth,\n"
@@ -166,6 +168,8 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
       unsigned long long m = strtoull(v, &end, 10);
       if (*end || end == v || m == 0 || m > (1ull << 34)) return usage_error("bad --max-upload", v);
       ctx->max_upload = (size_t)m;
+    } else if (strcmp(a, "--deny-write") == 0) {
+      if (hm_sbx_deny_add(ctx, v) != 0) return usage_error("bad --deny-write (/api/...)", v);
     } else if (strcmp(a, "--put-created-datetime") == 0) {
       if (strcmp(v, "refuse") == 0) ctx->refuse_created_on_put = 1;
       else if (strcmp(v, "ignore") == 0) ctx->refuse_created_on_put = 0;

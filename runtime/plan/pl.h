@@ -134,7 +134,9 @@ void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row);
 /* A LOSSY instruction (or a lossy rule's planned record) for annotation a. */
 void hm_rpt_loss(hm_rpt *r, uint32_t annot);
 /* A planned call of phase (upload|create|message|update) for a target name. */
-void hm_rpt_call(hm_rpt *r, const char *phase, const char *target);
+/* needed: false for a call the minimum would not make (an update that carries
+   no reference to a record created later). */
+void hm_rpt_call(hm_rpt *r, const char *phase, const char *target, bool needed);
 uint64_t hm_rpt_calls(const hm_rpt *r);
 /* Record counted against gap g (exported or inventoried). */
 void hm_rpt_gap_record(hm_rpt *r, uint32_t gap);
@@ -171,7 +173,9 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
 #define HM_MAX_MESSAGES HM_GORGIAS_TICKET_MESSAGES_MAX   /* per ticket create: the profile */
 #define FNV0 HM_FNV64_OFFSET
 
-typedef struct kmap { uint64_t *h; char **v; size_t cap, n; bool values; } kmap;
+/* ord: with values, the seq of the call that made the key's object (pl_fold.c
+   tells a reference to a record created earlier from one created later). */
+typedef struct kmap { uint64_t *h; char **v; uint64_t *ord; size_t cap, n; bool values; } kmap;
 
 #define KEYSET_MEM_MAX (1u << 14)
 
@@ -221,6 +225,14 @@ typedef struct plan {
      upload refused, a thread fixed) explain the data: they wait in order
      with the others but are reported whatever the outcome. */
   bool hold; hm_rpt_row *held; bool *held_always; uint32_t nheld, capheld;
+  /* pl_fold.c: a rule's `after` block folded into its create (foldable per
+     rule); quiet: a re-run whose events and rows were reported by another run;
+     in_after/cur_ord/later_ref: the `after` pass notes a lookup of a record
+     made at or after this record's create; surplus: the next call is one the
+     minimum would not make */
+  bool *foldable;
+  bool quiet, in_after, later_ref, surplus;
+  uint64_t cur_ord;
   hm_sample_feat feat;
   int rejected_any;
 } plan;
@@ -281,6 +293,14 @@ void pl_scan_text(plan *pl, hm_value v);
 void pl_write_header(plan *pl, const char *map_hash, long long max_upload_bytes);
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
 void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
+/* The seq of the create of the current record by `rule`, 0 when not made. */
+uint64_t pl_made_ord(plan *pl, uint32_t rule);
+
+/* ---- pl_fold.c ---- */
+void pl_fold_init(plan *pl);
+hm_value pl_fold_after(plan *pl, uint32_t rule, const hm_vm_record *vr, hm_value obj);
+bool pl_update_needed(plan *pl, uint32_t rule);
+hm_value pl_update_with_created(plan *pl, uint32_t rule, const hm_vm_record *vr, hm_value obj);
 
 /* ---- pl_pass.c ---- */
 int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);

@@ -70,7 +70,8 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   hm_buf_put(b, hex, 16);
   hm_buf_puts(b, "\"}\n");
   fwrite(b->data, 1, b->len, pl->calls);
-  hm_rpt_call(pl->rpt, phase, target);
+  hm_rpt_call(pl->rpt, phase, target, !pl->surplus);
+  pl->surplus = false;
 }
 
 /* The type of a file by its extension: the Gorgias profile's MIME table. */
@@ -83,7 +84,7 @@ static const char *content_type(const char *path) {
 /* An upload call. ref NULL: an upload() of the map, named and deduplicated by
  * its path; otherwise an Upload rule's object (name and type from its body). */
 static void write_upload(plan *pl, uint32_t rule, const char *rel, long long size, const char *ref,
-                         const char *name, const char *type) {
+                         const char *name, const char *type, const char *utype) {
   const char *slash = strrchr(rel, '/');
   hm_buf x;
   hm_buf_init(&x);
@@ -94,6 +95,10 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   hm_buf_puts(&x, ",\"content_type\":");
   put_jstr(&x, type ? type : content_type(rel));
   hm_buf_printf(&x, ",\"size\":%lld", size);
+  if (utype && strcmp(utype, HM_GORGIAS_UPLOAD_DEFAULT)) {   /* "upload_type": hm_calls.h */
+    hm_buf_puts(&x, ",\"upload_type\":");
+    put_jstr(&x, utype);
+  }
   const hm_gorgias_kind *up = &HM_GORGIAS[HM_GK_UPLOAD];
   write_call(pl, rule, "upload", "POST", up->collection, NULL, 0, hm_buf_cstr(&x), up->name,
              ref ? ref : hm_arena_printf(&pl->arena, "upload:%s", rel), NULL);
@@ -110,9 +115,13 @@ static void write_upload(plan *pl, uint32_t rule, const char *rel, long long siz
   if (!ref) pl_kmap_find(&pl->uploaded, pl_khash(rel), true, NULL);
 }
 
+/* upload() in a Help Center rule: the file is shown in public content. */
 static void flush_uploads(plan *pl, uint32_t rule) {
+  hm_gkind gk = hm_gorgias_kind_named(tgt_name(pl, pl->p->rules[rule].target));
+  const char *utype = gk == HM_GK_HC_ARTICLE || gk == HM_GK_HC_CATEGORY ? HM_GORGIAS_UPLOAD_PUBLIC
+                                                                         : NULL;
   for (uint32_t i = 0; i < pl->npend; i++)
-    write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL);
+    write_upload(pl, rule, pl->pend[i].rel, pl->pend[i].size, NULL, NULL, NULL, utype);
   pl->npend = 0;
 }
 
@@ -336,16 +345,22 @@ static const char *ref_keypart(plan *pl, uint32_t rule) {
   return pl_cat3(&pl->arena, pl->key, pl->rule_suffix[rule], "");
 }
 
+uint64_t pl_made_ord(plan *pl, uint32_t rule) {
+  kmap *m = &pl->ss[pl->src].made;
+  long i = pl_kmap_find(m, pl_khash(ref_keypart(pl, rule)), false, NULL);
+  return i < 0 || !m->ord ? 0 : m->ord[i];
+}
+
 static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   src_state *ss = &pl->ss[pl->src];
   const char *kp = ref_keypart(pl, rule);
   if (ss->looked_up || ss->has_after) {
     bool fresh;
     long i = pl_kmap_find(&ss->made, pl_khash(pl->key), true, &fresh);
-    if (fresh) ss->made.v[i] = hm_xstrdup(kp);
+    if (fresh) { ss->made.v[i] = hm_xstrdup(kp); ss->made.ord[i] = pl->seq; }
     if (pl->rule_suffix[rule][0]) {
       i = pl_kmap_find(&ss->made, pl_khash(kp), true, &fresh);
-      if (fresh) ss->made.v[i] = hm_xstrdup(kp);
+      if (fresh) { ss->made.v[i] = hm_xstrdup(kp); ss->made.ord[i] = pl->seq; }
     }
   }
   if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {
@@ -374,6 +389,25 @@ static const char *message_path(plan *pl, const char *ref) {
   char *out = hm_arena_alloc(&pl->arena, (size_t)n + 1);
   hm_gorgias_fill(out, (size_t)n + 1, tmpl, hole);
   return out;
+}
+
+/* After a ticket's follow-up messages: its status and datetimes as the create
+   gave them (HM_GORGIAS_TICKET_RESTORE), which the messages moved. */
+static void plan_restore(plan *pl, uint32_t rule, uint32_t target, hm_value obj, const char *ref) {
+  hm_value r = hv_rec_new(&pl->arena, 8);
+  for (const char *const *f = HM_GORGIAS_TICKET_RESTORE; *f; f++) {
+    hm_value v = hv_rec_get(&obj, *f);
+    if (!hv_is_nothing(v)) hv_rec_set(&pl->arena, &r, *f, v);
+  }
+  hm_value st = hv_rec_get(&r, HM_GORGIAS_TICKET_RESTORE[0]);
+  bool open = st.kind == HV_STR && !strcmp(st.u.str, HM_GORGIAS_TICKET_STATUS_OPEN);
+  if (!r.u.rec->n || (r.u.rec->n == 1 && open)) return;   /* nothing a message moves */
+  const hm_target *tg = &pl->p->targets[target];
+  const char *base = resolve_path(pl, K(pl->p, tg->path), &obj);
+  const char *path = hm_arena_printf(&pl->arena, "%s/{ref:%s}", base, ref);
+  body_of(pl, target, r);
+  write_call(pl, rule, "update", "PUT", path, pl->body.data, pl->body.len, NULL,
+             tgt_name(pl, target), hm_arena_printf(&pl->arena, "%s/restore", ref), NULL);
 }
 
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
@@ -419,8 +453,9 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       return false;
     }
     hm_value nm = hv_rec_get(&obj, "name"), ct = hv_rec_get(&obj, "content_type");
+    hm_value ut = hv_rec_get(&obj, HM_GORGIAS_UPLOAD_TYPE_PARAM);
     write_upload(pl, rule, rel, size, ref, nm.kind == HV_STR ? nm.u.str : NULL,
-                 ct.kind == HV_STR ? ct.u.str : NULL);
+                 ct.kind == HV_STR ? ct.u.str : NULL, ut.kind == HV_STR ? ut.u.str : NULL);
     remember(pl, rule, target, obj);
     return true;
   }
@@ -460,6 +495,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
                  hm_arena_printf(&pl->arena, "%s/message/%u", ref, i + 1),
                  mt != HM_BC_NONE ? unique_json(pl, mt, m) : NULL);
     }
+    plan_restore(pl, rule, target, obj, ref);
   }
   return true;
 }

@@ -22,6 +22,7 @@ hm_value pl_h_lookup(void *u, uint32_t src, hm_value key, hm_arena *a) {
   }
   long i = pl_kmap_find(&pl->ss[src].made, pl_khash(k.u.str), false, NULL);
   if (i < 0 || !pl->ss[src].made.v[i]) return hv_missing(HM_WHY_LOOKUP);
+  if (pl->in_after && pl->ss[src].made.ord[i] >= pl->cur_ord) pl->later_ref = true;
   return hv_ref(a, HM_REF_OBJECT, src_name(pl, src), hm_arena_strdup(a, pl->ss[src].made.v[i]));
 }
 
@@ -201,6 +202,7 @@ void pl_h_emit(void *u, uint32_t rule, bool is_after, uint32_t target, hm_value 
 
 void pl_h_event(void *u, const hm_vm_event *e) {
   plan *pl = u;
+  if (pl->quiet) return;
   if (pl->dry) {
     if (e->trigger) pl->feat.fallback = 1;
     if (e->kind == HM_EV_FLAG || e->kind == HM_EV_BUILTIN || e->kind == HM_EV_UNMATCHED)

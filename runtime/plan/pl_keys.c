@@ -42,16 +42,17 @@ long pl_kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new) {
     size_t cap = m->cap ? m->cap * 2 : 1024;
     uint64_t *nh = calloc(cap, sizeof *nh);
     char **nv = m->values ? calloc(cap, sizeof *nv) : NULL;
-    if (!nh || (m->values && !nv)) abort();
+    uint64_t *no = m->values ? calloc(cap, sizeof *no) : NULL;
+    if (!nh || (m->values && (!nv || !no))) abort();
     for (size_t i = 0; i < m->cap; i++) {
       if (!m->h[i]) continue;
       size_t j = m->h[i] & (cap - 1);
       while (nh[j]) j = (j + 1) & (cap - 1);
       nh[j] = m->h[i];
-      if (nv) nv[j] = m->v[i];
+      if (nv) { nv[j] = m->v[i]; no[j] = m->ord[i]; }
     }
-    free(m->h); free(m->v);
-    m->h = nh; m->v = nv; m->cap = cap;
+    free(m->h); free(m->v); free(m->ord);
+    m->h = nh; m->v = nv; m->ord = no; m->cap = cap;
   }
   if (!m->cap) return -1;
   size_t j = h & (m->cap - 1);
@@ -68,7 +69,7 @@ long pl_kmap_find(kmap *m, uint64_t h, bool insert, bool *was_new) {
 
 void pl_kmap_free(kmap *m) {
   for (size_t i = 0; m->v && i < m->cap; i++) free(m->v[i]);
-  free(m->h); free(m->v);
+  free(m->h); free(m->v); free(m->ord);
   bool values = m->values;
   memset(m, 0, sizeof *m);
   m->values = values;

@@ -62,8 +62,11 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
     pl->got = false;
     pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
+    if (after) { pl->cur_ord = pl_made_ord(pl, ru); pl->later_ref = false; }
+    pl->in_after = after;
     pl->hold = !pl->dry;
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
+    pl->in_after = false;
     bool refused = false;
     if (pl->dry) {
       pl->dry_emits += st == HM_VM_EMITTED;
@@ -75,11 +78,14 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     } else if (st == HM_VM_REJECTED) {
       refused = true;
     } else if (st == HM_VM_EMITTED && pl->got && after) {
-      pl_plan_update(pl, ru, pl->got_target, pl->got_obj);
+      if (pl_update_needed(pl, ru))
+        pl_plan_update(pl, ru, pl->got_target, pl_update_with_created(pl, ru, &vr, pl->got_obj));
+      pl->surplus = false;   /* the update may have been left out (nothing to send) */
     } else if (st == HM_VM_EMITTED && pl->got) {
-      /* a lossy rule counts through its LOSSY instruction */
-      if (pl_plan_create(pl, ru, pl->got_target, pl->got_obj)) planned = true;
-      else refused = true;
+      if (pl_plan_create(pl, ru, pl->got_target, pl_fold_after(pl, ru, &vr, pl->got_obj)))
+        planned = true;   /* a lossy rule counts through its LOSSY instruction */
+      else
+        refused = true;
     }
     pl_release_flags(pl, !refused);   /* a rejected record carries its rejection only */
     rejected |= refused;

@@ -30,6 +30,7 @@ static void hold_row(plan *pl, const hm_rpt_row *row, bool always);
 
 void pl_report_row(plan *pl, hm_rpt_kind kind, const char *sev, const char *msg, const char *map,
                        uint32_t rule, const char *field) {
+  if (pl->quiet) return;
   if (pl->dry) { if (kind == HM_ROW_FLAG) pl->feat.flagged = 1; return; }
   hm_rpt_row row = {kind,
                     pl->src,
@@ -190,6 +191,7 @@ static void plan_free(plan *pl) {
       hm_sample_free(pl->ss[s].sample);
       free(pl->ss[s].colmap);
     }
+  free(pl->foldable);
   if (pl->rule_suffix)
     for (uint32_t r = 0; r < p->nrules; r++) free(pl->rule_suffix[r]);
   free(pl->rule_suffix);
@@ -424,6 +426,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   for (uint32_t s = 0; s < p->nsources; s++) pl.ss[s].made.values = true;
   pl.agents.values = true;
   init_rules(&pl);
+  pl_fold_init(&pl);
   const char *given[HM_PSET__COUNT] = {0};
   int rc = apply_sets(&pl, given, err, errlen);
   if (!rc) rc = planner_settings(&pl, given, err, errlen);

@@ -74,6 +74,9 @@ typedef struct hm_exec_opts {
   const char *data_dir;      /* uploads are read relative to it */
   const char *report_path;   /* reconciliation report (JSON); NULL: <state>.report.json */
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
+  /* --allow-rule NAME: active rules the consultant allows by name (rn_preflight.c) */
+  const char *allow_rules[32]; int nallow_rules;
+  double rate_window;        /* --rate-window SECONDS: the bucket drains in it (0: 20) */
   int retarget;              /* bind the state to this target (same account, new address) */
   int recover;               /* the state lost writes: look every unknown create up first */
   int resend_in_doubt;       /* send again the in-doubt creates that nothing identifies */

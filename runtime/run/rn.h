@@ -155,6 +155,10 @@ void hm_http_set_attempts(hm_http *h, int n);
 void hm_http_set_max_answer(hm_http *h, long bytes);
 const hm_http_stats *hm_http_get_stats(const hm_http *h);
 const hm_rl *hm_http_get_rl(const hm_http *h);
+/* The bucket's drain window in Gorgias seconds (--rate-window; divided by the
+   time scale): the limit comes from every answer's header, the window does not
+   (enterprise accounts drain 40 in 10 s, others in 20). <= 0: unchanged. */
+void hm_http_set_window(hm_http *h, double seconds);
 int hm_http_stopped(const hm_http *h);
 /* While on, a stop request is ignored (a graceful stop finishing the lookup
  * of a create whose answer was lost, so nothing is left in doubt). */
@@ -215,13 +219,16 @@ char *hm_command_line(const char *program, int argc, char **argv);
 /* Credentials (file or environment) + connection. 0, or 2 with err. */
 int hm_client_connect(const char *target, const char *creds_file, double time_scale, int log_json,
                       const volatile sig_atomic_t *stop, hm_http **out, char *err, size_t errlen);
-/* Account reachable, credentials accepted, no active rule that fires on
- * ticket-created / ticket-message-created (unless allowed). 0, 3 or 4. */
-int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen);
+/* Active rules allowed: all (--allow-active-rules) or these names (--allow-rule). */
+typedef struct hm_rule_allow { int all; const char *const *names; int n; } hm_rule_allow;
+/* Account reachable, credentials accepted, no active rule that listens to a
+ * ticket event the run causes (unless allowed). 0, 3 or 4. */
+int hm_preflight(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
+                 size_t errlen);
 /* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
  * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
 int hm_preflight_account(hm_http *h, char *err, size_t errlen);
-int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err,
+int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 
 /* SIGINT/SIGTERM set the flag returned here (the one piece of global mutable
@@ -505,6 +512,7 @@ struct hm_exec {
   cJSON *counts;        /* object -> hm_count stored as a JSON object of numbers */
   struct hm_resolver *rv; /* references, agents and lookups (rn_resolve.c); owned */
   cJSON *known_tags;    /* tag names in the account (object used as a set); NULL until needed */
+  cJSON *forbidden;     /* "METHOD Target" -> why, for kinds Gorgias answered 403 (rn_exec.c) */
   hm_progress prog;
   int fatal;            /* exit code that ended the run (3, 4), 0 if none */
   long long rejected, failed;
@@ -526,6 +534,7 @@ struct hm_exec {
 typedef struct call {
   long long seq;
   const char *phase, *method, *path, *object, *key, *target, *ref, *hash, *file, *name, *ctype;
+  const char *utype;    /* an upload's type (upload_type), NULL: the default */
   const char *flag_text;
   const cJSON *body, *unique;
   char key_buf[600], hash_buf[17], num_key[32];

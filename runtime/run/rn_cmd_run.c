@@ -41,7 +41,11 @@ static const char *RUN_USAGE =
     "  --resend-in-doubt      send again the in-doubt creates that nothing identifies for a "
     "lookup\n"
     "                         (after checking Gorgias: they may be there already)\n"
-    "  --allow-active-rules   start although rules fire on ticket/message creation\n"
+    "  --allow-active-rules   start although active rules listen to ticket events\n"
+    "  --rate-window SECONDS  the account's bucket drains in SECONDS (default 20; 10 for\n"
+    "                         enterprise accounts); the limit is read from every answer\n"
+    "  --allow-rule NAME      start although the active rule NAME listens to ticket events\n"
+    "                         (repeatable; the others still stop the run)\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
     "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
     "                         often (default 5) and at each phase\n"
@@ -92,7 +96,13 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
     else if (!strcmp(arg, "--recover")) a->o.recover = 1;
     else if (!strcmp(arg, "--resend-in-doubt")) a->o.resend_in_doubt = 1;
-    else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
+    else if ((v = opt_value(argc, argv, &i, "--allow-rule"))) {
+      if (a->o.nallow_rules == 32) {
+        fprintf(stderr, "hmaprun run: --allow-rule: at most 32 names\n");
+        return 2;
+      }
+      a->o.allow_rules[a->o.nallow_rules++] = v;
+    } else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
     else if ((v = opt_value(argc, argv, &i, "--target"))) a->o.target = v;
@@ -129,6 +139,14 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
       a->o.log_every = strtod(v, &end);
       if (*end || end == v || a->o.log_every <= 0) {
         fprintf(stderr, "hmaprun run: --log-every needs a positive number of seconds\n");
+        return 2;
+      }
+    } else if ((v = opt_value(argc, argv, &i, "--rate-window"))) {
+      char *end;
+      a->o.rate_window = strtod(v, &end);
+      if (*end || end == v || !(a->o.rate_window > 0) || a->o.rate_window > 3600) {
+        fprintf(stderr, "hmaprun run: --rate-window needs seconds (10 for an enterprise "
+                        "account's 40 per 10 s)\n");
         return 2;
       }
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {

@@ -75,6 +75,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   k->file = hm_rn_json_str(c, "file");
   k->name = hm_rn_json_str(c, "name");
   k->ctype = hm_rn_json_str(c, "content_type");
+  k->utype = hm_rn_json_str(c, "upload_type");
   k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
   k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
   if (!k->phase) k->phase = k->file ? "upload" : "create";
@@ -164,7 +165,11 @@ static char *xprintf(const char *fmt, ...) {
   return s;
 }
 
-static int is_auth(long status) { return status == 401 || status == 403; }
+/* 401: the credentials. 403 is per endpoint ("the API token provided does not
+ * have the permissions to perform the request ... mainly due to the role",
+ * Gorgias reference/errors): a refusal of that kind of object, not a stop
+ * (forbid below). */
+static int is_auth(long status) { return status == 401; }
 
 /* The target looked at the request and said no (a rejected record). 408 and a
  * 429 that outlasted every retry are not about the record. */
@@ -182,6 +187,9 @@ static void auth_stop(hm_exec *ex, const hm_http_resp *r) {
 
 /* ---- sending ---- */
 
+static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path,
+                          const cJSON *body);
+
 static void reject(hm_exec *ex, const call *k, const char *kind, long status, const char *why) {
   hm_store_failed(ex->st, k->key_buf, status, why);
   /* rejected and failed count records (their create or upload), as the
@@ -192,6 +200,35 @@ static void reject(hm_exec *ex, const call *k, const char *kind, long status, co
   hm_exec_flag(ex, k, "review", why);
   hm_exec_note(ex, "warning", "%s %s (%s): %s", k->object, k->key ? k->key : "",
                k->ref ? k->ref : k->key_buf, why);
+}
+
+/* The kind a 403 is about: the call's target and method (the key's role may
+   create tickets but not write agents, or create but not update). */
+static void kind_of(const call *k, char *out, size_t n) {
+  snprintf(out, n, "%s %s", k->method ? k->method : "", k->target ? k->target : k->object);
+}
+
+/* A 403: this record is refused with Gorgias' message, and so is every later
+   record of its kind, without a call (forbidden_before); the run goes on. */
+static void forbid(hm_exec *ex, const call *k, const hm_http_resp *r) {
+  char kind[200], why[sizeof r->err + 300];
+  kind_of(k, kind, sizeof kind);
+  snprintf(why, sizeof why,
+           "refused by Gorgias (%s): the API key's role may not %s; the rest of the "
+           "migration goes on", r->err, kind);
+  if (!ex->forbidden) ex->forbidden = cJSON_CreateObject();
+  if (!cJSON_GetObjectItemCaseSensitive(ex->forbidden, kind))
+    cJSON_AddStringToObject(ex->forbidden, kind, why);
+  reject(ex, k, "rejected", 403, why);
+}
+
+static int forbidden_before(hm_exec *ex, const call *k) {
+  char kind[200];
+  kind_of(k, kind, sizeof kind);
+  const char *why = hm_rn_json_str(ex->forbidden, kind);
+  if (!why) return 0;
+  if (!journal_intent(ex, k, k->key_buf, k->path, k->body)) reject(ex, k, "rejected", 403, why);
+  return 1;
 }
 
 static int journal_intent(hm_exec *ex, const call *k, const char *key, const char *path,
@@ -461,6 +498,7 @@ static int send_create(hm_exec *ex, const call *k, const char *key, const char *
       return ex->fatal;
     }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status == 403) { forbid(ex, &kk, &r); hm_http_resp_free(&r); return ex->fatal; }
     if (r.status == 409 && has_unique) {
       cJSON *found = hm_resolve_lookup(ex->rv, path, body, unique, &f);
       if (found) {
@@ -588,7 +626,16 @@ static int do_upload(hm_exec *ex, const call *k) {
     rc = ex->fatal = 4;   /* a graceful stop: not started */
   } else if (!journal_intent(ex, k, k->key_buf, k->path, NULL)) {
     hm_http_resp r;
-    hm_http_upload(ex->http, k->path, fd, size, k->name ? k->name : k->file, k->ctype, &r);
+    hm_buf path;   /* the type as the route's query: planned paths have none (hm_apipath) */
+    hm_buf_init(&path);
+    hm_buf_puts(&path, k->path);
+    if (k->utype) {
+      hm_buf_printf(&path, "?%s=", HM_GORGIAS_UPLOAD_TYPE_PARAM);
+      hm_http_query_escape(&path, k->utype);
+    }
+    hm_http_upload(ex->http, hm_buf_cstr(&path), fd, size, k->name ? k->name : k->file, k->ctype,
+                   &r);
+    hm_buf_free(&path);
     if (r.not_sent) {
       hm_store_unsent(ex->st, k->key_buf);
       ex->fatal = 4;
@@ -611,6 +658,8 @@ static int do_upload(hm_exec *ex, const call *k) {
       }
     } else if (is_auth(r.status)) {
       auth_stop(ex, &r);
+    } else if (r.status == 403) {
+      forbid(ex, k, &r);
     } else if (refused(r.status)) {
       snprintf(why, sizeof why, "upload refused: %s", r.err);
       skip_upload(ex, k, why);
@@ -635,6 +684,13 @@ static int send_put(hm_exec *ex, const call *k, const char *key, const char *pat
     if (r.not_sent) { hm_store_unsent(ex->st, key); hm_http_resp_free(&r); return ex->fatal = 4; }
     if (r.status >= 200 && r.status < 300) { hm_http_resp_free(&r); return 0; }
     if (is_auth(r.status)) { auth_stop(ex, &r); hm_http_resp_free(&r); return ex->fatal; }
+    if (r.status == 403) {
+      call kk = *k;
+      snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
+      forbid(ex, &kk, &r);
+      hm_http_resp_free(&r);
+      return -1;
+    }
     if (refused(r.status)) {
       call kk = *k;
       snprintf(kk.key_buf, sizeof kk.key_buf, "%s", key);
@@ -1051,6 +1107,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   int rc = hm_client_connect(o->target, o->creds_file, o->time_scale, o->log_json, o->stop,
                              &ex->http, err, sizeof err);
   if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
+  if (!rc) hm_http_set_window(ex->http, o->rate_window);
   if (!rc)
     rc = hm_store_open(&ex->st, o->state_path,
                        HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);
@@ -1060,7 +1117,10 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                         !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight)   /* the account was read by the binding */
-    rc = hm_preflight_rules(ex->http, o->allow_active_rules, &ex->prog, err, sizeof err);
+    rc = hm_preflight_rules(ex->http,
+                            &(hm_rule_allow){o->allow_active_rules, o->allow_rules,
+                                             o->nallow_rules},
+                            &ex->prog, err, sizeof err);
   if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
   if (!rc && !(ex->rv = hm_resolver_open(ex->http, ex->st))) {
     snprintf(err, sizeof err, "out of memory");
@@ -1166,6 +1226,8 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
     int in_doubt = known ? j.state == HM_J_INTENT : ex->recovering;
     if (!creates && done) {
       outcome = "skipped";
+    } else if (forbidden_before(ex, &k)) {
+      outcome = "rejected";
     } else if (!strcmp(k.phase, "upload")) {
       do_upload(ex, &k);
     } else if (!strcmp(k.phase, "update") || !strcmp(k.method, "PUT")) {
@@ -1230,6 +1292,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
   cJSON_Delete(ex->counts);
   hm_resolver_close(ex->rv);
   cJSON_Delete(ex->known_tags);
+  cJSON_Delete(ex->forbidden);
   cJSON_Delete(ex->source_gone);
   hm_seen_free(&ex->planned_refs);
   hm_seen_free(&ex->flagged);

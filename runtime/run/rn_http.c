@@ -191,6 +191,13 @@ void hm_http_set_max_answer(hm_http *h, long bytes) {
 }
 const hm_rl *hm_http_get_rl(const hm_http *h) { return &h->rl; }
 
+void hm_http_set_window(hm_http *h, double seconds) {
+  if (!(seconds > 0)) return;
+  h->rl.window = seconds / h->o.time_scale;
+  h->rl.backoff_base = 0.5 * (h->rl.window / 20);
+  h->rl.backoff_cap = 30 * (h->rl.window / 20);
+}
+
 /* May a failed transfer have delivered the request? Only refusals before any
  * byte was sent are certainly harmless to repeat. */
 static int maybe_delivered(CURLcode cc) {

@@ -1,41 +1,76 @@
 /* hm_preflight: what must hold before the first write — the account answers,
- * the credentials are accepted, and no active automation rule fires on
- * ticket-created or ticket-message-created (such rules can e-mail customers and
- * bill for every imported ticket). Custom fields the map needs are created by
- * the run itself; existing ones are reused by the executor (looked up first). */
+ * the credentials are accepted, and no active automation rule listens to a
+ * ticket event the run causes. A migration creates tickets (ticket-created),
+ * with their messages (ticket-message-created), assignees (ticket-assigned),
+ * status and tags, and updates some of them (ticket-updated): every `ticket-*`
+ * event Gorgias has is one an import can cause, so a rule listening to any of
+ * them could e-mail customers or bill imported tickets on each one
+ * (gorgias-fidelity.md 1.1). Each is named with its events; the consultant
+ * allows them all (--allow-active-rules) or by name (--allow-rule NAME).
+ * Custom fields the map needs are created by the run itself; existing ones are
+ * reused by the executor (looked up first). */
 #include <stdio.h>
 #include <string.h>
 #include "rn.h"
 
-typedef struct rules_ctx { hm_buf names; int active; } rules_ctx;
+typedef struct rules_ctx {
+  const hm_rule_allow *allow;
+  hm_buf names, allowed;
+  int active, nallowed;
+} rules_ctx;
 
-static int fires_on_creation(const cJSON *rule) {
+static int ticket_event(const char *e) { return !strncmp(e, "ticket-", 7); }
+
+/* The rule's ticket events, comma-separated into out; 0 when none. */
+static int ticket_events(const cJSON *rule, hm_buf *out) {
   const cJSON *ev = cJSON_GetObjectItemCaseSensitive(rule, "event_types");
-  const char *events = cJSON_IsString(ev) ? ev->valuestring : "";
-  if (cJSON_IsArray(ev)) {
+  int n = 0;
+  if (cJSON_IsString(ev)) {   /* "ticket-created,ticket-updated" */
+    const char *p = ev->valuestring;
+    while (*p) {
+      size_t len = strcspn(p, ", ");
+      char one[80];
+      snprintf(one, sizeof one, "%.*s", (int)len, p);
+      if (ticket_event(one)) hm_buf_printf(out, "%s%s", n++ ? ", " : "", one);
+      p += len;
+      p += strspn(p, ", ");
+    }
+  } else if (cJSON_IsArray(ev)) {
     const cJSON *it;
     cJSON_ArrayForEach(it, ev)
-      if (cJSON_IsString(it) && (!strcmp(it->valuestring, "ticket-created") ||
-                                 !strcmp(it->valuestring, "ticket-message-created"))) return 1;
-    return 0;
+      if (cJSON_IsString(it) && ticket_event(it->valuestring))
+        hm_buf_printf(out, "%s%s", n++ ? ", " : "", it->valuestring);
   }
-  return strstr(events, "ticket-created") || strstr(events, "ticket-message-created");
+  return n;
+}
+
+static int allowed(const hm_rule_allow *a, const char *name) {
+  for (int i = 0; a && i < a->n; i++)
+    if (!strcmp(a->names[i], name)) return 1;
+  return a && a->all;
 }
 
 static int on_rule(void *ctx, const cJSON *rule) {
   rules_ctx *rc = ctx;
   const cJSON *deact = cJSON_GetObjectItemCaseSensitive(rule, "deactivated_datetime");
   if (deact && !cJSON_IsNull(deact)) return 0;
-  if (!fires_on_creation(rule)) return 0;
-  const char *name = hm_rn_json_str(rule, "name");
-  hm_buf_printf(&rc->names, "\n  rule %lld \"%s\"", hm_rn_json_id(rule), name ? name : "");
-  rc->active++;
+  hm_buf ev; hm_buf_init(&ev);
+  if (ticket_events(rule, &ev)) {
+    const char *name = hm_rn_json_str(rule, "name");
+    name = name ? name : "";
+    int ok = allowed(rc->allow, name);
+    hm_buf_printf(ok ? &rc->allowed : &rc->names, "\n  rule %lld \"%s\" on %s",
+                  hm_rn_json_id(rule), name, hm_buf_cstr(&ev));
+    if (ok) rc->nallowed++; else rc->active++;
+  }
+  hm_buf_free(&ev);
   return 0;
 }
 
-int hm_preflight(hm_http *h, int allow_active_rules, hm_progress *p, char *err, size_t errlen) {
+int hm_preflight(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
+                 size_t errlen) {
   int rc = hm_preflight_account(h, err, errlen);
-  return rc ? rc : hm_preflight_rules(h, allow_active_rules, p, err, errlen);
+  return rc ? rc : hm_preflight_rules(h, allow, p, err, errlen);
 }
 
 int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
@@ -61,42 +96,39 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
   return 0;
 }
 
-int hm_preflight_rules(hm_http *h, int allow_active_rules, hm_progress *p, char *err,
+int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen) {
-  rules_ctx rc = { .active = 0 };
+  rules_ctx rc = {.allow = allow};
   hm_buf_init(&rc.names);
+  hm_buf_init(&rc.allowed);
   /* every page: a rule past any cap could e-mail customers on each import */
   long lst = hm_http_list(h, HM_GORGIAS[HM_GK_RULE].collection, 0, on_rule, &rc, err, errlen);
-  if (lst == 401 || lst == 403) { hm_buf_free(&rc.names); return 3; }
+  if (lst == 401 || lst == 403) { hm_buf_free(&rc.names); hm_buf_free(&rc.allowed); return 3; }
   if (lst) {
     char msg[700];
     snprintf(msg, sizeof msg,
-             "cannot list automation rules (%s); make sure none fires on ticket creation", err);
+             "cannot list automation rules (%s); make sure none listens to ticket events", err);
     hm_progress_note(p, "warning", msg);
     err[0] = 0;
   }
+  if (rc.nallowed) {
+    hm_buf b; hm_buf_init(&b);
+    hm_buf_printf(&b, "%d active rule(s) listen to ticket events the run causes (allowed):%s",
+                  rc.nallowed, hm_buf_cstr(&rc.allowed));
+    hm_progress_note(p, "warning", hm_buf_cstr(&b));
+    hm_buf_free(&b);
+  }
   int rc_code = 0;
   if (rc.active) {
-    if (allow_active_rules) {
-      char *msg = NULL;
-      hm_buf b; hm_buf_init(&b);
-      hm_buf_printf(
-          &b,
-          "%d active rule(s) fire on ticket/message creation (allowed by --allow-active-rules):%s",
-          rc.active, hm_buf_cstr(&rc.names));
-      msg = (char *)hm_buf_cstr(&b);
-      hm_progress_note(p, "warning", msg);
-      hm_buf_free(&b);
-    } else {
-      snprintf(err, errlen,
-               "%d active Gorgias rule(s) fire on ticket-created or ticket-message-created and "
-               "could e-mail customers or bill imported tickets:%s\ndeactivate them during the "
-               "import, or "
-               "pass --allow-active-rules",
-               rc.active, hm_buf_cstr(&rc.names));
-      rc_code = 3;
-    }
+    snprintf(err, errlen,
+             "%d active Gorgias rule(s) listen to ticket events the run causes (each imported "
+             "ticket is created, assigned, given messages, some updated) and could e-mail "
+             "customers or bill imported tickets:%s\ndeactivate them during the import, or "
+             "allow them by name (--allow-rule NAME) or all (--allow-active-rules)",
+             rc.active, hm_buf_cstr(&rc.names));
+    rc_code = 3;
   }
   hm_buf_free(&rc.names);
+  hm_buf_free(&rc.allowed);
   return rc_code;
 }

@@ -73,10 +73,46 @@ static long long agent_id(resolve_ctx *rc, const char *email) {
   return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
+static void raise_flag(resolve_ctx *rc, const char *severity, const char *msg);
+
+/* A reference to a record Gorgias refused with 403 (the key's role may not
+ * write its kind, rn_exec.c forbid): the records naming it still go. An agent
+ * already in the account with the refused user's e-mail stands in for it;
+ * otherwise the reference becomes null (an assignee left unassigned), flagged.
+ * NULL: the record was not refused that way. */
+static cJSON *refused_ref(resolve_ctx *rc, const char *ref, const char *field) {
+  char key[600], email[330] = "";
+  hm_jrow j;
+  snprintf(key, sizeof key, "create:%s", ref);
+  if ((field && strcmp(field, "id")) || !hm_store_journal_get(rc->rv->st, key, &j) ||
+      j.state != HM_J_FAILED || j.status != 403)
+    return NULL;
+  int user = j.target && hm_gorgias_kind_named(j.target) == HM_GK_USER;
+  cJSON *body = user && j.body ? cJSON_Parse(j.body) : NULL;
+  const char *e = hm_rn_json_str(body, "email");
+  if (e) snprintf(email, sizeof email, "%s", e);
+  cJSON_Delete(body);
+  char msg[900];
+  long long id = email[0] ? agent_id(rc, email) : 0;
+  if (id) {
+    snprintf(msg, sizeof msg, "%s was refused by Gorgias (HTTP 403): the account's user %s "
+             "is used", ref, email);
+    raise_flag(rc, "info", msg);
+    return cJSON_CreateNumber((double)id);
+  }
+  rc->out->unresolved += 2;
+  snprintf(msg, sizeof msg, "%s was refused by Gorgias (HTTP 403) and no user of the account "
+           "has its e-mail: left out (null)", ref);
+  raise_flag(rc, "warn", msg);
+  return cJSON_CreateNull();
+}
+
 /* Value of {"$ref": R [, "field": F]} — a new node, or NULL with rc set. */
 static cJSON *ref_value(resolve_ctx *rc, const char *ref, const char *field, int *res) {
   hm_idrow row;
   if (!hm_store_id_get(rc->rv->st, ref, &row) || row.deleted) {
+    cJSON *stand_in = refused_ref(rc, ref, field);
+    if (stand_in) return stand_in;
     snprintf(rc->missing, sizeof rc->missing, "%s", ref);
     *res = RES_MISSING;
     return NULL;

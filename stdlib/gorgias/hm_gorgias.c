@@ -98,6 +98,11 @@ const hm_gorgias_kind HM_GORGIAS[HM_GK_COUNT] = {
     .create_only = UPDATE_STRIP, .del = HM_GDEL_ITEM, .unechoed = UNECHOED},
 };
 
+/* status first: the planner skips a restore of an open status alone. */
+const char *const HM_GORGIAS_TICKET_RESTORE[] = {
+    "status", "opened_datetime", "closed_datetime", "updated_datetime", "last_message_datetime",
+    "last_received_message_datetime", "snooze_datetime", NULL};
+
 const hm_gorgias_routes HM_GORGIAS_ROUTES = {
   .account = "/api/account",                          /* §1.1: a cheap credential probe */
   .jobs = "/api/jobs",                                /* §5.14 */

@@ -84,6 +84,21 @@ extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
  * (tests/arch/profile_schema.c). */
 #define HM_GORGIAS_TICKET_MESSAGES_MAX 500
 
+/* Ticket fields a follow-up message can change (a customer's reply reopens a
+ * closed ticket; any message moves updated_datetime and the last-message
+ * datetimes): a ticket whose messages did not fit in its create gets them back
+ * from the create with one update after its last message. NULL-terminated. */
+extern const char *const HM_GORGIAS_TICKET_RESTORE[];
+/* The upload's type, a query parameter of the upload route (gorgias-fidelity.md
+ * 1.5): files shown in public content (Help Center article images) must be
+ * public, an attachment's URL is private. */
+#define HM_GORGIAS_UPLOAD_TYPE_PARAM "type"
+#define HM_GORGIAS_UPLOAD_PUBLIC "public_attachment"
+#define HM_GORGIAS_UPLOAD_DEFAULT "attachment"
+
+/* The status a message leaves as it is (a reply reopens; nothing closes). */
+#define HM_GORGIAS_TICKET_STATUS_OPEN "open"
+
 /* The row of a schema target name, or NULL. */
 const hm_gorgias_kind *hm_gorgias_named(const char *name);
 hm_gkind hm_gorgias_kind_named(const char *name);

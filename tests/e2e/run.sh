@@ -63,6 +63,7 @@ if [ "$mode" = hbc ]; then what="$tmp/map.hbc $popts"; else what="--plan $calls"
 rc=$?
 [ $rc = $want_rc ] || { failed "hmaprun run: exit $rc, wanted $want_rc:"; cat "$tmp/run.err"; }
 curl -sf "$url/_sandbox/dump" >"$tmp/dump.json" || { echo "FAIL: GET /_sandbox/dump"; exit 1; }
+curl -sf "$url/_sandbox/stats" >"$tmp/stats.json" || { echo "FAIL: GET /_sandbox/stats"; exit 1; }
 dump=$tmp/dump.json
 
 # ---- counts: what the plan predicts
@@ -95,6 +96,34 @@ same customers "$(plan_n '
 plan_n '[.[] | select(.target == "Tag") | .body.name] + [.[] | select(.target == "Ticket") | .body.tags[]?.name] | unique | .[]' >"$tmp/tags.plan"
 dump_n '[.tags[].name] | unique | .[]' >"$tmp/tags.dump"
 diff -u "$tmp/tags.plan" "$tmp/tags.dump" >"$tmp/tags.diff" || { failed "tag names in the dump differ from the plan's:"; cat "$tmp/tags.diff"; }
+
+# ---- calls at the minimum: every write the sandbox saw is a planned call,
+# the plan's calls are its minimum (no update but for a record created later)
+writes=$(jq '[.routes | to_entries[] | select(.key | test("^(POST|PUT|PATCH|DELETE) /api/"))
+              | .value[]] | add // 0' "$tmp/stats.json")
+# (less the uploads the run refused over its --max-upload-bytes)
+same "writes (POST/PUT/DELETE)" "$(($(jq '.calls.total' "$tmp/plan/report.json") - refused))" \
+  "$writes"
+same "the plan's calls against its minimum" "$(jq '.calls.minimum' "$tmp/plan/report.json")" \
+  "$(jq '.calls.total' "$tmp/plan/report.json")"
+# the update never drops what the create wrote into an object-valued field (meta)
+lost=$(jq -n --slurpfile c "$calls" --slurpfile d "$dump" '
+  [$c[] | select(.phase == "create" and .target == "Ticket" and (.body.meta | type) == "object")
+   | {x: .body.external_id, k: (.body.meta | keys)}] as $want
+  | [$d[0].tickets[] | {x: .external_id, k: ((.meta // {}) | keys)}] as $got
+  | [$want[] | . as $w | $got[] | select(.x == $w.x) | select(($w.k - .k) | length > 0)
+     | "\($w.x): \($w.k - .k | join(","))"] | join("; ")')
+[ "$lost" = '""' ] || failed "meta keys written at creation are gone from the dump: $lost"
+
+# a ticket whose messages did not all fit in its create (follow-up message
+# calls) ends with the status and datetimes its create gave
+moved=$(jq -n --slurpfile c "$calls" --slurpfile d "$dump" '
+  ([$c[] | select(.phase == "message") | .path | capture("[{]ref:(?<r>[^}]*)[}]").r] | unique) as $long
+  | [$c[] | select(.phase == "create" and .target == "Ticket" and (.ref as $r | $long | index($r)))
+     | .body as $b | ($d[0].tickets[] | select(.external_id == $b.external_id)) as $t
+     | ["status", "updated_datetime", "closed_datetime"][] | select($b[.] != null and $t[.] != $b[.])
+     | "\($b.external_id) \(.): \($t[.]) (create: \($b[.]))"] | join("; ")')
+[ "$moved" = '""' ] || failed "a long ticket does not end as created: $moved"
 
 # ---- spot checks
 utc() { # utc ZONE "Y-m-d H:M:S" -> ISO-8601 UTC

@@ -52,3 +52,11 @@ fi
 for f in brouillon.txt scan-bac2-300dpi.png; do
   [ "$(dq --arg f "$f" '[.uploads[] | select(.name == $f)] | length')" = 0 ] || failed "iTop: $f was uploaded"
 done
+# an FAQ's inline image is a public upload (Help Center visitors see it), a
+# ticket's stays private: every upload has the type its call planned
+jq -s -r '.[] | select(.phase == "upload") | "\(.name) \(.upload_type // "attachment")"' "$calls" |
+  sort >"$tmp/utypes.plan"
+dq '.uploads[] | "\(.name) \(.type)"' | sort >"$tmp/utypes.dump"
+grep -q ' public_attachment$' "$tmp/utypes.plan" || failed "iTop: no FAQ image planned as a public upload"
+diff -u "$tmp/utypes.plan" "$tmp/utypes.dump" >"$tmp/utypes.diff" ||
+  { failed "iTop: upload types differ from the plan's:"; cat "$tmp/utypes.diff"; }

@@ -31,7 +31,9 @@ for f in $(jq -r '.files | keys[] | select(endswith(".csv"))' "$out/manifest.jso
   case $cls in
     Person) want="row $P_ERNEST: only in the extraction" ;;
     Organization) want="row $ORG_OLD: only in the extraction" ;;
-    Incident) want="row $I1 related_request_list" ;;
+    # the dump differs only when the map reads the column (it ignores it: not extracted)
+    Incident) want=; head -n 1 "$out/$f" | grep -q related_request_list &&
+                     want="row $I1 related_request_list" ;;
     *) want= ;;
   esac
   got=$(sed 's/: ".*//' "$tmp/diff")

@@ -1033,9 +1033,32 @@ static void scenario_rules(env *e) {
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0,
         "tickets created despite the rule");
   cJSON_Delete(d);
-  rc = run_plan(e, 0, 0, "--allow-active-rules", NULL);
-  CHECK(rc == 0, "--allow-active-rules exit %d", rc);
-  check_dump(e, 0, 1, "allowed rules");
+  /* A rule on another ticket event the run causes stops it too; allowing one
+     rule by name leaves the other stopping it, named with its event. */
+  st = sbx_call(e, "POST", "/api/rules",
+                "{\"name\":\"Tag on update\",\"code\":\"if (true) {}\","
+                "\"event_types\":\"ticket-updated\"}",
+                NULL);
+  CHECK(st == 201 || st == 200, "rule create answered %ld", st);
+  rc = run_plan(e, 0, 0, "--allow-rule", "Auto-reply to new tickets");
+  err = client_stderr(e);
+  CHECK(rc == 3, "a ticket-updated rule: exit %d", rc);
+  CHECK(err && strstr(err, "1 active Gorgias rule(s)") &&
+            strstr(err, "\"Tag on update\" on ticket-updated"),
+        "the ticket-updated rule is not the one named: %s", err ? err : "");
+  CHECK(err && strstr(err, "(allowed):") && strstr(err, "\"Auto-reply to new tickets\""),
+        "the allowed rule is not listed as allowed: %s", err ? err : "");
+  free(err);
+  d = dump(e);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "tickets")) == 0,
+        "tickets created despite the ticket-updated rule");
+  cJSON_Delete(d);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "calls.ndjson"), "--data",
+                  path_in(e, "data"), "--target", e->base, "--state", path_in(e, "state.db"),
+                  "--time-scale", SCALE, "--in-doubt-wait", "0.3", "--allow-rule",
+                  "Auto-reply to new tickets", "--allow-rule", "Tag on update", (const char *)NULL);
+  CHECK(rc == 0, "both rules allowed by name: exit %d", rc);
+  check_dump(e, 0, 1, "rules allowed by name");
 }
 
 static void scenario_interrupt(env *e) {

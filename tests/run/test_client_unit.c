@@ -313,6 +313,12 @@ static void test_list_paging(void) {
   hm_http_opts o = { .time_scale = 1000, .max_attempts = 2 };
   hm_http *h = hm_http_open(base, &c, &o, err, sizeof err);
   CHECK(h != NULL);
+  /* --rate-window: the window in Gorgias seconds, scaled like the rest */
+  CHECK(h && hm_http_get_rl(h)->window == 20.0 / 1000);
+  if (h) hm_http_set_window(h, 10);
+  CHECK(h && hm_http_get_rl(h)->window == 10.0 / 1000);
+  if (h) hm_http_set_window(h, 0);
+  CHECK(h && hm_http_get_rl(h)->window == 10.0 / 1000);
   int items = 0;
   /* Past 50 pages (a common client limit): read to the end. */
   CHECK(h && hm_http_list(h, "/api/long", 0, count_item, &items, err, sizeof err) == 0);
