@@ -64,9 +64,16 @@ static bool starts_with_op(line l, size_t i) {
 }
 
 /* `when`, `lossy` and `flag` start a statement or continue one (a rule's header, a
-   branch's annotation): a continuation when indented past its statement's first line. */
+   branch's annotation), and so do a source's options (`ignore` is also a statement in a
+   rule): a continuation when indented past its statement's first line, so an option on
+   its own line stays under its `source` instead of reading as a declaration. */
 static bool starts_with_annotation(line l, size_t i) {
-  return word_at(l, i, "when") || word_at(l, i, "lossy") || word_at(l, i, "flag");
+  static const char *const words[] = {"when", "lossy", "flag", "key", "parent", "distinct",
+                                      "optional", "records", "sep", "encoding", "files",
+                                      "ignore", "table"};
+  for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+    if (word_at(l, i, words[k])) return true;
+  return false;
 }
 
 static bool ends_with_op(const char *s, size_t n) {
