@@ -158,7 +158,7 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
   if (r->kind == HM_REF_AGENT) {
     hm_buf_puts(out, "{\"$agent\":");
     put_str(out, r->key);
-    if (r->fallback) {   /* the map's `??` branch, applied by the run (vm_exec.c agent_fallback) */
+    if (r->fallback) {   /* AGENTOR's second candidate and its flag: the run applies them */
       hm_buf_puts(out, ",\"fallback\":");
       put_str(out, r->fallback);
       if (r->flag) { hm_buf_puts(out, ",\"flag\":"); put_str(out, r->flag); }
