@@ -162,6 +162,10 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
       hm_buf_puts(out, ",\"fallback\":");
       put_str(out, r->fallback);
       if (r->flag) { hm_buf_puts(out, ",\"flag\":"); put_str(out, r->flag); }
+      if (r->flag && r->flag_sev) {   /* info, the run's default, is left out */
+        hm_buf_puts(out, ",\"severity\":");
+        put_str(out, sev_name(r->flag_sev));
+      }
     }
     hm_buf_putc(out, '}');
     return;

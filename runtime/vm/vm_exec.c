@@ -531,8 +531,11 @@ static hm_value agent_or(hm_vm *vm, hm_value email, hm_value fb, uint32_t flag) 
   if (hv_is_nothing(agent_of(vm, fb))) return r;
   const char *fmail = hv_to_str(vm->arena, fb).u.str;
   if (!strcmp(fmail, r.u.ref->key)) return r;
-  const char *text = flag < vm->p->nannots ? hm_vm_const(vm->p, vm->p->annots[flag].message) : NULL;
-  return hv_agent_ref(vm->arena, r.u.ref->key, fmail, text && *text ? text : NULL);
+  const hm_annot *an = flag < vm->p->nannots ? &vm->p->annots[flag] : NULL;
+  const char *text = an ? hm_vm_const(vm->p, an->message) : NULL;
+  r = hv_agent_ref(vm->arena, r.u.ref->key, fmail, text && *text ? text : NULL);
+  if (r.u.ref->flag && an) r.u.ref->flag_sev = (uint8_t)an->severity;
+  return r;
 }
 
 /* exec keeps pc and sp in locals (few enough to stay in registers); SYNC

@@ -312,7 +312,7 @@ static void test_agent_or(void) {
   hm_value planned[] = {hv_str("planned@x")}, gone[] = {hv_str("gone@x")};
   agent_or_case("agentor: run-time agent carries its fallback", rt, 0, "b@x",
                 "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\","
-                "\"fallback\":\"b@x\",\"flag\":\"no title: default\"}}\n");
+                "\"fallback\":\"b@x\",\"flag\":\"no title: default\",\"flag_sev\":1}}\n");
   agent_or_case("agentor: no flag", rt, HM_OP_NOANNOT, "b@x",
                 "emit r0 t0 {\"customer\":{\"$ref\":\"agent\",\"key\":\"a@x\","
                 "\"fallback\":\"b@x\"}}\n");
