@@ -378,6 +378,10 @@ static int verify_code(const hm_program *p, const hm_rule *ru, const hm_code *c,
     case HOK_annot:
       CHECK(a < p->nannots, "rule %u %s pc %u: annotation %u out of range", ri, what, pc, a);
       break;
+    case HOK_annotopt:
+      CHECK(a == HM_OP_NOANNOT || a < p->nannots, "rule %u %s pc %u: annotation %u out of range",
+            ri, what, pc, a);
+      break;
     case HOK_iter:
       CHECK(HM_A16(ins) < c->ncode, "rule %u %s pc %u: loop exit outside the code", ri, what, pc);
       CHECK(HM_B(ins) < c->nslots, "rule %u %s pc %u: loop slot out of range", ri, what, pc);
@@ -588,6 +592,11 @@ static void d_code(hm_buf *o, const hm_program *p, const hm_rule *r, const hm_co
       if (a < p->ntargets) tgt = &p->targets[a];
       break;
     case HOK_annot:
+      hm_buf_printf(o, " %-8u ; ", a);
+      if (a < p->nannots) d_const(o, p, p->annots[a].message);
+      break;
+    case HOK_annotopt:
+      if (a == HM_OP_NOANNOT) { hm_buf_puts(o, " -        ; no flag"); break; }
       hm_buf_printf(o, " %-8u ; ", a);
       if (a < p->nannots) d_const(o, p, p->annots[a].message);
       break;

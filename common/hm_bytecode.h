@@ -19,9 +19,9 @@
 
 #define HM_BC_MAGIC "HMBC"
 /* 2: sources carry a flags word (HM_SRC_*). 3: sources list their `ignore`
-   annotations. An older file is refused with "rebuild the map": the loader
-   reads one layout only. */
-#define HM_BC_VERSION 3u
+   annotations. 4: AGENTOR (an agent with its ordered fallback). An older file
+   is refused with "rebuild the map": the loader reads one layout only. */
+#define HM_BC_VERSION 4u
 #define HM_BC_NONE 0xFFFFFFFFu   /* "no index" in any optional index field */
 
 typedef enum hm_opcode {
@@ -33,7 +33,8 @@ typedef enum hm_opcode {
 
 typedef enum hm_operand_kind {
   HOK_none, HOK_const, HOK_field, HOK_setting, HOK_slot, HOK_call, HOK_jump,
-  HOK_match, HOK_source, HOK_target, HOK_annot, HOK_iter
+  HOK_match, HOK_source, HOK_target, HOK_annot, HOK_iter,
+  HOK_annotopt   /* an annotation or HM_OP_NOANNOT: none */
 } hm_operand_kind;
 
 typedef struct hm_opinfo {
@@ -49,6 +50,7 @@ extern const hm_opinfo hm_opinfo_table[HOP__COUNT];
 #define HM_INS_AB(op, a, b) ((uint32_t)(op) | ((uint32_t)(a) << 8) | ((uint32_t)(b) << 24))
 #define HM_OP(i) ((hm_opcode)((i) & 0xFF))
 #define HM_A(i) ((i) >> 8)             /* 24-bit operand */
+#define HM_OP_NOANNOT 0xFFFFFFu        /* an annotopt operand naming no annotation */
 #define HM_A16(i) (((i) >> 8) & 0xFFFF)  /* for A:16 B:8 forms (CALL, NEXT) */
 #define HM_B(i) ((i) >> 24)
 

@@ -11,8 +11,11 @@
  * Every further line is one call: seq, phase (upload|create|message|update),
  * method, path, body or file, source {object, key}, rule, target, ref,
  * unique, hash, and for an upload shown in public content upload_type (the
- * upload route's type; absent: the default) (docs/plan.md "Calls"). A line is
- * a header exactly when it has "hmap_plan" and no "path". */
+ * upload route's type; absent: the default) (docs/plan.md "Calls"). In a body,
+ * {"$agent": E} may carry "fallback": E2, "flag": TEXT and "severity": warn|review
+ * (AGENTOR's ordered candidates: the run takes E2 and raises TEXT, at info unless
+ * told, only when E has no Gorgias user). A line is a header exactly when it has
+ * "hmap_plan" and no "path". */
 #ifndef HM_CALLS_H
 #define HM_CALLS_H
 

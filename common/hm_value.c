@@ -54,6 +54,7 @@ hm_value hv_ref(hm_arena *a, hm_ref_kind kind, const char *object, const char *k
   v.u.ref->object = object;
   v.u.ref->key = key;
   v.u.ref->fallback = v.u.ref->flag = NULL;
+  v.u.ref->flag_sev = 0;
   return v;
 }
 
@@ -241,6 +242,8 @@ void hv_to_json_refs(hm_buf *out, hm_value v, hv_ref_writer ref, void *user) {
         hm_buf_puts(out, more[i]);
         hm_buf_json_str(out, more[i + 1], strlen(more[i + 1]));
       }
+    if (v.u.ref->flag && v.u.ref->flag_sev)
+      hm_buf_printf(out, ",\"flag_sev\":%u", v.u.ref->flag_sev);
     hm_buf_putc(out, '}');
     break;
   }

@@ -70,6 +70,7 @@ struct hm_ref {
    * back to and the flag that branch raises (NULL: none), so the run assigns
    * and flags as the map says when the agent is missing from Gorgias. */
   const char *fallback, *flag;
+  uint8_t flag_sev;      /* the flag's severity: 0 info, 1 warn, 2 review */
 };
 
 /* Type lattice used by the checker and by builtin signatures. */

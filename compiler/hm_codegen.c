@@ -266,7 +266,36 @@ static void flag_if_taken(gen *g, hm_node *e, const char *field) {
   patch(g, end, here(g));
 }
 
+/* An expression whose evaluation raises nothing and calls nothing, so AGENTOR
+   may evaluate it before knowing whether its branch is taken. */
+static bool quiet_expr(const hm_node *e) {
+  switch (e->kind) {
+  case N_STR: case N_NUM: case N_BOOL: case N_NULL: case N_SRC: case N_NAME: case N_SETREF:
+    return true;
+  case N_FIELD: case N_UN: return quiet_expr(e->a);
+  case N_INDEX: return quiet_expr(e->a) && quiet_expr(e->b);
+  case N_BIN: return e->op != OPB_MATCHRE && quiet_expr(e->a) && quiet_expr(e->b);
+  default: return false;
+  }
+}
+
+/* `agent(a) ?? agent(b) [flag ...]`: whether agent(a) exists may be known only
+   at run time, so the choice is one instruction whose ref carries both
+   candidates in order and the flag of the second (the run raises it only if
+   it takes b). b's e-mail is evaluated with a's, so it must be quiet. */
+static bool agent_or(gen *g, hm_node *e, const char *field) {
+  if (e->a->kind != N_AGENT || e->b->kind != N_AGENT || !quiet_expr(e->b->a)) return false;
+  expr(g, e->a->a, NULL);
+  expr(g, e->b->a, NULL);
+  uint32_t flag = HM_OP_NOANNOT;
+  if (e->c) flag = annot(g, HA_FLAG, e->c->op, e->c->s, field, e->c);
+  at_node(g, e->c ? e->c : e);
+  emit(g, HM_INS(HOP_AGENTOR, flag));
+  return true;
+}
+
 static void coalesce(gen *g, hm_node *e, const char *field) {
+  if (agent_or(g, e, field)) return;
   expr(g, e->a, field);
   at_node(g, e);
   uint32_t j = emit(g, HM_INS(HOP_JMPSOME, 0));

@@ -158,10 +158,14 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
   if (r->kind == HM_REF_AGENT) {
     hm_buf_puts(out, "{\"$agent\":");
     put_str(out, r->key);
-    if (r->fallback) {   /* the map's `??` branch, applied by the run (vm_exec.c agent_fallback) */
+    if (r->fallback) {   /* AGENTOR's second candidate and its flag: the run applies them */
       hm_buf_puts(out, ",\"fallback\":");
       put_str(out, r->fallback);
       if (r->flag) { hm_buf_puts(out, ",\"flag\":"); put_str(out, r->flag); }
+      if (r->flag && r->flag_sev) {   /* info, the run's default, is left out */
+        hm_buf_puts(out, ",\"severity\":");
+        put_str(out, sev_name(r->flag_sev));
+      }
     }
     hm_buf_putc(out, '}');
     return;

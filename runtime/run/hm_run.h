@@ -12,9 +12,10 @@
  *    "target", "ref", "unique": {...}, "hash"}
  * References inside bodies: {"$ref": R} (numeric id of the object R created),
  * {"$ref": R, "field": F} (field F of R's create answer), {"$agent": EMAIL}
- * (optional "fallback": EMAIL, "flag": TEXT) = a Gorgias user's id; in paths
- * and in any body string "{ref:R}" (id) or "{ref:R#field}" (e.g. an inline
- * image's <img src="{ref:upload:x.png#url}">). Details: docs/run.md. */
+ * (optional "fallback": EMAIL, "flag": TEXT, "severity": warn|review) = a
+ * Gorgias user's id; in paths and in any body string "{ref:R}" (id) or
+ * "{ref:R#field}" (e.g. an inline image's <img src="{ref:upload:x.png#url}">).
+ * Details: docs/run.md. */
 #ifndef HM_RUN_H
 #define HM_RUN_H
 #include <signal.h>

@@ -160,6 +160,10 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
   rc->out->unresolved++;   /* one for the fallback, two if left unassigned (below) */
   const char *fb = hm_rn_json_str(node, "fallback");
   const char *text = hm_rn_json_str(node, "flag");
+  /* a literal: the flag outlives the call's JSON */
+  const char *given = text ? hm_rn_json_str(node, "severity") : NULL, *sev = "info";
+  if (given && !strcmp(given, "warn")) sev = "warn";
+  if (given && !strcmp(given, "review")) sev = "review";
   char msg[700];
   long long fid = agent_id(rc, fb);
   if (fid) {
@@ -167,7 +171,7 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
     if (!text)
       snprintf(msg, sizeof msg, "agent %s not found in Gorgias: used fallback %s",
                email ? email : "?", fb);
-    raise_flag(rc, "info", msg);
+    raise_flag(rc, sev, msg);
     return cJSON_CreateNumber((double)fid);
   }
   rc->out->unresolved++;

@@ -13,8 +13,9 @@
  *   because CSV cells are always strings; `x == null` holds for a missing x;
  * - `=~` is the builtins' `matches` (one regex dialect in a map), POSIX ERE
  *   only when the VM is given no such builtin (unit tests);
- * - a run-time agent reference learns the map's `??` fallback by running that
- *   branch speculatively (agent_fallback). */
+ * - AGENTOR chooses between two agents; when the first is known only at run
+ *   time, its reference carries the second and its flag for the run to apply
+ *   (agent_or). */
 #include "hm_vm.h"
 #include <math.h>
 #include <regex.h>
@@ -57,10 +58,6 @@ struct hm_vm {
   uint32_t rule; const hm_code *code; uint32_t pc, cur;   /* cur: the executing instruction */
   hm_arena *arena;
   bool emitted;
-  /* speculation (see agent_fallback): run a `??` branch to learn its fallback */
-  bool spec;
-  uint32_t stop_pc;
-  const char *spec_email, *spec_flag;
   char err[256];
 };
 
@@ -399,11 +396,6 @@ static hm_value op_matchre(hm_vm *vm, hm_value s, hm_value re) {
 static void vm_raise(hm_vm *vm, uint8_t kind, uint32_t annot, uint8_t sev, const char *msg,
                   const char *field, bool with_why) {
   const hm_program *p = vm->p;
-  if (vm->spec) {   /* a speculated branch reports nothing; its flag text is kept */
-    if (kind == HM_EV_FLAG && annot < p->nannots)
-      vm->spec_flag = hm_vm_const(p, p->annots[annot].message);
-    return;
-  }
   if (!vm->host || !vm->host->event) return;
   hm_vm_event ev = {0};
   ev.kind = kind; ev.annot = annot; ev.rule = vm->rule; ev.severity = sev; ev.message = msg;
@@ -472,9 +464,9 @@ static void push_tgt(hm_vm *vm, uint32_t target) {
   vm->ntgt++;
 }
 
-/* Targets [from, to) are live again (SKIPCHILD, the end of a speculation)
- * after an ENDREC may have handed their records out as plain values, which
- * SETREC can change: their bits no longer prove a field absent. */
+/* Targets [from, to) are live again (SKIPCHILD) after an ENDREC may have
+ * handed their records out as plain values, which SETREC can change: their
+ * bits no longer prove a field absent. */
 static void forget_set(hm_vm *vm, uint32_t from, uint32_t to) {
   for (uint32_t i = from; i < to; i++) vm->tgts[i].set = ~(uint64_t)0;
 }
@@ -514,52 +506,47 @@ static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
   return out;
 }
 
-/* internal results of a speculated branch */
-#define HM_VM__STOP ((hm_vm_status)100)
-#define HM_VM__ABORT ((hm_vm_status)101)
+static hm_value agent_of(hm_vm *vm, hm_value email) {
+  if (hv_is_nothing(email) || !vm->host || !vm->host->agent) return hv_missing(HM_WHY_LOOKUP);
+  return vm->host->agent(vm->host->user, email, vm->arena);
+}
 
-static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec);
-
-/* `agent(a) ?? agent(b) flag info "why"`: when agent(a) can only be resolved at
- * run time ({"$agent": a}), the run must know the fallback the map gives, or a
- * missing agent would leave the ticket unassigned without the map's flag. So
- * the `??` branch is run speculatively (nothing reported, no side effects; a
- * branch that would reject, skip, upload or emit is not a fallback) and the
- * e-mail and flag it would use travel with the reference. */
-static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref, uint32_t pc) {
-  const hm_code *c = vm->code;
-  if (vm->spec || pc + 1 >= c->ncode || HM_OP(c->code[pc + 1]) != HOP_JMPSOME) return ref;
-  uint32_t end = HM_A(c->code[pc + 1]);
-  if (end <= pc + 2 || end > c->ncode) return ref;
-  uint32_t sp = vm->sp, ntgt = vm->ntgt, nloop = vm->nloop, cur = vm->cur;
-  hm_value last = vm->last_nothing;
-  const char *detail = vm->last_detail, *cerr = vm->call_error;
-  vm->spec = true; vm->stop_pc = end; vm->pc = pc + 2;
-  vm->spec_email = vm->spec_flag = NULL;
-  vm->last_nothing = hv_missing(HM_WHY_LOOKUP);
-  hm_vm_status st = exec(vm, rec);
-  bool ok = st == HM_VM__STOP && vm->sp == sp + 1 && vm->stack[vm->sp - 1].kind == HV_REF &&
-            vm->spec_email;
-  const char *email = vm->spec_email, *flag = vm->spec_flag;
-  vm->spec = false; vm->stop_pc = HM_BC_NONE; vm->pc = pc + 1;
-  vm->sp = sp; vm->ntgt = ntgt; vm->nloop = nloop; vm->cur = cur;
-  vm->last_nothing = last; vm->last_detail = detail; vm->call_error = cerr;
-  vm->err[0] = 0;
-  forget_set(vm, 0, ntgt);
-  if (!ok || !strcmp(email, ref.u.ref->key)) return ref;
-  return hv_agent_ref(vm->arena, ref.u.ref->key, email, flag && *flag ? flag : NULL);
+/* AGENTOR (codegen's agent_or): the first candidate when the plan knows it, the
+ * second with its flag when the first is nothing (like `??`: FLAGWHY names the
+ * nothing). When the first is an agent only the run can look up, the plan
+ * cannot choose: its reference carries the second e-mail and the flag text,
+ * and the run takes the first that exists, raising the flag only then. */
+static hm_value agent_or(hm_vm *vm, hm_value email, hm_value fb, uint32_t flag) {
+  hm_value r = agent_of(vm, email);
+  if (hv_is_nothing(r)) {
+    vm->last_nothing = r;
+    vm->last_detail = r.kind == HV_MISSING && r.why == HM_WHY_PARSE ? vm->call_error : NULL;
+    vm->call_error = NULL;
+    r = agent_of(vm, fb);
+    if (!hv_is_nothing(r) && flag != HM_OP_NOANNOT)
+      vm_raise(vm, HM_EV_FLAG, flag, 0, NULL, NULL, true);
+    return r;
+  }
+  if (r.kind != HV_REF || r.u.ref->kind != HM_REF_AGENT || r.u.ref->fallback) return r;
+  if (hv_is_nothing(agent_of(vm, fb))) return r;
+  const char *fmail = hv_to_str(vm->arena, fb).u.str;
+  if (!strcmp(fmail, r.u.ref->key)) return r;
+  const hm_annot *an = flag < vm->p->nannots ? &vm->p->annots[flag] : NULL;
+  const char *text = an ? hm_vm_const(vm->p, an->message) : NULL;
+  r = hv_agent_ref(vm->arena, r.u.ref->key, fmail, text && *text ? text : NULL);
+  if (r.u.ref->flag && an) r.u.ref->flag_sev = (uint8_t)an->severity;
+  return r;
 }
 
 /* exec keeps pc and sp in locals (few enough to stay in registers); SYNC
  * writes them and the executing instruction, CUR, back before anything that
  * reads them: faults and events (CUR's map location), builtins (their flags),
- * the speculation, and every return. Inside an instruction, until it jumps,
+ * and every return. Inside an instruction, until it jumps,
  * the executing instruction is pc - 1. */
 #define CUR (pc - 1)
 #define SYNC() (vm->pc = pc, vm->cur = CUR, vm->sp = sp)
 #define LEAVE(status) do { SYNC(); return (status); } while (0)
 #define FAULT(what) do { SYNC(); return fault(vm, what); } while (0)
-#define SPEC_ABORT() do { if (vm->spec) LEAVE(HM_VM__ABORT); } while (0)
 #define NEED(n) do { if (sp < (n)) FAULT("stack underflow"); } while (0)
 #define PUSH(v) do { \
     hm_value pushed_ = (v); \
@@ -572,21 +559,17 @@ static hm_value agent_fallback(hm_vm *vm, const hm_vm_record *rec, hm_value ref,
 static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
   const hm_program *p = vm->p;
   const uint32_t *code = vm->code->code;
-  /* stop_pc and the end of the code in one test: below lim, pc is neither */
-  const uint32_t lim = vm->stop_pc < vm->code->ncode ? vm->stop_pc : vm->code->ncode;
+  const uint32_t lim = vm->code->ncode;
   hm_arena *ar = vm->arena;
   hm_value *st = vm->stack;
   uint32_t sp = vm->sp, pc = vm->pc;
   hm_value a, b;
   for (;;) {
-    if (pc >= lim) {   /* vm->cur stays: a speculation's caller restores it */
-      if (pc == vm->stop_pc) { vm->pc = pc; vm->sp = sp; return HM_VM__STOP; }
-      if (pc >= vm->code->ncode) {
-        vm->pc = pc;
-        vm->cur = pc;
-        vm->sp = sp;
-        return fault(vm, "ran past the end of the code");
-      }
+    if (pc >= lim) {
+      vm->pc = pc;
+      vm->cur = pc;
+      vm->sp = sp;
+      return fault(vm, "ran past the end of the code");
     }
     uint32_t ins = code[pc++];
     uint32_t A = HM_A(ins);
@@ -693,24 +676,15 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       if (hv_is_nothing(a) || !vm->host || !vm->host->lookup) PUSH(hv_missing(HM_WHY_LOOKUP));
       else PUSH(vm->host->lookup(vm->host->user, A, a, ar));
       break;
-    case HOP_AGENT:
-      NEED(1);
+    case HOP_AGENT: NEED(1); TOP() = agent_of(vm, TOP()); break;
+    case HOP_AGENTOR:
+      NEED(2);
+      b = POP();
       a = POP();
-      if (hv_is_nothing(a) || !vm->host || !vm->host->agent) {
-        PUSH(hv_missing(HM_WHY_LOOKUP));
-        break;
-      }
-      if (vm->spec) vm->spec_email = hv_to_str(ar, a).u.str;
-      b = vm->host->agent(vm->host->user, a, ar);
-      if (b.kind == HV_REF && b.u.ref->kind == HM_REF_AGENT && !b.u.ref->fallback) {
-        SYNC();
-        b = agent_fallback(vm, rec, b, CUR);
-        st = vm->stack;   /* the speculation may have grown it */
-      }
-      PUSH(b);
+      SYNC();
+      PUSH(agent_or(vm, a, b, A));
       break;
     case HOP_UPLOAD:
-      SPEC_ABORT();
       NEED(1);
       a = POP();
       if (hv_is_nothing(a)) PUSH(a);
@@ -775,7 +749,6 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       PUSH(vm->tgts[vm->ntgt].rec);
       break;
     case HOP_EMIT: {
-      SPEC_ABORT();
       if (!vm->ntgt) FAULT("EMIT without BEGIN");
       vm_tgt *tg = &vm->tgts[vm->ntgt - 1];
       if (tg->target >= p->ntargets) FAULT("EMIT of an element with no target");
@@ -791,12 +764,10 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     case HOP_FLAGWHY: SYNC(); vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
     case HOP_LOSSY: SYNC(); vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
     case HOP_REJECT:  /* `x ?? reject` names the nothing; a plain `reject` has none */
-      SPEC_ABORT();
       SYNC();
       vm_raise(vm, HM_EV_REJECT, A, 0, NULL, NULL, CUR > 0 && HM_OP(code[CUR - 1]) == HOP_JMPSOME);
       LEAVE(HM_VM_REJECTED);
     case HOP_SKIPCHILD: {
-      SPEC_ABORT();
       if (!vm->nloop || vm->loops[vm->nloop - 1].next_pc == HM_BC_NONE)
         FAULT("skip outside an each loop");
       SYNC();
@@ -807,7 +778,6 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       break;
     }
     case HOP_RET:
-      SPEC_ABORT();
       LEAVE(vm->emitted ? HM_VM_EMITTED : HM_VM_GUARDED);
     default: FAULT("unknown instruction");
     }
@@ -827,7 +797,6 @@ hm_vm_status hm_vm_run(hm_vm *vm, uint32_t rule, bool is_after,
   vm->code = is_after ? &r->after : &r->body;
   vm->pc = 0; vm->sp = 0; vm->ntgt = 0; vm->nloop = 0;
   vm->arena = a; vm->emitted = false;
-  vm->spec = false; vm->stop_pc = HM_BC_NONE;
   vm->last_nothing = hv_missing(HM_WHY_ABSENT); vm->last_detail = NULL; vm->call_error = NULL;
   for (uint32_t i = 0; i < vm->nslots; i++) {
     vm->slots[i] = hv_missing(HM_WHY_ABSENT);

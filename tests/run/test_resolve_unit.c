@@ -100,6 +100,28 @@ static hm_store *state_with_ticket(const char *dir) {
   return st;
 }
 
+/* AGENTOR's fallback raises the map's text at the map's severity (info when
+ * none or an unknown one is given), and the flag outlives the call's JSON. */
+static void test_fallback_severity(hm_resolver *rv) {
+  cJSON *body = cJSON_Parse("{\"a\":{\"$agent\":\"gone@example.com\","
+                            "\"fallback\":\"a@example.com\",\"flag\":\"no tech\","
+                            "\"severity\":\"review\"},"
+                            "\"b\":{\"$agent\":\"gone@example.com\","
+                            "\"fallback\":\"a@example.com\",\"flag\":\"no tech either\","
+                            "\"severity\":\"loud\"}}");
+  hm_resolved r;
+  hm_resolve_call(rv, "/api/tickets", body, NULL, &r);
+  cJSON_Delete(body);
+  char *txt = r.wrap ? cJSON_PrintUnformatted(r.wrap) : NULL;
+  CHECK(txt && !strcmp(txt, "{\"body\":{\"a\":12,\"b\":12}}"));
+  CHECK(r.nflags == 2 && !strcmp(r.flags[0].severity, "review") &&
+        !strcmp(r.flags[0].message, "no tech"));
+  CHECK(r.nflags == 2 && !strcmp(r.flags[1].severity, "info") &&
+        !strcmp(r.flags[1].message, "no tech either"));
+  free(txt);
+  hm_resolved_free(&r);
+}
+
 static void test_resolution(hm_resolver *rv, hm_store *st, hm_http *h) {
   cJSON *body = cJSON_Parse("{\"ticket\":{\"$ref\":\"T:1\"},"
                             "\"a\":{\"$agent\":\"boss@example.com\"},"
@@ -188,7 +210,7 @@ int main(void) {
     hm_http *h = connect_to(port);
     hm_resolver *rv = h ? hm_resolver_open(h, st) : NULL;
     CHECK(rv != NULL);
-    if (rv) { test_resolution(rv, st, h); test_lookup(rv); }
+    if (rv) { test_resolution(rv, st, h); test_fallback_severity(rv); test_lookup(rv); }
     hm_resolver_close(rv);
     hm_http_close(h);
     kill(srv, SIGKILL);
