@@ -223,6 +223,10 @@ typedef struct plan {
   bool hold; hm_rpt_row *held; bool *held_always; uint32_t nheld, capheld;
   hm_sample_feat feat;
   int rejected_any;
+  /* A record's calls wait in rec_calls until its rules have all run, so that
+     its first call can carry the record's flags (rec_flags: the JSON objects
+     of its flag rows, comma-separated) to the run (common/hm_calls.h). */
+  bool buffering; hm_buf rec_calls, rec_flags; size_t first_end;
 } plan;
 
 static inline const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
@@ -281,6 +285,12 @@ void pl_scan_text(plan *pl, hm_value v);
 void pl_write_header(plan *pl, const char *map_hash, long long max_upload_bytes);
 bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
 void pl_plan_update(plan *pl, uint32_t rule, uint32_t target, hm_value obj);
+/* Hold the calls of the record about to be planned (pl->buffering). */
+void pl_record_begin(plan *pl);
+/* Write them, the record's flags on its first call ("flags"). */
+void pl_record_end(plan *pl);
+/* A flag row reported on the record being planned: kept for its first call. */
+void pl_record_flag(plan *pl, const hm_rpt_row *row);
 
 /* ---- pl_pass.c ---- */
 int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);

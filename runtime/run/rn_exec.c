@@ -53,6 +53,27 @@ void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) {
   hm_progress_note(&ex->prog, level, buf);
 }
 
+static int is_severity(const char *s) {
+  return s && (!strcmp(s, "info") || !strcmp(s, "warn") || !strcmp(s, "review"));
+}
+
+/* What is wrong with a call's "flags" (absent is fine), or NULL. */
+static const char *bad_flags(const call *k) {
+  if (!k->flags) return NULL;
+  if (strcmp(k->phase, "create") && strcmp(k->phase, "upload"))
+    return "only a create or an upload carries its record's flags";
+  if (!cJSON_IsArray(k->flags)) return "not an array";
+  const cJSON *f;
+  cJSON_ArrayForEach(f, k->flags) {
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(f, "map");
+    if (!is_severity(hm_rn_json_str(f, "severity")))
+      return "a flag without a severity info, warn or review";
+    if (!hm_rn_json_str(f, "message")) return "a flag without a message";
+    if (map && !cJSON_IsString(map)) return "a flag's \"map\" is not a string";
+  }
+  return NULL;
+}
+
 static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   memset(k, 0, sizeof *k);
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
@@ -77,6 +98,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   k->ctype = hm_rn_json_str(c, "content_type");
   k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
   k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
+  k->flags = cJSON_GetObjectItemCaseSensitive(c, "flags");
   if (!k->phase) k->phase = k->file ? "upload" : "create";
   if (!k->method) k->method = "POST";
   if (!k->path) { snprintf(err, errlen, "planned call %lld has no \"path\"", k->seq); return 2; }
@@ -89,6 +111,8 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
     snprintf(err, errlen, "planned call %lld: an upload needs \"file\"", k->seq);
     return 2;
   }
+  const char *bad = bad_flags(k);
+  if (bad) { snprintf(err, errlen, "planned call %lld: \"flags\": %s", k->seq, bad); return 2; }
   if (!k->object) k->object = k->target ? k->target : k->phase;
   if (!k->hash) {
     char *txt = k->body ? cJSON_PrintUnformatted(k->body) : NULL;
@@ -121,6 +145,38 @@ void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) 
   char rec[700];   /* "flagged" counts records, as the ledger does, not flags */
   snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key ? k->key : k->key_buf);
   if (!hm_seen_add(&ex->flagged, rec)) count_add(ex, k->object, "flagged", 1);
+}
+
+/* The map's flags on k's record, once its call has been made (the journal or
+ * the id map knows it: a call stopped before it left carries none yet). They
+ * replace what an earlier plan carried for it; this run's report counts them
+ * when this run did the call, not when it skipped it. */
+static void plan_flags(hm_exec *ex, const call *k, const char *outcome) {
+  if (strcmp(k->phase, "create") && strcmp(k->phase, "upload")) return;
+  hm_jrow j;
+  hm_idrow row;
+  if (!hm_store_journal_get(ex->st, k->key_buf, &j) &&
+      !(k->ref && hm_store_id_get(ex->st, k->ref, &row)))
+    return;
+  size_t n = (size_t)cJSON_GetArraySize(k->flags), i = 0;
+  hm_plan_flag *f = n ? calloc(n, sizeof *f) : NULL;
+  if (n && !f) abort();
+  const cJSON *e;
+  cJSON_ArrayForEach(e, k->flags) {
+    hm_plan_flag pf = { hm_rn_json_str(e, "severity"), hm_rn_json_str(e, "message"),
+                        hm_rn_json_str(e, "map") };
+    f[i++] = pf;
+  }
+  if (hm_store_plan_flags(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, f,
+                          n, ex->o.map_hash)) {
+    hm_exec_note(ex, "error", "state database write failed");
+    ex->fatal = 2;
+  }
+  free(f);
+  char rec[700];
+  snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key ? k->key : k->key_buf);
+  if (n && strcmp(outcome, "skipped") && !hm_seen_add(&ex->flagged, rec))
+    count_add(ex, k->object, "flagged", 1);
 }
 
 /* ---- answers ---- */
@@ -1174,6 +1230,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
       do_create(ex, &k, in_doubt);
     }
   }
+  plan_flags(ex, &k, outcome);
   const hm_rl *rl = hm_http_get_rl(ex->http);
   ex->prog.max_rate = rl->limit / rl->window;   /* an OAuth bucket (80) drains faster */
   hm_progress_step(&ex->prog, k.object, outcome, k.ref, 0);
