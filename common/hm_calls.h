@@ -10,8 +10,10 @@
  *   exactly those uploads.
  * Every further line is one call: seq, phase (upload|create|message|update),
  * method, path, body or file, source {object, key}, rule, target, ref,
- * unique, hash (docs/plan.md "Calls"). A line is a header exactly when it has
- * "hmap_plan" and no "path". */
+ * unique, hash, and on a record's first call only, the map's flags on the
+ * record, when it has any: "flags": [{severity, message, map?}] (an additive
+ * member: the run records them in the state; docs/plan.md "Calls"). A line is
+ * a header exactly when it has "hmap_plan" and no "path". */
 #ifndef HM_CALLS_H
 #define HM_CALLS_H
 
