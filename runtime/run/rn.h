@@ -497,6 +497,9 @@ int hm_url_same_origin(const char *base, const char *url, char *why, size_t n);
  * opening inside the export folder data_dir (NULL: no --data, and an upload is
  * refused). 0, or 2 with `why` naming what is wrong. */
 int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n);
+/* What is wrong with a call's "flags" (the map's flags on its record, only on
+ * a create or an upload; docs/plan.md "Calls"), or NULL (absent is fine). */
+const char *hm_plancheck_flags(const cJSON *c);
 
 /* ==== rn_exec.c ====
  * hm_exec_int: the executor's state (rn_exec.c sends). It reaches the resolver

@@ -53,27 +53,6 @@ void hm_exec_note(hm_exec *ex, const char *level, const char *fmt, ...) {
   hm_progress_note(&ex->prog, level, buf);
 }
 
-static int is_severity(const char *s) {
-  return s && (!strcmp(s, "info") || !strcmp(s, "warn") || !strcmp(s, "review"));
-}
-
-/* What is wrong with a call's "flags" (absent is fine), or NULL. */
-static const char *bad_flags(const call *k) {
-  if (!k->flags) return NULL;
-  if (strcmp(k->phase, "create") && strcmp(k->phase, "upload"))
-    return "only a create or an upload carries its record's flags";
-  if (!cJSON_IsArray(k->flags)) return "not an array";
-  const cJSON *f;
-  cJSON_ArrayForEach(f, k->flags) {
-    const cJSON *map = cJSON_GetObjectItemCaseSensitive(f, "map");
-    if (!is_severity(hm_rn_json_str(f, "severity")))
-      return "a flag without a severity info, warn or review";
-    if (!hm_rn_json_str(f, "message")) return "a flag without a message";
-    if (map && !cJSON_IsString(map)) return "a flag's \"map\" is not a string";
-  }
-  return NULL;
-}
-
 static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   memset(k, 0, sizeof *k);
   const cJSON *seq = cJSON_GetObjectItemCaseSensitive(c, "seq");
@@ -111,8 +90,8 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
     snprintf(err, errlen, "planned call %lld: an upload needs \"file\"", k->seq);
     return 2;
   }
-  const char *bad = bad_flags(k);
-  if (bad) { snprintf(err, errlen, "planned call %lld: \"flags\": %s", k->seq, bad); return 2; }
+  const char *bad = hm_plancheck_flags(c);
+  if (bad) { snprintf(err, errlen, "planned call %lld: %s", k->seq, bad); return 2; }
   if (!k->object) k->object = k->target ? k->target : k->phase;
   if (!k->hash) {
     char *txt = k->body ? cJSON_PrintUnformatted(k->body) : NULL;
