@@ -15,7 +15,8 @@
 #   created is a clean run's;
 # - a clean run stopped and resumed, and run again: the flagged records of
 #   the plan are the run report's and status's, per object (the map's flags
-#   ride on the planned calls);
+#   ride on the planned calls); a newer plan that no longer flags a record
+#   takes its flag away;
 # - rollback's dry run and the rollback agree, and status afterwards counts
 #   every created record as rolled back.
 set -u
@@ -190,6 +191,17 @@ flagged_agree "$tmp/clean.db" "a clean run run again"
 "$hmaprun" status --state "$tmp/clean.db" --flags >"$tmp/flags.txt"
 grep -qx 'review Contact 9124: contact without a name: named after the e-mail local part' \
   "$tmp/flags.txt" || failed "status --flags lacks the map's flag: $(cat "$tmp/flags.txt")"
+# a newer plan that no longer flags a record: its flag leaves the state
+jq -c 'if .ref == "Contact:9124" then del(.flags) else . end' "$tmp/plan/calls.ndjson" \
+  >"$tmp/unflagged.ndjson"
+"$hmaprun" run --plan "$tmp/unflagged.ndjson" --data "$data" --target "$url" --state "$tmp/clean.db" \
+  --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err" || failed "the run of the newer plan: exit $?"
+"$hmaprun" status --state "$tmp/clean.db" --flags >"$tmp/flags.txt"
+grep -q 'Contact 9124' "$tmp/flags.txt" && failed "a flag the newer plan dropped stays: $(cat "$tmp/flags.txt")"
+status_map "$tmp/clean.db" >"$tmp/unflagged.json"
+[ "$(jq .Contact.flagged "$tmp/unflagged.json")" = \
+  $(($(jq .objects.Contact.flagged "$tmp/plan/report.json") - 1)) ] ||
+  failed "Contact flagged after the newer plan: $(jq .Contact "$tmp/unflagged.json")"
 status_map "$tmp/clean.db" >"$tmp/clean.json"
 [ "$(word "$tmp/clean.json" created)" = "$(word "$tmp/status.json" created)" ] ||
   failed "created $(word "$tmp/status.json" created) after the refusals were made good, a clean run $(word "$tmp/clean.json" created)"
