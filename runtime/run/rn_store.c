@@ -499,6 +499,14 @@ int hm_store_flag(hm_store *st, long long run, const char *ref, const char *obje
 int hm_store_plan_flags(hm_store *st, long long run, const char *ref, const char *object,
                         const char *key, const hm_plan_flag *flags, size_t n,
                         const char *map_hash) {
+  if (!n) {   /* the common case, on every call a run makes or skips: no write, no sync */
+    sqlite3_stmt *q = prep(st, "SELECT 1 FROM flags WHERE ref=? AND plan_map IS NOT NULL");
+    if (!q) return -1;
+    sqlite3_bind_text(q, 1, ref, -1, SQLITE_TRANSIENT);
+    int any = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    if (!any) return 0;
+  }
   if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
   sqlite3_stmt *s = prep(st, "DELETE FROM flags WHERE ref=? AND plan_map IS NOT NULL");
   int rc = s ? 0 : -1;
