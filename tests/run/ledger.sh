@@ -70,7 +70,8 @@ agree() { # agree STATE LABEL: report, status and verify print one ledger
   done
 }
 word() { jq "[.[].$2] | add" "$1"; }   # word FILE WORD: summed over the objects
-flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report's and status's
+flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report's, status's
+  # and (summed) verify's
   status_map "$1" >"$tmp/status.json"
   report_map "$1" >"$tmp/report.json"
   for o in $(jq -r '.objects | to_entries[] | select(.value.flagged > 0) | .key' \
@@ -81,6 +82,10 @@ flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report'
     [ "$want" = "$have" ] && [ "$want" = "$rep" ] ||
       failed "$2: $o flagged: the plan says $want, status $have, the run's report $rep"
   done
+  "$hmaprun" verify --state "$1" --target "$url" --time-scale 50 --json 2>/dev/null |
+    jq '.ledger.flagged' >"$tmp/verify_flagged"
+  [ "$(cat "$tmp/verify_flagged")" = "$(jq '[.objects[].flagged] | add' "$tmp/plan/report.json")" ] ||
+    failed "$2: verify's ledger flagged $(cat "$tmp/verify_flagged"), the plan's records differ"
 }
 
 # ---- a sandbox that refuses some creates; the run stopped after 25 requests
