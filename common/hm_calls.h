@@ -10,12 +10,14 @@
  *   exactly those uploads.
  * Every further line is one call: seq, phase (upload|create|message|update),
  * method, path, body or file, source {object, key}, rule, target, ref,
- * unique, hash, and for an upload shown in public content upload_type (the
- * upload route's type; absent: the default) (docs/plan.md "Calls"). In a body,
- * {"$agent": E} may carry "fallback": E2, "flag": TEXT and "severity": warn|review
- * (AGENTOR's ordered candidates: the run takes E2 and raises TEXT, at info unless
- * told, only when E has no Gorgias user). A line is a header exactly when it has
- * "hmap_plan" and no "path". */
+ * unique, hash, for an upload shown in public content upload_type (the upload
+ * route's type; absent: the default), and on a record's first call only, the map's
+ * flags on the record, when it has any: "flags": [{severity, message, map?}] (an
+ * additive member: the run records them in the state; docs/plan.md "Calls"). In a
+ * body, {"$agent": E} may carry "fallback": E2, "flag": TEXT and "severity":
+ * warn|review (AGENTOR's ordered candidates: the run takes E2 and raises TEXT, at
+ * info unless told, only when E has no Gorgias user). A line is a header exactly
+ * when it has "hmap_plan" and no "path". */
 #ifndef HM_CALLS_H
 #define HM_CALLS_H
 

@@ -235,6 +235,10 @@ typedef struct plan {
   uint64_t cur_ord;
   hm_sample_feat feat;
   int rejected_any;
+  /* A record's calls wait in rec_calls until its rules have all run, so that
+     its first call can carry the record's flags (rec_flags: the JSON objects
+     of its flag rows, comma-separated) to the run (common/hm_calls.h). */
+  bool buffering; hm_buf rec_calls, rec_flags; size_t first_end;
 } plan;
 
 static inline const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
@@ -301,6 +305,13 @@ void pl_fold_init(plan *pl);
 hm_value pl_fold_after(plan *pl, uint32_t rule, const hm_vm_record *vr, hm_value obj);
 bool pl_update_needed(plan *pl, uint32_t rule);
 hm_value pl_update_with_created(plan *pl, uint32_t rule, const hm_vm_record *vr, hm_value obj);
+
+/* Hold the calls of the record about to be planned (pl->buffering). */
+void pl_record_begin(plan *pl);
+/* Write them, the record's flags on its first call ("flags"). */
+void pl_record_end(plan *pl);
+/* A flag row reported on the record being planned: kept for its first call. */
+void pl_record_flag(plan *pl, const hm_rpt_row *row);
 
 /* ---- pl_pass.c ---- */
 int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);

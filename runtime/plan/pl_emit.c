@@ -69,9 +69,46 @@ static void write_call(plan *pl, uint32_t rule, const char *phase, const char *m
   hm_buf_puts(b, ",\"hash\":\"");
   hm_buf_put(b, hex, 16);
   hm_buf_puts(b, "\"}\n");
-  fwrite(b->data, 1, b->len, pl->calls);
+  if (!pl->buffering) fwrite(b->data, 1, b->len, pl->calls);
+  else {
+    hm_buf_put(&pl->rec_calls, b->data, b->len);
+    if (!pl->first_end) pl->first_end = pl->rec_calls.len;
+  }
   hm_rpt_call(pl->rpt, phase, target, !pl->surplus);
   pl->surplus = false;
+}
+
+/* ---- a record's flags on its first call ---- */
+
+void pl_record_begin(plan *pl) {
+  pl->rec_calls.len = pl->rec_flags.len = pl->first_end = 0;
+  pl->buffering = true;
+}
+
+void pl_record_flag(plan *pl, const hm_rpt_row *row) {
+  if (!pl->buffering || row->kind != HM_ROW_FLAG || !row->message) return;
+  hm_buf *f = &pl->rec_flags;
+  hm_buf_puts(f, f->len ? ",{\"severity\":" : "{\"severity\":");
+  put_jstr(f, row->severity ? row->severity : "info");
+  hm_buf_puts(f, ",\"message\":");
+  put_jstr(f, row->message);
+  if (row->map) { hm_buf_puts(f, ",\"map\":"); put_jstr(f, row->map); }
+  hm_buf_putc(f, '}');
+}
+
+/* The first line gets "flags" as its last member (before "}\n"); a record
+   without flags is written as planned, so its lines do not change. */
+void pl_record_end(plan *pl) {
+  if (!pl->buffering) return;
+  pl->buffering = false;
+  hm_buf *c = &pl->rec_calls;
+  if (!c->len) return;
+  if (!pl->rec_flags.len) { fwrite(c->data, 1, c->len, pl->calls); return; }
+  fwrite(c->data, 1, pl->first_end - 2, pl->calls);
+  fputs(",\"flags\":[", pl->calls);
+  fwrite(pl->rec_flags.data, 1, pl->rec_flags.len, pl->calls);
+  fputs("]}\n", pl->calls);
+  fwrite(c->data + pl->first_end, 1, c->len - pl->first_end, pl->calls);
 }
 
 /* The type of a file by its extension: the Gorgias profile's MIME table. */

@@ -57,6 +57,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
   hm_vm_record vr = {bind_cols(pl, r, rec), p->sources[pl->src].nfields, rec->value};
   pl->whole = rec->value;
   pl->flagged = false;
+  if (!pl->dry && !after) pl_record_begin(pl);
   bool planned = false, rejected = false;
   for (uint32_t ru = 0; ru < p->nrules; ru++) {
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
@@ -90,6 +91,7 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     pl_release_flags(pl, !refused);   /* a rejected record carries its rejection only */
     rejected |= refused;
   }
+  pl_record_end(pl);
   if (pl->dry || after) return;
   if (planned) hm_rpt_count(pl->rpt, pl->src, HM_RPT_PLANNED);
   if (rejected) hm_rpt_count(pl->rpt, pl->src, HM_RPT_REJECTED);

@@ -54,7 +54,7 @@ static void hold_row(plan *pl, const hm_rpt_row *row, bool always) {
   if (!pl->hold || row->kind != HM_ROW_FLAG) {
     hm_rpt_add(pl->rpt, row);
     hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);   /* names it for report.html */
-    if (row->kind == HM_ROW_FLAG) pl->flagged = true;
+    if (row->kind == HM_ROW_FLAG) { pl->flagged = true; pl_record_flag(pl, row); }
     return;
   }
   if (pl->nheld == pl->capheld) {
@@ -205,6 +205,8 @@ static void plan_free(plan *pl) {
   hm_buf_free(&pl->body);
   hm_buf_free(&pl->line);
   hm_buf_free(&pl->scratch);
+  hm_buf_free(&pl->rec_calls);
+  hm_buf_free(&pl->rec_flags);
   hm_arena_free(&pl->arena);
 }
 
@@ -411,6 +413,8 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   hm_buf_init(&pl.body);
   hm_buf_init(&pl.line);
   hm_buf_init(&pl.scratch);
+  hm_buf_init(&pl.rec_calls);
+  hm_buf_init(&pl.rec_flags);
   static const hm_vm_host host_tmpl = {NULL,          pl_h_lookup, pl_h_agent, pl_h_upload,
                                        pl_h_children, pl_h_emit,   pl_h_event, pl_h_find};
   hm_vm_host host = host_tmpl;

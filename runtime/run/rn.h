@@ -378,12 +378,22 @@ int hm_store_mark_deleted(hm_store *st, const char *ref);
 
 int hm_store_flag(hm_store *st, long long run, const char *ref, const char *object, const char *key,
                   const char *severity, const char *message, const char *map_hash);
+/* One flag of the map on a planned record (a call's "flags", docs/plan.md). */
+typedef struct hm_plan_flag { const char *severity, *message, *map; } hm_plan_flag;
+/* The map's flags on ref's record, as the plan carried them: they replace
+ * those an earlier plan carried (a record no longer flagged loses them, n 0);
+ * a call that succeeds later never clears them (hm_store_flags_clear_before
+ * clears the run's own). One transaction. */
+int hm_store_plan_flags(hm_store *st, long long run, const char *ref, const char *object,
+                        const char *key, const hm_plan_flag *flags, size_t n,
+                        const char *map_hash);
 void hm_store_set_total(hm_store *st, const char *object, long long total);
 /* The plan creates object's records (their uploads are not records): a
  * ticket whose upload is done and whose create is not is not created yet. */
 void hm_store_set_creates(hm_store *st, const char *object);
 /* Forget the flags runs before run raised on ref (its call succeeded since);
- * a flag raised again keeps the newest run (hm_store_flag). */
+ * a flag raised again keeps the newest run (hm_store_flag). The map's flags
+ * (hm_store_plan_flags) stay. */
 void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run);
 /* The run's counts so far (the ledger's "updated" sums them over runs). */
 void hm_store_run_counts(hm_store *st, long long run, const char *counts_json);
@@ -494,6 +504,9 @@ int hm_url_same_origin(const char *base, const char *url, char *why, size_t n);
  * opening inside the export folder data_dir (NULL: no --data, and an upload is
  * refused). 0, or 2 with `why` naming what is wrong. */
 int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n);
+/* What is wrong with a call's "flags" (the map's flags on its record, only on
+ * a create or an upload; docs/plan.md "Calls"), or NULL (absent is fine). */
+const char *hm_plancheck_flags(const cJSON *c);
 
 /* ==== rn_exec.c ====
  * hm_exec_int: the executor's state (rn_exec.c sends). It reaches the resolver
@@ -537,6 +550,7 @@ typedef struct call {
   const char *utype;    /* an upload's type (upload_type), NULL: the default */
   const char *flag_text;
   const cJSON *body, *unique;
+  const cJSON *flags;   /* the map's flags on the record (its first call only), or NULL */
   char key_buf[600], hash_buf[17], num_key[32];
   char *subject;        /* owned */
 } call;

@@ -345,7 +345,7 @@ static const char *plan_line_problem(const cJSON *c) {
   if (body && !cJSON_IsObject(body) && !cJSON_IsArray(body)) return "\"body\" must be an object";
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(c, "ref");
   if (ref && !cJSON_IsString(ref) && !cJSON_IsNull(ref)) return "\"ref\" must be a string";
-  return NULL;
+  return hm_plancheck_flags(c);
 }
 
 /* Next line as a call: *out NULL at a blank or header line. 0, or 2 with err. */

@@ -78,6 +78,7 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
   k->utype = hm_rn_json_str(c, "upload_type");
   k->body = cJSON_GetObjectItemCaseSensitive(c, "body");
   k->unique = cJSON_GetObjectItemCaseSensitive(c, "unique");
+  k->flags = cJSON_GetObjectItemCaseSensitive(c, "flags");
   if (!k->phase) k->phase = k->file ? "upload" : "create";
   if (!k->method) k->method = "POST";
   if (!k->path) { snprintf(err, errlen, "planned call %lld has no \"path\"", k->seq); return 2; }
@@ -90,6 +91,8 @@ static int unpack(const cJSON *c, call *k, char *err, size_t errlen) {
     snprintf(err, errlen, "planned call %lld: an upload needs \"file\"", k->seq);
     return 2;
   }
+  const char *bad = hm_plancheck_flags(c);
+  if (bad) { snprintf(err, errlen, "planned call %lld: %s", k->seq, bad); return 2; }
   if (!k->object) k->object = k->target ? k->target : k->phase;
   if (!k->hash) {
     char *txt = k->body ? cJSON_PrintUnformatted(k->body) : NULL;
@@ -122,6 +125,38 @@ void hm_exec_flag(hm_exec *ex, const call *k, const char *sev, const char *msg) 
   char rec[700];   /* "flagged" counts records, as the ledger does, not flags */
   snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key ? k->key : k->key_buf);
   if (!hm_seen_add(&ex->flagged, rec)) count_add(ex, k->object, "flagged", 1);
+}
+
+/* The map's flags on k's record, once its call has been made (the journal or
+ * the id map knows it: a call stopped before it left carries none yet). They
+ * replace what an earlier plan carried for it; this run's report counts them
+ * when this run did the call, not when it skipped it. */
+static void plan_flags(hm_exec *ex, const call *k, const char *outcome) {
+  if (strcmp(k->phase, "create") && strcmp(k->phase, "upload")) return;
+  hm_jrow j;
+  hm_idrow row;
+  if (!hm_store_journal_get(ex->st, k->key_buf, &j) &&
+      !(k->ref && hm_store_id_get(ex->st, k->ref, &row)))
+    return;
+  size_t n = (size_t)cJSON_GetArraySize(k->flags), i = 0;
+  hm_plan_flag *f = n ? calloc(n, sizeof *f) : NULL;
+  if (n && !f) abort();
+  const cJSON *e;
+  cJSON_ArrayForEach(e, k->flags) {
+    hm_plan_flag pf = { hm_rn_json_str(e, "severity"), hm_rn_json_str(e, "message"),
+                        hm_rn_json_str(e, "map") };
+    f[i++] = pf;
+  }
+  if (hm_store_plan_flags(ex->st, ex->run, k->ref ? k->ref : k->key_buf, k->object, k->key, f,
+                          n, ex->o.map_hash)) {
+    hm_exec_note(ex, "error", "state database write failed");
+    ex->fatal = 2;
+  }
+  free(f);
+  char rec[700];
+  snprintf(rec, sizeof rec, "%s\t%s", k->object ? k->object : "", k->key ? k->key : k->key_buf);
+  if (n && strcmp(outcome, "skipped") && !hm_seen_add(&ex->flagged, rec))
+    count_add(ex, k->object, "flagged", 1);
 }
 
 /* ---- answers ---- */
@@ -1236,6 +1271,7 @@ int hm_exec_call(hm_exec *ex, const cJSON *c) {
       do_create(ex, &k, in_doubt);
     }
   }
+  plan_flags(ex, &k, outcome);
   const hm_rl *rl = hm_http_get_rl(ex->http);
   ex->prog.max_rate = rl->limit / rl->window;   /* an OAuth bucket (80) drains faster */
   hm_progress_step(&ex->prog, k.object, outcome, k.ref, 0);

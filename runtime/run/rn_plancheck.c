@@ -5,7 +5,8 @@
  * one its phase sends; an upload's file must open inside the export folder
  * given by --data (hm_contain_open, the function the planner sizes it with
  * and the executor uses to send it). The export folder is never taken from the
- * plan: a plan naming its own folder could name "/". */
+ * plan: a plan naming its own folder could name "/". Also the shape of a
+ * call's "flags", which the executor writes into the state. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,4 +77,27 @@ int hm_plancheck_line(const cJSON *c, const char *data_dir, char *why, size_t n)
   }
   if (phase && !strcmp(phase, "upload")) return check_upload(c, data_dir, path, why, n);
   return 0;
+}
+
+static int is_severity(const char *s) {
+  return s && (!strcmp(s, "info") || !strcmp(s, "warn") || !strcmp(s, "review"));
+}
+
+const char *hm_plancheck_flags(const cJSON *c) {
+  const cJSON *flags = cJSON_GetObjectItemCaseSensitive(c, "flags");
+  if (!flags) return NULL;
+  const char *phase = hm_rn_json_str(c, "phase");
+  if (!phase) phase = hm_rn_json_str(c, "file") ? "upload" : "create";
+  if (strcmp(phase, "create") && strcmp(phase, "upload"))
+    return "\"flags\": only a create or an upload carries its record's flags";
+  if (!cJSON_IsArray(flags)) return "\"flags\" must be a list";
+  const cJSON *f;
+  cJSON_ArrayForEach(f, flags) {
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(f, "map");
+    if (!is_severity(hm_rn_json_str(f, "severity")))
+      return "\"flags\": a flag without a severity info, warn or review";
+    if (!hm_rn_json_str(f, "message")) return "\"flags\": a flag without a message";
+    if (map && !cJSON_IsString(map)) return "\"flags\": a flag's \"map\" is not a string";
+  }
+  return NULL;
 }

@@ -67,6 +67,14 @@ static const char *SCHEMA =
   "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
   "  bound TEXT, replaced TEXT, command TEXT);";
 
+/* Columns later versions added to a table of an older state (additive only:
+ * an older hmaprun ignores them). flags.plan_map: NULL for a flag the run
+ * raised; for a flag of the map carried by the plan's calls (docs/plan.md
+ * "Calls"), the map line that raised it ("" when the plan names none). */
+static const char *const UPGRADES[][3] = {
+  { "flags", "plan_map", "ALTER TABLE flags ADD COLUMN plan_map TEXT" },
+};
+
 static void now_iso(char out[32]) {
   time_t t = time(NULL);
   struct tm tm;
@@ -99,6 +107,22 @@ static int check_pages(hm_store *st, const char *path, char *err, size_t errlen)
 }
 
 static long long meta_count(hm_store *st, const char *key);
+
+static int has_column(hm_store *st, const char *table, const char *column) {
+  char sql[200];
+  snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", column, table);
+  sqlite3_stmt *s = NULL;
+  int ok = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK;
+  sqlite3_finalize(s);
+  return ok;
+}
+
+static int upgrade(hm_store *st) {
+  for (size_t i = 0; i < sizeof UPGRADES / sizeof *UPGRADES; i++)
+    if (!has_column(st, UPGRADES[i][0], UPGRADES[i][1]) && exec_sql(st, UPGRADES[i][2]))
+      return -1;
+  return 0;
+}
 
 /* The state's count of intents must reach its seal (see SEAL_OFF). */
 static int check_seal(hm_store *st, const char *path, long long seal, int accept, char *err,
@@ -153,7 +177,7 @@ int hm_store_open(hm_store **out, const char *path, int create, char *err, size_
     return 2;
   }
   int rc = check_pages(st, path, err, errlen);
-  if (!rc && exec_sql(st, SCHEMA)) {
+  if (!rc && (exec_sql(st, SCHEMA) || upgrade(st))) {
     snprintf(err, errlen, "%s: not a usable state database: %s", path, sqlite3_errmsg(st->db));
     rc = 2;
   }
@@ -472,8 +496,39 @@ int hm_store_flag(hm_store *st, long long run, const char *ref, const char *obje
   return step_done(s);
 }
 
+int hm_store_plan_flags(hm_store *st, long long run, const char *ref, const char *object,
+                        const char *key, const hm_plan_flag *flags, size_t n,
+                        const char *map_hash) {
+  if (!n) {   /* the common case, on every call a run makes or skips: no write, no sync */
+    sqlite3_stmt *q = prep(st, "SELECT 1 FROM flags WHERE ref=? AND plan_map IS NOT NULL");
+    if (!q) return -1;
+    sqlite3_bind_text(q, 1, ref, -1, SQLITE_TRANSIENT);
+    int any = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    if (!any) return 0;
+  }
+  if (exec_sql(st, "BEGIN IMMEDIATE")) return -1;
+  sqlite3_stmt *s = prep(st, "DELETE FROM flags WHERE ref=? AND plan_map IS NOT NULL");
+  int rc = s ? 0 : -1;
+  if (s) { sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT); rc = step_done(s); }
+  for (size_t i = 0; !rc && i < n; i++) {
+    s = prep(st, "INSERT INTO flags(run_id,ref,object,key,severity,message,map_hash,plan_map)"
+                 " VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(ref,severity,message)"
+                 " DO UPDATE SET run_id=excluded.run_id, plan_map=excluded.plan_map");
+    if (!s) { rc = -1; break; }
+    sqlite3_bind_int64(s, 1, run);
+    const char *v[] = { ref, object, key, flags[i].severity, flags[i].message, map_hash,
+                        flags[i].map ? flags[i].map : "" };
+    bind_texts(s, 2, 7, v);
+    rc = step_done(s);
+  }
+  if (exec_sql(st, rc ? "ROLLBACK" : "COMMIT")) rc = -1;
+  return rc;
+}
+
 void hm_store_flags_clear_before(hm_store *st, const char *ref, long long run) {
-  sqlite3_stmt *s = prep(st, "DELETE FROM flags WHERE ref=? AND run_id<?");
+  sqlite3_stmt *s =
+      prep(st, "DELETE FROM flags WHERE ref=? AND run_id<? AND plan_map IS NULL");
   if (!s) return;
   sqlite3_bind_text(s, 1, ref, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, run);

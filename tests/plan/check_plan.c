@@ -3,8 +3,8 @@
  * max_upload_bytes); seq counts up from 1 on the lines after it; each call has a known phase, a
  * method, a path, a source and a hash; refs are created once; and every reference ({"$ref": R} in a
  * body, {ref:R} in a path) names a ref an EARLIER call created — the dependency order the run
- * relies on. With a run report (the client's STATE.report.json), also checks the run created what
- * the plan planned.
+ * relies on; "flags" only on a record's first call. With a run report (the client's
+ * STATE.report.json), also checks the run created what the plan planned.
  *
  * usage: check_plan CALLS.ndjson [RUN_REPORT.json] */
 #include <cjson/cJSON.h>
@@ -57,6 +57,29 @@ static void check_path(const char *path, const refs *made) {
   }
 }
 
+/* "flags" (the map's flags on a record) only on the record's first call,
+ * never empty, each with a severity and a message (docs/plan.md "Calls"). */
+static void check_flags(const cJSON *c, refs *records) {
+  const cJSON *src = cJSON_GetObjectItemCaseSensitive(c, "source");
+  const char *o = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "object"));
+  const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "key"));
+  char rec[1024];
+  snprintf(rec, sizeof rec, "%s\t%s", o ? o : "", k ? k : "");
+  const cJSON *flags = cJSON_GetObjectItemCaseSensitive(c, "flags");
+  int first = !has(records, rec);
+  if (first) add(records, rec);
+  if (!flags) return;
+  if (!first) fail("flags on a call that is not its record's first", rec);
+  if (!cJSON_IsArray(flags) || !cJSON_GetArraySize(flags)) fail("flags not a non-empty list", rec);
+  const cJSON *f;
+  cJSON_ArrayForEach(f, flags) {
+    const char *sev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "severity"));
+    if (!sev || (strcmp(sev, "info") && strcmp(sev, "warn") && strcmp(sev, "review")) ||
+        !cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "message")))
+      fail("a flag without severity or message", rec);
+  }
+}
+
 static long count_member(const cJSON *objects, const char *name) {
   long n = 0;
   for (const cJSON *o = objects ? objects->child : NULL; o; o = o->next) {
@@ -81,11 +104,10 @@ int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: check_plan CALLS.ndjson [RUN_REPORT.json]\n"); return 2; }
   FILE *f = fopen(argv[1], "r");
   if (!f) { perror(argv[1]); return 2; }
-  refs made = {0};
+  refs made = {0}, records = {0};
   char *line = NULL;
   size_t cap = 0;
-  long creates = 0, messages = 0;   /* records with a create or upload; message calls */
-  refs records = {0};
+  long messages = 0;
   while (getline(&line, &cap, f) > 0) {
     lineno++;
     cJSON *c = cJSON_Parse(line);
@@ -112,15 +134,8 @@ int main(int argc, char **argv) {
       fail("no body", NULL);
     if (path) check_path(path, &made);
     check_refs(cJSON_GetObjectItemCaseSensitive(c, "body"), &made);
+    check_flags(c, &records);
     if (phase && (!strcmp(phase, "create") || !strcmp(phase, "upload"))) {
-      /* the run counts records (docs/run.md "Counts"): a record's create and its uploads
-         are one */
-      const cJSON *src = cJSON_GetObjectItemCaseSensitive(c, "source");
-      char rec[512];
-      snprintf(rec, sizeof rec, "%s\x1f%s",
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "object")) ?: "",
-               cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "key")) ?: "");
-      if (!has(&records, rec)) { add(&records, rec); creates++; }
       if (!ref) fail("create without ref", NULL);
       else if (has(&made, ref)) fail("ref created twice", ref);
       else add(&made, ref);
@@ -138,6 +153,7 @@ int main(int argc, char **argv) {
     buf[n] = 0;
     fclose(r);
     cJSON *rep = cJSON_Parse(buf);
+    /* this_run counts calls made (objects is the ledger: records, no messages) */
     const cJSON *objects = cJSON_GetObjectItemCaseSensitive(rep, "this_run");
     const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rep, "status"));
     long created = count_member(objects, "created"),
@@ -146,9 +162,11 @@ int main(int argc, char **argv) {
       fprintf(stderr, "run status %s, want done\n", status ? status : "?");
       fails++;
     }
-    if (created != creates || added != messages) {
-      fprintf(stderr, "run created %ld objects and %ld messages; the plan has %ld and %ld\n",
-              created, added, creates, messages);
+    /* created counts records (a ticket with its uploads is one): every record
+       the plan names has a create or upload call (an update follows its create) */
+    if (created != (long)records.n || added != messages) {
+      fprintf(stderr, "run created %ld records and %ld messages; the plan has %ld and %ld\n",
+              created, added, (long)records.n, messages);
       fails++;
     }
     cJSON_Delete(rep);

@@ -1174,6 +1174,22 @@ static void scenario_bad_plan(env *e) {
         "upload without file: exit %d: %s", rc, err ? err : "");
   free(err);
   CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
+  /* the map's flags on a record: a severity and a message, on a create or upload */
+  bad = fopen(path_in(e, "bad3.ndjson"), "w");
+  fputs("{\"seq\":1,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
+        "\"body\":{},\"flags\":[{\"severity\":\"info\",\"message\":\"ok\"}]}\n"
+        "{\"seq\":2,\"phase\":\"create\",\"method\":\"POST\",\"path\":\"/api/customers\","
+        "\"body\":{},\"flags\":[{\"severity\":\"loud\",\"message\":\"x\"}]}\n",
+        bad);
+  fclose(bad);
+  rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "bad3.ndjson"), "--target", e->base,
+                  "--state", path_in(e, "state.db"), (const char *)NULL);
+  err = client_stderr(e);
+  CHECK(rc == 2 && err &&
+            strstr(err, "bad3.ndjson:2: \"flags\": a flag without a severity info, warn or review"),
+        "a flag of an unknown severity: exit %d: %s", rc, err ? err : "");
+  free(err);
+  CHECK(sbx_requests(e) == req0, "requests were sent for a bad plan");
   rc = run_client(e, 0, 0, NULL, "run", "--plan", path_in(e, "nope.ndjson"), "--target", e->base,
                   "--state", path_in(e, "state.db"), (const char *)NULL);
   CHECK(rc == 2, "missing plan exit %d", rc);
