@@ -11,20 +11,12 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/e2e/lib.sh"
-tmp=$(mktemp -d)
-pid=
-trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-fail=0
-failed() { echo "FAIL: $*"; fail=1; }
+. "$root/tests/lib/run_script.sh"
 data=tests/fixtures/itop
-GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
-export GORGIAS_EMAIL GORGIAS_API_KEY
 "$hmapc" build maps/itop_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
 # shellcheck disable=SC2046
 "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $(e2e_plan_opts itop) 2>/dev/null
 calls=$tmp/plan/calls.ndjson
-. "$root/tests/lib/sandbox.sh"
 start_sandbox "$sandbox" "$tmp" --time-scale 50 --deny-write /api/users
 pid=$sbx_pid url=$sbx_url
 

@@ -13,17 +13,9 @@
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
-tmp=$(mktemp -d)
-pid=
-trap 'if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-fail=0
-failed() { echo "FAIL: $*"; fail=1; }
+. "$root/tests/lib/run_script.sh"
 data=tests/fixtures/atera
-GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox
-export GORGIAS_EMAIL GORGIAS_API_KEY
 sets="--set help_center_id=1 --set max_upload_bytes=50000"
-. "$(dirname "$0")/../lib/sandbox.sh"
 
 "$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
 start_sandbox "$sandbox" "$tmp" --time-scale 50
