@@ -35,10 +35,6 @@ migrate() {
   "$hmaprun" extract itop --url "$ITOP_URL" --out "$d" --credentials-file "$STATE/creds" \
     ${since:+--since "$since"} "$tmp/map.hbc" 2>"$d.extract" ||
     { failed "extract $d"; cat "$d.extract"; exit 1; }
-  # the reference map needs Site.csv (issue 13, wt-itopmap): header only here
-  [ -f "$d/Site.csv" ] ||
-    printf '"%s","%s","%s","%s","%s","%s","%s","%s"\n' id name org_id org_id_friendlyname \
-      address city country contact_email >"$d/Site.csv"
   # shellcheck disable=SC2086
   "$hmaprun" plan "$tmp/map.hbc" --data "$d" --out "$d.plan" $popts 2>"$d.planerr"
   [ $? -le 1 ] || { failed "plan $d"; cat "$d.planerr"; exit 1; }
