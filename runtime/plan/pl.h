@@ -191,6 +191,8 @@ typedef struct src_state {
   hm_sample *sample;
   kmap need;          /* sample mode: keys that sampled records look up */
   int *colmap; uint32_t gen; bool bound;
+  bool *had;          /* per field read: some record of the first pass had a value */
+  uint64_t planned_records;   /* records of the first pass that reached the rules */
 } src_state;
 
 typedef struct upload { const char *rel; long long size; } upload;

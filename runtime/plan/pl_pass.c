@@ -52,9 +52,20 @@ static void count_unread(plan *pl, uint32_t s, const hm_record *rec, const char 
 }
 
 /* Runs every rule of the current source on one record (pass 1 or after). */
+/* Which fields the map reads some record holds: JSON has no header, so a member no record
+   has (a renamed or dropped export field) is found only by reading them all. */
+static void note_fields(plan *pl, const hm_value *cols, uint32_t n) {
+  src_state *ss = &pl->ss[pl->src];
+  if (!ss->had && !(ss->had = calloc(n + 1, sizeof *ss->had))) abort();
+  for (uint32_t a = 0; a < n; a++)
+    if (cols[a].kind != HV_MISSING) ss->had[a] = true;
+  ss->planned_records++;
+}
+
 static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after) {
   const hm_program *p = pl->p;
   hm_vm_record vr = {bind_cols(pl, r, rec), p->sources[pl->src].nfields, rec->value};
+  if (!after) note_fields(pl, vr.cols, vr.ncols);
   pl->whole = rec->value;
   pl->flagged = false;
   if (!pl->dry && !after) pl_record_begin(pl);
@@ -112,6 +123,24 @@ static void absent_columns(plan *pl, hm_reader *r, uint32_t s) {
     if (hm_reader_column(r, K(pl->p, so->fields[i])) >= 0) continue;
     const char *msg = hm_arena_printf(&pl->arena,
                                       "%s: no column '%s' in the header: the map reads it, "
+                                      "every record reads it as missing",
+                                      K(pl->p, so->path), K(pl->p, so->fields[i]));
+    pl_report_row(pl, HM_ROW_FLAG, "warn", msg, NULL, HM_BC_NONE, NULL);
+  }
+  pl->flagged = false;
+}
+
+/* A JSON source's member the map reads that no record holds, once per source. */
+static void absent_members(plan *pl, uint32_t s) {
+  const hm_source *so = &pl->p->sources[s];
+  const src_state *ss = &pl->ss[s];
+  if (so->format == HF_CSV || so->format == HF_SQLITE || !ss->planned_records || !ss->had
+      || ss->sample)   /* a sample's records say nothing of the others' */
+    return;
+  for (uint32_t i = 0; i < so->nfields; i++) {
+    if (ss->had[i]) continue;
+    const char *msg = hm_arena_printf(&pl->arena,
+                                      "%s: no record has the member '%s': the map reads it, "
                                       "every record reads it as missing",
                                       K(pl->p, so->path), K(pl->p, so->fields[i]));
     pl_report_row(pl, HM_ROW_FLAG, "warn", msg, NULL, HM_BC_NONE, NULL);
@@ -291,7 +320,7 @@ int pl_plan_pass(plan *pl, uint32_t s, bool after, char *err, size_t errlen) {
   }
   pl->key = NULL;                          /* the last record's memory is reset by now */
   pl->whole = hv_missing(HM_WHY_ABSENT);
-  if (!after) bit_words(pl, r, s);
+  if (!after) { bit_words(pl, r, s); absent_members(pl, s); }
   hm_reader_close(r);
   pl_keyset_free(&ss->seen);
   return 0;

@@ -190,6 +190,7 @@ static void plan_free(plan *pl) {
       if (pl->ss[s].fidx) hm_childidx_free(pl->ss[s].fidx);
       hm_sample_free(pl->ss[s].sample);
       free(pl->ss[s].colmap);
+      free(pl->ss[s].had);
     }
   free(pl->foldable);
   if (pl->rule_suffix)
