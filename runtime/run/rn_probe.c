@@ -268,7 +268,36 @@ static int parse(int argc, char **argv, probe_args *a) {
   return 2;
 }
 
+/* Every switch under data that is on, as "type.key.key" (the account's
+   settings act on imported tickets: surveys, auto-merge, auto-assign). */
+static void switches_on(const cJSON *v, const char *prefix, cJSON *out) {
+  if (cJSON_IsTrue(v)) { cJSON_AddItemToArray(out, cJSON_CreateString(prefix)); return; }
+  for (const cJSON *c = cJSON_IsObject(v) ? v->child : NULL; c; c = c->next) {
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", prefix, c->string);
+    switches_on(c, path, out);
+  }
+}
+
+/* GET of the account: its settings that are switched on. */
+static void probe_settings(probe *p) {
+  const char *path = HM_GORGIAS_ROUTES.account;
+  hm_http_resp r = {0};
+  hm_http_request(p->h, "GET", path, NULL, 1, &r);
+  cJSON *ev = evidence("GET", path, &r), *on = cJSON_CreateArray();
+  const cJSON *set = ok(&r) ? cJSON_GetObjectItemCaseSensitive(r.json, "settings") : NULL;
+  for (const cJSON *s = cJSON_IsArray(set) ? set->child : NULL; s; s = s->next) {
+    const char *type = hm_rn_json_str(s, "type");
+    if (type) switches_on(cJSON_GetObjectItemCaseSensitive(s, "data"), type, on);
+  }
+  const char *v = !cJSON_IsArray(set) ? "unknown" : cJSON_GetArraySize(on) ? "some_on" : "all_off";
+  cJSON_AddItemToObject(ev, "on", on);
+  fact(p, "ticket_settings", v, ev);
+  hm_http_resp_free(&r);
+}
+
 static void run_probes(probe *p) {
+  probe_settings(p);
   char cust[160] = "", tick[160] = "";
   long long c = probe_customer(p, cust, sizeof cust);
   long long t = c ? probe_ticket(p, c, tick, sizeof tick) : 0;
