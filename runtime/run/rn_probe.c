@@ -2,11 +2,12 @@
  * source settles, learned by a handful of reversible calls: a test customer, a
  * back-dated imported ticket with an agent message and an internal note, a PUT
  * of created_datetime, a message whose sender has neither id nor e-mail. Each
- * answer is read back and compared with what was sent; every object made is
- * written to the probe's state (SQLite) before anything else happens, and is
- * deleted at the end — or by the next probe, which first deletes what a killed
- * one left. Only real API routes (never /_sandbox). Writes probe.json:
- * {"target", "facts": [{"fact", "value", "evidence"}], "left_behind"}. */
+ * answer is read back and compared with what was sent. Before each create the
+ * probe's state (SQLite, table probe_made) holds the list that finds the object
+ * by its external id, once created its own path; all are deleted at the end,
+ * or by the next probe, which first deletes what a killed one left. Only real
+ * API routes (never /_sandbox). Writes probe.json: {"target", "facts": [{"fact",
+ * "value", "evidence"}], "deleted", "left_behind"}. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,20 @@ static int db_exec(sqlite3 *db, const char *sql, const char *arg) {
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int db_exec2(sqlite3 *db, const char *sql, const char *a, const char *b) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+  sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int state_open(probe *p, const char *path, char *err, size_t n) {
   if (sqlite3_open(path, &p->db) != SQLITE_OK ||
       db_exec(p->db, "CREATE TABLE IF NOT EXISTS probe_made (path TEXT PRIMARY KEY, "
-                     "made TEXT DEFAULT CURRENT_TIMESTAMP)", NULL)) {
+                     "item TEXT, made TEXT DEFAULT CURRENT_TIMESTAMP)", NULL)) {
     snprintf(err, n, "%s: %s", path, sqlite3_errmsg(p->db));
     return 2;
   }
@@ -86,16 +97,36 @@ static cJSON *evidence(const char *method, const char *path, const hm_http_resp 
 
 static int ok(const hm_http_resp *r) { return r->status >= 200 && r->status < 300; }
 
-/* POST body to coll; on success the new object's item path in item and its id. */
+/* The list that finds an object by the external id it was created with: a
+   probe killed while its create was under way leaves this row, and the next
+   one deletes what the list holds. */
+static int remember_lookup(probe *p, const char *coll, const char *item_tmpl, const cJSON *body,
+                           char *query, size_t cap) {
+  const char *param = hm_gorgias_filter(coll, "external_id");
+  const char *ext = hm_rn_json_str(body, "external_id");
+  if (!param || !ext) return -1;
+  hm_buf b = {0};
+  hm_buf_printf(&b, "%s?%s=", coll, param);
+  hm_http_query_escape(&b, ext);
+  snprintf(query, cap, "%s", b.data);
+  hm_buf_free(&b);
+  return db_exec2(p->db, "INSERT OR IGNORE INTO probe_made(path, item) VALUES (?, ?)", query,
+                  item_tmpl);
+}
+
+/* POST body to coll; on success the new object's item path in item and its id.
+   The lookup row stands until the item's own row is written. */
 static long long create(probe *p, const char *coll, const char *item_tmpl, const cJSON *body,
                         char *item, size_t cap, hm_http_resp *r) {
+  char query[320];
+  if (remember_lookup(p, coll, item_tmpl, body, query, sizeof query)) return 0;
   hm_http_request(p->h, "POST", coll, body, 0, r);
   long long id = ok(r) ? hm_rn_json_id(r->json) : 0;
-  if (!id) return 0;
+  if (!id) return 0;   /* the lookup row stays: an unanswered create may have landed */
   char num[32];
   snprintf(num, sizeof num, "%lld", id);
   hm_gorgias_fill(item, cap, item_tmpl, num);
-  remember(p, item);
+  if (remember(p, item) == 0) db_exec(p->db, "DELETE FROM probe_made WHERE path = ?", query);
   return id;
 }
 
@@ -206,22 +237,50 @@ static void probe_anonymous_sender(probe *p, long long ticket) {
   cJSON_Delete(b);
 }
 
-/* Deletes every remembered object (children last made, first deleted); a 404
-   is gone too. Returns how many are left. */
+static int collect_id(void *ctx, const cJSON *item) {
+  long long id = hm_rn_json_id(item);
+  if (id) cJSON_AddItemToArray(ctx, cJSON_CreateNumber((double)id));
+  return 0;
+}
+
+/* DELETE one path; 1 when it is gone (a 404 is gone too). */
+static int delete_one(probe *p, const char *path, cJSON *log) {
+  hm_http_resp r = {0};
+  hm_http_request(p->h, "DELETE", path, NULL, 1, &r);
+  if (log) cJSON_AddItemToArray(log, evidence("DELETE", path, &r));
+  int gone = ok(&r) || r.status == 404;
+  hm_http_resp_free(&r);
+  return gone;
+}
+
+/* A lookup row: every object its list finds, deleted; 1 when all are gone. */
+static int delete_found(probe *p, const char *query, const char *item_tmpl, cJSON *log) {
+  cJSON *ids = cJSON_CreateArray();
+  char err[256], item[160], num[32];
+  int gone = hm_http_list(p->h, query, 0, collect_id, ids, err, sizeof err) == 0;
+  for (const cJSON *i = ids->child; i; i = i->next) {
+    snprintf(num, sizeof num, "%lld", (long long)i->valuedouble);
+    hm_gorgias_fill(item, sizeof item, item_tmpl, num);
+    gone &= delete_one(p, item, log);
+  }
+  cJSON_Delete(ids);
+  return gone;
+}
+
+/* Deletes every remembered object, the last made first (a ticket before its
+   customer). Returns how many rows are left. */
 static int clean(probe *p, cJSON *log) {
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(p->db, "SELECT path FROM probe_made ORDER BY rowid DESC", -1, &st,
+  if (sqlite3_prepare_v2(p->db, "SELECT path, item FROM probe_made ORDER BY rowid DESC", -1, &st,
                          NULL) != SQLITE_OK)
     return -1;
   int left = 0;
   while (sqlite3_step(st) == SQLITE_ROW) {
     const char *path = (const char *)sqlite3_column_text(st, 0);
-    hm_http_resp r = {0};
-    hm_http_request(p->h, "DELETE", path, NULL, 1, &r);
-    if (log) cJSON_AddItemToArray(log, evidence("DELETE", path, &r));
-    if (ok(&r) || r.status == 404) db_exec(p->db, "DELETE FROM probe_made WHERE path = ?", path);
+    const char *tmpl = (const char *)sqlite3_column_text(st, 1);
+    if (tmpl ? delete_found(p, path, tmpl, log) : delete_one(p, path, log))
+      db_exec(p->db, "DELETE FROM probe_made WHERE path = ?", path);
     else left++;
-    hm_http_resp_free(&r);
   }
   sqlite3_finalize(st);
   return left;

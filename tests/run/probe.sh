@@ -7,8 +7,10 @@
 #   what both keep (the customer's and the back-dated ticket's fields);
 # - afterwards the sandbox's customer, ticket and message lists are empty and
 #   its outbox too, and probe.json says nothing was left behind;
-# - an object a killed probe made (a row of its state) is deleted by the next
-#   probe, which lists it under "deleted".
+# - the objects killed probes made (a row of the state: the object's own path,
+#   or, when its create went unanswered, the list that finds it by external
+#   id) are deleted by the next probe, which lists them under "deleted", and
+#   the state is empty afterwards.
 set -u
 hmaprun=$1 sandbox=$2 root=$3
 cd "$root" || exit 2
@@ -38,14 +40,23 @@ for f in strict lenient; do
   [ "$(jq .left_behind "$tmp/$f.json")" = 0 ] || failed "$f: left_behind is not 0"
   empty "$f"
   if [ "$f" = strict ]; then
-    # a killed probe's customer: made, remembered in the state, never deleted
-    id=$(curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -H 'Content-Type: application/json' \
-      -d '{"email":"left@example.invalid","name":"left"}' "$sbx_url/api/customers" | jq .id)
-    sqlite3 "$tmp/$f.db" "INSERT INTO probe_made(path) VALUES ('/api/customers/$id')"
+    # what killed probes left: a customer whose create answered (its item row)
+    # and one whose create went unanswered (the row of the list that finds it)
+    mk() { curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -H 'Content-Type: application/json' \
+      -d "{\"email\":\"$1@example.invalid\",\"name\":\"$1\",\"external_id\":\"$1\"}" \
+      "$sbx_url/api/customers" | jq .id; }
+    id=$(mk left-answered) id2=$(mk left-unanswered)
+    sqlite3 "$tmp/$f.db" "INSERT INTO probe_made(path) VALUES ('/api/customers/$id');
+      INSERT INTO probe_made(path, item)
+        VALUES ('/api/customers?external_id=left-unanswered', '/api/customers/{id}')"
     "$hmaprun" probe --target "$sbx_url" --out "$tmp/again.json" --state "$tmp/$f.db" \
       2>"$tmp/again.err" || failed "second probe exit $?"
-    jq -e --arg p "/api/customers/$id" '.deleted | any(.path == $p and .status < 300)' \
-      "$tmp/again.json" >/dev/null || failed "the killed probe's customer is not deleted"
+    for i in "$id" "$id2"; do
+      jq -e --arg p "/api/customers/$i" '.deleted | any(.path == $p and .status < 300)' \
+        "$tmp/again.json" >/dev/null || failed "the killed probe's customer $i is not deleted"
+    done
+    n=$(sqlite3 "$tmp/$f.db" "SELECT count(*) FROM probe_made")
+    [ "$n" = 0 ] || failed "the probe's state still lists $n object(s)"
     empty "after a killed probe"
   fi
   kill "$pid"; wait "$pid" 2>/dev/null; pid=
