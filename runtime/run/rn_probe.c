@@ -172,6 +172,37 @@ static cJSON *message(const char *channel, int from_agent, const char *text) {
   return m;
 }
 
+/* The message sent with this body_text among the ticket's, or NULL. */
+static const cJSON *message_with(const cJSON *list, const char *text) {
+  const cJSON *d = cJSON_IsArray(list) ? list : cJSON_GetObjectItemCaseSensitive(list, "data");
+  for (const cJSON *m = cJSON_IsArray(d) ? d->child : NULL; m; m = m->next) {
+    const char *t = hm_rn_json_str(m, "body_text");
+    if (t && !strcmp(t, text)) return m;
+  }
+  return NULL;
+}
+
+/* The agent message and the internal note as the ticket's message list shows them. */
+static void read_back_messages(probe *p, long long ticket, const cJSON *sent) {
+  char path[200];
+  snprintf(path, sizeof path, "%s%lld", HM_GORGIAS_ROUTES.ticket_messages, ticket);
+  hm_http_resp r = {0};
+  hm_http_request(p->h, "GET", path, NULL, 1, &r);
+  cJSON *ev = evidence("GET", path, &r);
+  hm_buf diff = {0};
+  int missing = 0, n = 0;
+  for (const cJSON *m = ok(&r) ? sent->child : NULL; m; m = m->next) {
+    const cJSON *got = message_with(r.json, hm_rn_json_str(m, "body_text"));
+    if (!got) missing++;
+    else n += hm_rn_json_diff(m, got, hm_rn_json_str(m, "channel"), &diff);
+  }
+  if (n) cJSON_AddStringToObject(ev, "differences", diff.data ? diff.data : "");
+  const char *v = !ok(&r) ? "unreadable" : missing ? "missing" : n ? "changed" : "kept";
+  fact(p, "ticket_messages", v, ev);
+  hm_buf_free(&diff);
+  hm_http_resp_free(&r);
+}
+
 static long long probe_ticket(probe *p, long long customer, char *item, size_t cap) {
   char ext[80];
   snprintf(ext, sizeof ext, "%s:ticket", p->tag);
@@ -191,8 +222,10 @@ static long long probe_ticket(probe *p, long long customer, char *item, size_t c
   hm_http_resp r = {0};
   long long id = create(p, k->collection, k->item, b, item, cap, &r);
   if (!id) fact(p, "ticket_create", "refused", evidence("POST", k->collection, &r));
-  cJSON_DeleteItemFromObject(b, HM_GORGIAS_ROUTES.nested_list);  /* read back separately */
+  cJSON *sent = cJSON_DetachItemFromObject(b, HM_GORGIAS_ROUTES.nested_list);
   if (id) read_back(p, "ticket_fields", item, b);
+  if (id) read_back_messages(p, id, sent);
+  cJSON_Delete(sent);
   hm_http_resp_free(&r);
   cJSON_Delete(b);
   return id;

@@ -4,7 +4,8 @@
 # - the two probe.json files tell the configurations apart on every fact they
 #   differ on (created_datetime on PUT refused / ignored, a sender with neither
 #   id nor e-mail refused / accepted, ticket settings on / off) and agree on
-#   what both keep (the customer's and the back-dated ticket's fields);
+#   what both keep (the customer's and the back-dated ticket's fields, its
+#   agent message and internal note);
 # - afterwards the sandbox's customer, ticket and message lists are empty and
 #   its outbox too, and probe.json says nothing was left behind;
 # - the objects killed probes made (a row of the state: the object's own path,
@@ -65,6 +66,7 @@ done
 for f in strict lenient; do
   expect "$tmp/$f.json" customer_fields kept
   expect "$tmp/$f.json" ticket_fields kept
+  expect "$tmp/$f.json" ticket_messages kept
 done
 expect "$tmp/strict.json" put_created_datetime refused
 expect "$tmp/lenient.json" put_created_datetime ignored
