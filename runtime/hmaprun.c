@@ -34,6 +34,8 @@ static const char *usage_text =
     "  rollback --state state.db --target URL\n"
     "  verify --state state.db --target URL [--map FILE.hbc --data DIR [--sample N]]\n"
     "  status --state state.db\n"
+    "  probe --target URL --out probe.json [--state FILE]\n"
+    "      a few reversible calls: what the account keeps, refuses or changes (facts + evidence)\n"
     "  extract itop --url URL --out DIR FILE.hbc [--since DATE]\n"
     "      the export folder the map reads, from a live iTop (HMAP_ITOP_USER, HMAP_ITOP_PASSWORD)\n"
     "  --version         version and git revision\n"
@@ -218,6 +220,7 @@ static int client_main(const char *cmd, int argc, char **argv) {
   if (!strcmp(cmd, "run")) rc = cmd_run(argc, argv);
   else if (!strcmp(cmd, "rollback")) rc = hm_rollback_main(argc, argv);
   else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc, argv);
+  else if (!strcmp(cmd, "probe")) rc = hm_probe_main(argc, argv);
   else rc = hm_status_main(argc, argv);
   curl_global_cleanup();
   return rc;
@@ -238,7 +241,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "scope")) return plan_main(argc - 1, argv + 1, 1);
   if (!strcmp(cmd, "extract")) return hm_extract_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
-      !strcmp(cmd, "status"))
+      !strcmp(cmd, "status") || !strcmp(cmd, "probe"))
     return client_main(cmd, argc - 1, argv + 1);
   fprintf(stderr, "hmaprun: unknown command \"%s\"\n%s", cmd, usage_text);
   return 2;

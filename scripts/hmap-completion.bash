@@ -17,6 +17,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     verify) echo "--state --target --credentials-file --json --retarget --time-scale
                   --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
+    probe) echo "--target --out --state --credentials-file --time-scale --help" ;;
     extract) echo "itop --url --out --since --resume --credentials-file --page-size --rate --help" ;;
   esac
 }
@@ -37,7 +38,7 @@ _hmap_file_arg() {
 _hmaprun() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "plan scope run rollback verify status extract --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "plan scope run rollback verify status probe extract --help --version" -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0

@@ -31,6 +31,9 @@ struct hm_run_planner;
  * planner's, given to it by the caller). */
 int hm_verify_main_with(int argc, char **argv, const struct hm_run_planner *planner);
 int hm_status_main(int argc, char **argv);
+/* probe: a few reversible calls that settle what the account keeps, refuses or
+ * changes; writes the facts with their evidence (rn_probe.c, docs/run.md). */
+int hm_probe_main(int argc, char **argv);
 /* The request limit of the account at target (per 20 s), as its answer to
    GET /api/account gives it (X-Gorgias-Account-Api-Call-Limit; 40 when it
    says nothing). Credentials from creds_file or the environment. 0, or an

@@ -53,7 +53,7 @@ got=$(complete_words hmapc b | sort | tr '\n' ' ')
 got=$(complete_words hmap-sandbox --ver | tr '\n' ' ')
 [ "$got" = "--version " ] || failed "hmap-sandbox --ver completes to \"$got\""
 # Every option a command's --help names is offered.
-for cmd in run rollback verify status; do
+for cmd in run rollback verify status probe; do
   want=$("$hmaprun" $cmd --help 2>&1 | grep -o -- '--[a-z-]*' | sort -u)
   have=$(complete_words hmaprun $cmd -- | sort -u)
   for o in $want; do

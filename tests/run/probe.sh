@@ -1,0 +1,82 @@
+#!/bin/sh
+# probe.sh HMAPRUN SANDBOX ROOT: `hmaprun probe` (docs/run.md "probe") against
+# hmap-sandbox --fidelity strict and --fidelity lenient:
+# - the two probe.json files tell the configurations apart on every fact they
+#   differ on (created_datetime on PUT refused / ignored, a sender with neither
+#   id nor e-mail refused / accepted, ticket settings on / off) and agree on
+#   what both keep (the customer's and the back-dated ticket's fields, its
+#   agent message and internal note);
+# - afterwards the sandbox's customer, ticket and message lists are empty and
+#   its outbox too, and probe.json says nothing was left behind;
+# - the objects killed probes made (a row of the state: the object's own path,
+#   or, when its create went unanswered, the list that finds it by external
+#   id) are deleted by the next probe, which lists them under "deleted", and
+#   the state is empty afterwards.
+set -u
+hmaprun=$1 sandbox=$2 root=$3
+cd "$root" || exit 2
+. "$root/tests/lib/run_script.sh"
+
+fact() { jq -r --arg f "$2" '.facts[] | select(.fact == $f) | .value' "$1"; }
+expect() { # expect FILE FACT VALUE
+  v=$(fact "$1" "$2")
+  [ "$v" = "$3" ] || failed "$(basename "$1") $2: expected $3, got '$v'"
+}
+get() { curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" "$sbx_url$1"; }
+empty() { # empty WHAT: the sandbox holds nothing the probe made
+  for p in /api/customers /api/tickets /api/messages; do
+    n=$(get "$p" | jq '.data | length')
+    [ "$n" = 0 ] || failed "$1: $p holds $n object(s) after the probe"
+  done
+  n=$(get /_sandbox/outbox | jq '.data | length')
+  [ "$n" = 0 ] || failed "$1: $n outbox entries after the probe"
+}
+
+for f in strict lenient; do
+  mkdir "$tmp/$f"
+  start_sandbox "$sandbox" "$tmp/$f" --fidelity "$f"
+  pid=$sbx_pid
+  "$hmaprun" probe --target "$sbx_url" --out "$tmp/$f.json" --state "$tmp/$f.db" \
+    2>"$tmp/$f.err" || { failed "probe ($f) exit $?"; cat "$tmp/$f.err"; }
+  [ "$(jq .left_behind "$tmp/$f.json")" = 0 ] || failed "$f: left_behind is not 0"
+  empty "$f"
+  if [ "$f" = strict ]; then
+    # what killed probes left: a customer whose create answered (its item row)
+    # and one whose create went unanswered (the row of the list that finds it)
+    mk() { curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -H 'Content-Type: application/json' \
+      -d "{\"email\":\"$1@example.invalid\",\"name\":\"$1\",\"external_id\":\"$1\"}" \
+      "$sbx_url/api/customers" | jq .id; }
+    id=$(mk left-answered) id2=$(mk left-unanswered)
+    sqlite3 "$tmp/$f.db" "INSERT INTO probe_made(path) VALUES ('/api/customers/$id');
+      INSERT INTO probe_made(path, item)
+        VALUES ('/api/customers?external_id=left-unanswered', '/api/customers/{id}')"
+    "$hmaprun" probe --target "$sbx_url" --out "$tmp/again.json" --state "$tmp/$f.db" \
+      2>"$tmp/again.err" || failed "second probe exit $?"
+    for i in "$id" "$id2"; do
+      jq -e --arg p "/api/customers/$i" '.deleted | any(.path == $p and .status < 300)' \
+        "$tmp/again.json" >/dev/null || failed "the killed probe's customer $i is not deleted"
+    done
+    n=$(sqlite3 "$tmp/$f.db" "SELECT count(*) FROM probe_made")
+    [ "$n" = 0 ] || failed "the probe's state still lists $n object(s)"
+    empty "after a killed probe"
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null; pid=
+done
+
+for f in strict lenient; do
+  expect "$tmp/$f.json" customer_fields kept
+  expect "$tmp/$f.json" ticket_fields kept
+  expect "$tmp/$f.json" ticket_messages kept
+done
+expect "$tmp/strict.json" put_created_datetime refused
+expect "$tmp/lenient.json" put_created_datetime ignored
+expect "$tmp/strict.json" anonymous_sender refused
+expect "$tmp/lenient.json" anonymous_sender accepted
+expect "$tmp/strict.json" ticket_settings some_on
+expect "$tmp/lenient.json" ticket_settings all_off
+jq -e '.facts[] | select(.fact == "put_created_datetime") | .evidence.status == 400' \
+  "$tmp/strict.json" >/dev/null || failed "strict: the PUT's 400 is not the evidence"
+jq -e '.facts[] | select(.fact == "ticket_settings") | .evidence.on
+       | index("auto-merge.tickets.enabled")' "$tmp/strict.json" >/dev/null ||
+  failed "strict: auto-merge not among the settings on"
+exit $fail
