@@ -3,7 +3,8 @@
  * credential loading and scrubbing, the state store's exactly-once rows and
  * map-hash guard, and verify's field comparison — plus list paging against a
  * scripted one-process server (a list past 50 pages, a cursor that loops, a
- * cursor shaped like another host) and the origin check of request URLs. */
+ * cursor shaped like another host), the origin check of request URLs and the
+ * choice of the Help Center's host. */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -387,6 +388,40 @@ static void test_target_identity(void) {
   cJSON_Delete(a);
 }
 
+/* Which calls go to the Help Center's own host, and which host: the profile's
+ * for a *.gorgias.com account, the target itself for anything else, the
+ * consultant's when given (the target given again: the target). */
+static void test_help_center_host(void) {
+  CHECK(hm_gorgias_help_center_route("/api/help-center/help-centers/1/articles"));
+  CHECK(hm_gorgias_help_center_route("/api/help-center/help-centers?page=2"));
+  CHECK(!hm_gorgias_help_center_route("/api/help-center/auth"));
+  CHECK(!hm_gorgias_help_center_route("/api/tickets"));
+  CHECK(!hm_gorgias_help_center_route("/api/upload?type=public_attachment"));
+  const char *def = hm_gorgias_help_center_default("https://acme.gorgias.com");
+  CHECK(def && !strcmp(def, HM_GORGIAS_ROUTES.help_center_host));
+  CHECK(hm_gorgias_help_center_default("https://ACME.Gorgias.com:443/") == def);
+  CHECK(!hm_gorgias_help_center_default("http://127.0.0.1:8080"));
+  CHECK(!hm_gorgias_help_center_default("https://gorgias.com.evil.example"));
+  CHECK(!hm_gorgias_help_center_default("https://acme.gorgias.com.evil.example/x"));
+  hm_creds c = { "u@example.com", "k" };
+  hm_http_opts o = { .time_scale = 1 };
+  char err[200];
+  hm_http *h = hm_http_open("https://acme.gorgias.com/", &c, &o, err, sizeof err);
+  CHECK(h && hm_http_help_center(h) && !strcmp(hm_http_help_center(h), def));
+  if (h) {
+    hm_http_set_help_center(h, "http://127.0.0.1:9/");
+    CHECK(hm_http_help_center(h) && !strcmp(hm_http_help_center(h), "http://127.0.0.1:9"));
+    hm_http_set_help_center(h, "https://acme.gorgias.com/");
+    CHECK(hm_http_help_center(h) == NULL);
+  }
+  hm_http_close(h);
+  h = hm_http_open("http://127.0.0.1:9", &c, &o, err, sizeof err);
+  CHECK(h && hm_http_help_center(h) == NULL);
+  char why[200] = "";
+  CHECK(h && hm_http_help_center_token(h, why, sizeof why) == 0);   /* nothing to ask */
+  hm_http_close(h);
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -402,6 +437,7 @@ int main(void) {
   test_list_paging();
   test_seen();
   test_same_origin();
+  test_help_center_host();
   curl_global_cleanup();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
