@@ -1820,6 +1820,18 @@ static void scenario_example_hc(env *e, const char *hmapc, const char *map, cons
   char *err = client_stderr(e);
   CHECK(err && !strstr(err, "hc."), "a Help Center token reached the client's stderr");
   free(err);
+  /* verify reads the articles back, and rollback deletes them, on the same host. */
+  rc = run_client(e, 0, 0, NULL, "verify", "--state", path_in(e, "state.db"), "--target", e->base,
+                  "--help-center-url", e->hc, "--time-scale", SCALE, (const char *)NULL);
+  CHECK(rc == 0, "verify with the Help Center host: exit %d", rc);
+  rc = run_client(e, 0, 0, NULL, "rollback", "--state", path_in(e, "state.db"), "--target",
+                  e->base, "--help-center-url", e->hc, "--time-scale", SCALE, "--yes",
+                  (const char *)NULL);
+  CHECK(rc == 0 && kind_size(e, "help_center_articles") == 0,
+        "rollback with the Help Center host: exit %d, %d articles left", rc,
+        kind_size(e, "help_center_articles"));
+  CHECK(help_center_outcomes(e, "403") == 0, "%d Help Center calls refused 403 (wrong host)",
+        help_center_outcomes(e, "403"));
 }
 
 static void scenario_example_faults(env *e, const char *hmapc, const char *map, const char *data) {
