@@ -280,15 +280,28 @@ static void serve(int ls) {
     char req[2048];
     ssize_t n = read(fd, req, sizeof req - 1);
     req[n > 0 ? n : 0] = 0;
+    int bearer = strstr(req, "\r\nAuthorization: Bearer tok\r\n") != NULL;
+    int basic = strstr(req, "\r\nAuthorization: Basic ") != NULL;
     char *eol = strstr(req, "\r\n");
     if (eol) *eol = 0;
     char cur[32], body[160], resp[400];
-    snprintf(
-        body, sizeof body,
-        "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,\"next_cursor\":%s}}",
-        next_cursor(req, cur, sizeof cur));
-    int len = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+    int status = 200;
+    if (!strncmp(req, "POST /api/help-center/auth ", 27)) {
+      /* expires_in 0: a client renewing before expiry asks again every call */
+      snprintf(body, sizeof body, "{\"access_token\":\"tok\",\"token_type\":\"Bearer\","
+                                  "\"expires_in\":0}");
+      if (!basic) status = 401;
+    } else if (!strncmp(req, "GET /hc/api/help-center/", 24)) {
+      snprintf(body, sizeof body, "{\"id\":1}");
+      if (!bearer) status = 401;
+    } else {
+      snprintf(body, sizeof body,
+               "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,"
+               "\"next_cursor\":%s}}", next_cursor(req, cur, sizeof cur));
+    }
+    int len = snprintf(resp, sizeof resp, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+                       status == 200 ? "OK" : "Unauthorized", strlen(body), body);
     if (write(fd, resp, (size_t)len) < 0) {}
     close(fd);
   }
@@ -335,6 +348,19 @@ static void test_list_paging(void) {
   /* A cursor from an answer stays a query value on the target. */
   CHECK(h && hm_http_list(h, "/api/evil", 0, count_item, &items, err, sizeof err) == 0);
   CHECK(items == 4 && hm_http_get_stats(h)->requests == 125);
+  /* The Help Center host (a path on this server): a Bearer token from the
+   * account's exchange (Basic), asked again before each call since the server
+   * says it expires at once — renewed before expiry, never sent expired. */
+  char hc[80];
+  snprintf(hc, sizeof hc, "%s/hc", base);
+  if (h) hm_http_set_help_center(h, hc);
+  for (int i = 1; h && i <= 2; i++) {
+    hm_http_resp r;
+    hm_http_request(h, "GET", "/api/help-center/help-centers/1", NULL, 1, &r);
+    CHECK(r.status == 200 && hm_rn_json_id(r.json) == 1);
+    CHECK(hm_http_get_stats(h)->requests == 125 + 2 * i);   /* the exchange, then the call */
+    hm_http_resp_free(&r);
+  }
   hm_http_close(h);
   kill(srv, SIGKILL);
   waitpid(srv, NULL, 0);
