@@ -302,10 +302,17 @@ static int hc_token_ensure(hm_http *h, hm_http_resp *r) {
   if (!tok || !*tok || strlen(tok) >= sizeof h->hc_token || !cJSON_IsNumber(ttl)) {
     hm_http_resp_free(r);
     *r = t;
-    if (!r->err[0] || r->status == 200)
-      snprintf(r->err, sizeof r->err, "the Help Center token exchange (%s) answered no token",
-               HM_GORGIAS_ROUTES.help_center_auth);
+    char why[sizeof r->err];
+    snprintf(why, sizeof why, "%s", r->err[0] && r->status != 200 ? r->err : "no token");
+    snprintf(r->err, sizeof r->err, "the Help Center token exchange (%s): %.400s",
+             HM_GORGIAS_ROUTES.help_center_auth, why);
     if (r->status == 200) r->status = 0;
+    /* The call itself never left: without a refusal to pass on (a 4xx of the
+     * exchange), nothing is in doubt and the run stops resumable. */
+    if (r->status == 0 || r->status == 429 || r->status >= 500) {
+      r->status = 0;
+      r->not_sent = 1;
+    }
     return -1;
   }
   snprintf(h->hc_token, sizeof h->hc_token, "%s", tok);
