@@ -10,11 +10,11 @@ _hmap_words() {   # the options of hmaprun COMMAND
     scope) echo "--data --out --set --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --delta --force-map-change
                --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --rate-window --map-hash --report
-               --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --no-preflight --credentials-file
+               --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --help-center-url --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
-                    --max-answer-bytes --log-json --log-every --help" ;;
-    verify) echo "--state --target --credentials-file --json --retarget --time-scale
+                    --help-center-url --max-answer-bytes --log-json --log-every --help" ;;
+    verify) echo "--state --target --credentials-file --json --retarget --time-scale --help-center-url
                   --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help" ;;

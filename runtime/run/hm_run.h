@@ -77,6 +77,7 @@ typedef struct hm_exec_opts {
   const char *map_hash;      /* hex digest of the map; stamped on every row */
   const char *data_dir;      /* uploads are read relative to it */
   const char *report_path;   /* reconciliation report (JSON); NULL: <state>.report.json */
+  const char *help_center_url;   /* --help-center-url; NULL: the profile's default */
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
   /* --allow-rule NAME: active rules the consultant allows by name (rn_preflight.c) */
   const char *allow_rules[32]; int nallow_rules;

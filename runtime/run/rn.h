@@ -116,6 +116,16 @@ typedef struct hm_http_opts {
 hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opts *o,
                       char *err, size_t errlen);
 void hm_http_close(hm_http *h);
+/* The Help Center's own base URL (rn_http.c): Help Center calls go there with
+ * a Bearer token from the account's token exchange, renewed before it expires
+ * and once on a 401. NULL, "" or the target itself: the target serves the Help
+ * Center with the account's credentials. hm_http_open sets the profile's
+ * default for the target (hm_gorgias_help_center_default). */
+void hm_http_set_help_center(hm_http *h, const char *url);
+const char *hm_http_help_center(const hm_http *h);   /* NULL: the target */
+/* The preflight's token exchange (nothing to do without a Help Center host):
+ * 0, or -1 with the reason in err. */
+int hm_http_help_center_token(hm_http *h, char *err, size_t errlen);
 /* method: GET POST PUT DELETE; path starts with '/'; body may be NULL.
  * Retries 429 (Retry-after), 5xx, timeouts and dropped connections unless
  * idempotent is 0 and the failure may have reached the server: then it returns
@@ -243,6 +253,7 @@ typedef struct hm_target_args {
   int log_json, json, dry_run, help, retarget;
   int yes;                 /* --yes: rollback deletes without asking */
   double log_every;        /* --log-every SECONDS (0: the default) */
+  const char *help_center_url;   /* --help-center-url (NULL: the profile's default) */
 } hm_target_args;
 int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_args *a);
 struct hm_store;

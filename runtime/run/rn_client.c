@@ -37,6 +37,7 @@ int hm_client_connect_bound(const hm_target_args *a, hm_store *st,
                              sizeof err);
   if (!rc) {
     hm_http_set_max_answer(*h, a->max_answer_bytes);
+    if (a->help_center_url) hm_http_set_help_center(*h, a->help_center_url);
     rc = hm_target_bind(st, *h, a->state, a->target, a->retarget, strict, command, err,
                         sizeof err);
     if (rc) { hm_http_close(*h); *h = NULL; }
@@ -202,8 +203,9 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
     const char *arg = argv[i], *v = NULL;
     size_t n = 0;
     static const char *const valued[] = { "--state", "--target", "--credentials-file",
-                                          "--time-scale", "--max-answer-bytes", "--log-every" };
-    for (size_t k = 0; k < 6; k++) {
+                                          "--time-scale", "--max-answer-bytes", "--log-every",
+                                          "--help-center-url" };
+    for (size_t k = 0; k < 7; k++) {
       n = strlen(valued[k]);
       if (!strncmp(arg, valued[k], n) && (arg[n] == '=' || (!arg[n] && i + 1 < argc))) {
         v = arg[n] == '=' ? arg + n + 1 : argv[++i];
@@ -211,6 +213,7 @@ int hm_target_args_parse(int argc, char **argv, const char *usage, hm_target_arg
         else if (k == 1) a->target = v;
         else if (k == 2) a->creds_file = v;
         else if (k == 3) a->time_scale = strtod(v, NULL);
+        else if (k == 6) a->help_center_url = v;
         else if (k == 5) {
           if ((a->log_every = strtod(v, NULL)) <= 0) {
             fprintf(stderr, "hmaprun: --log-every needs a positive number of seconds\n");

@@ -57,6 +57,8 @@ static const char *RUN_USAGE =
     "                         is aborted and the call is treated as unanswered\n"
     "  --in-doubt-wait S      after a crash, let unanswered creates age S seconds before\n"
     "                         looking them up (default 30 / time scale: requests in flight land)\n"
+    "  --help-center-url URL  the Help Center API's own host (default: Gorgias' for a\n"
+    "                         *.gorgias.com target; the target itself otherwise)\n"
     "  --time-scale X         rehearsals against hmap-sandbox --time-scale X (windows / X)\n"
     "  --no-preflight         skip the account and rules checks (tests only)\n"
     "Exit: 0 done, 1 rejected records, 2 usage/input, 3 target refused, 4 interrupted "
@@ -149,6 +151,13 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
                         "account's 40 per 10 s)\n");
         return 2;
       }
+    } else if ((v = opt_value(argc, argv, &i, "--help-center-url"))) {
+      if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+        fprintf(stderr, "hmaprun run: --help-center-url %s: expected an http:// or https:// "
+                        "URL\n", v);
+        return 2;
+      }
+      a->o.help_center_url = v;
     } else if ((v = opt_value(argc, argv, &i, "--time-scale"))) {
       a->o.time_scale = strtod(v, NULL);
       if (a->o.time_scale <= 0) {

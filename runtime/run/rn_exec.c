@@ -1143,6 +1143,7 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                              &ex->http, err, sizeof err);
   if (!rc) hm_http_set_max_answer(ex->http, o->max_answer_bytes);
   if (!rc) hm_http_set_window(ex->http, o->rate_window);
+  if (!rc && o->help_center_url) hm_http_set_help_center(ex->http, o->help_center_url);
   if (!rc)
     rc = hm_store_open(&ex->st, o->state_path,
                        HM_STORE_CREATE | (o->recover ? HM_STORE_ACCEPT_LOST : 0), err, sizeof err);
@@ -1156,6 +1157,12 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                             &(hm_rule_allow){o->allow_active_rules, o->allow_rules,
                                              o->nallow_rules},
                             &ex->prog, err, sizeof err);
+  if (!rc && !o->no_preflight && hm_http_help_center_token(ex->http, err, sizeof err)) {
+    /* Not fatal: a map without Help Center objects never needs the token. */
+    fprintf(stderr, "hmaprun: preflight: no Help Center token from %s (%s); Help Center calls "
+                    "will fail\n", o->target, err);
+    err[0] = 0;
+  }
   if (!rc) ex->recovering = hm_store_recovering(ex->st, o->recover);
   if (!rc && !(ex->rv = hm_resolver_open(ex->http, ex->st))) {
     snprintf(err, sizeof err, "out of memory");

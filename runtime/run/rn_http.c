@@ -30,6 +30,12 @@ struct hm_http {
   char curl_err[CURL_ERROR_SIZE];
   int in_send;      /* a request that changes something is on the wire: let it finish */
   int finishing;    /* hm_http_finishing: stop requests ignored */
+  /* The Help Center's own host (NULL: the target serves it with the account's
+   * credentials) and its Bearer token, renewed at hc_renew_at, before the
+   * server's expires_in runs out. */
+  char *hc_base;
+  char hc_token[512];
+  double hc_renew_at;
 };
 
 void hm_http_resp_free(hm_http_resp *r) {
@@ -171,6 +177,7 @@ hm_http *hm_http_open(const char *base_url, const hm_creds *c, const hm_http_opt
   curl_easy_setopt(cu, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(cu, CURLOPT_XFERINFODATA, h);
+  hm_http_set_help_center(h, hm_gorgias_help_center_default(h->base));
   return h;
 }
 
@@ -180,7 +187,9 @@ void hm_http_close(hm_http *h) {
   hm_creds_wipe(&h->creds);
   hm_secret_wipe(h->pad, sizeof h->pad);
   hm_secret_wipe(h->auth, sizeof h->auth);
+  hm_secret_wipe(h->hc_token, sizeof h->hc_token);
   free(h->base);
+  free(h->hc_base);
   free(h);
 }
 
@@ -270,6 +279,76 @@ static curl_mime *build_mime(hm_http *h, upload_spec *u) {
   return mime;
 }
 
+/* Does path go to the Help Center's own host? */
+static int hc_routed(const hm_http *h, const char *path) {
+  return h->hc_base && hm_gorgias_help_center_route(path);
+}
+
+static void request_loop(hm_http *h, const char *method, const char *path, const char *payload,
+                         upload_spec *up, int idempotent, hm_http_resp *r);
+
+/* A Help Center token from the account's host (Basic auth), unless the one
+ * held is still good. 0, or -1 with the failed exchange's answer in r (its
+ * status and reason are the call's: a refused exchange is a refused call). */
+static int hc_token_ensure(hm_http *h, hm_http_resp *r) {
+  if (h->hc_token[0] && hm_now() < h->hc_renew_at) return 0;
+  hm_secret_wipe(h->hc_token, sizeof h->hc_token);
+  hm_http_resp t;
+  memset(&t, 0, sizeof t);
+  /* Asking for a token changes nothing worth keeping: safe to repeat. */
+  request_loop(h, "POST", HM_GORGIAS_ROUTES.help_center_auth, NULL, NULL, 1, &t);
+  const char *tok = t.status == 200 ? hm_rn_json_str(t.json, "access_token") : NULL;
+  const cJSON *ttl = t.json ? cJSON_GetObjectItemCaseSensitive(t.json, "expires_in") : NULL;
+  if (!tok || !*tok || strlen(tok) >= sizeof h->hc_token || !cJSON_IsNumber(ttl)) {
+    hm_http_resp_free(r);
+    *r = t;
+    char why[sizeof r->err];
+    snprintf(why, sizeof why, "%s", r->err[0] && r->status != 200 ? r->err : "no token");
+    snprintf(r->err, sizeof r->err, "the Help Center token exchange (%s): %.400s",
+             HM_GORGIAS_ROUTES.help_center_auth, why);
+    if (r->status == 200) r->status = 0;
+    /* The call itself never left: without a refusal to pass on (a 4xx of the
+     * exchange), nothing is in doubt and the run stops resumable. */
+    if (r->status == 0 || r->status == 429 || r->status >= 500) {
+      r->status = 0;
+      r->not_sent = 1;
+    }
+    return -1;
+  }
+  snprintf(h->hc_token, sizeof h->hc_token, "%s", tok);
+  /* Renew a fifth of its life (at most a minute) early: a call in flight never
+   * carries a token that expires on the way. */
+  double life = ttl->valuedouble, margin = life / 5 < 60 ? life / 5 : 60;
+  h->hc_renew_at = hm_now() + life - margin;
+  if (t.body.data) hm_secret_wipe(t.body.data, t.body.len);
+  hm_http_resp_free(&t);
+  return 0;
+}
+
+void hm_http_set_help_center(hm_http *h, const char *url) {
+  free(h->hc_base);
+  h->hc_base = NULL;
+  hm_secret_wipe(h->hc_token, sizeof h->hc_token);
+  if (!url || !*url) return;
+  size_t n = strlen(url);
+  while (n && url[n - 1] == '/') n--;
+  /* The target itself: it serves the Help Center with the account's credentials. */
+  if (n == strlen(h->base) && !strncmp(url, h->base, n)) return;
+  h->hc_base = strndup(url, n);
+}
+
+const char *hm_http_help_center(const hm_http *h) { return h->hc_base; }
+
+int hm_http_help_center_token(hm_http *h, char *err, size_t errlen) {
+  if (!h->hc_base) return 0;
+  hm_http_resp r;
+  memset(&r, 0, sizeof r);
+  int rc = hc_token_ensure(h, &r);
+  if (rc) snprintf(err, errlen, "%s", r.err);
+  hm_http_resp_free(&r);
+  return rc;
+}
+
 /* One transfer, paced. Returns the curl code; fills r (body, status, json). */
 static CURLcode perform_once(hm_http *h, const char *method, const char *path,
                              const char *payload, upload_spec *up, int idempotent,
@@ -283,10 +362,11 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
   r->err[0] = 0;
   h->limit_hdr[0] = h->retry_hdr[0] = h->curl_err[0] = 0;
   CURL *cu = h->curl;
+  const char *base = hc_routed(h, path) ? h->hc_base : h->base;
   hm_buf url; hm_buf_init(&url);
-  hm_buf_puts(&url, h->base);
+  hm_buf_puts(&url, base);
   hm_buf_puts(&url, path);
-  if (hm_url_same_origin(h->base, hm_buf_cstr(&url), h->curl_err, sizeof h->curl_err)) {
+  if (hm_url_same_origin(base, hm_buf_cstr(&url), h->curl_err, sizeof h->curl_err)) {
     hm_buf_free(&url);
     r->not_sent = 1;   /* refused here: nothing reached any server */
     error_text(h, r, CURLE_URL_MALFORMAT);
@@ -318,10 +398,14 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
     curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE, (long)(payload ? strlen(payload) : 0));
     if (strcmp(method, "POST")) curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
   }
-  hm_creds plain;
-  creds_plain(h, &plain);
-  hm_secret_auth_header(&plain, h->auth, sizeof h->auth);
-  hm_creds_wipe(&plain);
+  if (base == h->hc_base) {
+    snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s", h->hc_token);
+  } else {
+    hm_creds plain;
+    creds_plain(h, &plain);
+    hm_secret_auth_header(&plain, h->auth, sizeof h->auth);
+    hm_creds_wipe(&plain);
+  }
   struct curl_slist auth = { h->auth, hdrs };   /* ours: never given to curl_slist_free_all */
   curl_easy_setopt(cu, CURLOPT_HTTPHEADER, &auth);
   /* libcurl silently re-sends a request whose reused keep-alive connection
@@ -363,9 +447,16 @@ static CURLcode perform_once(hm_http *h, const char *method, const char *path,
 /* The retry loop shared by JSON requests and uploads. */
 static void request_loop(hm_http *h, const char *method, const char *path, const char *payload,
                          upload_spec *up, int idempotent, hm_http_resp *r) {
-  int failures = 0;
+  int failures = 0, renewed = 0;
   for (int attempt = 0;; attempt++) {
+    if (hc_routed(h, path) && hc_token_ensure(h, r)) return;
     CURLcode cc = perform_once(h, method, path, payload, up, idempotent, r);
+    if (cc == CURLE_OK && r->status == 401 && hc_routed(h, path) && !renewed++) {
+      /* An expired (or revoked) token was refused before anything was done:
+       * one new token, then the same call again. */
+      hm_secret_wipe(h->hc_token, sizeof h->hc_token);
+      continue;
+    }
     if (cc == CURLE_READ_ERROR && up) return;   /* the local file, not the network */
     if (cc == CURLE_URL_MALFORMAT) return;      /* refused before sending: no retry */
     if (r->oversized) { r->status = 0; return; }   /* the same answer would come again */

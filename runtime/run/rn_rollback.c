@@ -15,7 +15,7 @@
 
 static const char *USAGE =
     "usage: hmaprun rollback --state state.db --target URL [--credentials-file F] [--dry-run] "
-    "[--time-scale F]\n"
+    "[--time-scale F] [--help-center-url URL]\n"
     "                         [--retarget] [--yes] [--log-json] [--log-every SECONDS]\n"
     "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
     "Deletes everything the runs created, newest first; lists what Gorgias cannot delete.\n"

@@ -10,7 +10,7 @@
 
 static const char *USAGE =
     "usage: hmaprun verify --state state.db --target URL [--credentials-file F] [--json] "
-    "[--time-scale F]\n"
+    "[--time-scale F] [--help-center-url URL]\n"
     "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
     "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
     "       [--map FILE.hbc --data DIR [--set NAME=VALUE]... [--sample N]]\n"

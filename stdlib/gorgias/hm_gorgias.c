@@ -112,6 +112,11 @@ const hm_gorgias_routes HM_GORGIAS_ROUTES = {
   .rate_limit_header = "X-Gorgias-Account-Api-Call-Limit",   /* §2 */
   .upload_part = "file",                              /* §5.12: "usually named file" */
   .nested_list = "messages",                          /* §5.1: 1..500 in the ticket create */
+  .help_center_auth = "/api/help-center/auth",        /* fid §1.2 [HC1] */
+  /* fid §1.2 [HC2] getHelpCenterApiBaseUrl(): read from a client, UNCONFIRMED
+   * against a live account; --help-center-url overrides it. */
+  .help_center_host = "https://internal-help-center-api.gorgias.com",
+  .account_domain = ".gorgias.com",
 };
 
 /* Gorgias takes any content_type on an attachment (§5.2: a required string;
@@ -238,4 +243,23 @@ const char *hm_gorgias_filter(const char *coll, const char *field) {
 
 bool hm_gorgias_paged(const char *path) {
   return strstr(path, HM_GORGIAS_ROUTES.help_center_prefix) != NULL;
+}
+
+bool hm_gorgias_help_center_route(const char *path) {
+  const char *auth = HM_GORGIAS_ROUTES.help_center_auth;
+  size_t n = strlen(auth);
+  if (!strncmp(path, auth, n) && (!path[n] || path[n] == '?')) return false;
+  return !strncmp(path, HM_GORGIAS_ROUTES.help_center_prefix,
+                  strlen(HM_GORGIAS_ROUTES.help_center_prefix));
+}
+
+const char *hm_gorgias_help_center_default(const char *target) {
+  const char *host = target ? strstr(target, "://") : NULL;
+  if (!host) return NULL;
+  host += 3;
+  size_t n = strcspn(host, ":/?#");
+  const char *dom = HM_GORGIAS_ROUTES.account_domain;
+  size_t d = strlen(dom);
+  if (n <= d || strncasecmp(host + n - d, dom, d)) return NULL;
+  return HM_GORGIAS_ROUTES.help_center_host;
 }

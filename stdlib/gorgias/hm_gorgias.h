@@ -69,6 +69,9 @@ typedef struct hm_gorgias_routes {
   const char *rate_limit_header;  /* "n/40" on every answer */
   const char *upload_part;        /* the multipart part that carries the file */
   const char *nested_list;        /* a ticket's messages, sent inside its create */
+  const char *help_center_auth;   /* POST (Basic): {access_token, token_type, expires_in} */
+  const char *help_center_host;   /* the Help Center API's base URL for a *.gorgias.com account */
+  const char *account_domain;     /* the host suffix of a Gorgias account */
 } hm_gorgias_routes;
 
 extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
@@ -131,6 +134,15 @@ const char *hm_gorgias_filter(const char *coll, const char *field);
 
 /* Lists under path are page-based (Help Center) rather than cursor-based. */
 bool hm_gorgias_paged(const char *path);
+
+/* A call to path goes to the Help Center's own host (every Help Center route
+ * but the token exchange, which the account's host answers). */
+bool hm_gorgias_help_center_route(const char *path);
+
+/* The default Help Center base URL for an account URL: the profile's host for
+ * a *.gorgias.com account, NULL for any other target (it serves the Help
+ * Center itself, with the account's credentials: hmap-sandbox, a proxy). */
+const char *hm_gorgias_help_center_default(const char *target);
 
 /* MIME type of an extension (no dot, any case, n bytes), NULL if unknown;
  * HM_GORGIAS_MIME_DEFAULT is what an unknown one is sent as. */

@@ -37,6 +37,7 @@
 typedef struct env {
   const char *sbx_bin, *client_bin;
   char dir[256], base[96];
+  char hc[96];            /* --help-center-port: the Help Center host's URL */
   pid_t sbx;
   const char *err_name;   /* stderr file of the next client (default client.err) */
 } env;
@@ -98,6 +99,17 @@ static int contains_bytes(const char *hay, size_t n, const char *needle) {
 
 /* ---- sandbox ---- */
 
+/* One line of the sandbox's stdout, without its newline. */
+static void read_line(int fd, char *line, size_t cap) {
+  size_t len = 0;
+  while (len < cap - 1) {
+    ssize_t r = read(fd, line + len, 1);
+    if (r <= 0 || line[len] == '\n') break;
+    len++;
+  }
+  line[len] = 0;
+}
+
 static int start_sandbox(env *e, const char *const *extra) {
   int fds[2];
   if (pipe(fds)) return -1;
@@ -125,13 +137,14 @@ static int start_sandbox(env *e, const char *const *extra) {
   }
   close(fds[1]);
   char line[256];
-  size_t len = 0;
-  while (len < sizeof line - 1) {
-    ssize_t r = read(fds[0], line + len, 1);
-    if (r <= 0 || line[len] == '\n') break;
-    len++;
+  read_line(fds[0], line, sizeof line);
+  e->hc[0] = 0;
+  for (int i = 0; extra && extra[i]; i++) {
+    char hc[256];
+    if (strcmp(extra[i], "--help-center-port")) continue;
+    read_line(fds[0], hc, sizeof hc);   /* "help center on URL" */
+    if (strstr(hc, "http://")) snprintf(e->hc, sizeof e->hc, "%s", strstr(hc, "http://"));
   }
-  line[len] = 0;
   close(fds[0]);
   const char *url = strstr(line, "http://");
   if (!url) {
@@ -1734,6 +1747,93 @@ static int count_dups(const cJSON *arr, const char *field) {
  * categories by slug (page-based lists, slug in the translation), tickets,
  * customers and users by external_id/email, tags and teams by name, custom
  * fields by external_id. */
+/* Requests of every Help Center route (but the token exchange) that the
+ * sandbox answered with outcome. */
+static int help_center_outcomes(env *e, const char *outcome) {
+  cJSON *s = NULL;
+  sbx_call(e, "GET", "/_sandbox/stats", NULL, &s);
+  const cJSON *route, *it;
+  int n = 0;
+  cJSON_ArrayForEach(route, cJSON_GetObjectItemCaseSensitive(s, "routes")) {
+    if (!strstr(route->string, "/api/help-center/help-centers")) continue;
+    cJSON_ArrayForEach(it, route) if (!strcmp(it->string, outcome)) n += (int)it->valuedouble;
+  }
+  cJSON_Delete(s);
+  return n;
+}
+
+/* The iTop reference map into a sandbox whose Help Center is on its own host
+ * behind tokens (issue 12): the articles land there, and every token issued
+ * is expired once the preflight's exchange is counted (the client held still
+ * meanwhile) — the first Help Center call gets 401 and the run survives it. */
+static void scenario_example_hc(env *e, const char *hmapc, const char *map, const char *data) {
+  char hbc[600];
+  snprintf(hbc, sizeof hbc, "%s/map.hbc", e->dir);
+  const char *client = e->client_bin;
+  e->client_bin = hmapc;
+  int rc = run_client(e, 0, 0, NULL, "build", map, "-o", hbc, (const char *)NULL);
+  e->client_bin = client;
+  if (rc) {
+    fprintf(stderr, "example_hc: hmapc build %s failed (exit %d): skipped\n", map, rc);
+    skipped = 1;
+    return;
+  }
+  CHECK(e->hc[0], "the sandbox printed no Help Center URL");
+  const char *argv[] = { e->client_bin, "run", hbc, "--data", data, "--target", e->base,
+                         "--help-center-url", e->hc, "--state", path_in(e, "state.db"),
+                         "--time-scale", SCALE, "--in-doubt-wait", "0.3", NULL };
+  const char *auth = "POST /api/help-center/auth";
+  pid_t pid = spawn_client(e, NULL, argv);
+  int held = 0;
+  for (int i = 0; i < 30000 && !held; i++) {
+    siginfo_t si = {0};
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+      break;
+    if (route_count(e, auth, NULL) >= 1) held = kill(pid, SIGSTOP) == 0;
+    else sleep_ms(5);
+  }
+  CHECK(held, "the run made no Help Center token exchange");
+  int before = help_center_outcomes(e, "201");
+  long expired = sbx_call(e, "POST", "/_sandbox/help-center/expire-tokens", NULL, NULL);
+  if (held) kill(pid, SIGCONT);
+  rc = wait_client(pid, 0, 0);
+  CHECK(rc == 0 || rc == 1, "hmaprun run with the Help Center host: exit %d", rc);
+  CHECK(expired == 204, "expire-tokens answered %ld", expired);
+  CHECK(before == 0, "%d Help Center objects were created before the tokens expired", before);
+  long articles = state_count(e, "HelpCenterArticle");
+  long categories = state_count(e, "HelpCenterCategory");
+  CHECK(articles > 0 && kind_size(e, "help_center_articles") == articles,
+        "%d articles in the sandbox, %ld in the state", kind_size(e, "help_center_articles"),
+        articles);
+  CHECK(kind_size(e, "help_center_categories") == categories,
+        "%d categories in the sandbox, %ld in the state",
+        kind_size(e, "help_center_categories"), categories);
+  /* Created on the Help Center host: the account's host answers those routes 403. */
+  CHECK(help_center_outcomes(e, "201") >= articles + categories,
+        "%d Help Center creates answered 201", help_center_outcomes(e, "201"));
+  CHECK(help_center_outcomes(e, "403") == 0, "%d Help Center calls refused 403 (wrong host)",
+        help_center_outcomes(e, "403"));
+  CHECK(help_center_outcomes(e, "401") == 1, "%d Help Center calls answered 401 (want 1: "
+        "the expired token, once)", help_center_outcomes(e, "401"));
+  CHECK(route_count(e, auth, "200") == 2, "%d token exchanges (want 2: preflight, renewal)",
+        route_count(e, auth, "200"));
+  char *err = client_stderr(e);
+  CHECK(err && !strstr(err, "hc."), "a Help Center token reached the client's stderr");
+  free(err);
+  /* verify reads the articles back, and rollback deletes them, on the same host. */
+  rc = run_client(e, 0, 0, NULL, "verify", "--state", path_in(e, "state.db"), "--target", e->base,
+                  "--help-center-url", e->hc, "--time-scale", SCALE, (const char *)NULL);
+  CHECK(rc == 0, "verify with the Help Center host: exit %d", rc);
+  rc = run_client(e, 0, 0, NULL, "rollback", "--state", path_in(e, "state.db"), "--target",
+                  e->base, "--help-center-url", e->hc, "--time-scale", SCALE, "--yes",
+                  (const char *)NULL);
+  CHECK(rc == 0 && kind_size(e, "help_center_articles") == 0,
+        "rollback with the Help Center host: exit %d, %d articles left", rc,
+        kind_size(e, "help_center_articles"));
+  CHECK(help_center_outcomes(e, "403") == 0, "%d Help Center calls refused 403 (wrong host)",
+        help_center_outcomes(e, "403"));
+}
+
 static void scenario_example_faults(env *e, const char *hmapc, const char *map, const char *data) {
   char hbc[600];
   snprintf(hbc, sizeof hbc, "%s/map.hbc", e->dir);
@@ -2766,8 +2866,10 @@ int main(int argc, char **argv) {
   /* the rehearsal that created "Embedded training video" twice */
   const char *rehearsal[] = {"--faults", "429:0.1:5,500:0.05,502:0.02,drop-after:0.03", "--seed",
                              "7", NULL};
+  const char *hc_host[] = { "--help-center-port", "0", NULL };
   if (start_sandbox(&e, !strcmp(sc, "kill_resume") || !strcmp(sc, "interrupt") ? slow
-                        : !strcmp(sc, "example_faults") ? rehearsal : NULL)) return 2;
+                        : !strcmp(sc, "example_faults") ? rehearsal
+                        : !strcmp(sc, "example_hc") ? hc_host : NULL)) return 2;
   if (!strcmp(sc, "full")) scenario_full(&e);
   else if (!strcmp(sc, "kill_resume")) scenario_kill_resume(&e);
   else if (!strcmp(sc, "faults")) scenario_faults(&e);
@@ -2798,6 +2900,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(sc, "no_core")) scenario_no_core(&e);
   else if (!strcmp(sc, "example")) scenario_example(&e, argv[4], argv[5], argv[6]);
   else if (!strcmp(sc, "example_faults")) scenario_example_faults(&e, argv[4], argv[5], argv[6]);
+  else if (!strcmp(sc, "example_hc")) scenario_example_hc(&e, argv[4], argv[5], argv[6]);
   else { fprintf(stderr, "unknown scenario %s\n", sc); failures++; }
   stop_sandbox(&e);
   if (failures) {

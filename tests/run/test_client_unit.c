@@ -3,7 +3,8 @@
  * credential loading and scrubbing, the state store's exactly-once rows and
  * map-hash guard, and verify's field comparison — plus list paging against a
  * scripted one-process server (a list past 50 pages, a cursor that loops, a
- * cursor shaped like another host) and the origin check of request URLs. */
+ * cursor shaped like another host), the origin check of request URLs and the
+ * choice of the Help Center's host. */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -279,15 +280,28 @@ static void serve(int ls) {
     char req[2048];
     ssize_t n = read(fd, req, sizeof req - 1);
     req[n > 0 ? n : 0] = 0;
+    int bearer = strstr(req, "\r\nAuthorization: Bearer tok\r\n") != NULL;
+    int basic = strstr(req, "\r\nAuthorization: Basic ") != NULL;
     char *eol = strstr(req, "\r\n");
     if (eol) *eol = 0;
     char cur[32], body[160], resp[400];
-    snprintf(
-        body, sizeof body,
-        "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,\"next_cursor\":%s}}",
-        next_cursor(req, cur, sizeof cur));
-    int len = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+    int status = 200;
+    if (!strncmp(req, "POST /api/help-center/auth ", 27)) {
+      /* expires_in 0: a client renewing before expiry asks again every call */
+      snprintf(body, sizeof body, "{\"access_token\":\"tok\",\"token_type\":\"Bearer\","
+                                  "\"expires_in\":0}");
+      if (!basic) status = 401;
+    } else if (!strncmp(req, "GET /hc/api/help-center/", 24)) {
+      snprintf(body, sizeof body, "{\"id\":1}");
+      if (!bearer) status = 401;
+    } else {
+      snprintf(body, sizeof body,
+               "{\"data\":[{\"id\":1},{\"id\":2}],\"meta\":{\"prev_cursor\":null,"
+               "\"next_cursor\":%s}}", next_cursor(req, cur, sizeof cur));
+    }
+    int len = snprintf(resp, sizeof resp, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+                       status == 200 ? "OK" : "Unauthorized", strlen(body), body);
     if (write(fd, resp, (size_t)len) < 0) {}
     close(fd);
   }
@@ -334,6 +348,19 @@ static void test_list_paging(void) {
   /* A cursor from an answer stays a query value on the target. */
   CHECK(h && hm_http_list(h, "/api/evil", 0, count_item, &items, err, sizeof err) == 0);
   CHECK(items == 4 && hm_http_get_stats(h)->requests == 125);
+  /* The Help Center host (a path on this server): a Bearer token from the
+   * account's exchange (Basic), asked again before each call since the server
+   * says it expires at once — renewed before expiry, never sent expired. */
+  char hc[80];
+  snprintf(hc, sizeof hc, "%s/hc", base);
+  if (h) hm_http_set_help_center(h, hc);
+  for (int i = 1; h && i <= 2; i++) {
+    hm_http_resp r;
+    hm_http_request(h, "GET", "/api/help-center/help-centers/1", NULL, 1, &r);
+    CHECK(r.status == 200 && hm_rn_json_id(r.json) == 1);
+    CHECK(hm_http_get_stats(h)->requests == 125 + 2 * i);   /* the exchange, then the call */
+    hm_http_resp_free(&r);
+  }
   hm_http_close(h);
   kill(srv, SIGKILL);
   waitpid(srv, NULL, 0);
@@ -387,6 +414,40 @@ static void test_target_identity(void) {
   cJSON_Delete(a);
 }
 
+/* Which calls go to the Help Center's own host, and which host: the profile's
+ * for a *.gorgias.com account, the target itself for anything else, the
+ * consultant's when given (the target given again: the target). */
+static void test_help_center_host(void) {
+  CHECK(hm_gorgias_help_center_route("/api/help-center/help-centers/1/articles"));
+  CHECK(hm_gorgias_help_center_route("/api/help-center/help-centers?page=2"));
+  CHECK(!hm_gorgias_help_center_route("/api/help-center/auth"));
+  CHECK(!hm_gorgias_help_center_route("/api/tickets"));
+  CHECK(!hm_gorgias_help_center_route("/api/upload?type=public_attachment"));
+  const char *def = hm_gorgias_help_center_default("https://acme.gorgias.com");
+  CHECK(def && !strcmp(def, HM_GORGIAS_ROUTES.help_center_host));
+  CHECK(hm_gorgias_help_center_default("https://ACME.Gorgias.com:443/") == def);
+  CHECK(!hm_gorgias_help_center_default("http://127.0.0.1:8080"));
+  CHECK(!hm_gorgias_help_center_default("https://gorgias.com.evil.example"));
+  CHECK(!hm_gorgias_help_center_default("https://acme.gorgias.com.evil.example/x"));
+  hm_creds c = { "u@example.com", "k" };
+  hm_http_opts o = { .time_scale = 1 };
+  char err[200];
+  hm_http *h = hm_http_open("https://acme.gorgias.com/", &c, &o, err, sizeof err);
+  CHECK(h && hm_http_help_center(h) && !strcmp(hm_http_help_center(h), def));
+  if (h) {
+    hm_http_set_help_center(h, "http://127.0.0.1:9/");
+    CHECK(hm_http_help_center(h) && !strcmp(hm_http_help_center(h), "http://127.0.0.1:9"));
+    hm_http_set_help_center(h, "https://acme.gorgias.com/");
+    CHECK(hm_http_help_center(h) == NULL);
+  }
+  hm_http_close(h);
+  h = hm_http_open("http://127.0.0.1:9", &c, &o, err, sizeof err);
+  CHECK(h && hm_http_help_center(h) == NULL);
+  char why[200] = "";
+  CHECK(h && hm_http_help_center_token(h, why, sizeof why) == 0);   /* nothing to ask */
+  hm_http_close(h);
+}
+
 int main(void) {
   char dir[] = "/tmp/hm_client_unit_XXXXXX";
   if (!mkdtemp(dir)) return 2;
@@ -402,6 +463,7 @@ int main(void) {
   test_list_paging();
   test_seen();
   test_same_origin();
+  test_help_center_host();
   curl_global_cleanup();
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
