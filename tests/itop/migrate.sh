@@ -7,7 +7,7 @@
 # every private entry an internal note with its date; every saved attachment of
 # a ticket uploaded at its size (the draft not); every person with an e-mail a
 # customer (the inactive one too); each public entry by an agent sent by that
-# agent (case logs name a User id); `hmaprun verify` clean. The map runs unedited
+# agent (case logs name a User id), each private entry's note naming its author; `hmaprun verify` clean. The map runs unedited
 # on an iTop without the example class Site (an optional source).
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 STATE=$4 root=$5
@@ -70,6 +70,15 @@ for cls in UserRequest Incident Change; do
       | .created_datetime' | sort >"$tmp/got"
     grep -vxFf "$tmp/got" "$tmp/want" >"$tmp/missing"
     [ -s "$tmp/missing" ] && failed "$cls $id: no internal note at $(tr '\n' ' ' <"$tmp/missing")"
+    # each private entry's note names its author (a note's sender is the account's user)
+    f 'private_log.entries[] | [.date, .user_login] | @tsv' | while IFS="$(printf '\t')" read -r d w; do
+      at=$(utc "$d")
+      printf '%s' "$t" | jq -e --arg at "$at" --arg w "$w" '[.[0].messages[] |
+        select(.channel == "internal-note" and .created_datetime == $at and
+               ((.body_text // "") | contains($w)))] | length > 0' >/dev/null ||
+        echo "$cls $id: the note of $at does not name its author $w"
+    done >"$tmp/authors"
+    [ -s "$tmp/authors" ] && failed "$(cat "$tmp/authors")"
     # the author of each public entry by an agent is that agent
     n=$(f 'public_log.entries | length')
     i=0
