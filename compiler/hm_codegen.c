@@ -521,7 +521,29 @@ static void enum_check(gen *g, const hm_srcinfo *s, uint32_t slot, const hm_node
   g->p->matches[mi] = m;
 }
 
-/* The enum checks of a source run once per record: in its first rule. */
+/* Column F of source s, read by the map and declared `bool`: a value that is no bool
+   spelling (`maybe` in IsSpam) would compare as false without a word, so it is a warn
+   line with the record key, as an enum's outsider is. */
+static void bool_check(gen *g, const hm_srcinfo *s, uint32_t slot, const hm_node *fd,
+                       const hm_node *at) {
+  static const char *const spellings[] = {"", "null", "0", "1", "true", "false", "True",
+                                          "False", "TRUE", "FALSE"};
+  enum { NSPELL = sizeof spellings / sizeof *spellings };
+  char *msg = hm_arena_printf(&g->c->arena, "%s.%s: a value that is not a bool (0, 1, true, "
+                              "false): it compares as false", s->name, fd->s);
+  at_node(g, at);
+  emit(g, HM_INS(HOP_LOADCOL, slot));
+  uint32_t mi = new_match(g);
+  emit(g, HM_INS(HOP_MATCH, mi));
+  hm_match m = {0, hm_arena_alloc(&g->c->arena, NSPELL * sizeof(hm_match_arm)), here(g)};
+  emit(g, HM_INS(HOP_FLAG, annot(g, HA_FLAG, 1, msg, NULL, at)));
+  uint32_t ok = here(g);
+  for (size_t i = 0; i < NSPELL; i++)
+    m.arms[m.narms++] = (hm_match_arm){kstr(g, spellings[i]), ok};
+  g->p->matches[mi] = m;
+}
+
+/* The enum and bool checks of a source run once per record: in its first rule. */
 static void enum_checks(gen *g, uint32_t ri, const hm_node *at) {
   int src = g->k->rules[ri].source;
   for (uint32_t i = 0; i < ri; i++) if (g->k->rules[i].source == src) return;
@@ -530,6 +552,7 @@ static void enum_checks(gen *g, uint32_t ri, const hm_node *at) {
     int32_t fi = hm_names_get(&s->fieldnames, s->slots[j]);
     const hm_node *fd = fi < 0 ? NULL : s->fieldv[fi];
     if (fd && fd->a && fd->a->op == TY_ENUM && fd->a->b) enum_check(g, s, j, fd, at);
+    else if (fd && fd->a && fd->a->op == TY_BOOL) bool_check(g, s, j, fd, at);
   }
 }
 

@@ -10,9 +10,10 @@
 # - a column the map reads renamed in the header (CustomerEmailAddress ->
 #   CustomerEmail): a warn line naming the file and the column, and
 #   CustomerEmail not migrated.
-# The clean fixture raises none of them. The smartertrack schema declares no
-# enum and every match of the map has a default arm, so the unknown-value kind
-# has nothing to hit here.
+# - an unknown value of a typed column (IsSpam, declared bool, "maybe" on ticket
+#   20103): a warn line with the key (it would compare as false unreported); the
+#   smartertrack schema declares no enum, so this is its unknown-value kind.
+# The clean fixture raises none of them.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
 rm -rf "$work"; mkdir -p "$work"
@@ -26,7 +27,9 @@ long=$(printf '%0330d' 0)
 sed 's/\r$//' "$src/st_Tickets.csv" |
   awk 'NR == 1 { print $0 ",ContractLevel"; next } /^20102,/ { print $0 ",gold"; next }
        { print $0 "," }' |
-  sed '1s/,CustomerEmailAddress,/,CustomerEmail,/' >"$work/data/st_Tickets.csv"
+  sed '1s/,CustomerEmailAddress,/,CustomerEmail,/' |
+  awk -v key=20103 -v col=17 -v val=maybe -f "$root/tests/plan/csv_setf.awk" \
+  >"$work/data/st_Tickets.csv"
 sed 's/\r$//' "$src/st_Users.csv" |
   awk -v key=10 -v col=3 -v val="$long@example.com" -f "$root/tests/plan/csv_setf.awk" \
   >"$work/data/st_Users.csv"
@@ -49,7 +52,11 @@ over='.rejected | any(.object == "EndUser" and .key == "10" and .field == "email
 renamed='(.flags | any(.object == "Ticket" and (.key | not) and .severity == "warn"
   and .message == "st_Tickets.csv: no column '"'CustomerEmailAddress'"' in the header: the map reads it, every record reads it as missing"))
   and (.not_migrated | any(.object == "Ticket" and .column == "CustomerEmail"))'
+notbool='.flags | any(.object == "Ticket" and .key == "20103" and .severity == "warn"
+  and .message == "Ticket.IsSpam: a value that is not a bool (0, 1, true, false): it compares as false")'
 want "extra column listed as not migrated, example 20102" "$extra" "$m"
+want "IsSpam \"maybe\" (a bool column) flagged on 20103" "$notbool" "$m"
+want "clean: no value that is not a bool" "(.flags | any(.message | test(\"not a bool\"))) | not" "$c"
 want "an e-mail over Gorgias' limit rejected on 10" "$over" "$m"
 want "renamed column named, and its new name not migrated" "$renamed" "$m"
 want "no bad records from the edit" '.bad_records == []' "$m"
