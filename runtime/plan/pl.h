@@ -47,6 +47,8 @@ void pl_scope_html(const hm_program *p, const struct cJSON *j, FILE *f);
 /* "REF SUBJECT <EMAIL>" / "NAME <EMAIL>" of a source record from the columns
    that usually carry them; NULL when it has none. malloc'd. */
 char *pl_record_label(const hm_value *rec);
+/* The record's e-mail address by the same columns, or NULL. */
+const char *pl_record_email(const hm_value *rec);
 
 /* ==== pl_wire.c ====
  * hm_wire: how a built target object looks on the Gorgias wire. The map and

@@ -97,6 +97,21 @@ uint64_t hm_rpt_get(const hm_rpt *r, uint32_t src, hm_rpt_counter what) {
   return src < r->p->nsources ? r->counts[(size_t)src * HM_RPT__NCOUNT + what] : 0;
 }
 
+static const char *label_of(void *u, const char *object, const char *key);
+
+/* "LABEL (key K)" when the record has human identifiers, else K: report.md's
+   example records. malloc'd. */
+static char *labelled_key(hm_rpt *r, const hm_rpt_row *row) {
+  const char *l = row->src < r->p->nsources
+                      ? label_of(r, K(r->p, r->p->sources[row->src].name), row->key) : NULL;
+  if (!l) return dupz(row->key);
+  hm_buf b; hm_buf_init(&b);
+  hm_buf_printf(&b, "%s (key %s)", l, row->key);
+  char *out = dupz(hm_buf_cstr(&b));
+  hm_buf_free(&b);
+  return out;
+}
+
 static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
 static void summarise(hm_rpt *r, const hm_rpt_row *row) {
@@ -115,7 +130,7 @@ static void summarise(hm_rpt *r, const hm_rpt_row *row) {
     s->map = dupz(row->map); s->rule = dupz(row->rule);
   }
   s->count++;
-  if (s->nkeys < SUMMARY_KEYS && row->key) s->keys[s->nkeys++] = dupz(row->key);
+  if (s->nkeys < SUMMARY_KEYS && row->key) s->keys[s->nkeys++] = labelled_key(r, row);
 }
 
 static void json_member(hm_buf *b, const char *name, const char *val, bool *first) {
@@ -138,6 +153,9 @@ void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row) {
   json_member(&b, "object",
               row->src < r->p->nsources ? K(r->p, r->p->sources[row->src].name) : NULL, &first);
   json_member(&b, "key", row->key, &first);
+  if (row->key && row->src < r->p->nsources)
+    json_member(&b, "label", label_of(r, K(r->p, r->p->sources[row->src].name), row->key),
+                &first);
   json_member(&b, "severity", row->severity, &first);
   json_member(&b, "message", row->message, &first);
   json_member(&b, "map", row->map, &first);
