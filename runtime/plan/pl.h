@@ -151,6 +151,9 @@ void hm_rpt_unread(hm_rpt *r, uint32_t src, hm_value rec, const char *key);
 /* The human identifiers of record key of src (pl_record_label of rec), kept
    for report.html's examples of the rows just added. */
 void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec);
+/* A Gorgias user planned from record key of src (an agent to invite): listed
+   with the user's name and e-mail (pl_record_label of user) in inventory.md. */
+void hm_rpt_agent(hm_rpt *r, uint32_t src, const char *key, const hm_value *user);
 /* Writes report.json and report.md into out_dir. 0 or -1 with err. */
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen);
 

@@ -42,6 +42,7 @@ struct hm_rpt {
   pick *picks; uint32_t npicks, cap_picks;
   pl_unread *unread;                /* columns not migrated */
   hm_htab labels;                   /* "OBJECT\x1fKEY" -> its human identifiers (report.html) */
+  FILE *agents;                     /* inventory.md's agents to invite: Markdown rows, escaped */
 };
 
 
@@ -73,6 +74,7 @@ void hm_rpt_free(hm_rpt *r) {
   if (!r) return;
   for (int i = 0; i < HM_ROW__N; i++) if (r->rows[i]) fclose(r->rows[i]);
   for (uint32_t i = 0; i < r->p->ngaps; i++) if (r->inventory[i]) fclose(r->inventory[i]);
+  if (r->agents) fclose(r->agents);
   for (uint32_t i = 0; i < r->nsums; i++) {
     summary *s = &r->sums[i];
     free(s->severity); free(s->message); free(s->map); free(s->rule);
@@ -228,6 +230,17 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
   fputs(" | ", spool); hm_md_text(spool, label ? label : "");
   fputs(" |\n", spool);
   r->gap_records[gap]++;
+}
+
+void hm_rpt_agent(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec) {
+  if (!r->agents && !(r->agents = tmpfile())) { perror("hmaprun: inventory spool"); abort(); }
+  char *label = pl_record_label(rec);
+  fputs("| ", r->agents);
+  hm_md_text(r->agents, src < r->p->nsources ? K(r->p, r->p->sources[src].name) : "");
+  fputs(" | ", r->agents); hm_md_text(r->agents, key ? key : "");
+  fputs(" | ", r->agents); hm_md_text(r->agents, label ? label : "");
+  fputs(" |\n", r->agents);
+  free(label);
 }
 
 void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec) {
@@ -567,6 +580,11 @@ static void write_inventory(hm_rpt *r, FILE *f) {
     fputs("\n| key | name |\n|---|---|\n", f);
     copy_spool(f, r->inventory[g]);
   }
+  if (!r->agents) return;
+  fputs("\n## Agents to invite\n\nThe Gorgias users the run creates: send each the "
+        "onboarding invitation at this address.\n\n| object | key | name and e-mail |\n"
+        "|---|---|---|\n", f);
+  copy_spool(f, r->agents);
 }
 
 static int write_file(const char *dir, const char *name, void (*fn)(hm_rpt *, FILE *), hm_rpt *r,
@@ -606,9 +624,9 @@ int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen) {
   if (write_file(out_dir, "report.json", write_json, r, err, errlen)) return -1;
   if (write_file(out_dir, "report.md", write_md, r, err, errlen)) return -1;
   if (write_report_html(r, out_dir, err, errlen)) return -1;
-  for (uint32_t g = 0; g < r->p->ngaps; g++)
-    if (r->p->gaps[g].kind == HG_INVENTORY)
-      return write_file(out_dir, "inventory.md", write_inventory, r, err, errlen);
+  bool inventory = r->agents != NULL;
+  for (uint32_t g = 0; g < r->p->ngaps; g++) inventory |= r->p->gaps[g].kind == HG_INVENTORY;
+  if (inventory) return write_file(out_dir, "inventory.md", write_inventory, r, err, errlen);
   return 0;
 }
 
