@@ -47,6 +47,8 @@ void pl_scope_html(const hm_program *p, const struct cJSON *j, FILE *f);
 /* "REF SUBJECT <EMAIL>" / "NAME <EMAIL>" of a source record from the columns
    that usually carry them; NULL when it has none. malloc'd. */
 char *pl_record_label(const hm_value *rec);
+/* The record's e-mail address by the same columns, or NULL. */
+const char *pl_record_email(const hm_value *rec);
 
 /* ==== pl_wire.c ====
  * hm_wire: how a built target object looks on the Gorgias wire. The map and
@@ -149,6 +151,9 @@ void hm_rpt_unread(hm_rpt *r, uint32_t src, hm_value rec, const char *key);
 /* The human identifiers of record key of src (pl_record_label of rec), kept
    for report.html's examples of the rows just added. */
 void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec);
+/* A Gorgias user planned from record key of src (an agent to invite): listed
+   with the user's name and e-mail (pl_record_label of user) in inventory.md. */
+void hm_rpt_agent(hm_rpt *r, uint32_t src, const char *key, const hm_value *user);
 /* Writes report.json and report.md into out_dir. 0 or -1 with err. */
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen);
 

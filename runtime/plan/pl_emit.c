@@ -520,6 +520,9 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   }
   body_of(pl, target, obj);
   write_call(pl, rule, "create", "POST", path, pl->body.data, pl->body.len, NULL, tn, ref, unique);
+  /* an agent is listed by the user the run creates (its name and e-mail), not
+     by the source record, which may be a ticket its address was taken from */
+  if (hm_gorgias_kind_named(tn) == HM_GK_USER) hm_rpt_agent(pl->rpt, pl->src, pl->key, &obj);
   remember(pl, rule, target, obj);
   if (rest.kind == HV_LIST) {
     const hm_gorgias_kind *msg = &HM_GORGIAS[HM_GK_MESSAGE];

@@ -61,6 +61,11 @@ static const char *field(const hm_value *rec, const char *const *names) {
   return NULL;
 }
 
+static const char *const mail[] = {"email", "emailaddress", "enduseremail",
+                                   "customeremailaddress", NULL};
+
+const char *pl_record_email(const hm_value *rec) { return field(rec, mail); }
+
 char *pl_record_label(const hm_value *rec) {
   static const char *const ref[] = {"ref", "ticketnumber", "callnumber", "chatnumber", NULL};
   static const char *const subj[] = {"subject", "title", "tickettitle", "summary", NULL};
@@ -69,8 +74,6 @@ char *pl_record_label(const hm_value *rec) {
   static const char *const other[] = {"name", "username", "login", "filename", NULL};
   static const char *const first[] = {"firstname", NULL};
   static const char *const last[] = {"lastname", NULL};
-  static const char *const mail[] = {"email", "emailaddress", "enduseremail",
-                                     "customeremailaddress", NULL};
   const char *r = field(rec, ref), *s = field(rec, subj), *w = s ? NULL : field(rec, who);
   const char *f = field(rec, first), *l = field(rec, last), *m = field(rec, mail);
   if (!s && !w && !f && !l) w = field(rec, other);

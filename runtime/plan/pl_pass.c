@@ -345,13 +345,24 @@ int pl_unread_pass(plan *pl, uint32_t s, char *err, size_t errlen) {
 
 /* ---- gaps ---- */
 
-static const char *label_of(hm_value rec, hm_arena *a) {
+static const char *name_of(hm_value rec, hm_arena *a) {
   static const char *names[] = {"name", "title", "friendlyname", "Name", "Title", "subject", NULL};
   for (int i = 0; names[i]; i++) {
     hm_value v = hv_rec_get(&rec, names[i]);
     if (v.kind == HV_STR || v.kind == HV_NUM) return hv_to_str(a, v).u.str;
   }
   return "";
+}
+
+/* An inventory row's name, with the e-mail when the record has one: the
+   agents to invite are invited by address. */
+static const char *label_of(hm_value rec, hm_arena *a) {
+  const char *name = name_of(rec, a), *mail = pl_record_email(&rec);
+  if (!mail || strstr(name, mail)) return name;
+  size_t n = strlen(name) + strlen(mail) + 4;
+  char *out = hm_arena_alloc(a, n);
+  snprintf(out, n, "%s%s<%s>", name, *name ? " " : "", mail);
+  return out;
 }
 
 /* A gap of a distinct source lists each key once: 1 for a repeat (counted

@@ -52,8 +52,9 @@ void pl_row(plan *pl, const hm_rpt_row *row, bool always) { hold_row(pl, row, al
    (the planner's own) is reported whatever the outcome. */
 static void hold_row(plan *pl, const hm_rpt_row *row, bool always) {
   if (!pl->hold || row->kind != HM_ROW_FLAG) {
+    /* named first: report.json, report.md and report.html show its label */
+    hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);
     hm_rpt_add(pl->rpt, row);
-    hm_rpt_label(pl->rpt, pl->src, pl->key, &pl->whole);   /* names it for report.html */
     if (row->kind == HM_ROW_FLAG) { pl->flagged = true; pl_record_flag(pl, row); }
     return;
   }

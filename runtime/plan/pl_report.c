@@ -42,6 +42,7 @@ struct hm_rpt {
   pick *picks; uint32_t npicks, cap_picks;
   pl_unread *unread;                /* columns not migrated */
   hm_htab labels;                   /* "OBJECT\x1fKEY" -> its human identifiers (report.html) */
+  FILE *agents;                     /* inventory.md's agents to invite: Markdown rows, escaped */
 };
 
 
@@ -73,6 +74,7 @@ void hm_rpt_free(hm_rpt *r) {
   if (!r) return;
   for (int i = 0; i < HM_ROW__N; i++) if (r->rows[i]) fclose(r->rows[i]);
   for (uint32_t i = 0; i < r->p->ngaps; i++) if (r->inventory[i]) fclose(r->inventory[i]);
+  if (r->agents) fclose(r->agents);
   for (uint32_t i = 0; i < r->nsums; i++) {
     summary *s = &r->sums[i];
     free(s->severity); free(s->message); free(s->map); free(s->rule);
@@ -97,6 +99,21 @@ uint64_t hm_rpt_get(const hm_rpt *r, uint32_t src, hm_rpt_counter what) {
   return src < r->p->nsources ? r->counts[(size_t)src * HM_RPT__NCOUNT + what] : 0;
 }
 
+static const char *label_of(void *u, const char *object, const char *key);
+
+/* "LABEL (key K)" when the record has human identifiers, else K: report.md's
+   example records. malloc'd. */
+static char *labelled_key(hm_rpt *r, const hm_rpt_row *row) {
+  const char *l = row->src < r->p->nsources
+                      ? label_of(r, K(r->p, r->p->sources[row->src].name), row->key) : NULL;
+  if (!l) return dupz(row->key);
+  hm_buf b; hm_buf_init(&b);
+  hm_buf_printf(&b, "%s (key %s)", l, row->key);
+  char *out = dupz(hm_buf_cstr(&b));
+  hm_buf_free(&b);
+  return out;
+}
+
 static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && !strcmp(a, b)); }
 
 static void summarise(hm_rpt *r, const hm_rpt_row *row) {
@@ -115,7 +132,7 @@ static void summarise(hm_rpt *r, const hm_rpt_row *row) {
     s->map = dupz(row->map); s->rule = dupz(row->rule);
   }
   s->count++;
-  if (s->nkeys < SUMMARY_KEYS && row->key) s->keys[s->nkeys++] = dupz(row->key);
+  if (s->nkeys < SUMMARY_KEYS && row->key) s->keys[s->nkeys++] = labelled_key(r, row);
 }
 
 static void json_member(hm_buf *b, const char *name, const char *val, bool *first) {
@@ -138,6 +155,9 @@ void hm_rpt_add(hm_rpt *r, const hm_rpt_row *row) {
   json_member(&b, "object",
               row->src < r->p->nsources ? K(r->p, r->p->sources[row->src].name) : NULL, &first);
   json_member(&b, "key", row->key, &first);
+  if (row->key && row->src < r->p->nsources)
+    json_member(&b, "label", label_of(r, K(r->p, r->p->sources[row->src].name), row->key),
+                &first);
   json_member(&b, "severity", row->severity, &first);
   json_member(&b, "message", row->message, &first);
   json_member(&b, "map", row->map, &first);
@@ -210,6 +230,17 @@ void hm_rpt_inventory_item(hm_rpt *r, uint32_t gap, const char *key, const char 
   fputs(" | ", spool); hm_md_text(spool, label ? label : "");
   fputs(" |\n", spool);
   r->gap_records[gap]++;
+}
+
+void hm_rpt_agent(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec) {
+  if (!r->agents && !(r->agents = tmpfile())) { perror("hmaprun: inventory spool"); abort(); }
+  char *label = pl_record_label(rec);
+  fputs("| ", r->agents);
+  hm_md_text(r->agents, src < r->p->nsources ? K(r->p, r->p->sources[src].name) : "");
+  fputs(" | ", r->agents); hm_md_text(r->agents, key ? key : "");
+  fputs(" | ", r->agents); hm_md_text(r->agents, label ? label : "");
+  fputs(" |\n", r->agents);
+  free(label);
 }
 
 void hm_rpt_label(hm_rpt *r, uint32_t src, const char *key, const hm_value *rec) {
@@ -549,6 +580,11 @@ static void write_inventory(hm_rpt *r, FILE *f) {
     fputs("\n| key | name |\n|---|---|\n", f);
     copy_spool(f, r->inventory[g]);
   }
+  if (!r->agents) return;
+  fputs("\n## Agents to invite\n\nThe Gorgias users the run creates: send each the "
+        "onboarding invitation at this address.\n\n| object | key | name and e-mail |\n"
+        "|---|---|---|\n", f);
+  copy_spool(f, r->agents);
 }
 
 static int write_file(const char *dir, const char *name, void (*fn)(hm_rpt *, FILE *), hm_rpt *r,
@@ -588,9 +624,9 @@ int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen) {
   if (write_file(out_dir, "report.json", write_json, r, err, errlen)) return -1;
   if (write_file(out_dir, "report.md", write_md, r, err, errlen)) return -1;
   if (write_report_html(r, out_dir, err, errlen)) return -1;
-  for (uint32_t g = 0; g < r->p->ngaps; g++)
-    if (r->p->gaps[g].kind == HG_INVENTORY)
-      return write_file(out_dir, "inventory.md", write_inventory, r, err, errlen);
+  bool inventory = r->agents != NULL;
+  for (uint32_t g = 0; g < r->p->ngaps; g++) inventory |= r->p->gaps[g].kind == HG_INVENTORY;
+  if (inventory) return write_file(out_dir, "inventory.md", write_inventory, r, err, errlen);
   return 0;
 }
 

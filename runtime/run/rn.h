@@ -438,6 +438,10 @@ typedef struct hm_store_count {
 int hm_store_each_count(hm_store *st, long long run,
                         int (*fn)(void *ctx, const hm_store_count *c), void *ctx);
 /* Iterate flags of all runs (severity, object, key, message). */
+/* Failed calls grouped by object, HTTP status and error text, most first
+   (STATE.report.html's failures by reason). */
+int hm_store_each_failure(hm_store *st, int (*fn)(void *ctx, const char *object, long status,
+                                                  const char *error, long long n), void *ctx);
 int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const char *object,
                                                const char *key, const char *msg), void *ctx);
 /* Did a run create the object at path/gid (under any ref)? */
@@ -618,5 +622,9 @@ typedef struct hm_found { const char *by; long status; char err[600]; } hm_found
  * fields, each in turn; NULL when none matched or the list failed (f). */
 cJSON *hm_resolve_lookup(hm_resolver *rv, const char *coll, const cJSON *body, const cJSON *unique,
                          hm_found *f);
+
+/* ==== rn_html.c ====
+ * STATE.report.html from the run's report JSON and the state's failures. */
+void hm_run_html(hm_store *st, const cJSON *report, FILE *f);
 
 #endif

@@ -1064,6 +1064,23 @@ static void find_source_gone(hm_exec *ex) {
 
 /* ---- the report ---- */
 
+/* STATE.report.html beside the report (X.json -> X.html), written first and
+   renamed into place: a reader never sees half a page. */
+static void write_report_html(hm_exec *ex, const cJSON *r) {
+  if (!ex->report_path) return;
+  size_t n = strlen(ex->report_path);
+  bool json = n > 5 && !strcmp(ex->report_path + n - 5, ".json");
+  char *path = xprintf("%.*s.html", (int)(json ? n - 5 : n), ex->report_path);
+  char *tmp = xprintf("%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (f) {
+    hm_run_html(ex->st, r, f);
+    if (fclose(f) == 0) rename(tmp, path);
+  }
+  free(tmp);
+  free(path);
+}
+
 static void write_report(hm_exec *ex, const char *status) {
   char *counts = cJSON_PrintUnformatted(ex->counts);
   hm_store_run_counts(ex->st, ex->run, counts);   /* the ledger's "updated" sums the runs */
@@ -1103,6 +1120,7 @@ static void write_report(hm_exec *ex, const char *status) {
     cJSON_AddNumberToObject(g, "count", cJSON_GetArraySize(ex->source_gone));
     cJSON_AddItemToObject(g, "objects", cJSON_Duplicate(ex->source_gone, 1));
   }
+  write_report_html(ex, r);
   char *txt = cJSON_Print(r);
   cJSON_Delete(r);
   char *tmp = txt && ex->report_path ? xprintf("%s.tmp", ex->report_path) : NULL;

@@ -659,6 +659,19 @@ int hm_store_each_flag(hm_store *st, int (*fn)(void *ctx, const char *sev, const
   return rc;
 }
 
+int hm_store_each_failure(hm_store *st, int (*fn)(void *ctx, const char *object, long status,
+                                                  const char *error, long long n), void *ctx) {
+  sqlite3_stmt *s = prep(st, "SELECT object, status, error, COUNT(*) FROM journal WHERE state=3"
+                             " GROUP BY object, status, error ORDER BY 4 DESC, 1, 2, 3");
+  if (!s) return -1;
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW)
+    rc = fn(ctx, col(s, 0), (long)sqlite3_column_int64(s, 1), col(s, 2),
+            sqlite3_column_int64(s, 3));
+  sqlite3_finalize(s);
+  return rc;
+}
+
 long long hm_store_in_doubt(hm_store *st) {
   sqlite3_stmt *s = prep(st, "SELECT COUNT(*) FROM journal WHERE state=1");
   if (!s) return 0;
