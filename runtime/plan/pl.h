@@ -39,8 +39,6 @@ typedef struct pl_html_in {
   const char *version;
 } pl_html_in;
 int pl_html_write(const pl_html_in *in, FILE *f);
-/* Text escaped for HTML (element content and quoted attributes). */
-void pl_html_esc(FILE *f, const char *s);
 /* ---- pl_scope.c (for report.html) ----
  * The scope's kinds of object, requests and grade as HTML, from report.json. */
 void pl_scope_html(const hm_program *p, const struct cJSON *j, FILE *f);

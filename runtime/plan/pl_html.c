@@ -11,21 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "hm_html.h"
 
 #define EXAMPLES 5          /* example records per reason */
-
-void pl_html_esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    switch (*s) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default: fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-    }
-  }
-}
 
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -37,7 +25,7 @@ static double num(const cJSON *o, const char *k) {
   return cJSON_IsNumber(j) ? j->valuedouble : 0;
 }
 
-static void esc(FILE *f, const char *s) { pl_html_esc(f, s); }
+static void esc(FILE *f, const char *s) { hm_html_esc(f, s); }
 
 /* ---- human identifiers of a record ---- */
 

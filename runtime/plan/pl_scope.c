@@ -5,6 +5,7 @@
  * and a complexity grade by the rule of docs/guide.md ("Scope"). Read from
  * the report.json just written, so it agrees with it. */
 #include "pl.h"
+#include "hm_html.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,7 @@ void pl_scope_html(const hm_program *p, const cJSON *j, FILE *f) {
     for (uint32_t s = 0; s < p->nsources; s++)
       if (g.k[s] == (sc_kind)i) {
         fputs(shown++ ? ", " : "", f);
-        pl_html_esc(f, K(p, p->sources[s].name));
+        hm_html_esc(f, K(p, p->sources[s].name));
       }
     fputs("</td></tr>\n", f);
   }

@@ -23,6 +23,16 @@ typedef struct hm_creds { char email[330]; char key[512]; } hm_creds;
 /* From file (lines KEY=value: GORGIAS_EMAIL, GORGIAS_API_KEY; '#' comments) when
  * path is non-NULL, else from the environment. 0 or 2 with a reason in err. */
 int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen);
+/* Any pair (Gorgias, iTop): the names a credentials file may give each half
+ * (NULL-ended; the first is also the environment variable read without a
+ * file) and the message when the environment lacks them. */
+typedef struct hm_creds_source {
+  const char *const *user, *const *secret;
+  const char *missing;
+} hm_creds_source;
+extern const hm_creds_source HM_CREDS_GORGIAS;
+int hm_creds_read(hm_creds *c, const hm_creds_source *s, const char *path, char *err,
+                  size_t errlen);
 /* Replace every occurrence of the e-mail or key in s (NUL-terminated, in place)
  * by "***", so no error text can leak them. */
 void hm_creds_scrub(const hm_creds *c, char *s);

@@ -7,6 +7,7 @@
  * value is escaped. */
 #include <stdio.h>
 #include <string.h>
+#include "hm_html.h"
 #include "hm_version.h"
 #include "rn.h"
 
@@ -14,18 +15,7 @@ static const char *const COLS[] = {"planned", "created", "updated", "rejected", 
                                    "in_doubt", "flagged"};
 #define NCOLS (sizeof COLS / sizeof *COLS)
 
-static void esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    switch (*s) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default: fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-    }
-  }
-}
+static void esc(FILE *f, const char *s) { hm_html_esc(f, s); }
 
 static double num(const cJSON *o, const char *k) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
