@@ -36,6 +36,7 @@ typedef struct pl_html_in {
   const char *(*label)(void *u, const char *object, const char *key);   /* or NULL */
   void *u;
   FILE *const *inventory;     /* per gap: spooled Markdown rows "| key | label |", or NULL */
+  FILE *agents;               /* rows "| object | key | name <e-mail> |" (agents), or NULL */
   const char *version;
 } pl_html_in;
 int pl_html_write(const pl_html_in *in, FILE *f);

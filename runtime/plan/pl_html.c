@@ -3,9 +3,10 @@
  * Content-Security-Policy of default-src 'none' says so to the browser too)
  * with the scope, records per object as an inline SVG chart, losses, flags
  * and rejections grouped by reason with example records named by their human
- * identifiers, gaps and inventories as tables, the settings, map hash and
- * tool version. Its numbers are read back from report.json, so the two
- * cannot disagree; every value from the export or the map is escaped. */
+ * identifiers, gaps, inventories and the agents to invite (with their
+ * e-mails) as tables, the settings, map hash and tool version. Its numbers
+ * are read back from report.json, so the two cannot disagree; every value
+ * from the export or the map is escaped. */
 #include "pl.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -251,8 +252,8 @@ static void losses(FILE *f, const cJSON *j) {
 
 /* One spooled inventory row "| key | label |" (Markdown-escaped: `<` and `&`
    are entities already, `\` escapes punctuation) as two table cells. */
-static void inventory_row(FILE *f, const char *line) {
-  fputs("<tr class=\"inv\"><td>", f);
+static void inventory_row(FILE *f, const char *cls, const char *line) {
+  fprintf(f, "<tr class=\"%s\"><td>", cls);
   const char *s = line + (strncmp(line, "| ", 2) ? 0 : 2);
   for (; *s && *s != '\n'; s++) {
     if (*s == '\\' && s[1]) { s++; fputc(*s, f); continue; }
@@ -286,10 +287,25 @@ static void gaps(ctx *c, const cJSON *j) {
     fputs("</p>\n<table><tr><th>key</th><th>name</th></tr>\n", f);
     rewind(sp);
     char line[8192];
-    while (fgets(line, sizeof line, sp)) inventory_row(f, line);
+    while (fgets(line, sizeof line, sp)) inventory_row(f, "inv", line);
     fseek(sp, 0, SEEK_END);
     fputs("</table>\n", f);
   }
+}
+
+/* The Gorgias users the run creates, by name and e-mail: the customer's admin
+   sends each an invitation (inventory.md lists the same rows). */
+static void agents(ctx *c) {
+  FILE *f = c->f, *sp = c->in->agents;
+  fputs("<h2 id=\"agents\">Agents to invite</h2>\n", f);
+  if (!sp) { fputs("<p>None: the run creates no Gorgias user.</p>\n", f); return; }
+  fputs("<p>The Gorgias users the run creates: send each the onboarding invitation at this "
+        "address.</p>\n<table><tr><th>object</th><th>key</th><th>name and e-mail</th></tr>\n", f);
+  rewind(sp);
+  char line[8192];
+  while (fgets(line, sizeof line, sp)) inventory_row(f, "agent", line);
+  fseek(sp, 0, SEEK_END);
+  fputs("</table>\n", f);
 }
 
 static void settings(ctx *c, const cJSON *j) {
@@ -331,6 +347,7 @@ int pl_html_write(const pl_html_in *in, FILE *f) {
   grouped(&c, cJSON_GetObjectItem(j, "flags"), "Flags", "flags", true);
   losses(f, j);
   gaps(&c, j);
+  agents(&c);
   settings(&c, j);
   fputs("</body></html>\n", f);
   cJSON_Delete(j);

@@ -599,7 +599,7 @@ static int write_file(const char *dir, const char *name, void (*fn)(hm_rpt *, FI
 }
 
 static void write_html(hm_rpt *r, FILE *f, const char *json) {
-  pl_html_in in = {r->p, json, label_of, r, r->inventory,
+  pl_html_in in = {r->p, json, label_of, r, r->inventory, r->agents,
                    "hmaprun " HM_VERSION " (git " HM_GIT_REVISION ")"};
   pl_html_write(&in, f);
 }
