@@ -43,6 +43,7 @@ struct hm_rpt {
   pl_unread *unread;                /* columns not migrated */
   hm_htab labels;                   /* "OBJECT\x1fKEY" -> its human identifiers (report.html) */
   FILE *agents;                     /* inventory.md's agents to invite: Markdown rows, escaped */
+  cJSON *json;                      /* report.json as written, while report.md is (its scope) */
 };
 
 
@@ -481,6 +482,7 @@ static void write_md(hm_rpt *r, FILE *f) {
   fputs("\n\n", f);
   if (r->sample_n > 0)
     fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
+  if (r->json) pl_scope_md(p, r->json, f);
   fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | "
         "repeats |\n|---|---|---|---|---|---|---|---|\n",
         f);
@@ -622,7 +624,15 @@ static int write_report_html(hm_rpt *r, const char *dir, char *err, size_t errle
 
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen) {
   if (write_file(out_dir, "report.json", write_json, r, err, errlen)) return -1;
-  if (write_file(out_dir, "report.md", write_md, r, err, errlen)) return -1;
+  char path[4096];
+  hm_buf json; hm_buf_init(&json);
+  snprintf(path, sizeof path, "%s/report.json", out_dir);
+  r->json = hm_buf_read_path(&json, path) ? NULL : cJSON_Parse(hm_buf_cstr(&json));
+  hm_buf_free(&json);
+  int md = write_file(out_dir, "report.md", write_md, r, err, errlen);
+  cJSON_Delete(r->json);
+  r->json = NULL;
+  if (md) return -1;
   if (write_report_html(r, out_dir, err, errlen)) return -1;
   bool inventory = r->agents != NULL;
   for (uint32_t g = 0; g < r->p->ngaps; g++) inventory |= r->p->gaps[g].kind == HG_INVENTORY;
