@@ -19,7 +19,9 @@ static const char *USAGE =
     "with what the export says Gorgias should hold (the map planned again in memory):\n"
     "fields, messages and notes in number and order, attachments, tags as a set.\n"
     "--sample N checks the planner's sample of N records per object (without --map: the\n"
-    "first N objects of each source object).\n";
+    "first N objects of each source object).\n"
+    "The counts per object (verified, verify_differences) go into the run's report and its\n"
+    "page (STATE.report.json and .html, or the run's --report).\n";
 
 /* The source options, taken out of argv before the shared ones are parsed. */
 typedef struct src_args { const char *map, *data; long sample; int nrest; char **rest; } src_args;
