@@ -89,6 +89,11 @@ static char grade(double api_key_secs, int hard, int objects) {
   return (char)('A' + g);
 }
 
+/* The rates Gorgias grants (docs/guide.md, "Scope"). */
+static const struct { const char *name; double per, window; } rate[3] = {
+  {"API key, 40 per 20 s", 40, 20}, {"OAuth app, 80 per 20 s", 80, 20},
+  {"enterprise, 40 per 10 s", 40, 10}};
+
 /* How the objects land (kinds per source, counts per kind) and the grade. */
 typedef struct sc_fig { sc_kind *k; int n[SC__N]; sc_calls c; double total; char grade; } sc_fig;
 
@@ -121,6 +126,18 @@ void pl_scope_html(const hm_program *p, const cJSON *j, FILE *f) {
           "B under 8 h, C under 48 h, D beyond; one step worse when more than a third of the "
           "objects are lossy or have no home).</p>\n", g.total, g.c.writes, g.c.lookups,
           g.c.verify, g.grade);
+  fputs("<table id=\"scope-time\"><tr><th>rate</th><th>run</th><th>verify</th><th>total</th>"
+        "</tr>\n", f);
+  for (int i = 0; i < 3; i++) {
+    char a[32], b[32], t[32];
+    double per = rate[i].window / rate[i].per;
+    hms(a, sizeof a, (g.c.writes + g.c.lookups) * per);
+    hms(b, sizeof b, g.c.verify * per);
+    hms(t, sizeof t, g.total * per);
+    fprintf(f, "<tr><th>%s</th><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+            "<td class=\"n\" data-k=\"time%d\">%s</td></tr>\n", rate[i].name, a, b, i, t);
+  }
+  fputs("</table>\n", f);
   free(g.k);
 }
 
@@ -181,9 +198,6 @@ static void write_scope(const hm_program *p, const cJSON *j, FILE *f, double acc
   }
   sc_calls c = g.c;
   double total = g.total;
-  static const struct { const char *name; double per, window; } rate[3] = {
-    {"API key, 40 per 20 s", 40, 20}, {"OAuth app, 80 per 20 s", 80, 20},
-    {"enterprise, 40 per 10 s", 40, 10}};
   fprintf(f, "\n## Time\n\n%.0f requests: %.0f planned calls (uploads, creates, messages, "
           "updates), %.0f lookups of existing objects, %.0f reads to verify.\n\n"
           "| rate | run | verify | total |\n|---|---|---|---|\n", total, c.writes, c.lookups,

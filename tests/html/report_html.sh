@@ -9,7 +9,8 @@
 # - per object, read/planned/rejected/flagged/guarded/bad/repeats equal
 #   report.json's; the totals and the API calls too; the grouped rejections
 #   and flags add up to report.json's rows;
-# - the scope's kinds of object add up to the objects, its grade is scope.md's;
+# - the scope's kinds of object add up to the objects, its grade and its time
+#   at each rate are scope.md's;
 # - an example names a record by its human identifiers (SRC's expected text);
 # - the agents to invite: one row per Gorgias user report.json's calls create,
 #   each with a name and an e-mail, the rows inventory.md lists.
@@ -83,6 +84,12 @@ kinds=$(sed -n 's/.*data-k="kind[0-9]">\([0-9]*\)<.*/\1/p' "$tmp/report.dom" | a
 [ "$kinds" = "$(jq '.objects | length' "$json")" ] || failed "scope kinds add up to $kinds"
 g=$(sed -n 's/.*<strong id="grade">\([A-D]\)<.*/\1/p' "$tmp/report.dom")
 grep -q "Complexity grade: \*\*$g\*\*" "$tmp/plan/scope.md" || failed "grade $g is not scope.md's"
+# the time at each rate (lookups and verify included) is scope.md's, not the planned calls' alone
+for i in 0 1 2; do
+  t=$(sed -n "s/.*data-k=\"time$i\">\([^<]*\)<.*/\1/p" "$tmp/report.dom")
+  row=$(grep '^| \(API key\|OAuth app\|enterprise\),' "$tmp/plan/scope.md" | sed -n "$((i + 1))p")
+  [ -n "$t" ] && [ "${row##* | }" = "$t |" ] || failed "time $i: page '$t', scope.md '$row'"
+done
 
 # human identifiers in the examples (HTML-escaped as the DOM serialises them)
 case $src in
