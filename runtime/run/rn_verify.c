@@ -21,7 +21,7 @@ static const char *USAGE =
     "--sample N checks the planner's sample of N records per object (without --map: the\n"
     "first N objects of each source object).\n"
     "The counts per object (verified, verify_differences) go into the run's report and its\n"
-    "page (STATE.report.json and .html, or the run's --report).\n";
+    "page (STATE.report.json and .html, or where the run wrote its report).\n";
 
 /* The source options, taken out of argv before the shared ones are parsed. */
 typedef struct src_args { const char *map, *data; long sample; int nrest; char **rest; } src_args;
