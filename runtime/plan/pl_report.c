@@ -496,8 +496,9 @@ static void write_md(hm_rpt *r, FILE *f) {
   char h1[64], h2[64];
   duration(h1, sizeof h1, (double)r->total_calls / 2.0);
   duration(h2, sizeof h2, (double)r->total_calls / 4.0);
-  fprintf(f, "\n## Calls and time\n\n%llu API calls (minimum %llu). At 40 requests per 20 s "
-             "(API key): %s. At 80 requests per 20 s (OAuth): %s.\n\n",
+  fprintf(f, "\n## Calls and time\n\n%llu API calls (minimum %llu). The planned calls alone, at "
+             "40 requests per 20 s (API key): %s; at 80 requests per 20 s (OAuth): %s (with the "
+             "run's lookups and verify: Scope, above).\n\n",
           (unsigned long long)r->total_calls, (unsigned long long)r->min_calls, h1, h2);
   fputs("The minimum: one create per object (a ticket's first 500 messages inside it), one call "
         "per upload and per message past the 500th (then one update restoring the ticket's status "
