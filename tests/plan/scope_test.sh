@@ -8,7 +8,8 @@
 # grade by the rule of docs/guide.md. `plan` writes the same scope.md, and
 # starts report.md with it in one paragraph (the same figures). With
 # --target, the time at the account's own rate, read from its answer: an
-# hmap-sandbox started with --rate 80/20 says 80; without credentials, exit 2.
+# hmap-sandbox started with --rate 80/20 says 80 (scope and plan alike);
+# without credentials, exit 2.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 sandbox=$4
 . "$root/tests/e2e/lib.sh"
@@ -61,6 +62,15 @@ GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox \
 a=$(( ((total + lookups + creates) * 20 + 40) / 80 ))   # 0.25 s a request, rounded
 grep -q "^| this account, 80 per 20 s (its answer) | .* | 0h 00m $(printf %02d $a)s |$" "$tmp/t.out" ||
   failed "no row at the account's rate (${a}s): $(grep 'this account' "$tmp/t.out")"
+# plan --target: the same row in its scope.md, and its calls are written as always
+# shellcheck disable=SC2046
+GORGIAS_EMAIL=sandbox@example.com GORGIAS_API_KEY=sandbox \
+  "$hmaprun" plan "$tmp/m.hbc" --data tests/fixtures/itop --out "$tmp/pt" --target "$sbx_url" \
+  $(e2e_plan_opts itop) >/dev/null 2>"$tmp/pt.err"
+[ $? = 1 ] || failed "plan --target: exit $?: $(cat "$tmp/pt.err")"
+grep -q "^| this account, 80 per 20 s (its answer) | .* | 0h 00m $(printf %02d $a)s |$" "$tmp/pt/scope.md" ||
+  failed "plan --target: no row at the account's rate: $(grep 'this account' "$tmp/pt/scope.md")"
+[ -s "$tmp/pt/calls.ndjson" ] || failed "plan --target wrote no calls.ndjson"
 env -u GORGIAS_EMAIL -u GORGIAS_API_KEY "$hmaprun" scope "$tmp/m.hbc" --data tests/fixtures/itop \
   --out "$tmp/u" --target "$sbx_url" >/dev/null 2>"$tmp/u.err"
 [ $? = 2 ] || failed "scope --target without credentials: exit $?"
