@@ -6,12 +6,12 @@
 # pairs follow the rename and lose the missing column). Prints precision
 # (proposed pairs the reference also has) and recall (reference pairs
 # proposed) per export.
-# usage: bench/propose.sh [BUILD_DIR]
+# usage: bench/propose.sh [BUILD_DIR]   (default: the checkout's build/, from any directory)
 set -eu
-build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
 hmapc="$build/compiler/hmapc"
 [ -x "$hmapc" ] || { echo "no $hmapc: build first (cmake -S . -B $build && cmake --build $build)"; exit 2; }
-root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pairs() { awk -f "$root/bench/propose_pairs.awk" "$1" | sort -u; }
 

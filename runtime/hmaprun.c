@@ -23,7 +23,7 @@ static const char *usage_text =
     "usage: hmaprun <command> [options]\n"
     "\n"
     "commands:\n"
-    "  plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+    "  plan FILE.hbc --data DIR --out DIR [--sample N] [--target URL] [--set NAME=VALUE]...\n"
     "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
     "  scope FILE.hbc --data DIR --out DIR [--target URL] [--set NAME=VALUE]...\n"
     "      the plan's counts without its calls: prints scope.md (objects, calls, time, grade;\n"
@@ -43,7 +43,8 @@ static const char *usage_text =
     "Run `hmaprun <command> --help` for a command's options.\n";
 
 static const char *plan_usage =
-    "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--set NAME=VALUE]...\n"
+    "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--target URL] "
+    "[--set NAME=VALUE]...\n"
     "\n"
     "  --data DIR        the exported records (source paths are relative to it)\n"
     "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
@@ -51,6 +52,9 @@ static const char *plan_usage =
     "picked)\n"
     "  --set NAME=VALUE  override a setting of the map (converted to its type), or give a planner "
     "setting\n"
+    "  --target URL      scope.md also gives the time at this account's rate (one GET of the\n"
+    "                    account; credentials as for run; nothing is written to it)\n"
+    "  --credentials-file FILE  GORGIAS_EMAIL=/GORGIAS_API_KEY= lines, instead of the environment\n"
     "\n"
     "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
 
@@ -92,7 +96,7 @@ static int plan_main(int argc, char **argv, int scope) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { plan_help(stdout); free(sets); return 0; }
-    if (scope && (!strcmp(a, "--target") || !strcmp(a, "--credentials-file"))) {
+    if (!strcmp(a, "--target") || !strcmp(a, "--credentials-file")) {
       if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
       *(strcmp(a, "--target") ? &creds : &target) = val;
       i++;
@@ -135,7 +139,7 @@ static int plan_main(int argc, char **argv, int scope) {
     hm_run_curl_init();
     rc = hm_account_limit(target, creds, &limit, err, sizeof err);
     curl_global_cleanup();
-    if (rc) fprintf(stderr, "hmaprun scope: %s\n", err);
+    if (rc) fprintf(stderr, "hmaprun %s: %s\n", scope ? "scope" : "plan", err);
   }
   if (!rc) {
     o.sets = sets;
@@ -150,7 +154,9 @@ static int plan_main(int argc, char **argv, int scope) {
     if (!rc) rc = hm_plan_run(p, &o, err, sizeof err);
     if (rc == 2) fprintf(stderr, "hmaprun: %s\n", err);
     if (sink) fclose(sink);
-    if (scope && rc < 2 && hm_plan_scope(p, o.out_dir, stdout, limit, err, sizeof err)) {
+    /* again with the account's rate (hm_plan_run wrote it without), printed by scope */
+    if ((scope || target) && rc < 2 &&
+        hm_plan_scope(p, o.out_dir, scope ? stdout : NULL, limit, err, sizeof err)) {
       fprintf(stderr, "hmaprun: %s\n", err);
       rc = 2;
     }

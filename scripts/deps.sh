@@ -2,7 +2,7 @@
 # Installs the Debian packages hmap needs, skipping what is already there
 # (clang and its libFuzzer runtime: the fuzzing step of scripts/test.sh).
 set -eu
-PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config libpcre2-dev tzdata sqlite3"
+PKGS="re2c bison libcjson-dev libcurl4-openssl-dev libsqlite3-dev libmicrohttpd-dev cmake gcc make pkg-config libpcre2-dev tzdata sqlite3 curl"
 # libgumbo-dev: the HTML5 parser of sanitize_html (stdlib/hm_sanitize.c)
 PKGS="$PKGS libgumbo-dev"
 # chromium: only the tests need it (tests/xss loads sanitised HTML in a real browser)

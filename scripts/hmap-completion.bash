@@ -6,7 +6,7 @@
 
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in
-    plan) echo "--data --out --sample --set --help" ;;
+    plan) echo "--data --out --sample --set --target --credentials-file --help" ;;
     scope) echo "--data --out --set --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --delta --force-map-change
                --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --rate-window --map-hash --report

@@ -34,5 +34,6 @@ awk -F'|' '/^## Objects/ { t = 1; next } /^## / { t = 0 }
 echo "  $(grep -m 1 -o '^[0-9]* API calls' out/demo/plan/report.md) planned"
 echo "  run: $(grep 'hmaprun run: ' "$demo" | tail -n 1 | sed 's/^[^ ]* hmaprun run: //')"
 echo "  verify: $(grep '^verify: ' "$demo" | tail -n 1 | sed 's/^verify: //')"
-echo "reports: out/demo/plan/report.md (dry run), out/demo/run-report.json (run), out/demo/state.db"
+echo "reports: out/demo/plan/report.md and report.html (dry run), out/demo/run-report.json and"
+echo "  run-report.html (run, with the verified counts), out/demo/state.db"
 echo "next: docs/guide.md; shell completion: . scripts/hmap-completion.bash"

@@ -67,57 +67,14 @@ static int parse_opts(int argc, char **argv, ex_opts *o) {
 
 /* ---------------------------------------------------------------- credentials */
 
-static int take(char *dst, size_t cap, const char *v, const char *what, char *err, size_t errlen) {
-  size_t n = strcspn(v, "\r\n");
-  if (!n || n >= cap) {
-    snprintf(err, errlen, "%s is %s", what, n ? "too long" : "empty");
-    return 2;
-  }
-  memcpy(dst, v, n);
-  dst[n] = 0;
-  return 0;
-}
-
-static int creds_file(hm_creds *c, const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "r");
-  if (!f) { snprintf(err, errlen, "%s: cannot read the credentials file", path); return 2; }
-  char line[1024];
-  int rc = 0;
-  while (!rc && fgets(line, sizeof line, f)) {
-    char *eq = strchr(line, '=');
-    if (line[0] == '#' || !eq) continue;
-    *eq = 0;
-    if (!strcmp(line, "user") || !strcmp(line, "HMAP_ITOP_USER"))
-      rc = take(c->email, sizeof c->email, eq + 1, "user", err, errlen);
-    else if (!strcmp(line, "password") || !strcmp(line, "HMAP_ITOP_PASSWORD"))
-      rc = take(c->key, sizeof c->key, eq + 1, "password", err, errlen);
-  }
-  fclose(f);
-  hm_secret_wipe(line, sizeof line);
-  return rc;
-}
-
-static int load_creds(hm_creds *c, const char *path, char *err, size_t errlen) {
-  memset(c, 0, sizeof *c);
-  hm_secret_no_core();
-  int rc;
-  if (path) {
-    rc = creds_file(c, path, err, errlen);
-  } else {
-    const char *u = getenv("HMAP_ITOP_USER");
-    char *p = getenv("HMAP_ITOP_PASSWORD");
-    rc = u && p ? take(c->email, sizeof c->email, u, "HMAP_ITOP_USER", err, errlen) : 0;
-    if (!rc && u && p) rc = take(c->key, sizeof c->key, p, "HMAP_ITOP_PASSWORD", err, errlen);
-    if (p) hm_secret_wipe(p, strlen(p));
-    unsetenv("HMAP_ITOP_PASSWORD");
-  }
-  if (!rc && (!c->email[0] || !c->key[0])) {
-    snprintf(err, errlen, "no iTop credentials: set HMAP_ITOP_USER and HMAP_ITOP_PASSWORD, or "
-                          "pass --credentials-file FILE (lines user=... and password=...)");
-    rc = 2;
-  }
-  return rc;
-}
+/* Read by run's one credentials reader (rn_creds.c): file lines user=/password=
+ * (or the variables' names), else the environment. */
+static const char *const ITOP_USER[] = {"HMAP_ITOP_USER", "user", NULL};
+static const char *const ITOP_SECRET[] = {"HMAP_ITOP_PASSWORD", "password", NULL};
+static const hm_creds_source ITOP_CREDS = {
+    ITOP_USER, ITOP_SECRET,
+    "no iTop credentials: set HMAP_ITOP_USER and HMAP_ITOP_PASSWORD, or pass "
+    "--credentials-file FILE (lines user=... and password=...)"};
 
 /* ---------------------------------------------------------------- one job */
 
@@ -408,7 +365,7 @@ int hm_extract_main(int argc, char **argv) {
   }
   char err[1024] = "";
   hm_creds c;
-  int rc = load_creds(&c, x.o.creds_file, err, sizeof err);
+  int rc = hm_creds_read(&c, &ITOP_CREDS, x.o.creds_file, err, sizeof err);
   if (!rc && hm_run_curl_init()) { snprintf(err, sizeof err, "cannot initialise libcurl"); rc = 2; }
   if (!rc) rc = extract(&x, &c, err, sizeof err);
   hm_creds_scrub(&c, err);

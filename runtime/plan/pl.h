@@ -36,14 +36,15 @@ typedef struct pl_html_in {
   const char *(*label)(void *u, const char *object, const char *key);   /* or NULL */
   void *u;
   FILE *const *inventory;     /* per gap: spooled Markdown rows "| key | label |", or NULL */
+  FILE *agents;               /* rows "| object | key | name <e-mail> |" (agents), or NULL */
   const char *version;
 } pl_html_in;
 int pl_html_write(const pl_html_in *in, FILE *f);
-/* Text escaped for HTML (element content and quoted attributes). */
-void pl_html_esc(FILE *f, const char *s);
 /* ---- pl_scope.c (for report.html) ----
  * The scope's kinds of object, requests and grade as HTML, from report.json. */
 void pl_scope_html(const hm_program *p, const struct cJSON *j, FILE *f);
+/* The same in a few lines at the top of report.md (scope.md has the tables). */
+void pl_scope_md(const hm_program *p, const struct cJSON *j, FILE *f);
 /* "REF SUBJECT <EMAIL>" / "NAME <EMAIL>" of a source record from the columns
    that usually carry them; NULL when it has none. malloc'd. */
 char *pl_record_label(const hm_value *rec);

@@ -3,29 +3,18 @@
  * Content-Security-Policy of default-src 'none' says so to the browser too)
  * with the scope, records per object as an inline SVG chart, losses, flags
  * and rejections grouped by reason with example records named by their human
- * identifiers, gaps and inventories as tables, the settings, map hash and
- * tool version. Its numbers are read back from report.json, so the two
- * cannot disagree; every value from the export or the map is escaped. */
+ * identifiers, gaps, inventories and the agents to invite (with their
+ * e-mails) as tables, the settings, map hash and tool version. Its numbers
+ * are read back from report.json, so the two cannot disagree; every value
+ * from the export or the map is escaped. */
 #include "pl.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "hm_html.h"
 
 #define EXAMPLES 5          /* example records per reason */
-
-void pl_html_esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    switch (*s) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default: fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-    }
-  }
-}
 
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -37,7 +26,7 @@ static double num(const cJSON *o, const char *k) {
   return cJSON_IsNumber(j) ? j->valuedouble : 0;
 }
 
-static void esc(FILE *f, const char *s) { pl_html_esc(f, s); }
+static void esc(FILE *f, const char *s) { hm_html_esc(f, s); }
 
 /* ---- human identifiers of a record ---- */
 
@@ -116,7 +105,7 @@ static void scope(const hm_program *p, FILE *f, const cJSON *j) {
     rejected += num(o, "rejected"); flagged += num(o, "flagged");
     clean += num(o, "read") > 0 && num(o, "planned") == num(o, "read");
   }
-  const cJSON *calls = cJSON_GetObjectItem(j, "calls"), *est = cJSON_GetObjectItem(j, "estimate");
+  const cJSON *calls = cJSON_GetObjectItem(j, "calls");
   fputs("<h2 id=\"scope\">Scope</h2>\n", f);
   pl_scope_html(p, j, f);
   fputs("<table>\n", f);
@@ -130,18 +119,9 @@ static void scope(const hm_program *p, FILE *f, const cJSON *j) {
           rejected);
   fprintf(f, "<tr><th>records flagged</th><td class=\"n\" id=\"n-flagged\">%.0f</td></tr>\n",
           flagged);
-  fprintf(f, "<tr><th>API calls</th><td class=\"n\" id=\"n-calls\">%.0f</td></tr>\n",
+  fprintf(f, "<tr><th>planned API calls</th><td class=\"n\" id=\"n-calls\">%.0f</td></tr>\n",
           num(calls, "total"));
-  const char *rates[] = {"api_key", "oauth"};
-  for (int i = 0; i < 2; i++) {
-    const cJSON *r = cJSON_GetObjectItem(est, rates[i]);
-    if (!r) continue;
-    fprintf(f, "<tr><th>time at %.0f requests / 20 s (%s)</th><td class=\"n\">", num(r,
-            "requests_per_20s"), i ? "OAuth" : "API key");
-    esc(f, str(r, "duration"));
-    fputs("</td></tr>\n", f);
-  }
-  fputs("</table>\n", f);
+  fputs("</table>\n", f);   /* the time, with lookups and verify: pl_scope_html's table */
 }
 
 /* Records per object: a horizontal bar per object, planned and rejected. */
@@ -263,8 +243,8 @@ static void losses(FILE *f, const cJSON *j) {
 
 /* One spooled inventory row "| key | label |" (Markdown-escaped: `<` and `&`
    are entities already, `\` escapes punctuation) as two table cells. */
-static void inventory_row(FILE *f, const char *line) {
-  fputs("<tr class=\"inv\"><td>", f);
+static void inventory_row(FILE *f, const char *cls, const char *line) {
+  fprintf(f, "<tr class=\"%s\"><td>", cls);
   const char *s = line + (strncmp(line, "| ", 2) ? 0 : 2);
   for (; *s && *s != '\n'; s++) {
     if (*s == '\\' && s[1]) { s++; fputc(*s, f); continue; }
@@ -298,10 +278,25 @@ static void gaps(ctx *c, const cJSON *j) {
     fputs("</p>\n<table><tr><th>key</th><th>name</th></tr>\n", f);
     rewind(sp);
     char line[8192];
-    while (fgets(line, sizeof line, sp)) inventory_row(f, line);
+    while (fgets(line, sizeof line, sp)) inventory_row(f, "inv", line);
     fseek(sp, 0, SEEK_END);
     fputs("</table>\n", f);
   }
+}
+
+/* The Gorgias users the run creates, by name and e-mail: the customer's admin
+   sends each an invitation (inventory.md lists the same rows). */
+static void agents(ctx *c) {
+  FILE *f = c->f, *sp = c->in->agents;
+  fputs("<h2 id=\"agents\">Agents to invite</h2>\n", f);
+  if (!sp) { fputs("<p>None: the run creates no Gorgias user.</p>\n", f); return; }
+  fputs("<p>The Gorgias users the run creates: send each the onboarding invitation at this "
+        "address.</p>\n<table><tr><th>object</th><th>key</th><th>name and e-mail</th></tr>\n", f);
+  rewind(sp);
+  char line[8192];
+  while (fgets(line, sizeof line, sp)) inventory_row(f, "agent", line);
+  fseek(sp, 0, SEEK_END);
+  fputs("</table>\n", f);
 }
 
 static void settings(ctx *c, const cJSON *j) {
@@ -343,6 +338,7 @@ int pl_html_write(const pl_html_in *in, FILE *f) {
   grouped(&c, cJSON_GetObjectItem(j, "flags"), "Flags", "flags", true);
   losses(f, j);
   gaps(&c, j);
+  agents(&c);
   settings(&c, j);
   fputs("</body></html>\n", f);
   cJSON_Delete(j);

@@ -43,6 +43,7 @@ struct hm_rpt {
   pl_unread *unread;                /* columns not migrated */
   hm_htab labels;                   /* "OBJECT\x1fKEY" -> its human identifiers (report.html) */
   FILE *agents;                     /* inventory.md's agents to invite: Markdown rows, escaped */
+  cJSON *json;                      /* report.json as written, while report.md is (its scope) */
 };
 
 
@@ -481,6 +482,7 @@ static void write_md(hm_rpt *r, FILE *f) {
   fputs("\n\n", f);
   if (r->sample_n > 0)
     fprintf(f, "Sample run: at most %ld records per object (see Sample below).\n\n", r->sample_n);
+  if (r->json) pl_scope_md(p, r->json, f);
   fputs("## Objects\n\n| object | read | planned | rejected | flagged | guarded out | bad | "
         "repeats |\n|---|---|---|---|---|---|---|---|\n",
         f);
@@ -494,8 +496,9 @@ static void write_md(hm_rpt *r, FILE *f) {
   char h1[64], h2[64];
   duration(h1, sizeof h1, (double)r->total_calls / 2.0);
   duration(h2, sizeof h2, (double)r->total_calls / 4.0);
-  fprintf(f, "\n## Calls and time\n\n%llu API calls (minimum %llu). At 40 requests per 20 s "
-             "(API key): %s. At 80 requests per 20 s (OAuth): %s.\n\n",
+  fprintf(f, "\n## Calls and time\n\n%llu API calls (minimum %llu). The planned calls alone, at "
+             "40 requests per 20 s (API key): %s; at 80 requests per 20 s (OAuth): %s (with the "
+             "run's lookups and verify: Scope, above).\n\n",
           (unsigned long long)r->total_calls, (unsigned long long)r->min_calls, h1, h2);
   fputs("The minimum: one create per object (a ticket's first 500 messages inside it), one call "
         "per upload and per message past the 500th (then one update restoring the ticket's status "
@@ -599,7 +602,7 @@ static int write_file(const char *dir, const char *name, void (*fn)(hm_rpt *, FI
 }
 
 static void write_html(hm_rpt *r, FILE *f, const char *json) {
-  pl_html_in in = {r->p, json, label_of, r, r->inventory,
+  pl_html_in in = {r->p, json, label_of, r, r->inventory, r->agents,
                    "hmaprun " HM_VERSION " (git " HM_GIT_REVISION ")"};
   pl_html_write(&in, f);
 }
@@ -622,7 +625,15 @@ static int write_report_html(hm_rpt *r, const char *dir, char *err, size_t errle
 
 int hm_rpt_write(hm_rpt *r, const char *out_dir, char *err, size_t errlen) {
   if (write_file(out_dir, "report.json", write_json, r, err, errlen)) return -1;
-  if (write_file(out_dir, "report.md", write_md, r, err, errlen)) return -1;
+  char path[4096];
+  hm_buf json; hm_buf_init(&json);
+  snprintf(path, sizeof path, "%s/report.json", out_dir);
+  r->json = hm_buf_read_path(&json, path) ? NULL : cJSON_Parse(hm_buf_cstr(&json));
+  hm_buf_free(&json);
+  int md = write_file(out_dir, "report.md", write_md, r, err, errlen);
+  cJSON_Delete(r->json);
+  r->json = NULL;
+  if (md) return -1;
   if (write_report_html(r, out_dir, err, errlen)) return -1;
   bool inventory = r->agents != NULL;
   for (uint32_t g = 0; g < r->p->ngaps; g++) inventory |= r->p->gaps[g].kind == HG_INVENTORY;

@@ -5,6 +5,7 @@
 #define HM_RN_H
 #include <cjson/cJSON.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "hm_buf.h"
@@ -23,6 +24,16 @@ typedef struct hm_creds { char email[330]; char key[512]; } hm_creds;
 /* From file (lines KEY=value: GORGIAS_EMAIL, GORGIAS_API_KEY; '#' comments) when
  * path is non-NULL, else from the environment. 0 or 2 with a reason in err. */
 int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen);
+/* Any pair (Gorgias, iTop): the names a credentials file may give each half
+ * (NULL-ended; the first is also the environment variable read without a
+ * file) and the message when the environment lacks them. */
+typedef struct hm_creds_source {
+  const char *const *user, *const *secret;
+  const char *missing;
+} hm_creds_source;
+extern const hm_creds_source HM_CREDS_GORGIAS;
+int hm_creds_read(hm_creds *c, const hm_creds_source *s, const char *path, char *err,
+                  size_t errlen);
 /* Replace every occurrence of the e-mail or key in s (NUL-terminated, in place)
  * by "***", so no error text can leak them. */
 void hm_creds_scrub(const hm_creds *c, char *s);
@@ -272,6 +283,20 @@ int hm_rn_json_diff(const cJSON *expected, const cJSON *actual, const char *path
 /* FNV-1a 64 of s, as 16 hex digits. */
 void hm_hash_hex(const char *s, char out[17]);
 
+/* ==== rn_verified.c ====
+ * The last verify's counts per source object in the run's report and page. */
+typedef struct hm_verified_sum {
+  long long checked, differences, sample;
+  bool against_export;       /* verify --map --data */
+} hm_verified_sum;
+/* One record read back: same (equal to what was sent) or not. */
+void hm_verified_add(cJSON *tally, const char *object, int same);
+/* The run records where its report is (absolute), for verify to update. */
+void hm_verified_remember(struct hm_store *st, const char *report_path);
+/* Merges tally into the run's report JSON and rewrites its page; 0, or -1
+ * (said on stderr). No report recorded: 0, nothing written. */
+int hm_verified_write(struct hm_store *st, const cJSON *tally, const hm_verified_sum *sum);
+
 /* ==== rn_verify_src.c, rn_verify.c ====
  * verify --map FILE.hbc --data DIR: the expected objects recomputed from the
  * export by the planner (the map's calls, references resolved as the run
@@ -286,6 +311,7 @@ typedef struct hm_verify_src {
   long long checked, diffs, unmigrated;
   long long merged;          /* created as 409: another record's object, not compared */
   int rc;                    /* 3 refused, 4 no answer, 1 a read failed */
+  cJSON *tally;              /* per source object, for the run's report (hm_verified_add) */
 } hm_verify_src;
 /* Every planned record's object compared; 0, or an exit code (2 another map
  * or unreadable export, 3, 4). Differences are counted in v->diffs. */

@@ -1,7 +1,10 @@
-/* hm_creds: where the Gorgias e-mail and API key come from — the environment
- * (GORGIAS_EMAIL, GORGIAS_API_KEY) or a credentials file, never argv (visible in
- * ps and shell history) — and the scrubber every error text goes through before
- * it is printed or stored, so the key never reaches a log, report or state row. */
+/* hm_creds: where a pair of credentials comes from — the environment or a
+ * credentials file, never argv (visible in ps and shell history) — for
+ * Gorgias (GORGIAS_EMAIL, GORGIAS_API_KEY) and for the iTop that `extract`
+ * reads (HMAP_ITOP_USER, HMAP_ITOP_PASSWORD): one reader, so both get the same
+ * wiping, permission warning and file syntax. And the scrubber every error
+ * text goes through before it is printed or stored, so the secret never
+ * reaches a log, report or state row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +26,20 @@ static int copy_value(char *dst, size_t cap, const char *v, const char *what,
   return 0;
 }
 
-static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
+static const char *const GORGIAS_USER[] = {"GORGIAS_EMAIL", NULL};
+static const char *const GORGIAS_SECRET[] = {"GORGIAS_API_KEY", NULL};
+const hm_creds_source HM_CREDS_GORGIAS = {
+    GORGIAS_USER, GORGIAS_SECRET,
+    "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE"};
+
+static int named(const char *const *names, const char *k) {
+  for (; *names; names++)
+    if (!strcmp(*names, k)) return 1;
+  return 0;
+}
+
+static int load_file(hm_creds *c, const hm_creds_source *s, const char *path, char *err,
+                     size_t errlen) {
   FILE *f = fopen(path, "r");
   if (!f) { snprintf(err, errlen, "%s: cannot read the credentials file", path); return 2; }
   struct stat sb;
@@ -41,10 +57,10 @@ static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
     char *eq = strchr(p, '=');
     if (!eq) { snprintf(err, errlen, "%s:%d: expected KEY=value", path, lineno); rc = 2; break; }
     *eq = 0;
-    if (!strcmp(p, "GORGIAS_EMAIL"))
-      rc = copy_value(c->email, sizeof c->email, eq + 1, "GORGIAS_EMAIL", err, errlen);
-    else if (!strcmp(p, "GORGIAS_API_KEY"))
-      rc = copy_value(c->key, sizeof c->key, eq + 1, "GORGIAS_API_KEY", err, errlen);
+    if (named(s->user, p))
+      rc = copy_value(c->email, sizeof c->email, eq + 1, s->user[0], err, errlen);
+    else if (named(s->secret, p))
+      rc = copy_value(c->key, sizeof c->key, eq + 1, s->secret[0], err, errlen);
     if (rc) {
       char tmp[256];
       snprintf(tmp, sizeof tmp, "%s:%d: %s", path, lineno, err);
@@ -57,40 +73,43 @@ static int load_file(hm_creds *c, const char *path, char *err, size_t errlen) {
   return rc;
 }
 
-/* The key's variable is emptied in place (so /proc/PID/environ and the
+/* The secret's variable is emptied in place (so /proc/PID/environ and the
  * process image no longer hold it) and removed once it has been read. */
-static void forget_env_key(void) {
-  char *k = getenv("GORGIAS_API_KEY");
+static void forget_env_key(const char *name) {
+  char *k = getenv(name);
   if (k) hm_secret_wipe(k, strlen(k));
-  unsetenv("GORGIAS_API_KEY");
+  unsetenv(name);
 }
 
-int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
+int hm_creds_read(hm_creds *c, const hm_creds_source *s, const char *path, char *err,
+                  size_t errlen) {
   memset(c, 0, sizeof *c);
   hm_secret_no_core();   /* before the key is in memory: a core image would hold it */
+  const char *uvar = s->user[0], *kvar = s->secret[0];
   int rc;
   if (path) {
-    rc = load_file(c, path, err, errlen);
+    rc = load_file(c, s, path, err, errlen);
   } else {
-    const char *e = getenv("GORGIAS_EMAIL"), *k = getenv("GORGIAS_API_KEY");
+    const char *e = getenv(uvar), *k = getenv(kvar);
     if (!e || !k) {
-      forget_env_key();   /* a key without its e-mail is not kept either */
-      snprintf(
-          err, errlen,
-          "no credentials: set GORGIAS_EMAIL and GORGIAS_API_KEY, or pass --credentials-file FILE");
+      forget_env_key(kvar);   /* a key without its user is not kept either */
+      snprintf(err, errlen, "%s", s->missing);
       return 2;
     }
-    rc = copy_value(c->email, sizeof c->email, e, "GORGIAS_EMAIL", err, errlen);
-    if (!rc) rc = copy_value(c->key, sizeof c->key, k, "GORGIAS_API_KEY", err, errlen);
+    rc = copy_value(c->email, sizeof c->email, e, uvar, err, errlen);
+    if (!rc) rc = copy_value(c->key, sizeof c->key, k, kvar, err, errlen);
   }
-  forget_env_key();   /* with a credentials file too: an exported key is not needed */
+  forget_env_key(kvar);   /* with a credentials file too: an exported key is not needed */
   if (!rc && (!c->email[0] || !c->key[0])) {
-    snprintf(err, errlen, "%s: needs both GORGIAS_EMAIL and GORGIAS_API_KEY",
-             path ? path : "environment");
+    snprintf(err, errlen, "%s: needs both %s and %s", path ? path : "environment", uvar, kvar);
     rc = 2;
   }
   if (rc) hm_creds_wipe(c);
   return rc;
+}
+
+int hm_creds_load(hm_creds *c, const char *path, char *err, size_t errlen) {
+  return hm_creds_read(c, &HM_CREDS_GORGIAS, path, err, errlen);
 }
 
 static void scrub_one(char *s, const char *secret) {

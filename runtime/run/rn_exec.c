@@ -1129,7 +1129,8 @@ static void write_report(hm_exec *ex, const char *status) {
     if (f) {
       fputs(txt, f);
       fputc('\n', f);
-      if (fclose(f) == 0) rename(tmp, ex->report_path);
+      if (fclose(f) == 0 && rename(tmp, ex->report_path) == 0)
+        hm_verified_remember(ex->st, ex->report_path);   /* verify adds its counts to it */
     }
   }
   free(tmp);

@@ -19,7 +19,9 @@ static const char *USAGE =
     "with what the export says Gorgias should hold (the map planned again in memory):\n"
     "fields, messages and notes in number and order, attachments, tags as a set.\n"
     "--sample N checks the planner's sample of N records per object (without --map: the\n"
-    "first N objects of each source object).\n";
+    "first N objects of each source object).\n"
+    "The counts per object (verified, verify_differences) go into the run's report and its\n"
+    "page (STATE.report.json and .html, or where the run wrote its report).\n";
 
 /* The source options, taken out of argv before the shared ones are parsed. */
 typedef struct src_args { const char *map, *data; long sample; int nrest; char **rest; } src_args;
@@ -205,6 +207,12 @@ static void drop_write_only(cJSON *exp, const obj *o) {
   cJSON_ArrayForEach(m, msgs) drop_unechoed(m, &HM_GORGIAS[HM_GK_MESSAGE]);
 }
 
+/* A record the run created, read back (side effects such as a ticket's
+ * implicit customer are checked but are no record of the export). */
+static void tally_record(cJSON *tally, const obj *o, int same) {
+  if (strncmp(o->ref, "implicit:", 9)) hm_verified_add(tally, o->object, same);
+}
+
 int hm_verify_main(int argc, char **argv) { return hm_verify_main_with(argc, argv, NULL); }
 
 int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
@@ -244,7 +252,8 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
                   doubt);
     diffs += doubt;
   }
-  hm_verify_src vs = { h, st, a.state, stop, &report, found, 0, 0, 0, 0, 0 };
+  cJSON *tally = cJSON_CreateObject();
+  hm_verify_src vs = { h, st, a.state, stop, &report, found, 0, 0, 0, 0, 0, tally };
   if (sa.map) {   /* against the export: the journal's bodies are not the reference */
     rc = hm_verify_source(&vs, planner, sa.map, sa.data, sa.sample);
     checked = vs.checked;
@@ -269,6 +278,7 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
                     o.v[i].ref, o.v[i].target, o.v[i].gid);
       finding(found, &o.v[i], "missing", NULL);
       diffs++;
+      tally_record(tally, &o.v[i], 0);
     } else if (r.status < 200 || r.status >= 300) {
       fprintf(stderr, "hmaprun verify: GET %s: %s\n", path, r.err);
       rc = r.status ? 1 : 4;
@@ -288,6 +298,7 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
         }
         hm_buf d; hm_buf_init(&d);
         int n = hm_rn_json_diff(exp, actual, "", &d);
+        tally_record(tally, &o.v[i], n == 0);
         if (n) {
           diffs += n;
           hm_buf_printf(&report, "%s %s (Gorgias %s %lld): %d difference(s)\n", o.v[i].object,
@@ -333,6 +344,11 @@ int hm_verify_main_with(int argc, char **argv, const hm_run_planner *planner) {
     hm_buf_free(&l);
   }
   hm_buf_free(&report);
+  if (rc != 2 && rc != 3) {   /* what was read back, also when interrupted */
+    hm_verified_sum vsum = { checked, diffs, sa.sample, sa.map != NULL };
+    hm_verified_write(st, tally, &vsum);
+  }
+  cJSON_Delete(tally);
   objs_free(&o);
   hm_http_close(h);
   hm_store_close(st);

@@ -246,6 +246,7 @@ static long long check_record(hm_verify_src *v, const char *ref, cJSON *slot) {
     n = diff_record(exp, actual, &d);
   }
   if (n) hm_verify_src_report(v, object, key ? key : ref, target, keep.gid, hm_buf_cstr(&d), n);
+  if (status == 404 || actual) hm_verified_add(v->tally, object, n == 0);
   hm_buf_free(&d);
   cJSON_Delete(actual);
   free(path); free(target); free(object);

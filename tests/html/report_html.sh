@@ -9,8 +9,11 @@
 # - per object, read/planned/rejected/flagged/guarded/bad/repeats equal
 #   report.json's; the totals and the API calls too; the grouped rejections
 #   and flags add up to report.json's rows;
-# - the scope's kinds of object add up to the objects, its grade is scope.md's;
-# - an example names a record by its human identifiers (SRC's expected text).
+# - the scope's kinds of object add up to the objects, its grade and its time
+#   at each rate are scope.md's;
+# - an example names a record by its human identifiers (SRC's expected text);
+# - the agents to invite: one row per Gorgias user report.json's calls create,
+#   each with a name and an e-mail, the rows inventory.md lists.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 src=$4
 . "$root/tests/e2e/lib.sh"
@@ -51,7 +54,7 @@ load "$html" report
 [ -s "$tmp/urls-report" ] && failed "report.html made requests: $(head -3 "$tmp/urls-report")"
 title=$(jq -r .migration "$json")
 grep -qF "<h1>Migration plan: $title</h1>" "$tmp/report.dom" || failed "the page did not render its title"
-for id in scope objects rejected flags losses gaps settings; do
+for id in scope objects rejected flags losses gaps agents settings; do
   grep -q "<h2 id=\"$id\">" "$tmp/report.dom" || failed "no section $id in the rendered page"
 done
 
@@ -81,6 +84,12 @@ kinds=$(sed -n 's/.*data-k="kind[0-9]">\([0-9]*\)<.*/\1/p' "$tmp/report.dom" | a
 [ "$kinds" = "$(jq '.objects | length' "$json")" ] || failed "scope kinds add up to $kinds"
 g=$(sed -n 's/.*<strong id="grade">\([A-D]\)<.*/\1/p' "$tmp/report.dom")
 grep -q "Complexity grade: \*\*$g\*\*" "$tmp/plan/scope.md" || failed "grade $g is not scope.md's"
+# the time at each rate (lookups and verify included) is scope.md's, not the planned calls' alone
+for i in 0 1 2; do
+  t=$(sed -n "s/.*data-k=\"time$i\">\([^<]*\)<.*/\1/p" "$tmp/report.dom")
+  row=$(grep '^| \(API key\|OAuth app\|enterprise\),' "$tmp/plan/scope.md" | sed -n "$((i + 1))p")
+  [ -n "$t" ] && [ "${row##* | }" = "$t |" ] || failed "time $i: page '$t', scope.md '$row'"
+done
 
 # human identifiers in the examples (HTML-escaped as the DOM serialises them)
 case $src in
@@ -89,4 +98,18 @@ case $src in
 esac
 grep -F 'class="ex"' "$tmp/report.dom" | grep -qF "$want" ||
   failed "no example named by its human identifiers ($want)"
+# the agents to invite: as many as the users the plan creates, each with an e-mail
+users=$(jq '[.calls.by_target[] | select(.phase == "create" and .target == "User") | .calls]
+            | add // 0' "$json")
+agents=$(grep -c '<tr class="agent">' "$tmp/report.dom")
+[ "$agents" = "$users" ] || failed "$agents agents to invite, report.json creates $users users"
+[ "$users" -gt 0 ] || [ "$src" != itop ] || failed "the iTop plan creates no user: the check is blind"
+grep '<tr class="agent">' "$tmp/report.dom" | grep -Ev '<td>[^<]*[^ <][^<]* &lt;[^@<]+@[^@<]+&gt;</td></tr>$' |
+  head -3 >"$tmp/noemail"
+[ -s "$tmp/noemail" ] && failed "an agent without name and e-mail: $(cat "$tmp/noemail")"
+sed -n 's/^| \([^|]*\) | \([^|]*\) | .*/\1 \2/p' "$tmp/plan/inventory.md" 2>/dev/null |
+  grep -v '^key ' | grep -v '^---' >"$tmp/inv.keys"
+sed -n 's/.*<tr class="agent"><td>\([^<]*\)<\/td><td>\([^<]*\)<\/td>.*/\1 \2/p' "$tmp/report.dom" |
+  while read -r k; do grep -qxF "$k" "$tmp/inv.keys" || echo "$k"; done >"$tmp/notinv"
+[ -s "$tmp/notinv" ] && failed "agents on the page but not in inventory.md: $(cat "$tmp/notinv")"
 exit $fail

@@ -118,6 +118,37 @@ static void test_creds(const char *dir) {
   CHECK(!getenv("GORGIAS_API_KEY"));   /* read once, then gone from the environment */
 }
 
+/* The same reader for another system's pair (extract's iTop): file aliases,
+ * the environment's names, its own message, the secret gone after reading. */
+static void test_creds_other(const char *dir) {
+  static const char *const user[] = {"HMAP_ITOP_USER", "user", NULL};
+  static const char *const secret[] = {"HMAP_ITOP_PASSWORD", "password", NULL};
+  const hm_creds_source src = {user, secret, "no iTop credentials: set them"};
+  char path[512], err[512];
+  hm_creds c;
+  snprintf(path, sizeof path, "%s/itop", dir);
+  FILE *f = fopen(path, "w");
+  fputs("# REST user\nuser=migr\npassword=pw 9\nGORGIAS_API_KEY=not-this\n", f);
+  fclose(f);
+  chmod(path, 0600);
+  CHECK(hm_creds_read(&c, &src, path, err, sizeof err) == 0);
+  CHECK(!strcmp(c.email, "migr") && !strcmp(c.key, "pw 9"));
+  f = fopen(path, "w");
+  fputs("user=migr\n", f);
+  fclose(f);
+  CHECK(hm_creds_read(&c, &src, path, err, sizeof err) == 2);
+  CHECK(strstr(err, "needs both HMAP_ITOP_USER and HMAP_ITOP_PASSWORD") != NULL);
+  unsetenv("HMAP_ITOP_USER");
+  setenv("HMAP_ITOP_PASSWORD", "pw-env", 1);
+  CHECK(hm_creds_read(&c, &src, NULL, err, sizeof err) == 2);
+  CHECK(!strcmp(err, "no iTop credentials: set them"));
+  CHECK(!getenv("HMAP_ITOP_PASSWORD"));   /* not kept without its user */
+  setenv("HMAP_ITOP_USER", "migr", 1);
+  setenv("HMAP_ITOP_PASSWORD", "pw-env", 1);
+  CHECK(hm_creds_read(&c, &src, NULL, err, sizeof err) == 0 && !strcmp(c.key, "pw-env"));
+  CHECK(!getenv("HMAP_ITOP_PASSWORD") && getenv("HMAP_ITOP_USER"));
+}
+
 /* Ids: JSON integers in 1..2^53-1 only. Answers: objects with an id
  * (creates), objects or arrays of them with a url (uploads). Fields kept. */
 static void test_answers(void) {
@@ -454,6 +485,7 @@ int main(void) {
   test_pacing();
   test_retry_after_and_backoff();
   test_creds(dir);
+  test_creds_other(dir);
   test_answers();
   test_secret_forms();
   test_state(dir);
