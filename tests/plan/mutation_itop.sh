@@ -13,9 +13,10 @@
 # The clean fixture raises none of them.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
-rm -rf "$work"; mkdir -p "$work"
-fail=0
-"$hmapc" build "$root/maps/itop_to_gorgias.hmap" -o "$work/itop.hbc" || { echo "FAIL: hmapc build" >&2; exit 1; }
+. "$root/tests/run/verify_lib.sh"
+hbc=$work/itop.hbc
+sets="--set help_center_id=1"
+mutation_build "$hmapc" "$root/maps/itop_to_gorgias.hmap" "$hbc"
 cp -R "$root/tests/fixtures/itop" "$work/data"
 ur=$work/data/UserRequest.csv
 # case-log blobs hold newlines: one record per line while editing (\001 for the
@@ -29,14 +30,6 @@ awk 'NR == 1 { print $0 ",\"contract_level\""; next }
   awk -v key=43 -v col=13 -v val=on_hold -f "$root/tests/plan/csv_setf.awk" |
   sed '1s/"origin"/"origine"/' | tr '\001' '\n' >"$ur"
 
-plan() {   # plan DATA OUT: exit 0 or 1 expected
-  "$hmaprun" plan "$work/itop.hbc" --data "$1" --out "$2" --set help_center_id=1 2>"$2.err"
-  rc=$?
-  [ $rc -le 1 ] || { echo "FAIL: plan of $1: exit $rc" >&2; cat "$2.err" >&2; fail=1; }
-}
-want() {   # want WHAT JQ-FILTER REPORT: the filter must yield true
-  if [ "$(jq "$2" "$3")" != true ]; then echo "FAIL: $1 ($3)" >&2; fail=1; fi
-}
 plan "$work/data" "$work/mutated"
 plan "$root/tests/fixtures/itop" "$work/clean"
 m=$work/mutated/report.json c=$work/clean/report.json
