@@ -23,6 +23,7 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
+. "$root/tests/run/verify_lib.sh"
 data=tests/fixtures/atera
 sets="--set help_center_id=1 --set max_upload_bytes=50000"
 
@@ -32,7 +33,6 @@ sets="--set help_center_id=1 --set max_upload_bytes=50000"
 [ $? -le 1 ] || { echo "FAIL: hmaprun plan"; exit 1; }
 
 stop_sandbox() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
-requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
 run() { # run STATE [OPTIONS...]: the migration of the example, in the foreground
   st=$1; shift
   # shellcheck disable=SC2086
@@ -83,17 +83,9 @@ flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report'
 # ---- a sandbox that refuses some creates; the run stopped after 25 requests
 start_sandbox "$sandbox" "$tmp" --time-scale 50 --db "$tmp/sbx.db" --faults echo-auth:0.15 --seed 5
 pid=$sbx_pid url=$sbx_url
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/state.db" --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 25)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -TERM $rpid 2>/dev/null
-wait $rpid
+stop_run_after 25 TERM "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/state.db" --time-scale 50
 rc=$?
 [ $rc = 4 ] || failed "the run stopped after 25 requests: exit $rc, wanted 4 (interrupted)"
 agree "$tmp/state.db" "after the stop"
@@ -101,17 +93,9 @@ agree "$tmp/state.db" "after the stop"
 
 # ---- a kill -9 once the sandbox has counted 15 more requests: status and
 # verify still agree (the report is the one written at the last phase)
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/state.db" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 15)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -KILL $rpid 2>/dev/null
-wait $rpid
+stop_run_after 15 KILL "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/state.db" --time-scale 50
 status_map "$tmp/state.db" | sum >"$tmp/status_sum.json"
 "$hmaprun" verify --state "$tmp/state.db" --target "$url" --time-scale 50 --json 2>/dev/null |
   jq -S '.ledger' >"$tmp/verify_ledger.json"
@@ -166,17 +150,9 @@ grep 'HTTP 400' "$tmp/flags.txt" | grep -vq 'upload refused' &&
 stop_sandbox
 start_sandbox "$sandbox" "$tmp" --time-scale 50
 pid=$sbx_pid url=$sbx_url
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/clean.db" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 20)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -TERM $rpid 2>/dev/null
-wait $rpid
+stop_run_after 20 TERM "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/clean.db" --time-scale 50
 status_map "$tmp/clean.db" >"$tmp/stopped.json"
 [ "$(word "$tmp/stopped.json" flagged)" -le "$(jq '[.objects[].flagged] | add' "$tmp/plan/report.json")" ] ||
   failed "the stopped run flagged more records than the plan: $(cat "$tmp/stopped.json")"

@@ -17,6 +17,7 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
+. "$root/tests/run/verify_lib.sh"
 data=tests/fixtures/atera
 sets="--set help_center_id=1 --set max_upload_bytes=50000"
 st=$tmp/state.db
@@ -36,8 +37,7 @@ awk '/^## Objects/ { on = 1; next } on && /^## / { exit }
 
 start_sandbox "$sandbox" "$tmp" --time-scale 50
 pid=$sbx_pid url=$sbx_url
-requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
-run() { # the migration, in the foreground; `run &` would put a subshell's pid in $!
+run() { # the migration, in the foreground
   # shellcheck disable=SC2086
   "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
     --state "$st" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err"
@@ -69,17 +69,9 @@ agree() { # agree LABEL: status, report.md, verify and rollback's dry run
 }
 
 # ---- killed once the sandbox has counted 20 requests
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$st" --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 20)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -KILL $rpid 2>/dev/null
-wait $rpid
+stop_run_after 20 KILL "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$st" --time-scale 50
 agree "after kill -9"
 [ "$(word "$tmp/status.json" left)" -gt 0 ] || failed "after kill -9: nothing is left to do"
 for o in $(jq -r 'keys[]' "$tmp/status.json"); do

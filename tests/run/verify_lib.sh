@@ -17,6 +17,11 @@
 #   expect_finding TARGET ID LINE WHAT: that exact line is among them.
 #   expect_duplicate ID KEY: ticket ID's note KEY duplicated is found, "a duplicate".
 #   expect_differences N: N differences in all, no more.
+# Stops (tests/run/ledger*.sh):
+#   requests: how many requests the sandbox at $url has counted.
+#   stop_run_after N SIGNAL COMMAND...: COMMAND in the background (its output
+#     added to $tmp/run.out and run.err), sent SIGNAL once the sandbox has
+#     counted N more requests (or when it ended first); its exit status.
 # Mutation (tests/plan/mutation_*.sh):
 #   mutation_build HMAPC MAP HBC: $work emptied, MAP built into HBC; exits 1 if not.
 #   plan DATA OUT: hmaprun plan of $hbc (exit 0 or 1 expected, else a failure).
@@ -92,6 +97,21 @@ expect_differences() {
   _n=$(jq .differences "$tmp/tampered.json")
   [ "$_n" = "$1" ] ||
     failed "$_n differences for $1 tamperings: $(jq -c .objects "$tmp/tampered.json")"
+}
+
+requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
+
+stop_run_after() {
+  _want=$(($(requests) + $1)) _sig=$2
+  shift 2
+  "$@" >>"$tmp/run.out" 2>>"$tmp/run.err" &
+  _rpid=$!
+  _i=0
+  while [ "$(requests)" -lt $_want ] && [ $_i -lt 600 ] && kill -0 $_rpid 2>/dev/null; do
+    sleep 0.02; _i=$((_i + 1))
+  done
+  kill "-$_sig" $_rpid 2>/dev/null
+  wait $_rpid
 }
 
 mutation_build() {
