@@ -24,13 +24,7 @@ hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
 . "$root/tests/run/verify_lib.sh"
-data=tests/fixtures/atera
-sets="--set help_center_id=1 --set max_upload_bytes=50000"
-
-"$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-# shellcheck disable=SC2086
-"$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $sets 2>/dev/null
-[ $? -le 1 ] || { echo "FAIL: hmaprun plan"; exit 1; }
+ledger_setup "$hmapc"
 
 stop_sandbox() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
 run() { # run STATE [OPTIONS...]: the migration of the example, in the foreground
@@ -39,11 +33,8 @@ run() { # run STATE [OPTIONS...]: the migration of the example, in the foregroun
   "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
     --state "$st" --time-scale 50 --in-doubt-wait 0.2 "$@" >>"$tmp/run.out" 2>>"$tmp/run.err"
 }
-status() { "$hmaprun" status --state "$1" --json; }
-# the ledger as {object: {word: n}} from status, from the report, and summed
-status_map() { status "$1" | jq -S '[.objects[] | {key: .object, value: del(.object)}] | from_entries'; }
+# the ledger as {object: {word: n}} from the report
 report_map() { jq -S '.objects' "$1.report.json"; }
-sum() { jq -S '[.[]] | reduce .[] as $o ({}; reduce ($o | keys[]) as $k (.; .[$k] += $o[$k]))'; }
 agree() { # agree STATE LABEL: report, status and verify print one ledger
   status_map "$1" >"$tmp/status.json"
   report_map "$1" >"$tmp/report.json"
@@ -61,7 +52,6 @@ agree() { # agree STATE LABEL: report, status and verify print one ledger
     [ "$want" = "$have" ] || failed "$2: $o planned $have, the plan says $want"
   done
 }
-word() { jq "[.[].$2] | add" "$1"; }   # word FILE WORD: summed over the objects
 flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report's, status's
   # and (summed) verify's
   status_map "$1" >"$tmp/status.json"

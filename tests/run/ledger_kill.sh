@@ -18,14 +18,8 @@ hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
 . "$root/tests/run/verify_lib.sh"
-data=tests/fixtures/atera
-sets="--set help_center_id=1 --set max_upload_bytes=50000"
 st=$tmp/state.db
-
-"$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-# shellcheck disable=SC2086
-"$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $sets 2>/dev/null
-[ $? -le 1 ] || { echo "FAIL: hmaprun plan"; exit 1; }
+ledger_setup "$hmapc"
 # report.md's Objects table as {object: {planned, flagged}}, the objects with a planned record
 awk '/^## Objects/ { on = 1; next } on && /^## / { exit }
      on && /^\| [A-Za-z]/ && $2 != "object" { print $2, $6, $10 }' "$tmp/plan/report.md" |
@@ -42,17 +36,13 @@ run() { # the migration, in the foreground
   "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
     --state "$st" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err"
 }
-status_map() { "$hmaprun" status --state "$st" --json |
-                 jq -S '[.objects[] | {key: .object, value: del(.object)}] | from_entries'; }
-sum() { jq -S '[.[]] | reduce .[] as $o ({}; reduce ($o | keys[]) as $k (.; .[$k] += $o[$k]))'; }
-word() { jq "[.[].$2] | add" "$1"; }   # word FILE WORD: summed over the objects
 # the ledger line of verify and rollback (`ledger: planned N, created N, ...`) as JSON
 ledger_line() { sed -n 's/^ledger: //p' | tr -d ',' |
                   awk '{ for (i = 1; i < NF; i += 2) printf "%s %s\n", $i, $(i + 1) }' |
                   jq -R -s -S '[split("\n")[] | select(length > 0) | split(" ")
                               | {key: .[0], value: (.[1] | tonumber)}] | from_entries'; }
 agree() { # agree LABEL: status, report.md, verify and rollback's dry run
-  status_map >"$tmp/status.json"
+  status_map "$st" >"$tmp/status.json"
   sum <"$tmp/status.json" >"$tmp/sum.json"
   jq -S 'map_values({planned})' "$tmp/status.json" >"$tmp/s_planned.json"
   jq -S 'map_values({planned})' "$tmp/md.json" >"$tmp/m_planned.json"
@@ -101,7 +91,7 @@ dry=$(sed -n 's/^rollback: \([0-9]*\) object(s) would be deleted.*/\1/p' "$tmp/d
   failed "rollback: exit $?: $(cat "$tmp/rb.err")"
 done_n=$(sed -n 's/^rollback: \([0-9]*\) object(s) deleted.*/\1/p' "$tmp/rb.out")
 [ -n "$dry" ] && [ "$dry" = "$done_n" ] || failed "rollback's dry run says $dry, the rollback deleted $done_n"
-status_map | sum >"$tmp/after.json"
+status_map "$st" | sum >"$tmp/after.json"
 ledger_line <"$tmp/rb.out" >"$tmp/rb.json"
 cmp -s "$tmp/after.json" "$tmp/rb.json" ||
   failed "rollback's ledger is not status's: $(diff "$tmp/after.json" "$tmp/rb.json")"

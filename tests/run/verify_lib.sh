@@ -17,7 +17,11 @@
 #   expect_finding TARGET ID LINE WHAT: that exact line is among them.
 #   expect_duplicate ID KEY: ticket ID's note KEY duplicated is found, "a duplicate".
 #   expect_differences N: N differences in all, no more.
-# Stops (tests/run/ledger*.sh):
+# Ledgers (tests/run/ledger*.sh):
+#   ledger_setup HMAPC: $data and $sets of the Atera example, its map built into
+#     $tmp/map.hbc and planned into $tmp/plan; exits 1 if either fails.
+#   status_map STATE: status's ledger as {object: {word: n}}; sum: summed over
+#     the objects (stdin to stdout); word FILE WORD: WORD summed in FILE.
 #   requests: how many requests the sandbox at $url has counted.
 #   stop_run_after N SIGNAL COMMAND...: COMMAND in the background (its output
 #     added to $tmp/run.out and run.err), sent SIGNAL once the sandbox has
@@ -98,6 +102,22 @@ expect_differences() {
   [ "$_n" = "$1" ] ||
     failed "$_n differences for $1 tamperings: $(jq -c .objects "$tmp/tampered.json")"
 }
+
+ledger_setup() {
+  data=tests/fixtures/atera
+  sets="--set help_center_id=1 --set max_upload_bytes=50000"
+  "$1" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
+  # shellcheck disable=SC2086
+  "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $sets 2>/dev/null
+  [ $? -le 1 ] || { echo "FAIL: hmaprun plan"; exit 1; }
+}
+
+status_map() {
+  "$hmaprun" status --state "$1" --json |
+    jq -S '[.objects[] | {key: .object, value: del(.object)}] | from_entries'
+}
+sum() { jq -S '[.[]] | reduce .[] as $o ({}; reduce ($o | keys[]) as $k (.; .[$k] += $o[$k]))'; }
+word() { jq "[.[].$2] | add" "$1"; }
 
 requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
 
