@@ -152,7 +152,7 @@ static void splice_line(plan *pl, const char *line, ssize_t n, size_t k, size_t 
 }
 
 int pl_after_flags_splice(plan *pl, char *err, size_t errlen) {
-  qsort(pl->aflags, pl->naflags, sizeof *pl->aflags, cmp_aflag);
+  if (pl->naflags) qsort(pl->aflags, pl->naflags, sizeof *pl->aflags, cmp_aflag);
   char *line = NULL;
   size_t cap = 0, k = 0;
   ssize_t n;
