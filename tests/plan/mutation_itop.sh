@@ -10,6 +10,8 @@
 #   warn flag naming the column, key 43;
 # - a column the map reads renamed in the header (`origin` -> `origine`): a warn
 #   line naming the file and the column, and `origine` not migrated.
+# - a value over a Gorgias limit (person 1's e-mail past 320 characters): a
+#   rejection naming the field and the limit, key 1.
 # The clean fixture raises none of them.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
@@ -29,6 +31,9 @@ awk 'NR == 1 { print $0 ",\"contract_level\""; next }
   awk -v key=44 -v col=17 -v val=7 -f "$root/tests/plan/csv_setf.awk" |
   awk -v key=43 -v col=13 -v val=on_hold -f "$root/tests/plan/csv_setf.awk" |
   sed '1s/"origin"/"origine"/' | tr '\001' '\n' >"$ur"
+long=$(printf '%0330d' 0)
+awk -v key=1 -v col=8 -v val="$long@demo.example" -f "$root/tests/plan/csv_setf.awk" \
+  "$root/tests/fixtures/itop/Person.csv" >"$work/data/Person.csv"
 
 plan "$work/data" "$work/mutated"
 plan "$root/tests/fixtures/itop" "$work/clean"
@@ -48,6 +53,10 @@ outside='.flags | any(.object == "UserRequest" and .key == "43" and .severity ==
 want "status on_hold, outside the schema's enum, flagged on 43" "$outside" "$m"
 want "clean: no value outside an enum" "(.flags | any(.message | test(\"outside the enum\"))) | not" "$c"
 want "renamed column named, and its new name not migrated" "$renamed" "$m"
+over='.rejected | any(.object == "Person" and .key == "1" and .field == "email"
+  and .message == "Customer: email has 343 characters, Gorgias accepts at most 320")'
+want "an e-mail over Gorgias' limit rejected on 1" "$over" "$m"
+want "clean: no e-mail over the limit" "($over) | not" "$c"
 want "clean: no contract_level" "($extra) | not" "$c"
 want "clean: no uncovered match" "(.flags | any(.message | startswith(\"match: no arm\"))) | not" "$c"
 want "clean: origin is read" \
