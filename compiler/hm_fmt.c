@@ -121,10 +121,9 @@ static int place(fmt *f, line l, size_t at, int old) {
   return stmt;
 }
 
-/* Counts the brackets of the line (placed at new indent `ind`), updating the stack. A
-   column inside the line is `ind` plus its distance in bytes from `at`: the leading
-   blanks (a tab counts 2 in `old`) are what the new indentation replaces. */
-static void scan(fmt *f, line l, size_t at, int ind) {
+/* Counts the brackets of the line (placed at new indent `ind`), updating the stack. */
+static void scan(fmt *f, line l, size_t at, int ind, int old) {
+  int delta = ind - old;
   size_t code_end = at;
   for (size_t i = at; i < l.len; i++) {
     char c = l.s[i];
@@ -141,7 +140,7 @@ static void scan(fmt *f, line l, size_t at, int ind) {
       o->stmt_old = f->stmt_old;
       o->stmt_new = f->stmt_new;
       if (o->block) { f->stmt_old = -1; f->stmt_new = o->base + 2; }   /* none yet inside */
-      o->align = ind + (int)((j < l.len ? j : i + 1) - at);
+      o->align = (int)(j < l.len ? j : i + 1) + delta;
     } else if ((c == '}' || c == ']' || c == ')') && f->depth) {
       const opener *o = &f->open[--f->depth];
       f->stmt_old = o->stmt_old;
@@ -164,7 +163,7 @@ void hm_fmt(const char *text, size_t len, hm_buf *out) {
     } else {
       int old = indent_of(l), ind = place(&f, l, at, old);
       emit(&f, l, at, ind);
-      if (l.s[at] != '#') scan(&f, l, at, ind);
+      if (l.s[at] != '#') scan(&f, l, at, ind, old);
     }
     start = end + 1;
   }
