@@ -58,8 +58,10 @@ static bool word_at(line l, size_t i, const char *w) {
 static bool starts_with_op(line l, size_t i) {
   static const char *const ops[] = {"??", "?", ":", "+", "-", "*", "/", "==", "!=", "=>", ".",
                                     "&&", "||", "<", ">"};
-  for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
-    if (!strncmp(l.s + i, ops[k], strlen(ops[k]))) return true;
+  for (size_t k = 0; k < sizeof ops / sizeof *ops; k++) {
+    size_t n = strlen(ops[k]);      /* the text need not end in NUL: compare within it */
+    if (l.len - i >= n && !memcmp(l.s + i, ops[k], n)) return true;
+  }
   return word_at(l, i, "and") || word_at(l, i, "or");
 }
 
@@ -79,7 +81,7 @@ static bool starts_with_annotation(line l, size_t i) {
 static bool ends_with_op(const char *s, size_t n) {
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
   if (!n) return false;
-  if (strchr("?+-*/=<>|&", s[n - 1])) return true;   /* `,` ends a record's line, not */
+  if (s[n - 1] && strchr("?+-*/=<>|&", s[n - 1])) return true;   /* `,` ends a record's line, not */
   return (n >= 4 && !memcmp(s + n - 4, " and", 4)) || (n >= 3 && !memcmp(s + n - 3, " or", 3));
 }
 
@@ -105,7 +107,7 @@ static int place(fmt *f, line l, size_t at, int old) {
   if ((c == '}' || c == ']' || c == ')') && top) {
     int ind = top->block ? top->base : top->align > 0 ? top->align - 1 : 0;
     size_t k = at;
-    while (k < l.len && strchr("}]) \t\r", l.s[k])) k++;
+    while (k < l.len && l.s[k] && strchr("}]) \t\r", l.s[k])) k++;
     if (k < l.len && l.s[k] != '#') { f->stmt_old = old; f->stmt_new = ind; }   /* } else { */
     return ind;
   }
@@ -122,8 +124,7 @@ static int place(fmt *f, line l, size_t at, int old) {
 }
 
 /* Counts the brackets of the line (placed at new indent `ind`), updating the stack. */
-static void scan(fmt *f, line l, size_t at, int ind, int old) {
-  int delta = ind - old;
+static void scan(fmt *f, line l, size_t at, int ind) {
   size_t code_end = at;
   for (size_t i = at; i < l.len; i++) {
     char c = l.s[i];
@@ -140,7 +141,8 @@ static void scan(fmt *f, line l, size_t at, int ind, int old) {
       o->stmt_old = f->stmt_old;
       o->stmt_new = f->stmt_new;
       if (o->block) { f->stmt_old = -1; f->stmt_new = o->base + 2; }   /* none yet inside */
-      o->align = (int)(j < l.len ? j : i + 1) + delta;
+      /* in output columns: the old indent may hold tabs, the rest is copied byte for byte */
+      o->align = ind + (int)((j < l.len ? j : i + 1) - at);
     } else if ((c == '}' || c == ']' || c == ')') && f->depth) {
       const opener *o = &f->open[--f->depth];
       f->stmt_old = o->stmt_old;
@@ -163,7 +165,7 @@ void hm_fmt(const char *text, size_t len, hm_buf *out) {
     } else {
       int old = indent_of(l), ind = place(&f, l, at, old);
       emit(&f, l, at, ind);
-      if (l.s[at] != '#') scan(&f, l, at, ind, old);
+      if (l.s[at] != '#') scan(&f, l, at, ind);
     }
     start = end + 1;
   }
