@@ -12,7 +12,8 @@
  * method, path, body or file, source {object, key}, rule, target, ref,
  * unique, hash, for an upload shown in public content upload_type (the upload
  * route's type; absent: the default), and on a record's first call only, the map's
- * flags on the record, when it has any: "flags": [{severity, message, map?}] (an
+ * flags on the record, when it has any (an `after` block's: on its create):
+ * "flags": [{severity, message, map?}] (an
  * additive member: the run records them in the state; docs/plan.md "Calls"). In a
  * body, {"$agent": E} may carry "fallback": E2, "flag": TEXT and "severity":
  * warn|review (AGENTOR's ordered candidates: the run takes E2 and raises TEXT, at

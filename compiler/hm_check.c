@@ -321,6 +321,25 @@ static void record(chk *x, hm_node *e, hm_node *obj) {
   e->fallible = (uint8_t)fallible;
 }
 
+/* `{email, name}` given for a `ref T` field: Gorgias finds or makes the T
+   from it, so the members T has are typed like T's fields (an inline customer
+   whose name is a number fails here, not with a 400 in the run). Which members
+   such an object takes is the schema note's, not checked. */
+static void ref_record(chk *x, hm_node *e, hm_node *obj) {
+  int fallible = 0;
+  for (hm_node *f = e->a; f; f = f->next) {
+    hm_node *fd = hm_schema_field(obj->c, f->s);
+    expr(x, f->a, fd);
+    if (fd) {
+      check_assign_type(x, f->a, fd, 0);
+      check_consts(x, f->a, fd);
+    }
+    fallible |= f->a->fallible;
+  }
+  e->ty = HT_REC;
+  e->fallible = (uint8_t)fallible;
+}
+
 /* A constant regex or date format is checked now, not on every record. */
 static __attribute__((noinline)) void check_const_args(chk *x, hm_node *e, const hm_builtin *b) {
   int is_re =
@@ -729,7 +748,11 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     hm_node *obj = expect && expect->a && expect->a->op == TY_OBJECT
                        ? hm_schema_target(x->c, expect->a->s)
                        : list_object(x, expect);
-    record(x, e, obj);
+    hm_node *ref = expect && expect->a && expect->a->op == TY_REF && expect->a->s
+                       ? hm_schema_target(x->c, expect->a->s)
+                       : NULL;
+    if (!obj && ref) ref_record(x, e, ref);
+    else record(x, e, obj);
     break;
   }
   case N_BIN: binop(x, e, expect); break;

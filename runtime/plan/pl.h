@@ -199,6 +199,7 @@ typedef struct src_state {
   int *colmap; uint32_t gen; bool bound;
   bool *had;          /* per field read: some record of the first pass had a value */
   uint64_t planned_records;   /* records of the first pass that reached the rules */
+  kmap flagged;       /* has_after: keys of records flagged (by either pass), counted once */
 } src_state;
 
 typedef struct upload { const char *rel; long long size; } upload;
@@ -247,6 +248,14 @@ typedef struct plan {
      its first call can carry the record's flags (rec_flags: the JSON objects
      of its flag rows, comma-separated) to the run (common/hm_calls.h). */
   bool buffering; hm_buf rec_calls, rec_flags; size_t first_end;
+  /* The flags an `after` pass raises belong to the record's create, written
+     in the first pass: kept as (the create's seq, flags) and spliced into that
+     line as the calls are copied from calls (a temporary file when a rule has
+     an `after` block) to calls_out (pl_after_flags_splice). */
+  bool rec_after;
+  struct pl_aflag { uint64_t seq; char *json; } *aflags;
+  size_t naflags, capaflags;
+  FILE *calls_out;
 } plan;
 
 static inline const char *K(const hm_program *p, uint32_t k) { return hm_vm_const(p, k); }
@@ -320,6 +329,11 @@ void pl_record_begin(plan *pl);
 void pl_record_end(plan *pl);
 /* A flag row reported on the record being planned: kept for its first call. */
 void pl_record_flag(plan *pl, const hm_rpt_row *row);
+/* The record's `after` pass flags kept for its create line (pl->rec_after):
+   true when there were some and the record was created. */
+bool pl_record_after_kept(plan *pl);
+/* Copies pl->calls to pl->calls_out, the kept flags on their create lines. */
+int pl_after_flags_splice(plan *pl, char *err, size_t errlen);
 
 /* ---- pl_pass.c ---- */
 int pl_choose_sample(plan *pl, uint32_t s, char *err, size_t errlen);

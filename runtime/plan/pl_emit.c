@@ -103,12 +103,75 @@ void pl_record_end(plan *pl) {
   pl->buffering = false;
   hm_buf *c = &pl->rec_calls;
   if (!c->len) return;
-  if (!pl->rec_flags.len) { fwrite(c->data, 1, c->len, pl->calls); return; }
+  if (!pl->rec_flags.len || pl->rec_after) { fwrite(c->data, 1, c->len, pl->calls); return; }
   fwrite(c->data, 1, pl->first_end - 2, pl->calls);
   fputs(",\"flags\":[", pl->calls);
   fwrite(pl->rec_flags.data, 1, pl->rec_flags.len, pl->calls);
   fputs("]}\n", pl->calls);
   fwrite(c->data + pl->first_end, 1, c->len - pl->first_end, pl->calls);
+}
+
+/* ---- an `after` pass's flags on the record's create ---- */
+
+bool pl_record_after_kept(plan *pl) {
+  if (!pl->rec_after || !pl->rec_flags.len) return false;
+  kmap *m = &pl->ss[pl->src].made;
+  long i = pl_kmap_find(m, pl_khash(pl->key), false, NULL);
+  if (i < 0 || !m->ord || !m->ord[i]) return false;   /* not created: its rejection only */
+  if (pl->naflags == pl->capaflags) {
+    pl->capaflags = pl->capaflags ? pl->capaflags * 2 : 64;
+    pl->aflags = realloc(pl->aflags, pl->capaflags * sizeof *pl->aflags);
+    if (!pl->aflags) abort();
+  }
+  pl->aflags[pl->naflags].seq = m->ord[i];
+  pl->aflags[pl->naflags++].json = hm_xstrdup(hm_buf_cstr(&pl->rec_flags));
+  return true;
+}
+
+static int cmp_aflag(const void *a, const void *b) {
+  uint64_t x = ((const struct pl_aflag *)a)->seq, y = ((const struct pl_aflag *)b)->seq;
+  return x < y ? -1 : x > y;
+}
+
+static uint64_t line_seq(const char *line, ssize_t n) {
+  return n > 7 && !strncmp(line, "{\"seq\":", 7) ? strtoull(line + 7, NULL, 10) : 0;
+}
+
+/* A line as pl_record_end wrote it: ends in `"hash":"…"}` or, with flags,
+   `"flags":[…]}`; the kept flags [k, e) join them. */
+static void splice_line(plan *pl, const char *line, ssize_t n, size_t k, size_t e) {
+  FILE *out = pl->calls_out;
+  bool has = line[n - 3] == ']';
+  fwrite(line, 1, (size_t)n - (has ? 3 : 2), out);
+  fputs(has ? "," : ",\"flags\":[", out);
+  for (size_t i = k; i < e; i++) {
+    if (i > k) fputc(',', out);
+    fputs(pl->aflags[i].json, out);
+  }
+  fputs("]}\n", out);
+}
+
+int pl_after_flags_splice(plan *pl, char *err, size_t errlen) {
+  if (pl->naflags) qsort(pl->aflags, pl->naflags, sizeof *pl->aflags, cmp_aflag);
+  char *line = NULL;
+  size_t cap = 0, k = 0;
+  ssize_t n;
+  int bad = fflush(pl->calls) || fseek(pl->calls, 0, SEEK_SET);
+  while (!bad && (n = getline(&line, &cap, pl->calls)) > 0) {
+    uint64_t seq = line_seq(line, n);
+    while (k < pl->naflags && pl->aflags[k].seq < seq) k++;
+    size_t e = k;
+    while (e < pl->naflags && pl->aflags[e].seq == seq) e++;
+    if (e > k && n > 3 && line[n - 1] == '\n' && line[n - 2] == '}') splice_line(pl, line, n, k, e);
+    else fwrite(line, 1, (size_t)n, pl->calls_out);
+    k = e;
+  }
+  free(line);
+  if (bad || ferror(pl->calls) || ferror(pl->calls_out)) {
+    snprintf(err, errlen, "calls.ndjson: %s", bad ? "cannot read the calls back" : "write error");
+    return 2;
+  }
+  return 0;
 }
 
 /* The type of a file by its extension: the Gorgias profile's MIME table. */

@@ -62,13 +62,23 @@ static void note_fields(plan *pl, const hm_value *cols, uint32_t n) {
   ss->planned_records++;
 }
 
+/* A record counts as flagged once, whether its first pass, its `after` pass
+   or both flagged it. */
+static void count_flagged(plan *pl) {
+  src_state *ss = &pl->ss[pl->src];
+  bool fresh = true;
+  if (ss->has_after) pl_kmap_find(&ss->flagged, pl_khash(pl->key), true, &fresh);
+  if (fresh) hm_rpt_count(pl->rpt, pl->src, HM_RPT_FLAGGED);
+}
+
 static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after) {
   const hm_program *p = pl->p;
   hm_vm_record vr = {bind_cols(pl, r, rec), p->sources[pl->src].nfields, rec->value};
   if (!after) note_fields(pl, vr.cols, vr.ncols);
   pl->whole = rec->value;
   pl->flagged = false;
-  if (!pl->dry && !after) pl_record_begin(pl);
+  pl->rec_after = after;
+  if (!pl->dry) pl_record_begin(pl);
   bool planned = false, rejected = false;
   for (uint32_t ru = 0; ru < p->nrules; ru++) {
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
@@ -102,12 +112,14 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     pl_release_flags(pl, !refused);   /* a rejected record carries its rejection only */
     rejected |= refused;
   }
+  bool kept = !pl->dry && pl_record_after_kept(pl);
   pl_record_end(pl);
+  if (kept) count_flagged(pl);
   if (pl->dry || after) return;
   if (planned) hm_rpt_count(pl->rpt, pl->src, HM_RPT_PLANNED);
   if (rejected) hm_rpt_count(pl->rpt, pl->src, HM_RPT_REJECTED);
   if (!planned && !rejected) hm_rpt_count(pl->rpt, pl->src, HM_RPT_GUARDED);
-  if (pl->flagged) hm_rpt_count(pl->rpt, pl->src, HM_RPT_FLAGGED);
+  if (pl->flagged) count_flagged(pl);
   if (rejected) pl->rejected_any = 1;
 }
 

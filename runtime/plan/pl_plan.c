@@ -187,6 +187,7 @@ static void plan_free(plan *pl) {
       pl_keyset_free(&pl->ss[s].seen);
       pl_kmap_free(&pl->ss[s].made);
       pl_kmap_free(&pl->ss[s].need);
+      pl_kmap_free(&pl->ss[s].flagged);
       if (pl->ss[s].cidx) hm_childidx_free(pl->ss[s].cidx);
       if (pl->ss[s].fidx) hm_childidx_free(pl->ss[s].fidx);
       hm_sample_free(pl->ss[s].sample);
@@ -209,6 +210,8 @@ static void plan_free(plan *pl) {
   hm_buf_free(&pl->scratch);
   hm_buf_free(&pl->rec_calls);
   hm_buf_free(&pl->rec_flags);
+  for (size_t i = 0; i < pl->naflags; i++) free(pl->aflags[i].json);
+  free(pl->aflags);
   hm_arena_free(&pl->arena);
 }
 
@@ -405,6 +408,25 @@ static int run_passes(plan *pl, char *err, size_t errlen) {
   return rc;
 }
 
+static bool has_after(const plan *pl) {
+  for (uint32_t s = 0; s < pl->p->nsources; s++)
+    if (pl->ss[s].has_after) return true;
+  return false;
+}
+
+/* A map with `after` blocks plans into a temporary file first: the flags its
+   second pass raises join the create lines as it is copied (pl_emit.c). */
+static int via_tmp(plan *pl, FILE **tmp, char **buf, char *err, size_t errlen) {
+  if (!(*tmp = tmpfile())) {
+    snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+    return 2;
+  }
+  if ((*buf = malloc(1 << 20))) setvbuf(*tmp, *buf, _IOFBF, 1 << 20);
+  pl->calls_out = pl->calls;
+  pl->calls = *tmp;
+  return 0;
+}
+
 int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t errlen) {
   plan pl;
   memset(&pl, 0, sizeof pl);
@@ -457,8 +479,14 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
         setvbuf(own, obuf, _IOFBF, 1 << 20);
     }
   }
+  FILE *spliced = NULL;
+  char *sbuf = NULL;
+  if (!rc && has_after(&pl)) rc = via_tmp(&pl, &spliced, &sbuf, err, errlen);
   if (!rc) pl_write_header(&pl, map_hash, (long long)pl.pset[HM_PSET_MAX_UPLOAD_BYTES].u.num);
   if (!rc) rc = run_passes(&pl, err, errlen);
+  if (!rc && spliced) rc = pl_after_flags_splice(&pl, err, errlen);
+  if (spliced) { fclose(spliced); pl.calls = pl.calls_out; }
+  free(sbuf);
   if (!rc) pl_check_manifest(&pl);
   if (own && fclose(own) && !rc) {
     snprintf(err, errlen, "%s/calls.ndjson: write error", o->out_dir);

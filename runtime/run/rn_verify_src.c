@@ -121,6 +121,31 @@ static cJSON *read_back(hm_http *h, const hm_idrow *row, int want_msgs, long *st
   return actual;
 }
 
+/* A ticket's inline customer ({email, name}, found or made by Gorgias with the
+ * ticket: no external_id finds it back) is checked through the ticket, as the
+ * customer object it names holds it now, not as the ticket's copy; a customer
+ * that is gone reads as null. */
+static void live_customer(hm_http *h, const cJSON *exp, cJSON *actual) {
+  const char *f = HM_GORGIAS_ROUTES.ticket_customer;
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(exp, f);
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(actual, f), "id");
+  if (!cJSON_IsObject(e) || cJSON_GetObjectItemCaseSensitive(e, "id") || !cJSON_IsNumber(id))
+    return;
+  char path[300];
+  snprintf(path, sizeof path, "%s/%lld", HM_GORGIAS[HM_GK_CUSTOMER].collection,
+           (long long)id->valuedouble);
+  hm_http_resp r;
+  hm_http_request(h, "GET", path, NULL, 1, &r);
+  if (r.status >= 200 && r.status < 300 && cJSON_IsObject(r.json)) {
+    cJSON_ReplaceItemInObjectCaseSensitive(actual, f, r.json);
+    r.json = NULL;
+  } else if (r.status == 404) {
+    cJSON_ReplaceItemInObjectCaseSensitive(actual, f, cJSON_CreateNull());
+  }
+  hm_http_resp_free(&r);
+}
+
 /* Fields Gorgias takes but never returns as sent (the profile's unechoed). */
 static void drop_unechoed(cJSON *obj, const hm_gorgias_kind *g) {
   for (size_t i = 0; g && g->unechoed[i]; i++)
@@ -242,6 +267,8 @@ static long long check_record(hm_verify_src *v, const char *ref, cJSON *slot) {
     hm_buf_printf(&d, "could not be read back (HTTP %ld)\n", status);
     n = 1;
   } else {
+    if (hm_gorgias_of(keep.target, keep.path) == &HM_GORGIAS[HM_GK_TICKET])
+      live_customer(v->h, exp, actual);
     prepare(exp, actual, &keep);
     n = diff_record(exp, actual, &d);
   }

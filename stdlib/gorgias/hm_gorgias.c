@@ -117,6 +117,7 @@ const hm_gorgias_routes HM_GORGIAS_ROUTES = {
    * against a live account; --help-center-url overrides it. */
   .help_center_host = "https://internal-help-center-api.gorgias.com",
   .account_domain = ".gorgias.com",
+  .ticket_customer = "customer",                      /* §5.1: by id, or by e-mail (+ name) */
 };
 
 /* Gorgias takes any content_type on an attachment (§5.2: a required string;

@@ -72,6 +72,7 @@ typedef struct hm_gorgias_routes {
   const char *help_center_auth;   /* POST (Basic): {access_token, token_type, expires_in} */
   const char *help_center_host;   /* the Help Center API's base URL for a *.gorgias.com account */
   const char *account_domain;     /* the host suffix of a Gorgias account */
+  const char *ticket_customer;    /* a ticket's customer: {id} or {email, name} found or made */
 } hm_gorgias_routes;
 
 extern const hm_gorgias_routes HM_GORGIAS_ROUTES;

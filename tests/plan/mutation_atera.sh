@@ -14,10 +14,10 @@
 # The clean fixture raises none of them.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
-rm -rf "$work"; mkdir -p "$work"
-fail=0
-"$hmapc" build "$root/maps/atera_to_gorgias.hmap" -o "$work/atera.hbc" ||
-  { echo "FAIL: hmapc build" >&2; exit 1; }
+. "$root/tests/run/verify_lib.sh"
+hbc=$work/atera.hbc
+sets="--set help_center_id=1 --set max_upload_bytes=50000"
+mutation_build "$hmapc" "$root/maps/atera_to_gorgias.hmap" "$hbc"
 src=$root/tests/fixtures/atera
 cp -R "$src" "$work/data"
 long=$(printf '%0330d' 0)
@@ -31,15 +31,6 @@ for pg in "$src"/tickets/page-*.json; do
     mv "$work/page.json" "$work/data/tickets/$(basename "$pg")"
 done
 
-plan() {   # plan DATA OUT: exit 0 or 1 expected
-  "$hmaprun" plan "$work/atera.hbc" --data "$1" --out "$2" --set help_center_id=1 \
-    --set max_upload_bytes=50000 2>"$2.err"
-  rc=$?
-  [ $rc -le 1 ] || { echo "FAIL: plan of $1: exit $rc" >&2; cat "$2.err" >&2; fail=1; }
-}
-want() {   # want WHAT JQ-FILTER REPORT: the filter must yield true
-  if [ "$(jq "$2" "$3")" != true ]; then echo "FAIL: $1 ($3)" >&2; fail=1; fi
-}
 plan "$work/data" "$work/mutated"
 plan "$src" "$work/clean"
 m=$work/mutated/report.json c=$work/clean/report.json

@@ -16,10 +16,9 @@
 # The clean fixture raises none of them.
 set -u
 hmapc=$1 hmaprun=$2 root=$3 work=$4
-rm -rf "$work"; mkdir -p "$work"
-fail=0
-"$hmapc" build "$root/maps/smartertrack_to_gorgias.hmap" -o "$work/st.hbc" ||
-  { echo "FAIL: hmapc build" >&2; exit 1; }
+. "$root/tests/run/verify_lib.sh"
+hbc=$work/st.hbc
+mutation_build "$hmapc" "$root/maps/smartertrack_to_gorgias.hmap" "$hbc"
 src=$root/tests/fixtures/smartertrack
 cp -R "$src" "$work/data"
 long=$(printf '%0330d' 0)
@@ -34,14 +33,6 @@ sed 's/\r$//' "$src/st_Users.csv" |
   awk -v key=10 -v col=3 -v val="$long@example.com" -f "$root/tests/plan/csv_setf.awk" \
   >"$work/data/st_Users.csv"
 
-plan() {   # plan DATA OUT: exit 0 or 1 expected
-  "$hmaprun" plan "$work/st.hbc" --data "$1" --out "$2" 2>"$2.err"
-  rc=$?
-  [ $rc -le 1 ] || { echo "FAIL: plan of $1: exit $rc" >&2; cat "$2.err" >&2; fail=1; }
-}
-want() {   # want WHAT JQ-FILTER REPORT: the filter must yield true
-  if [ "$(jq "$2" "$3")" != true ]; then echo "FAIL: $1 ($3)" >&2; fail=1; fi
-}
 plan "$work/data" "$work/mutated"
 plan "$src" "$work/clean"
 m=$work/mutated/report.json c=$work/clean/report.json

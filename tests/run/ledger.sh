@@ -23,27 +23,18 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
-data=tests/fixtures/atera
-sets="--set help_center_id=1 --set max_upload_bytes=50000"
-
-"$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-# shellcheck disable=SC2086
-"$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $sets 2>/dev/null
-[ $? -le 1 ] || { echo "FAIL: hmaprun plan"; exit 1; }
+. "$root/tests/run/verify_lib.sh"
+ledger_setup "$hmapc"
 
 stop_sandbox() { kill "$pid"; wait "$pid" 2>/dev/null; pid=; }
-requests() { curl -sf "$url/_sandbox/stats" | jq '.requests'; }
 run() { # run STATE [OPTIONS...]: the migration of the example, in the foreground
   st=$1; shift
   # shellcheck disable=SC2086
   "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
     --state "$st" --time-scale 50 --in-doubt-wait 0.2 "$@" >>"$tmp/run.out" 2>>"$tmp/run.err"
 }
-status() { "$hmaprun" status --state "$1" --json; }
-# the ledger as {object: {word: n}} from status, from the report, and summed
-status_map() { status "$1" | jq -S '[.objects[] | {key: .object, value: del(.object)}] | from_entries'; }
+# the ledger as {object: {word: n}} from the report
 report_map() { jq -S '.objects' "$1.report.json"; }
-sum() { jq -S '[.[]] | reduce .[] as $o ({}; reduce ($o | keys[]) as $k (.; .[$k] += $o[$k]))'; }
 agree() { # agree STATE LABEL: report, status and verify print one ledger
   status_map "$1" >"$tmp/status.json"
   report_map "$1" >"$tmp/report.json"
@@ -61,7 +52,6 @@ agree() { # agree STATE LABEL: report, status and verify print one ledger
     [ "$want" = "$have" ] || failed "$2: $o planned $have, the plan says $want"
   done
 }
-word() { jq "[.[].$2] | add" "$1"; }   # word FILE WORD: summed over the objects
 flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report's, status's
   # and (summed) verify's
   status_map "$1" >"$tmp/status.json"
@@ -83,17 +73,9 @@ flagged_agree() { # flagged_agree STATE LABEL: the plan's flagged is the report'
 # ---- a sandbox that refuses some creates; the run stopped after 25 requests
 start_sandbox "$sandbox" "$tmp" --time-scale 50 --db "$tmp/sbx.db" --faults echo-auth:0.15 --seed 5
 pid=$sbx_pid url=$sbx_url
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/state.db" --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 25)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -TERM $rpid 2>/dev/null
-wait $rpid
+stop_run_after 25 TERM "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/state.db" --time-scale 50
 rc=$?
 [ $rc = 4 ] || failed "the run stopped after 25 requests: exit $rc, wanted 4 (interrupted)"
 agree "$tmp/state.db" "after the stop"
@@ -101,17 +83,9 @@ agree "$tmp/state.db" "after the stop"
 
 # ---- a kill -9 once the sandbox has counted 15 more requests: status and
 # verify still agree (the report is the one written at the last phase)
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/state.db" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 15)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -KILL $rpid 2>/dev/null
-wait $rpid
+stop_run_after 15 KILL "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/state.db" --time-scale 50
 status_map "$tmp/state.db" | sum >"$tmp/status_sum.json"
 "$hmaprun" verify --state "$tmp/state.db" --target "$url" --time-scale 50 --json 2>/dev/null |
   jq -S '.ledger' >"$tmp/verify_ledger.json"
@@ -166,17 +140,9 @@ grep 'HTTP 400' "$tmp/flags.txt" | grep -vq 'upload refused' &&
 stop_sandbox
 start_sandbox "$sandbox" "$tmp" --time-scale 50
 pid=$sbx_pid url=$sbx_url
-base=$(requests)
 # shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/clean.db" --time-scale 50 >>"$tmp/run.out" 2>>"$tmp/run.err" &
-rpid=$!
-n=0
-while [ "$(requests)" -lt $((base + 20)) ] && [ $n -lt 600 ] && kill -0 $rpid 2>/dev/null; do
-  sleep 0.02; n=$((n + 1))
-done
-kill -TERM $rpid 2>/dev/null
-wait $rpid
+stop_run_after 20 TERM "$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 \
+  --target "$url" --state "$tmp/clean.db" --time-scale 50
 status_map "$tmp/clean.db" >"$tmp/stopped.json"
 [ "$(word "$tmp/stopped.json" flagged)" -le "$(jq '[.objects[].flagged] | add' "$tmp/plan/report.json")" ] ||
   failed "the stopped run flagged more records than the plan: $(cat "$tmp/stopped.json")"

@@ -14,29 +14,14 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
-data=tests/fixtures/atera
-sets="--set help_center_id=1 --set max_upload_bytes=50000"
-
-"$hmapc" build maps/atera_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-start_sandbox "$sandbox" "$tmp" --time-scale 50
-pid=$sbx_pid url=$sbx_url
-# shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --max-upload-bytes 50000 --target "$url" \
-  --state "$tmp/state.db" --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err"
-[ $? -le 1 ] || { echo "FAIL: the run"; cat "$tmp/run.err"; exit 1; }
-verify() { # verify [OPTIONS...]: against the export, JSON on stdout
-  # shellcheck disable=SC2086
-  "$hmaprun" verify --state "$tmp/state.db" --target "$url" --time-scale 50 --map "$tmp/map.hbc" \
-    --data "$data" $sets --json "$@" 2>"$tmp/verify.err"
-}
+. "$root/tests/run/verify_lib.sh"
+sets="--set help_center_id=1 --set max_upload_bytes=50000" run_opts="--max-upload-bytes 50000"
+meta=atera_ticket_number
+tamper_run "$hmapc" "$hmaprun" "$sandbox" maps/atera_to_gorgias.hmap tests/fixtures/atera
 
 # ---- clean
-verify >"$tmp/clean.json"
-rc=$?
-[ $rc = 0 ] || failed "verify of a clean migration: exit $rc: $(cat "$tmp/clean.json" "$tmp/verify.err")"
+verify_clean
 all=$(jq .checked "$tmp/clean.json")
-[ "$all" -gt 0 ] && [ "$(jq .differences "$tmp/clean.json")" = 0 ] ||
-  failed "clean: $all records checked, $(jq .differences "$tmp/clean.json") difference(s)"
 verify --sample 2 >"$tmp/sample.json"
 rc=$?
 some=$(jq .checked "$tmp/sample.json")
@@ -52,50 +37,31 @@ objects=$("$hmaprun" status --state "$tmp/state.db" --json | jq '[.objects[] | s
   failed "verify --sample 1: exit $rc, $(jq .checked "$tmp/jsample.json") objects read, wanted $objects"
 
 # ---- tampering
-curl -sf "$url/_sandbox/dump" >"$tmp/dump.json"
-ticket() { jq ".tickets[] | select(.meta.atera_ticket_number == \"$1\")" "$tmp/dump.json"; }
+dump
 t1=$(ticket 48213 | jq .id)
-curl -sf "$url/_sandbox/raw/tickets/$t1" | jq -c '.meta.relation = "Tampered"' |
-  curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
-    "$url/_sandbox/raw/tickets/$t1" >/dev/null || failed "raw PUT of ticket $t1"
-gone=$(ticket 48215 | jq '.messages[1].id')
-gone_text=$(ticket 48215 | jq -r '.messages[1].body_text')
-curl -sf -X DELETE "$url/_sandbox/raw/messages/$gone" >/dev/null || failed "raw DELETE of message $gone"
+raw_put "tickets/$t1" '.meta.relation = "Tampered"'
+delete_message 48215 1
 t4=$(ticket 48216 | jq .id)
-ticket 48216 | jq -c '[.messages[] | select(.channel == "internal-note")][0]
-  | {channel, via, from_agent, public, sender: {id: .sender.id}, body_text, body_html,
-     created_datetime, sent_datetime}' >"$tmp/note.json"
-curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -X POST -H 'Content-Type: application/json' \
-  --data-binary @"$tmp/note.json" "$url/api/tickets/$t4/messages" >/dev/null || failed "duplicate note"
+duplicate_note 48216
 cust=$(jq '.customers[] | select(.email == "dana@contoso.example") | .id' "$tmp/dump.json")
-curl -sf "$url/_sandbox/raw/customers/$cust" | jq -c '.name = ""' |
-  curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
-    "$url/_sandbox/raw/customers/$cust" >/dev/null || failed "raw PUT of customer $cust"
+raw_put "customers/$cust" '.name = ""'
 
 # tags are a set: the same tags in another order are no difference
 t2=$(ticket 48214 | jq .id)
-curl -sf "$url/_sandbox/raw/tickets/$t2" | jq -c '.tags |= reverse' |
-  curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
-    "$url/_sandbox/raw/tickets/$t2" >/dev/null || failed "raw PUT of ticket $t2"
+raw_put "tickets/$t2" '.tags |= reverse'
 
 verify >"$tmp/tampered.json"
 rc=$?
 [ $rc = 1 ] || failed "verify after tampering: exit $rc, wanted 1"
-finding() { # finding TARGET ID: the differences reported on that object, one a line
-  jq -r ".objects[] | select(.target == \"$1\" and .id == $2) | \"\(.key)|\(.differences[])\"" \
-    "$tmp/tampered.json"
-}
-finding Ticket "$t1" | grep -qxF '48213|meta.relation: expected "None", found "Tampered"' ||
-  failed "the overwritten meta key: $(finding Ticket "$t1")"
+expect_finding Ticket "$t1" '48213|meta.relation: expected "None", found "Tampered"' \
+  "the overwritten meta key"
 t3=$(ticket 48215 | jq .id)
 finding Ticket "$t3" | grep -qF "48215|messages[1]: expected api \"$(printf %.20s "$gone_text")" ||
   failed "the deleted message: $(finding Ticket "$t3")"
-finding Ticket "$t4" | grep -q '^48216|messages: found [0-9]* in Gorgias, not in the source: internal-note ".*(a duplicate of messages\[[0-9]*\])$' ||
-  failed "the duplicated note: $(finding Ticket "$t4")"
+expect_duplicate "$t4" 48216
 finding Customer "$cust" | grep -q '|name: expected "Dana Ruiz", found ""$' ||
   failed "the blanked name: $(finding Customer "$cust")"
-[ "$(jq .differences "$tmp/tampered.json")" = 4 ] ||
-  failed "$(jq .differences "$tmp/tampered.json") differences for 4 tamperings: $(jq -c .objects "$tmp/tampered.json")"
+expect_differences 4
 
 # ---- another configuration is refused, not compared
 # shellcheck disable=SC2086

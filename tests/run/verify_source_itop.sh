@@ -11,49 +11,19 @@ set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/lib/run_script.sh"
-data=tests/fixtures/itop
-sets="--set help_center_id=1"
-
-"$hmapc" build maps/itop_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-start_sandbox "$sandbox" "$tmp" --time-scale 50
-pid=$sbx_pid url=$sbx_url
-# shellcheck disable=SC2086
-"$hmaprun" run "$tmp/map.hbc" --data "$data" $sets --target "$url" --state "$tmp/state.db" \
-  --time-scale 50 >"$tmp/run.out" 2>"$tmp/run.err"
-[ $? -le 1 ] || { echo "FAIL: the run"; cat "$tmp/run.err"; exit 1; }
-verify() { # verify: against the export, JSON on stdout
-  # shellcheck disable=SC2086
-  "$hmaprun" verify --state "$tmp/state.db" --target "$url" --time-scale 50 --map "$tmp/map.hbc" \
-    --data "$data" $sets --json 2>"$tmp/verify.err"
-}
-
-# ---- clean
-verify >"$tmp/clean.json"
-rc=$?
-[ $rc = 0 ] || failed "verify of a clean migration: exit $rc: $(cat "$tmp/clean.json" "$tmp/verify.err")"
-[ "$(jq .checked "$tmp/clean.json")" -gt 0 ] && [ "$(jq .differences "$tmp/clean.json")" = 0 ] ||
-  failed "clean: $(jq -c '{checked, differences}' "$tmp/clean.json")"
+. "$root/tests/run/verify_lib.sh"
+sets="--set help_center_id=1" meta=itop_ref
+tamper_run "$hmapc" "$hmaprun" "$sandbox" maps/itop_to_gorgias.hmap tests/fixtures/itop
+verify_clean
 
 # ---- tampering
-curl -sf "$url/_sandbox/dump" >"$tmp/dump.json"
-ticket() { jq ".tickets[] | select(.meta.itop_ref == \"$1\")" "$tmp/dump.json"; }
-raw_put() { # raw_put PATH JQ: rewrite the stored object PATH through JQ
-  curl -sf "$url/_sandbox/raw/$1" | jq -c "$2" |
-    curl -sf -X PUT -H 'Content-Type: application/json' --data-binary @- \
-      "$url/_sandbox/raw/$1" >/dev/null || failed "raw PUT of $1"
-}
+dump
 t2=$(ticket R-000042 | jq .id)                # request 42, urgency 3
 raw_put "tickets/$t2" '.meta.urgency = "1"'
-t3=$(ticket R-000047 | jq .id)       # request 47
-gone=$(ticket R-000047 | jq '.messages[1].id')
-gone_text=$(ticket R-000047 | jq -r '.messages[1].body_text')
-curl -sf -X DELETE "$url/_sandbox/raw/messages/$gone" >/dev/null || failed "raw DELETE of message $gone"
+t3=$(ticket R-000047 | jq .id)                # request 47
+delete_message R-000047 1
 t1=$(ticket R-000048 | jq .id)                # request 48
-ticket R-000048 | jq -c '[.messages[] | select(.channel == "internal-note")][0]
-  | {channel, via, from_agent, public, sender: {id: .sender.id}, body_text, body_html,
-     created_datetime, sent_datetime}' >"$tmp/note.json"
-curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -X POST -H 'Content-Type: application/json' \
-  --data-binary @"$tmp/note.json" "$url/api/tickets/$t1/messages" >/dev/null || failed "duplicate note"
+duplicate_note R-000048
 # person 1
 cust=$(jq '.customers[] | select(.external_id == "itop:Person:1") | .id' "$tmp/dump.json")
 raw_put "customers/$cust" '.name = ""'
@@ -61,18 +31,10 @@ raw_put "customers/$cust" '.name = ""'
 verify >"$tmp/tampered.json"
 rc=$?
 [ $rc = 1 ] || failed "verify after tampering: exit $rc, wanted 1"
-finding() { # finding TARGET ID: the differences reported on that object, one a line
-  jq -r ".objects[] | select(.target == \"$1\" and .id == $2) | \"\(.key)|\(.differences[])\"" \
-    "$tmp/tampered.json"
-}
-finding Ticket "$t2" | grep -qxF '42|meta.urgency: expected "3", found "1"' ||
-  failed "the overwritten meta key: $(finding Ticket "$t2")"
-finding Ticket "$t3" | grep -qxF "47|messages[1]: expected api \"$gone_text\", found none in Gorgias" ||
-  failed "the deleted message: $(finding Ticket "$t3")"
-finding Ticket "$t1" | grep -q '^48|messages: found [0-9]* in Gorgias, not in the source: internal-note ".*(a duplicate of messages\[[0-9]*\])$' ||
-  failed "the duplicated note: $(finding Ticket "$t1")"
-finding Customer "$cust" | grep -qxF '1|name: expected "Alice Martin", found ""' ||
-  failed "the blanked person name: $(finding Customer "$cust")"
-[ "$(jq .differences "$tmp/tampered.json")" = 4 ] ||
-  failed "$(jq .differences "$tmp/tampered.json") differences for 4 tamperings: $(jq -c .objects "$tmp/tampered.json")"
+expect_finding Ticket "$t2" '42|meta.urgency: expected "3", found "1"' "the overwritten meta key"
+expect_finding Ticket "$t3" "47|messages[1]: expected api \"$gone_text\", found none in Gorgias" \
+  "the deleted message"
+expect_duplicate "$t1" 48
+expect_finding Customer "$cust" '1|name: expected "Alice Martin", found ""' "the blanked person name"
+expect_differences 4
 exit $fail
