@@ -25,3 +25,11 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y $missing
 fi
+# python3 with openapi-schema-validator (PyPI; Debian has no OpenAPI validator for Python):
+# only the tests need it (tests/atera/standin.py checks every answer against Atera's
+# OpenAPI document)
+if ! python3 -c 'import openapi_schema_validator' 2>/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y python3-pip
+  $SUDO pip3 install --break-system-packages 'openapi-schema-validator>=0.6'
+fi
