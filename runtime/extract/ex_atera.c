@@ -167,7 +167,10 @@ static void clear_pages(ax *x, const char *rel) {
 static char *identity(const cJSON *it, const char *key) {
   const cJSON *k = key ? cJSON_GetObjectItemCaseSensitive(it, key) : NULL;
   char num[64];
-  if (cJSON_IsNumber(k)) { snprintf(num, sizeof num, "#%.17g", k->valuedouble); return strdup(num); }
+  if (cJSON_IsNumber(k)) {
+    snprintf(num, sizeof num, "#%.17g", k->valuedouble);
+    return strdup(num);
+  }
   if (cJSON_IsString(k)) {
     char *s = malloc(strlen(k->valuestring) + 2);
     if (s) sprintf(s, "$%s", k->valuestring);
@@ -295,7 +298,8 @@ static void manifest_init(ax *x) {
   cJSON *tz = cJSON_DetachItemFromObjectCaseSensitive(prev, "time_zone");
   cJSON_AddItemToObject(m, "time_zone", tz ? tz : cJSON_CreateNull());
   cJSON_AddItemToObject(m, "files", x->files = member(prev, "files", 0));
-  cJSON_AddItemToObject(m, "tickets_by_status", x->by_status = member(prev, "tickets_by_status", 0));
+  x->by_status = member(prev, "tickets_by_status", 0);
+  cJSON_AddItemToObject(m, "tickets_by_status", x->by_status);
   cJSON_AddItemToObject(m, "attachments", x->saved = member(prev, "attachments", 1));
   cJSON_AddItemToObject(m, "ids", x->ids = member(prev, "ids", 0));
   cJSON_AddItemToObject(m, "done", x->done = member(prev, "done", 1));
