@@ -6,8 +6,9 @@
  * takes its fallback and a field set from it is left out (tests/plan/sqlite_null.sh); the
  * reference map reads an empty CSV cell of an optional column as absent too, and plans the
  * same calls from either (tests/plan/st_spellings.sh). The database is opened read-only;
- * the table name is matched as SQLite matches it, ignoring case. Invalid UTF-8 or binary data in a
- * cell is a bad record naming its row and column, never a cut or dropped value. */
+ * the table name is matched as SQLite matches it, ignoring case; an `optional` source's
+ * table the database lacks reads as no records (the plan says so). Invalid UTF-8 or binary
+ * data in a cell is a bad record naming its row and column, never a cut or dropped value. */
 #include "rd.h"
 #include <sqlite3.h>
 #include <stdio.h>
@@ -80,6 +81,12 @@ int hm_sqlite_begin(hm_reader *r) {
   }
   sqlite3_busy_timeout(r->db, 5000);
   if (prepare(r, table) != SQLITE_OK) {
+    bool optional = r->p->sources[r->src].flags & HM_SRC_OPTIONAL;
+    if (strstr(sqlite3_errmsg(r->db), "no such table") && optional) {
+      hm_sqlite_close(r);   /* an optional source's table the database lacks: no records */
+      r->absent = true;
+      return 0;
+    }
     if (strstr(sqlite3_errmsg(r->db), "no such table")) no_table(r, table);
     else hm_reader_fail(r, 1, 1, "table '%s': %s", table, sqlite3_errmsg(r->db));
     return -1;
@@ -117,6 +124,7 @@ static int cell(hm_reader *r, int i, hm_arena *a, hm_value *out) {
 }
 
 int hm_sqlite_next(hm_reader *r, hm_arena *a, hm_record *out) {
+  if (!r->stmt) return 0;   /* an absent optional table */
   int rc = sqlite3_step(r->stmt);
   if (rc == SQLITE_DONE) return 0;
   if (rc != SQLITE_ROW) {
