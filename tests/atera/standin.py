@@ -22,7 +22,8 @@
 # signed blob URLs (with their query) from a second port, which must never see the key.
 # Variants: --overlap (each page after the first repeats the previous page's last item,
 # as a live list that grew does), --throttle N (every Nth request answers 429, with
-# Retry-After: 0 on odd ones and none on even ones).
+# Retry-After: 0 on odd ones and none on even ones), --refuse-after N (the key is refused
+# from the N+1th request on, as when it is revoked mid-way: what --resume is for).
 import argparse, glob, json, os, re, sys, threading, urllib.parse
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from openapi_schema_validator import OAS30Validator
@@ -36,6 +37,7 @@ ap.add_argument("--ports", required=True, help="file to write 'API_PORT BLOB_POR
 ap.add_argument("--log", required=True)
 ap.add_argument("--overlap", action="store_true")
 ap.add_argument("--throttle", type=int, default=0)
+ap.add_argument("--refuse-after", type=int, default=0)
 ap.add_argument("--time-zone", default="Pacific Standard Time")
 args = ap.parse_args()
 
@@ -221,6 +223,9 @@ class Api(BaseHTTPRequestHandler):
             note("THROTTLED %s" % u.path)
             extra = [("Retry-After", "0")] if (n // args.throttle) % 2 else []
             return self.send(429, {"Message": "too many requests"}, extra=extra)
+        if args.refuse_after and n > args.refuse_after:
+            note("REFUSED %s" % u.path)
+            return self.send(401, {"Message": "Authorization has been denied for this request."})
         if not self.key_ok():
             note("UNAUTHORIZED %s" % u.path)
             return self.send(401, {"Message": "Authorization has been denied for this request."})
