@@ -2,7 +2,8 @@
  * GET only, the API key as `X-API-KEY` or `Authorization: Bearer` (Atera
  * accepts both, sources-atera-smartertrack.md AT-4) in a header built per
  * request and wiped after it, sent only to the API's own origin (an attachment
- * on a blob host gets no key), pacing, and the retry policy: 429 waits its
+ * on a blob host gets no key, nor does a redirect to another host: redirects are
+ * followed here, 5 at most), pacing, and the retry policy: 429 waits its
  * Retry-After (else a doubling backoff), 5xx and lost connections are
  * retried, up to 8 attempts. */
 #include <curl/curl.h>
@@ -22,6 +23,7 @@ struct ex_ahttp {
   int bearer;
   double gap, last;     /* seconds between requests; time of the last one */
   double retry_after;   /* of the answer in progress (-1: none) */
+  char location[4096];  /* where a 3xx answer points ("": none) */
   long max_bytes;
   ex_astats st;
 };
@@ -117,6 +119,11 @@ static long transfer(ex_ahttp *h, const char *url, hm_buf *body, char *err, size
   long status = 0;
   if (rc == CURLE_OK) curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
   else snprintf(err, errlen, "%s", s.over ? "answer too large" : curl_easy_strerror(rc));
+  char *to = NULL;
+  if (status >= 300 && status < 400 && curl_easy_getinfo(cu, CURLINFO_REDIRECT_URL, &to) == CURLE_OK
+      && to)
+    snprintf(h->location, sizeof h->location, "%s", to);
+  else h->location[0] = 0;
   return status;
 }
 
@@ -125,6 +132,7 @@ long ex_ahttp_get(ex_ahttp *h, const char *url, hm_buf *body, char *err, size_t 
   if (strstr(url, "://")) snprintf(full, sizeof full, "%s", url);
   else snprintf(full, sizeof full, "%s%s", h->base, url);
   long status = 0;
+  int hops = 0;
   for (int attempt = 0; attempt < EX_ATTEMPTS; attempt++) {
     double wait = h->last + h->gap - hm_now();
     nap(wait);
@@ -136,6 +144,12 @@ long ex_ahttp_get(ex_ahttp *h, const char *url, hm_buf *body, char *err, size_t 
     if (status == 429) {
       h->st.throttled++;
       nap(h->retry_after >= 0 ? h->retry_after : 0.25 * (1 << attempt));
+      continue;
+    }
+    if (status >= 300 && status < 400 && h->location[0] && hops++ < 5) {
+      /* followed here, not by libcurl: the key header is rebuilt for the new origin */
+      snprintf(full, sizeof full, "%s", h->location);
+      attempt--;
       continue;
     }
     if (status && status < 500) return status;

@@ -44,6 +44,7 @@ grep -q UNAUTHORIZED "$log" && die "a request without the key"
 grep -q '^THROTTLED' "$log" || die "no 429 was served"
 grep -q '^FILE blob /attachments/48213/outlook-log.txt' "$log" || die "the signed URL not fetched"
 grep -q '^FILE api ' "$log" || die "no attachment fetched from the API host"
+grep -q '^FILE blob /attachments/48215/memory-dump.png' "$log" || die "the redirect not followed"
 for t in /api/v3/account /api/v3/customers /api/v3/contacts /api/v3/tickets /api/v3/knowledgebases \
          /api/v3/contracts /api/v3/agents /api/v3/alerts /api/v3/customvalues/customfields \
          '/api/v3/tickets/{ticketId}/comments' '/api/v3/tickets/{ticketId}/workhoursrecords' \

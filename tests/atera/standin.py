@@ -19,7 +19,8 @@
 #   - AgentDto.LastPatchManagementReceived (bundled fixture, not in A1: AT-12).
 # A violation answers 500 and is logged as "VIOLATION"; the test fails on any.
 # Attachment files are served at their URL paths: app.atera.com URLs from this server,
-# signed blob URLs (with their query) from a second port, which must never see the key.
+# signed blob URLs (with their query) from a second port, which must never see the key
+# (one API file answers with a redirect there).
 # Variants: --overlap (each page after the first repeats the previous page's last item,
 # as a live list that grew does), --throttle N (every Nth request answers 429, with
 # Retry-After: 0 on odd ones and none on even ones), --refuse-after N (the key is refused
@@ -230,6 +231,14 @@ class Api(BaseHTTPRequestHandler):
             note("UNAUTHORIZED %s" % u.path)
             return self.send(401, {"Message": "Authorization has been denied for this request."})
         f = attachment_file(u.path)
+        if f and u.path == "/api/v3/tickets/48215/attachments/memory-dump.png":
+            # one file answered by a redirect to the blob host, as storage services do
+            note("REDIRECT %s" % u.path)
+            self.send_response(302)
+            self.send_header("Location", blob + "/attachments/48215/memory-dump.png?sig=r%2B1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if f:
             note("FILE api %s" % u.path)
             return self.send(200, open(f, "rb").read(), "application/octet-stream")
