@@ -46,6 +46,7 @@ typedef struct ax {
   ex_ahttp *h;
   cJSON *manifest, *files, *done, *ids, *by_status, *saved;
   const char *cur_key;   /* the id member of the list being read (note_id) */
+  long reported;         /* totalItemCount of the list's first page (-1: none) */
   char err[2048];
 } ax;
 
@@ -195,6 +196,7 @@ static int more_pages(const cJSON *ans, long page, long got, long asked) {
 static int paged(ax *x, const char *api, const char *rel, const char *key, item_fn fn,
                  long *count) {
   clear_pages(x, rel);
+  x->reported = -1;
   hm_seen seen = {0};
   int rc = 0;
   for (long page = 1; !rc; page++) {
@@ -210,6 +212,8 @@ static int paged(ax *x, const char *api, const char *rel, const char *key, item_
       rc = 3;
       break;
     }
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(ans, "totalItemCount");
+    if (page == 1 && cJSON_IsNumber(total)) x->reported = (long)total->valuedouble;
     cJSON *keep = cJSON_CreateArray();
     long got = 0;
     cJSON_ArrayForEach(it, items) {
@@ -349,6 +353,16 @@ static int one_list(ax *x, const ex_atera_list *l) {
           ex_ahttp_stats(x->h)->requests);
   if (rc) return rc;
   count_file(x, l->path, n);
+  if (x->reported >= 0) {
+    /* a live list: records made or deleted while it was read (sources-atera-smartertrack.md
+       AT-9); the plan checks `count`, this says what Atera announced */
+    cJSON_AddNumberToObject(cJSON_GetObjectItemCaseSensitive(x->files, l->path), "reported",
+                            (double)x->reported);
+    if (x->reported != n)
+      fprintf(stderr, "hmaprun: warning: %s: Atera announced %ld records, %ld were read (the "
+                      "list changed while it was read?): run again before the cutover\n",
+              l->path, x->reported, n);
+  }
   return finish_unit(x, l->path);
 }
 

@@ -3,7 +3,8 @@
 # (Atera's REST API answering from tests/fixtures/atera, every request and answer checked
 # against Atera's OpenAPI document, pages that overlap as a live list's do, 429s with and
 # without Retry-After, signed attachment URLs on a second host that must not get the key).
-# The extracted folder plans the same calls.ndjson as the bundled fixture, and the same
+# The extracted folder (each list's count what Atera announced, overlaps removed) plans the
+# same calls.ndjson as the bundled fixture, and the same
 # report.json once record positions (FILE:LINE, page-NNNN) are set aside: they name where a
 # record sits in a file, which depends on how the pages were cut. Then: the manifest, a wrong
 # key refused (exit 3, the key in no output), --resume fetching nothing twice.
@@ -86,6 +87,8 @@ grep -qE '^- CustomFieldDef: inventory — Atera custom fields on devices.*, 9 r
 m=$work/out/manifest.json
 jq -e '.complete == true and .time_zone == "Pacific Standard Time"
        and ([.tickets_by_status[]] | add) == 8 and .files.tickets.count == 8
+       and ([.files[] | select(.reported != null and .reported != .count)] | length) == 0
+       and .files.tickets.reported == 8
        and .files.customers.count == 5 and ([.attachments[] | select(.saved_as)] | length) == 5' \
   "$m" >/dev/null || { die "manifest"; cat "$m" >&2; }
 
