@@ -413,10 +413,19 @@ static int download(ax *x, long id, const char *url) {
   return rc;
 }
 
+/* The manifest's attachment entries of ticket id (a unit a stopped run began). */
+static void forget_attachments(ax *x, long id) {
+  for (int i = cJSON_GetArraySize(x->saved) - 1; i >= 0; i--) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(x->saved, i), "ticket");
+    if (cJSON_IsNumber(t) && (long)t->valuedouble == id) cJSON_DeleteItemFromArray(x->saved, i);
+  }
+}
+
 static int one_ticket(ax *x, long id) {
   char api[256], rel[256], unit[64];
   snprintf(unit, sizeof unit, "tickets/%ld", id);
   if (unit_done(x, unit)) return 0;
+  forget_attachments(x, id);
   long n = 0;
   snprintf(api, sizeof api, EX_ATERA.comments, id);
   snprintf(rel, sizeof rel, "tickets/%ld/comments", id);

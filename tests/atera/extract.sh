@@ -115,6 +115,8 @@ HMAP_ATERA_API_KEY=$key "$hmaprun" extract atera --url "http://127.0.0.1:$port" 
   --out "$work/half" --page-size 2 --rate 1000 --resume 2>"$work/resumed.err" ||
   { die "resume failed"; tail -3 "$work/resumed.err" >&2; }
 grep -q 'VALID /api/v3/customers$' "$work/resumed.log" && die "--resume asked for customers again"
+jq -e '(.attachments | length) == 5 and .complete == true' "$work/half/manifest.json" >/dev/null ||
+  die "the resumed manifest does not list each attachment once"
 "$hmaprun" plan "$work/atera.hbc" --data "$work/half" --out "$work/plan-half" 2>/dev/null
 cmp -s "$work/plan-fix/calls.ndjson" "$work/plan-half/calls.ndjson" ||
   die "the resumed extraction plans other calls"
