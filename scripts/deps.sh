@@ -16,6 +16,8 @@ PKGS="$PKGS clang libclang-rt-14-dev"
 # PHP and MariaDB: only the tests need them (tests/itop runs a live iTop 3.2.0 from its tarball)
 PKGS="$PKGS php-cli php-mysql php-xml php-mbstring php-gd php-zip php-curl php-ldap php-soap php-intl"
 PKGS="$PKGS php-apcu mariadb-server mariadb-client graphviz jq"
+# python3: the Atera stand-in (tests/atera/standin.py, standard library only)
+PKGS="$PKGS python3"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -24,12 +26,4 @@ if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y $missing
-fi
-# python3 with openapi-schema-validator (PyPI; Debian has no OpenAPI validator for Python):
-# only the tests need it (tests/atera/standin.py checks every answer against Atera's
-# OpenAPI document)
-if ! python3 -c 'import openapi_schema_validator' 2>/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y python3-pip
-  $SUDO pip3 install --break-system-packages 'openapi-schema-validator>=0.6'
 fi
