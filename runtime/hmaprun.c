@@ -38,6 +38,8 @@ static const char *usage_text =
     "      a few reversible calls: what the account keeps, refuses or changes (facts + evidence)\n"
     "  extract itop --url URL --out DIR FILE.hbc [--since DATE]\n"
     "      the export folder the map reads, from a live iTop (HMAP_ITOP_USER, HMAP_ITOP_PASSWORD)\n"
+    "  extract atera --out DIR [--url URL]    (key: HMAP_ATERA_API_KEY or --credentials-file)\n"
+    "      the folder maps/atera_to_gorgias.hmap reads, from an Atera account\n"
     "  --version         version and git revision\n"
     "\n"
     "Run `hmaprun <command> --help` for a command's options.\n";

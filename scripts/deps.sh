@@ -16,6 +16,8 @@ PKGS="$PKGS clang libclang-rt-14-dev"
 # PHP and MariaDB: only the tests need them (tests/itop runs a live iTop 3.2.0 from its tarball)
 PKGS="$PKGS php-cli php-mysql php-xml php-mbstring php-gd php-zip php-curl php-ldap php-soap php-intl"
 PKGS="$PKGS php-apcu mariadb-server mariadb-client graphviz jq"
+# python3: the Atera stand-in (tests/atera/standin.py, standard library only)
+PKGS="$PKGS python3"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -18,7 +18,8 @@ _hmap_words() {   # the options of hmaprun COMMAND
                   --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help" ;;
-    extract) echo "itop --url --out --since --resume --credentials-file --page-size --rate --help" ;;
+    extract) echo "itop atera --url --out --since --resume --credentials-file --auth --page-size --rate
+                   --help" ;;
   esac
 }
 

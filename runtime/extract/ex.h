@@ -1,4 +1,6 @@
-/* ex.h: what the files of runtime/extract share and nobody else sees.
+/* ex.h: what the files of runtime/extract share and nobody else sees. `extract atera`
+ * (ex_atera.c, ex_ahttp.c) pages through Atera's REST API into the folder the Atera map
+ * reads.
  * The extractor turns a compiled map's sources into jobs (ex_jobs.c), fetches
  * each job's class from iTop's REST API page by page (ex_rest.c) and writes the
  * files the map reads in the shapes of docs/exports.md (ex_write.c); ex_cmd.c
@@ -57,5 +59,39 @@ void ex_safe_name(char *out, size_t cap, const char *name);
 int ex_write_file(const char *dir, const char *rel, const void *data, size_t len);
 /* dir/rel and its parents as folders (an empty class still has its folder). */
 int ex_make_dir(const char *dir, const char *rel);
+
+/* ==== ex_ahttp.c ====
+ * GETs against Atera's REST API: the key as X-API-KEY or Bearer, to the
+ * API's origin only; pacing; 429 (Retry-After), 5xx and lost connections
+ * retried. */
+typedef struct ex_ahttp ex_ahttp;
+typedef struct ex_astats { long requests, retries, throttled; } ex_astats;
+/* NULL when libcurl cannot start. rate: requests a second on average. */
+ex_ahttp *ex_ahttp_open(const char *base, const char *key, int bearer, double rate);
+void ex_ahttp_close(ex_ahttp *h);
+/* GET url (absolute, or a path under the API root) into body: the final HTTP
+   status, or 0 when no usable answer came (err says why). */
+long ex_ahttp_get(ex_ahttp *h, const char *url, hm_buf *body, char *err, size_t errlen);
+const ex_astats *ex_ahttp_stats(const ex_ahttp *h);
+
+/* ==== ex_atera_api.c ====
+ * Atera's routes, the one place they are spelled. */
+typedef struct ex_atera_list {
+  const char *path;   /* the folder the map reads */
+  const char *api;    /* the paged list */
+  const char *key;    /* the record's id member (pages of a live list overlap) */
+} ex_atera_list;
+typedef struct ex_atera_api {
+  const ex_atera_list *lists;
+  size_t nlists;
+  const char *account, *custom_fields;
+  const char *comments, *workhours, *attachments, *ticket_values;  /* %ld: ticket id */
+  const char *values;   /* %s: customerfields or contactfields, %.0f: its id */
+} ex_atera_api;
+extern const ex_atera_api EX_ATERA;
+
+/* ==== ex_atera.c ==== */
+/* `hmaprun extract atera` (argv[0] = "extract"): the exit code of hm_extract.h. */
+int ex_atera_main(int argc, char **argv);
 
 #endif

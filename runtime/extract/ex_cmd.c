@@ -352,6 +352,7 @@ static int extract(ex_run *x, const hm_creds *c, char *err, size_t errlen) {
 }
 
 int hm_extract_main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "atera")) return ex_atera_main(argc, argv);
   ex_run x;
   memset(&x, 0, sizeof x);
   for (int i = 1; i < argc; i++)

@@ -143,10 +143,13 @@ static int optional_absent(plan *pl, uint32_t s, char *err, size_t errlen) {
   hm_reader *r = hm_reader_open(p, s, pl->o->data_dir, err, errlen);
   if (!r) return -1;
   if (hm_reader_absent(r)) {
+    const hm_source *so = &p->sources[s];
+    const char *where = so->format == HF_SQLITE
+        ? hm_arena_printf(&pl->arena, "%s table %s", K(p, so->path), K(p, so->records))
+        : K(p, so->path);
     const char *msg = hm_arena_printf(&pl->arena,
                                       "%s: not in the export; optional source %s read as "
-                                      "no records",
-                                      K(p, p->sources[s].path), K(p, p->sources[s].name));
+                                      "no records", where, K(p, so->name));
     pl->src = s; pl->key = NULL;
     pl_report_row(pl, HM_ROW_FLAG, "info", msg, NULL, HM_BC_NONE, NULL);
     pl->flagged = false;

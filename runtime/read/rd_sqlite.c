@@ -1,11 +1,14 @@
 /* rd_sqlite: the SQLite reader (`from sqlite "FILE" table "T"`): the rows of one table of a
  * database file in the export folder, read straight from the database as SmarterTrack ships
- * it, no export step. A row becomes the record a CSV export of the table would give, so a
- * map plans the same calls from either: integers and reals as their text, text as it is,
- * NULL as "" (the empty cell a CSV export writes for it, which the maps read as NULL: one
- * map reads both, tests/plan/st_spellings.sh). The database is opened read-only; the table
- * name is matched as SQLite matches it, ignoring case. Invalid UTF-8 or binary data in a
- * cell is a bad record naming its row and column, never a cut or dropped value. */
+ * it, no export step. A row becomes the record a CSV export of the table would give:
+ * integers and reals as their text, text as it is; but a NULL is absent (missing, as a
+ * JSON member left out), not the empty value a CSV cell cannot tell from '' — so a `??`
+ * takes its fallback and a field set from it is left out (tests/plan/sqlite_null.sh); the
+ * reference map reads an empty CSV cell of an optional column as absent too, and plans the
+ * same calls from either (tests/plan/st_spellings.sh). The database is opened read-only;
+ * the table name is matched as SQLite matches it, ignoring case; an `optional` source's
+ * table the database lacks reads as no records (the plan says so). Invalid UTF-8 or binary
+ * data in a cell is a bad record naming its row and column, never a cut or dropped value. */
 #include "rd.h"
 #include <sqlite3.h>
 #include <stdio.h>
@@ -78,6 +81,12 @@ int hm_sqlite_begin(hm_reader *r) {
   }
   sqlite3_busy_timeout(r->db, 5000);
   if (prepare(r, table) != SQLITE_OK) {
+    bool optional = r->p->sources[r->src].flags & HM_SRC_OPTIONAL;
+    if (strstr(sqlite3_errmsg(r->db), "no such table") && optional) {
+      hm_sqlite_close(r);   /* an optional source's table the database lacks: no records */
+      r->absent = true;
+      return 0;
+    }
     if (strstr(sqlite3_errmsg(r->db), "no such table")) no_table(r, table);
     else hm_reader_fail(r, 1, 1, "table '%s': %s", table, sqlite3_errmsg(r->db));
     return -1;
@@ -94,7 +103,7 @@ int hm_sqlite_begin(hm_reader *r) {
 /* Cell i of the current row as a value in arena a; -1 (error set) when it is not text. */
 static int cell(hm_reader *r, int i, hm_arena *a, hm_value *out) {
   int type = sqlite3_column_type(r->stmt, i);
-  if (type == SQLITE_NULL) { *out = hv_strn("", 0); return 0; }
+  if (type == SQLITE_NULL) { *out = hv_missing(HM_WHY_ABSENT); return 0; }
   const unsigned char *t = type == SQLITE_BLOB ? sqlite3_column_blob(r->stmt, i)
                                                : sqlite3_column_text(r->stmt, i);
   size_t n = (size_t)sqlite3_column_bytes(r->stmt, i);
@@ -115,6 +124,7 @@ static int cell(hm_reader *r, int i, hm_arena *a, hm_value *out) {
 }
 
 int hm_sqlite_next(hm_reader *r, hm_arena *a, hm_record *out) {
+  if (!r->stmt) return 0;   /* an absent optional table */
   int rc = sqlite3_step(r->stmt);
   if (rc == SQLITE_DONE) return 0;
   if (rc != SQLITE_ROW) {
