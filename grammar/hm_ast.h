@@ -17,7 +17,10 @@
  *     path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a
  *     rule, about the rule's source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
- *     guard in `guard`, lossy in `annots`
+ *     guard in `guard`, lossy in `annots`; `extends P`: b->next=N_NAME P until
+ *     compiler/hm_expand.c has spliced P's statements in
+ *   N_FRAGMENT s=name c=stmts (`fragment NAME { ... }`; spliced in by hm_expand, which
+ *     then drops it from the items); a statement `use NAME` is an N_USE s=name
  *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr;
  *     N_LET s=name a=expr; N_IF a=cond b=then c=else(stmts, or one N_IF);
@@ -47,7 +50,7 @@ typedef enum hm_nkind {
   N_ASSIGN, N_APPEND, N_LET, N_IF, N_FLAG, N_REJECT, N_LOSSY,
   N_STR, N_NUM, N_BOOL, N_NULL, N_SRC, N_NAME, N_SETREF, N_FIELD, N_INDEX, N_CALL, N_LOOKUP,
   N_AGENT, N_UPLOAD, N_MATCH, N_ARM, N_EACH, N_LIST, N_RECORD, N_RECFIELD, N_BIN, N_UN, N_COND,
-  N_COALESCE, N_REJECTX, N_SKIP, N_FIND,
+  N_COALESCE, N_REJECTX, N_SKIP, N_FIND, N_FRAGMENT,
   N__COUNT
 } hm_nkind;
 

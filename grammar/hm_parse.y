@@ -211,6 +211,22 @@ item:
       $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
           $4.len);
       $$->guard = $5; $$->annots = $6.head; $$->c = $8.head; $$->d = $10; }
+  /* `rule S -> T extends P { ... }`: `extends` is a contextual word (not a keyword); the
+     parent's name hangs on the target's `next` until compiler/hm_expand.c splices it */
+  | KW_RULE IDENT ARROW IDENT IDENT IDENT opt_guard annots '{' stmts '}' opt_after {
+      $$ = NEW(N_RULE, @1);
+      $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
+      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
+          $4.len);
+      $$->b->next = str_node(pc, N_NAME, @6, $6.s, $6.len);
+      if (strcmp($5.s, "extends") != 0) { YYLTYPE l = @5; yyerror(&l, lx, pc,
+          "syntax error: after `rule S -> T` comes `extends RULE`, `when`, `lossy` or `{`"); }
+      $$->guard = $7; $$->annots = $8.head; $$->c = $10.head; $$->d = $12; }
+  /* `fragment NAME { ... }`: statements a rule takes in with `use NAME` */
+  | IDENT IDENT '{' stmts '}' {
+      $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head;
+      if (strcmp($1.s, "fragment") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc,
+          "syntax error: a declaration starts with `rule`, `source`, `fragment`..."); } }
   | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
       $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head; }
@@ -334,6 +350,7 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
     | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
+    | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }
