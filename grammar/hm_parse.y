@@ -121,6 +121,17 @@ static hm_node *ignore_node(hm_parse_ctx *pc, YYLTYPE at, const char *col, uint3
   n->a = str_node(pc, N_STR, why_at, why, why_len);
   return n;
 }
+/* `exists(e)`: e yields a value — it neither fails (a lookup of a record not migrated)
+   nor is null, blank or an empty list. Written as `nonempty(e ?? null) != null`, the
+   form it replaces, so it checks and runs exactly as that does. */
+static hm_node *exists_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *e) {
+  hm_node *dflt = NEW(N_COALESCE, at), *call = str_node(pc, N_CALL, at, "nonempty", 8);
+  dflt->a = e; dflt->b = NEW(N_NULL, at);
+  call->a = dflt;
+  hm_node *ne = NEW(N_BIN, at);
+  ne->op = OPB_NE; ne->a = call; ne->b = NEW(N_NULL, at);
+  return ne;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -409,7 +420,8 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_SRC { $$ = NEW(N_SRC, @1); }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
-       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head; }
+       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head;
+           if (!strcmp($1.s, "exists") && $3.head && !$3.head->next) $$ = exists_node(pc, @$, $3.head); }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
        | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
        | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }
