@@ -421,7 +421,8 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
        | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head;
-           if (!strcmp($1.s, "exists") && $3.head && !$3.head->next) $$ = exists_node(pc, @$, $3.head); }
+           if (!strcmp($1.s, "exists") && $3.head && !$3.head->next)
+             $$ = exists_node(pc, @$, $3.head); }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
        | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
        | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }
