@@ -6,6 +6,8 @@
  *     top-level statement of that field or name in place; the child's other statements
  *     keep their order around those replacements, the rest come after P's;
  *   `fragment NAME { ... }` and the statement `use NAME`: NAME's statements, there.
+ * And the date defaults: `date(x)` in a rule of a source with `dates F zone Z` (or of a
+ * map whose `migration` line has them) is `date(x, F, Z)` ("Dates").
  * Every splice is a deep copy: the checker annotates each node for its own rule. */
 #include "hm_expand.h"
 #include <string.h>
@@ -167,6 +169,30 @@ static void expand_rule(expander *x, hm_node *r) {
   if (pname) extend_rule(x, r, pname);
 }
 
+/* The `dates` of the rule's source, else the migration's: an N_SRCOPT/N_MIGRATION or NULL. */
+static const hm_node *date_defaults(expander *x, const hm_node *rule) {
+  const hm_node *mig = NULL;
+  for (hm_node *it = x->items; it; it = it->next) {
+    if (it->kind == N_MIGRATION && !mig) mig = it;
+    if (it->kind != N_SOURCE || strcmp(it->s, rule->a->s) != 0) continue;
+    for (hm_node *o = it->b; o; o = o->next)
+      if (o->op == SO_DATES) return o;
+  }
+  return mig && mig->a ? mig : NULL;
+}
+
+static void default_dates(hm_arena *a, hm_node *e, const hm_node *dflt) {
+  for (; e; e = e->next) {
+    if (e->kind == N_CALL && !strcmp(e->s, "date") && e->a && !e->a->next) {
+      e->a->next = clone(a, dflt->a);
+      if (dflt->b) e->a->next->next = clone(a, dflt->b);
+    }
+    default_dates(a, e->a, dflt); default_dates(a, e->b, dflt);
+    default_dates(a, e->c, dflt); default_dates(a, e->d, dflt);
+    default_dates(a, e->guard, dflt);
+  }
+}
+
 static void report_duplicates(expander *x) {
   for (hm_node *f = x->items; f; f = f->next) {
     if (f->kind != N_FRAGMENT) continue;
@@ -182,6 +208,14 @@ int hm_expand(hm_compiler *c, hm_unit *u) {
   report_duplicates(&x);
   for (hm_node *it = u->items; it; it = it->next)
     if (it->kind == N_RULE) expand_rule(&x, it);
+  for (hm_node *it = u->items; it; it = it->next) {
+    const hm_node *dflt = it->kind == N_RULE ? date_defaults(&x, it) : NULL;
+    if (!dflt) continue;
+    x.spliced = 1;
+    default_dates(&c->arena, it->c, dflt);
+    default_dates(&c->arena, it->d, dflt);
+    default_dates(&c->arena, it->guard, dflt);
+  }
   hm_node **at = &u->items;     /* fragments live on only in the rules that use them */
   while (*at) {
     if ((*at)->kind == N_FRAGMENT) *at = (*at)->next;

@@ -3,7 +3,8 @@
  * builds it, the checker annotates it (types, resolved indexes), codegen walks it.
  *
  * Children by kind (a, b, c, d; `next` chains lists):
- *   N_MIGRATION s=title            N_MODULE s=name         N_USE s=name
+ *   N_MIGRATION s=title a=date format b=zone (`dates F zone Z`: N_STR|N_SETREF|NULL)
+ *   N_MODULE s=name         N_USE s=name
  *   N_SETTING s=name a=literal
  *   N_TARGET s=name a=path(N_STR) b=unique(N_NAME list) c=fields
  *   N_OBJECT s=name a=key(N_NAME|NULL) c=fields
@@ -14,8 +15,8 @@
  *     b=options(N_SRCOPT list) c=inline fields; op=HM_SRC_INLINE when a field block is
  *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`; d=path(N_STR)
  *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
- *     path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a
- *     rule, about the rule's source)
+ *     path; distinct: no value; dates: a=format b=zone as the migration's;
+ *     ignore: s=column a=reason(N_STR) — also a statement of a rule, about its source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
  *     guard in `guard`, lossy in `annots`; `extends P`: b->next=N_NAME P until
  *     compiler/hm_expand.c has spliced P's statements in
@@ -73,7 +74,7 @@ typedef enum hm_fopt {
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
-                         SO_IGNORE, SO_OPTIONAL, SO_TABLE } hm_srcopt;
+                         SO_IGNORE, SO_OPTIONAL, SO_TABLE, SO_DATES } hm_srcopt;
 
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {

@@ -171,12 +171,13 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
       KW_LISTT "'list'"
   KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'"
       KW_ANYT "'any'"
+%token <str> KW_DATES "'dates'" KW_ZONE "'zone'"
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
-%type <node> arm pattern recfield opt_where opt_guard opt_after
+%type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
 %type <str> fname typename anyname
 %type <ival> severity
 
@@ -193,6 +194,8 @@ file: %empty | file item { add_item(pc, $2); } | file error ;
 
 item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
+  | KW_MIGRATION STRING KW_DATES datearg opt_zone {
+      $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5; }
   | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
   | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
   | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
@@ -313,7 +316,13 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_OPTIONAL { $$ = NEW(N_SRCOPT, @1); $$->op = SO_OPTIONAL; }
       | KW_TABLE STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_TABLE; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
+      | KW_DATES datearg opt_zone { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DATES; $$->a = $2;
+          $$->b = $3; }
       ;
+/* a date format or time zone: a string, or a setting so `--set` can change it */
+datearg: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); } ;
+opt_zone: %empty { $$ = NULL; } | KW_ZONE datearg { $$ = $2; } ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
     $$.given = HM_SRC_INLINE; }
   /* `+ { ... }`: columns added to (or overriding) the source's stdlib object */
