@@ -12,7 +12,7 @@ rm -rf "$work"; mkdir -p "$work"
 fail=0
 mask() {   # FILE: the map hash and map locations, masked
   sed -e 's/"map_hash": *"[0-9a-f]\{64\}"/"map_hash":"(hash)"/' \
-      -e 's/\("map": "[^":]*\):[0-9]*:[0-9]*"/\1"/g' "$1"
+      -e 's/\("map": *"[^":]*\):[0-9]*:[0-9]*"/\1"/g' "$1"
 }
 for m in itop atera smartertrack; do
   if ! (cd "$root" && "$hmapc" build "maps/${m}_to_gorgias.hmap" -o "$work/$m.hbc") \
