@@ -20,8 +20,8 @@
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
  *     guard in `guard`, lossy in `annots`; `extends P`: b->next=N_NAME P until
  *     compiler/hm_expand.c has spliced P's statements in
- *   N_FRAGMENT s=name c=stmts (`fragment NAME { ... }`; spliced in by hm_expand, which
- *     then drops it from the items); a statement `use NAME` is an N_USE s=name
+ *   N_FRAGMENT s=name c=stmts (`fragment NAME { ... }`; spliced in by hm_expand, checked
+ *     only as its copies); a statement `use NAME` is an N_USE s=name
  *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr;
  *     N_LET s=name a=expr; N_IF a=cond b=then c=else(stmts, or one N_IF);
@@ -37,7 +37,7 @@
  *     N_LIST a=items; N_RECORD a=N_RECFIELD list; N_RECFIELD s=key a=value;
  *     N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL);
- *     N_REJECTX s; N_SKIP */
+ *     N_REJECTX s; N_SKIP (op HM_SKIP_UNSET: `?? unset`, a report line when the value failed) */
 #ifndef HM_AST_H
 #define HM_AST_H
 #include <stdint.h>
@@ -73,6 +73,7 @@ typedef enum hm_fopt {
    (an empty block declares none, unlike no block: the fields of its type);
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
+enum { HM_SKIP_UNSET = 1 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
                          SO_IGNORE, SO_OPTIONAL, SO_TABLE, SO_DATES } hm_srcopt;
 

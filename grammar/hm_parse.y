@@ -384,7 +384,9 @@ expr: coalesce
     ;
 coalesce: orx
     | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4;
-        }
+        /* `?? unset` (a contextual word here): `?? skip` that reports a failed value */
+        if ($3->kind == N_NAME && !strcmp($3->s, "unset") && !$4) {
+          $$->b = NEW(N_SKIP, @3); $$->b->op = HM_SKIP_UNSET; } }
     | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1;
         $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
     | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP,
