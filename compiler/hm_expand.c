@@ -216,10 +216,5 @@ int hm_expand(hm_compiler *c, hm_unit *u) {
     default_dates(&c->arena, it->d, dflt);
     default_dates(&c->arena, it->guard, dflt);
   }
-  hm_node **at = &u->items;     /* fragments live on only in the rules that use them */
-  while (*at) {
-    if ((*at)->kind == N_FRAGMENT) *at = (*at)->next;
-    else at = &(*at)->next;
-  }
-  return x.spliced;
+  return x.spliced;   /* fragments stay items (the LSP names them); the checker skips them */
 }

@@ -3,8 +3,8 @@
 #define HM_EXPAND_H
 #include "hm_compile.h"
 
-/* Expands every rule of the unit in place and drops its fragments; returns 1 when
-   anything was spliced (the tree may be deeper than the parser saw it). */
+/* Expands every rule of the unit in place (its fragments stay, for the LSP; only their
+   copies are checked); returns 1 when anything was spliced (the tree may be deeper). */
 int hm_expand(hm_compiler *c, hm_unit *u);
 
 #endif
