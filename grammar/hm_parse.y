@@ -5,7 +5,8 @@
  *
  * Two deliberate shift preferences (resolved by precedence, not luck):
  *   `a ?? b flag warn "m"` — a `flag` right after a `??` default belongs to it;
- *   `x = e lossy "why"`    — a `lossy` right after an assignment annotates it. */
+ *   `x = e lossy "why"`    — a `lossy` right after an assignment annotates it.
+ * and `reject "why" when c` — a `when` right after `reject`/`flag` guards it. */
 %define api.pure full
 %define parse.error detailed
 %locations
@@ -25,6 +26,7 @@ typedef struct hm_parse_ctx {
   void *user;
   int errors;
   int brace_reported_line, brace_reported_col;   /* an open `{` already named */
+  hm_node *pending;   /* `?? b` then `flag ... when c`: the guarded flag, after its statement */
 } hm_parse_ctx;
 int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx);
 }
@@ -121,6 +123,12 @@ static hm_node *ignore_node(hm_parse_ctx *pc, YYLTYPE at, const char *col, uint3
   n->a = str_node(pc, N_STR, why_at, why, why_len);
   return n;
 }
+static hm_node *when_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *cond, hm_node *st) {
+  hm_node *n = NEW(N_IF, at);
+  n->a = cond; n->b = st;
+  return n;
+}
+
 /* `exists(e)`: e yields a value — it neither fails (a lookup of a record not migrated)
    nor is null, blank or an empty list. Written as `nonempty(e ?? null) != null`, the
    form it replaces, so it checks and runs exactly as that does. */
@@ -183,6 +191,9 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %nonassoc LOWER_THAN_FLAG
 %nonassoc KW_FLAG KW_LOSSY
+/* `reject "why"` then `when`: the guarded form (a field named `when` cannot follow) */
+%nonassoc LOWER_THAN_WHEN
+%nonassoc KW_WHEN
 %nonassoc LOWER_THAN_ELSE
 %nonassoc KW_ELSE
 
@@ -328,7 +339,10 @@ opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.l
   /* `+ { ... }`: columns added to (or overriding) the source's stdlib object */
   | '+' '{' fielddecls '}' { $$.list = $3.head; $$.given = HM_SRC_EXTEND; } ;
 
-opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
+opt_guard: %empty { $$ = NULL; }
+         | KW_WHEN expr { $$ = $2;
+             if (pc->pending) { YYLTYPE l = @2; pc->pending = NULL; yyerror(&l, lx, pc,
+                 "syntax error: a rule's `when` takes no `flag ... when`"); } } ;
 opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;
     /* an empty after is no after */
 annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
@@ -356,8 +370,10 @@ typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT
     KW_ANYT ;
 
 block: '{' stmts '}' { $$ = $2.head; } ;
-stmts: %empty { $$ = (hm_nlist){0}; } | stmts stmt { $$ = hm_list_add($1, $2); } | stmts error
-    { $$ = $1; } ;
+stmts: %empty { $$ = (hm_nlist){0}; }
+     | stmts stmt { $$ = hm_list_add($1, $2);
+         if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
+     | stmts error { $$ = $1; } ;
 
 stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
     $$->a = $3; $$->annots = $4.head; }
@@ -365,9 +381,14 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         $1.len); $$->a = $3; $$->annots = $4.head; }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
-    | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2;
-        }
-    | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
+    | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+        $$->op = (uint16_t)$2; }
+    | KW_REJECT STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
+    /* `reject "why" when c`, `flag warn "m" when c`: a one-statement `if c { ... }` */
+    | KW_FLAG severity STRING KW_WHEN expr { hm_node *f = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+        f->op = (uint16_t)$2; $$ = when_node(pc, @4, $5, f); }
+    | KW_REJECT STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
+        str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
     | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
@@ -393,8 +414,16 @@ coalesce: orx
         @3); $$->c = $4; }
     ;
 opt_flag: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
-        | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
-            $$->op = (uint16_t)$2; } ;
+        | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s,
+            $3.len); $$->op = (uint16_t)$2; }
+        /* a `flag` right after `?? b` is that default's, even on the next line, unless it
+           has a `when`: then it is the statement after the one being read (pc->pending) */
+        | KW_FLAG severity STRING KW_WHEN orx { $$ = NULL;
+            hm_node *f = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+            f->op = (uint16_t)$2;
+            if (pc->pending) { YYLTYPE l = @4; yyerror(&l, lx, pc,
+                "syntax error: one guarded `flag ... when` per statement after a `??`"); }
+            else pc->pending = when_node(pc, @4, $5, f); } ;
 orx: andx | orx KW_OR andx { $$ = NEW(N_BIN, @2); $$->op = OPB_OR; $$->a = $1; $$->b = $3; } ;
 andx: cmp | andx KW_AND cmp { $$ = NEW(N_BIN, @2); $$->op = OPB_AND; $$->a = $1; $$->b = $3; } ;
 cmp: add
