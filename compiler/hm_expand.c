@@ -13,11 +13,15 @@
 #include <string.h>
 
 #define MAX_SPLICE_DEPTH 16     /* fragments using fragments, rules extending rules */
+/* Nodes copied per unit: fragments that use others twice each double at every level, so
+   depth alone does not bound the tree (the iTop reference map copies about 10,000). */
+#define MAX_SPLICED_NODES 400000
 
 typedef struct expander {
   hm_compiler *c;
   hm_node *items;
   int spliced;
+  long copied;                  /* nodes copied so far (MAX_SPLICED_NODES) */
   const hm_node *active[MAX_SPLICE_DEPTH];   /* rules/fragments being expanded: a cycle */
   int depth;
 } expander;
@@ -56,6 +60,25 @@ static hm_node *find_item(expander *x, hm_nkind kind, const char *name, const ch
   return any;
 }
 
+static long count_nodes(const hm_node *n) {
+  long k = 0;
+  for (; n; n = n->next)
+    k += 1 + count_nodes(n->a) + count_nodes(n->b) + count_nodes(n->c) + count_nodes(n->d)
+         + count_nodes(n->guard) + count_nodes(n->annots);
+  return k;
+}
+
+/* Whether copying `body` stays within MAX_SPLICED_NODES (reported once when not). */
+static int afford(expander *x, const hm_node *body, const hm_node *at) {
+  if (x->copied > MAX_SPLICED_NODES) return 0;
+  x->copied += count_nodes(body);
+  if (x->copied <= MAX_SPLICED_NODES) return 1;
+  hm_diag_at(&x->c->diags, at->loc, HC_E0213, "'%s': fragments and `extends` copy more than "
+             "%d syntax nodes in this map (fragments that use each other many times?)", at->s,
+             MAX_SPLICED_NODES);
+  return 0;
+}
+
 static int enter(expander *x, const hm_node *n, const hm_node *at, const char *what) {
   for (int i = 0; i < x->depth; i++)
     if (x->active[i] == n) {
@@ -82,7 +105,7 @@ static hm_node *fragment_body(expander *x, const hm_node *use) {
                "`fragment %s { ... }`)", use->s, use->s);
     return NULL;
   }
-  if (!enter(x, f, use, "fragment")) return NULL;
+  if (!afford(x, f->c, use) || !enter(x, f, use, "fragment")) return NULL;
   x->spliced = 1;
   hm_node *body = expand_list(x, clone_list(&x->c->arena, f->c));
   x->depth--;
@@ -150,11 +173,16 @@ static void extend_rule(expander *x, hm_node *r, hm_node *pname) {
                "not the source of another rule", r->a->s, r->b->s, pname->s);
     return;
   }
-  if (!enter(x, p, pname, "rule")) return;
+  for (int i = 0; i < x->depth; i++)
+    if (x->active[i] == p) {
+      hm_diag_at(&x->c->diags, pname->loc, HC_E0213, "rule %s -> %s extends '%s', which "
+                 "extends it back (a cycle): it cannot be expanded", r->a->s, r->b->s, pname->s);
+      return;
+    }
   x->spliced = 1;
   expand_rule(x, p);
-  x->depth--;
   hm_arena *a = &x->c->arena;
+  if (!afford(x, p->c, pname) || !afford(x, p->d, pname)) return;
   r->c = merge(clone_list(a, p->c), r->c);
   r->d = r->d ? merge(clone_list(a, p->d), r->d) : clone_list(a, p->d);
   if (!r->guard) r->guard = clone(a, p->guard);
@@ -166,7 +194,9 @@ static void expand_rule(expander *x, hm_node *r) {
   r->b->next = NULL;            /* expanded once, even when reached as a parent first */
   r->c = expand_list(x, r->c);
   r->d = expand_list(x, r->d);
-  if (pname) extend_rule(x, r, pname);
+  if (!pname || !enter(x, r, pname, "rule")) return;
+  extend_rule(x, r, pname);
+  x->depth--;
 }
 
 /* The `dates` of the rule's source, else the migration's: an N_SRCOPT/N_MIGRATION or NULL. */
@@ -204,7 +234,7 @@ static void report_duplicates(expander *x) {
 }
 
 int hm_expand(hm_compiler *c, hm_unit *u) {
-  expander x = {c, u->items, 0, {0}, 0};
+  expander x = {c, u->items, 0, 0, {0}, 0};
   report_duplicates(&x);
   for (hm_node *it = u->items; it; it = it->next)
     if (it->kind == N_RULE) expand_rule(&x, it);
