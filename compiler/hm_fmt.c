@@ -58,8 +58,8 @@ static bool word_at(line l, size_t i, const char *w) {
 static bool starts_with_op(line l, size_t i) {
   static const char *const ops[] = {"??", "?", ":", "+", "-", "*", "/", "==", "!=", "=>", ".",
                                     "&&", "||", "<", ">"};
-  for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
-    if (!strncmp(l.s + i, ops[k], strlen(ops[k]))) return true;
+  for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)   /* never past the line's end */
+    if (l.len - i >= strlen(ops[k]) && !memcmp(l.s + i, ops[k], strlen(ops[k]))) return true;
   return word_at(l, i, "and") || word_at(l, i, "or");
 }
 
@@ -79,7 +79,7 @@ static bool starts_with_annotation(line l, size_t i) {
 static bool ends_with_op(const char *s, size_t n) {
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
   if (!n) return false;
-  if (strchr("?+-*/=<>|&", s[n - 1])) return true;   /* `,` ends a record's line, not */
+  if (s[n - 1] && strchr("?+-*/=<>|&", s[n - 1])) return true;   /* not `,`: a record line */
   return (n >= 4 && !memcmp(s + n - 4, " and", 4)) || (n >= 3 && !memcmp(s + n - 3, " or", 3));
 }
 
@@ -105,7 +105,7 @@ static int place(fmt *f, line l, size_t at, int old) {
   if ((c == '}' || c == ']' || c == ')') && top) {
     int ind = top->block ? top->base : top->align > 0 ? top->align - 1 : 0;
     size_t k = at;
-    while (k < l.len && strchr("}]) \t\r", l.s[k])) k++;
+    while (k < l.len && l.s[k] && strchr("}]) \t\r", l.s[k])) k++;
     if (k < l.len && l.s[k] != '#') { f->stmt_old = old; f->stmt_new = ind; }   /* } else { */
     return ind;
   }
@@ -122,8 +122,8 @@ static int place(fmt *f, line l, size_t at, int old) {
 }
 
 /* Counts the brackets of the line (placed at new indent `ind`), updating the stack. */
-static void scan(fmt *f, line l, size_t at, int ind, int old) {
-  int delta = ind - old;
+static void scan(fmt *f, line l, size_t at, int ind) {
+  int delta = ind - (int)at;   /* bytes, not columns: a tab in the old indent is one byte */
   size_t code_end = at;
   for (size_t i = at; i < l.len; i++) {
     char c = l.s[i];
@@ -163,7 +163,7 @@ void hm_fmt(const char *text, size_t len, hm_buf *out) {
     } else {
       int old = indent_of(l), ind = place(&f, l, at, old);
       emit(&f, l, at, ind);
-      if (l.s[at] != '#') scan(&f, l, at, ind, old);
+      if (l.s[at] != '#') scan(&f, l, at, ind);
     }
     start = end + 1;
   }
