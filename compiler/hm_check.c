@@ -166,6 +166,8 @@ static void add_narrow(chk *x, const hm_node *e) {
 static void narrow_value(chk *x, const hm_node *v) {
   static const char *keep[] = {"nonempty", "trim", "lower", "upper", "text"};
   add_narrow(x, v);
+  /* `exists(x)` is `nonempty(x ?? null) != null`: it proves x present too */
+  if (v->kind == N_COALESCE && v->b && v->b->kind == N_NULL) narrow_value(x, v->a);
   if (v->kind == N_CALL && v->a && !v->a->next)
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
       if (!strcmp(v->s, keep[i])) narrow_value(x, v->a);
@@ -1224,7 +1226,7 @@ static void distinct_option(chk *x, const hm_srcinfo *s, bool has_parent) {
 
 static void source_options(chk *x, hm_srcinfo *s) {
   static const char *const optname[] = {"key", "parent", "records", "sep", "encoding", "files",
-                                        "distinct", "ignore", "optional", "table"};
+                                        "distinct", "ignore", "optional", "table", "dates"};
   int seen[sizeof optname / sizeof *optname] = {0};   /* indexed by hm_srcopt */
   for (hm_node *o = s->decl->b; o; o = o->next) {
     if (o->op != SO_IGNORE && seen[o->op]++) D(x, o, E0210, "'%s' is given twice", optname[o->op]);
@@ -1272,6 +1274,7 @@ static void source_options(chk *x, hm_srcinfo *s) {
       s->records = o->s;     /* the bytecode keeps a sqlite source's table where json's path is */
       if (s->format != HF_SQLITE) D(x, o, E0210, "table applies to sqlite sources only");
       break;
+    case SO_DATES: break;    /* spliced into the rules' date() calls by hm_expand */
     }
   }
   if (s->format == HF_SQLITE && !seen[SO_TABLE])

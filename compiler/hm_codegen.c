@@ -266,6 +266,15 @@ static void flag_if_taken(gen *g, hm_node *e, const char *field) {
   patch(g, end, here(g));
 }
 
+/* `?? unset`: a report line (warn) when the value failed, naming the field and the failure. */
+static void unset_line(gen *g, hm_node *at, const char *field) {
+  const char *msg = field ? hm_arena_printf(&g->c->arena, "%s left unset: its value failed", field)
+                          : "value left unset: it failed";
+  uint32_t flag = annot(g, HA_FLAG, 1, msg, field, at);
+  at_node(g, at);
+  emit(g, HM_INS(HOP_FLAGFAIL, flag));
+}
+
 /* An expression whose evaluation raises nothing and calls nothing, so AGENTOR
    may evaluate it before knowing whether its branch is taken. */
 static bool quiet_expr(const hm_node *e) {
@@ -302,6 +311,7 @@ static void coalesce(gen *g, hm_node *e, const char *field) {
   if (e->b->kind == N_REJECTX) reject_here(g, e->b->s, field, e->b);
   else if (e->b->kind == N_SKIP) { at_node(g, e->b); emit(g, HM_INS(HOP_PUSHMISSING, 0)); }
   else expr(g, e->b, field);
+  if (e->b->kind == N_SKIP && e->b->op == HM_SKIP_UNSET) unset_line(g, e->b, field);
   if (e->c) flag_if_taken(g, e, field);
   patch(g, j, here(g));
 }

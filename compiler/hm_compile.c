@@ -2,6 +2,7 @@
  * (embedded, or from a directory override), and schema lookups over the
  * declarations of loaded modules. */
 #include "hm_compile.h"
+#include "hm_expand.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,8 @@ int hm_compiler_parse_text(hm_compiler *c, const char *path, const char *text, s
   u->too_deep = 0;
   if (pc.items && pc.items->kind == N_MODULE) u->module = pc.items->s;
   check_depth(c, u);
+  /* shared rule bodies spliced in; a fragment inside a block can deepen the tree */
+  if (!u->too_deep && hm_expand(c, u)) check_depth(c, u);
   return (int)c->nunits++;
 }
 

@@ -73,6 +73,7 @@ const char *hm_nkind_name(hm_nkind k) {
                                         "??",
                                         "reject",
                                         "skip",
-                                        "find"};
+                                        "find",
+                                        "fragment"};
   return (unsigned)k < N__COUNT ? names[k] : "?";
 }

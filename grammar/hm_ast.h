@@ -3,7 +3,8 @@
  * builds it, the checker annotates it (types, resolved indexes), codegen walks it.
  *
  * Children by kind (a, b, c, d; `next` chains lists):
- *   N_MIGRATION s=title            N_MODULE s=name         N_USE s=name
+ *   N_MIGRATION s=title a=date format b=zone (`dates F zone Z`: N_STR|N_SETREF|NULL)
+ *   N_MODULE s=name         N_USE s=name
  *   N_SETTING s=name a=literal
  *   N_TARGET s=name a=path(N_STR) b=unique(N_NAME list) c=fields
  *   N_OBJECT s=name a=key(N_NAME|NULL) c=fields
@@ -14,10 +15,13 @@
  *     b=options(N_SRCOPT list) c=inline fields; op=HM_SRC_INLINE when a field block is
  *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`; d=path(N_STR)
  *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
- *     path; distinct: no value; ignore: s=column a=reason(N_STR) — also a statement of a
- *     rule, about the rule's source)
+ *     path; distinct: no value; dates: a=format b=zone as the migration's;
+ *     ignore: s=column a=reason(N_STR) — also a statement of a rule, about its source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
- *     guard in `guard`, lossy in `annots`
+ *     guard in `guard`, lossy in `annots`; `extends P`: b->next=N_NAME P until
+ *     compiler/hm_expand.c has spliced P's statements in
+ *   N_FRAGMENT s=name c=stmts (`fragment NAME { ... }`; spliced in by hm_expand, checked
+ *     only as its copies); a statement `use NAME` is an N_USE s=name
  *   N_GAP s=name op=hm_gap_kind a=dest(N_STR); annots=lossy list
  *   Statements: N_ASSIGN s=field a=expr annots; N_APPEND s=field a=expr;
  *     N_LET s=name a=expr; N_IF a=cond b=then c=else(stmts, or one N_IF);
@@ -33,7 +37,7 @@
  *     N_LIST a=items; N_RECORD a=N_RECFIELD list; N_RECFIELD s=key a=value;
  *     N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL);
- *     N_REJECTX s; N_SKIP */
+ *     N_REJECTX s; N_SKIP (op HM_SKIP_UNSET: `?? unset`, a report line when the value failed) */
 #ifndef HM_AST_H
 #define HM_AST_H
 #include <stdint.h>
@@ -47,7 +51,7 @@ typedef enum hm_nkind {
   N_ASSIGN, N_APPEND, N_LET, N_IF, N_FLAG, N_REJECT, N_LOSSY,
   N_STR, N_NUM, N_BOOL, N_NULL, N_SRC, N_NAME, N_SETREF, N_FIELD, N_INDEX, N_CALL, N_LOOKUP,
   N_AGENT, N_UPLOAD, N_MATCH, N_ARM, N_EACH, N_LIST, N_RECORD, N_RECFIELD, N_BIN, N_UN, N_COND,
-  N_COALESCE, N_REJECTX, N_SKIP, N_FIND,
+  N_COALESCE, N_REJECTX, N_SKIP, N_FIND, N_FRAGMENT,
   N__COUNT
 } hm_nkind;
 
@@ -69,8 +73,9 @@ typedef enum hm_fopt {
    (an empty block declares none, unlike no block: the fields of its type);
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
+enum { HM_SKIP_UNSET = 1 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
-                         SO_IGNORE, SO_OPTIONAL, SO_TABLE } hm_srcopt;
+                         SO_IGNORE, SO_OPTIONAL, SO_TABLE, SO_DATES } hm_srcopt;
 
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {

@@ -134,6 +134,16 @@ static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) 
       if (is_type && *lx->cur == '(') return IDENT;
       return kw[i].tok;
     }
+  /* `dates FORMAT zone ZONE` (docs/language.md, "Dates"): contextual words, read as such
+     only before the string or setting they introduce, so they stay free as names. */
+  if ((n == 5 && !memcmp(s, "dates", 5)) || (n == 4 && !memcmp(s, "zone", 4))) {
+    const unsigned char *p = lx->cur;
+    while (p < lx->end && (*p == ' ' || *p == '\t')) p++;
+    if (p < lx->end && (*p == '"' || *p == '$')) {
+      val->str.s = n == 5 ? "dates" : "zone";
+      return n == 5 ? KW_DATES : KW_ZONE;
+    }
+  }
   val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   return IDENT;
 }

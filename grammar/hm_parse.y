@@ -5,7 +5,8 @@
  *
  * Two deliberate shift preferences (resolved by precedence, not luck):
  *   `a ?? b flag warn "m"` — a `flag` right after a `??` default belongs to it;
- *   `x = e lossy "why"`    — a `lossy` right after an assignment annotates it. */
+ *   `x = e lossy "why"`    — a `lossy` right after an assignment annotates it.
+ * and `reject "why" when c` — a `when` right after `reject`/`flag` guards it. */
 %define api.pure full
 %define parse.error detailed
 %locations
@@ -25,6 +26,7 @@ typedef struct hm_parse_ctx {
   void *user;
   int errors;
   int brace_reported_line, brace_reported_col;   /* an open `{` already named */
+  hm_node *pending;   /* `?? b` then `flag ... when c`: the guarded flag, after its statement */
 } hm_parse_ctx;
 int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx);
 }
@@ -121,6 +123,23 @@ static hm_node *ignore_node(hm_parse_ctx *pc, YYLTYPE at, const char *col, uint3
   n->a = str_node(pc, N_STR, why_at, why, why_len);
   return n;
 }
+static hm_node *when_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *cond, hm_node *st) {
+  hm_node *n = NEW(N_IF, at);
+  n->a = cond; n->b = st;
+  return n;
+}
+
+/* `exists(e)`: e yields a value — it neither fails (a lookup of a record not migrated)
+   nor is null, blank or an empty list. Written as `nonempty(e ?? null) != null`, the
+   form it replaces, so it checks and runs exactly as that does. */
+static hm_node *exists_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *e) {
+  hm_node *dflt = NEW(N_COALESCE, at), *call = str_node(pc, N_CALL, at, "nonempty", 8);
+  dflt->a = e; dflt->b = NEW(N_NULL, at);
+  call->a = dflt;
+  hm_node *ne = NEW(N_BIN, at);
+  ne->op = OPB_NE; ne->a = call; ne->b = NEW(N_NULL, at);
+  return ne;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -160,17 +179,21 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
       KW_LISTT "'list'"
   KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'"
       KW_ANYT "'any'"
+%token <str> KW_DATES "'dates'" KW_ZONE "'zone'"
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
-%type <node> arm pattern recfield opt_where opt_guard opt_after
+%type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
 %type <str> fname typename anyname
 %type <ival> severity
 
 %nonassoc LOWER_THAN_FLAG
 %nonassoc KW_FLAG KW_LOSSY
+/* `reject "why"` then `when`: the guarded form (a field named `when` cannot follow) */
+%nonassoc LOWER_THAN_WHEN
+%nonassoc KW_WHEN
 %nonassoc LOWER_THAN_ELSE
 %nonassoc KW_ELSE
 
@@ -182,6 +205,8 @@ file: %empty | file item { add_item(pc, $2); } | file error ;
 
 item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
+  | KW_MIGRATION STRING KW_DATES datearg opt_zone {
+      $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5; }
   | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
   | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
   | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
@@ -211,6 +236,22 @@ item:
       $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
           $4.len);
       $$->guard = $5; $$->annots = $6.head; $$->c = $8.head; $$->d = $10; }
+  /* `rule S -> T extends P { ... }`: `extends` is a contextual word (not a keyword); the
+     parent's name hangs on the target's `next` until compiler/hm_expand.c splices it */
+  | KW_RULE IDENT ARROW IDENT IDENT IDENT opt_guard annots '{' stmts '}' opt_after {
+      $$ = NEW(N_RULE, @1);
+      $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
+      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
+          $4.len);
+      $$->b->next = str_node(pc, N_NAME, @6, $6.s, $6.len);
+      if (strcmp($5.s, "extends") != 0) { YYLTYPE l = @5; yyerror(&l, lx, pc,
+          "syntax error: after `rule S -> T` comes `extends RULE`, `when`, `lossy` or `{`"); }
+      $$->guard = $7; $$->annots = $8.head; $$->c = $10.head; $$->d = $12; }
+  /* `fragment NAME { ... }`: statements a rule takes in with `use NAME` */
+  | IDENT IDENT '{' stmts '}' {
+      $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head;
+      if (strcmp($1.s, "fragment") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc,
+          "syntax error: a declaration starts with `rule`, `source`, `fragment`..."); } }
   | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
       $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head; }
@@ -286,13 +327,22 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_OPTIONAL { $$ = NEW(N_SRCOPT, @1); $$->op = SO_OPTIONAL; }
       | KW_TABLE STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_TABLE; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
+      | KW_DATES datearg opt_zone { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DATES; $$->a = $2;
+          $$->b = $3; }
       ;
+/* a date format or time zone: a string, or a setting so `--set` can change it */
+datearg: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
+       | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); } ;
+opt_zone: %empty { $$ = NULL; } | KW_ZONE datearg { $$ = $2; } ;
 opt_fields: %empty { $$.list = NULL; $$.given = 0; } | '{' fielddecls '}' { $$.list = $2.head;
     $$.given = HM_SRC_INLINE; }
   /* `+ { ... }`: columns added to (or overriding) the source's stdlib object */
   | '+' '{' fielddecls '}' { $$.list = $3.head; $$.given = HM_SRC_EXTEND; } ;
 
-opt_guard: %empty { $$ = NULL; } | KW_WHEN expr { $$ = $2; } ;
+opt_guard: %empty { $$ = NULL; }
+         | KW_WHEN expr { $$ = $2;
+             if (pc->pending) { YYLTYPE l = @2; pc->pending = NULL; yyerror(&l, lx, pc,
+                 "syntax error: a rule's `when` takes no `flag ... when`"); } } ;
 opt_after: %empty { $$ = NULL; } | KW_AFTER '{' stmts '}' { $$ = $3.head; } ;
     /* an empty after is no after */
 annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
@@ -320,8 +370,10 @@ typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT
     KW_ANYT ;
 
 block: '{' stmts '}' { $$ = $2.head; } ;
-stmts: %empty { $$ = (hm_nlist){0}; } | stmts stmt { $$ = hm_list_add($1, $2); } | stmts error
-    { $$ = $1; } ;
+stmts: %empty { $$ = (hm_nlist){0}; }
+     | stmts stmt { $$ = hm_list_add($1, $2);
+         if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
+     | stmts error { $$ = $1; } ;
 
 stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
     $$->a = $3; $$->annots = $4.head; }
@@ -329,11 +381,17 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         $1.len); $$->a = $3; $$->annots = $4.head; }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
-    | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len); $$->op = (uint16_t)$2;
-        }
-    | KW_REJECT STRING { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
+    | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+        $$->op = (uint16_t)$2; }
+    | KW_REJECT STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_REJECT, @1, $2.s, $2.len); }
+    /* `reject "why" when c`, `flag warn "m" when c`: a one-statement `if c { ... }` */
+    | KW_FLAG severity STRING KW_WHEN expr { hm_node *f = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+        f->op = (uint16_t)$2; $$ = when_node(pc, @4, $5, f); }
+    | KW_REJECT STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
+        str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
+    | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }
@@ -347,15 +405,25 @@ expr: coalesce
     ;
 coalesce: orx
     | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4;
-        }
+        /* `?? unset` (a contextual word here): `?? skip` that reports a failed value */
+        if ($3->kind == N_NAME && !strcmp($3->s, "unset") && !$4) {
+          $$->b = NEW(N_SKIP, @3); $$->b->op = HM_SKIP_UNSET; } }
     | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1;
         $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
     | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP,
         @3); $$->c = $4; }
     ;
 opt_flag: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
-        | KW_FLAG severity STRING { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
-            $$->op = (uint16_t)$2; } ;
+        | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s,
+            $3.len); $$->op = (uint16_t)$2; }
+        /* a `flag` right after `?? b` is that default's, even on the next line, unless it
+           has a `when`: then it is the statement after the one being read (pc->pending) */
+        | KW_FLAG severity STRING KW_WHEN orx { $$ = NULL;
+            hm_node *f = str_node(pc, N_FLAG, @1, $3.s, $3.len);
+            f->op = (uint16_t)$2;
+            if (pc->pending) { YYLTYPE l = @4; yyerror(&l, lx, pc,
+                "syntax error: one guarded `flag ... when` per statement after a `??`"); }
+            else pc->pending = when_node(pc, @4, $5, f); } ;
 orx: andx | orx KW_OR andx { $$ = NEW(N_BIN, @2); $$->op = OPB_OR; $$->a = $1; $$->b = $3; } ;
 andx: cmp | andx KW_AND cmp { $$ = NEW(N_BIN, @2); $$->op = OPB_AND; $$->a = $1; $$->b = $3; } ;
 cmp: add
@@ -392,7 +460,9 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_SRC { $$ = NEW(N_SRC, @1); }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
-       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head; }
+       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head;
+           if (!strcmp($1.s, "exists") && $3.head && !$3.head->next)
+             $$ = exists_node(pc, @$, $3.head); }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
        | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
        | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }

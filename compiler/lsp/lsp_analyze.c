@@ -133,6 +133,7 @@ static cJSON *item_symbol(const lsp_doc *doc, const hm_node *it) {
     snprintf(name, sizeof name, "%s -> %s", it->a ? it->a->s : "?", it->b ? it->b->s : "?");
     return symbol_to(doc, name, SK_FUNCTION, it->loc, item_end(doc, it));
   case N_GAP: return symbol(doc, it->s, SK_KEY, it->loc);
+  case N_FRAGMENT: return symbol_to(doc, it->s, SK_FUNCTION, it->loc, item_end(doc, it));
   default: return NULL;
   }
 }
@@ -184,6 +185,7 @@ const hm_node *lsp_definition(lsp_unit *u, const lsp_doc *doc, size_t off) {
   for (const hm_node *it = items(u); it; it = it->next) {
     if (setting && it->kind == N_SETTING && named(it, w, len)) return it;
     if (!setting && it->kind == N_SOURCE && named(it, w, len)) return it;
+    if (!setting && it->kind == N_FRAGMENT && named(it, w, len)) return it;   /* `use NAME` */
   }
   const hm_node *rule = setting ? NULL : lsp_rule_at(u, doc, off);
   if (!rule) return NULL;

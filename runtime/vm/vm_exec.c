@@ -54,6 +54,9 @@ struct hm_vm {
   hm_value last_nothing;
   const char *last_detail;
   const char *call_error;     /* the last failing builtin's reason, until a ?? takes it */
+  /* the last failing builtin had nothing to read (its first argument blank), and
+     last_blank: so had the one behind last_nothing (FLAGFAIL reports neither) */
+  bool call_blank, last_blank;
   /* where we are, for events raised by builtins */
   uint32_t rule; const hm_code *code; uint32_t pc, cur;   /* cur: the executing instruction */
   hm_arena *arena;
@@ -495,6 +498,16 @@ static void set_tfield(hm_vm *vm, vm_tgt *tg, uint32_t f, bool append, hm_value 
   hv_rec_set(vm->arena, &tg->rec, name, v);
 }
 
+static bool blank(hm_value v) {
+  if (hv_is_nothing(v)) return true;
+  if (v.kind != HV_STR) return false;
+  for (uint32_t i = 0; i < v.len; i++) {
+    char c = v.u.str[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
 static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
   const hm_builtin *b = &vm->builtins[fn];
   hm_bctx ctx = {.arena = vm->arena, .user = vm, .flag = builtin_flag, .std = vm->std};
@@ -502,6 +515,7 @@ static hm_value do_call(hm_vm *vm, uint32_t fn, uint32_t argc, hm_value *argv) {
   if (b->fn((hm_bctx *)&ctx, (int)argc, argv, &out) != 0) {
     if (out.kind != HV_MISSING) out = hv_missing(HM_WHY_PARSE);
     vm->call_error = ctx.error;
+    vm->call_blank = argc == 0 || blank(argv[0]);
   }
   return out;
 }
@@ -521,6 +535,7 @@ static hm_value agent_or(hm_vm *vm, hm_value email, hm_value fb, uint32_t flag) 
   if (hv_is_nothing(r)) {
     vm->last_nothing = r;
     vm->last_detail = r.kind == HV_MISSING && r.why == HM_WHY_PARSE ? vm->call_error : NULL;
+    vm->last_blank = vm->last_detail && vm->call_blank;
     vm->call_error = NULL;
     r = agent_of(vm, fb);
     if (!hv_is_nothing(r) && flag != HM_OP_NOANNOT)
@@ -646,6 +661,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       vm->last_nothing = POP();
       vm->last_detail = vm->last_nothing.kind == HV_MISSING && vm->last_nothing.why == HM_WHY_PARSE
                             ? vm->call_error : NULL;
+      vm->last_blank = vm->last_detail && vm->call_blank;
       vm->call_error = NULL;
       break;
     case HOP_MATCH: {
@@ -762,6 +778,13 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
     }
     case HOP_FLAG: SYNC(); vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, false); break;
     case HOP_FLAGWHY: SYNC(); vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true); break;
+    case HOP_FLAGFAIL:   /* `?? unset`: absent and empty values leave no line */
+      if (vm->last_nothing.kind != HV_NULL && vm->last_nothing.why != HM_WHY_ABSENT
+          && vm->last_nothing.why != HM_WHY_EMPTY && !vm->last_blank) {
+        SYNC();
+        vm_raise(vm, HM_EV_FLAG, A, 0, NULL, NULL, true);
+      }
+      break;
     case HOP_LOSSY: SYNC(); vm_raise(vm, HM_EV_LOSSY, A, 0, NULL, NULL, false); break;
     case HOP_REJECT:  /* `x ?? reject` names the nothing; a plain `reject` has none */
       SYNC();

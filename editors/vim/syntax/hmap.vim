@@ -11,6 +11,8 @@ syn case match
 
 syn keyword hmapDeclaration migration module use setting target object source from key
 syn keyword hmapDeclaration parent by path records sep encoding files rule table let
+" contextual words (identifiers to the lexer) that the grammar reads as declarations
+syn keyword hmapDeclaration extends fragment dates zone
 syn keyword hmapModifier    required max min default unique create_only readonly
 syn keyword hmapModifier    optional distinct
 syn keyword hmapConditional if else match when after

@@ -1,0 +1,250 @@
+/* hm_expand: shared rule bodies, spliced into the syntax tree before the checker runs, so
+ * every later pass (checker, codegen, LSP) sees plain rules. Two forms (docs/language.md,
+ * "Shared rule bodies"):
+ *   `rule S -> T extends P { ... }`: P's statements (and its `when`, `lossy` and `after`
+ *     unless given), where a statement `F = e` or `let x = e` of the child replaces P's
+ *     top-level statement of that field or name in place; the child's other statements
+ *     keep their order around those replacements, the rest come after P's;
+ *   `fragment NAME { ... }` and the statement `use NAME`: NAME's statements, there.
+ * And the date defaults: `date(x)` in a rule of a source with `dates F zone Z` (or of a
+ * map whose `migration` line has them) is `date(x, F, Z)` ("Dates").
+ * Every splice is a deep copy: the checker annotates each node for its own rule. */
+#include "hm_expand.h"
+#include <string.h>
+
+#define MAX_SPLICE_DEPTH 16     /* fragments using fragments, rules extending rules */
+/* Nodes copied per unit: fragments that use others twice each double at every level, so
+   depth alone does not bound the tree (the iTop reference map copies about 10,000). */
+#define MAX_SPLICED_NODES 400000
+
+typedef struct expander {
+  hm_compiler *c;
+  hm_node *items;
+  int spliced;
+  long copied;                  /* nodes copied so far (MAX_SPLICED_NODES) */
+  const hm_node *active[MAX_SPLICE_DEPTH];   /* rules/fragments being expanded: a cycle */
+  int depth;
+} expander;
+
+static hm_node *clone(hm_arena *a, const hm_node *n);
+
+static hm_node *clone_list(hm_arena *a, const hm_node *n) {
+  hm_nlist out = {0};
+  for (; n; n = n->next) out = hm_list_add(out, clone(a, n));
+  return out.head;
+}
+
+static hm_node *clone(hm_arena *a, const hm_node *n) {
+  if (!n) return NULL;
+  hm_node *m = hm_node_new(a, (hm_nkind)n->kind, n->loc);
+  *m = *n;
+  m->next = NULL;
+  m->a = clone_list(a, n->a);
+  m->b = clone_list(a, n->b);
+  m->c = clone_list(a, n->c);
+  m->d = clone_list(a, n->d);
+  m->guard = clone_list(a, n->guard);
+  m->annots = clone_list(a, n->annots);
+  return m;
+}
+
+static hm_node *find_item(expander *x, hm_nkind kind, const char *name, const char *target) {
+  hm_node *any = NULL;
+  for (hm_node *it = x->items; it; it = it->next) {
+    if (it->kind != kind) continue;
+    const char *s = kind == N_RULE ? it->a->s : it->s;
+    if (strcmp(s, name) != 0) continue;
+    if (!target || strcmp(it->b->s, target) == 0) return it;
+    if (!any) any = it;
+  }
+  return any;
+}
+
+static long count_nodes(const hm_node *n) {
+  long k = 0;
+  for (; n; n = n->next)
+    k += 1 + count_nodes(n->a) + count_nodes(n->b) + count_nodes(n->c) + count_nodes(n->d)
+         + count_nodes(n->guard) + count_nodes(n->annots);
+  return k;
+}
+
+/* Whether copying `body` stays within MAX_SPLICED_NODES (reported once when not). */
+static int afford(expander *x, const hm_node *body, const hm_node *at) {
+  if (x->copied > MAX_SPLICED_NODES) return 0;
+  x->copied += count_nodes(body);
+  if (x->copied <= MAX_SPLICED_NODES) return 1;
+  hm_diag_at(&x->c->diags, at->loc, HC_E0213, "'%s': fragments and `extends` copy more than "
+             "%d syntax nodes in this map (fragments that use each other many times?)", at->s,
+             MAX_SPLICED_NODES);
+  return 0;
+}
+
+static int enter(expander *x, const hm_node *n, const hm_node *at, const char *what) {
+  for (int i = 0; i < x->depth; i++)
+    if (x->active[i] == n) {
+      hm_diag_at(&x->c->diags, at->loc, HC_E0213, "%s '%s' takes in its own statements "
+                 "(a cycle): it cannot be expanded", what, at->s);
+      return 0;
+    }
+  if (x->depth == MAX_SPLICE_DEPTH) {
+    hm_diag_at(&x->c->diags, at->loc, HC_E0213, "%s '%s' is nested more than %d deep", what,
+               at->s, MAX_SPLICE_DEPTH);
+    return 0;
+  }
+  x->active[x->depth++] = n;
+  return 1;
+}
+
+static hm_node *expand_list(expander *x, hm_node *list);
+
+/* The statements of `use NAME`, copied and expanded; NULL (reported) when it has none. */
+static hm_node *fragment_body(expander *x, const hm_node *use) {
+  hm_node *f = find_item(x, N_FRAGMENT, use->s, NULL);
+  if (!f) {
+    hm_diag_at(&x->c->diags, use->loc, HC_E0213, "unknown fragment '%s' (declare it with "
+               "`fragment %s { ... }`)", use->s, use->s);
+    return NULL;
+  }
+  if (!afford(x, f->c, use) || !enter(x, f, use, "fragment")) return NULL;
+  x->spliced = 1;
+  hm_node *body = expand_list(x, clone_list(&x->c->arena, f->c));
+  x->depth--;
+  return body;
+}
+
+static void expand_children(expander *x, hm_node *n) {
+  n->a = expand_list(x, n->a);
+  n->b = expand_list(x, n->b);
+  n->c = expand_list(x, n->c);
+  n->d = expand_list(x, n->d);
+}
+
+/* A chain with each `use NAME` statement replaced by the fragment's statements. */
+static hm_node *expand_list(expander *x, hm_node *list) {
+  hm_nlist out = {0};
+  for (hm_node *n = list, *next; n; n = next) {
+    next = n->next;
+    n->next = NULL;
+    if (n->kind != N_USE) {
+      expand_children(x, n);
+      out = hm_list_add(out, n);
+      continue;
+    }
+    for (hm_node *s = fragment_body(x, n), *sn; s; s = sn) {
+      sn = s->next;
+      s->next = NULL;
+      out = hm_list_add(out, s);
+    }
+  }
+  return out.head;
+}
+
+static int overrides(const hm_node *child, const hm_node *base) {
+  return (child->kind == N_ASSIGN || child->kind == N_LET) && child->kind == base->kind
+         && strcmp(child->s, base->s) == 0;
+}
+
+/* The parent's statements with the child's merged in (see the file comment). */
+static hm_node *merge(hm_node *base, hm_node *child) {
+  hm_nlist pending = {0};
+  for (hm_node *n = child, *next; n; n = next) {
+    next = n->next;
+    n->next = NULL;
+    hm_node **at = &base;
+    while (*at && !overrides(n, *at)) at = &(*at)->next;
+    if (!*at) { pending = hm_list_add(pending, n); continue; }
+    n->next = (*at)->next;
+    if (pending.head) { pending.tail->next = n; *at = pending.head; }
+    else *at = n;
+    pending = (hm_nlist){0};
+  }
+  hm_node **end = &base;
+  while (*end) end = &(*end)->next;
+  *end = pending.head;
+  return base;
+}
+
+static void expand_rule(expander *x, hm_node *r);
+
+static void extend_rule(expander *x, hm_node *r, hm_node *pname) {
+  hm_node *p = find_item(x, N_RULE, pname->s, r->b->s);
+  if (!p || p == r) {
+    hm_diag_at(&x->c->diags, pname->loc, HC_E0213, "rule %s -> %s extends '%s', which is "
+               "not the source of another rule", r->a->s, r->b->s, pname->s);
+    return;
+  }
+  for (int i = 0; i < x->depth; i++)
+    if (x->active[i] == p) {
+      hm_diag_at(&x->c->diags, pname->loc, HC_E0213, "rule %s -> %s extends '%s', which "
+                 "extends it back (a cycle): it cannot be expanded", r->a->s, r->b->s, pname->s);
+      return;
+    }
+  x->spliced = 1;
+  expand_rule(x, p);
+  hm_arena *a = &x->c->arena;
+  if (!afford(x, p->c, pname) || !afford(x, p->d, pname)) return;
+  r->c = merge(clone_list(a, p->c), r->c);
+  r->d = r->d ? merge(clone_list(a, p->d), r->d) : clone_list(a, p->d);
+  if (!r->guard) r->guard = clone(a, p->guard);
+  if (!r->annots) r->annots = clone_list(a, p->annots);
+}
+
+static void expand_rule(expander *x, hm_node *r) {
+  hm_node *pname = r->b->next;
+  r->b->next = NULL;            /* expanded once, even when reached as a parent first */
+  r->c = expand_list(x, r->c);
+  r->d = expand_list(x, r->d);
+  if (!pname || !enter(x, r, pname, "rule")) return;
+  extend_rule(x, r, pname);
+  x->depth--;
+}
+
+/* The `dates` of the rule's source, else the migration's: an N_SRCOPT/N_MIGRATION or NULL. */
+static const hm_node *date_defaults(expander *x, const hm_node *rule) {
+  const hm_node *mig = NULL;
+  for (hm_node *it = x->items; it; it = it->next) {
+    if (it->kind == N_MIGRATION && !mig) mig = it;
+    if (it->kind != N_SOURCE || strcmp(it->s, rule->a->s) != 0) continue;
+    for (hm_node *o = it->b; o; o = o->next)
+      if (o->op == SO_DATES) return o;
+  }
+  return mig && mig->a ? mig : NULL;
+}
+
+static void default_dates(hm_arena *a, hm_node *e, const hm_node *dflt) {
+  for (; e; e = e->next) {
+    if (e->kind == N_CALL && !strcmp(e->s, "date") && e->a && !e->a->next) {
+      e->a->next = clone(a, dflt->a);
+      if (dflt->b) e->a->next->next = clone(a, dflt->b);
+    }
+    default_dates(a, e->a, dflt); default_dates(a, e->b, dflt);
+    default_dates(a, e->c, dflt); default_dates(a, e->d, dflt);
+    default_dates(a, e->guard, dflt);
+  }
+}
+
+static void report_duplicates(expander *x) {
+  for (hm_node *f = x->items; f; f = f->next) {
+    if (f->kind != N_FRAGMENT) continue;
+    hm_node *first = find_item(x, N_FRAGMENT, f->s, NULL);
+    if (first != f)
+      hm_diag_at(&x->c->diags, f->loc, HC_E0208, "fragment '%s' is declared twice (first on "
+                 "line %u)", f->s, first->loc.line);
+  }
+}
+
+int hm_expand(hm_compiler *c, hm_unit *u) {
+  expander x = {c, u->items, 0, 0, {0}, 0};
+  report_duplicates(&x);
+  for (hm_node *it = u->items; it; it = it->next)
+    if (it->kind == N_RULE) expand_rule(&x, it);
+  for (hm_node *it = u->items; it; it = it->next) {
+    const hm_node *dflt = it->kind == N_RULE ? date_defaults(&x, it) : NULL;
+    if (!dflt) continue;
+    x.spliced = 1;
+    default_dates(&c->arena, it->c, dflt);
+    default_dates(&c->arena, it->d, dflt);
+    default_dates(&c->arena, it->guard, dflt);
+  }
+  return x.spliced;   /* fragments stay items (the LSP names them); the checker skips them */
+}
