@@ -4,7 +4,9 @@
 # `each SOURCE as VAR`, through `let` names too). Sources are named by their
 # file, not by the map's names, so two maps of one export compare. Used by
 # bench/propose.sh; a textual reading, enough for maps written one statement
-# a line as the reference maps and hmapc propose write them.
+# a line as the reference maps and hmapc propose write them. A `use NAME` in a
+# rule reads fragment NAME's lines there (the map is read twice: fragments first).
+# usage: awk -f propose_pairs.awk MAP.hmap MAP.hmap
 function cols(line, pre,    out, s, m) {
   out = ""; s = line
   while (match(s, "(^|[^A-Za-z0-9_.])" pre "\\.[A-Za-z_][A-Za-z0-9_]*")) {
@@ -19,14 +21,35 @@ function emit(field, srcname, list,    n, a, i) {
 }
 function depth_of(line,    t) { t = line; gsub(/"([^"\\]|\\.)*"/, "", t); sub(/#.*/, "", t)
   return gsub(/\{/, "{", t) - gsub(/\}/, "}", t) }
+NR == FNR && /^fragment [A-Za-z_]+ *\{/ {
+  frag = $2; sub(/\{.*/, "", frag); fdepth = depth_of($0); body = $0
+  sub(/^[^{]*\{/, "", body)
+  if (fdepth <= 0) { sub(/\}[^}]*$/, "", body); flines[frag] = body; frag = ""; next }
+  flines[frag] = body; next
+}
+NR == FNR && frag != "" {
+  fdepth += depth_of($0)
+  if (fdepth <= 0) { frag = ""; next }
+  flines[frag] = flines[frag] "\n" $0; next
+}
+NR == FNR { next }
 /^source / {
   name = $2; p = $0; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
   r = ""; if (match(p, /records "[^"]*"/)) { r = substr(p, RSTART + 9, RLENGTH - 10); f = f "#" r }
   path[name] = f
 }
 /^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; delete letc; delete eachvar }
-inrule {
-  line = $0; code = line; sub(/#.*/, "", code)
+inrule { statement($0); if (depth <= 0 && $0 ~ /\}/) inrule = 0 }
+
+# statement LINE: the pairs of one line of a rule (or of a fragment it uses)
+function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name) {
+  code = line; sub(/#.*/, "", code)
+  if (match(code, /^[ \t]*use [A-Za-z_]+[ \t]*$/)) {
+    name = code; sub(/^[ \t]*use /, "", name); sub(/[ \t]*$/, "", name)
+    n = split(flines[name], fl, "\n")
+    for (i = 1; i <= n; i++) statement(fl[i])
+    return
+  }
   if (match(code, /^[ \t]*let [A-Za-z_]+ =/)) {
     v = code; sub(/^[ \t]*let /, "", v); sub(/ .*/, "", v); letc[v] = cols(code, "src")
   } else if (match(code, /^[ \t]*[A-Za-z_]+[ \t]*\+?=/)) {
@@ -44,5 +67,4 @@ inrule {
   if (!cond) for (v in eachvar) emit(full, eachvar[v], cols(code, v))
   depth += depth_of(line)
   if (eachfield != "" && depth <= eachdepth) { eachfield = ""; field = "" }
-  if (depth <= 0 && line ~ /\}/) inrule = 0
 }
