@@ -430,3 +430,45 @@ int hm_probe_main(int argc, char **argv) {
   sqlite3_close(p.db);
   return rc;
 }
+
+/* ---- what plan and run take from probe.json (--probe FILE) ---- */
+
+/* fact -> planner setting: the probe's value of the fact, and the value of
+   the setting it gives. A fact the probe could not settle gives none. */
+static const struct { const char *fact, *value, *set; } probe_settles[] = {
+  {"anonymous_sender", "accepted", "anonymous_sender=accept"},
+  {"anonymous_sender", "refused", "anonymous_sender=refuse"},
+};
+
+static cJSON *probe_load(const char *file, char *err, size_t errlen) {
+  hm_buf b = {0};
+  int unread = hm_buf_read_path(&b, file) != 0;
+  cJSON *o = unread ? NULL : cJSON_ParseWithLength(b.data ? b.data : "", b.len);
+  if (unread) snprintf(err, errlen, "--probe %s: cannot read it", file);
+  else if (!o) snprintf(err, errlen, "--probe %s: not JSON", file);
+  hm_buf_free(&b);
+  return o;
+}
+
+int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errlen) {
+  out[0] = 0;
+  cJSON *o = probe_load(file, err, errlen);
+  if (!o) return 2;
+  const cJSON *facts = cJSON_GetObjectItemCaseSensitive(o, "facts");
+  if (!cJSON_IsArray(facts)) {
+    snprintf(err, errlen, "--probe %s: no \"facts\" list (a file `hmaprun probe --out` wrote?)",
+             file);
+    cJSON_Delete(o);
+    return 2;
+  }
+  size_t used = 0;
+  for (const cJSON *f = facts->child; f; f = f->next) {
+    const char *name = hm_rn_json_str(f, "fact"), *value = hm_rn_json_str(f, "value");
+    for (size_t i = 0; name && value && i < sizeof probe_settles / sizeof *probe_settles; i++)
+      if (!strcmp(name, probe_settles[i].fact) && !strcmp(value, probe_settles[i].value) &&
+          used + strlen(probe_settles[i].set) + 2 <= n)
+        used += (size_t)snprintf(out + used, n - used, "%s\n", probe_settles[i].set);
+  }
+  cJSON_Delete(o);
+  return 0;
+}
