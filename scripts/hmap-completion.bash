@@ -9,7 +9,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     plan) echo "--data --out --sample --set --probe --help" ;;
     scope) echo "--data --out --set --probe --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --probe --delta --force-map-change
-               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --rate-window --map-hash --report
+               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --allow-setting --allow-active-settings --rate-window --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --help-center-url --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale

@@ -85,6 +85,8 @@ typedef struct hm_exec_opts {
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
   /* --allow-rule NAME: active rules the consultant allows by name (rn_preflight.c) */
   const char *allow_rules[32]; int nallow_rules;
+  /* account settings that act on tickets, allowed by name (TYPE.KEY) or all */
+  const char *allow_settings[32]; int nallow_settings, allow_active_settings;
   double rate_window;        /* --rate-window SECONDS: the bucket drains in it (0: 20) */
   int retarget;              /* bind the state to this target (same account, new address) */
   int recover;               /* the state lost writes: look every unknown create up first */

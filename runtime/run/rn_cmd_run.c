@@ -48,6 +48,9 @@ static const char *RUN_USAGE =
     "                         enterprise accounts); the limit is read from every answer\n"
     "  --allow-rule NAME      start although the active rule NAME listens to ticket events\n"
     "                         (repeatable; the others still stop the run)\n"
+    "  --allow-setting TYPE.KEY  start although the account setting TYPE.KEY (e.g.\n"
+    "                         auto-merge.tickets.enabled) is on (repeatable)\n"
+    "  --allow-active-settings  start although settings act on imported tickets\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
     "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
     "                         often (default 5) and at each phase\n"
@@ -95,6 +98,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--delta")) a->o.delta = 1;
     else if (!strcmp(arg, "--force-map-change")) a->o.force_map_change = 1;
     else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
+    else if (!strcmp(arg, "--allow-active-settings")) a->o.allow_active_settings = 1;
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
@@ -106,6 +110,12 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       a->o.allow_rules[a->o.nallow_rules++] = v;
+    } else if ((v = opt_value(argc, argv, &i, "--allow-setting"))) {
+      if (a->o.nallow_settings == 32) {
+        fprintf(stderr, "hmaprun run: --allow-setting: at most 32 names\n");
+        return 2;
+      }
+      a->o.allow_settings[a->o.nallow_settings++] = v;
     } else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--probe"))) a->probe = v;

@@ -36,6 +36,9 @@ struct hm_http {
   char *hc_base;
   char hc_token[512];
   double hc_renew_at;
+  /* The account's settings as its GET answered at binding time (NULL: not
+   * read): the preflight judges them without a second read. */
+  cJSON *account_settings;
 };
 
 void hm_http_resp_free(hm_http_resp *r) {
@@ -190,8 +193,17 @@ void hm_http_close(hm_http *h) {
   hm_secret_wipe(h->hc_token, sizeof h->hc_token);
   free(h->base);
   free(h->hc_base);
+  cJSON_Delete(h->account_settings);
   free(h);
 }
+
+void hm_http_keep_account(hm_http *h, const cJSON *account) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(account, "settings");
+  cJSON_Delete(h->account_settings);
+  h->account_settings = s ? cJSON_Duplicate(s, 1) : cJSON_CreateNull();
+}
+
+const cJSON *hm_http_account_settings(const hm_http *h) { return h->account_settings; }
 
 const hm_http_stats *hm_http_get_stats(const hm_http *h) { return &h->stats; }
 void hm_http_set_attempts(hm_http *h, int n) { h->o.max_attempts = n > 0 ? n : 8; }

@@ -53,14 +53,14 @@ grep -q "^hmaprun: --probe $tmp/map.hbc: not JSON$" "$tmp/bad.err" ||
 
 # the lenient plan into the strict sandbox: its ticket is refused
 "$hmaprun" run --plan "$tmp/lenient/calls.ndjson" --data "$data" --target "$strict_url" \
-  --state "$tmp/lenient-run.db" --allow-active-rules >"$tmp/lr.out" 2>"$tmp/lr.err"
+  --state "$tmp/lenient-run.db" --allow-active-rules --allow-active-settings >"$tmp/lr.out" 2>"$tmp/lr.err"
 rc=$?
 [ $rc = 1 ] || { failed "lenient plan into strict: exit $rc, wanted 1"; cat "$tmp/lr.err"; }
 grep -q "messages\[0\]\.sender: needs an id or an email" "$tmp/lr.err" ||
   { failed "lenient plan into strict: no 400 naming the sender"; cat "$tmp/lr.err"; }
 # run FILE.hbc --probe strict.json into the same sandbox (a state of its own)
 "$hmaprun" run "$tmp/map.hbc" --probe "$tmp/strict.json" --data "$data" --target "$strict_url" \
-  --state "$tmp/run.db" --allow-active-rules >"$tmp/run.out" 2>"$tmp/run.err" ||
+  --state "$tmp/run.db" --allow-active-rules --allow-active-settings >"$tmp/run.out" 2>"$tmp/run.err" ||
   { failed "run --probe strict.json: exit $?"; cat "$tmp/run.err"; }
 curl -sf "$strict_url/_sandbox/dump" >"$tmp/dump.json" || { echo "FAIL: dump"; exit 1; }
 cust=$(jq '[.customers[] | select(.email == "ada@example.com") | .id][0]' "$tmp/dump.json")
