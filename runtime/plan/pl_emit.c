@@ -366,6 +366,49 @@ static void fix_senders(plan *pl, uint32_t rule, hm_value *msgs, hm_value custom
   hm_buf_free(&names);
 }
 
+/* ---- outgoing messages: receiver and source ---- */
+
+/* The e-mail a sender or customer value gives at plan time (a record's email,
+   an agent's e-mail), or NULL: a reference to a record is an id until the run. */
+static const char *address_of(hm_value v) {
+  if (v.kind == HV_REF && v.u.ref->kind == HM_REF_AGENT) return v.u.ref->key;
+  hm_value em = v.kind == HV_REC ? hv_rec_get(&v, "email") : hv_missing(HM_WHY_ABSENT);
+  return em.kind == HV_STR && em.len ? em.u.str : NULL;
+}
+
+static hm_value address_rec(plan *pl, const char *addr) {
+  hm_value r = hv_rec_new(&pl->arena, 1);
+  hv_rec_set(&pl->arena, &r, "address", hv_str(addr));
+  return r;
+}
+
+/* An agent's public message (not a note) goes out to the ticket's customer:
+   real clients send it with `receiver` (the customer) and `source` {type,
+   from, to} (gorgias-fidelity.md 1.4, [PD] [FD] [DOC]). The map's own values
+   stay (a receiver it sets is the source's `to`); source is added only when
+   both addresses are known at plan time. */
+static void fix_route(plan *pl, hm_value *msg, hm_value customer) {
+  hm_value fa = msg->kind == HV_REC ? hv_rec_get(msg, "from_agent") : hv_missing(0);
+  if (!(fa.kind == HV_BOOL && fa.u.b) || !is_public(*msg) || hv_is_nothing(customer)) return;
+  if (hv_is_nothing(hv_rec_get(msg, "receiver")))
+    hv_rec_set(&pl->arena, msg, "receiver", customer);
+  const char *from = address_of(hv_rec_get(msg, "sender"));
+  const char *to = address_of(hv_rec_get(msg, "receiver"));
+  hm_value ch = hv_rec_get(msg, "channel");
+  if (!hv_is_nothing(hv_rec_get(msg, "source")) || !from || !to || ch.kind != HV_STR) return;
+  hm_value src = hv_rec_new(&pl->arena, 3), list = hv_list_new(&pl->arena, 1);
+  hv_list_push(&pl->arena, &list, address_rec(pl, to));
+  hv_rec_set(&pl->arena, &src, "type", ch);
+  hv_rec_set(&pl->arena, &src, "from", address_rec(pl, from));
+  hv_rec_set(&pl->arena, &src, "to", list);
+  hv_rec_set(&pl->arena, msg, "source", src);
+}
+
+static void fix_routes(hm_value msgs, plan *pl, hm_value customer) {
+  for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++)
+    fix_route(pl, &msgs.u.list->items[i], customer);
+}
+
 /* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
 
 /* The schema's required/min/max of target t on obj (and on the elements of its
@@ -525,6 +568,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     hm_value msgs = hv_rec_get(&obj, HM_GORGIAS_ROUTES.nested_list);
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     fix_senders(pl, rule, &msgs, hv_rec_get(&obj, "customer"));
+    fix_routes(msgs, pl, hv_rec_get(&obj, "customer"));
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
       for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++)
