@@ -126,6 +126,7 @@ void hm_http_set_help_center(hm_http *h, const char *url);
    read of the account per run); NULL until kept (a JSON null: none listed). */
 void hm_http_keep_account(hm_http *h, const cJSON *account);
 const cJSON *hm_http_account_settings(const hm_http *h);
+const cJSON *hm_http_account_user(const hm_http *h);   /* current_user, the same way */
 const char *hm_http_help_center(const hm_http *h);   /* NULL: the target */
 /* The preflight's token exchange (nothing to do without a Help Center host):
  * 0, or -1 with the reason in err. */
@@ -247,6 +248,10 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen);
    allowed ones are a warning). An account that does not list them: a warning. */
 int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                           size_t errlen);
+/* A warning when the key's user is not an admin: Gorgias answers 403 to the
+   calls its role may not make (users need an admin key); the run reports
+   those records refused and goes on. Silent when the account does not say. */
+void hm_preflight_role(hm_http *h, hm_progress *p);
 int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 

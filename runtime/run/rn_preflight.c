@@ -203,3 +203,16 @@ int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p
   hm_http_resp_free(&r);
   return rc;
 }
+
+void hm_preflight_role(hm_http *h, hm_progress *p) {
+  const cJSON *role = cJSON_GetObjectItemCaseSensitive(hm_http_account_user(h), "role");
+  const char *name = cJSON_IsObject(role) ? hm_rn_json_str(role, "name") : NULL;
+  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return;
+  char msg[512];
+  snprintf(msg, sizeof msg,
+           "the key's user has the role \"%s\", not %s: Gorgias answers 403 to the writes "
+           "that role may not make (creating agents needs an admin key); those records are "
+           "reported refused with Gorgias' message and the rest of the migration goes on",
+           name, HM_GORGIAS_ROLE_ADMIN);
+  hm_progress_note(p, "warning", msg);
+}

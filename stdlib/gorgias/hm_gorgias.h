@@ -105,6 +105,10 @@ extern const char *const HM_GORGIAS_TICKET_RESTORE[];
  * (gorgias-fidelity.md 1.9, [DTO] AccountSetting types). NULL-terminated. */
 extern const char *const HM_GORGIAS_TICKET_SETTINGS[];
 
+/* The role of a key that may write every kind (the account's
+ * current_user.role.name; gorgias-fidelity.md 1.3: creating users needs it). */
+#define HM_GORGIAS_ROLE_ADMIN "admin"
+
 /* The status a message leaves as it is (a reply reopens; nothing closes). */
 #define HM_GORGIAS_TICKET_STATUS_OPEN "open"
 

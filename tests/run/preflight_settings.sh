@@ -6,7 +6,10 @@
 # - run exits 3 naming both switches (TYPE.KEY), and the sandbox saw no write;
 # - --allow-setting for one of them: still 3, naming only the other;
 # - both allowed: the run goes on (exit 0), the two listed as allowed, and the
-#   ticket arrives.
+#   ticket arrives;
+# - a key whose user is an agent, not an admin (--account EMAIL:KEY:agent):
+#   the preflight warns that its role's writes may be refused (403) and the
+#   run goes on; an admin key gets no such warning.
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
@@ -47,4 +50,13 @@ grep -q "2 account setting(s) act on imported tickets (allowed):" "$tmp/both.err
   failed "both allowed: not listed as allowed"
 n=$(curl -sf "$url/_sandbox/dump" | jq '[.tickets[] | select(.external_id == "c:10")] | length')
 [ "$n" = 1 ] || failed "both allowed: $n ticket(s) c:10 in the sandbox, wanted 1"
+role='the key'"'"'s user has the role "agent", not admin: Gorgias answers 403'
+grep -qF "$role" "$tmp/both.err" && failed "admin key: warned about its role"
+kill "$pid"; wait "$pid" 2>/dev/null
+mkdir "$tmp/agent"
+start_sandbox "$sandbox" "$tmp/agent" --account ops@acme.test:k1:agent
+pid=$sbx_pid url=$sbx_url
+GORGIAS_EMAIL=ops@acme.test GORGIAS_API_KEY=k1 run agent
+[ $rc = 0 ] || { failed "agent key: exit $rc, wanted 0"; cat "$tmp/agent.err"; }
+grep -qF "$role" "$tmp/agent.err" || { failed "agent key: no warning about its role"; cat "$tmp/agent.err"; }
 exit $fail
