@@ -360,7 +360,8 @@ static void fix_senders(plan *pl, uint32_t rule, hm_value *msgs, hm_value custom
     pl_report_row(pl, HM_ROW_FLAG, "warn",
                   hm_arena_printf(&pl->arena,
                                   "%d message sender(s) with neither id nor e-mail%s: sent as the "
-                                  "ticket's customer or fallback_agent (anonymous_sender=refuse)",
+                                  "ticket's customer or fallback_agent, or left out when neither "
+                                  "is known (anonymous_sender=refuse)",
                                   n, hm_buf_cstr(&names)),
                   pl_rule_loc(pl, rule), rule, "sender");
   hm_buf_free(&names);
