@@ -17,7 +17,8 @@ _hmap_words() {   # the options of hmaprun COMMAND
     verify) echo "--state --target --credentials-file --json --retarget --time-scale --help-center-url
                   --max-answer-bytes --log-json --log-every --map --data --set --probe --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
-    probe) echo "--target --out --state --credentials-file --time-scale --help" ;;
+    probe) echo "--target --out --state --credentials-file --time-scale --help-center-url
+                 --help-center-id --help" ;;
     extract) echo "itop --url --out --since --resume --credentials-file --page-size --rate --help" ;;
   esac
 }
