@@ -24,6 +24,7 @@ static const char *usage_text =
     "\n"
     "commands:\n"
     "  plan FILE.hbc --data DIR --out DIR [--sample N] [--target URL] [--set NAME=VALUE]...\n"
+    "       [--probe FILE]\n"
     "      dry run: writes calls.ndjson, report.json, report.md and gap exports to DIR\n"
     "  scope FILE.hbc --data DIR --out DIR [--target URL] [--set NAME=VALUE]...\n"
     "      the plan's counts without its calls: prints scope.md (objects, calls, time, grade;\n"
@@ -47,6 +48,7 @@ static const char *usage_text =
 static const char *plan_usage =
     "usage: hmaprun plan FILE.hbc --data DIR --out DIR [--sample N] [--target URL] "
     "[--set NAME=VALUE]...\n"
+    "                    [--probe FILE]\n"
     "\n"
     "  --data DIR        the exported records (source paths are relative to it)\n"
     "  --out DIR         where calls.ndjson, report.json, report.md and exports go\n"
@@ -57,6 +59,8 @@ static const char *plan_usage =
     "  --target URL      scope.md also gives the time at this account's rate (one GET of the\n"
     "                    account; credentials as for run; nothing is written to it)\n"
     "  --credentials-file FILE  GORGIAS_EMAIL=/GORGIAS_API_KEY= lines, instead of the environment\n"
+    "  --probe FILE      the planner settings a `hmaprun probe` of the account settled\n"
+    "                    (its --out); a --set of the same name wins\n"
     "\n"
     "exit: 0 nothing rejected, 1 records rejected, 2 usage or unreadable input\n";
 
@@ -86,12 +90,43 @@ static hm_program *load_program(const char *path) {
   return p;
 }
 
+/* The planner settings probe.json settles (hm_probe_sets), appended to sets
+   unless a --set names them already. lines holds them and must outlive sets.
+   0, or 2 with a message on stderr. */
+static int add_probe_sets(const char *file, const char **sets, int *nsets, char *lines,
+                          size_t n) {
+  char err[1024] = "";
+  if (!file) return 0;
+  if (hm_probe_sets(file, lines, n, err, sizeof err)) {
+    fprintf(stderr, "hmaprun: %s\n", err);
+    return 2;
+  }
+  for (char *l = lines, *nl; *l; l = nl + 1) {
+    nl = strchr(l, '\n');
+    *nl = 0;
+    size_t name = strcspn(l, "=");
+    int given = 0;
+    for (int i = 0; i < *nsets && !given; i++)
+      given = !strncmp(sets[i], l, name) && sets[i][name] == '=';
+    if (!given) sets[(*nsets)++] = l;
+  }
+  return 0;
+}
+
+/* The value of `--probe FILE` among argv, or NULL. */
+static const char *probe_file(int argc, char **argv) {
+  for (int i = 0; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--probe")) return argv[i + 1];
+  return NULL;
+}
+
 /* `plan`, or with scope set `scope`: the same dry run with its calls
    thrown away (never written) and scope.md printed on stdout. */
 static int plan_main(int argc, char **argv, int scope) {
-  const char *hbc = NULL, *target = NULL, *creds = NULL;
+  const char *hbc = NULL, *target = NULL, *creds = NULL, *probe = NULL;
+  char probe_lines[1024];
   hm_plan_opts o = {0};
-  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 8, sizeof *sets);
   if (!sets) abort();
   int rc = 0;
   for (int i = 1; i < argc && !rc; i++) {
@@ -103,10 +138,11 @@ static int plan_main(int argc, char **argv, int scope) {
       *(strcmp(a, "--target") ? &creds : &target) = val;
       i++;
     } else if (!strcmp(a, "--data") || !strcmp(a, "--out") || !strcmp(a, "--sample") ||
-        !strcmp(a, "--set")) {
+        !strcmp(a, "--set") || !strcmp(a, "--probe")) {
       if (!val) { rc = usage_error("missing value after an option", plan_usage); break; }
       i++;
       if (!strcmp(a, "--data")) o.data_dir = val;
+      else if (!strcmp(a, "--probe")) probe = val;
       else if (!strcmp(a, "--out")) o.out_dir = val;
       else if (!strcmp(a, "--set")) sets[o.nsets++] = val;
       else {
@@ -128,6 +164,7 @@ static int plan_main(int argc, char **argv, int scope) {
   }
   if (!rc && (!hbc || !o.data_dir || !o.out_dir))
     rc = usage_error("plan needs FILE.hbc, --data DIR and --out DIR", plan_usage);
+  if (!rc) rc = add_probe_sets(probe, sets, &o.nsets, probe_lines, sizeof probe_lines);
   hm_program *p = rc ? NULL : load_program(hbc);
   if (!rc && !p) rc = 2;
   if (!rc) {
@@ -187,16 +224,20 @@ static const char *upload_limit_set(int argc, char **argv, const char *const *se
    so plan and run read the same settings (the client only refuses it with
    --plan, whose settings the plan fixed). */
 static int cmd_run(int argc, char **argv) {
-  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 8, sizeof *sets);
   if (!sets) abort();
   int nsets = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "--set") && i + 1 < argc) sets[nsets++] = argv[++i];
     else if (!strncmp(argv[i], "--set=", 6)) sets[nsets++] = argv[i] + 6;
   }
-  char limit[64];
+  char limit[64], probe_lines[1024];
   const char *extra = upload_limit_set(argc, argv, sets, nsets, limit, sizeof limit);
   if (extra) sets[nsets++] = extra;
+  if (add_probe_sets(probe_file(argc, argv), sets, &nsets, probe_lines, sizeof probe_lines)) {
+    free(sets);
+    return 2;
+  }
   hm_run_planner *pl = hm_plan_runner_new();
   hm_plan_runner_sets(pl, sets, nsets);
   int rc = hm_run_main_with(argc, argv, pl);
@@ -208,11 +249,16 @@ static int cmd_run(int argc, char **argv) {
 /* `verify --map FILE.hbc --data DIR`: the planner recomputes what Gorgias
    should hold, with the same --set values as the run. */
 static int cmd_verify(int argc, char **argv) {
-  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 8, sizeof *sets);
   if (!sets) abort();
   int nsets = 0;
   for (int i = 0; i + 1 < argc; i++)
     if (!strcmp(argv[i], "--set")) sets[nsets++] = argv[++i];
+  char probe_lines[1024];
+  if (add_probe_sets(probe_file(argc, argv), sets, &nsets, probe_lines, sizeof probe_lines)) {
+    free(sets);
+    return 2;
+  }
   hm_run_planner *pl = hm_plan_runner_new();
   hm_plan_runner_sets(pl, sets, nsets);
   int rc = hm_verify_main_with(argc, argv, pl);

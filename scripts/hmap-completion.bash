@@ -6,18 +6,19 @@
 
 _hmap_words() {   # the options of hmaprun COMMAND
   case "$1" in
-    plan) echo "--data --out --sample --set --target --credentials-file --help" ;;
-    scope) echo "--data --out --set --target --credentials-file --help" ;;
-    run) echo "--plan --data --target --state --sample --set --delta --force-map-change
-               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --rate-window --map-hash --report
+    plan) echo "--data --out --sample --set --probe --target --credentials-file --help" ;;
+    scope) echo "--data --out --set --probe --target --credentials-file --help" ;;
+    run) echo "--plan --data --target --state --sample --set --probe --delta --force-map-change
+               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --allow-setting --allow-active-settings --rate-window --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --help-center-url --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
                     --help-center-url --max-answer-bytes --log-json --log-every --help" ;;
     verify) echo "--state --target --credentials-file --json --retarget --time-scale --help-center-url
-                  --max-answer-bytes --log-json --log-every --map --data --set --sample --help" ;;
+                  --max-answer-bytes --log-json --log-every --map --data --set --probe --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
-    probe) echo "--target --out --state --credentials-file --time-scale --help" ;;
+    probe) echo "--target --out --state --credentials-file --time-scale --help-center-url
+                 --help-center-id --help" ;;
     extract) echo "itop atera --url --out --since --resume --credentials-file --auth --page-size --rate
                    --help" ;;
   esac

@@ -25,7 +25,12 @@ typedef enum hm_pset_kind {
     "comma-separated e-mails of the account's agents: agent(e) of another e-mail is a miss")       \
   X(MAX_UPLOAD_BYTES, "max_upload_bytes", HM_PSET_COUNT, HM_GORGIAS_UPLOAD_LIMIT_DEFAULT,          \
     "a bigger file is planned with a warn flag: the run will not upload it (run "                  \
-    "--max-upload-bytes)")
+    "--max-upload-bytes)")                                                                       \
+  X(ANONYMOUS_SENDER, "anonymous_sender", HM_PSET_TEXT, "refuse",                                  \
+    "refuse|accept (hmaprun probe settles it): refuse gives a message sender with neither id nor " \
+    "e-mail the ticket's customer (incoming) or fallback_agent (agent), flagged")                  \
+  X(FALLBACK_AGENT, "fallback_agent", HM_PSET_TEXT, NULL,                                          \
+    "e-mail of the user an agent message is sent as when its sender has neither id nor e-mail")
 
 typedef enum hm_pset_id {
 #define HM_PSET_ENUM(id, name, kind, def, meaning) HM_PSET_##id,

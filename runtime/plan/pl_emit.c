@@ -365,6 +365,114 @@ static bool fix_thread(plan *pl, uint32_t rule, hm_value msgs, hm_value fallback
   return true;
 }
 
+/* ---- senders: never one with neither id nor e-mail ---- */
+
+/* Whether a message's sender is a record with neither id nor e-mail (a name
+   only): the strict reading of Gorgias refuses the whole ticket for it
+   (gorgias-fidelity.md 1.4), so unless a probe found the account accepts it
+   (anonymous_sender=accept) the planner replaces it. */
+static bool anonymous(hm_value s) {
+  if (s.kind != HV_REC) return false;
+  hm_value id = hv_rec_get(&s, "id"), em = hv_rec_get(&s, "email");
+  return hv_is_nothing(id) && !(em.kind == HV_STR && em.len);
+}
+
+static bool pset_is(const plan *pl, hm_pset_id id, const char *text) {
+  hm_value v = pl->pset[id];
+  return v.kind == HV_STR && !strcmp(v.u.str, text);
+}
+
+/* One message's anonymous sender replaced: an agent's by {email: fallback_agent}
+   (left out when none is set: Gorgias then sends it as the key's user), a
+   customer's by the ticket's customer (left out when unknown). Its name, if
+   any, is added to names (the flag says whose messages moved). 1 when replaced. */
+static int fix_sender(plan *pl, hm_value *msg, hm_value customer, hm_buf *names) {
+  hm_value s = msg->kind == HV_REC ? hv_rec_get(msg, "sender") : hv_missing(HM_WHY_ABSENT);
+  if (!anonymous(s)) return 0;
+  hm_value nm = hv_rec_get(&s, "name");
+  if (nm.kind == HV_STR && nm.len) {
+    hm_buf_puts(names, names->len ? ", " : " (");
+    hm_buf_put(names, nm.u.str, nm.len);
+  }
+  hm_value fa = hv_rec_get(msg, "from_agent"), fb = pl->pset[HM_PSET_FALLBACK_AGENT];
+  hm_value by = customer;
+  if (fa.kind == HV_BOOL && fa.u.b) {
+    by = hv_missing(HM_WHY_ABSENT);
+    if (fb.kind == HV_STR && fb.len) {
+      by = hv_rec_new(&pl->arena, 1);
+      hv_rec_set(&pl->arena, &by, "email", fb);
+    }
+  }
+  if (hv_is_nothing(by)) *msg = without(&pl->arena, *msg, "sender");
+  else hv_rec_set(&pl->arena, msg, "sender", by);
+  return 1;
+}
+
+/* Every message of a thread (or one message: msgs a record) with its
+   anonymous sender replaced, and one flag saying how many and whose. */
+static void fix_senders(plan *pl, uint32_t rule, hm_value *msgs, hm_value customer) {
+  if (pset_is(pl, HM_PSET_ANONYMOUS_SENDER, "accept")) return;
+  int n = 0;
+  hm_buf names;
+  hm_buf_init(&names);
+  if (msgs->kind == HV_REC) n = fix_sender(pl, msgs, customer, &names);
+  for (uint32_t i = 0; msgs->kind == HV_LIST && i < msgs->u.list->n; i++)
+    n += fix_sender(pl, &msgs->u.list->items[i], customer, &names);
+  if (names.len) hm_buf_putc(&names, ')');
+  if (n)
+    pl_report_row(pl, HM_ROW_FLAG, "warn",
+                  hm_arena_printf(&pl->arena,
+                                  "%d message sender(s) with neither id nor e-mail%s: sent as the "
+                                  "ticket's customer or fallback_agent, or left out when neither "
+                                  "is known (anonymous_sender=refuse)",
+                                  n, hm_buf_cstr(&names)),
+                  pl_rule_loc(pl, rule), rule, "sender");
+  hm_buf_free(&names);
+}
+
+/* ---- outgoing messages: receiver and source ---- */
+
+/* The e-mail a sender or customer value gives at plan time (a record's email,
+   an agent's e-mail), or NULL: a reference to a record is an id until the run. */
+static const char *address_of(hm_value v) {
+  if (v.kind == HV_REF && v.u.ref->kind == HM_REF_AGENT) return v.u.ref->key;
+  hm_value em = v.kind == HV_REC ? hv_rec_get(&v, "email") : hv_missing(HM_WHY_ABSENT);
+  return em.kind == HV_STR && em.len ? em.u.str : NULL;
+}
+
+static hm_value address_rec(plan *pl, const char *addr) {
+  hm_value r = hv_rec_new(&pl->arena, 1);
+  hv_rec_set(&pl->arena, &r, "address", hv_str(addr));
+  return r;
+}
+
+/* An agent's public message (not a note) goes out to the ticket's customer:
+   real clients send it with `receiver` (the customer) and `source` {type,
+   from, to} (gorgias-fidelity.md 1.4, [PD] [FD] [DOC]). The map's own values
+   stay (a receiver it sets is the source's `to`); source is added only when
+   both addresses are known at plan time. */
+static void fix_route(plan *pl, hm_value *msg, hm_value customer) {
+  hm_value fa = msg->kind == HV_REC ? hv_rec_get(msg, "from_agent") : hv_missing(0);
+  if (!(fa.kind == HV_BOOL && fa.u.b) || !is_public(*msg) || hv_is_nothing(customer)) return;
+  if (hv_is_nothing(hv_rec_get(msg, "receiver")))
+    hv_rec_set(&pl->arena, msg, "receiver", customer);
+  const char *from = address_of(hv_rec_get(msg, "sender"));
+  const char *to = address_of(hv_rec_get(msg, "receiver"));
+  hm_value ch = hv_rec_get(msg, "channel");
+  if (!hv_is_nothing(hv_rec_get(msg, "source")) || !from || !to || ch.kind != HV_STR) return;
+  hm_value src = hv_rec_new(&pl->arena, 3), list = hv_list_new(&pl->arena, 1);
+  hv_list_push(&pl->arena, &list, address_rec(pl, to));
+  hv_rec_set(&pl->arena, &src, "type", ch);
+  hv_rec_set(&pl->arena, &src, "from", address_rec(pl, from));
+  hv_rec_set(&pl->arena, &src, "to", list);
+  hv_rec_set(&pl->arena, msg, "source", src);
+}
+
+static void fix_routes(hm_value msgs, plan *pl, hm_value customer) {
+  for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++)
+    fix_route(pl, &msgs.u.list->items[i], customer);
+}
+
 /* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
 
 /* The schema's required/min/max of target t on obj (and on the elements of its
@@ -523,6 +631,8 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
   if (gk == HM_GK_TICKET) {
     hm_value msgs = hv_rec_get(&obj, HM_GORGIAS_ROUTES.nested_list);
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
+    fix_senders(pl, rule, &msgs, hv_rec_get(&obj, "customer"));
+    fix_routes(msgs, pl, hv_rec_get(&obj, "customer"));
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
       for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++)
@@ -531,6 +641,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       rest = msgs;
     }
   } else if (gk == HM_GK_MESSAGE) {
+    fix_senders(pl, rule, &obj, hv_missing(HM_WHY_ABSENT));
     if (fix_sent(pl, &obj, hv_missing(0)) < 0) {
       pl_report_row(pl, HM_ROW_REJECT, NULL,
                     "a public message has neither sent_datetime nor created_datetime: Gorgias "

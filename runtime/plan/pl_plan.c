@@ -288,6 +288,11 @@ static int planner_settings(plan *pl, const char *const *given, char *err, size_
     }
     pl->pset[i] = v;
   }
+  hm_value as = pl->pset[HM_PSET_ANONYMOUS_SENDER];
+  if (as.kind == HV_STR && strcmp(as.u.str, "refuse") && strcmp(as.u.str, "accept")) {
+    snprintf(err, errlen, "setting anonymous_sender is refuse or accept, not \"%s\"", as.u.str);
+    return 2;
+  }
   return 0;
 }
 

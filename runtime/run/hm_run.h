@@ -34,6 +34,10 @@ int hm_status_main(int argc, char **argv);
 /* probe: a few reversible calls that settle what the account keeps, refuses or
  * changes; writes the facts with their evidence (rn_probe.c, docs/run.md). */
 int hm_probe_main(int argc, char **argv);
+/* The planner settings a probe.json settles, as "NAME=VALUE" lines in out (one
+   a line; empty when it settles none). 0, or 2 with err naming the file and
+   what is wrong with it. */
+int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errlen);
 /* The request limit of the account at target (per 20 s), as its answer to
    GET /api/account gives it (X-Gorgias-Account-Api-Call-Limit; 40 when it
    says nothing). Credentials from creds_file or the environment. 0, or an
@@ -81,6 +85,8 @@ typedef struct hm_exec_opts {
   int delta, force_map_change, allow_active_rules, log_json, no_preflight;
   /* --allow-rule NAME: active rules the consultant allows by name (rn_preflight.c) */
   const char *allow_rules[32]; int nallow_rules;
+  /* account settings that act on tickets, allowed by name (TYPE.KEY) or all */
+  const char *allow_settings[32]; int nallow_settings, allow_active_settings;
   double rate_window;        /* --rate-window SECONDS: the bucket drains in it (0: 20) */
   int retarget;              /* bind the state to this target (same account, new address) */
   int recover;               /* the state lost writes: look every unknown create up first */

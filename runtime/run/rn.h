@@ -133,6 +133,11 @@ void hm_http_close(hm_http *h);
  * Center with the account's credentials. hm_http_open sets the profile's
  * default for the target (hm_gorgias_help_center_default). */
 void hm_http_set_help_center(hm_http *h, const char *url);
+/* The account's `settings` from its GET answer, kept for the preflight (one
+   read of the account per run); NULL until kept (a JSON null: none listed). */
+void hm_http_keep_account(hm_http *h, const cJSON *account);
+const cJSON *hm_http_account_settings(const hm_http *h);
+const cJSON *hm_http_account_user(const hm_http *h);   /* current_user, the same way */
 const char *hm_http_help_center(const hm_http *h);   /* NULL: the target */
 /* The preflight's token exchange (nothing to do without a Help Center host):
  * 0, or -1 with the reason in err. */
@@ -249,6 +254,15 @@ int hm_preflight(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *e
 /* Its two halves: GET /api/account (reachable, credentials accepted: 0, 3
  * or 4), and the rules (0 or 3). hm_target_bind with strict does the first. */
 int hm_preflight_account(hm_http *h, char *err, size_t errlen);
+/* The account's settings that act on imported tickets (HM_GORGIAS_TICKET_SETTINGS):
+   each switch that is on is named as TYPE.KEY; 3 unless each is allowed (the
+   allowed ones are a warning). An account that does not list them: a warning. */
+int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
+                          size_t errlen);
+/* A warning when the key's user is not an admin: Gorgias answers 403 to the
+   calls its role may not make (users need an admin key); the run reports
+   those records refused and goes on. Silent when the account does not say. */
+void hm_preflight_role(hm_http *h, hm_progress *p);
 int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 

@@ -13,7 +13,7 @@
 
 typedef struct run_args {
   hm_exec_opts o;
-  const char *hbc, *plan, *map_hash_arg;
+  const char *hbc, *plan, *map_hash_arg, *probe;
   int help, nsets;   /* --set values are the planner's (hmaprun.c): only counted here */
   int max_upload_given;
 } run_args;
@@ -32,6 +32,8 @@ static const char *RUN_USAGE =
     "                         (with --plan: the first N records of each object)\n"
     "  --set NAME=VALUE       override a setting of the map, as `hmaprun plan` does (not with "
     "--plan)\n"
+    "  --probe FILE           the planner settings a `hmaprun probe` file settled for this\n"
+    "                         account (not with --plan: give it to `hmaprun plan`)\n"
     "  --delta                cutover re-run: new records created, changed ones updated\n"
     "  --force-map-change     resume a state written by another map or other --set values\n"
     "  --retarget             the state was made against another URL of this same account:\n"
@@ -46,6 +48,9 @@ static const char *RUN_USAGE =
     "                         enterprise accounts); the limit is read from every answer\n"
     "  --allow-rule NAME      start although the active rule NAME listens to ticket events\n"
     "                         (repeatable; the others still stop the run)\n"
+    "  --allow-setting TYPE.KEY  start although the account setting TYPE.KEY (e.g.\n"
+    "                         auto-merge.tickets.enabled) is on (repeatable)\n"
+    "  --allow-active-settings  start although settings act on imported tickets\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
     "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
     "                         often (default 5) and at each phase\n"
@@ -93,6 +98,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--delta")) a->o.delta = 1;
     else if (!strcmp(arg, "--force-map-change")) a->o.force_map_change = 1;
     else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
+    else if (!strcmp(arg, "--allow-active-settings")) a->o.allow_active_settings = 1;
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
@@ -104,8 +110,15 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       a->o.allow_rules[a->o.nallow_rules++] = v;
+    } else if ((v = opt_value(argc, argv, &i, "--allow-setting"))) {
+      if (a->o.nallow_settings == 32) {
+        fprintf(stderr, "hmaprun run: --allow-setting: at most 32 names\n");
+        return 2;
+      }
+      a->o.allow_settings[a->o.nallow_settings++] = v;
     } else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
+    else if ((v = opt_value(argc, argv, &i, "--probe"))) a->probe = v;
     else if ((v = opt_value(argc, argv, &i, "--data"))) a->o.data_dir = v;
     else if ((v = opt_value(argc, argv, &i, "--target"))) a->o.target = v;
     else if ((v = opt_value(argc, argv, &i, "--state"))) a->o.state_path = v;
@@ -185,6 +198,11 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         "hmaprun run: --set cannot change %s: its settings were fixed when `hmaprun plan` made it; "
         "plan again with these --set values, or run FILE.hbc --set ...\n",
         a->plan);
+    return 2;
+  }
+  if (a->plan && a->probe) {
+    fprintf(stderr, "hmaprun run: --probe cannot change %s: its settings were fixed when "
+                    "`hmaprun plan` made it; plan again with --probe %s\n", a->plan, a->probe);
     return 2;
   }
   if (!a->o.target || !a->o.state_path) {

@@ -1176,6 +1176,12 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                             &(hm_rule_allow){o->allow_active_rules, o->allow_rules,
                                              o->nallow_rules},
                             &ex->prog, err, sizeof err);
+  if (!rc && !o->no_preflight)
+    rc = hm_preflight_settings(ex->http,
+                               &(hm_rule_allow){o->allow_active_settings, o->allow_settings,
+                                                o->nallow_settings},
+                               &ex->prog, err, sizeof err);
+  if (!rc && !o->no_preflight) hm_preflight_role(ex->http, &ex->prog);
   if (!rc && !o->no_preflight && hm_http_help_center_token(ex->http, err, sizeof err)) {
     /* Not fatal: a map without Help Center objects never needs the token. */
     fprintf(stderr, "hmaprun: preflight: no Help Center token from %s (%s); Help Center calls "

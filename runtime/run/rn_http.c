@@ -36,6 +36,10 @@ struct hm_http {
   char *hc_base;
   char hc_token[512];
   double hc_renew_at;
+  /* The account's settings and its key's user (current_user) as its GET
+   * answered at binding time (NULL: not read): the preflight judges them
+   * without a second read. */
+  cJSON *account_settings, *account_user;
 };
 
 void hm_http_resp_free(hm_http_resp *r) {
@@ -190,8 +194,23 @@ void hm_http_close(hm_http *h) {
   hm_secret_wipe(h->hc_token, sizeof h->hc_token);
   free(h->base);
   free(h->hc_base);
+  cJSON_Delete(h->account_settings);
+  cJSON_Delete(h->account_user);
   free(h);
 }
+
+void hm_http_keep_account(hm_http *h, const cJSON *account) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(account, "settings");
+  cJSON_Delete(h->account_settings);
+  h->account_settings = s ? cJSON_Duplicate(s, 1) : cJSON_CreateNull();
+  const cJSON *u = cJSON_GetObjectItemCaseSensitive(account, "current_user");
+  cJSON_Delete(h->account_user);
+  h->account_user = u ? cJSON_Duplicate(u, 1) : cJSON_CreateNull();
+}
+
+const cJSON *hm_http_account_user(const hm_http *h) { return h->account_user; }
+
+const cJSON *hm_http_account_settings(const hm_http *h) { return h->account_settings; }
 
 const hm_http_stats *hm_http_get_stats(const hm_http *h) { return &h->stats; }
 void hm_http_set_attempts(hm_http *h, int n) { h->o.max_attempts = n > 0 ? n : 8; }

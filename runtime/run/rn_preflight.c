@@ -7,6 +7,9 @@
  * them could e-mail customers or bill imported tickets on each one
  * (gorgias-fidelity.md 1.1). Each is named with its events; the consultant
  * allows them all (--allow-active-rules) or by name (--allow-rule NAME).
+ * Account settings that act on imported tickets (surveys, auto-merge, auto-
+ * split, auto-assign) stop it the same way, named TYPE.KEY, unless allowed
+ * (--allow-setting TYPE.KEY, --allow-active-settings).
  * Custom fields the map needs are created by the run itself; existing ones are
  * reused by the executor (looked up first). */
 #include <stdio.h>
@@ -131,4 +134,85 @@ int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, c
   hm_buf_free(&rc.names);
   hm_buf_free(&rc.allowed);
   return rc_code;
+}
+
+/* ---- account settings that act on imported tickets ---- */
+
+static int acts_on_tickets(const char *type) {
+  for (int i = 0; type && HM_GORGIAS_TICKET_SETTINGS[i]; i++)
+    if (!strcmp(type, HM_GORGIAS_TICKET_SETTINGS[i])) return 1;
+  return 0;
+}
+
+/* Each switch that is on under v, as "\n  setting PATH", into the allowed or
+   the refused list. */
+static void settings_on(const cJSON *v, const char *path, const hm_rule_allow *allow,
+                        rules_ctx *sc) {
+  if (cJSON_IsTrue(v)) {
+    int ok = allowed(allow, path);
+    hm_buf_printf(ok ? &sc->allowed : &sc->names, "\n  setting %s", path);
+    if (ok) sc->nallowed++; else sc->active++;
+    return;
+  }
+  for (const cJSON *c = cJSON_IsObject(v) ? v->child : NULL; c; c = c->next) {
+    char sub[256];
+    snprintf(sub, sizeof sub, "%s.%s", path, c->string);
+    settings_on(c, sub, allow, sc);
+  }
+}
+
+int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
+                          size_t errlen) {
+  hm_http_resp r = {0};
+  const cJSON *set = hm_http_account_settings(h);   /* the binding's read, if it made one */
+  if (!set) {
+    hm_http_request(h, "GET", HM_GORGIAS_ROUTES.account, NULL, 1, &r);
+    set = r.status >= 200 && r.status < 300
+          ? cJSON_GetObjectItemCaseSensitive(r.json, "settings") : NULL;
+  }
+  rules_ctx sc = {.allow = allow};
+  hm_buf_init(&sc.names);
+  hm_buf_init(&sc.allowed);
+  for (const cJSON *s = cJSON_IsArray(set) ? set->child : NULL; s; s = s->next) {
+    const char *type = hm_rn_json_str(s, "type");
+    if (acts_on_tickets(type))
+      settings_on(cJSON_GetObjectItemCaseSensitive(s, "data"), type, allow, &sc);
+  }
+  if (!cJSON_IsArray(set))
+    hm_progress_note(p, "warning", "the account lists no settings: make sure satisfaction "
+                                   "surveys, auto-merge and auto-assign are off for the import");
+  if (sc.nallowed) {
+    hm_buf b; hm_buf_init(&b);
+    hm_buf_printf(&b, "%d account setting(s) act on imported tickets (allowed):%s", sc.nallowed,
+                  hm_buf_cstr(&sc.allowed));
+    hm_progress_note(p, "warning", hm_buf_cstr(&b));
+    hm_buf_free(&b);
+  }
+  int rc = 0;
+  if (sc.active) {
+    snprintf(err, errlen,
+             "%d account setting(s) act on the tickets the run imports (a survey mailed for "
+             "each closed ticket, tickets merged or reassigned):%s\nswitch them off during the "
+             "import, or allow them by name (--allow-setting TYPE.KEY) or all "
+             "(--allow-active-settings)",
+             sc.active, hm_buf_cstr(&sc.names));
+    rc = 3;
+  }
+  hm_buf_free(&sc.names);
+  hm_buf_free(&sc.allowed);
+  hm_http_resp_free(&r);
+  return rc;
+}
+
+void hm_preflight_role(hm_http *h, hm_progress *p) {
+  const cJSON *role = cJSON_GetObjectItemCaseSensitive(hm_http_account_user(h), "role");
+  const char *name = cJSON_IsObject(role) ? hm_rn_json_str(role, "name") : NULL;
+  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return;
+  char msg[512];
+  snprintf(msg, sizeof msg,
+           "the key's user has the role \"%s\", not %s: Gorgias answers 403 to the writes "
+           "that role may not make (creating agents needs an admin key); those records are "
+           "reported refused with Gorgias' message and the rest of the migration goes on",
+           name, HM_GORGIAS_ROLE_ADMIN);
+  hm_progress_note(p, "warning", msg);
 }

@@ -1,7 +1,9 @@
 /* rn_probe: `hmaprun probe`, the facts of one Gorgias account that no public
  * source settles, learned by a handful of reversible calls: a test customer, a
  * back-dated imported ticket with an agent message and an internal note, a PUT
- * of created_datetime, a message whose sender has neither id nor e-mail. Each
+ * of created_datetime, a message whose sender has neither id nor e-mail, and
+ * with --help-center-id a draft Help Center article (through the Help
+ * Center's own host and token when --help-center-url names one). Each
  * answer is read back and compared with what was sent. Before each create the
  * probe's state (SQLite, table probe_made) holds the list that finds the object
  * by its external id, once created its own path; all are deleted at the end,
@@ -20,13 +22,15 @@
 
 static const char *probe_usage =
     "usage: hmaprun probe --target URL --out probe.json [--state FILE] [--credentials-file F]\n"
-    "                     [--time-scale X]\n"
+    "                     [--time-scale X] [--help-center-url URL --help-center-id N]\n"
     "\n"
     "  makes a few reversible calls on the account (a test customer, a back-dated\n"
     "  ticket with an agent message and an internal note), compares what Gorgias\n"
     "  kept with what was sent, deletes what it made and writes the facts to --out.\n"
     "  --state FILE   what the probe made, until deleted (default probe.db); a later\n"
     "                 probe deletes what a killed one left\n"
+    "  --help-center-id N  also a draft Help Center article in Help Center N (read back,\n"
+    "                 deleted), through --help-center-url's token host when given\n"
     "  credentials as for run: GORGIAS_EMAIL and GORGIAS_API_KEY, or --credentials-file\n"
     "\n"
     "exit: 0 facts written, 2 usage or unreadable input, 3 refused, 4 left objects behind\n";
@@ -37,6 +41,7 @@ static const char *probe_usage =
 
 typedef struct probe {
   hm_http *h;
+  const char *hc_id;   /* the Help Center the draft article goes into, or NULL */
   sqlite3 *db;
   cJSON *facts;
   char tag[48];        /* unique per probe: names, e-mails and external ids carry it */
@@ -286,11 +291,28 @@ static int delete_one(probe *p, const char *path, cJSON *log) {
   return gone;
 }
 
-/* A lookup row: every object its list finds, deleted; 1 when all are gone. */
+/* The ids of a Help Center list's items whose translation has the title. */
+typedef struct titled { cJSON *ids; const char *title; } titled;
+
+static int collect_titled(void *ctx, const cJSON *item) {
+  titled *t = ctx;
+  const char *title = hm_rn_json_str(cJSON_GetObjectItemCaseSensitive(item, "translation"),
+                                     "title");
+  if (title && !strcmp(title, t->title)) collect_id(t->ids, item);
+  return 0;
+}
+
+/* A lookup row: every object its list finds, deleted; 1 when all are gone.
+   "LIST#title=T" (Help Center objects have no external id): the list's items
+   titled T. */
 static int delete_found(probe *p, const char *query, const char *item_tmpl, cJSON *log) {
   cJSON *ids = cJSON_CreateArray();
-  char err[256], item[160], num[32];
-  int gone = hm_http_list(p->h, query, 0, collect_id, ids, err, sizeof err) == 0;
+  char err[256], item[160], num[32], list[320];
+  const char *mark = strstr(query, "#title=");
+  snprintf(list, sizeof list, "%.*s", mark ? (int)(mark - query) : (int)strlen(query), query);
+  titled t = {ids, mark ? mark + 7 : NULL};
+  int gone = (mark ? hm_http_list(p->h, list, 0, collect_titled, &t, err, sizeof err)
+                   : hm_http_list(p->h, list, 0, collect_id, ids, err, sizeof err)) == 0;
   for (const cJSON *i = ids->child; i; i = i->next) {
     snprintf(num, sizeof num, "%lld", (long long)i->valuedouble);
     hm_gorgias_fill(item, sizeof item, item_tmpl, num);
@@ -337,7 +359,7 @@ static int write_out(const char *out, const char *target, cJSON *facts, cJSON *d
 }
 
 typedef struct probe_args {
-  const char *target, *out, *state, *creds;
+  const char *target, *out, *state, *creds, *hc_url, *hc_id;
   double time_scale;
 } probe_args;
 
@@ -351,9 +373,15 @@ static int parse(int argc, char **argv, probe_args *a) {
     else if (!strcmp(o, "--out")) a->out = v;
     else if (!strcmp(o, "--state")) a->state = v;
     else if (!strcmp(o, "--credentials-file")) a->creds = v;
+    else if (!strcmp(o, "--help-center-url")) a->hc_url = v;
+    else if (!strcmp(o, "--help-center-id")) a->hc_id = v;
     else if (!strcmp(o, "--time-scale") && (a->time_scale = atof(v)) > 0) {}
     else { fprintf(stderr, "hmaprun probe: bad option %s\n%s", o, probe_usage); return 2; }
     i++;
+  }
+  if (a->hc_id && (!*a->hc_id || strspn(a->hc_id, "0123456789") != strlen(a->hc_id))) {
+    fprintf(stderr, "hmaprun probe: --help-center-id needs a number\n%s", probe_usage);
+    return 2;
   }
   if (a->target && a->out) return 0;
   fprintf(stderr, "hmaprun probe: --target and --out are required\n%s", probe_usage);
@@ -388,11 +416,59 @@ static void probe_settings(probe *p) {
   hm_http_resp_free(&r);
 }
 
+/* A draft article (not current) in Help Center p->hc_id, through the Help
+   Center's own host and token when the client has one: created, read back,
+   deleted with the rest. Its row is the list and its title until it answers. */
+static void probe_help_center(probe *p) {
+  const char *host = hm_http_help_center(p->h);
+  if (!p->hc_id) {
+    fact(p, "help_center_article", "not_checked", NULL);
+    return;
+  }
+  char err[512] = "", coll[200], item_tmpl[200], item[200], num[32], row[320];
+  const hm_gorgias_kind *k = &HM_GORGIAS[HM_GK_HC_ARTICLE];
+  hm_gorgias_fill(coll, sizeof coll, k->collection, p->hc_id);
+  hm_gorgias_fill(item_tmpl, sizeof item_tmpl, k->item, p->hc_id);
+  if (host && hm_http_help_center_token(p->h, err, sizeof err)) {
+    cJSON *ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "error", err);
+    fact(p, "help_center_host", "token_refused", ev);
+    return;
+  }
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "url", host ? host : "the target");
+  fact(p, "help_center_host", host ? "own_host" : "target", ev);
+  cJSON *b = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(b, "translation");
+  cJSON_AddStringToObject(t, "title", p->tag);
+  cJSON_AddStringToObject(t, "content", "<p>hmap probe: draft article</p>");
+  cJSON_AddStringToObject(t, "excerpt", "hmap probe");
+  cJSON_AddStringToObject(t, "slug", p->tag);
+  cJSON_AddStringToObject(t, "locale", "en-US");
+  cJSON_AddBoolToObject(t, "is_current", 0);
+  snprintf(row, sizeof row, "%s#title=%s", coll, p->tag);
+  hm_http_resp r = {0};
+  if (db_exec2(p->db, "INSERT OR IGNORE INTO probe_made(path, item) VALUES (?, ?)", row,
+               item_tmpl) == 0)
+    hm_http_request(p->h, "POST", coll, b, 0, &r);
+  long long id = ok(&r) ? hm_rn_json_id(r.json) : 0;
+  if (id) {
+    snprintf(num, sizeof num, "%lld", id);
+    hm_gorgias_fill(item, sizeof item, item_tmpl, num);
+    if (remember(p, item) == 0) db_exec(p->db, "DELETE FROM probe_made WHERE path = ?", row);
+    read_back(p, "help_center_article", item, b);
+  } else {
+    fact(p, "help_center_article", "refused", evidence("POST", coll, &r));
+  }
+  hm_http_resp_free(&r);
+  cJSON_Delete(b);
+}
+
 static void run_probes(probe *p) {
   probe_settings(p);
   char cust[160] = "", tick[160] = "";
   long long c = probe_customer(p, cust, sizeof cust);
   long long t = c ? probe_ticket(p, c, tick, sizeof tick) : 0;
+  probe_help_center(p);
   if (!t) return;
   probe_put_created(p, tick);
   probe_anonymous_sender(p, t);
@@ -407,6 +483,8 @@ int hm_probe_main(int argc, char **argv) {
   rc = hm_client_connect(a.target, a.creds, a.time_scale, 0, hm_client_install_signals(), &p.h,
                          err, sizeof err);
   if (!rc) rc = hm_preflight_account(p.h, err, sizeof err);
+  if (!rc && a.hc_url) hm_http_set_help_center(p.h, a.hc_url);
+  p.hc_id = a.hc_id;
   if (!rc) rc = state_open(&p, a.state, err, sizeof err);
   if (rc) {
     fprintf(stderr, "hmaprun probe: %s\n", err);
@@ -429,4 +507,46 @@ int hm_probe_main(int argc, char **argv) {
   hm_http_close(p.h);
   sqlite3_close(p.db);
   return rc;
+}
+
+/* ---- what plan and run take from probe.json (--probe FILE) ---- */
+
+/* fact -> planner setting: the probe's value of the fact, and the value of
+   the setting it gives. A fact the probe could not settle gives none. */
+static const struct { const char *fact, *value, *set; } probe_settles[] = {
+  {"anonymous_sender", "accepted", "anonymous_sender=accept"},
+  {"anonymous_sender", "refused", "anonymous_sender=refuse"},
+};
+
+static cJSON *probe_load(const char *file, char *err, size_t errlen) {
+  hm_buf b = {0};
+  int unread = hm_buf_read_path(&b, file) != 0;
+  cJSON *o = unread ? NULL : cJSON_ParseWithLength(b.data ? b.data : "", b.len);
+  if (unread) snprintf(err, errlen, "--probe %s: cannot read it", file);
+  else if (!o) snprintf(err, errlen, "--probe %s: not JSON", file);
+  hm_buf_free(&b);
+  return o;
+}
+
+int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errlen) {
+  out[0] = 0;
+  cJSON *o = probe_load(file, err, errlen);
+  if (!o) return 2;
+  const cJSON *facts = cJSON_GetObjectItemCaseSensitive(o, "facts");
+  if (!cJSON_IsArray(facts)) {
+    snprintf(err, errlen, "--probe %s: no \"facts\" list (a file `hmaprun probe --out` wrote?)",
+             file);
+    cJSON_Delete(o);
+    return 2;
+  }
+  size_t used = 0;
+  for (const cJSON *f = facts->child; f; f = f->next) {
+    const char *name = hm_rn_json_str(f, "fact"), *value = hm_rn_json_str(f, "value");
+    for (size_t i = 0; name && value && i < sizeof probe_settles / sizeof *probe_settles; i++)
+      if (!strcmp(name, probe_settles[i].fact) && !strcmp(value, probe_settles[i].value) &&
+          used + strlen(probe_settles[i].set) + 2 <= n)
+        used += (size_t)snprintf(out + used, n - used, "%s\n", probe_settles[i].set);
+  }
+  cJSON_Delete(o);
+  return 0;
 }

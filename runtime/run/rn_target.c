@@ -50,6 +50,7 @@ static int probe_account(hm_http *h, char *ident, size_t n, char *err, size_t er
     rc = 3;
   } else if (r.status >= 200 && r.status < 300) {
     hm_target_identity(r.json, ident, n);
+    hm_http_keep_account(h, r.json);
     rc = 0;
   } else if (hm_http_stopped(h)) {
     snprintf(err, errlen, "interrupted");

@@ -13,7 +13,7 @@ static const char *USAGE =
     "[--time-scale F] [--help-center-url URL]\n"
     "                       [--retarget] [--log-json] [--log-every SECONDS]\n"
     "       [--max-answer-bytes N]   (largest answer read, default 8 MiB)\n"
-    "       [--map FILE.hbc --data DIR [--set NAME=VALUE]... [--sample N]]\n"
+    "       [--map FILE.hbc --data DIR [--set NAME=VALUE]... [--probe FILE] [--sample N]]\n"
     "Reads back every migrated record and lists field-level differences; exit 1 on any.\n"
     "Without --map it compares with what the runs sent (the journal); with --map and --data\n"
     "with what the export says Gorgias should hold (the map planned again in memory):\n"
@@ -33,14 +33,15 @@ static int take_src_args(int argc, char **argv, src_args *s) {
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     int valued = !strcmp(a, "--map") || !strcmp(a, "--data") || !strcmp(a, "--sample") ||
-                 !strcmp(a, "--set");
+                 !strcmp(a, "--set") || !strcmp(a, "--probe");
     if (valued && i + 1 >= argc) {
       fprintf(stderr, "hmaprun verify: %s needs a value\n%s", a, USAGE);
       return 2;
     }
     if (!strcmp(a, "--map")) s->map = argv[++i];
     else if (!strcmp(a, "--data")) s->data = argv[++i];
-    else if (!strcmp(a, "--set")) i++;   /* the planner's, given to it by hmaprun */
+    else if (!strcmp(a, "--set") || !strcmp(a, "--probe"))
+      i++;   /* the planner's, given to it by hmaprun */
     else if (!strcmp(a, "--sample")) {
       char *end;
       s->sample = strtol(argv[++i], &end, 10);

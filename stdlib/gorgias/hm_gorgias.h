@@ -100,6 +100,16 @@ extern const char *const HM_GORGIAS_TICKET_RESTORE[];
 #define HM_GORGIAS_UPLOAD_PUBLIC "public_attachment"
 #define HM_GORGIAS_UPLOAD_DEFAULT "attachment"
 
+/* The account setting types (GET of the account, `settings: [{type, data}]`)
+ * whose switches act on the tickets an import creates: surveys mailed when a
+ * ticket closes, auto-merge, auto-split, auto-assign and unassign on reply
+ * (gorgias-fidelity.md 1.9, [DTO] AccountSetting types). NULL-terminated. */
+extern const char *const HM_GORGIAS_TICKET_SETTINGS[];
+
+/* The role of a key that may write every kind (the account's
+ * current_user.role.name; gorgias-fidelity.md 1.3: creating users needs it). */
+#define HM_GORGIAS_ROLE_ADMIN "admin"
+
 /* The status a message leaves as it is (a reply reopens; nothing closes). */
 #define HM_GORGIAS_TICKET_STATUS_OPEN "open"
 

@@ -5,13 +5,16 @@
 #   differ on (created_datetime on PUT refused / ignored, a sender with neither
 #   id nor e-mail refused / accepted, ticket settings on / off) and agree on
 #   what both keep (the customer's and the back-dated ticket's fields, its
-#   agent message and internal note);
+#   agent message and internal note, and a draft Help Center article: through
+#   the strict sandbox's own Help Center host and token, the lenient one's
+#   target);
 # - afterwards the sandbox's customer, ticket and message lists are empty and
 #   its outbox too, and probe.json says nothing was left behind;
 # - the objects killed probes made (a row of the state: the object's own path,
 #   or, when its create went unanswered, the list that finds it by external
-#   id) are deleted by the next probe, which lists them under "deleted", and
-#   the state is empty afterwards.
+#   id, or for a Help Center article the list and its title) are deleted by
+#   the next probe, which lists them under "deleted", and the state is empty
+#   afterwards.
 set -u
 hmaprun=$1 sandbox=$2 root=$3
 cd "$root" || exit 2
@@ -28,6 +31,8 @@ empty() { # empty WHAT: the sandbox holds nothing the probe made
     n=$(get "$p" | jq '.data | length')
     [ "$n" = 0 ] || failed "$1: $p holds $n object(s) after the probe"
   done
+  n=$(get /_sandbox/dump | jq '.help_center_articles | length')
+  [ "$n" = 0 ] || failed "$1: the Help Center holds $n article(s) after the probe"
   n=$(get /_sandbox/outbox | jq '.data | length')
   [ "$n" = 0 ] || failed "$1: $n outbox entries after the probe"
 }
@@ -36,7 +41,10 @@ for f in strict lenient; do
   mkdir "$tmp/$f"
   start_sandbox "$sandbox" "$tmp/$f" --fidelity "$f"
   pid=$sbx_pid
+  hc=$(sed -n 's/^help center on \(http:[^ ]*\).*/\1/p' "$tmp/$f/sbx.out")
+  [ "$f" = strict ] && [ -z "$hc" ] && failed "strict: the sandbox names no Help Center host"
   "$hmaprun" probe --target "$sbx_url" --out "$tmp/$f.json" --state "$tmp/$f.db" \
+    --help-center-id 1 ${hc:+--help-center-url "$hc"} \
     2>"$tmp/$f.err" || { failed "probe ($f) exit $?"; cat "$tmp/$f.err"; }
   [ "$(jq .left_behind "$tmp/$f.json")" = 0 ] || failed "$f: left_behind is not 0"
   empty "$f"
@@ -52,13 +60,25 @@ for f in strict lenient; do
         VALUES ('/api/customers?external_id=left-unanswered', '/api/customers/{id}')"
     "$hmaprun" probe --target "$sbx_url" --out "$tmp/again.json" --state "$tmp/$f.db" \
       2>"$tmp/again.err" || failed "second probe exit $?"
-    for i in "$id" "$id2"; do
-      jq -e --arg p "/api/customers/$i" '.deleted | any(.path == $p and .status < 300)' \
-        "$tmp/again.json" >/dev/null || failed "the killed probe's customer $i is not deleted"
+    for i in "/api/customers/$id" "/api/customers/$id2"; do
+      jq -e --arg p "$i" '.deleted | any(.path == $p and .status < 300)' \
+        "$tmp/again.json" >/dev/null || failed "the killed probe's $i is not deleted"
     done
     n=$(sqlite3 "$tmp/$f.db" "SELECT count(*) FROM probe_made")
     [ "$n" = 0 ] || failed "the probe's state still lists $n object(s)"
     empty "after a killed probe"
+  else
+    # a draft article whose create went unanswered: the list and its title
+    art=/api/help-center/help-centers/1/articles
+    id3=$(curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -H 'Content-Type: application/json' \
+      -d '{"translation":{"title":"left-hc","content":"<p>x</p>","excerpt":"x","slug":"left-hc",
+           "locale":"en-US"}}' "$sbx_url$art" | jq .id)
+    sqlite3 "$tmp/$f.db" "INSERT INTO probe_made(path, item) VALUES ('$art#title=left-hc', '$art/{id}')"
+    "$hmaprun" probe --target "$sbx_url" --out "$tmp/again.json" --state "$tmp/$f.db" \
+      2>"$tmp/again.err" || failed "second probe ($f) exit $?"
+    jq -e --arg p "$art/$id3" '.deleted | any(.path == $p and .status < 300)' \
+      "$tmp/again.json" >/dev/null || failed "the killed probe's article $id3 is not deleted"
+    empty "after a killed probe's article"
   fi
   kill "$pid"; wait "$pid" 2>/dev/null; pid=
 done
@@ -68,6 +88,9 @@ for f in strict lenient; do
   expect "$tmp/$f.json" ticket_fields kept
   expect "$tmp/$f.json" ticket_messages kept
 done
+for f in strict lenient; do expect "$tmp/$f.json" help_center_article kept; done
+expect "$tmp/strict.json" help_center_host own_host
+expect "$tmp/lenient.json" help_center_host target
 expect "$tmp/strict.json" put_created_datetime refused
 expect "$tmp/lenient.json" put_created_datetime ignored
 expect "$tmp/strict.json" anonymous_sender refused

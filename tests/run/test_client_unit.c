@@ -280,6 +280,25 @@ static void test_diff(void) {
   hm_buf_free(&out);
   cJSON_Delete(e);
   cJSON_Delete(a);
+  /* tags and channels are sets; HTML compares as Gorgias may re-serialise it */
+  e = cJSON_Parse("{\"tags\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"channels\":[{\"type\":"
+                  "\"email\",\"address\":\"x@e\"},{\"type\":\"phone\",\"address\":\"1\"}],"
+                  "\"body_html\":\"<p>It&#39;s  here</p>\\n<p>a<br/>b</p>\"}");
+  a = cJSON_Parse("{\"tags\":[{\"id\":2,\"name\":\"b\"},{\"id\":1,\"name\":\"a\"}],"
+                  "\"channels\":[{\"id\":7,\"type\":\"phone\",\"address\":\"1\"},{\"id\":6,"
+                  "\"type\":\"email\",\"address\":\"x@e\"}],"
+                  "\"body_html\":\"<p>It's here</p><p>a<br>b</p>\"}");
+  CHECK(hm_rn_json_diff(e, a, "", &out) == 0);
+  cJSON_ReplaceItemInObject(a, "body_html", cJSON_CreateString("<p>Its here</p><p>a<br>b</p>"));
+  cJSON_DeleteItemFromArray(cJSON_GetObjectItem(a, "tags"), 0);
+  cJSON_AddItemToArray(cJSON_GetObjectItem(a, "tags"), cJSON_CreateString("c"));
+  hm_buf_init(&out);
+  CHECK(hm_rn_json_diff(e, a, "", &out) == 3);   /* b missing, "c" extra, the text */
+  CHECK(strstr(hm_buf_cstr(&out), "tags: expected {\"name\":\"b\"}, not found") != NULL);
+  CHECK(strstr(hm_buf_cstr(&out), "tags: not expected \"c\"") != NULL);
+  hm_buf_free(&out);
+  cJSON_Delete(e);
+  cJSON_Delete(a);
   char h1[17], h2[17];
   hm_hash_hex("abc", h1);
   hm_hash_hex("abd", h2);
