@@ -1024,12 +1024,78 @@ static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int appe
 
 /* ---------- statements ---------- */
 
+static int plain_name(const char *s) {
+  for (; *s; s++)
+    if (*s != '_' && !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+        !(*s >= '0' && *s <= '9'))
+      return 0;
+  return 1;
+}
+
+/* Whether a statement list (and what it nests) reads the local name `name`. */
+static int mentions(const hm_node *n, const char *name) {
+  for (; n; n = n->next) {
+    if (n->kind == N_NAME && n->s && !strcmp(n->s, name)) return 1;
+    if (mentions(n->a, name) || mentions(n->b, name) || mentions(n->c, name) ||
+        mentions(n->d, name) || mentions(n->guard, name))
+      return 1;
+  }
+  return 0;
+}
+
+/* The end of the leaf of e that ends last (a node's own span is one token). */
+static void last_leaf(const hm_node *e, hm_loc *end) {
+  for (; e; e = e->next) {
+    hm_loc l = e->loc;
+    if (l.line && l.file == end->file &&
+        (l.end_line > end->end_line || (l.end_line == end->end_line && l.end_col > end->end_col)))
+      *end = l;
+    last_leaf(e->a, end); last_leaf(e->b, end); last_leaf(e->c, end); last_leaf(e->d, end);
+  }
+}
+
+/* `total = ...` where no field total exists and later statements read `total`:
+   a `let` was meant. The value is bound as one, so its uses report nothing more. */
+static void missing_let(chk *x, hm_node *st) {
+  D(x, st, E0214,
+    "Gorgias has no field '%s' here, and the statements below read '%s' as a name: did you "
+    "mean `let %s = ...`?",
+    st->s, st->s, st->s);
+  hm_loc at = st->loc;
+  at.end_line = at.line; at.end_col = at.col;
+  hm_diag_fix(&x->c->diags, at, "let ");
+  expr(x, st->a, NULL);
+  if (st->a->fallible) report_fallible(x, st->a);
+  var *v = push_var(x, st, st->s);
+  if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; v->val = st->a; }
+}
+
+/* E0301/E0305 on a field's value: the fix appends the `??` the docs recommend —
+   `?? unset` (the field stays unset and a report line says why), or for a
+   field Gorgias requires, `?? reject` (unset would only trade E0301 for E0302). */
+static void report_fallible_field(chk *x, hm_node *st, const hm_node *field) {
+  report_fallible(x, st->a);
+  if (!field || st->kind != N_ASSIGN) return;
+  hm_loc end = st->loc;
+  last_leaf(st->a, &end);
+  end = hm_diag_expr_end(&x->c->diags, st->loc, end);
+  const char *text = hm_field_required(field)
+                         ? hm_arena_printf(&x->c->arena, " ?? reject \"no %s\"", st->s)
+                         : " ?? unset";
+  hm_diag_fix(&x->c->diags, end, text);
+}
+
 static void assign(chk *x, hm_node *st, tstate *ts) {
   hm_node *field = NULL;
   int fi = -1;
   if (ts) {
     fi = field_index(ts->fields, st->s);
     field = hm_schema_field(ts->fields, st->s);
+    if (!field && st->kind == N_ASSIGN && plain_name(st->s) && !find_var(x, st->s) &&
+        mentions(st->next, st->s)) {
+      missing_let(x, st);
+      return;
+    }
     if (!field) {
       char dym[160];
       did_you_mean(dym, sizeof dym, suggest_field(x, ts->fields, st->s));
@@ -1041,7 +1107,7 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
   expr(x, st->a, field);
   st->idx = fi;
   st->decl = field;
-  if (st->a->fallible) report_fallible(x, st->a);
+  if (st->a->fallible) report_fallible_field(x, st, field);
   if (!ts && st->kind == N_APPEND)
     D(x, st, E0204,
       "'+=' needs a Gorgias object field; inside a plain each, build the list with [ ... ] "
