@@ -215,6 +215,17 @@ hm_loc hm_diag_expr_end(hm_diags *d, hm_loc from, hm_loc last) {
   return point_of(f, from.file, end);
 }
 
+const char *hm_diag_span(hm_diags *d, hm_loc from, hm_loc to) {
+  if (from.file != to.file || from.line != to.line || to.col <= from.col) return NULL;
+  hm_srcfile *f = &d->files[from.file];
+  size_t a = offset_of(f, from.line, from.col), b = offset_of(f, to.line, to.col);
+  if (b <= a) return NULL;
+  char *s = hm_arena_alloc(d->arena, b - a + 1);
+  memcpy(s, f->text + a, b - a);
+  s[b - a] = 0;
+  return s;
+}
+
 /* Output goes through a buffer written in large pieces: stderr is unbuffered,
    and a write per character made 100,000 warnings cost seconds. */
 void hm_diags_print(hm_diags *d, FILE *out, int color) {
