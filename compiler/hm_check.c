@@ -728,7 +728,7 @@ static __attribute__((noinline)) void condition(chk *x, hm_node *e) {
   if (!text) return;
   hm_loc at = {from.file, from.line, from.col, to.line, to.col};
   hm_diag_fix(&x->c->diags, at,
-              hm_arena_printf(&x->c->arena, num ? "(%s ?? 0) != 0" : "exists(%s)", text));
+              hm_arena_printf(&x->c->arena, num ? "((%s ?? 0) != 0)" : "exists(%s)", text));
 }
 
 static void expr(chk *x, hm_node *e, hm_node *expect) {
