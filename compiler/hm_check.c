@@ -1132,8 +1132,9 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
   if (ts) {
     fi = field_index(ts->fields, st->s);
     field = hm_schema_field(ts->fields, st->s);
+    /* may_suggest bounds the scans of the statements below: n unknown fields stay linear */
     if (!field && st->kind == N_ASSIGN && plain_name(st->s) && !find_var(x, st->s) &&
-        mentions(st->next, st->s)) {
+        may_suggest(x) && mentions(st->next, st->s)) {
       missing_let(x, st);
       return;
     }
