@@ -58,6 +58,8 @@ static void stmts(chk *x, hm_node *list, tstate *ts);
 static void check_consts(chk *x, hm_node *e, const hm_node *field);
 static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int append);
 static void report_fallible(chk *x, hm_node *e);
+static void condition(chk *x, hm_node *e);
+static void last_leaf(const hm_node *e, hm_loc *end);
 static const char *enum_values(chk *x, const hm_node *t);
 
 /* ---------- helpers ---------- */
@@ -577,6 +579,8 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
     e->maybe = 1;   /* a non-numeric text or a division by zero gives missing */
     break;
   case OPB_AND: case OPB_OR:
+    condition(x, e->a); condition(x, e->b);
+    e->ty = HT_BOOL; e->maybe = 0; break;
   case OPB_EQ: case OPB_NE: case OPB_LT: case OPB_LE: case OPB_GT: case OPB_GE:
     e->ty = HT_BOOL; e->maybe = 0; break;
   case OPB_MATCHRE:
@@ -636,7 +640,7 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   if (!v) return;
   v->ty = HT_REC; v->maybe = 0; v->child_src = child;
   e->num = v->slot;
-  if (e->b) { expr(x, e->b, NULL); collect_narrow(x, e->b); }
+  if (e->b) { expr(x, e->b, NULL); condition(x, e->b); collect_narrow(x, e->b); }
   if (e->op == 1) {   /* `each S as x => (value)`: a list of values (refs, names...) */
     expr(x, e->d, NULL);
     if (e->d->fallible) report_fallible(x, e->d);
@@ -689,6 +693,42 @@ static void setref(chk *x, hm_node *e) {
   x->k->settings[i].used = 1;
   e->idx = (int32_t)i;
   e->ty = (uint8_t)x->k->settings[i].type;
+}
+
+/* The start of the leaf of e that starts first. */
+static void first_leaf(const hm_node *e, hm_loc *start) {
+  for (; e; e = e->next) {
+    hm_loc l = e->loc;
+    if (l.line && l.file == start->file &&
+        (l.line < start->line || (l.line == start->line && l.col < start->col)))
+      *start = l;
+    first_leaf(e->a, start); first_leaf(e->b, start); first_leaf(e->c, start);
+    first_leaf(e->d, start);
+  }
+}
+
+/* One truthiness: a condition is a bool — true is true; false, missing and null are
+   false, as `??` reads missing and null. A text, number or list in a condition was
+   false for "", "0", "false" or 0 and true otherwise; rather than change such a map's
+   meaning in silence, it is refused (E0215) with the test that says what is meant. */
+static __attribute__((noinline)) void condition(chk *x, hm_node *e) {
+  if (e->ty == HT_BOOL || e->ty == HT_NULL) return;
+  int num = e->ty == HT_NUM;
+  D(x, e, E0215,
+    "a condition takes a bool, and this is a %s, which a condition no longer reads as true "
+    "or false: write the test you mean, %s",
+    hm_type_name(e->ty),
+    num ? "`(x ?? 0) != 0` or a comparison" : "`exists(x)` (present and not blank) or a comparison "
+                                             "such as `x == \"true\"`");
+  hm_loc from = e->loc, last = e->loc;
+  first_leaf(e, &from);
+  last_leaf(e, &last);
+  hm_loc to = hm_diag_expr_end(&x->c->diags, from, last);
+  const char *text = hm_diag_span(&x->c->diags, from, to);
+  if (!text) return;
+  hm_loc at = {from.file, from.line, from.col, to.line, to.col};
+  hm_diag_fix(&x->c->diags, at,
+              hm_arena_printf(&x->c->arena, num ? "((%s ?? 0) != 0)" : "exists(%s)", text));
 }
 
 static void expr(chk *x, hm_node *e, hm_node *expect) {
@@ -760,12 +800,13 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   case N_BIN: binop(x, e, expect); break;
   case N_UN:
     expr(x, e->a, NULL);
+    if (e->op == OPU_NOT) condition(x, e->a);
     e->ty = e->op == OPU_NOT ? HT_BOOL : HT_NUM;
     e->maybe = e->op == OPU_NOT ? 0 : e->a->maybe;
     e->fallible = e->a->fallible;
     break;
   case N_COND:
-    expr(x, e->a, NULL); expr(x, e->b, expect); expr(x, e->c, expect);
+    expr(x, e->a, NULL); condition(x, e->a); expr(x, e->b, expect); expr(x, e->c, expect);
     e->ty = e->b->ty == e->c->ty  ? e->b->ty
             : e->b->ty == HT_NULL ? e->c->ty
             : e->c->ty == HT_NULL ? e->b->ty
@@ -1024,12 +1065,79 @@ static void check_assign_type(chk *x, hm_node *e, const hm_node *field, int appe
 
 /* ---------- statements ---------- */
 
+static int plain_name(const char *s) {
+  for (; *s; s++)
+    if (*s != '_' && !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+        !(*s >= '0' && *s <= '9'))
+      return 0;
+  return 1;
+}
+
+/* Whether a statement list (and what it nests) reads the local name `name`. */
+static int mentions(const hm_node *n, const char *name) {
+  for (; n; n = n->next) {
+    if (n->kind == N_NAME && n->s && !strcmp(n->s, name)) return 1;
+    if (mentions(n->a, name) || mentions(n->b, name) || mentions(n->c, name) ||
+        mentions(n->d, name) || mentions(n->guard, name))
+      return 1;
+  }
+  return 0;
+}
+
+/* The end of the leaf of e that ends last (a node's own span is one token). */
+static void last_leaf(const hm_node *e, hm_loc *end) {
+  for (; e; e = e->next) {
+    hm_loc l = e->loc;
+    if (l.line && l.file == end->file &&
+        (l.end_line > end->end_line || (l.end_line == end->end_line && l.end_col > end->end_col)))
+      *end = l;
+    last_leaf(e->a, end); last_leaf(e->b, end); last_leaf(e->c, end); last_leaf(e->d, end);
+  }
+}
+
+/* `total = ...` where no field total exists and later statements read `total`:
+   a `let` was meant. The value is bound as one, so its uses report nothing more. */
+static void missing_let(chk *x, hm_node *st) {
+  D(x, st, E0214,
+    "Gorgias has no field '%s' here, and the statements below read '%s' as a name: did you "
+    "mean `let %s = ...`?",
+    st->s, st->s, st->s);
+  hm_loc at = st->loc;
+  at.end_line = at.line; at.end_col = at.col;
+  hm_diag_fix(&x->c->diags, at, "let ");
+  expr(x, st->a, NULL);
+  if (st->a->fallible) report_fallible(x, st->a);
+  var *v = push_var(x, st, st->s);
+  if (v) { v->ty = st->a->ty; v->maybe = st->a->maybe; v->val = st->a; }
+}
+
+/* E0301/E0305 on a field's value: the fix appends the `??` the docs recommend —
+   `?? unset` (the field stays unset and a report line says why), or for a
+   field Gorgias requires, `?? reject` (unset would only trade E0301 for E0302). */
+static void report_fallible_field(chk *x, hm_node *st, const hm_node *field) {
+  report_fallible(x, st->a);
+  if (!field || st->kind != N_ASSIGN) return;
+  hm_loc end = st->loc;
+  last_leaf(st->a, &end);
+  end = hm_diag_expr_end(&x->c->diags, st->loc, end);
+  const char *text = hm_field_required(field)
+                         ? hm_arena_printf(&x->c->arena, " ?? reject \"no %s\"", st->s)
+                         : " ?? unset";
+  hm_diag_fix(&x->c->diags, end, text);
+}
+
 static void assign(chk *x, hm_node *st, tstate *ts) {
   hm_node *field = NULL;
   int fi = -1;
   if (ts) {
     fi = field_index(ts->fields, st->s);
     field = hm_schema_field(ts->fields, st->s);
+    /* may_suggest bounds the scans of the statements below: n unknown fields stay linear */
+    if (!field && st->kind == N_ASSIGN && plain_name(st->s) && !find_var(x, st->s) &&
+        may_suggest(x) && mentions(st->next, st->s)) {
+      missing_let(x, st);
+      return;
+    }
     if (!field) {
       char dym[160];
       did_you_mean(dym, sizeof dym, suggest_field(x, ts->fields, st->s));
@@ -1041,7 +1149,7 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
   expr(x, st->a, field);
   st->idx = fi;
   st->decl = field;
-  if (st->a->fallible) report_fallible(x, st->a);
+  if (st->a->fallible) report_fallible_field(x, st, field);
   if (!ts && st->kind == N_APPEND)
     D(x, st, E0204,
       "'+=' needs a Gorgias object field; inside a plain each, build the list with [ ... ] "
@@ -1075,6 +1183,7 @@ static void stmt(chk *x, hm_node *st, tstate *ts) {
   }
   case N_IF: {
     expr(x, st->a, NULL);
+    condition(x, st->a);
     if (st->a->fallible) report_fallible(x, st->a);
     tstate a = {0}, b = {0};
     if (ts) {
@@ -1345,6 +1454,7 @@ static void check_rule(chk *x, int ri) {
   x->nnarrow = 0;
   if (n->guard) {
     expr(x, n->guard, NULL);
+    condition(x, n->guard);
     if (n->guard->fallible) report_fallible(x, n->guard);
     collect_narrow(x, n->guard);
   }

@@ -154,6 +154,78 @@ static void print_one(hm_diags *d, const hm_diag *g, hm_buf *out, int color) {
   }
 }
 
+/* Byte offset of a (line, col) point of f; columns count characters. */
+static size_t offset_of(hm_srcfile *f, uint32_t line, uint32_t col) {
+  index_lines(f);
+  if (line == 0 || line > f->nlines) return f->len;
+  size_t i = f->line_starts[line - 1];
+  for (uint32_t c = 1; i < f->len && f->text[i] != '\n'; i++) {
+    if (((unsigned char)f->text[i] & 0xC0) == 0x80) continue;
+    if (c++ == col) break;
+  }
+  return i;
+}
+
+/* The (line, col) point of a byte offset of f. */
+static hm_loc point_of(hm_srcfile *f, uint32_t file, size_t off) {
+  uint32_t lo = 0, hi = f->nlines - 1;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi + 1) / 2;
+    if (f->line_starts[mid] <= off) lo = mid; else hi = mid - 1;
+  }
+  uint32_t col = 1;
+  for (size_t i = f->line_starts[lo]; i < off && i < f->len; i++)
+    if (((unsigned char)f->text[i] & 0xC0) != 0x80) col++;
+  return (hm_loc){file, lo + 1, col, lo + 1, col};
+}
+
+/* Past a string, backtick name or comment starting at i (none: i itself). Lines end
+   them all: the lexer refuses a string across lines. */
+static size_t skip_quoted(const char *t, size_t i, size_t end) {
+  char q = t[i];
+  if (q == '#') { while (i < end && t[i] != '\n') i++; return i; }
+  if (q != '"' && q != '`') return i;
+  int raw = q == '`' || (i > 0 && t[i - 1] == 'r');
+  for (i++; i < end && t[i] != q && t[i] != '\n'; i++)
+    if (!raw && t[i] == '\\' && i + 1 < end) i++;
+  return i < end && t[i] == q ? i + 1 : i;
+}
+
+hm_loc hm_diag_expr_end(hm_diags *d, hm_loc from, hm_loc last) {
+  hm_srcfile *f = &d->files[from.file];
+  const char *t = f->text;
+  size_t a = offset_of(f, from.line, from.col), b = offset_of(f, last.end_line, last.end_col);
+  int depth = 0;
+  while (a < b) {
+    size_t n = skip_quoted(t, a, b);
+    if (n != a) { a = n; continue; }
+    if (memchr("([{", t[a], 3)) depth++;
+    else if (depth && memchr(")]}", t[a], 3)) depth--;
+    a++;
+  }
+  size_t i = b > a ? b : a, end = i;
+  while (depth && i < f->len) {
+    if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') { i++; continue; }
+    size_t n = skip_quoted(t, i, f->len);
+    if (n != i) { if (t[i] != '#') break; i = n; continue; }
+    if (!memchr(")]}", t[i], 3)) break;
+    depth--;
+    end = ++i;
+  }
+  return point_of(f, from.file, end);
+}
+
+const char *hm_diag_span(hm_diags *d, hm_loc from, hm_loc to) {
+  if (from.file != to.file || from.line != to.line || to.col <= from.col) return NULL;
+  hm_srcfile *f = &d->files[from.file];
+  size_t a = offset_of(f, from.line, from.col), b = offset_of(f, to.line, to.col);
+  if (b <= a) return NULL;
+  char *s = hm_arena_alloc(d->arena, b - a + 1);
+  memcpy(s, f->text + a, b - a);
+  s[b - a] = 0;
+  return s;
+}
+
 /* Output goes through a buffer written in large pieces: stderr is unbuffered,
    and a write per character made 100,000 warnings cost seconds. */
 void hm_diags_print(hm_diags *d, FILE *out, int color) {

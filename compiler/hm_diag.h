@@ -43,6 +43,12 @@ void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...)
 /* Attaches a fix-it to the diagnostic added last: the text at `at` becomes `text` (an
    empty span at `at` inserts it). Printed as a "fix:" line, in JSON as `fixes`. */
 void hm_diag_fix(hm_diags *d, hm_loc at, const char *text);
+/* The point just after an expression whose text starts at `from` (or earlier on its
+   statement) and whose last leaf ends at `last`: past the brackets opened between
+   them, which the text after `last` closes (strings and comments skipped). */
+hm_loc hm_diag_expr_end(hm_diags *d, hm_loc from, hm_loc last);
+/* The text between two points of one line (a copy in the arena), or NULL. */
+const char *hm_diag_span(hm_diags *d, hm_loc from, hm_loc to);
 const char *hm_code_id(hm_dcode c);
 int hm_code_is_error(hm_dcode c);
 /* Prints every diagnostic, sorted by file, line and column. */
