@@ -102,6 +102,10 @@ const hm_builtin hm_builtins[] = {
     /* iTop */
     ROW(split_caselog, 1, 1, S, 0, 0, 0, L, 0, 0,
         "split_caselog(text): iTop case log → list of {date, user, user_id, text}, oldest first"),
+    /* added later: at the end, so compiled maps keep their builtin numbers */
+    ROW(url_decode, 1, 1, S, 0, 0, 0, S, 0, 0,
+        "url_decode(s): %XX escapes of a URL decoded ('+' stays); unchanged, flagged warn, "
+        "if the result is not UTF-8"),
 };
 
 const int hm_builtin_count = (int)(sizeof hm_builtins / sizeof hm_builtins[0]);

@@ -1,4 +1,4 @@
-/* hm_files: builtins about attachments — basename, ext, mime_type and
+/* hm_files: builtins about attachments — basename, url_decode, ext, mime_type and
  * b64_size (iTop exports attachment contents as base64; Gorgias wants sizes).
  *
  * Paths may come from Windows servers (SmarterTrack), so '\' separates
@@ -20,6 +20,35 @@ static void base_span(const char **s, size_t *n) {
 HM_BI_TEXT(basename) {
   hm_trim_span(&s, &n);
   base_span(&s, &n);
+  *out = hv_str_copy(ctx->arena, s, n);
+  return 0;
+}
+
+static int hex_val(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Percent-decoding of a URL's path segment (RFC 3986): '+' is a plus there,
+ * not a space. A '%' without two hex digits stays as written; when the
+ * decoded bytes are not UTF-8 the text is returned unchanged with a warn flag,
+ * so no name is ever mangled silently. */
+HM_BI_TEXT(url_decode) {
+  hm_sb b;
+  hm_sb_init(&b, ctx->arena, n + 1);
+  for (size_t i = 0; i < n; i++) {
+    int hi = s[i] == '%' && n - i > 2 ? hex_val((unsigned char)s[i + 1]) : -1;
+    int lo = hi >= 0 ? hex_val((unsigned char)s[i + 2]) : -1;
+    if (lo < 0) { hm_sb_putc(&b, s[i]); continue; }
+    hm_sb_putc(&b, (char)(hi * 16 + lo));
+    i += 2;
+  }
+  hm_value v = hm_sb_value(&b);
+  if (hm_utf8_valid(v.u.str, v.len)) { *out = v; return 0; }
+  hm_flagf(ctx, HM_SEV_WARN, "url_decode: %s decodes to bytes that are not UTF-8: kept as written",
+           hm_quote(ctx, s, n));
   *out = hv_str_copy(ctx->arena, s, n);
   return 0;
 }

@@ -88,7 +88,7 @@ HM_BI(text); HM_BI(number); HM_BI(int); HM_BI(len);
 /* hm_list.c */
 HM_BI(first); HM_BI(last); HM_BI(count); HM_BI(unique); HM_BI(flatten);
 /* hm_files.c */
-HM_BI(basename); HM_BI(ext); HM_BI(mime_type); HM_BI(b64_size);
+HM_BI(basename); HM_BI(url_decode); HM_BI(ext); HM_BI(mime_type); HM_BI(b64_size);
 /* hm_regex.c */
 HM_BI(replace_re); HM_BI(matches); HM_BI(capture);
 /* hm_html.c, hm_sanitize.c */

@@ -268,6 +268,9 @@ static inline const char *tgt_name(plan *pl, uint32_t t) {
   return K(pl->p, pl->p->targets[t].name);
 }
 
+/* The plural ending of a count printed before an English noun: "1 record", "2 records". */
+static inline const char *pl_s(double n) { return n == 1 ? "" : "s"; }
+
 static inline const char *sev_name(uint32_t s) {
   static const char *n[] = {"info", "warn", "review"};
   return s < 3 ? n[s] : "info";

@@ -473,6 +473,26 @@ static void fix_routes(hm_value msgs, plan *pl, hm_value customer) {
     fix_route(pl, &msgs.u.list->items[i], customer);
 }
 
+/* Messages of one ticket with the same external_id (byte-identical comments of
+ * a source without comment ids) would be one message for the run: the 2nd, 3rd...
+ * get ":2", ":3" in source order, so a re-run or delta run finds the same ids. */
+static void fix_msg_ids(plan *pl, hm_value msgs) {
+  uint32_t n = msgs.kind == HV_LIST ? msgs.u.list->n : 0;
+  hm_value *was = n ? hm_arena_alloc(&pl->arena, n * sizeof *was) : NULL;
+  for (uint32_t i = 0; i < n; i++) was[i] = hv_rec_get(&msgs.u.list->items[i], "external_id");
+  for (uint32_t i = 1; i < n; i++) {
+    if (was[i].kind != HV_STR || !was[i].len) continue;
+    unsigned same = 1;
+    for (uint32_t j = 0; j < i; j++)
+      same += was[j].kind == HV_STR && was[j].len == was[i].len &&
+              !memcmp(was[j].u.str, was[i].u.str, was[i].len);
+    if (same > 1)
+      hv_rec_set(&pl->arena, &msgs.u.list->items[i], "external_id",
+                 hv_str(hm_arena_printf(&pl->arena, "%.*s:%u", (int)was[i].len, was[i].u.str,
+                                        same)));
+  }
+}
+
 /* ---- what Gorgias would refuse: caught in the plan, not in the run ---- */
 
 /* The schema's required/min/max of target t on obj (and on the elements of its
@@ -633,6 +653,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     fix_senders(pl, rule, &msgs, hv_rec_get(&obj, "customer"));
     fix_routes(msgs, pl, hv_rec_get(&obj, "customer"));
+    fix_msg_ids(pl, msgs);
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);
       for (uint32_t i = 0; i < HM_MAX_MESSAGES; i++)

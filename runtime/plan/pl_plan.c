@@ -512,11 +512,13 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
     }
     char rep[64] = "";   /* said only when there are some: they explain read > planned */
     if (repeats)
-      snprintf(rep, sizeof rep, ", %llu repeats of distinct keys", (unsigned long long)repeats);
+      snprintf(rep, sizeof rep, ", %llu repeat%s of distinct keys", (unsigned long long)repeats,
+               pl_s((double)repeats));
+    uint64_t calls = hm_rpt_calls(pl.rpt);
     fprintf(stderr,
-            "hmaprun: planned %llu records in %llu calls, %llu rejected%s; see %s/report.md\n",
-            (unsigned long long)planned, (unsigned long long)hm_rpt_calls(pl.rpt),
-            (unsigned long long)rejected, rep, o->out_dir);
+            "hmaprun: planned %llu record%s in %llu call%s, %llu rejected%s; see %s/report.md\n",
+            (unsigned long long)planned, pl_s((double)planned), (unsigned long long)calls,
+            pl_s((double)calls), (unsigned long long)rejected, rep, o->out_dir);
   }
   if (!rc && pl.rejected_any) rc = 1;
   plan_free(&pl);

@@ -471,8 +471,8 @@ static void md_summaries(hm_rpt *r, FILE *f, hm_rpt_kind k, const char *title) {
     fputs(" |\n", f);
   }
   if (r->sums_dropped)
-    fprintf(f, "\n%llu more rows with other messages: see report.json.\n",
-            (unsigned long long)r->sums_dropped);
+    fprintf(f, "\n%llu more row%s with other messages: see report.json.\n",
+            (unsigned long long)r->sums_dropped, pl_s((double)r->sums_dropped));
 }
 
 static void write_md(hm_rpt *r, FILE *f) {
@@ -535,7 +535,7 @@ static void write_md(hm_rpt *r, FILE *f) {
     hm_md_text(f, K(p, an->message));
     fputs(" (", f);
     hm_md_text(f, map);
-    fprintf(f, ", %llu records)\n", (unsigned long long)r->losses[a]);
+    fprintf(f, ", %llu record%s)\n", (unsigned long long)r->losses[a], pl_s((double)r->losses[a]));
     any = true;
   }
   if (!any) fputs("None.\n", f);
@@ -552,7 +552,8 @@ static void write_md(hm_rpt *r, FILE *f) {
       hm_md_text(f, K(p, p->annots[gp->lossy].message));
       fputc(')', f);
     }
-    fprintf(f, ", %llu records, ", (unsigned long long)r->gap_records[g]);
+    fprintf(f, ", %llu record%s, ", (unsigned long long)r->gap_records[g],
+            pl_s((double)r->gap_records[g]));
     hm_md_text(f, K(p, gp->file));
     fprintf(f, ":%u:%u\n", gp->line, gp->col);
   }

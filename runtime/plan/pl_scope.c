@@ -147,7 +147,7 @@ void pl_scope_md(const hm_program *p, const cJSON *j, FILE *f) {
   static const char *const what[SC__N] = {"map 1:1", "with a loss", "many:1", "with no home",
                                           "read through another object"};
   fputs("## Scope\n\nOf ", f);
-  fprintf(f, "%u objects: ", p->nsources);
+  fprintf(f, "%u object%s: ", p->nsources, pl_s(p->nsources));
   for (int i = 0; i < SC__N; i++) fprintf(f, "%s%d %s", i ? ", " : "", g.n[i], what[i]);
   double read = 0, planned = 0;
   const cJSON *o;
@@ -158,11 +158,12 @@ void pl_scope_md(const hm_program *p, const cJSON *j, FILE *f) {
   hms(a, sizeof a, g.total * 0.5);
   hms(b, sizeof b, g.total * 0.25);
   hms(c, sizeof c, g.total * 0.25);
-  fprintf(f, ". %.0f records read, %.0f planned. %.0f requests (%.0f planned calls, %.0f "
-          "lookups, %.0f reads to verify): %s at 40 per 20 s (API key), %s at 80 per 20 s "
+  fprintf(f, ". %.0f record%s read, %.0f planned. %.0f request%s (%.0f planned call%s, %.0f "
+          "lookup%s, %.0f read%s to verify): %s at 40 per 20 s (API key), %s at 80 per 20 s "
           "(OAuth), %s at 40 per 10 s (enterprise). Complexity grade: **%c**. The tables are in "
           "scope.md (`hmaprun scope --target URL` adds the account's own rate).\n\n",
-          read, planned, g.total, g.c.writes, g.c.lookups, g.c.verify, a, b, c, g.grade);
+          read, pl_s(read), planned, g.total, pl_s(g.total), g.c.writes, pl_s(g.c.writes),
+          g.c.lookups, pl_s(g.c.lookups), g.c.verify, pl_s(g.c.verify), a, b, c, g.grade);
   free(g.k);
 }
 

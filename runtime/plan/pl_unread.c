@@ -154,7 +154,8 @@ void pl_unread_md(const pl_unread *u, FILE *f) {
       hm_md_text(f, K(u->p, u->p->sources[i].name));
       fputc(' ', f);
       hm_md_code(f, s->cols[c].name);
-      fprintf(f, ": %llu records (e.g. ", (unsigned long long)s->cols[c].records);
+      fprintf(f, ": %llu record%s (e.g. ", (unsigned long long)s->cols[c].records,
+              pl_s((double)s->cols[c].records));
       hm_md_code(f, s->cols[c].example);
       fputs(")\n", f);
       any = true;
@@ -162,8 +163,8 @@ void pl_unread_md(const pl_unread *u, FILE *f) {
     if (s->more_records) {
       fputs("- ", f);
       hm_md_text(f, K(u->p, u->p->sources[i].name));
-      fprintf(f, ": %llu more values in columns past the first %d\n",
-              (unsigned long long)s->more_records, UNREAD_MAX);
+      fprintf(f, ": %llu more value%s in columns past the first %d\n",
+              (unsigned long long)s->more_records, pl_s((double)s->more_records), UNREAD_MAX);
       any = true;
     }
   }

@@ -706,7 +706,7 @@ static int check_docs(const char *file) {
   } while (0)
 static int check_api(void) {
   int bad = 0;
-  EXPECT(hm_builtin_count == 40);
+  EXPECT(hm_builtin_count == 41);
   for (int i = 0; i < hm_builtin_count; i++) {
     const hm_builtin *b = &hm_builtins[i];
     EXPECT(b->name && b->fn && b->doc && strncmp(b->doc, b->name, strlen(b->name)) == 0);

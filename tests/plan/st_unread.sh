@@ -53,7 +53,8 @@ for v in csv db; do
     i=$((i + 1))
     grep -qE "^    \{\"object\": \"$t\", \"kind\": \"inventory\", \"destination\": \"st_$t: .*\"records\": $i\}" \
       "$work/out-$v/report.json" || die "$v: report.json has no gap line for $t with $i records"
-    grep -qE "^- $t: inventory — st_$t: .*, $i records, " "$work/out-$v/report.md" ||
+    w=records; [ "$i" = 1 ] && w=record   # report.md says "1 record", "2 records"
+    grep -qE "^- $t: inventory — st_$t: .*, $i $w, " "$work/out-$v/report.md" ||
       die "$v: report.md has no line for $t with $i records"
   done
 done
