@@ -13,6 +13,7 @@
 #include "hm_psettings.h"
 #include "hm_utf8.h"
 #include "hm_gorgias.h"
+#include "hm_strref.h"
 
 #define MAXVARS 256
 /* "Did you mean" compares a name with every candidate (all sources, settings or
@@ -733,7 +734,10 @@ static __attribute__((noinline)) void condition(chk *x, hm_node *e) {
 
 static void expr(chk *x, hm_node *e, hm_node *expect) {
   switch (e->kind) {
-  case N_STR: e->ty = HT_STR; break;
+  case N_STR:
+    e->ty = HT_STR;
+    if (x->rule >= 0) hm_check_string_refs(x->c, e);
+    break;
   case N_NUM: e->ty = HT_NUM; break;
   case N_BOOL: e->ty = HT_BOOL; break;
   case N_NULL: e->ty = HT_NULL; e->maybe = 1; break;

@@ -168,6 +168,14 @@ const char *hm_gorgias_mime(const char *ext, size_t n) {
   return NULL;
 }
 
+const char *const *hm_gorgias_returned(hm_gkind k) {
+  static const char *const upload[] = { "url", NULL };
+  static const char *const custom_field[] = { "id", "object_type", "label", NULL };
+  static const char *const id_only[] = { "id", NULL };
+  if (k == HM_GK_UPLOAD || k == HM_GK_ATTACHMENT) return upload;
+  return k == HM_GK_CUSTOM_FIELD ? custom_field : id_only;
+}
+
 const hm_gorgias_kind *hm_gorgias_named(const char *name) {
   hm_gkind k = hm_gorgias_kind_named(name);
   return k == HM_GK_NONE ? NULL : &HM_GORGIAS[k];

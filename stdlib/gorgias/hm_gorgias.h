@@ -160,4 +160,10 @@ const char *hm_gorgias_help_center_default(const char *target);
 const char *hm_gorgias_mime(const char *ext, size_t n);
 extern const char *const HM_GORGIAS_MIME_DEFAULT;
 
+/* The fields of a created object of kind k that a "{ref:SOURCE:KEY#field}" in a string may
+ * name: those the run keeps from Gorgias' answer (runtime/run/rn_answer.c), and "id" for
+ * every kind with one (an upload answers a url, no id). The first is what a bare
+ * "{ref:SOURCE:KEY}" gives. NULL-terminated. */
+const char *const *hm_gorgias_returned(hm_gkind k);
+
 #endif
