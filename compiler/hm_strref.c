@@ -107,7 +107,8 @@ static void check_field(const lit *l, int s, size_t h, size_t e, hm_loc whole) {
   fields_list(r, have, sizeof have);
   if (!field) {
     hm_diag_at(&l->c->diags, whole, HC_E0216, "%s records become %s objects, which Gorgias "
-               "answers without an id: name the field the answer gives, %s", src, r->target->s, have);
+               "answers without an id: name the field the answer gives, %s", src, r->target->s,
+               have);
     return;
   }
   const char *const *f = hm_gorgias_returned(hm_gorgias_kind_named(r->target->s));
