@@ -92,58 +92,102 @@ static void unescape(hm_lexer *lx, const unsigned char *s, const unsigned char *
   val->str.len = (uint32_t)n;
 }
 
-static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) {
-  static const struct { const char *w; int tok; } kw[] = {
-    {"migration", KW_MIGRATION}, {"module", KW_MODULE}, {"use", KW_USE}, {"setting", KW_SETTING},
-    {"target", KW_TARGET}, {"object", KW_OBJECT}, {"source", KW_SOURCE}, {"from", KW_FROM},
-    {"key", KW_KEY}, {"parent", KW_PARENT}, {"by", KW_BY}, {"path", KW_PATH}, {"records",
-        KW_RECORDS},
-    {"sep", KW_SEP}, {"encoding", KW_ENCODING}, {"files", KW_FILES}, {"distinct", KW_DISTINCT},
-    {"optional", KW_OPTIONAL},
-    {"ignore", KW_IGNORE}, {"rule", KW_RULE},
-    {"table", KW_TABLE},
-    {"when", KW_WHEN}, {"after", KW_AFTER}, {"gap", KW_GAP}, {"export", KW_EXPORT}, {"csv", KW_CSV},
-    {"inventory", KW_INVENTORY}, {"let", KW_LET}, {"if", KW_IF}, {"else", KW_ELSE}, {"flag",
-        KW_FLAG},
-    {"info", KW_INFO}, {"warn", KW_WARN}, {"review", KW_REVIEW}, {"reject", KW_REJECT},
-    {"lossy", KW_LOSSY}, {"skip", KW_SKIP}, {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"agent",
-        KW_AGENT},
-    {"upload", KW_UPLOAD}, {"each", KW_EACH}, {"as", KW_AS}, {"where", KW_WHERE}, {"match",
-        KW_MATCH},
-    {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
-    {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"max", KW_MAX}, {"min", KW_MIN},
-    {"default", KW_DEFAULT}, {"unique", KW_UNIQUE}, {"create_only", KW_CREATE_ONLY},
-    {"readonly", KW_READONLY}, {"string", KW_STRINGT}, {"number", KW_NUMBERT}, {"int", KW_INTT},
-    {"bool", KW_BOOLT}, {"datetime", KW_DATETIMET}, {"list", KW_LISTT}, {"of", KW_OF},
-    {"record", KW_RECORDT}, {"ref", KW_REF}, {"enum", KW_ENUM}, {"open", KW_OPEN}, {"any", KW_ANYT},
-  };
-  size_t n = (size_t)(lx->cur - s);
-  val->str.len = (uint32_t)n;
+/* The reserved words: a keyword wherever it stands (but before ':' and after '.'). */
+static const struct { const char *w; int tok; } KEYWORDS[] = {
+  {"object", KW_OBJECT}, {"source", KW_SOURCE}, {"from", KW_FROM}, {"key", KW_KEY},
+  {"parent", KW_PARENT}, {"distinct", KW_DISTINCT}, {"optional", KW_OPTIONAL},
+  {"ignore", KW_IGNORE}, {"rule", KW_RULE}, {"when", KW_WHEN}, {"let", KW_LET}, {"if", KW_IF},
+  {"else", KW_ELSE}, {"flag", KW_FLAG}, {"reject", KW_REJECT}, {"lossy", KW_LOSSY},
+  {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"each", KW_EACH}, {"match", KW_MATCH},
+  {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
+  {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"create_only", KW_CREATE_ONLY},
+  {"readonly", KW_READONLY},
+};
+
+static int reserved(const unsigned char *s, size_t n) {
   /* The first-letter test keeps the linear scan cheap: identifiers outnumber keywords, and
      most of them differ from every keyword in their first letter. */
-  for (size_t i = 0; i < sizeof kw / sizeof *kw; i++)
-    if (kw[i].w[0] == s[0] && strncmp(kw[i].w, (const char *)s, n) == 0 && kw[i].w[n] == 0) {
-      val->str.s = kw[i].w;   /* a keyword's text is the table's: no copy per use */
-      /* The literals stay literals before ':' (`c ? null : x`); no field is called null. */
-      int literal = kw[i].tok == KW_NULL || kw[i].tok == KW_TRUE || kw[i].tok == KW_FALSE;
-      if (!literal && followed_by_colon(lx->cur)) return IDENT;
-      /* `number(x)`, `int(x)`, `text(x)`: type names double as conversion builtins. */
-      int is_type = kw[i].tok == KW_STRINGT || kw[i].tok == KW_NUMBERT || kw[i].tok == KW_INTT
-                    || kw[i].tok == KW_BOOLT || kw[i].tok == KW_DATETIMET
-                    || kw[i].tok == KW_LISTT || kw[i].tok == KW_RECORDT || kw[i].tok == KW_ANYT;
-      if (is_type && *lx->cur == '(') return IDENT;
-      return kw[i].tok;
-    }
-  /* `dates FORMAT zone ZONE` (docs/language.md, "Dates"): contextual words, read as such
-     only before the string or setting they introduce, so they stay free as names. */
-  if ((n == 5 && !memcmp(s, "dates", 5)) || (n == 4 && !memcmp(s, "zone", 4))) {
-    const unsigned char *p = lx->cur;
-    while (p < lx->end && (*p == ' ' || *p == '\t')) p++;
-    if (p < lx->end && (*p == '"' || *p == '$')) {
-      val->str.s = n == 5 ? "dates" : "zone";
-      return n == 5 ? KW_DATES : KW_ZONE;
-    }
+  for (size_t i = 0; i < sizeof KEYWORDS / sizeof *KEYWORDS; i++)
+    if (KEYWORDS[i].w[0] == s[0] && strncmp(KEYWORDS[i].w, (const char *)s, n) == 0 &&
+        KEYWORDS[i].w[n] == 0)
+      return (int)i;
+  return -1;
+}
+
+/* Contextual words (docs/language.md, "Reserved words"): a keyword only when what follows
+   on its line is what the keyword takes, so anywhere else (a field, a `let`, a source)
+   the word is a plain name. `dates "%d/%m/%Y"`, `sep ";"`, `flag warn "m"`, `max 255`,
+   `default "x"`, `ref User`, `enum open (...)`, `after { ... }`. Words the grammar can
+   tell apart by position (`setting`, `use`, types, `as`, `skip`...) are identifiers
+   it reads by their text. */
+typedef enum next_kind { NX_TEXT, NX_NUMBER, NX_LITERAL, NX_NAME, NX_PAREN, NX_BRACE } next_kind;
+#define CONTEXTUAL(word, tok, next) { word, tok, next }
+static const struct { const char *w; int tok; next_kind next; } CONTEXTUALS[] = {
+  CONTEXTUAL("migration", KW_MIGRATION, NX_TEXT), CONTEXTUAL("path", KW_PATH, NX_TEXT),
+  CONTEXTUAL("records", KW_RECORDS, NX_TEXT), CONTEXTUAL("sep", KW_SEP, NX_TEXT),
+  CONTEXTUAL("encoding", KW_ENCODING, NX_TEXT), CONTEXTUAL("files", KW_FILES, NX_TEXT),
+  CONTEXTUAL("table", KW_TABLE, NX_TEXT), CONTEXTUAL("dates", KW_DATES, NX_TEXT),
+  CONTEXTUAL("zone", KW_ZONE, NX_TEXT), CONTEXTUAL("info", KW_INFO, NX_TEXT),
+  CONTEXTUAL("warn", KW_WARN, NX_TEXT), CONTEXTUAL("review", KW_REVIEW, NX_TEXT),
+  CONTEXTUAL("max", KW_MAX, NX_NUMBER), CONTEXTUAL("min", KW_MIN, NX_NUMBER),
+  CONTEXTUAL("default", KW_DEFAULT, NX_LITERAL), CONTEXTUAL("of", KW_OF, NX_NAME),
+  CONTEXTUAL("ref", KW_REF, NX_NAME), CONTEXTUAL("open", KW_OPEN, NX_PAREN),
+  CONTEXTUAL("after", KW_AFTER, NX_BRACE),
+};
+
+static int ident_start(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* The word at p (bounded by e) is w, as a whole word. */
+static int word_is(const unsigned char *p, const unsigned char *e, const char *w) {
+  size_t n = strlen(w);
+  if ((size_t)(e - p) < n || memcmp(p, w, n)) return 0;
+  return p + n >= e || !(ident_start(p[n]) || (p[n] >= '0' && p[n] <= '9'));
+}
+
+/* Does what follows p on its line (after blanks) fit `next`? */
+static int next_fits(const unsigned char *p, const unsigned char *e, next_kind next) {
+  while (p < e && (*p == ' ' || *p == '\t')) p++;
+  if (p >= e) return 0;
+  int digit = *p >= '0' && *p <= '9';
+  int text = *p == '"' || *p == '$' || (*p == 'r' && p + 1 < e && p[1] == '"');
+  switch (next) {
+  case NX_TEXT: return text;
+  case NX_NUMBER: return digit;
+  case NX_LITERAL:
+    return text || digit || *p == '-' || word_is(p, e, "true") || word_is(p, e, "false") ||
+           word_is(p, e, "null");
+  case NX_NAME: {
+    if (*p == '`') return 1;
+    const unsigned char *q = p;
+    while (q < e && (ident_start(*q) || (*q >= '0' && *q <= '9'))) q++;
+    return ident_start(*p) && reserved(p, (size_t)(q - p)) < 0;
   }
+  case NX_PAREN: return *p == '(';
+  case NX_BRACE: return *p == '{';
+  }
+  return 0;
+}
+
+static int keyword_or_ident(hm_lexer *lx, const unsigned char *s, YYSTYPE *val) {
+  size_t n = (size_t)(lx->cur - s);
+  val->str.len = (uint32_t)n;
+  int k = reserved(s, n);
+  if (k >= 0) {
+    val->str.s = KEYWORDS[k].w;   /* a keyword's text is the table's: no copy per use */
+    int tok = KEYWORDS[k].tok;
+    /* The literals stay literals before ':' (`c ? null : x`); no field is called null. */
+    int literal = tok == KW_NULL || tok == KW_TRUE || tok == KW_FALSE;
+    if (!literal && followed_by_colon(lx->cur)) return IDENT;
+    return tok;
+  }
+  for (size_t i = 0; i < sizeof CONTEXTUALS / sizeof *CONTEXTUALS; i++)
+    if (CONTEXTUALS[i].w[0] == s[0] && strncmp(CONTEXTUALS[i].w, (const char *)s, n) == 0 &&
+        CONTEXTUALS[i].w[n] == 0) {
+      val->str.s = CONTEXTUALS[i].w;
+      return next_fits(lx->cur, lx->end, CONTEXTUALS[i].next) ? CONTEXTUALS[i].tok : IDENT;
+    }
   val->str.s = hm_arena_strndup(lx->arena, (const char *)s, n);
   return IDENT;
 }

@@ -140,6 +140,39 @@ static hm_node *exists_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *e) {
   ne->op = OPB_NE; ne->a = call; ne->b = NEW(N_NULL, at);
   return ne;
 }
+/* A contextual word where the grammar expects it: 1, or a syntax error naming it, 0. */
+static int word(YYLTYPE *at, const char *got, const char *want, hm_lexer *lx,
+                hm_parse_ctx *pc) {
+  if (!strcmp(got, want)) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "syntax error, unexpected identifier '%.40s', expecting '%s'", got,
+           want);
+  yyerror(at, lx, pc, msg);
+  return 0;
+}
+/* A declared type's name: the scalar types by their words, any other an object's. */
+static int type_named(const char *s) {
+  static const struct { const char *w; int ty; } T[] = {
+    {"string", TY_STRING}, {"number", TY_NUMBER}, {"int", TY_INT}, {"bool", TY_BOOL},
+    {"datetime", TY_DATETIME}, {"any", TY_ANY}, {"record", TY_RECORD}, {"list", TY_LIST},
+  };
+  for (size_t i = 0; i < sizeof T / sizeof *T; i++) if (!strcmp(s, T[i].w)) return T[i].ty;
+  return TY_OBJECT;
+}
+/* `f(a, b)`; `agent(e)`, `upload(p)` and `exists(e)` are forms of their own, read by name. */
+static hm_node *call_node(hm_parse_ctx *pc, YYLTYPE at, YYLTYPE all, const char *s, uint32_t len,
+                          hm_node *args) {
+  int one = args && !args->next;
+  if (one && !strcmp(s, "exists")) return exists_node(pc, all, args);
+  if (one && (!strcmp(s, "agent") || !strcmp(s, "upload"))) {
+    hm_node *n = NEW(s[0] == 'a' ? N_AGENT : N_UPLOAD, at);
+    n->a = args;
+    return n;
+  }
+  hm_node *n = str_node(pc, N_CALL, at, s, len);
+  n->a = args;
+  return n;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -160,25 +193,19 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %token <num> NUMBER "number"
 %token ARROW "->" FATARROW "=>" COALESCE "??" EQ "==" NE "!=" LE "<=" GE ">=" MATCHRE "=~"
     PLUSEQ "+="
-%token <str> KW_MIGRATION "'migration'" KW_MODULE "'module'" KW_USE "'use'" KW_SETTING "'setting'"
-  KW_TARGET "'target'" KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
-  KW_PARENT "'parent'" KW_BY "'by'" KW_PATH "'path'" KW_RECORDS "'records'" KW_SEP "'sep'"
-  KW_ENCODING "'encoding'" KW_FILES "'files'" KW_DISTINCT "'distinct'" KW_OPTIONAL "'optional'"
-  KW_IGNORE "'ignore'" KW_RULE "'rule'" KW_WHEN "'when'" KW_AFTER "'after'"
-  KW_TABLE "'table'"
-  KW_GAP "'gap'" KW_EXPORT "'export'" KW_CSV "'csv'" KW_INVENTORY "'inventory'" KW_LET "'let'"
-  KW_IF "'if'" KW_ELSE "'else'" KW_FLAG "'flag'" KW_INFO "'info'" KW_WARN "'warn'"
-      KW_REVIEW "'review'"
-  KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_SKIP "'skip'" KW_LOOKUP "'lookup'" KW_AGENT "'agent'"
-  KW_UPLOAD "'upload'" KW_FIND "'find'" KW_EACH "'each'" KW_AS "'as'" KW_WHERE "'where'"
-      KW_MATCH "'match'"
-  KW_TRUE "'true'" KW_FALSE "'false'" KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'"
-  KW_SRC "'src'" KW_REQUIRED "'required'" KW_MAX "'max'" KW_MIN "'min'" KW_DEFAULT "'default'"
-  KW_UNIQUE "'unique'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'" KW_STRINGT "'string'"
-  KW_NUMBERT "'number'" KW_INTT "'int'" KW_BOOLT "'bool'" KW_DATETIMET "'datetime'"
-      KW_LISTT "'list'"
-  KW_OF "'of'" KW_RECORDT "'record'" KW_REF "'ref'" KW_ENUM "'enum'" KW_OPEN "'open'"
-      KW_ANYT "'any'"
+/* Reserved words (grammar/hm_lex.re KEYWORDS) */
+%token <str> KW_OBJECT "'object'" KW_SOURCE "'source'" KW_FROM "'from'" KW_KEY "'key'"
+  KW_PARENT "'parent'" KW_DISTINCT "'distinct'" KW_OPTIONAL "'optional'" KW_IGNORE "'ignore'"
+  KW_RULE "'rule'" KW_WHEN "'when'" KW_LET "'let'" KW_IF "'if'" KW_ELSE "'else'"
+  KW_FLAG "'flag'" KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_LOOKUP "'lookup'"
+  KW_FIND "'find'" KW_EACH "'each'" KW_MATCH "'match'" KW_TRUE "'true'" KW_FALSE "'false'"
+  KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'" KW_SRC "'src'"
+  KW_REQUIRED "'required'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'"
+/* Contextual words the lexer reads as keywords only before what they take (CONTEXTUALS) */
+%token <str> KW_MIGRATION "'migration'" KW_PATH "'path'" KW_RECORDS "'records'"
+  KW_SEP "'sep'" KW_ENCODING "'encoding'" KW_FILES "'files'" KW_TABLE "'table'"
+  KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'" KW_MAX "'max'" KW_MIN "'min'"
+  KW_DEFAULT "'default'" KW_OF "'of'" KW_REF "'ref'" KW_OPEN "'open'" KW_AFTER "'after'"
 %token <str> KW_DATES "'dates'" KW_ZONE "'zone'"
 
 %type <node> item type fielddecl fopt literal srcopt
@@ -186,7 +213,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
-%type <str> fname typename anyname
+%type <str> fname anyname
 %type <ival> severity
 
 %nonassoc LOWER_THAN_FLAG
@@ -207,15 +234,23 @@ item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
   | KW_MIGRATION STRING KW_DATES datearg opt_zone {
       $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5; }
-  | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
-  | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
-  | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
-  | KW_TARGET IDENT KW_PATH STRING opt_unique_start names '{' fielddecls '}' {
+  /* `use NAME`, `module NAME`: contextual words, like every declaration's first word
+     but `source`, `object` and `rule` (docs/language.md, "Reserved words") */
+  | IDENT IDENT {
+      if (!strcmp($1.s, "use")) $$ = str_node(pc, N_USE, @2, $2.s, $2.len);
+      else if (!strcmp($1.s, "module")) $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len);
+      else { $$ = NULL; YYLTYPE l = @1; yyerror(&l, lx, pc, "syntax error: a declaration "
+          "starts with `rule`, `source`, `use`, `setting`, `fragment`, `gap`..."); } }
+  | IDENT IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4;
+      if (!word(&@1, $1.s, "setting", lx, pc)) $$ = NULL; }
+  | IDENT IDENT KW_PATH STRING IDENT names '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
-      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6.head; $$->c = $8.head; }
-  | KW_TARGET IDENT KW_PATH STRING '{' fielddecls '}' {
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6.head; $$->c = $8.head;
+      if (!word(&@1, $1.s, "target", lx, pc) || !word(&@5, $5.s, "unique", lx, pc)) $$ = NULL; }
+  | IDENT IDENT KW_PATH STRING '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
-      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head; }
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head;
+      if (!word(&@1, $1.s, "target", lx, pc)) $$ = NULL; }
   | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len);
       $$->c = $4.head; }
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
@@ -252,20 +287,20 @@ item:
       $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head;
       if (strcmp($1.s, "fragment") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc,
           "syntax error: a declaration starts with `rule`, `source`, `fragment`..."); } }
-  | KW_GAP IDENT ARROW KW_EXPORT KW_CSV STRING annots {
+  | IDENT IDENT ARROW IDENT IDENT STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
-      $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head; }
-  | KW_GAP IDENT ARROW KW_INVENTORY STRING annots {
+      $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head;
+      if (!word(&@1, $1.s, "gap", lx, pc) || !word(&@4, $4.s, "export", lx, pc) ||
+          !word(&@5, $5.s, "csv", lx, pc)) $$ = NULL; }
+  | IDENT IDENT ARROW IDENT STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 1;
-      $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6.head; }
+      $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6.head;
+      if (!word(&@1, $1.s, "gap", lx, pc) || !word(&@4, $4.s, "inventory", lx, pc)) $$ = NULL; }
   ;
-
-opt_unique_start: KW_UNIQUE ;
 
 /* The format is kept as an N_NAME node (checked later) so unknown formats get a
    precise E0210 instead of a syntax error. */
-srcformat: IDENT { $<node>$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
-         | KW_CSV { $<node>$ = str_node(pc, N_NAME, @1, "csv", 3); } ;
+srcformat: IDENT { $<node>$ = str_node(pc, N_NAME, @1, $1.s, $1.len); } ;
 
 names: fname { $$ = hm_list_one(str_node(pc, N_NAME, @1, $1.s, $1.len)); }
      | names ',' fname { $$ = hm_list_add($1, str_node(pc, N_NAME, @3, $3.s, $3.len)); } ;
@@ -277,20 +312,15 @@ fielddecls: %empty { $$ = (hm_nlist){0}; }
 fielddecl: IDENT ':' type fopts { $$ = str_node(pc, N_FIELDDECL, @1, $1.s, $1.len); $$->a = $3;
     $$->b = $4.head; } ;
 
-type: KW_STRINGT { $$ = NEW(N_TYPE, @$); $$->op = TY_STRING; }
-    | KW_NUMBERT { $$ = NEW(N_TYPE, @$); $$->op = TY_NUMBER; }
-    | KW_INTT { $$ = NEW(N_TYPE, @$); $$->op = TY_INT; }
-    | KW_BOOLT { $$ = NEW(N_TYPE, @$); $$->op = TY_BOOL; }
-    | KW_DATETIMET { $$ = NEW(N_TYPE, @$); $$->op = TY_DATETIME; }
-    | KW_ANYT { $$ = NEW(N_TYPE, @$); $$->op = TY_ANY; }
-    | KW_RECORDT { $$ = NEW(N_TYPE, @$); $$->op = TY_RECORD; }
-    | KW_LISTT { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; }
-    | KW_LISTT KW_OF type { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; $$->a = $3; }
+/* Type names are contextual: `string`, `int`... here, a field or a builtin elsewhere. */
+type: IDENT { $$ = NEW(N_TYPE, @$); $$->op = (uint16_t)type_named($1.s); $$->s = $1.s; }
+    | IDENT KW_OF type { $$ = NEW(N_TYPE, @$); $$->op = TY_LIST; $$->a = $3;
+        word(&@1, $1.s, "list", lx, pc); }
     | KW_REF IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_REF; $$->s = $2.s; }
-    | KW_ENUM '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3.head; }
-    | KW_ENUM KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN;
-        $$->b = $4.head; }
-    | IDENT { $$ = NEW(N_TYPE, @$); $$->op = TY_OBJECT; $$->s = $1.s; }
+    | IDENT '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM; $$->b = $3.head;
+        word(&@1, $1.s, "enum", lx, pc); }
+    | IDENT KW_OPEN '(' strlist ')' { $$ = NEW(N_TYPE, @$); $$->op = TY_ENUM_OPEN;
+        $$->b = $4.head; word(&@1, $1.s, "enum", lx, pc); }
     ;
 
 strlist: STRING { $$ = hm_list_one(str_node(pc, N_STR, @1, $1.s, $1.len)); }
@@ -316,7 +346,7 @@ literal: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
 
 srcopts: %empty { $$ = (hm_nlist){0}; } | srcopts srcopt { $$ = hm_list_add($1, $2); } ;
 srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_KEY; }
-      | KW_PARENT IDENT KW_BY fname {
+      | KW_PARENT IDENT IDENT fname { word(&@3, $3.s, "by", lx, pc);
           $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_PARENT;
           if (strcmp($4.s, "path") != 0) $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len); }
       | KW_RECORDS STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_RECORDS; }
@@ -353,21 +383,15 @@ annots: %empty %prec LOWER_THAN_FLAG { $$ = (hm_nlist){0}; }
    expression, so targets and sources may have fields like `source` or `path`.
    (In declarations and record literals the lexer already turns `word:` into an
    identifier, so those positions take IDENT.) */
-fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_BY | KW_PARENT | KW_RECORDS | KW_SEP
-     | KW_IGNORE | KW_TABLE
-     | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_OPTIONAL | KW_RULE | KW_TARGET | KW_OBJECT
-     | KW_MODULE | KW_USE |
-         KW_SETTING
-     | KW_GAP | KW_EXPORT | KW_CSV | KW_INVENTORY | KW_INFO | KW_WARN | KW_REVIEW | KW_AS | KW_WHERE
-     | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT | KW_UNIQUE | KW_CREATE_ONLY | KW_READONLY
-     | typename | KW_OF | KW_REF | KW_ENUM | KW_OPEN | KW_MIGRATION | KW_WHEN | KW_AFTER ;
-/* After a '.', every word is a field name: `src.agent`, `c.match`. */
-anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY | KW_SKIP |
-    KW_LOOKUP | KW_AGENT
-       | KW_UPLOAD | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR | KW_NOT |
-           KW_SRC ;
-typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT | KW_RECORDT |
-    KW_ANYT ;
+fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_PARENT | KW_RECORDS | KW_SEP
+     | KW_IGNORE | KW_TABLE | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_OPTIONAL | KW_RULE
+     | KW_OBJECT | KW_INFO | KW_WARN | KW_REVIEW | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT
+     | KW_CREATE_ONLY | KW_READONLY | KW_OF | KW_REF | KW_OPEN | KW_MIGRATION | KW_WHEN
+     | KW_AFTER | KW_DATES | KW_ZONE ;
+/* After a '.', every word is a field name: `src.each`, `c.match`. */
+anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY
+       | KW_LOOKUP | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR
+       | KW_NOT | KW_SRC ;
 
 block: '{' stmts '}' { $$ = $2.head; } ;
 stmts: %empty { $$ = (hm_nlist){0}; }
@@ -391,7 +415,8 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
-    | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
+    | IDENT IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len);   /* a fragment's statements */
+        if (!word(&@1, $1.s, "use", lx, pc)) $$ = NULL; }
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }
@@ -405,13 +430,13 @@ expr: coalesce
     ;
 coalesce: orx
     | coalesce COALESCE orx opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = $3; $$->c = $4;
-        /* `?? unset` (a contextual word here): `?? skip` that reports a failed value */
+        /* `?? skip` and `?? unset` (contextual words here): leave the field out, the
+           second with a report line for a failed value */
         if ($3->kind == N_NAME && !strcmp($3->s, "unset") && !$4) {
-          $$->b = NEW(N_SKIP, @3); $$->b->op = HM_SKIP_UNSET; } }
+          $$->b = NEW(N_SKIP, @3); $$->b->op = HM_SKIP_UNSET; }
+        else if ($3->kind == N_NAME && !strcmp($3->s, "skip")) $$->b = NEW(N_SKIP, @3); }
     | coalesce COALESCE KW_REJECT STRING { $$ = NEW(N_COALESCE, @2); $$->a = $1;
         $$->b = str_node(pc, N_REJECTX, @3, $4.s, $4.len); }
-    | coalesce COALESCE KW_SKIP opt_flag { $$ = NEW(N_COALESCE, @2); $$->a = $1; $$->b = NEW(N_SKIP,
-        @3); $$->c = $4; }
     ;
 opt_flag: %empty %prec LOWER_THAN_FLAG { $$ = NULL; }
         | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s,
@@ -460,26 +485,24 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_SRC { $$ = NEW(N_SRC, @1); }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
-       | IDENT '(' args ')' { $$ = str_node(pc, N_CALL, @1, $1.s, $1.len); $$->a = $3.head;
-           if (!strcmp($1.s, "exists") && $3.head && !$3.head->next)
-             $$ = exists_node(pc, @$, $3.head); }
+       | IDENT '(' args ')' { $$ = call_node(pc, @1, @$, $1.s, $1.len, $3.head); }
        | KW_LOOKUP IDENT '(' expr ')' { $$ = str_node(pc, N_LOOKUP, @2, $2.s, $2.len); $$->a = $4; }
-       | KW_AGENT '(' expr ')' { $$ = NEW(N_AGENT, @1); $$->a = $3; }
        | KW_FIND IDENT '(' expr ')' { $$ = str_node(pc, N_FIND, @2, $2.s, $2.len); $$->a = $4; }
-       | KW_UPLOAD '(' expr ')' { $$ = NEW(N_UPLOAD, @1); $$->a = $3; }
        | KW_MATCH expr '{' arms '}' { $$ = NEW(N_MATCH, @1); $$->a = $2; $$->b = $4.head; }
-       | KW_EACH postfix KW_AS IDENT opt_where block {
-           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6; }
+       | KW_EACH postfix IDENT IDENT opt_where block {
+           $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->c = $6;
+           word(&@3, $3.s, "as", lx, pc); }
        /* the value is parenthesised so it never swallows the operators after it */
-       | KW_EACH postfix KW_AS IDENT opt_where FATARROW '(' expr ')' {
+       | KW_EACH postfix IDENT IDENT opt_where FATARROW '(' expr ')' {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8;
-               $$->op = 1; }
+           $$->op = 1; word(&@3, $3.s, "as", lx, pc); }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }
        | '(' expr ')' { $$ = $2; }
        ;
-opt_where: %empty { $$ = NULL; } | KW_WHERE expr { $$ = $2; } ;
+opt_where: %empty { $$ = NULL; }
+         | IDENT expr { $$ = $2; word(&@1, $1.s, "where", lx, pc); } ;
 args: %empty { $$ = (hm_nlist){0}; } | exprs ;
 exprs: expr { $$ = hm_list_one($1); } | exprs ',' expr { $$ = hm_list_add($1, $3); } ;
 arms: arm { $$ = hm_list_one($1); } | arms arm { $$ = hm_list_add($1, $2); } ;

@@ -13,10 +13,15 @@ tm=$src/editors/hmap.tmLanguage.json vim=$src/editors/vim/syntax/hmap.vim
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "editor_files: $*"; exit 1; }
 
-# (a) the lexer's keywords, from its table: {"word", KW_...}
-grep -o '{"[a-z_]*",' "$src/grammar/hm_lex.re" | sed 's/{"//; s/",//' | sort -u >"$tmp/kw"
-nkw=$(wc -l <"$tmp/kw")
-[ "$nkw" -ge 40 ] || fail "only $nkw keywords read from grammar/hm_lex.re: the table moved?"
+# (a) the lexer's words, from its tables: reserved {"word", KW_...} and contextual
+# CONTEXTUAL("word", ...); and the words the grammar reads by their text, word(..., "w", ...)
+grep -o '{"[a-z_]*", KW_' "$src/grammar/hm_lex.re" | sed 's/{"//; s/", KW_//' >"$tmp/reserved"
+grep -o 'CONTEXTUAL("[a-z_]*"' "$src/grammar/hm_lex.re" | sed 's/.*("//; s/"//' >"$tmp/ctx"
+grep -o '"[a-z_]*", lx, pc)' "$src/grammar/hm_parse.y" | sed 's/"//; s/".*//' >>"$tmp/ctx"
+sort -u "$tmp/reserved" "$tmp/ctx" >"$tmp/kw"
+nres=$(wc -l <"$tmp/reserved") nctx=$(sort -u "$tmp/ctx" | wc -l)
+[ "$nres" -ge 20 ] || fail "only $nres reserved words read from grammar/hm_lex.re: the table moved?"
+[ "$nctx" -ge 20 ] || fail "only $nctx contextual words read from grammar/: the tables moved?"
 jq -e . "$tm" >/dev/null || fail "$tm is not valid JSON"
 jq -r '.. | objects | (.match?, .begin?) | strings' "$tm" >"$tmp/regexes"
 grep -E '^[[:space:]]*syn (keyword|match)' "$vim" >"$tmp/vimsyn"

@@ -1,5 +1,6 @@
 " Vim syntax file for hmap mapping files (.hmap).
-" Keywords are grammar/hm_lex.re's table; tests/editor/editor_files.sh keeps them in step.
+" Reserved words are grammar/hm_lex.re's KEYWORDS; contextual words its CONTEXTUALS and the
+" words hm_parse.y reads by text; tests/editor/editor_files.sh keeps them in step.
 " Install: add editors/vim to 'runtimepath' (see docs/editors.md, "Syntax highlighting").
 if exists("b:current_syntax")
   finish
@@ -9,21 +10,28 @@ set cpo&vim
 
 syn case match
 
-syn keyword hmapDeclaration migration module use setting target object source from key
-syn keyword hmapDeclaration parent by path records sep encoding files rule table let
-" contextual words (identifiers to the lexer) that the grammar reads as declarations
-syn keyword hmapDeclaration extends fragment dates zone
-syn keyword hmapModifier    required max min default unique create_only readonly
-syn keyword hmapModifier    optional distinct
-syn keyword hmapConditional if else match when after
-syn keyword hmapRepeat      each as where
-syn keyword hmapStatement   lookup find agent upload
-syn keyword hmapAnnotation  flag info warn review reject lossy skip gap export csv
-syn keyword hmapAnnotation  inventory ignore
+syn keyword hmapDeclaration object source from key parent rule let
+syn keyword hmapModifier    required create_only readonly optional distinct
+syn keyword hmapConditional if else match when
+syn keyword hmapRepeat      each
+syn keyword hmapStatement   lookup find
+syn keyword hmapAnnotation  flag reject lossy ignore
 syn keyword hmapOperatorWord and or not
 syn keyword hmapBoolean     true false
 syn keyword hmapNull        null
-syn keyword hmapType        string number int bool datetime list of record ref enum open any
+" Contextual words (docs/language.md, "Reserved words") are matches, not keywords: the
+" field-name match below then wins at `default: string`, as the language reads it.
+syn match hmapDeclaration "\<\%(migration\|module\|use\|setting\|target\|path\|by\)\>"
+syn match hmapDeclaration "\<\%(records\|sep\|encoding\|files\|table\|dates\|zone\)\>"
+syn match hmapDeclaration "\<\%(extends\|fragment\)\>"
+syn match hmapModifier    "\<\%(max\|min\|default\|unique\)\>"
+syn match hmapConditional "\<after\>"
+syn match hmapRepeat      "\<\%(as\|where\)\>"
+syn match hmapStatement   "\<\%(agent\|upload\)\>"
+syn match hmapAnnotation  "\<\%(info\|warn\|review\|skip\|unset\|gap\|export\|csv\)\>"
+syn match hmapAnnotation  "\<inventory\>"
+syn match hmapType "\<\%(string\|number\|int\|bool\|datetime\|list\|of\|record\)\>"
+syn match hmapType "\<\%(ref\|enum\|open\|any\)\>"
 
 " A word before a single ':' is a field name. (A :syn keyword outranks any match, so a
 " keyword used as a field name, `key: string`, still shows as the keyword.)
