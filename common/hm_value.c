@@ -103,19 +103,18 @@ hm_value hv_rec_get(const hm_value *recv, const char *key) {
   return hv_missing(HM_WHY_ABSENT);
 }
 
+/* The one truthiness (docs/language.md, "Conditions: one truthiness"): true holds;
+   false, missing and null do not. The checker lets only bools reach a condition (E0215),
+   but a `bool` column arrives as the export wrote it, so its spellings are read the way
+   the plan writes a bool field: 1 and true (any case) hold; 0, false, blank and any other
+   text (flagged when the record is read) do not. */
 bool hv_truthy(hm_value v) {
   switch (v.kind) {
   case HV_BOOL: return v.u.b;
-  case HV_NUM: return v.u.num != 0;
-  /* CSV cells are text: a bool column holds "0"/"1" or "false"/"true", and
-     `when src.IsDeleted` must read "0" as false. */
+  case HV_NUM: return v.u.num == 1;   /* a JSON bool column written 0/1 */
   case HV_STR:
-    if (v.len == 0) return false;
-    if (v.len == 1 && v.u.str[0] == '0') return false;
-    if (v.len == 5 && strncasecmp(v.u.str, "false", 5) == 0) return false;
-    return true;
-  case HV_LIST: return v.u.list->n != 0;
-  case HV_REC: case HV_REF: return true;
+    return (v.len == 1 && v.u.str[0] == '1') ||
+           (v.len == 4 && strncasecmp(v.u.str, "true", 4) == 0);
   default: return false;
   }
 }

@@ -126,7 +126,7 @@ static inline void hv_rec_add(hm_arena *a, hm_value *rec, const char *key, hm_va
 hm_value hv_rec_get(const hm_value *rec, const char *key);  /* MISSING if absent */
 
 static inline bool hv_is_nothing(hm_value v) { return v.kind == HV_MISSING || v.kind == HV_NULL; }
-bool hv_truthy(hm_value v);       /* false, missing, null, "", 0, "0" and "false" are false */
+bool hv_truthy(hm_value v);  /* true holds; a bool column's "1"/"true" too; nothing else */
 bool hv_equal(hm_value a, hm_value b);
 int hv_compare(hm_value a, hm_value b, bool *ok);   /* ok=false when not comparable */
 const char *hv_kind_name(hm_kind k);
