@@ -836,7 +836,16 @@ static hm_node *first_fallible(hm_node *e) {
   return e;
 }
 
-static void report_fallible(chk *x, hm_node *e) {
+/* How to handle a failure, in E0301's message: anywhere, or in a field of Gorgias' (the
+   form docs/language.md recommends first: `?? unset` leaves a report line, `?? skip` not). */
+#define HOW_ANY "handle it with ?? default, ?? reject \"why\" or ?? skip"
+#define HOW_FIELD                                                                        \
+  "add ?? unset (leaves the field out, with a report line), ?? default or ?? reject \"why\"; " \
+  "?? skip leaves it out silently"
+#define HOW_REQUIRED                                                                        \
+  "add ?? reject \"why\" or ?? default (a required field cannot be left unset)"
+
+static void report_fallible_how(chk *x, hm_node *e, const char *how) {
   hm_node *f = first_fallible(e);
   if (!f) f = e;
   const char *uncovered = f->kind == N_MATCH ? match_uncovered(x, f) : NULL;
@@ -850,26 +859,19 @@ static void report_fallible(chk *x, hm_node *e) {
       "this match has no default arm and its subject can hold any value: add `_ => ...` or handle "
       "it with ?? default, ?? reject \"why\" or ?? skip");
   else if (f->kind == N_LOOKUP)
-    D(x, f, E0301,
-      "lookup %s(...) can find nothing: handle it with ?? default, ?? reject \"why\" or ?? skip",
-      f->s);
+    D(x, f, E0301, "lookup %s(...) can find nothing: %s", f->s, how);
   else if (f->kind == N_FIND || (f->kind == N_FIELD && f->a && f->a->kind == N_FIND))
-    D(x, f, E0301,
-      "find %s(...) can find no record: handle it with ?? default, ?? reject \"why\" or ?? skip",
-      f->kind == N_FIND ? f->s : f->a->s);
+    D(x, f, E0301, "find %s(...) can find no record: %s", f->kind == N_FIND ? f->s : f->a->s,
+      how);
   else if (f->kind == N_AGENT)
-    D(x, f, E0301,
-      "agent(...) can find no Gorgias user: handle it with ?? default, ?? reject \"why\" or ?? "
-      "skip");
+    D(x, f, E0301, "agent(...) can find no Gorgias user: %s", how);
   else if (f->kind == N_CALL)
-    D(x, f, E0301,
-      "%s(...) can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? skip",
-      f->s);
+    D(x, f, E0301, "%s(...) can fail at run time: %s", f->s, how);
   else
-    D(x, f, E0301,
-      "this expression can fail at run time: handle it with ?? default, ?? reject \"why\" or ?? "
-      "skip");
+    D(x, f, E0301, "this expression can fail at run time: %s", how);
 }
+
+static void report_fallible(chk *x, hm_node *e) { report_fallible_how(x, e, HOW_ANY); }
 
 /* ---------- constants against the schema (enums, limits) ---------- */
 
@@ -1119,8 +1121,11 @@ static void missing_let(chk *x, hm_node *st) {
    `?? unset` (the field stays unset and a report line says why), or for a
    field Gorgias requires, `?? reject` (unset would only trade E0301 for E0302). */
 static void report_fallible_field(chk *x, hm_node *st, const hm_node *field) {
-  report_fallible(x, st->a);
-  if (!field || st->kind != N_ASSIGN) return;
+  int assign = field && st->kind == N_ASSIGN;
+  report_fallible_how(x, st->a, !assign                      ? HOW_ANY
+                                : hm_field_required(field) ? HOW_REQUIRED
+                                                           : HOW_FIELD);
+  if (!assign) return;
   hm_loc end = st->loc;
   last_leaf(st->a, &end);
   end = hm_diag_expr_end(&x->c->diags, st->loc, end);
