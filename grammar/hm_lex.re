@@ -117,9 +117,9 @@ static int reserved(const unsigned char *s, size_t n) {
 /* Contextual words (docs/language.md, "Reserved words"): a keyword only when what follows
    on its line is what the keyword takes, so anywhere else (a field, a `let`, a source)
    the word is a plain name. `dates "%d/%m/%Y"`, `sep ";"`, `flag warn "m"`, `max 255`,
-   `default "x"`, `ref User`, `enum open (...)`, `after { ... }`. Words the grammar can
-   tell apart by position (`setting`, `use`, types, `as`, `skip`...) are identifiers
-   it reads by their text. */
+   `default "x"`, `ref User`, `enum open (...)`, `after { ... }`, `use itop`, `setting x`.
+   Words the grammar can tell apart by position (types, `as`, `by`, `skip`...) are
+   identifiers it reads by their text. */
 typedef enum next_kind { NX_TEXT, NX_NUMBER, NX_LITERAL, NX_NAME, NX_PAREN, NX_BRACE } next_kind;
 #define CONTEXTUAL(word, tok, next) { word, tok, next }
 static const struct { const char *w; int tok; next_kind next; } CONTEXTUALS[] = {
@@ -132,8 +132,20 @@ static const struct { const char *w; int tok; next_kind next; } CONTEXTUALS[] = 
   CONTEXTUAL("max", KW_MAX, NX_NUMBER), CONTEXTUAL("min", KW_MIN, NX_NUMBER),
   CONTEXTUAL("default", KW_DEFAULT, NX_LITERAL), CONTEXTUAL("of", KW_OF, NX_NAME),
   CONTEXTUAL("ref", KW_REF, NX_NAME), CONTEXTUAL("open", KW_OPEN, NX_PAREN),
-  CONTEXTUAL("after", KW_AFTER, NX_BRACE),
+  CONTEXTUAL("after", KW_AFTER, NX_BRACE), CONTEXTUAL("use", KW_USE, NX_NAME),
+  CONTEXTUAL("setting", KW_SETTING, NX_NAME), CONTEXTUAL("module", KW_MODULE, NX_NAME),
+  CONTEXTUAL("target", KW_TARGET, NX_NAME), CONTEXTUAL("gap", KW_GAP, NX_NAME),
+  CONTEXTUAL("fragment", KW_FRAGMENT, NX_NAME),
 };
+
+/* Contextual words that follow a name in the grammar (`each S as x where`, `parent P by
+   f`, `T extends P`, `list of T`): after a word that takes a name they are not that name. */
+static int follows_names(const unsigned char *p, size_t n) {
+  static const char *const w[] = {"as", "where", "by", "of", "extends", "path", "unique"};
+  for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+    if (strlen(w[i]) == n && !memcmp(w[i], p, n)) return 1;
+  return 0;
+}
 
 static int ident_start(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -162,7 +174,8 @@ static int next_fits(const unsigned char *p, const unsigned char *e, next_kind n
     if (*p == '`') return 1;
     const unsigned char *q = p;
     while (q < e && (ident_start(*q) || (*q >= '0' && *q <= '9'))) q++;
-    return ident_start(*p) && reserved(p, (size_t)(q - p)) < 0;
+    return ident_start(*p) && reserved(p, (size_t)(q - p)) < 0 &&
+           !follows_names(p, (size_t)(q - p));
   }
   case NX_PAREN: return *p == '(';
   case NX_BRACE: return *p == '{';

@@ -27,6 +27,7 @@ typedef struct hm_parse_ctx {
   int errors;
   int brace_reported_line, brace_reported_col;   /* an open `{` already named */
   hm_node *pending;   /* `?? b` then `flag ... when c`: the guarded flag, after its statement */
+  int bad_option_line;   /* a line whose first unknown source option was named */
 } hm_parse_ctx;
 int hm_parse_file(hm_parse_ctx *pc, hm_lexer *lx);
 }
@@ -206,6 +207,8 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   KW_SEP "'sep'" KW_ENCODING "'encoding'" KW_FILES "'files'" KW_TABLE "'table'"
   KW_INFO "'info'" KW_WARN "'warn'" KW_REVIEW "'review'" KW_MAX "'max'" KW_MIN "'min'"
   KW_DEFAULT "'default'" KW_OF "'of'" KW_REF "'ref'" KW_OPEN "'open'" KW_AFTER "'after'"
+  KW_USE "'use'" KW_SETTING "'setting'" KW_MODULE "'module'" KW_TARGET "'target'"
+  KW_GAP "'gap'" KW_FRAGMENT "'fragment'"
 %token <str> KW_DATES "'dates'" KW_ZONE "'zone'"
 
 %type <node> item type fielddecl fopt literal srcopt
@@ -234,23 +237,16 @@ item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
   | KW_MIGRATION STRING KW_DATES datearg opt_zone {
       $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5; }
-  /* `use NAME`, `module NAME`: contextual words, like every declaration's first word
-     but `source`, `object` and `rule` (docs/language.md, "Reserved words") */
-  | IDENT IDENT {
-      if (!strcmp($1.s, "use")) $$ = str_node(pc, N_USE, @2, $2.s, $2.len);
-      else if (!strcmp($1.s, "module")) $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len);
-      else { $$ = NULL; YYLTYPE l = @1; yyerror(&l, lx, pc, "syntax error: a declaration "
-          "starts with `rule`, `source`, `use`, `setting`, `fragment`, `gap`..."); } }
-  | IDENT IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4;
-      if (!word(&@1, $1.s, "setting", lx, pc)) $$ = NULL; }
-  | IDENT IDENT KW_PATH STRING IDENT names '{' fielddecls '}' {
+  | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
+  | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
+  | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
+  | KW_TARGET IDENT KW_PATH STRING IDENT names '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
       $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6.head; $$->c = $8.head;
-      if (!word(&@1, $1.s, "target", lx, pc) || !word(&@5, $5.s, "unique", lx, pc)) $$ = NULL; }
-  | IDENT IDENT KW_PATH STRING '{' fielddecls '}' {
+      if (!word(&@5, $5.s, "unique", lx, pc)) $$ = NULL; }
+  | KW_TARGET IDENT KW_PATH STRING '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
-      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head;
-      if (!word(&@1, $1.s, "target", lx, pc)) $$ = NULL; }
+      $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->c = $6.head; }
   | KW_OBJECT IDENT '{' fielddecls '}' { $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len);
       $$->c = $4.head; }
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
@@ -283,19 +279,16 @@ item:
           "syntax error: after `rule S -> T` comes `extends RULE`, `when`, `lossy` or `{`"); }
       $$->guard = $7; $$->annots = $8.head; $$->c = $10.head; $$->d = $12; }
   /* `fragment NAME { ... }`: statements a rule takes in with `use NAME` */
-  | IDENT IDENT '{' stmts '}' {
-      $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head;
-      if (strcmp($1.s, "fragment") != 0) { YYLTYPE l = @1; yyerror(&l, lx, pc,
-          "syntax error: a declaration starts with `rule`, `source`, `fragment`..."); } }
-  | IDENT IDENT ARROW IDENT IDENT STRING annots {
+  | KW_FRAGMENT IDENT '{' stmts '}' {
+      $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head; }
+  | KW_GAP IDENT ARROW IDENT IDENT STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
       $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head;
-      if (!word(&@1, $1.s, "gap", lx, pc) || !word(&@4, $4.s, "export", lx, pc) ||
-          !word(&@5, $5.s, "csv", lx, pc)) $$ = NULL; }
-  | IDENT IDENT ARROW IDENT STRING annots {
+      if (!word(&@4, $4.s, "export", lx, pc) || !word(&@5, $5.s, "csv", lx, pc)) $$ = NULL; }
+  | KW_GAP IDENT ARROW IDENT STRING annots {
       $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 1;
       $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6.head;
-      if (!word(&@1, $1.s, "gap", lx, pc) || !word(&@4, $4.s, "inventory", lx, pc)) $$ = NULL; }
+      if (!word(&@4, $4.s, "inventory", lx, pc)) $$ = NULL; }
   ;
 
 /* The format is kept as an N_NAME node (checked later) so unknown formats get a
@@ -357,6 +350,14 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_OPTIONAL { $$ = NEW(N_SRCOPT, @1); $$->op = SO_OPTIONAL; }
       | KW_TABLE STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_TABLE; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
+      /* a word no option starts with: named, rather than read as the next declaration */
+      | IDENT { $$ = NULL; YYLTYPE l = @1; char m[200];
+          snprintf(m, sizeof m, "syntax error: '%.40s' is not a source option (key, parent, "
+                   "records, sep, encoding, files, table, distinct, optional, ignore, dates)",
+                   $1.s);
+          /* the words after it on its line are its own: one error, not one per word */
+          if (pc->bad_option_line != l.first_line) yyerror(&l, lx, pc, m);
+          pc->bad_option_line = l.first_line; }
       | KW_DATES datearg opt_zone { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DATES; $$->a = $2;
           $$->b = $3; }
       ;
@@ -387,7 +388,8 @@ fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_PARENT | KW_RECORDS |
      | KW_IGNORE | KW_TABLE | KW_ENCODING | KW_FILES | KW_DISTINCT | KW_OPTIONAL | KW_RULE
      | KW_OBJECT | KW_INFO | KW_WARN | KW_REVIEW | KW_REQUIRED | KW_MAX | KW_MIN | KW_DEFAULT
      | KW_CREATE_ONLY | KW_READONLY | KW_OF | KW_REF | KW_OPEN | KW_MIGRATION | KW_WHEN
-     | KW_AFTER | KW_DATES | KW_ZONE ;
+     | KW_AFTER | KW_DATES | KW_ZONE | KW_USE | KW_SETTING | KW_MODULE | KW_TARGET | KW_GAP
+     | KW_FRAGMENT ;
 /* After a '.', every word is a field name: `src.each`, `c.match`. */
 anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY
        | KW_LOOKUP | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR
@@ -415,8 +417,7 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
     | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
-    | IDENT IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len);   /* a fragment's statements */
-        if (!word(&@1, $1.s, "use", lx, pc)) $$ = NULL; }
+    | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
     ;
 else_part: %empty %prec LOWER_THAN_ELSE { $$ = NULL; }
          | KW_ELSE block { $$ = $2; }
