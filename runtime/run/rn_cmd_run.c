@@ -51,6 +51,10 @@ static const char *RUN_USAGE =
     "  --allow-setting TYPE.KEY  start although the account setting TYPE.KEY (e.g.\n"
     "                         auto-merge.tickets.enabled) is on (repeatable)\n"
     "  --allow-active-settings  start although settings act on imported tickets\n"
+    "  --pause-automation     pause every rule and setting that would stop the run, and put\n"
+    "                         them back when it ends (recorded in the state first)\n"
+    "  --pause-rule NAME      pause the active rule NAME for the run (repeatable)\n"
+    "  --pause-setting TYPE.KEY  switch the setting off for the run (repeatable)\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
     "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
     "                         often (default 5) and at each phase\n"
@@ -86,6 +90,15 @@ static int parse_long(const char *s, long *out) {
   return 0;
 }
 
+static int add_name(const char **list, int *n, const char *v, const char *flag) {
+  if (*n == 32) {
+    fprintf(stderr, "hmaprun run: %s: at most 32 names\n", flag);
+    return 2;
+  }
+  list[(*n)++] = v;
+  return 0;
+}
+
 static int parse_run_args(int argc, char **argv, run_args *a) {
   memset(a, 0, sizeof *a);
   a->o.time_scale = 1;
@@ -99,6 +112,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--force-map-change")) a->o.force_map_change = 1;
     else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
     else if (!strcmp(arg, "--allow-active-settings")) a->o.allow_active_settings = 1;
+    else if (!strcmp(arg, "--pause-automation")) a->o.pause_all = 1;
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
@@ -116,6 +130,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       a->o.allow_settings[a->o.nallow_settings++] = v;
+    } else if ((v = opt_value(argc, argv, &i, "--pause-rule"))) {
+      if (add_name(a->o.pause_rules, &a->o.npause_rules, v, "--pause-rule")) return 2;
+    } else if ((v = opt_value(argc, argv, &i, "--pause-setting"))) {
+      if (add_name(a->o.pause_settings, &a->o.npause_settings, v, "--pause-setting")) return 2;
     } else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--probe"))) a->probe = v;

@@ -121,6 +121,10 @@ const hm_gorgias_routes HM_GORGIAS_ROUTES = {
   .help_center_host = "https://internal-help-center-api.gorgias.com",
   .account_domain = ".gorgias.com",
   .ticket_customer = "customer",                      /* §5.1: by id, or by e-mail (+ name) */
+  /* fid §1.9: [DTO] AccountSetting objects carry an id; the PUT of one by id is
+   * read from the DTO's update type, UNCONFIRMED against a live account (the
+   * run reads every switch back before it trusts it, docs/run.md "Pausing"). */
+  .account_setting = "/api/account/settings/",
 };
 
 /* Gorgias takes any content_type on an attachment (§5.2: a required string;

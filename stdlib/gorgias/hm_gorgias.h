@@ -73,6 +73,7 @@ typedef struct hm_gorgias_routes {
   const char *help_center_host;   /* the Help Center API's base URL for a *.gorgias.com account */
   const char *account_domain;     /* the host suffix of a Gorgias account */
   const char *ticket_customer;    /* a ticket's customer: {id} or {email, name} found or made */
+  const char *account_setting;    /* PUT + the setting's id: {type, data} (pausing automation) */
 } hm_gorgias_routes;
 
 extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
