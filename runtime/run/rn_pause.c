@@ -131,7 +131,10 @@ static int pause_one(hm_http *h, hm_store *st, const cJSON *it, hm_progress *p,
   r.before = rule ? "null" : "true";
   r.sent = rule ? stamp : "false";
   long long id = hm_store_pause_intent(st, &r);
-  if (id < 0) { snprintf(err, errlen, "cannot record the pause of %s in the state", r.name); return 2; }
+  if (id < 0) {
+    snprintf(err, errlen, "cannot record the pause of %s in the state", r.name);
+    return 2;
+  }
   char *after = NULL, why[260] = "";
   long code = put_value(h, &r, r.sent, &after, why, sizeof why, t);
   if (code >= 200 && code < 300) {
