@@ -284,7 +284,7 @@ static void merge_into(cJSON *cur, const cJSON *given) {
    400, an unknown id a 404. Answers the setting as GET /api/account lists it. */
 void hm_sbx_setting_put(hm_sbx_req *rq, hm_sbx_resp *rs) {
   cJSON *b = hm_sbx_body(rq, rs, 0);
-  if (!b) return;
+  if (!b || hm_sbx_check(rq, rs, "AccountSetting", b, HM_SBX_UPDATE) != 0) return;
   cJSON *t = rq->ctx->settings ? rq->ctx->settings->child : NULL;
   for (long long i = 1; t && i < rq->id[0]; i++) t = t->next;
   if (rq->id[0] < 1 || !t) { hm_sbx_error(rs, 404, "Account setting not found."); return; }
