@@ -10,7 +10,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     scope) echo "--data --out --set --probe --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --probe --delta --force-map-change
                --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --allow-setting --allow-active-settings
-               --pause-automation --pause-rule --pause-setting --rate-window --map-hash --report
+               --pause-automation --pause-rule --pause-setting --prove-writes --rate-window --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --help-center-url --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
@@ -20,7 +20,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     status) echo "--state --json --flags --help" ;;
     preflight) echo "--target --credentials-file --time-scale --allow-rule --allow-active-rules
                      --allow-setting --allow-active-settings --pause-rule --pause-setting
-                     --pause-automation --log-json --help" ;;
+                     --pause-automation --prove-writes --log-json --help" ;;
     restore-automation) echo "--state --target --credentials-file --time-scale --retarget
                               --help-center-url --max-answer-bytes --log-json --log-every --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help-center-url

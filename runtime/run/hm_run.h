@@ -93,6 +93,9 @@ typedef struct hm_exec_opts {
   /* blockers paused for the run and put back at its end (rn_pause.c): all
      (--pause-automation) or by name (--pause-rule NAME, --pause-setting TYPE.KEY) */
   int pause_all;
+  /* the preflight's write check per kind (rn_prove.c): forced with an admin key */
+  int prove_writes;
+  const struct cJSON *write_targets;   /* Gorgias kinds the plan writes (set), or NULL: all */
   const char *pause_rules[32]; int npause_rules;
   const char *pause_settings[32]; int npause_settings;
   double rate_window;        /* --rate-window SECONDS: the bucket drains in it (0: 20) */

@@ -271,7 +271,13 @@ int hm_preflight_settings_pausing(hm_http *h, const hm_rule_allow *allow,
 /* A warning when the key's user is not an admin: Gorgias answers 403 to the
    calls its role may not make (users need an admin key); the run reports
    those records refused and goes on. Silent when the account does not say. */
-void hm_preflight_role(hm_http *h, hm_progress *p);
+int hm_preflight_role(hm_http *h, hm_progress *p);   /* 1: not an admin key */
+/* rn_prove.c: write permission per kind of HM_GORGIAS_PROVE in targets (NULL:
+   all), by an unchanged PUT on an existing object; each kind refused (403)
+   goes into forbidden as "POST T"/"PUT T" -> why. Returns the kinds refused;
+   calls counts the requests. */
+int hm_prove_writes(hm_http *h, const cJSON *targets, hm_progress *p, cJSON *forbidden,
+                    long long *calls);
 int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 
@@ -639,6 +645,7 @@ struct hm_exec {
   int recovering;       /* run --recover, kept in the state until a run completes: a create
                            the journal does not know is in doubt (looked up before it is sent) */
   hm_pause_tally pause; /* automation paused and put back by this run (rn_pause.c) */
+  long long prove_calls; /* the preflight's write check (rn_prove.c), reported apart */
 };
 
 /* Appended to a content hash, with the unresolved score, when an agent did

@@ -14,18 +14,19 @@ static const char *PREFLIGHT_USAGE =
     "usage: hmaprun preflight --target URL [--credentials-file FILE] [--time-scale X]\n"
     "       [--allow-rule NAME]... [--allow-active-rules] [--allow-setting TYPE.KEY]...\n"
     "       [--allow-active-settings] [--pause-rule NAME]... [--pause-setting TYPE.KEY]...\n"
-    "       [--pause-automation] [--log-json]\n"
+    "       [--pause-automation] [--prove-writes] [--log-json]\n"
     "  Lists what `hmaprun run` with the same options would find before its first write:\n"
     "  active rules on ticket events, account settings acting on imported tickets, the\n"
-    "  key's role. Sends no write. Exit: 0 the run would start, 2 usage, 3 it would be\n"
-    "  refused, 4 target unreachable.\n";
+    "  key's role. Sends no write, except with --prove-writes: an unchanged PUT on an\n"
+    "  existing user, team, customer and tag proves the key may write each kind.\n"
+    "  Exit: 0 the run would start, 2 usage, 3 it would be refused, 4 target unreachable.\n";
 
 typedef struct names { const char *v[32]; int n; } names;
 
 typedef struct pf_args {
   const char *target, *creds_file;
   double time_scale;
-  int log_json, allow_rules_all, allow_settings_all, pause_all;
+  int log_json, allow_rules_all, allow_settings_all, pause_all, prove;
   names allow_rules, allow_settings, pause_rules, pause_settings;
 } pf_args;
 
@@ -46,13 +47,14 @@ static int push(names *l, const char *v) {
 
 static int parse_pf(int argc, char **argv, pf_args *a, int *help) {
   static const char *const FLAGS[] = { "--allow-active-rules", "--allow-active-settings",
-                                       "--pause-automation", "--log-json" };
+                                       "--pause-automation", "--log-json", "--prove-writes" };
   for (int i = 1; i < argc; i++) {
     const char *v = NULL, *arg = argv[i];
-    int *flag[] = { &a->allow_rules_all, &a->allow_settings_all, &a->pause_all, &a->log_json };
+    int *flag[] = { &a->allow_rules_all, &a->allow_settings_all, &a->pause_all, &a->log_json,
+                    &a->prove };
     int k = 0, rc = 0;
-    while (k < 4 && strcmp(arg, FLAGS[k])) k++;
-    if (k < 4) { *flag[k] = 1; continue; }
+    while (k < 5 && strcmp(arg, FLAGS[k])) k++;
+    if (k < 5) { *flag[k] = 1; continue; }
     if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) { *help = 1; return 0; }
     if (value_of(argc, argv, &i, "--target", &v)) a->target = v;
     else if (value_of(argc, argv, &i, "--credentials-file", &v)) a->creds_file = v;
@@ -87,6 +89,10 @@ static int findings(hm_http *h, const pf_args *a, hm_progress *p) {
       sizeof err);
   if (err[0]) fprintf(stderr, "hmaprun preflight: %s\n", err);
   hm_preflight_role(h, p);
+  cJSON *refused = cJSON_CreateObject();
+  long long calls = 0;
+  if (a->prove) hm_prove_writes(h, NULL, p, refused, &calls);
+  cJSON_Delete(refused);
   cJSON_Delete(paused);
   return rc > rs ? rc : rs;
 }

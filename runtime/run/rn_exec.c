@@ -1126,6 +1126,15 @@ static void write_report(hm_exec *ex, const char *status) {
     cJSON_AddNumberToObject(a, "calls", (double)ex->pause.calls);
     cJSON_AddItemToObject(a, "changes", paused);
   }
+  if (ex->prove_calls) {   /* the preflight's write check, apart from the migration's calls */
+    cJSON *w = cJSON_AddObjectToObject(r, "write_check");
+    cJSON_AddNumberToObject(w, "calls", (double)ex->prove_calls);
+    cJSON *refused = cJSON_AddArrayToObject(w, "refused");
+    const cJSON *f;
+    cJSON_ArrayForEach(f, ex->forbidden)
+      if (f->string && !strncmp(f->string, "PUT ", 4) && strstr(f->valuestring, "write check"))
+        cJSON_AddItemToArray(refused, cJSON_CreateString(f->string + 4));
+  }
   write_report_html(ex, r);
   char *txt = cJSON_Print(r);
   cJSON_Delete(r);
@@ -1213,7 +1222,10 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
                         !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
   if (!rc && !o->no_preflight) rc = preflight_automation(ex, err, sizeof err);
-  if (!rc && !o->no_preflight) hm_preflight_role(ex->http, &ex->prog);
+  if (!rc && !o->no_preflight && (hm_preflight_role(ex->http, &ex->prog) || o->prove_writes)) {
+    if (!ex->forbidden) ex->forbidden = cJSON_CreateObject();
+    hm_prove_writes(ex->http, o->write_targets, &ex->prog, ex->forbidden, &ex->prove_calls);
+  }
   if (!rc && !o->no_preflight && hm_http_help_center_token(ex->http, err, sizeof err)) {
     /* Not fatal: a map without Help Center objects never needs the token. */
     fprintf(stderr, "hmaprun: preflight: no Help Center token from %s (%s); Help Center calls "

@@ -271,10 +271,10 @@ int hm_preflight_settings_pausing(hm_http *h, const hm_rule_allow *allow,
   return rc;
 }
 
-void hm_preflight_role(hm_http *h, hm_progress *p) {
+int hm_preflight_role(hm_http *h, hm_progress *p) {
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(hm_http_account_user(h), "role");
   const char *name = cJSON_IsObject(role) ? hm_rn_json_str(role, "name") : NULL;
-  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return;
+  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return 0;
   char msg[512];
   snprintf(msg, sizeof msg,
            "the key's user has the role \"%s\", not %s: Gorgias answers 403 to the writes "
@@ -282,4 +282,5 @@ void hm_preflight_role(hm_http *h, hm_progress *p) {
            "reported refused with Gorgias' message and the rest of the migration goes on",
            name, HM_GORGIAS_ROLE_ADMIN);
   hm_progress_note(p, "warning", msg);
+  return 1;
 }
