@@ -1170,6 +1170,9 @@ static int preflight_automation(hm_exec *ex, char *err, size_t errlen) {
         &(hm_rule_allow){o->pause_all, o->pause_settings, o->npause_settings}, to_pause,
         &ex->prog, err, errlen);
   if (!rc) rc = hm_pause_apply(ex->http, ex->st, to_pause, &ex->prog, &ex->pause, err, errlen);
+  /* A blocker that could not be paused: the run does not start, so what was
+     paused for it goes back now rather than stay off until a resume. */
+  if (rc && hm_pause_open(ex->st)) hm_pause_restore(ex->http, ex->st, &ex->prog, &ex->pause);
   cJSON_Delete(to_pause);
   return rc;
 }

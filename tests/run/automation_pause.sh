@@ -15,7 +15,10 @@
 #   state; its resume puts it back, except a rule the consultant re-stamped
 #   meanwhile (left as it is, named);
 # - a run killed and abandoned: `hmaprun restore-automation` puts it back; run
-#   again it has nothing to do.
+#   again it has nothing to do; a run killed then rolled back: the rollback
+#   puts it back too;
+# - a setting Gorgias refuses to switch (403): exit 3, no ticket sent, and the
+#   rules paused before it are put back at once.
 set -u
 hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
@@ -30,11 +33,13 @@ rules_state() { api "$url/api/rules" | jq -c '[.data[] | [.name, .deactivated_da
 settings_on() { curl -sf "$url/_sandbox/settings" | jq '[.. | booleans | select(.)] | length'; }
 OLD='"2020-05-05T05:05:05+00:00"'
 
-sandbox_with_rules() { # a fresh strict sandbox in $1 with two active rules and an inactive one
+sandbox_with_rules() { # DIR [ARGS]: a fresh strict sandbox with two active rules, one inactive
   mkdir -p "$1"
-  start_sandbox "$sandbox" "$1" --fidelity strict --time-scale 50
+  _d=$1
+  shift
+  start_sandbox "$sandbox" "$_d" --fidelity strict --time-scale 50 "$@"
   pid=$sbx_pid url=$sbx_url
-  hc=$(sed -n 's/^help center on \(http:[^ ]*\).*/\1/p' "$1/sbx.out")
+  hc=$(sed -n 's/^help center on \(http:[^ ]*\).*/\1/p' "$_d/sbx.out")
   api -X POST "$url/api/rules" -o /dev/null -d \
     '{"name":"Auto reply","code":"Action('"'"'sendEmail'"'"', {})","event_types":"ticket-created"}'
   api -X POST "$url/api/rules" -o /dev/null -d \
@@ -166,6 +171,40 @@ for src in itop smartertrack atera; do
   "$hmaprun" restore-automation --state "$d/ab.db" --target "$url" --time-scale 50 >"$d/ra2.out" 2>&1
   same "restore-automation again" "restore-automation: 0 put back, 0 left as someone changed them, 0 call(s)" \
     "$(tail -1 "$d/ra2.out")"
+  stop_sandbox
+
+  # ---- killed, then rolled back: the rollback puts the automation back too
+  sandbox_with_rules "$d/rollback"
+  want=$(($(stats | jq '.requests') + 40))
+  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
+    --help-center-url "$hc" --state "$d/rb.db" --time-scale 50 --pause-automation \
+    >"$d/rb.out" 2>"$d/rb.err" &
+  rpid=$!
+  i=0
+  while [ "$(stats | jq '.requests')" -lt "$want" ] && [ $i -lt 1500 ] && kill -0 $rpid 2>/dev/null; do
+    sleep 0.02; i=$((i + 1))
+  done
+  kill -9 $rpid 2>/dev/null
+  wait $rpid 2>/dev/null
+  same "before the rollback: switches on" 0 "$(settings_on)"
+  "$hmaprun" rollback --state "$d/rb.db" --target "$url" --help-center-url "$hc" --time-scale 50 \
+    --yes >"$d/rbk.out" 2>"$d/rbk.err" || failed "rollback: exit $?"
+  same "rolled back: rules" "$ACTIVE_AGAIN" "$(rules_state)"
+  same "rolled back: switches on" "$ontotal" "$(settings_on)"
+  same "rolled back: tickets left" 0 "$(curl -sf "$url/_sandbox/dump" | jq '.tickets | length')"
+  stop_sandbox
+
+  # ---- a setting Gorgias refuses to switch (403 under /api/account): the run
+  # does not start (exit 3, nothing imported) and puts back the rules it paused
+  sandbox_with_rules "$d/refuse" --deny-write /api/account
+  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
+    --help-center-url "$hc" --state "$d/rf.db" --time-scale 50 --pause-automation \
+    >"$d/rf.out" 2>"$d/rf.err"
+  same "setting refused: exit" 3 $?
+  grep -qF 'hmaprun: cannot pause setting "satisfaction-surveys.send_survey_for_email" (HTTP 403' \
+    "$d/rf.err" || { failed "setting refused: not named"; cat "$d/rf.err"; }
+  same "setting refused: rules put back" "$ACTIVE_AGAIN" "$(rules_state)"
+  same "setting refused: tickets sent" 0 "$(count 'POST /api/tickets')"
   stop_sandbox
 done
 exit $fail
