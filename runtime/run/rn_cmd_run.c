@@ -733,6 +733,10 @@ int hm_status_main(int argc, char **argv) {
     printf("flags: %lld review, %lld warn, %lld info", fc.review, fc.warn, fc.info);
     if (doubt) printf("; %lld call(s) in doubt: run again to resolve them", doubt);
     putchar('\n');
+    long long paused = hm_pause_open(st);
+    if (paused)
+      printf("automation: %lld rule(s)/setting(s) paused by this migration (put back when the "
+             "run completes, or: hmaprun restore-automation)\n", paused);
     hm_target_status(st, NULL);
   }
   if (json) {
@@ -745,6 +749,8 @@ int hm_status_main(int argc, char **argv) {
     cJSON_AddNumberToObject(f, "warn", (double)fc.warn);
     cJSON_AddNumberToObject(f, "info", (double)fc.info);
     cJSON_AddNumberToObject(o, "in_doubt", (double)doubt);
+    long long paused = hm_pause_open(st);
+    if (paused) cJSON_AddNumberToObject(o, "automation_paused", (double)paused);
     hm_target_status(st, o);
     char *t = cJSON_Print(o);
     puts(t);

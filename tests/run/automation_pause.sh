@@ -130,6 +130,9 @@ for src in itop smartertrack atera; do
   same "killed: switches on" 0 "$(settings_on)"
   same "killed: rows open in the state" "$((2 + ontotal))" \
     "$(sqlite3 "$d/kill.db" "SELECT count(*) FROM paused WHERE state IN ('intent','paused')")"
+  "$hmaprun" status --state "$d/kill.db" >"$d/status.out"
+  grep -qxF "automation: $((2 + ontotal)) rule(s)/setting(s) paused by this migration (put back when the run completes, or: hmaprun restore-automation)" \
+    "$d/status.out" || failed "status does not say the automation is paused"
   api -X PUT "$url/api/rules/2" -o /dev/null -d "{\"deactivated_datetime\":$OLD}"
   "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
     --help-center-url "$hc" --state "$d/kill.db" --time-scale 50 --report "$d/kill.json" \
