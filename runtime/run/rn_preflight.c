@@ -76,7 +76,7 @@ static void pause_rule(rules_ctx *rc, const cJSON *rule, const char *name) {
 static void note_paused(rules_ctx *rc, const char *what, hm_progress *p) {
   if (!rc->npaused) return;
   hm_buf b; hm_buf_init(&b);
-  hm_buf_printf(&b, "%d %s (paused for the run, put back at its end):%s", rc->npaused, what,
+  hm_buf_printf(&b, "%d %s (to pause for the run and put back at its end):%s", rc->npaused, what,
                 hm_buf_cstr(&rc->paused));
   hm_progress_note(p, "info", hm_buf_cstr(&b));
   hm_buf_free(&b);
