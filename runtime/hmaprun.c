@@ -33,6 +33,10 @@ static const char *usage_text =
     "NAME=VALUE]...\n"
     "      the real migration (credentials from GORGIAS_EMAIL and GORGIAS_API_KEY)\n"
     "  rollback --state state.db --target URL\n"
+    "  preflight --target URL [--allow-*/--pause-* as run]\n"
+    "      what the run's preflight finds (rules, settings, role); sends no write\n"
+    "  restore-automation --state state.db --target URL\n"
+    "      put back the rules and settings a run paused (--pause-automation) and left paused\n"
     "  verify --state state.db --target URL [--map FILE.hbc --data DIR [--sample N]]\n"
     "  status --state state.db\n"
     "  probe --target URL --out probe.json [--state FILE]\n"
@@ -275,6 +279,8 @@ static int client_main(const char *cmd, int argc, char **argv) {
   else if (!strcmp(cmd, "rollback")) rc = hm_rollback_main(argc, argv);
   else if (!strcmp(cmd, "verify")) rc = cmd_verify(argc, argv);
   else if (!strcmp(cmd, "probe")) rc = hm_probe_main(argc, argv);
+  else if (!strcmp(cmd, "preflight")) rc = hm_preflight_main(argc, argv);
+  else if (!strcmp(cmd, "restore-automation")) rc = hm_restore_automation_main(argc, argv);
   else rc = hm_status_main(argc, argv);
   curl_global_cleanup();
   return rc;
@@ -295,7 +301,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "scope")) return plan_main(argc - 1, argv + 1, 1);
   if (!strcmp(cmd, "extract")) return hm_extract_main(argc - 1, argv + 1);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "rollback") || !strcmp(cmd, "verify") ||
-      !strcmp(cmd, "status") || !strcmp(cmd, "probe"))
+      !strcmp(cmd, "status") || !strcmp(cmd, "probe") || !strcmp(cmd, "preflight") ||
+      !strcmp(cmd, "restore-automation"))
     return client_main(cmd, argc - 1, argv + 1);
   fprintf(stderr, "hmaprun: unknown command \"%s\"\n%s", cmd, usage_text);
   return 2;

@@ -426,6 +426,8 @@ const cJSON *hm_sbx_setting(const hm_sbx_ctx *ctx, const char *path);
 int hm_sbx_setting_parse(hm_sbx_ctx *ctx, const char *spec);
 /* The settings in the GET /api/account shape: [{"type", "data"}]. */
 cJSON *hm_sbx_settings_list(const hm_sbx_ctx *ctx);
+/* PUT /api/account/settings/{id}: switch members of one setting's data. */
+void hm_sbx_setting_put(hm_sbx_req *rq, hm_sbx_resp *rs);
 /* Records one firing (also used by the routes for events without a rule). */
 void hm_sbx_automation_record(hm_sbx_req *rq, const char *event, long long ticket_id,
                               const char *source, const char *name, cJSON *actions);

@@ -252,6 +252,12 @@ static const hm_sbx_conf_row ROWS[] = {
     {"Rule", "event_types", "string", NULL, NB, NB, 0, NULL, "api §5.9 comma string; fid §2 [BP]"},
     {"Rule", "priority", "int", NULL, NB, NB, 0, NULL, "api §5.9 higher runs first"},
     {"Rule", "deactivated_datetime", "datetime", NULL, NB, NB, 0, NULL, "api §5.9 null = active"},
+
+    /* PUT /api/account/settings/{id}: hmaprun run --pause-automation switches one off */
+    {"AccountSetting", "type", "string", NULL, NB, NB, UNC, NULL,
+     "fid §1.9 [DTO] AccountSetting*Typed {id, type, data}; unconfirmed: the PUT by id"},
+    {"AccountSetting", "data", "record", NULL, NB, NB, REQ | UNC, NULL,
+     "fid §1.9 [DTO] (satisfaction-surveys, auto-merge, ticket-assignment members)"},
 };
 
 const hm_sbx_conf_row *hm_sbx_conformance(size_t *n) {

@@ -14,7 +14,8 @@ typedef enum { K_PEOPLE_USERS, K_TEAMS, K_CONFIG, K_HELP_CENTER, K_TAGS, K_TICKE
 
 static const struct { const char *segment; kind k; } SEGMENTS[] = {
   {"users", K_PEOPLE_USERS}, {"teams", K_TEAMS}, {"rules", K_CONFIG},
-  {"custom-fields", K_CONFIG}, {"help-center", K_HELP_CENTER}, {"tags", K_TAGS},
+  {"custom-fields", K_CONFIG},
+  {"account", K_CONFIG}, {"help-center", K_HELP_CENTER}, {"tags", K_TAGS},
   {"tickets", K_TICKETS}, {"messages", K_TICKETS}, {"upload", K_TICKETS},
   {"jobs", K_TICKETS}, {"satisfaction-surveys", K_TICKETS}, {"customers", K_CUSTOMERS},
   {NULL, K_OTHER},

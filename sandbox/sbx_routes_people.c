@@ -151,6 +151,7 @@ static const hm_sbx_resource TEAM = {
 
 const hm_sbx_route hm_sbx_routes_people[] = {
   {"GET", "/api/account", account_get, NULL},
+  {"PUT", "/api/account/settings/{id}", hm_sbx_setting_put, NULL},
   {"POST", "/api/help-center/auth", help_center_auth, NULL},
   {"POST", "/api/customers", hm_sbx_crud_create, &hm_sbx_res_customers},
   {"GET", "/api/customers", hm_sbx_crud_list, &hm_sbx_res_customers},

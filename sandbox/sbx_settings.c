@@ -67,10 +67,14 @@ static void all_to(cJSON *o, int on) {
 
 void hm_sbx_settings_all(hm_sbx_ctx *ctx, int on) { all_to(ctx->settings, on); }
 
+/* A setting's id is its place in the list (1-based): Gorgias' AccountSetting
+   objects carry an id, and the sandbox's list never changes order. */
 cJSON *hm_sbx_settings_list(const hm_sbx_ctx *ctx) {
   cJSON *out = cJSON_CreateArray();
+  int id = 0;
   for (const cJSON *t = ctx->settings ? ctx->settings->child : NULL; t; t = t->next) {
     cJSON *s = cJSON_CreateObject();
+    cJSON_AddNumberToObject(s, "id", ++id);
     cJSON_AddStringToObject(s, "type", t->string);
     cJSON_AddItemToObject(s, "data", cJSON_Duplicate(t, 1));
     cJSON_AddItemToArray(out, s);
@@ -250,6 +254,56 @@ static void settings_put(hm_sbx_req *rq, hm_sbx_resp *rs) {
   }
   cJSON_Delete(kept);
   settings_get(rq, rs);
+}
+
+/* Every member of GIVEN names a member of CUR of the same JSON type (numbers,
+   booleans, strings, objects recursively); the first that does not into BAD. */
+static int same_shape(const cJSON *given, const cJSON *cur, char *bad, size_t cap) {
+  for (const cJSON *g = given->child; g; g = g->next) {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(cur, g->string);
+    int ok = c && (cJSON_IsBool(g) ? cJSON_IsBool(c) : (g->type & 0xFF) == (c->type & 0xFF));
+    if (ok && cJSON_IsObject(g)) ok = same_shape(g, c, bad, cap) == 0;
+    else if (!ok) snprintf(bad, cap, "%s", g->string);
+    if (!ok) return -1;
+  }
+  return 0;
+}
+
+static void merge_into(cJSON *cur, const cJSON *given) {
+  for (const cJSON *g = given->child; g; g = g->next) {
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(cur, g->string);
+    if (cJSON_IsObject(g)) merge_into(c, g);
+    else cJSON_ReplaceItemInObjectCaseSensitive(cur, g->string, cJSON_Duplicate(g, 1));
+  }
+}
+
+/* PUT /api/account/settings/{id} {"type", "data"}: the members of `data` given
+   replace the setting's (docs/sandbox.md "Account settings": the path is the
+   [DTO]'s AccountSetting id read as a REST resource, unconfirmed); an unknown
+   member or one of another type is a 400, a `type` that is not the setting's a
+   400, an unknown id a 404. Answers the setting as GET /api/account lists it. */
+void hm_sbx_setting_put(hm_sbx_req *rq, hm_sbx_resp *rs) {
+  cJSON *b = hm_sbx_body(rq, rs, 0);
+  if (!b || hm_sbx_check(rq, rs, "AccountSetting", b, HM_SBX_UPDATE) != 0) return;
+  cJSON *t = rq->ctx->settings ? rq->ctx->settings->child : NULL;
+  for (long long i = 1; t && i < rq->id[0]; i++) t = t->next;
+  if (rq->id[0] < 1 || !t) { hm_sbx_error(rs, 404, "Account setting not found."); return; }
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(b, "type");
+  const cJSON *data = cJSON_GetObjectItemCaseSensitive(b, "data");
+  char bad[128] = "";
+  if (type && (!cJSON_IsString(type) || strcmp(type->valuestring, t->string) != 0)) {
+    hm_sbx_field_error(rs, "type", "is not this setting's type.");
+    return;
+  }
+  if (!cJSON_IsObject(data)) { hm_sbx_field_error(rs, "data", "must be an object."); return; }
+  if (same_shape(data, t, bad, sizeof bad) != 0) {
+    hm_sbx_error(rs, 400, "data.%s: unknown member or wrong type.", bad);
+    return;
+  }
+  merge_into(t, data);
+  cJSON *list = hm_sbx_settings_list(rq->ctx);
+  hm_sbx_json(rs, 200, cJSON_DetachItemFromArray(list, (int)rq->id[0] - 1));
+  cJSON_Delete(list);
 }
 
 static void tokens_expire(hm_sbx_req *rq, hm_sbx_resp *rs) {

@@ -9,7 +9,8 @@ _hmap_words() {   # the options of hmaprun COMMAND
     plan) echo "--data --out --sample --set --probe --target --credentials-file --help" ;;
     scope) echo "--data --out --set --probe --target --credentials-file --help" ;;
     run) echo "--plan --data --target --state --sample --set --probe --delta --force-map-change
-               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --allow-setting --allow-active-settings --rate-window --map-hash --report
+               --retarget --recover --resend-in-doubt --allow-active-rules --allow-rule --allow-setting --allow-active-settings
+               --pause-automation --pause-rule --pause-setting --prove-writes --rate-window --map-hash --report
                --max-upload-bytes --max-answer-bytes --in-doubt-wait --time-scale --help-center-url --no-preflight --credentials-file
                --log-json --log-every --help" ;;
     rollback) echo "--state --target --credentials-file --dry-run --yes --retarget --time-scale
@@ -17,6 +18,11 @@ _hmap_words() {   # the options of hmaprun COMMAND
     verify) echo "--state --target --credentials-file --json --retarget --time-scale --help-center-url
                   --max-answer-bytes --log-json --log-every --map --data --set --probe --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
+    preflight) echo "--target --credentials-file --time-scale --allow-rule --allow-active-rules
+                     --allow-setting --allow-active-settings --pause-rule --pause-setting
+                     --pause-automation --prove-writes --log-json --help" ;;
+    restore-automation) echo "--state --target --credentials-file --time-scale --retarget
+                              --help-center-url --max-answer-bytes --log-json --log-every --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help-center-url
                  --help-center-id --help" ;;
     extract) echo "itop atera --url --out --since --resume --credentials-file --auth --page-size --rate
@@ -40,7 +46,8 @@ _hmap_file_arg() {
 _hmaprun() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "plan scope run rollback verify status probe extract --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "plan scope run rollback verify status probe preflight restore-automation extract
+                              --help --version" -- "$cur"))
     return 0
   fi
   _hmap_file_arg "$prev" "$cur" && return 0

@@ -34,6 +34,9 @@ int hm_status_main(int argc, char **argv);
 /* probe: a few reversible calls that settle what the account keeps, refuses or
  * changes; writes the facts with their evidence (rn_probe.c, docs/run.md). */
 int hm_probe_main(int argc, char **argv);
+/* hmaprun preflight / restore-automation (rn_cmd_preflight.c). */
+int hm_preflight_main(int argc, char **argv);
+int hm_restore_automation_main(int argc, char **argv);
 /* The planner settings a probe.json settles, as "NAME=VALUE" lines in out (one
    a line; empty when it settles none). 0, or 2 with err naming the file and
    what is wrong with it. */
@@ -87,6 +90,14 @@ typedef struct hm_exec_opts {
   const char *allow_rules[32]; int nallow_rules;
   /* account settings that act on tickets, allowed by name (TYPE.KEY) or all */
   const char *allow_settings[32]; int nallow_settings, allow_active_settings;
+  /* blockers paused for the run and put back at its end (rn_pause.c): all
+     (--pause-automation) or by name (--pause-rule NAME, --pause-setting TYPE.KEY) */
+  int pause_all;
+  /* the preflight's write check per kind (rn_prove.c): forced with an admin key */
+  int prove_writes;
+  const struct cJSON *write_targets;   /* Gorgias kinds the plan writes (set), or NULL: all */
+  const char *pause_rules[32]; int npause_rules;
+  const char *pause_settings[32]; int npause_settings;
   double rate_window;        /* --rate-window SECONDS: the bucket drains in it (0: 20) */
   int retarget;              /* bind the state to this target (same account, new address) */
   int recover;               /* the state lost writes: look every unknown create up first */

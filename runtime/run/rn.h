@@ -259,10 +259,25 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen);
    allowed ones are a warning). An account that does not list them: a warning. */
 int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                           size_t errlen);
+/* The same two checks, with the blockers PAUSE names (or all, pause->all)
+ * appended to to_pause as {kind, name, path, member, type} instead of refused
+ * (rn_pause.c pauses them). pause and to_pause may be NULL. */
+int hm_preflight_rules_pausing(hm_http *h, const hm_rule_allow *allow,
+                               const hm_rule_allow *pause, cJSON *to_pause, hm_progress *p,
+                               char *err, size_t errlen);
+int hm_preflight_settings_pausing(hm_http *h, const hm_rule_allow *allow,
+                                  const hm_rule_allow *pause, cJSON *to_pause, hm_progress *p,
+                                  char *err, size_t errlen);
 /* A warning when the key's user is not an admin: Gorgias answers 403 to the
    calls its role may not make (users need an admin key); the run reports
    those records refused and goes on. Silent when the account does not say. */
-void hm_preflight_role(hm_http *h, hm_progress *p);
+int hm_preflight_role(hm_http *h, hm_progress *p);   /* 1: not an admin key */
+/* rn_prove.c: write permission per kind of HM_GORGIAS_PROVE in targets (NULL:
+   all), by an unchanged PUT on an existing object; each kind refused (403)
+   goes into forbidden as "POST T"/"PUT T" -> why. Returns the kinds refused;
+   calls counts the requests. */
+int hm_prove_writes(hm_http *h, const cJSON *targets, hm_progress *p, cJSON *forbidden,
+                    long long *calls);
 int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen);
 
@@ -509,6 +524,44 @@ int hm_store_recovering(hm_store *st, int asked);
 /* A run completed under --recover: every call is accounted for again. */
 void hm_store_recovered(hm_store *st);
 
+/* Automation the run paused (table paused): one rule's deactivated_datetime or
+ * one setting switch. member is the dotted path of the value in the object read
+ * back; before, sent and after are JSON texts (after: what Gorgias answered).
+ * state: intent (recorded before the PUT left), paused, restored, unchanged
+ * (the PUT was refused or never landed), left (changed by someone else since:
+ * not touched), gone (deleted since). */
+typedef struct hm_pause_row {
+  long long id;
+  const char *kind, *name, *path, *member, *before, *sent, *after, *state, *note;
+} hm_pause_row;
+/* Committed before the PUT leaves: row id, or -1. */
+long long hm_store_pause_intent(hm_store *st, const hm_pause_row *r);
+/* after NULL keeps the recorded one. 0 or -1. */
+int hm_store_pause_set(hm_store *st, long long id, const char *state, const char *after,
+                       const char *note);
+/* Rows in order; open_only: those still intent or paused. */
+int hm_store_pause_each(hm_store *st, int open_only,
+                        int (*fn)(void *ctx, const hm_pause_row *r), void *ctx);
+
+/* ==== rn_pause.c ====
+ * Pausing the automation that would act on imported tickets, and putting back
+ * exactly what was paused (docs/run.md "Pausing automation"). Each change is
+ * recorded in the state before its PUT leaves; a restore reads each value back
+ * and puts back only what still holds the value the run set. calls counts the
+ * requests both make (reported apart from the migration's). */
+typedef struct hm_pause_tally { long long calls, paused, restored, left; } hm_pause_tally;
+/* Pause each item of to_pause (hm_preflight_*_pausing). 0; 3 when Gorgias
+ * refuses a change (nothing is imported with automation on); 4 unreachable. */
+int hm_pause_apply(hm_http *h, hm_store *st, const cJSON *to_pause, hm_progress *p,
+                   hm_pause_tally *t, char *err, size_t errlen);
+/* Put back every open row. 0 all done; 1 some left alone (named in notes);
+ * 4 unreachable (rows stay open: run it again). */
+int hm_pause_restore(hm_http *h, hm_store *st, hm_progress *p, hm_pause_tally *t);
+/* The rows as [{kind, name, state, note?}] for the report; NULL when none. */
+cJSON *hm_pause_json(hm_store *st);
+/* Rows still open (paused or in doubt). */
+long long hm_pause_open(hm_store *st);
+
 /* ==== rn_ledger.c ====
  * hm_ledger: the counts of the whole migration, from the state alone, for
  * status, the run's report, verify and rollback (one definition each). */
@@ -591,6 +644,8 @@ struct hm_exec {
   cJSON *source_gone;   /* --delta: id map rows no call of this run names (report), or NULL */
   int recovering;       /* run --recover, kept in the state until a run completes: a create
                            the journal does not know is in doubt (looked up before it is sent) */
+  hm_pause_tally pause; /* automation paused and put back by this run (rn_pause.c) */
+  long long prove_calls; /* the preflight's write check (rn_prove.c), reported apart */
 };
 
 /* Appended to a content hash, with the unresolved score, when an agent did

@@ -51,6 +51,13 @@ static const char *RUN_USAGE =
     "  --allow-setting TYPE.KEY  start although the account setting TYPE.KEY (e.g.\n"
     "                         auto-merge.tickets.enabled) is on (repeatable)\n"
     "  --allow-active-settings  start although settings act on imported tickets\n"
+    "  --pause-automation     pause every rule and setting that would stop the run, and put\n"
+    "                         them back when it ends (recorded in the state first)\n"
+    "  --pause-rule NAME      pause the active rule NAME for the run (repeatable)\n"
+    "  --pause-setting TYPE.KEY  switch the setting off for the run (repeatable)\n"
+    "  --prove-writes         prove write permission per kind with an admin key too (a key\n"
+    "                         of another role is always checked): an unchanged PUT on an\n"
+    "                         existing user, team, customer and tag the plan writes\n"
     "  --log-json             JSON event lines on stderr, each with an ISO-8601 UTC \"ts\"\n"
     "  --log-every SECONDS    when stderr is not a terminal: a timestamped progress line this\n"
     "                         often (default 5) and at each phase\n"
@@ -86,6 +93,15 @@ static int parse_long(const char *s, long *out) {
   return 0;
 }
 
+static int add_name(const char **list, int *n, const char *v, const char *flag) {
+  if (*n == 32) {
+    fprintf(stderr, "hmaprun run: %s: at most 32 names\n", flag);
+    return 2;
+  }
+  list[(*n)++] = v;
+  return 0;
+}
+
 static int parse_run_args(int argc, char **argv, run_args *a) {
   memset(a, 0, sizeof *a);
   a->o.time_scale = 1;
@@ -99,6 +115,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     else if (!strcmp(arg, "--force-map-change")) a->o.force_map_change = 1;
     else if (!strcmp(arg, "--allow-active-rules")) a->o.allow_active_rules = 1;
     else if (!strcmp(arg, "--allow-active-settings")) a->o.allow_active_settings = 1;
+    else if (!strcmp(arg, "--pause-automation")) a->o.pause_all = 1;
+    else if (!strcmp(arg, "--prove-writes")) a->o.prove_writes = 1;
     else if (!strcmp(arg, "--log-json")) a->o.log_json = 1;
     else if (!strcmp(arg, "--no-preflight")) a->o.no_preflight = 1;
     else if (!strcmp(arg, "--retarget")) a->o.retarget = 1;
@@ -116,6 +134,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         return 2;
       }
       a->o.allow_settings[a->o.nallow_settings++] = v;
+    } else if ((v = opt_value(argc, argv, &i, "--pause-rule"))) {
+      if (add_name(a->o.pause_rules, &a->o.npause_rules, v, "--pause-rule")) return 2;
+    } else if ((v = opt_value(argc, argv, &i, "--pause-setting"))) {
+      if (add_name(a->o.pause_settings, &a->o.npause_settings, v, "--pause-setting")) return 2;
     } else if ((v = opt_value(argc, argv, &i, "--plan"))) a->plan = v;
     else if ((v = opt_value(argc, argv, &i, "--set"))) a->nsets++;
     else if ((v = opt_value(argc, argv, &i, "--probe"))) a->probe = v;
@@ -233,6 +255,7 @@ typedef struct plan_file {
   cJSON *totals;       /* object -> records planned, after the sample */
   hm_seen records;     /* "object\tkey" of the records counted in totals */
   cJSON *creates;      /* objects with a create call: their records are their creates */
+  cJSON *targets;      /* Gorgias kinds the plan writes (set): the preflight's write check */
   char changed[700];   /* the executing pass found a line the first pass accepted refused */
 } plan_file;
 
@@ -300,7 +323,10 @@ static int creates(const cJSON *c) {
  * the plan's "planned", docs/run.md "Counts"). */
 static void count_record(plan_file *pf, const cJSON *c) {
   if (!creates(c)) return;
-  const char *obj = call_object(c);
+  const char *obj = call_object(c), *target = hm_rn_json_str(c, "target");
+  if (!pf->targets) pf->targets = cJSON_CreateObject();
+  if (target && !cJSON_HasObjectItem(pf->targets, target))
+    cJSON_AddTrueToObject(pf->targets, target);
   const char *ph = hm_rn_json_str(c, "phase");
   if (ph && !strcmp(ph, "create") && obj && !cJSON_HasObjectItem(pf->creates, obj))
     cJSON_AddTrueToObject(pf->creates, obj);
@@ -457,6 +483,7 @@ static void plan_free(plan_file *pf) {
   cJSON_Delete(pf->dropped);
   cJSON_Delete(pf->totals);
   cJSON_Delete(pf->creates);
+  cJSON_Delete(pf->targets);
   hm_seen_free(&pf->records);
 }
 
@@ -504,6 +531,7 @@ static int run_plan_file(run_args *a) {
   a->o.map_hash = a->map_hash_arg ? a->map_hash_arg : pf.map_hash[0] ? pf.map_hash : "none";
   a->o.planned_calls = pf.n;
   if (take_upload_limit(a, pf.max_upload)) { plan_free(&pf); return 2; }
+  a->o.write_targets = pf.targets;
   hm_exec *ex;
   int rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
@@ -581,6 +609,7 @@ static int run_planner(run_args *a, const hm_run_planner *planner) {
   rewind(pf.f);
   a->o.planned_calls = pf.n;
   a->o.planned_rejections = planned_rejections;
+  a->o.write_targets = pf.targets;
   hm_exec *ex;
   rc = hm_exec_open(&ex, &a->o);
   if (!rc) {
@@ -704,6 +733,10 @@ int hm_status_main(int argc, char **argv) {
     printf("flags: %lld review, %lld warn, %lld info", fc.review, fc.warn, fc.info);
     if (doubt) printf("; %lld call(s) in doubt: run again to resolve them", doubt);
     putchar('\n');
+    long long paused = hm_pause_open(st);
+    if (paused)
+      printf("automation: %lld rule(s)/setting(s) paused by this migration (put back when the "
+             "run completes, or: hmaprun restore-automation)\n", paused);
     hm_target_status(st, NULL);
   }
   if (json) {
@@ -716,6 +749,8 @@ int hm_status_main(int argc, char **argv) {
     cJSON_AddNumberToObject(f, "warn", (double)fc.warn);
     cJSON_AddNumberToObject(f, "info", (double)fc.info);
     cJSON_AddNumberToObject(o, "in_doubt", (double)doubt);
+    long long paused = hm_pause_open(st);
+    if (paused) cJSON_AddNumberToObject(o, "automation_paused", (double)paused);
     hm_target_status(st, o);
     char *t = cJSON_Print(o);
     puts(t);

@@ -1120,6 +1120,21 @@ static void write_report(hm_exec *ex, const char *status) {
     cJSON_AddNumberToObject(g, "count", cJSON_GetArraySize(ex->source_gone));
     cJSON_AddItemToObject(g, "objects", cJSON_Duplicate(ex->source_gone, 1));
   }
+  cJSON *paused = hm_pause_json(ex->st);
+  if (paused) {   /* apart from the migration's calls: bench/api_efficiency.sh compares those */
+    cJSON *a = cJSON_AddObjectToObject(r, "automation");
+    cJSON_AddNumberToObject(a, "calls", (double)ex->pause.calls);
+    cJSON_AddItemToObject(a, "changes", paused);
+  }
+  if (ex->prove_calls) {   /* the preflight's write check, apart from the migration's calls */
+    cJSON *w = cJSON_AddObjectToObject(r, "write_check");
+    cJSON_AddNumberToObject(w, "calls", (double)ex->prove_calls);
+    cJSON *refused = cJSON_AddArrayToObject(w, "refused");
+    const cJSON *f;
+    cJSON_ArrayForEach(f, ex->forbidden)
+      if (f->string && !strncmp(f->string, "PUT ", 4) && strstr(f->valuestring, "write check"))
+        cJSON_AddItemToArray(refused, cJSON_CreateString(f->string + 4));
+  }
   write_report_html(ex, r);
   char *txt = cJSON_Print(r);
   cJSON_Delete(r);
@@ -1138,6 +1153,44 @@ static void write_report(hm_exec *ex, const char *status) {
 }
 
 /* ---- public ---- */
+
+/* The rules and settings checks; the blockers the consultant asked to pause
+   are paused (recorded in the state first) instead of refusing the run. */
+static int preflight_automation(hm_exec *ex, char *err, size_t errlen) {
+  const hm_exec_opts *o = &ex->o;
+  cJSON *to_pause = cJSON_CreateArray();
+  int rc = hm_preflight_rules_pausing(
+      ex->http, &(hm_rule_allow){o->allow_active_rules, o->allow_rules, o->nallow_rules},
+      &(hm_rule_allow){o->pause_all, o->pause_rules, o->npause_rules}, to_pause, &ex->prog, err,
+      errlen);
+  if (!rc)
+    rc = hm_preflight_settings_pausing(
+        ex->http,
+        &(hm_rule_allow){o->allow_active_settings, o->allow_settings, o->nallow_settings},
+        &(hm_rule_allow){o->pause_all, o->pause_settings, o->npause_settings}, to_pause,
+        &ex->prog, err, errlen);
+  if (!rc) rc = hm_pause_apply(ex->http, ex->st, to_pause, &ex->prog, &ex->pause, err, errlen);
+  /* A blocker that could not be paused: the run does not start, so what was
+     paused for it goes back now rather than stay off until a resume. */
+  if (rc && hm_pause_open(ex->st)) hm_pause_restore(ex->http, ex->st, &ex->prog, &ex->pause);
+  cJSON_Delete(to_pause);
+  return rc;
+}
+
+/* At the end of a run: put back what it paused (this run or an earlier leg of
+   the same migration); after a stop the automation stays paused for the resume. */
+static void end_pause(hm_exec *ex, int final) {
+  if (!hm_pause_open(ex->st)) return;
+  if (final <= 1) {
+    hm_pause_restore(ex->http, ex->st, &ex->prog, &ex->pause);
+    return;
+  }
+  char msg[700];
+  snprintf(msg, sizeof msg, "%lld rule(s)/setting(s) the run paused stay paused until the run "
+           "is resumed to its end, or: hmaprun restore-automation --state %s --target %s",
+           hm_pause_open(ex->st), ex->o.state_path, ex->o.target);
+  hm_progress_note(&ex->prog, "warning", msg);
+}
 
 int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   *out = NULL;
@@ -1171,17 +1224,11 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
     rc = hm_target_bind(ex->st, ex->http, o->state_path, o->target, o->retarget,
                         !o->no_preflight, "run", err, sizeof err);
   if (!rc) rc = hm_store_check_map(ex->st, ex->o.map_hash, o->force_map_change, err, sizeof err);
-  if (!rc && !o->no_preflight)   /* the account was read by the binding */
-    rc = hm_preflight_rules(ex->http,
-                            &(hm_rule_allow){o->allow_active_rules, o->allow_rules,
-                                             o->nallow_rules},
-                            &ex->prog, err, sizeof err);
-  if (!rc && !o->no_preflight)
-    rc = hm_preflight_settings(ex->http,
-                               &(hm_rule_allow){o->allow_active_settings, o->allow_settings,
-                                                o->nallow_settings},
-                               &ex->prog, err, sizeof err);
-  if (!rc && !o->no_preflight) hm_preflight_role(ex->http, &ex->prog);
+  if (!rc && !o->no_preflight) rc = preflight_automation(ex, err, sizeof err);
+  if (!rc && !o->no_preflight && (hm_preflight_role(ex->http, &ex->prog) || o->prove_writes)) {
+    if (!ex->forbidden) ex->forbidden = cJSON_CreateObject();
+    hm_prove_writes(ex->http, o->write_targets, &ex->prog, ex->forbidden, &ex->prove_calls);
+  }
   if (!rc && !o->no_preflight && hm_http_help_center_token(ex->http, err, sizeof err)) {
     /* Not fatal: a map without Help Center objects never needs the token. */
     fprintf(stderr, "hmaprun: preflight: no Help Center token from %s (%s); Help Center calls "
@@ -1338,6 +1385,7 @@ int hm_exec_close(hm_exec *ex, int rc) {
                      : final == 4 ? "interrupted" : final == 3 ? "refused" : "failed";
   if (final <= 1) find_source_gone(ex);
   if (final <= 1 && ex->recovering) hm_store_recovered(ex->st);
+  end_pause(ex, final);
   write_report(ex, status);
   /* A planner stream has no count up front: once it has been read to the
    * end, what was read is what was planned (status shows what is left). */

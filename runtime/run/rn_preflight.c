@@ -17,9 +17,10 @@
 #include "rn.h"
 
 typedef struct rules_ctx {
-  const hm_rule_allow *allow;
-  hm_buf names, allowed;
-  int active, nallowed;
+  const hm_rule_allow *allow, *pause;
+  cJSON *to_pause;     /* the blockers the run pauses instead of refusing */
+  hm_buf names, allowed, paused;
+  int active, nallowed, npaused;
 } rules_ctx;
 
 static int ticket_event(const char *e) { return !strncmp(e, "ticket-", 7); }
@@ -53,6 +54,40 @@ static int allowed(const hm_rule_allow *a, const char *name) {
   return a && a->all;
 }
 
+static cJSON *pause_item(const char *kind, const char *name, const char *path,
+                         const char *member) {
+  cJSON *it = cJSON_CreateObject();
+  cJSON_AddStringToObject(it, "kind", kind);
+  cJSON_AddStringToObject(it, "name", name);
+  cJSON_AddStringToObject(it, "path", path);
+  cJSON_AddStringToObject(it, "member", member);
+  return it;
+}
+
+static void pause_rule(rules_ctx *rc, const cJSON *rule, const char *name) {
+  char path[160];
+  snprintf(path, sizeof path, "%s/%lld", HM_GORGIAS[HM_GK_RULE].collection,
+           hm_rn_json_id(rule));
+  cJSON_AddItemToArray(rc->to_pause, pause_item("rule", name, path, "deactivated_datetime"));
+  rc->npaused++;
+}
+
+/* The paused ones as an info note: "N ... (paused for the run):LIST". */
+static void note_paused(rules_ctx *rc, const char *what, hm_progress *p) {
+  if (!rc->npaused) return;
+  hm_buf b; hm_buf_init(&b);
+  hm_buf_printf(&b, "%d %s (to pause for the run and put back at its end):%s", rc->npaused, what,
+                hm_buf_cstr(&rc->paused));
+  hm_progress_note(p, "info", hm_buf_cstr(&b));
+  hm_buf_free(&b);
+}
+
+static void ctx_free(rules_ctx *rc) {
+  hm_buf_free(&rc->names);
+  hm_buf_free(&rc->allowed);
+  hm_buf_free(&rc->paused);
+}
+
 static int on_rule(void *ctx, const cJSON *rule) {
   rules_ctx *rc = ctx;
   const cJSON *deact = cJSON_GetObjectItemCaseSensitive(rule, "deactivated_datetime");
@@ -62,9 +97,12 @@ static int on_rule(void *ctx, const cJSON *rule) {
     const char *name = hm_rn_json_str(rule, "name");
     name = name ? name : "";
     int ok = allowed(rc->allow, name);
-    hm_buf_printf(ok ? &rc->allowed : &rc->names, "\n  rule %lld \"%s\" on %s",
-                  hm_rn_json_id(rule), name, hm_buf_cstr(&ev));
-    if (ok) rc->nallowed++; else rc->active++;
+    int pause = !ok && rc->to_pause && allowed(rc->pause, name);
+    hm_buf_printf(ok ? &rc->allowed : pause ? &rc->paused : &rc->names,
+                  "\n  rule %lld \"%s\" on %s", hm_rn_json_id(rule), name, hm_buf_cstr(&ev));
+    if (ok) rc->nallowed++;
+    else if (pause) pause_rule(rc, rule, name);
+    else rc->active++;
   }
   hm_buf_free(&ev);
   return 0;
@@ -101,12 +139,19 @@ int hm_preflight_account(hm_http *h, char *err, size_t errlen) {
 
 int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                        size_t errlen) {
-  rules_ctx rc = {.allow = allow};
+  return hm_preflight_rules_pausing(h, allow, NULL, NULL, p, err, errlen);
+}
+
+int hm_preflight_rules_pausing(hm_http *h, const hm_rule_allow *allow,
+                               const hm_rule_allow *pause, cJSON *to_pause, hm_progress *p,
+                               char *err, size_t errlen) {
+  rules_ctx rc = {.allow = allow, .pause = pause, .to_pause = to_pause};
   hm_buf_init(&rc.names);
   hm_buf_init(&rc.allowed);
+  hm_buf_init(&rc.paused);
   /* every page: a rule past any cap could e-mail customers on each import */
   long lst = hm_http_list(h, HM_GORGIAS[HM_GK_RULE].collection, 0, on_rule, &rc, err, errlen);
-  if (lst == 401 || lst == 403) { hm_buf_free(&rc.names); hm_buf_free(&rc.allowed); return 3; }
+  if (lst == 401 || lst == 403) { ctx_free(&rc); return 3; }
   if (lst) {
     char msg[700];
     snprintf(msg, sizeof msg,
@@ -126,13 +171,14 @@ int hm_preflight_rules(hm_http *h, const hm_rule_allow *allow, hm_progress *p, c
     snprintf(err, errlen,
              "%d active Gorgias rule(s) listen to ticket events the run causes (each imported "
              "ticket is created, assigned, given messages, some updated) and could e-mail "
-             "customers or bill imported tickets:%s\ndeactivate them during the import, or "
-             "allow them by name (--allow-rule NAME) or all (--allow-active-rules)",
+             "customers or bill imported tickets:%s\npause them for the run (--pause-rule NAME, "
+             "or all with --pause-automation), or allow them by name (--allow-rule NAME) or "
+             "all (--allow-active-rules)",
              rc.active, hm_buf_cstr(&rc.names));
     rc_code = 3;
   }
-  hm_buf_free(&rc.names);
-  hm_buf_free(&rc.allowed);
+  note_paused(&rc, "active rule(s) listen to ticket events the run causes", p);
+  ctx_free(&rc);
   return rc_code;
 }
 
@@ -146,23 +192,43 @@ static int acts_on_tickets(const char *type) {
 
 /* Each switch that is on under v, as "\n  setting PATH", into the allowed or
    the refused list. */
-static void settings_on(const cJSON *v, const char *path, const hm_rule_allow *allow,
-                        rules_ctx *sc) {
+/* The switch at PATH (TYPE.KEY) of the setting with ID, to pause: its PUT path
+   and its member in the setting object (data.KEY). Without an id it cannot be
+   switched: it stays a blocker. */
+static int pause_setting(rules_ctx *sc, long long id, const char *path) {
+  if (id <= 0) return 0;
+  char put[160], member[300];
+  snprintf(put, sizeof put, "%s%lld", HM_GORGIAS_ROUTES.account_setting, id);
+  snprintf(member, sizeof member, "data%s", path + strcspn(path, "."));
+  cJSON_AddItemToArray(sc->to_pause, pause_item("setting", path, put, member));
+  sc->npaused++;
+  return 1;
+}
+
+static void settings_on(const cJSON *v, const char *path, long long id, rules_ctx *sc) {
   if (cJSON_IsTrue(v)) {
-    int ok = allowed(allow, path);
-    hm_buf_printf(ok ? &sc->allowed : &sc->names, "\n  setting %s", path);
-    if (ok) sc->nallowed++; else sc->active++;
+    int ok = allowed(sc->allow, path);
+    int pause = !ok && sc->to_pause && allowed(sc->pause, path) && pause_setting(sc, id, path);
+    hm_buf_printf(ok ? &sc->allowed : pause ? &sc->paused : &sc->names, "\n  setting %s", path);
+    if (ok) sc->nallowed++;
+    else if (!pause) sc->active++;
     return;
   }
   for (const cJSON *c = cJSON_IsObject(v) ? v->child : NULL; c; c = c->next) {
     char sub[256];
     snprintf(sub, sizeof sub, "%s.%s", path, c->string);
-    settings_on(c, sub, allow, sc);
+    settings_on(c, sub, id, sc);
   }
 }
 
 int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p, char *err,
                           size_t errlen) {
+  return hm_preflight_settings_pausing(h, allow, NULL, NULL, p, err, errlen);
+}
+
+int hm_preflight_settings_pausing(hm_http *h, const hm_rule_allow *allow,
+                                  const hm_rule_allow *pause, cJSON *to_pause, hm_progress *p,
+                                  char *err, size_t errlen) {
   hm_http_resp r = {0};
   const cJSON *set = hm_http_account_settings(h);   /* the binding's read, if it made one */
   if (!set) {
@@ -170,13 +236,14 @@ int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p
     set = r.status >= 200 && r.status < 300
           ? cJSON_GetObjectItemCaseSensitive(r.json, "settings") : NULL;
   }
-  rules_ctx sc = {.allow = allow};
+  rules_ctx sc = {.allow = allow, .pause = pause, .to_pause = to_pause};
   hm_buf_init(&sc.names);
   hm_buf_init(&sc.allowed);
+  hm_buf_init(&sc.paused);
   for (const cJSON *s = cJSON_IsArray(set) ? set->child : NULL; s; s = s->next) {
     const char *type = hm_rn_json_str(s, "type");
     if (acts_on_tickets(type))
-      settings_on(cJSON_GetObjectItemCaseSensitive(s, "data"), type, allow, &sc);
+      settings_on(cJSON_GetObjectItemCaseSensitive(s, "data"), type, hm_rn_json_id(s), &sc);
   }
   if (!cJSON_IsArray(set))
     hm_progress_note(p, "warning", "the account lists no settings: make sure satisfaction "
@@ -192,22 +259,22 @@ int hm_preflight_settings(hm_http *h, const hm_rule_allow *allow, hm_progress *p
   if (sc.active) {
     snprintf(err, errlen,
              "%d account setting(s) act on the tickets the run imports (a survey mailed for "
-             "each closed ticket, tickets merged or reassigned):%s\nswitch them off during the "
-             "import, or allow them by name (--allow-setting TYPE.KEY) or all "
-             "(--allow-active-settings)",
+             "each closed ticket, tickets merged or reassigned):%s\npause them for the run "
+             "(--pause-setting TYPE.KEY, or all with --pause-automation), or allow them by "
+             "name (--allow-setting TYPE.KEY) or all (--allow-active-settings)",
              sc.active, hm_buf_cstr(&sc.names));
     rc = 3;
   }
-  hm_buf_free(&sc.names);
-  hm_buf_free(&sc.allowed);
+  note_paused(&sc, "account setting(s) act on imported tickets", p);
+  ctx_free(&sc);
   hm_http_resp_free(&r);
   return rc;
 }
 
-void hm_preflight_role(hm_http *h, hm_progress *p) {
+int hm_preflight_role(hm_http *h, hm_progress *p) {
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(hm_http_account_user(h), "role");
   const char *name = cJSON_IsObject(role) ? hm_rn_json_str(role, "name") : NULL;
-  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return;
+  if (!name || !strcmp(name, HM_GORGIAS_ROLE_ADMIN)) return 0;
   char msg[512];
   snprintf(msg, sizeof msg,
            "the key's user has the role \"%s\", not %s: Gorgias answers 403 to the writes "
@@ -215,4 +282,5 @@ void hm_preflight_role(hm_http *h, hm_progress *p) {
            "reported refused with Gorgias' message and the rest of the migration goes on",
            name, HM_GORGIAS_ROLE_ADMIN);
   hm_progress_note(p, "warning", msg);
+  return 1;
 }

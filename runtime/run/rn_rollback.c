@@ -404,6 +404,8 @@ int hm_rollback_main(int argc, char **argv) {
   long long uploads = 0, surveys = 0;
   delete_all(&b, &o, stop, &uploads, &surveys);
   hm_progress_end(&b.prog);
+  hm_pause_tally pt = { 0 };   /* what the run paused goes back once its objects are gone */
+  if (!b.rc && hm_pause_open(st) && hm_pause_restore(b.h, st, &b.prog, &pt) == 4) b.rc = 4;
   if (uploads)
     printf("left in Gorgias: %lld uploaded file(s) — Gorgias has no API to delete uploads\n",
            uploads);

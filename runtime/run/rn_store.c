@@ -65,7 +65,9 @@ static const char *SCHEMA =
   "CREATE TABLE IF NOT EXISTS totals(object TEXT PRIMARY KEY, total INTEGER);"
   "CREATE TABLE IF NOT EXISTS record_creates(object TEXT PRIMARY KEY);"
   "CREATE TABLE IF NOT EXISTS target_history(id INTEGER PRIMARY KEY, url TEXT, account TEXT,"
-  "  bound TEXT, replaced TEXT, command TEXT);";
+  "  bound TEXT, replaced TEXT, command TEXT);"
+  "CREATE TABLE IF NOT EXISTS paused(id INTEGER PRIMARY KEY, kind TEXT, name TEXT, path TEXT,"
+  "  member TEXT, before TEXT, sent TEXT, after TEXT, state TEXT, note TEXT, changed TEXT);";
 
 /* Columns later versions added to a table of an older state (additive only:
  * an older hmaprun ignores them). flags.plan_map: NULL for a flag the run
@@ -757,3 +759,48 @@ int hm_store_recovering(hm_store *st, int asked) {
 }
 
 void hm_store_recovered(hm_store *st) { hm_store_set_meta(st, "recover", "0"); }
+
+/* ---- automation the run paused (rn_pause.c) ---- */
+
+long long hm_store_pause_intent(hm_store *st, const hm_pause_row *r) {
+  char now[32];
+  now_iso(now);
+  sqlite3_stmt *s = prep(st, "INSERT INTO paused(kind,name,path,member,before,sent,state,changed)"
+                             " VALUES(?,?,?,?,?,?,'intent',?)");
+  if (!s) return -1;
+  const char *v[] = { r->kind, r->name, r->path, r->member, r->before, r->sent, now };
+  bind_texts(s, 1, 7, v);
+  return step_done(s) ? -1 : sqlite3_last_insert_rowid(st->db);
+}
+
+int hm_store_pause_set(hm_store *st, long long id, const char *state, const char *after,
+                       const char *note) {
+  char now[32];
+  now_iso(now);
+  sqlite3_stmt *s = prep(st, "UPDATE paused SET state=?, after=coalesce(?, after), note=?,"
+                             " changed=? WHERE id=?");
+  if (!s) return -1;
+  const char *v[] = { state, after, note, now };
+  bind_texts(s, 1, 4, v);
+  sqlite3_bind_int64(s, 5, id);
+  return step_done(s);
+}
+
+int hm_store_pause_each(hm_store *st, int open_only,
+                        int (*fn)(void *ctx, const hm_pause_row *r), void *ctx) {
+  sqlite3_stmt *s = prep(st, "SELECT id,kind,name,path,member,before,sent,after,state,note"
+                             " FROM paused WHERE NOT ?1 OR state IN ('intent','paused')"
+                             " ORDER BY id");
+  if (!s) return -1;
+  sqlite3_bind_int(s, 1, open_only);
+  int rc = 0;
+  while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+    const char *c[9];
+    for (int i = 0; i < 9; i++) c[i] = (const char *)sqlite3_column_text(s, i + 1);
+    hm_pause_row r = { sqlite3_column_int64(s, 0), c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+                       c[7], c[8] };
+    rc = fn(ctx, &r);
+  }
+  sqlite3_finalize(s);
+  return rc;
+}

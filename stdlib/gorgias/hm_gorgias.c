@@ -98,6 +98,11 @@ const hm_gorgias_kind HM_GORGIAS[HM_GK_COUNT] = {
     .create_only = UPDATE_STRIP, .del = HM_GDEL_ITEM, .unechoed = UNECHOED},
 };
 
+/* users first: the key's own user is the most harmless object to write back */
+const hm_gorgias_prove HM_GORGIAS_PROVE[] = {
+    {HM_GK_USER, "name"}, {HM_GK_TEAM, "name"}, {HM_GK_CUSTOMER, "name"}, {HM_GK_TAG, "name"},
+    {HM_GK_COUNT, NULL}};
+
 /* status first: the planner skips a restore of an open status alone. */
 const char *const HM_GORGIAS_TICKET_RESTORE[] = {
     "status", "opened_datetime", "closed_datetime", "updated_datetime", "last_message_datetime",
@@ -121,6 +126,10 @@ const hm_gorgias_routes HM_GORGIAS_ROUTES = {
   .help_center_host = "https://internal-help-center-api.gorgias.com",
   .account_domain = ".gorgias.com",
   .ticket_customer = "customer",                      /* §5.1: by id, or by e-mail (+ name) */
+  /* fid §1.9: [DTO] AccountSetting objects carry an id; the PUT of one by id is
+   * read from the DTO's update type, UNCONFIRMED against a live account (the
+   * run reads every switch back before it trusts it, docs/run.md "Pausing"). */
+  .account_setting = "/api/account/settings/",
 };
 
 /* Gorgias takes any content_type on an attachment (§5.2: a required string;

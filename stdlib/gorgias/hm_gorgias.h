@@ -73,6 +73,7 @@ typedef struct hm_gorgias_routes {
   const char *help_center_host;   /* the Help Center API's base URL for a *.gorgias.com account */
   const char *account_domain;     /* the host suffix of a Gorgias account */
   const char *ticket_customer;    /* a ticket's customer: {id} or {email, name} found or made */
+  const char *account_setting;    /* PUT + the setting's id: {type, data} (pausing automation) */
 } hm_gorgias_routes;
 
 extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
@@ -105,6 +106,14 @@ extern const char *const HM_GORGIAS_TICKET_RESTORE[];
  * ticket closes, auto-merge, auto-split, auto-assign and unassign on reply
  * (gorgias-fidelity.md 1.9, [DTO] AccountSetting types). NULL-terminated. */
 extern const char *const HM_GORGIAS_TICKET_SETTINGS[];
+
+/* Write permission proved before the first create (rn_prove.c): a kind, and a
+ * field whose unchanged value is PUT back on an existing object of it. Gorgias
+ * publishes no role matrix (gorgias-fidelity.md 1.3), so a no-op write is the
+ * proof. Tickets (rules fire on ticket-updated) and the Help Center (its own
+ * host) are never proved. Ends with HM_GK_COUNT. */
+typedef struct hm_gorgias_prove { hm_gkind kind; const char *field; } hm_gorgias_prove;
+extern const hm_gorgias_prove HM_GORGIAS_PROVE[];
 
 /* The role of a key that may write every kind (the account's
  * current_user.role.name; gorgias-fidelity.md 1.3: creating users needs it). */

@@ -41,7 +41,8 @@ complete_words() {   # complete_words WORD... : what bash offers for the last wo
     _ "$comp" "$@"
 }
 got=$(complete_words hmaprun r | sort | tr '\n' ' ')
-[ "$got" = "rollback run " ] || failed "hmaprun r completes to \"$got\", not \"rollback run \""
+[ "$got" = "restore-automation rollback run " ] ||
+  failed "hmaprun r completes to \"$got\", not \"restore-automation rollback run \""
 got=$(complete_words hmaprun s | sort | tr '\n' ' ')
 [ "$got" = "scope status " ] || failed "hmaprun s completes to \"$got\""
 got=$(complete_words hmaprun rollback --y | tr '\n' ' ')
@@ -53,7 +54,7 @@ got=$(complete_words hmapc b | sort | tr '\n' ' ')
 got=$(complete_words hmap-sandbox --ver | tr '\n' ' ')
 [ "$got" = "--version " ] || failed "hmap-sandbox --ver completes to \"$got\""
 # Every option a command's --help names is offered.
-for cmd in run rollback verify status probe; do
+for cmd in run rollback verify status probe preflight restore-automation; do
   want=$("$hmaprun" $cmd --help 2>&1 | grep -o -- '--[a-z-]*' | sort -u)
   have=$(complete_words hmaprun $cmd -- | sort -u)
   for o in $want; do
@@ -86,7 +87,7 @@ zsh -c 'autoload -U +X compinit && compinit -u -D; autoload -U +X bashcompinit &
           w=(${(s: :)q}); fn=${${_comps[$w[1]]}##* }
           print -r -- "$(t "${w[@]}" | grep -- "^${w[-1]}" | sort | tr "\n" " ")"
         done <"$2"' _ "$comp" "$tmp/zq" >"$tmp/za" 2>&1
-printf '%s\n' 'rollback run ' '--yes ' 'propose ' '--version ' >"$tmp/zw"
+printf '%s\n' 'restore-automation rollback run ' '--yes ' 'propose ' '--version ' >"$tmp/zw"
 cmp -s "$tmp/zw" "$tmp/za" || failed "zsh completes differently (want, got): $(paste -d'|' "$tmp/zw" "$tmp/za")"
 
 [ $fails = 0 ] && echo "cli: ok"

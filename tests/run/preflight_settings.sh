@@ -40,7 +40,7 @@ writes=$(curl -sf "$url/_sandbox/stats" |
 run one --allow-setting auto-merge.tickets.enabled
 [ $rc = 3 ] || failed "one allowed: exit $rc, wanted 3"
 has one "hmaprun: 1 account setting(s) act on the tickets the run imports (a survey mailed for each closed ticket, tickets merged or reassigned):"
-sed -n "/^hmaprun: 1 account/,/^switch them off/p" "$tmp/one.err" | grep -q "auto-merge" &&
+sed -n "/^hmaprun: 1 account/,/^pause them for the run/p" "$tmp/one.err" | grep -q "auto-merge" &&
   failed "one allowed: the allowed setting still stops the run"
 
 run both --allow-setting auto-merge.tickets.enabled \

@@ -714,6 +714,15 @@ t_settings() {
   req PUT /api/tickets/3 '{"priority":"high"}'; expect_status 200
   req GET /api/tickets/3; expect .status '"closed"'
   sbx GET /_sandbox/outbox; expect '[.data[] | [.cause,.ticket_id]]' '[["satisfaction-surveys",1],["satisfaction-surveys",3],["satisfaction-surveys",3]]'
+  # one setting through the API by its id: the members given change, the rest stay
+  req GET /api/account; expect '[.settings[] | [.id,.type]]' '[[1,"satisfaction-surveys"],[2,"auto-merge"],[3,"ticket-assignment"]]'
+  req PUT /api/account/settings/2 '{"type":"auto-merge","data":{"tickets":{"enabled":false}}}'
+  expect_status 200; expect . '{"id":2,"type":"auto-merge","data":{"tickets":{"enabled":false,"merging_window_days":7}}}'
+  sbx GET /_sandbox/settings; expect '."auto-merge".tickets.enabled' false
+  req PUT /api/account/settings/2 '{"data":{"tickets":{"enabled":"no"}}}'; expect_error 400 "data.enabled: unknown member or wrong type."
+  req PUT /api/account/settings/2 '{"data":{"nope":true}}'; expect_error 400 "data.nope: unknown member or wrong type."
+  req PUT /api/account/settings/1 '{"type":"auto-merge","data":{}}'; expect_status 400
+  req PUT /api/account/settings/9 '{"data":{}}'; expect_error 404 "Account setting not found."
   stop
   "$SBX" --setting nope=1 2>"$TMP/e"; [ $? = 2 ] || fail "unknown setting must exit 2"
   grep -q "bad --setting (TYPE.KEY=JSON): nope=1" "$TMP/e" || fail "setting message: $(cat "$TMP/e")"
@@ -727,6 +736,8 @@ t_roles() {
   req GET /api/account; expect '.current_user.role.name' '"agent"'
   req POST /api/users '{"email":"u@x.test","name":"U","role":{"name":"agent"}}'
   expect_error 403 "Forbidden: the role agent may not POST /api/users."
+  req PUT /api/account/settings/1 '{"data":{}}'
+  expect_error 403 "Forbidden: the role agent may not PUT /api/account/settings/1."
   req POST /api/customers '{"email":"c@x.test"}'; expect_status 201
   req GET /api/users; expect_status 200
   req POST /api/rules '{"name":"r","event_types":"ticket-created"}'; expect_status 403
