@@ -3,9 +3,10 @@
  * object made for record KEY of SOURCE (docs/language.md, "References in strings"); a
  * reference to a source no rule migrates, or to a field the object's answer does not
  * carry, could only fail there, record by record. The source must be declared and have a
- * rule, the field be one the profile lists for the rule's target (hm_gorgias_returned).
- * Diagnostics point at the part at fault, located in the map's own text (the literal's
- * escapes shift the unescaped value's offsets). */
+ * rule, the field be one the profile lists for the rule's target (hm_gorgias_returned);
+ * the source is then a dependency, as a lookup's is. Diagnostics point at the part at
+ * fault, located in the map's own text (the literal's escapes shift the unescaped value's
+ * offsets). */
 #include <string.h>
 #include "hm_gorgias.h"
 #include "hm_strref.h"
