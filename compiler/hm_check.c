@@ -736,7 +736,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
   switch (e->kind) {
   case N_STR:
     e->ty = HT_STR;
-    if (x->rule >= 0) hm_check_string_refs(x->c, e);
+    if (x->rule >= 0) hm_check_string_refs(x->c, e, x->src);
     break;
   case N_NUM: e->ty = HT_NUM; break;
   case N_BOOL: e->ty = HT_BOOL; break;

@@ -3,9 +3,10 @@
  * object made for record KEY of SOURCE (docs/language.md, "References in strings"); a
  * reference to a source no rule migrates, or to a field the object's answer does not
  * carry, could only fail there, record by record. The source must be declared and have a
- * rule, the field be one the profile lists for the rule's target (hm_gorgias_returned).
- * Diagnostics point at the part at fault, located in the map's own text (the literal's
- * escapes shift the unescaped value's offsets). */
+ * rule, the field be one the profile lists for the rule's target (hm_gorgias_returned);
+ * the source is then a dependency, as a lookup's is. Diagnostics point at the part at
+ * fault, located in the map's own text (the literal's escapes shift the unescaped value's
+ * offsets). */
 #include <string.h>
 #include "hm_gorgias.h"
 #include "hm_strref.h"
@@ -14,7 +15,12 @@
 #define REF_OPEN_LEN 5
 
 /* One literal being checked: its raw text (quotes and escapes included) and where. */
-typedef struct lit { hm_compiler *c; const char *raw; size_t len; hm_loc at; } lit;
+typedef struct lit {
+  hm_compiler *c;
+  const char *raw; size_t len; hm_loc at;
+  hm_node *str;      /* the literal: its lookups of the referenced sources hang on it */
+  int self;          /* the source of the rule it is in */
+} lit;
 
 /* The location of raw bytes [a, b) of the literal (one line: strings never span two). */
 static hm_loc part_loc(const lit *l, size_t a, size_t b) {
@@ -121,6 +127,20 @@ static void check_field(const lit *l, int s, size_t h, size_t e, hm_loc whole) {
              "whose answer gives %s, not #%s%s", src, r->target->s, have, field, dym);
 }
 
+/* The referenced records must exist when the call carrying the string is sent: the string
+   holds a lookup of their source (under its `a`, which nothing else of an N_STR uses), so
+   the checker orders that source first, as for `lookup S(k)`. A rule's own source is no
+   dependency (its earlier records may be named). */
+static void add_dependency(const lit *l, int s, hm_loc at, const char *name) {
+  if (s == l->self) return;
+  hm_node *n = hm_node_new(&l->c->arena, N_LOOKUP, at);
+  n->s = name;
+  n->slen = (uint32_t)strlen(name);
+  n->idx = s;
+  n->next = l->str->a;
+  l->str->a = n;
+}
+
 /* The reference whose "{ref:" is at raw offset p: returns the offset after it. */
 static size_t check_one(const lit *l, size_t p) {
   size_t n0 = p + REF_OPEN_LEN, n1 = ident_end(l, n0), e = n1;
@@ -149,18 +169,22 @@ static size_t check_one(const lit *l, size_t p) {
     hm_diag_at(&l->c->diags, at, HC_E0216, "{ref:...} names source %s, which no rule "
                "migrates: there is no Gorgias object to refer to (add `rule %s -> ...`)",
                name, name);
-  else check_field(l, s, h, e, whole);
+  else {
+    check_field(l, s, h, e, whole);
+    add_dependency(l, s, at, name);
+  }
   return e + 1;
 }
 
-void hm_check_string_refs(hm_compiler *c, const hm_node *str) {
+void hm_check_string_refs(hm_compiler *c, hm_node *str, int self) {
   if (!str->s || find_open(str->s, 0, str->slen) == str->slen) return;
   hm_loc end = str->loc;
   end.col = str->loc.end_col;
   const char *raw = hm_diag_span(&c->diags, str->loc, end);
   /* a literal the map spells (not one a rule took in from elsewhere): "..." or r"..." */
   if (!raw || (raw[0] != '"' && raw[0] != 'r')) return;
-  lit l = { c, raw, strlen(raw), str->loc };
+  str->a = NULL;   /* checked again (a `let` at each use): its lookups anew */
+  lit l = { c, raw, strlen(raw), str->loc, str, self };
   for (size_t p = find_open(raw, 0, l.len); p < l.len; p = find_open(raw, p, l.len))
     p = check_one(&l, p);
 }
