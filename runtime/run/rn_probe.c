@@ -208,6 +208,32 @@ static void read_back_messages(probe *p, long long ticket, const cJSON *sent) {
   hm_http_resp_free(&r);
 }
 
+/* The ticket's fields the account refused or dropped: each member of what was
+   sent whose read-back differs, as "Ticket.FIELD": "sent X, read back Y" (the
+   planner moves such a field's value into an internal note, --probe). */
+static void probe_refused_fields(probe *p, const char *item, const cJSON *sent) {
+  hm_http_resp r = {0};
+  hm_http_request(p->h, "GET", item, NULL, 1, &r);
+  cJSON *ev = evidence("GET", item, &r), *fields = cJSON_CreateObject();
+  for (const cJSON *f = ok(&r) ? sent->child : NULL; f; f = f->next) {
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(r.json, f->string);
+    hm_buf d = {0};
+    if (hm_rn_json_diff(f, got, f->string, &d) == 0) { hm_buf_free(&d); continue; }
+    char *a = cJSON_PrintUnformatted(f), *b = got ? cJSON_PrintUnformatted(got) : NULL;
+    char key[160], why[400];
+    snprintf(key, sizeof key, "%s.%s", HM_GORGIAS[HM_GK_TICKET].name, f->string);
+    snprintf(why, sizeof why, "sent %.150s, read back %.150s", a ? a : "?", b ? b : "nothing");
+    cJSON_AddStringToObject(fields, key, why);
+    free(a);
+    free(b);
+    hm_buf_free(&d);
+  }
+  const char *v = !ok(&r) ? "unreadable" : cJSON_GetArraySize(fields) ? "some" : "none";
+  cJSON_AddItemToObject(ev, "fields", fields);
+  fact(p, "refused_fields", v, ev);
+  hm_http_resp_free(&r);
+}
+
 static long long probe_ticket(probe *p, long long customer, char *item, size_t cap) {
   char ext[80];
   snprintf(ext, sizeof ext, "%s:ticket", p->tag);
@@ -218,6 +244,10 @@ static long long probe_ticket(probe *p, long long customer, char *item, size_t c
   cJSON_AddStringToObject(b, "via", "api");
   cJSON_AddStringToObject(b, "external_id", ext);
   cJSON_AddStringToObject(b, "created_datetime", PROBE_CREATED);
+  /* the time-line fields a plan may send whose keeping no public source settles
+     (gorgias-fidelity.md 1.8): refused_fields says which the account drops */
+  for (const char *const *f = HM_GORGIAS_TICKET_TIMELINE; *f; f++)
+    cJSON_AddStringToObject(b, *f, PROBE_CREATED);
   cJSON_AddNumberToObject(c, "id", (double)customer);
   cJSON_AddItemToObject(b, "customer", c);
   cJSON_AddItemToArray(ms, message("api", 1, "hmap probe: agent message"));
@@ -229,6 +259,7 @@ static long long probe_ticket(probe *p, long long customer, char *item, size_t c
   if (!id) fact(p, "ticket_create", "refused", evidence("POST", k->collection, &r));
   cJSON *sent = cJSON_DetachItemFromObject(b, HM_GORGIAS_ROUTES.nested_list);
   if (id) read_back(p, "ticket_fields", item, b);
+  if (id) probe_refused_fields(p, item, b);
   if (id) read_back_messages(p, id, sent);
   cJSON_Delete(sent);
   hm_http_resp_free(&r);

@@ -3,7 +3,8 @@
 # hmap-sandbox --fidelity strict and --fidelity lenient:
 # - the two probe.json files tell the configurations apart on every fact they
 #   differ on (created_datetime on PUT refused / ignored, a sender with neither
-#   id nor e-mail refused / accepted, ticket settings on / off) and agree on
+#   id nor e-mail refused / accepted, ticket settings on / off, the ticket's
+#   opened_datetime dropped / kept: refused_fields names it) and agree on
 #   what both keep (the customer's and the back-dated ticket's fields, its
 #   agent message and internal note, and a draft Help Center article: through
 #   the strict sandbox's own Help Center host and token, the lenient one's
@@ -85,9 +86,15 @@ done
 
 for f in strict lenient; do
   expect "$tmp/$f.json" customer_fields kept
-  expect "$tmp/$f.json" ticket_fields kept
   expect "$tmp/$f.json" ticket_messages kept
 done
+expect "$tmp/strict.json" ticket_fields changed
+expect "$tmp/lenient.json" ticket_fields kept
+expect "$tmp/strict.json" refused_fields some
+expect "$tmp/lenient.json" refused_fields none
+got=$(jq -c '.facts[] | select(.fact == "refused_fields") | .evidence.fields' "$tmp/strict.json")
+[ "$got" = '{"Ticket.opened_datetime":"sent \"2020-01-02T03:04:05Z\", read back nothing"}' ] ||
+  failed "strict: refused_fields evidence is $got"
 for f in strict lenient; do expect "$tmp/$f.json" help_center_article kept; done
 expect "$tmp/strict.json" help_center_host own_host
 expect "$tmp/lenient.json" help_center_host target
