@@ -444,6 +444,69 @@ static void fix_senders(plan *pl, uint32_t rule, hm_value *msgs, hm_value custom
   hm_buf_free(&names);
 }
 
+/* ---- fields the account does not keep (refused_fields, from the probe) ---- */
+
+/* The internal note that carries a ticket's refused fields (text: "f: value"
+   lines), dated and identified after the ticket. */
+static hm_value refused_note(plan *pl, hm_value ticket, const char *text) {
+  hm_value n = hv_rec_new(&pl->arena, 8);
+  hv_rec_set(&pl->arena, &n, "channel", hv_str("internal-note"));
+  hv_rec_set(&pl->arena, &n, "via", hv_str("internal-note"));
+  hv_rec_set(&pl->arena, &n, "public", hv_bool(false));
+  hv_rec_set(&pl->arena, &n, "from_agent", hv_bool(true));
+  hv_rec_set(&pl->arena, &n, "body_text",
+             hv_str(pl_cat3(&pl->arena, "Fields this Gorgias account does not keep (hmaprun "
+                            "probe):\n", text, "")));
+  hm_value c = hv_rec_get(&ticket, "created_datetime"), x = hv_rec_get(&ticket, "external_id");
+  if (!hv_is_nothing(c)) hv_rec_set(&pl->arena, &n, "created_datetime", c);
+  if (x.kind == HV_STR && x.len)
+    hv_rec_set(&pl->arena, &n, "external_id", hv_str(pl_cat3(&pl->arena, x.u.str, ":refused", "")));
+  return n;
+}
+
+/* A field of obj (target tn) listed in refused_fields ("Target.field,...")
+   would be accepted and lost: it leaves the body, its value goes into an
+   internal note (a ticket) or into the flag (any other object), flagged. */
+static void move_refused(plan *pl, uint32_t rule, const char *tn, hm_value *obj) {
+  hm_value rf = pl->pset[HM_PSET_REFUSED_FIELDS];
+  if (rf.kind != HV_STR || !rf.len || obj->kind != HV_REC) return;
+  hm_buf text, names;
+  hm_buf_init(&text);
+  hm_buf_init(&names);
+  size_t tl = strlen(tn);
+  for (const char *s = rf.u.str; *s; s += *s == ',') {
+    size_t n = strcspn(s, ",");
+    if (n > tl + 1 && !memcmp(s, tn, tl) && s[tl] == '.') {
+      const char *f = hm_arena_strndup(&pl->arena, s + tl + 1, n - tl - 1);
+      hm_value v = hv_rec_get(obj, f);
+      if (!hv_is_nothing(v)) {
+        hm_buf_printf(&text, "%s%s: ", text.len ? "\n" : "", f);
+        hv_to_json(&text, v);
+        hm_buf_printf(&names, "%s%s", names.len ? ", " : "", f);
+        *obj = without(&pl->arena, *obj, f);
+      }
+    }
+    s += n;
+  }
+  if (text.len) {
+    bool ticket = hm_gorgias_kind_named(tn) == HM_GK_TICKET;
+    hm_value msgs = hv_rec_get(obj, HM_GORGIAS_ROUTES.nested_list);
+    if (ticket && msgs.kind == HV_LIST)
+      hv_list_push(&pl->arena, &msgs, refused_note(pl, *obj, hm_buf_cstr(&text)));
+    if (ticket && msgs.kind == HV_LIST)
+      hv_rec_set(&pl->arena, obj, HM_GORGIAS_ROUTES.nested_list, msgs);
+    const char *where = ticket && msgs.kind == HV_LIST ? "its value is in an internal note"
+                        : hm_arena_printf(&pl->arena, "left out: %s", hm_buf_cstr(&text));
+    pl_report_row(pl, HM_ROW_FLAG, "warn",
+                  hm_arena_printf(&pl->arena, "%s: this Gorgias account does not keep it "
+                                  "(refused_fields, hmaprun probe): %s", hm_buf_cstr(&names),
+                                  where),
+                  pl_rule_loc(pl, rule), rule, NULL);
+  }
+  hm_buf_free(&text);
+  hm_buf_free(&names);
+}
+
 /* ---- outgoing messages: receiver and source ---- */
 
 /* The e-mail a sender or customer value gives at plan time: a record's email,
@@ -743,6 +806,7 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     return false;
   }
   hm_gkind gk = hm_gorgias_kind_named(tn);
+  move_refused(pl, rule, tn, &obj);
   if (gk == HM_GK_TICKET) {
     hm_value msgs = hv_rec_get(&obj, HM_GORGIAS_ROUTES.nested_list);
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;

@@ -559,6 +559,21 @@ static cJSON *probe_load(const char *file, char *err, size_t errlen) {
   return o;
 }
 
+/* refused_fields "some": its evidence's field names as the planner setting
+   refused_fields=Ticket.a,Ticket.b (appended to out at used; the new length). */
+static size_t refused_set(const cJSON *f, char *out, size_t n, size_t used) {
+  const cJSON *fields = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(f, "evidence"), "fields");
+  hm_buf b = {0};
+  for (const cJSON *x = cJSON_IsObject(fields) ? fields->child : NULL; x; x = x->next)
+    if (x->string && !strpbrk(x->string, ",\n="))
+      hm_buf_printf(&b, "%s%s", b.len ? "," : "refused_fields=", x->string);
+  if (b.len && used + b.len + 2 <= n)
+    used += (size_t)snprintf(out + used, n - used, "%s\n", b.data);
+  hm_buf_free(&b);
+  return used;
+}
+
 int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errlen) {
   out[0] = 0;
   cJSON *o = probe_load(file, err, errlen);
@@ -573,6 +588,8 @@ int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errle
   size_t used = 0;
   for (const cJSON *f = facts->child; f; f = f->next) {
     const char *name = hm_rn_json_str(f, "fact"), *value = hm_rn_json_str(f, "value");
+    if (name && value && !strcmp(name, "refused_fields") && !strcmp(value, "some"))
+      used = refused_set(f, out, n, used);
     for (size_t i = 0; name && value && i < sizeof probe_settles / sizeof *probe_settles; i++)
       if (!strcmp(name, probe_settles[i].fact) && !strcmp(value, probe_settles[i].value) &&
           used + strlen(probe_settles[i].set) + 2 <= n)
