@@ -18,7 +18,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
                   --max-answer-bytes --log-json --log-every --map --data --set --probe --sample --help" ;;
     status) echo "--state --json --flags --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help-center-url
-                 --help-center-id --help" ;;
+                 --help-center-id --cleanup --help" ;;
     extract) echo "itop atera --url --out --since --resume --credentials-file --auth --page-size --rate
                    --help" ;;
   esac
