@@ -215,9 +215,11 @@ static void read_back_messages(probe *p, long long ticket, const cJSON *sent) {
   hm_http_resp_free(&r);
 }
 
-/* The ticket's fields the account refused or dropped: each member of what was
-   sent whose read-back differs, as "Ticket.FIELD": "sent X, read back Y" (the
-   planner moves such a field's value into an internal note, --probe). */
+/* The ticket's fields the account dropped: each member of what was sent that
+   reads back absent or null, as "Ticket.FIELD": "sent X, read back Y" (the
+   planner moves such a field's value into an internal note, --probe). A value
+   read back otherwise (a status Gorgias changed) is ticket_fields' difference,
+   not a reason to leave the field out of every ticket. */
 static void probe_refused_fields(probe *p, const char *item, const cJSON *sent) {
   hm_http_resp r = {0};
   hm_http_request(p->h, "GET", item, NULL, 1, &r);
@@ -225,7 +227,10 @@ static void probe_refused_fields(probe *p, const char *item, const cJSON *sent) 
   for (const cJSON *f = ok(&r) ? sent->child : NULL; f; f = f->next) {
     const cJSON *got = cJSON_GetObjectItemCaseSensitive(r.json, f->string);
     hm_buf d = {0};
-    if (hm_rn_json_diff(f, got, f->string, &d) == 0) { hm_buf_free(&d); continue; }
+    if ((got && !cJSON_IsNull(got)) || hm_rn_json_diff(f, got, f->string, &d) == 0) {
+      hm_buf_free(&d);
+      continue;
+    }
     char *a = cJSON_PrintUnformatted(f), *b = got ? cJSON_PrintUnformatted(got) : NULL;
     char key[160], why[400];
     snprintf(key, sizeof key, "%s.%s", HM_GORGIAS[HM_GK_TICKET].name, f->string);
