@@ -55,6 +55,7 @@ hm_value hv_ref(hm_arena *a, hm_ref_kind kind, const char *object, const char *k
   v.u.ref->key = key;
   v.u.ref->fallback = v.u.ref->flag = NULL;
   v.u.ref->flag_sev = 0;
+  v.u.ref->optional = 0;
   return v;
 }
 

@@ -71,6 +71,9 @@ struct hm_ref {
    * and flags as the map says when the agent is missing from Gorgias. */
   const char *fallback, *flag;
   uint8_t flag_sev;      /* the flag's severity: 0 info, 1 warn, 2 review */
+  /* HM_REF_AGENT: found neither by its e-mail nor its fallback, the field it
+   * fills is left out at run time ({"id": agent} with it), not sent as null. */
+  uint8_t optional;
 };
 
 /* Type lattice used by the checker and by builtin signatures. */

@@ -203,6 +203,8 @@ typedef struct hm_sbx_ctx {
   double time_scale;
   size_t max_upload;
   int refuse_created_on_put;    /* --put-created-datetime refuse|ignore */
+  int drop_opened;              /* --opened-datetime drop|keep: a ticket's
+                                   opened_datetime is not stored (fid §1.8) */
   int port;
   char base_url[96];
   char domain[64];              /* --domain: the account's name in GET /api/account */

@@ -63,7 +63,11 @@ static const hm_sbx_conf_row ROWS[] = {
     {"Ticket", "meta", "record", NULL, NB, NB, 0, NULL, "api §5.1 object (C2)"},
     {"Ticket", "created_datetime", "datetime", NULL, NB, NB, CO, NULL,
      "api §5.1 (S7 changelog, S8 UpdateTicket lacks it); fid §2 confirmed (2)"},
-    {"Ticket", "opened_datetime", "datetime", NULL, NB, NB, 0, NULL, "api §5.1 (S7,S8); fid §1.8"},
+    {"Ticket", "opened_datetime", "datetime", NULL, NB, NB, UNC, NULL,
+     "unconfirmed: in CreateTicket per [DTO] and [BP] only (api §5.1 S7,S8; fid §1.8); no "
+     "[DOC] sentence says Gorgias keeps it (it does for last_message_datetime and "
+     "last_received_message_datetime): --fidelity strict accepts and drops it "
+     "(--opened-datetime drop), lenient keeps it; hmaprun probe tells them apart"},
     {"Ticket", "closed_datetime", "datetime", NULL, NB, NB, 0, NULL, "api §5.1 (S7,S8)"},
     {"Ticket", "updated_datetime", "datetime", NULL, NB, NB, 0, NULL, "api §5.1 (S7,S8)"},
     {"Ticket", "last_message_datetime", "datetime", NULL, NB, NB, 0, NULL,

@@ -52,9 +52,13 @@ static const char USAGE[] =
   "                         ticket-assignment.unassign_on_reply=true (all off by default)\n"
   "  --fidelity strict|lenient\n"
   "                         strict: --anonymous-sender refuse, --put-created-datetime\n"
-  "                         refuse, the Help Center on its own host (a free port unless\n"
-  "                         --help-center-port), every --setting switch on; lenient:\n"
-  "                         accept, ignore, no own host, all off. Later options win\n"
+  "                         refuse, --opened-datetime drop, the Help Center on its own\n"
+  "                         host (a free port unless --help-center-port), every\n"
+  "                         --setting switch on; lenient: accept, ignore, keep, no own\n"
+  "                         host, all off. Later options win\n"
+  "  --opened-datetime keep|drop\n"
+  "                         a ticket's opened_datetime: stored as sent (default) or\n"
+  "                         accepted and not stored (absent on read; fid §1.8)\n"
   "  --anonymous-sender accept|refuse\n"
   "                         a message whose sender has neither id nor email: stored\n"
   "                         (default) or 400\n"
@@ -150,6 +154,7 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
       if (!strict && strcmp(v, "lenient") != 0)
         return usage_error("--fidelity takes strict or lenient", v);
       ctx->refuse_anonymous_sender = ctx->refuse_created_on_put = strict;
+      ctx->drop_opened = strict;
       if (strict && o->hc_port < 0) o->hc_port = 0;
       if (!strict) o->hc_port = -1;
       hm_sbx_settings_all(ctx, strict);
@@ -170,6 +175,10 @@ static int parse_args(int argc, char **argv, opts *o, hm_sbx_ctx *ctx) {
       ctx->max_upload = (size_t)m;
     } else if (strcmp(a, "--deny-write") == 0) {
       if (hm_sbx_deny_add(ctx, v) != 0) return usage_error("bad --deny-write (/api/...)", v);
+    } else if (strcmp(a, "--opened-datetime") == 0) {
+      if (strcmp(v, "drop") == 0) ctx->drop_opened = 1;
+      else if (strcmp(v, "keep") == 0) ctx->drop_opened = 0;
+      else return usage_error("--opened-datetime takes drop or keep", v);
     } else if (strcmp(a, "--put-created-datetime") == 0) {
       if (strcmp(v, "refuse") == 0) ctx->refuse_created_on_put = 1;
       else if (strcmp(v, "ignore") == 0) ctx->refuse_created_on_put = 0;

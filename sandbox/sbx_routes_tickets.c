@@ -316,6 +316,8 @@ static void ticket_create(hm_sbx_req *rq, hm_sbx_resp *rs) {
     cJSON_Delete(doc);
     return;
   }
+  /* --opened-datetime drop: accepted (it is a CreateTicket field) but not kept */
+  if (rq->ctx->drop_opened) cJSON_DeleteItemFromObjectCaseSensitive(doc, "opened_datetime");
   hm_sbx_crud_fill(&hm_sbx_res_tickets, doc);
   long long id = hm_sbx_create(rq, rs, hm_sbx_res_tickets.kind, 0, doc, hm_sbx_res_tickets.uri);
   if (id < 0) { cJSON_Delete(msgs); return; }

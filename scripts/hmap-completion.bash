@@ -24,7 +24,7 @@ _hmap_words() {   # the options of hmaprun COMMAND
     restore-automation) echo "--state --target --credentials-file --time-scale --retarget
                               --help-center-url --max-answer-bytes --log-json --log-every --help" ;;
     probe) echo "--target --out --state --credentials-file --time-scale --help-center-url
-                 --help-center-id --help" ;;
+                 --help-center-id --cleanup --help" ;;
     extract) echo "itop atera --url --out --since --resume --credentials-file --auth --page-size --rate
                    --help" ;;
   esac

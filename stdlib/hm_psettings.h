@@ -30,7 +30,10 @@ typedef enum hm_pset_kind {
     "refuse|accept (hmaprun probe settles it): refuse gives a message sender with neither id nor " \
     "e-mail the ticket's customer (incoming) or fallback_agent (agent), flagged")                  \
   X(FALLBACK_AGENT, "fallback_agent", HM_PSET_TEXT, NULL,                                          \
-    "e-mail of the user an agent message is sent as when its sender has neither id nor e-mail")
+    "e-mail of the user an agent message is sent as when its sender has neither id nor e-mail")    \
+  X(REFUSED_FIELDS, "refused_fields", HM_PSET_TEXT, NULL,                                          \
+    "comma-separated Target.field the account does not keep (hmaprun probe settles it): left "     \
+    "out, a ticket's value moved into an internal note, flagged")
 
 typedef enum hm_pset_id {
 #define HM_PSET_ENUM(id, name, kind, def, meaning) HM_PSET_##id,

@@ -217,6 +217,7 @@ typedef struct plan {
   hm_arena arena;              /* per record */
   hm_buf body, line, scratch;
   kmap uploaded, agents;
+  kmap addrs;                  /* "Source:keypart" of a planned Customer/User create -> e-mail */
   keyset uniq;                 /* target + unique field + value of planned creates */
   hm_value pset[HM_PSET__COUNT];   /* planner settings (stdlib/hm_psettings.h); missing: none */
   /* the record being planned */

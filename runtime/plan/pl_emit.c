@@ -322,6 +322,20 @@ static const char *unresolved(const char *path) {
   return NULL;
 }
 
+/* A customer's or user's e-mail as the planner holds it: its `email`, else the
+   address of its first e-mail channel; NULL when it has neither. */
+static const char *email_of(hm_value v) {
+  if (v.kind != HV_REC) return NULL;
+  hm_value em = hv_rec_get(&v, "email"), chs = hv_rec_get(&v, "channels");
+  if (em.kind == HV_STR && em.len) return em.u.str;
+  for (uint32_t i = 0; chs.kind == HV_LIST && i < chs.u.list->n; i++) {
+    hm_value c = chs.u.list->items[i];
+    hm_value t = hv_rec_get(&c, "type"), a = hv_rec_get(&c, "address");
+    if (t.kind == HV_STR && !strcmp(t.u.str, "email") && a.kind == HV_STR && a.len) return a.u.str;
+  }
+  return NULL;
+}
+
 /* ---- messages: never e-mail anyone ---- */
 
 static bool is_public(hm_value m) {
@@ -430,14 +444,85 @@ static void fix_senders(plan *pl, uint32_t rule, hm_value *msgs, hm_value custom
   hm_buf_free(&names);
 }
 
+/* ---- fields the account does not keep (refused_fields, from the probe) ---- */
+
+/* The internal note that carries a ticket's refused fields (text: "f: value"
+   lines), dated and identified after the ticket. */
+static hm_value refused_note(plan *pl, hm_value ticket, const char *text) {
+  hm_value n = hv_rec_new(&pl->arena, 8);
+  hv_rec_set(&pl->arena, &n, "channel", hv_str("internal-note"));
+  hv_rec_set(&pl->arena, &n, "via", hv_str("internal-note"));
+  hv_rec_set(&pl->arena, &n, "public", hv_bool(false));
+  hv_rec_set(&pl->arena, &n, "from_agent", hv_bool(true));
+  hv_rec_set(&pl->arena, &n, "body_text",
+             hv_str(pl_cat3(&pl->arena, "Fields this Gorgias account does not keep (hmaprun "
+                            "probe):\n", text, "")));
+  hm_value c = hv_rec_get(&ticket, "created_datetime"), x = hv_rec_get(&ticket, "external_id");
+  if (!hv_is_nothing(c)) hv_rec_set(&pl->arena, &n, "created_datetime", c);
+  if (x.kind == HV_STR && x.len)
+    hv_rec_set(&pl->arena, &n, "external_id", hv_str(pl_cat3(&pl->arena, x.u.str, ":refused", "")));
+  return n;
+}
+
+/* A field of obj (target tn) listed in refused_fields ("Target.field,...")
+   would be accepted and lost: it leaves the body, its value goes into an
+   internal note (a ticket) or into the flag (any other object), flagged. */
+static void move_refused(plan *pl, uint32_t rule, const char *tn, hm_value *obj) {
+  hm_value rf = pl->pset[HM_PSET_REFUSED_FIELDS];
+  if (rf.kind != HV_STR || !rf.len || obj->kind != HV_REC) return;
+  hm_buf text, names;
+  hm_buf_init(&text);
+  hm_buf_init(&names);
+  size_t tl = strlen(tn);
+  for (const char *s = rf.u.str; *s; s += *s == ',') {
+    size_t n = strcspn(s, ",");
+    if (n > tl + 1 && !memcmp(s, tn, tl) && s[tl] == '.') {
+      const char *f = hm_arena_strndup(&pl->arena, s + tl + 1, n - tl - 1);
+      hm_value v = hv_rec_get(obj, f);
+      if (!hv_is_nothing(v)) {
+        hm_buf_printf(&text, "%s%s: ", text.len ? "\n" : "", f);
+        hv_to_json(&text, v);
+        hm_buf_printf(&names, "%s%s", names.len ? ", " : "", f);
+        *obj = without(&pl->arena, *obj, f);
+      }
+    }
+    s += n;
+  }
+  if (text.len) {
+    bool ticket = hm_gorgias_kind_named(tn) == HM_GK_TICKET;
+    hm_value msgs = hv_rec_get(obj, HM_GORGIAS_ROUTES.nested_list);
+    if (ticket && msgs.kind == HV_LIST)
+      hv_list_push(&pl->arena, &msgs, refused_note(pl, *obj, hm_buf_cstr(&text)));
+    if (ticket && msgs.kind == HV_LIST)
+      hv_rec_set(&pl->arena, obj, HM_GORGIAS_ROUTES.nested_list, msgs);
+    const char *where = ticket && msgs.kind == HV_LIST ? "its value is in an internal note"
+                        : hm_arena_printf(&pl->arena, "left out: %s", hm_buf_cstr(&text));
+    pl_report_row(pl, HM_ROW_FLAG, "warn",
+                  hm_arena_printf(&pl->arena, "%s: this Gorgias account does not keep it "
+                                  "(refused_fields, hmaprun probe): %s", hm_buf_cstr(&names),
+                                  where),
+                  pl_rule_loc(pl, rule), rule, NULL);
+  }
+  hm_buf_free(&text);
+  hm_buf_free(&names);
+}
+
 /* ---- outgoing messages: receiver and source ---- */
 
-/* The e-mail a sender or customer value gives at plan time (a record's email,
-   an agent's e-mail), or NULL: a reference to a record is an id until the run. */
-static const char *address_of(hm_value v) {
+/* The e-mail a sender or customer value gives at plan time: a record's email,
+   an agent's e-mail, or the e-mail of the planned create a reference names
+   (pl->addrs, filled by remember()); NULL when none is known (a reference to a
+   record created without one, or later). */
+static const char *address_of(plan *pl, hm_value v) {
   if (v.kind == HV_REF && v.u.ref->kind == HM_REF_AGENT) return v.u.ref->key;
-  hm_value em = v.kind == HV_REC ? hv_rec_get(&v, "email") : hv_missing(HM_WHY_ABSENT);
-  return em.kind == HV_STR && em.len ? em.u.str : NULL;
+  if (v.kind == HV_REF && v.u.ref->kind == HM_REF_OBJECT) {
+    long i = pl_kmap_find(&pl->addrs, pl_khash(hm_wire_ref_name(&pl->arena, v.u.ref)), false,
+                          NULL);
+    return i >= 0 ? pl->addrs.v[i] : NULL;
+  }
+  hm_value id = v.kind == HV_REC ? hv_rec_get(&v, "id") : hv_missing(HM_WHY_ABSENT);
+  if (id.kind == HV_REF) return address_of(pl, id);
+  return email_of(v);
 }
 
 static hm_value address_rec(plan *pl, const char *addr) {
@@ -456,8 +541,8 @@ static void fix_route(plan *pl, hm_value *msg, hm_value customer) {
   if (!(fa.kind == HV_BOOL && fa.u.b) || !is_public(*msg) || hv_is_nothing(customer)) return;
   if (hv_is_nothing(hv_rec_get(msg, "receiver")))
     hv_rec_set(&pl->arena, msg, "receiver", customer);
-  const char *from = address_of(hv_rec_get(msg, "sender"));
-  const char *to = address_of(hv_rec_get(msg, "receiver"));
+  const char *from = address_of(pl, hv_rec_get(msg, "sender"));
+  const char *to = address_of(pl, hv_rec_get(msg, "receiver"));
   hm_value ch = hv_rec_get(msg, "channel");
   if (!hv_is_nothing(hv_rec_get(msg, "source")) || !from || !to || ch.kind != HV_STR) return;
   hm_value src = hv_rec_new(&pl->arena, 3), list = hv_list_new(&pl->arena, 1);
@@ -466,6 +551,71 @@ static void fix_route(plan *pl, hm_value *msg, hm_value customer) {
   hv_rec_set(&pl->arena, &src, "from", address_rec(pl, from));
   hv_rec_set(&pl->arena, &src, "to", list);
   hv_rec_set(&pl->arena, msg, "source", src);
+}
+
+/* ---- internal notes: a user sender ---- */
+
+/* Whether m is an internal note without a sender of its own. */
+static bool senderless_note(hm_value m) {
+  return m.kind == HV_REC && !is_public(m) && hv_is_nothing(hv_rec_get(&m, "sender"));
+}
+
+/* The agent a note without a sender is written by: the ticket's assignee
+   (its run-time fallback the fallback_agent), else the fallback_agent; a
+   missing value when neither is known (Gorgias then shows the key's user). */
+static hm_value note_author(plan *pl, hm_value assignee) {
+  hm_value fb = pl->pset[HM_PSET_FALLBACK_AGENT];
+  const char *fbe = fb.kind == HV_STR && fb.len ? fb.u.str : NULL;
+  if (assignee.kind == HV_REF && assignee.u.ref->kind == HM_REF_AGENT) {
+    hm_ref *r = hm_arena_alloc(&pl->arena, sizeof *r);
+    *r = *assignee.u.ref;
+    if (!r->fallback) r->fallback = fbe;
+    r->flag = NULL;   /* the assignee's flag is the ticket's, raised once */
+    r->flag_sev = 0;
+    r->optional = 1;  /* no such user: no sender, rather than an id of null */
+    assignee.u.ref = r;
+  }
+  if (assignee.kind == HV_REF) return assignee;
+  if (!fbe) return hv_missing(HM_WHY_ABSENT);
+  hm_value by = hv_ref(&pl->arena, HM_REF_AGENT, NULL, fbe);
+  by.u.ref->optional = 1;
+  return by;
+}
+
+/* An agent sender (the map's or note_author's) found in no Gorgias user at run
+   time is left out rather than sent as `{id: null}`, which a strict Gorgias
+   refuses with the whole ticket (gorgias-fidelity.md 1.4). */
+static void optional_agent(plan *pl, hm_value *m) {
+  hm_value s = hv_rec_get(m, "sender");
+  if (s.kind != HV_REF || s.u.ref->kind != HM_REF_AGENT || s.u.ref->optional) return;
+  hm_ref *r = hm_arena_alloc(&pl->arena, sizeof *r);
+  *r = *s.u.ref;
+  r->optional = 1;
+  s.u.ref = r;
+  hv_rec_set(&pl->arena, m, "sender", s);
+}
+
+/* Internal notes go with a user sender, `{id}` of an agent, as Gorgias' own
+   clients send them (gorgias-fidelity.md 1.10): a note the map gave no sender
+   gets note_author's, one `info` flag per record saying whose. */
+static void fix_note_senders(plan *pl, uint32_t rule, hm_value msgs, hm_value assignee) {
+  int n = 0, left = 0;
+  hm_value by = note_author(pl, assignee);
+  for (uint32_t i = 0; msgs.kind == HV_LIST && i < msgs.u.list->n; i++) {
+    hm_value *m = &msgs.u.list->items[i];
+    if (m->kind == HV_REC) optional_agent(pl, m);
+    if (!senderless_note(*m)) continue;
+    if (hv_is_nothing(by)) { left++; continue; }
+    hv_rec_set(&pl->arena, m, "sender", by);
+    n++;
+  }
+  if (!n && !left) return;   /* no count in the text: the report groups equal flags */
+  const char *msg = !n ? "internal notes without a sender and no fallback_agent: Gorgias shows "
+                         "the API key's user as their author"
+                    : assignee.kind == HV_REF
+                    ? "internal notes without a sender: sent as written by the ticket's assignee"
+                    : "internal notes without a sender: sent as written by fallback_agent";
+  pl_report_row(pl, HM_ROW_FLAG, "info", msg, pl_rule_loc(pl, rule), rule, "sender");
 }
 
 static void fix_routes(hm_value msgs, plan *pl, hm_value customer) {
@@ -591,7 +741,15 @@ static void remember(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
       if (fresh) { ss->made.v[i] = hm_xstrdup(kp); ss->made.ord[i] = pl->seq; }
     }
   }
-  if (hm_gorgias_kind_named(tgt_name(pl, target)) == HM_GK_USER) {
+  hm_gkind gk = hm_gorgias_kind_named(tgt_name(pl, target));
+  const char *addr = gk == HM_GK_USER || gk == HM_GK_CUSTOMER ? email_of(obj) : NULL;
+  if (addr && ss->looked_up) {   /* a lookup's e-mail: the source of outgoing messages */
+    bool fresh;
+    const char *ref = pl_cat3(&pl->arena, src_name(pl, pl->src), ":", kp);
+    long i = pl_kmap_find(&pl->addrs, pl_khash(ref), true, &fresh);
+    if (fresh) pl->addrs.v[i] = hm_xstrdup(addr);
+  }
+  if (gk == HM_GK_USER) {
     hm_value e = hv_rec_get(&obj, "email");
     if (e.kind == HV_STR) {
       bool fresh;
@@ -648,11 +806,13 @@ bool pl_plan_create(plan *pl, uint32_t rule, uint32_t target, hm_value obj) {
     return false;
   }
   hm_gkind gk = hm_gorgias_kind_named(tn);
+  move_refused(pl, rule, tn, &obj);
   if (gk == HM_GK_TICKET) {
     hm_value msgs = hv_rec_get(&obj, HM_GORGIAS_ROUTES.nested_list);
     if (!fix_thread(pl, rule, msgs, hv_rec_get(&obj, "created_datetime"))) return false;
     fix_senders(pl, rule, &msgs, hv_rec_get(&obj, "customer"));
     fix_routes(msgs, pl, hv_rec_get(&obj, "customer"));
+    fix_note_senders(pl, rule, msgs, hv_rec_get(&obj, "assignee_user"));
     fix_msg_ids(pl, msgs);
     if (msgs.kind == HV_LIST && msgs.u.list->n > HM_MAX_MESSAGES) {
       hm_value head = hv_list_new(&pl->arena, HM_MAX_MESSAGES);

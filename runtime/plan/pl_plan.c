@@ -205,6 +205,7 @@ static void plan_free(plan *pl) {
   pl_kmap_free(&pl->uploaded);
   pl_keyset_free(&pl->uniq);
   pl_kmap_free(&pl->agents);
+  pl_kmap_free(&pl->addrs);
   hm_vm_free(pl->vm);
   hm_wire_free(pl->wire);
   hm_rpt_free(pl->rpt);
@@ -461,6 +462,7 @@ int hm_plan_run(const hm_program *p, const hm_plan_opts *o, char *err, size_t er
   if (!pl.ss) abort();
   for (uint32_t s = 0; s < p->nsources; s++) pl.ss[s].made.values = true;
   pl.agents.values = true;
+  pl.addrs.values = true;
   init_rules(&pl);
   pl_fold_init(&pl);
   const char *given[HM_PSET__COUNT] = {0};

@@ -167,6 +167,7 @@ static void put_ref(hm_buf *out, const hm_ref *r, hm_arena *a) {
         put_str(out, sev_name(r->flag_sev));
       }
     }
+    if (r->optional) hm_buf_puts(out, ",\"optional\":true");
     hm_buf_putc(out, '}');
     return;
   }

@@ -153,6 +153,12 @@ void hm_http_request(hm_http *h, const char *method, const char *path, const cJS
  * position from fd (opened with hm_contain_open; the caller closes it). */
 void hm_http_upload(hm_http *h, const char *path, int fd, long long size, const char *name,
                     const char *content_type, hm_http_resp *r);
+/* GET url (http or https) as a visitor would: no credentials, no redirects,
+ * the client's timeouts, at most max bytes kept. The HTTP status (0 when no
+ * answer came, err says why); *got the bytes read. The probe's check that a
+ * public attachment is public. */
+long hm_http_get_public(const hm_http *h, const char *url, long long max, long long *got,
+                        char *err, size_t errlen);
 /* GET every page of a cursor-paginated list (path may carry a query; limit=100
  * and cursor are added), calling fn on each item until it returns non-zero;
  * also accepts a bare array. Follows meta.next_cursor to the end (or stops

@@ -630,3 +630,46 @@ long hm_http_list(hm_http *h, const char *path, int max_pages,
   hm_seen_free(&w.cursors);
   return rc;
 }
+
+/* ---- a visitor's GET (no account) ---- */
+
+typedef struct visitor_sink { long long max, got; } visitor_sink;
+
+static size_t on_visitor_body(char *p, size_t sz, size_t n, void *ud) {
+  (void)p;
+  visitor_sink *v = ud;
+  v->got += (long long)(sz * n);
+  return v->got > v->max ? 0 : sz * n;
+}
+
+long hm_http_get_public(const hm_http *h, const char *url, long long max, long long *got,
+                        char *err, size_t errlen) {
+  CURL *cu = curl_easy_init();
+  visitor_sink v = {max, 0};
+  char cerr[CURL_ERROR_SIZE] = "";
+  long status = 0;
+  *got = 0;
+  if (!cu) { snprintf(err, errlen, "cannot initialise libcurl"); return 0; }
+  curl_easy_setopt(cu, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(cu, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT, h->o.connect_timeout_s);
+  curl_easy_setopt(cu, CURLOPT_TIMEOUT, h->o.timeout_s);
+  curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(cu, CURLOPT_USERAGENT, "hmaprun/1");
+  curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, cerr);
+  curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_visitor_body);
+  curl_easy_setopt(cu, CURLOPT_WRITEDATA, &v);
+  CURLcode rc = curl_easy_perform(cu);
+  if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
+    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+  else
+    snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+  curl_easy_cleanup(cu);
+  *got = v.got;
+  return status;
+}

@@ -2,14 +2,16 @@
  * source settles, learned by a handful of reversible calls: a test customer, a
  * back-dated imported ticket with an agent message and an internal note, a PUT
  * of created_datetime, a message whose sender has neither id nor e-mail, and
- * with --help-center-id a draft Help Center article (through the Help
+ * with --help-center-id a draft Help Center article embedding an image
+ * uploaded as a public attachment, fetched back as a visitor (through the Help
  * Center's own host and token when --help-center-url names one). Each
  * answer is read back and compared with what was sent. Before each create the
  * probe's state (SQLite, table probe_made) holds the list that finds the object
  * by its external id, once created its own path; all are deleted at the end,
- * or by the next probe, which first deletes what a killed one left. Only real
+ * or by the next probe (or `probe --cleanup`), which first deletes what a
+ * killed one left; uploads, which Gorgias cannot delete, are listed. Only real
  * API routes (never /_sandbox). Writes probe.json: {"target", "facts": [{"fact",
- * "value", "evidence"}], "deleted", "left_behind"}. */
+ * "value", "evidence"}], "deleted", "left_behind", "undeletable"}. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +25,18 @@
 static const char *probe_usage =
     "usage: hmaprun probe --target URL --out probe.json [--state FILE] [--credentials-file F]\n"
     "                     [--time-scale X] [--help-center-url URL --help-center-id N]\n"
+    "       hmaprun probe --target URL --cleanup [--state FILE] [--out probe.json]\n"
     "\n"
     "  makes a few reversible calls on the account (a test customer, a back-dated\n"
     "  ticket with an agent message and an internal note), compares what Gorgias\n"
     "  kept with what was sent, deletes what it made and writes the facts to --out.\n"
     "  --state FILE   what the probe made, until deleted (default probe.db); a later\n"
     "                 probe deletes what a killed one left\n"
-    "  --help-center-id N  also a draft Help Center article in Help Center N (read back,\n"
-    "                 deleted), through --help-center-url's token host when given\n"
+    "  --help-center-id N  also a draft Help Center article in Help Center N with an image\n"
+    "                 uploaded as a public attachment (read back, the image fetched\n"
+    "                 without credentials, the article deleted), through\n"
+    "                 --help-center-url's token host when given\n"
+    "  --cleanup      only delete what the state lists (a killed probe's objects)\n"
     "  credentials as for run: GORGIAS_EMAIL and GORGIAS_API_KEY, or --credentials-file\n"
     "\n"
     "exit: 0 facts written, 2 usage or unreadable input, 3 refused, 4 left objects behind\n";
@@ -44,6 +50,7 @@ typedef struct probe {
   const char *hc_id;   /* the Help Center the draft article goes into, or NULL */
   sqlite3 *db;
   cJSON *facts;
+  cJSON *undeletable;  /* what Gorgias cannot delete (uploads): listed, never left silently */
   char tag[48];        /* unique per probe: names, e-mails and external ids carry it */
 } probe;
 
@@ -208,6 +215,37 @@ static void read_back_messages(probe *p, long long ticket, const cJSON *sent) {
   hm_http_resp_free(&r);
 }
 
+/* The ticket's fields the account dropped: each member of what was sent that
+   reads back absent or null, as "Ticket.FIELD": "sent X, read back Y" (the
+   planner moves such a field's value into an internal note, --probe). A value
+   read back otherwise (a status Gorgias changed) is ticket_fields' difference,
+   not a reason to leave the field out of every ticket. */
+static void probe_refused_fields(probe *p, const char *item, const cJSON *sent) {
+  hm_http_resp r = {0};
+  hm_http_request(p->h, "GET", item, NULL, 1, &r);
+  cJSON *ev = evidence("GET", item, &r), *fields = cJSON_CreateObject();
+  for (const cJSON *f = ok(&r) ? sent->child : NULL; f; f = f->next) {
+    const cJSON *got = cJSON_GetObjectItemCaseSensitive(r.json, f->string);
+    hm_buf d = {0};
+    if ((got && !cJSON_IsNull(got)) || hm_rn_json_diff(f, got, f->string, &d) == 0) {
+      hm_buf_free(&d);
+      continue;
+    }
+    char *a = cJSON_PrintUnformatted(f), *b = got ? cJSON_PrintUnformatted(got) : NULL;
+    char key[160], why[400];
+    snprintf(key, sizeof key, "%s.%s", HM_GORGIAS[HM_GK_TICKET].name, f->string);
+    snprintf(why, sizeof why, "sent %.150s, read back %.150s", a ? a : "?", b ? b : "nothing");
+    cJSON_AddStringToObject(fields, key, why);
+    free(a);
+    free(b);
+    hm_buf_free(&d);
+  }
+  const char *v = !ok(&r) ? "unreadable" : cJSON_GetArraySize(fields) ? "some" : "none";
+  cJSON_AddItemToObject(ev, "fields", fields);
+  fact(p, "refused_fields", v, ev);
+  hm_http_resp_free(&r);
+}
+
 static long long probe_ticket(probe *p, long long customer, char *item, size_t cap) {
   char ext[80];
   snprintf(ext, sizeof ext, "%s:ticket", p->tag);
@@ -218,6 +256,10 @@ static long long probe_ticket(probe *p, long long customer, char *item, size_t c
   cJSON_AddStringToObject(b, "via", "api");
   cJSON_AddStringToObject(b, "external_id", ext);
   cJSON_AddStringToObject(b, "created_datetime", PROBE_CREATED);
+  /* the time-line fields a plan may send whose keeping no public source settles
+     (gorgias-fidelity.md 1.8): refused_fields says which the account drops */
+  for (const char *const *f = HM_GORGIAS_TICKET_TIMELINE; *f; f++)
+    cJSON_AddStringToObject(b, *f, PROBE_CREATED);
   cJSON_AddNumberToObject(c, "id", (double)customer);
   cJSON_AddItemToObject(b, "customer", c);
   cJSON_AddItemToArray(ms, message("api", 1, "hmap probe: agent message"));
@@ -229,6 +271,7 @@ static long long probe_ticket(probe *p, long long customer, char *item, size_t c
   if (!id) fact(p, "ticket_create", "refused", evidence("POST", k->collection, &r));
   cJSON *sent = cJSON_DetachItemFromObject(b, HM_GORGIAS_ROUTES.nested_list);
   if (id) read_back(p, "ticket_fields", item, b);
+  if (id) probe_refused_fields(p, item, b);
   if (id) read_back_messages(p, id, sent);
   cJSON_Delete(sent);
   hm_http_resp_free(&r);
@@ -342,12 +385,14 @@ static int clean(probe *p, cJSON *log) {
 }
 
 static int write_out(const char *out, const char *target, cJSON *facts, cJSON *deleted,
-                     int left) {
+                     int left, cJSON *undeletable) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "target", target);
   cJSON_AddItemToObject(o, "facts", facts);
   cJSON_AddItemToObject(o, "deleted", deleted);
   cJSON_AddNumberToObject(o, "left_behind", left);
+  /* uploads: Gorgias has no route that deletes one (docs/run.md, rollback) */
+  cJSON_AddItemToObject(o, "undeletable", undeletable);
   char *s = cJSON_Print(o);
   FILE *f = fopen(out, "w");
   int rc = f && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : 2;
@@ -361,6 +406,7 @@ static int write_out(const char *out, const char *target, cJSON *facts, cJSON *d
 typedef struct probe_args {
   const char *target, *out, *state, *creds, *hc_url, *hc_id;
   double time_scale;
+  int cleanup;   /* --cleanup: only delete what the state lists */
 } probe_args;
 
 static int parse(int argc, char **argv, probe_args *a) {
@@ -368,6 +414,7 @@ static int parse(int argc, char **argv, probe_args *a) {
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(o, "--help") || !strcmp(o, "-h")) { fputs(probe_usage, stdout); return -1; }
+    if (!strcmp(o, "--cleanup")) { a->cleanup = 1; continue; }
     if (!v) { fprintf(stderr, "hmaprun probe: %s needs a value\n%s", o, probe_usage); return 2; }
     if (!strcmp(o, "--target")) a->target = v;
     else if (!strcmp(o, "--out")) a->out = v;
@@ -383,8 +430,9 @@ static int parse(int argc, char **argv, probe_args *a) {
     fprintf(stderr, "hmaprun probe: --help-center-id needs a number\n%s", probe_usage);
     return 2;
   }
-  if (a->target && a->out) return 0;
-  fprintf(stderr, "hmaprun probe: --target and --out are required\n%s", probe_usage);
+  if (a->target && (a->out || a->cleanup)) return 0;
+  fprintf(stderr, "hmaprun probe: --target and --out (or --cleanup) are required\n%s",
+          probe_usage);
   return 2;
 }
 
@@ -416,6 +464,61 @@ static void probe_settings(probe *p) {
   hm_http_resp_free(&r);
 }
 
+/* The probe's image: a 1x1 transparent PNG. */
+static const unsigned char PROBE_PNG[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+/* Uploads the probe's image as a public attachment (gorgias-fidelity.md 1.5);
+   its url in url, or "" when the upload failed (the fact says why). Gorgias
+   has no route that deletes an upload: probe.json lists it as undeletable. */
+static void probe_upload_image(probe *p, char *url, size_t cap, cJSON *undeletable) {
+  url[0] = 0;
+  char path[160], name[80];
+  snprintf(path, sizeof path, "%s?%s=%s", HM_GORGIAS[HM_GK_UPLOAD].collection,
+           HM_GORGIAS_UPLOAD_TYPE_PARAM, HM_GORGIAS_UPLOAD_PUBLIC);
+  snprintf(name, sizeof name, "%s.png", p->tag);
+  FILE *f = tmpfile();
+  hm_http_resp r = {0};
+  if (f && fwrite(PROBE_PNG, 1, sizeof PROBE_PNG, f) == sizeof PROBE_PNG && !fflush(f))
+    hm_http_upload(p->h, path, fileno(f), (long long)sizeof PROBE_PNG, name,
+                   hm_gorgias_mime("png", 3), &r);
+  else
+    snprintf(r.err, sizeof r.err, "cannot write a temporary file");
+  if (f) fclose(f);
+  const cJSON *first = cJSON_IsArray(r.json) ? r.json->child : r.json;
+  const char *u = ok(&r) ? hm_rn_json_str(first, "url") : NULL;
+  if (u && strpbrk(u, "\"<>")) {   /* not put into HTML as it is */
+    cJSON_AddItemToArray(undeletable, cJSON_CreateString(u));
+    u = NULL;
+    snprintf(r.err, sizeof r.err, "the upload's url has a quote or an angle bracket");
+  }
+  if (u) {
+    snprintf(url, cap, "%s", u);
+    cJSON_AddItemToArray(undeletable, cJSON_CreateString(u));
+  } else {
+    fact(p, "help_center_image", "upload_refused", evidence("POST", path, &r));
+  }
+  hm_http_resp_free(&r);
+}
+
+/* The image of the article as a visitor sees it: public when its url answers
+   200 with the bytes uploaded, without credentials. */
+static void probe_image_public(probe *p, const char *url) {
+  char err[256] = "";
+  long long got = 0;
+  long status = hm_http_get_public(p->h, url, 1 << 20, &got, err, sizeof err);
+  cJSON *ev = cJSON_CreateObject();
+  cJSON_AddStringToObject(ev, "url", url);
+  cJSON_AddNumberToObject(ev, "status", (double)status);
+  if (err[0]) cJSON_AddStringToObject(ev, "error", err);
+  int pub = status == 200 && got == (long long)sizeof PROBE_PNG;
+  fact(p, "help_center_image", pub ? "public" : status ? "private" : "unreadable", ev);
+}
+
 /* A draft article (not current) in Help Center p->hc_id, through the Help
    Center's own host and token when the client has one: created, read back,
    deleted with the rest. Its row is the list and its title until it answers. */
@@ -423,6 +526,7 @@ static void probe_help_center(probe *p) {
   const char *host = hm_http_help_center(p->h);
   if (!p->hc_id) {
     fact(p, "help_center_article", "not_checked", NULL);
+    fact(p, "help_center_image", "not_checked", NULL);
     return;
   }
   char err[512] = "", coll[200], item_tmpl[200], item[200], num[32], row[320];
@@ -438,9 +542,13 @@ static void probe_help_center(probe *p) {
   cJSON *ev = cJSON_CreateObject();
   cJSON_AddStringToObject(ev, "url", host ? host : "the target");
   fact(p, "help_center_host", host ? "own_host" : "target", ev);
+  char img[512], content[700];
+  probe_upload_image(p, img, sizeof img, p->undeletable);
+  snprintf(content, sizeof content, "<p>hmap probe: draft article</p>%s%s%s",
+           img[0] ? "<p><img src=\"" : "", img, img[0] ? "\" alt=\"hmap probe\"></p>" : "");
   cJSON *b = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(b, "translation");
   cJSON_AddStringToObject(t, "title", p->tag);
-  cJSON_AddStringToObject(t, "content", "<p>hmap probe: draft article</p>");
+  cJSON_AddStringToObject(t, "content", content);
   cJSON_AddStringToObject(t, "excerpt", "hmap probe");
   cJSON_AddStringToObject(t, "slug", p->tag);
   cJSON_AddStringToObject(t, "locale", "en-US");
@@ -456,6 +564,7 @@ static void probe_help_center(probe *p) {
     hm_gorgias_fill(item, sizeof item, item_tmpl, num);
     if (remember(p, item) == 0) db_exec(p->db, "DELETE FROM probe_made WHERE path = ?", row);
     read_back(p, "help_center_article", item, b);
+    if (img[0]) probe_image_public(p, img);
   } else {
     fact(p, "help_center_article", "refused", evidence("POST", coll, &r));
   }
@@ -495,10 +604,15 @@ int hm_probe_main(int argc, char **argv) {
   cJSON *deleted = cJSON_CreateArray();
   int left = clean(&p, deleted);   /* what a killed probe left */
   p.facts = cJSON_CreateArray();
+  p.undeletable = cJSON_CreateArray();
   snprintf(p.tag, sizeof p.tag, "hmap-probe-%ld-%ld", (long)time(NULL), (long)getpid());
-  if (!left) run_probes(&p);
+  if (!left && !a.cleanup) run_probes(&p);
   left = clean(&p, deleted);
-  rc = write_out(a.out, a.target, p.facts, deleted, left);
+  if (a.cleanup)
+    fprintf(stderr, "hmaprun probe: --cleanup deleted %d object(s), %d left\n",
+            cJSON_GetArraySize(deleted), left);
+  rc = a.out ? write_out(a.out, a.target, p.facts, deleted, left, p.undeletable) : 0;
+  if (!a.out) { cJSON_Delete(p.facts); cJSON_Delete(deleted); cJSON_Delete(p.undeletable); }
   if (!rc && left) {
     fprintf(stderr, "hmaprun probe: %d object(s) not deleted; %s keeps them for the next probe\n",
             left, a.state);
@@ -528,6 +642,21 @@ static cJSON *probe_load(const char *file, char *err, size_t errlen) {
   return o;
 }
 
+/* refused_fields "some": its evidence's field names as the planner setting
+   refused_fields=Ticket.a,Ticket.b (appended to out at used; the new length). */
+static size_t refused_set(const cJSON *f, char *out, size_t n, size_t used) {
+  const cJSON *fields = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(f, "evidence"), "fields");
+  hm_buf b = {0};
+  for (const cJSON *x = cJSON_IsObject(fields) ? fields->child : NULL; x; x = x->next)
+    if (x->string && !strpbrk(x->string, ",\n="))
+      hm_buf_printf(&b, "%s%s", b.len ? "," : "refused_fields=", x->string);
+  if (b.len && used + b.len + 2 <= n)
+    used += (size_t)snprintf(out + used, n - used, "%s\n", b.data);
+  hm_buf_free(&b);
+  return used;
+}
+
 int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errlen) {
   out[0] = 0;
   cJSON *o = probe_load(file, err, errlen);
@@ -542,6 +671,8 @@ int hm_probe_sets(const char *file, char *out, size_t n, char *err, size_t errle
   size_t used = 0;
   for (const cJSON *f = facts->child; f; f = f->next) {
     const char *name = hm_rn_json_str(f, "fact"), *value = hm_rn_json_str(f, "value");
+    if (name && value && !strcmp(name, "refused_fields") && !strcmp(value, "some"))
+      used = refused_set(f, out, n, used);
     for (size_t i = 0; name && value && i < sizeof probe_settles / sizeof *probe_settles; i++)
       if (!strcmp(name, probe_settles[i].fact) && !strcmp(value, probe_settles[i].value) &&
           used + strlen(probe_settles[i].set) + 2 <= n)

@@ -14,7 +14,9 @@
 
 /* ---- reference resolution ---- */
 
-enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2 };
+/* RES_OMIT_UP: an optional agent found nowhere; its wrapper object ({"id":
+ * agent}) answers RES_OMIT to its own parent, which leaves that member out. */
+enum { RES_OK = 0, RES_MISSING = 1, RES_DROP = 2, RES_OMIT_UP = 3, RES_OMIT = 4 };
 
 struct hm_resolver {
   hm_http *http;
@@ -153,7 +155,7 @@ static void raise_flag(resolve_ctx *rc, const char *severity, const char *msg) {
   o->flags[o->nflags++] = (hm_resolve_flag){ severity, m };
 }
 
-static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
+static cJSON *agent_value(resolve_ctx *rc, const cJSON *node, int *res) {
   const char *email = hm_rn_json_str(node, "$agent");
   long long id = agent_id(rc, email);
   if (id) return cJSON_CreateNumber((double)id);
@@ -175,9 +177,12 @@ static cJSON *agent_value(resolve_ctx *rc, const cJSON *node) {
     return cJSON_CreateNumber((double)fid);
   }
   rc->out->unresolved++;
-  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: left unassigned",
-           email ? email : "?", fb ? " nor fallback " : "", fb ? fb : "");
+  int optional = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "optional"));
+  snprintf(msg, sizeof msg, "agent %s not found in Gorgias%s%s: %s", email ? email : "?",
+           fb ? " nor fallback " : "", fb ? fb : "",
+           optional ? "left out (Gorgias takes the API key's user)" : "left unassigned");
   raise_flag(rc, "warn", msg);
+  if (optional) { *res = RES_OMIT_UP; return NULL; }
   return cJSON_CreateNull();
 }
 
@@ -226,6 +231,8 @@ static int resolve_children(resolve_ctx *rc, cJSON *node) {
     cJSON *next = it->next;
     int r = resolve_node(rc, node, it);
     if (r == RES_DROP && cJSON_IsArray(node)) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
+    else if (r == RES_OMIT) cJSON_Delete(cJSON_DetachItemViaPointer(node, it));
+    else if (r == RES_OMIT_UP) return RES_OMIT;
     else if (r) return r;   /* a drop inside an object drops the object (up to its array) */
     it = next;
   }
@@ -238,7 +245,7 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(node, "$agent");
     if (cJSON_IsString(r) || a) {
       int res = RES_OK;
-      cJSON *v = a ? agent_value(rc, node)
+      cJSON *v = a ? agent_value(rc, node, &res)
                    : ref_value(rc, r->valuestring, hm_rn_json_str(node, "field"), &res);
       if (!v) return res;
       replace_node(parent, node, v);
@@ -263,6 +270,7 @@ static int resolve_node(resolve_ctx *rc, cJSON *parent, cJSON *node) {
  * With no list in between, the call cannot be made. */
 static int resolve_body(resolve_ctx *rc, cJSON *wrapper) {
   int r = resolve_node(rc, NULL, wrapper);
+  if (r == RES_OMIT || r == RES_OMIT_UP) r = RES_OK;   /* nothing above it to leave out */
   if (r == RES_DROP) {
     snprintf(rc->missing, sizeof rc->missing, "a file that was not uploaded");
     r = RES_MISSING;

@@ -108,6 +108,9 @@ const char *const HM_GORGIAS_TICKET_RESTORE[] = {
     "status", "opened_datetime", "closed_datetime", "updated_datetime", "last_message_datetime",
     "last_received_message_datetime", "snooze_datetime", NULL};
 
+const char *const HM_GORGIAS_TICKET_TIMELINE[] = {
+    "opened_datetime", "last_message_datetime", "last_received_message_datetime", NULL};
+
 const char *const HM_GORGIAS_TICKET_SETTINGS[] = {
     "satisfaction-surveys", "auto-merge", "auto-split", "ticket-assignment", NULL};
 

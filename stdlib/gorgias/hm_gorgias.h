@@ -94,6 +94,10 @@ extern const hm_gorgias_routes HM_GORGIAS_ROUTES;
  * datetimes): a ticket whose messages did not fit in its create gets them back
  * from the create with one update after its last message. NULL-terminated. */
 extern const char *const HM_GORGIAS_TICKET_RESTORE[];
+/* Ticket time-line fields CreateTicket takes that no public source says
+ * Gorgias keeps as sent (gorgias-fidelity.md 1.8): `hmaprun probe` sends them
+ * and reports the ones the account drops (refused_fields). NULL-terminated. */
+extern const char *const HM_GORGIAS_TICKET_TIMELINE[];
 /* The upload's type, a query parameter of the upload route (gorgias-fidelity.md
  * 1.5): files shown in public content (Help Center article images) must be
  * public, an attachment's URL is private. */

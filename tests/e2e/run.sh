@@ -136,6 +136,28 @@ dq() { jq -r "$@" "$dump"; }
 # shellcheck disable=SC1090
 . "$root/tests/e2e/spot_$src.sh"
 
+# ---- messages as Gorgias' clients send them (gorgias-fidelity.md 1.4, 1.10):
+# an agent's public message goes to the ticket's customer, its receiver that
+# customer's id and its source.to that customer's e-mail (a customer known by
+# reference included); an internal note's sender is a user (an id), or none
+# when the agent it names is not in the account (never an id of null)
+routes=$(dq '(.customers | map({key: (.id | tostring), value: .email}) | from_entries) as $em
+  | [.tickets[] | . as $t | ($t.customer.id | tostring) as $c | .messages[]?
+     | select(.from_agent == true and .channel != "internal-note" and .public != false
+              and $em[$c] != null)
+     | "\($t.external_id)/\(.external_id // "?"): receiver \(.receiver.id) to \(.source.to[0].address)"
+       + (if ((.receiver.id | tostring) == $c or .receiver.email == $em[$c])
+             and .source.to[0].address == $em[$c]
+          then " ok" else " (customer \($c) \($em[$c]))" end)]')
+[ "$(printf '%s' "$routes" | jq 'length')" -gt 0 ] || failed "no agent message to a customer with an e-mail"
+bad=$(printf '%s' "$routes" | jq -r '[.[] | select(endswith(" ok") | not)] | .[:5] | join("; ")')
+[ -z "$bad" ] || failed "agent messages not addressed to the ticket's customer: $bad"
+notes=$(dq '[.tickets[] | . as $t | .messages[]? | select(.channel == "internal-note")
+  | select(has("sender") and (.sender.id | type) != "number") | "\($t.external_id)/\(.external_id // "?")"]')
+[ "$(dq '[.tickets[].messages[]? | select(.channel == "internal-note" and (.sender.id | type) == "number")]
+        | length')" -gt 0 ] || failed "no internal note with a user sender in the dump"
+[ "$notes" = "[]" ] || failed "internal notes with a sender that is no user: $notes"
+
 # ---- nothing e-mailed, verify
 out=$(curl -sf "$url/_sandbox/outbox" | jq -c '.data')
 [ "$out" = "[]" ] || failed "/_sandbox/outbox is not empty: $(printf '%s' "$out" | head -c 2000)"

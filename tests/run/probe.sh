@@ -3,18 +3,21 @@
 # hmap-sandbox --fidelity strict and --fidelity lenient:
 # - the two probe.json files tell the configurations apart on every fact they
 #   differ on (created_datetime on PUT refused / ignored, a sender with neither
-#   id nor e-mail refused / accepted, ticket settings on / off) and agree on
+#   id nor e-mail refused / accepted, ticket settings on / off, the ticket's
+#   opened_datetime dropped / kept: refused_fields names it) and agree on
 #   what both keep (the customer's and the back-dated ticket's fields, its
 #   agent message and internal note, and a draft Help Center article: through
 #   the strict sandbox's own Help Center host and token, the lenient one's
-#   target);
+#   target) with an image uploaded as a public attachment that a visitor
+#   fetches without credentials (help_center_image public; the upload, which
+#   Gorgias cannot delete, listed under "undeletable");
 # - afterwards the sandbox's customer, ticket and message lists are empty and
 #   its outbox too, and probe.json says nothing was left behind;
 # - the objects killed probes made (a row of the state: the object's own path,
 #   or, when its create went unanswered, the list that finds it by external
 #   id, or for a Help Center article the list and its title) are deleted by
 #   the next probe, which lists them under "deleted", and the state is empty
-#   afterwards.
+#   afterwards; `probe --cleanup` deletes what the state lists and makes nothing.
 set -u
 hmaprun=$1 sandbox=$2 root=$3
 cd "$root" || exit 2
@@ -39,7 +42,8 @@ empty() { # empty WHAT: the sandbox holds nothing the probe made
 
 for f in strict lenient; do
   mkdir "$tmp/$f"
-  start_sandbox "$sandbox" "$tmp/$f" --fidelity "$f"
+  # --rate off: the script's own curl calls do not wait out a 429 as the client does
+  start_sandbox "$sandbox" "$tmp/$f" --fidelity "$f" --rate off
   pid=$sbx_pid
   hc=$(sed -n 's/^help center on \(http:[^ ]*\).*/\1/p' "$tmp/$f/sbx.out")
   [ "$f" = strict ] && [ -z "$hc" ] && failed "strict: the sandbox names no Help Center host"
@@ -79,16 +83,51 @@ for f in strict lenient; do
     jq -e --arg p "$art/$id3" '.deleted | any(.path == $p and .status < 300)' \
       "$tmp/again.json" >/dev/null || failed "the killed probe's article $id3 is not deleted"
     empty "after a killed probe's article"
+    # probe --cleanup: only what the state lists is deleted, no test objects made
+    id4=$(curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -H 'Content-Type: application/json' \
+      -d '{"email":"left-cleanup@example.invalid","name":"x","external_id":"left-cleanup"}' \
+      "$sbx_url/api/customers" | jq .id)
+    sqlite3 "$tmp/$f.db" "INSERT INTO probe_made(path) VALUES ('/api/customers/$id4')"
+    "$hmaprun" probe --target "$sbx_url" --cleanup --state "$tmp/$f.db" 2>"$tmp/clean.err" ||
+      failed "probe --cleanup exit $?"
+    grep -qx 'hmaprun probe: --cleanup deleted 1 object(s), 0 left' "$tmp/clean.err" ||
+      { failed "probe --cleanup: message"; cat "$tmp/clean.err"; }
+    n=$(sqlite3 "$tmp/$f.db" "SELECT count(*) FROM probe_made")
+    [ "$n" = 0 ] || failed "after --cleanup the state still lists $n object(s)"
+    [ "$(get /_sandbox/dump | jq '.tickets + .help_center_articles | length')" = 0 ] ||
+      failed "probe --cleanup made test objects"
+    empty "after probe --cleanup"
   fi
+  # the article's image: a public attachment a visitor (no credentials) can
+  # fetch; an attachment the visitor cannot (the probe can tell them apart)
+  img=$(jq -r '.facts[] | select(.fact == "help_center_image") | .evidence.url' "$tmp/$f.json")
+  case $img in */api/public_attachment/download/*) ;; *) failed "$f: image url $img";; esac
+  curl -sf -o "$tmp/img.png" "$img" || failed "$f: the image is not served without credentials"
+  [ "$(wc -c <"$tmp/img.png" | tr -d ' ')" = 67 ] || failed "$f: the image is not the probe's PNG"
+  [ "$(jq -r '.undeletable | join(" ")' "$tmp/$f.json")" = "$img" ] ||
+    failed "$f: undeletable does not list the image (only)"
+  priv=$(printf 'x' | curl -sf -u "$GORGIAS_EMAIL:$GORGIAS_API_KEY" -F "file=@-;filename=p.txt" \
+    "$sbx_url/api/upload?type=attachment" | jq -r '.[0].url')
+  st=$(curl -s -o /dev/null -w '%{http_code}' "$priv")
+  [ "$st" = 401 ] || failed "$f: a private attachment answers $st to a visitor, wanted 401"
   kill "$pid"; wait "$pid" 2>/dev/null; pid=
 done
 
 for f in strict lenient; do
   expect "$tmp/$f.json" customer_fields kept
-  expect "$tmp/$f.json" ticket_fields kept
   expect "$tmp/$f.json" ticket_messages kept
 done
-for f in strict lenient; do expect "$tmp/$f.json" help_center_article kept; done
+expect "$tmp/strict.json" ticket_fields changed
+expect "$tmp/lenient.json" ticket_fields kept
+expect "$tmp/strict.json" refused_fields some
+expect "$tmp/lenient.json" refused_fields none
+got=$(jq -c '.facts[] | select(.fact == "refused_fields") | .evidence.fields' "$tmp/strict.json")
+[ "$got" = '{"Ticket.opened_datetime":"sent \"2020-01-02T03:04:05Z\", read back nothing"}' ] ||
+  failed "strict: refused_fields evidence is $got"
+for f in strict lenient; do
+  expect "$tmp/$f.json" help_center_article kept
+  expect "$tmp/$f.json" help_center_image public
+done
 expect "$tmp/strict.json" help_center_host own_host
 expect "$tmp/lenient.json" help_center_host target
 expect "$tmp/strict.json" put_created_datetime refused

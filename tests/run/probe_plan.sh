@@ -6,7 +6,9 @@
 # - the plans are the goldens probe_plan/expected/{strict,lenient}.calls.ndjson
 #   (strict: the customer's message sent as the ticket's customer, the agent's
 #   as fallback_agent, flagged; lenient: the senders as the map built them) and
-#   differ; a plan without --probe is the strict one (the safe reading);
+#   differ; a plan without --probe is the strict one (the safe reading) as to
+#   senders; the strict plan moves opened_datetime (refused_fields) into an
+#   internal note of the ticket, flagged, the lenient one sends it;
 # - a --set of the same name wins over the probe;
 # - run FILE.hbc --probe into the strict sandbox lands the ticket with both
 #   messages (their senders the customer's id and the fallback's e-mail), where
@@ -40,9 +42,15 @@ for f in strict lenient; do
 done
 pid=$strict_pid
 cmp -s "$tmp/strict.calls" "$tmp/lenient.calls" && failed "the two probes give the same plan"
-plan none
+plan none --set refused_fields=Ticket.opened_datetime
 cmp -s "$tmp/none.calls" "$tmp/strict.calls" || failed "a plan without --probe is not the strict one"
-plan wins --probe "$tmp/lenient.json" --set anonymous_sender=refuse
+jq -e 'select(.target == "Ticket") | .body.opened_datetime == "2024-01-01T00:05:00Z"' \
+  "$tmp/lenient.calls" >/dev/null || failed "lenient: the ticket's opened_datetime is not sent"
+jq -e 'select(.target == "Ticket") | (.body | has("opened_datetime") | not)
+       and any(.flags[]; .message | startswith("opened_datetime: this Gorgias account does not keep"))' \
+  "$tmp/strict.calls" >/dev/null || failed "strict: opened_datetime sent or not flagged"
+plan wins --probe "$tmp/lenient.json" --set anonymous_sender=refuse \
+  --set refused_fields=Ticket.opened_datetime
 cmp -s "$tmp/wins.calls" "$tmp/strict.calls" || failed "--set does not win over --probe"
 "$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/bad" --probe "$tmp/map.hbc" \
   2>"$tmp/bad.err"
@@ -66,6 +74,12 @@ curl -sf "$strict_url/_sandbox/dump" >"$tmp/dump.json" || { echo "FAIL: dump"; e
 cust=$(jq '[.customers[] | select(.email == "ada@example.com") | .id][0]' "$tmp/dump.json")
 got=$(jq -c --argjson c "$cust" '[.tickets[] | select(.external_id == "c:10") | .messages[]
         | [.from_agent, (.sender.id == $c), .sender.email]]' "$tmp/dump.json")
-[ "$got" = '[[false,true,null],[true,false,"lead@example.com"]]' ] ||
+[ "$got" = '[[false,true,null],[true,false,"lead@example.com"],[true,false,null]]' ] ||
   failed "strict run: messages (from_agent, sender is the customer, sender e-mail) are $got"
+# the value the strict account would not keep arrived, in an internal note
+got=$(jq -r '[.tickets[] | select(.external_id == "c:10")][0]
+  | [(.opened_datetime // "none"), (.messages[] | select(.channel == "internal-note")
+     | .body_text)] | join("|")' "$tmp/dump.json")
+[ "$got" = 'none|Fields this Gorgias account does not keep (hmaprun probe):
+opened_datetime: "2024-01-01T00:05:00Z"' ] || failed "strict run: opened_datetime and the note are: $got"
 exit $fail

@@ -122,6 +122,27 @@ static void test_fallback_severity(hm_resolver *rv) {
   hm_resolved_free(&r);
 }
 
+/* An optional agent (a note's sender the planner chose) found neither by its
+ * e-mail nor its fallback leaves out the member it fills, its {"id"} wrapper
+ * with it, instead of sending an id of null; a found one is an id as ever. */
+static void test_optional_agent(hm_resolver *rv) {
+  cJSON *body = cJSON_Parse("{\"m\":[{\"sender\":{\"id\":{\"$agent\":\"absent@example.com\","
+                            "\"fallback\":\"nobody@example.com\",\"optional\":true}},"
+                            "\"body_text\":\"x\"},{\"sender\":{\"id\":{\"$agent\":"
+                            "\"boss@example.com\",\"optional\":true}}}]}");
+  hm_resolved r;
+  hm_resolve_call(rv, "/api/tickets", body, NULL, &r);
+  cJSON_Delete(body);
+  char *txt = r.wrap ? cJSON_PrintUnformatted(r.wrap) : NULL;
+  CHECK(txt && !strcmp(txt, "{\"body\":{\"m\":[{\"body_text\":\"x\"},{\"sender\":{\"id\":11}}]}}"));
+  CHECK(r.unresolved == 2 && r.nflags == 1);
+  CHECK(r.nflags == 1 && !strcmp(r.flags[0].severity, "warn") &&
+        !strcmp(r.flags[0].message, "agent absent@example.com not found in Gorgias nor fallback "
+                "nobody@example.com: left out (Gorgias takes the API key's user)"));
+  free(txt);
+  hm_resolved_free(&r);
+}
+
 static void test_resolution(hm_resolver *rv, hm_store *st, hm_http *h) {
   cJSON *body = cJSON_Parse("{\"ticket\":{\"$ref\":\"T:1\"},"
                             "\"a\":{\"$agent\":\"boss@example.com\"},"
@@ -211,6 +232,7 @@ int main(void) {
     hm_resolver *rv = h ? hm_resolver_open(h, st) : NULL;
     CHECK(rv != NULL);
     if (rv) { test_resolution(rv, st, h); test_fallback_severity(rv); test_lookup(rv); }
+    if (rv) test_optional_agent(rv);
     hm_resolver_close(rv);
     hm_http_close(h);
     kill(srv, SIGKILL);
