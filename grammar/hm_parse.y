@@ -140,6 +140,12 @@ static hm_node *exists_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *e) {
   ne->op = OPB_NE; ne->a = call; ne->b = NEW(N_NULL, at);
   return ne;
 }
+/* A statement, or the chain one statement makes (`tags += a, b`), added to a list. */
+static hm_nlist add_stmt(hm_nlist list, hm_node *st) {
+  list = hm_list_add(list, st);
+  while (list.tail && list.tail->next) list.tail = list.tail->next;
+  return list;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -183,6 +189,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
+%type <list> recstmts
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
@@ -371,7 +378,7 @@ typename: KW_STRINGT | KW_NUMBERT | KW_INTT | KW_BOOLT | KW_DATETIMET | KW_LISTT
 
 block: '{' stmts '}' { $$ = $2.head; } ;
 stmts: %empty { $$ = (hm_nlist){0}; }
-     | stmts stmt { $$ = hm_list_add($1, $2);
+     | stmts stmt { $$ = add_stmt($1, $2);
          if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
      | stmts error { $$ = $1; } ;
 
@@ -379,6 +386,17 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
     $$->a = $3; $$->annots = $4.head; }
     | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s,
         $1.len); $$->a = $3; $$->annots = $4.head; }
+    /* `tags += a, b, c`: one append per value, in order (a chain the statement lists take) */
+    | fname PLUSEQ expr ',' exprs { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3;
+        hm_node *tail = $$;
+        for (hm_node *v = $5.head, *next; v; v = next) {
+          next = v->next; v->next = NULL;
+          tail->next = str_node(pc, N_APPEND, @1, $1.s, $1.len); tail = tail->next; tail->a = v; } }
+    /* `FIELD = e when c`, `FIELD += e when c`: `if c { ... }` in one line */
+    | fname '=' expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
+        st->a = $3; st->annots = $4.head; $$ = when_node(pc, @5, $6, st); }
+    | fname PLUSEQ expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_APPEND, @1, $1.s,
+        $1.len); st->a = $3; st->annots = $4.head; $$ = when_node(pc, @5, $6, st); }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
     | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
@@ -477,6 +495,9 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }
+       /* the block form `{ k = v ... }`, statements as in an `each` body: made a plain
+          record (or reported) by compiler/hm_expand.c once fragments are spliced in */
+       | '{' recstmts '}' { $$ = NEW(N_RECORD, @$); $$->op = HM_REC_BLOCK; $$->c = $2.head; }
        | '(' expr ')' { $$ = $2; }
        ;
 opt_where: %empty { $$ = NULL; } | KW_WHERE expr { $$ = $2; } ;
@@ -496,6 +517,10 @@ pattern: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
+recstmts: stmt { $$ = add_stmt((hm_nlist){0}, $1);
+            if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
+        | recstmts stmt { $$ = add_stmt($1, $2);
+            if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } } ;
 recfields: %empty { $$ = (hm_nlist){0}; } | recfield { $$ = hm_list_one($1); }
          | recfields ',' recfield { $$ = hm_list_add($1, $3); } ;
 recfield: IDENT ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; }
