@@ -129,6 +129,22 @@ static hm_node *when_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *cond, hm_node *
   return n;
 }
 
+/* `F = e [lossy "why"] when c`. A `lossy "why" when c` on a line after the value is the
+   statement `lossy ... when c` that follows, not an annotation of a guarded assignment. */
+static hm_node *guarded(hm_parse_ctx *pc, hm_node *st, hm_nlist annots, YYLTYPE value,
+                        YYLTYPE at, hm_node *cond) {
+  if (annots.tail && annots.tail->loc.line > (uint32_t)value.last_line) {
+    hm_node **a = &annots.head;
+    while (*a != annots.tail) a = &(*a)->next;
+    *a = NULL;
+    st->annots = annots.head;
+    st->next = when_node(pc, at, cond, annots.tail);
+    return st;
+  }
+  st->annots = annots.head;
+  return when_node(pc, at, cond, st);
+}
+
 /* `exists(e)`: e yields a value — it neither fails (a lookup of a record not migrated)
    nor is null, blank or an empty list. Written as `nonempty(e ?? null) != null`, the
    form it replaces, so it checks and runs exactly as that does. */
@@ -394,9 +410,9 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
           tail->next = str_node(pc, N_APPEND, @1, $1.s, $1.len); tail = tail->next; tail->a = v; } }
     /* `FIELD = e when c`, `FIELD += e when c`: `if c { ... }` in one line */
     | fname '=' expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
-        st->a = $3; st->annots = $4.head; $$ = when_node(pc, @5, $6, st); }
+        st->a = $3; $$ = guarded(pc, st, $4, @3, @5, $6); }
     | fname PLUSEQ expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_APPEND, @1, $1.s,
-        $1.len); st->a = $3; st->annots = $4.head; $$ = when_node(pc, @5, $6, st); }
+        $1.len); st->a = $3; $$ = guarded(pc, st, $4, @3, @5, $6); }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
     | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
@@ -407,7 +423,9 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         f->op = (uint16_t)$2; $$ = when_node(pc, @4, $5, f); }
     | KW_REJECT STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
         str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
-    | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    | KW_LOSSY STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    | KW_LOSSY STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
+        str_node(pc, N_LOSSY, @1, $2.s, $2.len)); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
     | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
     ;
