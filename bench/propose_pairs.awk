@@ -36,6 +36,9 @@ NR == FNR { next }
 /^source / {
   name = $2; p = $0; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
   r = ""; if (match(p, /records "[^"]*"/)) { r = substr(p, RSTART + 9, RLENGTH - 10); f = f "#" r }
+  # no `from`: the module's object names the file, which for the stdlib objects that
+  # state one is the object's name with .csv (`source Brand : st_Brands`)
+  if ($0 !~ / from /) f = ($3 == ":" ? $4 : name) ".csv"
   path[name] = f
 }
 /^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""
@@ -78,7 +81,8 @@ function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name, lead, 
   cond = code ~ /^[ \t]*(\} *)?(if|else|flag|reject|lossy|ignore|when)[ \t({]/
   if (code !~ /^[ \t]*let / && !cond) emit(full, src, l)
   if (!cond) for (v in eachvar) emit(full, eachvar[v], cols(code, v))
-  if (recfield == "" && code ~ /^[ \t]*[A-Za-z_]+[ \t]*\+?= *\{[ \t]*$/) {
+  if (recfield == "" && code ~ /^[ \t]*[A-Za-z_]+[ \t]*\+?=/ && code !~ /each [A-Za-z_]+ as/ \
+      && depth_of(code) > 0) {
     recfield = field; recdepth = depth
   }
   depth += depth_of(line)

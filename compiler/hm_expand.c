@@ -240,7 +240,7 @@ static void block_record(expander *x, hm_node *r) {
                st->kind == N_ASSIGN ? " (`lossy` goes on the statement that sets the record)"
                                     : "");
   }
-  r->op = 0;
+  r->op = HM_REC_FIELDS;
   r->a = fields.head;
   r->c = NULL;
 }

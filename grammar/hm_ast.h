@@ -75,7 +75,9 @@ typedef enum hm_fopt {
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
 enum { HM_SKIP_UNSET = 1 };
-enum { HM_REC_BLOCK = 1 };   /* N_RECORD written as statements, until hm_expand makes it fields */
+/* N_RECORD written as statements: HM_REC_BLOCK until hm_expand makes it fields, then
+   HM_REC_FIELDS (the former `{ k: v }` syntax keeps 0) */
+enum { HM_REC_BLOCK = 1, HM_REC_FIELDS = 2 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
                          SO_IGNORE, SO_OPTIONAL, SO_TABLE, SO_DATES } hm_srcopt;
 

@@ -244,6 +244,14 @@ item:
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
       $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len);
           $$->c = $6.head; }
+  /* `object T key F from FORMAT "PATH"`: where an export holds T's records, so a source of
+     type T may leave out its `from` (`source Brand : st_Brands`) */
+  | KW_OBJECT IDENT KW_KEY fname KW_FROM srcformat STRING '{' fielddecls '}' {
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len);
+      $$->b = $<node>6; $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->c = $9.head; }
+  | KW_OBJECT IDENT KW_FROM srcformat STRING '{' fielddecls '}' {
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len);
+      $$->b = $<node>4; $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->c = $7.head; }
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6.head;
@@ -253,6 +261,15 @@ item:
       $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
       $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8.head;
       $$->c = $9.list; $$->op = (uint16_t)$9.given; }
+  /* `source S : T` or `source S` without `from`: T's module says where its records are
+     (the format is left empty here, filled in by the checker from the object) */
+  | KW_SOURCE IDENT ':' IDENT srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @2, "", 0);
+      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $5.head;
+      $$->c = $6.list; $$->op = (uint16_t)$6.given; }
+  | KW_SOURCE IDENT srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @2, "", 0);
+      $$->b = $3.head; $$->c = $4.list; $$->op = (uint16_t)$4.given; }
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
