@@ -36,10 +36,22 @@ NR == FNR { next }
 /^source / {
   name = $2; p = $0; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
   r = ""; if (match(p, /records "[^"]*"/)) { r = substr(p, RSTART + 9, RLENGTH - 10); f = f "#" r }
-  # no `from`: the module's object names the file, which for the stdlib objects that
-  # state one is the object's name with .csv (`source Brand : st_Brands`)
-  if ($0 !~ / from /) f = ($3 == ":" ? $4 : name) ".csv"
+  if ($0 !~ / from /) f = module_path($3 == ":" ? $4 : name)
   path[name] = f
+}
+/^use / { mods[$2] = 1 }
+# A source without `from` reads the file its object states in a module the map uses
+# (`object st_Brands key BrandId from csv "st_Brands.csv"`, stdlib/*.hmap).
+function module_path(type,    m, line, p) {
+  for (m in mods) {
+    while ((getline line < (stdlib "/" m ".hmap")) > 0)
+      if (line ~ ("^object " type "( key [A-Za-z_]+)? from ")) {
+        p = line; sub(/^[^"]*"/, "", p); sub(/".*/, "", p)
+      }
+    close(stdlib "/" m ".hmap")
+    if (p != "") return p
+  }
+  return type
 }
 /^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""
   delete letc; delete eachvar }
