@@ -13,7 +13,7 @@ build=${1:-$root/build}
 hmapc="$build/compiler/hmapc"
 [ -x "$hmapc" ] || { echo "no $hmapc: build first (cmake -S . -B $build && cmake --build $build)"; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pairs() { awk -f "$root/bench/propose_pairs.awk" "$1" "$1" | sort -u; }
+pairs() { awk -v stdlib="$root/stdlib" -f "$root/bench/propose_pairs.awk" "$1" "$1" | sort -u; }
 
 # score NAME EXPORT REF_PAIRS: one line of the table
 score() {

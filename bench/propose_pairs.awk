@@ -36,14 +36,40 @@ NR == FNR { next }
 /^source / {
   name = $2; p = $0; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
   r = ""; if (match(p, /records "[^"]*"/)) { r = substr(p, RSTART + 9, RLENGTH - 10); f = f "#" r }
+  if ($0 !~ / from /) f = module_path($3 == ":" ? $4 : name)
   path[name] = f
 }
-/^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; delete letc; delete eachvar }
+/^use / { mods[$2] = 1 }
+# A source without `from` reads the file its object states in a module the map uses
+# (`object st_Brands key BrandId from csv "st_Brands.csv"`, stdlib/*.hmap).
+function module_path(type,    m, line, p) {
+  for (m in mods) {
+    while ((getline line < (stdlib "/" m ".hmap")) > 0)
+      if (line ~ ("^object " type "( key [A-Za-z_]+)? from ")) {
+        p = line; sub(/^[^"]*"/, "", p); sub(/".*/, "", p)
+      }
+    close(stdlib "/" m ".hmap")
+    if (p != "") return p
+  }
+  return type
+}
+/^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""
+  delete letc; delete eachvar }
 inrule { statement($0); if (depth <= 0 && $0 ~ /\}/) inrule = 0 }
 
 # statement LINE: the pairs of one line of a rule (or of a fragment it uses)
-function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name) {
+function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name, lead, rest) {
   code = line; sub(/#.*/, "", code)
+  # statements side by side (`a = x  b = y`, a one-line record or fragment): one at a time
+  lead = code; sub(/[^ \t].*/, "", lead); rest = substr(code, length(lead) + 1)
+  if (match(rest, /[^ \t][ \t][ \t]+[A-Za-z_]+ \+?= /) && depth_of(substr(rest, 1, RSTART)) == 0) {
+    n = RSTART
+    statement(lead substr(rest, 1, n))
+    statement(lead substr(rest, n + 1))
+    return
+  }
+  # `F = e when c`: c is a condition, not a value of F
+  if (code ~ /^[ \t]*[A-Za-z_]+[ \t]*\+?=/) sub(/ when .*$/, "", code)
   if (match(code, /^[ \t]*use [A-Za-z_]+[ \t]*$/)) {
     name = code; sub(/^[ \t]*use /, "", name); sub(/[ \t]*$/, "", name)
     n = split(flines[name], fl, "\n")
@@ -52,6 +78,8 @@ function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name) {
   }
   if (match(code, /^[ \t]*let [A-Za-z_]+ =/)) {
     v = code; sub(/^[ \t]*let /, "", v); sub(/ .*/, "", v); letc[v] = cols(code, "src")
+  } else if (recfield != "" && depth > recdepth) {
+    field = recfield                     # a field of a record block: the record's field's
   } else if (match(code, /^[ \t]*[A-Za-z_]+[ \t]*\+?=/)) {
     field = code; sub(/^[ \t]*/, "", field); sub(/[ \t]*\+?=.*/, "", field)
     if (match(code, /each [A-Za-z_]+ as [A-Za-z_]+/)) {
@@ -62,9 +90,14 @@ function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name) {
   full = (eachfield != "" && field != eachfield) ? eachfield "." field : field
   l = cols(code, "src")
   for (v in letc) if (code ~ ("(^|[^A-Za-z0-9_.])" v "([^A-Za-z0-9_]|$)") && code !~ /^[ \t]*let /) l = l letc[v]
-  cond = code ~ /^[ \t]*(\} *)?(if|else|flag|reject|lossy|ignore)[ \t({]/
+  cond = code ~ /^[ \t]*(\} *)?(if|else|flag|reject|lossy|ignore|when)[ \t({]/
   if (code !~ /^[ \t]*let / && !cond) emit(full, src, l)
   if (!cond) for (v in eachvar) emit(full, eachvar[v], cols(code, v))
+  if (recfield == "" && code ~ /^[ \t]*[A-Za-z_]+[ \t]*\+?=/ && code !~ /each [A-Za-z_]+ as/ \
+      && depth_of(code) > 0) {
+    recfield = field; recdepth = depth
+  }
   depth += depth_of(line)
+  if (recfield != "" && depth <= recdepth) recfield = ""
   if (eachfield != "" && depth <= eachdepth) { eachfield = ""; field = "" }
 }

@@ -732,6 +732,47 @@ static __attribute__((noinline)) void condition(chk *x, hm_node *e) {
               hm_arena_printf(&x->c->arena, num ? "((%s ?? 0) != 0)" : "exists(%s)", text));
 }
 
+/* A value's text between `:` and its `,` (or the record's `}`), blanks trimmed. */
+static char *trim_value(char *v, char closer) {
+  v += strspn(v, " \t");
+  size_t n = strlen(v);
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  if (n && v[n - 1] == closer) n--;
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  v[n] = 0;
+  return v;
+}
+
+/* `{ k: v, ... }`: the former record syntax still compiles, to the same record, with a
+   warning naming the block form; on one line, the fix-it writes it (`{ k = v  ... }`). */
+static __attribute__((noinline)) void former_record(chk *x, hm_node *e) {
+  D(x, e, W0406, "a record is now written as a block, `{ FIELD = value ... }` (the "
+    "fields separated by spaces or lines, no `:` or `,`)");
+  if (e->loc.line != e->loc.end_line) return;
+  hm_buf out = {0};
+  hm_buf_puts(&out, "{");
+  int ok = 1;
+  for (hm_node *f = e->a; f && ok; f = f->next) {
+    /* the value's text: from the key's end (`: v,`) to the next key or the record's `}` */
+    hm_loc from = f->loc, to = e->loc;
+    from.col = from.end_col;
+    if (f->next) to = f->next->loc;
+    else to.col = to.end_col;
+    to.line = to.end_line = from.line;
+    char *v = (char *)hm_diag_span(&x->c->diags, from, to);
+    ok = v && f->loc.col && strspn(f->s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+                                          "0123456789") == strlen(f->s);
+    if (ok) v = strchr(v, ':');
+    ok = ok && v;
+    if (ok) v = trim_value(v + 1, f->next ? ',' : '}');
+    if (ok) hm_buf_printf(&out, " %s = %s%s", f->s, v, f->next ? " " : "");
+  }
+  hm_buf_puts(&out, " }");
+  if (ok) hm_diag_fix(&x->c->diags, e->loc, hm_arena_printf(&x->c->arena, "%.*s",
+                                                              (int)out.len, out.data));
+  hm_buf_free(&out);
+}
+
 static void expr(chk *x, hm_node *e, hm_node *expect) {
   switch (e->kind) {
   case N_STR:
@@ -781,6 +822,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     hm_node *obj = list_object(x, expect);
     int fallible = 0;
     for (hm_node *i = e->a; i; i = i->next) {
+      if (obj && i->kind == N_RECORD && i->op != HM_REC_FIELDS && i->a) former_record(x, i);
       if (obj && i->kind == N_RECORD) record(x, i, obj);
       else expr(x, i, expect);
       fallible |= i->fallible;
@@ -789,6 +831,7 @@ static void expr(chk *x, hm_node *e, hm_node *expect) {
     break;
   }
   case N_RECORD: {
+    if (e->op != HM_REC_FIELDS && e->a) former_record(x, e);
     /* shaped by the field it goes to: an object field, or one element appended
        to a list of objects (`messages += { ... }`) */
     hm_node *obj = expect && expect->a && expect->a->op == TY_OBJECT
@@ -1285,11 +1328,34 @@ static hm_node *extend_fields(chk *x, const hm_node *base, hm_node *ext) {
   return out.head;
 }
 
+/* `source S : T` without `from`: the format and path T's module states for it
+   (`object T ... from csv "T.csv"`), copied into the declaration. */
+static void source_from_object(chk *x, hm_node *n) {
+  const char *tname = n->a->next ? n->a->next->s : n->s;
+  hm_node *obj = hm_schema_object(x->c, tname, NULL);
+  if (!obj || !obj->d) {
+    D(x, n, E0210, "source %s has no `from FORMAT \"PATH\"`, and %s", n->s,
+      obj ? "its object's module does not say where its records are: add one"
+          : "no module object gives its type: write `source NAME : TYPE from ...`");
+    n->a->s = "csv";
+    n->a->slen = 3;
+    n->d = hm_node_new(&x->c->arena, N_STR, n->loc);
+    n->d->s = "";
+    return;
+  }
+  n->a->s = obj->b->s;
+  n->a->slen = obj->b->slen;
+  n->d = hm_node_new(&x->c->arena, N_STR, n->loc);
+  n->d->s = obj->d->s;
+  n->d->slen = obj->d->slen;
+}
+
 static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
   memset(s, 0, sizeof *s);
   s->decl = n;
   s->name = n->s;
   s->parent = -1;
+  if (!n->d) source_from_object(x, n);
   s->format = format_of(n->a->s);
   if (s->format < 0) {
     static const char *fmts[] = {"csv", "ndjson", "json", "json_pages", "sqlite"};

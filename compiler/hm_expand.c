@@ -8,6 +8,8 @@
  *   `fragment NAME { ... }` and the statement `use NAME`: NAME's statements, there.
  * And the date defaults: `date(x)` in a rule of a source with `dates F zone Z` (or of a
  * map whose `migration` line has them) is `date(x, F, Z)` ("Dates").
+ * And the block form of a record, `{ k = v  use F ... }`, once its fragments are in: the
+ * record of fields `k: v` that later passes know (a statement a record cannot hold is E0102).
  * Every splice is a deep copy: the checker annotates each node for its own rule. */
 #include "hm_expand.h"
 #include <string.h>
@@ -223,6 +225,34 @@ static void default_dates(hm_arena *a, hm_node *e, const hm_node *dflt) {
   }
 }
 
+/* `{ k = v ... }` to `{ k: v, ... }`: the same N_RECORD, so it checks and runs as that does. */
+static void block_record(expander *x, hm_node *r) {
+  hm_nlist fields = {0};
+  for (hm_node *st = r->c; st; st = st->next) {
+    if (st->kind == N_ASSIGN && !st->annots) {
+      hm_node *f = hm_node_new(&x->c->arena, N_RECFIELD, st->loc);
+      f->s = st->s; f->slen = st->slen; f->a = st->a;
+      fields = hm_list_add(fields, f);
+      continue;
+    }
+    hm_diag_at(&x->c->diags, st->loc, HC_E0102, "syntax error: a record holds `FIELD = value` "
+               "and `use FRAGMENT` only; compute the value with `let` before the record%s",
+               st->kind == N_ASSIGN ? " (`lossy` goes on the statement that sets the record)"
+                                    : "");
+  }
+  r->op = HM_REC_FIELDS;
+  r->a = fields.head;
+  r->c = NULL;
+}
+
+static void block_records(expander *x, hm_node *n) {
+  for (; n; n = n->next) {
+    block_records(x, n->a); block_records(x, n->b); block_records(x, n->c);
+    block_records(x, n->d); block_records(x, n->guard);
+    if (n->kind == N_RECORD && n->op == HM_REC_BLOCK) block_record(x, n);
+  }
+}
+
 static void report_duplicates(expander *x) {
   for (hm_node *f = x->items; f; f = f->next) {
     if (f->kind != N_FRAGMENT) continue;
@@ -238,6 +268,10 @@ int hm_expand(hm_compiler *c, hm_unit *u) {
   report_duplicates(&x);
   for (hm_node *it = u->items; it; it = it->next)
     if (it->kind == N_RULE) expand_rule(&x, it);
+  for (hm_node *it = u->items; it; it = it->next)
+    if (it->kind == N_RULE) {
+      block_records(&x, it->c); block_records(&x, it->d); block_records(&x, it->guard);
+    }
   for (hm_node *it = u->items; it; it = it->next) {
     const hm_node *dflt = it->kind == N_RULE ? date_defaults(&x, it) : NULL;
     if (!dflt) continue;

@@ -34,7 +34,8 @@
  *     N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
  *     N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element,
  *       `each S as x => e`);
- *     N_LIST a=items; N_RECORD a=N_RECFIELD list; N_RECFIELD s=key a=value;
+ *     N_LIST a=items; N_RECORD a=N_RECFIELD list (op HM_REC_BLOCK: c=statements, the
+ *       `{ k = v }` form); N_RECFIELD s=key a=value;
  *     N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL);
  *     N_REJECTX s; N_SKIP (op HM_SKIP_UNSET: `?? unset`, a report line when the value failed) */
@@ -74,6 +75,9 @@ typedef enum hm_fopt {
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
 enum { HM_SKIP_UNSET = 1 };
+/* N_RECORD written as statements: HM_REC_BLOCK until hm_expand makes it fields, then
+   HM_REC_FIELDS (the former `{ k: v }` syntax keeps 0) */
+enum { HM_REC_BLOCK = 1, HM_REC_FIELDS = 2 };
 typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_FILES, SO_DISTINCT,
                          SO_IGNORE, SO_OPTIONAL, SO_TABLE, SO_DATES } hm_srcopt;
 

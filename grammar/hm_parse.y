@@ -130,6 +130,22 @@ static hm_node *when_node(hm_parse_ctx *pc, YYLTYPE at, hm_node *cond, hm_node *
   return n;
 }
 
+/* `F = e [lossy "why"] when c`. A `lossy "why" when c` on a line after the value is the
+   statement `lossy ... when c` that follows, not an annotation of a guarded assignment. */
+static hm_node *guarded(hm_parse_ctx *pc, hm_node *st, hm_nlist annots, YYLTYPE value,
+                        YYLTYPE at, hm_node *cond) {
+  if (annots.tail && annots.tail->loc.line > (uint32_t)value.last_line) {
+    hm_node **a = &annots.head;
+    while (*a != annots.tail) a = &(*a)->next;
+    *a = NULL;
+    st->annots = annots.head;
+    st->next = when_node(pc, at, cond, annots.tail);
+    return st;
+  }
+  st->annots = annots.head;
+  return when_node(pc, at, cond, st);
+}
+
 /* `exists(e)`: e yields a value — it neither fails (a lookup of a record not migrated)
    nor is null, blank or an empty list. Written as `nonempty(e ?? null) != null`, the
    form it replaces, so it checks and runs exactly as that does. */
@@ -174,6 +190,12 @@ static hm_node *call_node(hm_parse_ctx *pc, YYLTYPE at, YYLTYPE all, const char 
   n->a = args;
   return n;
 }
+/* A statement, or the chain one statement makes (`tags += a, b`), added to a list. */
+static hm_nlist add_stmt(hm_nlist list, hm_node *st) {
+  list = hm_list_add(list, st);
+  while (list.tail && list.tail->next) list.tail = list.tail->next;
+  return list;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -213,6 +235,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
+%type <list> recstmts
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
@@ -252,6 +275,14 @@ item:
   | KW_OBJECT IDENT KW_KEY fname '{' fielddecls '}' {
       $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len);
           $$->c = $6.head; }
+  /* `object T key F from FORMAT "PATH"`: where an export holds T's records, so a source of
+     type T may leave out its `from` (`source Brand : st_Brands`) */
+  | KW_OBJECT IDENT KW_KEY fname KW_FROM srcformat STRING '{' fielddecls '}' {
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @4, $4.s, $4.len);
+      $$->b = $<node>6; $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->c = $9.head; }
+  | KW_OBJECT IDENT KW_FROM srcformat STRING '{' fielddecls '}' {
+      $$ = str_node(pc, N_OBJECT, @2, $2.s, $2.len);
+      $$->b = $<node>4; $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->c = $7.head; }
   | KW_SOURCE IDENT KW_FROM srcformat STRING srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len);
       $$->d = str_node(pc, N_STR, @5, $5.s, $5.len); $$->a = $<node>4; $$->b = $6.head;
@@ -261,6 +292,15 @@ item:
       $$->d = str_node(pc, N_STR, @7, $7.s, $7.len); $$->a = $<node>6;
       $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $8.head;
       $$->c = $9.list; $$->op = (uint16_t)$9.given; }
+  /* `source S : T` or `source S` without `from`: T's module says where its records are
+     (the format is left empty here, filled in by the checker from the object) */
+  | KW_SOURCE IDENT ':' IDENT srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @2, "", 0);
+      $$->a->next = str_node(pc, N_NAME, @4, $4.s, $4.len); $$->b = $5.head;
+      $$->c = $6.list; $$->op = (uint16_t)$6.given; }
+  | KW_SOURCE IDENT srcopts opt_fields {
+      $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @2, "", 0);
+      $$->b = $3.head; $$->c = $4.list; $$->op = (uint16_t)$4.given; }
   | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
@@ -397,7 +437,7 @@ anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_L
 
 block: '{' stmts '}' { $$ = $2.head; } ;
 stmts: %empty { $$ = (hm_nlist){0}; }
-     | stmts stmt { $$ = hm_list_add($1, $2);
+     | stmts stmt { $$ = add_stmt($1, $2);
          if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
      | stmts error { $$ = $1; } ;
 
@@ -405,6 +445,17 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
     $$->a = $3; $$->annots = $4.head; }
     | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s,
         $1.len); $$->a = $3; $$->annots = $4.head; }
+    /* `tags += a, b, c`: one append per value, in order (a chain the statement lists take) */
+    | fname PLUSEQ expr ',' exprs { $$ = str_node(pc, N_APPEND, @1, $1.s, $1.len); $$->a = $3;
+        hm_node *tail = $$;
+        for (hm_node *v = $5.head, *next; v; v = next) {
+          next = v->next; v->next = NULL;
+          tail->next = str_node(pc, N_APPEND, @1, $1.s, $1.len); tail = tail->next; tail->a = v; } }
+    /* `FIELD = e when c`, `FIELD += e when c`: `if c { ... }` in one line */
+    | fname '=' expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
+        st->a = $3; $$ = guarded(pc, st, $4, @3, @5, $6); }
+    | fname PLUSEQ expr annots KW_WHEN expr { hm_node *st = str_node(pc, N_APPEND, @1, $1.s,
+        $1.len); st->a = $3; $$ = guarded(pc, st, $4, @3, @5, $6); }
     | KW_LET IDENT '=' expr { $$ = str_node(pc, N_LET, @2, $2.s, $2.len); $$->a = $4; }
     | KW_IF expr block else_part { $$ = NEW(N_IF, @1); $$->a = $2; $$->b = $3; $$->c = $4; }
     | KW_FLAG severity STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_FLAG, @1, $3.s, $3.len);
@@ -415,7 +466,9 @@ stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, 
         f->op = (uint16_t)$2; $$ = when_node(pc, @4, $5, f); }
     | KW_REJECT STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
         str_node(pc, N_REJECT, @1, $2.s, $2.len)); }
-    | KW_LOSSY STRING { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    | KW_LOSSY STRING %prec LOWER_THAN_WHEN { $$ = str_node(pc, N_LOSSY, @1, $2.s, $2.len); }
+    | KW_LOSSY STRING KW_WHEN expr { $$ = when_node(pc, @3, $4,
+        str_node(pc, N_LOSSY, @1, $2.s, $2.len)); }
     | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
     | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }   /* a fragment's statements */
     ;
@@ -500,6 +553,9 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }
+       /* the block form `{ k = v ... }`, statements as in an `each` body: made a plain
+          record (or reported) by compiler/hm_expand.c once fragments are spliced in */
+       | '{' recstmts '}' { $$ = NEW(N_RECORD, @$); $$->op = HM_REC_BLOCK; $$->c = $2.head; }
        | '(' expr ')' { $$ = $2; }
        ;
 opt_where: %empty { $$ = NULL; }
@@ -520,6 +576,10 @@ pattern: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
+recstmts: stmt { $$ = add_stmt((hm_nlist){0}, $1);
+            if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } }
+        | recstmts stmt { $$ = add_stmt($1, $2);
+            if (pc->pending) { $$ = hm_list_add($$, pc->pending); pc->pending = NULL; } } ;
 recfields: %empty { $$ = (hm_nlist){0}; } | recfield { $$ = hm_list_one($1); }
          | recfields ',' recfield { $$ = hm_list_add($1, $3); } ;
 recfield: IDENT ':' expr { $$ = str_node(pc, N_RECFIELD, @1, $1.s, $1.len); $$->a = $3; }

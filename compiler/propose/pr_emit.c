@@ -230,17 +230,17 @@ static void message_each(em *e, const pr_src *t, uint32_t child) {
 /* The ticket's own text as its first message (Gorgias needs one), dated as
    the ticket so that Gorgias stores it and e-mails nobody. */
 static void first_message(em *e, const pr_src *s, int body, int subj, int created) {
-  hm_buf_puts(e->o, "  messages = [{ channel: \"api\", via: \"api\", from_agent: false,\n"
-              "                body_text: ");
+  hm_buf_puts(e->o, "  messages = [{ channel = \"api\"  via = \"api\"  from_agent = false\n"
+              "                body_text = ");
   if (body >= 0) hm_buf_printf(e->o, "nonempty(src.%s) ?? ", s->cols[body].name);
   hm_buf_printf(e->o, "src.%s ?? \"(no text)\"", s->cols[subj].name);
   if (created < 0) {
-    hm_buf_puts(e->o, ", public: false }]   # confirm: no date: a note, never e-mailed\n");
+    hm_buf_puts(e->o, "  public = false }]   # confirm: no date: a note, never e-mailed\n");
     return;
   }
   const char *f[2] = {"created_datetime", "sent_datetime"};
   for (int i = 0; i < 2; i++) {
-    hm_buf_printf(e->o, ",\n                %s: ", f[i]);
+    hm_buf_printf(e->o, "\n                %s = ", f[i]);
     date_expr(e, s, "src", created, e->o);
     hm_buf_puts(e->o, " ?? skip");
   }
@@ -343,15 +343,15 @@ static void customer_rule(em *e, pr_src *s) {
     use_col(s, m, used);
     hm_buf_printf(e->o, "  let addr = nonempty(lower(trim(src.%s)))\n  email = addr ?? skip\n",
                   s->cols[m].name);
-    hm_buf_puts(e->o, "  if addr != null {\n    channels += { type: \"email\", address: addr, "
-                "preferred: true }\n  }\n");
+    hm_buf_puts(e->o, "  if addr != null {\n    channels += { type = \"email\"  address = addr  "
+                "preferred = true }\n  }\n");
   }
   person_names(e, s, used);
   int p = pick(s, phone, W_STR, used);
   if (p >= 0) {
     use_col(s, p, used);
-    hm_buf_printf(e->o, "  if nonempty(src.%s) != null {\n    channels += { type: \"phone\", "
-                  "address: src.%s }\n  }\n", s->cols[p].name, s->cols[p].name);
+    hm_buf_printf(e->o, "  if nonempty(src.%s) != null {\n    channels += { type = \"phone\"  "
+                  "address = src.%s }\n  }\n", s->cols[p].name, s->cols[p].name);
   }
   external_id(e, s);
   hm_buf_puts(e->o, "}\n");

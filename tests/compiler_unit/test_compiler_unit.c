@@ -110,7 +110,7 @@ static void test_distinct_words(void) {
   EXPECT(!strcmp(codes, "E0210 "), "distinct twice: E0210 only, got \"%s\"", codes);
   check_codes("migration \"d\"\nuse gorgias\n"
               "source P from csv \"p.csv\" key distinct distinct { distinct: string }\n"
-              "rule P -> Tag { name = { distinct: src.distinct }.distinct ?? \"x\" }\n",
+              "rule P -> Tag { name = { distinct = src.distinct }.distinct ?? \"x\" }\n",
               codes, sizeof codes);
   EXPECT(!strcmp(codes, ""), "a field named distinct, keyed on: got \"%s\"", codes);
 }
@@ -123,7 +123,7 @@ static void test_roundtrip(void) {
     "rule P -> Ticket {\n  subject = src.email ?? \"x\" flag warn \"no mail\"\n"
     "  priority = match src.email { \"a\" => \"high\"  _ => \"low\" }\n"
     "  messages = each C as c { channel = \"api\"  from_agent = false  body_text = c.t ?? \"\" }\n"
-    "  spam = $b\n  meta = { n: $n }\n}\n"
+    "  spam = $b\n  meta = { n = $n }\n}\n"
     "gap C -> inventory \"children\"\n";
   hm_compiler c;
   hm_compiler_init(&c, NULL);

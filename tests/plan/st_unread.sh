@@ -13,7 +13,8 @@ tables="TicketEmails TicketMerges TimeLogs ChatComments ChatAttachments CallLogA
         KbArticleTranslations KbArticlesBrands ThreadComments TicketEventLogs"
 
 "$hmapc" build "$root/maps/smartertrack_to_gorgias.hmap" -o "$work/csv.hbc" || exit 1
-sed -E 's/from csv "(st_[A-Za-z]+)\.csv"/from sqlite "smartertrack.db" table "\1"/' \
+sed -E -e 's/from csv "(st_[A-Za-z]+)\.csv"/from sqlite "smartertrack.db" table "\1"/' \
+  -e '/ from /!s/^(source [A-Za-z]+ : (st_[A-Za-z]+))( |$)/\1 from sqlite "smartertrack.db" table "\2"\3/' \
   "$root/maps/smartertrack_to_gorgias.hmap" >"$work/sqlite.hmap"
 "$hmapc" build "$work/sqlite.hmap" -o "$work/sqlite.hbc" || exit 1
 
