@@ -366,6 +366,18 @@ static void print_ledger(hm_store *st) {
   hm_buf_free(&b);
 }
 
+/* Creates a killed run sent without recording the answer: the object may exist, but the
+ * state holds no Gorgias id for it, so rollback cannot delete it. Said, never silent; the
+ * run's resume looks each up by its unique fields (docs/run.md, "Exactly once"). */
+static long long in_doubt_left(hm_store *st) {
+  long long n = hm_store_in_doubt(st);
+  if (n)
+    printf("left in Gorgias, perhaps: %lld create(s) in doubt — a killed run sent them and "
+           "recorded no answer, so rollback has no id for them; resume the run (it looks "
+           "them up), then roll back again\n", n);
+  return n;
+}
+
 int hm_rollback_main(int argc, char **argv) {
   hm_target_args a;
   int rc = hm_target_args_parse(argc, argv, USAGE, &a);
@@ -387,6 +399,7 @@ int hm_rollback_main(int argc, char **argv) {
   int done = a.dry_run;
   if (done) {
     printf("rollback: %lld object(s) would be deleted (dry run: nothing was sent)\n", total);
+    in_doubt_left(st);
     print_ledger(st);
   }
   else rc = consent(&a, total, 0, &done);   /* no terminal and no --yes: refused before any call */
@@ -412,11 +425,12 @@ int hm_rollback_main(int argc, char **argv) {
   if (surveys)
     printf("left in Gorgias: %lld satisfaction survey(s) — Gorgias has no API to delete surveys\n",
            surveys);
+  long long doubt = in_doubt_left(st);
   print_deleted(&b.t);
   printf("rollback: %lld object(s) deleted, %lld kept, %lld failed\n", b.deleted, b.kept, b.failed);
   print_ledger(st);
   fflush(stdout);
-  rc = b.rc ? b.rc : b.failed ? 1 : 0;
+  rc = b.rc ? b.rc : b.failed || doubt ? 1 : 0;
   char *again = rc == 4 ? hm_command_line("hmaprun", argc, argv) : NULL;
   hm_progress_outcome(&b.prog, rc, b.failed, again);
   free(again);

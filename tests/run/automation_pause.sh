@@ -191,10 +191,17 @@ for src in itop smartertrack atera; do
   wait $rpid 2>/dev/null
   same "before the rollback: switches on" 0 "$(settings_on)"
   "$hmaprun" rollback --state "$d/rb.db" --target "$url" --help-center-url "$hc" --time-scale 50 \
-    --yes >"$d/rbk.out" 2>"$d/rbk.err" || failed "rollback: exit $?"
+    --yes >"$d/rbk.out" 2>"$d/rbk.err"
+  rc=$?
+  # the kill may fall between a create's send and its answer: that create is in doubt,
+  # named by rollback (exit 1), and the only object it may leave
+  doubt=$(sed -n 's/^left in Gorgias, perhaps: \([0-9]*\) create.*/\1/p' "$d/rbk.out")
+  same "rollback: exit" "$([ -n "$doubt" ] && echo 1 || echo 0)" $rc
   same "rolled back: rules" "$ACTIVE_AGAIN" "$(rules_state)"
   same "rolled back: switches on" "$ontotal" "$(settings_on)"
-  same "rolled back: tickets left" 0 "$(curl -sf "$url/_sandbox/dump" | jq '.tickets | length')"
+  left=$(curl -sf "$url/_sandbox/dump" | jq '.tickets | length')
+  [ "$left" -le "${doubt:-0}" ] ||
+    failed "rolled back: tickets left: got $left, in doubt ${doubt:-0}"
   stop_sandbox
 
   # ---- a setting Gorgias refuses to switch (403 under /api/account): the run
