@@ -33,6 +33,22 @@ rules_state() { api "$url/api/rules" | jq -c '[.data[] | [.name, .deactivated_da
 settings_on() { curl -sf "$url/_sandbox/settings" | jq '[.. | booleans | select(.)] | length'; }
 OLD='"2020-05-05T05:05:05+00:00"'
 
+killed_run() { # killed_run NAME [OPTIONS...]: the iTop plan run with --pause-automation on
+  # state $d/NAME.db, killed (-9) once the sandbox has counted 40 more requests
+  _name=$1 _want=$(($(stats | jq '.requests') + 40))
+  shift
+  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
+    --help-center-url "$hc" --state "$d/$_name.db" --time-scale 50 --pause-automation "$@" \
+    >"$d/$_name.out" 2>"$d/$_name.err" &
+  _rpid=$!
+  _i=0
+  while [ "$(stats | jq '.requests')" -lt "$_want" ] && [ $_i -lt 1500 ] &&
+        kill -0 $_rpid 2>/dev/null; do
+    sleep 0.02; _i=$((_i + 1))
+  done
+  kill -9 $_rpid 2>/dev/null
+  wait $_rpid 2>/dev/null
+}
 sandbox_with_rules() { # DIR [ARGS]: a fresh strict sandbox with two active rules, one inactive
   mkdir -p "$1"
   _d=$1
@@ -114,17 +130,7 @@ for src in itop smartertrack atera; do
   [ "$sandbox_state" = '[]' ] || failed "reset kept the rules: $sandbox_state"
   stop_sandbox
   sandbox_with_rules "$d/kill"
-  want=$(($(stats | jq '.requests') + 40))
-  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
-    --help-center-url "$hc" --state "$d/kill.db" --time-scale 50 --report "$d/kill.json" \
-    --pause-automation >"$d/kill.out" 2>"$d/kill.err" &
-  rpid=$!
-  i=0
-  while [ "$(stats | jq '.requests')" -lt "$want" ] && [ $i -lt 1500 ] && kill -0 $rpid 2>/dev/null; do
-    sleep 0.02; i=$((i + 1))
-  done
-  kill -9 $rpid 2>/dev/null
-  wait $rpid 2>/dev/null
+  killed_run kill --report "$d/kill.json"
   same "killed: rules paused (the inactive one untouched)" '[true,true,"2020-05-05T05:05:05+00:00"]' \
     "$(rules_state | jq -c '[.[0][1] != null, .[1][1] != null, .[2][1]]')"
   same "killed: switches on" 0 "$(settings_on)"
@@ -152,17 +158,7 @@ for src in itop smartertrack atera; do
 
   # ---- killed and abandoned: restore-automation
   sandbox_with_rules "$d/abandon"
-  want=$(($(stats | jq '.requests') + 40))
-  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
-    --help-center-url "$hc" --state "$d/ab.db" --time-scale 50 --pause-automation \
-    >"$d/ab.out" 2>"$d/ab.err" &
-  rpid=$!
-  i=0
-  while [ "$(stats | jq '.requests')" -lt "$want" ] && [ $i -lt 1500 ] && kill -0 $rpid 2>/dev/null; do
-    sleep 0.02; i=$((i + 1))
-  done
-  kill -9 $rpid 2>/dev/null
-  wait $rpid 2>/dev/null
+  killed_run ab
   same "abandoned: switches on" 0 "$(settings_on)"
   "$hmaprun" restore-automation --state "$d/ab.db" --target "$url" --time-scale 50 \
     >"$d/ra.out" 2>"$d/ra.err"
@@ -178,17 +174,7 @@ for src in itop smartertrack atera; do
 
   # ---- killed, then rolled back: the rollback puts the automation back too
   sandbox_with_rules "$d/rollback"
-  want=$(($(stats | jq '.requests') + 40))
-  "$hmaprun" run --plan "$d/plan/calls.ndjson" --data tests/fixtures/itop --target "$url" \
-    --help-center-url "$hc" --state "$d/rb.db" --time-scale 50 --pause-automation \
-    >"$d/rb.out" 2>"$d/rb.err" &
-  rpid=$!
-  i=0
-  while [ "$(stats | jq '.requests')" -lt "$want" ] && [ $i -lt 1500 ] && kill -0 $rpid 2>/dev/null; do
-    sleep 0.02; i=$((i + 1))
-  done
-  kill -9 $rpid 2>/dev/null
-  wait $rpid 2>/dev/null
+  killed_run rb
   same "before the rollback: switches on" 0 "$(settings_on)"
   "$hmaprun" rollback --state "$d/rb.db" --target "$url" --help-center-url "$hc" --time-scale 50 \
     --yes >"$d/rbk.out" 2>"$d/rbk.err"

@@ -58,6 +58,6 @@ rc=$?
 rc=$?
 [ $rc = 0 ] || failed "rollback after the resume: exit $rc ($(tail -3 "$tmp/rb2.out"))"
 grep -q "perhaps" "$tmp/rb2.out" && failed "rollback after the resume still names a create in doubt"
-[ "$(users)" = "$before" ] || failed "users left after the rollback: $(users), before the run $before"
+[ "$(users)" = "$before" ] || failed "users after the rollback: $(users), before the run $before"
 [ "$(curl -sf "$url/_sandbox/dump" | jq '.tickets | length')" = 0 ] || failed "tickets left"
 exit $fail
