@@ -1242,7 +1242,11 @@ int hm_exec_open(hm_exec **out, const hm_exec_opts *o) {
   }
   if (rc) {
     if (err[0]) fprintf(stderr, "hmaprun: %s\n", err);
-    hm_progress_outcome(&ex->prog, rc, 0, rc == 4 ? o->resume_cmd : "nothing was sent");
+    /* A pause that failed half-way has written (and put back) automation: say so. */
+    const char *what = ex->pause.calls ? "no record was sent; the automation paused for the run "
+                                         "was put back"
+                                       : "nothing was sent";
+    hm_progress_outcome(&ex->prog, rc, 0, rc == 4 ? o->resume_cmd : what);
     hm_http_close(ex->http);
     hm_store_close(ex->st);
     cJSON_Delete(ex->counts);

@@ -200,6 +200,8 @@ for src in itop smartertrack atera; do
   grep -qF 'hmaprun: cannot pause setting "satisfaction-surveys.send_survey_for_email" (HTTP 403' \
     "$d/rf.err" || { failed "setting refused: not named"; cat "$d/rf.err"; }
   same "setting refused: rules put back" "$ACTIVE_AGAIN" "$(rules_state)"
+  grep -qF 'no record was sent; the automation paused for the run was put back' "$d/rf.err" ||
+    failed "setting refused: the closing line does not say the pause was put back"
   same "setting refused: tickets sent" 0 "$(count 'POST /api/tickets')"
   stop_sandbox
 done
