@@ -23,7 +23,8 @@ void hm_diags_free(hm_diags *d) {
   for (uint32_t i = 0; i < d->nfiles; i++) free(d->files[i].line_starts);
   free(d->files);
   free(d->items);
-  d->files = NULL; d->items = NULL;
+  free(d->seen);
+  d->files = NULL; d->items = NULL; d->seen = NULL;
 }
 
 uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len) {
@@ -36,23 +37,61 @@ uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size
   return d->nfiles++;
 }
 
+static uint32_t diag_hash(hm_loc loc, hm_dcode code, const char *msg) {
+  uint32_t h = 2166136261u;   /* FNV-1a over the key's fields and the message */
+  uint32_t key[4] = {loc.file, loc.line, loc.col, (uint32_t)code};
+  const unsigned char *k = (const unsigned char *)key;
+  for (size_t i = 0; i < sizeof key; i++) h = (h ^ k[i]) * 16777619u;
+  for (const unsigned char *p = (const unsigned char *)msg; *p; p++) h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+static int same_diag(const hm_diag *g, hm_loc loc, hm_dcode code, const char *msg) {
+  return g->code == code && g->loc.file == loc.file && g->loc.line == loc.line &&
+         g->loc.col == loc.col && strcmp(g->msg, msg) == 0;
+}
+
+/* The slot of the key in d->seen: the item's (index + 1), or 0 where it would go. */
+static uint32_t *seen_slot(hm_diags *d, hm_loc loc, hm_dcode code, const char *msg) {
+  uint32_t mask = d->seencap - 1, i = diag_hash(loc, code, msg) & mask;
+  while (d->seen[i] && !same_diag(&d->items[d->seen[i] - 1], loc, code, msg))
+    i = (i + 1) & mask;
+  return &d->seen[i];
+}
+
+/* Keeps the table at most half full, so probes stay short and always end. */
+static void seen_grow(hm_diags *d) {
+  if (d->seencap && (d->n + 1) * 2 <= d->seencap) return;
+  free(d->seen);
+  d->seencap = d->seencap ? d->seencap * 2 : 64;
+  d->seen = calloc(d->seencap, sizeof *d->seen);
+  if (!d->seen) abort();
+  for (uint32_t j = 0; j < d->n; j++)
+    *seen_slot(d, d->items[j].loc, d->items[j].code, d->items[j].msg) = j + 1;
+}
+
 void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  seen_grow(d);
+  uint32_t *slot = seen_slot(d, loc, code, msg);
+  d->last_dropped = *slot != 0;
+  if (d->last_dropped) return;
   if (d->n == d->cap) {
     d->cap = d->cap ? d->cap * 2 : 16;
     d->items = realloc(d->items, d->cap * sizeof *d->items);
     if (!d->items) abort();
   }
   d->items[d->n++] = (hm_diag){loc, code, hm_arena_strdup(d->arena, msg), NULL, loc};
+  *slot = d->n;
   if (hm_code_is_error(code)) d->errors++; else d->warnings++;
 }
 
 void hm_diag_fix(hm_diags *d, hm_loc at, const char *text) {
-  if (!d->n) return;
+  if (!d->n || d->last_dropped) return;
   d->items[d->n - 1].fix = hm_arena_strdup(d->arena, text);
   d->items[d->n - 1].fix_loc = at;
 }
@@ -86,6 +125,8 @@ static void sort_diags(hm_diags *d) {
     for (uint32_t lo = 0; lo + w < d->n; lo += 2 * w)
       merge(d->items, tmp, lo, lo + w, lo + 2 * w < d->n ? lo + 2 * w : d->n);
   free(tmp);
+  free(d->seen);   /* it held indices of the old order: rebuilt by the next hm_diag_at */
+  d->seen = NULL; d->seencap = 0;
 }
 
 /* Start of every line of f, built once on the first diagnostic printed, so

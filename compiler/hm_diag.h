@@ -33,11 +33,17 @@ typedef struct hm_diags {
   hm_srcfile *files; uint32_t nfiles, capfiles;
   hm_diag *items; uint32_t n, cap;
   uint32_t errors, warnings;
+  /* Index + 1 of each item by (file, line, col, code, message), open addressing: a
+     fragment or parent body spliced into several rules reports its problems once. */
+  uint32_t *seen; uint32_t seencap;
+  int last_dropped;             /* the last hm_diag_at repeated one: its fix-it goes too */
 } hm_diags;
 
 void hm_diags_init(hm_diags *d, hm_arena *arena);
 void hm_diags_free(hm_diags *d);
 uint32_t hm_diags_add_file(hm_diags *d, const char *path, const char *text, size_t len);
+/* Adds a diagnostic, unless one with the same file, line, column, code and message is
+   there already (the counts count what is printed). */
 void hm_diag_at(hm_diags *d, hm_loc loc, hm_dcode code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Attaches a fix-it to the diagnostic added last: the text at `at` becomes `text` (an

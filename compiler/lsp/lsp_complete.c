@@ -1,7 +1,9 @@
 /* lsp_complete: completion and hover. Both read the document's compile (lsp_analyze) and
  * the schema modules it uses: source fields after `src.`, settings after `$`, the rule's
- * Gorgias fields at the start of a statement, enum values after `field =`, builtins and
- * source names elsewhere; hover shows a field's type, limits and documentation. */
+ * Gorgias fields at the start of a statement (a record's type's inside `FIELD = { ... }`),
+ * enum values after `field =`, builtins and source names elsewhere; hover shows a field's
+ * type, limits and documentation. */
+#include <ctype.h>
 #include <string.h>
 #include "hm_builtins.h"
 #include "lsp.h"
@@ -84,6 +86,77 @@ static const hm_node *target_fields(lsp_unit *u, const hm_node *rule) {
   return t ? t->c : NULL;
 }
 
+/* The fields of a field's type: a ref or object names a target or object; a list, its
+   items'. */
+static const hm_node *type_fields(lsp_unit *u, const hm_node *t, const char **owner) {
+  while (t && t->op == TY_LIST) t = t->a;
+  if (!t || (t->op != TY_REF && t->op != TY_OBJECT) || !t->s) return NULL;
+  const hm_node *o = hm_schema_target(&u->c, t->s);
+  if (!o) o = hm_schema_object(&u->c, t->s, NULL);
+  *owner = t->s;
+  return o ? o->c : NULL;
+}
+
+/* The word just before `= {`, `+= {` or `= [` ending at i (a field assigned a record or a
+   list), or 0 when the bracket opens a block (rule body, `if`, `each`, `after`). */
+static size_t assigned_before(const char *t, size_t i, size_t *start) {
+  while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t')) i--;
+  if (i == 0 || t[i - 1] != '=') return 0;
+  i--;
+  if (i > 0 && t[i - 1] == '+') i--;
+  else if (i > 0 && memchr("=!<>", t[i - 1], 4)) return 0;
+  while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t')) i--;
+  size_t e = i;
+  while (i > 0 && (t[i - 1] == '_' || isalnum((unsigned char)t[i - 1]))) i--;
+  *start = i;
+  return e - i;
+}
+
+/* Past a string or comment starting at i (i itself when none starts there). */
+static size_t skip_text(const char *t, size_t i, size_t end) {
+  char q = t[i];
+  if (q == '#') { while (i < end && t[i] != '\n') i++; return i; }
+  if (q != '"' && q != '`') return i;
+  for (i++; i < end && t[i] != q && t[i] != '\n'; i++)
+    if (q == '"' && t[i] == '\\' && i + 1 < end) i++;
+  return i < end ? i + 1 : i;
+}
+
+enum { SCOPE_MAX = 32 };
+
+/* The fields that a statement at off assigns: the rule's target's in its body and
+   blocks, a record's type's inside `FIELD = { ... }` (or a list's items', `FIELD = [{`).
+   *owner names that type; *in_record tells whether off is inside a record. */
+static const hm_node *scope_fields(lsp_unit *u, const lsp_doc *doc, const hm_node *rule,
+                                   size_t off, const char **owner, int *in_record) {
+  struct { size_t at, len; } st[SCOPE_MAX];
+  int n = 0, over = 0;
+  const char *t = doc->text;
+  for (size_t i = lsp_offset(t, doc->len, (int)rule->loc.line - 1, 0); i < off && i < doc->len;) {
+    size_t j = skip_text(t, i, off);
+    if (j != i) { i = j; continue; }
+    if (t[i] == '{' || t[i] == '[') {
+      size_t at = 0, len = assigned_before(t, i, &at);
+      if (n < SCOPE_MAX) { st[n].at = at; st[n].len = len; n++; } else over++;
+    } else if (t[i] == '}' || t[i] == ']') {
+      if (over) over--; else if (n) n--;
+    }
+    i++;
+  }
+  *owner = rule->b ? rule->b->s : NULL;
+  *in_record = 0;
+  const hm_node *cur = target_fields(u, rule);
+  for (int k = 0; k < n && !over; k++) {
+    if (!st[k].len) continue;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)st[k].len, t + st[k].at);
+    const hm_node *f = hm_schema_field((hm_node *)cur, name);
+    cur = f ? type_fields(u, f->a, owner) : NULL;
+    *in_record = 1;
+  }
+  return over ? NULL : cur;
+}
+
 static void add_settings(cJSON *list, lsp_unit *u) {
   for (const hm_node *it = items(u); it; it = it->next)
     if (it->kind == N_SETTING)
@@ -129,6 +202,14 @@ static int line_blank_before(const lsp_doc *doc, size_t start) {
   return 1;
 }
 
+/* A statement may start at start: first on its line, or just inside a record's `{`. */
+static int statement_start(const lsp_doc *doc, size_t start, int in_record) {
+  if (line_blank_before(doc, start)) return 1;
+  size_t i = start;
+  while (i > 0 && (doc->text[i - 1] == ' ' || doc->text[i - 1] == '\t')) i--;
+  return in_record && i > 0 && doc->text[i - 1] == '{';
+}
+
 cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   cJSON *list = cJSON_CreateArray();
   size_t start;
@@ -140,9 +221,12 @@ cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
     add_fields(list, source_fields(u, rule && rule->a ? rule->a->s : NULL));
     return list;
   }
-  if (rule && line_blank_before(doc, start)) {
-    add_fields(list, target_fields(u, rule));
-    for (size_t i = 0; i < sizeof statement_words / sizeof *statement_words; i++)
+  const char *owner = NULL;
+  int in_record = 0;
+  const hm_node *fields = rule ? scope_fields(u, doc, rule, start, &owner, &in_record) : NULL;
+  if (rule && statement_start(doc, start, in_record)) {
+    add_fields(list, fields);
+    for (size_t i = 0; !in_record && i < sizeof statement_words / sizeof *statement_words; i++)
       add_item(list, statement_words[i], CK_KEYWORD, NULL);
     return list;
   }
@@ -150,7 +234,7 @@ cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   if (flen) {
     char name[256];
     snprintf(name, sizeof name, "%.*s", (int)flen, doc->text + fstart);
-    add_enum_values(list, hm_schema_field((hm_node *)target_fields(u, rule), name));
+    add_enum_values(list, hm_schema_field((hm_node *)fields, name));
   }
   add_general(list, u);
   return list;
@@ -174,6 +258,15 @@ static cJSON *hover_field(const char *owner, const hm_node *f) {
   return h;
 }
 
+/* The field a statement starting at start assigns (in a rule body or a record). */
+static const hm_node *statement_field(lsp_unit *u, const lsp_doc *doc, const hm_node *rule,
+                                      size_t start, const char *w, const char **owner) {
+  int in_record = 0;
+  const hm_node *fields = scope_fields(u, doc, rule, start, owner, &in_record);
+  if (!statement_start(doc, start, in_record)) return NULL;
+  return hm_schema_field((hm_node *)fields, w);
+}
+
 cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
   size_t start, len = lsp_word_at(doc->text, doc->len, off, &start);
   if (!len || len > 200) return NULL;
@@ -181,6 +274,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
   snprintf(w, sizeof w, "%.*s", (int)len, doc->text + start);
   char before = start > 0 ? doc->text[start - 1] : 0, after = doc->text[start + len];
   const hm_node *rule = lsp_rule_at(u, doc, off), *f;
+  const char *owner = NULL;
   hm_buf b; hm_buf_init(&b);
   cJSON *h = NULL;
   if (before == '$') {
@@ -198,9 +292,8 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
     const hm_builtin *bi = &hm_builtins[hm_builtin_find(w)];
     hm_buf_printf(&b, "`%s` — %s%s", w, bi->doc ? bi->doc : "", bi->fallible ? " (fallible)" : "");
     h = hover_of(hm_buf_cstr(&b));
-  } else if (rule && line_blank_before(doc, start)
-             && (f = hm_schema_field((hm_node *)target_fields(u, rule), w))) {
-    h = hover_field(rule->b->s, f);
+  } else if (rule && (f = statement_field(u, doc, rule, start, w, &owner))) {
+    h = hover_field(owner, f);
   } else if (find_item(u, N_SOURCE, w, len)) {
     const hm_node *s = find_item(u, N_SOURCE, w, len);
     hm_buf_printf(&b, "source `%s` (line %u)", w, s->loc.line);
