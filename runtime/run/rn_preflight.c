@@ -88,6 +88,25 @@ static void ctx_free(rules_ctx *rc) {
   hm_buf_free(&rc->paused);
 }
 
+/* What rules and settings preflight share once the blockers are sorted: the allowed
+   ones as a warning, the refused ones as the error (head: what they do, advice: the
+   options), the paused ones as a note; frees the context. 3 if any is refused. */
+static int conclude(rules_ctx *rc, const char *what, const char *head, const char *advice,
+                    hm_progress *p, char *err, size_t errlen) {
+  if (rc->nallowed) {
+    hm_buf b; hm_buf_init(&b);
+    hm_buf_printf(&b, "%d %s (allowed):%s", rc->nallowed, what, hm_buf_cstr(&rc->allowed));
+    hm_progress_note(p, "warning", hm_buf_cstr(&b));
+    hm_buf_free(&b);
+  }
+  if (rc->active)
+    snprintf(err, errlen, "%d %s:%s\n%s", rc->active, head, hm_buf_cstr(&rc->names), advice);
+  note_paused(rc, what, p);
+  int code = rc->active ? 3 : 0;
+  ctx_free(rc);
+  return code;
+}
+
 static int on_rule(void *ctx, const cJSON *rule) {
   rules_ctx *rc = ctx;
   const cJSON *deact = cJSON_GetObjectItemCaseSensitive(rule, "deactivated_datetime");
@@ -159,27 +178,13 @@ int hm_preflight_rules_pausing(hm_http *h, const hm_rule_allow *allow,
     hm_progress_note(p, "warning", msg);
     err[0] = 0;
   }
-  if (rc.nallowed) {
-    hm_buf b; hm_buf_init(&b);
-    hm_buf_printf(&b, "%d active rule(s) listen to ticket events the run causes (allowed):%s",
-                  rc.nallowed, hm_buf_cstr(&rc.allowed));
-    hm_progress_note(p, "warning", hm_buf_cstr(&b));
-    hm_buf_free(&b);
-  }
-  int rc_code = 0;
-  if (rc.active) {
-    snprintf(err, errlen,
-             "%d active Gorgias rule(s) listen to ticket events the run causes (each imported "
-             "ticket is created, assigned, given messages, some updated) and could e-mail "
-             "customers or bill imported tickets:%s\npause them for the run (--pause-rule NAME, "
-             "or all with --pause-automation), or allow them by name (--allow-rule NAME) or "
-             "all (--allow-active-rules)",
-             rc.active, hm_buf_cstr(&rc.names));
-    rc_code = 3;
-  }
-  note_paused(&rc, "active rule(s) listen to ticket events the run causes", p);
-  ctx_free(&rc);
-  return rc_code;
+  return conclude(&rc, "active rule(s) listen to ticket events the run causes",
+                  "active Gorgias rule(s) listen to ticket events the run causes (each imported "
+                  "ticket is created, assigned, given messages, some updated) and could e-mail "
+                  "customers or bill imported tickets",
+                  "pause them for the run (--pause-rule NAME, or all with --pause-automation), "
+                  "or allow them by name (--allow-rule NAME) or all (--allow-active-rules)",
+                  p, err, errlen);
 }
 
 /* ---- account settings that act on imported tickets ---- */
@@ -190,8 +195,6 @@ static int acts_on_tickets(const char *type) {
   return 0;
 }
 
-/* Each switch that is on under v, as "\n  setting PATH", into the allowed or
-   the refused list. */
 /* The switch at PATH (TYPE.KEY) of the setting with ID, to pause: its PUT path
    and its member in the setting object (data.KEY). Without an id it cannot be
    switched: it stays a blocker. */
@@ -205,6 +208,8 @@ static int pause_setting(rules_ctx *sc, long long id, const char *path) {
   return 1;
 }
 
+/* Each switch that is on under v, as "\n  setting PATH", into the allowed, paused or
+   refused list. */
 static void settings_on(const cJSON *v, const char *path, long long id, rules_ctx *sc) {
   if (cJSON_IsTrue(v)) {
     int ok = allowed(sc->allow, path);
@@ -248,27 +253,14 @@ int hm_preflight_settings_pausing(hm_http *h, const hm_rule_allow *allow,
   if (!cJSON_IsArray(set))
     hm_progress_note(p, "warning", "the account lists no settings: make sure satisfaction "
                                    "surveys, auto-merge and auto-assign are off for the import");
-  if (sc.nallowed) {
-    hm_buf b; hm_buf_init(&b);
-    hm_buf_printf(&b, "%d account setting(s) act on imported tickets (allowed):%s", sc.nallowed,
-                  hm_buf_cstr(&sc.allowed));
-    hm_progress_note(p, "warning", hm_buf_cstr(&b));
-    hm_buf_free(&b);
-  }
-  int rc = 0;
-  if (sc.active) {
-    snprintf(err, errlen,
-             "%d account setting(s) act on the tickets the run imports (a survey mailed for "
-             "each closed ticket, tickets merged or reassigned):%s\npause them for the run "
-             "(--pause-setting TYPE.KEY, or all with --pause-automation), or allow them by "
-             "name (--allow-setting TYPE.KEY) or all (--allow-active-settings)",
-             sc.active, hm_buf_cstr(&sc.names));
-    rc = 3;
-  }
-  note_paused(&sc, "account setting(s) act on imported tickets", p);
-  ctx_free(&sc);
   hm_http_resp_free(&r);
-  return rc;
+  return conclude(&sc, "account setting(s) act on imported tickets",
+                  "account setting(s) act on the tickets the run imports (a survey mailed for "
+                  "each closed ticket, tickets merged or reassigned)",
+                  "pause them for the run (--pause-setting TYPE.KEY, or all with "
+                  "--pause-automation), or allow them by name (--allow-setting TYPE.KEY) or all "
+                  "(--allow-active-settings)",
+                  p, err, errlen);
 }
 
 int hm_preflight_role(hm_http *h, hm_progress *p) {
