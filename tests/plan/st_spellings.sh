@@ -13,11 +13,10 @@ fix=$root/tests/fixtures/smartertrack
 rm -rf "$work"; mkdir -p "$work"
 fail=0
 die() { echo "FAIL: $*" >&2; fail=1; }
+. "$root/tests/plan/st_lib.sh"
 
 "$hmapc" build "$root/maps/smartertrack_to_gorgias.hmap" -o "$work/csv.hbc" || exit 1
-sed -E -e 's/from csv "(st_[A-Za-z]+)\.csv"/from sqlite "smartertrack.db" table "\1"/' \
-  -e '/ from /!s/^(source [A-Za-z]+ : (st_[A-Za-z]+))( |$)/\1 from sqlite "smartertrack.db" table "\2"\3/' \
-  "$root/maps/smartertrack_to_gorgias.hmap" >"$work/sqlite.hmap"
+st_sqlite_map "$root/maps/smartertrack_to_gorgias.hmap" "$work/sqlite.hmap"
 grep -q 'from csv' "$work/sqlite.hmap" && die "the sqlite map still reads a CSV"
 "$hmapc" build "$work/sqlite.hmap" -o "$work/sqlite.hbc" || exit 1
 
