@@ -537,6 +537,8 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_FALSE { $$ = NEW(N_BOOL, @1); $$->op = 0; }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        | KW_SRC { $$ = NEW(N_SRC, @1); }
+       /* `.F` is `src.F`: the rule's record is the one every body reads most */
+       | '.' anyname { $$ = str_node(pc, N_FIELD, @2, $2.s, $2.len); $$->a = NEW(N_SRC, @1); }
        | IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
        | SETREF { $$ = str_node(pc, N_SETREF, @1, $1.s, $1.len); }
        | IDENT '(' args ')' { $$ = call_node(pc, @1, @$, $1.s, $1.len, $3.head); }

@@ -210,6 +210,15 @@ static int statement_start(const lsp_doc *doc, size_t start, int in_record) {
   return in_record && i > 0 && doc->text[i - 1] == '{';
 }
 
+/* The word at start follows `src.` or a bare `.` (short for `src.`): a field of the rule's
+   source. A '.' after a name, `)` or `]` is a field of that value instead. */
+static int after_src_dot(const lsp_doc *doc, size_t start) {
+  if (start == 0 || doc->text[start - 1] != '.') return 0;
+  if (start >= 4 && !memcmp(doc->text + start - 4, "src.", 4)) return 1;
+  char c = start >= 2 ? doc->text[start - 2] : ' ';
+  return !(isalnum((unsigned char)c) || c == '_' || c == ')' || c == ']');
+}
+
 cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   cJSON *list = cJSON_CreateArray();
   size_t start;
@@ -217,7 +226,7 @@ cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   char before = start > 0 ? doc->text[start - 1] : 0;
   const hm_node *rule = lsp_rule_at(u, doc, off);
   if (before == '$') { add_settings(list, u); return list; }
-  if (before == '.' && start >= 4 && !memcmp(doc->text + start - 4, "src.", 4)) {
+  if (after_src_dot(doc, start)) {
     add_fields(list, source_fields(u, rule && rule->a ? rule->a->s : NULL));
     return list;
   }
@@ -285,7 +294,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
       if (s->a && s->a->kind == N_NUM) hm_buf_printf(&b, " = %g", s->a->num);
       h = hover_of(hm_buf_cstr(&b));
     }
-  } else if (before == '.' && start >= 4 && !memcmp(doc->text + start - 4, "src.", 4) && rule
+  } else if (after_src_dot(doc, start) && rule
              && (f = hm_schema_field((hm_node *)source_fields(u, rule->a->s), w))) {
     h = hover_field(rule->a->s, f);
   } else if (after == '(' && hm_builtin_find(w) >= 0) {
