@@ -78,10 +78,20 @@ static bool starts_with_annotation(line l, size_t i) {
   return false;
 }
 
+/* A line `k: v,` of an old-style record: its comma ends a member, not the statement. */
+static bool old_record_member(const char *s, size_t n) {
+  size_t i = 0;
+  while (i < n && (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+                   || (i && s[i] >= '0' && s[i] <= '9')))
+    i++;
+  return i > 0 && i < n && s[i] == ':';
+}
+
 static bool ends_with_op(const char *s, size_t n) {
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
   if (!n) return false;
-  if (s[n - 1] && strchr("?+-*/=<>|&", s[n - 1])) return true;   /* `,` ends a record's line, not */
+  if (s[n - 1] && strchr("?+-*/=<>|&", s[n - 1])) return true;
+  if (s[n - 1] == ',') return !old_record_member(s, n);    /* `tags += a,` goes on below */
   return (n >= 4 && !memcmp(s + n - 4, " and", 4)) || (n >= 3 && !memcmp(s + n - 3, " or", 3));
 }
 
