@@ -202,12 +202,29 @@ static int line_blank_before(const lsp_doc *doc, size_t start) {
   return 1;
 }
 
-/* A statement may start at start: first on its line, or just inside a record's `{`. */
+/* The text before i ends a whole value (`x`, `"s"`, `f(a)`, `[..]`, `{..}`), not an operator
+   or a word that wants an operand after it: a record's next field may start at i. */
+static int ends_value(const lsp_doc *doc, size_t i) {
+  static const char *const wants[] = {"and", "or", "not", "lookup", "find", "each", "match",
+                                      "as", "where", "when", "in", "use", "flag", "reject"};
+  char c = doc->text[i - 1];
+  if (c == '"' || c == ')' || c == ']' || c == '}') return 1;
+  if (!(isalnum((unsigned char)c) || c == '_')) return 0;
+  size_t w = i;
+  while (w > 0 && (isalnum((unsigned char)doc->text[w - 1]) || doc->text[w - 1] == '_')) w--;
+  for (size_t k = 0; k < sizeof wants / sizeof *wants; k++)
+    if (strlen(wants[k]) == i - w && !memcmp(doc->text + w, wants[k], i - w)) return 0;
+  return 1;
+}
+
+/* A statement may start at start: first on its line, just inside a record's `{`, or in a
+   record after a blank that follows a whole value (`{ a = x  b|`). */
 static int statement_start(const lsp_doc *doc, size_t start, int in_record) {
   if (line_blank_before(doc, start)) return 1;
   size_t i = start;
   while (i > 0 && (doc->text[i - 1] == ' ' || doc->text[i - 1] == '\t')) i--;
-  return in_record && i > 0 && doc->text[i - 1] == '{';
+  if (!in_record || i == 0 || i == start) return 0;
+  return doc->text[i - 1] == '{' || ends_value(doc, i);
 }
 
 /* The word at start follows `src.` or a bare `.` (short for `src.`): a field of the rule's

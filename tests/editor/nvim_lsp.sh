@@ -16,7 +16,7 @@ timeout 120 nvim --headless -u NONE -i NONE -n -c "luafile $src/tests/editor/nvi
 rc=$?
 [ -f "$tmp/result" ] || { echo "neovim wrote no result (exit $rc):"; cat "$tmp/nvim.out"; exit 1; }
 cat "$tmp/result"
-want=12
+want=14
 oks=$(grep -c '^ok ' "$tmp/result")
 if grep -q '^FAIL' "$tmp/result" || [ "$oks" != "$want" ]; then
   echo "nvim_lsp: $oks of $want checks passed"; cat "$tmp/nvim.out"; exit 1

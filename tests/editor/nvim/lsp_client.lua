@@ -70,6 +70,15 @@ vim.api.nvim_buf_set_lines(buf, 8, 9, false, {})
 c = labels(request("textDocument/completion", { position = { line = 11, character = 11 } }))
 check(c['"open"'] and c['"closed"'], "status = completes the enum's values")
 
+-- a one-line record: its second field completes the message's fields, `.` the source's
+local line14 = vim.api.nvim_buf_get_lines(buf, 14, 15, false)[1]
+c = labels(request("textDocument/completion",
+                   { position = { line = 14, character = line14:find("via =", 1, true) } }))
+check(c.sender and c.public and c.body_html, "a record's second field completes Message's fields")
+c = labels(request("textDocument/completion",
+                   { position = { line = 14, character = line14:find(".name", 1, true) } }))
+check(c.email and c.name and c.id, "a bare . completes the source's fields")
+
 -- 4. hover on a Gorgias field shows its type and limit
 local h = request("textDocument/hover", { position = { line = 5, character = 3 } })
 check(h and h.contents and h.contents.value:find("max 320", 1, true),
