@@ -61,6 +61,11 @@ cJSON *lsp_code_actions(lsp_unit *u, const lsp_doc *doc, uint32_t first, uint32_
 const hm_node *lsp_definition(lsp_unit *u, const lsp_doc *doc, size_t off);
 /* The rule whose body holds byte offset off (by its opening line), or NULL. */
 const hm_node *lsp_rule_at(lsp_unit *u, const lsp_doc *doc, size_t off);
+/* The fragment whose text holds off, and the first rule or fragment that uses it (*use_off:
+   the offset of its `use`): a fragment's fields are those at its first use. */
+const hm_node *lsp_fragment_at(lsp_unit *u, const lsp_doc *doc, size_t off);
+const hm_node *lsp_fragment_user(lsp_unit *u, const lsp_doc *doc, const hm_node *frag,
+                                 size_t *use_off);
 
 /* ---- lsp_complete.c: completion and hover ---- */
 

@@ -1,6 +1,8 @@
 /* lsp_analyze: one compile of an open document (parse, and check when the parse is
  * clean: the same passes as `hmapc check`), and what the editor asks of the result —
  * diagnostics, document symbols, the declaration a name refers to. */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "lsp.h"
@@ -153,6 +155,41 @@ const hm_node *lsp_rule_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
   uint32_t line = line_of(doc, off);
   for (const hm_node *it = items(u); it; it = it->next)
     if (it->kind == N_RULE && it->loc.line <= line && line <= item_end(doc, it)) return it;
+  return NULL;
+}
+
+const hm_node *lsp_fragment_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
+  uint32_t line = line_of(doc, off);
+  for (const hm_node *it = items(u); it; it = it->next)
+    if (it->kind == N_FRAGMENT && it->loc.line <= line && line <= item_end(doc, it)) return it;
+  return NULL;
+}
+
+static int word_char(char c) { return c == '_' || isalnum((unsigned char)c); }
+
+/* The offset of the first `use NAME` in the text after line `from` (SIZE_MAX: none). */
+static size_t use_of(const lsp_doc *doc, const char *name, uint32_t from) {
+  size_t n = strlen(name), at = lsp_offset(doc->text, doc->len, (int)from - 1, 0);
+  for (size_t i = at; i + 4 + n <= doc->len; i++) {
+    if (memcmp(doc->text + i, "use ", 4) || (i > 0 && word_char(doc->text[i - 1]))) continue;
+    size_t j = i + 4;
+    while (j < doc->len && doc->text[j] == ' ') j++;
+    if (j + n <= doc->len && !memcmp(doc->text + j, name, n) &&
+        (j + n == doc->len || !word_char(doc->text[j + n])))
+      return i;
+  }
+  return SIZE_MAX;
+}
+
+const hm_node *lsp_fragment_user(lsp_unit *u, const lsp_doc *doc, const hm_node *frag,
+                                 size_t *use_off) {
+  for (const hm_node *it = items(u); it; it = it->next) {
+    if (it->kind != N_RULE && it->kind != N_FRAGMENT) continue;
+    size_t at = use_of(doc, frag->s, it->loc.line);
+    if (at == SIZE_MAX || line_of(doc, at) > item_end(doc, it)) continue;
+    *use_off = at;
+    return it;
+  }
   return NULL;
 }
 

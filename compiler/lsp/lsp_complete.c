@@ -122,39 +122,89 @@ static size_t skip_text(const char *t, size_t i, size_t end) {
   return i < end ? i + 1 : i;
 }
 
-enum { SCOPE_MAX = 32 };
+enum { SCOPE_MAX = 32, SCOPE_PARTS = 4 };
 
-/* The fields that a statement at off assigns: the rule's target's in its body and
-   blocks, a record's type's inside `FIELD = { ... }` (or a list's items', `FIELD = [{`).
-   *owner names that type; *in_record tells whether off is inside a record. */
-static const hm_node *scope_fields(lsp_unit *u, const lsp_doc *doc, const hm_node *rule,
-                                   size_t off, const char **owner, int *in_record) {
+/* An `each ... {` body assigns the field its `each` is given to (`messages += each C as c {`):
+   the start of the word `each` before the `{` at i, in its statement, or SIZE_MAX. */
+static size_t each_before(const char *t, size_t i) {
+  size_t brace = i;
+  while (i > 0 && t[i - 1] != '{' && t[i - 1] != '}') {
+    i--;
+    if (i + 5 <= brace && !memcmp(t + i, "each ", 5) &&
+        (i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')))
+      return i;
+  }
+  return SIZE_MAX;
+}
+
+/* The brackets still open between from and to: for each, the field it assigns (or none). */
+typedef struct scope_walk {
   struct { size_t at, len; } st[SCOPE_MAX];
-  int n = 0, over = 0;
+  int n, over;
+} scope_walk;
+
+static void walk(const lsp_doc *doc, size_t from, size_t to, scope_walk *w) {
   const char *t = doc->text;
-  for (size_t i = lsp_offset(t, doc->len, (int)rule->loc.line - 1, 0); i < off && i < doc->len;) {
-    size_t j = skip_text(t, i, off);
+  for (size_t i = from; i < to && i < doc->len;) {
+    size_t j = skip_text(t, i, to);
     if (j != i) { i = j; continue; }
     if (t[i] == '{' || t[i] == '[') {
-      size_t at = 0, len = assigned_before(t, i, &at);
-      if (n < SCOPE_MAX) { st[n].at = at; st[n].len = len; n++; } else over++;
+      size_t at = 0, len = assigned_before(t, i, &at), e;
+      if (!len && t[i] == '{' && (e = each_before(t, i)) != SIZE_MAX)
+        len = assigned_before(t, e, &at);
+      if (w->n < SCOPE_MAX) { w->st[w->n].at = at; w->st[w->n].len = len; w->n++; }
+      else w->over++;
     } else if (t[i] == '}' || t[i] == ']') {
-      if (over) over--; else if (n) n--;
+      if (w->over) w->over--; else if (w->n) w->n--;
     }
     i++;
   }
-  *owner = rule->b ? rule->b->s : NULL;
+}
+
+/* The rule whose scope holds off: its own, or for a fragment the first rule that uses it
+   (through fragments that use fragments), *w then holds the brackets open at that `use`
+   followed by the fragment's own up to off. */
+static const hm_node *scope_rule(lsp_unit *u, const lsp_doc *doc, size_t off, scope_walk *w) {
+  const hm_node *rule = lsp_rule_at(u, doc, off), *frag;
+  size_t from[SCOPE_PARTS], to[SCOPE_PARTS];
+  int parts = 0;
+  const hm_node *at = rule;
+  size_t end = off;
+  while (!rule && parts < SCOPE_PARTS && (frag = lsp_fragment_at(u, doc, end))) {
+    from[parts] = lsp_offset(doc->text, doc->len, (int)frag->loc.line - 1, 0);
+    to[parts++] = end;
+    at = lsp_fragment_user(u, doc, frag, &end);
+    if (!at) return NULL;
+    if (at->kind == N_RULE) rule = at;
+  }
+  if (!rule) return NULL;
+  memset(w, 0, sizeof *w);
+  walk(doc, lsp_offset(doc->text, doc->len, (int)rule->loc.line - 1, 0), end, w);
+  for (int k = parts - 1; k >= 0; k--) walk(doc, from[k], to[k], w);
+  return rule;
+}
+
+/* The fields that a statement at off assigns: the rule's target's in its body and
+   blocks, a record's type's inside `FIELD = { ... }` (or a list's items', `FIELD = [{`,
+   an each body's, `FIELD += each C as c {`). *owner names that type; *in_record tells
+   whether off is inside a record. In a fragment, its first use decides. */
+static const hm_node *scope_fields(lsp_unit *u, const lsp_doc *doc, size_t off,
+                                   const char **owner, int *in_record) {
+  scope_walk w;
+  const hm_node *rule = scope_rule(u, doc, off, &w);
   *in_record = 0;
+  if (!rule) return NULL;
+  *owner = rule->b ? rule->b->s : NULL;
   const hm_node *cur = target_fields(u, rule);
-  for (int k = 0; k < n && !over; k++) {
-    if (!st[k].len) continue;
+  for (int k = 0; k < w.n && !w.over; k++) {
+    if (!w.st[k].len) continue;
     char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)st[k].len, t + st[k].at);
+    snprintf(name, sizeof name, "%.*s", (int)w.st[k].len, doc->text + w.st[k].at);
     const hm_node *f = hm_schema_field((hm_node *)cur, name);
     cur = f ? type_fields(u, f->a, owner) : NULL;
     *in_record = 1;
   }
-  return over ? NULL : cur;
+  return w.over ? NULL : cur;
 }
 
 static void add_settings(cJSON *list, lsp_unit *u) {
@@ -241,7 +291,8 @@ cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   size_t start;
   lsp_word_at(doc->text, doc->len, off, &start);
   char before = start > 0 ? doc->text[start - 1] : 0;
-  const hm_node *rule = lsp_rule_at(u, doc, off);
+  scope_walk w;
+  const hm_node *rule = scope_rule(u, doc, off, &w);
   if (before == '$') { add_settings(list, u); return list; }
   if (after_src_dot(doc, start)) {
     add_fields(list, source_fields(u, rule && rule->a ? rule->a->s : NULL));
@@ -249,7 +300,7 @@ cJSON *lsp_completion(lsp_unit *u, const lsp_doc *doc, size_t off) {
   }
   const char *owner = NULL;
   int in_record = 0;
-  const hm_node *fields = rule ? scope_fields(u, doc, rule, start, &owner, &in_record) : NULL;
+  const hm_node *fields = rule ? scope_fields(u, doc, start, &owner, &in_record) : NULL;
   if (rule && statement_start(doc, start, in_record)) {
     add_fields(list, fields);
     for (size_t i = 0; !in_record && i < sizeof statement_words / sizeof *statement_words; i++)
@@ -285,10 +336,10 @@ static cJSON *hover_field(const char *owner, const hm_node *f) {
 }
 
 /* The field a statement starting at start assigns (in a rule body or a record). */
-static const hm_node *statement_field(lsp_unit *u, const lsp_doc *doc, const hm_node *rule,
-                                      size_t start, const char *w, const char **owner) {
+static const hm_node *statement_field(lsp_unit *u, const lsp_doc *doc, size_t start,
+                                      const char *w, const char **owner) {
   int in_record = 0;
-  const hm_node *fields = scope_fields(u, doc, rule, start, owner, &in_record);
+  const hm_node *fields = scope_fields(u, doc, start, owner, &in_record);
   if (!statement_start(doc, start, in_record)) return NULL;
   return hm_schema_field((hm_node *)fields, w);
 }
@@ -299,7 +350,8 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
   char w[256];
   snprintf(w, sizeof w, "%.*s", (int)len, doc->text + start);
   char before = start > 0 ? doc->text[start - 1] : 0, after = doc->text[start + len];
-  const hm_node *rule = lsp_rule_at(u, doc, off), *f;
+  scope_walk sw;
+  const hm_node *rule = scope_rule(u, doc, off, &sw), *f;
   const char *owner = NULL;
   hm_buf b; hm_buf_init(&b);
   cJSON *h = NULL;
@@ -318,7 +370,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
     const hm_builtin *bi = &hm_builtins[hm_builtin_find(w)];
     hm_buf_printf(&b, "`%s` — %s%s", w, bi->doc ? bi->doc : "", bi->fallible ? " (fallible)" : "");
     h = hover_of(hm_buf_cstr(&b));
-  } else if (rule && (f = statement_field(u, doc, rule, start, w, &owner))) {
+  } else if (rule && (f = statement_field(u, doc, start, w, &owner))) {
     h = hover_field(owner, f);
   } else if (find_item(u, N_SOURCE, w, len)) {
     const hm_node *s = find_item(u, N_SOURCE, w, len);
