@@ -8,6 +8,7 @@
  *   `fragment NAME { ... }` and the statement `use NAME`: NAME's statements, there.
  * And the date defaults: `date(x)` in a rule of a source with `dates F zone Z` (or of a
  * map whose `migration` line has them) is `date(x, F, Z)` ("Dates").
+ * And `a = b = e`: the second assignment gets a copy of the first's value.
  * And the block form of a record, `{ k = v  use F ... }`, once its fragments are in: the
  * record of fields `k: v` that later passes know (a statement a record cannot hold is E0102).
  * Every splice is a deep copy: the checker annotates each node for its own rule. */
@@ -253,6 +254,17 @@ static void block_records(expander *x, hm_node *n) {
   }
 }
 
+/* `a = b = e`: the second statement gets its own copy of e (each copy is checked and
+   compiled for its own field). */
+static void fill_same(hm_arena *a, hm_node *n) {
+  for (hm_node *prev = NULL; n; prev = n, n = n->next) {
+    if (n->kind == N_ASSIGN && n->op == HM_ASSIGN_SAME && !n->a && prev && prev->a)
+      n->a = clone(a, prev->a);
+    fill_same(a, n->a); fill_same(a, n->b); fill_same(a, n->c);
+    fill_same(a, n->d); fill_same(a, n->guard);
+  }
+}
+
 static void report_duplicates(expander *x) {
   for (hm_node *f = x->items; f; f = f->next) {
     if (f->kind != N_FRAGMENT) continue;
@@ -266,6 +278,7 @@ static void report_duplicates(expander *x) {
 int hm_expand(hm_compiler *c, hm_unit *u) {
   expander x = {c, u->items, 0, 0, {0}, 0};
   report_duplicates(&x);
+  fill_same(&c->arena, u->items);
   for (hm_node *it = u->items; it; it = it->next)
     if (it->kind == N_RULE) expand_rule(&x, it);
   for (hm_node *it = u->items; it; it = it->next)

@@ -70,6 +70,9 @@ typedef enum hm_fopt {
   FO_READONLY,
   FO_DOC
 } hm_fopt;
+/* N_ASSIGN op: the second statement of `a = b = e`, whose value (a) is NULL until
+   compiler/hm_expand.c gives it a copy of the first's. */
+enum { HM_ASSIGN_SAME = 1 };
 /* N_SOURCE op: the source declares its fields inline, so only those exist
    (an empty block declares none, unlike no block: the fields of its type);
    HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */

@@ -443,6 +443,11 @@ stmts: %empty { $$ = (hm_nlist){0}; }
 
 stmt: fname '=' expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len);
     $$->a = $3; $$->annots = $4.head; }
+    /* `channel = via = e`: one value for two fields; compiler/hm_expand.c gives the second
+       its own copy of e (op HM_ASSIGN_SAME, a NULL until then) */
+    | fname '=' fname '=' expr annots %prec LOWER_THAN_FLAG {
+        $$ = str_node(pc, N_ASSIGN, @1, $1.s, $1.len); $$->a = $5; $$->annots = $6.head;
+        $$->next = str_node(pc, N_ASSIGN, @3, $3.s, $3.len); $$->next->op = HM_ASSIGN_SAME; }
     | fname PLUSEQ expr annots %prec LOWER_THAN_FLAG { $$ = str_node(pc, N_APPEND, @1, $1.s,
         $1.len); $$->a = $3; $$->annots = $4.head; }
     /* `tags += a, b, c`: one append per value, in order (a chain the statement lists take) */
