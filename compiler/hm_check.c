@@ -1812,6 +1812,9 @@ int hm_check(hm_compiler *c, int unit) {
     if (r->source < 0) {
       char dym[160];
       did_you_mean(dym, sizeof dym, suggest_source(&x, n->a->s));
+      if (!dym[0])   /* nothing close: say how a source is declared */
+        snprintf(dym, sizeof dym, ": declare it (`source %.40s : TYPE`, or in this head, "
+                 "`rule %.40s : TYPE -> ...`)", n->a->s, n->a->s);
       D(&x, n->a, E0203, "rule for unknown source '%s'%s", n->a->s, dym);
     } else {
       k->sources[r->source].has_rule = 1;
