@@ -201,14 +201,17 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
   pc->items_tail = n;
 }
-/* `S : T` in a head: the name, its N_SOURCE on `b`, and T's N_NAME on the source's `d`
-   for the rule to move where its format goes. */
+/* `S : T [from FORMAT "PATH"] [options]` in a head: the name, with on its `b` the
+   N_SOURCE a `source` line would make (format NULL: "" until the checker reads T's). */
 static hm_node *head_node(hm_parse_ctx *pc, YYLTYPE at, const char *s, uint32_t len,
-                          YYLTYPE tat, const char *t, uint32_t tlen) {
-  hm_node *name = str_node(pc, N_NAME, at, s, len);
-  name->b = str_node(pc, N_SOURCE, at, s, len);
-  name->b->op = HM_SRC_HEAD;
-  name->b->d = str_node(pc, N_NAME, tat, t, tlen);
+                          hm_node *format, hm_node *type, hm_node *path, hm_node *opts) {
+  hm_node *name = str_node(pc, N_NAME, at, s, len), *src = str_node(pc, N_SOURCE, at, s, len);
+  src->op = HM_SRC_HEAD;
+  src->a = format ? format : str_node(pc, N_NAME, at, "", 0);
+  src->a->next = type;
+  src->b = opts;
+  src->d = path;
+  name->b = src;
   return name;
 }
 /* A head's name for its rule or gap; a source the head declares goes into the file
@@ -356,13 +359,11 @@ item:
    source S of object T as `source S : T ...` would (the N_SOURCE hangs on the name's `b`
    until head_source puts it in the file, just before the rule or gap). */
 head: IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
-    | IDENT ':' IDENT srcopts { $$ = head_node(pc, @1, $1.s, $1.len, @3, $3.s, $3.len);
-        $$->b->a = str_node(pc, N_NAME, @1, "", 0); $$->b->a->next = $$->b->d;
-        $$->b->d = NULL; $$->b->b = $4.head; }
-    | IDENT ':' IDENT KW_FROM srcformat STRING srcopts {
-        $$ = head_node(pc, @1, $1.s, $1.len, @3, $3.s, $3.len);
-        $$->b->a = $<node>5; $$->b->a->next = $$->b->d;
-        $$->b->d = str_node(pc, N_STR, @6, $6.s, $6.len); $$->b->b = $7.head; } ;
+    | IDENT ':' IDENT srcopts { $$ = head_node(pc, @1, $1.s, $1.len, NULL,
+        str_node(pc, N_NAME, @3, $3.s, $3.len), NULL, $4.head); }
+    | IDENT ':' IDENT KW_FROM srcformat STRING srcopts { $$ = head_node(pc, @1, $1.s, $1.len,
+        $<node>5, str_node(pc, N_NAME, @3, $3.s, $3.len), str_node(pc, N_STR, @6, $6.s, $6.len),
+        $7.head); } ;
 
 /* The format is kept as an N_NAME node (checked later) so unknown formats get a
    precise E0210 instead of a syntax error. */
