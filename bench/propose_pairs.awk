@@ -2,7 +2,8 @@
 #   TARGET.FIELD[.SUBFIELD] <- FILE[#RECORDS]:COLUMN
 # for every source column a rule's statement reads (src.COL, and VAR.COL of
 # `each SOURCE as VAR`, through `let` names too). Sources are named by their
-# file, not by the map's names, so two maps of one export compare. Used by
+# file, not by the map's names, so two maps of one export compare (a source declared
+# in a rule's or gap's head, or implied by it, is named by its file too). Used by
 # bench/propose.sh; a textual reading, enough for maps written one statement
 # a line as the reference maps and hmapc propose write them. A `use NAME` in a
 # rule reads fragment NAME's lines there (the map is read twice: fragments first).
@@ -54,7 +55,22 @@ function module_path(type,    m, line, p) {
   return type
 }
 /^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""
-  delete letc; delete eachvar }
+  delete letc; delete eachvar
+  if ($3 == ":") {
+    head_source($0); target = $0; sub(/^[^>]*-> */, "", target); sub(/ .*/, "", target)
+  }
+  else if (!(src in path)) path[src] = module_path(src) }
+# `gap S : T ...`: the source its head declares (a `gap T` with no source names no file)
+/^gap [A-Za-z_]+ : / { head_source($0) }
+# `rule S : T [from F "P" [records "R"]] ... ->`: the head declares S as `source S : T ...`
+function head_source(line,    p, f, w) {
+  p = line; sub(/ ->.*/, "", p)
+  split(p, w, " ")
+  if (p !~ / from /) { path[w[2]] = module_path(w[4]); return }
+  f = p; sub(/^[^"]*"/, "", f); sub(/".*/, "", f)
+  if (match(p, /records "[^"]*"/)) f = f "#" substr(p, RSTART + 9, RLENGTH - 10)
+  path[w[2]] = f
+}
 inrule { statement($0); if (depth <= 0 && $0 ~ /\}/) inrule = 0 }
 
 # statement LINE: the pairs of one line of a rule (or of a fragment it uses)

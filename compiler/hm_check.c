@@ -10,6 +10,7 @@
 #include "hm_builtins.h"
 #include "hm_compile.h"
 #include "hm_names.h"
+#include "hm_heads.h"
 #include "hm_psettings.h"
 #include "hm_utf8.h"
 #include "hm_gorgias.h"
@@ -1334,9 +1335,10 @@ static void source_from_object(chk *x, hm_node *n) {
   const char *tname = n->a->next ? n->a->next->s : n->s;
   hm_node *obj = hm_schema_object(x->c, tname, NULL);
   if (!obj || !obj->d) {
-    D(x, n, E0210, "source %s has no `from FORMAT \"PATH\"`, and %s", n->s,
-      obj ? "its object's module does not say where its records are: add one"
-          : "no module object gives its type: write `source NAME : TYPE from ...`");
+    if (obj || !n->a->next)   /* an unknown type is named by declare_source (E0203) */
+      D(x, n, E0210, "source %s has no `from FORMAT \"PATH\"`, and %s", n->s,
+        obj ? "its object's module does not say where its records are: add one"
+            : "no module object gives its type: write `source NAME : TYPE from ...`");
     n->a->s = "csv";
     n->a->slen = 3;
     n->d = hm_node_new(&x->c->arena, N_STR, n->loc);
@@ -1348,6 +1350,27 @@ static void source_from_object(chk *x, hm_node *n) {
   n->d = hm_node_new(&x->c->arena, N_STR, n->loc);
   n->d->s = obj->d->s;
   n->d->slen = obj->d->slen;
+}
+
+/* Both places: a `source` line and a head may declare the same name. */
+static const char *declared_by(const hm_node *n) {
+  return n->op & HM_SRC_HEAD ? "a rule's or gap's head" : "a `source` line";
+}
+static void declared_twice(chk *x, const hm_node *n, const hm_node *first) {
+  D(x, n, E0208, "source %s is declared twice: here (%s) and at line %u (%s)", n->s,
+    declared_by(n), first->loc.line, declared_by(first));
+}
+
+static void unknown_object(chk *x, const hm_node *n, const char *tname) {
+  char dym[160];
+  did_you_mean(dym, sizeof dym, may_suggest(x) ? hm_suggest_object(x->c, tname) : NULL);
+  if (n->a->next)
+    D(x, n->a->next, E0203, "no source object '%s' in the modules this map uses%s", tname, dym);
+  else
+    D(x, n, E0203,
+      "no source object '%s' in the modules this map uses: name its type (source %s : Type "
+      "from ...) or declare its fields inline%s",
+      tname, n->s, dym);
 }
 
 static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
@@ -1377,13 +1400,7 @@ static void declare_source(chk *x, hm_node *n, hm_srcinfo *s) {
     const char *mod = NULL;
     s->object = hm_schema_object(x->c, tname, &mod);
     if (!s->object) {
-      if (n->a->next)
-        D(x, n->a->next, E0203, "no source object '%s' in the modules this map uses", tname);
-      else
-        D(x, n, E0203,
-          "no source object '%s' in the modules this map uses: name its type (source %s : Type "
-          "from ...) or declare its fields inline",
-          tname, n->s);
+      unknown_object(x, n, tname);
     } else {
       s->fields = n->op == HM_SRC_EXTEND ? extend_fields(x, s->object->c, n->c) : s->object->c;
       s->has_fields = s->fields != NULL;
@@ -1747,6 +1764,7 @@ int hm_check(hm_compiler *c, int unit) {
     check_module_decls(&x, u);
     return (int)(c->diags.errors - errors_before);
   }
+  nsrc += hm_imply_sources(c, u);   /* `rule T -> X` with no `source T`: T's object */
   if (!nmig) {
     hm_node at = {0};
     if (u->items) at = *u->items;
@@ -1775,8 +1793,9 @@ int hm_check(hm_compiler *c, int unit) {
       k->settings[k->nsettings].used = planner_setting(&x, n);
       k->nsettings++;
     } else if (n->kind == N_SOURCE) {
-      if (hm_names_put(&x.srcnames, n->s, (int32_t)k->nsources) >= 0) {
-        D(&x, n, E0208, "source %s is declared twice", n->s);
+      int32_t first = hm_names_put(&x.srcnames, n->s, (int32_t)k->nsources);
+      if (first >= 0) {
+        declared_twice(&x, n, k->sources[first].decl);
         continue;
       }
       declare_source(&x, n, &k->sources[k->nsources++]);
@@ -1793,6 +1812,9 @@ int hm_check(hm_compiler *c, int unit) {
     if (r->source < 0) {
       char dym[160];
       did_you_mean(dym, sizeof dym, suggest_source(&x, n->a->s));
+      if (!dym[0])   /* nothing close: say how a source is declared */
+        snprintf(dym, sizeof dym, ": declare it (`source %.40s : TYPE`, or in this head, "
+                 "`rule %.40s : TYPE -> ...`)", n->a->s, n->a->s);
       D(&x, n->a, E0203, "rule for unknown source '%s'%s", n->a->s, dym);
     } else {
       k->sources[r->source].has_rule = 1;

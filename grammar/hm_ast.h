@@ -13,7 +13,8 @@
  *   N_FOPT op=hm_fopt a=literal (default) num (max/min) s (doc)
  *   N_SOURCE s=name a=format(N_NAME, next: type name N_NAME or none)
  *     b=options(N_SRCOPT list) c=inline fields; op=HM_SRC_INLINE when a field block is
- *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`; d=path(N_STR)
+ *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`, HM_SRC_HEAD or
+ *     HM_SRC_IMPLIED when a rule's or gap's head declares it; d=path(N_STR)
  *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
  *     path; distinct: no value; dates: a=format b=zone as the migration's;
  *     ignore: s=column a=reason(N_STR) — also a statement of a rule, about its source)
@@ -75,8 +76,11 @@ typedef enum hm_fopt {
 enum { HM_ASSIGN_SAME = 1 };
 /* N_SOURCE op: the source declares its fields inline, so only those exist
    (an empty block declares none, unlike no block: the fields of its type);
-   HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those. */
-enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2 };
+   HM_SRC_EXTEND (`+ { ... }`): its type's fields, plus or overridden by those.
+   HM_SRC_HEAD: declared by a head (`rule S : T [options] -> X`, `gap S : T ...`);
+   HM_SRC_IMPLIED: declared by the checker for `rule T -> X` / `gap T -> ...` when no source
+   T is declared and a used module's object T says where its records are. */
+enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2, HM_SRC_HEAD = 4, HM_SRC_IMPLIED = 8 };
 enum { HM_SKIP_UNSET = 1 };
 /* N_RECORD written as statements: HM_REC_BLOCK until hm_expand makes it fields, then
    HM_REC_FIELDS (the former `{ k: v }` syntax keeps 0) */

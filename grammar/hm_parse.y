@@ -201,6 +201,31 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
   pc->items_tail = n;
 }
+/* `S : T [from FORMAT "PATH"] [options]` in a head: the name, with on its `b` the
+   N_SOURCE a `source` line would make (format NULL: "" until the checker reads T's). */
+static hm_node *head_node(hm_parse_ctx *pc, YYLTYPE at, const char *s, uint32_t len,
+                          hm_node *format, hm_node *type, hm_node *path, hm_node *opts) {
+  hm_node *name = str_node(pc, N_NAME, at, s, len), *src = str_node(pc, N_SOURCE, at, s, len);
+  src->op = HM_SRC_HEAD;
+  src->a = format ? format : str_node(pc, N_NAME, at, "", 0);
+  src->a->next = type;
+  src->b = opts;
+  src->d = path;
+  name->b = src;
+  return name;
+}
+/* A head's name for its rule or gap; a source the head declares goes into the file
+   first, so it is declared where the head is, as a `source` line there would be. */
+static hm_node *head_source(hm_parse_ctx *pc, hm_node *name) {
+  add_item(pc, name->b);
+  name->b = NULL;
+  return name;
+}
+static hm_node *gap_node(hm_parse_ctx *pc, hm_node *name) {
+  hm_node *n = head_source(pc, name);
+  n->kind = N_GAP;
+  return n;
+}
 }
 
 %union {
@@ -238,6 +263,7 @@ static void add_item(hm_parse_ctx *pc, hm_node *n) {
 %type <list> recstmts
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
+%type <node> head
 %type <node> arm pattern recfield opt_where opt_guard opt_after datearg opt_zone
 %type <str> fname anyname
 %type <ival> severity
@@ -301,19 +327,17 @@ item:
   | KW_SOURCE IDENT srcopts opt_fields {
       $$ = str_node(pc, N_SOURCE, @2, $2.s, $2.len); $$->a = str_node(pc, N_NAME, @2, "", 0);
       $$->b = $3.head; $$->c = $4.list; $$->op = (uint16_t)$4.given; }
-  | KW_RULE IDENT ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
+  | KW_RULE head ARROW IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
-      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
-          $4.len);
+      $$->a = head_source(pc, $2); $$->b = str_node(pc, N_NAME, @4, $4.s, $4.len);
       $$->guard = $5; $$->annots = $6.head; $$->c = $8.head; $$->d = $10; }
   /* `rule S -> T extends P { ... }`: `extends` is a contextual word (not a keyword); the
      parent's name hangs on the target's `next` until compiler/hm_expand.c splices it */
-  | KW_RULE IDENT ARROW IDENT IDENT IDENT opt_guard annots '{' stmts '}' opt_after {
+  | KW_RULE head ARROW IDENT IDENT IDENT opt_guard annots '{' stmts '}' opt_after {
       $$ = NEW(N_RULE, @1);
       $$->loc.end_line = (uint32_t)@4.last_line; $$->loc.end_col = (uint32_t)@4.last_column;
-      $$->a = str_node(pc, N_NAME, @2, $2.s, $2.len); $$->b = str_node(pc, N_NAME, @4, $4.s,
-          $4.len);
+      $$->a = head_source(pc, $2); $$->b = str_node(pc, N_NAME, @4, $4.s, $4.len);
       $$->b->next = str_node(pc, N_NAME, @6, $6.s, $6.len);
       if (strcmp($5.s, "extends") != 0) { YYLTYPE l = @5; yyerror(&l, lx, pc,
           "syntax error: after `rule S -> T` comes `extends RULE`, `when`, `lossy` or `{`"); }
@@ -321,15 +345,25 @@ item:
   /* `fragment NAME { ... }`: statements a rule takes in with `use NAME` */
   | KW_FRAGMENT IDENT '{' stmts '}' {
       $$ = str_node(pc, N_FRAGMENT, @2, $2.s, $2.len); $$->c = $4.head; }
-  | KW_GAP IDENT ARROW IDENT IDENT STRING annots {
-      $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 0;
+  | KW_GAP head ARROW IDENT IDENT STRING annots {
+      $$ = gap_node(pc, $2); $$->op = 0;
       $$->a = str_node(pc, N_STR, @6, $6.s, $6.len); $$->annots = $7.head;
       if (!word(&@4, $4.s, "export", lx, pc) || !word(&@5, $5.s, "csv", lx, pc)) $$ = NULL; }
-  | KW_GAP IDENT ARROW IDENT STRING annots {
-      $$ = str_node(pc, N_GAP, @2, $2.s, $2.len); $$->op = 1;
+  | KW_GAP head ARROW IDENT STRING annots {
+      $$ = gap_node(pc, $2); $$->op = 1;
       $$->a = str_node(pc, N_STR, @5, $5.s, $5.len); $$->annots = $6.head;
       if (!word(&@4, $4.s, "inventory", lx, pc)) $$ = NULL; }
   ;
+
+/* A rule's or gap's source: `S`, or `S : T [from FORMAT "PATH"] [options]`, which declares
+   source S of object T as `source S : T ...` would (the N_SOURCE hangs on the name's `b`
+   until head_source puts it in the file, just before the rule or gap). */
+head: IDENT { $$ = str_node(pc, N_NAME, @1, $1.s, $1.len); }
+    | IDENT ':' IDENT srcopts { $$ = head_node(pc, @1, $1.s, $1.len, NULL,
+        str_node(pc, N_NAME, @3, $3.s, $3.len), NULL, $4.head); }
+    | IDENT ':' IDENT KW_FROM srcformat STRING srcopts { $$ = head_node(pc, @1, $1.s, $1.len,
+        $<node>5, str_node(pc, N_NAME, @3, $3.s, $3.len), str_node(pc, N_STR, @6, $6.s, $6.len),
+        $7.head); } ;
 
 /* The format is kept as an N_NAME node (checked later) so unknown formats get a
    precise E0210 instead of a syntax error. */

@@ -71,14 +71,27 @@ static const hm_node *find_item(lsp_unit *u, int kind, const char *name, size_t 
   return NULL;
 }
 
-/* The fields a source declares: its inline block, else its type's. */
+/* The fields a source declares: its inline block, else its type's (`source S`, and a
+   source a head implies, are of the object S). */
 static const hm_node *source_fields(lsp_unit *u, const char *name) {
   const hm_node *s = name ? find_item(u, N_SOURCE, name, strlen(name)) : NULL;
   if (!s) return NULL;
   if (s->op == HM_SRC_INLINE) return s->c;
   const hm_node *type = s->a ? s->a->next : NULL;
-  const hm_node *obj = type && type->s ? hm_schema_object(&u->c, type->s, NULL) : NULL;
+  const char *tname = type && type->s ? type->s : s->s;
+  const hm_node *obj = hm_schema_object(&u->c, tname, NULL);
   return obj ? obj->c : NULL;
+}
+
+/* `source S` (line N), with where a head declared it and its type. */
+static void source_hover(hm_buf *b, const hm_node *s) {
+  const hm_node *type = s->a ? s->a->next : NULL;
+  hm_buf_printf(b, "source `%s`", s->s);
+  if (type && type->s) hm_buf_printf(b, " : %s", type->s);
+  if (s->op & HM_SRC_HEAD) hm_buf_printf(b, " (declared in the head at line %u)", s->loc.line);
+  else if (s->op & HM_SRC_IMPLIED)
+    hm_buf_printf(b, " : %s (implied by the head at line %u)", s->s, s->loc.line);
+  else hm_buf_printf(b, " (line %u)", s->loc.line);
 }
 
 static const hm_node *target_fields(lsp_unit *u, const hm_node *rule) {
@@ -373,8 +386,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
   } else if (rule && (f = statement_field(u, doc, start, w, &owner))) {
     h = hover_field(owner, f);
   } else if (find_item(u, N_SOURCE, w, len)) {
-    const hm_node *s = find_item(u, N_SOURCE, w, len);
-    hm_buf_printf(&b, "source `%s` (line %u)", w, s->loc.line);
+    source_hover(&b, find_item(u, N_SOURCE, w, len));
     h = hover_of(hm_buf_cstr(&b));
   }
   hm_buf_free(&b);
