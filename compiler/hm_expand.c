@@ -348,32 +348,39 @@ static hm_nlist append_all(hm_nlist out, hm_node *chain) {
   return out;
 }
 
-static hm_node *strict_list(expander *x, hm_node *list, const seen *up, int up_n) {
-  seen s = {.up = up, .up_n = up_n};
+/* The statements of one list, with their checks; `s` records the x checked at its top. */
+static hm_node *strict_stmts(expander *x, hm_node *list, seen *s) {
   hm_nlist out = {0};
   for (hm_node *st = list, *next; st; st = next) {
     next = st->next;
     st->next = NULL;
     hm_nlist checks = {0};
-    int before = s.n;
+    int before = s->n;
     if (st->kind == N_IF) {
-      strict_scan(x, st->a, &s, before, &checks);
+      strict_scan(x, st->a, s, before, &checks);
       out = append_all(out, checks.head);
-      st->b = strict_list(x, st->b, &s, s.n);
-      st->c = strict_list(x, st->c, &s, s.n);
+      st->b = strict_list(x, st->b, s, s->n);
+      st->c = strict_list(x, st->c, s, s->n);
       out = hm_list_add(out, st);
       continue;
     }
     if (st->kind == N_ASSIGN || st->kind == N_APPEND || st->kind == N_LET)
-      strict_scan(x, st->a, &s, before, &checks);
+      strict_scan(x, st->a, s, before, &checks);
     out = append_all(hm_list_add(out, st), checks.head);
   }
   return out.head;
 }
 
+static hm_node *strict_list(expander *x, hm_node *list, const seen *up, int up_n) {
+  seen s = {.up = up, .up_n = up_n};
+  return strict_stmts(x, list, &s);
+}
+
+/* The `after` block runs once the body has: what the body checked at its top, it skips. */
 static void strict_dates(expander *x, hm_node *rule) {
-  rule->c = strict_list(x, rule->c, NULL, 0);
-  rule->d = strict_list(x, rule->d, NULL, 0);
+  seen body = {0};
+  rule->c = strict_stmts(x, rule->c, &body);
+  rule->d = strict_list(x, rule->d, &body, body.n);
   strict_unchecked(x, rule->guard, "a rule's `when`");
 }
 
