@@ -228,12 +228,12 @@ static void default_dates(hm_arena *a, hm_node *e, const hm_node *dflt) {
 
 /* `strict` dates (docs/language.md, "strict dates"): after each statement that reads `date(x)`
  * with the strict defaults, `reject "X is not a date hmap reads ..." when exists(x) and not
- * exists(date(x))` -- before an `if` whose condition reads it -- in every statement list (a
+ * exists(date(x))` -- before an `if` or a `let` that reads it -- in every statement list (a
  * rule's body and `after`, `if`/`else` blocks, `each` bodies: there the element is skipped).
  * A date in a block record or an expression is checked at its statement; one in an `each`
  * body at that body's statements (its variable is not known outside). An x already checked
- * earlier in the list, or in an enclosing list before the statement holding this one, is
- * not checked again. A rule's `when`, an `each`'s `where` and `=> (value)` have no statement
+ * earlier in the list, or (naming no local) in an enclosing list before the statement
+ * holding this one, is not checked again (was_checked). A rule's `when`, an `each`'s `where` and `=> (value)` have no statement
  * of their own to check at: a strict date there is W0407. */
 #define STRICT_SEEN 32            /* x checked per list, for the dedup only */
 
@@ -255,10 +255,29 @@ static int same_expr(const hm_node *a, const hm_node *b) {
   return a == b;
 }
 
+static int has_name(const hm_node *e) {
+  for (; e; e = e->next)
+    if (e->kind == N_NAME || has_name(e->a) || has_name(e->b) || has_name(e->c)
+        || has_name(e->d))
+      return 1;
+  return 0;
+}
+
+/* An x naming a `let` or an `each` variable is the same value only in its own list, and
+   only until a `let` there (which may shadow the name): `src.F` and `$s` are the same
+   everywhere. */
 static int was_checked(const seen *s, int n, const hm_node *x) {
-  for (; s; n = s->up_n, s = s->up)
+  for (int i = 0; i < n; i++) if (same_expr(s->x[i], x)) return 1;
+  if (has_name(x)) return 0;
+  for (n = s->up_n, s = s->up; s; n = s->up_n, s = s->up)
     for (int i = 0; i < n; i++) if (same_expr(s->x[i], x)) return 1;
   return 0;
+}
+
+static void forget_names(seen *s) {
+  int k = 0;
+  for (int i = 0; i < s->n; i++) if (!has_name(s->x[i])) s->x[k++] = s->x[i];
+  s->n = k;
 }
 
 static int is_default_date(const hm_node *e) {
@@ -366,6 +385,11 @@ static hm_node *strict_stmts(expander *x, hm_node *list, seen *s) {
     }
     if (st->kind == N_ASSIGN || st->kind == N_APPEND || st->kind == N_LET)
       strict_scan(x, st->a, s, before, &checks);
+    if (st->kind == N_LET) {      /* before it: after it, its name may mean another value */
+      out = hm_list_add(append_all(out, checks.head), st);
+      forget_names(s);
+      continue;
+    }
     out = append_all(hm_list_add(out, st), checks.head);
   }
   return out.head;
