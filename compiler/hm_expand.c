@@ -233,8 +233,9 @@ static void default_dates(hm_arena *a, hm_node *e, const hm_node *dflt) {
  * A date in a block record or an expression is checked at its statement; one in an `each`
  * body at that body's statements (its variable is not known outside). An x already checked
  * earlier in the list, or (naming no local) in an enclosing list before the statement
- * holding this one, is not checked again (was_checked). A rule's `when`, an `each`'s `where` and `=> (value)` have no statement
- * of their own to check at: a strict date there is W0407. */
+ * holding this one, is not checked again (was_checked). A rule's `when`, an `each`'s
+ * `where` and `=> (value)` have no statement of their own to check at: a strict date there
+ * is W0407. */
 #define STRICT_SEEN 32            /* x checked per list, for the dedup only */
 
 typedef struct seen seen;
