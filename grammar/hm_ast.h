@@ -4,6 +4,7 @@
  *
  * Children by kind (a, b, c, d; `next` chains lists):
  *   N_MIGRATION s=title a=date format b=zone (`dates F zone Z`: N_STR|N_SETREF|NULL)
+ *     c=the word `strict` (N_NAME) after them, or NULL
  *   N_MODULE s=name         N_USE s=name
  *   N_SETTING s=name a=literal
  *   N_TARGET s=name a=path(N_STR) b=unique(N_NAME list) c=fields
@@ -16,7 +17,7 @@
  *     given (c is NULL for `{}`), HM_SRC_EXTEND for `+ { ... }`, HM_SRC_HEAD or
  *     HM_SRC_IMPLIED when a rule's or gap's head declares it; d=path(N_STR)
  *   N_SRCOPT op=hm_srcopt s=value (parent: s=parent name, a=N_NAME by-field or NULL for
- *     path; distinct: no value; dates: a=format b=zone as the migration's;
+ *     path; distinct: no value; dates: a=format b=zone c=strict as the migration's;
  *     ignore: s=column a=reason(N_STR) — also a statement of a rule, about its source)
  *   N_RULE a=source(N_NAME) b=target(N_NAME) c=body stmts d=after stmts;
  *     guard in `guard`, lossy in `annots`; `extends P`: b->next=N_NAME P until

@@ -196,6 +196,33 @@ static hm_nlist add_stmt(hm_nlist list, hm_node *st) {
   while (list.tail && list.tail->next) list.tail = list.tail->next;
   return list;
 }
+static void bad_option(hm_parse_ctx *pc, hm_lexer *lx, YYLTYPE l, const char *w) {
+  char m[200];
+  snprintf(m, sizeof m, "syntax error: '%.40s' is not a source option (key, parent, records, "
+           "sep, encoding, files, table, distinct, optional, ignore, dates)", w);
+  /* the words after it on its line are its own: one error, not one per word */
+  if (pc->bad_option_line != l.first_line) yyerror(&l, lx, pc, m);
+  pc->bad_option_line = l.first_line;
+}
+/* `strict` (a contextual word, read by its place after a `dates` clause): the N_NAME the
+   clause keeps in `c`, or a syntax error naming the word that stands there instead. */
+#define STRICT_ALONE "syntax error: `strict` follows a `dates FORMAT [zone ZONE]` clause (`dates " \
+  "\"\" strict` for ISO-8601 dates)"
+static hm_node *strict_node(hm_parse_ctx *pc, YYLTYPE at, const char *s, hm_lexer *lx) {
+  if (!word(&at, s, "strict", lx, pc)) return NULL;
+  return str_node(pc, N_NAME, at, s, (uint32_t)strlen(s));
+}
+/* A source option added to the list; `strict` (an N_NAME) goes on the `dates` before it. */
+static hm_nlist srcopt_add(hm_parse_ctx *pc, hm_nlist opts, hm_node *o, hm_lexer *lx) {
+  if (!o || o->kind != N_NAME) return o ? hm_list_add(opts, o) : opts;
+  YYLTYPE l = {.first_line = (int)o->loc.line, .first_column = (int)o->loc.col,
+               .last_line = (int)o->loc.end_line, .last_column = (int)o->loc.end_col,
+               .file = o->loc.file};
+  if (opts.tail && opts.tail->op == SO_DATES && !opts.tail->c) opts.tail->c = o;
+  else yyerror(&l, lx, pc, opts.tail && opts.tail->op == SO_DATES
+               ? "syntax error: `strict` is given twice" : STRICT_ALONE);
+  return opts;
+}
 static void add_item(hm_parse_ctx *pc, hm_node *n) {
   if (!n) return;
   if (pc->items_tail) pc->items_tail->next = n; else pc->items = n;
@@ -286,6 +313,14 @@ item:
     KW_MIGRATION STRING { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); }
   | KW_MIGRATION STRING KW_DATES datearg opt_zone {
       $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5; }
+  | KW_MIGRATION STRING KW_DATES datearg opt_zone IDENT {
+      $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len); $$->a = $4; $$->b = $5;
+      $$->c = strict_node(pc, @6, $6.s, lx); }
+  /* `strict` belongs to a `dates` clause: without one it is named, not a cascade */
+  | KW_MIGRATION STRING IDENT { $$ = str_node(pc, N_MIGRATION, @$, $2.s, $2.len);
+      YYLTYPE l = @3; if (!strcmp($3.s, "strict")) yyerror(&l, lx, pc, STRICT_ALONE);
+      else yyerror(&l, lx, pc, "syntax error: after `migration \"title\"` comes `dates "
+                   "FORMAT [zone ZONE] [strict]` or the end of the line"); }
   | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
   | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
   | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
@@ -411,7 +446,7 @@ literal: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
 
-srcopts: %empty { $$ = (hm_nlist){0}; } | srcopts srcopt { $$ = hm_list_add($1, $2); } ;
+srcopts: %empty { $$ = (hm_nlist){0}; } | srcopts srcopt { $$ = srcopt_add(pc, $1, $2, lx); } ;
 srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_KEY; }
       | KW_PARENT IDENT IDENT fname { word(&@3, $3.s, "by", lx, pc);
           $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_PARENT;
@@ -425,13 +460,10 @@ srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = S
       | KW_TABLE STRING { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_TABLE; }
       | KW_IGNORE fname STRING { $$ = ignore_node(pc, @2, $2.s, $2.len, @3, $3.s, $3.len); }
       /* a word no option starts with: named, rather than read as the next declaration */
-      | IDENT { $$ = NULL; YYLTYPE l = @1; char m[200];
-          snprintf(m, sizeof m, "syntax error: '%.40s' is not a source option (key, parent, "
-                   "records, sep, encoding, files, table, distinct, optional, ignore, dates)",
-                   $1.s);
-          /* the words after it on its line are its own: one error, not one per word */
-          if (pc->bad_option_line != l.first_line) yyerror(&l, lx, pc, m);
-          pc->bad_option_line = l.first_line; }
+      /* a word no option starts with: named, rather than read as the next declaration;
+         `strict` (after `dates ...`) is hung on that option by srcopt_add */
+      | IDENT { $$ = strcmp($1.s, "strict") ? NULL : str_node(pc, N_NAME, @1, $1.s, $1.len);
+          if (!$$) bad_option(pc, lx, @1, $1.s); }
       | KW_DATES datearg opt_zone { $$ = NEW(N_SRCOPT, @1); $$->op = SO_DATES; $$->a = $2;
           $$->b = $3; }
       ;

@@ -22,7 +22,7 @@ syn keyword hmapNull        null
 " Contextual words (docs/language.md, "Reserved words") are matches, not keywords: the
 " field-name match below then wins at `default: string`, as the language reads it.
 syn match hmapDeclaration "\<\%(migration\|module\|use\|setting\|target\|path\|by\)\>"
-syn match hmapDeclaration "\<\%(records\|sep\|encoding\|files\|table\|dates\|zone\)\>"
+syn match hmapDeclaration "\<\%(records\|sep\|encoding\|files\|table\|dates\|zone\|strict\)\>"
 syn match hmapDeclaration "\<\%(extends\|fragment\)\>"
 syn match hmapModifier    "\<\%(max\|min\|default\|unique\)\>"
 syn match hmapConditional "\<after\>"
