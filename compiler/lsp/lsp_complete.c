@@ -13,6 +13,8 @@ enum { CK_FUNCTION = 3, CK_FIELD = 5, CK_CLASS = 7, CK_KEYWORD = 14, CK_CONSTANT
 
 static const char *const statement_words[] = {"let", "if", "else", "flag", "reject", "ignore",
                                               "lossy", "each", "match", "lookup", "agent"};
+/* reserved words that only stand inside an expression */
+static const char *const operator_words[] = {"and", "or", "not", "in"};
 
 static void type_text(const hm_node *t, hm_buf *b) {
   static const char *const names[] = {"string", "number", "int", "bool", "datetime", "any",
@@ -171,6 +173,8 @@ static void add_general(cJSON *list, lsp_unit *u) {
     if (it->kind == N_SOURCE) add_item(list, it->s, CK_CLASS, "source");
   for (size_t i = 0; i < sizeof statement_words / sizeof *statement_words; i++)
     add_item(list, statement_words[i], CK_KEYWORD, NULL);
+  for (size_t i = 0; i < sizeof operator_words / sizeof *operator_words; i++)
+    add_item(list, operator_words[i], CK_KEYWORD, NULL);
 }
 
 /* The field assigned on the cursor's line (`  status = |`), if the cursor is past `=`. */
