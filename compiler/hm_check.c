@@ -570,10 +570,21 @@ static __attribute__((noinline)) void check_in_list(chk *x, hm_node *e) {
       "`x in [a, b]`, or compare with `x == y`", hm_type_name((hm_type)l->ty));
 }
 
+/* `not x in L` is `(not x) in L` (`not` binds tighter than comparisons): with an x that
+   is no bool, the slip of the map that meant `x not in L`, said as such. */
+static __attribute__((noinline)) void not_before_in(chk *x, hm_node *n) {
+  expr(x, n->a, NULL);
+  if (n->a->ty != HT_BOOL && n->a->ty != HT_NULL)
+    D(x, n, E0215, "`not x in L` reads `(not x) in L`, and this x is a %s, not a bool: to say "
+      "that x is in no item of L, write `x not in L`", hm_type_name((hm_type)n->a->ty));
+  n->ty = HT_BOOL; n->maybe = 0; n->fallible = n->a->fallible;
+}
+
 static void binop(chk *x, hm_node *e, hm_node *expect) {
   /* `a + b` of two lists keeps the list field's element shape on both sides */
   hm_node *lx = e->op == OPB_ADD && list_object(x, expect) ? expect : NULL;
-  expr(x, e->a, lx);
+  if (e->op == OPB_IN && e->a->kind == N_UN && e->a->op == OPU_NOT) not_before_in(x, e->a);
+  else expr(x, e->a, lx);
   expr(x, e->b, lx);
   hm_type a = (hm_type)e->a->ty, b = (hm_type)e->b->ty;
   e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
