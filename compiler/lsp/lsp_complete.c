@@ -159,11 +159,25 @@ static const hm_node *scope_fields(lsp_unit *u, const lsp_doc *doc, const hm_nod
   return over ? NULL : cur;
 }
 
+/* ` = [2, 3]`: a list setting's items as the map writes them */
+static void list_setting_text(const hm_node *l, hm_buf *b) {
+  hm_buf_puts(b, " = [");
+  for (const hm_node *i = l->a; i; i = i->next) {
+    if (i != l->a) hm_buf_puts(b, ", ");
+    if (i->kind == N_STR) hm_buf_printf(b, "\"%s\"", i->s);
+    else if (i->kind == N_NUM) hm_buf_printf(b, "%g", i->num);
+    else if (i->kind == N_BOOL) hm_buf_puts(b, i->op ? "true" : "false");
+    else hm_buf_puts(b, "null");
+  }
+  hm_buf_putc(b, ']');
+}
+
 static void add_settings(cJSON *list, lsp_unit *u) {
   for (const hm_node *it = items(u); it; it = it->next)
     if (it->kind == N_SETTING)
       add_item(list, it->s, CK_CONSTANT,
-               it->a && it->a->kind == N_STR ? it->a->s : "setting");
+               it->a && it->a->kind == N_STR ? it->a->s
+               : it->a && it->a->kind == N_LIST ? "list setting" : "setting");
 }
 
 static void add_general(cJSON *list, lsp_unit *u) {
@@ -287,6 +301,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
       hm_buf_printf(&b, "setting `$%s`", w);
       if (s->a && s->a->kind == N_STR) hm_buf_printf(&b, " = \"%s\"", s->a->s);
       if (s->a && s->a->kind == N_NUM) hm_buf_printf(&b, " = %g", s->a->num);
+      if (s->a && s->a->kind == N_LIST) list_setting_text(s->a, &b);
       h = hover_of(hm_buf_cstr(&b));
     }
   } else if (before == '.' && start >= 4 && !memcmp(doc->text + start - 4, "src.", 4) && rule
