@@ -11,6 +11,7 @@
 #include <string.h>
 #include "hm_arena.h"
 #include "hm_hash.h"
+#include "hm_value.h"
 
 const hm_opinfo hm_opinfo_table[HOP__COUNT] = {
 #define OP(name, operand, pops, pushes, doc) {#name, HOK_##operand, pops, pushes, doc},
@@ -76,6 +77,9 @@ void hm_bc_write(const hm_program *p, hm_buf *b) {
     hm_buf_u32(b, p->settings[i].name);
     hm_buf_u32(b, p->settings[i].type);
     hm_buf_u32(b, p->settings[i].def);
+    hm_buf_u32(b, p->settings[i].elem);
+    hm_buf_u32(b, p->settings[i].nitems);
+    for (uint32_t j = 0; j < p->settings[i].nitems; j++) hm_buf_u32(b, p->settings[i].items[j]);
   }
   hm_buf_u32(b, p->nsources);
   for (uint32_t i = 0; i < p->nsources; i++) {
@@ -216,12 +220,17 @@ static void read_program(rd *r, hm_program *p) {
       fail(r, "bad constant kind");
     }
   }
-  p->nsettings = count(r, 12);
+  p->nsettings = count(r, 20);
   p->settings = alloc(r, p->nsettings, sizeof *p->settings);
-  for (uint32_t i = 0; i < p->nsettings; i++) {
-    p->settings[i].name = u32(r);
-    p->settings[i].type = u32(r);
-    p->settings[i].def = u32(r);
+  for (uint32_t i = 0; i < p->nsettings && !r->bad; i++) {
+    hm_setting *s = &p->settings[i];
+    s->name = u32(r);
+    s->type = u32(r);
+    s->def = u32(r);
+    s->elem = u32(r);
+    s->nitems = count(r, 4);
+    s->items = alloc(r, s->nitems, 4);
+    for (uint32_t j = 0; j < s->nitems; j++) s->items[j] = u32(r);
   }
   p->nsources = count(r, 56);
   p->sources = alloc(r, p->nsources, sizeof *p->sources);
@@ -394,12 +403,26 @@ static int verify_code(const hm_program *p, const hm_rule *ru, const hm_code *c,
   return 0;
 }
 
+/* A list setting's items are constants of its item type (a bool is a number constant);
+   any other setting has none. */
+static int verify_items(const hm_program *p, const hm_setting *s) {
+  if (s->type != HT_LIST) return s->nitems != 0;
+  if (s->elem != HT_STR && s->elem != HT_NUM && s->elem != HT_BOOL) return 1;
+  for (uint32_t j = 0; j < s->nitems; j++)
+    if (s->items[j] >= p->nconsts ||
+        p->consts[s->items[j]].kind != (s->elem == HT_STR ? HK_STR : HK_NUM))
+      return 1;
+  return 0;
+}
+
 static int verify(const hm_program *p, char *err, size_t errlen) {
   CHECK(is_str(p, p->title), "bad title");
   for (uint32_t i = 0; i < p->nsettings; i++)
     CHECK(is_str(p, p->settings[i].name) &&
               (p->settings[i].def == HM_BC_NONE || p->settings[i].def < p->nconsts),
           "setting %u: bad constant", i);
+  for (uint32_t i = 0; i < p->nsettings; i++) CHECK(!verify_items(p, &p->settings[i]),
+                                                     "setting %u: bad list items", i);
   for (uint32_t i = 0; i < p->nsources; i++) {
     const hm_source *s = &p->sources[i];
     CHECK(is_str(p, s->name) && is_str(p, s->type_name) && is_str(p, s->path),
@@ -624,9 +647,15 @@ void hm_bc_disasm(const hm_program *p, hm_buf *o) {
   }
   hm_buf_printf(o, "\nsettings (%u)\n", p->nsettings);
   for (uint32_t i = 0; i < p->nsettings; i++) {
-    hm_buf_printf(o, "  %u  $%s : type %u = ", i, d_str(p, p->settings[i].name),
-                  p->settings[i].type);
-    d_const(o, p, p->settings[i].def);
+    const hm_setting *s = &p->settings[i];
+    hm_buf_printf(o, "  %u  $%s : type %u = ", i, d_str(p, s->name), s->type);
+    if (s->type == HT_LIST) hm_buf_printf(o, "list of type %u [", s->elem);
+    for (uint32_t j = 0; s->type == HT_LIST && j < s->nitems; j++) {
+      if (j) hm_buf_puts(o, ", ");
+      d_const(o, p, s->items[j]);
+    }
+    if (s->type == HT_LIST) hm_buf_putc(o, ']');
+    else d_const(o, p, s->def);
     hm_buf_putc(o, '\n');
   }
   hm_buf_printf(o, "\nsources (%u)\n", p->nsources);

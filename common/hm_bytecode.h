@@ -19,9 +19,10 @@
 
 #define HM_BC_MAGIC "HMBC"
 /* 2: sources carry a flags word (HM_SRC_*). 3: sources list their `ignore`
-   annotations. 4: AGENTOR (an agent with its ordered fallback). An older file
+   annotations. 4: AGENTOR (an agent with its ordered fallback). 5: list settings (a
+   setting's item type and items) and IN. An older file
    is refused with "rebuild the map": the loader reads one layout only. */
-#define HM_BC_VERSION 4u
+#define HM_BC_VERSION 5u
 #define HM_BC_NONE 0xFFFFFFFFu   /* "no index" in any optional index field */
 
 typedef enum hm_opcode {
@@ -60,8 +61,14 @@ typedef struct hm_const { uint32_t kind; uint32_t len; const char *str; double n
 /* HF_SQLITE: path is the database file, records the table. */
 typedef enum hm_format { HF_CSV = 0, HF_NDJSON, HF_JSON, HF_JSON_PAGES, HF_SQLITE } hm_format;
 
-/* A setting: name and default (a constant index; type from hm_type). */
-typedef struct hm_setting { uint32_t name, type, def; } hm_setting;
+/* A setting: name and default (a constant index; type from hm_type). A list setting
+   (type HT_LIST, def NONE) has its items' type in elem and its default items as
+   constants, which a `--set NAME=a,b` replaces. */
+typedef struct hm_setting {
+  uint32_t name, type, def;
+  uint32_t elem;            /* HT_LIST: hm_type of the items (HT_STR, HT_NUM, HT_BOOL) */
+  uint32_t nitems; uint32_t *items;
+} hm_setting;
 
 /* A source: where records come from and how they are keyed and joined. Field
  * slots are the source fields the code reads (LOADCOL a = fields[a]); the

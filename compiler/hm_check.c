@@ -554,10 +554,38 @@ static __attribute__((noinline)) void check_regex_operand(chk *x, hm_node *re) {
     D(x, re, E0211, "bad regular expression: %s", err);
 }
 
+/* `x in L`: L must be a list (or a value only known at run time); a text, the former
+   way to hold several values (`",2,3,"` and contains()), is refused with the list form. */
+static __attribute__((noinline)) void check_in_list(chk *x, hm_node *e) {
+  hm_node *l = e->b;
+  if (l->ty == HT_LIST || l->ty == HT_ANY || l->ty == HT_NULL) return;
+  if (l->kind == N_SETREF && l->ty == HT_STR)
+    D(x, l, E0204, "`in` looks for a value among the items of a list, and $%s is a string "
+      "setting: declare it as a list, `setting %s = [\"a\", \"b\"]` (`--set %s=a,b`), or "
+      "find text inside it with contains($%s, ...)", l->s, l->s, l->s, l->s);
+  else if (l->ty == HT_STR)
+    D(x, l, E0204, "`in` looks for a value among the items of a list, and this is a string: "
+      "write a list, `x in [\"a\", \"b\"]`, or find text inside text with contains(text, x)");
+  else
+    D(x, l, E0204, "`in` looks for a value among the items of a list, not in a %s: write "
+      "`x in [a, b]`, or compare with `x == y`", hm_type_name((hm_type)l->ty));
+}
+
+/* `not x in L` is `(not x) in L` (`not` binds tighter than comparisons): with an x that
+   is no bool, the slip of the map that meant `x not in L`, said as such. */
+static __attribute__((noinline)) void not_before_in(chk *x, hm_node *n) {
+  expr(x, n->a, NULL);
+  if (n->a->ty != HT_BOOL && n->a->ty != HT_NULL)
+    D(x, n, E0215, "`not x in L` reads `(not x) in L`, and this x is a %s, not a bool: to say "
+      "that x is in no item of L, write `x not in L`", hm_type_name((hm_type)n->a->ty));
+  n->ty = HT_BOOL; n->maybe = 0; n->fallible = n->a->fallible;
+}
+
 static void binop(chk *x, hm_node *e, hm_node *expect) {
   /* `a + b` of two lists keeps the list field's element shape on both sides */
   hm_node *lx = e->op == OPB_ADD && list_object(x, expect) ? expect : NULL;
-  expr(x, e->a, lx);
+  if (e->op == OPB_IN && e->a->kind == N_UN && e->a->op == OPU_NOT) not_before_in(x, e->a);
+  else expr(x, e->a, lx);
   expr(x, e->b, lx);
   hm_type a = (hm_type)e->a->ty, b = (hm_type)e->b->ty;
   e->fallible = (uint8_t)(e->a->fallible | e->b->fallible);
@@ -587,6 +615,9 @@ static void binop(chk *x, hm_node *e, hm_node *expect) {
     e->ty = HT_BOOL; e->maybe = 0; break;
   case OPB_MATCHRE:
     check_regex_operand(x, e->b);
+    e->ty = HT_BOOL; e->maybe = 0; break;
+  case OPB_IN:
+    check_in_list(x, e);
     e->ty = HT_BOOL; e->maybe = 0; break;
   default: e->ty = HT_ANY; e->maybe = 1; break;
   }
@@ -634,6 +665,14 @@ static void each_element(chk *x, hm_node *e, hm_node *expect) {
         ts.set[i] ? "is not set on every path" : "is never set");
 }
 
+/* `f(each S as x where c)`: the records themselves are a list only exists() and count()
+   read (a record of the export is no value for Gorgias, nor text to join). */
+static __attribute__((noinline)) void bare_each(chk *x, hm_node *e) {
+  D(x, e, E0217, "`each %s as %s` without a body is the list of the matching records, which "
+    "only exists(...) and count(...) read: give it a body, `{ FIELD = %s.NAME ... }`, or a "
+    "value, `=> (%s.NAME)`", e->a->kind == N_NAME ? e->a->s : "...", e->s, e->s, e->s);
+}
+
 static void each(chk *x, hm_node *e, hm_node *expect) {
   int child = each_iterated(x, e->a);
   int saved_vars = x->nvars, saved_slots = x->nslots, saved_narrow = x->nnarrow;
@@ -646,7 +685,9 @@ static void each(chk *x, hm_node *e, hm_node *expect) {
   if (e->op == 1) {   /* `each S as x => (value)`: a list of values (refs, names...) */
     expr(x, e->d, NULL);
     if (e->d->fallible) report_fallible(x, e->d);
-  } else {
+  } else if (e->op == HM_EACH_BARE) {
+    bare_each(x, e);
+  } else if (e->op != HM_EACH_RECORDS) {
     each_element(x, e, expect);
   }
   x->nnarrow = saved_narrow;
@@ -1287,6 +1328,7 @@ static int setting_type(const hm_node *lit) {
   case N_STR: return HT_STR;
   case N_NUM: return HT_NUM;
   case N_BOOL: return HT_BOOL;
+  case N_LIST: return HT_LIST;
   default: return HT_NULL;
   }
 }
@@ -1526,6 +1568,25 @@ static void close_targets(chk *x) {
 
 /* A planner setting (stdlib/hm_psettings.h) is read by the planner itself, so
    declaring one is a use, and its literal must be of the kind the planner reads. */
+/* A list setting's items: of one type, as `--set NAME=a,b` gives them all one type; a
+   string item must read back from that text (no comma, no blank at either end, not empty). */
+static int list_setting_elem(chk *x, const hm_node *n) {
+  const hm_node *first = n->a->a;
+  for (const hm_node *i = first; i; i = i->next) {
+    if (i->kind == N_NULL)
+      D(x, i, E0204, "list setting %s: an item is a string, number or bool, not null", n->s);
+    else if (i->kind != first->kind)
+      D(x, i, E0204, "list setting %s: its items are of one type, as `--set %s=a,b` gives "
+        "them; this one is a %s, the first a %s", n->s, n->s,
+        hm_type_name((hm_type)setting_type(i)), hm_type_name((hm_type)setting_type(first)));
+    else if (i->kind == N_STR && (!i->slen || memchr(i->s, ',', i->slen) || i->s[0] == ' ' ||
+                                  i->s[i->slen - 1] == ' '))
+      D(x, i, E0204, "list setting %s: an item cannot be empty, hold a comma or start or end "
+        "with a blank, since `--set %s=a,b` splits at commas and trims blanks", n->s, n->s);
+  }
+  return first && first->kind != N_NULL ? setting_type(first) : HT_STR;
+}
+
 static int planner_setting(chk *x, const hm_node *n) {
   int ps = hm_pset_find(n->s, strlen(n->s));
   if (ps < 0) return 0;
@@ -1788,6 +1849,7 @@ int hm_check(hm_compiler *c, int unit) {
         D(&x, n, E0208, "setting %s is declared twice", n->s);
       k->settings[k->nsettings].decl = n;
       k->settings[k->nsettings].type = setting_type(n->a);
+      if (n->a->kind == N_LIST) k->settings[k->nsettings].elem = list_setting_elem(&x, n);
       if (n->a->kind == N_NULL)
         D(&x, n->a, E0204, "a setting needs a string, number or bool default, not null");
       k->settings[k->nsettings].used = planner_setting(&x, n);

@@ -209,8 +209,11 @@ static void each(gen *g, hm_node *e) {
     at_node(g, e);
     emit(g, HM_INS(HOP_JMPF, head));
   }
-  if (e->op == 1) {   /* the map form: one value per element (missing ones are dropped by APPEND) */
-    expr(g, e->d, NULL);
+  if (e->op == 1 || e->op == HM_EACH_RECORDS) {
+    /* the map form: one value per element (missing ones are dropped by APPEND); without a
+       body, the element itself */
+    if (e->op == 1) expr(g, e->d, NULL);
+    else emit(g, HM_INS(HOP_LOADLOCAL, (uint32_t)e->num));
     at_node(g, e);
     emit(g, HM_INS(HOP_APPEND, 0));
     emit(g, HM_INS(HOP_JMP, head));
@@ -335,7 +338,8 @@ static void expr(gen *g, hm_node *e, const char *field) {
   static const hm_opcode binops[] = {
       [OPB_ADD] = HOP_ADD, [OPB_SUB] = HOP_SUB, [OPB_MUL] = HOP_MUL, [OPB_DIV] = HOP_DIV,
       [OPB_MOD] = HOP_MOD, [OPB_EQ] = HOP_EQ,   [OPB_NE] = HOP_NE,   [OPB_LT] = HOP_LT,
-      [OPB_LE] = HOP_LE,   [OPB_GT] = HOP_GT,   [OPB_GE] = HOP_GE,   [OPB_MATCHRE] = HOP_MATCHRE};
+      [OPB_LE] = HOP_LE,   [OPB_GT] = HOP_GT,   [OPB_GE] = HOP_GE,   [OPB_MATCHRE] = HOP_MATCHRE,
+      [OPB_IN] = HOP_IN};
   switch (e->kind) {
   case N_STR: at_node(g, e); emit(g, HM_INS(HOP_PUSHK, kstrn(g, e->s, e->slen))); break;
   case N_NUM: at_node(g, e); emit(g, HM_INS(HOP_PUSHK, knum(g, e->num))); break;
@@ -694,6 +698,14 @@ static void gen_sources(gen *g) {
   }
 }
 
+/* A setting's literal (or a list setting's item) as a constant; a bool is 0 or 1. */
+static uint32_t setting_const(gen *g, const hm_node *lit) {
+  return lit->kind == N_STR    ? kstrn(g, lit->s, lit->slen)
+         : lit->kind == N_NUM  ? knum(g, lit->num)
+         : lit->kind == N_BOOL ? knum(g, lit->op)
+                               : HM_BC_NONE;
+}
+
 static void gen_settings(gen *g) {
   hm_program *p = g->p;
   p->nsettings = g->k->nsettings;
@@ -703,10 +715,13 @@ static void gen_settings(gen *g) {
     hm_setting *o = &p->settings[i];
     o->name = kstr(g, d->s);
     o->type = (uint32_t)g->k->settings[i].type;
-    o->def = d->a->kind == N_STR    ? kstrn(g, d->a->s, d->a->slen)
-             : d->a->kind == N_NUM  ? knum(g, d->a->num)
-             : d->a->kind == N_BOOL ? knum(g, d->a->op)
-                                    : HM_BC_NONE;
+    o->def = setting_const(g, d->a);
+    if (d->a->kind != N_LIST) continue;
+    o->elem = (uint32_t)g->k->settings[i].elem;
+    o->nitems = (uint32_t)hm_list_len(d->a->a);
+    o->items = hm_arena_alloc(&g->c->arena, (o->nitems + 1) * sizeof *o->items);
+    uint32_t j = 0;
+    for (hm_node *it = d->a->a; it; it = it->next) o->items[j++] = setting_const(g, it);
   }
 }
 

@@ -50,7 +50,8 @@ typedef struct hm_ruleinfo {
   uint32_t nslots, nslots_after;
 } hm_ruleinfo;
 
-typedef struct hm_setinfo { hm_node *decl; int type; int used; } hm_setinfo;
+/* elem: a list setting's item type (HT_STR when it has none) */
+typedef struct hm_setinfo { hm_node *decl; int type; int used; int elem; } hm_setinfo;
 
 typedef struct hm_checked {
   hm_node *migration;

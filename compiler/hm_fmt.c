@@ -62,7 +62,7 @@ static bool starts_with_op(line l, size_t i) {
     size_t n = strlen(ops[k]);      /* the text need not end in NUL: compare within it */
     if (l.len - i >= n && !memcmp(l.s + i, ops[k], n)) return true;
   }
-  return word_at(l, i, "and") || word_at(l, i, "or");
+  return word_at(l, i, "and") || word_at(l, i, "or") || word_at(l, i, "in");
 }
 
 /* `when`, `lossy` and `flag` start a statement or continue one (a rule's header, a
@@ -92,7 +92,8 @@ static bool ends_with_op(const char *s, size_t n) {
   if (!n) return false;
   if (s[n - 1] && strchr("?+-*/=<>|&", s[n - 1])) return true;
   if (s[n - 1] == ',') return !old_record_member(s, n);    /* `tags += a,` goes on below */
-  return (n >= 4 && !memcmp(s + n - 4, " and", 4)) || (n >= 3 && !memcmp(s + n - 3, " or", 3));
+  return (n >= 4 && !memcmp(s + n - 4, " and", 4)) || (n >= 3 && !memcmp(s + n - 3, " or", 3)) ||
+         (n >= 3 && !memcmp(s + n - 3, " in", 3));
 }
 
 static void emit(fmt *f, line l, size_t from, int indent) {

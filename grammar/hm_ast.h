@@ -35,7 +35,7 @@
  *     N_AGENT a; N_UPLOAD a; N_FIND s=source a=key (the export record: a join);
  *     N_MATCH a=subject b=arms; N_ARM a=patterns(list) b=value (a=NULL: default `_`);
  *     N_EACH a=iterated s=var b=where c=stmts (op=1: d=one value per element,
- *       `each S as x => e`);
+ *       `each S as x => e`; HM_EACH_BARE/HM_EACH_RECORDS: no body, the records themselves);
  *     N_LIST a=items; N_RECORD a=N_RECFIELD list (op HM_REC_BLOCK: c=statements, the
  *       `{ k = v }` form); N_RECFIELD s=key a=value;
  *     N_BIN op=token a b; N_UN op a; N_COND a b c;
@@ -83,6 +83,10 @@ enum { HM_ASSIGN_SAME = 1 };
    T is declared and a used module's object T says where its records are. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2, HM_SRC_HEAD = 4, HM_SRC_IMPLIED = 8 };
 enum { HM_SKIP_UNSET = 1 };
+/* N_EACH op of an each without a body (`each S as x where c`): HM_EACH_RECORDS as the
+   argument of exists() or count(), the one place it may stand; HM_EACH_BARE elsewhere
+   (refused by the checker, E0217) */
+enum { HM_EACH_BARE = 2, HM_EACH_RECORDS = 3 };
 /* N_RECORD written as statements: HM_REC_BLOCK until hm_expand makes it fields, then
    HM_REC_FIELDS (the former `{ k: v }` syntax keeps 0) */
 enum { HM_REC_BLOCK = 1, HM_REC_FIELDS = 2 };
@@ -92,7 +96,7 @@ typedef enum hm_srcopt { SO_KEY, SO_PARENT, SO_RECORDS, SO_SEP, SO_ENCODING, SO_
 /* Binary/unary operators (N_BIN/N_UN op). */
 typedef enum hm_binop {
   OPB_ADD, OPB_SUB, OPB_MUL, OPB_DIV, OPB_MOD, OPB_EQ, OPB_NE, OPB_LT, OPB_LE, OPB_GT, OPB_GE,
-  OPB_MATCHRE, OPB_AND, OPB_OR, OPU_NOT, OPU_NEG
+  OPB_MATCHRE, OPB_AND, OPB_OR, OPU_NOT, OPU_NEG, OPB_IN
 } hm_binop;
 
 typedef struct hm_node hm_node;

@@ -101,7 +101,7 @@ static const struct { const char *w; int tok; } KEYWORDS[] = {
   {"lookup", KW_LOOKUP}, {"find", KW_FIND}, {"each", KW_EACH}, {"match", KW_MATCH},
   {"true", KW_TRUE}, {"false", KW_FALSE}, {"null", KW_NULL}, {"and", KW_AND}, {"or", KW_OR},
   {"not", KW_NOT}, {"src", KW_SRC}, {"required", KW_REQUIRED}, {"create_only", KW_CREATE_ONLY},
-  {"readonly", KW_READONLY},
+  {"readonly", KW_READONLY}, {"in", KW_IN},
 };
 
 static int reserved(const unsigned char *s, size_t n) {

@@ -100,6 +100,11 @@ static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *ms
   const char *expecting = strstr(msg, "unexpected '=', expecting");
   int eq_slip = expecting && !strstr(expecting + 15, "'='") && !strstr(expecting, "+=");
   if (eq_slip) msg = "syntax error: `=` sets a field; to compare two values write `==`";
+  /* `join(", ", each S as x)`: a body-less each stands only as a call's one argument */
+  else if (strstr(msg, "expecting => or '{'"))
+    msg = "syntax error: this `each` needs a body, `{ FIELD = x.NAME ... }`, or a value, "
+          "`=> (x.NAME)`; without one it is the list of the records, which only exists(...) "
+          "and count(...) read";
   if (pc->report) pc->report(pc->user, loc, msg);
   if (eq_slip && pc->fix) pc->fix(pc->user, loc, "==");
   report_open_brace(loc, lx, pc);
@@ -180,6 +185,9 @@ static int type_named(const char *s) {
 static hm_node *call_node(hm_parse_ctx *pc, YYLTYPE at, YYLTYPE all, const char *s, uint32_t len,
                           hm_node *args) {
   int one = args && !args->next;
+  if (one && args->kind == N_EACH && args->op == HM_EACH_BARE &&
+      (!strcmp(s, "exists") || !strcmp(s, "count")))
+    args->op = HM_EACH_RECORDS;
   if (one && !strcmp(s, "exists")) return exists_node(pc, all, args);
   if (one && (!strcmp(s, "agent") || !strcmp(s, "upload"))) {
     hm_node *n = NEW(s[0] == 'a' ? N_AGENT : N_UPLOAD, at);
@@ -275,7 +283,7 @@ static hm_node *gap_node(hm_parse_ctx *pc, hm_node *name) {
   KW_FLAG "'flag'" KW_REJECT "'reject'" KW_LOSSY "'lossy'" KW_LOOKUP "'lookup'"
   KW_FIND "'find'" KW_EACH "'each'" KW_MATCH "'match'" KW_TRUE "'true'" KW_FALSE "'false'"
   KW_NULL "'null'" KW_AND "'and'" KW_OR "'or'" KW_NOT "'not'" KW_SRC "'src'"
-  KW_REQUIRED "'required'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'"
+  KW_REQUIRED "'required'" KW_CREATE_ONLY "'create_only'" KW_READONLY "'readonly'" KW_IN "'in'"
 /* Contextual words the lexer reads as keywords only before what they take (CONTEXTUALS) */
 %token <str> KW_MIGRATION "'migration'" KW_PATH "'path'" KW_RECORDS "'records'"
   KW_SEP "'sep'" KW_ENCODING "'encoding'" KW_FILES "'files'" KW_TABLE "'table'"
@@ -287,7 +295,7 @@ static hm_node *gap_node(hm_parse_ctx *pc, hm_node *name) {
 
 %type <node> item type fielddecl fopt literal srcopt
 %type <list> names fielddecls fopts srcopts strlist annots stmts exprs args arms patterns recfields
-%type <list> recstmts
+%type <list> recstmts literals
 %type <fields> opt_fields
 %type <node> stmt block else_part opt_flag expr coalesce orx andx cmp add mul unary postfix primary
 %type <node> head
@@ -324,6 +332,11 @@ item:
   | KW_MODULE IDENT { $$ = str_node(pc, N_MODULE, @$, $2.s, $2.len); }
   | KW_USE IDENT { $$ = str_node(pc, N_USE, @2, $2.s, $2.len); }
   | KW_SETTING IDENT '=' literal { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len); $$->a = $4; }
+  /* a list setting: `setting ids = [2, 3]`, its items literals (`--set ids=2,3`) */
+  | KW_SETTING IDENT '=' '[' literals ']' { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len);
+      $$->a = NEW(N_LIST, @4); $$->a->a = $5.head; }
+  | KW_SETTING IDENT '=' '[' ']' { $$ = str_node(pc, N_SETTING, @2, $2.s, $2.len);
+      $$->a = NEW(N_LIST, @4); }
   | KW_TARGET IDENT KW_PATH STRING IDENT names '{' fielddecls '}' {
       $$ = str_node(pc, N_TARGET, @2, $2.s, $2.len);
       $$->a = str_node(pc, N_STR, @4, $4.s, $4.len); $$->b = $6.head; $$->c = $8.head;
@@ -446,6 +459,8 @@ literal: STRING { $$ = str_node(pc, N_STR, @1, $1.s, $1.len); }
        | KW_NULL { $$ = NEW(N_NULL, @1); }
        ;
 
+literals: literal { $$ = hm_list_one($1); } | literals ',' literal { $$ = hm_list_add($1, $3); } ;
+
 srcopts: %empty { $$ = (hm_nlist){0}; } | srcopts srcopt { $$ = srcopt_add(pc, $1, $2, lx); } ;
 srcopt: KW_KEY fname { $$ = str_node(pc, N_SRCOPT, @2, $2.s, $2.len); $$->op = SO_KEY; }
       | KW_PARENT IDENT IDENT fname { word(&@3, $3.s, "by", lx, pc);
@@ -499,7 +514,7 @@ fname: IDENT | KW_KEY | KW_PATH | KW_SOURCE | KW_FROM | KW_PARENT | KW_RECORDS |
 /* After a '.', every word is a field name: `src.each`, `c.match`. */
 anyname: fname | KW_FIND | KW_LET | KW_IF | KW_ELSE | KW_FLAG | KW_REJECT | KW_LOSSY
        | KW_LOOKUP | KW_EACH | KW_MATCH | KW_TRUE | KW_FALSE | KW_NULL | KW_AND | KW_OR
-       | KW_NOT | KW_SRC ;
+       | KW_NOT | KW_SRC | KW_IN ;
 
 block: '{' stmts '}' { $$ = $2.head; } ;
 stmts: %empty { $$ = (hm_nlist){0}; }
@@ -584,6 +599,10 @@ cmp: add
    | add '>' add { $$ = NEW(N_BIN, @2); $$->op = OPB_GT; $$->a = $1; $$->b = $3; }
    | add GE add { $$ = NEW(N_BIN, @2); $$->op = OPB_GE; $$->a = $1; $$->b = $3; }
    | add MATCHRE add { $$ = NEW(N_BIN, @2); $$->op = OPB_MATCHRE; $$->a = $1; $$->b = $3; }
+   /* `x in L`: x equals (as `==` does) an item of the list L; `x not in L` is its negation */
+   | add KW_IN add { $$ = NEW(N_BIN, @2); $$->op = OPB_IN; $$->a = $1; $$->b = $3; }
+   | add KW_NOT KW_IN add { hm_node *in = NEW(N_BIN, @3); in->op = OPB_IN; in->a = $1;
+       in->b = $4; $$ = NEW(N_UN, @2); $$->op = OPU_NOT; $$->a = in; }
    ;
 add: mul
    | add '+' mul { $$ = NEW(N_BIN, @2); $$->op = OPB_ADD; $$->a = $1; $$->b = $3; }
@@ -623,6 +642,12 @@ primary: NUMBER { $$ = NEW(N_NUM, @1); $$->num = $1; }
        | KW_EACH postfix IDENT IDENT opt_where FATARROW '(' expr ')' {
            $$ = str_node(pc, N_EACH, @1, $4.s, $4.len); $$->a = $2; $$->b = $5; $$->d = $8;
            $$->op = 1; word(&@3, $3.s, "as", lx, pc); }
+       /* no body: the matching records themselves, as the one argument of a call (so the
+          `)` ends its `where`); exists() and count() take it (call_node), E0217 elsewhere */
+       | IDENT '(' KW_EACH postfix IDENT IDENT opt_where ')' {
+           hm_node *e = str_node(pc, N_EACH, @3, $6.s, $6.len); e->a = $4; e->b = $7;
+           e->op = HM_EACH_BARE; word(&@5, $5.s, "as", lx, pc);
+           $$ = call_node(pc, @1, @$, $1.s, $1.len, e); }
        | '[' exprs ']' { $$ = NEW(N_LIST, @$); $$->a = $2.head; }
        | '[' ']' { $$ = NEW(N_LIST, @$); }
        | '{' recfields '}' { $$ = NEW(N_RECORD, @$); $$->a = $2.head; }

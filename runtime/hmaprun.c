@@ -60,6 +60,8 @@ static const char *plan_usage =
     "picked)\n"
     "  --set NAME=VALUE  override a setting of the map (converted to its type), or give a planner "
     "setting\n"
+    "                    (a list setting: --set NAME=a,b,c, each item of its items' type; "
+    "NAME= for none)\n"
     "  --target URL      scope.md also gives the time at this account's rate (one GET of the\n"
     "                    account; credentials as for run; nothing is written to it)\n"
     "  --credentials-file FILE  GORGIAS_EMAIL=/GORGIAS_API_KEY= lines, instead of the environment\n"

@@ -13,6 +13,8 @@ enum { CK_FUNCTION = 3, CK_FIELD = 5, CK_CLASS = 7, CK_KEYWORD = 14, CK_CONSTANT
 
 static const char *const statement_words[] = {"let", "if", "else", "flag", "reject", "ignore",
                                               "lossy", "each", "match", "lookup", "agent"};
+/* reserved words that only stand inside an expression */
+static const char *const operator_words[] = {"and", "or", "not", "in"};
 
 static void type_text(const hm_node *t, hm_buf *b) {
   static const char *const names[] = {"string", "number", "int", "bool", "datetime", "any",
@@ -220,11 +222,25 @@ static const hm_node *scope_fields(lsp_unit *u, const lsp_doc *doc, size_t off,
   return w.over ? NULL : cur;
 }
 
+/* ` = [2, 3]`: a list setting's items as the map writes them */
+static void list_setting_text(const hm_node *l, hm_buf *b) {
+  hm_buf_puts(b, " = [");
+  for (const hm_node *i = l->a; i; i = i->next) {
+    if (i != l->a) hm_buf_puts(b, ", ");
+    if (i->kind == N_STR) hm_buf_printf(b, "\"%s\"", i->s);
+    else if (i->kind == N_NUM) hm_buf_printf(b, "%g", i->num);
+    else if (i->kind == N_BOOL) hm_buf_puts(b, i->op ? "true" : "false");
+    else hm_buf_puts(b, "null");
+  }
+  hm_buf_putc(b, ']');
+}
+
 static void add_settings(cJSON *list, lsp_unit *u) {
   for (const hm_node *it = items(u); it; it = it->next)
     if (it->kind == N_SETTING)
       add_item(list, it->s, CK_CONSTANT,
-               it->a && it->a->kind == N_STR ? it->a->s : "setting");
+               it->a && it->a->kind == N_STR ? it->a->s
+               : it->a && it->a->kind == N_LIST ? "list setting" : "setting");
 }
 
 static void add_general(cJSON *list, lsp_unit *u) {
@@ -234,6 +250,8 @@ static void add_general(cJSON *list, lsp_unit *u) {
     if (it->kind == N_SOURCE) add_item(list, it->s, CK_CLASS, "source");
   for (size_t i = 0; i < sizeof statement_words / sizeof *statement_words; i++)
     add_item(list, statement_words[i], CK_KEYWORD, NULL);
+  for (size_t i = 0; i < sizeof operator_words / sizeof *operator_words; i++)
+    add_item(list, operator_words[i], CK_KEYWORD, NULL);
 }
 
 /* The field assigned on the cursor's line (`  status = |`), if the cursor is past `=`. */
@@ -374,6 +392,7 @@ cJSON *lsp_hover(lsp_unit *u, const lsp_doc *doc, size_t off) {
       hm_buf_printf(&b, "setting `$%s`", w);
       if (s->a && s->a->kind == N_STR) hm_buf_printf(&b, " = \"%s\"", s->a->s);
       if (s->a && s->a->kind == N_NUM) hm_buf_printf(&b, " = %g", s->a->num);
+      if (s->a && s->a->kind == N_LIST) list_setting_text(s->a, &b);
       h = hover_of(hm_buf_cstr(&b));
     }
   } else if (after_src_dot(doc, start) && rule

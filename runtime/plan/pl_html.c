@@ -299,6 +299,22 @@ static void agents(ctx *c) {
   fputs("</table>\n", f);
 }
 
+static void setting_const(FILE *f, const hm_program *p, uint32_t k) {
+  if (k < p->nconsts && p->consts[k].kind == HK_NUM) fprintf(f, "%g", p->consts[k].num);
+  else esc(f, k < p->nconsts ? K(p, k) : "");
+}
+
+/* A list setting as its --set would give it: the items, between commas. */
+static void list_setting(FILE *f, const hm_program *p, const hm_setting *s) {
+  for (uint32_t i = 0; i < s->nitems; i++) {
+    if (i) fputc(',', f);
+    if (s->elem == HT_BOOL && s->items[i] < p->nconsts)
+      fputs(p->consts[s->items[i]].num != 0 ? "true" : "false", f);
+    else setting_const(f, p, s->items[i]);
+  }
+  if (!s->nitems) fputs("(none)", f);
+}
+
 static void settings(ctx *c, const cJSON *j) {
   FILE *f = c->f;
   const hm_program *p = c->in->p;
@@ -307,9 +323,8 @@ static void settings(ctx *c, const cJSON *j) {
   for (uint32_t i = 0; i < p->nsettings; i++) {
     const hm_setting *s = &p->settings[i];
     fputs("<tr class=\"setting\"><td>", f); esc(f, K(p, s->name)); fputs("</td><td>", f);
-    if (s->def < p->nconsts && p->consts[s->def].kind == HK_NUM)
-      fprintf(f, "%g", p->consts[s->def].num);
-    else esc(f, s->def < p->nconsts ? K(p, s->def) : "");
+    if (s->type == HT_LIST) list_setting(f, p, s);
+    else setting_const(f, p, s->def);
     fputs(strstr(K(p, s->name), "timezone") ? " (time zone of dates without an offset)" : "", f);
     fputs("</td></tr>\n", f);
   }

@@ -88,24 +88,74 @@ static int parse_setting(hm_type t, const char *text, hm_value *out, hm_arena *a
   return 0;
 }
 
-static hm_value setting_default(const hm_program *p, const hm_setting *s) {
-  if (s->def >= p->nconsts) return hv_null();
-  hm_value v = const_value(p, s->def);
-  if (s->type == HT_BOOL) {
+/* --set values outlive every record: they live in the VM's own arena. */
+static hm_arena *settings_arena(hm_vm *vm) { return &vm->set_arena; }
+
+static hm_value scalar_default(const hm_program *p, hm_type type, uint32_t k) {
+  if (k >= p->nconsts) return hv_null();
+  hm_value v = const_value(p, k);
+  if (type == HT_BOOL) {
     if (v.kind == HV_NUM) return hv_bool(v.u.num != 0);
     return hv_bool(v.len == 4 && !memcmp(v.u.str, "true", 4));
   }
-  if (s->type == HT_NUM && v.kind == HV_STR) return hv_num(strtod(v.u.str, NULL));
+  if (type == HT_NUM && v.kind == HV_STR) return hv_num(strtod(v.u.str, NULL));
   return v;
 }
 
-/* --set values outlive every record: they live in the VM's own arena. */
-static hm_arena *settings_arena(hm_vm *vm) { return &vm->set_arena; }
+static hm_value setting_default(const hm_program *p, const hm_setting *s, hm_arena *a) {
+  if (s->type != HT_LIST) return scalar_default(p, (hm_type)s->type, s->def);
+  hm_value l = hv_list_new(a, s->nitems);
+  for (uint32_t i = 0; i < s->nitems; i++)
+    hv_list_push(a, &l, scalar_default(p, (hm_type)s->elem, s->items[i]));
+  return l;
+}
+
+/* A list setting's --set: the items between commas, blanks around each trimmed, each
+   typed as the declared items; "" is the empty list. 0, or -1 with the bad item (its
+   number from 1, and its text) in *bad and *item. */
+static int parse_list_setting(hm_type elem, const char *text, hm_value *out, hm_arena *a,
+                              int *bad, const char **item) {
+  hm_value l = hv_list_new(a, 4);
+  const char *p = text;
+  while (*text) {
+    const char *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    *item = hm_arena_strndup(a, p, n);
+    *bad = (int)l.u.list->n + 1;
+    hm_value v;
+    if (!n || parse_setting(elem, *item, &v, a)) return -1;
+    hv_list_push(a, &l, v);
+    if (!end) break;
+    p = end + 1;
+  }
+  *out = l;
+  return 0;
+}
+
+static int set_list(hm_vm *vm, uint32_t i, const char *text, char *err, size_t errlen) {
+  const hm_setting *s = &vm->p->settings[i];
+  const char *item = "", *ty = hm_type_name((hm_type)s->elem);
+  int bad = 0;
+  if (!parse_list_setting((hm_type)s->elem, text, &vm->settings[i], settings_arena(vm), &bad,
+                          &item))
+    return 0;
+  if (*item)
+    snprintf(err, errlen, "setting %s expects a list of %ss written a,b,c (\"\" for none), got "
+             "\"%s\": item %d, \"%s\", is not a %s", hm_vm_const(vm->p, s->name), ty, text, bad,
+             item, ty);
+  else
+    snprintf(err, errlen, "setting %s expects a list of %ss written a,b,c (\"\" for none), got "
+             "\"%s\": item %d is empty", hm_vm_const(vm->p, s->name), ty, text, bad);
+  return -1;
+}
 
 int hm_vm_set(hm_vm *vm, const char *name, const char *text, char *err, size_t errlen) {
   for (uint32_t i = 0; i < vm->p->nsettings; i++) {
     const hm_setting *s = &vm->p->settings[i];
     if (strcmp(hm_vm_const(vm->p, s->name), name)) continue;
+    if (s->type == HT_LIST) return set_list(vm, i, text, err, errlen);
     if (parse_setting((hm_type)s->type, text, &vm->settings[i], settings_arena(vm))) {
       snprintf(err, errlen, "setting %s expects a %s, got \"%s\"", name,
                hm_type_name((hm_type)s->type), text);
@@ -185,7 +235,8 @@ hm_vm *hm_vm_new(const hm_program *p, const hm_vm_host *host,
   vm->settings = calloc(p->nsettings + 1, sizeof(hm_value));
   if (!vm->settings) abort();
   hm_arena_init(settings_arena(vm), 4096);
-  for (uint32_t i = 0; i < p->nsettings; i++) vm->settings[i] = setting_default(p, &p->settings[i]);
+  for (uint32_t i = 0; i < p->nsettings; i++)
+    vm->settings[i] = setting_default(p, &p->settings[i], settings_arena(vm));
   vm->stack_cap = 64;
   vm->stack = malloc(vm->stack_cap * sizeof *vm->stack);
   vm->nslots = max_slots(p);
@@ -340,6 +391,15 @@ static hm_value op_compare(hm_opcode op, hm_value a, hm_value b) {
   case HOP_GT: return hv_bool(c > 0);
   default: return hv_bool(c >= 0);
   }
+}
+
+/* `x in l`: x equals an item as `==` has it; a missing or null x is in no list (where
+   `==` would find it equal to a null item), and a value that is no list holds nothing. */
+static hm_value op_in(hm_value x, hm_value l) {
+  if (hv_is_nothing(x) || l.kind != HV_LIST) return hv_bool(false);
+  for (uint32_t i = 0; i < l.u.list->n; i++)
+    if (loose_equal(x, l.u.list->items[i])) return hv_bool(true);
+  return hv_bool(false);
 }
 
 static hm_value op_index(hm_arena *ar, hm_value v, hm_value i) {
@@ -620,6 +680,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       NEED(2); b = POP(); TOP() = op_arith(HM_OP(ins), TOP(), b); break;
     case HOP_EQ: case HOP_NE: case HOP_LT: case HOP_LE: case HOP_GT: case HOP_GE:
       NEED(2); b = POP(); TOP() = op_compare(HM_OP(ins), TOP(), b); break;
+    case HOP_IN: NEED(2); b = POP(); TOP() = op_in(TOP(), b); break;
     case HOP_MATCHRE:
       NEED(2);
       if (vm->matches_fn >= 0) {

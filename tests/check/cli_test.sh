@@ -56,11 +56,11 @@ expect_text "foreign" "$tmp/err" "not an hmap bytecode file (no HMBC magic)"
 cp "$tmp/a.hbc" "$tmp/ver.hbc"
 printf '\011' | dd of="$tmp/ver.hbc" bs=1 seek=4 conv=notrunc 2>/dev/null
 "$hmapc" disasm "$tmp/ver.hbc" 2>"$tmp/err" >/dev/null; expect "version" 2 $?
-expect_text "version" "$tmp/err" "bytecode version 9, this hmaprun reads version 4"
+expect_text "version" "$tmp/err" "bytecode version 9, this hmaprun reads version 5"
 # a file of a previous format (version 3: agent fallbacks without AGENTOR) is refused, not misread
 printf '\003' | dd of="$tmp/ver.hbc" bs=1 seek=4 conv=notrunc 2>/dev/null
 "$hmapc" disasm "$tmp/ver.hbc" 2>"$tmp/err" >/dev/null; expect "old version" 2 $?
-expect_text "old version" "$tmp/err" "bytecode version 3, this hmaprun reads version 4: rebuild the map with this hmapc"
+expect_text "old version" "$tmp/err" "bytecode version 3, this hmaprun reads version 5: rebuild the map with this hmapc"
 : >"$tmp/empty.hbc"
 "$hmapc" disasm "$tmp/empty.hbc" 2>"$tmp/err" >/dev/null; expect "empty" 2 $?
 

@@ -156,7 +156,7 @@ static void build(tp *t) {
   t->an[4] =
       (hm_annot){HA_LOSSY, 0, K(t, "comment formatting dropped"), 1, K(t, "messages"), file, 12, 3};
   p->annots = t->an; p->nannots = 5;
-  t->set[0] = (hm_setting){K(t, "prefix"), HT_STR, K(t, "itop")};
+  t->set[0] = (hm_setting){.name = K(t, "prefix"), .type = HT_STR, .def = K(t, "itop")};
   p->settings = t->set; p->nsettings = 1;
 
   /* rule 0: Person -> Customer {

@@ -64,8 +64,9 @@ static void tp_init(tp *t) {
   t->an[3] = (hm_annot){HA_LOSSY, 0, K(t, "html dropped"), 0, HM_BC_NONE, f, 12, 3};
   p->annots = t->an; p->nannots = 4;
   p->matches = t->m;
-  t->set[0] = (hm_setting){K(t, "limit"), HT_NUM, KN(t, 3)};
-  t->set[1] = (hm_setting){K(t, "agent"), HT_STR, K(t, "lead@example.com")};
+  t->set[0] = (hm_setting){.name = K(t, "limit"), .type = HT_NUM, .def = KN(t, 3)};
+  t->set[1] =
+      (hm_setting){.name = K(t, "agent"), .type = HT_STR, .def = K(t, "lead@example.com")};
   p->settings = t->set; p->nsettings = 2;
   t->lines[0] = (hm_line){0, 4, 1};
   t->lines[1] = (hm_line){3, 5, 9};

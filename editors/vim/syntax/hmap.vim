@@ -16,7 +16,7 @@ syn keyword hmapConditional if else match when
 syn keyword hmapRepeat      each
 syn keyword hmapStatement   lookup find
 syn keyword hmapAnnotation  flag reject lossy ignore
-syn keyword hmapOperatorWord and or not
+syn keyword hmapOperatorWord and or not in
 syn keyword hmapBoolean     true false
 syn keyword hmapNull        null
 " Contextual words (docs/language.md, "Reserved words") are matches, not keywords: the
