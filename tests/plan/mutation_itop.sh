@@ -40,7 +40,7 @@ plan "$root/tests/fixtures/itop" "$work/clean"
 m=$work/mutated/report.json c=$work/clean/report.json
 extra='.not_migrated | any(.object == "UserRequest" and .column == "contract_level" and .records == 1 and .example == "45")'
 # the line of the request's priority match (the first one in the map)
-pline=$(grep -n 'priority = match src.priority' "$root/maps/itop_to_gorgias.hmap" | head -1 | cut -d: -f1)
+pline=$(grep -n 'priority = match .priority' "$root/maps/itop_to_gorgias.hmap" | head -1 | cut -d: -f1)
 nomatch='.flags | any(.object == "UserRequest" and .key == "44" and .severity == "warn"
   and .message == "match: no arm for value \"7\"" and (.map | test("itop_to_gorgias.hmap:'"$pline"':")))'
 renamed='(.flags | any(.object == "UserRequest" and (.key | not)
