@@ -6,6 +6,6 @@
 st_sqlite_map() {
   sed -E -e 's/from csv "(st_[A-Za-z]+)\.csv"/from sqlite "smartertrack.db" table "\1"/' \
     -e '/ from /!s/^(source [A-Za-z]+ : (st_[A-Za-z]+))( |$)/\1 from sqlite "smartertrack.db" table "\2"\3/' \
-    -e 's/^((rule|gap) [A-Za-z]+ : (st_[A-Za-z]+)) ([^"]*->)/\1 from sqlite "smartertrack.db" table "\3" \4/' \
+    -e '/^(rule|gap) [A-Za-z]+ : st_[A-Za-z]+ from /!s/^((rule|gap) [A-Za-z]+ : (st_[A-Za-z]+)) /\1 from sqlite "smartertrack.db" table "\3" /' \
     "$1" >"$2"
 }
