@@ -1,6 +1,6 @@
 # propose_pairs.awk MAP.hmap: the field pairs of a map, one a line,
 #   TARGET.FIELD[.SUBFIELD] <- FILE[#RECORDS]:COLUMN
-# for every source column a rule's statement reads (src.COL, and VAR.COL of
+# for every source column a rule's statement reads (src.COL or .COL, and VAR.COL of
 # `each SOURCE as VAR`, through `let` names too). Sources are named by their
 # file, not by the map's names, so two maps of one export compare (a source declared
 # in a rule's or gap's head, or implied by it, is named by its file too). Used by
@@ -8,8 +8,18 @@
 # a line as the reference maps and hmapc propose write them. A `use NAME` in a
 # rule reads fragment NAME's lines there (the map is read twice: fragments first).
 # usage: awk -f propose_pairs.awk MAP.hmap MAP.hmap
+# `.COL` is short for `src.COL`: a '.' that follows no name, `)` or `]` is written out.
+function srcdots(line,    out, c, prev, i) {
+  out = ""; prev = " "
+  for (i = 1; i <= length(line); i++) {
+    c = substr(line, i, 1)
+    if (c == "." && prev !~ /[A-Za-z0-9_)\]]/ && substr(line, i + 1, 1) ~ /[A-Za-z_]/) out = out "src"
+    out = out c; prev = c
+  }
+  return out
+}
 function cols(line, pre,    out, s, m) {
-  out = ""; s = line
+  out = ""; s = pre == "src" ? srcdots(line) : line
   while (match(s, "(^|[^A-Za-z0-9_.])" pre "\\.[A-Za-z_][A-Za-z0-9_]*")) {
     m = substr(s, RSTART, RLENGTH); sub(/^[^A-Za-z_]/, "", m); sub(/^[A-Za-z_]+\./, "", m)
     out = out " " m; s = substr(s, RSTART + RLENGTH)
@@ -17,6 +27,7 @@ function cols(line, pre,    out, s, m) {
   return out
 }
 function emit(field, srcname, list,    n, a, i) {
+  if (field == "" || field ~ /\.$/) return      # a rule's head (`when`) sets no field
   n = split(list, a, " ")
   for (i = 1; i <= n; i++) if (a[i] != "" && srcname in path) print target "." field " <- " path[srcname] ":" a[i]
 }
@@ -33,14 +44,18 @@ NR == FNR && frag != "" {
   if (fdepth <= 0) { frag = ""; next }
   flines[frag] = flines[frag] "\n" $0; next
 }
+# The first reading also learns every source's file, so a rule may read a source declared
+# below it (the reference maps declare child sources after the rule of their parent).
+NR == FNR && /^use / { mods[$2] = 1; next }
+NR == FNR && /^source / { source_line($0); next }
+NR == FNR && /^(rule|gap) [A-Za-z_]+ : / { head_source($0); next }
 NR == FNR { next }
-/^source / {
-  name = $2; p = $0; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
+function source_line(line,    w, p, f, r) {
+  split(line, w, " "); p = line; sub(/^[^"]*"/, "", p); f = p; sub(/".*/, "", f)
   r = ""; if (match(p, /records "[^"]*"/)) { r = substr(p, RSTART + 9, RLENGTH - 10); f = f "#" r }
-  if ($0 !~ / from /) f = module_path($3 == ":" ? $4 : name)
-  path[name] = f
+  if (line !~ / from /) f = module_path(w[3] == ":" ? w[4] : w[2])
+  path[w[2]] = f
 }
-/^use / { mods[$2] = 1 }
 # A source without `from` reads the file its object states in a module the map uses
 # (`object st_Brands key BrandId from csv "st_Brands.csv"`, stdlib/*.hmap).
 function module_path(type,    m, line, p) {
@@ -54,7 +69,7 @@ function module_path(type,    m, line, p) {
   }
   return type
 }
-/^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""
+/^rule / { inrule = 1; src = $2; target = $4; depth = 0; eachfield = ""; recfield = ""; field = ""
   delete letc; delete eachvar
   if ($3 == ":") {
     head_source($0); target = $0; sub(/^[^>]*-> */, "", target); sub(/ .*/, "", target)
@@ -109,6 +124,13 @@ function statement(line,    code, v, l, cond, full, e, w, n, fl, i, name, lead, 
   cond = code ~ /^[ \t]*(\} *)?(if|else|flag|reject|lossy|ignore|when)[ \t({]/
   if (code !~ /^[ \t]*let / && !cond) emit(full, src, l)
   if (!cond) for (v in eachvar) emit(full, eachvar[v], cols(code, v))
+  # `F = G = e`: G takes the same value
+  if (!cond && !(recfield != "" && depth > recdepth) && match(code, /^[ \t]*[A-Za-z_]+ = [A-Za-z_]+ = /)) {
+    e = substr(code, RSTART, RLENGTH); split(e, w, " ")
+    full = (eachfield != "" && w[3] != eachfield) ? eachfield "." w[3] : w[3]
+    emit(full, src, l)
+    for (v in eachvar) emit(full, eachvar[v], cols(code, v))
+  }
   if (recfield == "" && code ~ /^[ \t]*[A-Za-z_]+[ \t]*\+?=/ && code !~ /each [A-Za-z_]+ as/ \
       && depth_of(code) > 0) {
     recfield = field; recdepth = depth

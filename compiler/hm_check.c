@@ -154,16 +154,25 @@ static const char *path_of(chk *x, const hm_node *e) {
   return base ? hm_arena_printf(&x->c->arena, "%s.%s", base, e->s) : NULL;
 }
 
+/* What narrowing names: a plain path, or `lookup S(path)` (a lookup a condition proved
+   found, e.g. an each's `where exists(lookup S(v.k))`, cannot fail under it). */
+static const char *narrow_key(chk *x, const hm_node *e) {
+  if (e->kind != N_LOOKUP) return path_of(x, e);
+  const char *k = e->a && !e->a->next ? path_of(x, e->a) : NULL;
+  return k ? hm_arena_printf(&x->c->arena, "lookup %s(%s)", e->s, k) : NULL;
+}
+
 static int narrowed(chk *x, const hm_node *e) {
   if (!x->nnarrow) return 0;   /* the common case: no arena string built per field read */
-  const char *p = e->kind == N_FIELD || e->kind == N_NAME ? path_of(x, e) : NULL;
+  const char *p = e->kind == N_FIELD || e->kind == N_NAME || e->kind == N_LOOKUP
+                      ? narrow_key(x, e) : NULL;
   for (int i = 0; p && i < x->nnarrow; i++)
     if (!strcmp(x->narrow[i], p)) return 1;
   return 0;
 }
 
 static void add_narrow(chk *x, const hm_node *e) {
-  const char *p = path_of(x, e);
+  const char *p = narrow_key(x, e);
   if (p && x->nnarrow < 64) x->narrow[x->nnarrow++] = p;
 }
 
@@ -440,8 +449,7 @@ static void lookup(chk *x, hm_node *e) {
   }
   e->idx = s;
   e->ty = HT_REF;
-  e->maybe = 1;
-  e->fallible = 1;
+  e->maybe = e->fallible = (uint8_t)!narrowed(x, e);
 }
 
 /* Value-map arms: constants, no duplicates, nothing after `_`. */
