@@ -35,6 +35,7 @@ typedef struct tstate {
   hm_node *fields;        /* the target's field declarations */
   uint8_t *set;
   int n;
+  int element;            /* an each element's: `?? skip` on a required field drops it */
 } tstate;
 
 typedef struct chk {
@@ -664,6 +665,7 @@ static void each_element(chk *x, hm_node *e, hm_node *expect) {
     ts.fields = elem->c;
     ts.n = hm_list_len(elem->c);
     ts.set = hm_arena_alloc(&x->c->arena, (size_t)ts.n + 1);
+    ts.element = 1;
   }
   stmts(x, e->c, elem ? &ts : NULL);
   int i = 0;
@@ -1261,7 +1263,10 @@ static void assign(chk *x, hm_node *st, tstate *ts) {
     if (ts->set[fi])
       D(x, st, E0304, "%s is already set%s", st->s, ts->set[fi] == 1 ? " on some paths" : "");
     ts->set[fi] = 2;
-    if (hm_field_required(field) && st->a->maybe && !st->a->fallible)
+    if (ts->element && hm_field_required(field) && st->a->kind == N_COALESCE &&
+        st->a->b->kind == N_SKIP && st->a->b->op == 0)
+      st->a->b->op = HM_SKIP_ELEMENT;     /* the element goes, not just the field */
+    else if (hm_field_required(field) && st->a->maybe && !st->a->fallible)
       D(x, st->a, E0302,
         "%s is required, but this value may be missing or null: add ?? default or ?? reject "
         "\"why\"",

@@ -312,7 +312,10 @@ static void coalesce(gen *g, hm_node *e, const char *field) {
   at_node(g, e);
   uint32_t j = emit(g, HM_INS(HOP_JMPSOME, 0));
   if (e->b->kind == N_REJECTX) reject_here(g, e->b->s, field, e->b);
-  else if (e->b->kind == N_SKIP) { at_node(g, e->b); emit(g, HM_INS(HOP_PUSHMISSING, 0)); }
+  else if (e->b->kind == N_SKIP && e->b->op == HM_SKIP_ELEMENT && g->in_each) {
+    at_node(g, e->b);
+    emit(g, HM_INS(HOP_SKIPCHILD, HM_OP_NOANNOT));   /* a required field: the element goes */
+  } else if (e->b->kind == N_SKIP) { at_node(g, e->b); emit(g, HM_INS(HOP_PUSHMISSING, 0)); }
   else expr(g, e->b, field);
   if (e->b->kind == N_SKIP && e->b->op == HM_SKIP_UNSET) unset_line(g, e->b, field);
   if (e->c) flag_if_taken(g, e, field);

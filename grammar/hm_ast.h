@@ -40,7 +40,8 @@
  *       `{ k = v }` form); N_RECFIELD s=key a=value;
  *     N_BIN op=token a b; N_UN op a; N_COND a b c;
  *     N_COALESCE a=lhs b=rhs(expr | N_REJECTX | N_SKIP) c=flag(N_FLAG|NULL);
- *     N_REJECTX s; N_SKIP (op HM_SKIP_UNSET: `?? unset`, a report line when the value failed) */
+ *     N_REJECTX s; N_SKIP (op HM_SKIP_UNSET: `?? unset`, a report line when the value failed;
+ *     HM_SKIP_ELEMENT below) */
 #ifndef HM_AST_H
 #define HM_AST_H
 #include <stdint.h>
@@ -82,7 +83,9 @@ enum { HM_ASSIGN_SAME = 1 };
    HM_SRC_IMPLIED: declared by the checker for `rule T -> X` / `gap T -> ...` when no source
    T is declared and a used module's object T says where its records are. */
 enum { HM_SRC_INLINE = 1, HM_SRC_EXTEND = 2, HM_SRC_HEAD = 4, HM_SRC_IMPLIED = 8 };
-enum { HM_SKIP_UNSET = 1 };
+/* N_SKIP op: `?? unset`; or, set by the checker, `?? skip` on a field an each element
+   requires: the element is left out (silently, as a `where` would). */
+enum { HM_SKIP_UNSET = 1, HM_SKIP_ELEMENT = 2 };
 /* N_EACH op of an each without a body (`each S as x where c`): HM_EACH_RECORDS as the
    argument of exists() or count(), the one place it may stand; HM_EACH_BARE elsewhere
    (refused by the checker, E0217) */

@@ -855,7 +855,7 @@ static hm_vm_status exec(hm_vm *vm, const hm_vm_record *rec) {
       if (!vm->nloop || vm->loops[vm->nloop - 1].next_pc == HM_BC_NONE)
         FAULT("skip outside an each loop");
       SYNC();
-      vm_raise(vm, HM_EV_SKIP, A, 0, NULL, NULL, false);
+      if (A != HM_OP_NOANNOT) vm_raise(vm, HM_EV_SKIP, A, 0, NULL, NULL, false);
       vm_loop *lp = &vm->loops[vm->nloop - 1];
       forget_set(vm, vm->ntgt, lp->tdepth);
       sp = lp->sp; vm->ntgt = lp->tdepth; pc = lp->next_pc;
