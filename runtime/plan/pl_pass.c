@@ -84,7 +84,11 @@ static void plan_record(plan *pl, hm_reader *r, const hm_record *rec, bool after
     if (p->rules[ru].source != pl->src || (after && !p->rules[ru].has_after)) continue;
     pl->got = false;
     pl->npend = 0; pl->cap_pend = 0; pl->pend = NULL;
-    if (after) { pl->cur_ord = pl_made_ord(pl, ru); pl->later_ref = false; }
+    if (after) {   /* an after block updates what the rule made: nothing made, nothing to do */
+      pl->cur_ord = pl_made_ord(pl, ru);
+      if (!pl->cur_ord) continue;
+      pl->later_ref = false;
+    }
     pl->in_after = after;
     pl->hold = !pl->dry;
     hm_vm_status st = hm_vm_run(pl->vm, ru, after, &vr, &pl->arena);
