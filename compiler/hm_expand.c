@@ -10,7 +10,8 @@
  * map whose `migration` line has them) is `date(x, F, Z)` ("Dates"); with `strict`, each
  * statement reading one is followed by the check of a present but unreadable x (below).
  * And `a = b = e`: the second assignment gets a copy of the first's value.
- * And the block form of a record, `{ k = v  use F ... }`, once its fragments are in: the
+ * And the block form of a record, `{ k = v  use F ... }`, once its fragments are in: its
+ * `let`, `flag`, `reject` and `lossy` moved before its statement (hoist_list), then the
  * record of fields `k: v` that later passes know (a statement a record cannot hold is E0102).
  * Every splice is a deep copy: the checker annotates each node for its own rule. */
 #include "hm_expand.h"
@@ -410,6 +411,54 @@ static void strict_dates(expander *x, hm_node *rule) {
   strict_unchecked(x, rule->guard, "a rule's `when`");
 }
 
+/* A record that is a statement's whole value (`messages += { ... }`, `customer = { ... }`) is
+   built exactly when its statement runs, so the `let`, `flag`, `reject` and `lossy` it holds
+   (and `if`s of only those) run just before that statement: they are moved there. A record
+   inside `??` or `?:` is built on one path only, and keeps them (E0102 below). */
+static int hoistable(const hm_node *n) {
+  if (n->kind == N_LET || n->kind == N_FLAG || n->kind == N_REJECT || n->kind == N_LOSSY)
+    return 1;
+  if (n->kind != N_IF) return 0;
+  for (const hm_node *s = n->b; s; s = s->next)
+    if (!hoistable(s)) return 0;
+  for (const hm_node *s = n->c; s; s = s->next)
+    if (!hoistable(s)) return 0;
+  return 1;
+}
+
+static hm_node *hoist_list(hm_node *list);
+
+static void hoist_below(hm_node *n) {
+  int own = n->kind == N_EACH || (n->kind == N_RECORD && n->op == HM_REC_BLOCK);
+  if (n->kind == N_IF) { n->b = hoist_list(n->b); n->c = hoist_list(n->c); }
+  if (own) n->c = hoist_list(n->c);
+  hm_node *kids[] = {n->a, n->kind == N_IF ? NULL : n->b, n->kind == N_IF || own ? NULL : n->c,
+                     n->d, n->guard};
+  for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
+    for (hm_node *k = kids[i]; k; k = k->next) hoist_below(k);
+}
+
+static hm_node *hoist_list(hm_node *list) {
+  for (hm_node *st = list; st; st = st->next) hoist_below(st);   /* inner records first */
+  hm_node *head = list, **pp = &head;
+  while (*pp) {
+    hm_node *st = *pp, *r = st->a;
+    if ((st->kind == N_ASSIGN || st->kind == N_APPEND) && r && r->kind == N_RECORD &&
+        r->op == HM_REC_BLOCK) {
+      hm_nlist up = {0};
+      for (hm_node **rp = &r->c; *rp;) {
+        hm_node *m = *rp;
+        if (!hoistable(m)) { rp = &m->next; continue; }
+        *rp = m->next; m->next = NULL;
+        up = hm_list_add(up, m);
+      }
+      if (up.head) { up.tail->next = st; *pp = up.head; }
+    }
+    pp = &st->next;
+  }
+  return head;
+}
+
 /* `{ k = v ... }` to `{ k: v, ... }`: the same N_RECORD, so it checks and runs as that does. */
 static void block_record(expander *x, hm_node *r) {
   hm_nlist fields = {0};
@@ -420,10 +469,19 @@ static void block_record(expander *x, hm_node *r) {
       fields = hm_list_add(fields, f);
       continue;
     }
-    hm_diag_at(&x->c->diags, st->loc, HC_E0102, "syntax error: a record holds `FIELD = value` "
-               "and `use FRAGMENT` only; compute the value with `let` before the record%s",
-               st->kind == N_ASSIGN ? " (`lossy` goes on the statement that sets the record)"
-                                    : "");
+    hm_diag_at(&x->c->diags, st->loc, HC_E0102, "syntax error: %s",
+               st->kind == N_ASSIGN
+                   ? "a record's field takes no `lossy`: it goes on the statement that sets "
+                     "the record"
+               : st->kind == N_IF && !hoistable(st)
+                   ? "an `if` that sets fields cannot go in a record: use `c ? a : b`, or "
+                     "`FIELD = e when c` on the statement"
+               : hoistable(st)
+                   ? "this record is built on one path of a `??` or `?:` only: `let`, `flag`, "
+                     "`reject` and `lossy` go in a record that is a statement's whole value, or "
+                     "before the statement"
+                   : "a record holds `FIELD = value` and `use FRAGMENT` (and, when it is a "
+                     "statement's whole value, `let`, `flag`, `reject` and `lossy`)");
   }
   r->op = HM_REC_FIELDS;
   r->a = fields.head;
@@ -467,6 +525,7 @@ int hm_expand(hm_compiler *c, hm_unit *u) {
     if (it->kind == N_RULE) expand_rule(&x, it);
   for (hm_node *it = u->items; it; it = it->next)
     if (it->kind == N_RULE) {
+      it->c = hoist_list(it->c); it->d = hoist_list(it->d);
       block_records(&x, it->c); block_records(&x, it->d); block_records(&x, it->guard);
     }
   for (hm_node *it = u->items; it; it = it->next) {
