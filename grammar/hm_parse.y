@@ -105,6 +105,18 @@ static void yyerror(YYLTYPE *loc, hm_lexer *lx, hm_parse_ctx *pc, const char *ms
     msg = "syntax error: this `each` needs a body, `{ FIELD = x.NAME ... }`, or a value, "
           "`=> (x.NAME)`; without one it is the list of the records, which only exists(...) "
           "and count(...) read";
+  /* `let in = ...`: a reserved word where a name goes is named as one */
+  char reserved[160];
+  const char *kw = strstr(msg, "unexpected '");
+  if (!eq_slip && kw && strstr(msg, "expecting identifier")) {
+    const char *end = strchr(kw + 12, '\'');
+    if (end && end - (kw + 12) < 20) {
+      snprintf(reserved, sizeof reserved, "syntax error: `%.*s` is a reserved word, not a name: "
+               "choose another (docs/language.md, \"Reserved words\")", (int)(end - (kw + 12)),
+               kw + 12);
+      msg = reserved;
+    }
+  }
   if (pc->report) pc->report(pc->user, loc, msg);
   if (eq_slip && pc->fix) pc->fix(pc->user, loc, "==");
   report_open_brace(loc, lx, pc);
