@@ -77,3 +77,23 @@ const char *hm_nkind_name(hm_nkind k) {
                                         "fragment"};
   return (unsigned)k < N__COUNT ? names[k] : "?";
 }
+
+hm_node *hm_list_clone(hm_arena *a, const hm_node *list) {
+  hm_nlist out = {0};
+  for (; list; list = list->next) out = hm_list_add(out, hm_node_clone(a, list));
+  return out.head;
+}
+
+hm_node *hm_node_clone(hm_arena *a, const hm_node *n) {
+  if (!n) return NULL;
+  hm_node *m = hm_node_new(a, (hm_nkind)n->kind, n->loc);
+  *m = *n;
+  m->next = NULL;
+  m->a = hm_list_clone(a, n->a);
+  m->b = hm_list_clone(a, n->b);
+  m->c = hm_list_clone(a, n->c);
+  m->d = hm_list_clone(a, n->d);
+  m->guard = hm_list_clone(a, n->guard);
+  m->annots = hm_list_clone(a, n->annots);
+  return m;
+}

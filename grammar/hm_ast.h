@@ -125,6 +125,9 @@ struct hm_node {
 typedef struct hm_nlist { hm_node *head, *tail; } hm_nlist;
 
 hm_node *hm_node_new(hm_arena *a, hm_nkind kind, hm_loc loc);
+/* A deep copy of n (of every node of the list, for hm_list_clone); its `next` is NULL. */
+hm_node *hm_node_clone(hm_arena *a, const hm_node *n);
+hm_node *hm_list_clone(hm_arena *a, const hm_node *list);
 hm_nlist hm_list_add(hm_nlist list, hm_node *item);
 hm_nlist hm_list_one(hm_node *item);
 int hm_list_len(const hm_node *list);
