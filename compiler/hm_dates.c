@@ -127,8 +127,8 @@ static hm_node *date_check(dater *x, const hm_node *date) {
                            "docs/exports.md)", col ? (int)col->slen : 23,
                            col ? col->s : "a value given to date()");
   rej->slen = (uint32_t)strlen(rej->s);
-  hm_node *bad = node(x, N_UN, date->loc, exists_of(x, date->loc, call(x, date->loc, "date",
-                                                                       hm_node_clone(ar, v))), NULL);
+  hm_node *reread = call(x, date->loc, "date", hm_node_clone(ar, v));
+  hm_node *bad = node(x, N_UN, date->loc, exists_of(x, date->loc, reread), NULL);
   bad->op = OPU_NOT;
   hm_node *cond = node(x, N_BIN, date->loc, exists_of(x, date->loc, hm_node_clone(ar, v)), bad);
   cond->op = OPB_AND;
