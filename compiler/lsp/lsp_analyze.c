@@ -151,18 +151,20 @@ cJSON *lsp_symbols(lsp_unit *u, const lsp_doc *doc) {
 
 /* ---- definitions ---- */
 
-const hm_node *lsp_rule_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
+/* The top-level item of that kind whose lines hold byte offset off, or NULL. */
+static const hm_node *item_at(lsp_unit *u, const lsp_doc *doc, size_t off, hm_nkind kind) {
   uint32_t line = line_of(doc, off);
   for (const hm_node *it = items(u); it; it = it->next)
-    if (it->kind == N_RULE && it->loc.line <= line && line <= item_end(doc, it)) return it;
+    if (it->kind == kind && it->loc.line <= line && line <= item_end(doc, it)) return it;
   return NULL;
 }
 
+const hm_node *lsp_rule_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
+  return item_at(u, doc, off, N_RULE);
+}
+
 const hm_node *lsp_fragment_at(lsp_unit *u, const lsp_doc *doc, size_t off) {
-  uint32_t line = line_of(doc, off);
-  for (const hm_node *it = items(u); it; it = it->next)
-    if (it->kind == N_FRAGMENT && it->loc.line <= line && line <= item_end(doc, it)) return it;
-  return NULL;
+  return item_at(u, doc, off, N_FRAGMENT);
 }
 
 static int word_char(char c) { return c == '_' || isalnum((unsigned char)c); }

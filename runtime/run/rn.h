@@ -422,6 +422,9 @@ void hm_store_close(hm_store *st);
  * even on kill -9): two processes driving one migration would both create the
  * same records. 0, or 2 with err naming the holder. */
 int hm_store_lock(hm_store *st, const char *path, char *err, size_t errlen);
+/* An existing state, opened and locked (the commands that act on a finished or stopped
+ * run: rollback, restore-automation); 0, or 2 with err and *out NULL. */
+int hm_store_open_locked(hm_store **out, const char *path, char *err, size_t errlen);
 /* Refuse (2) when earlier rows carry another map digest (the map's, with its
    --set values) unless force. */
 int hm_store_check_map(hm_store *st, const char *map_hash, int force, char *err, size_t errlen);

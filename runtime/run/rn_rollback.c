@@ -384,10 +384,8 @@ int hm_rollback_main(int argc, char **argv) {
   if (rc || a.help) return rc;
   hm_store *st;
   char err[1024];
-  if (hm_store_open(&st, a.state, 0, err, sizeof err) ||
-      hm_store_lock(st, a.state, err, sizeof err)) {
+  if (hm_store_open_locked(&st, a.state, err, sizeof err)) {
     fprintf(stderr, "hmaprun rollback: %s\n", err);
-    hm_store_close(st);
     return 2;
   }
   items o = { 0 };

@@ -211,6 +211,14 @@ int hm_store_lock(hm_store *st, const char *path, char *err, size_t errlen) {
   return 0;
 }
 
+int hm_store_open_locked(hm_store **out, const char *path, char *err, size_t errlen) {
+  if (hm_store_open(out, path, 0, err, errlen)) return 2;
+  if (!hm_store_lock(*out, path, err, errlen)) return 0;
+  hm_store_close(*out);
+  *out = NULL;
+  return 2;
+}
+
 void hm_store_close(hm_store *st) {
   if (!st) return;
   if (st->lock_fd >= 0) close(st->lock_fd);   /* releases the flock */

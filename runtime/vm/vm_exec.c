@@ -116,8 +116,7 @@ static hm_value setting_default(const hm_program *p, const hm_setting *s, hm_are
 static int parse_list_setting(hm_type elem, const char *text, hm_value *out, hm_arena *a,
                               int *bad, const char **item) {
   hm_value l = hv_list_new(a, 4);
-  const char *p = text;
-  while (*text) {
+  for (const char *p = text; *text;) {   /* "" is the empty list; else one item per comma */
     const char *end = strchr(p, ',');
     size_t n = end ? (size_t)(end - p) : strlen(p);
     while (n && (*p == ' ' || *p == '\t')) { p++; n--; }
@@ -141,13 +140,11 @@ static int set_list(hm_vm *vm, uint32_t i, const char *text, char *err, size_t e
   if (!parse_list_setting((hm_type)s->elem, text, &vm->settings[i], settings_arena(vm), &bad,
                           &item))
     return 0;
-  if (*item)
-    snprintf(err, errlen, "setting %s expects a list of %ss written a,b,c (\"\" for none), got "
-             "\"%s\": item %d, \"%s\", is not a %s", hm_vm_const(vm->p, s->name), ty, text, bad,
-             item, ty);
-  else
-    snprintf(err, errlen, "setting %s expects a list of %ss written a,b,c (\"\" for none), got "
-             "\"%s\": item %d is empty", hm_vm_const(vm->p, s->name), ty, text, bad);
+  char why[160];
+  if (*item) snprintf(why, sizeof why, ", \"%.60s\", is not a %s", item, ty);
+  else snprintf(why, sizeof why, " is empty");
+  snprintf(err, errlen, "setting %s expects a list of %ss written a,b,c (\"\" for none), got "
+           "\"%s\": item %d%s", hm_vm_const(vm->p, s->name), ty, text, bad, why);
   return -1;
 }
 

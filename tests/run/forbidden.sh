@@ -12,11 +12,7 @@ hmapc=$1 hmaprun=$2 sandbox=$3 root=$4
 cd "$root" || exit 2
 . "$root/tests/e2e/lib.sh"
 . "$root/tests/lib/run_script.sh"
-data=tests/fixtures/itop
-"$hmapc" build maps/itop_to_gorgias.hmap -o "$tmp/map.hbc" || { echo "FAIL: hmapc build"; exit 1; }
-# shellcheck disable=SC2046
-"$hmaprun" plan "$tmp/map.hbc" --data "$data" --out "$tmp/plan" $(e2e_plan_opts itop) 2>/dev/null
-calls=$tmp/plan/calls.ndjson
+e2e_plan_example itop "$hmapc" "$hmaprun"
 start_sandbox "$sandbox" "$tmp" --time-scale 50 --deny-write /api/users
 pid=$sbx_pid url=$sbx_url
 

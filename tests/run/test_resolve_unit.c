@@ -100,19 +100,24 @@ static hm_store *state_with_ticket(const char *dir) {
   return st;
 }
 
+/* Resolves the call body `json` on /api/tickets into r; its wrapper as text (to free). */
+static char *resolve_text(hm_resolver *rv, const char *json, hm_resolved *r) {
+  cJSON *body = cJSON_Parse(json);
+  hm_resolve_call(rv, "/api/tickets", body, NULL, r);
+  cJSON_Delete(body);
+  return r->wrap ? cJSON_PrintUnformatted(r->wrap) : NULL;
+}
+
 /* AGENTOR's fallback raises the map's text at the map's severity (info when
  * none or an unknown one is given), and the flag outlives the call's JSON. */
 static void test_fallback_severity(hm_resolver *rv) {
-  cJSON *body = cJSON_Parse("{\"a\":{\"$agent\":\"gone@example.com\","
-                            "\"fallback\":\"a@example.com\",\"flag\":\"no tech\","
-                            "\"severity\":\"review\"},"
-                            "\"b\":{\"$agent\":\"gone@example.com\","
-                            "\"fallback\":\"a@example.com\",\"flag\":\"no tech either\","
-                            "\"severity\":\"loud\"}}");
   hm_resolved r;
-  hm_resolve_call(rv, "/api/tickets", body, NULL, &r);
-  cJSON_Delete(body);
-  char *txt = r.wrap ? cJSON_PrintUnformatted(r.wrap) : NULL;
+  char *txt = resolve_text(rv, "{\"a\":{\"$agent\":\"gone@example.com\","
+                               "\"fallback\":\"a@example.com\",\"flag\":\"no tech\","
+                               "\"severity\":\"review\"},"
+                               "\"b\":{\"$agent\":\"gone@example.com\","
+                               "\"fallback\":\"a@example.com\",\"flag\":\"no tech either\","
+                               "\"severity\":\"loud\"}}", &r);
   CHECK(txt && !strcmp(txt, "{\"body\":{\"a\":12,\"b\":12}}"));
   CHECK(r.nflags == 2 && !strcmp(r.flags[0].severity, "review") &&
         !strcmp(r.flags[0].message, "no tech"));
@@ -126,14 +131,11 @@ static void test_fallback_severity(hm_resolver *rv) {
  * e-mail nor its fallback leaves out the member it fills, its {"id"} wrapper
  * with it, instead of sending an id of null; a found one is an id as ever. */
 static void test_optional_agent(hm_resolver *rv) {
-  cJSON *body = cJSON_Parse("{\"m\":[{\"sender\":{\"id\":{\"$agent\":\"absent@example.com\","
-                            "\"fallback\":\"nobody@example.com\",\"optional\":true}},"
-                            "\"body_text\":\"x\"},{\"sender\":{\"id\":{\"$agent\":"
-                            "\"boss@example.com\",\"optional\":true}}}]}");
   hm_resolved r;
-  hm_resolve_call(rv, "/api/tickets", body, NULL, &r);
-  cJSON_Delete(body);
-  char *txt = r.wrap ? cJSON_PrintUnformatted(r.wrap) : NULL;
+  char *txt = resolve_text(rv, "{\"m\":[{\"sender\":{\"id\":{\"$agent\":"
+                               "\"absent@example.com\",\"fallback\":\"nobody@example.com\","
+                               "\"optional\":true}},\"body_text\":\"x\"},{\"sender\":{\"id\":"
+                               "{\"$agent\":\"boss@example.com\",\"optional\":true}}}]}", &r);
   CHECK(txt && !strcmp(txt, "{\"body\":{\"m\":[{\"body_text\":\"x\"},{\"sender\":{\"id\":11}}]}}"));
   CHECK(r.unresolved == 2 && r.nflags == 1);
   CHECK(r.nflags == 1 && !strcmp(r.flags[0].severity, "warn") &&
